@@ -13,4 +13,31 @@ int cmd_patient(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_screen(int argc, char **argv);
 
+#include <stdio.h>
+#include "mesodesk/context.h"
+#include "mesodesk/error.h"
+
+#include <jansson.h>
+
+/* A CLI session on a database: connection, audit writer, arena, the kb when wanted. */
+typedef struct cli_session {
+    md_ctx ctx;
+    md_store *db;
+    md_auditor *auditor;
+    md_arena *arena;
+    md_kb *kb;
+} cli_session;
+
+/* The database: --db, else $MESODESK_DB, else var/mesodesk.db. */
+const char *cli_db_path(const char *flag);
+/* Open (creating and migrating) the database, start the audit writer.  clinic may be an id
+ * or an exact clinic name (NULL: none yet).  Prints the error and returns its exit status. */
+int cli_open(cli_session *s, const char *db_path, const char *clinic, int want_kb);
+void cli_close(cli_session *s);
+/* Print err to stderr as "mesodesk: field: message"; returns the exit status for it. */
+int cli_fail(const char *cmd, const md_err *err);
+/* Print JSON (pretty) on stdout. */
+void cli_print_json(json_t *j);
+/* Read a whole stream (capped at cap bytes); NULL on error or over the cap. */
+char *cli_read_all(FILE *f, size_t cap, size_t *len);
 #endif

@@ -62,8 +62,10 @@ int md_date_parse(const char *s, md_day *out)
 void md_date_format(md_day day, char out[MD_DATE_STR])
 {
     int y, m, d;
+    char buf[48];
     md_date_to_ymd(day, &y, &m, &d);
-    snprintf(out, MD_DATE_STR, "%04d-%02d-%02d", y % 10000, m, d);
+    snprintf(buf, sizeof buf, "%04d-%02d-%02d", y % 10000, m, d);
+    md_strlcpy(out, buf, MD_DATE_STR);
 }
 
 int md_age_years(md_day birth, md_day on)
@@ -91,9 +93,11 @@ void md_time_format(int64_t t, char out[MD_TIME_STR])
     int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
     int64_t secs = t - days * 86400;
     int y, m, d;
+    char buf[64];
     md_date_to_ymd((md_day)days, &y, &m, &d);
-    snprintf(out, MD_TIME_STR, "%04d-%02d-%02dT%02d:%02d:%02dZ", y % 10000, m, d,
+    snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", y % 10000, m, d,
              (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+    md_strlcpy(out, buf, MD_TIME_STR);
 }
 
 int md_time_parse(const char *s, int64_t *out)

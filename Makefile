@@ -1,0 +1,70 @@
+# Mesodesk.  The two set-up commands: `make run` and `make test`.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+DB         ?= var/mesodesk.db
+LISTEN     ?= 127.0.0.1:8080
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+.PHONY: all deps build web run test sanitize valgrind bench format lint clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+$(BUILD)/Makefile: CMakeLists.txt
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/Makefile web
+	cmake --build $(BUILD) -j $(JOBS)
+
+# The web app: npm packages built into web/dist, which the server serves.
+web: deps
+	@if [ -f web/package.json ]; then \
+	  if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules/.package-lock.json ]; then \
+	    npm --prefix web ci --no-audit --no-fund --loglevel=error; fi; \
+	  npm --prefix web run --silent build; \
+	fi
+
+run: build
+	@if [ ! -f $(DB) ]; then \
+	  mkdir -p $(dir $(DB)); \
+	  echo "Creating the demo clinic in $(DB)."; \
+	  $(BUILD)/mesodesk demo --db $(DB); \
+	  echo; \
+	  echo "Log in at http://$(LISTEN)/ as admin@demo.clinic with the password above"; \
+	  echo "(practitioner@demo.clinic, reception@demo.clinic, auditor@demo.clinic likewise)."; \
+	else \
+	  echo "Using $(DB). Log in at http://$(LISTEN)/ as admin@demo.clinic with the password"; \
+	  echo "printed when it was created (or remove $(DB) and run again for a new one)."; \
+	fi
+	$(BUILD)/mesodesk serve --db $(DB) --listen $(LISTEN)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# The whole suite under AddressSanitizer + UndefinedBehaviorSanitizer.
+sanitize: deps web
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DMESODESK_SANITIZE=ON
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
+# The API tests with the server under valgrind (memcheck, leaks are errors).
+valgrind: build
+	cd $(BUILD) && MESODESK_TEST_WRAPPER="valgrind --quiet --error-exitcode=99 --leak-check=full \
+	  --errors-for-leak-kinds=definite --show-leak-kinds=definite --track-origins=yes" \
+	  ctest --output-on-failure -L api
+
+bench: build
+	@for b in $(BUILD)/bench_*; do echo "== $$b"; $$b; done
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+lint:
+	scripts/check-banned
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) web/dist

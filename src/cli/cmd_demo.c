@@ -1,0 +1,205 @@
+/*
+ * cmd_demo.c - mesodesk demo: the demo clinic, its staff and patients.
+ *
+ * Idempotent: when "Demo Clinic" exists already, nothing is added.
+ * Passwords: the admin's is $MESODESK_ADMIN_PASSWORD when set, the other
+ * staff's $MESODESK_DEMO_PASSWORD; otherwise each is generated and printed once.
+ */
+#include "cli.h"
+
+#include "mesodesk/auth.h"
+#include "mesodesk/clinic.h"
+#include "mesodesk/record.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEMO_CLINIC "Demo Clinic"
+
+typedef struct demo_patient {
+    const char *given, *family, *birth, *sex;
+    int fitzpatrick;
+    const char *email, *phone;
+    const char *allergy;    /* substance or NULL */
+    const char *condition;  /* code or NULL */
+    const char *site;       /* condition site or NULL */
+    int condition_active;
+    const char *medication; /* code or NULL */
+    int dose_days_ago;
+    int pregnant, breastfeeding;
+} demo_patient;
+
+static const demo_patient patients[] = {
+    {"Amelia", "Hart", "1986-03-14", "female", 2, "amelia.hart@example.org", "+44 7700 900101",
+     NULL, NULL, NULL, 0, NULL, 0, 0, 0},
+    {"Olivia", "Bennett", "1979-11-02", "female", 3, "olivia.bennett@example.org",
+     "+44 7700 900102", "lidocaine", NULL, NULL, 0, NULL, 0, 0, 0},
+    {"Isla", "Moreno", "1992-07-21", "female", 4, "isla.moreno@example.org", "+44 7700 900103",
+     NULL, "acne", "cheeks", 1, NULL, 0, 0, 0},
+    {"Grace", "Okafor", "1988-01-30", "female", 6, "grace.okafor@example.org", "+44 7700 900104",
+     NULL, NULL, NULL, 0, NULL, 0, 0, 0},
+    {"Sophie", "Lindqvist", "1975-05-09", "female", 1, "sophie.l@example.org", "+44 7700 900105",
+     NULL, "diabetes", NULL, 1, NULL, 0, 0, 0},
+    {"Freya", "Campbell", "1990-09-17", "female", 2, "freya.campbell@example.org",
+     "+44 7700 900106", NULL, NULL, NULL, 0, "ibuprofen", 3, 0, 0},
+    {"Hannah", "Shah", "1984-12-05", "female", 4, "hannah.shah@example.org", "+44 7700 900107",
+     NULL, NULL, NULL, 0, NULL, 0, 1, 0},
+    {"Chloe", "Dubois", "1995-02-11", "female", 2, "chloe.dubois@example.org", "+44 7700 900108",
+     "latex", NULL, NULL, 0, NULL, 0, 0, 0},
+    {"Emily", "Nakamura", "1981-06-28", "female", 3, "emily.nakamura@example.org",
+     "+44 7700 900109", NULL, NULL, NULL, 0, "warfarin", 1, 0, 0},
+    {"Lucy", "O'Brien", "1970-10-19", "female", 1, "lucy.obrien@example.org", "+44 7700 900110",
+     NULL, "keloid", NULL, 1, NULL, 0, 0, 0},
+    {"James", "Whitfield", "1983-04-07", "male", 2, "james.whitfield@example.org",
+     "+44 7700 900111", NULL, NULL, NULL, 0, NULL, 0, 0, 0},
+    {"Daniel", "Adeyemi", "1977-08-23", "male", 5, "daniel.adeyemi@example.org",
+     "+44 7700 900112", NULL, NULL, NULL, 0, "fish_oil", 10, 0, 0},
+    {"Marcus", "Kowalski", "1968-02-14", "male", 2, "marcus.k@example.org", "+44 7700 900113",
+     NULL, "cardiac_disease", NULL, 1, "clopidogrel", 1, 0, 0},
+    {"Priya", "Raman", "1993-11-30", "female", 4, "priya.raman@example.org", "+44 7700 900114",
+     NULL, "eczema", "hands", 0, NULL, 0, 0, 1},
+    {"Zara", "Haddad", "1987-07-04", "female", 3, "zara.haddad@example.org", "+44 7700 900115",
+     NULL, NULL, NULL, 0, "aspirin", 8, 0, 0},
+    {"Eleanor", "Fitzgerald", "1962-09-12", "female", 1, "eleanor.f@example.org",
+     "+44 7700 900116", NULL, "psoriasis", "scalp", 1, NULL, 0, 0, 0},
+    {"Mia", "Rossi", "1998-05-25", "female", 3, "mia.rossi@example.org", "+44 7700 900117", NULL,
+     NULL, NULL, 0, NULL, 0, 0, 0},
+    {"Noah", "Fraser", "1991-03-03", "male", 2, "noah.fraser@example.org", "+44 7700 900118", NULL,
+     NULL, NULL, 0, "ginkgo", 20, 0, 0},
+    {"Aisha", "Begum", "1985-01-16", "female", 5, "aisha.begum@example.org", "+44 7700 900119",
+     "amide_anaesthetics", NULL, NULL, 0, NULL, 0, 0, 0},
+    {"Ruby", "Thompson", "2009-06-01", "female", 2, "ruby.thompson@example.org",
+     "+44 7700 900120", NULL, NULL, NULL, 0, NULL, 0, 0, 0},
+};
+
+static md_code add_fact(cli_session *s, const char *collection, const char *pid, json_t *in,
+                        md_err *err)
+{
+    json_t *out = NULL;
+    md_code rc =
+        md_record_create(&s->ctx, md_fact_kind_by_collection(collection), pid, in, &out, err);
+    json_decref(out);
+    json_decref(in);
+    return rc;
+}
+
+static md_code add_patient(cli_session *s, const demo_patient *p, md_err *err)
+{
+    json_t *in = json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:s}", "given_name", p->given, "family_name",
+                           p->family, "birth_date", p->birth, "sex", p->sex, "fitzpatrick",
+                           p->fitzpatrick, "email", p->email, "phone", p->phone);
+    json_t *out = NULL;
+    md_code rc = md_record_create(&s->ctx, &md_kind_patient, NULL, in, &out, err);
+    json_decref(in);
+    if (rc != MD_OK) return rc;
+    char pid[MD_ID_STR], day[MD_DATE_STR];
+    md_strlcpy(pid, json_string_value(json_object_get(out, "id")), sizeof pid);
+    json_decref(out);
+    if (p->allergy)
+        rc = add_fact(s, "allergies", pid, json_pack("{s:s,s:s}", "substance", p->allergy,
+                                                     "reaction", "hives"), err);
+    if (rc == MD_OK && p->condition)
+        rc = add_fact(s, "conditions", pid,
+                      json_pack("{s:s,s:b,s:s?}", "code", p->condition, "active",
+                                p->condition_active, "site", p->site), err);
+    if (rc == MD_OK && p->medication) {
+        md_date_format(md_today_utc() - p->dose_days_ago, day);
+        rc = add_fact(s, "medications", pid,
+                      json_pack("{s:s,s:s}", "code", p->medication, "last_dose", day), err);
+    }
+    md_date_format(md_today_utc(), day);
+    if (rc == MD_OK)
+        rc = add_fact(s, "status", pid,
+                      json_pack("{s:b,s:b,s:s}", "pregnant", p->pregnant, "breastfeeding",
+                                p->breastfeeding, "recorded_on", day), err);
+    return rc;
+}
+
+static md_code add_staff(cli_session *s, const char *email, const char *name, const char *role,
+                         const char *env, md_err *err)
+{
+    char password[MD_PASSWORD_MAX + 1];
+    const char *given = getenv(env);
+    if (given && *given)
+        md_strlcpy(password, given, sizeof password);
+    else
+        md_password_generate(password);
+    json_t *in = json_pack("{s:s,s:s,s:s}", "email", email, "display_name", name, "role", role);
+    if (strcmp(role, "practitioner") == 0) {
+        json_object_set_new(in, "licence_number", json_string("NMC 12A3456E"));
+        json_object_set_new(in, "licence_expiry", json_string("2028-03-31"));
+        json_object_set_new(in, "qualifications",
+                            json_pack("[s,s]", "RN (Adult)", "Level 7 Aesthetic Medicine"));
+    }
+    json_t *out = NULL;
+    md_code rc = md_staff_create(&s->ctx, in, password, &out, err);
+    json_decref(in);
+    json_decref(out);
+    if (rc == MD_OK && given && *given)
+        printf("  %-13s %-28s password: from $%s\n", role, email, env);
+    else if (rc == MD_OK)
+        printf("  %-13s %-28s password: %s\n", role, email, password);
+    return rc;
+}
+
+int cmd_demo(int argc, char **argv)
+{
+    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    const char *db = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'h':
+            printf("usage: mesodesk demo [--db PATH]\n\n"
+                   "Create \"Demo Clinic\" (Europe/London, UK) with an admin "
+                   "(admin@demo.clinic), a practitioner,\na receptionist, an auditor and 20 "
+                   "patients with clinical facts.  Does nothing if the clinic exists.\n"
+                   "Passwords: $MESODESK_ADMIN_PASSWORD for the admin and "
+                   "$MESODESK_DEMO_PASSWORD for the others when set;\notherwise generated and "
+                   "printed once.\n");
+            return 0;
+        default: return 2;
+        }
+    }
+    cli_session s;
+    int st = cli_open(&s, cli_db_path(db), NULL, 1);
+    if (st) return st;
+    md_err err;
+    md_err_clear(&err);
+    char id[MD_ID_STR];
+    md_code rc = md_clinic_find(s.db, DEMO_CLINIC, id, &err);
+    if (rc == MD_OK) {
+        printf("%s exists already (%s); nothing added.\n", DEMO_CLINIC, id);
+        cli_close(&s);
+        return 0;
+    }
+    rc = md_clinic_create(s.db, DEMO_CLINIC, "Europe/London", "UK", id, &err);
+    if (rc == MD_OK) {
+        md_strlcpy(s.ctx.who.clinic_id, id, sizeof s.ctx.who.clinic_id);
+        printf("%s created (%s). Staff:\n", DEMO_CLINIC, id);
+        rc = add_staff(&s, "admin@demo.clinic", "Dr Alex Morgan", "admin",
+                       "MESODESK_ADMIN_PASSWORD", &err);
+    }
+    if (rc == MD_OK)
+        rc = add_staff(&s, "practitioner@demo.clinic", "Nurse Sam Patel", "practitioner",
+                       "MESODESK_DEMO_PASSWORD", &err);
+    if (rc == MD_OK)
+        rc = add_staff(&s, "reception@demo.clinic", "Jo Reid", "reception",
+                       "MESODESK_DEMO_PASSWORD", &err);
+    if (rc == MD_OK)
+        rc = add_staff(&s, "auditor@demo.clinic", "Chris Lane", "auditor",
+                       "MESODESK_DEMO_PASSWORD", &err);
+    for (size_t i = 0; rc == MD_OK && i < sizeof patients / sizeof patients[0]; i++)
+        rc = add_patient(&s, &patients[i], &err);
+    if (rc != MD_OK)
+        st = cli_fail("demo", &err);
+    else
+        printf("%zu patients added.\n", sizeof patients / sizeof patients[0]);
+    cli_close(&s);
+    return st;
+}

@@ -1,0 +1,429 @@
+/*
+ * record.c - the generic engine for versioned clinical records (record.h).
+ *
+ * SQL is built from the kind's field table (column names are constants of
+ * this program, never input) and run as prepared statements; every value is
+ * a bound parameter.  The store caches each statement by its text, so a
+ * kind's statements are prepared once per connection.
+ */
+#include "mesodesk/record.h"
+#include "mesodesk/audit.h"
+#include "mesodesk/validate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_FIELDS 16
+#define SQL_MAX 2048
+#define BASE_COLS 5 /* id, version, recorded_by, recorded_at, reason */
+
+static int nfields(const md_record_kind *k)
+{
+    int n = 0;
+    while (k->fields[n].name) n++;
+    return n;
+}
+
+/* "id, version, recorded_by, recorded_at, reason[, patient_id], f1, f2, ..." */
+static void select_columns(const md_record_kind *k, char *buf, size_t sz)
+{
+    size_t off = (size_t)snprintf(buf, sz, "id, version, recorded_by, recorded_at, reason%s",
+                                  k->has_parent ? ", patient_id" : "");
+    for (int i = 0; k->fields[i].name && off < sz; i++)
+        off += (size_t)snprintf(buf + off, sz - off, ", %s", k->fields[i].name);
+}
+
+static json_t *row_to_json(const md_record_kind *k, const md_row *r)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_string(md_row_text(r, 0)));
+    json_object_set_new(o, "version", json_integer(md_row_int(r, 1)));
+    int c = BASE_COLS;
+    if (k->has_parent) json_object_set_new(o, "patient_id", json_string(md_row_text(r, c++)));
+    for (int i = 0; k->fields[i].name; i++, c++) {
+        const md_field *f = &k->fields[i];
+        json_t *v;
+        if (md_row_is_null(r, c))
+            v = json_null();
+        else if (f->type == MD_F_INT)
+            v = json_integer(md_row_int(r, c));
+        else if (f->type == MD_F_BOOL)
+            v = json_boolean(md_row_int(r, c));
+        else
+            v = json_string(md_row_text(r, c));
+        json_object_set_new(o, f->name, v);
+    }
+    json_object_set_new(o, "recorded_by", json_string(md_row_text(r, 2)));
+    json_object_set_new(o, "recorded_at", json_string(md_row_text(r, 3)));
+    json_object_set_new(o, "reason", json_string(md_row_text(r, 4)));
+    return o;
+}
+
+typedef struct collect_ctx {
+    const md_record_kind *kind;
+    json_t *items;
+} collect_ctx;
+
+static int collect_row(void *vctx, const md_row *r)
+{
+    collect_ctx *c = vctx;
+    json_array_append_new(c->items, row_to_json(c->kind, r));
+    return 0;
+}
+
+/* Validate one field of rec into *val.  Strings point into rec or the kb. */
+static md_code validate_field(md_ctx *ctx, const md_field *f, json_t *rec, int creating,
+                              md_val *val, md_err *err)
+{
+    md_code rc = MD_OK;
+    const char *s = NULL;
+    long l = 0;
+    int b = 0, present = 0;
+    *val = md_null();
+    switch (f->type) {
+    case MD_F_TEXT:
+        rc = md_json_text(rec, f->name, f->required, (size_t)f->max, &s, err);
+        if (rc == MD_OK) *val = md_text(s);
+        break;
+    case MD_F_ENUM:
+        rc = md_json_enum(rec, f->name, f->required && !f->dflt, f->values, &s, err);
+        if (rc == MD_OK) *val = md_text(s ? s : (creating ? f->dflt : NULL));
+        if (rc == MD_OK && !s && f->dflt) *val = md_text(f->dflt);
+        break;
+    case MD_F_DATE:
+        rc = md_json_date(rec, f->name, f->required, &s, NULL, err);
+        if (rc == MD_OK) *val = md_text(s);
+        break;
+    case MD_F_INT:
+        rc = md_json_int(rec, f->name, f->required, f->min, f->max, &l, &present, err);
+        if (rc == MD_OK && present) *val = md_int(l);
+        break;
+    case MD_F_BOOL:
+        rc = md_json_bool(rec, f->name, f->required && !f->dflt, &b, &present, err);
+        if (rc == MD_OK && !present && f->dflt) b = strcmp(f->dflt, "true") == 0, present = 1;
+        if (rc == MD_OK && present) *val = md_int(b);
+        break;
+    case MD_F_CODE:
+        rc = md_json_text(rec, f->name, f->required, 128, &s, err);
+        if (rc == MD_OK && s) rc = md_vocab_resolve(ctx, f->vocab, f->name, s, &s, err);
+        if (rc == MD_OK) *val = md_text(s);
+        break;
+    }
+    return rc;
+}
+
+static md_code validate_record(md_ctx *ctx, const md_record_kind *k, json_t *rec, int creating,
+                               md_val *vals, md_err *err)
+{
+    for (int i = 0; k->fields[i].name; i++) {
+        md_code rc = validate_field(ctx, &k->fields[i], rec, creating, &vals[i], err);
+        if (rc != MD_OK) return rc;
+    }
+    return k->check ? k->check(ctx, rec, err) : MD_OK;
+}
+
+static md_code check_keys(const md_record_kind *k, json_t *in, int updating, md_err *err)
+{
+    const char *allowed[MAX_FIELDS + 4];
+    int n = 0;
+    for (int i = 0; k->fields[i].name && n < MAX_FIELDS; i++) allowed[n++] = k->fields[i].name;
+    allowed[n++] = "reason";
+    if (updating) allowed[n++] = "version";
+    allowed[n] = NULL;
+    return md_json_check_keys(in, allowed, "", err);
+}
+
+static md_code audit_one(md_ctx *ctx, const char *action, const md_record_kind *k, const char *id,
+                         const char *patient_id, md_err *err)
+{
+    md_audit_entry a = {action, k->name, id, patient_id, NULL};
+    return md_audit(ctx, &a, err);
+}
+
+md_code md_patient_exists(md_ctx *ctx, const char *patient_id, md_err *err)
+{
+    int64_t n = 0;
+    if (!md_id_valid(patient_id)) return md_err_set(err, MD_ENOTFOUND, "patient_id", "no such patient");
+    md_val v[] = {md_text(ctx->who.clinic_id), md_text(patient_id)};
+    md_code rc = md_store_scalar_int(
+        ctx->db, "SELECT count(*) FROM patients WHERE clinic_id = $1 AND id = $2 AND current = 1",
+        v, 2, &n, err);
+    if (rc != MD_OK) return rc;
+    return n ? MD_OK : md_err_set(err, MD_ENOTFOUND, "patient_id", "no such patient");
+}
+
+/* Insert version `version` of record id with the validated values. */
+static md_code insert_version(md_ctx *ctx, const md_record_kind *k, const char *parent_id,
+                              const char *id, int64_t version, const char *reason,
+                              const md_val *vals, md_err *err)
+{
+    char sql[SQL_MAX], now[MD_TIME_STR];
+    md_val params[MAX_FIELDS + 8];
+    int np = 0, nf = nfields(k);
+    md_time_format(md_now(), now);
+    params[np++] = md_text(ctx->who.clinic_id);
+    params[np++] = md_text(id);
+    params[np++] = md_int(version);
+    params[np++] = md_text(ctx->who.staff_id[0] ? ctx->who.staff_id : "system");
+    params[np++] = md_text(now);
+    params[np++] = md_text(reason);
+    size_t off = (size_t)snprintf(sql, sizeof sql,
+                                  "INSERT INTO %s (clinic_id, id, version, current, recorded_by, "
+                                  "recorded_at, reason",
+                                  k->table);
+    if (k->has_parent) {
+        off += (size_t)snprintf(sql + off, sizeof sql - off, ", patient_id");
+        params[np++] = md_text(parent_id);
+    }
+    for (int i = 0; i < nf; i++) {
+        off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", k->fields[i].name);
+        params[np++] = vals[i];
+    }
+    off += (size_t)snprintf(sql + off, sizeof sql - off, ") VALUES ($1, $2, $3, 1, $4, $5, $6");
+    for (int p = 7; p <= np; p++) off += (size_t)snprintf(sql + off, sizeof sql - off, ", $%d", p);
+    snprintf(sql + off, sizeof sql - off, ")");
+    return md_store_exec(ctx->db, sql, params, np, NULL, NULL, err);
+}
+
+static md_code check_parent(md_ctx *ctx, const md_record_kind *k, const char *parent_id,
+                            md_err *err)
+{
+    return k->has_parent ? md_patient_exists(ctx, parent_id, err) : MD_OK;
+}
+
+md_code md_record_create(md_ctx *ctx, const md_record_kind *k, const char *parent_id, json_t *in,
+                         json_t **out, md_err *err)
+{
+    md_val vals[MAX_FIELDS];
+    const char *reason = NULL;
+    char id[MD_ID_STR];
+    md_code rc = md_require(ctx, k->write_perm, err);
+    if (rc == MD_OK) rc = check_parent(ctx, k, parent_id, err);
+    if (rc == MD_OK) rc = check_keys(k, in, 0, err);
+    if (rc == MD_OK) rc = md_json_text(in, "reason", 0, 500, &reason, err);
+    if (rc == MD_OK) rc = validate_record(ctx, k, in, 1, vals, err);
+    if (rc != MD_OK) return rc;
+    md_id_new(id);
+    if ((rc = md_store_begin(ctx->db, err)) != MD_OK) return rc;
+    rc = insert_version(ctx, k, parent_id, id, 1, reason ? reason : "recorded", vals, err);
+    if (rc == MD_OK) rc = md_store_commit(ctx->db, err);
+    if (rc != MD_OK) {
+        md_store_rollback(ctx->db);
+        return rc;
+    }
+    rc = audit_one(ctx, "create", k, id, k->has_parent ? parent_id : id, err);
+    if (rc != MD_OK) return rc;
+    return md_record_get(ctx, k, parent_id, id, out, err);
+}
+
+/* Current version of one record as JSON, without audit or permission checks. */
+static md_code load_current(md_ctx *ctx, const md_record_kind *k, const char *parent_id,
+                            const char *id, json_t **out, md_err *err)
+{
+    char cols[1024], sql[SQL_MAX];
+    select_columns(k, cols, sizeof cols);
+    if (!md_id_valid(id)) return md_err_set(err, MD_ENOTFOUND, "id", "no such %s", k->name);
+    snprintf(sql, sizeof sql,
+             "SELECT %s FROM %s WHERE clinic_id = $1 AND id = $2 AND current = 1%s", cols,
+             k->table, k->has_parent ? " AND patient_id = $3" : "");
+    md_val v[] = {md_text(ctx->who.clinic_id), md_text(id), md_text(parent_id)};
+    collect_ctx c = {k, json_array()};
+    md_code rc = md_store_exec(ctx->db, sql, v, k->has_parent ? 3 : 2, collect_row, &c, err);
+    if (rc == MD_OK && json_array_size(c.items) == 0)
+        rc = md_err_set(err, MD_ENOTFOUND, "id", "no such %s", k->name);
+    if (rc == MD_OK) *out = json_incref(json_array_get(c.items, 0));
+    json_decref(c.items);
+    return rc;
+}
+
+md_code md_record_update(md_ctx *ctx, const md_record_kind *k, const char *parent_id,
+                         const char *id, json_t *in, json_t **out, md_err *err)
+{
+    md_val vals[MAX_FIELDS];
+    json_t *cur = NULL, *merged = NULL;
+    const char *reason = NULL, *key;
+    long want_version = 0;
+    int have_version = 0;
+    json_t *v;
+    md_code rc = md_require(ctx, k->write_perm, err);
+    if (rc == MD_OK) rc = check_parent(ctx, k, parent_id, err);
+    if (rc == MD_OK) rc = check_keys(k, in, 1, err);
+    if (rc == MD_OK) rc = md_json_text(in, "reason", k->has_parent, 500, &reason, err);
+    if (rc == MD_OK)
+        rc = md_json_int(in, "version", 0, 1, 1L << 40, &want_version, &have_version, err);
+    if (rc == MD_OK) rc = load_current(ctx, k, parent_id, id, &cur, err);
+    if (rc != MD_OK) goto done;
+    int64_t version = json_integer_value(json_object_get(cur, "version"));
+    if (have_version && want_version != version) {
+        rc = md_err_set(err, MD_ECONFLICT, "version",
+                        "the %s was changed meanwhile (now version %lld); reload and retry",
+                        k->name, (long long)version);
+        goto done;
+    }
+    /* The new version: the current fields, with the ones given replacing them. */
+    merged = json_object();
+    for (int i = 0; k->fields[i].name; i++)
+        json_object_set(merged, k->fields[i].name, json_object_get(cur, k->fields[i].name));
+    json_object_foreach(in, key, v)
+    {
+        if (strcmp(key, "reason") != 0 && strcmp(key, "version") != 0)
+            json_object_set(merged, key, v);
+    }
+    if ((rc = validate_record(ctx, k, merged, 0, vals, err)) != MD_OK) goto done;
+    if ((rc = md_store_begin(ctx->db, err)) != MD_OK) goto done;
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "UPDATE %s SET current = 0 WHERE clinic_id = $1 AND id = $2 AND version = $3",
+             k->table);
+    md_val up[] = {md_text(ctx->who.clinic_id), md_text(id), md_int(version)};
+    rc = md_store_exec(ctx->db, sql, up, 3, NULL, NULL, err);
+    if (rc == MD_OK)
+        rc = insert_version(ctx, k, parent_id, id, version + 1, reason ? reason : "updated", vals,
+                            err);
+    if (rc == MD_OK) rc = md_store_commit(ctx->db, err);
+    if (rc != MD_OK) {
+        md_store_rollback(ctx->db);
+        if (rc == MD_ECONFLICT)
+            md_err_set(err, MD_ECONFLICT, "version", "the %s was changed meanwhile", k->name);
+        goto done;
+    }
+    rc = audit_one(ctx, "update", k, id, k->has_parent ? parent_id : id, err);
+    if (rc == MD_OK) rc = load_current(ctx, k, parent_id, id, out, err);
+done:
+    json_decref(cur);
+    json_decref(merged);
+    return rc;
+}
+
+md_code md_record_get(md_ctx *ctx, const md_record_kind *k, const char *parent_id, const char *id,
+                      json_t **out, md_err *err)
+{
+    md_code rc = md_require(ctx, k->read_perm, err);
+    if (rc == MD_OK) rc = load_current(ctx, k, parent_id, id, out, err);
+    if (rc != MD_OK) return rc;
+    rc = audit_one(ctx, "read", k, id, k->has_parent ? parent_id : id, err);
+    if (rc != MD_OK) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+static md_code list_query(md_ctx *ctx, const md_record_kind *k, const char *where,
+                          const md_val *params, int np, json_t **out, md_err *err)
+{
+    char cols[1024], sql[SQL_MAX];
+    select_columns(k, cols, sizeof cols);
+    snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE %s", cols, k->table, where);
+    collect_ctx c = {k, json_array()};
+    md_code rc = md_store_exec(ctx->db, sql, params, np, collect_row, &c, err);
+    if (rc != MD_OK) {
+        json_decref(c.items);
+        return rc;
+    }
+    *out = c.items;
+    return MD_OK;
+}
+
+md_code md_record_list(md_ctx *ctx, const md_record_kind *k, const char *parent_id,
+                       int include_all, json_t **out, md_err *err)
+{
+    char where[512];
+    json_t *items = NULL;
+    md_code rc = md_require(ctx, k->read_perm, err);
+    if (rc == MD_OK) rc = check_parent(ctx, k, parent_id, err);
+    if (rc != MD_OK) return rc;
+    snprintf(where, sizeof where,
+             "clinic_id = $1 AND patient_id = $2 AND current = 1%s%s%s ORDER BY recorded_at, id",
+             k->status_field && !include_all ? " AND " : "",
+             k->status_field && !include_all ? k->status_field : "",
+             k->status_field && !include_all ? " <> 'entered_in_error'" : "");
+    md_val v[] = {md_text(ctx->who.clinic_id), md_text(parent_id)};
+    if ((rc = list_query(ctx, k, where, v, 2, &items, err)) != MD_OK) return rc;
+    md_audit_entry a = {"read", k->name, "*", parent_id, "list"};
+    if ((rc = md_audit(ctx, &a, err)) != MD_OK) {
+        json_decref(items);
+        return rc;
+    }
+    *out = json_pack("{s:o}", "items", items);
+    return MD_OK;
+}
+
+md_code md_record_history(md_ctx *ctx, const md_record_kind *k, const char *parent_id,
+                          const char *id, json_t **out, md_err *err)
+{
+    json_t *items = NULL;
+    md_code rc = md_require(ctx, k->read_perm, err);
+    if (rc == MD_OK) rc = check_parent(ctx, k, parent_id, err);
+    if (rc != MD_OK) return rc;
+    md_val v[] = {md_text(ctx->who.clinic_id), md_text(id), md_text(parent_id)};
+    rc = list_query(ctx, k,
+                    k->has_parent ? "clinic_id = $1 AND id = $2 AND patient_id = $3 ORDER BY version"
+                                  : "clinic_id = $1 AND id = $2 ORDER BY version",
+                    v, k->has_parent ? 3 : 2, &items, err);
+    if (rc != MD_OK) return rc;
+    if (json_array_size(items) == 0) {
+        json_decref(items);
+        return md_err_set(err, MD_ENOTFOUND, "id", "no such %s", k->name);
+    }
+    rc = audit_one(ctx, "read_history", k, id, k->has_parent ? parent_id : id, err);
+    if (rc != MD_OK) {
+        json_decref(items);
+        return rc;
+    }
+    *out = json_pack("{s:o}", "versions", items);
+    return MD_OK;
+}
+
+md_code md_patient_search(md_ctx *ctx, const md_patient_query *q, json_t **out, md_err *err)
+{
+    const md_record_kind *k = &md_kind_patient;
+    md_code rc = md_require(ctx, k->read_perm, err);
+    if (rc != MD_OK) return rc;
+    /* Name prefix as a range on lower(name): index-friendly on both backends. */
+    char lo[130] = "", hi[130] = "";
+    if (q->name && *q->name) {
+        size_t n = strlen(q->name);
+        if (n > 120) return md_err_set(err, MD_EINVAL, "name", "name is too long");
+        for (size_t i = 0; i < n; i++)
+            lo[i] = (q->name[i] >= 'A' && q->name[i] <= 'Z') ? (char)(q->name[i] + 32) : q->name[i];
+        lo[n] = '\0';
+        memcpy(hi, lo, n + 1);
+        hi[n] = '\x7f';
+        hi[n + 1] = '\0';
+    }
+    const char *name = q->name && *q->name ? lo : NULL;
+    md_val v[] = {md_text(ctx->who.clinic_id), md_text(name), md_text(name ? hi : NULL),
+                  md_text(q->birth_date), md_int(q->limit), md_int(q->offset)};
+    static const char filter[] =
+        "clinic_id = $1 AND current = 1 AND ($2 IS NULL OR (lower(family_name) >= $2 AND "
+        "lower(family_name) < $3) OR (lower(given_name) >= $2 AND lower(given_name) < $3)) "
+        "AND ($4 IS NULL OR birth_date = $4)";
+    json_t *items = NULL;
+    char where[512], sql[640];
+    snprintf(where, sizeof where,
+             "%s ORDER BY lower(family_name), lower(given_name), id LIMIT $5 OFFSET $6", filter);
+    if ((rc = list_query(ctx, k, where, v, 6, &items, err)) != MD_OK) return rc;
+    int64_t total = 0;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM patients WHERE %s", filter);
+    rc = md_store_scalar_int(ctx->db, sql, v, 4, &total, err);
+    /* Every patient record returned is a read of that record: one audit entry each,
+     * committed together. */
+    size_t n = json_array_size(items);
+    md_audit_entry *entries = n ? calloc(n, sizeof *entries) : NULL;
+    if (n && !entries) rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    for (size_t i = 0; rc == MD_OK && i < n; i++) {
+        const char *pid = json_string_value(json_object_get(json_array_get(items, i), "id"));
+        entries[i] = (md_audit_entry){"read", k->name, pid, pid, "search"};
+    }
+    if (rc == MD_OK && n) rc = md_audit_many(ctx, entries, n, err);
+    free(entries);
+    if (rc != MD_OK) {
+        json_decref(items);
+        return rc;
+    }
+    *out = json_pack("{s:o,s:I,s:i,s:i}", "items", items, "total", (json_int_t)total, "limit",
+                     q->limit, "offset", q->offset);
+    return MD_OK;
+}

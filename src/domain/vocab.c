@@ -1,0 +1,20 @@
+/*
+ * vocab.c - checking coded clinical facts against the knowledge base.
+ * Stored facts use the kb's canonical codes, so that screening a stored
+ * patient never meets a code it does not know.
+ */
+#include "mesodesk/record.h"
+
+md_code md_vocab_resolve(const md_ctx *ctx, md_vocab_kind vocab, const char *field, const char *in,
+                         const char **canonical, md_err *err)
+{
+    if (!*in) return md_err_set(err, MD_EINVAL, field, "%s must not be empty", field);
+    if (ctx->kb) return md_kb_resolve(ctx->kb, vocab, in, field, canonical, err);
+    /* Without a kb (unit tests of storage only): any lowercase code as given. */
+    for (const char *p = in; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
+            return md_err_set(err, MD_EUNPROCESSABLE, field,
+                              "%s must be a code of lowercase letters, digits and _", field);
+    *canonical = in;
+    return MD_OK;
+}

@@ -1,0 +1,147 @@
+/*
+ * h_system.c - health, the OpenAPI document, sessions, the clinic, staff and
+ * the audit trail.
+ */
+#include "server.h"
+
+#include "mesodesk/audit.h"
+#include "mesodesk/auth.h"
+#include "mesodesk/clinic.h"
+#include "mesodesk/kb.h"
+#include "mesodesk/validate.h"
+
+#include <string.h>
+
+extern const char md_openapi_json[];
+
+md_code h_healthz(md_req *r, md_err *err)
+{
+    (void)err;
+    const md_kb *kb = md_server_kb(r->srv);
+    r->resp = json_pack("{s:s,s:s,s:s}", "status", "ok", "version", MESODESK_VERSION_STRING, "kb",
+                        kb ? md_kb_version(kb) : "none");
+    return MD_OK;
+}
+
+md_code h_openapi(md_req *r, md_err *err)
+{
+    json_error_t je;
+    r->resp = json_loads(md_openapi_json, 0, &je);
+    if (!r->resp) return md_err_set(err, MD_EINTERNAL, NULL, "openapi document: %s", je.text);
+    return MD_OK;
+}
+
+md_code h_login(md_req *r, md_err *err)
+{
+    static const char *const allowed[] = {"email", "password", NULL};
+    json_t *body = NULL;
+    const char *email, *password;
+    char token[MD_TOKEN_STR], exp[MD_TIME_STR];
+    int64_t expires;
+    md_code rc = md_req_json_body(r, &body, err);
+    if (rc == MD_OK) rc = md_json_check_keys(body, allowed, "", err);
+    if (rc == MD_OK) rc = md_json_text(body, "email", 1, 254, &email, err);
+    if (rc == MD_OK) rc = md_json_text(body, "password", 1, MD_PASSWORD_MAX, &password, err);
+    if (rc == MD_OK) rc = md_login(r->ctx.db, email, password, token, &expires, &r->ctx.who, err);
+    if (rc == MD_OK) {
+        md_audit_entry a = {"login", "session", r->ctx.who.staff_id, NULL, NULL};
+        rc = md_audit(&r->ctx, &a, err);
+    }
+    json_decref(body);
+    if (rc != MD_OK) return rc;
+    md_time_format(expires, exp);
+    r->resp = json_pack("{s:s,s:s,s:s,s:s}", "token", token, "expires_at", exp, "role",
+                        md_role_name(r->ctx.who.role), "staff_id", r->ctx.who.staff_id);
+    return MD_OK;
+}
+
+md_code h_logout(md_req *r, md_err *err)
+{
+    md_code rc = md_logout(r->ctx.db, r->token, err);
+    if (rc == MD_OK) {
+        md_audit_entry a = {"logout", "session", r->ctx.who.staff_id, NULL, NULL};
+        rc = md_audit(&r->ctx, &a, err);
+    }
+    if (rc == MD_OK) r->resp = json_pack("{s:b}", "ok", 1);
+    return rc;
+}
+
+md_code h_me(md_req *r, md_err *err)
+{
+    json_t *staff = NULL, *clinic = NULL;
+    md_code rc = md_staff_get(&r->ctx, r->ctx.who.staff_id, &staff, err);
+    if (rc == MD_OK) rc = md_clinic_get(r->ctx.db, r->ctx.who.clinic_id, &clinic, err);
+    if (rc != MD_OK) {
+        json_decref(staff);
+        return rc;
+    }
+    json_t *perms = json_array();
+    static const struct {
+        unsigned bit;
+        const char *name;
+    } names[] = {{MD_PERM_DEMOGRAPHICS_READ, "demographics_read"},
+                 {MD_PERM_DEMOGRAPHICS_WRITE, "demographics_write"},
+                 {MD_PERM_CLINICAL_READ, "clinical_read"},
+                 {MD_PERM_CLINICAL_WRITE, "clinical_write"},
+                 {MD_PERM_STAFF_READ, "staff_read"},
+                 {MD_PERM_STAFF_WRITE, "staff_write"},
+                 {MD_PERM_AUDIT_READ, "audit_read"},
+                 {MD_PERM_CLEARANCE_WRITE, "clearance_write"},
+                 {MD_PERM_KB_WRITE, "kb_write"}};
+    unsigned mine = md_role_perms(r->ctx.who.role);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (mine & names[i].bit) json_array_append_new(perms, json_string(names[i].name));
+    r->resp = json_pack("{s:o,s:o,s:o}", "staff", staff, "clinic", clinic, "permissions", perms);
+    return MD_OK;
+}
+
+md_code h_clinic(md_req *r, md_err *err)
+{
+    return md_clinic_get(r->ctx.db, r->ctx.who.clinic_id, &r->resp, err);
+}
+
+md_code h_staff_list(md_req *r, md_err *err)
+{
+    return md_staff_list(&r->ctx, &r->resp, err);
+}
+
+md_code h_staff_create(md_req *r, md_err *err)
+{
+    json_t *body = NULL;
+    const char *password = NULL;
+    md_code rc = md_req_json_body(r, &body, err);
+    if (rc == MD_OK) rc = md_json_text(body, "password", 1, MD_PASSWORD_MAX, &password, err);
+    if (rc == MD_OK) rc = md_staff_create(&r->ctx, body, password, &r->resp, err);
+    json_decref(body);
+    if (rc == MD_OK) r->status = 201;
+    return rc;
+}
+
+md_code h_staff_get(md_req *r, md_err *err)
+{
+    return md_staff_get(&r->ctx, r->params[0], &r->resp, err);
+}
+
+md_code h_audit_list(md_req *r, md_err *err)
+{
+    long limit, offset;
+    json_t *items = NULL;
+    const char *patient = md_req_query(r, "patient_id");
+    md_code rc = md_require(&r->ctx, MD_PERM_AUDIT_READ, err);
+    if (rc == MD_OK) rc = md_req_query_int(r, "limit", 100, 1, 1000, &limit, err);
+    if (rc == MD_OK) rc = md_req_query_int(r, "offset", 0, 0, 1000000000, &offset, err);
+    if (rc == MD_OK) rc = md_audit_list(&r->ctx, patient, (int)limit, (int)offset, &items, err);
+    if (rc != MD_OK) return rc;
+    r->resp = json_pack("{s:o,s:i,s:i}", "items", items, "limit", (int)limit, "offset", (int)offset);
+    return MD_OK;
+}
+
+md_code h_audit_verify(md_req *r, md_err *err)
+{
+    int64_t checked = 0;
+    md_code rc = md_require(&r->ctx, MD_PERM_AUDIT_READ, err);
+    if (rc == MD_OK) rc = md_audit_verify(r->ctx.db, r->ctx.who.clinic_id, &checked, err);
+    if (rc != MD_OK) return rc;
+    r->resp = json_pack("{s:b,s:I}", "intact", 1, "entries", (json_int_t)checked);
+    return MD_OK;
+}

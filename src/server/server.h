@@ -1,0 +1,93 @@
+/*
+ * server.h - the HTTP layer (libmicrohttpd): routing, authentication, request
+ * bodies, JSON responses, static files, graceful shutdown.  Handlers are thin:
+ * they turn a request into a call of the core library and its result into
+ * JSON.  Nothing clinical is decided here.
+ *
+ * Request lifecycle (one MHD connection callback sequence):
+ *   NEW (first callback: route, Content-Length check -> 413 early)
+ *   -> BODY (upload chunks appended, capped at MD_BODY_MAX; over it -> 413)
+ *   -> DISPATCH (auth -> handler -> JSON response queued)
+ *   -> DONE (request-completed callback: arena freed, log line written).
+ *
+ * Server lifecycle: STARTING -> SERVING -> DRAINING (SIGTERM/SIGINT: no new
+ * connections, in-flight requests finish, up to 30 s) -> STOPPED (audit writer
+ * drained, connections closed).
+ */
+#ifndef MESODESK_SERVER_H
+#define MESODESK_SERVER_H
+
+#include "mesodesk/context.h"
+#include "mesodesk/error.h"
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#define MD_BODY_MAX (1024 * 1024)
+#define MD_MAX_PATH_PARAMS 4
+
+typedef struct md_server md_server;
+
+typedef struct md_server_config {
+    const char *db_uri;
+    const char *listen; /* "127.0.0.1:8080"; port 0 = ephemeral */
+    const char *web_dir; /* built front-end, may be NULL */
+    const char *kb_dir;
+    int threads;
+    const char *port_file; /* when set, the bound port is written there once listening */
+} md_server_config;
+
+typedef struct md_req {
+    struct MHD_Connection *conn;
+    md_server *srv;
+    const char *method;
+    const char *path;
+    const char *params[MD_MAX_PATH_PARAMS]; /* the {} segments of the route */
+    char *body;
+    size_t body_len;
+    int too_big;
+    const char *token;
+    md_ctx ctx;
+    int status;
+    json_t *resp;
+    int64_t started_us;
+} md_req;
+
+/* A handler fills r->status (default 200) and r->resp, or returns an error that the
+ * server renders as {"error":{"code","message","field"}}. */
+typedef md_code (*md_handler)(md_req *r, md_err *err);
+
+/* Run until SIGTERM/SIGINT; returns the process exit status. */
+int md_server_run(const md_server_config *cfg);
+
+/* Helpers for handlers. */
+md_code md_req_json_body(md_req *r, json_t **out, md_err *err); /* parsed, caller decrefs */
+const char *md_req_query(md_req *r, const char *name);
+md_code md_req_query_int(md_req *r, const char *name, long dflt, long min, long max, long *out,
+                         md_err *err);
+const md_kb *md_server_kb(md_server *s);
+
+/* Handlers (h_*.c). */
+md_code h_healthz(md_req *r, md_err *err);
+md_code h_openapi(md_req *r, md_err *err);
+md_code h_login(md_req *r, md_err *err);
+md_code h_logout(md_req *r, md_err *err);
+md_code h_me(md_req *r, md_err *err);
+md_code h_clinic(md_req *r, md_err *err);
+md_code h_patients_list(md_req *r, md_err *err);
+md_code h_patients_create(md_req *r, md_err *err);
+md_code h_patient_get(md_req *r, md_err *err);
+md_code h_patient_update(md_req *r, md_err *err);
+md_code h_patient_history(md_req *r, md_err *err);
+md_code h_facts_list(md_req *r, md_err *err);
+md_code h_facts_create(md_req *r, md_err *err);
+md_code h_fact_get(md_req *r, md_err *err);
+md_code h_fact_update(md_req *r, md_err *err);
+md_code h_fact_history(md_req *r, md_err *err);
+md_code h_staff_list(md_req *r, md_err *err);
+md_code h_staff_create(md_req *r, md_err *err);
+md_code h_staff_get(md_req *r, md_err *err);
+md_code h_audit_list(md_req *r, md_err *err);
+md_code h_audit_verify(md_req *r, md_err *err);
+
+#endif

@@ -1,0 +1,164 @@
+/*
+ * migrations.c - the schema, as forward-only numbered migrations.
+ *
+ * Applied in order at start-up (md_store_migrate), each in its own
+ * transaction, and recorded in schema_migrations.  A migration is never edited
+ * once released: change the schema with a new one.  The SQL is portable
+ * (SQLite and PostgreSQL): see store.h.
+ *
+ * Invariants:
+ *  - every table has clinic_id (the tenant, and the distribution column of a
+ *    sharded PostgreSQL).  The clinics table's key is clinic_id itself;
+ *    schema_migrations is the store's own bookkeeping and is the one exception.
+ *  - clinical records are versioned, never updated in place: a change inserts
+ *    (clinic_id, id, version+1) and clears `current` on the previous row, in
+ *    one transaction; a partial unique index keeps one current row per id.
+ */
+#include "mesodesk/store.h"
+#include "mesodesk/util.h"
+
+#include <stdio.h>
+
+typedef struct migration {
+    int version;
+    const char *name;
+    const char *sql[32]; /* statements, NULL-terminated */
+} migration;
+
+/* Columns every versioned clinical record carries. */
+#define VERSIONED_COLUMNS                                                                          \
+    "clinic_id TEXT NOT NULL REFERENCES clinics(clinic_id), "                                      \
+    "id TEXT NOT NULL, "                                                                           \
+    "version BIGINT NOT NULL, "                                                                    \
+    "current INTEGER NOT NULL, "                                                                   \
+    "recorded_by TEXT NOT NULL, "                                                                  \
+    "recorded_at TEXT NOT NULL, "                                                                  \
+    "reason TEXT NOT NULL, "
+
+static const migration migrations[] = {
+    {1,
+     "clinics, staff, sessions, patients, clinical facts, audit",
+     {"CREATE TABLE clinics ("
+      "clinic_id TEXT PRIMARY KEY, name TEXT NOT NULL, time_zone TEXT NOT NULL, "
+      "jurisdiction TEXT NOT NULL, created_at TEXT NOT NULL)",
+
+      "CREATE TABLE staff ("
+      "clinic_id TEXT NOT NULL REFERENCES clinics(clinic_id), id TEXT NOT NULL, "
+      "email TEXT NOT NULL, display_name TEXT NOT NULL, role TEXT NOT NULL, "
+      "password_hash TEXT NOT NULL, licence_number TEXT, licence_expiry TEXT, "
+      "qualifications TEXT NOT NULL, active INTEGER NOT NULL, "
+      "created_at TEXT NOT NULL, updated_at TEXT NOT NULL, "
+      "PRIMARY KEY (clinic_id, id))",
+      "CREATE UNIQUE INDEX staff_email ON staff (email)",
+
+      "CREATE TABLE sessions ("
+      "clinic_id TEXT NOT NULL REFERENCES clinics(clinic_id), token_hash TEXT NOT NULL, "
+      "staff_id TEXT NOT NULL, created_at TEXT NOT NULL, last_seen BIGINT NOT NULL, "
+      "revoked INTEGER NOT NULL, PRIMARY KEY (token_hash), "
+      "FOREIGN KEY (clinic_id, staff_id) REFERENCES staff (clinic_id, id))",
+
+      "CREATE TABLE patients (" VERSIONED_COLUMNS
+      "given_name TEXT NOT NULL, family_name TEXT NOT NULL, birth_date TEXT NOT NULL, "
+      "sex TEXT NOT NULL, fitzpatrick BIGINT, email TEXT, phone TEXT, "
+      "PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX patients_current ON patients (clinic_id, id) WHERE current = 1",
+      "CREATE INDEX patients_family ON patients (clinic_id, lower(family_name)) WHERE current = 1",
+      "CREATE INDEX patients_given ON patients (clinic_id, lower(given_name)) WHERE current = 1",
+      "CREATE INDEX patients_birth ON patients (clinic_id, birth_date) WHERE current = 1",
+
+      "CREATE TABLE allergies (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, substance TEXT NOT NULL, reaction TEXT, status TEXT NOT NULL, "
+      "PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX allergies_current ON allergies (clinic_id, id) WHERE current = 1",
+      "CREATE INDEX allergies_patient ON allergies (clinic_id, patient_id)",
+
+      "CREATE TABLE conditions (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, code TEXT NOT NULL, active INTEGER NOT NULL, site TEXT, "
+      "note TEXT, status TEXT NOT NULL, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX conditions_current ON conditions (clinic_id, id) WHERE current = 1",
+      "CREATE INDEX conditions_patient ON conditions (clinic_id, patient_id)",
+
+      "CREATE TABLE medications (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, code TEXT NOT NULL, last_dose TEXT, note TEXT, "
+      "status TEXT NOT NULL, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX medications_current ON medications (clinic_id, id) WHERE current = 1",
+      "CREATE INDEX medications_patient ON medications (clinic_id, patient_id)",
+
+      "CREATE TABLE patient_status (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, pregnant INTEGER NOT NULL, breastfeeding INTEGER NOT NULL, "
+      "recorded_on TEXT NOT NULL, status TEXT NOT NULL, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX patient_status_current ON patient_status (clinic_id, id) "
+      "WHERE current = 1",
+      "CREATE INDEX patient_status_patient ON patient_status (clinic_id, patient_id)",
+
+      "CREATE TABLE audit_log ("
+      "clinic_id TEXT NOT NULL, seq BIGINT NOT NULL, at TEXT NOT NULL, "
+      "actor_id TEXT NOT NULL, actor_role TEXT NOT NULL, action TEXT NOT NULL, "
+      "object_type TEXT NOT NULL, object_id TEXT NOT NULL, patient_id TEXT, "
+      "request_id TEXT NOT NULL, detail TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL, "
+      "PRIMARY KEY (clinic_id, seq))",
+      "CREATE INDEX audit_patient ON audit_log (clinic_id, patient_id)",
+      NULL}},
+};
+
+#define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
+
+int md_store_migrations_known(void)
+{
+    return MIGRATION_COUNT;
+}
+
+int md_store_schema_version(md_store *s)
+{
+    int64_t v = 0;
+    if (md_store_scalar_int(s, "SELECT coalesce(max(version), 0) FROM schema_migrations", NULL, 0,
+                            &v, NULL) != MD_OK)
+        return 0;
+    return (int)v;
+}
+
+md_code md_store_migrate(md_store *s, md_err *err)
+{
+    md_code rc = md_store_exec(s,
+                               "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                               "version BIGINT PRIMARY KEY, name TEXT NOT NULL, "
+                               "applied_at TEXT NOT NULL)",
+                               NULL, 0, NULL, NULL, err);
+    if (rc != MD_OK) return rc;
+    for (int m = 0; m < MIGRATION_COUNT; m++) {
+        const migration *mg = &migrations[m];
+        if ((rc = md_store_begin(s, err)) != MD_OK) return rc;
+        /* Re-check inside the write lock: another process may have migrated meanwhile. */
+        int64_t n = 0;
+        md_val v[] = {md_int(mg->version)};
+        rc = md_store_scalar_int(s, "SELECT count(*) FROM schema_migrations WHERE version = $1",
+                                 v, 1, &n, err);
+        if (rc != MD_OK) goto fail;
+        if (n) {
+            md_store_rollback(s);
+            continue;
+        }
+        for (int i = 0; mg->sql[i]; i++) {
+            rc = md_store_exec(s, mg->sql[i], NULL, 0, NULL, NULL, err);
+            if (rc != MD_OK) {
+                char inner[MD_ERR_MESSAGE_MAX];
+                md_strlcpy(inner, err ? err->message : "", sizeof inner);
+                md_err_set(err, rc, "db", "migration %d (%s), statement %d: %s", mg->version,
+                           mg->name, i + 1, inner);
+                goto fail;
+            }
+        }
+        char now[MD_TIME_STR];
+        md_time_format(md_now(), now);
+        md_val ins[] = {md_int(mg->version), md_text(mg->name), md_text(now)};
+        rc = md_store_exec(s, "INSERT INTO schema_migrations (version, name, applied_at) "
+                              "VALUES ($1, $2, $3)",
+                           ins, 3, NULL, NULL, err);
+        if (rc != MD_OK) goto fail;
+        if ((rc = md_store_commit(s, err)) != MD_OK) return rc;
+    }
+    return MD_OK;
+fail:
+    md_store_rollback(s);
+    return rc;
+}

@@ -1,0 +1,177 @@
+/*
+ * store.c - backend selection, convenience queries, the connection pool.
+ * Backend-specific code lives in store_<backend>.c only.
+ */
+#include "mesodesk/store.h"
+#include "mesodesk/util.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+md_code md_store_open(const char *uri, md_store **out, md_err *err)
+{
+    if (!uri || !*uri) return md_err_set(err, MD_EINVAL, "db", "no database given");
+    if (strncmp(uri, "postgres://", 11) == 0 || strncmp(uri, "postgresql://", 13) == 0)
+        return md_err_set(err, MD_EINVAL, "db", "the PostgreSQL backend is not built yet");
+    return md_store_sqlite_ops.open(uri, out, err);
+}
+
+void md_store_close(md_store *s)
+{
+    if (s) s->ops->close(s);
+}
+
+md_code md_store_exec(md_store *s, const char *sql, const md_val *params, int nparams, md_row_fn fn,
+                      void *ctx, md_err *err)
+{
+    return s->ops->exec(s, sql, params, nparams, fn, ctx, err);
+}
+
+md_code md_store_begin(md_store *s, md_err *err)
+{
+    md_code rc = s->ops->begin(s, err);
+    if (rc == MD_OK) s->in_tx = 1;
+    return rc;
+}
+
+md_code md_store_commit(md_store *s, md_err *err)
+{
+    md_code rc = s->ops->commit(s, err);
+    s->in_tx = 0;
+    return rc;
+}
+
+void md_store_rollback(md_store *s)
+{
+    if (s->in_tx) s->ops->rollback(s);
+    s->in_tx = 0;
+}
+
+/* md_row starts with the ops pointer of its backend, like md_store. */
+struct md_row {
+    const md_store_ops *ops;
+};
+
+const char *md_row_text(const md_row *r, int i)
+{
+    return r->ops->column_text(r, i);
+}
+
+int64_t md_row_int(const md_row *r, int i)
+{
+    return r->ops->column_int(r, i);
+}
+
+int md_row_is_null(const md_row *r, int i)
+{
+    return r->ops->column_is_null(r, i);
+}
+
+int md_row_columns(const md_row *r)
+{
+    return r->ops->column_count(r);
+}
+
+typedef struct scalar_ctx {
+    int found;
+    char *text;
+    size_t textsz;
+    int64_t i;
+} scalar_ctx;
+
+static int scalar_row(void *vctx, const md_row *row)
+{
+    scalar_ctx *c = vctx;
+    c->found = 1;
+    if (c->text) {
+        const char *t = md_row_text(row, 0);
+        md_strlcpy(c->text, t ? t : "", c->textsz);
+    } else {
+        c->i = md_row_int(row, 0);
+    }
+    return 1;
+}
+
+md_code md_store_scalar_text(md_store *s, const char *sql, const md_val *params, int nparams,
+                             char *out, size_t outsz, md_err *err)
+{
+    scalar_ctx c = {0, out, outsz, 0};
+    md_code rc = md_store_exec(s, sql, params, nparams, scalar_row, &c, err);
+    if (rc != MD_OK) return rc;
+    return c.found ? MD_OK : md_err_set(err, MD_ENOTFOUND, NULL, "not found");
+}
+
+md_code md_store_scalar_int(md_store *s, const char *sql, const md_val *params, int nparams,
+                            int64_t *out, md_err *err)
+{
+    scalar_ctx c = {0, NULL, 0, 0};
+    md_code rc = md_store_exec(s, sql, params, nparams, scalar_row, &c, err);
+    if (rc != MD_OK) return rc;
+    if (!c.found) return md_err_set(err, MD_ENOTFOUND, NULL, "not found");
+    *out = c.i;
+    return MD_OK;
+}
+
+struct md_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int size;
+    int nfree;
+    md_store **conns; /* all connections */
+    md_store **free_list;
+};
+
+md_code md_pool_open(const char *uri, int size, md_pool **out, md_err *err)
+{
+    md_pool *p = calloc(1, sizeof *p);
+    if (!p) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    p->conns = calloc((size_t)size, sizeof *p->conns);
+    p->free_list = calloc((size_t)size, sizeof *p->free_list);
+    if (!p->conns || !p->free_list) {
+        md_pool_close(p);
+        return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    }
+    for (int i = 0; i < size; i++) {
+        md_code rc = md_store_open(uri, &p->conns[i], err);
+        if (rc != MD_OK) {
+            md_pool_close(p);
+            return rc;
+        }
+        p->size++;
+        p->free_list[p->nfree++] = p->conns[i];
+    }
+    *out = p;
+    return MD_OK;
+}
+
+md_store *md_pool_acquire(md_pool *p)
+{
+    pthread_mutex_lock(&p->mu);
+    while (p->nfree == 0) pthread_cond_wait(&p->cv, &p->mu);
+    md_store *s = p->free_list[--p->nfree];
+    pthread_mutex_unlock(&p->mu);
+    return s;
+}
+
+void md_pool_release(md_pool *p, md_store *s)
+{
+    md_store_rollback(s); /* a handler that bailed out mid-transaction */
+    pthread_mutex_lock(&p->mu);
+    p->free_list[p->nfree++] = s;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+void md_pool_close(md_pool *p)
+{
+    if (!p) return;
+    for (int i = 0; i < p->size; i++) md_store_close(p->conns[i]);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    free(p->conns);
+    free(p->free_list);
+    free(p);
+}

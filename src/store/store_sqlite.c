@@ -1,0 +1,228 @@
+/*
+ * store_sqlite.c - the SQLite backend of md_store (the embedded default).
+ *
+ * Each connection: WAL journal, foreign keys on, synchronous=FULL, a busy
+ * timeout, and a cache of prepared statements keyed by SQL text (portable
+ * "$n" placeholders are rewritten to SQLite's "?n" once, at prepare time).
+ * begin() takes the write lock up front (BEGIN IMMEDIATE) so a transaction
+ * never fails half-way on a lock upgrade.
+ */
+#include "mesodesk/store.h"
+#include "mesodesk/util.h"
+
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define STMT_CACHE 256
+#define BUSY_TIMEOUT_MS 10000
+
+typedef struct cached_stmt {
+    char *sql; /* the portable text, the cache key */
+    sqlite3_stmt *stmt;
+} cached_stmt;
+
+typedef struct sqlite_store {
+    md_store base;
+    sqlite3 *db;
+    cached_stmt cache[STMT_CACHE];
+} sqlite_store;
+
+typedef struct sqlite_row {
+    const md_store_ops *ops;
+    sqlite3_stmt *stmt;
+} sqlite_row;
+
+static md_code db_error(sqlite3 *db, int rc, md_err *err, const char *what)
+{
+    int ext = sqlite3_extended_errcode(db);
+    if (rc == SQLITE_CONSTRAINT) {
+        if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
+            return md_err_set(err, MD_ECONFLICT, NULL, "already exists (%s)", sqlite3_errmsg(db));
+        return md_err_set(err, MD_EINVAL, NULL, "constraint failed (%s)", sqlite3_errmsg(db));
+    }
+    if (rc == SQLITE_NOMEM) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        return md_err_set(err, MD_EUNAVAILABLE, NULL, "database busy: %s", what);
+    return md_err_set(err, MD_EIO, NULL, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+static void sqlite_close(md_store *base)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    for (int i = 0; i < STMT_CACHE; i++) {
+        if (s->cache[i].stmt) sqlite3_finalize(s->cache[i].stmt);
+        free(s->cache[i].sql);
+    }
+    sqlite3_close(s->db);
+    free(s);
+}
+
+static md_code pragma(sqlite_store *s, const char *sql, md_err *err)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        md_err_set(err, MD_EIO, "db", "%s: %s", sql, msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        return MD_EIO;
+    }
+    return MD_OK;
+}
+
+static md_code sqlite_open(const char *uri, md_store **out, md_err *err)
+{
+    sqlite_store *s = calloc(1, sizeof *s);
+    if (!s) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    s->base.ops = &md_store_sqlite_ops;
+    int rc = sqlite3_open_v2(uri, &s->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        md_err_set(err, MD_EIO, "db", "cannot open %s: %s", uri,
+                   s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        sqlite_close(&s->base);
+        return MD_EIO;
+    }
+    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    sqlite3_extended_result_codes(s->db, 1);
+    if (pragma(s, "PRAGMA journal_mode=WAL", err) || pragma(s, "PRAGMA foreign_keys=ON", err) ||
+        pragma(s, "PRAGMA synchronous=FULL", err)) {
+        sqlite_close(&s->base);
+        return MD_EIO;
+    }
+    *out = &s->base;
+    return MD_OK;
+}
+
+/* "$12" -> "?12": SQLite's numbered parameter form. */
+static char *rewrite_placeholders(const char *sql)
+{
+    char *out = strdup(sql);
+    if (!out) return NULL;
+    for (char *p = out; *p; p++)
+        if (*p == '$' && p[1] >= '1' && p[1] <= '9') *p = '?';
+    return out;
+}
+
+static md_code prepare(sqlite_store *s, const char *sql, sqlite3_stmt **out, md_err *err)
+{
+    /* FNV-1a over the text picks the slot; collisions evict. */
+    uint32_t h = 2166136261u;
+    for (const char *p = sql; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
+    cached_stmt *c = &s->cache[h % STMT_CACHE];
+    if (c->sql && strcmp(c->sql, sql) == 0) {
+        *out = c->stmt;
+        return MD_OK;
+    }
+    char *native = rewrite_placeholders(sql);
+    char *key = strdup(sql);
+    sqlite3_stmt *stmt = NULL;
+    if (!native || !key) {
+        free(native);
+        free(key);
+        return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    }
+    int rc = sqlite3_prepare_v3(s->db, native, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
+    free(native);
+    if (rc != SQLITE_OK) {
+        free(key);
+        return db_error(s->db, rc, err, "prepare");
+    }
+    if (c->stmt) sqlite3_finalize(c->stmt);
+    free(c->sql);
+    c->sql = key;
+    c->stmt = stmt;
+    *out = stmt;
+    return MD_OK;
+}
+
+static md_code sqlite_exec(md_store *base, const char *sql, const md_val *params, int nparams,
+                           md_row_fn fn, void *ctx, md_err *err)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    sqlite3_stmt *stmt = NULL;
+    md_code code = prepare(s, sql, &stmt, err);
+    if (code != MD_OK) return code;
+    int rc = SQLITE_OK;
+    for (int i = 0; i < nparams && rc == SQLITE_OK; i++) {
+        switch (params[i].type) {
+        case MD_VAL_NULL: rc = sqlite3_bind_null(stmt, i + 1); break;
+        case MD_VAL_INT: rc = sqlite3_bind_int64(stmt, i + 1, params[i].i); break;
+        case MD_VAL_TEXT:
+            rc = sqlite3_bind_text(stmt, i + 1, params[i].text, -1, SQLITE_TRANSIENT);
+            break;
+        }
+    }
+    if (rc != SQLITE_OK) {
+        code = db_error(s->db, rc, err, "bind");
+        goto done;
+    }
+    sqlite_row row = {&md_store_sqlite_ops, stmt};
+    for (;;) {
+        rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW) {
+            if (fn && fn(ctx, (const md_row *)&row)) break;
+            continue;
+        }
+        if (rc == SQLITE_DONE) break;
+        code = db_error(s->db, rc, err, "step");
+        goto done;
+    }
+    code = MD_OK;
+done:
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return code;
+}
+
+static md_code sqlite_begin(md_store *base, md_err *err)
+{
+    return sqlite_exec(base, "BEGIN IMMEDIATE", NULL, 0, NULL, NULL, err);
+}
+
+static md_code sqlite_commit(md_store *base, md_err *err)
+{
+    md_code rc = sqlite_exec(base, "COMMIT", NULL, 0, NULL, NULL, err);
+    if (rc != MD_OK) sqlite_exec(base, "ROLLBACK", NULL, 0, NULL, NULL, NULL);
+    return rc;
+}
+
+static void sqlite_rollback(md_store *base)
+{
+    sqlite_exec(base, "ROLLBACK", NULL, 0, NULL, NULL, NULL);
+}
+
+static int sqlite_column_count(const md_row *r)
+{
+    return sqlite3_column_count(((const sqlite_row *)r)->stmt);
+}
+
+static const char *sqlite_column_text(const md_row *r, int i)
+{
+    return (const char *)sqlite3_column_text(((const sqlite_row *)r)->stmt, i);
+}
+
+static int64_t sqlite_column_int(const md_row *r, int i)
+{
+    return sqlite3_column_int64(((const sqlite_row *)r)->stmt, i);
+}
+
+static int sqlite_column_is_null(const md_row *r, int i)
+{
+    return sqlite3_column_type(((const sqlite_row *)r)->stmt, i) == SQLITE_NULL;
+}
+
+const md_store_ops md_store_sqlite_ops = {
+    .version = 1,
+    .name = "sqlite",
+    .open = sqlite_open,
+    .close = sqlite_close,
+    .exec = sqlite_exec,
+    .begin = sqlite_begin,
+    .commit = sqlite_commit,
+    .rollback = sqlite_rollback,
+    .column_count = sqlite_column_count,
+    .column_text = sqlite_column_text,
+    .column_int = sqlite_column_int,
+    .column_is_null = sqlite_column_is_null,
+};
