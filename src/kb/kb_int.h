@@ -1,0 +1,179 @@
+/*
+ * kb_int.h - private structures of the knowledge base and rule engine.
+ *
+ * Every vocabulary namespace is an array of entries (the id is the index)
+ * plus an open-addressing hash table from normalised term (code or synonym)
+ * to id, built at load.  Sets of ids (a rule's codes, the planned
+ * ingredients, what an allergen covers) are fixed 256-bit sets, so the
+ * engine tests membership with one shift and mask; namespaces are capped at
+ * KB_MAX_IDS entries and the loader refuses a kb above the cap.
+ *
+ * All kb memory lives in one arena owned by the md_kb; a ruleset has its own
+ * arena for clinic rules and borrows the shipped strings from the kb.
+ */
+#ifndef MESODESK_KB_INT_H
+#define MESODESK_KB_INT_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "mesodesk/arena.h"
+#include "mesodesk/kb.h"
+#include "mesodesk/screen.h"
+
+#define KB_MAX_IDS 256
+#define KB_TERM_MAX 64     /* normalised term length cap, including NUL */
+#define KB_PATH_MAX MD_ERR_FIELD_MAX
+
+typedef struct kb_bits {
+    uint64_t w[KB_MAX_IDS / 64];
+} kb_bits;
+
+static inline void kb_bits_set(kb_bits *b, int i) { b->w[i >> 6] |= (uint64_t)1 << (i & 63); }
+static inline int kb_bits_has(const kb_bits *b, int i)
+{
+    return i >= 0 && (int)((b->w[i >> 6] >> (i & 63)) & 1u);
+}
+static inline int kb_bits_any(const kb_bits *a, const kb_bits *b)
+{
+    uint64_t x = 0;
+    for (int i = 0; i < KB_MAX_IDS / 64; i++) x |= a->w[i] & b->w[i];
+    return x != 0;
+}
+
+typedef struct kb_entry {
+    const char *code;
+    const char *label;
+    int parent;      /* area: part_of id, else -1 */
+    int cls;         /* ingredient: class id, else -1 */
+    int age;         /* jurisdiction: age of majority */
+    kb_bits covers;  /* substance: ingredient ids it covers */
+    kb_bits related; /* area: itself, its ancestors and descendants */
+} kb_entry;
+
+typedef struct kb_term {
+    const char *norm;    /* normalised form (hash key) */
+    const char *display; /* as written in the kb */
+    int id;
+} kb_term;
+
+typedef struct kb_vocab {
+    kb_entry *e;
+    size_t n;
+    kb_term *terms;
+    size_t n_terms, terms_cap;
+    int *table;      /* term index + 1, 0 = empty; size table_size (power of two) */
+    size_t table_size;
+} kb_vocab;
+
+typedef enum kb_rule_kind {
+    KB_RULE_STATUS_FLAG = 0,
+    KB_RULE_MIN_AGE,
+    KB_RULE_ALLERGY_PLANNED_INGREDIENT,
+    KB_RULE_ALLERGY_ANY,
+    KB_RULE_CONDITION_ACTIVE_AT_SITE,
+    KB_RULE_CONDITION_PRESENT,
+    KB_RULE_MEDICATION_WASHOUT,
+    KB_RULE_MEDICATION_PRESENT,
+    KB_RULE_FITZPATRICK_RANGE,
+    KB_RULE_KIND_COUNT
+} kb_rule_kind;
+
+typedef enum kb_flag { KB_FLAG_PREGNANT = 0, KB_FLAG_BREASTFEEDING, KB_FLAG_WEIGHT_STABLE, KB_FLAG_COUNT } kb_flag;
+
+typedef struct kb_rule {
+    const char *id;
+    kb_rule_kind kind;
+    md_class cls;
+    md_class shipped_cls;
+    const char *message;
+    const char **sources;
+    size_t n_sources;
+    int clinic;
+    const char *raised_by;
+    /* parameters ("when"); unused ones are zero */
+    int flag, flag_value;
+    int use_majority, years;
+    int days;
+    int min, max;
+    int active_only;
+    kb_bits codes;
+    int has_planned;
+    kb_bits planned_ingredients;
+    kb_bits planned_classes;
+} kb_rule;
+
+struct md_ruleset {
+    const md_kb *kb;
+    kb_rule *rules;
+    size_t n;
+    md_arena *arena; /* owned, NULL for the kb's shipped ruleset */
+};
+
+struct md_kb {
+    md_arena *arena;
+    const char *version;
+    char hash[65];
+    kb_vocab vocab[MD_VOCAB_KIND_COUNT];
+    size_t n_ingredients_in_substances; /* substance ids below this are ingredients */
+    int default_jurisdiction;
+    const char **sources; /* known source keys */
+    size_t n_sources;
+    md_ruleset shipped;
+};
+
+/* --- kb_json.c: checked access to JSON with error paths ------------------- */
+
+/* Join path and key ("a" + "b" -> "a.b"; "kb/x.json:" + "b" -> "kb/x.json:b"). */
+void kj_key(char out[KB_PATH_MAX], const char *path, const char *key);
+void kj_index(char out[KB_PATH_MAX], const char *path, size_t i);
+/* v must be an object whose keys are all in allowed (NULL-terminated). */
+md_code kj_object(const json_t *v, const char *path, const char *const *allowed, md_err *err);
+/* Member accessors.  Absent and not required: *out untouched, *present = 0. */
+md_code kj_string(const json_t *o, const char *key, const char *path, int required,
+                  const char **out, md_err *err);
+/* kj_string, copying the value into a (JSON documents do not outlive parsing). */
+md_code kj_string_copy(md_arena *a, const json_t *o, const char *key, const char *path,
+                       int required, const char **out, md_err *err);
+/* s must be one of values (NULL-terminated); MD_EINVAL naming field otherwise. */
+md_code kj_enum(const char *s, const char *field, const char *const *values, md_err *err);
+md_code kj_bool(const json_t *o, const char *key, const char *path, int required, int *out,
+                int *present, md_err *err);
+md_code kj_int(const json_t *o, const char *key, const char *path, int required, long min,
+               long max, long *out, int *present, md_err *err);
+md_code kj_array(const json_t *o, const char *key, const char *path, int required,
+                 size_t max, const json_t **out, md_err *err);
+md_code kj_date(const json_t *o, const char *key, const char *path, int required, md_day *out,
+                int *present, md_err *err);
+
+/* --- kb_vocab.c ------------------------------------------------------------ */
+
+/* Normalise a term: ASCII lower case, ' ' and '-' to '_', trimmed.  -1 if empty or too long. */
+int kb_normalise(const char *in, char out[KB_TERM_MAX]);
+/* Add a term for id; MD_EINVAL naming field if it duplicates another term. */
+md_code kb_vocab_add_term(md_arena *a, kb_vocab *v, const char *term, int id, const char *field,
+                          md_err *err);
+/* Build the hash table after all terms are added. */
+md_code kb_vocab_index(md_arena *a, kb_vocab *v, md_err *err);
+int kb_vocab_find(const kb_vocab *v, const char *term);
+/* Resolve with an error that names field and suggests near terms. */
+/* unknown_code is what an unknown term returns: MD_EUNPROCESSABLE for input,
+ * MD_EINVAL for the kb's own references. */
+md_code kb_vocab_resolve(const md_kb *kb, md_vocab_kind kind, const char *term,
+                         const char *field, md_code unknown_code, int *id, md_err *err);
+
+/* --- kb_rules.c ------------------------------------------------------------ */
+
+/* Parse one rule object into r.  clinic: 0 for kb/rules.json, 1 for clinic rules
+ * (ids checked against shipped, "raises" allowed, "clinic:" sources allowed). */
+md_code kb_rule_parse(md_kb *kb, md_arena *a, const md_ruleset *shipped, const json_t *j,
+                      const char *path, int clinic, kb_rule *r, md_err *err);
+const char *kb_rule_kind_name(kb_rule_kind k);
+/* Check a "sources" array: non-empty, every key known (or "clinic:..." when allowed). */
+md_code kb_sources_parse(const md_kb *kb, md_arena *a, const json_t *o, const char *path,
+                         int allow_clinic, const char ***out, size_t *n, md_err *err);
+
+/* --- screen_output.c -------------------------------------------------------- */
+const char *kb_flag_name(int flag);
+
+#endif

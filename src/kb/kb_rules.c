@@ -1,0 +1,393 @@
+/*
+ * kb_rules.c - rule parsing (shipped and clinic) and rule-set compilation.
+ *
+ * A rule is {"id", "kind", "class", "when": {...}, "message", "sources"}.  The
+ * C engine knows only the generic kinds below; which codes trigger what, with
+ * which class and sources, is kb data.  "when" members by kind:
+ *   status_flag                 flag (pregnant|breastfeeding|weight_stable), value
+ *   min_age                     age_of_majority: true (jurisdiction table) | years
+ *   allergy_planned_ingredient  -
+ *   allergy_any                 -
+ *   condition_active_at_site    codes (conditions)
+ *   condition_present           codes, active_only
+ *   medication_washout          codes (medications), days
+ *   medication_present          codes
+ *   fitzpatrick_range           min, max (1..6)
+ * and, for every kind, optional planned_ingredients / planned_classes: the rule
+ * applies only when the plan includes one of them.
+ * Messages may use placeholders ({input}, {code}...), checked per kind at load.
+ *
+ * Clinic rules use the same shape (new findings only add restrictions), or
+ * {"id", "raises": <shipped id>, "class", "sources"[, "message"]} to make a
+ * shipped rule stricter.  Invariant of every compiled ruleset: each shipped
+ * rule is present, in kb order, with a class >= its shipped class.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kb/kb_int.h"
+
+typedef struct kind_def {
+    const char *name;
+    const char *const *when;   /* allowed "when" keys besides the planned_* ones */
+    const char *placeholders;  /* allowed {names}, space-separated */
+} kind_def;
+
+static const char *const w_none[] = {NULL};
+static const char *const w_flag[] = {"flag", "value", NULL};
+static const char *const w_age[] = {"age_of_majority", "years", NULL};
+static const char *const w_codes[] = {"codes", NULL};
+static const char *const w_present[] = {"codes", "active_only", NULL};
+static const char *const w_washout[] = {"codes", "days", NULL};
+static const char *const w_range[] = {"min", "max", NULL};
+
+static const kind_def kinds[KB_RULE_KIND_COUNT] = {
+    {"status_flag", w_flag, "value"},
+    {"min_age", w_age, "age years jurisdiction"},
+    {"allergy_planned_ingredient", w_none, "input code ingredient"},
+    {"allergy_any", w_none, "input code"},
+    {"condition_active_at_site", w_codes, "input code site"},
+    {"condition_present", w_present, "input code"},
+    {"medication_washout", w_washout, "input code days last_dose earliest_date"},
+    {"medication_present", w_codes, "input code"},
+    {"fitzpatrick_range", w_range, "value"},
+};
+
+static const char *const flag_names[KB_FLAG_COUNT + 1] = {"pregnant", "breastfeeding", "weight_stable", NULL};
+
+const char *kb_rule_kind_name(kb_rule_kind k)
+{
+    return (unsigned)k < KB_RULE_KIND_COUNT ? kinds[k].name : "unknown";
+}
+
+const char *kb_flag_name(int flag)
+{
+    return (unsigned)flag < KB_FLAG_COUNT ? flag_names[flag] : "unknown";
+}
+
+md_code kb_sources_parse(const md_kb *kb, md_arena *a, const json_t *o, const char *path,
+                         int allow_clinic, const char ***out, size_t *n, md_err *err)
+{
+    const json_t *arr = NULL;
+    char f[KB_PATH_MAX], ip[KB_PATH_MAX];
+    md_code rc = kj_array(o, "sources", path, 1, 32, &arr, err);
+    if (rc) return rc;
+    kj_key(f, path, "sources");
+    if (json_array_size(arr) == 0) return md_err_set(err, MD_EINVAL, f, "%s: at least one source required", f);
+    *n = json_array_size(arr);
+    *out = md_arena_alloc(a, *n * sizeof **out);
+    if (!*out) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < *n; i++) {
+        const json_t *t = json_array_get(arr, i);
+        const char *s = json_string_value(t), *found = NULL;
+        kj_index(ip, f, i);
+        if (!s) return md_err_set(err, MD_EINVAL, ip, "%s: expected a source key", ip);
+        for (size_t k = 0; k < kb->n_sources && !found; k++)
+            if (strcmp(kb->sources[k], s) == 0) found = kb->sources[k];
+        if (!found && allow_clinic && strncmp(s, "clinic:", 7) == 0 && s[7] && strlen(s) < 200)
+            found = md_arena_strdup(a, s);
+        if (!found)
+            return md_err_set(err, MD_EINVAL, ip,
+                              "%s: unknown source '%.60s'%s", ip, s,
+                              allow_clinic ? " (kb source key or \"clinic:...\")" : "");
+        (*out)[i] = found;
+    }
+    return MD_OK;
+}
+
+/* Every {name} in msg must be allowed for the kind. */
+static md_code check_placeholders(const char *msg, const char *allowed, const char *f, md_err *err)
+{
+    for (const char *p = strchr(msg, '{'); p; p = strchr(p + 1, '{')) {
+        const char *end = strchr(p, '}');
+        size_t len = end ? (size_t)(end - p - 1) : 0;
+        int ok = 0;
+        for (const char *w = allowed; end && len && *w;) {
+            size_t wl = strcspn(w, " ");
+            if (wl == len && strncmp(w, p + 1, len) == 0) ok = 1;
+            w += wl;
+            while (*w == ' ') w++;
+        }
+        if (!ok)
+            return md_err_set(err, MD_EINVAL, f, "%s: placeholder '%.*s' not available for this kind", f,
+                              (int)(end ? len + 2 : strlen(p)), p);
+    }
+    return MD_OK;
+}
+
+/* A list of codes of one namespace into a bit set; at least one. */
+static md_code parse_codes(const md_kb *kb, const json_t *when, const char *key, const char *wp,
+                           md_vocab_kind kind, int required, kb_bits *out, int *present, md_err *err)
+{
+    const json_t *arr = NULL;
+    char f[KB_PATH_MAX], ip[KB_PATH_MAX];
+    md_code rc = kj_array(when, key, wp, required, KB_MAX_IDS, &arr, err);
+    if (present) *present = arr != NULL;
+    if (rc || !arr) return rc;
+    kj_key(f, wp, key);
+    if (json_array_size(arr) == 0) return md_err_set(err, MD_EINVAL, f, "%s: empty", f);
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        const json_t *t = json_array_get(arr, i);
+        int id;
+        kj_index(ip, f, i);
+        if (!json_is_string(t)) return md_err_set(err, MD_EINVAL, ip, "%s: expected a string", ip);
+        if ((rc = kb_vocab_resolve(kb, kind, json_string_value(t), ip, MD_EINVAL, &id, err))) return rc;
+        if (strcmp(kb->vocab[kind].e[id].code, json_string_value(t)) != 0)
+            return md_err_set(err, MD_EINVAL, ip, "%s: use the code '%s', not a synonym", ip,
+                              kb->vocab[kind].e[id].code);
+        if (kb_bits_has(out, id)) return md_err_set(err, MD_EINVAL, ip, "%s: listed twice", ip);
+        kb_bits_set(out, id);
+    }
+    return MD_OK;
+}
+
+static md_code parse_when(const md_kb *kb, const json_t *j, const char *path, kb_rule *r, md_err *err)
+{
+    const char *allowed[8];
+    size_t n = 0;
+    char wp[KB_PATH_MAX], f[KB_PATH_MAX];
+    long v;
+    int present, pi = 0, pc = 0;
+    md_code rc;
+    const json_t *when = json_object_get(j, "when");
+    kj_key(wp, path, "when");
+    for (const char *const *k = kinds[r->kind].when; *k; k++) allowed[n++] = *k;
+    allowed[n++] = "planned_ingredients";
+    allowed[n++] = "planned_classes";
+    allowed[n] = NULL;
+    if (!when) {
+        if (kinds[r->kind].when[0]) return md_err_set(err, MD_EINVAL, wp, "%s: required", wp);
+        return MD_OK;
+    }
+    if ((rc = kj_object(when, wp, allowed, err))) return rc;
+    if ((rc = parse_codes(kb, when, "planned_ingredients", wp, MD_VOCAB_INGREDIENT, 0,
+                          &r->planned_ingredients, &pi, err)))
+        return rc;
+    if ((rc = parse_codes(kb, when, "planned_classes", wp, MD_VOCAB_INGREDIENT_CLASS, 0,
+                          &r->planned_classes, &pc, err)))
+        return rc;
+    r->has_planned = pi || pc;
+    switch (r->kind) {
+    case KB_RULE_STATUS_FLAG: {
+        const char *flag;
+        if ((rc = kj_string(when, "flag", wp, 1, &flag, err))) return rc;
+        kj_key(f, wp, "flag");
+        if ((rc = kj_enum(flag, f, flag_names, err))) return rc;
+        for (r->flag = 0; strcmp(flag_names[r->flag], flag) != 0; r->flag++) {}
+        return kj_bool(when, "value", wp, 1, &r->flag_value, NULL, err);
+    }
+    case KB_RULE_MIN_AGE:
+        if ((rc = kj_bool(when, "age_of_majority", wp, 0, &r->use_majority, &present, err))) return rc;
+        if ((rc = kj_int(when, "years", wp, 0, 1, 150, &v, &pi, err))) return rc;
+        r->years = pi ? (int)v : 0;
+        if ((present && r->use_majority) == pi)
+            return md_err_set(err, MD_EINVAL, wp, "%s: give either age_of_majority: true or years", wp);
+        return MD_OK;
+    case KB_RULE_CONDITION_ACTIVE_AT_SITE:
+        return parse_codes(kb, when, "codes", wp, MD_VOCAB_CONDITION, 1, &r->codes, NULL, err);
+    case KB_RULE_CONDITION_PRESENT:
+        if ((rc = parse_codes(kb, when, "codes", wp, MD_VOCAB_CONDITION, 1, &r->codes, NULL, err)))
+            return rc;
+        return kj_bool(when, "active_only", wp, 1, &r->active_only, NULL, err);
+    case KB_RULE_MEDICATION_WASHOUT:
+        if ((rc = kj_int(when, "days", wp, 1, 1, 3650, &v, NULL, err))) return rc;
+        r->days = (int)v;
+        __attribute__((fallthrough)); /* codes are medications */
+    case KB_RULE_MEDICATION_PRESENT:
+        return parse_codes(kb, when, "codes", wp, MD_VOCAB_MEDICATION, 1, &r->codes, NULL, err);
+    case KB_RULE_FITZPATRICK_RANGE:
+        if ((rc = kj_int(when, "min", wp, 1, 1, 6, &v, NULL, err))) return rc;
+        r->min = (int)v;
+        if ((rc = kj_int(when, "max", wp, 1, 1, 6, &v, NULL, err))) return rc;
+        r->max = (int)v;
+        if (r->min > r->max) return md_err_set(err, MD_EINVAL, wp, "%s: min above max", wp);
+        return MD_OK;
+    default:
+        return MD_OK;
+    }
+}
+
+static int valid_rule_id(const char *s)
+{
+    if (!*s || strlen(s) > 64) return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' || *s == '-'))
+            return 0;
+    return 1;
+}
+
+md_code kb_rule_parse(md_kb *kb, md_arena *a, const md_ruleset *shipped, const json_t *j,
+                      const char *path, int clinic, kb_rule *r, md_err *err)
+{
+    static const char *const keys[] = {"id", "kind", "class", "when", "message", "sources", "note", NULL};
+    const char *kind, *cls;
+    char f[KB_PATH_MAX];
+    md_code rc;
+    memset(r, 0, sizeof *r);
+    if ((rc = kj_object(j, path, keys, err))) return rc;
+    if ((rc = kj_string_copy(a, j, "id", path, 1, &r->id, err))) return rc;
+    kj_key(f, path, "id");
+    if (!valid_rule_id(r->id))
+        return md_err_set(err, MD_EINVAL, f, "%s: rule ids are lower-case letters, digits, _ . -", f);
+    if (md_ruleset_find(shipped, r->id) >= 0)
+        return md_err_set(err, MD_EINVAL, f, "%s: '%s' is already a %s rule id", f, r->id,
+                          clinic ? "shipped" : "kb");
+    if ((rc = kj_string(j, "kind", path, 1, &kind, err))) return rc;
+    kj_key(f, path, "kind");
+    for (r->kind = 0; r->kind < KB_RULE_KIND_COUNT && strcmp(kinds[r->kind].name, kind) != 0; r->kind++) {}
+    if (r->kind == KB_RULE_KIND_COUNT) return md_err_set(err, MD_EINVAL, f, "%s: unknown rule kind '%.40s'", f, kind);
+    if ((rc = kj_string(j, "class", path, 1, &cls, err))) return rc;
+    kj_key(f, path, "class");
+    if (md_class_parse(cls, &r->cls) != 0 || r->cls == MD_CLASS_ELIGIBLE)
+        return md_err_set(err, MD_EINVAL, f, "%s: class must be caution, clearance_required, deferred or contraindicated", f);
+    r->shipped_cls = r->cls;
+    r->clinic = clinic;
+    if ((rc = kj_string_copy(a, j, "message", path, 1, &r->message, err))) return rc;
+    kj_key(f, path, "message");
+    if ((rc = check_placeholders(r->message, kinds[r->kind].placeholders, f, err))) return rc;
+    if ((rc = kj_string(j, "note", path, 0, &cls, err))) return rc;
+    if ((rc = kb_sources_parse(kb, a, j, path, clinic, &r->sources, &r->n_sources, err))) return rc;
+    return parse_when(kb, j, path, r, err);
+}
+
+/* ---- rule sets ------------------------------------------------------------- */
+
+/* A "raises" clinic rule: stricter class for a shipped rule in rs. */
+static md_code apply_raise(md_ruleset *rs, const json_t *j, const char *path, md_err *err)
+{
+    static const char *const keys[] = {"id", "raises", "class", "message", "sources", "note", NULL};
+    const char *id, *target, *cls_s, **src;
+    size_t n_src;
+    md_class cls;
+    char f[KB_PATH_MAX];
+    md_code rc;
+    if ((rc = kj_object(j, path, keys, err))) return rc;
+    if ((rc = kj_string_copy(rs->arena, j, "id", path, 1, &id, err))) return rc;
+    kj_key(f, path, "id");
+    if (!valid_rule_id(id) || md_ruleset_find(rs, id) >= 0)
+        return md_err_set(err, MD_EINVAL, f, "%s: '%.64s' is not a valid new rule id", f, id);
+    if ((rc = kj_string(j, "raises", path, 1, &target, err))) return rc;
+    kj_key(f, path, "raises");
+    int t = md_ruleset_find(&rs->kb->shipped, target);
+    if (t < 0) return md_err_set(err, MD_EINVAL, f, "%s: no shipped rule '%.64s'", f, target);
+    if ((rc = kj_string(j, "class", path, 1, &cls_s, err))) return rc;
+    kj_key(f, path, "class");
+    if (md_class_parse(cls_s, &cls) != 0 || cls <= rs->rules[t].shipped_cls)
+        return md_err_set(err, MD_EINVAL, f, "%s: a clinic rule may only raise '%s' above %s", f,
+                          target, md_class_name(rs->rules[t].shipped_cls));
+    if ((rc = kb_sources_parse(rs->kb, rs->arena, j, path, 1, &src, &n_src, err))) return rc;
+    if ((rc = kj_string(j, "note", path, 0, &cls_s, err))) return rc;
+    kb_rule *r = &rs->rules[t];
+    if ((rc = kj_string_copy(rs->arena, j, "message", path, 0, &r->message, err))) return rc;
+    kj_key(f, path, "message");
+    if ((rc = check_placeholders(r->message, kinds[r->kind].placeholders, f, err))) return rc;
+    if (cls > r->cls) {
+        r->cls = cls;
+        r->raised_by = id;
+    }
+    return MD_OK;
+}
+
+static md_code add_clinic_rule(md_ruleset *rs, const json_t *j, const char *path, md_err *err)
+{
+    if (json_is_object(j) && json_object_get(j, "raises")) return apply_raise(rs, j, path, err);
+    kb_rule *r = &rs->rules[rs->n];
+    md_code rc = kb_rule_parse((md_kb *)rs->kb, rs->arena, rs, j, path, 1, r, err);
+    if (rc == MD_OK) rs->n++;
+    return rc;
+}
+
+md_code md_ruleset_compile(const md_kb *kb, const json_t *clinic_rules, md_ruleset **out,
+                           md_err *err)
+{
+    md_ruleset *rs = NULL;
+    md_code rc = MD_OK;
+    size_t extra = clinic_rules ? json_array_size(clinic_rules) : 0;
+    *out = NULL;
+    if (clinic_rules && !json_is_array(clinic_rules)) {
+        rc = md_err_set(err, MD_EINVAL, "clinic_rules", "clinic_rules: expected an array");
+        goto cleanup;
+    }
+    if (kb->shipped.n + extra > KB_MAX_IDS) {
+        rc = md_err_set(err, MD_ETOOBIG, "clinic_rules", "clinic_rules: too many rules");
+        goto cleanup;
+    }
+    rs = calloc(1, sizeof *rs);
+    if (!rs || !(rs->arena = md_arena_new(16 * 1024, 0))) {
+        rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+        goto cleanup;
+    }
+    rs->kb = kb;
+    rs->rules = md_arena_alloc(rs->arena, (kb->shipped.n + extra + 1) * sizeof *rs->rules);
+    if (!rs->rules) {
+        rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+        goto cleanup;
+    }
+    memcpy(rs->rules, kb->shipped.rules, kb->shipped.n * sizeof *rs->rules);
+    rs->n = kb->shipped.n;
+    for (size_t i = 0; i < extra; i++) {
+        char p[KB_PATH_MAX];
+        kj_index(p, "clinic_rules", i);
+        if ((rc = add_clinic_rule(rs, json_array_get(clinic_rules, i), p, err))) goto cleanup;
+    }
+    *out = rs;
+    rs = NULL;
+cleanup:
+    md_ruleset_free(rs);
+    return rc;
+}
+
+md_code md_kb_validate_clinic_rule(const md_kb *kb, const json_t *rule, md_err *err)
+{
+    md_ruleset *rs = NULL;
+    json_t *arr = json_array();
+    md_code rc;
+    if (!arr || json_array_append(arr, (json_t *)rule) != 0) {
+        rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+        goto cleanup;
+    }
+    rc = md_ruleset_compile(kb, arr, &rs, err);
+    if (rc && err && strncmp(err->field, "clinic_rules[0]", 15) == 0) {
+        /* report the path relative to the single rule: "rule.when.codes[0]" */
+        char f[KB_PATH_MAX];
+        snprintf(f, sizeof f, "rule%s", err->field + 15);
+        md_strlcpy(err->field, f, sizeof err->field);
+    }
+cleanup:
+    md_ruleset_free(rs);
+    json_decref(arr);
+    return rc;
+}
+
+void md_ruleset_free(md_ruleset *rs)
+{
+    if (!rs || !rs->arena) return; /* the kb's own ruleset has no arena and is not freed here */
+    md_arena_free(rs->arena);
+    free(rs);
+}
+
+const md_kb *md_ruleset_kb(const md_ruleset *rs) { return rs->kb; }
+size_t md_ruleset_count(const md_ruleset *rs) { return rs->n; }
+
+int md_ruleset_find(const md_ruleset *rs, const char *id)
+{
+    for (size_t i = 0; i < rs->n; i++)
+        if (strcmp(rs->rules[i].id, id) == 0) return (int)i;
+    return -1;
+}
+
+int md_ruleset_rule(const md_ruleset *rs, size_t i, md_rule_info *out)
+{
+    if (i >= rs->n) return -1;
+    const kb_rule *r = &rs->rules[i];
+    out->id = r->id;
+    out->kind = kinds[r->kind].name;
+    out->cls = r->cls;
+    out->shipped_cls = r->shipped_cls;
+    out->message = r->message;
+    out->sources = r->sources;
+    out->n_sources = r->n_sources;
+    out->clinic = r->clinic;
+    out->raised_by = r->raised_by;
+    return 0;
+}

@@ -1,0 +1,322 @@
+/*
+ * screen_output.c - a screening result as JSON (the decision contract) and as
+ * a short text for a practitioner.
+ *
+ * Contract: output is a pure function of the result; JSON keys are inserted
+ * in a fixed order (jansson keeps insertion order) so dumps are byte-stable.
+ * Messages are the rule's template with {placeholders} filled from the fact.
+ * Blocking and cleared findings go to "findings", cautions to "cautions".
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kb/kb_int.h"
+
+#define MSG_MAX 512
+
+/* ---- facts ---------------------------------------------------------------- */
+
+static const char *fact_kind_names[] = {"status", "age", "allergy", "condition", "medication", "fitzpatrick"};
+
+static const char *fact_input(const md_screen_result *r, const md_finding *f)
+{
+    const md_screen_input *in = r->in;
+    switch (f->fact) {
+    case MD_FACT_ALLERGY: return in->allergies[f->fact_index].substance;
+    case MD_FACT_CONDITION: return in->conditions[f->fact_index].code;
+    case MD_FACT_MEDICATION: return in->medications[f->fact_index].code;
+    default: return NULL;
+    }
+}
+
+static const char *fact_code(const md_screen_result *r, const md_finding *f)
+{
+    const md_screen_input *in = r->in;
+    const md_kb *kb = r->rs->kb;
+    switch (f->fact) {
+    case MD_FACT_ALLERGY: return kb->vocab[MD_VOCAB_SUBSTANCE].e[in->allergies[f->fact_index].id].code;
+    case MD_FACT_CONDITION: return kb->vocab[MD_VOCAB_CONDITION].e[in->conditions[f->fact_index].id].code;
+    case MD_FACT_MEDICATION: return kb->vocab[MD_VOCAB_MEDICATION].e[in->medications[f->fact_index].id].code;
+    default: return NULL;
+    }
+}
+
+static const char *site_code(const md_screen_result *r, const md_finding *f)
+{
+    if (f->fact != MD_FACT_CONDITION || r->in->conditions[f->fact_index].site_id < 0) return NULL;
+    return r->rs->kb->vocab[MD_VOCAB_AREA].e[r->in->conditions[f->fact_index].site_id].code;
+}
+
+static const char *ingredient_code(const md_screen_result *r, const md_finding *f)
+{
+    if (f->ingredient < 0) return NULL;
+    return r->rs->kb->vocab[MD_VOCAB_INGREDIENT].e[r->in->ingredient_ids[f->ingredient]].code;
+}
+
+static const kb_entry *jurisdiction(const md_screen_result *r)
+{
+    return &r->rs->kb->vocab[MD_VOCAB_JURISDICTION].e[r->in->jurisdiction_id];
+}
+
+/* Value of one placeholder; writes into tmp when it has to format. */
+static const char *placeholder(const md_screen_result *r, const md_finding *f, const char *name,
+                               size_t len, char tmp[32])
+{
+    const kb_rule *rule = &r->rs->rules[f->rule];
+#define IS(s) (len == sizeof(s) - 1 && strncmp(name, s, len) == 0)
+    if (IS("input")) return fact_input(r, f);
+    if (IS("code")) return fact_code(r, f);
+    if (IS("ingredient")) return ingredient_code(r, f);
+    if (IS("site")) return site_code(r, f) ? site_code(r, f) : "an unrecorded site";
+    if (IS("jurisdiction")) return jurisdiction(r)->code;
+    if (IS("days")) snprintf(tmp, 32, "%d", rule->days);
+    else if (IS("years")) snprintf(tmp, 32, "%d", rule->use_majority ? jurisdiction(r)->age : rule->years);
+    else if (IS("age") || (IS("value") && f->fact == MD_FACT_FITZPATRICK)) snprintf(tmp, 32, "%d", f->value);
+    else if (IS("value")) return f->value ? "true" : "false";
+    else if (IS("earliest_date") && f->has_until) md_date_format(f->until, tmp);
+    else if (IS("last_dose") && f->fact == MD_FACT_MEDICATION) {
+        const md_screen_medication *m = &r->in->medications[f->fact_index];
+        if (!m->has_last_dose) return "now (currently taking)";
+        md_date_format(m->last_dose, tmp);
+    } else
+        return NULL;
+#undef IS
+    return tmp;
+}
+
+static void render_message(const md_screen_result *r, const md_finding *f, char out[MSG_MAX])
+{
+    const char *p = r->rs->rules[f->rule].message;
+    size_t n = 0;
+    while (*p && n + 1 < MSG_MAX) {
+        const char *end = *p == '{' ? strchr(p, '}') : NULL;
+        if (!end) {
+            out[n++] = *p++;
+            continue;
+        }
+        char tmp[32];
+        const char *v = placeholder(r, f, p + 1, (size_t)(end - p - 1), tmp);
+        if (!v) v = "?";
+        size_t vl = strlen(v);
+        if (vl > MSG_MAX - 1 - n) vl = MSG_MAX - 1 - n;
+        memcpy(out + n, v, vl);
+        n += vl;
+        p = end + 1;
+    }
+    out[n] = '\0';
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+/* Set o[k] = v (stealing v); returns 1 on failure so callers can OR results. */
+static int put(json_t *o, const char *k, json_t *v)
+{
+    return !v || json_object_set_new(o, k, v) != 0;
+}
+
+static json_t *date_json(md_day d)
+{
+    char s[MD_DATE_STR];
+    md_date_format(d, s);
+    return json_string(s);
+}
+
+static json_t *fact_json(const md_screen_result *r, const md_finding *f)
+{
+    const md_screen_input *in = r->in;
+    json_t *o = json_object();
+    int bad = !o;
+    if (bad) return NULL;
+    bad |= put(o, "kind", json_string(fact_kind_names[f->fact]));
+    switch (f->fact) {
+    case MD_FACT_STATUS:
+        bad |= put(o, "flag", json_string(kb_flag_name(f->fact_index)));
+        bad |= put(o, "value", json_boolean(f->value));
+        break;
+    case MD_FACT_AGE:
+        bad |= put(o, "birth_date", date_json(in->birth_date));
+        bad |= put(o, "age", json_integer(f->value));
+        bad |= put(o, "jurisdiction", json_string(jurisdiction(r)->code));
+        break;
+    case MD_FACT_FITZPATRICK:
+        bad |= put(o, "value", json_integer(f->value));
+        break;
+    default:
+        bad |= put(o, "code", json_string(fact_code(r, f)));
+        bad |= put(o, "input", json_string(fact_input(r, f)));
+        break;
+    }
+    if (f->fact == MD_FACT_ALLERGY && f->ingredient >= 0)
+        bad |= put(o, "ingredient", json_string(ingredient_code(r, f)));
+    if (f->fact == MD_FACT_CONDITION) {
+        const md_screen_condition *c = &in->conditions[f->fact_index];
+        if (c->active != MD_TRI_UNKNOWN) bad |= put(o, "active", json_boolean(c->active));
+        if (site_code(r, f)) bad |= put(o, "site", json_string(site_code(r, f)));
+    }
+    if (f->fact == MD_FACT_MEDICATION && in->medications[f->fact_index].has_last_dose)
+        bad |= put(o, "last_dose", date_json(in->medications[f->fact_index].last_dose));
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static json_t *finding_json(const md_screen_result *r, const md_finding *f)
+{
+    const kb_rule *rule = &r->rs->rules[f->rule];
+    char msg[MSG_MAX];
+    json_t *o = json_object(), *src = json_array();
+    int bad = !o || !src;
+    render_message(r, f, msg);
+    for (size_t i = 0; !bad && i < rule->n_sources; i++)
+        bad |= json_array_append_new(src, json_string(rule->sources[i])) != 0;
+    if (bad) {
+        json_decref(o);
+        json_decref(src);
+        return NULL;
+    }
+    bad |= put(o, "rule", json_string(rule->id));
+    bad |= put(o, "class", json_string(md_class_name(f->cls)));
+    bad |= put(o, "message", json_string(msg));
+    bad |= put(o, "sources", src);
+    bad |= put(o, "fact", fact_json(r, f));
+    if (f->has_until) bad |= put(o, "earliest_date", date_json(f->until));
+    if (rule->clinic) bad |= put(o, "origin", json_string("clinic"));
+    if (rule->raised_by) bad |= put(o, "raised_by", json_string(rule->raised_by));
+    if (f->clearance >= 0) {
+        const md_screen_clearance *c = &r->in->clearances[f->clearance];
+        json_t *cl = json_object();
+        int cbad = !cl;
+        if (!cbad && c->id) cbad |= put(cl, "id", json_string(c->id));
+        if (!cbad && c->reason) cbad |= put(cl, "reason", json_string(c->reason));
+        if (!cbad) cbad |= put(cl, "valid_until", date_json(c->valid_until));
+        if (cbad) json_decref(cl);
+        bad |= cbad || put(o, "cleared", cl);
+    }
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+json_t *md_screen_result_to_json(const md_screen_result *r)
+{
+    json_t *o = json_object(), *kb = json_object(), *blocking = json_array(), *cautions = json_array();
+    int bad = !o || !kb || !blocking || !cautions;
+    for (size_t i = 0; !bad && i < r->n_findings; i++) {
+        const md_finding *f = &r->findings[i];
+        bad |= json_array_append_new(f->cls == MD_CLASS_CAUTION ? cautions : blocking,
+                                     finding_json(r, f)) != 0;
+    }
+    if (!bad) {
+        bad |= put(kb, "version", json_string(md_kb_version(r->rs->kb)));
+        bad |= put(kb, "hash", json_string(md_kb_hash(r->rs->kb)));
+    }
+    if (bad) {
+        json_decref(o);
+        json_decref(kb);
+        json_decref(blocking);
+        json_decref(cautions);
+        return NULL;
+    }
+    bad |= put(o, "decision", json_string(md_class_name(r->decision)));
+    if (r->has_earliest) bad |= put(o, "earliest_date", date_json(r->earliest_date));
+    bad |= put(o, "date", date_json(r->in->date));
+    bad |= put(o, "kb", kb);
+    bad |= put(o, "findings", blocking);
+    bad |= put(o, "cautions", cautions);
+    if (bad) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* ---- text ------------------------------------------------------------------ */
+
+typedef struct sbuf {
+    md_arena *a;
+    char *p;
+    size_t len, cap;
+    int oom;
+} sbuf;
+
+static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    if (b->oom) return;
+    for (;;) {
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->oom = 1;
+            return;
+        }
+        if ((size_t)n < b->cap - b->len) {
+            b->len += (size_t)n;
+            return;
+        }
+        size_t cap = (b->cap + (size_t)n) * 2;
+        char *p = md_arena_alloc(b->a, cap);
+        if (!p) {
+            b->oom = 1;
+            return;
+        }
+        memcpy(p, b->p, b->len + 1);
+        b->p = p;
+        b->cap = cap;
+    }
+}
+
+static void text_findings(sbuf *b, const md_screen_result *r, const char *title, int want)
+{
+    int header = 0;
+    for (size_t i = 0; i < r->n_findings; i++) {
+        const md_finding *f = &r->findings[i];
+        const kb_rule *rule = &r->rs->rules[f->rule];
+        int kind = f->cls == MD_CLASS_CAUTION ? 2 : f->clearance >= 0 ? 1 : 0;
+        char msg[MSG_MAX];
+        if (kind != want) continue;
+        if (!header++) sb_printf(b, "%s:\n", title);
+        render_message(r, f, msg);
+        sb_printf(b, "  - [%s] %s\n    rule %s; sources: ", md_class_name(f->cls), msg, rule->id);
+        for (size_t s = 0; s < rule->n_sources; s++)
+            sb_printf(b, "%s%s", s ? ", " : "", rule->sources[s]);
+        sb_printf(b, "\n");
+        if (f->clearance >= 0) {
+            const md_screen_clearance *c = &r->in->clearances[f->clearance];
+            char until[MD_DATE_STR];
+            md_date_format(c->valid_until, until);
+            sb_printf(b, "    cleared%s%s, valid until %s\n", c->reason ? ": " : "",
+                      c->reason ? c->reason : "", until);
+        }
+    }
+}
+
+char *md_screen_result_to_text(const md_screen_result *r, md_arena *a)
+{
+    sbuf b = {a, NULL, 0, 1024, 0};
+    char date[MD_DATE_STR];
+    if (!(b.p = md_arena_alloc(a, b.cap))) return NULL;
+    b.p[0] = '\0';
+    md_date_format(r->in->date, date);
+    sb_printf(&b, "Decision for %s: %s", date, md_class_name(r->decision));
+    if (r->has_earliest) {
+        md_date_format(r->earliest_date, date);
+        sb_printf(&b, " (earliest date %s)", date);
+    } else if (r->decision == MD_CLASS_DEFERRED) {
+        sb_printf(&b, " (until healed; no date can be computed)");
+    }
+    sb_printf(&b, "\n");
+    text_findings(&b, r, "Blocking", 0);
+    text_findings(&b, r, "Cleared", 1);
+    text_findings(&b, r, "Cautions", 2);
+    if (r->n_findings == 0) sb_printf(&b, "No findings.\n");
+    sb_printf(&b, "Knowledge base %s (%.12s)\n", md_kb_version(r->rs->kb), md_kb_hash(r->rs->kb));
+    return b.oom ? NULL : b.p;
+}
