@@ -1,0 +1,355 @@
+/*
+ * test_kb.c - the knowledge base loader, vocabulary and clinic rules.
+ *
+ * Loader tests copy kb/ into a temporary directory, break one thing with a
+ * JSON patch (or raw bytes) and expect the load to fail naming file and entry.
+ */
+#include <unistd.h>
+
+#include "test_kb_support.h"
+
+static const char *const kb_files[] = {"manifest.json", "sources.json", "vocabulary.json",
+                                       "rules.json", "incompatibilities.json", NULL};
+
+static md_kb *kb;
+
+static int setup(void **state)
+{
+    (void)state;
+    kb = kbt_load();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    md_kb_free(kb);
+    return 0;
+}
+
+/* ---- helpers: a temporary copy of the kb ------------------------------------ */
+
+static void copy_kb(char dir[64])
+{
+    strcpy(dir, "/tmp/mesodesk-kb-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    for (const char *const *f = kb_files; *f; f++) {
+        char src[512], dst[512];
+        snprintf(src, sizeof src, "%s/%s", kbt_dir(), *f);
+        snprintf(dst, sizeof dst, "%s/%s", dir, *f);
+        json_t *j = json_load_file(src, 0, NULL);
+        assert_non_null(j);
+        assert_int_equal(json_dump_file(j, dst, JSON_INDENT(1) | JSON_PRESERVE_ORDER), 0);
+        json_decref(j);
+    }
+}
+
+static void remove_kb(const char *dir)
+{
+    for (const char *const *f = kb_files; *f; f++) {
+        char p[512];
+        snprintf(p, sizeof p, "%s/%s", dir, *f);
+        unlink(p);
+    }
+    rmdir(dir);
+}
+
+/* Follow a path like "rules/3/when/codes" (numbers index arrays). */
+static json_t *walk(json_t *j, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *save = NULL, *t = strtok_r(buf, "/", &save); t && j; t = strtok_r(NULL, "/", &save))
+        j = json_is_array(j) ? json_array_get(j, strtoul(t, NULL, 10)) : json_object_get(j, t);
+    assert_non_null(j);
+    return j;
+}
+
+typedef struct breakage {
+    const char *file;
+    const char *path;   /* object or array to change */
+    const char *key;    /* object member to set; NULL: delete member `del`, or append to array */
+    const char *value;  /* JSON value */
+    const char *del;
+    const char *field;  /* expected md_err.field */
+    const char *says;   /* expected part of the message */
+} breakage;
+
+static const breakage breakages[] = {
+    {"rules.json", "rules/3", "colour", "\"red\"", NULL, "kb/rules.json:rules[3].colour", "unknown key"},
+    {"vocabulary.json", "conditions/1", NULL, NULL, "sources", "kb/vocabulary.json:conditions[1].sources", "required"},
+    {"rules.json", "rules/0/sources", NULL, "\"S9\"", NULL, "kb/rules.json:rules[0].sources[3]", "unknown source"},
+    {"rules.json", "rules/0", "sources", "[]", NULL, "kb/rules.json:rules[0].sources", "at least one"},
+    {"rules.json", "rules/5/when/codes", NULL, "\"eczma\"", NULL, "kb/rules.json:rules[5].when.codes[4]",
+     "unknown condition 'eczma'; did you mean: eczema"},
+    {"rules.json", "rules/6/when/codes", NULL, "\"ibuprofen\"", NULL, "kb/rules.json:rules[6].when.codes[2]", "not a synonym"},
+    {"rules.json", "rules/6/when", "days", "\"seven\"", NULL, "kb/rules.json:rules[6].when.days", "integer"},
+    {"rules.json", "rules/1", "id", "\"pregnancy\"", NULL, "kb/rules.json:rules[1].id", "already"},
+    {"rules.json", "rules/1", "class", "\"maybe\"", NULL, "kb/rules.json:rules[1].class", "class must be"},
+    {"rules.json", "rules/1", "kind", "\"horoscope\"", NULL, "kb/rules.json:rules[1].kind", "unknown rule kind"},
+    {"rules.json", "rules/1", "message", "\"Due to {moon}\"", NULL, "kb/rules.json:rules[1].message", "placeholder"},
+    {"vocabulary.json", "medications/1", "code", "\"aspirin\"", NULL, "kb/vocabulary.json:medications[1].code", "duplicates"},
+    {"vocabulary.json", "conditions/2", "synonyms", "[\"atopic dermatitis\"]", NULL,
+     "kb/vocabulary.json:conditions[2].synonyms[0]", "duplicates"},
+    {"vocabulary.json", "conditions/2/codes", "icd10", "\"L30.9\"", NULL, "kb/vocabulary.json:conditions[2].codes.icd10", "duplicate"},
+    {"vocabulary.json", "conditions/2/codes", "icd10", "\"psoriasis\"", NULL, "kb/vocabulary.json:conditions[2].codes.icd10", "well-formed"},
+    {"vocabulary.json", "medications/0/codes", "atc", "\"N02B01\"", NULL, "kb/vocabulary.json:medications[0].codes.atc", "well-formed"},
+    {"vocabulary.json", "allergens/0/covers", NULL, "\"bupivacaine\"", NULL, "kb/vocabulary.json:allergens[0].covers[2]", "unknown ingredient"},
+    {"vocabulary.json", "ingredients/0", "class", "\"miracle\"", NULL, "kb/vocabulary.json:ingredients[0].class", "unknown ingredient_class"},
+    {"vocabulary.json", "areas/1", "part_of", "\"torso\"", NULL, "kb/vocabulary.json:areas[1].part_of", "unknown area"},
+    {"vocabulary.json", "areas/0", "part_of", "\"forehead\"", NULL, "kb/vocabulary.json:areas[0]", "cycle"},
+    {"vocabulary.json", "conditions/0", "code", "\"Skin Infection\"", NULL, "kb/vocabulary.json:conditions[0].code", "lower-case"},
+    {"incompatibilities.json", "same_syringe/0/ingredients", NULL, "\"snake_oil\"", NULL,
+     "kb/incompatibilities.json:same_syringe[0].ingredients[2]", "unknown ingredient"},
+    {"incompatibilities.json", "never_inject/0/bases", NULL, "\"plasma\"", NULL,
+     "kb/incompatibilities.json:never_inject[0].bases[2]", "unknown value"},
+    {"sources.json", "sources", NULL, "{\"key\":\"S0\",\"title\":\"again\"}", NULL, "kb/sources.json:sources[15]", "duplicate source"},
+    {"manifest.json", "", "default_jurisdiction", "\"Atlantis\"", NULL, "kb/manifest.json:default_jurisdiction", "unknown jurisdiction"},
+    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[4]", "not a kb file"},
+};
+
+static void break_kb(const char *dir, const breakage *b)
+{
+    char p[512];
+    json_error_t jerr;
+    snprintf(p, sizeof p, "%s/%s", dir, b->file);
+    json_t *doc = json_load_file(p, 0, &jerr);
+    assert_non_null(doc);
+    json_t *target = *b->path ? walk(doc, b->path) : doc;
+    json_t *v = b->value ? json_loads(b->value, JSON_DECODE_ANY, &jerr) : NULL;
+    if (b->key) assert_int_equal(json_object_set_new(target, b->key, v), 0);
+    else if (b->del) assert_int_equal(json_object_del(target, b->del), 0);
+    else assert_int_equal(json_array_append_new(target, v), 0);
+    assert_int_equal(json_dump_file(doc, p, JSON_INDENT(1) | JSON_PRESERVE_ORDER), 0);
+    json_decref(doc);
+}
+
+static void test_loader_rejects(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof breakages / sizeof breakages[0]; i++) {
+        char dir[64];
+        md_kb *bad = NULL;
+        md_err e;
+        copy_kb(dir);
+        break_kb(dir, &breakages[i]);
+        md_code rc = md_kb_load(dir, &bad, &e);
+        if (rc == MD_OK || strcmp(e.field, breakages[i].field) != 0 || !strstr(e.message, breakages[i].says)) {
+            fprintf(stderr, "breakage %zu: rc %s field '%s' message '%s'\n", i, md_code_name(rc), e.field,
+                    e.message);
+            fail();
+        }
+        assert_null(bad);
+        remove_kb(dir);
+    }
+}
+
+static void test_loader_io_and_syntax(void **state)
+{
+    (void)state;
+    char dir[64], p[512];
+    md_kb *bad = NULL;
+    md_err e;
+    copy_kb(dir);
+    snprintf(p, sizeof p, "%s/rules.json", dir);
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    fputs("{\"rules\": [ {\"id\": \"x\",, } ]}", f);
+    fclose(f);
+    assert_int_equal(md_kb_load(dir, &bad, &e), MD_EJSON);
+    assert_string_equal(e.field, "kb/rules.json");
+    f = fopen(p, "w");
+    assert_non_null(f);
+    fputs("{\"rules\": [], \"rules\": []}", f);
+    fclose(f);
+    assert_int_equal(md_kb_load(dir, &bad, &e), MD_EJSON);
+    unlink(p);
+    assert_int_equal(md_kb_load(dir, &bad, &e), MD_EIO);
+    assert_non_null(strstr(e.message, "kb/rules.json"));
+    remove_kb(dir);
+    assert_int_equal(md_kb_load("/nonexistent/kb", &bad, &e), MD_EIO);
+}
+
+/* The hash covers content only: a copy hashes the same, any change differs. */
+static void test_hash(void **state)
+{
+    (void)state;
+    char dir[64];
+    md_kb *copy = NULL;
+    md_err e;
+    assert_int_equal(strlen(md_kb_hash(kb)), 64);
+    assert_string_equal(md_kb_version(kb), "2026.1.0");
+    copy_kb(dir); /* re-serialised: different bytes, so a different hash */
+    assert_int_equal(md_kb_load(dir, &copy, &e), MD_OK);
+    assert_string_not_equal(md_kb_hash(copy), md_kb_hash(kb));
+    char first[65];
+    strcpy(first, md_kb_hash(copy));
+    md_kb_free(copy);
+    assert_int_equal(md_kb_load(dir, &copy, &e), MD_OK);
+    assert_string_equal(md_kb_hash(copy), first);
+    md_kb_free(copy);
+    remove_kb(dir);
+}
+
+static void test_vocabulary(void **state)
+{
+    (void)state;
+    static const struct { md_vocab_kind kind; const char *term, *canonical; } synonyms[] = {
+        {MD_VOCAB_MEDICATION, "ibuprofen", "nsaid"},
+        {MD_VOCAB_MEDICATION, "Warfarin", "anticoagulant"},
+        {MD_VOCAB_MEDICATION, "clopidogrel", "antiplatelet"},
+        {MD_VOCAB_MEDICATION, "St John's Wort", "st_johns_wort"},
+        {MD_VOCAB_CONDITION, "atopic dermatitis", "eczema"},
+        {MD_VOCAB_SUBSTANCE, "lidocaine", "lidocaine"},
+        {MD_VOCAB_SUBSTANCE, "amide local anaesthetics", "amide_anaesthetics"},
+        {MD_VOCAB_INGREDIENT, "sodium hyaluronate", "hyaluronic_acid"},
+        {MD_VOCAB_AREA, "love handles", "flanks"},
+        {MD_VOCAB_JURISDICTION, "us", "US"},
+    };
+    const char *canonical, *near[3];
+    md_err e;
+    for (size_t i = 0; i < sizeof synonyms / sizeof synonyms[0]; i++) {
+        assert_int_equal(md_kb_resolve(kb, synonyms[i].kind, synonyms[i].term, NULL, &canonical, &e), MD_OK);
+        assert_string_equal(canonical, synonyms[i].canonical);
+    }
+    assert_int_equal(md_kb_resolve(kb, MD_VOCAB_MEDICATION, "ibuprofn", "x.code", &canonical, &e),
+                     MD_EUNPROCESSABLE);
+    assert_string_equal(e.field, "x.code");
+    assert_non_null(strstr(e.message, "unknown medication 'ibuprofn'; did you mean: ibuprofen"));
+    assert_int_equal(md_kb_suggest(kb, MD_VOCAB_MEDICATION, "warfrin", near, 3) >= 1, 1);
+    assert_string_equal(near[0], "warfarin");
+    assert_int_equal(md_kb_suggest(kb, MD_VOCAB_MEDICATION, "zzzzzzzzzzzzzzzzzz", near, 3), 0);
+    assert_int_equal(md_kb_lookup(kb, MD_VOCAB_CONDITION, "nonsense"), -1);
+    assert_true(md_kb_vocab_count(kb, MD_VOCAB_SUBSTANCE) > md_kb_vocab_count(kb, MD_VOCAB_INGREDIENT));
+    int id = md_kb_lookup(kb, MD_VOCAB_AREA, "cheeks");
+    assert_true(id >= 0);
+    assert_string_equal(md_kb_vocab_code(kb, MD_VOCAB_AREA, (size_t)id), "cheeks");
+    assert_string_equal(md_kb_vocab_label(kb, MD_VOCAB_AREA, (size_t)id), "Cheeks");
+    assert_null(md_kb_vocab_code(kb, MD_VOCAB_AREA, 100000));
+}
+
+/* ---- clinic rules ----------------------------------------------------------- */
+
+static md_code compile(const char *rules_json, md_ruleset **rs, md_err *e)
+{
+    json_t *j = json_loads(rules_json, 0, NULL);
+    assert_non_null(j);
+    md_code rc = md_ruleset_compile(kb, j, rs, e);
+    json_decref(j);
+    return rc;
+}
+
+static const char adult_19[] =
+    "{\"date\":\"2026-11-21\",\"patient\":{\"birth_date\":\"2007-01-01\",\"conditions\":[{\"code\":\"keloid\"}]},"
+    "\"plan\":{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}}";
+
+static void test_clinic_rules(void **state)
+{
+    (void)state;
+    md_ruleset *rs = NULL;
+    md_arena *a = md_arena_new(4096, 0);
+    md_screen_result r;
+    md_err e;
+    md_rule_info info;
+    assert_int_equal(compile("[{\"id\":\"clinic.min_age_21\",\"kind\":\"min_age\",\"class\":\"contraindicated\","
+                             "\"when\":{\"years\":21},\"message\":\"Clinic policy: aged {age}, under {years}.\","
+                             "\"sources\":[\"clinic:policy-2026-04\",\"S3\"]},"
+                             "{\"id\":\"clinic.keloid_strict\",\"raises\":\"keloid_clearance\","
+                             "\"class\":\"contraindicated\",\"sources\":[\"clinic:policy-2026-04\"]}]",
+                             &rs, &e),
+                     MD_OK);
+    assert_int_equal(md_ruleset_count(rs), md_ruleset_count(md_kb_ruleset(kb)) + 1);
+    assert_int_equal(kbt_screen(rs, adult_19, a, &r, &e), MD_OK);
+    assert_int_equal(r.decision, MD_CLASS_CONTRAINDICATED);
+    char *s = kbt_dump(&r);
+    assert_non_null(strstr(s, "\"rule\":\"keloid_clearance\",\"class\":\"contraindicated\""));
+    assert_non_null(strstr(s, "\"raised_by\":\"clinic.keloid_strict\""));
+    assert_non_null(strstr(s, "Clinic policy: aged 19, under 21."));
+    assert_non_null(strstr(s, "\"origin\":\"clinic\""));
+    free(s);
+    int k = md_ruleset_find(rs, "keloid_clearance");
+    assert_int_equal(md_ruleset_rule(rs, (size_t)k, &info), 0);
+    assert_int_equal(info.shipped_cls, MD_CLASS_CLEARANCE_REQUIRED);
+    assert_int_equal(info.cls, MD_CLASS_CONTRAINDICATED);
+    /* the shipped rule set is untouched */
+    md_arena_reset(a);
+    assert_int_equal(kbt_screen(md_kb_ruleset(kb), adult_19, a, &r, &e), MD_OK);
+    assert_int_equal(r.decision, MD_CLASS_CLEARANCE_REQUIRED);
+    md_ruleset_free(rs);
+    md_arena_free(a);
+}
+
+static void test_clinic_rules_rejected(void **state)
+{
+    (void)state;
+    static const struct { const char *rules, *field, *says; } bad[] = {
+        {"[{\"id\":\"x\",\"raises\":\"pregnancy\",\"class\":\"caution\",\"sources\":[\"clinic:a\"]}]",
+         "clinic_rules[0].class", "only raise"},
+        {"[{\"id\":\"x\",\"raises\":\"keloid_clearance\",\"class\":\"clearance_required\",\"sources\":[\"clinic:a\"]}]",
+         "clinic_rules[0].class", "only raise"},
+        {"[{\"id\":\"x\",\"raises\":\"no_such_rule\",\"class\":\"deferred\",\"sources\":[\"clinic:a\"]}]",
+         "clinic_rules[0].raises", "no shipped rule"},
+        {"[{\"id\":\"pregnancy\",\"kind\":\"status_flag\",\"class\":\"caution\",\"when\":{\"flag\":\"pregnant\",\"value\":true},"
+         "\"message\":\"m\",\"sources\":[\"S0\"]}]", "clinic_rules[0].id", "already"},
+        {"[{\"id\":\"a\",\"kind\":\"allergy_any\",\"class\":\"caution\",\"message\":\"m\",\"sources\":[\"S0\"]},"
+         "{\"id\":\"a\",\"kind\":\"allergy_any\",\"class\":\"caution\",\"message\":\"m\",\"sources\":[\"S0\"]}]",
+         "clinic_rules[1].id", "already"},
+        {"[{\"id\":\"a\",\"kind\":\"condition_present\",\"class\":\"deferred\",\"when\":{\"codes\":[\"rosacea\"],"
+         "\"active_only\":true},\"message\":\"m\",\"sources\":[\"clinic:a\"]}]", "clinic_rules[0].when.codes[0]",
+         "unknown condition"},
+        {"[{\"id\":\"a\",\"kind\":\"allergy_any\",\"class\":\"caution\",\"message\":\"m\",\"sources\":[\"Smith 2020\"]}]",
+         "clinic_rules[0].sources[0]", "unknown source"},
+        {"[{\"id\":\"a\",\"kind\":\"allergy_any\",\"class\":\"eligible\",\"message\":\"m\",\"sources\":[\"S0\"]}]",
+         "clinic_rules[0].class", "class must be"},
+        {"{}", "clinic_rules", "array"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        md_ruleset *rs = NULL;
+        md_err e;
+        md_code rc = compile(bad[i].rules, &rs, &e);
+        if (rc == MD_OK || strcmp(e.field, bad[i].field) != 0 || !strstr(e.message, bad[i].says)) {
+            fprintf(stderr, "clinic case %zu: rc %s field '%s' message '%s'\n", i, md_code_name(rc), e.field, e.message);
+            fail();
+        }
+        assert_null(rs);
+    }
+    /* single-rule validation reports paths relative to the rule */
+    md_err e;
+    json_t *rule = json_loads("{\"id\":\"a\",\"kind\":\"medication_present\",\"class\":\"deferred\","
+                              "\"when\":{\"codes\":[\"ibuprofen\"]},\"message\":\"m\",\"sources\":[\"clinic:a\"]}",
+                              0, NULL);
+    assert_int_equal(md_kb_validate_clinic_rule(kb, rule, &e), MD_EINVAL);
+    assert_string_equal(e.field, "rule.when.codes[0]");
+    json_object_set_new(json_object_get(rule, "when"), "codes", json_pack("[s]", "nsaid"));
+    assert_int_equal(md_kb_validate_clinic_rule(kb, rule, &e), MD_OK);
+    json_decref(rule);
+}
+
+static void test_locate(void **state)
+{
+    (void)state;
+    char out[256], saved[512];
+    md_err e;
+    snprintf(saved, sizeof saved, "%s", kbt_dir());
+    assert_int_equal(md_kb_locate("/explicit", NULL, out, sizeof out, &e), MD_OK);
+    assert_string_equal(out, "/explicit");
+    setenv("MESODESK_KB", "/from/env", 1);
+    assert_int_equal(md_kb_locate(NULL, "/fallback", out, sizeof out, &e), MD_OK);
+    assert_string_equal(out, "/from/env");
+    assert_int_equal(md_kb_locate("/explicit/long/path", NULL, out, 4, &e), MD_ETOOBIG);
+    setenv("MESODESK_KB", saved, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_loader_rejects),
+        cmocka_unit_test(test_loader_io_and_syntax),
+        cmocka_unit_test(test_hash),
+        cmocka_unit_test(test_vocabulary),
+        cmocka_unit_test(test_clinic_rules),
+        cmocka_unit_test(test_clinic_rules_rejected),
+        cmocka_unit_test(test_locate),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
