@@ -25,7 +25,17 @@
 
 #include <jansson.h>
 
-typedef enum md_ftype { MD_F_TEXT, MD_F_ENUM, MD_F_DATE, MD_F_INT, MD_F_BOOL, MD_F_CODE } md_ftype;
+typedef enum md_ftype {
+    MD_F_TEXT,
+    MD_F_ENUM,
+    MD_F_DATE,
+    MD_F_INT,
+    MD_F_BOOL,
+    MD_F_CODE,
+    MD_F_JSON /* an object, checked by json_check, stored as canonical text */
+} md_ftype;
+
+
 
 typedef struct md_field {
     const char *name; /* JSON key and column name; NULL ends the list */
@@ -35,6 +45,7 @@ typedef struct md_field {
     const char *const *values;  /* ENUM: allowed values */
     const char *dflt;           /* ENUM/BOOL default on create ("true"/"false" for BOOL) */
     md_vocab_kind vocab;        /* CODE: the vocabulary (ignored for other types) */
+    md_code (*json_check)(const md_ctx *ctx, json_t *value, const char *field, md_err *err);
 } md_field;
 
 typedef struct md_record_kind {
@@ -47,13 +58,17 @@ typedef struct md_record_kind {
     md_code (*check)(md_ctx *ctx, json_t *rec, md_err *err);
     /* Field whose value "entered_in_error" hides a record from lists; NULL if none. */
     const char *status_field;
+    int is_patient; /* the record is the patient (audit entries carry its id as patient) */
 } md_record_kind;
 
 extern const md_record_kind md_kind_patient, md_kind_allergy, md_kind_condition,
-    md_kind_medication, md_kind_status;
+    md_kind_medication, md_kind_status, md_kind_clearance, md_kind_clinic_rule;
 
 /* Map "allergies" etc. (the URL collection name) to a kind; NULL when unknown. */
 const md_record_kind *md_fact_kind_by_collection(const char *collection);
+
+/* Check in as the body of a create, without storing anything. */
+md_code md_record_validate(md_ctx *ctx, const md_record_kind *k, json_t *in, md_err *err);
 
 /* parent_id: the patient for facts, NULL for patients. *out is a new reference. */
 md_code md_record_create(md_ctx *ctx, const md_record_kind *k, const char *parent_id, json_t *in,
@@ -62,7 +77,8 @@ md_code md_record_update(md_ctx *ctx, const md_record_kind *k, const char *paren
                          const char *id, json_t *in, json_t **out, md_err *err);
 md_code md_record_get(md_ctx *ctx, const md_record_kind *k, const char *parent_id, const char *id,
                       json_t **out, md_err *err);
-/* Current records of a patient (facts); include_all also lists entered_in_error. */
+/* Current records of a patient (facts), or of the clinic for kinds without a parent
+ * (parent_id NULL); include_all also lists entered_in_error / retired ones. */
 md_code md_record_list(md_ctx *ctx, const md_record_kind *k, const char *parent_id,
                        int include_all, json_t **out, md_err *err);
 /* Every version of one record, oldest first. */
@@ -85,5 +101,8 @@ md_code md_patient_exists(md_ctx *ctx, const char *patient_id, md_err *err);
  * MD_EUNPROCESSABLE naming the field, with the nearest known codes suggested. */
 md_code md_vocab_resolve(const md_ctx *ctx, md_vocab_kind vocab, const char *field, const char *in,
                          const char **canonical, md_err *err);
+
+/* A vocabulary as [{"code","label"}...] (new reference), for forms. */
+json_t *md_vocab_json(const md_kb *kb, md_vocab_kind kind);
 
 #endif

@@ -40,14 +40,14 @@ static md_code check_patient(md_ctx *ctx, json_t *rec, md_err *err)
 }
 
 static const md_field patient_fields[] = {
-    {"given_name", MD_F_TEXT, 1, 0, 100, NULL, NULL, 0},
-    {"family_name", MD_F_TEXT, 1, 0, 100, NULL, NULL, 0},
-    {"birth_date", MD_F_DATE, 1, 0, 0, NULL, NULL, 0},
-    {"sex", MD_F_ENUM, 1, 0, 0, sexes, NULL, 0},
-    {"fitzpatrick", MD_F_INT, 0, 1, 6, NULL, NULL, 0},
-    {"email", MD_F_TEXT, 0, 0, 254, NULL, NULL, 0},
-    {"phone", MD_F_TEXT, 0, 0, 40, NULL, NULL, 0},
-    {NULL, 0, 0, 0, 0, NULL, NULL, 0},
+    {"given_name", MD_F_TEXT, 1, 0, 100, NULL, NULL, 0, NULL},
+    {"family_name", MD_F_TEXT, 1, 0, 100, NULL, NULL, 0, NULL},
+    {"birth_date", MD_F_DATE, 1, 0, 0, NULL, NULL, 0, NULL},
+    {"sex", MD_F_ENUM, 1, 0, 0, sexes, NULL, 0, NULL},
+    {"fitzpatrick", MD_F_INT, 0, 1, 6, NULL, NULL, 0, NULL},
+    {"email", MD_F_TEXT, 0, 0, 254, NULL, NULL, 0, NULL},
+    {"phone", MD_F_TEXT, 0, 0, 40, NULL, NULL, 0, NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL, 0, NULL},
 };
 
 static md_code check_patient_contact(md_ctx *ctx, json_t *rec, md_err *err)
@@ -64,31 +64,31 @@ static md_code check_patient_contact(md_ctx *ctx, json_t *rec, md_err *err)
 }
 
 const md_record_kind md_kind_patient = {
-    "patient", "patients", 0, DEMOGRAPHICS, patient_fields, check_patient_contact, NULL,
+    "patient", "patients", 0, DEMOGRAPHICS, patient_fields, check_patient_contact, NULL, 1,
 };
 
 static const md_field allergy_fields[] = {
-    {"substance", MD_F_CODE, 1, 0, 0, NULL, NULL, MD_VOCAB_SUBSTANCE},
-    {"reaction", MD_F_TEXT, 0, 0, 500, NULL, NULL, 0},
-    {"status", MD_F_ENUM, 1, 0, 0, allergy_status, "active", 0},
-    {NULL, 0, 0, 0, 0, NULL, NULL, 0},
+    {"substance", MD_F_CODE, 1, 0, 0, NULL, NULL, MD_VOCAB_SUBSTANCE, NULL},
+    {"reaction", MD_F_TEXT, 0, 0, 500, NULL, NULL, 0, NULL},
+    {"status", MD_F_ENUM, 1, 0, 0, allergy_status, "active", 0, NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL, 0, NULL},
 };
 
 const md_record_kind md_kind_allergy = {
-    "allergy", "allergies", 1, CLINICAL, allergy_fields, NULL, "status",
+    "allergy", "allergies", 1, CLINICAL, allergy_fields, NULL, "status", 0,
 };
 
 static const md_field condition_fields[] = {
-    {"code", MD_F_CODE, 1, 0, 0, NULL, NULL, MD_VOCAB_CONDITION},
-    {"active", MD_F_BOOL, 1, 0, 0, NULL, "true", 0},
-    {"site", MD_F_CODE, 0, 0, 0, NULL, NULL, MD_VOCAB_AREA},
-    {"note", MD_F_TEXT, 0, 0, 1000, NULL, NULL, 0},
-    {"status", MD_F_ENUM, 1, 0, 0, fact_status, "confirmed", 0},
-    {NULL, 0, 0, 0, 0, NULL, NULL, 0},
+    {"code", MD_F_CODE, 1, 0, 0, NULL, NULL, MD_VOCAB_CONDITION, NULL},
+    {"active", MD_F_BOOL, 1, 0, 0, NULL, "true", 0, NULL},
+    {"site", MD_F_CODE, 0, 0, 0, NULL, NULL, MD_VOCAB_AREA, NULL},
+    {"note", MD_F_TEXT, 0, 0, 1000, NULL, NULL, 0, NULL},
+    {"status", MD_F_ENUM, 1, 0, 0, fact_status, "confirmed", 0, NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL, 0, NULL},
 };
 
 const md_record_kind md_kind_condition = {
-    "condition", "conditions", 1, CLINICAL, condition_fields, NULL, "status",
+    "condition", "conditions", 1, CLINICAL, condition_fields, NULL, "status", 0,
 };
 
 static md_code check_medication(md_ctx *ctx, json_t *rec, md_err *err)
@@ -98,15 +98,15 @@ static md_code check_medication(md_ctx *ctx, json_t *rec, md_err *err)
 }
 
 static const md_field medication_fields[] = {
-    {"code", MD_F_CODE, 1, 0, 0, NULL, NULL, MD_VOCAB_MEDICATION},
-    {"last_dose", MD_F_DATE, 0, 0, 0, NULL, NULL, 0},
-    {"note", MD_F_TEXT, 0, 0, 1000, NULL, NULL, 0},
-    {"status", MD_F_ENUM, 1, 0, 0, medication_status, "active", 0},
-    {NULL, 0, 0, 0, 0, NULL, NULL, 0},
+    {"code", MD_F_CODE, 1, 0, 0, NULL, NULL, MD_VOCAB_MEDICATION, NULL},
+    {"last_dose", MD_F_DATE, 0, 0, 0, NULL, NULL, 0, NULL},
+    {"note", MD_F_TEXT, 0, 0, 1000, NULL, NULL, 0, NULL},
+    {"status", MD_F_ENUM, 1, 0, 0, medication_status, "active", 0, NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL, 0, NULL},
 };
 
 const md_record_kind md_kind_medication = {
-    "medication", "medications", 1, CLINICAL, medication_fields, check_medication, "status",
+    "medication", "medications", 1, CLINICAL, medication_fields, check_medication, "status", 0,
 };
 
 static md_code check_status(md_ctx *ctx, json_t *rec, md_err *err)
@@ -116,15 +116,15 @@ static md_code check_status(md_ctx *ctx, json_t *rec, md_err *err)
 }
 
 static const md_field status_fields[] = {
-    {"pregnant", MD_F_BOOL, 1, 0, 0, NULL, NULL, 0},
-    {"breastfeeding", MD_F_BOOL, 1, 0, 0, NULL, NULL, 0},
-    {"recorded_on", MD_F_DATE, 1, 0, 0, NULL, NULL, 0},
-    {"status", MD_F_ENUM, 1, 0, 0, fact_status, "confirmed", 0},
-    {NULL, 0, 0, 0, 0, NULL, NULL, 0},
+    {"pregnant", MD_F_BOOL, 1, 0, 0, NULL, NULL, 0, NULL},
+    {"breastfeeding", MD_F_BOOL, 1, 0, 0, NULL, NULL, 0, NULL},
+    {"recorded_on", MD_F_DATE, 1, 0, 0, NULL, NULL, 0, NULL},
+    {"status", MD_F_ENUM, 1, 0, 0, fact_status, "confirmed", 0, NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL, 0, NULL},
 };
 
 const md_record_kind md_kind_status = {
-    "pregnancy_status", "patient_status", 1, CLINICAL, status_fields, check_status, "status",
+    "pregnancy_status", "patient_status", 1, CLINICAL, status_fields, check_status, "status", 0,
 };
 
 const md_record_kind *md_fact_kind_by_collection(const char *collection)
@@ -137,6 +137,7 @@ const md_record_kind *md_fact_kind_by_collection(const char *collection)
         {"conditions", &md_kind_condition},
         {"medications", &md_kind_medication},
         {"status", &md_kind_status},
+        {"clearances", &md_kind_clearance},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(map[i].collection, collection) == 0) return map[i].kind;

@@ -50,9 +50,11 @@ static json_t *row_to_json(const md_record_kind *k, const md_row *r)
             v = json_integer(md_row_int(r, c));
         else if (f->type == MD_F_BOOL)
             v = json_boolean(md_row_int(r, c));
+        else if (f->type == MD_F_JSON)
+            v = json_loads(md_row_text(r, c), 0, NULL);
         else
             v = json_string(md_row_text(r, c));
-        json_object_set_new(o, f->name, v);
+        json_object_set_new(o, f->name, v ? v : json_null());
     }
     json_object_set_new(o, "recorded_by", json_string(md_row_text(r, 2)));
     json_object_set_new(o, "recorded_at", json_string(md_row_text(r, 3)));
@@ -109,6 +111,27 @@ static md_code validate_field(md_ctx *ctx, const md_field *f, json_t *rec, int c
         if (rc == MD_OK && s) rc = md_vocab_resolve(ctx, f->vocab, f->name, s, &s, err);
         if (rc == MD_OK) *val = md_text(s);
         break;
+    case MD_F_JSON: {
+        json_t *j = json_object_get(rec, f->name);
+        if (!j || json_is_null(j)) {
+            if (f->required) rc = md_err_set(err, MD_EINVAL, f->name, "%s is required", f->name);
+            break;
+        }
+        if (!json_is_object(j)) {
+            rc = md_err_set(err, MD_EINVAL, f->name, "%s must be an object", f->name);
+            break;
+        }
+        if (f->json_check) rc = f->json_check(ctx, j, f->name, err);
+        char *text = rc == MD_OK ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        if (rc == MD_OK && !text) rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+        if (text) {
+            s = md_arena_strdup(ctx->arena, text);
+            free(text);
+            if (!s) rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+            *val = md_text(s);
+        }
+        break;
+    }
     }
     return rc;
 }
@@ -134,10 +157,19 @@ static md_code check_keys(const md_record_kind *k, json_t *in, int updating, md_
     return md_json_check_keys(in, allowed, "", err);
 }
 
-static md_code audit_one(md_ctx *ctx, const char *action, const md_record_kind *k, const char *id,
-                         const char *patient_id, md_err *err)
+md_code md_record_validate(md_ctx *ctx, const md_record_kind *k, json_t *in, md_err *err)
 {
-    md_audit_entry a = {action, k->name, id, patient_id, NULL};
+    md_val vals[MAX_FIELDS];
+    md_code rc = check_keys(k, in, 0, err);
+    return rc == MD_OK ? validate_record(ctx, k, in, 1, vals, err) : rc;
+}
+
+/* Audit one access to record id; the patient is the parent, or the record itself. */
+static md_code audit_one(md_ctx *ctx, const char *action, const md_record_kind *k, const char *id,
+                         const char *parent_id, md_err *err)
+{
+    const char *patient = k->has_parent ? parent_id : k->is_patient ? id : NULL;
+    md_audit_entry a = {action, k->name, id, patient, NULL};
     return md_audit(ctx, &a, err);
 }
 
@@ -212,7 +244,7 @@ md_code md_record_create(md_ctx *ctx, const md_record_kind *k, const char *paren
         md_store_rollback(ctx->db);
         return rc;
     }
-    rc = audit_one(ctx, "create", k, id, k->has_parent ? parent_id : id, err);
+    rc = audit_one(ctx, "create", k, id, parent_id, err);
     if (rc != MD_OK) return rc;
     return md_record_get(ctx, k, parent_id, id, out, err);
 }
@@ -288,7 +320,7 @@ md_code md_record_update(md_ctx *ctx, const md_record_kind *k, const char *paren
             md_err_set(err, MD_ECONFLICT, "version", "the %s was changed meanwhile", k->name);
         goto done;
     }
-    rc = audit_one(ctx, "update", k, id, k->has_parent ? parent_id : id, err);
+    rc = audit_one(ctx, "update", k, id, parent_id, err);
     if (rc == MD_OK) rc = load_current(ctx, k, parent_id, id, out, err);
 done:
     json_decref(cur);
@@ -302,7 +334,7 @@ md_code md_record_get(md_ctx *ctx, const md_record_kind *k, const char *parent_i
     md_code rc = md_require(ctx, k->read_perm, err);
     if (rc == MD_OK) rc = load_current(ctx, k, parent_id, id, out, err);
     if (rc != MD_OK) return rc;
-    rc = audit_one(ctx, "read", k, id, k->has_parent ? parent_id : id, err);
+    rc = audit_one(ctx, "read", k, id, parent_id, err);
     if (rc != MD_OK) {
         json_decref(*out);
         *out = NULL;
@@ -335,13 +367,14 @@ md_code md_record_list(md_ctx *ctx, const md_record_kind *k, const char *parent_
     if (rc == MD_OK) rc = check_parent(ctx, k, parent_id, err);
     if (rc != MD_OK) return rc;
     snprintf(where, sizeof where,
-             "clinic_id = $1 AND patient_id = $2 AND current = 1%s%s%s ORDER BY recorded_at, id",
+             "clinic_id = $1 AND %s AND current = 1%s%s%s ORDER BY recorded_at, id",
+             k->has_parent ? "patient_id = $2" : "$2 IS NULL",
              k->status_field && !include_all ? " AND " : "",
              k->status_field && !include_all ? k->status_field : "",
              k->status_field && !include_all ? " <> 'entered_in_error'" : "");
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(parent_id)};
     if ((rc = list_query(ctx, k, where, v, 2, &items, err)) != MD_OK) return rc;
-    md_audit_entry a = {"read", k->name, "*", parent_id, "list"};
+    md_audit_entry a = {"read", k->name, "*", k->has_parent ? parent_id : NULL, "list"};
     if ((rc = md_audit(ctx, &a, err)) != MD_OK) {
         json_decref(items);
         return rc;
@@ -367,7 +400,7 @@ md_code md_record_history(md_ctx *ctx, const md_record_kind *k, const char *pare
         json_decref(items);
         return md_err_set(err, MD_ENOTFOUND, "id", "no such %s", k->name);
     }
-    rc = audit_one(ctx, "read_history", k, id, k->has_parent ? parent_id : id, err);
+    rc = audit_one(ctx, "read_history", k, id, parent_id, err);
     if (rc != MD_OK) {
         json_decref(items);
         return rc;

@@ -18,3 +18,12 @@ md_code md_vocab_resolve(const md_ctx *ctx, md_vocab_kind vocab, const char *fie
     *canonical = in;
     return MD_OK;
 }
+
+json_t *md_vocab_json(const md_kb *kb, md_vocab_kind kind)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < md_kb_vocab_count(kb, kind); i++)
+        json_array_append_new(arr, json_pack("{s:s,s:s}", "code", md_kb_vocab_code(kb, kind, i),
+                                             "label", md_kb_vocab_label(kb, kind, i)));
+    return arr;
+}

@@ -27,15 +27,6 @@ static const md_record_kind *fact_kind(md_req *r, md_err *err)
     return k;
 }
 
-static md_code with_body(md_req *r, md_code (*fn)(md_req *, json_t *, md_err *), md_err *err)
-{
-    json_t *body = NULL;
-    md_code rc = md_req_json_body(r, &body, err);
-    if (rc == MD_OK) rc = fn(r, body, err);
-    json_decref(body);
-    return rc;
-}
-
 md_code h_patients_list(md_req *r, md_err *err)
 {
     long limit, offset;
@@ -64,7 +55,7 @@ static md_code create_patient(md_req *r, json_t *body, md_err *err)
 
 md_code h_patients_create(md_req *r, md_err *err)
 {
-    return with_body(r, create_patient, err);
+    return md_req_with_body(r, create_patient, err);
 }
 
 md_code h_patient_get(md_req *r, md_err *err)
@@ -79,7 +70,7 @@ static md_code update_patient(md_req *r, json_t *body, md_err *err)
 
 md_code h_patient_update(md_req *r, md_err *err)
 {
-    return with_body(r, update_patient, err);
+    return md_req_with_body(r, update_patient, err);
 }
 
 md_code h_patient_history(md_req *r, md_err *err)
@@ -125,7 +116,7 @@ static md_code create_fact(md_req *r, json_t *body, md_err *err)
 
 md_code h_facts_create(md_req *r, md_err *err)
 {
-    return with_body(r, create_fact, err);
+    return md_req_with_body(r, create_fact, err);
 }
 
 md_code h_fact_get(md_req *r, md_err *err)
@@ -144,7 +135,7 @@ static md_code update_fact(md_req *r, json_t *body, md_err *err)
 
 md_code h_fact_update(md_req *r, md_err *err)
 {
-    return with_body(r, update_fact, err);
+    return md_req_with_body(r, update_fact, err);
 }
 
 md_code h_fact_history(md_req *r, md_err *err)

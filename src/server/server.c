@@ -70,6 +70,21 @@ static const route routes[] = {
     FACT_ROUTES("conditions"),
     FACT_ROUTES("medications"),
     FACT_ROUTES("status"),
+    FACT_ROUTES("clearances"),
+    {"GET", "/api/v1/patients/{}/screenings", h_screenings_list, AUTHED},
+    {"POST", "/api/v1/patients/{}/questionnaires", h_questionnaire_create, AUTHED},
+    {"GET", "/api/v1/patients/{}/questionnaires", h_questionnaires_list, AUTHED},
+    {"POST", "/api/v1/questionnaires/{}/confirm", h_questionnaire_confirm, AUTHED},
+    {"GET", "/api/v1/questionnaire/{}", h_questionnaire_open, PUBLIC},
+    {"POST", "/api/v1/questionnaire/{}", h_questionnaire_submit, PUBLIC},
+    {"POST", "/api/v1/screenings", h_screening_create, AUTHED},
+    {"GET", "/api/v1/screenings/{}", h_screening_get, AUTHED},
+    {"GET", "/api/v1/kb", h_kb, AUTHED},
+    {"GET", "/api/v1/clinic/rules", h_clinic_rules_list, AUTHED},
+    {"POST", "/api/v1/clinic/rules", h_clinic_rule_create, AUTHED},
+    {"GET", "/api/v1/clinic/rules/{}", h_clinic_rule_get, AUTHED},
+    {"PUT", "/api/v1/clinic/rules/{}", h_clinic_rule_update, AUTHED},
+    {"GET", "/api/v1/clinic/rules/{}/history", h_clinic_rule_history, AUTHED},
     {"GET", "/api/v1/staff", h_staff_list, AUTHED},
     {"POST", "/api/v1/staff", h_staff_create, AUTHED},
     {"GET", "/api/v1/staff/{}", h_staff_get, AUTHED},
@@ -377,6 +392,15 @@ md_code md_req_json_body(md_req *r, json_t **out, md_err *err)
     return md_json_parse(r->body ? r->body : "", r->body_len, out, err);
 }
 
+md_code md_req_with_body(md_req *r, md_code (*fn)(md_req *, json_t *, md_err *), md_err *err)
+{
+    json_t *body = NULL;
+    md_code rc = md_req_json_body(r, &body, err);
+    if (rc == MD_OK) rc = fn(r, body, err);
+    json_decref(body);
+    return rc;
+}
+
 const char *md_req_query(md_req *r, const char *name)
 {
     return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
@@ -480,7 +504,7 @@ int md_server_run(const md_server_config *cfg)
     }
     find_web_dir(&s);
     s.daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY | MHD_USE_ERROR_LOG, 0, NULL,
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL,
         NULL, on_request, &s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
         &s, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT, 1000u,

@@ -89,5 +89,22 @@ md_code h_staff_create(md_req *r, md_err *err);
 md_code h_staff_get(md_req *r, md_err *err);
 md_code h_audit_list(md_req *r, md_err *err);
 md_code h_audit_verify(md_req *r, md_err *err);
+md_code h_kb(md_req *r, md_err *err);
+md_code h_screening_create(md_req *r, md_err *err);
+md_code h_screening_get(md_req *r, md_err *err);
+md_code h_screenings_list(md_req *r, md_err *err);
+md_code h_clinic_rules_list(md_req *r, md_err *err);
+md_code h_clinic_rule_create(md_req *r, md_err *err);
+md_code h_clinic_rule_get(md_req *r, md_err *err);
+md_code h_clinic_rule_update(md_req *r, md_err *err);
+md_code h_clinic_rule_history(md_req *r, md_err *err);
+md_code h_questionnaire_create(md_req *r, md_err *err);
+md_code h_questionnaires_list(md_req *r, md_err *err);
+md_code h_questionnaire_confirm(md_req *r, md_err *err);
+md_code h_questionnaire_open(md_req *r, md_err *err);
+md_code h_questionnaire_submit(md_req *r, md_err *err);
+
+/* Parse the body and run fn with it (shared by the handlers that take JSON). */
+md_code md_req_with_body(md_req *r, md_code (*fn)(md_req *, json_t *, md_err *), md_err *err);
 
 #endif

@@ -99,6 +99,36 @@ static const migration migrations[] = {
       "PRIMARY KEY (clinic_id, seq))",
       "CREATE INDEX audit_patient ON audit_log (clinic_id, patient_id)",
       NULL}},
+    {2,
+     "screenings, clearances, clinic rules, patient questionnaires",
+     {"CREATE TABLE screenings ("
+      "clinic_id TEXT NOT NULL REFERENCES clinics(clinic_id), id TEXT NOT NULL, "
+      "patient_id TEXT NOT NULL, screen_date TEXT NOT NULL, plan TEXT NOT NULL, "
+      "decision TEXT NOT NULL, result TEXT NOT NULL, kb_version TEXT NOT NULL, "
+      "kb_hash TEXT NOT NULL, screened_by TEXT NOT NULL, screened_at TEXT NOT NULL, "
+      "PRIMARY KEY (clinic_id, id))",
+      "CREATE INDEX screenings_patient ON screenings (clinic_id, patient_id, screened_at)",
+
+      "CREATE TABLE clearances (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, rule TEXT NOT NULL, clearance_reason TEXT NOT NULL, "
+      "physician TEXT NOT NULL, valid_until TEXT NOT NULL, status TEXT NOT NULL, "
+      "PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX clearances_current ON clearances (clinic_id, id) WHERE current = 1",
+      "CREATE INDEX clearances_patient ON clearances (clinic_id, patient_id)",
+
+      "CREATE TABLE clinic_rules (" VERSIONED_COLUMNS
+      "rule TEXT NOT NULL, status TEXT NOT NULL, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX clinic_rules_current ON clinic_rules (clinic_id, id) WHERE current = 1",
+
+      "CREATE TABLE questionnaires ("
+      "clinic_id TEXT NOT NULL REFERENCES clinics(clinic_id), id TEXT NOT NULL, "
+      "token_hash TEXT NOT NULL, patient_id TEXT NOT NULL, created_by TEXT NOT NULL, "
+      "created_at TEXT NOT NULL, expires_at BIGINT NOT NULL, status TEXT NOT NULL, "
+      "answers TEXT, submitted_at TEXT, confirmed_by TEXT, confirmed_at TEXT, "
+      "PRIMARY KEY (clinic_id, id))",
+      "CREATE UNIQUE INDEX questionnaires_token ON questionnaires (token_hash)",
+      "CREATE INDEX questionnaires_patient ON questionnaires (clinic_id, patient_id)",
+      NULL}},
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

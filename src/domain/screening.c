@@ -1,0 +1,481 @@
+/*
+ * screening.c - screening stored patients, clearances and clinic rules
+ * (screening.h).  The rule engine decides; this file gathers the stored facts
+ * into its input and keeps the immutable record of each decision.
+ */
+#include "mesodesk/screening.h"
+#include "mesodesk/audit.h"
+#include "mesodesk/record.h"
+#include "mesodesk/screen.h"
+#include "mesodesk/validate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- clinic rules ---- */
+
+static int collect_rule(void *ctx, const md_row *r)
+{
+    json_t *rule = json_loads(md_row_text(r, 0), 0, NULL);
+    if (rule) json_array_append_new((json_t *)ctx, rule);
+    return 0;
+}
+
+/* The clinic's active rules as a JSON array (new reference). */
+static md_code clinic_rules_json(md_ctx *ctx, json_t **out, md_err *err)
+{
+    json_t *rules = json_array();
+    md_val v[] = {md_text(ctx->who.clinic_id)};
+    md_code rc = md_store_exec(ctx->db,
+                               "SELECT rule FROM clinic_rules WHERE clinic_id = $1 AND current = 1 "
+                               "AND status = 'active' ORDER BY recorded_at, id",
+                               v, 1, collect_rule, rules, err);
+    if (rc != MD_OK) {
+        json_decref(rules);
+        return rc;
+    }
+    *out = rules;
+    return MD_OK;
+}
+
+md_code md_clinic_ruleset(md_ctx *ctx, const md_ruleset **rs, md_ruleset **owned, md_err *err)
+{
+    json_t *rules = NULL;
+    *owned = NULL;
+    if (!ctx->kb) return md_err_set(err, MD_EINTERNAL, NULL, "no knowledge base loaded");
+    md_code rc = clinic_rules_json(ctx, &rules, err);
+    if (rc != MD_OK) return rc;
+    if (json_array_size(rules) == 0) {
+        *rs = md_kb_ruleset(ctx->kb);
+    } else {
+        rc = md_ruleset_compile(ctx->kb, rules, owned, err);
+        *rs = *owned;
+    }
+    json_decref(rules);
+    return rc;
+}
+
+static md_code check_clinic_rule_json(const md_ctx *ctx, json_t *value, const char *field,
+                                      md_err *err)
+{
+    (void)field;
+    if (!ctx->kb) return md_err_set(err, MD_EINTERNAL, NULL, "no knowledge base loaded");
+    return md_kb_validate_clinic_rule(ctx->kb, value, err);
+}
+
+/* The new rule must also compile together with the clinic's other active rules. */
+static md_code check_clinic_rule(md_ctx *ctx, json_t *rec, md_err *err)
+{
+    json_t *rules = NULL;
+    md_ruleset *rs = NULL;
+    const char *status = json_string_value(json_object_get(rec, "status"));
+    if (status && strcmp(status, "active") != 0) return MD_OK;
+    md_code rc = clinic_rules_json(ctx, &rules, err);
+    if (rc != MD_OK) return rc;
+    json_t *rule = json_object_get(rec, "rule");
+    const char *id = json_string_value(json_object_get(rule, "id"));
+    size_t i;
+    json_t *r;
+    json_array_foreach(rules, i, r)
+    {
+        /* An update replaces the stored version of the same rule. */
+        if (id && json_equal(json_object_get(r, "id"), json_object_get(rule, "id"))) {
+            json_array_remove(rules, i);
+            break;
+        }
+    }
+    json_array_append(rules, rule);
+    rc = md_ruleset_compile(ctx->kb, rules, &rs, err);
+    if (rc != MD_OK) err->field[0] ? (void)0 : (void)md_strlcpy(err->field, "rule", sizeof err->field);
+    md_ruleset_free(rs);
+    json_decref(rules);
+    return rc;
+}
+
+static const char *const clinic_rule_status[] = {"active", "retired", NULL};
+
+static const md_field clinic_rule_fields[] = {
+    {"rule", MD_F_JSON, 1, 0, 0, NULL, NULL, 0, check_clinic_rule_json},
+    {"status", MD_F_ENUM, 1, 0, 0, clinic_rule_status, "active", 0, NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL, 0, NULL},
+};
+
+const md_record_kind md_kind_clinic_rule = {
+    "clinic_rule",       "clinic_rules",    0, MD_PERM_CLINICAL_READ, MD_PERM_KB_WRITE,
+    clinic_rule_fields,  check_clinic_rule, NULL, 0,
+};
+
+/* ---- clearances ---- */
+
+static md_code check_clearance(md_ctx *ctx, json_t *rec, md_err *err)
+{
+    const md_ruleset *rs;
+    md_ruleset *owned = NULL;
+    const char *rule = json_string_value(json_object_get(rec, "rule"));
+    const char *status = json_string_value(json_object_get(rec, "status"));
+    const char *until = json_string_value(json_object_get(rec, "valid_until"));
+    md_code rc = md_clinic_ruleset(ctx, &rs, &owned, err);
+    if (rc != MD_OK) return rc;
+    md_rule_info info;
+    int i = rule ? md_ruleset_find(rs, rule) : -1;
+    if (i < 0 || md_ruleset_rule(rs, (size_t)i, &info) != 0)
+        rc = md_err_set(err, MD_EUNPROCESSABLE, "rule", "unknown rule '%s'", rule ? rule : "");
+    else if (info.cls != MD_CLASS_CLEARANCE_REQUIRED)
+        rc = md_err_set(err, MD_EUNPROCESSABLE, "rule",
+                        "rule %s is %s: only a clearance_required finding can be cleared", rule,
+                        md_class_name(info.cls));
+    md_day d;
+    if (rc == MD_OK && (!status || strcmp(status, "active") == 0) && until &&
+        md_date_parse(until, &d) == 0 && d < md_today_utc())
+        rc = md_err_set(err, MD_EUNPROCESSABLE, "valid_until", "valid_until %s is in the past",
+                        until);
+    md_ruleset_free(owned);
+    return rc;
+}
+
+static const char *const clearance_status[] = {"active", "revoked", "entered_in_error", NULL};
+
+static const md_field clearance_fields[] = {
+    {"rule", MD_F_TEXT, 1, 0, 128, NULL, NULL, 0, NULL},
+    {"clearance_reason", MD_F_TEXT, 1, 0, 1000, NULL, NULL, 0, NULL},
+    {"physician", MD_F_TEXT, 1, 0, 200, NULL, NULL, 0, NULL},
+    {"valid_until", MD_F_DATE, 1, 0, 0, NULL, NULL, 0, NULL},
+    {"status", MD_F_ENUM, 1, 0, 0, clearance_status, "active", 0, NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL, 0, NULL},
+};
+
+const md_record_kind md_kind_clearance = {
+    "clearance",      "clearances",    1, MD_PERM_CLINICAL_READ, MD_PERM_CLEARANCE_WRITE,
+    clearance_fields, check_clearance, "status", 0,
+};
+
+/* ---- gathering the stored facts ---- */
+
+typedef struct gather {
+    md_ctx *ctx;
+    md_screen_input *in;
+    int found;
+    md_err *err;
+    md_code rc;
+} gather;
+
+static const char *dup(gather *g, const char *s)
+{
+    if (!s) return NULL;
+    const char *d = md_arena_strdup(g->ctx->arena, s);
+    if (!d) g->rc = md_err_set(g->err, MD_ENOMEM, NULL, "out of memory");
+    return d;
+}
+
+static int day_of(const char *s, md_day *out)
+{
+    return s && md_date_parse(s, out) == 0;
+}
+
+static int patient_row(void *vg, const md_row *r)
+{
+    gather *g = vg;
+    g->found = 1;
+    day_of(md_row_text(r, 0), &g->in->birth_date);
+    g->in->sex = dup(g, md_row_text(r, 1));
+    g->in->fitzpatrick = md_row_is_null(r, 2) ? 0 : (int)md_row_int(r, 2);
+    g->in->jurisdiction = dup(g, md_row_text(r, 3));
+    return 1;
+}
+
+static int status_row(void *vg, const md_row *r)
+{
+    gather *g = vg;
+    g->in->pregnant = md_row_int(r, 0) ? MD_TRI_YES : MD_TRI_NO;
+    g->in->breastfeeding = md_row_int(r, 1) ? MD_TRI_YES : MD_TRI_NO;
+    return 1;
+}
+
+/* Grow one of the input's arrays by one element from the arena. */
+static void *grow(gather *g, void *arr, size_t n, size_t elem)
+{
+    if (n >= MD_SCREEN_MAX_ITEMS) {
+        g->rc = md_err_set(g->err, MD_ETOOBIG, NULL, "more than %d facts of one kind",
+                           MD_SCREEN_MAX_ITEMS);
+        return NULL;
+    }
+    void *na = md_arena_alloc(g->ctx->arena, (n + 1) * elem);
+    if (!na) {
+        g->rc = md_err_set(g->err, MD_ENOMEM, NULL, "out of memory");
+        return NULL;
+    }
+    if (n) memcpy(na, arr, n * elem);
+    memset((char *)na + n * elem, 0, elem);
+    return na;
+}
+
+static int condition_row(void *vg, const md_row *r)
+{
+    gather *g = vg;
+    md_screen_condition *a = grow(g, g->in->conditions, g->in->n_conditions, sizeof *a);
+    if (!a) return 1;
+    md_screen_condition *c = &a[g->in->n_conditions];
+    c->code = dup(g, md_row_text(r, 0));
+    c->active = md_row_int(r, 1) ? MD_TRI_YES : MD_TRI_NO;
+    c->site = dup(g, md_row_text(r, 2));
+    g->in->conditions = a;
+    g->in->n_conditions++;
+    return g->rc != MD_OK;
+}
+
+static int medication_row(void *vg, const md_row *r)
+{
+    gather *g = vg;
+    md_screen_medication *a = grow(g, g->in->medications, g->in->n_medications, sizeof *a);
+    if (!a) return 1;
+    md_screen_medication *m = &a[g->in->n_medications];
+    m->code = dup(g, md_row_text(r, 0));
+    m->has_last_dose = day_of(md_row_text(r, 1), &m->last_dose);
+    g->in->medications = a;
+    g->in->n_medications++;
+    return g->rc != MD_OK;
+}
+
+static int allergy_row(void *vg, const md_row *r)
+{
+    gather *g = vg;
+    md_screen_allergy *a = grow(g, g->in->allergies, g->in->n_allergies, sizeof *a);
+    if (!a) return 1;
+    a[g->in->n_allergies].substance = dup(g, md_row_text(r, 0));
+    g->in->allergies = a;
+    g->in->n_allergies++;
+    return g->rc != MD_OK;
+}
+
+static int clearance_row(void *vg, const md_row *r)
+{
+    gather *g = vg;
+    md_screen_clearance *a = grow(g, g->in->clearances, g->in->n_clearances, sizeof *a);
+    if (!a) return 1;
+    md_screen_clearance *c = &a[g->in->n_clearances];
+    c->rule = dup(g, md_row_text(r, 0));
+    day_of(md_row_text(r, 1), &c->valid_until);
+    c->id = dup(g, md_row_text(r, 2));
+    c->reason = dup(g, md_row_text(r, 3));
+    g->in->clearances = a;
+    g->in->n_clearances++;
+    return g->rc != MD_OK;
+}
+
+static md_code gather_facts(md_ctx *ctx, const char *pid, md_screen_input *in, md_err *err)
+{
+    gather g = {ctx, in, 0, err, MD_OK};
+    md_val v[] = {md_text(ctx->who.clinic_id), md_text(pid)};
+    static const struct {
+        const char *sql;
+        md_row_fn fn;
+    } queries[] = {
+        {"SELECT p.birth_date, p.sex, p.fitzpatrick, c.jurisdiction FROM patients p JOIN clinics "
+         "c ON c.clinic_id = p.clinic_id WHERE p.clinic_id = $1 AND p.id = $2 AND p.current = 1",
+         patient_row},
+        {"SELECT pregnant, breastfeeding FROM patient_status WHERE clinic_id = $1 AND "
+         "patient_id = $2 AND current = 1 AND status <> 'entered_in_error' "
+         "ORDER BY recorded_at DESC, id",
+         status_row},
+        {"SELECT code, active, site FROM conditions WHERE clinic_id = $1 AND patient_id = $2 AND "
+         "current = 1 AND status <> 'entered_in_error' ORDER BY recorded_at, id",
+         condition_row},
+        /* Stopped medications still count: the washout runs from their last dose. */
+        {"SELECT code, last_dose FROM medications WHERE clinic_id = $1 AND patient_id = $2 AND "
+         "current = 1 AND status <> 'entered_in_error' ORDER BY recorded_at, id",
+         medication_row},
+        {"SELECT substance FROM allergies WHERE clinic_id = $1 AND patient_id = $2 AND "
+         "current = 1 AND status = 'active' ORDER BY recorded_at, id",
+         allergy_row},
+        {"SELECT rule, valid_until, id, clearance_reason FROM clearances WHERE clinic_id = $1 AND "
+         "patient_id = $2 AND current = 1 AND status = 'active' ORDER BY recorded_at, id",
+         clearance_row},
+    };
+    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
+        md_code rc = md_store_exec(ctx->db, queries[i].sql, v, 2, queries[i].fn, &g, err);
+        if (rc != MD_OK) return rc;
+        if (g.rc != MD_OK) return g.rc;
+        if (i == 0 && !g.found) return md_err_set(err, MD_ENOTFOUND, "patient_id", "no such patient");
+    }
+    return MD_OK;
+}
+
+/* plan: {"areas":[...],"ingredients":[...]} -> the input's planned lists. */
+static md_code plan_lists(md_ctx *ctx, json_t *plan, md_screen_input *in, md_err *err)
+{
+    static const char *const keys[] = {"areas", "ingredients", NULL};
+    md_code rc = md_json_check_keys(plan, keys, "plan.", err);
+    if (rc != MD_OK) return rc;
+    for (int k = 0; k < 2; k++) {
+        char field[32];
+        snprintf(field, sizeof field, "plan.%s", keys[k]);
+        json_t *arr = json_object_get(plan, keys[k]);
+        if (!json_is_array(arr))
+            return md_err_set(err, MD_EINVAL, field, "%s must be an array of codes", field);
+        size_t n = json_array_size(arr);
+        if (n > MD_SCREEN_MAX_ITEMS)
+            return md_err_set(err, MD_ETOOBIG, field, "at most %d entries", MD_SCREEN_MAX_ITEMS);
+        const char **list = md_arena_calloc(ctx->arena, (n ? n : 1) * sizeof *list);
+        if (!list) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+        for (size_t i = 0; i < n; i++) {
+            json_t *s = json_array_get(arr, i);
+            if (!json_is_string(s))
+                return md_err_set(err, MD_EINVAL, field, "%s[%zu] must be a string", field, i);
+            list[i] = json_string_value(s);
+        }
+        if (k == 0) {
+            in->areas = list;
+            in->n_areas = n;
+        } else {
+            in->ingredients = list;
+            in->n_ingredients = n;
+        }
+    }
+    return MD_OK;
+}
+
+/* ---- the screening record ---- */
+
+#define SCREENING_COLUMNS                                                                          \
+    "id, patient_id, screen_date, plan, decision, result, kb_version, kb_hash, screened_by, "      \
+    "screened_at"
+
+static int screening_row(void *ctx, const md_row *r)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "id", json_string(md_row_text(r, 0)));
+    json_object_set_new(o, "patient_id", json_string(md_row_text(r, 1)));
+    json_object_set_new(o, "date", json_string(md_row_text(r, 2)));
+    json_t *plan = json_loads(md_row_text(r, 3), 0, NULL);
+    json_object_set_new(o, "plan", plan ? plan : json_null());
+    json_object_set_new(o, "decision", json_string(md_row_text(r, 4)));
+    json_t *result = json_loads(md_row_text(r, 5), 0, NULL);
+    json_object_set_new(o, "result", result ? result : json_null());
+    json_object_set_new(o, "kb", json_pack("{s:s,s:s}", "version", md_row_text(r, 6), "hash",
+                                           md_row_text(r, 7)));
+    json_object_set_new(o, "screened_by", json_string(md_row_text(r, 8)));
+    json_object_set_new(o, "screened_at", json_string(md_row_text(r, 9)));
+    json_array_append_new((json_t *)ctx, o);
+    return 0;
+}
+
+static md_code screening_query(md_ctx *ctx, const char *where, const char *key, json_t **items,
+                               md_err *err)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT " SCREENING_COLUMNS " FROM screenings WHERE clinic_id = $1 AND %s",
+             where);
+    md_val v[] = {md_text(ctx->who.clinic_id), md_text(key)};
+    *items = json_array();
+    md_code rc = md_store_exec(ctx->db, sql, v, 2, screening_row, *items, err);
+    if (rc != MD_OK) {
+        json_decref(*items);
+        *items = NULL;
+    }
+    return rc;
+}
+
+md_code md_screening_create(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
+{
+    static const char *const keys[] = {"patient_id", "date", "plan", NULL};
+    const char *pid, *date;
+    md_screen_input input;
+    md_screen_result result;
+    const md_ruleset *rs = NULL;
+    md_ruleset *owned = NULL;
+    json_t *rj = NULL, *items = NULL;
+    char *plan_text = NULL, *result_text = NULL;
+    md_code rc = md_require(ctx, MD_PERM_CLINICAL_READ | MD_PERM_CLINICAL_WRITE, err);
+    if (rc == MD_OK) rc = md_json_check_keys(in, keys, "", err);
+    if (rc == MD_OK) rc = md_json_text(in, "patient_id", 1, 64, &pid, err);
+    md_screen_input_init(&input);
+    if (rc == MD_OK) rc = md_json_date(in, "date", 1, &date, &input.date, err);
+    json_t *plan = json_object_get(in, "plan");
+    if (rc == MD_OK && !json_is_object(plan))
+        rc = md_err_set(err, MD_EINVAL, "plan", "plan must be an object with areas and ingredients");
+    if (rc == MD_OK) rc = md_patient_exists(ctx, pid, err);
+    if (rc == MD_OK) rc = plan_lists(ctx, plan, &input, err);
+    if (rc == MD_OK) rc = gather_facts(ctx, pid, &input, err);
+    if (rc == MD_OK) rc = md_clinic_ruleset(ctx, &rs, &owned, err);
+    if (rc == MD_OK) rc = md_screen_resolve(rs, &input, ctx->arena, err);
+    if (rc == MD_OK) rc = md_screen_evaluate(rs, &input, ctx->arena, &result, err);
+    if (rc == MD_OK && !(rj = md_screen_result_to_json(&result)))
+        rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    if (rc != MD_OK) goto done;
+
+    char id[MD_ID_STR], now[MD_TIME_STR];
+    md_id_new(id);
+    md_time_format(md_now(), now);
+    plan_text = json_dumps(plan, JSON_COMPACT | JSON_SORT_KEYS);
+    result_text = json_dumps(rj, JSON_COMPACT);
+    const md_kb *kb = md_ruleset_kb(rs);
+    md_val v[] = {md_text(ctx->who.clinic_id),
+                  md_text(id),
+                  md_text(pid),
+                  md_text(date),
+                  md_text(plan_text),
+                  md_text(json_string_value(json_object_get(rj, "decision"))),
+                  md_text(result_text),
+                  md_text(md_kb_version(kb)),
+                  md_text(md_kb_hash(kb)),
+                  md_text(ctx->who.staff_id[0] ? ctx->who.staff_id : "system"),
+                  md_text(now)};
+    if (!plan_text || !result_text) {
+        rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+        goto done;
+    }
+    rc = md_store_exec(ctx->db,
+                       "INSERT INTO screenings (clinic_id, id, patient_id, screen_date, plan, "
+                       "decision, result, kb_version, kb_hash, screened_by, screened_at) VALUES "
+                       "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                       v, 11, NULL, NULL, err);
+    if (rc != MD_OK) goto done;
+    md_audit_entry a = {"create", "screening", id, pid,
+                        json_string_value(json_object_get(rj, "decision"))};
+    if ((rc = md_audit(ctx, &a, err)) != MD_OK) goto done;
+    if ((rc = screening_query(ctx, "id = $2", id, &items, err)) != MD_OK) goto done;
+    *out = json_incref(json_array_get(items, 0));
+done:
+    json_decref(items);
+    json_decref(rj);
+    free(plan_text);
+    free(result_text);
+    md_ruleset_free(owned);
+    return rc;
+}
+
+md_code md_screening_list(md_ctx *ctx, const char *patient_id, json_t **out, md_err *err)
+{
+    json_t *items = NULL;
+    md_code rc = md_require(ctx, MD_PERM_CLINICAL_READ, err);
+    if (rc == MD_OK) rc = md_patient_exists(ctx, patient_id, err);
+    if (rc == MD_OK)
+        rc = screening_query(ctx, "patient_id = $2 ORDER BY screened_at DESC, id", patient_id,
+                             &items, err);
+    if (rc != MD_OK) return rc;
+    md_audit_entry a = {"read", "screening", "*", patient_id, "list"};
+    if ((rc = md_audit(ctx, &a, err)) != MD_OK) {
+        json_decref(items);
+        return rc;
+    }
+    *out = json_pack("{s:o}", "items", items);
+    return MD_OK;
+}
+
+md_code md_screening_get(md_ctx *ctx, const char *id, json_t **out, md_err *err)
+{
+    json_t *items = NULL;
+    md_code rc = md_require(ctx, MD_PERM_CLINICAL_READ, err);
+    if (rc == MD_OK) rc = screening_query(ctx, "id = $2", id, &items, err);
+    if (rc != MD_OK) return rc;
+    json_t *s = json_array_get(items, 0);
+    if (!s) {
+        json_decref(items);
+        return md_err_set(err, MD_ENOTFOUND, "id", "no such screening");
+    }
+    md_audit_entry a = {"read", "screening", id,
+                        json_string_value(json_object_get(s, "patient_id")), NULL};
+    if ((rc = md_audit(ctx, &a, err)) == MD_OK) *out = json_incref(s);
+    json_decref(items);
+    return rc;
+}

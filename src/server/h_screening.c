@@ -1,0 +1,146 @@
+/*
+ * h_screening.c - screenings, the knowledge base, clinic rules and the
+ * patient questionnaire link.  Thin: the decisions are the core library's.
+ */
+#include "server.h"
+
+#include "mesodesk/kb.h"
+#include "mesodesk/questionnaire.h"
+#include "mesodesk/record.h"
+#include "mesodesk/screening.h"
+
+static md_code create_screening(md_req *r, json_t *body, md_err *err)
+{
+    md_code rc = md_screening_create(&r->ctx, body, &r->resp, err);
+    if (rc == MD_OK) r->status = 201;
+    return rc;
+}
+
+md_code h_screening_create(md_req *r, md_err *err)
+{
+    return md_req_with_body(r, create_screening, err);
+}
+
+md_code h_screening_get(md_req *r, md_err *err)
+{
+    return md_screening_get(&r->ctx, r->params[0], &r->resp, err);
+}
+
+md_code h_screenings_list(md_req *r, md_err *err)
+{
+    return md_screening_list(&r->ctx, r->params[0], &r->resp, err);
+}
+
+
+/* The kb version, its vocabulary (for forms) and the clinic's effective rules. */
+md_code h_kb(md_req *r, md_err *err)
+{
+    const md_ruleset *rs;
+    md_ruleset *owned = NULL;
+    md_code rc = md_require(&r->ctx, MD_PERM_CLINICAL_READ, err);
+    if (rc == MD_OK) rc = md_clinic_ruleset(&r->ctx, &rs, &owned, err);
+    if (rc != MD_OK) return rc;
+    const md_kb *kb = r->ctx.kb;
+    json_t *vocab = json_object();
+    for (int k = 0; k < MD_VOCAB_KIND_COUNT; k++)
+        json_object_set_new(vocab, md_vocab_kind_name((md_vocab_kind)k),
+                            md_vocab_json(kb, (md_vocab_kind)k));
+    json_t *rules = json_array();
+    for (size_t i = 0; i < md_ruleset_count(rs); i++) {
+        md_rule_info info;
+        if (md_ruleset_rule(rs, i, &info) != 0) break;
+        json_t *src = json_array();
+        for (size_t s = 0; s < info.n_sources; s++)
+            json_array_append_new(src, json_string(info.sources[s]));
+        json_array_append_new(rules, json_pack("{s:s,s:s,s:s,s:s,s:o,s:b,s:s?}", "id", info.id,
+                                               "kind", info.kind, "class", md_class_name(info.cls),
+                                               "message", info.message, "sources", src, "clinic",
+                                               info.clinic, "raised_by", info.raised_by));
+    }
+    md_ruleset_free(owned);
+    r->resp = json_pack("{s:s,s:s,s:o,s:o}", "version", md_kb_version(kb), "hash", md_kb_hash(kb),
+                        "vocabulary", vocab, "rules", rules);
+    return MD_OK;
+}
+
+md_code h_clinic_rules_list(md_req *r, md_err *err)
+{
+    return md_record_list(&r->ctx, &md_kind_clinic_rule, NULL, 1, &r->resp, err);
+}
+
+static md_code create_rule(md_req *r, json_t *body, md_err *err)
+{
+    md_code rc = md_record_create(&r->ctx, &md_kind_clinic_rule, NULL, body, &r->resp, err);
+    if (rc == MD_OK) r->status = 201;
+    return rc;
+}
+
+md_code h_clinic_rule_create(md_req *r, md_err *err)
+{
+    return md_req_with_body(r, create_rule, err);
+}
+
+md_code h_clinic_rule_get(md_req *r, md_err *err)
+{
+    return md_record_get(&r->ctx, &md_kind_clinic_rule, NULL, r->params[0], &r->resp, err);
+}
+
+static md_code update_rule(md_req *r, json_t *body, md_err *err)
+{
+    return md_record_update(&r->ctx, &md_kind_clinic_rule, NULL, r->params[0], body, &r->resp,
+                            err);
+}
+
+md_code h_clinic_rule_update(md_req *r, md_err *err)
+{
+    return md_req_with_body(r, update_rule, err);
+}
+
+md_code h_clinic_rule_history(md_req *r, md_err *err)
+{
+    return md_record_history(&r->ctx, &md_kind_clinic_rule, NULL, r->params[0], &r->resp, err);
+}
+
+static md_code create_questionnaire(md_req *r, json_t *body, md_err *err)
+{
+    md_code rc = md_questionnaire_create(&r->ctx, r->params[0], body, &r->resp, err);
+    if (rc == MD_OK) r->status = 201;
+    return rc;
+}
+
+md_code h_questionnaire_create(md_req *r, md_err *err)
+{
+    if (r->body_len == 0) {
+        md_code rc = md_questionnaire_create(&r->ctx, r->params[0], NULL, &r->resp, err);
+        if (rc == MD_OK) r->status = 201;
+        return rc;
+    }
+    return md_req_with_body(r, create_questionnaire, err);
+}
+
+md_code h_questionnaires_list(md_req *r, md_err *err)
+{
+    return md_questionnaire_list(&r->ctx, r->params[0], &r->resp, err);
+}
+
+md_code h_questionnaire_confirm(md_req *r, md_err *err)
+{
+    return md_questionnaire_confirm(&r->ctx, r->params[0], &r->resp, err);
+}
+
+md_code h_questionnaire_open(md_req *r, md_err *err)
+{
+    return md_questionnaire_open(&r->ctx, r->params[0], &r->resp, err);
+}
+
+static md_code submit_questionnaire(md_req *r, json_t *body, md_err *err)
+{
+    md_code rc = md_questionnaire_submit(&r->ctx, r->params[0], body, err);
+    if (rc == MD_OK) r->resp = json_pack("{s:s}", "status", "submitted");
+    return rc;
+}
+
+md_code h_questionnaire_submit(md_req *r, md_err *err)
+{
+    return md_req_with_body(r, submit_questionnaire, err);
+}
