@@ -1,0 +1,162 @@
+/*
+ * support.h - black-box API tests: a real Mesodesk server per test group,
+ * and HTTP helpers over libcurl.
+ *
+ * Lifecycle of the server of one group (one test_*.c file):
+ *   api_setup (cmocka group setup):
+ *     mkdtemp DIR -> `mesodesk demo` (Demo Clinic, 4 staff, 20 patients)
+ *     -> `mesodesk init` (Other Clinic) -> `mesodesk user add` (its admin)
+ *     -> fork/exec `mesodesk serve --listen 127.0.0.1:0 --port-file DIR/port`
+ *        (prefixed with $MESODESK_TEST_WRAPPER when set, e.g. valgrind)
+ *     -> wait for the port file and for GET /healthz = 200
+ *     -> log in once per account; tests reuse the tokens in `api`.
+ *   api_teardown (cmocka group teardown):
+ *     SIGTERM -> waitpid -> exit status must be 0 (under valgrind that also
+ *     means no memory errors) -> DIR removed (kept, and the log printed, on failure).
+ *
+ * Ownership: every json_t * returned is a new reference the caller decrefs;
+ * api_res owns its text and json until api_res_free().  The global `api` is
+ * written by api_setup only; tests read it.  Helpers assert with cmocka, so
+ * they must run on the test's thread; from other threads use api_send() and
+ * check the results afterwards on the test's thread.
+ */
+#ifndef MESODESK_TESTS_API_SUPPORT_H
+#define MESODESK_TESTS_API_SUPPORT_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <curl/curl.h>
+#include <jansson.h>
+#include <sys/types.h>
+
+#include "mesodesk/auth.h"
+#include "mesodesk/util.h"
+
+#define API_ADMIN_PASSWORD "admin-pass-0123"
+#define API_DEMO_PASSWORD "demo-pass-01234"
+#define API_OTHER_PASSWORD "other-pass-0123"
+#define API_MAX_BODY (1024 * 1024) /* the server's request body cap (server.h MD_BODY_MAX) */
+
+typedef struct api_server {
+    char dir[256];
+    char url[64]; /* "http://127.0.0.1:PORT" */
+    pid_t pid;    /* 0 once stopped */
+    int exit_status; /* of the last stop: exit code, or 128 + signal */
+} api_server;
+
+typedef struct api_env {
+    api_server srv;
+    /* Bearer tokens, one session per account for the whole group. */
+    char admin[MD_TOKEN_STR], practitioner[MD_TOKEN_STR], reception[MD_TOKEN_STR],
+        auditor[MD_TOKEN_STR], other_admin[MD_TOKEN_STR];
+    /* Staff ids of the same accounts (recorded_by / actor_id in responses). */
+    char admin_id[MD_ID_STR], practitioner_id[MD_ID_STR], reception_id[MD_ID_STR],
+        auditor_id[MD_ID_STR], other_admin_id[MD_ID_STR];
+    char other_clinic_id[MD_ID_STR];
+    int slow; /* a wrapper (valgrind) is in use: allow long waits */
+} api_env;
+
+extern api_env api;
+
+/* A token that was never issued, for the 401 cases. */
+#define API_BAD_TOKEN "not-a-token-0000000000000000000000000000000"
+
+/* cmocka group setup and teardown; see the lifecycle above. */
+int api_setup(void **state);
+int api_teardown(void **state);
+/* Send SIGTERM and wait; returns the exit status (also kept in srv->exit_status).
+ * Idempotent: a stopped server returns its recorded status. */
+int api_server_stop(api_server *srv);
+
+/* --- raw requests --- */
+
+typedef struct api_req {
+    const char *method;
+    const char *path;  /* from the server root: "/api/v1/patients" */
+    const char *token; /* NULL: no Authorization header */
+    const char *body;  /* NULL: no body */
+    size_t body_len;   /* 0 with body != NULL: strlen(body) */
+    int chunked;       /* send the body with Transfer-Encoding: chunked, no Content-Length */
+    const char *const *headers; /* extra "Name: value" lines, NULL-terminated; may be NULL */
+} api_req;
+
+typedef struct api_res {
+    long status;       /* 0 when the transfer failed */
+    int curl_code;     /* CURLE_OK on success */
+    json_t *json;      /* the body parsed as JSON, NULL when it is not JSON */
+    char *text;        /* the body, NUL-terminated (never NULL after api_send) */
+    size_t len;
+    char request_id[MD_ID_STR]; /* X-Request-Id response header, "" when absent */
+} api_res;
+
+/* Send one request.  h: an easy handle to reuse (keep-alive), or NULL for a fresh one.
+ * Thread-safe (no cmocka calls).  Returns the curl code; r is filled either way. */
+int api_send(CURL *h, const api_req *q, api_res *r);
+void api_res_free(api_res *r);
+
+/* --- asserting helpers (test thread only) --- */
+
+/* The common call: method, path (printf format), token, JSON body text or NULL.
+ * Fails the test unless the status is `want`; returns the JSON body (new reference). */
+json_t *api_ok(const char *token, const char *method, const char *body, long want,
+               const char *path_fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Like api_ok, and also returns the X-Request-Id of the response in request_id. */
+json_t *api_ok_rid(const char *token, const char *method, const char *body, long want,
+                   char request_id[MD_ID_STR], const char *path_fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+/* Assert an error response: status, {"error":{"code","message","field"}} with that code
+ * and field (NULL: the field must be JSON null).  Returns the message (static buffer,
+ * valid until the next call). */
+const char *api_err(const char *token, const char *method, const char *body, long status,
+                    const char *code, const char *field, const char *path_fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+/* Check an already received response the same way; returns NULL when it matches, else a
+ * description of the mismatch (static buffer). */
+const char *api_error_mismatch(const api_res *r, long status, const char *code,
+                               const char *field);
+
+/* Log in; asserts 200 and fills token and staff_id (either may be NULL). */
+void api_login(const char *email, const char *password, char token[MD_TOKEN_STR],
+               char staff_id[MD_ID_STR]);
+
+/* --- declarative cases --- */
+
+/* One request and the error it must produce.  path and body may hold {name}
+ * placeholders, filled from api_vars. */
+typedef struct api_case {
+    const char *what; /* shown when the case fails */
+    const char *token;
+    const char *method;
+    const char *path;
+    const char *body;
+    long status;
+    const char *code;
+    const char *field;       /* NULL: must be null */
+    const char *message_has; /* NULL: any message */
+} api_case;
+
+typedef struct api_var {
+    const char *name; /* without braces */
+    const char *value;
+} api_var;
+
+/* Run every case, print each mismatch with the response, then fail if any. */
+void api_run_cases(const api_case *cases, size_t n, const api_var *vars, size_t nvars);
+
+/* --- fixtures --- */
+
+/* A unique lowercase tag for names created by this run ("qx" + 8 letters). */
+void api_unique(char out[16]);
+/* Create a patient as token and return it (new reference); family may be NULL. */
+json_t *api_patient_new(const char *token, const char *given, const char *family,
+                        const char *birth_date);
+/* The id of a Demo Clinic patient found by family name (asserts it exists). */
+void api_demo_patient(const char *family, char id[MD_ID_STR]);
+/* A string member of an object ("" when absent or not a string). */
+const char *api_str(const json_t *obj, const char *key);
+
+#endif

@@ -1,0 +1,332 @@
+/*
+ * test_auth.c - health, sessions (login, logout, bearer tokens), the
+ * permissions of each role, and staff accounts.
+ */
+#include "support.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int has_string(const json_t *array, const char *s)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(array, i, v)
+    {
+        if (json_is_string(v) && strcmp(json_string_value(v), s) == 0) return 1;
+    }
+    return 0;
+}
+
+static void healthz_needs_no_token(void **state)
+{
+    (void)state;
+    json_t *h = api_ok(NULL, "GET", NULL, 200, "/healthz");
+    assert_string_equal(api_str(h, "status"), "ok");
+    assert_true(*api_str(h, "version"));
+    assert_true(*api_str(h, "kb"));
+    json_decref(h);
+}
+
+static void login_returns_token_and_expiry(void **state)
+{
+    (void)state;
+    json_t *s = api_ok(NULL, "POST",
+                       "{\"email\":\"practitioner@demo.clinic\",\"password\":\"" API_DEMO_PASSWORD
+                       "\"}",
+                       200, "/api/v1/login");
+    int64_t expires;
+    assert_true(strlen(api_str(s, "token")) >= 32);
+    assert_int_equal(md_time_parse(api_str(s, "expires_at"), &expires), 0);
+    assert_true(expires > md_now());
+    assert_string_equal(api_str(s, "role"), "practitioner");
+    assert_string_equal(api_str(s, "staff_id"), api.practitioner_id);
+    /* A second session is independent of the group's one. */
+    assert_string_not_equal(api_str(s, "token"), api.practitioner);
+    json_decref(s);
+}
+
+static void login_is_case_insensitive_on_email(void **state)
+{
+    (void)state;
+    char token[MD_TOKEN_STR], id[MD_ID_STR];
+    api_login("Reception@Demo.Clinic", API_DEMO_PASSWORD, token, id);
+    assert_string_equal(id, api.reception_id);
+}
+
+static void login_errors(void **state)
+{
+    (void)state;
+    /* A wrong password and an unknown email answer alike: no account enumeration. */
+    static const api_case cases[] = {
+        {"wrong password", NULL, "POST", "/api/v1/login",
+         "{\"email\":\"admin@demo.clinic\",\"password\":\"wrong-password-1\"}", 401,
+         "unauthorized", "password", NULL},
+        {"unknown email", NULL, "POST", "/api/v1/login",
+         "{\"email\":\"nobody@demo.clinic\",\"password\":\"wrong-password-1\"}", 401,
+         "unauthorized", "password", NULL},
+        {"missing email", NULL, "POST", "/api/v1/login", "{\"password\":\"whatever-123\"}", 400,
+         "invalid", "email", "email"},
+        {"missing password", NULL, "POST", "/api/v1/login", "{\"email\":\"admin@demo.clinic\"}",
+         400, "invalid", "password", "password"},
+        {"password not a string", NULL, "POST", "/api/v1/login",
+         "{\"email\":\"admin@demo.clinic\",\"password\":12345678901}", 400, "invalid", "password",
+         NULL},
+        {"unknown field", NULL, "POST", "/api/v1/login",
+         "{\"email\":\"admin@demo.clinic\",\"password\":\"x\",\"remember\":true}", 400, "invalid",
+         "remember", "remember"},
+        {"not JSON", NULL, "POST", "/api/v1/login", "email=admin", 400, "invalid_json", "body",
+         NULL},
+        {"GET is not allowed", NULL, "GET", "/api/v1/login", NULL, 405, "method_not_allowed", NULL,
+         NULL},
+    };
+    api_run_cases(cases, sizeof cases / sizeof cases[0], NULL, 0);
+}
+
+static void logout_ends_the_session(void **state)
+{
+    (void)state;
+    char token[MD_TOKEN_STR];
+    api_login("auditor@demo.clinic", API_DEMO_PASSWORD, token, NULL);
+    json_decref(api_ok(token, "GET", NULL, 200, "/api/v1/me"));
+    json_t *out = api_ok(token, "POST", NULL, 200, "/api/v1/logout");
+    assert_true(json_is_true(json_object_get(out, "ok")));
+    json_decref(out);
+    api_err(token, "GET", NULL, 401, "unauthorized", NULL, "/api/v1/me");
+    api_err(token, "GET", NULL, 401, "unauthorized", NULL, "/api/v1/patients");
+    api_err(token, "POST", NULL, 401, "unauthorized", NULL, "/api/v1/logout");
+    /* The group's session of the same account is untouched. */
+    json_decref(api_ok(api.auditor, "GET", NULL, 200, "/api/v1/me"));
+}
+
+static void token_errors(void **state)
+{
+    (void)state;
+    static const api_case cases[] = {
+        {"no token", NULL, "GET", "/api/v1/patients", NULL, 401, "unauthorized", NULL, NULL},
+        {"unknown token", API_BAD_TOKEN, "GET", "/api/v1/patients", NULL, 401, "unauthorized",
+         NULL, NULL},
+        {"no token on me", NULL, "GET", "/api/v1/me", NULL, 401, "unauthorized", NULL, NULL},
+        {"no token on logout", NULL, "POST", "/api/v1/logout", NULL, 401, "unauthorized", NULL,
+         NULL},
+        {"no token on audit", NULL, "GET", "/api/v1/audit", NULL, 401, "unauthorized", NULL, NULL},
+    };
+    api_run_cases(cases, sizeof cases / sizeof cases[0], NULL, 0);
+
+    /* A token that is not sent as a Bearer credential does not count. */
+    const char *basic[] = {"Authorization: Basic YWRtaW46YWRtaW4=", NULL};
+    api_req q = {"GET", "/api/v1/me", NULL, NULL, 0, 0, basic};
+    api_res r;
+    assert_int_equal(api_send(NULL, &q, &r), CURLE_OK);
+    const char *why = api_error_mismatch(&r, 401, "unauthorized", NULL);
+    if (why) fail_msg("Basic credentials: %s: %s", why, r.text);
+    api_res_free(&r);
+}
+
+static void check_permissions(const char *token, const char *role, const char *const *want)
+{
+    static const char *const all[] = {"demographics_read", "demographics_write", "clinical_read",
+                                      "clinical_write",    "staff_read",         "staff_write",
+                                      "audit_read",        "clearance_write",    "kb_write",
+                                      NULL};
+    json_t *me = api_ok(token, "GET", NULL, 200, "/api/v1/me");
+    json_t *perms = json_object_get(me, "permissions");
+    assert_string_equal(api_str(json_object_get(me, "staff"), "role"), role);
+    assert_string_equal(api_str(json_object_get(me, "clinic"), "name"),
+                        strcmp(role, "other") == 0 ? "Other Clinic" : "Demo Clinic");
+    for (int i = 0; all[i]; i++) {
+        int expected = 0;
+        for (int w = 0; want[w]; w++)
+            if (strcmp(want[w], all[i]) == 0) expected = 1;
+        if (has_string(perms, all[i]) != expected)
+            fail_msg("role %s: permission %s should be %s", role, all[i],
+                     expected ? "granted" : "absent");
+    }
+    json_decref(me);
+}
+
+static void each_role_has_its_permissions(void **state)
+{
+    (void)state;
+    static const char *const admin[] = {"demographics_read", "demographics_write", "clinical_read",
+                                        "clinical_write",    "staff_read",         "staff_write",
+                                        "audit_read",        "clearance_write",    "kb_write",
+                                        NULL};
+    static const char *const practitioner[] = {"demographics_read", "demographics_write",
+                                               "clinical_read",     "clinical_write",
+                                               "staff_read",        "clearance_write",
+                                               NULL};
+    static const char *const reception[] = {"demographics_read", "demographics_write",
+                                            "staff_read", NULL};
+    static const char *const auditor[] = {"demographics_read", "clinical_read", "staff_read",
+                                          "audit_read", NULL};
+    check_permissions(api.admin, "admin", admin);
+    check_permissions(api.practitioner, "practitioner", practitioner);
+    check_permissions(api.reception, "reception", reception);
+    check_permissions(api.auditor, "auditor", auditor);
+}
+
+static int staff_has_email(const json_t *list, const char *email)
+{
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(list, "items"), i, s)
+    {
+        if (strcmp(api_str(s, "email"), email) == 0) return 1;
+    }
+    return 0;
+}
+
+static void staff_list_shows_own_clinic_only(void **state)
+{
+    (void)state;
+    static const char *const demo[] = {"admin@demo.clinic", "practitioner@demo.clinic",
+                                       "reception@demo.clinic", "auditor@demo.clinic"};
+    /* Every role may list staff (reception included). */
+    const char *tokens[] = {api.admin, api.practitioner, api.reception, api.auditor};
+    for (size_t t = 0; t < 4; t++) {
+        json_t *list = api_ok(tokens[t], "GET", NULL, 200, "/api/v1/staff");
+        for (size_t i = 0; i < 4; i++) assert_true(staff_has_email(list, demo[i]));
+        assert_false(staff_has_email(list, "admin@other.clinic"));
+        json_t *first = json_array_get(json_object_get(list, "items"), 0);
+        assert_null(json_object_get(first, "password_hash"));
+        assert_null(json_object_get(first, "password"));
+        json_decref(list);
+    }
+    json_t *other = api_ok(api.other_admin, "GET", NULL, 200, "/api/v1/staff");
+    assert_int_equal(json_array_size(json_object_get(other, "items")), 1);
+    assert_true(staff_has_email(other, "admin@other.clinic"));
+    json_decref(other);
+    /* One staff member by id; another clinic's member is not found. */
+    json_t *me = api_ok(api.reception, "GET", NULL, 200, "/api/v1/staff/%s", api.practitioner_id);
+    assert_string_equal(api_str(me, "email"), "practitioner@demo.clinic");
+    assert_string_equal(api_str(me, "licence_number"), "NMC 12A3456E");
+    json_decref(me);
+    api_err(api.other_admin, "GET", NULL, 404, "not_found", "id", "/api/v1/staff/%s",
+            api.practitioner_id);
+}
+
+static void practitioner_body(char *out, size_t outsz, const char *email)
+{
+    snprintf(out, outsz,
+             "{\"email\":\"%s\",\"display_name\":\"Nurse %s\",\"role\":\"practitioner\","
+             "\"licence_number\":\"NMC 99Z9999Z\",\"licence_expiry\":\"2029-01-31\","
+             "\"qualifications\":[\"RN (Adult)\",\"Level 7 Aesthetic Medicine\"],"
+             "\"password\":\"a-new-password-1\"}",
+             email, email);
+}
+
+static void staff_create_practitioner(void **state)
+{
+    (void)state;
+    char tag[16], body[1024], email[64];
+    api_unique(tag);
+    snprintf(email, sizeof email, "%s@demo.clinic", tag);
+    practitioner_body(body, sizeof body, email);
+    json_t *s = api_ok(api.admin, "POST", body, 201, "/api/v1/staff");
+    assert_true(md_id_valid(api_str(s, "id")));
+    assert_string_equal(api_str(s, "email"), email);
+    assert_string_equal(api_str(s, "role"), "practitioner");
+    assert_string_equal(api_str(s, "licence_number"), "NMC 99Z9999Z");
+    assert_string_equal(api_str(s, "licence_expiry"), "2029-01-31");
+    assert_int_equal(json_array_size(json_object_get(s, "qualifications")), 2);
+    assert_true(json_is_true(json_object_get(s, "active")));
+    assert_null(json_object_get(s, "password"));
+    assert_null(json_object_get(s, "password_hash"));
+
+    /* The new account can log in with its password and works as a practitioner. */
+    char token[MD_TOKEN_STR], id[MD_ID_STR];
+    api_login(email, "a-new-password-1", token, id);
+    assert_string_equal(id, api_str(s, "id"));
+    json_decref(api_ok(token, "GET", NULL, 200, "/api/v1/patients?limit=1"));
+
+    /* The same email again, even in capitals, is a conflict. */
+    for (char *p = email; *p; p++)
+        if (*p >= 'a' && *p <= 'z') *p = (char)(*p - 'a' + 'A');
+    practitioner_body(body, sizeof body, email);
+    api_err(api.admin, "POST", body, 409, "conflict", "email", "/api/v1/staff");
+    json_decref(s);
+}
+
+static void staff_create_errors(void **state)
+{
+    (void)state;
+    static const api_case cases[] = {
+        {"practitioner without licence", api.admin, "POST", "/api/v1/staff",
+         "{\"email\":\"nolicence@demo.clinic\",\"display_name\":\"No Licence\","
+         "\"role\":\"practitioner\",\"password\":\"a-new-password-1\"}",
+         400, "invalid", "licence_number", NULL},
+        {"practitioner without licence expiry", api.admin, "POST", "/api/v1/staff",
+         "{\"email\":\"noexpiry@demo.clinic\",\"display_name\":\"No Expiry\","
+         "\"role\":\"practitioner\",\"licence_number\":\"NMC 1\",\"password\":\"a-new-password-1\"}",
+         400, "invalid", "licence_expiry", NULL},
+        {"duplicate email", api.admin, "POST", "/api/v1/staff",
+         "{\"email\":\"reception@demo.clinic\",\"display_name\":\"Again\",\"role\":\"reception\","
+         "\"password\":\"a-new-password-1\"}",
+         409, "conflict", "email", NULL},
+        {"unknown role", api.admin, "POST", "/api/v1/staff",
+         "{\"email\":\"boss@demo.clinic\",\"display_name\":\"Boss\",\"role\":\"owner\","
+         "\"password\":\"a-new-password-1\"}",
+         422, "unprocessable", "role", NULL},
+        {"short password", api.admin, "POST", "/api/v1/staff",
+         "{\"email\":\"short@demo.clinic\",\"display_name\":\"Short\",\"role\":\"reception\","
+         "\"password\":\"short\"}",
+         400, "invalid", "password", NULL},
+        {"not an email", api.admin, "POST", "/api/v1/staff",
+         "{\"email\":\"not-an-email\",\"display_name\":\"X\",\"role\":\"reception\","
+         "\"password\":\"a-new-password-1\"}",
+         422, "unprocessable", "email", NULL},
+        {"qualifications not an array", api.admin, "POST", "/api/v1/staff",
+         "{\"email\":\"q@demo.clinic\",\"display_name\":\"Q\",\"role\":\"reception\","
+         "\"qualifications\":\"RN\",\"password\":\"a-new-password-1\"}",
+         400, "invalid", "qualifications", NULL},
+        {"unknown field", api.admin, "POST", "/api/v1/staff",
+         "{\"email\":\"u@demo.clinic\",\"display_name\":\"U\",\"role\":\"reception\","
+         "\"salary\":1,\"password\":\"a-new-password-1\"}",
+         400, "invalid", "salary", "salary"},
+        {"unknown staff id", api.admin, "GET", "/api/v1/staff/00000000000000000000000000000000",
+         NULL, 404, "not_found", "id", NULL},
+    };
+    api_run_cases(cases, sizeof cases / sizeof cases[0], NULL, 0);
+}
+
+static void staff_create_needs_staff_write(void **state)
+{
+    (void)state;
+    static const char valid[] = "{\"email\":\"newdesk@demo.clinic\",\"display_name\":\"New Desk\","
+                                "\"role\":\"reception\",\"password\":\"a-new-password-1\"}";
+    static const api_case cases[] = {
+        {"reception creates staff", api.reception, "POST", "/api/v1/staff", valid, 403,
+         "forbidden", NULL, NULL},
+        {"practitioner creates staff", api.practitioner, "POST", "/api/v1/staff", valid, 403,
+         "forbidden", NULL, NULL},
+        {"auditor creates staff", api.auditor, "POST", "/api/v1/staff", valid, 403, "forbidden",
+         NULL, NULL},
+        /* The role is refused before the body is looked at. */
+        {"reception creates staff, empty object", api.reception, "POST", "/api/v1/staff", "{}",
+         403, "forbidden", NULL, NULL},
+    };
+    api_run_cases(cases, sizeof cases / sizeof cases[0], NULL, 0);
+    /* None of the refused attempts created the account. */
+    json_t *list = api_ok(api.admin, "GET", NULL, 200, "/api/v1/staff");
+    assert_false(staff_has_email(list, "newdesk@demo.clinic"));
+    json_decref(list);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(healthz_needs_no_token),
+        cmocka_unit_test(login_returns_token_and_expiry),
+        cmocka_unit_test(login_is_case_insensitive_on_email),
+        cmocka_unit_test(login_errors),
+        cmocka_unit_test(logout_ends_the_session),
+        cmocka_unit_test(token_errors),
+        cmocka_unit_test(each_role_has_its_permissions),
+        cmocka_unit_test(staff_list_shows_own_clinic_only),
+        cmocka_unit_test(staff_create_practitioner),
+        cmocka_unit_test(staff_create_errors),
+        cmocka_unit_test(staff_create_needs_staff_write),
+    };
+    return cmocka_run_group_tests_name("api.auth", tests, api_setup, api_teardown);
+}
