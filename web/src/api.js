@@ -1,0 +1,76 @@
+// The JSON API client: bearer token in sessionStorage, errors as ApiError.
+
+const TOKEN_KEY = 'mesodesk.token';
+
+export class ApiError extends Error {
+  constructor(status, code, message, field) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.field = field || null;
+  }
+}
+
+let onUnauthorized = () => {};
+export function setUnauthorizedHandler(fn) {
+  onUnauthorized = fn;
+}
+
+export const token = {
+  get: () => sessionStorage.getItem(TOKEN_KEY),
+  set: (t) => sessionStorage.setItem(TOKEN_KEY, t),
+  clear: () => sessionStorage.removeItem(TOKEN_KEY),
+};
+
+export async function api(method, path, body) {
+  const headers = { Accept: 'application/json' };
+  const t = token.get();
+  if (t) headers.Authorization = `Bearer ${t}`;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  let res;
+  try {
+    res = await fetch(`/api/v1${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError(0, 'network', 'The server cannot be reached. Check the connection and try again.');
+  }
+  let data = null;
+  const text = await res.text();
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!res.ok) {
+    const e = (data && data.error) || {};
+    const err = new ApiError(res.status, e.code || 'http_' + res.status, e.message || res.statusText || 'Request failed', e.field);
+    if (res.status === 401 && path !== '/login') onUnauthorized(err);
+    throw err;
+  }
+  return data;
+}
+
+export const get = (p) => api('GET', p);
+export const post = (p, b) => api('POST', p, b ?? {});
+export const put = (p, b) => api('PUT', p, b);
+
+/** Build a query string from an object, skipping empty values. */
+export function qs(params) {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') u.set(k, String(v));
+  const s = u.toString();
+  return s ? `?${s}` : '';
+}
+
+/** The message without a leading "field: " the server sometimes adds. */
+export function fieldMessage(err) {
+  if (!err) return '';
+  const m = err.message || '';
+  if (err.field && m.startsWith(err.field + ': ')) return m.slice(err.field.length + 2);
+  return m;
+}

@@ -1,0 +1,50 @@
+// Version history of a record: who changed what, when (clinic time) and why.
+import { get } from './api.js';
+import { instant } from './format.js';
+import { html, useLoad, Spinner, Alert } from './ui.js';
+import { useSession } from './session.js';
+import { FIELD_LABELS, META, showValue } from './facts.js';
+
+function changes(kind, prev, cur) {
+  const keys = new Set([...Object.keys(prev || {}), ...Object.keys(cur)]);
+  const out = [];
+  for (const k of keys) {
+    if (META.has(k)) continue;
+    const a = prev ? prev[k] : undefined;
+    const b = cur[k];
+    if (prev && JSON.stringify(a ?? null) === JSON.stringify(b ?? null)) continue;
+    if (!prev && (b === null || b === undefined || b === '')) continue;
+    out.push({ k, a, b });
+  }
+  return out;
+}
+
+export function History({ path, kind, label }) {
+  const session = useSession();
+  const h = useLoad(() => get(path), [path]);
+  if (h.error) return html`<${Alert}>${h.error.message}<//>`;
+  if (!h.data) return html`<${Spinner} label="Loading history…" />`;
+  const versions = h.data.versions || [];
+  const rows = versions.map((v, i) => ({ v, diff: changes(kind, i ? versions[i - 1] : null, v) })).reverse();
+  return html`<ol class="history" aria-label=${label || 'Version history'}>
+    ${rows.map(
+      ({ v, diff }) => html`<li class=${'history-item' + (v.status === 'entered_in_error' ? ' is-eie' : '')} key=${v.version}>
+        <div class="history-meta">
+          <span class="version">v${v.version}</span>
+          <time datetime=${v.recorded_at}>${instant(v.recorded_at)}</time>
+          <span class="who">${session.staffName(v.recorded_by)}</span>
+        </div>
+        <div class="history-why"><span class="muted">Reason:</span> ${v.reason || '—'}</div>
+        ${diff.length > 0 &&
+        html`<ul class="history-diff">
+          ${diff.map(
+            (d) => html`<li>
+              <span class="diff-field">${FIELD_LABELS[d.k] || d.k}</span>
+              ${v.version > 1 && html`<del>${showValue(kind, d.k, d.a)}</del> → `}<ins>${showValue(kind, d.k, d.b)}</ins>
+            </li>`,
+          )}
+        </ul>`}
+      </li>`,
+    )}
+  </ol>`;
+}

@@ -1,0 +1,139 @@
+// Mesodesk web app: entry point, session bootstrap and client-side routes.
+import { render } from 'preact';
+import { useEffect, useState } from 'preact/hooks';
+import './styles.css';
+import { token, setUnauthorizedHandler } from './api.js';
+import { SessionContext, loadSession, logout } from './session.js';
+import { html, Link, navigate, useLocation, Spinner, Alert, PageTitle } from './ui.js';
+import { LoginScreen } from './screens/login.js';
+import { PatientListScreen } from './screens/patient-list.js';
+import { PatientFormScreen } from './screens/patient-form.js';
+import { PatientScreen } from './screens/patient.js';
+
+const ROLE_LABELS = { admin: 'Admin', practitioner: 'Practitioner', reception: 'Reception', auditor: 'Auditor' };
+
+function route(path) {
+  let m;
+  if (path === '/' || path === '') return { name: 'home' };
+  if (path === '/login') return { name: 'login' };
+  if (path === '/patients') return { name: 'patients' };
+  if (path === '/patients/new') return { name: 'patient-new' };
+  if ((m = /^\/patients\/([A-Za-z0-9_-]+)\/edit$/.exec(path))) return { name: 'patient-edit', id: m[1] };
+  if ((m = /^\/patients\/([A-Za-z0-9_-]+)$/.exec(path))) return { name: 'patient', id: m[1] };
+  return { name: 'not-found' };
+}
+
+function Header({ session, onLogout }) {
+  const { me } = session;
+  return html`<header class="topbar">
+    <div class="topbar-inner">
+      <${Link} href="/patients" class="brand" aria-label="Mesodesk, patients">
+        <svg class="brand-mark" viewBox="0 0 32 32" aria-hidden="true"><rect width="32" height="32" rx="7" /><path d="M8 23V9h3.2l4.8 7.4L20.8 9H24v14h-3v-9l-5 7.4-5-7.4v9z" /></svg>
+        <span>Mesodesk</span>
+      <//>
+      <span class="clinic-name">${me.clinic && me.clinic.name}</span>
+      <nav aria-label="Main" class="mainnav">
+        <${Link} href="/patients" aria-current=${location.pathname.startsWith('/patients') ? 'page' : undefined}>Patients<//>
+      </nav>
+      <div class="whoami">
+        <span class="who-name">${me.staff.display_name}</span>
+        <span class="role-badge">${ROLE_LABELS[me.staff.role] || me.staff.role}</span>
+        <button type="button" class="btn btn-ghost" onClick=${onLogout}>Sign out</button>
+      </div>
+    </div>
+  </header>`;
+}
+
+function Redirect({ to }) {
+  useEffect(() => navigate(to, { replace: true }), [to]);
+  return null;
+}
+
+function NotFound() {
+  return html`<section class="page"><${PageTitle}>Page not found<//><p>There is nothing at this address. <${Link} href="/patients">Go to patients<//>.</p></section>`;
+}
+
+function App() {
+  const loc = useLocation();
+  const [session, setSession] = useState(null);
+  const [boot, setBoot] = useState(() => (token.get() ? 'loading' : 'anon'));
+  const [bootError, setBootError] = useState(null);
+  const [notice, setNotice] = useState(null);
+
+  const signIn = async () => {
+    const s = await loadSession();
+    setSession(s);
+    setBoot('ready');
+    return s;
+  };
+
+  useEffect(() => {
+    setUnauthorizedHandler(() => {
+      token.clear();
+      setSession(null);
+      setBoot('anon');
+      setNotice('Your session has ended. Please sign in again.');
+    });
+    if (boot === 'loading')
+      signIn().catch((e) => {
+        if (e.status === 401) return;
+        setBootError(e);
+        setBoot('error');
+      });
+  }, []);
+
+  const onLogout = async () => {
+    await logout();
+    setSession(null);
+    setBoot('anon');
+    setNotice('You have signed out.');
+    navigate('/login', { replace: true });
+  };
+
+  const r = route(loc.path);
+
+  if (boot === 'loading') return html`<main class="center"><${Spinner} label="Opening Mesodesk…" /></main>`;
+  if (boot === 'error')
+    return html`<main class="center"><${Alert}>Mesodesk could not start: ${bootError.message}<//><button class="btn" onClick=${() => location.reload()}>Retry</button></main>`;
+  if (boot === 'anon' || !session) {
+    const next = r.name === 'login' ? new URLSearchParams(loc.search).get('next') : loc.path + loc.search;
+    return html`<${LoginScreen}
+      notice=${notice}
+      onSignedIn=${async () => {
+        await signIn();
+        setNotice(null);
+        const to = next && next.startsWith('/') && !next.startsWith('//') && next !== '/login' ? next : '/patients';
+        navigate(to === '/' ? '/patients' : to, { replace: true });
+      }}
+    />`;
+  }
+
+  let screen;
+  switch (r.name) {
+    case 'home':
+    case 'login':
+      screen = html`<${Redirect} to="/patients" />`;
+      break;
+    case 'patients':
+      screen = html`<${PatientListScreen} search=${loc.search} />`;
+      break;
+    case 'patient-new':
+      screen = html`<${PatientFormScreen} />`;
+      break;
+    case 'patient-edit':
+      screen = html`<${PatientFormScreen} id=${r.id} key=${'edit' + r.id} />`;
+      break;
+    case 'patient':
+      screen = html`<${PatientScreen} id=${r.id} key=${r.id} />`;
+      break;
+    default:
+      screen = html`<${NotFound} />`;
+  }
+  return html`<${SessionContext.Provider} value=${session}>
+    <a class="skip-link" href="#main">Skip to content</a>
+    <${Header} session=${session} onLogout=${onLogout} />
+    <main id="main" class="main">${screen}</main>
+  <//>`;
+}
+
+render(html`<${App} />`, document.getElementById('app'));

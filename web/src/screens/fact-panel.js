@@ -1,0 +1,183 @@
+// One panel of clinical facts (allergies, conditions, medications): list, add, edit,
+// mark entered in error, and each record's history.
+import { useState } from 'preact/hooks';
+import { post, put } from '../api.js';
+import { instant } from '../format.js';
+import { html, useForm, useId, Field, FormError, Dialog, Spinner, Alert } from '../ui.js';
+import { useSession } from '../session.js';
+import { History } from '../history.js';
+import { KINDS, AREA_OPTIONS, showValue } from '../facts.js';
+
+function cleanBody(kind, v, fact) {
+  const k = KINDS[kind];
+  const body = {};
+  for (const f of k.fields) {
+    let x = v[f];
+    if (typeof x === 'string') x = x.trim();
+    if (x === '' || x === undefined) x = null;
+    if (fact) {
+      // PUT merges: send only what changed.
+      if (JSON.stringify(x) !== JSON.stringify(fact[f] ?? null)) body[f] = x;
+    } else if (x !== null) body[f] = x;
+  }
+  if (!fact && body.status === k.blank.status) delete body.status;
+  return body;
+}
+
+function FactFields({ kind, form, editing }) {
+  const k = KINDS[kind];
+  const listId = useId(`dl-${kind}`);
+  const codeLabelText = { allergies: 'Substance', conditions: 'Condition', medications: 'Medication' }[kind];
+  return html`<${FormError} form=${form} />
+    <${Field} form=${form} name=${k.codeField} label=${codeLabelText} required list=${listId} autocomplete="off"
+      hint="Start typing; choose a suggestion or type a common name." />
+    <datalist id=${listId}>${k.suggestions.map(([v, l]) => html`<option value=${v}>${l}</option>`)}</datalist>
+    ${kind === 'allergies' && html`<${Field} form=${form} name="reaction" label="Reaction" placeholder="e.g. hives, swelling" />`}
+    ${kind === 'conditions' &&
+    html`<${Field} form=${form} name="active" type="checkbox" label="Currently active" />
+      <${Field} form=${form} name="site" type="select" label="Site" options=${AREA_OPTIONS} />
+      <${Field} form=${form} name="note" type="textarea" label="Note" />`}
+    ${kind === 'medications' &&
+    html`<${Field} form=${form} name="last_dose" label="Last dose" placeholder="YYYY-MM-DD" hint="Needed to time deferrals (e.g. aspirin 7 days)." inputmode="numeric" maxlength="10" />
+      <${Field} form=${form} name="note" type="textarea" label="Note" />`}
+    ${editing && k.statusOptions && html`<${Field} form=${form} name="status" type="select" label="Status" options=${k.statusOptions} />`}
+    <${Field} form=${form} name="reason" label=${editing ? 'Reason for the change' : 'Note for the record (optional)'} required=${editing} />`;
+}
+
+function FactDialog({ kind, patientId, fact, onClose, onSaved }) {
+  const k = KINDS[kind];
+  const editing = !!fact;
+  const init = { ...k.blank, reason: '' };
+  if (fact) for (const f of k.fields) init[f] = fact[f] ?? k.blank[f];
+  const form = useForm(init, [...k.fields, 'reason', 'version']);
+  const onSubmit = form.submit(async (v) => {
+    const body = cleanBody(kind, v, fact);
+    if (editing) {
+      if (!v.reason.trim()) throw Object.assign(new Error('Give a reason for the change.'), { field: 'reason' });
+      body.reason = v.reason.trim();
+      body.version = fact.version;
+      await put(`/patients/${patientId}/${kind}/${fact.id}`, body);
+    } else {
+      if (v.reason.trim()) body.reason = v.reason.trim();
+      await post(`/patients/${patientId}/${kind}`, body);
+    }
+    onSaved();
+  });
+  return html`<${Dialog} title=${`${editing ? 'Edit' : 'Add'} ${k.noun}`} onClose=${onClose}>
+    <form ref=${form.formRef} onSubmit=${onSubmit} novalidate>
+      <${FactFields} kind=${kind} form=${form} editing=${editing} />
+      <div class="actions">
+        <button type="submit" class="btn btn-primary" disabled=${form.busy}>${form.busy ? 'Saving…' : editing ? 'Save changes' : `Add ${k.noun}`}</button>
+        <button type="button" class="btn btn-ghost" onClick=${onClose}>Cancel</button>
+      </div>
+    </form>
+  <//>`;
+}
+
+function ErrorDialog({ kind, patientId, fact, onClose, onSaved }) {
+  const k = KINDS[kind];
+  const form = useForm({ reason: '' }, ['reason', 'status', 'version']);
+  const onSubmit = form.submit(async (v) => {
+    if (!v.reason.trim()) throw Object.assign(new Error('Say why this record is wrong.'), { field: 'reason' });
+    await put(`/patients/${patientId}/${kind}/${fact.id}`, { status: 'entered_in_error', reason: v.reason.trim(), version: fact.version });
+    onSaved();
+  });
+  return html`<${Dialog} title="Mark as entered in error" onClose=${onClose}>
+    <form ref=${form.formRef} onSubmit=${onSubmit} novalidate>
+      <p>
+        <strong>${k.codeLabel(fact[k.codeField])}</strong> will leave the ${k.title.toLowerCase()} list.
+        It stays in the record's history.
+      </p>
+      <${FormError} form=${form} />
+      <${Field} form=${form} name="reason" label="Why is it wrong?" required placeholder="e.g. recorded on the wrong patient" />
+      <div class="actions">
+        <button type="submit" class="btn btn-danger" disabled=${form.busy}>Mark entered in error</button>
+        <button type="button" class="btn btn-ghost" onClick=${onClose}>Cancel</button>
+      </div>
+    </form>
+  <//>`;
+}
+
+function summary(kind, f) {
+  const parts = [];
+  if (kind === 'allergies') {
+    if (f.reaction) parts.push(f.reaction);
+  } else if (kind === 'conditions') {
+    if (f.site) parts.push(showValue(kind, 'site', f.site));
+    if (f.note) parts.push(f.note);
+  } else if (kind === 'medications') {
+    if (f.last_dose) parts.push(`last dose ${showValue(kind, 'last_dose', f.last_dose)}`);
+    if (f.note) parts.push(f.note);
+  }
+  return parts.join(' · ');
+}
+
+function badge(kind, f) {
+  if (f.status === 'entered_in_error') return html`<span class="badge badge-eie">Entered in error</span>`;
+  if (kind === 'conditions') return f.active ? html`<span class="badge badge-warn">Active</span>` : html`<span class="badge">Inactive</span>`;
+  if (kind === 'allergies') return f.status === 'active' ? html`<span class="badge badge-danger">Active</span>` : html`<span class="badge">Inactive</span>`;
+  if (kind === 'medications') return f.status === 'active' ? html`<span class="badge badge-info">Taking</span>` : html`<span class="badge">Stopped</span>`;
+  return null;
+}
+
+function FactRow({ kind, fact, canWrite, onEdit, onError }) {
+  const session = useSession();
+  const [open, setOpen] = useState(false);
+  const k = KINDS[kind];
+  const eie = fact.status === 'entered_in_error';
+  const name = k.codeLabel(fact[k.codeField]);
+  const histId = useId('hist');
+  return html`<li class=${'fact' + (eie ? ' is-eie' : '')} data-fact-id=${fact.id}>
+    <div class="fact-line">
+      <div class="fact-main">
+        <span class="fact-name">${name}</span> ${badge(kind, fact)}
+        ${summary(kind, fact) && html`<div class="fact-sub">${summary(kind, fact)}</div>`}
+        <div class="fact-meta">v${fact.version} · ${session.staffName(fact.recorded_by)} · ${instant(fact.recorded_at)}</div>
+      </div>
+      <div class="fact-actions">
+        <button type="button" class="btn btn-small btn-ghost" aria-expanded=${open} aria-controls=${histId} onClick=${() => setOpen(!open)}>
+          History<span class="sr-only"> of ${name}</span>
+        </button>
+        ${canWrite && !eie &&
+        html`<button type="button" class="btn btn-small" onClick=${() => onEdit(fact)}>Edit<span class="sr-only"> ${name}</span></button>
+          <button type="button" class="btn btn-small btn-ghost-danger" onClick=${() => onError(fact)}>Entered in error…<span class="sr-only"> (${name})</span></button>`}
+      </div>
+    </div>
+    <div id=${histId}>${open && html`<${History} path=${`/patients/${fact.patient_id}/${kind}/${fact.id}/history`} kind=${kind} label=${`History of ${name}`} />`}</div>
+  </li>`;
+}
+
+export function FactPanel({ kind, patientId, list, canWrite, showAll, onShowAll, onChanged }) {
+  const k = KINDS[kind];
+  const [dialog, setDialog] = useState(null);
+  const headId = `${kind}-h`;
+  const toggleId = useId(`all-${kind}`);
+  const items = list.data ? list.data.items : [];
+  const close = () => setDialog(null);
+  const saved = () => {
+    setDialog(null);
+    onChanged();
+  };
+  return html`<section class="card panel fact-panel" aria-labelledby=${headId} data-kind=${kind}>
+    <header class="panel-head">
+      <h2 id=${headId}>${k.title}${list.data && html` <span class="count">${items.filter((f) => f.status !== 'entered_in_error').length}</span>`}</h2>
+      <div class="panel-tools">
+        <span class="toggle">
+          <input type="checkbox" id=${toggleId} checked=${showAll} onChange=${(e) => onShowAll(e.currentTarget.checked)} />
+          <label for=${toggleId}>Show entered in error</label>
+        </span>
+        ${canWrite && html`<button type="button" class="btn btn-small btn-primary" onClick=${() => setDialog({ type: 'add' })}>+ Add ${k.noun}</button>`}
+      </div>
+    </header>
+    ${list.error && html`<${Alert}>${list.error.message}<//>`}
+    ${!list.data && !list.error && html`<${Spinner} />`}
+    ${list.data && items.length === 0 && html`<p class="empty">${k.empty}</p>`}
+    ${items.length > 0 &&
+    html`<ul class="facts">
+      ${items.map((f) => html`<${FactRow} key=${f.id + ':' + f.version} kind=${kind} fact=${f} canWrite=${canWrite}
+        onEdit=${(x) => setDialog({ type: 'edit', fact: x })} onError=${(x) => setDialog({ type: 'eie', fact: x })} />`)}
+    </ul>`}
+    ${dialog && dialog.type !== 'eie' && html`<${FactDialog} kind=${kind} patientId=${patientId} fact=${dialog.fact} onClose=${close} onSaved=${saved} />`}
+    ${dialog && dialog.type === 'eie' && html`<${ErrorDialog} kind=${kind} patientId=${patientId} fact=${dialog.fact} onClose=${close} onSaved=${saved} />`}
+  </section>`;
+}

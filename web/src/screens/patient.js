@@ -1,0 +1,113 @@
+// The patient page: demographics, clinical alerts and facts, each with its history.
+// Layout: a side column (details, pregnancy status) and a main column of panels. The
+// main column is a list of panels so the screening panel (issue 3) slots in above the facts.
+import { useState } from 'preact/hooks';
+import { get } from '../api.js';
+import { calendarDate, age, instant, SEX_LABELS, FITZPATRICK } from '../format.js';
+import { html, Link, useLoad, PageTitle, Spinner, Alert } from '../ui.js';
+import { useSession } from '../session.js';
+import { History } from '../history.js';
+import { KINDS } from '../facts.js';
+import { FactPanel } from './fact-panel.js';
+import { StatusPanel } from './status-panel.js';
+
+function Details({ patient, canWrite }) {
+  const [showHistory, setShowHistory] = useState(false);
+  const p = patient;
+  return html`<section class="card panel" aria-labelledby="details-h">
+    <header class="panel-head">
+      <h2 id="details-h">Details</h2>
+      ${canWrite && html`<${Link} href=${`/patients/${p.id}/edit`} class="btn btn-small">Edit<//>`}
+    </header>
+    <dl class="details">
+      <dt>Birth date</dt><dd>${calendarDate(p.birth_date)} <span class="muted">(age ${age(p.birth_date)})</span></dd>
+      <dt>Sex</dt><dd>${SEX_LABELS[p.sex] || p.sex}</dd>
+      <dt>Fitzpatrick</dt><dd>${p.fitzpatrick ? `Type ${FITZPATRICK[p.fitzpatrick - 1]}` : html`<span class="muted">Not assessed</span>`}</dd>
+      <dt>Phone</dt><dd>${p.phone ? html`<a href=${`tel:${p.phone.replace(/\s+/g, '')}`}>${p.phone}</a>` : html`<span class="muted">—</span>`}</dd>
+      <dt>Email</dt><dd class="truncate">${p.email ? html`<a href=${`mailto:${p.email}`}>${p.email}</a>` : html`<span class="muted">—</span>`}</dd>
+    </dl>
+    <p class="record-meta">Version ${p.version} · ${instant(p.recorded_at)}</p>
+    <button type="button" class="btn-link" aria-expanded=${showHistory} onClick=${() => setShowHistory(!showHistory)}>
+      ${showHistory ? 'Hide history' : 'Show history'}
+    </button>
+    ${showHistory && html`<${History} path=${`/patients/${p.id}/history`} kind="patient" label="Patient details history" />`}
+  </section>`;
+}
+
+/** The red strip a practitioner must not miss: allergies and pregnancy/breastfeeding. */
+function Alerts({ facts }) {
+  const allergies = facts.allergies.data ? facts.allergies.data.items.filter((a) => a.status === 'active') : null;
+  const status = facts.status.data && facts.status.data.items[0];
+  if (!allergies) return null;
+  const chips = [];
+  for (const a of allergies)
+    chips.push(html`<li class="chip chip-danger">Allergy: ${KINDS.allergies.codeLabel(a.substance)}${a.reaction ? ` (${a.reaction})` : ''}</li>`);
+  if (status && status.pregnant) chips.push(html`<li class="chip chip-danger">Pregnant</li>`);
+  if (status && status.breastfeeding) chips.push(html`<li class="chip chip-danger">Breastfeeding</li>`);
+  return html`<div class="alerts" role="region" aria-label="Clinical alerts">
+    ${chips.length ? html`<ul class="chips">${chips}</ul>` : html`<p class="chip chip-ok">No active allergies${status ? ', not pregnant or breastfeeding' : ''}</p>`}
+  </div>`;
+}
+
+function useFact(id, kind, enabled, includeAll) {
+  return useLoad(() => (enabled ? get(`/patients/${id}/${kind}${includeAll ? '?include=all' : ''}`) : Promise.resolve(null)), [id, kind, enabled, includeAll]);
+}
+
+export function PatientScreen({ id }) {
+  const session = useSession();
+  const clinical = session.can('clinical_read');
+  const canWriteClinical = session.can('clinical_write');
+  const patient = useLoad(() => get(`/patients/${id}`), [id]);
+  const [showAll, setShowAll] = useState({ allergies: false, conditions: false, medications: false });
+  const facts = {
+    allergies: useFact(id, 'allergies', clinical, false),
+    conditions: useFact(id, 'conditions', clinical, showAll.conditions),
+    medications: useFact(id, 'medications', clinical, showAll.medications),
+    status: useFact(id, 'status', clinical, false),
+  };
+  // Entered-in-error allergies are listed separately so the alert strip uses the live list.
+  const allergiesAll = useFact(id, 'allergies', clinical && showAll.allergies, true);
+
+  if (patient.error) return html`<section class="page"><${PageTitle}>Patient<//><${Alert}>${patient.error.message}<//></section>`;
+  if (!patient.data) return html`<section class="page"><${Spinner} /></section>`;
+  const p = patient.data;
+  const name = `${p.given_name} ${p.family_name}`;
+
+  const panel = (kind, list) => html`<${FactPanel}
+    key=${kind}
+    kind=${kind}
+    patientId=${id}
+    list=${list}
+    canWrite=${canWriteClinical}
+    showAll=${showAll[kind]}
+    onShowAll=${(v) => setShowAll((s) => ({ ...s, [kind]: v }))}
+    onChanged=${() => { facts[kind].reload(); if (kind === 'allergies') allergiesAll.reload(); }}
+  />`;
+
+  return html`<section class="page patient-page">
+    <p class="crumbs"><${Link} href="/patients">Patients<//> ›</p>
+    <div class="patient-head">
+      <div>
+        <${PageTitle} title=${name}>${p.family_name}, ${p.given_name}<//>
+        <p class="patient-sub">${calendarDate(p.birth_date)} · ${age(p.birth_date)} years · ${SEX_LABELS[p.sex] || p.sex}${p.fitzpatrick ? ` · Fitzpatrick ${FITZPATRICK[p.fitzpatrick - 1]}` : ''}</p>
+      </div>
+    </div>
+    ${clinical && html`<${Alerts} facts=${facts} />`}
+    <div class="patient-grid">
+      <aside class="patient-side">
+        <${Details} patient=${p} canWrite=${session.can('demographics_write')} />
+        ${clinical && html`<${StatusPanel} patientId=${id} list=${facts.status} canWrite=${canWriteClinical} onChanged=${facts.status.reload} />`}
+      </aside>
+      <div class="patient-main">
+        ${clinical
+          ? [
+              /* issue 3: the screening panel goes here, first in the main column. */
+              panel('allergies', showAll.allergies ? allergiesAll : facts.allergies),
+              panel('conditions', facts.conditions),
+              panel('medications', facts.medications),
+            ]
+          : html`<section class="card panel notice-panel"><p>Clinical records are visible to clinical staff only.</p></section>`}
+      </div>
+    </div>
+  </section>`;
+}
