@@ -36,6 +36,7 @@ typedef struct sqlite_row {
 static md_code db_error(sqlite3 *db, int rc, md_err *err, const char *what)
 {
     int ext = sqlite3_extended_errcode(db);
+    rc &= 0xff; /* primary code; extended result codes are on */
     if (rc == SQLITE_CONSTRAINT) {
         if (ext == SQLITE_CONSTRAINT_UNIQUE || ext == SQLITE_CONSTRAINT_PRIMARYKEY)
             return md_err_set(err, MD_ECONFLICT, NULL, "already exists (%s)", sqlite3_errmsg(db));

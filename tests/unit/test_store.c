@@ -1,0 +1,405 @@
+/* Unit tests: migrations, the tenancy invariant, versioned records, search, auth, audit. */
+#include "unit_db.h"
+
+#include "mesodesk/auth.h"
+#include "mesodesk/record.h"
+
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+static int setup(void **state)
+{
+    unit_db *u = malloc(sizeof *u);
+    unit_db_open(u, 1);
+    *state = u;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    unit_db_close(*state);
+    free(*state);
+    return 0;
+}
+
+static int collect_text(void *ctx, const md_row *r)
+{
+    json_array_append_new(ctx, json_string(md_row_text(r, 0)));
+    return 0;
+}
+
+static void migrations_are_recorded_and_idempotent(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    assert_int_equal(md_store_schema_version(u->db), md_store_migrations_known());
+    assert_int_equal(md_store_migrate(u->db, &err), MD_OK);
+    int64_t n = 0;
+    assert_int_equal(md_store_scalar_int(u->db, "SELECT count(*) FROM schema_migrations", NULL, 0,
+                                         &n, &err),
+                     MD_OK);
+    assert_int_equal(n, md_store_migrations_known());
+}
+
+/* Every table but the store's own bookkeeping carries clinic_id. */
+static void every_table_has_clinic_id(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    json_t *tables = json_array();
+    assert_int_equal(md_store_exec(u->db,
+                                   "SELECT name FROM sqlite_master WHERE type = 'table' AND name "
+                                   "NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'",
+                                   NULL, 0, collect_text, tables, &err),
+                     MD_OK);
+    assert_true(json_array_size(tables) >= 10);
+    size_t i;
+    json_t *t;
+    json_array_foreach(tables, i, t)
+    {
+        int64_t n = 0;
+        md_val v[] = {md_text(json_string_value(t))};
+        assert_int_equal(md_store_scalar_int(u->db,
+                                             "SELECT count(*) FROM pragma_table_info($1) WHERE "
+                                             "name = 'clinic_id'",
+                                             v, 1, &n, &err),
+                         MD_OK);
+        if (n != 1) fail_msg("table %s has no clinic_id", json_string_value(t));
+    }
+    json_decref(tables);
+}
+
+static json_t *new_patient(unit_db *u, const char *given, const char *family, const char *birth)
+{
+    md_err err;
+    json_t *in = json_pack("{s:s,s:s,s:s,s:s,s:i}", "given_name", given, "family_name", family,
+                           "birth_date", birth, "sex", "female", "fitzpatrick", 3);
+    json_t *out = NULL;
+    md_code rc = md_record_create(&u->ctx, &md_kind_patient, NULL, in, &out, &err);
+    if (rc != MD_OK) fail_msg("create patient: %s %s", err.field, err.message);
+    json_decref(in);
+    return out;
+}
+
+static void patient_versions_keep_history(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    json_t *p = new_patient(u, "Ann", "Lee", "1990-01-02");
+    const char *id = json_string_value(json_object_get(p, "id"));
+    assert_true(md_id_valid(id));
+    assert_int_equal(json_integer_value(json_object_get(p, "version")), 1);
+
+    json_t *up = json_pack("{s:s,s:s,s:i}", "family_name", "Lee-Hart", "reason", "married",
+                           "version", 1);
+    json_t *p2 = NULL;
+    assert_int_equal(md_record_update(&u->ctx, &md_kind_patient, NULL, id, up, &p2, &err), MD_OK);
+    assert_int_equal(json_integer_value(json_object_get(p2, "version")), 2);
+    assert_string_equal(json_string_value(json_object_get(p2, "family_name")), "Lee-Hart");
+    assert_string_equal(json_string_value(json_object_get(p2, "given_name")), "Ann");
+    assert_string_equal(json_string_value(json_object_get(p2, "reason")), "married");
+
+    /* A stale version is refused. */
+    json_t *p3 = NULL;
+    assert_int_equal(md_record_update(&u->ctx, &md_kind_patient, NULL, id, up, &p3, &err),
+                     MD_ECONFLICT);
+    assert_string_equal(err.field, "version");
+
+    json_t *h = NULL;
+    assert_int_equal(md_record_history(&u->ctx, &md_kind_patient, NULL, id, &h, &err), MD_OK);
+    json_t *versions = json_object_get(h, "versions");
+    assert_int_equal(json_array_size(versions), 2);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(versions, 0), "family_name")), "Lee");
+    json_decref(h);
+    json_decref(up);
+    json_decref(p2);
+    json_decref(p);
+}
+
+static void invalid_patients_are_refused_with_the_field(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    static const struct {
+        const char *json;
+        md_code code;
+        const char *field;
+    } cases[] = {
+        {"{\"family_name\":\"X\",\"birth_date\":\"1990-01-01\",\"sex\":\"female\"}", MD_EINVAL,
+         "given_name"},
+        {"{\"given_name\":\"A\",\"family_name\":\"X\",\"birth_date\":\"2026-02-30\",\"sex\":"
+         "\"female\"}",
+         MD_EUNPROCESSABLE, "birth_date"},
+        {"{\"given_name\":\"A\",\"family_name\":\"X\",\"birth_date\":\"1990-01-01\",\"sex\":"
+         "\"female\",\"fitzpatrick\":9}",
+         MD_EUNPROCESSABLE, "fitzpatrick"},
+        {"{\"given_name\":\"A\",\"family_name\":\"X\",\"birth_date\":\"1990-01-01\",\"sex\":"
+         "\"female\",\"fitzpatrick\":\"3\"}",
+         MD_EINVAL, "fitzpatrick"},
+        {"{\"given_name\":\"A\",\"family_name\":\"X\",\"birth_date\":\"1990-01-01\",\"sex\":"
+         "\"f\"}",
+         MD_EUNPROCESSABLE, "sex"},
+        {"{\"given_name\":\"A\",\"family_name\":\"X\",\"birth_date\":\"2999-01-01\",\"sex\":"
+         "\"female\"}",
+         MD_EUNPROCESSABLE, "birth_date"},
+        {"{\"given_name\":\"A\",\"family_name\":\"X\",\"birth_date\":\"1990-01-01\",\"sex\":"
+         "\"female\",\"colour\":\"red\"}",
+         MD_EINVAL, "colour"},
+        {"{\"given_name\":\"A\",\"family_name\":\"X\",\"birth_date\":\"1990-01-01\",\"sex\":"
+         "\"female\",\"email\":\"nope\"}",
+         MD_EUNPROCESSABLE, "email"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *in = json_loads(cases[i].json, 0, NULL), *out = NULL;
+        assert_non_null(in);
+        md_err_clear(&err);
+        md_code rc = md_record_create(&u->ctx, &md_kind_patient, NULL, in, &out, &err);
+        if (rc != cases[i].code || strcmp(err.field, cases[i].field) != 0)
+            fail_msg("case %zu: got %s field '%s' (%s)", i, md_code_name(rc), err.field,
+                     err.message);
+        json_decref(in);
+    }
+}
+
+static void facts_use_kb_codes_and_hide_entered_in_error(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    json_t *p = new_patient(u, "Bea", "Stone", "1985-05-05");
+    const char *pid = json_string_value(json_object_get(p, "id"));
+    json_t *in = json_pack("{s:s,s:s}", "code", "ibuprofen", "last_dose", "2026-01-10"), *m = NULL;
+    assert_int_equal(md_record_create(&u->ctx, &md_kind_medication, pid, in, &m, &err), MD_OK);
+    assert_string_equal(json_string_value(json_object_get(m, "code")), "nsaid");
+    json_decref(in);
+
+    in = json_pack("{s:s}", "code", "ibuprofn");
+    json_t *bad = NULL;
+    assert_int_equal(md_record_create(&u->ctx, &md_kind_medication, pid, in, &bad, &err),
+                     MD_EUNPROCESSABLE);
+    assert_string_equal(err.field, "code");
+    assert_non_null(strstr(err.message, "did you mean"));
+    json_decref(in);
+
+    /* Updates of facts need a reason. */
+    const char *mid = json_string_value(json_object_get(m, "id"));
+    in = json_pack("{s:s}", "status", "entered_in_error");
+    json_t *m2 = NULL;
+    assert_int_equal(md_record_update(&u->ctx, &md_kind_medication, pid, mid, in, &m2, &err),
+                     MD_EINVAL);
+    assert_string_equal(err.field, "reason");
+    json_object_set_new(in, "reason", json_string("wrong patient"));
+    assert_int_equal(md_record_update(&u->ctx, &md_kind_medication, pid, mid, in, &m2, &err),
+                     MD_OK);
+    json_t *list = NULL;
+    assert_int_equal(md_record_list(&u->ctx, &md_kind_medication, pid, 0, &list, &err), MD_OK);
+    assert_int_equal(json_array_size(json_object_get(list, "items")), 0);
+    json_decref(list);
+    assert_int_equal(md_record_list(&u->ctx, &md_kind_medication, pid, 1, &list, &err), MD_OK);
+    assert_int_equal(json_array_size(json_object_get(list, "items")), 1);
+    json_decref(list);
+    json_decref(in);
+    json_decref(m);
+    json_decref(m2);
+    json_decref(p);
+}
+
+static void clinics_are_isolated(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    json_t *p = new_patient(u, "Cara", "Vale", "1980-03-03");
+    const char *pid = json_string_value(json_object_get(p, "id"));
+    md_ctx other = u->ctx;
+    assert_int_equal(md_clinic_create(u->db, "Other", "Europe/Paris", "EU", other.who.clinic_id,
+                                      &err),
+                     MD_OK);
+    json_t *out = NULL;
+    assert_int_equal(md_record_get(&other, &md_kind_patient, NULL, pid, &out, &err), MD_ENOTFOUND);
+    assert_int_equal(md_record_list(&other, &md_kind_allergy, pid, 0, &out, &err), MD_ENOTFOUND);
+    md_patient_query q = {"Vale", NULL, 50, 0};
+    assert_int_equal(md_patient_search(&other, &q, &out, &err), MD_OK);
+    assert_int_equal(json_array_size(json_object_get(out, "items")), 0);
+    json_decref(out);
+    json_decref(p);
+}
+
+static void search_by_prefix_and_pages(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    static const char *const families[] = {"Abbott", "Abel", "abernathy", "Baker", "Able"};
+    for (size_t i = 0; i < 5; i++) json_decref(new_patient(u, "Zed", families[i], "1970-07-07"));
+    md_patient_query q = {"ab", NULL, 2, 0};
+    json_t *page1 = NULL, *page2 = NULL;
+    assert_int_equal(md_patient_search(&u->ctx, &q, &page1, &err), MD_OK);
+    assert_int_equal(json_integer_value(json_object_get(page1, "total")), 4);
+    q.offset = 2;
+    assert_int_equal(md_patient_search(&u->ctx, &q, &page2, &err), MD_OK);
+    json_t *a = json_object_get(page1, "items"), *b = json_object_get(page2, "items");
+    assert_int_equal(json_array_size(a), 2);
+    assert_int_equal(json_array_size(b), 2);
+    for (size_t i = 0; i < 2; i++)
+        for (size_t j = 0; j < 2; j++)
+            assert_false(json_equal(json_object_get(json_array_get(a, i), "id"),
+                                    json_object_get(json_array_get(b, j), "id")));
+    /* Case-insensitive order: Abbott, Abel, abernathy, Able. */
+    assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "family_name")),
+                        "Abbott");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(b, 0), "family_name")),
+                        "abernathy");
+    json_decref(page1);
+    json_decref(page2);
+}
+
+static void roles_limit_what_each_may_do(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    json_t *p = new_patient(u, "Dee", "Rowe", "1975-09-09");
+    const char *pid = json_string_value(json_object_get(p, "id"));
+    md_ctx reception = u->ctx, auditor = u->ctx;
+    reception.who.role = MD_ROLE_RECEPTION;
+    auditor.who.role = MD_ROLE_AUDITOR;
+    json_t *out = NULL;
+    assert_int_equal(md_record_get(&reception, &md_kind_patient, NULL, pid, &out, &err), MD_OK);
+    json_decref(out);
+    assert_int_equal(md_record_list(&reception, &md_kind_allergy, pid, 0, &out, &err),
+                     MD_EFORBIDDEN);
+    json_t *in = json_pack("{s:s}", "substance", "latex");
+    assert_int_equal(md_record_create(&auditor, &md_kind_allergy, pid, in, &out, &err),
+                     MD_EFORBIDDEN);
+    assert_int_equal(md_record_list(&auditor, &md_kind_allergy, pid, 0, &out, &err), MD_OK);
+    json_decref(out);
+    json_decref(in);
+    json_decref(p);
+}
+
+static void passwords_and_sessions(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    json_t *in = json_pack("{s:s,s:s,s:s}", "email", "Rae@Unit.Clinic", "display_name", "Rae",
+                           "role", "reception"), *staff = NULL;
+    assert_int_equal(md_staff_create(&u->ctx, in, "short", &staff, &err), MD_EINVAL);
+    assert_string_equal(err.field, "password");
+    assert_int_equal(md_staff_create(&u->ctx, in, "a-long-password", &staff, &err), MD_OK);
+    json_decref(staff);
+    assert_int_equal(md_staff_create(&u->ctx, in, "a-long-password", &staff, &err), MD_ECONFLICT);
+    json_decref(in);
+    in = json_pack("{s:s,s:s,s:s}", "email", "doc@unit.clinic", "display_name", "Doc", "role",
+                   "practitioner");
+    assert_int_equal(md_staff_create(&u->ctx, in, "a-long-password", &staff, &err), MD_EINVAL);
+    assert_string_equal(err.field, "licence_number");
+    json_decref(in);
+
+    char token[MD_TOKEN_STR];
+    int64_t exp;
+    md_principal who;
+    assert_int_equal(md_login(u->db, "rae@unit.clinic", "wrong-password", token, &exp, &who, &err),
+                     MD_EUNAUTH);
+    assert_int_equal(md_login(u->db, "nobody@unit.clinic", "a-long-password", token, &exp, &who,
+                              &err),
+                     MD_EUNAUTH);
+    assert_int_equal(md_login(u->db, "RAE@unit.clinic", "a-long-password", token, &exp, &who, &err),
+                     MD_OK);
+    assert_int_equal(who.role, MD_ROLE_RECEPTION);
+    assert_true(exp > md_now() + MD_SESSION_IDLE - 5);
+    md_principal again;
+    assert_int_equal(md_session_check(u->db, token, &again, NULL, &err), MD_OK);
+    assert_string_equal(again.staff_id, who.staff_id);
+    /* The token itself is not stored. */
+    int64_t n = 1;
+    md_val v[] = {md_text(token)};
+    md_store_scalar_int(u->db, "SELECT count(*) FROM sessions WHERE token_hash = $1", v, 1, &n,
+                        &err);
+    assert_int_equal(n, 0);
+    /* Idle for longer than 12 h: expired. */
+    md_val old[] = {md_int(md_now() - MD_SESSION_IDLE - 1)};
+    assert_int_equal(md_store_exec(u->db, "UPDATE sessions SET last_seen = $1", old, 1, NULL,
+                                   NULL, &err),
+                     MD_OK);
+    assert_int_equal(md_session_check(u->db, token, &again, NULL, &err), MD_EUNAUTH);
+    /* Logout ends a session. */
+    assert_int_equal(md_login(u->db, "rae@unit.clinic", "a-long-password", token, &exp, &who, &err),
+                     MD_OK);
+    assert_int_equal(md_logout(u->db, token, &err), MD_OK);
+    assert_int_equal(md_session_check(u->db, token, &again, NULL, &err), MD_EUNAUTH);
+    assert_int_equal(md_session_check(u->db, "garbage", &again, NULL, &err), MD_EUNAUTH);
+}
+
+typedef struct audit_thread {
+    unit_db *u;
+    int n;
+    md_code rc;
+} audit_thread;
+
+static void *audit_worker(void *arg)
+{
+    audit_thread *t = arg;
+    md_ctx ctx = t->u->ctx;
+    md_err err;
+    for (int i = 0; i < t->n && t->rc == MD_OK; i++) {
+        md_audit_entry e = {"read", "patient", "abc", "abc", NULL};
+        t->rc = md_audit(&ctx, &e, &err);
+    }
+    return NULL;
+}
+
+static void audit_group_commits_and_chains(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    uint64_t e0, b0, e1, b1;
+    md_auditor_stats(u->auditor, &e0, &b0);
+    enum { THREADS = 8, EACH = 50 };
+    pthread_t th[THREADS];
+    audit_thread args[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        args[i] = (audit_thread){u, EACH, MD_OK};
+        pthread_create(&th[i], NULL, audit_worker, &args[i]);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(args[i].rc, MD_OK);
+    }
+    md_auditor_stats(u->auditor, &e1, &b1);
+    assert_int_equal(e1 - e0, THREADS * EACH);
+    /* Concurrent entries share transactions. */
+    assert_true(b1 - b0 < THREADS * EACH);
+    int64_t checked = 0;
+    assert_int_equal(md_audit_verify(u->db, u->ctx.who.clinic_id, &checked, &err), MD_OK);
+    assert_true(checked >= THREADS * EACH);
+    /* Tampering with any entry breaks the chain. */
+    md_val v[] = {md_text(u->ctx.who.clinic_id)};
+    assert_int_equal(md_store_exec(u->db,
+                                   "UPDATE audit_log SET action = 'nothing' WHERE clinic_id = $1 "
+                                   "AND seq = 10",
+                                   v, 1, NULL, NULL, &err),
+                     MD_OK);
+    assert_int_equal(md_audit_verify(u->db, u->ctx.who.clinic_id, &checked, &err), MD_ECONFLICT);
+    assert_non_null(strstr(err.message, "10"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(migrations_are_recorded_and_idempotent, setup, teardown),
+        cmocka_unit_test_setup_teardown(every_table_has_clinic_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(patient_versions_keep_history, setup, teardown),
+        cmocka_unit_test_setup_teardown(invalid_patients_are_refused_with_the_field, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(facts_use_kb_codes_and_hide_entered_in_error, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(clinics_are_isolated, setup, teardown),
+        cmocka_unit_test_setup_teardown(search_by_prefix_and_pages, setup, teardown),
+        cmocka_unit_test_setup_teardown(roles_limit_what_each_may_do, setup, teardown),
+        cmocka_unit_test_setup_teardown(passwords_and_sessions, setup, teardown),
+        cmocka_unit_test_setup_teardown(audit_group_commits_and_chains, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

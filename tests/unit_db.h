@@ -1,0 +1,71 @@
+/*
+ * unit_db.h - a fresh database in a temp dir for unit tests: migrated, with a
+ * clinic, an audit writer and a context acting as that clinic's admin.
+ */
+#ifndef MESODESK_TEST_UNIT_DB_H
+#define MESODESK_TEST_UNIT_DB_H
+
+#include "mesodesk/audit.h"
+#include "mesodesk/clinic.h"
+#include "mesodesk/kb.h"
+#include "mesodesk/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct unit_db {
+    char dir[256];
+    char path[300];
+    md_store *db;
+    md_auditor *auditor;
+    md_arena *arena;
+    md_kb *kb;
+    md_ctx ctx;
+} unit_db;
+
+static inline void unit_db_open(unit_db *u, int with_kb)
+{
+    md_err err;
+    memset(u, 0, sizeof *u);
+    if (md_init() != 0) abort();
+    snprintf(u->dir, sizeof u->dir, "/tmp/mesodesk-unit-XXXXXX");
+    if (!mkdtemp(u->dir)) abort();
+    snprintf(u->path, sizeof u->path, "%s/db.sqlite", u->dir);
+    if (md_store_open(u->path, &u->db, &err) || md_store_migrate(u->db, &err) ||
+        md_auditor_start(u->path, &u->auditor, &err)) {
+        fprintf(stderr, "unit db: %s\n", err.message);
+        abort();
+    }
+    if (with_kb) {
+        const char *dir = getenv("MESODESK_KB") ? getenv("MESODESK_KB") : MESODESK_SOURCE_DIR "/kb";
+        if (md_kb_load(dir, &u->kb, &err)) {
+            fprintf(stderr, "unit kb: %s %s\n", err.field, err.message);
+            abort();
+        }
+    }
+    u->arena = md_arena_new(16384, 0);
+    u->ctx.db = u->db;
+    u->ctx.arena = u->arena;
+    u->ctx.auditor = u->auditor;
+    u->ctx.kb = u->kb;
+    u->ctx.who.role = MD_ROLE_ADMIN;
+    md_strlcpy(u->ctx.who.staff_id, "0123456789abcdef0123456789abcdef", sizeof u->ctx.who.staff_id);
+    md_strlcpy(u->ctx.request_id, "fedcba9876543210fedcba9876543210", sizeof u->ctx.request_id);
+    if (md_clinic_create(u->db, "Unit Clinic", "Europe/London", "UK", u->ctx.who.clinic_id, &err))
+        abort();
+}
+
+static inline void unit_db_close(unit_db *u)
+{
+    char cmd[400];
+    md_auditor_stop(u->auditor);
+    md_store_close(u->db);
+    md_arena_free(u->arena);
+    md_kb_free(u->kb);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", u->dir);
+    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", u->dir);
+}
+
+#endif
