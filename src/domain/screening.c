@@ -295,7 +295,7 @@ static md_code gather_facts(md_ctx *ctx, const char *pid, md_screen_input *in, m
         md_code rc = md_store_exec(ctx->db, queries[i].sql, v, 2, queries[i].fn, &g, err);
         if (rc != MD_OK) return rc;
         if (g.rc != MD_OK) return g.rc;
-        if (i == 0 && !g.found) return md_err_set(err, MD_ENOTFOUND, "patient_id", "no such patient");
+        if (i == 0 && !g.found) return md_err_set(err, MD_ENOTFOUND, NULL, "no such patient");
     }
     return MD_OK;
 }
@@ -393,7 +393,8 @@ md_code md_screening_create(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
     json_t *plan = json_object_get(in, "plan");
     if (rc == MD_OK && !json_is_object(plan))
         rc = md_err_set(err, MD_EINVAL, "plan", "plan must be an object with areas and ingredients");
-    if (rc == MD_OK) rc = md_patient_exists(ctx, pid, err);
+    if (rc == MD_OK && (rc = md_patient_exists(ctx, pid, err)) == MD_ENOTFOUND)
+        md_strlcpy(err->field, "patient_id", sizeof err->field);
     if (rc == MD_OK) rc = plan_lists(ctx, plan, &input, err);
     if (rc == MD_OK) rc = gather_facts(ctx, pid, &input, err);
     if (rc == MD_OK) rc = md_clinic_ruleset(ctx, &rs, &owned, err);
@@ -471,7 +472,7 @@ md_code md_screening_get(md_ctx *ctx, const char *id, json_t **out, md_err *err)
     json_t *s = json_array_get(items, 0);
     if (!s) {
         json_decref(items);
-        return md_err_set(err, MD_ENOTFOUND, "id", "no such screening");
+        return md_err_set(err, MD_ENOTFOUND, NULL, "no such screening");
     }
     md_audit_entry a = {"read", "screening", id,
                         json_string_value(json_object_get(s, "patient_id")), NULL};

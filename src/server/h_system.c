@@ -109,7 +109,8 @@ md_code h_staff_create(md_req *r, md_err *err)
 {
     json_t *body = NULL;
     const char *password = NULL;
-    md_code rc = md_req_json_body(r, &body, err);
+    md_code rc = md_require(&r->ctx, MD_PERM_STAFF_WRITE, err);
+    if (rc == MD_OK) rc = md_req_json_body(r, &body, err);
     if (rc == MD_OK) rc = md_json_text(body, "password", 1, MD_PASSWORD_MAX, &password, err);
     if (rc == MD_OK) rc = md_staff_create(&r->ctx, body, password, &r->resp, err);
     json_decref(body);
