@@ -135,7 +135,7 @@ export function Field({ form, name, label, hint, type = 'text', required, option
     <label for=${id}>${label}${required && html`<span class="req" aria-hidden="true"> *</span>`}</label>
     ${control}
     ${hint && html`<p class="hint" id=${`${id}-hint`}>${hint}</p>`}
-    ${err && html`<p class="field-error" id=${`${id}-err`}><span aria-hidden="true">⚠ </span>${err}</p>`}
+    ${err && html`<p class="field-error" id=${`${id}-err`} role="alert"><span aria-hidden="true">⚠ </span>${err}</p>`}
     ${children}
   </div>`;
 }

@@ -24,7 +24,7 @@ function Details({ patient, canWrite }) {
       <dt>Sex</dt><dd>${SEX_LABELS[p.sex] || p.sex}</dd>
       <dt>Fitzpatrick</dt><dd>${p.fitzpatrick ? `Type ${FITZPATRICK[p.fitzpatrick - 1]}` : html`<span class="muted">Not assessed</span>`}</dd>
       <dt>Phone</dt><dd>${p.phone ? html`<a href=${`tel:${p.phone.replace(/\s+/g, '')}`}>${p.phone}</a>` : html`<span class="muted">—</span>`}</dd>
-      <dt>Email</dt><dd class="truncate">${p.email ? html`<a href=${`mailto:${p.email}`}>${p.email}</a>` : html`<span class="muted">—</span>`}</dd>
+      <dt>Email</dt><dd class="truncate" title=${p.email || undefined}>${p.email ? html`<a href=${`mailto:${p.email}`}>${p.email}</a>` : html`<span class="muted">—</span>`}</dd>
     </dl>
     <p class="record-meta">Version ${p.version} · ${instant(p.recorded_at)}</p>
     <button type="button" class="btn-link" aria-expanded=${showHistory} onClick=${() => setShowHistory(!showHistory)}>

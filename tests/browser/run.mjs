@@ -1,0 +1,351 @@
+// Browser tests for the Mesodesk web app: a real server with demo data, driven
+// through Debian's chromium with playwright-core. Prints "N passed, M failed".
+import { spawn, spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { mkdtempSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const require = createRequire(join(ROOT, 'web/node_modules/'));
+const { chromium } = require('playwright-core');
+
+const BIN = process.env.MESODESK_BIN || join(ROOT, 'build/mesodesk');
+const KB = process.env.MESODESK_KB || join(ROOT, 'kb');
+const WEB = process.env.MESODESK_WEB || join(ROOT, 'web/dist');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ADMIN_PASSWORD = 'admin-pass-4821';
+const DEMO_PASSWORD = 'demo-pass-7305';
+const KEEP = !!process.env.MESODESK_KEEP_TMP;
+const STEP_TIMEOUT = 8000;
+
+const tmp = mkdtempSync(join(tmpdir(), 'mesodesk-browser-'));
+const db = join(tmp, 'db.sqlite');
+const portFile = join(tmp, 'port');
+const env = { ...process.env, MESODESK_ADMIN_PASSWORD: ADMIN_PASSWORD, MESODESK_DEMO_PASSWORD: DEMO_PASSWORD };
+
+let passed = 0;
+let failed = 0;
+let server = null;
+let browser = null;
+const started = Date.now();
+
+function fatal(msg) {
+  console.error(`FATAL ${msg}`);
+  cleanup();
+  console.log(`${passed} passed, ${failed + 1} failed`);
+  process.exit(1);
+}
+
+function cleanup() {
+  if (server && server.exitCode === null) server.kill('SIGKILL');
+  if (!KEEP && !failed) rmSync(tmp, { recursive: true, force: true });
+}
+
+async function test(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${name}: ${(e && e.message) || e}`.split('\n').slice(0, 6).join('\n'));
+    if (page) {
+      const shot = join(tmp, `fail-${passed + failed}.png`);
+      await page.screenshot({ path: shot, fullPage: true }).catch(() => {});
+      console.log(`     screenshot: ${shot}`);
+    }
+  }
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+// --- server ---
+
+if (!existsSync(BIN)) fatal(`no server binary at ${BIN} (set MESODESK_BIN)`);
+if (!existsSync(join(WEB, 'index.html'))) fatal(`no built web app at ${WEB} (run: npm --prefix web run build)`);
+
+const demo = spawnSync(BIN, ['demo', '--db', db], { env, encoding: 'utf8', timeout: 30000 });
+if (demo.status !== 0) fatal(`mesodesk demo failed (${demo.status}): ${demo.stderr}`);
+
+let serverLog = '';
+server = spawn(BIN, ['serve', '--db', db, '--kb', KB, '--listen', '127.0.0.1:0', '--port-file', portFile, '--web', WEB], {
+  env,
+  stdio: ['ignore', 'pipe', 'pipe'],
+});
+server.stdout.on('data', (d) => (serverLog += d));
+server.stderr.on('data', (d) => (serverLog += d));
+const serverExit = new Promise((resolve) => server.on('exit', (code, signal) => resolve({ code, signal })));
+
+async function waitForPort() {
+  const deadline = Date.now() + 10000;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) fatal(`server exited early (${server.exitCode}):\n${serverLog}`);
+    if (existsSync(portFile)) {
+      const p = readFileSync(portFile, 'utf8').trim();
+      if (/^\d+$/.test(p)) return Number(p);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  fatal(`no port file after 10 s:\n${serverLog}`);
+}
+
+const port = await waitForPort();
+const BASE = `http://127.0.0.1:${port}`;
+
+// --- browser ---
+
+try {
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+} catch (e) {
+  fatal(`cannot launch ${CHROMIUM}: ${e.message}`);
+}
+const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'en-GB', timezoneId: 'America/New_York' });
+context.setDefaultTimeout(STEP_TIMEOUT);
+let page = await context.newPage();
+const consoleErrors = [];
+page.on('pageerror', (e) => consoleErrors.push(String(e)));
+page.on('console', (m) => m.type() === 'error' && !/status of 4\d\d/.test(m.text()) && consoleErrors.push(m.text()));
+
+const panel = (kind) => page.locator(`section[data-kind="${kind}"]`);
+
+async function login(email, password) {
+  await page.goto(`${BASE}/login`);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Patients' }).waitFor();
+}
+
+async function logout() {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+}
+
+const stamp = String(Date.now()).slice(-6);
+const newFamily = `Testerson${stamp}`;
+
+await test('static shell: deep link serves index.html, assets are local', async () => {
+  const res = await page.goto(`${BASE}/patients/some-id`);
+  assert(res.status() === 200, `status ${res.status()}`);
+  const html = await res.text();
+  assert(/<script type="module"[^>]*src="\/assets\//.test(html), 'module script from /assets/');
+  assert(!/https?:\/\//.test(html.replace(/xmlns="[^"]*"/g, '')), 'no external URLs in index.html');
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+});
+
+await test('wrong password is refused with a message', async () => {
+  await page.goto(`${BASE}/login`);
+  await page.getByLabel('Email').fill('admin@demo.clinic');
+  await page.getByLabel('Password').fill('not-the-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: /wrong email or password/i }).waitFor();
+  assert((await page.evaluate(() => sessionStorage.getItem('mesodesk.token'))) === null, 'no token kept');
+});
+
+await test('admin signs in; token in sessionStorage; clinic shown', async () => {
+  await login('admin@demo.clinic', ADMIN_PASSWORD);
+  const tok = await page.evaluate(() => sessionStorage.getItem('mesodesk.token'));
+  assert(tok && tok.length > 10, 'token in sessionStorage');
+  await page.getByText('Demo Clinic').waitFor();
+  await page.getByText('Dr Alex Morgan').waitFor();
+});
+
+await test('patient list pages and searches by name prefix', async () => {
+  await page.locator('table.patients-table tbody tr').first().waitFor();
+  await page.getByText(/of 20$/).waitFor();
+  await page.keyboard.press('/');
+  assert(await page.getByLabel(/^Name/).evaluate((el) => el === document.activeElement), '"/" focuses the search');
+  await page.keyboard.type('Benn');
+  await page.waitForURL(/name=Benn/);
+  await page.locator('table.patients-table tbody tr').filter({ hasText: 'Bennett' }).waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('table.patients-table tbody tr').length === 1);
+});
+
+await test('search by birth date', async () => {
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await page.getByLabel('Birth date').fill('1979-11-02');
+  await page.waitForURL(/birth_date=1979-11-02/);
+  await page.waitForFunction(() => {
+    const rows = document.querySelectorAll('table.patients-table tbody tr');
+    return rows.length === 1 && rows[0].textContent.includes('Bennett');
+  });
+});
+
+await test('Olivia Bennett: page shows her lidocaine allergy and alert', async () => {
+  await page.getByRole('link', { name: /Bennett/ }).click();
+  await page.getByRole('heading', { level: 1, name: 'Bennett, Olivia' }).waitFor();
+  await panel('allergies').locator('.fact-name', { hasText: 'Lidocaine' }).waitFor();
+  await panel('allergies').locator('li.fact', { hasText: 'hives' }).waitFor();
+  await page.getByRole('region', { name: 'Clinical alerts' }).getByText(/Allergy: Lidocaine/).waitFor();
+  await panel('status').getByText('Pregnant').waitFor();
+  await page.screenshot({ path: join(tmp, 'patient-page.png'), fullPage: true });
+});
+
+await test('times are shown in the clinic time zone (Europe/London), not the browser zone', async () => {
+  const meta = await panel('allergies').locator('.fact-meta').first().textContent();
+  assert(/GMT|BST/.test(meta), `clinic zone abbreviation in "${meta}"`);
+});
+
+await test('impossible birth date: the field error is shown next to the field', async () => {
+  await page.goto(`${BASE}/patients/new`);
+  await page.getByLabel('Given name').fill('Ada');
+  await page.getByLabel('Family name').fill(newFamily);
+  await page.getByLabel('Birth date').fill('1990-02-30');
+  await page.getByLabel('Sex').selectOption('female');
+  await page.getByRole('button', { name: 'Add patient' }).click();
+  const birth = page.getByLabel('Birth date');
+  await page.locator('.field.has-error').filter({ has: birth }).locator('.field-error').filter({ hasText: /calendar date|not a|invalid/i }).waitFor();
+  assert((await birth.getAttribute('aria-invalid')) === 'true', 'aria-invalid on the field');
+  assert(await birth.evaluate((el) => el === document.activeElement), 'focus moves to the field in error');
+  assert(/\/patients\/new$/.test(page.url()), 'still on the form');
+});
+
+let newPatientUrl = '';
+await test('add a valid patient', async () => {
+  await page.getByLabel('Birth date').fill('1990-02-28');
+  await page.getByLabel('Phone').fill('+44 7700 900555');
+  await page.getByRole('button', { name: 'Add patient' }).click();
+  await page.getByRole('heading', { level: 1, name: `${newFamily}, Ada` }).waitFor();
+  newPatientUrl = page.url();
+  assert(/\/patients\/[0-9a-f]+$/.test(newPatientUrl), `patient URL ${newPatientUrl}`);
+});
+
+await test('edit the patient with a reason; the history shows who, when and why', async () => {
+  await panel('allergies').waitFor();
+  await page.locator('section[aria-labelledby="details-h"]').getByRole('link', { name: 'Edit' }).click();
+  await page.getByRole('heading', { name: 'Edit patient details' }).waitFor();
+  await page.getByLabel('Phone').fill('+44 7700 900777');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.locator('.field-error').filter({ hasText: /reason/i }).waitFor();
+  await page.getByLabel('Reason for the change').fill('patient changed phone number');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByRole('heading', { level: 1, name: `${newFamily}, Ada` }).waitFor();
+  await page.getByText('+44 7700 900777').waitFor();
+  await page.getByRole('button', { name: 'Show history' }).first().click();
+  const hist = page.getByRole('list', { name: 'Patient details history' });
+  await hist.getByText('patient changed phone number').waitFor();
+  const top = hist.locator('li.history-item').first();
+  const text = await top.textContent();
+  assert(/v2/.test(text) && /Dr Alex Morgan/.test(text) && /\+44 7700 900555/.test(text) && /\+44 7700 900777/.test(text), `v2 entry: ${text}`);
+  assert((await hist.locator('li.history-item').count()) === 2, 'two versions');
+});
+
+await test('unknown allergy substance: field error with suggestions', async () => {
+  await panel('allergies').getByRole('button', { name: /Add allergy/ }).click();
+  const dlg = page.getByRole('dialog', { name: 'Add allergy' });
+  await dlg.getByLabel('Substance').fill('lidocaien');
+  await dlg.getByRole('button', { name: 'Add allergy' }).click();
+  await dlg.locator('.field-error').filter({ hasText: /did you mean.*lidocaine/ }).waitFor();
+});
+
+await test('add an allergy, then mark it entered in error: gone from list, kept in history', async () => {
+  const dlg = page.getByRole('dialog', { name: 'Add allergy' });
+  await dlg.getByLabel('Substance').fill('latex');
+  await dlg.getByLabel('Reaction').fill('contact rash');
+  await dlg.getByRole('button', { name: 'Add allergy' }).click();
+  await dlg.waitFor({ state: 'detached' });
+  const row = panel('allergies').locator('li.fact').filter({ hasText: 'Latex' });
+  await row.waitFor();
+  await page.getByRole('region', { name: 'Clinical alerts' }).getByText(/Allergy: Latex/).waitFor();
+  await row.getByRole('button', { name: /Entered in error/ }).click();
+  const eie = page.getByRole('dialog', { name: 'Mark as entered in error' });
+  await eie.getByLabel('Why is it wrong?').fill('recorded on the wrong patient');
+  await eie.getByRole('button', { name: 'Mark entered in error' }).click();
+  await eie.waitFor({ state: 'detached' });
+  await panel('allergies').getByText('No allergies recorded.').waitFor();
+  assert((await page.getByRole('region', { name: 'Clinical alerts' }).getByText(/Latex/).count()) === 0, 'alert gone');
+  await panel('allergies').getByLabel('Show entered in error').check();
+  const gone = panel('allergies').locator('li.fact.is-eie').filter({ hasText: 'Latex' });
+  await gone.getByText('Entered in error').first().waitFor();
+  await gone.getByRole('button', { name: /History/ }).click();
+  const hist = gone.getByRole('list', { name: /History of Latex/ });
+  await hist.getByText('recorded on the wrong patient').waitFor();
+  assert((await hist.locator('li.history-item').count()) === 2, 'two versions in history');
+});
+
+await test('add a condition and a medication; update pregnancy status', async () => {
+  await panel('conditions').getByRole('button', { name: /Add condition/ }).click();
+  let dlg = page.getByRole('dialog', { name: 'Add condition' });
+  await dlg.getByLabel('Condition').fill('acne');
+  await dlg.getByLabel('Site').selectOption('cheeks');
+  await dlg.getByRole('button', { name: 'Add condition' }).click();
+  await panel('conditions').locator('li.fact').filter({ hasText: 'Active acne' }).filter({ hasText: 'Cheeks' }).waitFor();
+  await panel('medications').getByRole('button', { name: /Add medication/ }).click();
+  dlg = page.getByRole('dialog', { name: 'Add medication' });
+  await dlg.getByLabel('Medication').fill('ibuprofen');
+  await dlg.getByLabel('Last dose').fill('2026-01-10');
+  await dlg.getByRole('button', { name: 'Add medication' }).click();
+  await panel('medications').locator('li.fact').filter({ hasText: 'NSAID' }).waitFor();
+  await panel('status').getByRole('button', { name: /Record|Update/ }).click();
+  dlg = page.getByRole('dialog', { name: 'Pregnancy and breastfeeding' });
+  await dlg.getByLabel('Breastfeeding').check();
+  await dlg.getByRole('button', { name: 'Record' }).click();
+  await dlg.waitFor({ state: 'detached' });
+  await page.getByRole('region', { name: 'Clinical alerts' }).getByText('Breastfeeding').waitFor();
+});
+
+await test('Escape closes a dialog and focus returns to its button', async () => {
+  const btn = panel('allergies').getByRole('button', { name: /Add allergy/ });
+  await btn.focus();
+  await page.keyboard.press('Enter');
+  await page.getByRole('dialog', { name: 'Add allergy' }).waitFor();
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
+  assert(await btn.evaluate((el) => el === document.activeElement), 'focus back on the opener');
+});
+
+await test('browser back/forward work with client-side routes', async () => {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Patients' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Patients' }).waitFor();
+  await page.goBack();
+  await page.getByRole('heading', { level: 1, name: `${newFamily}, Ada` }).waitFor();
+});
+
+await test('sign out ends the session', async () => {
+  await logout();
+  assert((await page.evaluate(() => sessionStorage.getItem('mesodesk.token'))) === null, 'token cleared');
+  await page.goto(newPatientUrl);
+  await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+});
+
+await test('reception: demographics only, clinical sections hidden', async () => {
+  // Signing in from a deep link lands on that page.
+  await page.getByLabel('Email').fill('reception@demo.clinic');
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: `${newFamily}, Ada` }).waitFor();
+  await page.getByText('Clinical records are visible to clinical staff only.').waitFor();
+  for (const kind of ['allergies', 'conditions', 'medications', 'status'])
+    assert((await panel(kind).count()) === 0, `${kind} hidden`);
+  assert((await page.getByRole('region', { name: 'Clinical alerts' }).count()) === 0, 'alerts hidden');
+  assert((await page.locator('section[aria-labelledby="details-h"]').getByRole('link', { name: 'Edit' }).count()) === 1, 'may edit demographics');
+  await page.screenshot({ path: join(tmp, 'reception.png'), fullPage: true });
+});
+
+await test('no uncaught errors in the page', async () => {
+  assert(consoleErrors.length === 0, consoleErrors.join('\n'));
+});
+
+await browser.close();
+
+await test('SIGTERM stops the server cleanly (exit 0)', async () => {
+  server.kill('SIGTERM');
+  const r = await Promise.race([serverExit, new Promise((res) => setTimeout(() => res({ timeout: true }), 10000))]);
+  assert(!r.timeout, 'server did not exit within 10 s');
+  assert(r.code === 0, `exit ${r.code} signal ${r.signal}`);
+});
+
+cleanup();
+console.log(`screenshots and logs: ${KEEP || failed ? tmp : '(removed; set MESODESK_KEEP_TMP=1 to keep)'}`);
+console.log(`time ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
