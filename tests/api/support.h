@@ -43,8 +43,8 @@
 
 typedef struct api_server {
     char dir[256];
-    char url[64]; /* "http://127.0.0.1:PORT" */
-    pid_t pid;    /* 0 once stopped */
+    char url[64];    /* "http://127.0.0.1:PORT" */
+    pid_t pid;       /* 0 once stopped */
     int exit_status; /* of the last stop: exit code, or 128 + signal */
 } api_server;
 
@@ -85,10 +85,10 @@ typedef struct api_req {
 } api_req;
 
 typedef struct api_res {
-    long status;       /* 0 when the transfer failed */
-    int curl_code;     /* CURLE_OK on success */
-    json_t *json;      /* the body parsed as JSON, NULL when it is not JSON */
-    char *text;        /* the body, NUL-terminated (never NULL after api_send) */
+    long status;   /* 0 when the transfer failed */
+    int curl_code; /* CURLE_OK on success */
+    json_t *json;  /* the body parsed as JSON, NULL when it is not JSON */
+    char *text;    /* the body, NUL-terminated (never NULL after api_send) */
     size_t len;
     char request_id[MD_ID_STR]; /* X-Request-Id response header, "" when absent */
 } api_res;
@@ -116,8 +116,7 @@ const char *api_err(const char *token, const char *method, const char *body, lon
     __attribute__((format(printf, 7, 8)));
 /* Check an already received response the same way; returns NULL when it matches, else a
  * description of the mismatch (static buffer). */
-const char *api_error_mismatch(const api_res *r, long status, const char *code,
-                               const char *field);
+const char *api_error_mismatch(const api_res *r, long status, const char *code, const char *field);
 
 /* Log in; asserts 200 and fills token and staff_id (either may be NULL). */
 void api_login(const char *email, const char *password, char token[MD_TOKEN_STR],
@@ -158,5 +157,9 @@ json_t *api_patient_new(const char *token, const char *given, const char *family
 void api_demo_patient(const char *family, char id[MD_ID_STR]);
 /* A string member of an object ("" when absent or not a string). */
 const char *api_str(const json_t *obj, const char *key);
+/* An integer member of an object (0 when absent or not an integer). */
+json_int_t api_int(const json_t *obj, const char *key);
+/* How many members of list["items"] have the string value at key. */
+size_t api_count_items(const json_t *list, const char *key, const char *value);
 
 #endif

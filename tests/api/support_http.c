@@ -29,7 +29,8 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
     }
     if (b->len + n + 1 > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n + 1) cap *= 2;
+        while (cap < b->len + n + 1)
+            cap *= 2;
         char *d = realloc(b->data, cap);
         if (!d) return 0;
         b->data = d;
@@ -49,8 +50,10 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
     if (n > sizeof name && strncasecmp(ptr, name, sizeof name - 1) == 0) {
         const char *v = ptr + sizeof name - 1;
         size_t len = n - (sizeof name - 1);
-        while (len && (*v == ' ' || *v == '\t')) v++, len--;
-        while (len && (v[len - 1] == '\r' || v[len - 1] == '\n' || v[len - 1] == ' ')) len--;
+        while (len && (*v == ' ' || *v == '\t'))
+            v++, len--;
+        while (len && (v[len - 1] == '\r' || v[len - 1] == '\n' || v[len - 1] == ' '))
+            len--;
         if (len < sizeof r->request_id) {
             memcpy(r->request_id, v, len);
             r->request_id[len] = '\0';
@@ -102,7 +105,8 @@ int api_send(CURL *h, const api_req *q, api_res *r)
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", q->token);
         hdrs = curl_slist_append(hdrs, auth);
     }
-    for (const char *const *x = q->headers; x && *x; x++) hdrs = curl_slist_append(hdrs, *x);
+    for (const char *const *x = q->headers; x && *x; x++)
+        hdrs = curl_slist_append(hdrs, *x);
     if (q->body) {
         hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
         curl_easy_setopt(c, CURLOPT_POST, 1L);
@@ -305,16 +309,19 @@ void api_run_cases(const api_case *cases, size_t n, const api_var *vars, size_t 
 
 void api_unique(char out[16])
 {
-    static unsigned counter;
-    unsigned char raw[8];
     char id[MD_ID_STR];
     md_id_new(id);
-    memcpy(raw, id, sizeof raw);
     out[0] = 'q';
     out[1] = 'x';
-    for (int i = 0; i < 8; i++) out[2 + i] = (char)('a' + (raw[i] + counter * 7u + (unsigned)i) % 26);
+    for (int i = 0; i < 8; i++) {
+        unsigned byte = 0;
+        for (int h = 0; h < 2; h++) {
+            char c = id[2 * i + h];
+            byte = byte * 16 + (unsigned)(c <= '9' ? c - '0' : c - 'a' + 10);
+        }
+        out[2 + i] = (char)('a' + byte % 26);
+    }
     out[10] = '\0';
-    counter++;
 }
 
 json_t *api_patient_new(const char *token, const char *given, const char *family,
@@ -328,8 +335,8 @@ json_t *api_patient_new(const char *token, const char *given, const char *family
     }
     json_t *in = json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:s}", "given_name", given, "family_name",
                            family, "birth_date", birth_date ? birth_date : "1990-04-12", "sex",
-                           "female", "fitzpatrick", 3, "email", "test.patient@example.org",
-                           "phone", "+44 7700 900999");
+                           "female", "fitzpatrick", 3, "email", "test.patient@example.org", "phone",
+                           "+44 7700 900999");
     char *body = json_dumps(in, JSON_COMPACT);
     json_t *out = api_ok(token, "POST", body, 201, "/api/v1/patients");
     free(body);
@@ -346,7 +353,8 @@ void api_demo_patient(const char *family, char id[MD_ID_STR])
     id[0] = '\0';
     json_array_foreach(items, i, p)
     {
-        if (strcmp(api_str(p, "family_name"), family) == 0) md_strlcpy(id, api_str(p, "id"), MD_ID_STR);
+        if (strcmp(api_str(p, "family_name"), family) == 0)
+            md_strlcpy(id, api_str(p, "id"), MD_ID_STR);
     }
     json_decref(list);
     if (!id[0]) fail_msg("no Demo Clinic patient with family name %s", family);
@@ -356,4 +364,20 @@ const char *api_str(const json_t *obj, const char *key)
 {
     const char *s = json_string_value(json_object_get(obj, key));
     return s ? s : "";
+}
+
+json_int_t api_int(const json_t *obj, const char *key)
+{
+    return json_integer_value(json_object_get(obj, key));
+}
+
+size_t api_count_items(const json_t *list, const char *key, const char *value)
+{
+    size_t i, n = 0;
+    json_t *item;
+    json_array_foreach(json_object_get(list, "items"), i, item)
+    {
+        if (strcmp(api_str(item, key), value) == 0) n++;
+    }
+    return n;
 }

@@ -65,8 +65,7 @@ static void print_log(const char *path)
 
 /* Fork and exec argv with stdin from stdin_text (may be NULL), stdout into out (may be NULL)
  * and stderr appended to log.  Returns the exit status. */
-static int run(char *const argv[], const char *stdin_text, char *out, size_t outsz,
-               const char *log)
+static int run(char *const argv[], const char *stdin_text, char *out, size_t outsz, const char *log)
 {
     int in_pipe[2], out_pipe[2];
     if (pipe(in_pipe) != 0 || pipe(out_pipe) != 0) fail_msg("pipe: %s", strerror(errno));
@@ -125,8 +124,9 @@ static void create_clinics(api_server *s)
         print_log(log);
         fail_msg("mesodesk demo failed");
     }
-    char *init[] = {(char *)bin(), "init", "--db", db, "--clinic-name", "Other Clinic",
-                    "--time-zone", "Europe/Paris", "--jurisdiction", "EU", NULL};
+    char *init[] = {(char *)bin(),    "init",         "--db",        db,
+                    "--clinic-name",  "Other Clinic", "--time-zone", "Europe/Paris",
+                    "--jurisdiction", "EU",           NULL};
     if (run(init, NULL, out, sizeof out, log) != 0) {
         print_log(log);
         fail_msg("mesodesk init failed");
@@ -134,8 +134,18 @@ static void create_clinics(api_server *s)
     out[strcspn(out, "\r\n")] = '\0';
     if (!md_id_valid(out)) fail_msg("mesodesk init printed '%s', not a clinic id", out);
     md_strlcpy(api.other_clinic_id, out, sizeof api.other_clinic_id);
-    char *add[] = {(char *)bin(), "user", "add", "--db", db, "--clinic", api.other_clinic_id,
-                   "--role", "admin", "--email", "admin@other.clinic", NULL};
+    char *add[] = {(char *)bin(),
+                   "user",
+                   "add",
+                   "--db",
+                   db,
+                   "--clinic",
+                   api.other_clinic_id,
+                   "--role",
+                   "admin",
+                   "--email",
+                   "admin@other.clinic",
+                   NULL};
     if (run(add, API_OTHER_PASSWORD "\n", NULL, 0, log) != 0) {
         print_log(log);
         fail_msg("mesodesk user add failed");
@@ -152,18 +162,21 @@ static void serve_argv(api_server *s, char *words, char *argv[MAX_ARGS], char *d
     if (wrapper && *wrapper) {
         md_strlcpy(words, wrapper, WRAPPER_MAX);
         for (char *w = words; *w && n < MAX_ARGS - 12;) {
-            while (*w == ' ') *w++ = '\0';
+            while (*w == ' ')
+                *w++ = '\0';
             if (!*w) break;
             argv[n++] = w;
-            while (*w && *w != ' ') w++;
+            while (*w && *w != ' ')
+                w++;
         }
         api.slow = n > 0;
     }
     path_in(s, "db.sqlite", db, dbsz);
     path_in(s, "port", port, portsz);
-    char *rest[] = {(char *)bin(), "serve", "--db", db, "--listen", "127.0.0.1:0",
-                    "--port-file", port, NULL};
-    for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++) argv[n++] = rest[i];
+    char *rest[] = {(char *)bin(), "serve",       "--db", db,  "--listen",
+                    "127.0.0.1:0", "--port-file", port,   NULL};
+    for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
+        argv[n++] = rest[i];
 }
 
 static long read_port(const char *path)
@@ -240,7 +253,8 @@ int api_server_stop(api_server *s)
     double deadline = now_s() + (api.slow ? 300 : 60);
     int ws = 0;
     pid_t got;
-    while ((got = waitpid(s->pid, &ws, WNOHANG)) == 0 && now_s() < deadline) sleep_ms(20);
+    while ((got = waitpid(s->pid, &ws, WNOHANG)) == 0 && now_s() < deadline)
+        sleep_ms(20);
     if (got == 0) {
         fprintf(stderr, "the server did not stop after SIGTERM; killing it\n");
         kill(s->pid, SIGKILL);
@@ -271,8 +285,7 @@ int api_setup(void **state)
     create_clinics(&api.srv);
     start_server(&api.srv);
     api_login("admin@demo.clinic", API_ADMIN_PASSWORD, api.admin, api.admin_id);
-    api_login("practitioner@demo.clinic", API_DEMO_PASSWORD, api.practitioner,
-              api.practitioner_id);
+    api_login("practitioner@demo.clinic", API_DEMO_PASSWORD, api.practitioner, api.practitioner_id);
     api_login("reception@demo.clinic", API_DEMO_PASSWORD, api.reception, api.reception_id);
     api_login("auditor@demo.clinic", API_DEMO_PASSWORD, api.auditor, api.auditor_id);
     api_login("admin@other.clinic", API_OTHER_PASSWORD, api.other_admin, api.other_admin_id);

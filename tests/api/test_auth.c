@@ -31,10 +31,10 @@ static void healthz_needs_no_token(void **state)
 static void login_returns_token_and_expiry(void **state)
 {
     (void)state;
-    json_t *s = api_ok(NULL, "POST",
-                       "{\"email\":\"practitioner@demo.clinic\",\"password\":\"" API_DEMO_PASSWORD
-                       "\"}",
-                       200, "/api/v1/login");
+    json_t *s =
+        api_ok(NULL, "POST",
+               "{\"email\":\"practitioner@demo.clinic\",\"password\":\"" API_DEMO_PASSWORD "\"}",
+               200, "/api/v1/login");
     int64_t expires;
     assert_true(strlen(api_str(s, "token")) >= 32);
     assert_int_equal(md_time_parse(api_str(s, "expires_at"), &expires), 0);
@@ -60,8 +60,8 @@ static void login_errors(void **state)
     /* A wrong password and an unknown email answer alike: no account enumeration. */
     static const api_case cases[] = {
         {"wrong password", NULL, "POST", "/api/v1/login",
-         "{\"email\":\"admin@demo.clinic\",\"password\":\"wrong-password-1\"}", 401,
-         "unauthorized", "password", NULL},
+         "{\"email\":\"admin@demo.clinic\",\"password\":\"wrong-password-1\"}", 401, "unauthorized",
+         "password", NULL},
         {"unknown email", NULL, "POST", "/api/v1/login",
          "{\"email\":\"nobody@demo.clinic\",\"password\":\"wrong-password-1\"}", 401,
          "unauthorized", "password", NULL},
@@ -104,8 +104,8 @@ static void token_errors(void **state)
     (void)state;
     static const api_case cases[] = {
         {"no token", NULL, "GET", "/api/v1/patients", NULL, 401, "unauthorized", NULL, NULL},
-        {"unknown token", API_BAD_TOKEN, "GET", "/api/v1/patients", NULL, 401, "unauthorized",
-         NULL, NULL},
+        {"unknown token", API_BAD_TOKEN, "GET", "/api/v1/patients", NULL, 401, "unauthorized", NULL,
+         NULL},
         {"no token on me", NULL, "GET", "/api/v1/me", NULL, 401, "unauthorized", NULL, NULL},
         {"no token on logout", NULL, "POST", "/api/v1/logout", NULL, 401, "unauthorized", NULL,
          NULL},
@@ -125,10 +125,11 @@ static void token_errors(void **state)
 
 static void check_permissions(const char *token, const char *role, const char *const *want)
 {
-    static const char *const all[] = {"demographics_read", "demographics_write", "clinical_read",
-                                      "clinical_write",    "staff_read",         "staff_write",
-                                      "audit_read",        "clearance_write",    "kb_write",
-                                      NULL};
+    static const char *const all[] = {"demographics_read", "demographics_write",
+                                      "clinical_read",     "clinical_write",
+                                      "staff_read",        "staff_write",
+                                      "audit_read",        "clearance_write",
+                                      "kb_write",          NULL};
     json_t *me = api_ok(token, "GET", NULL, 200, "/api/v1/me");
     json_t *perms = json_object_get(me, "permissions");
     assert_string_equal(api_str(json_object_get(me, "staff"), "role"), role);
@@ -148,33 +149,26 @@ static void check_permissions(const char *token, const char *role, const char *c
 static void each_role_has_its_permissions(void **state)
 {
     (void)state;
-    static const char *const admin[] = {"demographics_read", "demographics_write", "clinical_read",
-                                        "clinical_write",    "staff_read",         "staff_write",
-                                        "audit_read",        "clearance_write",    "kb_write",
-                                        NULL};
-    static const char *const practitioner[] = {"demographics_read", "demographics_write",
-                                               "clinical_read",     "clinical_write",
-                                               "staff_read",        "clearance_write",
+    static const char *const admin[] = {"demographics_read", "demographics_write",
+                                        "clinical_read",     "clinical_write",
+                                        "staff_read",        "staff_write",
+                                        "audit_read",        "clearance_write",
+                                        "kb_write",          NULL};
+    static const char *const practitioner[] = {"demographics_read",
+                                               "demographics_write",
+                                               "clinical_read",
+                                               "clinical_write",
+                                               "staff_read",
+                                               "clearance_write",
                                                NULL};
-    static const char *const reception[] = {"demographics_read", "demographics_write",
-                                            "staff_read", NULL};
+    static const char *const reception[] = {"demographics_read", "demographics_write", "staff_read",
+                                            NULL};
     static const char *const auditor[] = {"demographics_read", "clinical_read", "staff_read",
                                           "audit_read", NULL};
     check_permissions(api.admin, "admin", admin);
     check_permissions(api.practitioner, "practitioner", practitioner);
     check_permissions(api.reception, "reception", reception);
     check_permissions(api.auditor, "auditor", auditor);
-}
-
-static int staff_has_email(const json_t *list, const char *email)
-{
-    size_t i;
-    json_t *s;
-    json_array_foreach(json_object_get(list, "items"), i, s)
-    {
-        if (strcmp(api_str(s, "email"), email) == 0) return 1;
-    }
-    return 0;
 }
 
 static void staff_list_shows_own_clinic_only(void **state)
@@ -186,8 +180,9 @@ static void staff_list_shows_own_clinic_only(void **state)
     const char *tokens[] = {api.admin, api.practitioner, api.reception, api.auditor};
     for (size_t t = 0; t < 4; t++) {
         json_t *list = api_ok(tokens[t], "GET", NULL, 200, "/api/v1/staff");
-        for (size_t i = 0; i < 4; i++) assert_true(staff_has_email(list, demo[i]));
-        assert_false(staff_has_email(list, "admin@other.clinic"));
+        for (size_t i = 0; i < 4; i++)
+            assert_true(api_count_items(list, "email", demo[i]));
+        assert_false(api_count_items(list, "email", "admin@other.clinic"));
         json_t *first = json_array_get(json_object_get(list, "items"), 0);
         assert_null(json_object_get(first, "password_hash"));
         assert_null(json_object_get(first, "password"));
@@ -195,7 +190,7 @@ static void staff_list_shows_own_clinic_only(void **state)
     }
     json_t *other = api_ok(api.other_admin, "GET", NULL, 200, "/api/v1/staff");
     assert_int_equal(json_array_size(json_object_get(other, "items")), 1);
-    assert_true(staff_has_email(other, "admin@other.clinic"));
+    assert_true(api_count_items(other, "email", "admin@other.clinic"));
     json_decref(other);
     /* One staff member by id; another clinic's member is not found. */
     json_t *me = api_ok(api.reception, "GET", NULL, 200, "/api/v1/staff/%s", api.practitioner_id);
@@ -258,7 +253,8 @@ static void staff_create_errors(void **state)
          400, "invalid", "licence_number", NULL},
         {"practitioner without licence expiry", api.admin, "POST", "/api/v1/staff",
          "{\"email\":\"noexpiry@demo.clinic\",\"display_name\":\"No Expiry\","
-         "\"role\":\"practitioner\",\"licence_number\":\"NMC 1\",\"password\":\"a-new-password-1\"}",
+         "\"role\":\"practitioner\",\"licence_number\":\"NMC "
+         "1\",\"password\":\"a-new-password-1\"}",
          400, "invalid", "licence_expiry", NULL},
         {"duplicate email", api.admin, "POST", "/api/v1/staff",
          "{\"email\":\"reception@demo.clinic\",\"display_name\":\"Again\",\"role\":\"reception\","
@@ -296,20 +292,20 @@ static void staff_create_needs_staff_write(void **state)
     static const char valid[] = "{\"email\":\"newdesk@demo.clinic\",\"display_name\":\"New Desk\","
                                 "\"role\":\"reception\",\"password\":\"a-new-password-1\"}";
     static const api_case cases[] = {
-        {"reception creates staff", api.reception, "POST", "/api/v1/staff", valid, 403,
-         "forbidden", NULL, NULL},
+        {"reception creates staff", api.reception, "POST", "/api/v1/staff", valid, 403, "forbidden",
+         NULL, NULL},
         {"practitioner creates staff", api.practitioner, "POST", "/api/v1/staff", valid, 403,
          "forbidden", NULL, NULL},
         {"auditor creates staff", api.auditor, "POST", "/api/v1/staff", valid, 403, "forbidden",
          NULL, NULL},
         /* The role is refused before the body is looked at. */
-        {"reception creates staff, empty object", api.reception, "POST", "/api/v1/staff", "{}",
-         403, "forbidden", NULL, NULL},
+        {"reception creates staff, empty object", api.reception, "POST", "/api/v1/staff", "{}", 403,
+         "forbidden", NULL, NULL},
     };
     api_run_cases(cases, sizeof cases / sizeof cases[0], NULL, 0);
     /* None of the refused attempts created the account. */
     json_t *list = api_ok(api.admin, "GET", NULL, 200, "/api/v1/staff");
-    assert_false(staff_has_email(list, "newdesk@demo.clinic"));
+    assert_false(api_count_items(list, "email", "newdesk@demo.clinic"));
     json_decref(list);
 }
 
