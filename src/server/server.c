@@ -94,6 +94,19 @@ static const route routes[] = {
 
 #define NROUTES (sizeof routes / sizeof routes[0])
 
+size_t md_server_route_count(void)
+{
+    return NROUTES;
+}
+
+const char *md_server_route(size_t i, const char **method, int *public_route)
+{
+    if (i >= NROUTES) return NULL;
+    *method = routes[i].method;
+    *public_route = routes[i].auth == PUBLIC;
+    return routes[i].pattern;
+}
+
 /* Match path against pattern; fills params.  Returns 1 on match. */
 static int match(const char *pattern, const char *path, const char **params, char *scratch,
                  size_t scratch_sz)

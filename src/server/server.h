@@ -57,6 +57,10 @@ typedef struct md_req {
  * server renders as {"error":{"code","message","field"}}. */
 typedef md_code (*md_handler)(md_req *r, md_err *err);
 
+/* The route table, for documentation checks: pattern ("{}" per path parameter). */
+size_t md_server_route_count(void);
+const char *md_server_route(size_t i, const char **method, int *public_route);
+
 /* Run until SIGTERM/SIGINT; returns the process exit status. */
 int md_server_run(const md_server_config *cfg);
 
