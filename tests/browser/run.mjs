@@ -162,6 +162,7 @@ await test('admin signs in; token in sessionStorage; clinic shown', async () => 
 await test('patient list pages and searches by name prefix', async () => {
   await page.locator('table.patients-table tbody tr').first().waitFor();
   await page.getByText(/of 20$/).waitFor();
+  await page.screenshot({ path: join(tmp, 'patient-list.png') });
   await page.keyboard.press('/');
   assert(await page.getByLabel(/^Name/).evaluate((el) => el === document.activeElement), '"/" focuses the search');
   await page.keyboard.type('Benn');
@@ -207,6 +208,7 @@ await test('impossible birth date: the field error is shown next to the field', 
   assert((await birth.getAttribute('aria-invalid')) === 'true', 'aria-invalid on the field');
   assert(await birth.evaluate((el) => el === document.activeElement), 'focus moves to the field in error');
   assert(/\/patients\/new$/.test(page.url()), 'still on the form');
+  await page.screenshot({ path: join(tmp, 'new-patient-error.png') });
 });
 
 let newPatientUrl = '';
@@ -270,6 +272,7 @@ await test('add an allergy, then mark it entered in error: gone from list, kept 
   const hist = gone.getByRole('list', { name: /History of Latex/ });
   await hist.getByText('recorded on the wrong patient').waitFor();
   assert((await hist.locator('li.history-item').count()) === 2, 'two versions in history');
+  await page.screenshot({ path: join(tmp, 'entered-in-error.png'), fullPage: true });
 });
 
 await test('add a condition and a medication; update pregnancy status', async () => {

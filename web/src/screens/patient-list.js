@@ -73,7 +73,7 @@ export function PatientListScreen({ search }) {
       </div>
       <div class="field field-date">
         <label for=${birthId}>Birth date</label>
-        <input id=${birthId} name="birth_date" type="date" value=${birth} onInput=${(e) => setBirth(e.currentTarget.value)} />
+        <input id=${birthId} name="birth_date" type="text" inputmode="numeric" maxlength="10" placeholder="YYYY-MM-DD" autocomplete="off" value=${birth} onInput=${(e) => setBirth(e.currentTarget.value)} />
       </div>
       ${(name || birth) && html`<button type="button" class="btn btn-ghost" onClick=${() => { setName(''); setBirth(''); nameRef.current.focus(); }}>Clear</button>`}
     </form>
