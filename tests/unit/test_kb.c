@@ -31,7 +31,7 @@ static int teardown(void **state)
 
 static void copy_kb(char dir[64])
 {
-    strcpy(dir, "/tmp/mesodesk-kb-XXXXXX");
+    snprintf(dir, 64, "%s", "/tmp/mesodesk-kb-XXXXXX");
     assert_non_null(mkdtemp(dir));
     for (const char *const *f = kb_files; *f; f++) {
         char src[512], dst[512];
@@ -183,7 +183,7 @@ static void test_hash(void **state)
     assert_int_equal(md_kb_load(dir, &copy, &e), MD_OK);
     assert_string_not_equal(md_kb_hash(copy), md_kb_hash(kb));
     char first[65];
-    strcpy(first, md_kb_hash(copy));
+    snprintf(first, sizeof first, "%s", md_kb_hash(copy));
     md_kb_free(copy);
     assert_int_equal(md_kb_load(dir, &copy, &e), MD_OK);
     assert_string_equal(md_kb_hash(copy), first);
