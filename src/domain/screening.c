@@ -334,6 +334,21 @@ static md_code plan_lists(md_ctx *ctx, json_t *plan, md_screen_input *in, md_err
     return MD_OK;
 }
 
+/* A stored clearance stops applying when its rule no longer asks for one (a clinic raised
+ * the rule above clearance_required, or a kb update removed it): it is left out. */
+static void keep_applicable_clearances(const md_ruleset *rs, md_screen_input *in)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < in->n_clearances; i++) {
+        md_rule_info info;
+        int r = md_ruleset_find(rs, in->clearances[i].rule);
+        if (r >= 0 && md_ruleset_rule(rs, (size_t)r, &info) == 0 &&
+            info.cls == MD_CLASS_CLEARANCE_REQUIRED)
+            in->clearances[kept++] = in->clearances[i];
+    }
+    in->n_clearances = kept;
+}
+
 /* ---- the screening record ---- */
 
 #define SCREENING_COLUMNS                                                                          \
@@ -398,6 +413,7 @@ md_code md_screening_create(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
     if (rc == MD_OK) rc = plan_lists(ctx, plan, &input, err);
     if (rc == MD_OK) rc = gather_facts(ctx, pid, &input, err);
     if (rc == MD_OK) rc = md_clinic_ruleset(ctx, &rs, &owned, err);
+    if (rc == MD_OK) keep_applicable_clearances(rs, &input);
     if (rc == MD_OK) rc = md_screen_resolve(rs, &input, ctx->arena, err);
     if (rc == MD_OK) rc = md_screen_evaluate(rs, &input, ctx->arena, &result, err);
     if (rc == MD_OK && !(rj = md_screen_result_to_json(&result)))
@@ -472,7 +488,7 @@ md_code md_screening_get(md_ctx *ctx, const char *id, json_t **out, md_err *err)
     json_t *s = json_array_get(items, 0);
     if (!s) {
         json_decref(items);
-        return md_err_set(err, MD_ENOTFOUND, NULL, "no such screening");
+        return md_err_set(err, MD_ENOTFOUND, "id", "no such screening");
     }
     md_audit_entry a = {"read", "screening", id,
                         json_string_value(json_object_get(s, "patient_id")), NULL};
