@@ -296,6 +296,34 @@ await test('add a condition and a medication; update pregnancy status', async ()
   await page.getByRole('region', { name: 'Clinical alerts' }).getByText('Breastfeeding').waitFor();
 });
 
+await test('a concurrent edit is refused (409) with a reload offer, not lost', async () => {
+  await page.locator('section[aria-labelledby="details-h"]').getByRole('link', { name: 'Edit' }).click();
+  await page.getByRole('heading', { name: 'Edit patient details' }).waitFor();
+  // Someone else saves a change while this form is open.
+  const id = page.url().split('/').slice(-2)[0];
+  const status = await page.evaluate(async (pid) => {
+    const r = await fetch(`/api/v1/patients/${pid}`, {
+      method: 'PUT',
+      headers: { Authorization: `Bearer ${sessionStorage.getItem('mesodesk.token')}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: 'ada@example.org', reason: 'front desk update' }),
+    });
+    return r.status;
+  }, id);
+  assert(status === 200, `background edit ${status}`);
+  await page.getByLabel('Phone').fill('+44 7700 900888');
+  await page.getByLabel('Reason for the change').fill('second phone change');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.getByRole('alert').filter({ hasText: /changed meanwhile/ }).waitFor();
+  await page.getByRole('button', { name: 'Reload the latest version' }).click();
+  await page.waitForFunction(() => {
+    const el = document.querySelector('input[name="email"]');
+    return el && el.value === 'ada@example.org';
+  });
+  assert((await page.getByLabel('Phone').inputValue()) === '+44 7700 900777', 'the form shows the saved phone');
+  await page.getByRole('link', { name: 'Cancel' }).click();
+  await page.getByRole('heading', { level: 1, name: `${newFamily}, Ada` }).waitFor();
+});
+
 await test('Escape closes a dialog and focus returns to its button', async () => {
   const btn = panel('allergies').getByRole('button', { name: /Add allergy/ });
   await btn.focus();
@@ -332,6 +360,19 @@ await test('reception: demographics only, clinical sections hidden', async () =>
   assert((await page.getByRole('region', { name: 'Clinical alerts' }).count()) === 0, 'alerts hidden');
   assert((await page.locator('section[aria-labelledby="details-h"]').getByRole('link', { name: 'Edit' }).count()) === 1, 'may edit demographics');
   await page.screenshot({ path: join(tmp, 'reception.png'), fullPage: true });
+});
+
+await test('auditor: clinical records readable, nothing editable', async () => {
+  await logout();
+  await login('auditor@demo.clinic', DEMO_PASSWORD);
+  await page.getByLabel(/^Name/).fill('Bennett');
+  await page.getByRole('link', { name: /Bennett/ }).click();
+  await panel('allergies').locator('.fact-name', { hasText: 'Lidocaine' }).waitFor();
+  for (const name of [/Add allergy/, /Add condition/, /Add medication/, /^Edit/, /Entered in error/, /^Update$/])
+    assert((await page.getByRole('button', { name }).count()) === 0, `no ${name} button`);
+  assert((await page.getByRole('link', { name: 'Edit' }).count()) === 0, 'no Edit details link');
+  await page.getByRole('link', { name: 'Patients' }).first().click();
+  assert((await page.getByRole('link', { name: /New patient/ }).count()) === 0, 'no New patient');
 });
 
 await test('no uncaught errors in the page', async () => {

@@ -86,12 +86,14 @@ export function useForm(initial, fields) {
     try {
       await action(values);
     } catch (err) {
-      const field = err && err.field && fields.includes(err.field) ? err.field : null;
+      // A field error goes under its control only when the form shows that control.
+      const root = formRef.current;
+      const field =
+        err && err.field && fields.includes(err.field) && root && root.querySelector(`[name="${err.field}"]`) ? err.field : null;
       if (field) setErrors({ [field]: fieldMessage(err) });
       else setErrors({ _form: err.message || String(err), _status: err.status });
       // Move focus to the first field in error so the keyboard user lands on it.
       requestAnimationFrame(() => {
-        const root = formRef.current;
         const el = root && (field ? root.querySelector(`[name="${field}"]`) : root.querySelector('.form-error'));
         if (el) el.focus();
       });

@@ -49,7 +49,7 @@ function FactDialog({ kind, patientId, fact, onClose, onSaved }) {
   const editing = !!fact;
   const init = { ...k.blank, reason: '' };
   if (fact) for (const f of k.fields) init[f] = fact[f] ?? k.blank[f];
-  const form = useForm(init, [...k.fields, 'reason', 'version']);
+  const form = useForm(init, [...k.fields, 'reason']);
   const onSubmit = form.submit(async (v) => {
     const body = cleanBody(kind, v, fact);
     if (editing) {
@@ -76,7 +76,7 @@ function FactDialog({ kind, patientId, fact, onClose, onSaved }) {
 
 function ErrorDialog({ kind, patientId, fact, onClose, onSaved }) {
   const k = KINDS[kind];
-  const form = useForm({ reason: '' }, ['reason', 'status', 'version']);
+  const form = useForm({ reason: '' }, ['reason', 'status']);
   const onSubmit = form.submit(async (v) => {
     if (!v.reason.trim()) throw Object.assign(new Error('Say why this record is wrong.'), { field: 'reason' });
     await put(`/patients/${patientId}/${kind}/${fact.id}`, { status: 'entered_in_error', reason: v.reason.trim(), version: fact.version });

@@ -4,7 +4,7 @@ import { FITZPATRICK } from '../format.js';
 import { html, Link, navigate, useForm, useLoad, Field, FormError, PageTitle, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
 
-const FIELDS = ['given_name', 'family_name', 'birth_date', 'sex', 'fitzpatrick', 'email', 'phone', 'reason', 'version'];
+const FIELDS = ['given_name', 'family_name', 'birth_date', 'sex', 'fitzpatrick', 'email', 'phone', 'reason'];
 const EDITABLE = ['given_name', 'family_name', 'birth_date', 'sex', 'fitzpatrick', 'email', 'phone'];
 const SEX_OPTIONS = [['', 'Choose…'], ['female', 'Female'], ['male', 'Male'], ['other', 'Other'], ['unknown', 'Not known']];
 const FITZ_OPTIONS = [['', 'Not assessed'], ...FITZPATRICK.map((r, i) => [String(i + 1), `Type ${r}`])];
