@@ -1,0 +1,207 @@
+/*
+ * The command line, black-box: `mesodesk screen` gives the same decisions as the API for
+ * every screening behaviour, with the documented exit codes, and every subcommand has
+ * --help.  (Linked with the API support code but starts no server.)
+ */
+#include "support.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char *bin(void)
+{
+    const char *b = getenv("MESODESK_BIN");
+    return b ? b : "build/mesodesk";
+}
+
+/* Run `mesodesk ARGS` with input on stdin; returns the exit status, output in out. */
+static int run(const char *args, const char *input, char *out, size_t outsz)
+{
+    char dir[] = "/tmp/mesodesk-cli-XXXXXX", in_path[64], cmd[1024];
+    if (!mkdtemp(dir)) return -1;
+    snprintf(in_path, sizeof in_path, "%s/in.json", dir);
+    FILE *f = fopen(in_path, "w");
+    if (!f) return -1;
+    fputs(input ? input : "", f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "'%s' %s < '%s' 2>&1; echo \"exit=$?\"", bin(), args, in_path);
+    FILE *p = popen(cmd, "r");
+    size_t n = p ? fread(out, 1, outsz - 1, p) : 0;
+    out[n] = '\0';
+    if (p) pclose(p);
+    unlink(in_path);
+    rmdir(dir);
+    char *e = strstr(out, "exit=");
+    long status = -1;
+    if (e) {
+        e[5 + strcspn(e + 5, "\n")] = '\0';
+        md_parse_long(e + 5, 0, 255, &status);
+        *e = '\0'; /* out keeps only the command's own output */
+    }
+    return (int)status;
+}
+
+typedef struct cli_case {
+    const char *what;
+    const char *patient; /* JSON members of "patient" */
+    const char *plan;    /* JSON of "plan" */
+    const char *decision;
+    const char *rule;     /* must appear; NULL: none */
+    const char *earliest; /* must appear as earliest_date; NULL: must not */
+} cli_case;
+
+static const cli_case cases[] = {
+    {"eligible", "\"birth_date\":\"1990-01-01\"",
+     "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "eligible", NULL, NULL},
+    {"pregnant", "\"birth_date\":\"1990-01-01\",\"pregnant\":true",
+     "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "contraindicated",
+     "pregnancy", NULL},
+    {"breastfeeding", "\"birth_date\":\"1990-01-01\",\"breastfeeding\":true",
+     "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "contraindicated",
+     "breastfeeding", NULL},
+    {"under 18", "\"birth_date\":\"2008-11-22\"",
+     "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "contraindicated",
+     "under_age_of_majority", NULL},
+    {"allergen class covers lidocaine",
+     "\"birth_date\":\"1990-01-01\",\"allergies\":[{\"substance\":\"amide_anaesthetics\"}]",
+     "{\"areas\":[\"cheeks\"],\"ingredients\":[\"lidocaine\"]}", "contraindicated",
+     "allergy_to_planned_ingredient", NULL},
+    {"any allergy: patch test", "\"birth_date\":\"1990-01-01\",\"allergies\":[{\"substance\":\"latex\"}]",
+     "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "eligible",
+     "patch_test_required", NULL},
+    {"active eczema at site",
+     "\"birth_date\":\"1990-01-01\",\"conditions\":[{\"code\":\"eczema\",\"active\":true,\"site\":\"neck\"}]",
+     "{\"areas\":[\"neck\"],\"ingredients\":[\"hyaluronic_acid\"]}", "deferred",
+     "active_skin_condition_at_site", NULL},
+    {"nsaid 6 days ago",
+     "\"birth_date\":\"1990-01-01\",\"medications\":[{\"code\":\"ibuprofen\",\"last_dose\":\"2026-11-15\"}]",
+     "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "deferred", "nsaid_washout",
+     "2026-11-22"},
+    {"garlic 14 days ago: no deferral",
+     "\"birth_date\":\"1990-01-01\",\"medications\":[{\"code\":\"garlic_supplement\",\"last_dose\":\"2026-11-07\"}]",
+     "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "eligible", NULL, NULL},
+    {"antiplatelet", "\"birth_date\":\"1990-01-01\",\"medications\":[{\"code\":\"antiplatelet\"}]",
+     "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "clearance_required",
+     "anticoagulant_clearance", NULL},
+    {"cancer", "\"birth_date\":\"1990-01-01\",\"conditions\":[{\"code\":\"cancer\",\"active\":false}]",
+     "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "clearance_required",
+     "systemic_condition_clearance", NULL},
+    {"fitzpatrick 6", "\"birth_date\":\"1990-01-01\",\"fitzpatrick\":6",
+     "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "eligible",
+     "pigmentation_risk", NULL},
+};
+
+static int has_rule(const json_t *result, const char *rule)
+{
+    static const char *const lists[] = {"findings", "cautions"};
+    for (int l = 0; l < 2; l++) {
+        size_t i;
+        json_t *f;
+        json_array_foreach(json_object_get(result, lists[l]), i, f)
+        {
+            if (strcmp(api_str(f, "rule"), rule) == 0) return 1;
+        }
+    }
+    return 0;
+}
+
+static void screen_gives_each_decision(void **state)
+{
+    (void)state;
+    char input[1024], out[16384];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(input, sizeof input, "{\"date\":\"2026-11-21\",\"patient\":{%s},\"plan\":%s}",
+                 cases[i].patient, cases[i].plan);
+        int st = run("screen -", input, out, sizeof out);
+        if (st != 0) fail_msg("%s: exit %d: %s", cases[i].what, st, out);
+        json_t *j = json_loads(out, 0, NULL);
+        if (!j) fail_msg("%s: not JSON: %s", cases[i].what, out);
+        if (strcmp(api_str(j, "decision"), cases[i].decision) != 0)
+            fail_msg("%s: decision %s: %s", cases[i].what, api_str(j, "decision"), out);
+        if (cases[i].rule && !has_rule(j, cases[i].rule))
+            fail_msg("%s: no finding of %s: %s", cases[i].what, cases[i].rule, out);
+        if (cases[i].earliest && strcmp(api_str(j, "earliest_date"), cases[i].earliest) != 0)
+            fail_msg("%s: earliest_date: %s", cases[i].what, out);
+        if (!cases[i].earliest && json_object_get(j, "earliest_date"))
+            fail_msg("%s: unexpected earliest_date: %s", cases[i].what, out);
+        json_decref(j);
+    }
+}
+
+static void screen_text_explains(void **state)
+{
+    (void)state;
+    char out[8192];
+    int st = run("screen - --format text",
+                 "{\"date\":\"2026-11-21\",\"patient\":{\"birth_date\":\"1990-01-01\","
+                 "\"medications\":[{\"code\":\"aspirin\",\"last_dose\":\"2026-11-20\"}]},"
+                 "\"plan\":{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}}",
+                 out, sizeof out);
+    assert_int_equal(st, 0);
+    assert_non_null(strstr(out, "deferred"));
+    assert_non_null(strstr(out, "nsaid_washout"));
+    assert_non_null(strstr(out, "2026-11-27"));
+}
+
+static void screen_bad_input_exits_2_naming_the_field(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *input, *field;
+    } bad[] = {
+        {"{\"date\":\"2026-02-30\",\"patient\":{\"birth_date\":\"1990-01-01\"},\"plan\":{"
+         "\"areas\":[],\"ingredients\":[]}}",
+         "date"},
+        {"{\"date\":\"2026-11-21\",\"patient\":{\"birth_date\":\"1990-01-01\",\"fitzpatrick\":7},"
+         "\"plan\":{\"areas\":[],\"ingredients\":[]}}",
+         "patient.fitzpatrick"},
+        {"{\"date\":\"2026-11-21\",\"patient\":{\"birth_date\":\"1990-01-01\",\"medications\":[{"
+         "\"code\":\"ibuprofn\"}]},\"plan\":{\"areas\":[],\"ingredients\":[]}}",
+         "patient.medications[0].code"},
+        {"{\"date\":\"2026-11-21\",\"patient\":{\"birth_date\":\"1990-01-01\",\"medications\":[{"
+         "\"code\":\"aspirin\",\"last_dose\":\"2026-11-22\"}]},\"plan\":{\"areas\":[],"
+         "\"ingredients\":[]}}",
+         "patient.medications[0].last_dose"},
+        {"{\"date\":", "date"},
+    };
+    char out[4096];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int st = run("screen -", bad[i].input, out, sizeof out);
+        if (st != 2) fail_msg("case %zu: exit %d, want 2: %s", i, st, out);
+        if (i < 4 && !strstr(out, bad[i].field)) fail_msg("case %zu: no field %s: %s", i, bad[i].field, out);
+    }
+    /* The suggestion for a misspelt code. */
+    run("screen -", bad[2].input, out, sizeof out);
+    assert_non_null(strstr(out, "ibuprofen"));
+}
+
+static void every_command_has_help(void **state)
+{
+    (void)state;
+    static const char *const cmds[] = {"--help",          "init --help",  "serve --help",
+                                       "user add --help", "user list --help",
+                                       "patient add --help", "patient list --help",
+                                       "patient show --help", "demo --help", "screen --help"};
+    char out[8192];
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        int st = run(cmds[i], "", out, sizeof out);
+        if (st != 0 || !strstr(out, "usage")) fail_msg("%s: exit %d: %s", cmds[i], st, out);
+    }
+    assert_int_equal(run("no-such-command", "", out, sizeof out), 2);
+    assert_int_equal(run("patient add --clinic", "", out, sizeof out), 2);
+    assert_int_equal(run("serve --threads 0", "", out, sizeof out), 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(screen_gives_each_decision),
+        cmocka_unit_test(screen_text_explains),
+        cmocka_unit_test(screen_bad_input_exits_2_naming_the_field),
+        cmocka_unit_test(every_command_has_help),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
