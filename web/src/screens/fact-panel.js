@@ -44,6 +44,12 @@ function FactFields({ kind, form, editing }) {
     <${Field} form=${form} name="reason" label=${editing ? 'Reason for the change' : 'Note for the record (optional)'} required=${editing} />`;
 }
 
+/** After a 409 (someone changed the record meanwhile), offer to close and reload the list. */
+function ReloadOffer({ form, onReload }) {
+  if (form.errors._status !== 409) return null;
+  return html`<p><button type="button" class="btn" onClick=${onReload}>Close and reload the latest version</button></p>`;
+}
+
 function FactDialog({ kind, patientId, fact, onClose, onSaved }) {
   const k = KINDS[kind];
   const editing = !!fact;
@@ -66,6 +72,7 @@ function FactDialog({ kind, patientId, fact, onClose, onSaved }) {
   return html`<${Dialog} title=${`${editing ? 'Edit' : 'Add'} ${k.noun}`} onClose=${onClose}>
     <form ref=${form.formRef} onSubmit=${onSubmit} novalidate>
       <${FactFields} kind=${kind} form=${form} editing=${editing} />
+      <${ReloadOffer} form=${form} onReload=${onSaved} />
       <div class="actions">
         <button type="submit" class="btn btn-primary" disabled=${form.busy}>${form.busy ? 'Saving…' : editing ? 'Save changes' : `Add ${k.noun}`}</button>
         <button type="button" class="btn btn-ghost" onClick=${onClose}>Cancel</button>
@@ -90,6 +97,7 @@ function ErrorDialog({ kind, patientId, fact, onClose, onSaved }) {
       </p>
       <${FormError} form=${form} />
       <${Field} form=${form} name="reason" label="Why is it wrong?" required placeholder="e.g. recorded on the wrong patient" />
+      <${ReloadOffer} form=${form} onReload=${onSaved} />
       <div class="actions">
         <button type="submit" class="btn btn-danger" disabled=${form.busy}>Mark entered in error</button>
         <button type="button" class="btn btn-ghost" onClick=${onClose}>Cancel</button>

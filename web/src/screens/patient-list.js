@@ -22,14 +22,25 @@ export function PatientListScreen({ search }) {
   const birthId = useId('q-birth');
 
   // Keep the URL as the source of truth (shareable, back button works); debounce typing.
+  const sent = useRef({ name: params.name, birth_date: params.birth_date });
   useEffect(() => {
     const t = setTimeout(() => {
       const want = { name: name.trim(), birth_date: /^\d{4}-\d{2}-\d{2}$/.test(birth) ? birth : '' };
-      if (want.name !== params.name || want.birth_date !== params.birth_date)
+      if (want.name !== params.name || want.birth_date !== params.birth_date) {
+        sent.current = want;
         navigate('/patients' + qs({ ...want }), { replace: true });
+      }
     }, 200);
     return () => clearTimeout(t);
   }, [name, birth]);
+  // The URL changed from elsewhere (Back, a link): show its query in the boxes.
+  useEffect(() => {
+    if (params.name !== sent.current.name || params.birth_date !== sent.current.birth_date) {
+      sent.current = { name: params.name, birth_date: params.birth_date };
+      setName(params.name);
+      setBirth(params.birth_date);
+    }
+  }, [params.name, params.birth_date]);
 
   // "/" jumps to the search box from anywhere on the page.
   useEffect(() => {
