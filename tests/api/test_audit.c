@@ -1,0 +1,344 @@
+/*
+ * test_audit.c - the audit trail (every read and write of a patient record,
+ * tied to the request that caused it), its verification, group commit under
+ * concurrent reads, and a graceful shutdown with requests in flight.
+ */
+#include "support.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define THREADS 8
+#define READS_PER_THREAD 50
+
+/* The audit entries of one patient (newest first), as admin. */
+static json_t *audit_of(const char *patient_id)
+{
+    return api_ok(api.admin, "GET", NULL, 200, "/api/v1/audit?patient_id=%s&limit=1000",
+                  patient_id);
+}
+
+/* The entry written by request_id with that action; fails the test when there is none. */
+static json_t *entry_for(const json_t *audit, const char *request_id, const char *action)
+{
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(audit, "items"), i, e)
+    {
+        if (strcmp(api_str(e, "request_id"), request_id) == 0 &&
+            strcmp(api_str(e, "action"), action) == 0)
+            return e;
+    }
+    fail_msg("no audit entry '%s' for request %s", action, request_id);
+    return NULL;
+}
+
+static void expect_entry(const json_t *audit, const char *request_id, const char *action,
+                         const char *object_type, const char *object_id, const char *patient_id,
+                         const char *actor_id, const char *actor_role)
+{
+    json_t *e = entry_for(audit, request_id, action);
+    int64_t t;
+    assert_string_equal(api_str(e, "object_type"), object_type);
+    assert_string_equal(api_str(e, "object_id"), object_id);
+    assert_string_equal(api_str(e, "patient_id"), patient_id);
+    assert_string_equal(api_str(e, "actor_id"), actor_id);
+    assert_string_equal(api_str(e, "actor_role"), actor_role);
+    assert_int_equal(md_time_parse(api_str(e, "at"), &t), 0);
+    assert_true(api_int(e, "seq") > 0);
+}
+
+static void writes_and_reads_are_audited(void **state)
+{
+    (void)state;
+    char rc_[MD_ID_STR], rr[MD_ID_STR], ru[MD_ID_STR], rh[MD_ID_STR], rf[MD_ID_STR], ra[MD_ID_STR],
+        rl[MD_ID_STR];
+    json_t *p = api_ok_rid(api.reception, "POST",
+                           "{\"given_name\":\"Audra\",\"family_name\":\"Trail\","
+                           "\"birth_date\":\"1979-09-09\",\"sex\":\"female\"}",
+                           201, rc_, "/api/v1/patients");
+    const char *pid = api_str(p, "id");
+    json_decref(api_ok_rid(api.admin, "GET", NULL, 200, rr, "/api/v1/patients/%s", pid));
+    json_decref(api_ok_rid(api.practitioner, "PUT", "{\"fitzpatrick\":2}", 200, ru,
+                           "/api/v1/patients/%s", pid));
+    json_decref(api_ok_rid(api.auditor, "GET", NULL, 200, rh, "/api/v1/patients/%s/history", pid));
+    json_t *f = api_ok_rid(api.practitioner, "POST", "{\"substance\":\"latex\"}", 201, rf,
+                           "/api/v1/patients/%s/allergies", pid);
+    json_decref(api_ok_rid(api.auditor, "GET", NULL, 200, ra, "/api/v1/patients/%s/allergies/%s",
+                           pid, api_str(f, "id")));
+    json_decref(api_ok_rid(api.admin, "GET", NULL, 200, rl, "/api/v1/patients/%s/allergies", pid));
+
+    /* Every response carries its request id, and each request id is its own. */
+    const char *rids[] = {rc_, rr, ru, rh, rf, ra, rl};
+    for (size_t i = 0; i < 7; i++) {
+        assert_true(md_id_valid(rids[i]));
+        for (size_t j = 0; j < i; j++)
+            assert_string_not_equal(rids[i], rids[j]);
+    }
+
+    json_t *audit = audit_of(pid);
+    expect_entry(audit, rc_, "create", "patient", pid, pid, api.reception_id, "reception");
+    expect_entry(audit, rr, "read", "patient", pid, pid, api.admin_id, "admin");
+    expect_entry(audit, ru, "update", "patient", pid, pid, api.practitioner_id, "practitioner");
+    json_t *h = entry_for(audit, rh, "read_history");
+    assert_string_equal(api_str(h, "actor_id"), api.auditor_id);
+    assert_string_equal(api_str(h, "object_id"), pid);
+    expect_entry(audit, rf, "create", "allergy", api_str(f, "id"), pid, api.practitioner_id,
+                 "practitioner");
+    expect_entry(audit, ra, "read", "allergy", api_str(f, "id"), pid, api.auditor_id, "auditor");
+    json_t *l = entry_for(audit, rl, "read");
+    assert_string_equal(api_str(l, "object_type"), "allergy");
+    assert_string_equal(api_str(l, "patient_id"), pid);
+
+    /* Newest first. */
+    json_int_t prev = INT64_MAX;
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(audit, "items"), i, e)
+    {
+        assert_true(api_int(e, "seq") < prev);
+        prev = api_int(e, "seq");
+    }
+    json_decref(audit);
+    json_decref(f);
+    json_decref(p);
+}
+
+static void search_results_are_audited_as_reads(void **state)
+{
+    (void)state;
+    char fam[16], rid[MD_ID_STR];
+    api_unique(fam);
+    json_t *p = api_patient_new(api.admin, "Seeker", fam, NULL);
+    json_t *l = api_ok_rid(api.reception, "GET", NULL, 200, rid, "/api/v1/patients?name=%s", fam);
+    assert_int_equal(api_int(l, "total"), 1);
+    json_t *audit = audit_of(api_str(p, "id"));
+    expect_entry(audit, rid, "read", "patient", api_str(p, "id"), api_str(p, "id"),
+                 api.reception_id, "reception");
+    json_decref(audit);
+    json_decref(l);
+    json_decref(p);
+}
+
+static void who_may_read_the_audit(void **state)
+{
+    (void)state;
+    json_t *a = api_ok(api.auditor, "GET", NULL, 200, "/api/v1/audit?limit=5");
+    assert_int_equal(json_array_size(json_object_get(a, "items")), 5);
+    assert_int_equal(api_int(a, "limit"), 5);
+    assert_int_equal(api_int(a, "offset"), 0);
+    json_t *next = api_ok(api.auditor, "GET", NULL, 200, "/api/v1/audit?limit=5&offset=5");
+    assert_true(api_int(json_array_get(json_object_get(next, "items"), 0), "seq") <
+                api_int(json_array_get(json_object_get(a, "items"), 4), "seq"));
+    json_decref(next);
+    json_decref(a);
+    static const api_case cases[] = {
+        {"reception", api.reception, "GET", "/api/v1/audit", NULL, 403, "forbidden", NULL, NULL},
+        {"practitioner", api.practitioner, "GET", "/api/v1/audit", NULL, 403, "forbidden", NULL,
+         NULL},
+        {"reception verifies", api.reception, "GET", "/api/v1/audit/verify", NULL, 403, "forbidden",
+         NULL, NULL},
+        {"no token", NULL, "GET", "/api/v1/audit", NULL, 401, "unauthorized", NULL, NULL},
+        {"limit over 1000", api.admin, "GET", "/api/v1/audit?limit=1001", NULL, 400, "invalid",
+         "limit", NULL},
+    };
+    api_run_cases(cases, sizeof cases / sizeof cases[0], NULL, 0);
+}
+
+static void audit_is_per_clinic(void **state)
+{
+    (void)state;
+    char hart[MD_ID_STR];
+    api_demo_patient("Hart", hart);
+    json_t *mine = audit_of(hart);
+    assert_true(json_array_size(json_object_get(mine, "items")) > 0);
+    json_decref(mine);
+    json_t *theirs = api_ok(api.other_admin, "GET", NULL, 200, "/api/v1/audit?patient_id=%s", hart);
+    assert_int_equal(json_array_size(json_object_get(theirs, "items")), 0);
+    json_decref(theirs);
+    /* The other clinic's whole trail names only its own staff. */
+    json_t *all = api_ok(api.other_admin, "GET", NULL, 200, "/api/v1/audit?limit=1000");
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(all, "items"), i, e)
+    {
+        const char *actor = api_str(e, "actor_id");
+        assert_string_not_equal(actor, api.admin_id);
+        assert_string_not_equal(actor, api.practitioner_id);
+        assert_string_not_equal(actor, api.reception_id);
+    }
+    json_decref(all);
+}
+
+static void chain_verifies(void **state)
+{
+    (void)state;
+    json_t *v1 = api_ok(api.auditor, "GET", NULL, 200, "/api/v1/audit/verify");
+    assert_true(json_is_true(json_object_get(v1, "intact")));
+    json_int_t n1 = api_int(v1, "entries");
+    assert_true(n1 > 0);
+    char hart[MD_ID_STR];
+    api_demo_patient("Hart", hart); /* a search: one read entry per patient found, at least */
+    json_decref(api_ok(api.admin, "GET", NULL, 200, "/api/v1/patients/%s", hart));
+    json_t *v2 = api_ok(api.admin, "GET", NULL, 200, "/api/v1/audit/verify");
+    assert_true(json_is_true(json_object_get(v2, "intact")));
+    assert_true(api_int(v2, "entries") >= n1 + 2);
+    /* Each clinic has its own chain. */
+    json_t *o = api_ok(api.other_admin, "GET", NULL, 200, "/api/v1/audit/verify");
+    assert_true(json_is_true(json_object_get(o, "intact")));
+    assert_true(api_int(o, "entries") < api_int(v2, "entries"));
+    json_decref(o);
+    json_decref(v2);
+    json_decref(v1);
+}
+
+typedef struct reader {
+    pthread_t thread;
+    const char *path;
+    long status[READS_PER_THREAD];
+    char request_id[READS_PER_THREAD][MD_ID_STR];
+} reader;
+
+static void *read_many(void *arg)
+{
+    reader *r = arg;
+    CURL *h = curl_easy_init();
+    for (int i = 0; i < READS_PER_THREAD; i++) {
+        api_req q = {"GET", r->path, api.practitioner, NULL, 0, 0, NULL};
+        api_res res;
+        api_send(h, &q, &res);
+        r->status[i] = res.status;
+        md_strlcpy(r->request_id[i], res.request_id, MD_ID_STR);
+        api_res_free(&res);
+    }
+    curl_easy_cleanup(h);
+    return NULL;
+}
+
+static size_t count_reads(const json_t *audit, const char *pid)
+{
+    size_t i, n = 0;
+    json_t *e;
+    json_array_foreach(json_object_get(audit, "items"), i, e)
+    {
+        n += strcmp(api_str(e, "action"), "read") == 0 &&
+             strcmp(api_str(e, "object_type"), "patient") == 0 &&
+             strcmp(api_str(e, "object_id"), pid) == 0;
+    }
+    return n;
+}
+
+static void concurrent_reads_are_all_audited(void **state)
+{
+    (void)state;
+    json_t *p = api_patient_new(api.admin, "Parallel", NULL, NULL);
+    char pid[MD_ID_STR], path[128];
+    md_strlcpy(pid, api_str(p, "id"), sizeof pid);
+    json_decref(p);
+    snprintf(path, sizeof path, "/api/v1/patients/%s", pid);
+    json_t *before = audit_of(pid);
+    size_t reads_before = count_reads(before, pid);
+    json_decref(before);
+
+    static reader readers[THREADS];
+    for (int t = 0; t < THREADS; t++) {
+        readers[t].path = path;
+        assert_int_equal(pthread_create(&readers[t].thread, NULL, read_many, &readers[t]), 0);
+    }
+    for (int t = 0; t < THREADS; t++)
+        pthread_join(readers[t].thread, NULL);
+    for (int t = 0; t < THREADS; t++)
+        for (int i = 0; i < READS_PER_THREAD; i++)
+            if (readers[t].status[i] != 200)
+                fail_msg("thread %d read %d: status %ld", t, i, readers[t].status[i]);
+
+    json_t *after = audit_of(pid);
+    assert_int_equal(count_reads(after, pid) - reads_before, THREADS * READS_PER_THREAD);
+    /* Each of the 400 requests is in the trail under its own request id. */
+    for (int t = 0; t < THREADS; t++)
+        for (int i = 0; i < READS_PER_THREAD; i++)
+            expect_entry(after, readers[t].request_id[i], "read", "patient", pid, pid,
+                         api.practitioner_id, "practitioner");
+    json_decref(after);
+    json_t *v = api_ok(api.auditor, "GET", NULL, 200, "/api/v1/audit/verify");
+    assert_true(json_is_true(json_object_get(v, "intact")));
+    json_decref(v);
+}
+
+typedef struct inflight {
+    pthread_t thread;
+    api_req req;
+    long status;
+    int curl_code;
+    char text[256];
+    struct timespec done; /* when the response was complete */
+} inflight;
+
+static int after(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec > b->tv_nsec);
+}
+
+static void *send_one(void *arg)
+{
+    inflight *f = arg;
+    api_res r;
+    f->curl_code = api_send(NULL, &f->req, &r);
+    clock_gettime(CLOCK_MONOTONIC, &f->done);
+    f->status = r.status;
+    md_strlcpy(f->text, r.text, sizeof f->text);
+    api_res_free(&r);
+    return NULL;
+}
+
+/* Last: it stops the group's server. */
+static void shutdown_finishes_requests_in_flight(void **state)
+{
+    (void)state;
+    /* Slow requests: logins (argon2id) and large searches (one audit entry per patient). */
+    static const char login[] =
+        "{\"email\":\"practitioner@demo.clinic\",\"password\":\"" API_DEMO_PASSWORD "\"}";
+    static inflight f[THREADS];
+    for (int t = 0; t < THREADS; t++) {
+        api_req q = {"POST", "/api/v1/login", NULL, login, 0, 0, NULL};
+        api_req s = {"GET", "/api/v1/patients?limit=200", api.admin, NULL, 0, 0, NULL};
+        f[t].req = t % 2 ? q : s;
+        assert_int_equal(pthread_create(&f[t].thread, NULL, send_one, &f[t]), 0);
+    }
+    /* Let the requests reach the server, then ask it to stop while they run. */
+    struct timespec pause = {api.slow ? 1 : 0, api.slow ? 0 : 40 * 1000000L};
+    nanosleep(&pause, NULL);
+    struct timespec term;
+    clock_gettime(CLOCK_MONOTONIC, &term);
+    int st = api_server_stop(&api.srv);
+    int finished_after_term = 0;
+    for (int t = 0; t < THREADS; t++) {
+        pthread_join(f[t].thread, NULL);
+        finished_after_term += after(&f[t].done, &term);
+    }
+    for (int t = 0; t < THREADS; t++)
+        if (f[t].curl_code != CURLE_OK || f[t].status != 200)
+            fail_msg("request %d (%s %s) during shutdown: %s, status %ld: %s", t, f[t].req.method,
+                     f[t].req.path, curl_easy_strerror((CURLcode)f[t].curl_code), f[t].status,
+                     f[t].text);
+    assert_int_equal(st, 0);
+    /* Otherwise the test proved nothing: every request was over before SIGTERM. */
+    if (!finished_after_term) fail_msg("no request was still in flight at SIGTERM");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(writes_and_reads_are_audited),
+        cmocka_unit_test(search_results_are_audited_as_reads),
+        cmocka_unit_test(who_may_read_the_audit),
+        cmocka_unit_test(audit_is_per_clinic),
+        cmocka_unit_test(chain_verifies),
+        cmocka_unit_test(concurrent_reads_are_all_audited),
+        cmocka_unit_test(shutdown_finishes_requests_in_flight),
+    };
+    return cmocka_run_group_tests_name("api.audit", tests, api_setup, api_teardown);
+}
