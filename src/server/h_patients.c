@@ -98,6 +98,11 @@ static md_code create_fact(md_req *r, json_t *body, md_err *err)
         md_code rc = md_record_list(&r->ctx, k, r->params[0], 0, &cur, err);
         if (rc != MD_OK) return rc;
         json_t *first = json_array_get(json_object_get(cur, "items"), 0);
+        /* A new statement of status, complete in itself: nothing merges from the old one. */
+        if (first && (rc = md_record_validate(&r->ctx, k, body, err)) != MD_OK) {
+            json_decref(cur);
+            return rc;
+        }
         if (first) {
             const char *id = json_string_value(json_object_get(first, "id"));
             if (!json_object_get(body, "reason") && json_is_object(body))
