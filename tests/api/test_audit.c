@@ -6,6 +6,7 @@
 #include "support.h"
 
 #include <pthread.h>
+#include <sqlite3.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,6 +196,50 @@ static void chain_verifies(void **state)
     json_decref(v1);
 }
 
+static void logins_and_logouts_are_audited(void **state)
+{
+    (void)state;
+    char token[MD_TOKEN_STR], id[MD_ID_STR], rin[MD_ID_STR], rout[MD_ID_STR];
+    json_t *s = api_ok_rid(
+        NULL, "POST", "{\"email\":\"auditor@demo.clinic\",\"password\":\"" API_DEMO_PASSWORD "\"}",
+        200, rin, "/api/v1/login");
+    md_strlcpy(token, api_str(s, "token"), sizeof token);
+    md_strlcpy(id, api_str(s, "staff_id"), sizeof id);
+    json_decref(s);
+    json_decref(api_ok_rid(token, "POST", NULL, 200, rout, "/api/v1/logout"));
+    json_t *audit = api_ok(api.auditor, "GET", NULL, 200, "/api/v1/audit?limit=50");
+    json_t *in = entry_for(audit, rin, "login");
+    assert_string_equal(api_str(in, "actor_id"), id);
+    assert_string_equal(api_str(in, "object_type"), "session");
+    json_t *out = entry_for(audit, rout, "logout");
+    assert_string_equal(api_str(out, "actor_id"), id);
+    json_decref(audit);
+}
+
+/* Change one stored entry of the Other Clinic behind the server's back: its chain no
+ * longer verifies, while the Demo Clinic's still does. */
+static void tampering_breaks_the_chain(void **state)
+{
+    (void)state;
+    char db_path[320], sql[256];
+    sqlite3 *db = NULL;
+    snprintf(db_path, sizeof db_path, "%s/db.sqlite", api.srv.dir);
+    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 10000);
+    snprintf(sql, sizeof sql,
+             "UPDATE audit_log SET action = 'read' WHERE clinic_id = '%s' AND seq = 1",
+             api.other_clinic_id);
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) fail_msg("tampering: %s", msg ? msg : sqlite3_errstr(rc));
+    assert_int_equal(sqlite3_changes(db), 1);
+    sqlite3_close(db);
+    api_err(api.other_admin, "GET", NULL, 409, "conflict", NULL, "/api/v1/audit/verify");
+    json_t *v = api_ok(api.admin, "GET", NULL, 200, "/api/v1/audit/verify");
+    assert_true(json_is_true(json_object_get(v, "intact")));
+    json_decref(v);
+}
+
 typedef struct reader {
     pthread_t thread;
     const char *path;
@@ -338,6 +383,8 @@ int main(void)
         cmocka_unit_test(audit_is_per_clinic),
         cmocka_unit_test(chain_verifies),
         cmocka_unit_test(concurrent_reads_are_all_audited),
+        cmocka_unit_test(logins_and_logouts_are_audited),
+        cmocka_unit_test(tampering_breaks_the_chain),
         cmocka_unit_test(shutdown_finishes_requests_in_flight),
     };
     return cmocka_run_group_tests_name("api.audit", tests, api_setup, api_teardown);

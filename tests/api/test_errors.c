@@ -119,6 +119,8 @@ static void routing_errors(void **state)
         {"PUT the patients", api.admin, "PUT", "/api/v1/patients", "{}", 405, "method_not_allowed",
          NULL, NULL},
         {"POST healthz", NULL, "POST", "/healthz", "{}", 405, "method_not_allowed", NULL, NULL},
+        {"DELETE the patients, no token", NULL, "DELETE", "/api/v1/patients", NULL, 405,
+         "method_not_allowed", NULL, NULL},
         {"DELETE the audit", api.admin, "DELETE", "/api/v1/audit", NULL, 405, "method_not_allowed",
          NULL, NULL},
         {"unknown patient", api.admin, "GET", "/api/v1/patients/00000000000000000000000000000000",
