@@ -273,10 +273,17 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
     return remove(path);
 }
 
+/* A failed group setup skips the teardown: do not leave the server running. */
+static void stop_leftover(void)
+{
+    if (api.srv.pid) api_server_stop(&api.srv);
+}
+
 int api_setup(void **state)
 {
     (void)state;
     memset(&api, 0, sizeof api);
+    atexit(stop_leftover);
     if (curl_global_init(CURL_GLOBAL_ALL) != CURLE_OK) fail_msg("curl_global_init failed");
     if (md_init() != 0) fail_msg("md_init failed");
     const char *tmp = getenv("TMPDIR");
