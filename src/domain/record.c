@@ -281,7 +281,6 @@ md_code md_record_update(md_ctx *ctx, const md_record_kind *k, const char *paren
     md_code rc = md_require(ctx, k->write_perm, err);
     if (rc == MD_OK) rc = check_parent(ctx, k, parent_id, err);
     if (rc == MD_OK) rc = check_keys(k, in, 1, err);
-    if (rc == MD_OK) rc = md_json_text(in, "reason", k->has_parent, 500, &reason, err);
     if (rc == MD_OK)
         rc = md_json_int(in, "version", 0, 1, 1L << 40, &want_version, &have_version, err);
     if (rc == MD_OK) rc = load_current(ctx, k, parent_id, id, &cur, err);
@@ -303,6 +302,8 @@ md_code md_record_update(md_ctx *ctx, const md_record_kind *k, const char *paren
             json_object_set(merged, key, v);
     }
     if ((rc = validate_record(ctx, k, merged, 0, vals, err)) != MD_OK) goto done;
+    /* Every correction says why (checked last, so a bad value is reported first). */
+    if ((rc = md_json_text(in, "reason", 1, 500, &reason, err)) != MD_OK) goto done;
     if ((rc = md_store_begin(ctx->db, err)) != MD_OK) goto done;
     char sql[256];
     snprintf(sql, sizeof sql,
@@ -311,8 +312,7 @@ md_code md_record_update(md_ctx *ctx, const md_record_kind *k, const char *paren
     md_val up[] = {md_text(ctx->who.clinic_id), md_text(id), md_int(version)};
     rc = md_store_exec(ctx->db, sql, up, 3, NULL, NULL, err);
     if (rc == MD_OK)
-        rc = insert_version(ctx, k, parent_id, id, version + 1, reason ? reason : "updated", vals,
-                            err);
+        rc = insert_version(ctx, k, parent_id, id, version + 1, reason, vals, err);
     if (rc == MD_OK) rc = md_store_commit(ctx->db, err);
     if (rc != MD_OK) {
         md_store_rollback(ctx->db);

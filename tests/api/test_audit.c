@@ -63,7 +63,7 @@ static void writes_and_reads_are_audited(void **state)
                            201, rc_, "/api/v1/patients");
     const char *pid = api_str(p, "id");
     json_decref(api_ok_rid(api.admin, "GET", NULL, 200, rr, "/api/v1/patients/%s", pid));
-    json_decref(api_ok_rid(api.practitioner, "PUT", "{\"fitzpatrick\":2}", 200, ru,
+    json_decref(api_ok_rid(api.practitioner, "PUT", "{\"fitzpatrick\":2,\"reason\":\"reassessed\"}", 200, ru,
                            "/api/v1/patients/%s", pid));
     json_decref(api_ok_rid(api.auditor, "GET", NULL, 200, rh, "/api/v1/patients/%s/history", pid));
     json_t *f = api_ok_rid(api.practitioner, "POST", "{\"substance\":\"latex\"}", 201, rf,

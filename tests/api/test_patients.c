@@ -107,7 +107,7 @@ static void update_merges_and_versions(void **state)
     assert_true(json_equal(json_array_get(versions, 1), v2));
 
     /* PATCH is the same merge. */
-    json_t *v3 = api_ok(api.reception, "PATCH", "{\"email\":\"nora@example.org\",\"version\":2}",
+    json_t *v3 = api_ok(api.reception, "PATCH", "{\"email\":\"nora@example.org\",\"version\":2,\"reason\":\"new email\"}",
                         200, "/api/v1/patients/%s", id);
     assert_int_equal(api_int(v3, "version"), 3);
     assert_string_equal(api_str(v3, "phone"), "+44 7700 900555");
@@ -124,7 +124,7 @@ static void stale_version_is_a_conflict(void **state)
     (void)state;
     json_t *v1 = api_patient_new(api.admin, "Lena", NULL, NULL);
     const char *id = api_str(v1, "id");
-    json_t *v2 = api_ok(api.admin, "PUT", "{\"given_name\":\"Helena\",\"version\":1}", 200,
+    json_t *v2 = api_ok(api.admin, "PUT", "{\"given_name\":\"Helena\",\"version\":1,\"reason\":\"typo\"}", 200,
                         "/api/v1/patients/%s", id);
     assert_int_equal(api_int(v2, "version"), 2);
     /* A second client still holding version 1. */
@@ -160,6 +160,8 @@ static void update_errors(void **state)
          "invalid", "nickname", "nickname"},
         {"id is not writable", api.admin, "PUT", "/api/v1/patients/{id}",
          "{\"id\":\"00000000000000000000000000000000\"}", 400, "invalid", "id", NULL},
+        {"a correction without a reason", api.admin, "PUT", "/api/v1/patients/{id}",
+         "{\"given_name\":\"Eda\"}", 400, "invalid", "reason", NULL},
         {"auditor may not write", api.auditor, "PUT", "/api/v1/patients/{id}",
          "{\"given_name\":\"X\"}", 403, "forbidden", NULL, NULL},
         {"unknown patient", api.admin, "PUT", "/api/v1/patients/00000000000000000000000000000000",
