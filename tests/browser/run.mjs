@@ -355,8 +355,9 @@ await test('reception: demographics only, clinical sections hidden', async () =>
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { level: 1, name: `${newFamily}, Ada` }).waitFor();
   await page.getByText('Clinical records are visible to clinical staff only.').waitFor();
-  for (const kind of ['allergies', 'conditions', 'medications', 'status'])
+  for (const kind of ['screening', 'allergies', 'conditions', 'medications', 'status', 'clearances', 'questionnaires'])
     assert((await panel(kind).count()) === 0, `${kind} hidden`);
+  assert((await page.getByRole('button', { name: /Run screening|Pre-consultation questionnaire/ }).count()) === 0, 'no screening or questionnaire buttons');
   assert((await page.getByRole('region', { name: 'Clinical alerts' }).count()) === 0, 'alerts hidden');
   assert((await page.locator('section[aria-labelledby="details-h"]').getByRole('link', { name: 'Edit' }).count()) === 1, 'may edit demographics');
   await page.screenshot({ path: join(tmp, 'reception.png'), fullPage: true });
@@ -371,8 +372,215 @@ await test('auditor: clinical records readable, nothing editable', async () => {
   for (const name of [/Add allergy/, /Add condition/, /Add medication/, /^Edit/, /Entered in error/, /^Update$/])
     assert((await page.getByRole('button', { name }).count()) === 0, `no ${name} button`);
   assert((await page.getByRole('link', { name: 'Edit' }).count()) === 0, 'no Edit details link');
+  await panel('screening').getByRole('list', { name: 'Previous screenings' }).or(panel('screening').getByText('No screenings yet.')).waitFor();
+  assert((await panel('screening').getByRole('button', { name: /Run screening/ }).count()) === 0, 'auditor cannot run a screening');
+  assert((await page.getByRole('button', { name: /Pre-consultation questionnaire|Record clearance|Revoke/ }).count()) === 0, 'no questionnaire or clearance buttons');
   await page.getByRole('link', { name: 'Patients' }).first().click();
   assert((await page.getByRole('link', { name: /New patient/ }).count()) === 0, 'no New patient');
+});
+
+// --- screening, clearances and the patient questionnaire (issue 3) ---
+
+const scr = () => panel('screening');
+const resultBox = () => scr().locator('.screening-result').first();
+
+/** Select exactly these chips in a chip group (areas or ingredients). */
+async function choose(group, codes) {
+  const chips = scr().locator(`fieldset[data-group="${group}"] button.chip-toggle`);
+  await chips.first().waitFor();
+  for (const chip of await chips.all()) {
+    const want = codes.includes(await chip.getAttribute('data-code'));
+    if (want !== ((await chip.getAttribute('aria-pressed')) === 'true')) await chip.click();
+  }
+}
+
+async function runScreening(areas, ingredients) {
+  await choose('areas', areas);
+  await choose('ingredients', ingredients);
+  const before = await scr().locator('.prev-screening').count();
+  await scr().getByRole('button', { name: /^Run screening/ }).click();
+  await scr().locator('.prev-screening').nth(before).waitFor();
+  return resultBox();
+}
+
+async function openPatient(name) {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Patients' }).click();
+  await page.getByLabel(/^Name/).fill(name);
+  await page.locator('table.patients-table tbody tr').filter({ hasText: name }).first().getByRole('link').first().click();
+  await scr().waitFor();
+}
+
+const clinicDay = (offset) => {
+  const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date());
+  const d = new Date(`${today}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + offset);
+  return d.toISOString().slice(0, 10);
+};
+
+await test('practitioner: Emily Nakamura on warfarin -> clearance required, with rule and sources', async () => {
+  await logout();
+  await login('practitioner@demo.clinic', DEMO_PASSWORD);
+  await openPatient('Nakamura');
+  assert((await scr().getByLabel('Planned date').inputValue()) === clinicDay(0), 'planned date defaults to today in the clinic zone');
+  const r = await runScreening(['cheeks'], ['hyaluronic_acid']);
+  assert((await r.getAttribute('data-decision')) === 'clearance_required', `decision ${await r.getAttribute('data-decision')}`);
+  await r.locator('.decision-label', { hasText: 'Clearance required' }).waitFor();
+  const f = r.locator('li.finding[data-rule="anticoagulant_clearance"]');
+  await f.getByText('anticoagulant_clearance').waitFor();
+  for (const src of ['Source S0', 'Source S1', 'Source S3']) await f.getByRole('list', { name: 'Sources' }).getByText(src, { exact: true }).waitFor();
+  await f.getByText(/Because of:.*Prescribed anticoagulant/).waitFor();
+  await r.getByText(/Knowledge base \d/).waitFor();
+  await page.screenshot({ path: join(tmp, 'screening-clearance.png'), fullPage: true });
+});
+
+await test('record a clearance: field error, then the screening re-runs as eligible, finding cleared', async () => {
+  const f = resultBox().locator('li.finding[data-rule="anticoagulant_clearance"]');
+  await f.getByRole('button', { name: /Record clearance/ }).click();
+  const dlg = page.getByRole('dialog', { name: 'Record clearance' });
+  await dlg.getByLabel('Clearance').fill('Letter from the prescribing GP');
+  await dlg.getByLabel('Clearing physician').fill('Dr Hana Ito');
+  await dlg.getByLabel('Valid until').fill(clinicDay(-3));
+  await dlg.getByRole('button', { name: 'Record clearance' }).click();
+  const until = dlg.getByLabel('Valid until');
+  await dlg.locator('.field.has-error').filter({ has: page.getByLabel('Valid until') }).locator('.field-error').filter({ hasText: /past/ }).waitFor();
+  await until.fill(clinicDay(60));
+  await dlg.getByRole('button', { name: 'Record clearance' }).click();
+  await dlg.waitFor({ state: 'detached' });
+  await scr().locator('.screening-result[data-decision="eligible"]').first().waitFor();
+  const cleared = resultBox().locator('li.finding[data-rule="anticoagulant_clearance"]');
+  await cleared.getByText('✓ Cleared').waitFor();
+  await cleared.locator('.cleared-note').filter({ hasText: 'Dr Hana Ito' }).waitFor();
+  assert((await cleared.getByRole('button', { name: /Record clearance/ }).count()) === 0, 'no second clearance button');
+  await panel('clearances').locator('li.clearance').filter({ hasText: 'Dr Hana Ito' }).getByText('Active').waitFor();
+  await page.screenshot({ path: join(tmp, 'screening-cleared.png'), fullPage: true });
+});
+
+await test('previous screenings list newest first and expand to the stored result', async () => {
+  const rows = scr().locator('.prev-screening');
+  assert((await rows.count()) >= 2, 'two screenings listed');
+  await rows.first().locator('.badge', { hasText: 'Eligible' }).waitFor();
+  await rows.nth(1).getByRole('button').click();
+  await rows.nth(1).locator('.screening-result[data-decision="clearance_required"]').waitFor();
+  await rows.nth(1).getByText('Nurse Sam Patel', { exact: false }).first().waitFor();
+});
+
+await test('revoke the clearance with a reason: screening marked out of date, history kept', async () => {
+  const row = panel('clearances').locator('li.clearance').filter({ hasText: 'Dr Hana Ito' });
+  await row.getByRole('button', { name: /Revoke/ }).click();
+  const dlg = page.getByRole('dialog', { name: 'Revoke clearance' });
+  await dlg.getByLabel('Why is it revoked?').fill('prescriber withdrew the letter');
+  await dlg.getByRole('button', { name: 'Revoke clearance' }).click();
+  await dlg.waitFor({ state: 'detached' });
+  await row.getByText('Revoked').waitFor();
+  await row.getByRole('button', { name: 'History' }).click();
+  await row.getByRole('list', { name: /History of/ }).getByText('prescriber withdrew the letter').waitFor();
+  await scr().getByRole('button', { name: 'Re-run screening' }).click();
+  await scr().locator('.screening-result[data-decision="clearance_required"]').first().waitFor();
+});
+
+await test('Olivia Bennett, allergic to lidocaine: a plan with lidocaine is contraindicated', async () => {
+  await openPatient('Bennett');
+  const r = await runScreening(['forehead'], ['hyaluronic_acid', 'lidocaine']);
+  assert((await r.getAttribute('data-decision')) === 'contraindicated', `decision ${await r.getAttribute('data-decision')}`);
+  await r.locator('.decision-label', { hasText: 'Contraindicated' }).waitFor();
+  const f = r.locator('li.finding').filter({ has: page.locator('.badge', { hasText: 'Contraindicated' }) }).filter({ hasText: /lidocaine/i });
+  assert((await f.count()) >= 1, 'a contraindicated finding names lidocaine');
+  await page.screenshot({ path: join(tmp, 'screening-contraindicated.png'), fullPage: true });
+});
+
+let qLink = '';
+let qPatientName = '';
+await test('questionnaire link for a new patient, shown once with a copy button', async () => {
+  qPatientName = `Quinn${stamp}`;
+  const id = await page.evaluate(async (family) => {
+    const r = await fetch('/api/v1/patients', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${sessionStorage.getItem('mesodesk.token')}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ given_name: 'Maya', family_name: family, birth_date: '1988-04-12', sex: 'female' }),
+    });
+    return (await r.json()).id;
+  }, qPatientName);
+  assert(id, 'patient created');
+  await page.goto(`${BASE}/patients/${id}`);
+  await panel('questionnaires').getByRole('button', { name: /Pre-consultation questionnaire/ }).click();
+  const dlg = page.getByRole('dialog', { name: 'Questionnaire link' });
+  qLink = await dlg.getByLabel('Link for the patient').inputValue();
+  assert(qLink.startsWith(`${BASE}/q/`), `link ${qLink}`);
+  await dlg.getByRole('button', { name: 'Copy link' }).waitFor();
+  await page.screenshot({ path: join(tmp, 'questionnaire-link.png') });
+  await dlg.getByRole('button', { name: 'Done' }).click();
+  await panel('questionnaires').getByText('Waiting for the patient').waitFor();
+});
+
+await test('the patient answers from the link in a fresh browser (no staff token)', async () => {
+  const pctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB', timezoneId: 'Europe/London', isMobile: true, hasTouch: true });
+  pctx.setDefaultTimeout(STEP_TIMEOUT);
+  const pp = await pctx.newPage();
+  pp.on('pageerror', (e) => consoleErrors.push(`patient page: ${e}`));
+  const authHeaders = [];
+  pp.on('request', (rq) => rq.url().includes('/api/') && rq.headers().authorization && authHeaders.push(rq.url()));
+  try {
+    await pp.goto(qLink);
+    await pp.getByRole('heading', { level: 1, name: 'Hello Maya' }).waitFor();
+    assert((await pp.getByRole('button', { name: 'Sign out' }).count()) === 0, 'no staff chrome');
+    await pp.getByRole('group', { name: /pregnant/ }).getByLabel('No').check();
+    await pp.getByRole('group', { name: /breastfeeding/ }).getByLabel('No').check();
+    await pp.getByRole('button', { name: /Add a medicine/ }).click();
+    await pp.getByLabel('Medicine or supplement').selectOption('nsaid');
+    await pp.getByLabel(/When did you last take it/).fill(clinicDay(2));
+    await pp.getByRole('button', { name: /Add an allergy/ }).click();
+    await pp.getByLabel('Allergic to').selectOption('latex');
+    await pp.getByLabel(/What happened/).fill('itchy rash');
+    await pp.getByLabel(/Notes for your practitioner/).fill('Bruise easily.');
+    await pp.getByRole('button', { name: 'Send my answers' }).click();
+    // The server names the field "medications[0].last_dose": the error is shown on that row.
+    await pp.locator('li.q-row.has-error').filter({ has: pp.getByLabel(/When did you last take it/) }).locator('.field-error').filter({ hasText: /future/ }).waitFor();
+    await pp.screenshot({ path: join(tmp, 'questionnaire-error.png'), fullPage: true });
+    await pp.getByLabel(/When did you last take it/).fill(clinicDay(-1));
+    await pp.getByRole('button', { name: 'Send my answers' }).click();
+    await pp.getByRole('heading', { level: 1, name: 'Thank you, Maya' }).waitFor();
+    await pp.screenshot({ path: join(tmp, 'questionnaire-thanks.png') });
+    await pp.goto(qLink);
+    await pp.getByRole('heading', { level: 1, name: 'This link is no longer valid' }).waitFor();
+    await pp.getByText(/contact the clinic/).waitFor();
+    assert(authHeaders.length === 0, `no Authorization header sent: ${authHeaders.join(', ')}`);
+  } finally {
+    await pctx.close();
+  }
+});
+
+await test('practitioner confirms the answers into the record; screening is then deferred with an earliest date', async () => {
+  await page.reload();
+  const q = panel('questionnaires').locator('li.questionnaire[data-status="submitted"]');
+  await q.getByText('Answers to review').waitFor();
+  await q.getByText(/NSAID/).waitFor();
+  await q.getByText(/Latex.*itchy rash/).waitFor();
+  await page.screenshot({ path: join(tmp, 'questionnaire-review.png'), fullPage: true });
+  await q.getByRole('button', { name: 'Confirm into record' }).click();
+  await panel('questionnaires').locator('li.questionnaire[data-status="confirmed"]').waitFor();
+  await panel('medications').locator('li.fact').filter({ hasText: 'NSAID' }).waitFor();
+  await panel('allergies').locator('li.fact').filter({ hasText: 'Latex' }).waitFor();
+  await panel('status').getByText('Breastfeeding', { exact: true }).waitFor();
+  assert((await panel('status').getByText('Not recorded yet', { exact: false }).count()) === 0, 'status recorded from the answers');
+  const r = await runScreening(['forehead'], ['hyaluronic_acid']);
+  assert((await r.getAttribute('data-decision')) === 'deferred', `decision ${await r.getAttribute('data-decision')}`);
+  const earliest = await r.locator('.decision-date').textContent();
+  assert(/Earliest date\s*\d{1,2} \w{3} \d{4}/.test(earliest), `earliest date shown: ${earliest}`);
+  await r.locator('li.finding[data-rule="nsaid_washout"]').waitFor();
+  await r.locator('.cautions li.finding[data-rule="patch_test_required"]').waitFor();
+  await page.screenshot({ path: join(tmp, 'screening-deferred.png'), fullPage: true });
+});
+
+await test('after a fact changes, the shown screening is marked out of date and re-runs in one click', async () => {
+  const row = panel('medications').locator('li.fact').filter({ hasText: 'NSAID' });
+  await row.getByRole('button', { name: /Entered in error/ }).click();
+  const eie = page.getByRole('dialog', { name: 'Mark as entered in error' });
+  await eie.getByLabel('Why is it wrong?').fill('patient meant paracetamol');
+  await eie.getByRole('button', { name: 'Mark entered in error' }).click();
+  await eie.waitFor({ state: 'detached' });
+  await scr().getByRole('button', { name: 'Re-run screening' }).click();
+  await scr().locator('.screening-result[data-decision="eligible"]').first().waitFor();
+  assert((await scr().getByRole('button', { name: 'Re-run screening' }).count()) === 0, 'no longer out of date');
 });
 
 await test('no uncaught errors in the page', async () => {

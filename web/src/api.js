@@ -71,6 +71,8 @@ export function qs(params) {
 export function fieldMessage(err) {
   if (!err) return '';
   const m = err.message || '';
-  if (err.field && m.startsWith(err.field + ': ')) return m.slice(err.field.length + 2);
-  return m;
+  let out = m;
+  if (err.field && m.startsWith(err.field + ': ')) out = m.slice(err.field.length + 2);
+  else if (err.field && m.startsWith(err.field + ' ')) out = m.slice(err.field.length + 1);
+  return out.charAt(0).toUpperCase() + out.slice(1);
 }

@@ -25,6 +25,7 @@ export const STATUS_LABELS = {
   inactive: 'Inactive',
   stopped: 'Stopped',
   confirmed: 'Confirmed',
+  revoked: 'Revoked',
   entered_in_error: 'Entered in error',
 };
 
@@ -82,6 +83,10 @@ export const FIELD_LABELS = {
   pregnant: 'Pregnant',
   breastfeeding: 'Breastfeeding',
   recorded_on: 'Recorded on',
+  rule: 'Rule',
+  clearance_reason: 'Clearance',
+  physician: 'Clearing physician',
+  valid_until: 'Valid until',
 };
 
 /** A field value as people read it. */
@@ -104,6 +109,7 @@ export function showValue(kind, field, v) {
     case 'birth_date':
     case 'last_dose':
     case 'recorded_on':
+    case 'valid_until':
       return calendarDate(v);
     default:
       return String(v);

@@ -9,6 +9,7 @@ import { LoginScreen } from './screens/login.js';
 import { PatientListScreen } from './screens/patient-list.js';
 import { PatientFormScreen } from './screens/patient-form.js';
 import { PatientScreen } from './screens/patient.js';
+import { PublicQuestionnaire } from './screens/questionnaire-public.js';
 
 const ROLE_LABELS = { admin: 'Admin', practitioner: 'Practitioner', reception: 'Reception', auditor: 'Auditor' };
 
@@ -136,4 +137,6 @@ function App() {
   <//>`;
 }
 
-render(html`<${App} />`, document.getElementById('app'));
+// /q/{token}: the patient's questionnaire, public and outside the staff app.
+const q = /^\/q\/([A-Za-z0-9_-]+)\/?$/.exec(location.pathname);
+render(q ? html`<${PublicQuestionnaire} token=${q[1]} />` : html`<${App} />`, document.getElementById('app'));

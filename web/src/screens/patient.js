@@ -1,6 +1,6 @@
 // The patient page: demographics, clinical alerts and facts, each with its history.
-// Layout: a side column (details, pregnancy status) and a main column of panels. The
-// main column is a list of panels so the screening panel (issue 3) slots in above the facts.
+// Layout: a side column (details, pregnancy status, clearances, questionnaires) and a main
+// column: the screening panel first, then the facts it reads.
 import { useState } from 'preact/hooks';
 import { get } from '../api.js';
 import { calendarDate, age, instant, SEX_LABELS, FITZPATRICK } from '../format.js';
@@ -10,6 +10,9 @@ import { History } from '../history.js';
 import { KINDS } from '../facts.js';
 import { FactPanel } from './fact-panel.js';
 import { StatusPanel } from './status-panel.js';
+import { ScreeningPanel } from './screening-panel.js';
+import { ClearancesPanel } from './clearances-panel.js';
+import { QuestionnairePanel } from './questionnaire-panel.js';
 
 function Details({ patient, canWrite }) {
   const [showHistory, setShowHistory] = useState(false);
@@ -67,6 +70,10 @@ export function PatientScreen({ id }) {
   };
   // Entered-in-error allergies are listed separately so the alert strip uses the live list.
   const allergiesAll = useFact(id, 'allergies', clinical && showAll.allergies, true);
+  const clearances = useFact(id, 'clearances', clinical, false);
+  // Counts changes to facts and clearances, so a screening shown earlier is marked out of date.
+  const [tick, setTick] = useState(0);
+  const bump = () => setTick((t) => t + 1);
 
   if (patient.error) return html`<section class="page"><${PageTitle}>Patient<//><${Alert}>${patient.error.message}<//></section>`;
   if (!patient.data) return html`<section class="page"><${Spinner} /></section>`;
@@ -81,7 +88,7 @@ export function PatientScreen({ id }) {
     canWrite=${canWriteClinical}
     showAll=${showAll[kind]}
     onShowAll=${(v) => setShowAll((s) => ({ ...s, [kind]: v }))}
-    onChanged=${() => { facts[kind].reload(); if (kind === 'allergies') allergiesAll.reload(); }}
+    onChanged=${() => { facts[kind].reload(); if (kind === 'allergies') allergiesAll.reload(); bump(); }}
   />`;
 
   return html`<section class="page patient-page">
@@ -96,12 +103,16 @@ export function PatientScreen({ id }) {
     <div class="patient-grid">
       <aside class="patient-side">
         <${Details} patient=${p} canWrite=${session.can('demographics_write')} />
-        ${clinical && html`<${StatusPanel} patientId=${id} list=${facts.status} canWrite=${canWriteClinical} onChanged=${facts.status.reload} />`}
+        ${clinical && html`<${StatusPanel} patientId=${id} list=${facts.status} canWrite=${canWriteClinical} onChanged=${() => { facts.status.reload(); bump(); }} />`}
+        ${clinical && html`<${ClearancesPanel} patientId=${id} list=${clearances} canWrite=${session.can('clearance_write')} onChanged=${() => { clearances.reload(); bump(); }} />`}
+        ${clinical && html`<${QuestionnairePanel} patientId=${id} canWrite=${canWriteClinical}
+          onConfirmed=${() => { for (const f of Object.values(facts)) f.reload(); allergiesAll.reload(); bump(); }} />`}
       </aside>
       <div class="patient-main">
         ${clinical
           ? [
-              /* issue 3: the screening panel goes here, first in the main column. */
+              html`<${ScreeningPanel} key="screening" patientId=${id} factsTick=${tick} clearances=${clearances}
+                onClearancesChanged=${() => { clearances.reload(); bump(); }} />`,
               panel('allergies', showAll.allergies ? allergiesAll : facts.allergies),
               panel('conditions', facts.conditions),
               panel('medications', facts.medications),

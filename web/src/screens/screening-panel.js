@@ -1,0 +1,250 @@
+// The screening panel: plan (date, areas, ingredients) -> decision with its findings,
+// sources and triggering facts; clearances for clearance_required findings; and the
+// patient's previous screenings.
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { get, post, fieldMessage } from '../api.js';
+import { calendarDate, instant, todayInClinic } from '../format.js';
+import { html, useForm, useLoad, Field, FormError, Dialog, Spinner, Alert, useId } from '../ui.js';
+import { useSession } from '../session.js';
+import { DECISIONS, CLASSES, sourceLabel, factText, kbLabels, decisionLabel } from '../screening.js';
+
+function Sources({ sources }) {
+  if (!sources || !sources.length) return null;
+  return html`<ul class="sources" aria-label="Sources">
+    ${sources.map((s) => html`<li class=${'src' + (/^S\d+$/.test(s) ? '' : ' src-lit')}>${sourceLabel(s)}</li>`)}
+  </ul>`;
+}
+
+function Finding({ f, L, clearances, onClear }) {
+  const session = useSession();
+  const c = CLASSES[f.class] || { label: f.class, tone: 'muted' };
+  const cleared = f.cleared;
+  const cl = cleared && clearances && clearances.find((x) => x.id === cleared.id);
+  const fact = factText(f.fact, L);
+  return html`<li class=${`finding tone-${cleared ? 'cleared' : c.tone}`} data-rule=${f.rule}>
+    <div class="finding-top">
+      <span class=${`badge badge-${c.tone}`}>${c.label}</span>
+      ${cleared && html`<span class="badge badge-ok">✓ Cleared</span>`}
+      ${f.origin === 'clinic' && html`<span class="badge">Clinic rule</span>`}
+      ${f.earliest_date && html`<span class="finding-date">Earliest <strong>${calendarDate(f.earliest_date)}</strong></span>`}
+    </div>
+    <p class="finding-msg">${f.message}</p>
+    ${fact && html`<p class="finding-fact"><span class="muted">Because of:</span> ${fact}</p>`}
+    <div class="finding-foot">
+      <code class="rule-id" title="Rule">${f.rule}</code>
+      <${Sources} sources=${f.sources} />
+      ${f.raised_by && html`<span class="muted small">raised by ${session.staffName(f.raised_by)}</span>`}
+    </div>
+    ${cleared &&
+    html`<p class="cleared-note">
+      Cleared${cl ? html` by <strong>${cl.physician}</strong>` : ''}, valid until <strong>${calendarDate(cleared.valid_until)}</strong>
+      ${cleared.reason && html`<span class="muted"> · ${cleared.reason}</span>`}
+    </p>`}
+    ${!cleared && f.class === 'clearance_required' && onClear &&
+    html`<div class="finding-action"><button type="button" class="btn btn-small btn-clear" onClick=${() => onClear(f)}>Record clearance…</button></div>`}
+  </li>`;
+}
+
+/** One screening's result: the decision first, then findings, then cautions. */
+export function ScreeningResult({ s, L, clearances, onClear, compact }) {
+  const session = useSession();
+  const r = s.result || {};
+  const d = DECISIONS[r.decision || s.decision] || { label: s.decision, tone: 'muted', note: '' };
+  const findings = r.findings || [];
+  const cautions = r.cautions || [];
+  const kb = r.kb || s.kb || {};
+  const plan = s.plan || {};
+  const planText = [(plan.areas || []).map(L.area).join(', '), (plan.ingredients || []).map(L.ingredient).join(', ')].filter(Boolean).join(' · ');
+  return html`<div class="screening-result" data-decision=${r.decision || s.decision}>
+    <div class=${`decision tone-${d.tone}`} role="status">
+      <div class="decision-main">
+        <span class="decision-label">${d.label}</span>
+        ${r.earliest_date && html`<span class="decision-date">Earliest date <strong>${calendarDate(r.earliest_date)}</strong></span>`}
+      </div>
+      <p class="decision-note">${d.note}</p>
+      <p class="decision-meta">
+        Planned for ${calendarDate(r.date || s.date)}${planText ? ` · ${planText}` : ''}
+        ${!compact && html`<br />Screened by ${session.staffName(s.screened_by)} · ${instant(s.screened_at)}`}
+        <br /><span title=${kb.hash}>Knowledge base ${kb.version} · ${String(kb.hash || '').slice(0, 8)}</span>
+      </p>
+    </div>
+    ${findings.length > 0
+      ? html`<h3 class="sub-h">Findings <span class="count">${findings.length}</span></h3>
+          <ul class="findings">${findings.map((f, i) => html`<${Finding} key=${f.rule + i} f=${f} L=${L} clearances=${clearances} onClear=${onClear} />`)}</ul>`
+      : html`<p class="empty">No blocking findings.</p>`}
+    ${cautions.length > 0 &&
+    html`<h3 class="sub-h">Cautions <span class="count">${cautions.length}</span> <span class="muted small">— do not block treatment; act on them</span></h3>
+      <ul class="findings cautions">${cautions.map((f, i) => html`<${Finding} key=${f.rule + i} f=${f} L=${L} clearances=${clearances} />`)}</ul>`}
+  </div>`;
+}
+
+function ClearanceDialog({ patientId, finding, L, onClose, onSaved }) {
+  const form = useForm({ clearance_reason: '', physician: '', valid_until: '' }, ['clearance_reason', 'physician', 'valid_until', 'rule']);
+  const onSubmit = form.submit(async (v) => {
+    const body = { rule: finding.rule, clearance_reason: v.clearance_reason.trim(), physician: v.physician.trim(), valid_until: v.valid_until.trim() };
+    for (const [k, msg] of [['clearance_reason', 'Say what the clearance is, e.g. the prescriber’s letter.'], ['physician', 'Name the clearing physician.'], ['valid_until', 'Give the date the clearance is valid until.']])
+      if (!body[k]) throw Object.assign(new Error(msg), { field: k });
+    const c = await post(`/patients/${patientId}/clearances`, body);
+    onSaved(c);
+  });
+  return html`<${Dialog} title="Record clearance" onClose=${onClose}>
+    <form ref=${form.formRef} onSubmit=${onSubmit} novalidate>
+      <div class="clear-context">
+        <p><strong>${finding.message}</strong></p>
+        <p class="muted small">Rule <code>${finding.rule}</code>${finding.fact ? ` · ${factText(finding.fact, L)}` : ''}</p>
+      </div>
+      <${FormError} form=${form} />
+      <${Field} form=${form} name="clearance_reason" label="Clearance" required placeholder="e.g. letter from the prescribing GP, 12 Nov" />
+      <${Field} form=${form} name="physician" label="Clearing physician" required placeholder="e.g. Dr Jane Doe, GP" />
+      <${Field} form=${form} name="valid_until" type="date" label="Valid until" required />
+      <div class="actions">
+        <button type="submit" class="btn btn-primary" disabled=${form.busy}>${form.busy ? 'Saving…' : 'Record clearance'}</button>
+        <button type="button" class="btn btn-ghost" onClick=${onClose}>Cancel</button>
+      </div>
+    </form>
+  <//>`;
+}
+
+function ChipGroup({ legend, name, options, selected, onToggle, error }) {
+  const id = useId(`chips-${name}`);
+  return html`<fieldset class=${'chip-group' + (error ? ' has-error' : '')} aria-describedby=${error ? `${id}-err` : undefined} data-group=${name}>
+    <legend>${legend}</legend>
+    <div class="chip-options">
+      ${options.map(
+        (o) => html`<button type="button" class="chip-toggle" aria-pressed=${selected.includes(o.code) ? 'true' : 'false'} data-code=${o.code} onClick=${() => onToggle(o.code)}>${selected.includes(o.code) && html`<span aria-hidden="true">✓ </span>`}${o.label}</button>`,
+      )}
+    </div>
+    ${error && html`<p class="field-error" id=${`${id}-err`} role="alert"><span aria-hidden="true">⚠ </span>${error}</p>`}
+  </fieldset>`;
+}
+
+function PreviousScreenings({ list, L, clearances }) {
+  const session = useSession();
+  const [open, setOpen] = useState(null);
+  const [all, setAll] = useState(false);
+  if (list.error) return html`<${Alert}>${list.error.message}<//>`;
+  if (!list.data) return html`<${Spinner} label="Loading screenings…" />`;
+  const items = [...(list.data.items || [])].sort((a, b) => (a.screened_at < b.screened_at ? 1 : a.screened_at > b.screened_at ? -1 : 0));
+  if (!items.length) return html`<p class="empty">No screenings yet.</p>`;
+  const shown = all ? items : items.slice(0, 5);
+  return html`<ul class="prev-screenings" aria-label="Previous screenings">
+      ${shown.map((s) => {
+        const d = DECISIONS[s.decision] || { tone: 'muted' };
+        const isOpen = open === s.id;
+        return html`<li key=${s.id} class="prev-screening">
+          <button type="button" class="prev-line" aria-expanded=${isOpen ? 'true' : 'false'} onClick=${() => setOpen(isOpen ? null : s.id)}>
+            <span class="caret" aria-hidden="true">${isOpen ? '▾' : '▸'}</span>
+            <span class="prev-date">${calendarDate(s.date)}</span>
+            <span class=${`badge badge-${d.tone}`}>${decisionLabel(s.decision)}</span>
+            <span class="prev-plan">${[...(s.plan.areas || []).map(L.area), ...(s.plan.ingredients || []).map(L.ingredient)].join(', ')}</span>
+            <span class="prev-who">${session.staffName(s.screened_by)} · ${instant(s.screened_at)}</span>
+          </button>
+          ${isOpen && html`<div class="prev-body"><${ScreeningResult} s=${s} L=${L} clearances=${clearances} compact /></div>`}
+        </li>`;
+      })}
+    </ul>
+    ${items.length > 5 && html`<button type="button" class="btn-link" onClick=${() => setAll(!all)}>${all ? 'Show fewer' : `Show all ${items.length}`}</button>`}`;
+}
+
+export function ScreeningPanel({ patientId, factsTick, clearances, onClearancesChanged }) {
+  const session = useSession();
+  const canRun = session.can('clinical_write');
+  const canClear = session.can('clearance_write');
+  const kb = useLoad(() => get('/kb'), []);
+  const history = useLoad(() => get(`/patients/${patientId}/screenings`), [patientId]);
+  const [plan, setPlan] = useState({ date: todayInClinic(), areas: [], ingredients: [] });
+  const [touched, setTouched] = useState(false);
+  const [current, setCurrent] = useState(null); // {s, tick}
+  const [err, setErr] = useState({});
+  const [busy, setBusy] = useState(false);
+  const [clearing, setClearing] = useState(null);
+  const [notice, setNotice] = useState(null);
+  const L = kbLabels(kb.data);
+  // The latest change counter, read when a screening returns (facts may change meanwhile).
+  const tickRef = useRef(factsTick);
+  tickRef.current = factsTick;
+
+  // Start from the plan of the latest screening, so a re-check is one click.
+  useEffect(() => {
+    if (touched || !history.data || !history.data.items.length) return;
+    const last = [...history.data.items].sort((a, b) => (a.screened_at < b.screened_at ? 1 : -1))[0];
+    setPlan((p) => ({ ...p, areas: last.plan.areas || [], ingredients: last.plan.ingredients || [] }));
+  }, [history.data]);
+
+  const toggle = (key) => (code) => {
+    setTouched(true);
+    setErr((e) => ({ ...e, [key]: undefined }));
+    setPlan((p) => ({ ...p, [key]: p[key].includes(code) ? p[key].filter((c) => c !== code) : [...p[key], code] }));
+  };
+
+  const run = async (usePlan, note) => {
+    const p = usePlan || plan;
+    if (busy) return;
+    setBusy(true);
+    setErr({});
+    setNotice(null);
+    try {
+      const s = await post('/screenings', { patient_id: patientId, date: p.date.trim(), plan: { areas: p.areas, ingredients: p.ingredients } });
+      setCurrent({ s, tick: tickRef.current });
+      setNotice(note || null);
+      history.reload();
+    } catch (e) {
+      const f = e.field || '';
+      if (f.startsWith('plan.areas')) setErr({ areas: fieldMessage(e) });
+      else if (f.startsWith('plan.ingredients')) setErr({ ingredients: fieldMessage(e) });
+      else if (f === 'date') setErr({ date: fieldMessage(e) });
+      else setErr({ _form: e.message });
+    } finally {
+      setBusy(false);
+    }
+  };
+  const onSubmit = (e) => {
+    e.preventDefault();
+    run();
+  };
+  const stale = current && current.tick !== factsTick;
+  const dateId = useId('scr-date');
+
+  return html`<section class="card panel screening-panel" aria-labelledby="screening-h" data-kind="screening">
+    <header class="panel-head">
+      <h2 id="screening-h">Screening</h2>
+      ${kb.data && html`<span class="muted small" title=${kb.data.hash}>Knowledge base ${kb.data.version} · ${kb.data.hash.slice(0, 8)}</span>`}
+    </header>
+    ${kb.error && html`<${Alert}>${kb.error.message}<//>`}
+    ${canRun && kb.data &&
+    html`<form class="plan-form" onSubmit=${onSubmit} novalidate>
+      ${err._form && html`<div class="form-error" role="alert">${err._form}</div>`}
+      <div class=${'field plan-date' + (err.date ? ' has-error' : '')}>
+        <label for=${dateId}>Planned date</label>
+        <input type="date" id=${dateId} name="date" value=${plan.date} aria-invalid=${err.date ? 'true' : undefined}
+          onInput=${(e) => { setTouched(true); setPlan({ ...plan, date: e.currentTarget.value }); }} />
+        ${err.date && html`<p class="field-error" role="alert">${err.date}</p>`}
+      </div>
+      <${ChipGroup} legend="Areas" name="areas" options=${kb.data.vocabulary.area || []} selected=${plan.areas} onToggle=${toggle('areas')} error=${err.areas} />
+      <${ChipGroup} legend="Ingredients" name="ingredients" options=${kb.data.vocabulary.ingredient || []} selected=${plan.ingredients} onToggle=${toggle('ingredients')} error=${err.ingredients} />
+      <div class="actions plan-actions">
+        <button type="submit" class="btn btn-primary" disabled=${busy}>${busy ? 'Screening…' : current ? 'Run screening again' : 'Run screening'}</button>
+        <span class="muted small">Uses the clinical facts on record below.</span>
+      </div>
+    </form>`}
+    ${!canRun && html`<p class="muted small">Screenings are run by practitioners; previous results are listed below.</p>`}
+    ${stale &&
+    html`<div class="stale" role="status">
+      <span>Clinical facts or clearances changed after this screening.</span>
+      <button type="button" class="btn btn-small btn-primary" disabled=${busy} onClick=${() => run(current.s.plan && { date: current.s.date, ...current.s.plan })}>Re-run screening</button>
+    </div>`}
+    ${notice && html`<p class="notice-ok" role="status">${notice}</p>`}
+    ${current && kb.data && html`<${ScreeningResult} s=${current.s} L=${L} clearances=${clearances.data && clearances.data.items}
+      onClear=${canClear && !stale ? (f) => setClearing(f) : null} />`}
+    <h3 class="sub-h prev-h">Previous screenings</h3>
+    ${kb.data && html`<${PreviousScreenings} list=${history} L=${L} clearances=${clearances.data && clearances.data.items} />`}
+    ${clearing &&
+    html`<${ClearanceDialog} patientId=${patientId} finding=${clearing} L=${L} onClose=${() => setClearing(null)}
+      onSaved=${() => {
+        setClearing(null);
+        onClearancesChanged();
+        const s = current.s;
+        run({ date: s.date, areas: s.plan.areas || [], ingredients: s.plan.ingredients || [] }, 'Clearance recorded; the screening was run again.');
+      }} />`}
+  </section>`;
+}
