@@ -22,6 +22,11 @@
 #define MD_PASSWORD_MIN 10
 #define MD_PASSWORD_MAX 256
 
+/* A new bearer token (256 random bits, base64url), and the hash the store keeps of one
+ * (BLAKE2b-256, 64 hex characters + NUL).  Also used for the questionnaire links. */
+void md_token_new(char out[MD_TOKEN_STR]);
+void md_token_hash(const char *token, char out[65]);
+
 /* Hash a password (argon2id). out must hold crypto_pwhash_STRBYTES (128). */
 md_code md_password_hash(const char *password, char *out, size_t outsz, md_err *err);
 int md_password_verify(const char *hash, const char *password);

@@ -90,7 +90,14 @@ void md_password_generate(char out[21])
     out[20] = '\0';
 }
 
-static void token_hash(const char *token, char out[65])
+void md_token_new(char out[MD_TOKEN_STR])
+{
+    unsigned char raw[32];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2base64(out, MD_TOKEN_STR, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+void md_token_hash(const char *token, char out[65])
 {
     unsigned char h[32];
     crypto_generichash(h, sizeof h, (const unsigned char *)token, strlen(token), NULL, 0);
@@ -261,12 +268,9 @@ md_code md_login(md_store *db, const char *email, const char *password, char tok
     if (!l.found || !ok || !l.active)
         return md_err_set(err, MD_EUNAUTH, "password", "wrong email or password");
 
-    unsigned char raw[32];
-    randombytes_buf(raw, sizeof raw);
-    sodium_bin2base64(token, MD_TOKEN_STR, raw, sizeof raw,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    md_token_new(token);
     char th[65], now[MD_TIME_STR];
-    token_hash(token, th);
+    md_token_hash(token, th);
     int64_t t = md_now();
     md_time_format(t, now);
     md_val s[] = {md_text(l.clinic_id), md_text(th), md_text(l.staff_id), md_text(now),
@@ -310,7 +314,7 @@ md_code md_session_check(md_store *db, const char *token, md_principal *who, int
     if (!token || !*token || strlen(token) >= MD_TOKEN_STR)
         return md_err_set(err, MD_EUNAUTH, NULL, "a valid bearer token is required");
     char th[65];
-    token_hash(token, th);
+    md_token_hash(token, th);
     session_row s = {0};
     md_val v[] = {md_text(th)};
     md_code rc = md_store_exec(db,
@@ -337,7 +341,7 @@ md_code md_session_check(md_store *db, const char *token, md_principal *who, int
 md_code md_logout(md_store *db, const char *token, md_err *err)
 {
     char th[65];
-    token_hash(token, th);
+    md_token_hash(token, th);
     md_val v[] = {md_text(th)};
     return md_store_exec(db, "UPDATE sessions SET revoked = 1 WHERE token_hash = $1", v, 1, NULL,
                          NULL, err);

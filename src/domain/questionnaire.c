@@ -4,25 +4,17 @@
  */
 #include "mesodesk/questionnaire.h"
 #include "mesodesk/audit.h"
+#include "mesodesk/auth.h"
 #include "mesodesk/clinic.h"
 #include "mesodesk/kb.h"
 #include "mesodesk/record.h"
 #include "mesodesk/validate.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define TOKEN_BYTES 32
-#define TOKEN_STR 64
 
-static void token_hash(const char *token, char out[65])
-{
-    unsigned char h[32];
-    crypto_generichash(h, sizeof h, (const unsigned char *)token, strlen(token), NULL, 0);
-    sodium_bin2hex(out, 65, h, sizeof h);
-}
 
 typedef struct qrow {
     int found;
@@ -77,12 +69,9 @@ md_code md_questionnaire_create(md_ctx *ctx, const char *patient_id, json_t *in,
     if (rc == MD_OK && in) rc = md_json_check_keys(in, keys, "", err);
     if (rc == MD_OK && in) rc = md_json_int(in, "valid_hours", 0, 1, 720, &hours, &present, err);
     if (rc != MD_OK) return rc;
-    unsigned char raw[TOKEN_BYTES];
-    char token[TOKEN_STR], th[65], id[MD_ID_STR], now[MD_TIME_STR], exp[MD_TIME_STR];
-    randombytes_buf(raw, sizeof raw);
-    sodium_bin2base64(token, sizeof token, raw, sizeof raw,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    token_hash(token, th);
+    char token[MD_TOKEN_STR], th[65], id[MD_ID_STR], now[MD_TIME_STR], exp[MD_TIME_STR];
+    md_token_new(token);
+    md_token_hash(token, th);
     md_id_new(id);
     int64_t t = md_now(), expires = t + hours * 3600;
     md_time_format(t, now);
@@ -130,9 +119,9 @@ md_code md_questionnaire_list(md_ctx *ctx, const char *patient_id, json_t **out,
 static md_code load_by_token(md_ctx *ctx, const char *token, qrow *q, md_err *err)
 {
     char th[65];
-    if (!token || strlen(token) >= TOKEN_STR)
+    if (!token || strlen(token) >= MD_TOKEN_STR)
         return md_err_set(err, MD_ENOTFOUND, NULL, "this link is not valid");
-    token_hash(token, th);
+    md_token_hash(token, th);
     md_val v[] = {md_text(th)};
     md_code rc = md_store_exec(ctx->db,
                                "SELECT " Q_COLUMNS " FROM questionnaires WHERE token_hash = $1", v,
