@@ -1,0 +1,118 @@
+/* The questionnaire link's states: pending -> submitted -> confirmed, and pending -> expired. */
+#include "unit_db.h"
+
+#include "mesodesk/questionnaire.h"
+#include "mesodesk/record.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+static int setup(void **state)
+{
+    unit_db *u = malloc(sizeof *u);
+    unit_db_open(u, 1);
+    *state = u;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    unit_db_close(*state);
+    free(*state);
+    return 0;
+}
+
+static char *new_link(unit_db *u, char pid[MD_ID_STR], char qid[MD_ID_STR])
+{
+    md_err err;
+    json_t *in = json_pack("{s:s,s:s,s:s,s:s}", "given_name", "Ivy", "family_name", "Hale",
+                           "birth_date", "1990-04-04", "sex", "female"), *p = NULL, *q = NULL;
+    assert_int_equal(md_record_create(&u->ctx, &md_kind_patient, NULL, in, &p, &err), MD_OK);
+    md_strlcpy(pid, json_string_value(json_object_get(p, "id")), MD_ID_STR);
+    json_t *opts = json_pack("{s:i}", "valid_hours", 1);
+    assert_int_equal(md_questionnaire_create(&u->ctx, pid, opts, &q, &err), MD_OK);
+    md_strlcpy(qid, json_string_value(json_object_get(q, "id")), MD_ID_STR);
+    char *token = strdup(json_string_value(json_object_get(q, "token")));
+    json_decref(in);
+    json_decref(opts);
+    json_decref(p);
+    json_decref(q);
+    return token;
+}
+
+static const char *status_of(unit_db *u, const char *pid)
+{
+    static char status[32];
+    md_err err;
+    json_t *list = NULL;
+    assert_int_equal(md_questionnaire_list(&u->ctx, pid, &list, &err), MD_OK);
+    md_strlcpy(status,
+               json_string_value(json_object_get(json_array_get(json_object_get(list, "items"), 0),
+                                                 "status")),
+               sizeof status);
+    json_decref(list);
+    return status;
+}
+
+static void an_expired_link_is_refused(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    char pid[MD_ID_STR], qid[MD_ID_STR];
+    char *token = new_link(u, pid, qid);
+    assert_string_equal(status_of(u, pid), "pending");
+    md_val v[] = {md_int(md_now() - 1), md_text(qid)};
+    assert_int_equal(md_store_exec(u->db, "UPDATE questionnaires SET expires_at = $1 WHERE id = $2",
+                                   v, 2, NULL, NULL, &err),
+                     MD_OK);
+    assert_string_equal(status_of(u, pid), "expired");
+    md_ctx patient = u->ctx;
+    json_t *form = NULL, *answers = json_pack("{s:b}", "pregnant", 0);
+    assert_int_equal(md_questionnaire_open(&patient, token, &form, &err), MD_ENOTFOUND);
+    assert_int_equal(md_questionnaire_submit(&patient, token, answers, &err), MD_ENOTFOUND);
+    json_decref(answers);
+    free(token);
+}
+
+static void submitted_once_then_confirmed(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    char pid[MD_ID_STR], qid[MD_ID_STR];
+    char *token = new_link(u, pid, qid);
+    md_ctx patient = u->ctx;
+    json_t *answers = json_pack("{s:b,s:b,s:[{s:s,s:b,s:s}]}", "pregnant", 0, "breastfeeding", 0,
+                                "conditions", "code", "eczema", "active", 1, "site", "neck");
+    assert_int_equal(md_questionnaire_submit(&patient, token, answers, &err), MD_OK);
+    /* The patient side acted as "patient", not as the staff member. */
+    assert_string_equal(patient.who.staff_id, "patient");
+    assert_string_equal(status_of(u, pid), "submitted");
+    assert_int_equal(md_questionnaire_submit(&patient, token, answers, &err), MD_ENOTFOUND);
+    json_t *done = NULL;
+    assert_int_equal(md_questionnaire_confirm(&u->ctx, qid, &done, &err), MD_OK);
+    assert_int_equal(json_array_size(json_object_get(done, "created")), 2);
+    assert_string_equal(status_of(u, pid), "confirmed");
+    json_t *again = NULL;
+    assert_int_equal(md_questionnaire_confirm(&u->ctx, qid, &again, &err), MD_ECONFLICT);
+    json_t *conds = NULL;
+    assert_int_equal(md_record_list(&u->ctx, &md_kind_condition, pid, 0, &conds, &err), MD_OK);
+    json_t *c = json_array_get(json_object_get(conds, "items"), 0);
+    assert_string_equal(json_string_value(json_object_get(c, "code")), "eczema");
+    assert_non_null(strstr(json_string_value(json_object_get(c, "reason")), "questionnaire"));
+    json_decref(conds);
+    json_decref(done);
+    json_decref(answers);
+    free(token);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(an_expired_link_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(submitted_once_then_confirmed, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
