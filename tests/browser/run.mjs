@@ -551,6 +551,7 @@ await test('the patient answers from the link in a fresh browser (no staff token
 
 await test('practitioner confirms the answers into the record; screening is then deferred with an earliest date', async () => {
   await page.reload();
+  await page.getByRole('status').filter({ hasText: /answered a pre-consultation questionnaire/ }).waitFor();
   const q = panel('questionnaires').locator('li.questionnaire[data-status="submitted"]');
   await q.getByText('Answers to review').waitFor();
   await q.getByText(/NSAID/).waitFor();
@@ -558,6 +559,7 @@ await test('practitioner confirms the answers into the record; screening is then
   await page.screenshot({ path: join(tmp, 'questionnaire-review.png'), fullPage: true });
   await q.getByRole('button', { name: 'Confirm into record' }).click();
   await panel('questionnaires').locator('li.questionnaire[data-status="confirmed"]').waitFor();
+  assert((await page.getByText(/answered a pre-consultation questionnaire/).count()) === 0, 'review note gone');
   await panel('medications').locator('li.fact').filter({ hasText: 'NSAID' }).waitFor();
   await panel('allergies').locator('li.fact').filter({ hasText: 'Latex' }).waitFor();
   await panel('status').getByText('Breastfeeding', { exact: true }).waitFor();

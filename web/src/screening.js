@@ -61,7 +61,8 @@ export function factText(fact, L) {
   for (const [k, v] of Object.entries(fact)) {
     if (['kind', 'code', 'input', 'id'].includes(k) || v === null || v === undefined || v === '') continue;
     if (k === 'last_dose') parts.push(`last dose ${calendarDate(v)}`);
-    else if (k === 'site') parts.push(`site ${L.area(v)}`);
+    else if (k === 'site' || k === 'area') parts.push(`${k === 'site' ? 'site' : 'planned area'} ${L.area(v)}`);
+    else if (k === 'ingredient') parts.push(`planned ingredient ${L.ingredient(v)}`);
     else if (k === 'active') parts.push(v ? 'active' : 'not active');
     else if (typeof v === 'boolean') parts.push(`${k.replace(/_/g, ' ')}: ${v ? 'yes' : 'no'}`);
     else if (/^\d{4}-\d{2}-\d{2}$/.test(String(v))) parts.push(`${k.replace(/_/g, ' ')} ${calendarDate(v)}`);

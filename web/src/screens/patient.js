@@ -71,6 +71,8 @@ export function PatientScreen({ id }) {
   // Entered-in-error allergies are listed separately so the alert strip uses the live list.
   const allergiesAll = useFact(id, 'allergies', clinical && showAll.allergies, true);
   const clearances = useFact(id, 'clearances', clinical, false);
+  const questionnaires = useFact(id, 'questionnaires', clinical, false);
+  const toReview = questionnaires.data ? questionnaires.data.items.filter((q) => q.status === 'submitted').length : 0;
   // Counts changes to facts and clearances, so a screening shown earlier is marked out of date.
   const [tick, setTick] = useState(0);
   const bump = () => setTick((t) => t + 1);
@@ -100,12 +102,17 @@ export function PatientScreen({ id }) {
       </div>
     </div>
     ${clinical && html`<${Alerts} facts=${facts} />`}
+    ${toReview > 0 &&
+    html`<div class="alert alert-info review-note" role="status">
+      The patient has answered a pre-consultation questionnaire: review and confirm the answers before screening.
+      <a href="#q-h" onClick=${(e) => { e.preventDefault(); const el = document.getElementById('q-h'); el.scrollIntoView({ block: 'start' }); }}>Go to the answers</a>
+    </div>`}
     <div class="patient-grid">
       <aside class="patient-side">
         <${Details} patient=${p} canWrite=${session.can('demographics_write')} />
         ${clinical && html`<${StatusPanel} patientId=${id} list=${facts.status} canWrite=${canWriteClinical} onChanged=${() => { facts.status.reload(); bump(); }} />`}
         ${clinical && html`<${ClearancesPanel} patientId=${id} list=${clearances} canWrite=${session.can('clearance_write')} onChanged=${() => { clearances.reload(); bump(); }} />`}
-        ${clinical && html`<${QuestionnairePanel} patientId=${id} canWrite=${canWriteClinical}
+        ${clinical && html`<${QuestionnairePanel} patientId=${id} list=${questionnaires} canWrite=${canWriteClinical}
           onConfirmed=${() => { for (const f of Object.values(facts)) f.reload(); allergiesAll.reload(); bump(); }} />`}
       </aside>
       <div class="patient-main">

@@ -1,9 +1,9 @@
 // Pre-consultation questionnaires: create a one-time link for the patient (shown once),
 // list the patient's questionnaires, read submitted answers and confirm them into the record.
 import { useState } from 'preact/hooks';
-import { get, post } from '../api.js';
+import { post } from '../api.js';
 import { calendarDate, instant } from '../format.js';
-import { html, useLoad, Dialog, Spinner, Alert } from '../ui.js';
+import { html, Dialog, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
 import { KINDS, showValue } from '../facts.js';
 
@@ -28,12 +28,12 @@ function LinkDialog({ link, onClose }) {
       setCopied(document.execCommand && document.execCommand('copy'));
     }
   };
-  return html`<${Dialog} title="Questionnaire link" onClose=${onClose}>
+  return html`<${Dialog} title="Questionnaire link" onClose=${onClose} wide>
     <p>Send this link to the patient. It works <strong>once</strong> and expires ${instant(link.expires_at)}.</p>
     <div class="field">
       <label for="q-link">Link for the patient</label>
       <div class="copy-row">
-        <input id="q-link" type="text" readonly value=${url} onFocus=${(e) => e.currentTarget.select()} />
+        <textarea id="q-link" class="link-box" rows="2" readonly value=${url} onFocus=${(e) => e.currentTarget.select()}></textarea>
         <button type="button" class="btn btn-primary" onClick=${copy}>${copied ? 'Copied' : 'Copy link'}</button>
       </div>
       <p class="hint" role="status">${copied ? 'Copied to the clipboard.' : 'Shown only now: Mesodesk cannot show this link again.'}</p>
@@ -100,8 +100,7 @@ function QuestionnaireRow({ q, canWrite, onConfirmed }) {
   </li>`;
 }
 
-export function QuestionnairePanel({ patientId, canWrite, onConfirmed }) {
-  const list = useLoad(() => get(`/patients/${patientId}/questionnaires`), [patientId]);
+export function QuestionnairePanel({ patientId, list, canWrite, onConfirmed }) {
   const [link, setLink] = useState(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);

@@ -61,7 +61,9 @@ export function ScreeningResult({ s, L, clearances, onClear, compact }) {
         <span class="decision-label">${d.label}</span>
         ${r.earliest_date && html`<span class="decision-date">Earliest date <strong>${calendarDate(r.earliest_date)}</strong></span>`}
       </div>
-      <p class="decision-note">${d.note}</p>
+      <p class="decision-note">${(r.decision || s.decision) === 'eligible' && findings.some((f) => f.cleared)
+        ? 'Eligible on the strength of the clearance below; check it is still valid on the day.'
+        : d.note}</p>
       <p class="decision-meta">
         Planned for ${calendarDate(r.date || s.date)}${planText ? ` · ${planText}` : ''}
         ${!compact && html`<br />Screened by ${session.staffName(s.screened_by)} · ${instant(s.screened_at)}`}
@@ -118,13 +120,22 @@ function ChipGroup({ legend, name, options, selected, onToggle, error }) {
   </fieldset>`;
 }
 
-function PreviousScreenings({ list, L, clearances }) {
+/**
+ * Newest first. screened_at has one-second resolution and the server breaks ties by id,
+ * so screenings run from this page within the same second are ordered by when they ran.
+ */
+function newestFirst(items, ranOrder) {
+  const rank = (s) => ranOrder.indexOf(s.id);
+  return [...items].sort((a, b) => (a.screened_at < b.screened_at ? 1 : a.screened_at > b.screened_at ? -1 : rank(b) - rank(a)));
+}
+
+function PreviousScreenings({ list, L, clearances, ranOrder }) {
   const session = useSession();
   const [open, setOpen] = useState(null);
   const [all, setAll] = useState(false);
   if (list.error) return html`<${Alert}>${list.error.message}<//>`;
   if (!list.data) return html`<${Spinner} label="Loading screenings…" />`;
-  const items = [...(list.data.items || [])].sort((a, b) => (a.screened_at < b.screened_at ? 1 : a.screened_at > b.screened_at ? -1 : 0));
+  const items = newestFirst(list.data.items || [], ranOrder);
   if (!items.length) return html`<p class="empty">No screenings yet.</p>`;
   const shown = all ? items : items.slice(0, 5);
   return html`<ul class="prev-screenings" aria-label="Previous screenings">
@@ -161,13 +172,14 @@ export function ScreeningPanel({ patientId, factsTick, clearances, onClearancesC
   const [notice, setNotice] = useState(null);
   const L = kbLabels(kb.data);
   // The latest change counter, read when a screening returns (facts may change meanwhile).
+  const ranOrder = useRef([]);
   const tickRef = useRef(factsTick);
   tickRef.current = factsTick;
 
   // Start from the plan of the latest screening, so a re-check is one click.
   useEffect(() => {
     if (touched || !history.data || !history.data.items.length) return;
-    const last = [...history.data.items].sort((a, b) => (a.screened_at < b.screened_at ? 1 : -1))[0];
+    const last = newestFirst(history.data.items, ranOrder.current)[0];
     setPlan((p) => ({ ...p, areas: last.plan.areas || [], ingredients: last.plan.ingredients || [] }));
   }, [history.data]);
 
@@ -185,6 +197,7 @@ export function ScreeningPanel({ patientId, factsTick, clearances, onClearancesC
     setNotice(null);
     try {
       const s = await post('/screenings', { patient_id: patientId, date: p.date.trim(), plan: { areas: p.areas, ingredients: p.ingredients } });
+      ranOrder.current.push(s.id);
       setCurrent({ s, tick: tickRef.current });
       setNotice(note || null);
       history.reload();
@@ -237,7 +250,7 @@ export function ScreeningPanel({ patientId, factsTick, clearances, onClearancesC
     ${current && kb.data && html`<${ScreeningResult} s=${current.s} L=${L} clearances=${clearances.data && clearances.data.items}
       onClear=${canClear && !stale ? (f) => setClearing(f) : null} />`}
     <h3 class="sub-h prev-h">Previous screenings</h3>
-    ${kb.data && html`<${PreviousScreenings} list=${history} L=${L} clearances=${clearances.data && clearances.data.items} />`}
+    ${kb.data && html`<${PreviousScreenings} list=${history} L=${L} ranOrder=${ranOrder.current} clearances=${clearances.data && clearances.data.items} />`}
     ${clearing &&
     html`<${ClearanceDialog} patientId=${patientId} finding=${clearing} L=${L} onClose=${() => setClearing(null)}
       onSaved=${() => {
