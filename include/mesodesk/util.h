@@ -28,7 +28,8 @@ void md_date_to_ymd(md_day day, int *y, int *m, int *d);
 int md_age_years(md_day birth, md_day on);
 md_day md_today_utc(void);
 
-int64_t md_now(void); /* seconds since epoch, UTC */
+int64_t md_now(void);    /* seconds since epoch, UTC */
+int64_t md_now_us(void); /* microseconds since epoch, UTC (ordering within a second) */
 void md_time_format(int64_t t, char out[MD_TIME_STR]);
 /* Parse "YYYY-MM-DDTHH:MM:SSZ"; 0 on success. */
 int md_time_parse(const char *s, int64_t *out);

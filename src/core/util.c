@@ -83,6 +83,13 @@ int64_t md_now(void)
     return (int64_t)time(NULL);
 }
 
+int64_t md_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 md_day md_today_utc(void)
 {
     return (md_day)(md_now() / 86400);

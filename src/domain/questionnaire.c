@@ -307,6 +307,8 @@ md_code md_questionnaire_confirm(md_ctx *ctx, const char *id, json_t **out, md_e
     if (rc == MD_OK) rc = md_audit(ctx, &a, err);
     if (rc == MD_OK) {
         json_object_set_new(q.json, "status", json_string("confirmed"));
+        json_object_set_new(q.json, "confirmed_by", json_string(u[0].text));
+        json_object_set_new(q.json, "confirmed_at", json_string(now));
         *out = json_pack("{s:O,s:O}", "questionnaire", q.json, "created", created);
     }
 done:

@@ -436,16 +436,17 @@ md_code md_screening_create(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
                   md_text(md_kb_version(kb)),
                   md_text(md_kb_hash(kb)),
                   md_text(ctx->who.staff_id[0] ? ctx->who.staff_id : "system"),
-                  md_text(now)};
+                  md_text(now),
+                  md_int(md_now_us())};
     if (!plan_text || !result_text) {
         rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
         goto done;
     }
     rc = md_store_exec(ctx->db,
                        "INSERT INTO screenings (clinic_id, id, patient_id, screen_date, plan, "
-                       "decision, result, kb_version, kb_hash, screened_by, screened_at) VALUES "
-                       "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-                       v, 11, NULL, NULL, err);
+                       "decision, result, kb_version, kb_hash, screened_by, screened_at, "
+                       "screened_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                       v, 12, NULL, NULL, err);
     if (rc != MD_OK) goto done;
     md_audit_entry a = {"create", "screening", id, pid,
                         json_string_value(json_object_get(rj, "decision"))};
@@ -467,7 +468,7 @@ md_code md_screening_list(md_ctx *ctx, const char *patient_id, json_t **out, md_
     md_code rc = md_require(ctx, MD_PERM_CLINICAL_READ, err);
     if (rc == MD_OK) rc = md_patient_exists(ctx, patient_id, err);
     if (rc == MD_OK)
-        rc = screening_query(ctx, "patient_id = $2 ORDER BY screened_at DESC, id", patient_id,
+        rc = screening_query(ctx, "patient_id = $2 ORDER BY screened_us DESC, id", patient_id,
                              &items, err);
     if (rc != MD_OK) return rc;
     md_audit_entry a = {"read", "screening", "*", patient_id, "list"};

@@ -106,8 +106,8 @@ static const migration migrations[] = {
       "patient_id TEXT NOT NULL, screen_date TEXT NOT NULL, plan TEXT NOT NULL, "
       "decision TEXT NOT NULL, result TEXT NOT NULL, kb_version TEXT NOT NULL, "
       "kb_hash TEXT NOT NULL, screened_by TEXT NOT NULL, screened_at TEXT NOT NULL, "
-      "PRIMARY KEY (clinic_id, id))",
-      "CREATE INDEX screenings_patient ON screenings (clinic_id, patient_id, screened_at)",
+      "screened_us BIGINT NOT NULL, PRIMARY KEY (clinic_id, id))",
+      "CREATE INDEX screenings_patient ON screenings (clinic_id, patient_id, screened_us)",
 
       "CREATE TABLE clearances (" VERSIONED_COLUMNS
       "patient_id TEXT NOT NULL, rule TEXT NOT NULL, clearance_reason TEXT NOT NULL, "

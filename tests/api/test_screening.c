@@ -186,6 +186,9 @@ static void screenings_are_stored_with_the_kb_version(void **state)
     assert_true(json_equal(got, s1));
     json_t *list = api_ok(api.auditor, "GET", NULL, 200, "/api/v1/patients/%s/screenings", pid);
     assert_int_equal(json_array_size(json_object_get(list, "items")), 2);
+    /* Newest first, even within one second. */
+    assert_string_equal(api_str(json_array_get(json_object_get(list, "items"), 0), "id"),
+                        api_str(s2, "id"));
     /* Screening is clinical: the front desk may not, nor another clinic. */
     char body[256];
     snprintf(body, sizeof body,
@@ -413,6 +416,9 @@ static void the_questionnaire_link_feeds_the_intake(void **state)
     json_t *done = api_ok(api.practitioner, "POST", NULL, 200, "/api/v1/questionnaires/%s/confirm",
                           api_str(q, "id"));
     assert_int_equal(json_array_size(json_object_get(done, "created")), 3);
+    assert_string_equal(api_str(json_object_get(done, "questionnaire"), "confirmed_by"),
+                        api.practitioner_id);
+    assert_int_equal(strlen(api_str(json_object_get(done, "questionnaire"), "confirmed_at")), 20);
     api_err(api.practitioner, "POST", NULL, 409, "conflict", "status",
             "/api/v1/questionnaires/%s/confirm", api_str(q, "id"));
     json_t *s = screen(api.practitioner, pid, DATE, "[\"cheeks\"]", "[\"hyaluronic_acid\"]", 201);
