@@ -15,7 +15,7 @@
  *   fitzpatrick_range           min, max (1..6)
  * and, for every kind, optional planned_ingredients / planned_classes: the rule
  * applies only when the plan includes one of them.
- * Messages may use placeholders ({input}, {code}...), checked per kind at load.
+ * Messages may use placeholders ({input}, {code}, {term}...), checked per kind at load.
  *
  * Clinic rules use the same shape (new findings only add restrictions), or
  * {"id", "raises": <shipped id>, "class", "sources"[, "message"]} to make a
@@ -44,12 +44,12 @@ static const char *const w_range[] = {"min", "max", NULL};
 static const kind_def kinds[KB_RULE_KIND_COUNT] = {
     {"status_flag", w_flag, "value"},
     {"min_age", w_age, "age years jurisdiction"},
-    {"allergy_planned_ingredient", w_none, "input code ingredient"},
-    {"allergy_any", w_none, "input code"},
-    {"condition_active_at_site", w_codes, "input code site"},
-    {"condition_present", w_present, "input code"},
-    {"medication_washout", w_washout, "input code days last_dose earliest_date"},
-    {"medication_present", w_codes, "input code"},
+    {"allergy_planned_ingredient", w_none, "input code term ingredient"},
+    {"allergy_any", w_none, "input code term"},
+    {"condition_active_at_site", w_codes, "input code term site"},
+    {"condition_present", w_present, "input code term"},
+    {"medication_washout", w_washout, "input code term days last_dose earliest_date"},
+    {"medication_present", w_codes, "input code term"},
     {"fitzpatrick_range", w_range, "value"},
 };
 

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "kb/kb_int.h"
 
@@ -42,6 +43,26 @@ static const char *fact_code(const md_screen_result *r, const md_finding *f)
     }
 }
 
+/* {term}: the kb label of the fact's code, with what was recorded when that was a synonym:
+ * "NSAID (over the counter) (ibuprofen)". */
+static const char *fact_term(const md_screen_result *r, const md_finding *f, char *tmp, size_t n)
+{
+    const md_kb *kb = r->rs->kb;
+    const kb_entry *e;
+    const md_screen_input *in = r->in;
+    switch (f->fact) {
+    case MD_FACT_ALLERGY: e = &kb->vocab[MD_VOCAB_SUBSTANCE].e[in->allergies[f->fact_index].id]; break;
+    case MD_FACT_CONDITION: e = &kb->vocab[MD_VOCAB_CONDITION].e[in->conditions[f->fact_index].id]; break;
+    case MD_FACT_MEDICATION: e = &kb->vocab[MD_VOCAB_MEDICATION].e[in->medications[f->fact_index].id]; break;
+    default: return NULL;
+    }
+    const char *input = fact_input(r, f);
+    if (!input || strcasecmp(input, e->code) == 0 || strcasecmp(input, e->label) == 0)
+        return e->label;
+    snprintf(tmp, n, "%s (%s)", e->label, input);
+    return tmp;
+}
+
 static const char *site_code(const md_screen_result *r, const md_finding *f)
 {
     if (f->fact != MD_FACT_CONDITION || r->in->conditions[f->fact_index].site_id < 0) return NULL;
@@ -59,20 +80,23 @@ static const kb_entry *jurisdiction(const md_screen_result *r)
     return &r->rs->kb->vocab[MD_VOCAB_JURISDICTION].e[r->in->jurisdiction_id];
 }
 
+#define MSG_TMP_MAX 256
+
 /* Value of one placeholder; writes into tmp when it has to format. */
 static const char *placeholder(const md_screen_result *r, const md_finding *f, const char *name,
-                               size_t len, char tmp[32])
+                               size_t len, char tmp[MSG_TMP_MAX])
 {
     const kb_rule *rule = &r->rs->rules[f->rule];
 #define IS(s) (len == sizeof(s) - 1 && strncmp(name, s, len) == 0)
     if (IS("input")) return fact_input(r, f);
     if (IS("code")) return fact_code(r, f);
+    if (IS("term")) return fact_term(r, f, tmp, MSG_TMP_MAX);
     if (IS("ingredient")) return ingredient_code(r, f);
     if (IS("site")) return site_code(r, f) ? site_code(r, f) : "an unrecorded site";
     if (IS("jurisdiction")) return jurisdiction(r)->code;
-    if (IS("days")) snprintf(tmp, 32, "%d", rule->days);
-    else if (IS("years")) snprintf(tmp, 32, "%d", rule->use_majority ? jurisdiction(r)->age : rule->years);
-    else if (IS("age") || (IS("value") && f->fact == MD_FACT_FITZPATRICK)) snprintf(tmp, 32, "%d", f->value);
+    if (IS("days")) snprintf(tmp, MSG_TMP_MAX, "%d", rule->days);
+    else if (IS("years")) snprintf(tmp, MSG_TMP_MAX, "%d", rule->use_majority ? jurisdiction(r)->age : rule->years);
+    else if (IS("age") || (IS("value") && f->fact == MD_FACT_FITZPATRICK)) snprintf(tmp, MSG_TMP_MAX, "%d", f->value);
     else if (IS("value")) return f->value ? "true" : "false";
     else if (IS("earliest_date") && f->has_until) md_date_format(f->until, tmp);
     else if (IS("last_dose") && f->fact == MD_FACT_MEDICATION) {
@@ -95,7 +119,7 @@ static void render_message(const md_screen_result *r, const md_finding *f, char 
             out[n++] = *p++;
             continue;
         }
-        char tmp[32];
+        char tmp[MSG_TMP_MAX];
         const char *v = placeholder(r, f, p + 1, (size_t)(end - p - 1), tmp);
         if (!v) v = "?";
         size_t vl = strlen(v);

@@ -370,7 +370,7 @@ static void test_struct_input(void **state)
     char *text = md_screen_result_to_text(&r, arena);
     assert_non_null(text);
     assert_non_null(strstr(text, "Decision for 2026-11-21: deferred (earliest date 2026-11-27)"));
-    assert_non_null(strstr(text, "Ibuprofen last taken 2026-11-20"));
+    assert_non_null(strstr(text, "NSAID (over the counter) (Ibuprofen) last taken 2026-11-20"));
     /* unknown code through the C path */
     meds[0].code = "ibuprofn";
     assert_int_equal(md_screen_resolve(md_kb_ruleset(kb), &in, arena, &e), MD_EUNPROCESSABLE);
