@@ -68,4 +68,21 @@ static inline void unit_db_close(unit_db *u)
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", u->dir);
 }
 
+/* cmocka setup/teardown: a fresh database with the kb in *state. */
+static inline int unit_db_setup(void **state)
+{
+    unit_db *u = malloc(sizeof *u);
+    if (!u) return -1;
+    unit_db_open(u, 1);
+    *state = u;
+    return 0;
+}
+
+static inline int unit_db_teardown(void **state)
+{
+    unit_db_close(*state);
+    free(*state);
+    return 0;
+}
+
 #endif

@@ -159,6 +159,8 @@ void api_demo_patient(const char *family, char id[MD_ID_STR]);
 const char *api_str(const json_t *obj, const char *key);
 /* An integer member of an object (0 when absent or not an integer). */
 json_int_t api_int(const json_t *obj, const char *key);
+/* The finding or caution of a rule in a screening result, or NULL. */
+const json_t *api_find_rule(const json_t *result, const char *rule);
 /* How many members of list["items"] have the string value at key. */
 size_t api_count_items(const json_t *list, const char *key, const char *value);
 

@@ -381,3 +381,17 @@ size_t api_count_items(const json_t *list, const char *key, const char *value)
     }
     return n;
 }
+
+const json_t *api_find_rule(const json_t *result, const char *rule)
+{
+    static const char *const lists[] = {"findings", "cautions"};
+    for (int l = 0; l < 2; l++) {
+        size_t i;
+        json_t *f;
+        json_array_foreach(json_object_get(result, lists[l]), i, f)
+        {
+            if (strcmp(api_str(f, "rule"), rule) == 0) return f;
+        }
+    }
+    return NULL;
+}

@@ -94,20 +94,6 @@ static const cli_case cases[] = {
      "pigmentation_risk", NULL},
 };
 
-static int has_rule(const json_t *result, const char *rule)
-{
-    static const char *const lists[] = {"findings", "cautions"};
-    for (int l = 0; l < 2; l++) {
-        size_t i;
-        json_t *f;
-        json_array_foreach(json_object_get(result, lists[l]), i, f)
-        {
-            if (strcmp(api_str(f, "rule"), rule) == 0) return 1;
-        }
-    }
-    return 0;
-}
-
 static void screen_gives_each_decision(void **state)
 {
     (void)state;
@@ -121,7 +107,7 @@ static void screen_gives_each_decision(void **state)
         if (!j) fail_msg("%s: not JSON: %s", cases[i].what, out);
         if (strcmp(api_str(j, "decision"), cases[i].decision) != 0)
             fail_msg("%s: decision %s: %s", cases[i].what, api_str(j, "decision"), out);
-        if (cases[i].rule && !has_rule(j, cases[i].rule))
+        if (cases[i].rule && !api_find_rule(j, cases[i].rule))
             fail_msg("%s: no finding of %s: %s", cases[i].what, cases[i].rule, out);
         if (cases[i].earliest && strcmp(api_str(j, "earliest_date"), cases[i].earliest) != 0)
             fail_msg("%s: earliest_date: %s", cases[i].what, out);

@@ -95,21 +95,6 @@ static const screen_case cases[] = {
      "[\"hyaluronic_acid\"]", "eligible", NULL, "pigmentation_risk", NULL},
 };
 
-/* Is there a finding or caution of this rule in the result? */
-static const json_t *find_rule(const json_t *result, const char *rule)
-{
-    static const char *const lists[] = {"findings", "cautions"};
-    for (int l = 0; l < 2; l++) {
-        size_t i;
-        json_t *f;
-        json_array_foreach(json_object_get(result, lists[l]), i, f)
-        {
-            if (strcmp(api_str(f, "rule"), rule) == 0) return f;
-        }
-    }
-    return NULL;
-}
-
 static json_t *screen(const char *token, const char *pid, const char *date, const char *areas,
                       const char *ingredients, long want)
 {
@@ -147,15 +132,15 @@ static void every_behaviour_through_the_api(void **state)
         const char *problem = NULL;
         if (strcmp(api_str(s, "decision"), k->decision) != 0)
             problem = "decision";
-        else if (k->rule && !find_rule(result, k->rule))
+        else if (k->rule && !api_find_rule(result, k->rule))
             problem = "expected rule missing";
-        else if (k->rule_absent && find_rule(result, k->rule_absent))
+        else if (k->rule_absent && api_find_rule(result, k->rule_absent))
             problem = "rule fired that should not";
         else if (k->earliest_date && strcmp(api_str(result, "earliest_date"), k->earliest_date))
             problem = "earliest_date";
         else if (!k->earliest_date && json_object_get(result, "earliest_date"))
             problem = "unexpected earliest_date";
-        else if (k->rule && json_array_size(json_object_get(find_rule(result, k->rule),
+        else if (k->rule && json_array_size(json_object_get(api_find_rule(result, k->rule),
                                                             "sources")) == 0)
             problem = "finding without sources";
         if (problem) {
@@ -248,7 +233,7 @@ static void a_clearance_clears_its_finding(void **state)
                        "/api/v1/patients/%s/medications", pid));
     json_t *s = screen(api.practitioner, pid, DATE, "[\"cheeks\"]", "[\"hyaluronic_acid\"]", 201);
     assert_string_equal(api_str(s, "decision"), "clearance_required");
-    const json_t *f = find_rule(json_object_get(s, "result"), "anticoagulant_clearance");
+    const json_t *f = api_find_rule(json_object_get(s, "result"), "anticoagulant_clearance");
     assert_non_null(f);
     /* The message refers to the prescriber and never says to stop the drug. */
     assert_non_null(strstr(api_str(f, "message"), "prescrib"));
@@ -287,7 +272,7 @@ static void a_clearance_clears_its_finding(void **state)
                        201, "/api/v1/patients/%s/clearances", pid);
     s = screen(api.practitioner, pid, DATE, "[\"cheeks\"]", "[\"hyaluronic_acid\"]", 201);
     assert_string_equal(api_str(s, "decision"), "eligible");
-    f = find_rule(json_object_get(s, "result"), "anticoagulant_clearance");
+    f = api_find_rule(json_object_get(s, "result"), "anticoagulant_clearance");
     assert_non_null(f);
     assert_non_null(json_object_get(f, "cleared"));
     json_decref(s);

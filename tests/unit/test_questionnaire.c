@@ -10,26 +10,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-static int setup(void **state)
-{
-    unit_db *u = malloc(sizeof *u);
-    unit_db_open(u, 1);
-    *state = u;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    unit_db_close(*state);
-    free(*state);
-    return 0;
-}
-
 static char *new_link(unit_db *u, char pid[MD_ID_STR], char qid[MD_ID_STR])
 {
     md_err err;
     json_t *in = json_pack("{s:s,s:s,s:s,s:s}", "given_name", "Ivy", "family_name", "Hale",
-                           "birth_date", "1990-04-04", "sex", "female"), *p = NULL, *q = NULL;
+                           "birth_date", "1990-04-04", "sex", "female"),
+           *p = NULL, *q = NULL;
     assert_int_equal(md_record_create(&u->ctx, &md_kind_patient, NULL, in, &p, &err), MD_OK);
     md_strlcpy(pid, json_string_value(json_object_get(p, "id")), MD_ID_STR);
     json_t *opts = json_pack("{s:i}", "valid_hours", 1);
@@ -50,8 +36,8 @@ static const char *status_of(unit_db *u, const char *pid)
     json_t *list = NULL;
     assert_int_equal(md_questionnaire_list(&u->ctx, pid, &list, &err), MD_OK);
     md_strlcpy(status,
-               json_string_value(json_object_get(json_array_get(json_object_get(list, "items"), 0),
-                                                 "status")),
+               json_string_value(
+                   json_object_get(json_array_get(json_object_get(list, "items"), 0), "status")),
                sizeof status);
     json_decref(list);
     return status;
@@ -111,8 +97,10 @@ static void submitted_once_then_confirmed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(an_expired_link_is_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(submitted_once_then_confirmed, setup, teardown),
+        cmocka_unit_test_setup_teardown(an_expired_link_is_refused, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(submitted_once_then_confirmed, unit_db_setup,
+                                        unit_db_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

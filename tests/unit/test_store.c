@@ -11,21 +11,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-static int setup(void **state)
-{
-    unit_db *u = malloc(sizeof *u);
-    unit_db_open(u, 1);
-    *state = u;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    unit_db_close(*state);
-    free(*state);
-    return 0;
-}
-
 static int collect_text(void *ctx, const md_row *r)
 {
     json_array_append_new(ctx, json_string(md_row_text(r, 0)));
@@ -39,9 +24,9 @@ static void migrations_are_recorded_and_idempotent(void **state)
     assert_int_equal(md_store_schema_version(u->db), md_store_migrations_known());
     assert_int_equal(md_store_migrate(u->db, &err), MD_OK);
     int64_t n = 0;
-    assert_int_equal(md_store_scalar_int(u->db, "SELECT count(*) FROM schema_migrations", NULL, 0,
-                                         &n, &err),
-                     MD_OK);
+    assert_int_equal(
+        md_store_scalar_int(u->db, "SELECT count(*) FROM schema_migrations", NULL, 0, &n, &err),
+        MD_OK);
     assert_int_equal(n, md_store_migrations_known());
 }
 
@@ -94,8 +79,8 @@ static void patient_versions_keep_history(void **state)
     assert_true(md_id_valid(id));
     assert_int_equal(json_integer_value(json_object_get(p, "version")), 1);
 
-    json_t *up = json_pack("{s:s,s:s,s:i}", "family_name", "Lee-Hart", "reason", "married",
-                           "version", 1);
+    json_t *up =
+        json_pack("{s:s,s:s,s:i}", "family_name", "Lee-Hart", "reason", "married", "version", 1);
     json_t *p2 = NULL;
     assert_int_equal(md_record_update(&u->ctx, &md_kind_patient, NULL, id, up, &p2, &err), MD_OK);
     assert_int_equal(json_integer_value(json_object_get(p2, "version")), 2);
@@ -215,9 +200,8 @@ static void clinics_are_isolated(void **state)
     json_t *p = new_patient(u, "Cara", "Vale", "1980-03-03");
     const char *pid = json_string_value(json_object_get(p, "id"));
     md_ctx other = u->ctx;
-    assert_int_equal(md_clinic_create(u->db, "Other", "Europe/Paris", "EU", other.who.clinic_id,
-                                      &err),
-                     MD_OK);
+    assert_int_equal(
+        md_clinic_create(u->db, "Other", "Europe/Paris", "EU", other.who.clinic_id, &err), MD_OK);
     json_t *out = NULL;
     assert_int_equal(md_record_get(&other, &md_kind_patient, NULL, pid, &out, &err), MD_ENOTFOUND);
     assert_int_equal(md_record_list(&other, &md_kind_allergy, pid, 0, &out, &err), MD_ENOTFOUND);
@@ -233,7 +217,8 @@ static void search_by_prefix_and_pages(void **state)
     unit_db *u = *state;
     md_err err;
     static const char *const families[] = {"Abbott", "Abel", "abernathy", "Baker", "Able"};
-    for (size_t i = 0; i < 5; i++) json_decref(new_patient(u, "Zed", families[i], "1970-07-07"));
+    for (size_t i = 0; i < 5; i++)
+        json_decref(new_patient(u, "Zed", families[i], "1970-07-07"));
     md_patient_query q = {"ab", NULL, 2, 0};
     json_t *page1 = NULL, *page2 = NULL;
     assert_int_equal(md_patient_search(&u->ctx, &q, &page1, &err), MD_OK);
@@ -284,7 +269,8 @@ static void passwords_and_sessions(void **state)
     unit_db *u = *state;
     md_err err;
     json_t *in = json_pack("{s:s,s:s,s:s}", "email", "Rae@Unit.Clinic", "display_name", "Rae",
-                           "role", "reception"), *staff = NULL;
+                           "role", "reception"),
+           *staff = NULL;
     assert_int_equal(md_staff_create(&u->ctx, in, "short", &staff, &err), MD_EINVAL);
     assert_string_equal(err.field, "password");
     assert_int_equal(md_staff_create(&u->ctx, in, "a-long-password", &staff, &err), MD_OK);
@@ -302,9 +288,9 @@ static void passwords_and_sessions(void **state)
     md_principal who;
     assert_int_equal(md_login(u->db, "rae@unit.clinic", "wrong-password", token, &exp, &who, &err),
                      MD_EUNAUTH);
-    assert_int_equal(md_login(u->db, "nobody@unit.clinic", "a-long-password", token, &exp, &who,
-                              &err),
-                     MD_EUNAUTH);
+    assert_int_equal(
+        md_login(u->db, "nobody@unit.clinic", "a-long-password", token, &exp, &who, &err),
+        MD_EUNAUTH);
     assert_int_equal(md_login(u->db, "RAE@unit.clinic", "a-long-password", token, &exp, &who, &err),
                      MD_OK);
     assert_int_equal(who.role, MD_ROLE_RECEPTION);
@@ -320,9 +306,9 @@ static void passwords_and_sessions(void **state)
     assert_int_equal(n, 0);
     /* Idle for longer than 12 h: expired. */
     md_val old[] = {md_int(md_now() - MD_SESSION_IDLE - 1)};
-    assert_int_equal(md_store_exec(u->db, "UPDATE sessions SET last_seen = $1", old, 1, NULL,
-                                   NULL, &err),
-                     MD_OK);
+    assert_int_equal(
+        md_store_exec(u->db, "UPDATE sessions SET last_seen = $1", old, 1, NULL, NULL, &err),
+        MD_OK);
     assert_int_equal(md_session_check(u->db, token, &again, NULL, &err), MD_EUNAUTH);
     /* Logout ends a session. */
     assert_int_equal(md_login(u->db, "rae@unit.clinic", "a-long-password", token, &exp, &who, &err),
@@ -388,18 +374,23 @@ static void audit_group_commits_and_chains(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(migrations_are_recorded_and_idempotent, setup, teardown),
-        cmocka_unit_test_setup_teardown(every_table_has_clinic_id, setup, teardown),
-        cmocka_unit_test_setup_teardown(patient_versions_keep_history, setup, teardown),
-        cmocka_unit_test_setup_teardown(invalid_patients_are_refused_with_the_field, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(facts_use_kb_codes_and_hide_entered_in_error, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(clinics_are_isolated, setup, teardown),
-        cmocka_unit_test_setup_teardown(search_by_prefix_and_pages, setup, teardown),
-        cmocka_unit_test_setup_teardown(roles_limit_what_each_may_do, setup, teardown),
-        cmocka_unit_test_setup_teardown(passwords_and_sessions, setup, teardown),
-        cmocka_unit_test_setup_teardown(audit_group_commits_and_chains, setup, teardown),
+        cmocka_unit_test_setup_teardown(migrations_are_recorded_and_idempotent, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(every_table_has_clinic_id, unit_db_setup, unit_db_teardown),
+        cmocka_unit_test_setup_teardown(patient_versions_keep_history, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(invalid_patients_are_refused_with_the_field, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(facts_use_kb_codes_and_hide_entered_in_error, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(clinics_are_isolated, unit_db_setup, unit_db_teardown),
+        cmocka_unit_test_setup_teardown(search_by_prefix_and_pages, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(roles_limit_what_each_may_do, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(passwords_and_sessions, unit_db_setup, unit_db_teardown),
+        cmocka_unit_test_setup_teardown(audit_group_commits_and_chains, unit_db_setup,
+                                        unit_db_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
