@@ -71,6 +71,7 @@ typedef struct md_screen_clearance {
     md_day valid_until;    /* inclusive */
     const char *id;        /* opaque, echoed (may be NULL) */
     const char *reason;    /* echoed (may be NULL) */
+    const char *physician; /* who cleared, echoed (may be NULL) */
     int rule_index;        /* set by md_screen_resolve */
 } md_screen_clearance;
 

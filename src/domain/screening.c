@@ -257,6 +257,7 @@ static int clearance_row(void *vg, const md_row *r)
     day_of(md_row_text(r, 1), &c->valid_until);
     c->id = dup(g, md_row_text(r, 2));
     c->reason = dup(g, md_row_text(r, 3));
+    c->physician = dup(g, md_row_text(r, 4));
     g->in->clearances = a;
     g->in->n_clearances++;
     return g->rc != MD_OK;
@@ -287,7 +288,7 @@ static md_code gather_facts(md_ctx *ctx, const char *pid, md_screen_input *in, m
         {"SELECT substance FROM allergies WHERE clinic_id = $1 AND patient_id = $2 AND "
          "current = 1 AND status = 'active' ORDER BY recorded_at, id",
          allergy_row},
-        {"SELECT rule, valid_until, id, clearance_reason FROM clearances WHERE clinic_id = $1 AND "
+        {"SELECT rule, valid_until, id, clearance_reason, physician FROM clearances WHERE clinic_id = $1 AND "
          "patient_id = $2 AND current = 1 AND status = 'active' ORDER BY recorded_at, id",
          clearance_row},
     };

@@ -242,7 +242,7 @@ static md_code parse_patient(parse_ctx *P, const json_t *root, md_screen_input *
 
 static md_code parse_clearances(parse_ctx *P, const json_t *root, md_screen_input *in)
 {
-    static const char *const keys[] = {"rule", "valid_until", "id", "reason", NULL};
+    static const char *const keys[] = {"rule", "valid_until", "id", "reason", "physician", NULL};
     const json_t *arr;
     char ep[KB_PATH_MAX];
     md_code rc = json_items(P, root, "clearances", "", 0, sizeof *in->clearances,
@@ -256,7 +256,8 @@ static md_code parse_clearances(parse_ctx *P, const json_t *root, md_screen_inpu
             (rc = kj_date(j, "valid_until", ep, 1, &c->valid_until, NULL, P->err)) ||
             (rc = kj_string_copy(P->a, j, "id", ep, 0, &c->id, P->err)))
             break;
-        rc = kj_string_copy(P->a, j, "reason", ep, 0, &c->reason, P->err);
+        if ((rc = kj_string_copy(P->a, j, "reason", ep, 0, &c->reason, P->err))) break;
+        rc = kj_string_copy(P->a, j, "physician", ep, 0, &c->physician, P->err);
     }
     return rc;
 }

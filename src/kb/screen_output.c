@@ -215,6 +215,7 @@ static json_t *finding_json(const md_screen_result *r, const md_finding *f)
         int cbad = !cl;
         if (!cbad && c->id) cbad |= put(cl, "id", json_string(c->id));
         if (!cbad && c->reason) cbad |= put(cl, "reason", json_string(c->reason));
+        if (!cbad && c->physician) cbad |= put(cl, "physician", json_string(c->physician));
         if (!cbad) cbad |= put(cl, "valid_until", date_json(c->valid_until));
         if (cbad) json_decref(cl);
         bad |= cbad || put(o, "cleared", cl);
@@ -316,8 +317,9 @@ static void text_findings(sbuf *b, const md_screen_result *r, const char *title,
             const md_screen_clearance *c = &r->in->clearances[f->clearance];
             char until[MD_DATE_STR];
             md_date_format(c->valid_until, until);
-            sb_printf(b, "    cleared%s%s, valid until %s\n", c->reason ? ": " : "",
-                      c->reason ? c->reason : "", until);
+            sb_printf(b, "    cleared%s%s%s%s, valid until %s\n", c->reason ? ": " : "",
+                      c->reason ? c->reason : "", c->physician ? " by " : "",
+                      c->physician ? c->physician : "", until);
         }
     }
 }

@@ -275,6 +275,7 @@ static void a_clearance_clears_its_finding(void **state)
     f = api_find_rule(json_object_get(s, "result"), "anticoagulant_clearance");
     assert_non_null(f);
     assert_non_null(json_object_get(f, "cleared"));
+    assert_string_equal(api_str(json_object_get(f, "cleared"), "physician"), "Dr Ada Byron");
     json_decref(s);
     /* A screening after the clearance's end date is blocked again. */
     json_decref(api_ok(api.practitioner, "PUT",
