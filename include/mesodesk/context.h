@@ -53,6 +53,9 @@ typedef struct md_ctx {
     char request_id[MD_ID_STR];
 } md_ctx;
 
+/* Who a record or audit entry names as its author: the staff id, or "system" for the CLI. */
+const char *md_actor_id(const md_ctx *ctx);
+
 const char *md_role_name(md_role r);
 /* Parse "admin" etc.; MD_ROLE_NONE when unknown. */
 md_role md_role_parse(const char *s);

@@ -51,10 +51,10 @@ struct md_auditor {
     pthread_cond_t work;      /* writer waits here */
     pthread_cond_t committed; /* requesters wait here */
     pending *head, *tail;
-    uint64_t queued_batch;    /* batch number the next taken queue will get */
-    uint64_t done_batch;      /* last batch finished */
-    md_code last_rc;          /* result of the last finished batch */
-    md_code batch_rc[64];     /* results of recent batches, by batch % 64 */
+    uint64_t queued_batch; /* batch number the next taken queue will get */
+    uint64_t done_batch;   /* last batch finished */
+    md_code last_rc;       /* result of the last finished batch */
+    md_code batch_rc[64];  /* results of recent batches, by batch % 64 */
     writer_state state;
     chain *chains;
     int nchains;
@@ -75,9 +75,8 @@ static chain *chain_for(md_auditor *a, const char *clinic_id, md_err *err)
     md_strlcpy(c->hash, GENESIS, sizeof c->hash);
     md_val v[] = {md_text(clinic_id)};
     int64_t seq = 0;
-    md_code rc = md_store_scalar_int(a->db,
-                                     "SELECT coalesce(max(seq), 0) FROM audit_log WHERE clinic_id = $1",
-                                     v, 1, &seq, err);
+    md_code rc = md_store_scalar_int(
+        a->db, "SELECT coalesce(max(seq), 0) FROM audit_log WHERE clinic_id = $1", v, 1, &seq, err);
     if (rc != MD_OK) return NULL;
     if (seq > 0) {
         md_val v2[] = {md_text(clinic_id), md_int(seq)};
@@ -101,7 +100,8 @@ static void entry_hash(const char *prev, int64_t seq, const char *at, const char
     unsigned char h[crypto_generichash_BYTES];
     char seqs[24];
     snprintf(seqs, sizeof seqs, "%lld", (long long)seq);
-    const char *parts[] = {prev, seqs, at, clinic, actor, role, action, otype, oid, pid, rid, detail};
+    const char *parts[] = {prev,   seqs,  at,  clinic, actor, role,
+                           action, otype, oid, pid,    rid,   detail};
     crypto_generichash_init(&st, NULL, 0, sizeof h);
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
         const char *p = parts[i] ? parts[i] : "";
@@ -122,11 +122,19 @@ static md_code write_one(md_auditor *a, const pending *p, md_err *err)
     const char *pid = p->patient_id[0] ? p->patient_id : NULL;
     entry_hash(c->hash, seq, at, p->clinic_id, p->actor_id, p->actor_role, p->action,
                p->object_type, p->object_id, pid, p->request_id, p->detail, hash);
-    md_val v[] = {md_text(p->clinic_id), md_int(seq),          md_text(at),
-                  md_text(p->actor_id),  md_text(p->actor_role), md_text(p->action),
-                  md_text(p->object_type), md_text(p->object_id), md_text(pid),
-                  md_text(p->request_id), md_text(p->detail[0] ? p->detail : NULL),
-                  md_text(c->hash),      md_text(hash)};
+    md_val v[] = {md_text(p->clinic_id),
+                  md_int(seq),
+                  md_text(at),
+                  md_text(p->actor_id),
+                  md_text(p->actor_role),
+                  md_text(p->action),
+                  md_text(p->object_type),
+                  md_text(p->object_id),
+                  md_text(pid),
+                  md_text(p->request_id),
+                  md_text(p->detail[0] ? p->detail : NULL),
+                  md_text(c->hash),
+                  md_text(hash)};
     md_code rc = md_store_exec(a->db,
                                "INSERT INTO audit_log (clinic_id, seq, at, actor_id, actor_role, "
                                "action, object_type, object_id, patient_id, request_id, detail, "
@@ -144,7 +152,8 @@ static md_code write_batch(md_auditor *a, pending *list)
     md_err err;
     md_err_clear(&err);
     md_code rc = md_store_begin(a->db, &err);
-    for (pending *p = list; rc == MD_OK && p; p = p->next) rc = write_one(a, p, &err);
+    for (pending *p = list; rc == MD_OK && p; p = p->next)
+        rc = write_one(a, p, &err);
     if (rc == MD_OK) rc = md_store_commit(a->db, &err);
     if (rc != MD_OK) {
         md_store_rollback(a->db);
@@ -171,7 +180,8 @@ static void *writer_main(void *arg)
     md_auditor *a = arg;
     pthread_mutex_lock(&a->mu);
     for (;;) {
-        while (!a->head && a->state == WRITER_RUNNING) pthread_cond_wait(&a->work, &a->mu);
+        while (!a->head && a->state == WRITER_RUNNING)
+            pthread_cond_wait(&a->work, &a->mu);
         if (!a->head) break; /* stopping and drained */
         pending *list = a->head;
         a->head = a->tail = NULL;
@@ -251,8 +261,7 @@ static pending *pending_new(md_ctx *ctx, const md_audit_entry *e, int64_t at)
     pending *p = calloc(1, sizeof *p);
     if (!p) return NULL;
     md_strlcpy(p->clinic_id, ctx->who.clinic_id, sizeof p->clinic_id);
-    md_strlcpy(p->actor_id, ctx->who.staff_id[0] ? ctx->who.staff_id : "system",
-               sizeof p->actor_id);
+    md_strlcpy(p->actor_id, md_actor_id(ctx), sizeof p->actor_id);
     md_strlcpy(p->actor_role, md_role_name(ctx->who.role), sizeof p->actor_role);
     md_strlcpy(p->request_id, ctx->request_id, sizeof p->request_id);
     md_strlcpy(p->action, e->action, sizeof p->action);
@@ -318,9 +327,8 @@ static int audit_row(void *vctx, const md_row *r)
 {
     list_ctx *c = vctx;
     json_t *o = json_object();
-    static const char *cols[] = {"at",        "actor_id",   "actor_role", "action",
-                                 "object_type", "object_id", "patient_id", "request_id",
-                                 "detail",    "hash"};
+    static const char *cols[] = {"at",        "actor_id",   "actor_role", "action", "object_type",
+                                 "object_id", "patient_id", "request_id", "detail", "hash"};
     json_object_set_new(o, "seq", json_integer(md_row_int(r, 0)));
     for (int i = 0; i < (int)(sizeof cols / sizeof cols[0]); i++) {
         const char *t = md_row_text(r, i + 1);
@@ -334,8 +342,7 @@ md_code md_audit_list(md_ctx *ctx, const char *patient_id, int limit, int offset
                       md_err *err)
 {
     list_ctx c = {json_array()};
-    md_val v[] = {md_text(ctx->who.clinic_id), md_text(patient_id), md_int(limit),
-                  md_int(offset)};
+    md_val v[] = {md_text(ctx->who.clinic_id), md_text(patient_id), md_int(limit), md_int(offset)};
     md_code rc = md_store_exec(
         ctx->db,
         "SELECT seq, at, actor_id, actor_role, action, object_type, object_id, patient_id, "
@@ -362,7 +369,8 @@ static int verify_row(void *vctx, const md_row *r)
     verify_ctx *c = vctx;
     int64_t seq = md_row_int(r, 0);
     const char *t[12];
-    for (int i = 0; i < 12; i++) t[i] = md_row_text(r, i + 1);
+    for (int i = 0; i < 12; i++)
+        t[i] = md_row_text(r, i + 1);
     /* t: at clinic actor role action otype oid pid rid detail prev_hash hash */
     char h[HASH_HEX];
     entry_hash(c->prev, seq, t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], h);

@@ -36,6 +36,11 @@ static const struct {
 
 static const char *const staff_roles[] = {"admin", "practitioner", "reception", "auditor", NULL};
 
+const char *md_actor_id(const md_ctx *ctx)
+{
+    return ctx->who.staff_id[0] ? ctx->who.staff_id : "system";
+}
+
 const char *md_role_name(md_role r)
 {
     return (unsigned)r <= MD_ROLE_SYSTEM ? roles[r].name : "none";

@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
-
 typedef struct qrow {
     int found;
     char clinic_id[MD_ID_STR], id[MD_ID_STR], patient_id[MD_ID_STR];
@@ -76,9 +74,8 @@ md_code md_questionnaire_create(md_ctx *ctx, const char *patient_id, json_t *in,
     int64_t t = md_now(), expires = t + hours * 3600;
     md_time_format(t, now);
     md_time_format(expires, exp);
-    md_val v[] = {md_text(ctx->who.clinic_id), md_text(id), md_text(th), md_text(patient_id),
-                  md_text(ctx->who.staff_id[0] ? ctx->who.staff_id : "system"), md_text(now),
-                  md_int(expires)};
+    md_val v[] = {md_text(ctx->who.clinic_id), md_text(id),  md_text(th),    md_text(patient_id),
+                  md_text(md_actor_id(ctx)),   md_text(now), md_int(expires)};
     rc = md_store_exec(ctx->db,
                        "INSERT INTO questionnaires (clinic_id, id, token_hash, patient_id, "
                        "created_by, created_at, expires_at, status) VALUES ($1, $2, $3, $4, $5, "
@@ -123,9 +120,9 @@ static md_code load_by_token(md_ctx *ctx, const char *token, qrow *q, md_err *er
         return md_err_set(err, MD_ENOTFOUND, NULL, "this link is not valid");
     md_token_hash(token, th);
     md_val v[] = {md_text(th)};
-    md_code rc = md_store_exec(ctx->db,
-                               "SELECT " Q_COLUMNS " FROM questionnaires WHERE token_hash = $1", v,
-                               1, q_row, q, err);
+    md_code rc =
+        md_store_exec(ctx->db, "SELECT " Q_COLUMNS " FROM questionnaires WHERE token_hash = $1", v,
+                      1, q_row, q, err);
     if (rc != MD_OK) return rc;
     if (!q->found || strcmp(effective_status(q->status, q->expires_at), "pending") != 0)
         return md_err_set(err, MD_ENOTFOUND, NULL,
@@ -135,7 +132,6 @@ static md_code load_by_token(md_ctx *ctx, const char *token, qrow *q, md_err *er
     ctx->who.role = MD_ROLE_NONE;
     return MD_OK;
 }
-
 
 md_code md_questionnaire_open(md_ctx *ctx, const char *token, json_t **out, md_err *err)
 {
@@ -196,8 +192,8 @@ static md_code check_answer_list(md_ctx *ctx, json_t *answers, const char *key,
 
 md_code md_questionnaire_submit(md_ctx *ctx, const char *token, json_t *answers, md_err *err)
 {
-    static const char *const keys[] = {"pregnant",  "breastfeeding", "conditions",
-                                       "medications", "allergies",   "notes", NULL};
+    static const char *const keys[] = {"pregnant",  "breastfeeding", "conditions", "medications",
+                                       "allergies", "notes",         NULL};
     qrow q = {0};
     int b, present;
     const char *notes;
@@ -257,9 +253,9 @@ md_code md_questionnaire_confirm(md_ctx *ctx, const char *id, json_t **out, md_e
     md_code rc = md_require(ctx, MD_PERM_CLINICAL_WRITE, err);
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(id)};
     if (rc == MD_OK)
-        rc = md_store_exec(ctx->db,
-                           "SELECT " Q_COLUMNS " FROM questionnaires WHERE clinic_id = $1 AND id = $2",
-                           v, 2, q_row, &q, err);
+        rc = md_store_exec(
+            ctx->db, "SELECT " Q_COLUMNS " FROM questionnaires WHERE clinic_id = $1 AND id = $2", v,
+            2, q_row, &q, err);
     if (rc == MD_OK && !q.found) rc = md_err_set(err, MD_ENOTFOUND, "id", "no such questionnaire");
     if (rc == MD_OK && strcmp(q.status, "submitted") != 0)
         rc = md_err_set(err, MD_ECONFLICT, "status", "the questionnaire is %s, not submitted",
@@ -267,22 +263,23 @@ md_code md_questionnaire_confirm(md_ctx *ctx, const char *id, json_t **out, md_e
     if (rc != MD_OK) goto done;
     json_t *answers = json_object_get(q.json, "answers");
     const char *reason = md_arena_printf(ctx->arena, "patient questionnaire %s, confirmed", id);
-    rc = import_list(ctx, answers, "allergies", &md_kind_allergy, q.patient_id, reason, created, err);
+    rc = import_list(ctx, answers, "allergies", &md_kind_allergy, q.patient_id, reason, created,
+                     err);
     if (rc == MD_OK)
         rc = import_list(ctx, answers, "conditions", &md_kind_condition, q.patient_id, reason,
                          created, err);
     if (rc == MD_OK)
         rc = import_list(ctx, answers, "medications", &md_kind_medication, q.patient_id, reason,
                          created, err);
-    json_t *preg = json_object_get(answers, "pregnant"), *bf = json_object_get(answers, "breastfeeding");
+    json_t *preg = json_object_get(answers, "pregnant"),
+           *bf = json_object_get(answers, "breastfeeding");
     if (rc == MD_OK && (json_is_boolean(preg) || json_is_boolean(bf))) {
         /* Status is one record per patient: a new version when one exists. */
         json_t *list = NULL, *st = NULL;
         char today[MD_DATE_STR];
         md_date_format(md_today_utc(), today);
-        json_t *in = json_pack("{s:b,s:b,s:s,s:s}", "pregnant", json_is_true(preg),
-                               "breastfeeding", json_is_true(bf), "recorded_on", today, "reason",
-                               reason);
+        json_t *in = json_pack("{s:b,s:b,s:s,s:s}", "pregnant", json_is_true(preg), "breastfeeding",
+                               json_is_true(bf), "recorded_on", today, "reason", reason);
         rc = md_record_list(ctx, &md_kind_status, q.patient_id, 0, &list, err);
         json_t *cur = json_array_get(json_object_get(list, "items"), 0);
         if (rc == MD_OK && cur)
@@ -297,8 +294,8 @@ md_code md_questionnaire_confirm(md_ctx *ctx, const char *id, json_t **out, md_e
     if (rc != MD_OK) goto done;
     char now[MD_TIME_STR];
     md_time_format(md_now(), now);
-    md_val u[] = {md_text(ctx->who.staff_id[0] ? ctx->who.staff_id : "system"), md_text(now),
-                  md_text(ctx->who.clinic_id), md_text(id)};
+    md_val u[] = {md_text(md_actor_id(ctx)), md_text(now), md_text(ctx->who.clinic_id),
+                  md_text(id)};
     rc = md_store_exec(ctx->db,
                        "UPDATE questionnaires SET status = 'confirmed', confirmed_by = $1, "
                        "confirmed_at = $2 WHERE clinic_id = $3 AND id = $4",

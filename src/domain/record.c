@@ -21,7 +21,8 @@
 static int nfields(const md_record_kind *k)
 {
     int n = 0;
-    while (k->fields[n].name) n++;
+    while (k->fields[n].name)
+        n++;
     return n;
 }
 
@@ -150,7 +151,8 @@ static md_code check_keys(const md_record_kind *k, json_t *in, int updating, md_
 {
     const char *allowed[MAX_FIELDS + 4];
     int n = 0;
-    for (int i = 0; k->fields[i].name && n < MAX_FIELDS; i++) allowed[n++] = k->fields[i].name;
+    for (int i = 0; k->fields[i].name && n < MAX_FIELDS; i++)
+        allowed[n++] = k->fields[i].name;
     allowed[n++] = "reason";
     if (updating) allowed[n++] = "version";
     allowed[n] = NULL;
@@ -176,7 +178,8 @@ static md_code audit_one(md_ctx *ctx, const char *action, const md_record_kind *
 md_code md_patient_exists(md_ctx *ctx, const char *patient_id, md_err *err)
 {
     int64_t n = 0;
-    if (!md_id_valid(patient_id)) return md_err_set(err, MD_ENOTFOUND, "patient_id", "no such patient");
+    if (!md_id_valid(patient_id))
+        return md_err_set(err, MD_ENOTFOUND, "patient_id", "no such patient");
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(patient_id)};
     md_code rc = md_store_scalar_int(
         ctx->db, "SELECT count(*) FROM patients WHERE clinic_id = $1 AND id = $2 AND current = 1",
@@ -197,7 +200,7 @@ static md_code insert_version(md_ctx *ctx, const md_record_kind *k, const char *
     params[np++] = md_text(ctx->who.clinic_id);
     params[np++] = md_text(id);
     params[np++] = md_int(version);
-    params[np++] = md_text(ctx->who.staff_id[0] ? ctx->who.staff_id : "system");
+    params[np++] = md_text(md_actor_id(ctx));
     params[np++] = md_text(now);
     params[np++] = md_text(reason);
     size_t off = (size_t)snprintf(sql, sizeof sql,
@@ -213,7 +216,8 @@ static md_code insert_version(md_ctx *ctx, const md_record_kind *k, const char *
         params[np++] = vals[i];
     }
     off += (size_t)snprintf(sql + off, sizeof sql - off, ") VALUES ($1, $2, $3, 1, $4, $5, $6");
-    for (int p = 7; p <= np; p++) off += (size_t)snprintf(sql + off, sizeof sql - off, ", $%d", p);
+    for (int p = 7; p <= np; p++)
+        off += (size_t)snprintf(sql + off, sizeof sql - off, ", $%d", p);
     snprintf(sql + off, sizeof sql - off, ")");
     return md_store_exec(ctx->db, sql, params, np, NULL, NULL, err);
 }
@@ -257,8 +261,8 @@ static md_code load_current(md_ctx *ctx, const md_record_kind *k, const char *pa
     select_columns(k, cols, sizeof cols);
     if (!md_id_valid(id)) return md_err_set(err, MD_ENOTFOUND, "id", "no such %s", k->name);
     snprintf(sql, sizeof sql,
-             "SELECT %s FROM %s WHERE clinic_id = $1 AND id = $2 AND current = 1%s", cols,
-             k->table, k->has_parent ? " AND patient_id = $3" : "");
+             "SELECT %s FROM %s WHERE clinic_id = $1 AND id = $2 AND current = 1%s", cols, k->table,
+             k->has_parent ? " AND patient_id = $3" : "");
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(id), md_text(parent_id)};
     collect_ctx c = {k, json_array()};
     md_code rc = md_store_exec(ctx->db, sql, v, k->has_parent ? 3 : 2, collect_row, &c, err);
@@ -311,8 +315,7 @@ md_code md_record_update(md_ctx *ctx, const md_record_kind *k, const char *paren
              k->table);
     md_val up[] = {md_text(ctx->who.clinic_id), md_text(id), md_int(version)};
     rc = md_store_exec(ctx->db, sql, up, 3, NULL, NULL, err);
-    if (rc == MD_OK)
-        rc = insert_version(ctx, k, parent_id, id, version + 1, reason, vals, err);
+    if (rc == MD_OK) rc = insert_version(ctx, k, parent_id, id, version + 1, reason, vals, err);
     if (rc == MD_OK) rc = md_store_commit(ctx->db, err);
     if (rc != MD_OK) {
         md_store_rollback(ctx->db);
@@ -358,8 +361,8 @@ static md_code list_query(md_ctx *ctx, const md_record_kind *k, const char *wher
     return MD_OK;
 }
 
-md_code md_record_list(md_ctx *ctx, const md_record_kind *k, const char *parent_id,
-                       int include_all, json_t **out, md_err *err)
+md_code md_record_list(md_ctx *ctx, const md_record_kind *k, const char *parent_id, int include_all,
+                       json_t **out, md_err *err)
 {
     char where[512];
     json_t *items = NULL;
@@ -391,10 +394,11 @@ md_code md_record_history(md_ctx *ctx, const md_record_kind *k, const char *pare
     if (rc == MD_OK) rc = check_parent(ctx, k, parent_id, err);
     if (rc != MD_OK) return rc;
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(id), md_text(parent_id)};
-    rc = list_query(ctx, k,
-                    k->has_parent ? "clinic_id = $1 AND id = $2 AND patient_id = $3 ORDER BY version"
-                                  : "clinic_id = $1 AND id = $2 ORDER BY version",
-                    v, k->has_parent ? 3 : 2, &items, err);
+    rc =
+        list_query(ctx, k,
+                   k->has_parent ? "clinic_id = $1 AND id = $2 AND patient_id = $3 ORDER BY version"
+                                 : "clinic_id = $1 AND id = $2 ORDER BY version",
+                   v, k->has_parent ? 3 : 2, &items, err);
     if (rc != MD_OK) return rc;
     if (json_array_size(items) == 0) {
         json_decref(items);
@@ -427,8 +431,8 @@ md_code md_patient_search(md_ctx *ctx, const md_patient_query *q, json_t **out, 
         hi[n + 1] = '\0';
     }
     const char *name = q->name && *q->name ? lo : NULL;
-    md_val v[] = {md_text(ctx->who.clinic_id), md_text(name), md_text(name ? hi : NULL),
-                  md_text(q->birth_date), md_int(q->limit), md_int(q->offset)};
+    md_val v[] = {md_text(ctx->who.clinic_id), md_text(name),    md_text(name ? hi : NULL),
+                  md_text(q->birth_date),      md_int(q->limit), md_int(q->offset)};
     static const char filter[] =
         "clinic_id = $1 AND current = 1 AND ($2 IS NULL OR (lower(family_name) >= $2 AND "
         "lower(family_name) < $3) OR (lower(given_name) >= $2 AND lower(given_name) < $3)) "

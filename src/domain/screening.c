@@ -86,7 +86,8 @@ static md_code check_clinic_rule(md_ctx *ctx, json_t *rec, md_err *err)
     }
     json_array_append(rules, rule);
     rc = md_ruleset_compile(ctx->kb, rules, &rs, err);
-    if (rc != MD_OK) err->field[0] ? (void)0 : (void)md_strlcpy(err->field, "rule", sizeof err->field);
+    if (rc != MD_OK)
+        err->field[0] ? (void)0 : (void)md_strlcpy(err->field, "rule", sizeof err->field);
     md_ruleset_free(rs);
     json_decref(rules);
     return rc;
@@ -101,8 +102,15 @@ static const md_field clinic_rule_fields[] = {
 };
 
 const md_record_kind md_kind_clinic_rule = {
-    "clinic_rule",       "clinic_rules",    0, MD_PERM_CLINICAL_READ, MD_PERM_KB_WRITE,
-    clinic_rule_fields,  check_clinic_rule, NULL, 0,
+    "clinic_rule",
+    "clinic_rules",
+    0,
+    MD_PERM_CLINICAL_READ,
+    MD_PERM_KB_WRITE,
+    clinic_rule_fields,
+    check_clinic_rule,
+    NULL,
+    0,
 };
 
 /* ---- clearances ---- */
@@ -145,8 +153,15 @@ static const md_field clearance_fields[] = {
 };
 
 const md_record_kind md_kind_clearance = {
-    "clearance",      "clearances",    1, MD_PERM_CLINICAL_READ, MD_PERM_CLEARANCE_WRITE,
-    clearance_fields, check_clearance, "status", 0,
+    "clearance",
+    "clearances",
+    1,
+    MD_PERM_CLINICAL_READ,
+    MD_PERM_CLEARANCE_WRITE,
+    clearance_fields,
+    check_clearance,
+    "status",
+    0,
 };
 
 /* ---- gathering the stored facts ---- */
@@ -288,7 +303,8 @@ static md_code gather_facts(md_ctx *ctx, const char *pid, md_screen_input *in, m
         {"SELECT substance FROM allergies WHERE clinic_id = $1 AND patient_id = $2 AND "
          "current = 1 AND status = 'active' ORDER BY recorded_at, id",
          allergy_row},
-        {"SELECT rule, valid_until, id, clearance_reason, physician FROM clearances WHERE clinic_id = $1 AND "
+        {"SELECT rule, valid_until, id, clearance_reason, physician FROM clearances WHERE "
+         "clinic_id = $1 AND "
          "patient_id = $2 AND current = 1 AND status = 'active' ORDER BY recorded_at, id",
          clearance_row},
     };
@@ -367,8 +383,8 @@ static int screening_row(void *ctx, const md_row *r)
     json_object_set_new(o, "decision", json_string(md_row_text(r, 4)));
     json_t *result = json_loads(md_row_text(r, 5), 0, NULL);
     json_object_set_new(o, "result", result ? result : json_null());
-    json_object_set_new(o, "kb", json_pack("{s:s,s:s}", "version", md_row_text(r, 6), "hash",
-                                           md_row_text(r, 7)));
+    json_object_set_new(
+        o, "kb", json_pack("{s:s,s:s}", "version", md_row_text(r, 6), "hash", md_row_text(r, 7)));
     json_object_set_new(o, "screened_by", json_string(md_row_text(r, 8)));
     json_object_set_new(o, "screened_at", json_string(md_row_text(r, 9)));
     json_array_append_new((json_t *)ctx, o);
@@ -379,8 +395,8 @@ static md_code screening_query(md_ctx *ctx, const char *where, const char *key, 
                                md_err *err)
 {
     char sql[512];
-    snprintf(sql, sizeof sql, "SELECT " SCREENING_COLUMNS " FROM screenings WHERE clinic_id = $1 AND %s",
-             where);
+    snprintf(sql, sizeof sql,
+             "SELECT " SCREENING_COLUMNS " FROM screenings WHERE clinic_id = $1 AND %s", where);
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(key)};
     *items = json_array();
     md_code rc = md_store_exec(ctx->db, sql, v, 2, screening_row, *items, err);
@@ -408,7 +424,8 @@ md_code md_screening_create(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
     if (rc == MD_OK) rc = md_json_date(in, "date", 1, &date, &input.date, err);
     json_t *plan = json_object_get(in, "plan");
     if (rc == MD_OK && !json_is_object(plan))
-        rc = md_err_set(err, MD_EINVAL, "plan", "plan must be an object with areas and ingredients");
+        rc =
+            md_err_set(err, MD_EINVAL, "plan", "plan must be an object with areas and ingredients");
     if (rc == MD_OK && (rc = md_patient_exists(ctx, pid, err)) == MD_ENOTFOUND)
         md_strlcpy(err->field, "patient_id", sizeof err->field);
     if (rc == MD_OK) rc = plan_lists(ctx, plan, &input, err);
@@ -436,7 +453,7 @@ md_code md_screening_create(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
                   md_text(result_text),
                   md_text(md_kb_version(kb)),
                   md_text(md_kb_hash(kb)),
-                  md_text(ctx->who.staff_id[0] ? ctx->who.staff_id : "system"),
+                  md_text(md_actor_id(ctx)),
                   md_text(now),
                   md_int(md_now_us())};
     if (!plan_text || !result_text) {
