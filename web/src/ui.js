@@ -160,13 +160,22 @@ export function Spinner({ label = 'Loading…' }) {
 export function Dialog({ title, onClose, children, wide }) {
   const ref = useRef(null);
   const titleId = useId('dlg');
+  // The opener is taken during the first render, which runs in the same task as
+  // the click that opened the dialog; by the time effects run, another effect
+  // (a page heading taking focus, say) may already have moved it.
+  const openerRef = useRef(undefined);
+  if (openerRef.current === undefined) openerRef.current = document.activeElement;
   useEffect(() => {
-    const opener = document.activeElement;
+    const opener = openerRef.current;
     const d = ref.current;
     if (d && !d.open) d.showModal();
     const first = d && d.querySelector('input:not([type=hidden]), select, textarea');
     if (first) first.focus();
     return () => {
+      // Preact runs this before the <dialog> leaves the DOM. While it is still
+      // open and modal the rest of the page is inert and focus() on the opener
+      // is silently ignored, so close it first.
+      if (d && d.open) d.close();
       if (opener && opener.focus && document.contains(opener)) opener.focus();
     };
   }, []);
@@ -186,9 +195,14 @@ export function Dialog({ title, onClose, children, wide }) {
 /** Focus the page heading after a route change so screen readers announce the page. */
 export function PageTitle({ children, title }) {
   const ref = useRef(null);
+  // Focus as it was when this heading rendered. If the user has moved focus since
+  // (clicked or tabbed to a control before the effect ran), leave it there.
+  const focusAtRender = document.activeElement;
   useEffect(() => {
     document.title = `${title || (typeof children === 'string' ? children : '')} · Mesodesk`;
-    if (ref.current && !document.querySelector('dialog[open]')) ref.current.focus({ preventScroll: true });
+    const a = document.activeElement;
+    const untouched = !a || a === document.body || a === focusAtRender;
+    if (ref.current && untouched && !document.querySelector('dialog[open]')) ref.current.focus({ preventScroll: true });
   }, [title]);
   return html`<h1 ref=${ref} tabindex="-1">${children}</h1>`;
 }
