@@ -3,19 +3,27 @@
  *
  * Every write and every read of a patient record appends an entry (who,
  * clinic, action, object, time, request id).  md_audit() returns only once the
- * entry is durable (committed with synchronous=FULL), so a response is never
- * sent for an unrecorded access.
+ * entry is durable or, for a write, part of the write's own transaction, so a
+ * response is never sent for an unrecorded access.
  *
- * Group commit: entries from concurrent requests are queued to one writer
- * thread that owns its own connection; it takes everything queued, writes it
- * in ONE transaction (one disk flush), then wakes all the waiters of that
- * batch.  Under load a batch holds many entries, so the cost of the flush is
- * shared.
+ * Writes: when the caller has a transaction open on ctx->db, md_audit()
+ * appends the entry inside it.  The change and its entry then commit together
+ * or not at all; a crash can never leave a change without its entry.  A write
+ * therefore calls md_audit() between md_store_begin() and md_store_finish().
+ *
+ * Reads (no transaction open): group commit.  Entries from concurrent requests
+ * are queued to one writer thread that owns its own connection; it takes
+ * everything queued, writes it in ONE transaction (one disk flush), then wakes
+ * all the waiters of that batch.  Under load a batch holds many entries, so
+ * the cost of the flush is shared.
  *
  * Tamper evidence: entries of a clinic form a hash chain: hash =
  * BLAKE2b(prev_hash || canonical entry text).  md_audit_verify() recomputes
- * it.  The writer is the only appender, so it keeps each clinic's chain head
- * in memory (loaded from the table on first use).
+ * it.  Each appending transaction reads the clinic's chain head from the table
+ * under its write lock, so writers in other threads or processes (the CLI
+ * beside a running server) extend the same chain.  A backend without a
+ * database-wide write lock (PostgreSQL) must take a per-clinic lock before
+ * reading the head.
  *
  * States of the writer: RUNNING (accepting) -> STOPPING (md_auditor_stop:
  * drains what is queued, refuses new entries with MD_EUNAVAILABLE) -> STOPPED.

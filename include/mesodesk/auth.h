@@ -40,12 +40,27 @@ md_code md_staff_create(md_ctx *ctx, json_t *in, const char *password, json_t **
 md_code md_staff_list(md_ctx *ctx, json_t **out, md_err *err);
 md_code md_staff_get(md_ctx *ctx, const char *id, json_t **out, md_err *err);
 
-/* Log in; on success *token and *expires_at are filled (expiry if idle from now). */
-md_code md_login(md_store *db, const char *email, const char *password, char token[MD_TOKEN_STR],
-                 int64_t *expires_at, md_principal *who, md_err *err);
+typedef struct md_login_result {
+    char token[MD_TOKEN_STR];
+    int64_t expires_at;  /* when the session ends if left idle from now */
+    int64_t retry_after; /* seconds, when refused with MD_ELIMIT */
+} md_login_result;
+
+/* Sign in.  On success ctx->who is the staff member, a session is stored and the
+ * sign-in audited in one transaction.  A wrong email or password is MD_EUNAUTH
+ * (a failure on a real account is audited); too many failures in a row for one
+ * email is MD_ELIMIT with out->retry_after (see login_throttle.c). */
+md_code md_login(md_ctx *ctx, const char *email, const char *password, md_login_result *out,
+                 md_err *err);
+
+/* The sign-in throttle, per email; now in seconds (md_now()). */
+md_code md_login_throttle_check(const char *email, int64_t now, int64_t *retry_after, md_err *err);
+void md_login_throttle_record(const char *email, int ok, int64_t now);
+void md_login_throttle_reset(void); /* forget everything (tests) */
 /* Resolve a bearer token to a principal; MD_EUNAUTH when unknown, expired or revoked. */
 md_code md_session_check(md_store *db, const char *token, md_principal *who, int64_t *expires_at,
                          md_err *err);
-md_code md_logout(md_store *db, const char *token, md_err *err);
+/* End the session of token (ctx->who is its staff member); audited with the change. */
+md_code md_logout(md_ctx *ctx, const char *token, md_err *err);
 
 #endif

@@ -17,19 +17,20 @@
 
 typedef enum md_code {
     MD_OK = 0,
-    MD_EINVAL,        /* malformed or wrong-typed input; HTTP 400, exit 2 */
-    MD_EJSON,         /* unparseable JSON; HTTP 400, exit 2 */
-    MD_EUNPROCESSABLE,/* well-formed but impossible value (2026-02-30); HTTP 422, exit 2 */
-    MD_ENOTFOUND,     /* no such object (or not in the caller's clinic); HTTP 404 */
-    MD_EMETHOD,       /* route exists, method does not; HTTP 405 */
-    MD_ECONFLICT,     /* unique constraint, stale version; HTTP 409 */
-    MD_EUNAUTH,       /* no or bad credentials; HTTP 401 */
-    MD_EFORBIDDEN,    /* authenticated but the role may not; HTTP 403 */
-    MD_ETOOBIG,       /* body or value over its cap; HTTP 413 */
-    MD_EIO,           /* storage or system failure; HTTP 500, exit 1 */
-    MD_ENOMEM,        /* allocation failed or arena cap reached; HTTP 500, exit 1 */
-    MD_EINTERNAL,     /* a bug; HTTP 500, exit 1 */
-    MD_EUNAVAILABLE,  /* shutting down / overloaded; HTTP 503, exit 1 */
+    MD_EINVAL,         /* malformed or wrong-typed input; HTTP 400, exit 2 */
+    MD_EJSON,          /* unparseable JSON; HTTP 400, exit 2 */
+    MD_EUNPROCESSABLE, /* well-formed but impossible value (2026-02-30); HTTP 422, exit 2 */
+    MD_ENOTFOUND,      /* no such object (or not in the caller's clinic); HTTP 404 */
+    MD_EMETHOD,        /* route exists, method does not; HTTP 405 */
+    MD_ECONFLICT,      /* unique constraint, stale version; HTTP 409 */
+    MD_EUNAUTH,        /* no or bad credentials; HTTP 401 */
+    MD_EFORBIDDEN,     /* authenticated but the role may not; HTTP 403 */
+    MD_ETOOBIG,        /* body or value over its cap; HTTP 413 */
+    MD_EIO,            /* storage or system failure; HTTP 500, exit 1 */
+    MD_ENOMEM,         /* allocation failed or arena cap reached; HTTP 500, exit 1 */
+    MD_EINTERNAL,      /* a bug; HTTP 500, exit 1 */
+    MD_EUNAVAILABLE,   /* shutting down / overloaded; HTTP 503, exit 1 */
+    MD_ELIMIT,         /* too many attempts (sign-in throttle); HTTP 429, exit 1 */
     MD_CODE_COUNT
 } md_code;
 

@@ -126,14 +126,14 @@ void md_ruleset_free(md_ruleset *rs);
  * evaluation order: shipped rules in kb order, then clinic rules. */
 typedef struct md_rule_info {
     const char *id;
-    const char *kind;        /* "status_flag", "medication_washout", ... */
-    md_class cls;            /* effective class (after any clinic raise) */
-    md_class shipped_cls;    /* class in kb (== cls for clinic rules) */
-    const char *message;     /* template; {input}, {code}... filled at output */
+    const char *kind;     /* "status_flag", "medication_washout", ... */
+    md_class cls;         /* effective class (after any clinic raise) */
+    md_class shipped_cls; /* class in kb (== cls for clinic rules) */
+    const char *message;  /* template; {input}, {code}... filled at output */
     const char *const *sources;
     size_t n_sources;
-    int clinic;              /* 1 when added by the clinic */
-    const char *raised_by;   /* clinic rule id that raised the class, or NULL */
+    int clinic;            /* 1 when added by the clinic */
+    const char *raised_by; /* clinic rule id that raised the class, or NULL */
 } md_rule_info;
 
 const md_kb *md_ruleset_kb(const md_ruleset *rs);

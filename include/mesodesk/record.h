@@ -35,23 +35,21 @@ typedef enum md_ftype {
     MD_F_JSON /* an object, checked by json_check, stored as canonical text */
 } md_ftype;
 
-
-
 typedef struct md_field {
     const char *name; /* JSON key and column name; NULL ends the list */
     md_ftype type;
     int required;
-    long min, max;              /* INT: range; TEXT: max length in max */
-    const char *const *values;  /* ENUM: allowed values */
-    const char *dflt;           /* ENUM/BOOL default on create ("true"/"false" for BOOL) */
-    md_vocab_kind vocab;        /* CODE: the vocabulary (ignored for other types) */
+    long min, max;             /* INT: range; TEXT: max length in max */
+    const char *const *values; /* ENUM: allowed values */
+    const char *dflt;          /* ENUM/BOOL default on create ("true"/"false" for BOOL) */
+    md_vocab_kind vocab;       /* CODE: the vocabulary (ignored for other types) */
     md_code (*json_check)(const md_ctx *ctx, json_t *value, const char *field, md_err *err);
 } md_field;
 
 typedef struct md_record_kind {
-    const char *name;  /* "allergy": audit object type and error wording */
+    const char *name; /* "allergy": audit object type and error wording */
     const char *table;
-    int has_parent;    /* belongs to a patient (patient_id column) */
+    int has_parent; /* belongs to a patient (patient_id column) */
     unsigned read_perm, write_perm;
     const md_field *fields;
     /* Cross-field checks on the complete (merged) record; may be NULL. */
@@ -61,8 +59,8 @@ typedef struct md_record_kind {
     int is_patient; /* the record is the patient (audit entries carry its id as patient) */
 } md_record_kind;
 
-extern const md_record_kind md_kind_patient, md_kind_allergy, md_kind_condition,
-    md_kind_medication, md_kind_status, md_kind_clearance, md_kind_clinic_rule;
+extern const md_record_kind md_kind_patient, md_kind_allergy, md_kind_condition, md_kind_medication,
+    md_kind_status, md_kind_clearance, md_kind_clinic_rule;
 
 /* Map "allergies" etc. (the URL collection name) to a kind; NULL when unknown. */
 const md_record_kind *md_fact_kind_by_collection(const char *collection);
@@ -79,8 +77,8 @@ md_code md_record_get(md_ctx *ctx, const md_record_kind *k, const char *parent_i
                       json_t **out, md_err *err);
 /* Current records of a patient (facts), or of the clinic for kinds without a parent
  * (parent_id NULL); include_all also lists entered_in_error / retired ones. */
-md_code md_record_list(md_ctx *ctx, const md_record_kind *k, const char *parent_id,
-                       int include_all, json_t **out, md_err *err);
+md_code md_record_list(md_ctx *ctx, const md_record_kind *k, const char *parent_id, int include_all,
+                       json_t **out, md_err *err);
 /* Every version of one record, oldest first. */
 md_code md_record_history(md_ctx *ctx, const md_record_kind *k, const char *parent_id,
                           const char *id, json_t **out, md_err *err);

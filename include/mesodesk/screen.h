@@ -55,10 +55,10 @@ typedef struct md_screen_condition {
 } md_screen_condition;
 
 typedef struct md_screen_medication {
-    const char *code;   /* code or synonym, e.g. "ibuprofen" */
-    md_day last_dose;   /* valid when has_last_dose */
-    int has_last_dose;  /* 0: currently taking (washout counts from the screening date) */
-    int id;             /* set by md_screen_resolve */
+    const char *code;  /* code or synonym, e.g. "ibuprofen" */
+    md_day last_dose;  /* valid when has_last_dose */
+    int has_last_dose; /* 0: currently taking (washout counts from the screening date) */
+    int id;            /* set by md_screen_resolve */
 } md_screen_medication;
 
 typedef struct md_screen_allergy {
@@ -76,21 +76,21 @@ typedef struct md_screen_clearance {
 } md_screen_clearance;
 
 typedef struct md_screen_input {
-    md_day date;                /* planned treatment date */
-    const char *jurisdiction;   /* NULL: kb default */
-    md_day birth_date;          /* required */
-    const char *sex;            /* "female", "male", "other" or NULL */
+    md_day date;                                        /* planned treatment date */
+    const char *jurisdiction;                           /* NULL: kb default */
+    md_day birth_date;                                  /* required */
+    const char *sex;                                    /* "female", "male", "other" or NULL */
     signed char pregnant, breastfeeding, weight_stable; /* MD_TRI_* */
-    int fitzpatrick;            /* 1..6, or 0 when not recorded */
+    int fitzpatrick;                                    /* 1..6, or 0 when not recorded */
     md_screen_condition *conditions;
     size_t n_conditions;
     md_screen_medication *medications;
     size_t n_medications;
     md_screen_allergy *allergies;
     size_t n_allergies;
-    const char **areas;         /* planned areas */
+    const char **areas; /* planned areas */
     size_t n_areas;
-    const char **ingredients;   /* planned ingredients */
+    const char **ingredients; /* planned ingredients */
     size_t n_ingredients;
     md_screen_clearance *clearances;
     size_t n_clearances;
@@ -117,7 +117,7 @@ md_code md_screen_input_from_json(const md_ruleset *rs, const json_t *j, md_aren
                                   md_screen_input **out, md_err *err);
 
 typedef enum md_fact_kind {
-    MD_FACT_STATUS = 0,  /* pregnant, breastfeeding, weight_stable */
+    MD_FACT_STATUS = 0, /* pregnant, breastfeeding, weight_stable */
     MD_FACT_AGE,
     MD_FACT_ALLERGY,
     MD_FACT_CONDITION,
@@ -126,15 +126,15 @@ typedef enum md_fact_kind {
 } md_fact_kind;
 
 typedef struct md_finding {
-    int rule;              /* index in the ruleset */
-    md_class cls;          /* class of the rule */
+    int rule;     /* index in the ruleset */
+    md_class cls; /* class of the rule */
     md_fact_kind fact;
-    int fact_index;        /* index in conditions/medications/allergies, else -1 */
-    int ingredient;        /* index in the planned ingredients (allergy), else -1 */
-    int value;             /* age, Fitzpatrick type or flag value */
-    md_day until;          /* washout end, valid when has_until */
+    int fact_index; /* index in conditions/medications/allergies, else -1 */
+    int ingredient; /* index in the planned ingredients (allergy), else -1 */
+    int value;      /* age, Fitzpatrick type or flag value */
+    md_day until;   /* washout end, valid when has_until */
     int has_until;
-    int clearance;         /* index in input clearances when cleared, else -1 */
+    int clearance; /* index in input clearances when cleared, else -1 */
 } md_finding;
 
 typedef struct md_screen_result {
@@ -143,7 +143,7 @@ typedef struct md_screen_result {
     md_class decision;
     int has_earliest;
     md_day earliest_date;
-    md_finding *findings;  /* blocking, cleared and caution findings, in order */
+    md_finding *findings; /* blocking, cleared and caution findings, in order */
     size_t n_findings;
 } md_screen_result;
 

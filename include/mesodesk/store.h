@@ -61,8 +61,8 @@ typedef struct md_store_ops {
     /* Open a connection; uri is backend-specific (a file path for SQLite). */
     md_code (*open)(const char *uri, md_store **out, md_err *err);
     void (*close)(md_store *s);
-    md_code (*exec)(md_store *s, const char *sql, const md_val *params, int nparams,
-                    md_row_fn fn, void *ctx, md_err *err);
+    md_code (*exec)(md_store *s, const char *sql, const md_val *params, int nparams, md_row_fn fn,
+                    void *ctx, md_err *err);
     md_code (*begin)(md_store *s, md_err *err); /* a write transaction */
     md_code (*commit)(md_store *s, md_err *err);
     void (*rollback)(md_store *s);
@@ -76,7 +76,7 @@ typedef struct md_store_ops {
 /* Every backend's connection struct begins with this. */
 struct md_store {
     const md_store_ops *ops;
-    int in_tx;
+    int in_tx; /* transaction depth: 0 none, 1 a transaction, >1 savepoints inside it */
 };
 
 extern const md_store_ops md_store_sqlite_ops;
@@ -88,9 +88,13 @@ void md_store_close(md_store *s);
 
 md_code md_store_exec(md_store *s, const char *sql, const md_val *params, int nparams, md_row_fn fn,
                       void *ctx, md_err *err);
+/* Transactions nest (savepoints inside the outermost one).  A failed commit has
+ * already rolled its level back.  md_store_finish() commits when rc is MD_OK,
+ * otherwise rolls back, and returns the outcome: the usual ending of a write. */
 md_code md_store_begin(md_store *s, md_err *err);
 md_code md_store_commit(md_store *s, md_err *err);
 void md_store_rollback(md_store *s);
+md_code md_store_finish(md_store *s, md_code rc, md_err *err);
 
 const char *md_row_text(const md_row *r, int i);
 int64_t md_row_int(const md_row *r, int i);

@@ -22,6 +22,7 @@ static const struct {
     [MD_ENOMEM] = {"out_of_memory", 500, 1},
     [MD_EINTERNAL] = {"internal", 500, 1},
     [MD_EUNAVAILABLE] = {"unavailable", 503, 1},
+    [MD_ELIMIT] = {"rate_limited", 429, 1},
 };
 
 md_code md_err_vset(md_err *e, md_code code, const char *field, const char *fmt, va_list ap)

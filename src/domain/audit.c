@@ -2,12 +2,23 @@
  * audit.c - group-committed, hash-chained audit trail.  See audit.h for the
  * contract and the writer's states.
  *
+ * Two ways in:
+ *  - A write: the caller has a transaction open on ctx->db; the entry is
+ *    appended inside it, so the change and its entry commit (or vanish)
+ *    together.
+ *  - A read (no transaction open): the entry is queued to the writer thread,
+ *    which group-commits everything queued in one transaction:
+ *
  *   request thread                     writer thread
  *   --------------                     -------------
  *   lock; enqueue; my_batch = gen+1    wait for queue non-empty
  *   wait until committed >= my_batch   take whole queue; gen++ (the batch number)
  *                                      BEGIN; INSERT each; COMMIT
  *                                      committed = gen; result; broadcast
+ *
+ * Either way the chain head of a clinic is read from the table inside the
+ * appending transaction, never cached: the write lock that transaction holds
+ * (SQLite's BEGIN IMMEDIATE) orders appenders across threads and processes.
  */
 #include "mesodesk/audit.h"
 #include "mesodesk/log.h"
@@ -20,7 +31,6 @@
 
 #define HASH_HEX (crypto_generichash_BYTES * 2 + 1)
 #define GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
-#define MAX_CHAINS 4096
 
 typedef struct pending {
     struct pending *next;
@@ -56,38 +66,29 @@ struct md_auditor {
     md_code last_rc;       /* result of the last finished batch */
     md_code batch_rc[64];  /* results of recent batches, by batch % 64 */
     writer_state state;
-    chain *chains;
-    int nchains;
     uint64_t entries, batches;
 };
 
-static chain *chain_for(md_auditor *a, const char *clinic_id, md_err *err)
+static int head_row(void *vctx, const md_row *r)
 {
-    for (int i = 0; i < a->nchains; i++)
-        if (strcmp(a->chains[i].clinic_id, clinic_id) == 0) return &a->chains[i];
-    if (a->nchains == MAX_CHAINS) {
-        /* Drop the cache; heads reload from the table. */
-        a->nchains = 0;
-    }
-    chain *c = &a->chains[a->nchains];
+    chain *c = vctx;
+    c->seq = md_row_int(r, 0);
+    const char *h = md_row_text(r, 1);
+    md_strlcpy(c->hash, h ? h : "", sizeof c->hash);
+    return 1;
+}
+
+/* The chain head of a clinic as the open transaction on db sees it. */
+static md_code load_head(md_store *db, const char *clinic_id, chain *c, md_err *err)
+{
     md_strlcpy(c->clinic_id, clinic_id, sizeof c->clinic_id);
     c->seq = 0;
     md_strlcpy(c->hash, GENESIS, sizeof c->hash);
     md_val v[] = {md_text(clinic_id)};
-    int64_t seq = 0;
-    md_code rc = md_store_scalar_int(
-        a->db, "SELECT coalesce(max(seq), 0) FROM audit_log WHERE clinic_id = $1", v, 1, &seq, err);
-    if (rc != MD_OK) return NULL;
-    if (seq > 0) {
-        md_val v2[] = {md_text(clinic_id), md_int(seq)};
-        rc = md_store_scalar_text(a->db,
-                                  "SELECT hash FROM audit_log WHERE clinic_id = $1 AND seq = $2",
-                                  v2, 2, c->hash, sizeof c->hash, err);
-        if (rc != MD_OK) return NULL;
-    }
-    c->seq = seq;
-    a->nchains++;
-    return c;
+    return md_store_exec(db,
+                         "SELECT seq, hash FROM audit_log WHERE clinic_id = $1 "
+                         "ORDER BY seq DESC LIMIT 1",
+                         v, 1, head_row, c, err);
 }
 
 /* The canonical text that is hashed: every field, in a fixed order, separated by '\n'. */
@@ -112,10 +113,9 @@ static void entry_hash(const char *prev, int64_t seq, const char *at, const char
     sodium_bin2hex(out, HASH_HEX, h, sizeof h);
 }
 
-static md_code write_one(md_auditor *a, const pending *p, md_err *err)
+/* Append p after head c (inside db's open transaction) and advance c. */
+static md_code append_one(md_store *db, chain *c, const pending *p, md_err *err)
 {
-    chain *c = chain_for(a, p->clinic_id, err);
-    if (!c) return err ? err->code : MD_EIO;
     char at[MD_TIME_STR], hash[HASH_HEX];
     md_time_format(p->at, at);
     int64_t seq = c->seq + 1;
@@ -135,7 +135,7 @@ static md_code write_one(md_auditor *a, const pending *p, md_err *err)
                   md_text(p->detail[0] ? p->detail : NULL),
                   md_text(c->hash),
                   md_text(hash)};
-    md_code rc = md_store_exec(a->db,
+    md_code rc = md_store_exec(db,
                                "INSERT INTO audit_log (clinic_id, seq, at, actor_id, actor_role, "
                                "action, object_type, object_id, patient_id, request_id, detail, "
                                "prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
@@ -147,32 +147,47 @@ static md_code write_one(md_auditor *a, const pending *p, md_err *err)
     return MD_OK;
 }
 
-static md_code write_batch(md_auditor *a, pending *list)
+/*
+ * Append a list of entries inside db's open transaction.  heads (room for one
+ * per entry) holds the chain heads of the clinics met so far; a batch usually
+ * has one or a few clinics, so a linear search is enough.
+ */
+static md_code append_list(md_store *db, const pending *list, chain *heads, md_err *err)
 {
-    md_err err;
-    md_err_clear(&err);
-    md_code rc = md_store_begin(a->db, &err);
-    for (pending *p = list; rc == MD_OK && p; p = p->next)
-        rc = write_one(a, p, &err);
-    if (rc == MD_OK) rc = md_store_commit(a->db, &err);
-    if (rc != MD_OK) {
-        md_store_rollback(a->db);
-        a->nchains = 0; /* heads in memory may be ahead of the table now */
-        md_log(MD_LOG_ERROR, "audit.write_failed", "%s", err.message);
+    int nheads = 0;
+    md_code rc = MD_OK;
+    for (const pending *p = list; rc == MD_OK && p; p = p->next) {
+        chain *c = NULL;
+        for (int i = nheads - 1; i >= 0 && !c; i--)
+            if (strcmp(heads[i].clinic_id, p->clinic_id) == 0) c = &heads[i];
+        if (!c) {
+            c = &heads[nheads++];
+            rc = load_head(db, p->clinic_id, c, err);
+        }
+        if (rc == MD_OK) rc = append_one(db, c, p, err);
     }
     return rc;
 }
 
-static uint64_t free_pending(pending *p)
+static md_code write_batch(md_auditor *a, pending *list, uint64_t n)
 {
-    uint64_t n = 0;
+    md_err err;
+    md_err_clear(&err);
+    chain *heads = calloc(n ? n : 1, sizeof *heads);
+    md_code rc = heads ? md_store_begin(a->db, &err) : MD_ENOMEM;
+    if (rc == MD_OK) rc = md_store_finish(a->db, append_list(a->db, list, heads, &err), &err);
+    if (rc != MD_OK) md_log(MD_LOG_ERROR, "audit.write_failed", "%s", err.message);
+    free(heads);
+    return rc;
+}
+
+static void free_pending(pending *p)
+{
     while (p) {
         pending *next = p->next;
         free(p);
         p = next;
-        n++;
     }
-    return n;
 }
 
 static void *writer_main(void *arg)
@@ -188,8 +203,11 @@ static void *writer_main(void *arg)
         uint64_t batch = ++a->queued_batch;
         pthread_mutex_unlock(&a->mu);
 
-        md_code rc = write_batch(a, list);
-        uint64_t n = free_pending(list);
+        uint64_t n = 0;
+        for (pending *p = list; p; p = p->next)
+            n++;
+        md_code rc = write_batch(a, list, n);
+        free_pending(list);
 
         pthread_mutex_lock(&a->mu);
         a->batch_rc[batch % 64] = rc;
@@ -210,11 +228,8 @@ md_code md_auditor_start(const char *db_uri, md_auditor **out, md_err *err)
 {
     md_auditor *a = calloc(1, sizeof *a);
     if (!a) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
-    a->chains = calloc(MAX_CHAINS, sizeof *a->chains);
-    md_code rc = a->chains ? md_store_open(db_uri, &a->db, err)
-                           : md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    md_code rc = md_store_open(db_uri, &a->db, err);
     if (rc != MD_OK) {
-        free(a->chains);
         free(a);
         return rc;
     }
@@ -224,7 +239,6 @@ md_code md_auditor_start(const char *db_uri, md_auditor **out, md_err *err)
     a->state = WRITER_RUNNING;
     if (pthread_create(&a->thread, NULL, writer_main, a) != 0) {
         md_store_close(a->db);
-        free(a->chains);
         free(a);
         return md_err_set(err, MD_EIO, NULL, "cannot start the audit writer");
     }
@@ -244,7 +258,6 @@ void md_auditor_stop(md_auditor *a)
     pthread_cond_destroy(&a->work);
     pthread_cond_destroy(&a->committed);
     md_store_close(a->db);
-    free(a->chains);
     free(a);
 }
 
@@ -276,7 +289,8 @@ static pending *pending_new(md_ctx *ctx, const md_audit_entry *e, int64_t at)
 md_code md_audit_many(md_ctx *ctx, const md_audit_entry *entries, size_t n, md_err *err)
 {
     md_auditor *a = ctx->auditor;
-    if (!a) return md_err_set(err, MD_EINTERNAL, NULL, "no audit writer");
+    if (!a && !(ctx->db && ctx->db->in_tx))
+        return md_err_set(err, MD_EINTERNAL, NULL, "no audit writer");
     pending *first = NULL, *last = NULL;
     int64_t at = md_now();
     for (size_t i = 0; i < n; i++) {
@@ -292,6 +306,16 @@ md_code md_audit_many(md_ctx *ctx, const md_audit_entry *entries, size_t n, md_e
         last = p;
     }
     if (!first) return MD_OK;
+
+    if (ctx->db && ctx->db->in_tx) {
+        /* Part of the caller's write: commits or rolls back with it. */
+        chain *heads = calloc(n, sizeof *heads);
+        md_code rc = heads ? append_list(ctx->db, first, heads, err)
+                           : md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+        free(heads);
+        free_pending(first);
+        return rc;
+    }
 
     pthread_mutex_lock(&a->mu);
     if (a->state != WRITER_RUNNING) {

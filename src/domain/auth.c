@@ -4,6 +4,7 @@
  */
 #include "mesodesk/auth.h"
 #include "mesodesk/audit.h"
+#include "mesodesk/log.h"
 #include "mesodesk/validate.h"
 
 #include <pthread.h>
@@ -91,7 +92,8 @@ void md_password_generate(char out[21])
 {
     /* No look-alike characters (0/O, 1/l/I). */
     static const char alphabet[] = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    for (int i = 0; i < 20; i++) out[i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
+    for (int i = 0; i < 20; i++)
+        out[i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
     out[20] = '\0';
 }
 
@@ -114,8 +116,8 @@ static json_t *staff_json_from_row(const md_row *r)
     /* columns: id, email, display_name, role, licence_number, licence_expiry,
      * qualifications, active, created_at, updated_at */
     json_t *o = json_object();
-    static const char *names[] = {"id", "email", "display_name", "role", "licence_number",
-                                  "licence_expiry"};
+    static const char *names[] = {"id",   "email",          "display_name",
+                                  "role", "licence_number", "licence_expiry"};
     for (int i = 0; i < 6; i++) {
         const char *t = md_row_text(r, i);
         json_object_set_new(o, names[i], t ? json_string(t) : json_null());
@@ -129,7 +131,7 @@ static json_t *staff_json_from_row(const md_row *r)
 }
 
 #define STAFF_COLUMNS                                                                              \
-    "id, email, display_name, role, licence_number, licence_expiry, qualifications, active, "     \
+    "id, email, display_name, role, licence_number, licence_expiry, qualifications, active, "      \
     "created_at, updated_at"
 
 static int staff_collect(void *ctx, const md_row *r)
@@ -140,9 +142,9 @@ static int staff_collect(void *ctx, const md_row *r)
 
 md_code md_staff_create(md_ctx *ctx, json_t *in, const char *password, json_t **out, md_err *err)
 {
-    static const char *const allowed[] = {"email",          "display_name",   "role",
-                                          "licence_number", "licence_expiry", "qualifications",
-                                          "password",       NULL};
+    static const char *const allowed[] = {
+        "email",          "display_name",   "role",     "licence_number",
+        "licence_expiry", "qualifications", "password", NULL};
     md_code rc = md_require(ctx, MD_PERM_STAFF_WRITE, err);
     if (rc != MD_OK) return rc;
     if ((rc = md_json_check_keys(in, allowed, "", err)) != MD_OK) return rc;
@@ -175,21 +177,32 @@ md_code md_staff_create(md_ctx *ctx, json_t *in, const char *password, json_t **
     md_time_format(md_now(), now);
     char *qtext = quals && json_is_array(quals) ? json_dumps(quals, JSON_COMPACT) : strdup("[]");
     if (!qtext) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
-    md_val v[] = {md_text(ctx->who.clinic_id), md_text(id), md_text(email), md_text(name),
-                  md_text(role), md_text(hash), md_text(lic), md_text(expiry), md_text(qtext),
+    md_val v[] = {md_text(ctx->who.clinic_id),
+                  md_text(id),
+                  md_text(email),
+                  md_text(name),
+                  md_text(role),
+                  md_text(hash),
+                  md_text(lic),
+                  md_text(expiry),
+                  md_text(qtext),
                   md_text(now)};
-    rc = md_store_exec(ctx->db,
-                       "INSERT INTO staff (clinic_id, id, email, display_name, role, "
-                       "password_hash, licence_number, licence_expiry, qualifications, active, "
-                       "created_at, updated_at) VALUES ($1, $2, lower($3), $4, $5, $6, $7, $8, "
-                       "$9, 1, $10, $10)",
-                       v, 10, NULL, NULL, err);
-    free(qtext);
-    if (rc == MD_ECONFLICT)
-        return md_err_set(err, MD_ECONFLICT, "email", "a staff account with this email exists");
-    if (rc != MD_OK) return rc;
     md_audit_entry a = {"create", "staff", id, NULL, role};
-    if ((rc = md_audit(ctx, &a, err)) != MD_OK) return rc;
+    rc = md_store_begin(ctx->db, err);
+    if (rc == MD_OK) {
+        rc = md_store_exec(ctx->db,
+                           "INSERT INTO staff (clinic_id, id, email, display_name, role, "
+                           "password_hash, licence_number, licence_expiry, qualifications, "
+                           "active, created_at, updated_at) VALUES ($1, $2, lower($3), $4, $5, "
+                           "$6, $7, $8, $9, 1, $10, $10)",
+                           v, 10, NULL, NULL, err);
+        if (rc == MD_ECONFLICT)
+            md_err_set(err, MD_ECONFLICT, "email", "a staff account with this email exists");
+        if (rc == MD_OK) rc = md_audit(ctx, &a, err);
+        rc = md_store_finish(ctx->db, rc, err);
+    }
+    free(qtext);
+    if (rc != MD_OK) return rc;
     return md_staff_get(ctx, id, out, err);
 }
 
@@ -218,8 +231,8 @@ md_code md_staff_get(md_ctx *ctx, const char *id, json_t **out, md_err *err)
     json_t *items = json_array();
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(id)};
     rc = md_store_exec(ctx->db,
-                       "SELECT " STAFF_COLUMNS " FROM staff WHERE clinic_id = $1 AND id = $2", v,
-                       2, staff_collect, items, err);
+                       "SELECT " STAFF_COLUMNS " FROM staff WHERE clinic_id = $1 AND id = $2", v, 2,
+                       staff_collect, items, err);
     if (rc == MD_OK && json_array_size(items) == 0)
         rc = md_err_set(err, MD_ENOTFOUND, "id", "no such staff member");
     if (rc == MD_OK) *out = json_incref(json_array_get(items, 0));
@@ -256,39 +269,60 @@ static void make_dummy(void)
     md_password_hash("not-a-real-password", dummy, sizeof dummy, NULL);
 }
 
-md_code md_login(md_store *db, const char *email, const char *password, char token[MD_TOKEN_STR],
-                 int64_t *expires_at, md_principal *who, md_err *err)
+md_code md_login(md_ctx *ctx, const char *email, const char *password, md_login_result *out,
+                 md_err *err)
 {
+    out->retry_after = 0;
+    int64_t t = md_now();
+    md_code rc = md_login_throttle_check(email, t, &out->retry_after, err);
+    if (rc != MD_OK) return rc;
     /* A fixed hash to verify against when the email is unknown, so that the time taken does
      * not tell which emails have accounts. */
     pthread_once(&dummy_once, make_dummy);
     login_row l = {0};
     md_val v[] = {md_text(email)};
-    md_code rc = md_store_exec(db,
-                               "SELECT clinic_id, id, role, password_hash, active FROM staff "
-                               "WHERE email = lower($1)",
-                               v, 1, login_collect, &l, err);
+    rc = md_store_exec(ctx->db,
+                       "SELECT clinic_id, id, role, password_hash, active FROM staff "
+                       "WHERE email = lower($1)",
+                       v, 1, login_collect, &l, err);
     if (rc != MD_OK) return rc;
     int ok = md_password_verify(l.found ? l.hash : dummy, password);
-    if (!l.found || !ok || !l.active)
+    md_login_throttle_record(email, ok && l.found && l.active, t);
+    if (l.found) {
+        md_strlcpy(ctx->who.clinic_id, l.clinic_id, sizeof ctx->who.clinic_id);
+        md_strlcpy(ctx->who.staff_id, l.staff_id, sizeof ctx->who.staff_id);
+        ctx->who.role = md_role_parse(l.role);
+    }
+    if (!l.found || !ok || !l.active) {
+        if (l.found) {
+            /* Recorded against the account; the caller is not signed in. */
+            md_audit_entry a = {"login_failed", "staff", l.staff_id, NULL,
+                                !l.active ? "account inactive" : "wrong password"};
+            md_err ignored;
+            if (md_audit(ctx, &a, &ignored) != MD_OK)
+                md_log(MD_LOG_ERROR, "audit.login_failed", "%s", ignored.message);
+        }
+        memset(&ctx->who, 0, sizeof ctx->who);
         return md_err_set(err, MD_EUNAUTH, "password", "wrong email or password");
+    }
 
-    md_token_new(token);
     char th[65], now[MD_TIME_STR];
-    md_token_hash(token, th);
-    int64_t t = md_now();
+    md_token_new(out->token);
+    md_token_hash(out->token, th);
     md_time_format(t, now);
-    md_val s[] = {md_text(l.clinic_id), md_text(th), md_text(l.staff_id), md_text(now),
-                  md_int(t)};
-    rc = md_store_exec(db,
+    md_val s[] = {md_text(l.clinic_id), md_text(th), md_text(l.staff_id), md_text(now), md_int(t)};
+    md_audit_entry a = {"login", "session", l.staff_id, NULL, NULL};
+    if ((rc = md_store_begin(ctx->db, err)) != MD_OK) return rc;
+    rc = md_store_exec(ctx->db,
                        "INSERT INTO sessions (clinic_id, token_hash, staff_id, created_at, "
                        "last_seen, revoked) VALUES ($1, $2, $3, $4, $5, 0)",
                        s, 5, NULL, NULL, err);
-    if (rc != MD_OK) return rc;
-    *expires_at = t + MD_SESSION_IDLE;
-    md_strlcpy(who->clinic_id, l.clinic_id, sizeof who->clinic_id);
-    md_strlcpy(who->staff_id, l.staff_id, sizeof who->staff_id);
-    who->role = md_role_parse(l.role);
+    if (rc == MD_OK) rc = md_audit(ctx, &a, err);
+    if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) {
+        sodium_memzero(out->token, sizeof out->token);
+        return rc;
+    }
+    out->expires_at = t + MD_SESSION_IDLE;
     return MD_OK;
 }
 
@@ -343,11 +377,16 @@ md_code md_session_check(md_store *db, const char *token, md_principal *who, int
     return MD_OK;
 }
 
-md_code md_logout(md_store *db, const char *token, md_err *err)
+md_code md_logout(md_ctx *ctx, const char *token, md_err *err)
 {
     char th[65];
     md_token_hash(token, th);
     md_val v[] = {md_text(th)};
-    return md_store_exec(db, "UPDATE sessions SET revoked = 1 WHERE token_hash = $1", v, 1, NULL,
-                         NULL, err);
+    md_audit_entry a = {"logout", "session", ctx->who.staff_id, NULL, NULL};
+    md_code rc = md_store_begin(ctx->db, err);
+    if (rc != MD_OK) return rc;
+    rc = md_store_exec(ctx->db, "UPDATE sessions SET revoked = 1 WHERE token_hash = $1", v, 1, NULL,
+                       NULL, err);
+    if (rc == MD_OK) rc = md_audit(ctx, &a, err);
+    return md_store_finish(ctx->db, rc, err);
 }

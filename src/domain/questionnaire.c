@@ -76,14 +76,15 @@ md_code md_questionnaire_create(md_ctx *ctx, const char *patient_id, json_t *in,
     md_time_format(expires, exp);
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(id),  md_text(th),    md_text(patient_id),
                   md_text(md_actor_id(ctx)),   md_text(now), md_int(expires)};
+    md_audit_entry a = {"create", "questionnaire", id, patient_id, NULL};
+    if ((rc = md_store_begin(ctx->db, err)) != MD_OK) return rc;
     rc = md_store_exec(ctx->db,
                        "INSERT INTO questionnaires (clinic_id, id, token_hash, patient_id, "
                        "created_by, created_at, expires_at, status) VALUES ($1, $2, $3, $4, $5, "
                        "$6, $7, 'pending')",
                        v, 7, NULL, NULL, err);
-    if (rc != MD_OK) return rc;
-    md_audit_entry a = {"create", "questionnaire", id, patient_id, NULL};
-    if ((rc = md_audit(ctx, &a, err)) != MD_OK) return rc;
+    if (rc == MD_OK) rc = md_audit(ctx, &a, err);
+    if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) return rc;
     *out = json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", id, "token", token, "path",
                      md_arena_printf(ctx->arena, "/q/%s", token), "expires_at", exp, "status",
                      "pending");
@@ -197,7 +198,10 @@ md_code md_questionnaire_submit(md_ctx *ctx, const char *token, json_t *answers,
     qrow q = {0};
     int b, present;
     const char *notes;
-    md_code rc = load_by_token(ctx, token, &q, err);
+    /* Checked and written under the write lock: a link is used once, even under a race. */
+    md_code rc = md_store_begin(ctx->db, err);
+    if (rc != MD_OK) return rc;
+    rc = load_by_token(ctx, token, &q, err);
     if (rc == MD_OK) rc = md_json_check_keys(answers, keys, "", err);
     if (rc == MD_OK) rc = md_json_bool(answers, "pregnant", 0, &b, &present, err);
     if (rc == MD_OK) rc = md_json_bool(answers, "breastfeeding", 0, &b, &present, err);
@@ -211,7 +215,6 @@ md_code md_questionnaire_submit(md_ctx *ctx, const char *token, json_t *answers,
         char now[MD_TIME_STR];
         md_time_format(md_now(), now);
         md_val v[] = {md_text(text), md_text(now), md_text(q.clinic_id), md_text(q.id)};
-        /* status = 'pending' in the WHERE makes the link work once, even under a race. */
         rc = md_store_exec(ctx->db,
                            "UPDATE questionnaires SET answers = $1, submitted_at = $2, status = "
                            "'submitted' WHERE clinic_id = $3 AND id = $4 AND status = 'pending'",
@@ -220,6 +223,7 @@ md_code md_questionnaire_submit(md_ctx *ctx, const char *token, json_t *answers,
     free(text);
     md_audit_entry a = {"submit", "questionnaire", q.id, q.patient_id, "patient link"};
     if (rc == MD_OK) rc = md_audit(ctx, &a, err);
+    rc = md_store_finish(ctx->db, rc, err);
     json_decref(q.json);
     return rc;
 }
@@ -252,10 +256,15 @@ md_code md_questionnaire_confirm(md_ctx *ctx, const char *id, json_t **out, md_e
     json_t *created = json_array();
     md_code rc = md_require(ctx, MD_PERM_CLINICAL_WRITE, err);
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(id)};
-    if (rc == MD_OK)
-        rc = md_store_exec(
-            ctx->db, "SELECT " Q_COLUMNS " FROM questionnaires WHERE clinic_id = $1 AND id = $2", v,
-            2, q_row, &q, err);
+    /* One transaction: every fact and the status change, with their audit entries, or nothing. */
+    if (rc == MD_OK) rc = md_store_begin(ctx->db, err);
+    if (rc != MD_OK) {
+        json_decref(created);
+        return rc;
+    }
+    rc = md_store_exec(ctx->db,
+                       "SELECT " Q_COLUMNS " FROM questionnaires WHERE clinic_id = $1 AND id = $2",
+                       v, 2, q_row, &q, err);
     if (rc == MD_OK && !q.found) rc = md_err_set(err, MD_ENOTFOUND, "id", "no such questionnaire");
     if (rc == MD_OK && strcmp(q.status, "submitted") != 0)
         rc = md_err_set(err, MD_ECONFLICT, "status", "the questionnaire is %s, not submitted",
@@ -306,9 +315,10 @@ md_code md_questionnaire_confirm(md_ctx *ctx, const char *id, json_t **out, md_e
         json_object_set_new(q.json, "status", json_string("confirmed"));
         json_object_set_new(q.json, "confirmed_by", json_string(u[0].text));
         json_object_set_new(q.json, "confirmed_at", json_string(now));
-        *out = json_pack("{s:O,s:O}", "questionnaire", q.json, "created", created);
     }
 done:
+    rc = md_store_finish(ctx->db, rc, err);
+    if (rc == MD_OK) *out = json_pack("{s:O,s:O}", "questionnaire", q.json, "created", created);
     json_decref(created);
     json_decref(q.json);
     return rc;

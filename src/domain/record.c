@@ -243,13 +243,8 @@ md_code md_record_create(md_ctx *ctx, const md_record_kind *k, const char *paren
     md_id_new(id);
     if ((rc = md_store_begin(ctx->db, err)) != MD_OK) return rc;
     rc = insert_version(ctx, k, parent_id, id, 1, reason ? reason : "recorded", vals, err);
-    if (rc == MD_OK) rc = md_store_commit(ctx->db, err);
-    if (rc != MD_OK) {
-        md_store_rollback(ctx->db);
-        return rc;
-    }
-    rc = audit_one(ctx, "create", k, id, parent_id, err);
-    if (rc != MD_OK) return rc;
+    if (rc == MD_OK) rc = audit_one(ctx, "create", k, id, parent_id, err);
+    if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) return rc;
     return md_record_get(ctx, k, parent_id, id, out, err);
 }
 
@@ -316,15 +311,11 @@ md_code md_record_update(md_ctx *ctx, const md_record_kind *k, const char *paren
     md_val up[] = {md_text(ctx->who.clinic_id), md_text(id), md_int(version)};
     rc = md_store_exec(ctx->db, sql, up, 3, NULL, NULL, err);
     if (rc == MD_OK) rc = insert_version(ctx, k, parent_id, id, version + 1, reason, vals, err);
-    if (rc == MD_OK) rc = md_store_commit(ctx->db, err);
-    if (rc != MD_OK) {
-        md_store_rollback(ctx->db);
-        if (rc == MD_ECONFLICT)
-            md_err_set(err, MD_ECONFLICT, "version", "the %s was changed meanwhile", k->name);
-        goto done;
-    }
-    rc = audit_one(ctx, "update", k, id, parent_id, err);
-    if (rc == MD_OK) rc = load_current(ctx, k, parent_id, id, out, err);
+    if (rc == MD_ECONFLICT)
+        md_err_set(err, MD_ECONFLICT, "version", "the %s was changed meanwhile", k->name);
+    if (rc == MD_OK) rc = audit_one(ctx, "update", k, id, parent_id, err);
+    if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) goto done;
+    rc = load_current(ctx, k, parent_id, id, out, err);
 done:
     json_decref(cur);
     json_decref(merged);

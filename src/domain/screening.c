@@ -460,15 +460,16 @@ md_code md_screening_create(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
         rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
         goto done;
     }
+    md_audit_entry a = {"create", "screening", id, pid,
+                        json_string_value(json_object_get(rj, "decision"))};
+    if ((rc = md_store_begin(ctx->db, err)) != MD_OK) goto done;
     rc = md_store_exec(ctx->db,
                        "INSERT INTO screenings (clinic_id, id, patient_id, screen_date, plan, "
                        "decision, result, kb_version, kb_hash, screened_by, screened_at, "
                        "screened_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                        v, 12, NULL, NULL, err);
-    if (rc != MD_OK) goto done;
-    md_audit_entry a = {"create", "screening", id, pid,
-                        json_string_value(json_object_get(rj, "decision"))};
-    if ((rc = md_audit(ctx, &a, err)) != MD_OK) goto done;
+    if (rc == MD_OK) rc = md_audit(ctx, &a, err);
+    if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) goto done;
     if ((rc = screening_query(ctx, "id = $2", id, &items, err)) != MD_OK) goto done;
     *out = json_incref(json_array_get(items, 0));
 done:

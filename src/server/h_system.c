@@ -10,6 +10,7 @@
 #include "mesodesk/kb.h"
 #include "mesodesk/validate.h"
 
+#include <sodium.h>
 #include <string.h>
 
 extern const char md_openapi_json[];
@@ -36,32 +37,26 @@ md_code h_login(md_req *r, md_err *err)
     static const char *const allowed[] = {"email", "password", NULL};
     json_t *body = NULL;
     const char *email, *password;
-    char token[MD_TOKEN_STR], exp[MD_TIME_STR];
-    int64_t expires;
+    char exp[MD_TIME_STR];
+    md_login_result lr = {{0}, 0, 0};
     md_code rc = md_req_json_body(r, &body, err);
     if (rc == MD_OK) rc = md_json_check_keys(body, allowed, "", err);
     if (rc == MD_OK) rc = md_json_text(body, "email", 1, 254, &email, err);
     if (rc == MD_OK) rc = md_json_text(body, "password", 1, MD_PASSWORD_MAX, &password, err);
-    if (rc == MD_OK) rc = md_login(r->ctx.db, email, password, token, &expires, &r->ctx.who, err);
-    if (rc == MD_OK) {
-        md_audit_entry a = {"login", "session", r->ctx.who.staff_id, NULL, NULL};
-        rc = md_audit(&r->ctx, &a, err);
-    }
+    if (rc == MD_OK) rc = md_login(&r->ctx, email, password, &lr, err);
     json_decref(body);
+    if (rc == MD_ELIMIT) r->retry_after = lr.retry_after;
     if (rc != MD_OK) return rc;
-    md_time_format(expires, exp);
-    r->resp = json_pack("{s:s,s:s,s:s,s:s}", "token", token, "expires_at", exp, "role",
+    md_time_format(lr.expires_at, exp);
+    r->resp = json_pack("{s:s,s:s,s:s,s:s}", "token", lr.token, "expires_at", exp, "role",
                         md_role_name(r->ctx.who.role), "staff_id", r->ctx.who.staff_id);
+    sodium_memzero(lr.token, sizeof lr.token);
     return MD_OK;
 }
 
 md_code h_logout(md_req *r, md_err *err)
 {
-    md_code rc = md_logout(r->ctx.db, r->token, err);
-    if (rc == MD_OK) {
-        md_audit_entry a = {"logout", "session", r->ctx.who.staff_id, NULL, NULL};
-        rc = md_audit(&r->ctx, &a, err);
-    }
+    md_code rc = md_logout(&r->ctx, r->token, err);
     if (rc == MD_OK) r->resp = json_pack("{s:b}", "ok", 1);
     return rc;
 }
@@ -133,7 +128,8 @@ md_code h_audit_list(md_req *r, md_err *err)
     if (rc == MD_OK) rc = md_req_query_int(r, "offset", 0, 0, 1000000000, &offset, err);
     if (rc == MD_OK) rc = md_audit_list(&r->ctx, patient, (int)limit, (int)offset, &items, err);
     if (rc != MD_OK) return rc;
-    r->resp = json_pack("{s:o,s:i,s:i}", "items", items, "limit", (int)limit, "offset", (int)offset);
+    r->resp =
+        json_pack("{s:o,s:i,s:i}", "items", items, "limit", (int)limit, "offset", (int)offset);
     return MD_OK;
 }
 

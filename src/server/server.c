@@ -51,7 +51,9 @@ typedef struct route {
         {"GET", "/api/v1/patients/{}/" c "/{}", h_fact_get, AUTHED},                               \
         {"PUT", "/api/v1/patients/{}/" c "/{}", h_fact_update, AUTHED},                            \
         {"PATCH", "/api/v1/patients/{}/" c "/{}", h_fact_update, AUTHED},                          \
-        {"GET", "/api/v1/patients/{}/" c "/{}/history", h_fact_history, AUTHED}
+    {                                                                                              \
+        "GET", "/api/v1/patients/{}/" c "/{}/history", h_fact_history, AUTHED                      \
+    }
 
 static const route routes[] = {
     {"GET", "/healthz", h_healthz, PUBLIC},
@@ -137,7 +139,7 @@ static int match(const char *pattern, const char *path, const char **params, cha
 /* --- responses --- */
 
 static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *body,
-                                 const char *request_id)
+                                 const char *request_id, int64_t retry_after)
 {
     char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
     size_t n = text ? strlen(text) : 0;
@@ -148,6 +150,11 @@ static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *b
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     if (request_id) MHD_add_response_header(resp, "X-Request-Id", request_id);
+    if (retry_after > 0) {
+        char ra[24];
+        snprintf(ra, sizeof ra, "%lld", (long long)retry_after);
+        MHD_add_response_header(resp, "Retry-After", ra);
+    }
     enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
     MHD_destroy_response(resp);
     return ret;
@@ -164,7 +171,8 @@ static enum MHD_Result send_error(md_req *r, const md_err *err)
 {
     r->status = md_code_http_status(err->code);
     json_t *body = error_json(err);
-    enum MHD_Result ret = send_json(r->conn, r->status, body, r->ctx.request_id);
+    enum MHD_Result ret = send_json(r->conn, r->status, body, r->ctx.request_id,
+                                    err->code == MD_ELIMIT ? r->retry_after : 0);
     json_decref(body);
     return ret;
 }
@@ -208,7 +216,8 @@ static enum MHD_Result send_static(md_req *r)
     int fd = -1;
     const char *path = r->path;
     if (s->web_dir[0] && safe_path(path)) {
-        snprintf(file, sizeof file, "%s%s", s->web_dir, strcmp(path, "/") == 0 ? "/index.html" : path);
+        snprintf(file, sizeof file, "%s%s", s->web_dir,
+                 strcmp(path, "/") == 0 ? "/index.html" : path);
         if (stat(file, &st) != 0 || !S_ISREG(st.st_mode)) {
             /* Client-side routes (no file extension) get the app shell. */
             const char *last = strrchr(path, '/');
@@ -255,7 +264,8 @@ static const char *bearer(struct MHD_Connection *c)
     const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
     if (!h || strncasecmp(h, "Bearer ", 7) != 0) return NULL;
     h += 7;
-    while (*h == ' ') h++;
+    while (*h == ' ')
+        h++;
     return *h ? h : NULL;
 }
 
@@ -317,14 +327,14 @@ static enum MHD_Result dispatch(md_req *r)
         return send_error(r, &err);
     }
     json_t *body = r->resp ? r->resp : json_object();
-    enum MHD_Result ret = send_json(r->conn, r->status, body, r->ctx.request_id);
+    enum MHD_Result ret = send_json(r->conn, r->status, body, r->ctx.request_id, 0);
     if (!r->resp) json_decref(body);
     return ret;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     md_server *s = cls;
@@ -387,8 +397,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     char status[8], ms[32];
     snprintf(status, sizeof status, "%d", r->status);
     snprintf(ms, sizeof ms, "%.3f", (double)(now_us() - r->started_us) / 1000.0);
-    const char *kv[] = {"method", r->method, "path", r->path, "status", status, "ms", ms,
-                        "request_id", r->ctx.request_id, NULL};
+    const char *kv[] = {"method", r->method, "path",       r->path,           "status", status,
+                        "ms",     ms,        "request_id", r->ctx.request_id, NULL};
     md_log_kv(r->status >= 500 ? MD_LOG_ERROR : MD_LOG_INFO, "http.request", kv);
     json_decref(r->resp);
     free(r->body);
@@ -461,7 +471,8 @@ static void find_web_dir(md_server *s)
         snprintf(probe, sizeof probe, "%s/index.html", dir);
         if (stat(probe, &st) == 0) md_strlcpy(s->web_dir, dir, sizeof s->web_dir);
     }
-    if (!s->web_dir[0]) md_log(MD_LOG_WARN, "web.missing", "no built web app; serving the API only");
+    if (!s->web_dir[0])
+        md_log(MD_LOG_WARN, "web.missing", "no built web app; serving the API only");
 }
 
 int md_server_run(const md_server_config *cfg)
@@ -516,12 +527,13 @@ int md_server_run(const md_server_config *cfg)
         goto done;
     }
     find_web_dir(&s);
-    s.daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY | MHD_USE_ITC | MHD_USE_ERROR_LOG, 0, NULL,
-        NULL, on_request, &s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-        &s, MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT, 1000u,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
+    s.daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
+                                    MHD_USE_ITC | MHD_USE_ERROR_LOG,
+                                0, NULL, NULL, on_request, &s, MHD_OPTION_SOCK_ADDR,
+                                (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
+                                (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
+                                MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT,
+                                1000u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
     if (!s.daemon) {
         md_log(MD_LOG_ERROR, "serve.listen", "cannot listen on %s: %s", cfg->listen,
                strerror(errno));
@@ -531,8 +543,8 @@ int md_server_run(const md_server_config *cfg)
     unsigned bound = info ? info->port : port;
     char portstr[16];
     snprintf(portstr, sizeof portstr, "%u", bound);
-    const char *kv[] = {"host", host, "port", portstr, "db", cfg->db_uri, "kb",
-                        md_kb_version(s.kb), NULL};
+    const char *kv[] = {"host", host, "port", portstr, "db", cfg->db_uri, "kb", md_kb_version(s.kb),
+                        NULL};
     md_log_kv(MD_LOG_INFO, "serve.listening", kv);
     if (cfg->port_file) {
         FILE *f = fopen(cfg->port_file, "w");

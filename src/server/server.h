@@ -49,6 +49,7 @@ typedef struct md_req {
     const char *token;
     md_ctx ctx;
     int status;
+    int64_t retry_after; /* seconds; sent as Retry-After with a 429 */
     json_t *resp;
     int64_t started_us;
 } md_req;

@@ -6,6 +6,7 @@
 #include "mesodesk/util.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,24 +29,59 @@ md_code md_store_exec(md_store *s, const char *sql, const md_val *params, int np
     return s->ops->exec(s, sql, params, nparams, fn, ctx, err);
 }
 
+/*
+ * Transactions nest: the outermost md_store_begin() opens a write transaction
+ * (the backend's begin), an inner one a SAVEPOINT named by its depth.  An inner
+ * commit releases its savepoint; an inner rollback undoes only its own work.
+ * So a domain function that makes one atomic change can be called on its own
+ * or as part of a larger change (a questionnaire confirmed into several facts).
+ */
+static md_code savepoint(md_store *s, const char *verb, int depth, md_err *err)
+{
+    char sql[48];
+    snprintf(sql, sizeof sql, "%s md_sp%d", verb, depth);
+    return s->ops->exec(s, sql, NULL, 0, NULL, NULL, err);
+}
+
 md_code md_store_begin(md_store *s, md_err *err)
 {
-    md_code rc = s->ops->begin(s, err);
-    if (rc == MD_OK) s->in_tx = 1;
+    md_code rc = s->in_tx > 0 ? savepoint(s, "SAVEPOINT", s->in_tx, err) : s->ops->begin(s, err);
+    if (rc == MD_OK) s->in_tx++;
     return rc;
 }
 
 md_code md_store_commit(md_store *s, md_err *err)
 {
-    md_code rc = s->ops->commit(s, err);
-    s->in_tx = 0;
-    return rc;
+    if (s->in_tx <= 0) return md_err_set(err, MD_EINTERNAL, NULL, "commit without a transaction");
+    if (s->in_tx == 1) {
+        md_code rc = s->ops->commit(s, err); /* rolls back itself on failure */
+        s->in_tx = 0;
+        return rc;
+    }
+    md_code rc = savepoint(s, "RELEASE", s->in_tx - 1, err);
+    if (rc != MD_OK) {
+        md_store_rollback(s);
+        return rc;
+    }
+    s->in_tx--;
+    return MD_OK;
 }
 
 void md_store_rollback(md_store *s)
 {
-    if (s->in_tx) s->ops->rollback(s);
-    s->in_tx = 0;
+    if (s->in_tx == 1) s->ops->rollback(s);
+    if (s->in_tx > 1) {
+        savepoint(s, "ROLLBACK TO", s->in_tx - 1, NULL);
+        savepoint(s, "RELEASE", s->in_tx - 1, NULL);
+    }
+    if (s->in_tx > 0) s->in_tx--;
+}
+
+md_code md_store_finish(md_store *s, md_code rc, md_err *err)
+{
+    if (rc == MD_OK) return md_store_commit(s, err);
+    md_store_rollback(s);
+    return rc;
 }
 
 /* md_row starts with the ops pointer of its backend, like md_store. */
@@ -150,7 +186,8 @@ md_code md_pool_open(const char *uri, int size, md_pool **out, md_err *err)
 md_store *md_pool_acquire(md_pool *p)
 {
     pthread_mutex_lock(&p->mu);
-    while (p->nfree == 0) pthread_cond_wait(&p->cv, &p->mu);
+    while (p->nfree == 0)
+        pthread_cond_wait(&p->cv, &p->mu);
     md_store *s = p->free_list[--p->nfree];
     pthread_mutex_unlock(&p->mu);
     return s;
@@ -158,7 +195,8 @@ md_store *md_pool_acquire(md_pool *p)
 
 void md_pool_release(md_pool *p, md_store *s)
 {
-    md_store_rollback(s); /* a handler that bailed out mid-transaction */
+    while (s->in_tx > 0)
+        md_store_rollback(s); /* a handler that bailed out mid-transaction */
     pthread_mutex_lock(&p->mu);
     p->free_list[p->nfree++] = s;
     pthread_cond_signal(&p->cv);
@@ -168,7 +206,8 @@ void md_pool_release(md_pool *p, md_store *s)
 void md_pool_close(md_pool *p)
 {
     if (!p) return;
-    for (int i = 0; i < p->size; i++) md_store_close(p->conns[i]);
+    for (int i = 0; i < p->size; i++)
+        md_store_close(p->conns[i]);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
     free(p->conns);

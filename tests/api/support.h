@@ -91,6 +91,7 @@ typedef struct api_res {
     char *text;    /* the body, NUL-terminated (never NULL after api_send) */
     size_t len;
     char request_id[MD_ID_STR]; /* X-Request-Id response header, "" when absent */
+    char retry_after[16];       /* Retry-After response header, "" when absent */
 } api_res;
 
 /* Send one request.  h: an easy handle to reuse (keep-alive), or NULL for a fresh one.

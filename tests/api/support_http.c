@@ -42,23 +42,29 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+/* Copy the value of header `name` (with its colon) from one header line, trimmed. */
+static void header_value(const char *line, size_t n, const char *name, char *out, size_t outsz)
+{
+    size_t nl = strlen(name);
+    if (n <= nl || strncasecmp(line, name, nl) != 0) return;
+    const char *v = line + nl;
+    size_t len = n - nl;
+    while (len && (*v == ' ' || *v == '\t'))
+        v++, len--;
+    while (len && (v[len - 1] == '\r' || v[len - 1] == '\n' || v[len - 1] == ' '))
+        len--;
+    if (len < outsz) {
+        memcpy(out, v, len);
+        out[len] = '\0';
+    }
+}
+
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 {
     api_res *r = ud;
     size_t n = size * nmemb;
-    static const char name[] = "X-Request-Id:";
-    if (n > sizeof name && strncasecmp(ptr, name, sizeof name - 1) == 0) {
-        const char *v = ptr + sizeof name - 1;
-        size_t len = n - (sizeof name - 1);
-        while (len && (*v == ' ' || *v == '\t'))
-            v++, len--;
-        while (len && (v[len - 1] == '\r' || v[len - 1] == '\n' || v[len - 1] == ' '))
-            len--;
-        if (len < sizeof r->request_id) {
-            memcpy(r->request_id, v, len);
-            r->request_id[len] = '\0';
-        }
-    }
+    header_value(ptr, n, "X-Request-Id:", r->request_id, sizeof r->request_id);
+    header_value(ptr, n, "Retry-After:", r->retry_after, sizeof r->retry_after);
     return n;
 }
 

@@ -309,6 +309,46 @@ static void staff_create_needs_staff_write(void **state)
     json_decref(list);
 }
 
+static void repeated_failed_logins_are_throttled(void **state)
+{
+    (void)state;
+    /* An account of its own, so the group's sessions are not disturbed. */
+    char body[512];
+    json_t *st = api_ok(api.admin, "POST",
+                        "{\"email\":\"locked@demo.clinic\",\"display_name\":\"Lock Test\","
+                        "\"role\":\"reception\",\"password\":\"right-password-1\"}",
+                        201, "/api/v1/staff");
+    json_decref(st);
+    snprintf(body, sizeof body,
+             "{\"email\":\"locked@demo.clinic\",\"password\":\"wrong-password-1\"}");
+    for (int i = 0; i < 5; i++)
+        api_err(NULL, "POST", body, 401, "unauthorized", "password", "/api/v1/login");
+    /* Now even the right password waits; the answer says how long. */
+    api_req q = {"POST", "/api/v1/login", NULL,
+                 "{\"email\":\"locked@demo.clinic\",\"password\":\"right-password-1\"}", 0,
+                 0, NULL};
+    api_res r;
+    assert_int_equal(api_send(NULL, &q, &r), CURLE_OK);
+    const char *bad = api_error_mismatch(&r, 429, "rate_limited", "email");
+    if (bad) fail_msg("%s", bad);
+    long wait = strtol(r.retry_after, NULL, 10);
+    assert_true(wait > 0 && wait <= 30);
+    api_res_free(&r);
+    /* Other accounts sign in as usual. */
+    char token[MD_TOKEN_STR], id[MD_ID_STR];
+    api_login("reception@demo.clinic", API_DEMO_PASSWORD, token, id);
+    /* The failures are in the clinic's audit trail. */
+    json_t *a = api_ok(api.admin, "GET", NULL, 200, "/api/v1/audit?limit=200");
+    size_t i, failed = 0;
+    json_t *e;
+    json_array_foreach(json_object_get(a, "items"), i, e)
+    {
+        if (strcmp(api_str(e, "action"), "login_failed") == 0) failed++;
+    }
+    assert_true(failed >= 5);
+    json_decref(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -323,6 +363,7 @@ int main(void)
         cmocka_unit_test(staff_create_practitioner),
         cmocka_unit_test(staff_create_errors),
         cmocka_unit_test(staff_create_needs_staff_write),
+        cmocka_unit_test(repeated_failed_logins_are_throttled),
     };
     return cmocka_run_group_tests_name("api.auth", tests, api_setup, api_teardown);
 }

@@ -94,6 +94,56 @@ static void submitted_once_then_confirmed(void **state)
     free(token);
 }
 
+static int64_t count_of(unit_db *u, const char *table, const char *pid)
+{
+    char sql[160];
+    int64_t n = -1;
+    md_err err;
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE clinic_id = $1 AND patient_id = $2",
+             table);
+    md_val v[] = {md_text(u->ctx.who.clinic_id), md_text(pid)};
+    assert_int_equal(md_store_scalar_int(u->db, sql, v, 2, &n, &err), MD_OK);
+    return n;
+}
+
+static void a_confirmation_that_fails_half_way_records_nothing(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    char pid[MD_ID_STR], qid[MD_ID_STR];
+    char *token = new_link(u, pid, qid);
+    md_ctx patient = u->ctx;
+    json_t *answers = json_pack("{s:b,s:[{s:s}],s:[{s:s,s:s}]}", "pregnant", 0, "allergies",
+                                "substance", "lidocaine", "medications", "code", "aspirin",
+                                "last_dose", "2026-11-01");
+    assert_int_equal(md_questionnaire_submit(&patient, token, answers, &err), MD_OK);
+    /* The medication (imported after the allergy) cannot be stored. */
+    assert_int_equal(md_store_exec(u->db,
+                                   "CREATE TRIGGER no_meds BEFORE INSERT ON medications BEGIN "
+                                   "SELECT RAISE(ABORT, 'disk trouble'); END",
+                                   NULL, 0, NULL, NULL, &err),
+                     MD_OK);
+    json_t *done = NULL;
+    assert_int_not_equal(md_questionnaire_confirm(&u->ctx, qid, &done, &err), MD_OK);
+    assert_null(done);
+    assert_int_equal(u->db->in_tx, 0);
+    /* Nothing of it was kept: no allergy, still awaiting confirmation. */
+    assert_int_equal(count_of(u, "allergies", pid), 0);
+    assert_int_equal(count_of(u, "medications", pid), 0);
+    assert_string_equal(status_of(u, pid), "submitted");
+    /* Once the trouble is gone, the confirmation goes through whole. */
+    md_store_exec(u->db, "DROP TRIGGER no_meds", NULL, 0, NULL, NULL, &err);
+    assert_int_equal(md_questionnaire_confirm(&u->ctx, qid, &done, &err), MD_OK);
+    assert_int_equal(count_of(u, "allergies", pid), 1);
+    assert_int_equal(count_of(u, "medications", pid), 1);
+    assert_string_equal(status_of(u, pid), "confirmed");
+    int64_t checked = 0;
+    assert_int_equal(md_audit_verify(u->db, u->ctx.who.clinic_id, &checked, &err), MD_OK);
+    json_decref(done);
+    json_decref(answers);
+    free(token);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -101,6 +151,8 @@ int main(void)
                                         unit_db_teardown),
         cmocka_unit_test_setup_teardown(submitted_once_then_confirmed, unit_db_setup,
                                         unit_db_teardown),
+        cmocka_unit_test_setup_teardown(a_confirmation_that_fails_half_way_records_nothing,
+                                        unit_db_setup, unit_db_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -283,39 +283,212 @@ static void passwords_and_sessions(void **state)
     assert_string_equal(err.field, "licence_number");
     json_decref(in);
 
-    char token[MD_TOKEN_STR];
-    int64_t exp;
-    md_principal who;
-    assert_int_equal(md_login(u->db, "rae@unit.clinic", "wrong-password", token, &exp, &who, &err),
-                     MD_EUNAUTH);
-    assert_int_equal(
-        md_login(u->db, "nobody@unit.clinic", "a-long-password", token, &exp, &who, &err),
-        MD_EUNAUTH);
-    assert_int_equal(md_login(u->db, "RAE@unit.clinic", "a-long-password", token, &exp, &who, &err),
-                     MD_OK);
+    md_login_throttle_reset();
+    md_login_result lr;
+    md_ctx c = u->ctx;
+    memset(&c.who, 0, sizeof c.who);
+    assert_int_equal(md_login(&c, "rae@unit.clinic", "wrong-password", &lr, &err), MD_EUNAUTH);
+    assert_string_equal(c.who.staff_id, ""); /* not signed in */
+    assert_int_equal(md_login(&c, "nobody@unit.clinic", "a-long-password", &lr, &err), MD_EUNAUTH);
+    assert_int_equal(md_login(&c, "RAE@unit.clinic", "a-long-password", &lr, &err), MD_OK);
+    md_principal who = c.who;
     assert_int_equal(who.role, MD_ROLE_RECEPTION);
-    assert_true(exp > md_now() + MD_SESSION_IDLE - 5);
+    assert_string_equal(who.clinic_id, u->ctx.who.clinic_id);
+    assert_true(lr.expires_at > md_now() + MD_SESSION_IDLE - 5);
     md_principal again;
-    assert_int_equal(md_session_check(u->db, token, &again, NULL, &err), MD_OK);
+    assert_int_equal(md_session_check(u->db, lr.token, &again, NULL, &err), MD_OK);
     assert_string_equal(again.staff_id, who.staff_id);
     /* The token itself is not stored. */
     int64_t n = 1;
-    md_val v[] = {md_text(token)};
+    md_val v[] = {md_text(lr.token)};
     md_store_scalar_int(u->db, "SELECT count(*) FROM sessions WHERE token_hash = $1", v, 1, &n,
                         &err);
     assert_int_equal(n, 0);
+    /* The failed and the good sign-in are both in the audit trail, against the account. */
+    md_val av[] = {md_text(u->ctx.who.clinic_id), md_text(who.staff_id)};
+    md_store_scalar_int(u->db,
+                        "SELECT count(*) FROM audit_log WHERE clinic_id = $1 AND object_id = $2 "
+                        "AND action IN ('login_failed', 'login')",
+                        av, 2, &n, &err);
+    assert_int_equal(n, 2);
     /* Idle for longer than 12 h: expired. */
     md_val old[] = {md_int(md_now() - MD_SESSION_IDLE - 1)};
     assert_int_equal(
         md_store_exec(u->db, "UPDATE sessions SET last_seen = $1", old, 1, NULL, NULL, &err),
         MD_OK);
-    assert_int_equal(md_session_check(u->db, token, &again, NULL, &err), MD_EUNAUTH);
+    assert_int_equal(md_session_check(u->db, lr.token, &again, NULL, &err), MD_EUNAUTH);
     /* Logout ends a session. */
-    assert_int_equal(md_login(u->db, "rae@unit.clinic", "a-long-password", token, &exp, &who, &err),
-                     MD_OK);
-    assert_int_equal(md_logout(u->db, token, &err), MD_OK);
-    assert_int_equal(md_session_check(u->db, token, &again, NULL, &err), MD_EUNAUTH);
+    assert_int_equal(md_login(&c, "rae@unit.clinic", "a-long-password", &lr, &err), MD_OK);
+    assert_int_equal(md_logout(&c, lr.token, &err), MD_OK);
+    assert_int_equal(md_session_check(u->db, lr.token, &again, NULL, &err), MD_EUNAUTH);
     assert_int_equal(md_session_check(u->db, "garbage", &again, NULL, &err), MD_EUNAUTH);
+}
+
+static void failed_sign_ins_lock_an_email_with_growing_waits(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    json_t *in = json_pack("{s:s,s:s,s:s}", "email", "sam@unit.clinic", "display_name", "Sam",
+                           "role", "reception"),
+           *staff = NULL;
+    assert_int_equal(md_staff_create(&u->ctx, in, "a-long-password", &staff, &err), MD_OK);
+    json_decref(staff);
+    json_decref(in);
+    md_login_throttle_reset();
+    md_login_result lr;
+    md_ctx c = u->ctx;
+    /* Four failures are free; the fifth locks the email. */
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(md_login(&c, "sam@unit.clinic", "guess", &lr, &err), MD_EUNAUTH);
+    /* Locked: even the right password is refused, with the wait. */
+    assert_int_equal(md_login(&c, "Sam@Unit.Clinic", "a-long-password", &lr, &err), MD_ELIMIT);
+    assert_string_equal(err.field, "email");
+    assert_true(lr.retry_after > 25 && lr.retry_after <= 30);
+    /* An unknown email is treated the same, so the answers do not reveal accounts. */
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(md_login(&c, "ghost@unit.clinic", "guess", &lr, &err), MD_EUNAUTH);
+    assert_int_equal(md_login(&c, "ghost@unit.clinic", "guess", &lr, &err), MD_ELIMIT);
+    /* Another email is not affected. */
+    assert_int_equal(md_login_throttle_check("other@unit.clinic", md_now(), NULL, &err), MD_OK);
+
+    /* The clock, driven directly: the lock lapses, the next failure locks for twice as long,
+     * and so on up to 15 minutes; a success forgets the email. */
+    md_login_throttle_reset();
+    int64_t t = 1000000, wait = 0;
+    for (int i = 0; i < 4; i++)
+        md_login_throttle_record("x@y.z", 0, t);
+    assert_int_equal(md_login_throttle_check("x@y.z", t, &wait, &err), MD_OK);
+    md_login_throttle_record("x@y.z", 0, t);
+    assert_int_equal(md_login_throttle_check("x@y.z", t, &wait, &err), MD_ELIMIT);
+    assert_int_equal(wait, 30);
+    assert_int_equal(md_login_throttle_check("x@y.z", t + 30, &wait, &err), MD_OK);
+    md_login_throttle_record("x@y.z", 0, t + 30);
+    assert_int_equal(md_login_throttle_check("x@y.z", t + 30, &wait, &err), MD_ELIMIT);
+    assert_int_equal(wait, 60);
+    t += 90;
+    for (int i = 0; i < 10; i++) {
+        md_login_throttle_record("x@y.z", 0, t);
+        md_login_throttle_check("x@y.z", t, &wait, &err);
+        t += wait;
+    }
+    assert_int_equal(wait, 15 * 60);
+    md_login_throttle_record("x@y.z", 1, t);
+    md_login_throttle_record("x@y.z", 0, t);
+    assert_int_equal(md_login_throttle_check("x@y.z", t, &wait, &err), MD_OK);
+    /* Forgotten after a day idle. */
+    for (int i = 0; i < 5; i++)
+        md_login_throttle_record("x@y.z", 0, t);
+    t += 24 * 3600 + 1;
+    md_login_throttle_record("x@y.z", 0, t);
+    assert_int_equal(md_login_throttle_check("x@y.z", t, &wait, &err), MD_OK);
+    md_login_throttle_reset();
+}
+
+static void transactions_nest_as_savepoints(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    int64_t n = 0;
+    assert_int_equal(md_store_exec(u->db, "CREATE TABLE t (clinic_id TEXT, x INTEGER)", NULL, 0,
+                                   NULL, NULL, &err),
+                     MD_OK);
+    assert_int_equal(md_store_begin(u->db, &err), MD_OK);
+    md_store_exec(u->db, "INSERT INTO t VALUES ('c', 1)", NULL, 0, NULL, NULL, &err);
+    assert_int_equal(md_store_begin(u->db, &err), MD_OK);
+    md_store_exec(u->db, "INSERT INTO t VALUES ('c', 2)", NULL, 0, NULL, NULL, &err);
+    assert_int_equal(md_store_begin(u->db, &err), MD_OK);
+    md_store_exec(u->db, "INSERT INTO t VALUES ('c', 3)", NULL, 0, NULL, NULL, &err);
+    assert_int_equal(md_store_commit(u->db, &err), MD_OK); /* 3 kept, for now */
+    md_store_rollback(u->db);                              /* undoes 2 and 3 */
+    assert_int_equal(u->db->in_tx, 1);
+    assert_int_equal(md_store_finish(u->db, MD_OK, &err), MD_OK);
+    assert_int_equal(u->db->in_tx, 0);
+    md_store_scalar_int(u->db, "SELECT sum(x) FROM t", NULL, 0, &n, &err);
+    assert_int_equal(n, 1);
+    /* finish with an error rolls back and passes the error on. */
+    assert_int_equal(md_store_begin(u->db, &err), MD_OK);
+    md_store_exec(u->db, "INSERT INTO t VALUES ('c', 10)", NULL, 0, NULL, NULL, &err);
+    assert_int_equal(md_store_finish(u->db, MD_ECONFLICT, &err), MD_ECONFLICT);
+    md_store_scalar_int(u->db, "SELECT sum(x) FROM t", NULL, 0, &n, &err);
+    assert_int_equal(n, 1);
+    assert_int_equal(md_store_commit(u->db, &err), MD_EINTERNAL);
+}
+
+static void a_write_and_its_audit_entry_commit_together(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    json_t *p = NULL, *out = NULL;
+    json_t *in = json_pack("{s:s,s:s,s:s,s:s}", "given_name", "Ann", "family_name", "Atom",
+                           "birth_date", "1990-01-01", "sex", "female");
+    assert_int_equal(md_record_create(&u->ctx, &md_kind_patient, NULL, in, &p, &err), MD_OK);
+    json_decref(in);
+    const char *pid = json_string_value(json_object_get(p, "id"));
+    /* The entry for the create is in the same table state as the patient. */
+    int64_t n = 0;
+    md_val v[] = {md_text(u->ctx.who.clinic_id), md_text(pid)};
+    md_store_scalar_int(u->db,
+                        "SELECT count(*) FROM audit_log WHERE clinic_id = $1 AND object_id = $2 "
+                        "AND action = 'create'",
+                        v, 2, &n, &err);
+    assert_int_equal(n, 1);
+
+    /* When the audit entry cannot be written, the change is not made either. */
+    assert_int_equal(md_store_exec(u->db,
+                                   "CREATE TRIGGER no_audit BEFORE INSERT ON audit_log "
+                                   "WHEN NEW.action = 'create' BEGIN "
+                                   "SELECT RAISE(ABORT, 'audit refused'); END",
+                                   NULL, 0, NULL, NULL, &err),
+                     MD_OK);
+    in = json_pack("{s:s,s:s}", "substance", "lidocaine", "reaction", "rash");
+    assert_int_not_equal(md_record_create(&u->ctx, &md_kind_allergy, pid, in, &out, &err), MD_OK);
+    json_decref(in);
+    md_val pv[] = {md_text(u->ctx.who.clinic_id), md_text(pid)};
+    md_store_scalar_int(u->db,
+                        "SELECT count(*) FROM allergies WHERE clinic_id = $1 AND "
+                        "patient_id = $2",
+                        pv, 2, &n, &err);
+    assert_int_equal(n, 0);
+    assert_int_equal(u->db->in_tx, 0);
+    md_store_exec(u->db, "DROP TRIGGER no_audit", NULL, 0, NULL, NULL, &err);
+    json_decref(p);
+}
+
+static void appenders_on_two_connections_extend_one_chain(void **state)
+{
+    /* A CLI process beside a running server: two connections, each with its own writer. */
+    unit_db *u = *state;
+    md_err err;
+    md_store *db2 = NULL;
+    md_auditor *aud2 = NULL;
+    assert_int_equal(md_store_open(u->path, &db2, &err), MD_OK);
+    assert_int_equal(md_auditor_start(u->path, &aud2, &err), MD_OK);
+    md_ctx c2 = u->ctx;
+    c2.db = db2;
+    c2.auditor = aud2;
+    for (int i = 0; i < 20; i++) {
+        md_ctx *c = i % 2 ? &c2 : &u->ctx;
+        md_audit_entry e = {"read", "patient", "abc", "abc", NULL};
+        assert_int_equal(md_audit(c, &e, &err), MD_OK); /* through a writer thread */
+        assert_int_equal(md_store_begin(c->db, &err), MD_OK);
+        md_audit_entry w = {"update", "patient", "abc", "abc", NULL};
+        assert_int_equal(md_audit(c, &w, &err), MD_OK); /* inside a write */
+        assert_int_equal(md_store_commit(c->db, &err), MD_OK);
+    }
+    int64_t checked = 0;
+    assert_int_equal(md_audit_verify(u->db, u->ctx.who.clinic_id, &checked, &err), MD_OK);
+    assert_int_equal(checked, 40);
+    /* A write rolled back leaves no entry and no gap. */
+    assert_int_equal(md_store_begin(db2, &err), MD_OK);
+    md_audit_entry w = {"update", "patient", "abc", "abc", NULL};
+    assert_int_equal(md_audit(&c2, &w, &err), MD_OK);
+    md_store_rollback(db2);
+    md_audit_entry e = {"read", "patient", "abc", "abc", NULL};
+    assert_int_equal(md_audit(&u->ctx, &e, &err), MD_OK);
+    assert_int_equal(md_audit_verify(u->db, u->ctx.who.clinic_id, &checked, &err), MD_OK);
+    assert_int_equal(checked, 41);
+    md_auditor_stop(aud2);
+    md_store_close(db2);
 }
 
 typedef struct audit_thread {
@@ -389,6 +562,14 @@ int main(void)
         cmocka_unit_test_setup_teardown(roles_limit_what_each_may_do, unit_db_setup,
                                         unit_db_teardown),
         cmocka_unit_test_setup_teardown(passwords_and_sessions, unit_db_setup, unit_db_teardown),
+        cmocka_unit_test_setup_teardown(failed_sign_ins_lock_an_email_with_growing_waits,
+                                        unit_db_setup, unit_db_teardown),
+        cmocka_unit_test_setup_teardown(transactions_nest_as_savepoints, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(a_write_and_its_audit_entry_commit_together, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(appenders_on_two_connections_extend_one_chain,
+                                        unit_db_setup, unit_db_teardown),
         cmocka_unit_test_setup_teardown(audit_group_commits_and_chains, unit_db_setup,
                                         unit_db_teardown),
     };
