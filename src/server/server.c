@@ -57,7 +57,7 @@ typedef struct route {
 
 static const route routes[] = {
     {"GET", "/healthz", h_healthz, PUBLIC},
-    {"GET", "/api/openapi.json", h_openapi, PUBLIC},
+    {"GET", "/api/openapi.json", h_openapi, AUTHED},
     {"POST", "/api/v1/login", h_login, PUBLIC},
     {"POST", "/api/v1/logout", h_logout, AUTHED},
     {"GET", "/api/v1/me", h_me, AUTHED},

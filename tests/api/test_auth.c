@@ -28,6 +28,16 @@ static void healthz_needs_no_token(void **state)
     json_decref(h);
 }
 
+static void openapi_document_needs_a_token(void **state)
+{
+    (void)state;
+    api_err(NULL, "GET", NULL, 401, "unauthorized", NULL, "/api/openapi.json");
+    json_t *d = api_ok(api.reception, "GET", NULL, 200, "/api/openapi.json");
+    assert_string_equal(api_str(d, "openapi"), "3.0.3");
+    assert_non_null(json_object_get(json_object_get(d, "paths"), "/api/v1/login"));
+    json_decref(d);
+}
+
 static void login_returns_token_and_expiry(void **state)
 {
     (void)state;
@@ -353,6 +363,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(healthz_needs_no_token),
+        cmocka_unit_test(openapi_document_needs_a_token),
         cmocka_unit_test(login_returns_token_and_expiry),
         cmocka_unit_test(login_is_case_insensitive_on_email),
         cmocka_unit_test(login_errors),
