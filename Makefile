@@ -1,12 +1,14 @@
 # Mesodesk.  The two set-up commands: `make run` and `make test`.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 DB         ?= var/mesodesk.db
 LISTEN     ?= 127.0.0.1:8080
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
-.PHONY: all deps build web run test sanitize valgrind bench format lint clean
+.PHONY: all deps build web run test sanitize valgrind fuzz bench format lint clean
 
 all: build
 
@@ -51,6 +53,19 @@ sanitize: deps web
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
 
+# Each fuzz target under libFuzzer (clang, ASan+UBSan) for FUZZ_SECONDS, starting from the
+# committed corpus; new inputs go to $(FUZZ_BUILD)/corpus-NAME, crashes to $(FUZZ_BUILD).
+FUZZ_TARGETS = $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
+fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug \
+	  -DMESODESK_LIBFUZZER=ON
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(FUZZ_TARGETS)
+	set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus-$$t; \
+	  (cd $(FUZZ_BUILD) && MESODESK_KB=$(CURDIR)/kb ./$$t -max_total_time=$(FUZZ_SECONDS) \
+	    -print_final_stats=1 corpus-$$t $(CURDIR)/tests/fuzz/corpus/$$t); \
+	done
+
 # The API tests with the server under valgrind (memcheck, leaks are errors).
 valgrind: build
 	cd $(BUILD) && MESODESK_TEST_WRAPPER="valgrind --quiet --error-exitcode=99 --leak-check=full \
@@ -67,4 +82,4 @@ lint:
 	scripts/check-banned
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) web/dist
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) web/dist

@@ -20,6 +20,14 @@ md_code md_json_check_keys(json_t *obj, const char *const *allowed, const char *
         int ok = 0;
         for (int i = 0; allowed[i]; i++)
             if (strcmp(allowed[i], key) == 0) ok = 1;
+        if (!ok && !*key) {
+            /* Nothing to name but the object holding it (prefix ends with '.'). */
+            char field[MD_ERR_FIELD_MAX];
+            size_t n = strlen(prefix);
+            snprintf(field, sizeof field, "%.*s", (int)(n ? n - 1 : 0), prefix);
+            return md_err_set(err, MD_EINVAL, *field ? field : "body",
+                              "a field name must not be empty");
+        }
         if (!ok) {
             char field[MD_ERR_FIELD_MAX];
             snprintf(field, sizeof field, "%s%s", prefix, key);
