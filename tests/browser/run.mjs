@@ -2,7 +2,7 @@
 // through Debian's chromium with playwright-core. Prints "N passed, M failed".
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { mkdtempSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,11 +69,26 @@ function assert(cond, msg) {
 if (!existsSync(BIN)) fatal(`no server binary at ${BIN} (set MESODESK_BIN)`);
 if (!existsSync(join(WEB, 'index.html'))) fatal(`no built web app at ${WEB} (run: npm --prefix web run build)`);
 
+// The server gets a copy of the knowledge base with one label changed, so the tests can
+// tell that the web app shows the running server's vocabulary, not one built into it.
+const kbCopy = join(tmp, 'kb');
+const KB_LABEL = `Keloid scars, as this server names them (${process.pid})`;
+try {
+  cpSync(KB, kbCopy, { recursive: true });
+  const vocab = JSON.parse(readFileSync(join(kbCopy, 'vocabulary.json'), 'utf8'));
+  const keloid = vocab.conditions.find((c) => c.code === 'keloid');
+  keloid.label = KB_LABEL;
+  writeFileSync(join(kbCopy, 'vocabulary.json'), JSON.stringify(vocab, null, 2));
+} catch (e) {
+  fatal(`cannot prepare the kb copy from ${KB}: ${e.message}`);
+}
+env.MESODESK_KB = kbCopy;
+
 const demo = spawnSync(BIN, ['demo', '--db', db], { env, encoding: 'utf8', timeout: 30000 });
 if (demo.status !== 0) fatal(`mesodesk demo failed (${demo.status}): ${demo.stderr}`);
 
 let serverLog = '';
-server = spawn(BIN, ['serve', '--db', db, '--kb', KB, '--listen', '127.0.0.1:0', '--port-file', portFile, '--web', WEB], {
+server = spawn(BIN, ['serve', '--db', db, '--kb', kbCopy, '--listen', '127.0.0.1:0', '--port-file', portFile, '--web', WEB], {
   env,
   stdio: ['ignore', 'pipe', 'pipe'],
 });
@@ -119,6 +134,11 @@ if (THROTTLE > 1) {
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: THROTTLE });
 }
 const consoleErrors = [];
+// GET /api/v1/kb requests: in all, and since the last full page load.
+let kbRequests = 0;
+let kbSinceLoad = 0;
+page.on('load', () => (kbSinceLoad = 0));
+page.on('request', (rq) => new URL(rq.url()).pathname === '/api/v1/kb' && (kbRequests++, kbSinceLoad++));
 page.on('pageerror', (e) => consoleErrors.push(String(e)));
 page.on('console', (m) => m.type() === 'error' && !/status of 4\d\d/.test(m.text()) && consoleErrors.push(m.text()));
 
@@ -147,6 +167,18 @@ await test('static shell: deep link serves index.html, assets are local', async 
   assert(/<script type="module"[^>]*src="\/assets\//.test(html), 'module script from /assets/');
   assert(!/https?:\/\//.test(html.replace(/xmlns="[^"]*"/g, '')), 'no external URLs in index.html');
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+});
+
+await test('the built web app carries no knowledge base labels', async () => {
+  const vocab = JSON.parse(readFileSync(join(KB, 'vocabulary.json'), 'utf8'));
+  const labels = ['areas', 'conditions', 'medications', 'ingredients', 'allergens'].flatMap((k) => vocab[k].map((e) => e.label)).filter((l) => l.length >= 8);
+  assert(labels.length > 40, `labels to look for: ${labels.length}`);
+  const dir = join(WEB, 'assets');
+  for (const f of readdirSync(dir)) {
+    const text = readFileSync(join(dir, f), 'utf8');
+    const found = labels.filter((l) => text.includes(l));
+    assert(found.length === 0, `${f} contains kb labels: ${found.slice(0, 5).join(', ')}`);
+  }
 });
 
 await test('wrong password is refused with a message', async () => {
@@ -303,6 +335,19 @@ await test('add a condition and a medication; update pregnancy status', async ()
   await page.getByRole('region', { name: 'Clinical alerts' }).getByText('Breastfeeding').waitFor();
 });
 
+await test('labels come from the running server: a kb label changed at start-up is shown; /kb loaded once', async () => {
+  await panel('conditions').getByRole('button', { name: /Add condition/ }).click();
+  const dlg = page.getByRole('dialog', { name: 'Add condition' });
+  const suggestion = await dlg.locator('datalist option[value="keloid"]').textContent();
+  await dlg.getByLabel('Condition').fill('keloid');
+  await dlg.getByRole('button', { name: 'Add condition' }).click();
+  await dlg.waitFor({ state: 'detached' });
+  assert(suggestion === KB_LABEL, `suggestion "${suggestion}"`);
+  await panel('conditions').locator('.fact-name').getByText(KB_LABEL, { exact: true }).waitFor();
+  // This page was reached by client-side navigation (new patient, edit, back): one load.
+  assert(kbSinceLoad === 1, `GET /api/v1/kb ${kbSinceLoad} times since the page loaded`);
+});
+
 await test('a concurrent edit is refused (409) with a reload offer, not lost', async () => {
   await page.locator('section[aria-labelledby="details-h"]').getByRole('link', { name: 'Edit' }).click();
   await page.getByRole('heading', { name: 'Edit patient details' }).waitFor();
@@ -358,6 +403,7 @@ await test('sign out ends the session', async () => {
 });
 
 await test('reception: demographics only, clinical sections hidden', async () => {
+  const kbBefore = kbRequests;
   // Signing in from a deep link lands on that page.
   await page.getByLabel('Email').fill('reception@demo.clinic');
   await page.getByLabel('Password').fill(DEMO_PASSWORD);
@@ -370,6 +416,7 @@ await test('reception: demographics only, clinical sections hidden', async () =>
   assert((await page.getByRole('region', { name: 'Clinical alerts' }).count()) === 0, 'alerts hidden');
   assert((await page.locator('section[aria-labelledby="details-h"]').getByRole('link', { name: 'Edit' }).count()) === 1, 'may edit demographics');
   await page.screenshot({ path: join(tmp, 'reception.png'), fullPage: true });
+  assert(kbRequests === kbBefore, 'reception does not ask for the knowledge base');
 });
 
 await test('auditor: clinical records readable, nothing editable', async () => {
@@ -532,6 +579,13 @@ await test('the patient answers from the link in a fresh browser (no staff token
     await pp.goto(qLink);
     await pp.getByRole('heading', { level: 1, name: 'Hello Maya' }).waitFor();
     assert((await pp.getByRole('button', { name: 'Sign out' }).count()) === 0, 'no staff chrome');
+    // The choices are the running server's vocabulary (its changed label included).
+    const conditions = pp.locator('section[data-section="conditions"]');
+    await conditions.getByRole('button', { name: /Add a condition/ }).click();
+    const option = await conditions.getByLabel('Condition', { exact: true }).locator('option[value="keloid"]').textContent();
+    assert(option.startsWith(KB_LABEL), `option "${option}"`);
+    await conditions.getByRole('button', { name: /^Remove/ }).click();
+    await conditions.getByText('None added.').waitFor();
     await pp.getByRole('group', { name: /pregnant/ }).getByLabel('No').check();
     await pp.getByRole('group', { name: /breastfeeding/ }).getByLabel('No').check();
     await pp.getByRole('button', { name: /Add a medicine/ }).click();

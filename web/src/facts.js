@@ -1,24 +1,9 @@
 // What each kind of clinical fact looks like: its fields, labels and how values read.
-import vocab from 'virtual:vocab';
+// Coded values are named from the server's vocabulary (see vocab.js), passed in as `V`.
 import { calendarDate, FITZPATRICK, SEX_LABELS } from './format.js';
 
-const labelMap = (list) => new Map(list.map((e) => [e.code, e.label]));
-const SUBSTANCES = labelMap(vocab.substances);
-const CONDITIONS = labelMap(vocab.conditions);
-const MEDICATIONS = labelMap(vocab.medications);
-const AREAS = labelMap(vocab.areas);
-
-export const codeLabel = (map, code) => (code ? map.get(code) || code : '');
-
-/** Datalist options: codes with labels, then synonyms (accepted by the server). */
-export function suggestions(list) {
-  const out = [];
-  for (const e of list) out.push([e.code, e.label]);
-  for (const e of list) for (const s of e.synonyms) out.push([s, e.label]);
-  return out;
-}
-
-export const AREA_OPTIONS = [['', 'Not site-specific'], ...vocab.areas.map((a) => [a.code, a.label])];
+/** Site choices for a condition, from the vocabulary's areas. */
+export const areaOptions = (V) => [['', 'Not site-specific'], ...V.list('area').map((a) => [a.code, a.label])];
 
 export const STATUS_LABELS = {
   active: 'Active',
@@ -35,8 +20,7 @@ export const KINDS = {
     noun: 'allergy',
     empty: 'No allergies recorded.',
     codeField: 'substance',
-    codeLabel: (c) => codeLabel(SUBSTANCES, c),
-    suggestions: suggestions(vocab.substances),
+    vocab: 'substance',
     fields: ['substance', 'reaction', 'status'],
     statusOptions: [['active', 'Active'], ['inactive', 'Inactive (resolved)']],
     blank: { substance: '', reaction: '', status: 'active' },
@@ -46,8 +30,7 @@ export const KINDS = {
     noun: 'condition',
     empty: 'No conditions recorded.',
     codeField: 'code',
-    codeLabel: (c) => codeLabel(CONDITIONS, c),
-    suggestions: suggestions(vocab.conditions),
+    vocab: 'condition',
     fields: ['code', 'active', 'site', 'note'],
     blank: { code: '', active: true, site: '', note: '' },
   },
@@ -56,8 +39,7 @@ export const KINDS = {
     noun: 'medication',
     empty: 'No medications recorded.',
     codeField: 'code',
-    codeLabel: (c) => codeLabel(MEDICATIONS, c),
-    suggestions: suggestions(vocab.medications),
+    vocab: 'medication',
     fields: ['code', 'last_dose', 'note', 'status'],
     statusOptions: [['active', 'Taking'], ['stopped', 'Stopped']],
     blank: { code: '', last_dose: '', note: '', status: 'active' },
@@ -89,17 +71,20 @@ export const FIELD_LABELS = {
   valid_until: 'Valid until',
 };
 
-/** A field value as people read it. */
-export function showValue(kind, field, v) {
+/** The name of a fact's code (substance, condition or medication) in vocabulary V. */
+export const factName = (kind, fact, V) => V.label(KINDS[kind].vocab, fact[KINDS[kind].codeField]);
+
+/** A field value as people read it; V is the vocabulary (vocab.js) for coded fields. */
+export function showValue(kind, field, v, V) {
   if (v === null || v === undefined || v === '') return '—';
   if (typeof v === 'boolean') return v ? 'Yes' : 'No';
   switch (field) {
     case 'substance':
-      return codeLabel(SUBSTANCES, v);
+      return V.label('substance', v);
     case 'code':
-      return kind === 'conditions' ? codeLabel(CONDITIONS, v) : kind === 'medications' ? codeLabel(MEDICATIONS, v) : v;
+      return KINDS[kind] ? V.label(KINDS[kind].vocab, v) : String(v);
     case 'site':
-      return codeLabel(AREAS, v);
+      return V.label('area', v);
     case 'status':
       return STATUS_LABELS[v] || v;
     case 'sex':

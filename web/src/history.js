@@ -4,6 +4,7 @@ import { instant } from './format.js';
 import { html, useLoad, Spinner, Alert } from './ui.js';
 import { useSession } from './session.js';
 import { FIELD_LABELS, META, showValue } from './facts.js';
+import { useVocab } from './vocab.js';
 
 function changes(kind, prev, cur) {
   const keys = new Set([...Object.keys(prev || {}), ...Object.keys(cur)]);
@@ -21,9 +22,10 @@ function changes(kind, prev, cur) {
 
 export function History({ path, kind, label }) {
   const session = useSession();
+  const V = useVocab();
   const h = useLoad(() => get(path), [path]);
   if (h.error) return html`<${Alert}>${h.error.message}<//>`;
-  if (!h.data) return html`<${Spinner} label="Loading history…" />`;
+  if (!h.data || V.loading) return html`<${Spinner} label="Loading history…" />`;
   const versions = h.data.versions || [];
   const rows = versions.map((v, i) => ({ v, diff: changes(kind, i ? versions[i - 1] : null, v) })).reverse();
   return html`<ol class="history" aria-label=${label || 'Version history'}>
@@ -40,7 +42,7 @@ export function History({ path, kind, label }) {
           ${diff.map(
             (d) => html`<li>
               <span class="diff-field">${FIELD_LABELS[d.k] || d.k}</span>
-              ${v.version > 1 && html`<del>${showValue(kind, d.k, d.a)}</del> → `}<ins>${showValue(kind, d.k, d.b)}</ins>
+              ${v.version > 1 && html`<del>${showValue(kind, d.k, d.a, V)}</del> → `}<ins>${showValue(kind, d.k, d.b, V)}</ins>
             </li>`,
           )}
         </ul>`}

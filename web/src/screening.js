@@ -1,5 +1,5 @@
 // How a screening result reads: decisions, finding classes, sources and the fact behind
-// a finding. Labels come from the knowledge base (GET /kb), loaded once per page.
+// a finding. Labels come from the server's vocabulary (vocab.js), passed in as `V`.
 import { calendarDate } from './format.js';
 
 export const DECISIONS = {
@@ -29,40 +29,23 @@ export function ruleName(id) {
   return s.charAt(0).toUpperCase() + s.slice(1);
 }
 
-/** Label lookups from the knowledge base vocabulary. */
-export function kbLabels(kb) {
-  const maps = {};
-  const voc = (kb && kb.vocabulary) || {};
-  for (const [k, list] of Object.entries(voc)) maps[k] = new Map((list || []).map((e) => [e.code, e.label]));
-  const label = (kind, code) => (code && maps[kind] && maps[kind].get(code)) || code;
-  return {
-    area: (c) => label('area', c),
-    ingredient: (c) => label('ingredient', c),
-    condition: (c) => label('condition', c),
-    medication: (c) => label('medication', c),
-    substance: (c) => label('substance', c) || label('ingredient', c),
-  };
-}
-
 const FACT_KIND = { medication: 'Medication', allergy: 'Allergy', condition: 'Condition', status: 'Pregnancy status', patient: 'Patient', age: 'Age' };
 
 /** The fact that triggered a finding, as one readable line. */
-export function factText(fact, L) {
+export function factText(fact, V) {
   if (!fact || typeof fact !== 'object') return '';
   const parts = [];
   const kind = fact.kind;
-  let name = fact.code;
-  if (kind === 'medication') name = L.medication(fact.code);
-  else if (kind === 'allergy') name = L.substance(fact.code);
-  else if (kind === 'condition') name = L.condition(fact.code);
+  const vocabKind = { medication: 'medication', allergy: 'substance', condition: 'condition' }[kind];
+  const name = vocabKind ? V.label(vocabKind, fact.code) : fact.code;
   const head = [FACT_KIND[kind] || (kind ? ruleName(kind) : ''), name].filter(Boolean).join(': ');
   if (head) parts.push(head);
   if (fact.input && fact.input !== fact.code) parts.push(`recorded as “${fact.input}”`);
   for (const [k, v] of Object.entries(fact)) {
     if (['kind', 'code', 'input', 'id'].includes(k) || v === null || v === undefined || v === '') continue;
     if (k === 'last_dose') parts.push(`last dose ${calendarDate(v)}`);
-    else if (k === 'site' || k === 'area') parts.push(`${k === 'site' ? 'site' : 'planned area'} ${L.area(v)}`);
-    else if (k === 'ingredient') parts.push(`planned ingredient ${L.ingredient(v)}`);
+    else if (k === 'site' || k === 'area') parts.push(`${k === 'site' ? 'site' : 'planned area'} ${V.label('area', v)}`);
+    else if (k === 'ingredient') parts.push(`planned ingredient ${V.label('ingredient', v)}`);
     else if (k === 'active') parts.push(v ? 'active' : 'not active');
     else if (typeof v === 'boolean') parts.push(`${k.replace(/_/g, ' ')}: ${v ? 'yes' : 'no'}`);
     else if (/^\d{4}-\d{2}-\d{2}$/.test(String(v))) parts.push(`${k.replace(/_/g, ' ')} ${calendarDate(v)}`);

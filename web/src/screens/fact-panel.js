@@ -6,7 +6,8 @@ import { instant } from '../format.js';
 import { html, useForm, useId, Field, FormError, Dialog, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
 import { History } from '../history.js';
-import { KINDS, AREA_OPTIONS, showValue } from '../facts.js';
+import { KINDS, areaOptions, factName, showValue } from '../facts.js';
+import { useVocab } from '../vocab.js';
 
 function cleanBody(kind, v, fact) {
   const k = KINDS[kind];
@@ -26,16 +27,17 @@ function cleanBody(kind, v, fact) {
 
 function FactFields({ kind, form, editing }) {
   const k = KINDS[kind];
+  const V = useVocab();
   const listId = useId(`dl-${kind}`);
   const codeLabelText = { allergies: 'Substance', conditions: 'Condition', medications: 'Medication' }[kind];
   return html`<${FormError} form=${form} />
     <${Field} form=${form} name=${k.codeField} label=${codeLabelText} required list=${listId} autocomplete="off"
       hint="Start typing; choose a suggestion or type a common name." />
-    <datalist id=${listId}>${k.suggestions.map(([v, l]) => html`<option value=${v}>${l}</option>`)}</datalist>
+    <datalist id=${listId}>${V.suggestions(k.vocab).map(([v, l]) => html`<option value=${v}>${l}</option>`)}</datalist>
     ${kind === 'allergies' && html`<${Field} form=${form} name="reaction" label="Reaction" placeholder="e.g. hives, swelling" />`}
     ${kind === 'conditions' &&
     html`<${Field} form=${form} name="active" type="checkbox" label="Currently active" />
-      <${Field} form=${form} name="site" type="select" label="Site" options=${AREA_OPTIONS} />
+      <${Field} form=${form} name="site" type="select" label="Site" options=${areaOptions(V)} />
       <${Field} form=${form} name="note" type="textarea" label="Note" />`}
     ${kind === 'medications' &&
     html`<${Field} form=${form} name="last_dose" label="Last dose" placeholder="YYYY-MM-DD" hint="Needed to time deferrals (e.g. aspirin 7 days)." inputmode="numeric" maxlength="10" />
@@ -83,6 +85,7 @@ function FactDialog({ kind, patientId, fact, onClose, onSaved }) {
 
 function ErrorDialog({ kind, patientId, fact, onClose, onSaved }) {
   const k = KINDS[kind];
+  const V = useVocab();
   const form = useForm({ reason: '' }, ['reason', 'status']);
   const onSubmit = form.submit(async (v) => {
     if (!v.reason.trim()) throw Object.assign(new Error('Say why this record is wrong.'), { field: 'reason' });
@@ -92,7 +95,7 @@ function ErrorDialog({ kind, patientId, fact, onClose, onSaved }) {
   return html`<${Dialog} title="Mark as entered in error" onClose=${onClose}>
     <form ref=${form.formRef} onSubmit=${onSubmit} novalidate>
       <p>
-        <strong>${k.codeLabel(fact[k.codeField])}</strong> will leave the ${k.title.toLowerCase()} list.
+        <strong>${factName(kind, fact, V)}</strong> will leave the ${k.title.toLowerCase()} list.
         It stays in the record's history.
       </p>
       <${FormError} form=${form} />
@@ -106,15 +109,15 @@ function ErrorDialog({ kind, patientId, fact, onClose, onSaved }) {
   <//>`;
 }
 
-function summary(kind, f) {
+function summary(kind, f, V) {
   const parts = [];
   if (kind === 'allergies') {
     if (f.reaction) parts.push(f.reaction);
   } else if (kind === 'conditions') {
-    if (f.site) parts.push(showValue(kind, 'site', f.site));
+    if (f.site) parts.push(showValue(kind, 'site', f.site, V));
     if (f.note) parts.push(f.note);
   } else if (kind === 'medications') {
-    if (f.last_dose) parts.push(`last dose ${showValue(kind, 'last_dose', f.last_dose)}`);
+    if (f.last_dose) parts.push(`last dose ${showValue(kind, 'last_dose', f.last_dose, V)}`);
     if (f.note) parts.push(f.note);
   }
   return parts.join(' · ');
@@ -131,15 +134,16 @@ function badge(kind, f) {
 function FactRow({ kind, fact, canWrite, onEdit, onError }) {
   const session = useSession();
   const [open, setOpen] = useState(false);
-  const k = KINDS[kind];
+  const V = useVocab();
   const eie = fact.status === 'entered_in_error';
-  const name = k.codeLabel(fact[k.codeField]);
+  const name = factName(kind, fact, V);
+  const sub = summary(kind, fact, V);
   const histId = useId('hist');
   return html`<li class=${'fact' + (eie ? ' is-eie' : '')} data-fact-id=${fact.id}>
     <div class="fact-line">
       <div class="fact-main">
         <span class="fact-name">${name}</span> ${badge(kind, fact)}
-        ${summary(kind, fact) && html`<div class="fact-sub">${summary(kind, fact)}</div>`}
+        ${sub && html`<div class="fact-sub">${sub}</div>`}
         <div class="fact-meta">v${fact.version} · ${session.staffName(fact.recorded_by)} · ${instant(fact.recorded_at)}</div>
       </div>
       <div class="fact-actions">
@@ -157,8 +161,11 @@ function FactRow({ kind, fact, canWrite, onEdit, onError }) {
 
 export function FactPanel({ kind, patientId, list, canWrite, showAll, onShowAll, onChanged }) {
   const k = KINDS[kind];
+  const V = useVocab();
   const [dialog, setDialog] = useState(null);
   const headId = `${kind}-h`;
+  // Rows wait for the vocabulary too, so names do not flash up as codes first.
+  const ready = list.data && !V.loading;
   const toggleId = useId(`all-${kind}`);
   const items = list.data ? list.data.items : [];
   const close = () => setDialog(null);
@@ -178,9 +185,9 @@ export function FactPanel({ kind, patientId, list, canWrite, showAll, onShowAll,
       </div>
     </header>
     ${list.error && html`<${Alert}>${list.error.message}<//>`}
-    ${!list.data && !list.error && html`<${Spinner} />`}
-    ${list.data && items.length === 0 && html`<p class="empty">${k.empty}</p>`}
-    ${items.length > 0 &&
+    ${!ready && !list.error && html`<${Spinner} />`}
+    ${ready && items.length === 0 && html`<p class="empty">${k.empty}</p>`}
+    ${ready && items.length > 0 &&
     html`<ul class="facts">
       ${items.map((f) => html`<${FactRow} key=${f.id + ':' + f.version} kind=${kind} fact=${f} canWrite=${canWrite}
         onEdit=${(x) => setDialog({ type: 'edit', fact: x })} onError=${(x) => setDialog({ type: 'eie', fact: x })} />`)}

@@ -7,7 +7,8 @@ import { calendarDate, age, instant, SEX_LABELS, FITZPATRICK } from '../format.j
 import { html, Link, useLoad, PageTitle, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
 import { History } from '../history.js';
-import { KINDS } from '../facts.js';
+import { factName } from '../facts.js';
+import { useVocab } from '../vocab.js';
 import { FactPanel } from './fact-panel.js';
 import { StatusPanel } from './status-panel.js';
 import { ScreeningPanel } from './screening-panel.js';
@@ -39,12 +40,13 @@ function Details({ patient, canWrite }) {
 
 /** The red strip a practitioner must not miss: allergies and pregnancy/breastfeeding. */
 function Alerts({ facts }) {
+  const V = useVocab();
   const allergies = facts.allergies.data ? facts.allergies.data.items.filter((a) => a.status === 'active') : null;
   const status = facts.status.data && facts.status.data.items[0];
-  if (!allergies) return null;
+  if (!allergies || V.loading) return null;
   const chips = [];
   for (const a of allergies)
-    chips.push(html`<li class="chip chip-danger">Allergy: ${KINDS.allergies.codeLabel(a.substance)}${a.reaction ? ` (${a.reaction})` : ''}</li>`);
+    chips.push(html`<li class="chip chip-danger">Allergy: ${factName('allergies', a, V)}${a.reaction ? ` (${a.reaction})` : ''}</li>`);
   if (status && status.pregnant) chips.push(html`<li class="chip chip-danger">Pregnant</li>`);
   if (status && status.breastfeeding) chips.push(html`<li class="chip chip-danger">Breastfeeding</li>`);
   return html`<div class="alerts" role="region" aria-label="Clinical alerts">

@@ -5,7 +5,8 @@ import { post } from '../api.js';
 import { calendarDate, instant } from '../format.js';
 import { html, Dialog, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
-import { KINDS, showValue } from '../facts.js';
+import { factName, showValue } from '../facts.js';
+import { useVocab } from '../vocab.js';
 
 const STATUS = {
   pending: ['Waiting for the patient', 'badge-info'],
@@ -44,19 +45,20 @@ function LinkDialog({ link, onClose }) {
 
 /** Submitted answers as a clinician reads them. */
 export function Answers({ a }) {
+  const V = useVocab();
   if (!a) return null;
   const yes = (b) => (b ? html`<strong class="text-danger">Yes</strong>` : 'No');
   return html`<dl class="details answers">
     <dt>Pregnant</dt><dd>${yes(a.pregnant)}</dd>
     <dt>Breastfeeding</dt><dd>${yes(a.breastfeeding)}</dd>
     <dt>Conditions</dt><dd>${(a.conditions || []).length
-      ? html`<ul class="plain">${a.conditions.map((c) => html`<li>${KINDS.conditions.codeLabel(c.code)} — ${c.active ? 'active' : 'not active'}${c.site ? `, ${showValue('conditions', 'site', c.site)}` : ''}</li>`)}</ul>`
+      ? html`<ul class="plain">${a.conditions.map((c) => html`<li>${factName('conditions', c, V)} — ${c.active ? 'active' : 'not active'}${c.site ? `, ${showValue('conditions', 'site', c.site, V)}` : ''}</li>`)}</ul>`
       : 'None'}</dd>
     <dt>Medications</dt><dd>${(a.medications || []).length
-      ? html`<ul class="plain">${a.medications.map((m) => html`<li>${KINDS.medications.codeLabel(m.code)}${m.last_dose ? ` — last dose ${calendarDate(m.last_dose)}` : ''}</li>`)}</ul>`
+      ? html`<ul class="plain">${a.medications.map((m) => html`<li>${factName('medications', m, V)}${m.last_dose ? ` — last dose ${calendarDate(m.last_dose)}` : ''}</li>`)}</ul>`
       : 'None'}</dd>
     <dt>Allergies</dt><dd>${(a.allergies || []).length
-      ? html`<ul class="plain">${a.allergies.map((x) => html`<li>${KINDS.allergies.codeLabel(x.substance)}${x.reaction ? ` — ${x.reaction}` : ''}</li>`)}</ul>`
+      ? html`<ul class="plain">${a.allergies.map((x) => html`<li>${factName('allergies', x, V)}${x.reaction ? ` — ${x.reaction}` : ''}</li>`)}</ul>`
       : 'None'}</dd>
     <dt>Notes</dt><dd class="prewrap">${a.notes || html`<span class="muted">—</span>`}</dd>
   </dl>`;

@@ -1,8 +1,8 @@
 // The patient's pre-consultation questionnaire at /q/{token}: public, no sign-in, no
 // staff chrome, mobile first. The link works once; the server is the judge of validity.
-import { useEffect, useState } from 'preact/hooks';
-import vocab from 'virtual:vocab';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { html, Spinner } from '../ui.js';
+import { makeVocab } from '../vocab.js';
 
 const NOTES_MAX = 2000;
 
@@ -32,14 +32,11 @@ async function call(method, token, body) {
   return data;
 }
 
-// Everyday names ("e.g. ibuprofen") from the build-time vocabulary, by code.
-const EXAMPLES = new Map();
-for (const e of [...vocab.medications, ...vocab.conditions])
-  if (e.synonyms && e.synonyms.length) EXAMPLES.set(e.code, e.synonyms.filter((s) => s.toLowerCase() !== e.label.toLowerCase()).slice(0, 3));
-const optionText = (e) => {
-  const ex = EXAMPLES.get(e.code);
-  return ex && ex.length ? `${e.label} (e.g. ${ex.join(', ')})` : e.label;
-};
+/** An option with its everyday names from the vocabulary's synonyms: "NSAID (e.g. ibuprofen)". */
+function optionText(V, kind, e) {
+  const ex = kind === 'medication' || kind === 'condition' ? V.examples(kind, e.code) : [];
+  return ex.length ? `${e.label} (e.g. ${ex.join(', ')})` : e.label;
+}
 
 const localToday = () => {
   const d = new Date();
@@ -102,13 +99,13 @@ function friendly(field, msg) {
 }
 
 let seq = 0;
-function Select({ name, label, options, value, onChange, errors, placeholder }) {
+function Select({ name, label, V, kind, value, onChange, errors, placeholder }) {
   const id = `q-${name.replace(/\W/g, '-')}-${++seq}`;
   return html`<div class=${'field' + (errors[name] ? ' has-error' : '')}>
     <label for=${id}>${label}</label>
     <select id=${id} name=${name} value=${value} aria-invalid=${errors[name] ? 'true' : undefined} onChange=${(e) => onChange(e.currentTarget.value)}>
       <option value="">${placeholder}</option>
-      ${options.map((o) => html`<option value=${o.code}>${optionText(o)}</option>`)}
+      ${V.list(kind).map((o) => html`<option value=${o.code}>${optionText(V, kind, o)}</option>`)}
     </select>
     <${Err} errors=${errors} name=${name} />
   </div>`;
@@ -125,7 +122,11 @@ function Input({ name, label, value, onChange, errors, hint, ...rest }) {
 }
 
 function Form({ token, info, onDone }) {
-  const v = info.vocabulary || {};
+  // The vocabulary of the server's knowledge base, as this link's endpoint returns it.
+  const V = useMemo(() => {
+    const v = info.vocabulary || {};
+    return makeVocab({ condition: v.conditions, medication: v.medications, substance: v.allergies, area: v.areas });
+  }, [info]);
   const [pregnant, setPregnant] = useState(null);
   const [breastfeeding, setBreastfeeding] = useState(null);
   const [conditions, setConditions] = useState([]);
@@ -180,7 +181,6 @@ function Form({ token, info, onDone }) {
     }
   };
 
-  const areaOpts = v.areas || [];
   return html`<form class="q-form" onSubmit=${submit} novalidate>
     <h1 tabindex="-1">Hello ${info.given_name}</h1>
     <p class="q-intro">
@@ -200,26 +200,26 @@ function Form({ token, info, onDone }) {
       help="Any of these, now or in the past. Skip this if none apply."
       rows=${conditions} setRows=${setConditions} blank=${{ code: '', active: true, site: '' }}
       render=${(r, i, set) => html`
-        <${Select} name=${`conditions[${i}].code`} label="Condition" placeholder="Choose…" options=${v.conditions || []} value=${r.code} onChange=${(x) => set({ code: x })} errors=${errors} />
+        <${Select} name=${`conditions[${i}].code`} label="Condition" placeholder="Choose…" V=${V} kind="condition" value=${r.code} onChange=${(x) => set({ code: x })} errors=${errors} />
         <fieldset class="q-inline" >
           <legend>Do you have it now?</legend>
           <label><input type="radio" name=${`conditions[${i}].active`} checked=${r.active} onChange=${() => set({ active: true })} /> Yes, now</label>
           <label><input type="radio" name=${`conditions[${i}].active`} checked=${!r.active} onChange=${() => set({ active: false })} /> In the past</label>
         </fieldset>
-        <${Select} name=${`conditions[${i}].site`} label="Where on the body? (optional)" placeholder="Not in one place" options=${areaOpts} value=${r.site} onChange=${(x) => set({ site: x })} errors=${errors} />`} />
+        <${Select} name=${`conditions[${i}].site`} label="Where on the body? (optional)" placeholder="Not in one place" V=${V} kind="area" value=${r.site} onChange=${(x) => set({ site: x })} errors=${errors} />`} />
 
     <${Rows} title="Medicines and supplements" kind="medications" addLabel="Add a medicine or supplement" errors=${errors}
       help="Include painkillers like ibuprofen or aspirin, blood thinners, and supplements such as fish oil or vitamin E."
       rows=${medications} setRows=${setMedications} blank=${{ code: '', last_dose: '' }}
       render=${(r, i, set) => html`
-        <${Select} name=${`medications[${i}].code`} label="Medicine or supplement" placeholder="Choose…" options=${v.medications || []} value=${r.code} onChange=${(x) => set({ code: x })} errors=${errors} />
+        <${Select} name=${`medications[${i}].code`} label="Medicine or supplement" placeholder="Choose…" V=${V} kind="medication" value=${r.code} onChange=${(x) => set({ code: x })} errors=${errors} />
         <${Input} name=${`medications[${i}].last_dose`} label="When did you last take it? (optional)" type="date" max=${localToday()} value=${r.last_dose} onChange=${(x) => set({ last_dose: x })} errors=${errors} />`} />
 
     <${Rows} title="Allergies" kind="allergies" addLabel="Add an allergy" errors=${errors}
       help="Anything you are allergic to, including anaesthetics (numbing injections or creams) and latex."
       rows=${allergies} setRows=${setAllergies} blank=${{ substance: '', reaction: '' }}
       render=${(r, i, set) => html`
-        <${Select} name=${`allergies[${i}].substance`} label="Allergic to" placeholder="Choose…" options=${v.allergies || []} value=${r.substance} onChange=${(x) => set({ substance: x })} errors=${errors} />
+        <${Select} name=${`allergies[${i}].substance`} label="Allergic to" placeholder="Choose…" V=${V} kind="substance" value=${r.substance} onChange=${(x) => set({ substance: x })} errors=${errors} />
         <${Input} name=${`allergies[${i}].reaction`} label="What happened? (optional)" placeholder="e.g. rash, swelling" value=${r.reaction} onChange=${(x) => set({ reaction: x })} errors=${errors} maxlength="200" />`} />
 
     <section class="q-section">

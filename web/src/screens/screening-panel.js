@@ -6,7 +6,8 @@ import { get, post, fieldMessage } from '../api.js';
 import { calendarDate, instant, todayInClinic } from '../format.js';
 import { html, useForm, useLoad, Field, FormError, Dialog, Spinner, Alert, useId } from '../ui.js';
 import { useSession } from '../session.js';
-import { DECISIONS, CLASSES, sourceLabel, factText, kbLabels, decisionLabel } from '../screening.js';
+import { DECISIONS, CLASSES, sourceLabel, factText, decisionLabel } from '../screening.js';
+import { useKb } from '../vocab.js';
 
 function Sources({ sources }) {
   if (!sources || !sources.length) return null;
@@ -15,12 +16,12 @@ function Sources({ sources }) {
   </ul>`;
 }
 
-function Finding({ f, L, clearances, onClear }) {
+function Finding({ f, V, clearances, onClear }) {
   const session = useSession();
   const c = CLASSES[f.class] || { label: f.class, tone: 'muted' };
   const cleared = f.cleared;
   const cl = cleared && clearances && clearances.find((x) => x.id === cleared.id);
-  const fact = factText(f.fact, L);
+  const fact = factText(f.fact, V);
   return html`<li class=${`finding tone-${cleared ? 'cleared' : c.tone}`} data-rule=${f.rule}>
     <div class="finding-top">
       <span class=${`badge badge-${c.tone}`}>${c.label}</span>
@@ -45,8 +46,14 @@ function Finding({ f, L, clearances, onClear }) {
   </li>`;
 }
 
+/** A plan's areas and ingredients by name. */
+const planNames = (plan, V) => ({
+  areas: (plan.areas || []).map((c) => V.label('area', c)),
+  ingredients: (plan.ingredients || []).map((c) => V.label('ingredient', c)),
+});
+
 /** One screening's result: the decision first, then findings, then cautions. */
-export function ScreeningResult({ s, L, clearances, onClear, compact }) {
+export function ScreeningResult({ s, V, clearances, onClear, compact }) {
   const session = useSession();
   const r = s.result || {};
   const d = DECISIONS[r.decision || s.decision] || { label: s.decision, tone: 'muted', note: '' };
@@ -54,7 +61,8 @@ export function ScreeningResult({ s, L, clearances, onClear, compact }) {
   const cautions = r.cautions || [];
   const kb = r.kb || s.kb || {};
   const plan = s.plan || {};
-  const planText = [(plan.areas || []).map(L.area).join(', '), (plan.ingredients || []).map(L.ingredient).join(', ')].filter(Boolean).join(' · ');
+  const named = planNames(plan, V);
+  const planText = [named.areas.join(', '), named.ingredients.join(', ')].filter(Boolean).join(' · ');
   return html`<div class="screening-result" data-decision=${r.decision || s.decision}>
     <div class=${`decision tone-${d.tone}`} role="status">
       <div class="decision-main">
@@ -72,15 +80,15 @@ export function ScreeningResult({ s, L, clearances, onClear, compact }) {
     </div>
     ${findings.length > 0
       ? html`<h3 class="sub-h">Findings <span class="count">${findings.length}</span></h3>
-          <ul class="findings">${findings.map((f, i) => html`<${Finding} key=${f.rule + i} f=${f} L=${L} clearances=${clearances} onClear=${onClear} />`)}</ul>`
+          <ul class="findings">${findings.map((f, i) => html`<${Finding} key=${f.rule + i} f=${f} V=${V} clearances=${clearances} onClear=${onClear} />`)}</ul>`
       : html`<p class="empty">No blocking findings.</p>`}
     ${cautions.length > 0 &&
     html`<h3 class="sub-h">Cautions <span class="count">${cautions.length}</span> <span class="muted small">— do not block treatment; act on them</span></h3>
-      <ul class="findings cautions">${cautions.map((f, i) => html`<${Finding} key=${f.rule + i} f=${f} L=${L} clearances=${clearances} />`)}</ul>`}
+      <ul class="findings cautions">${cautions.map((f, i) => html`<${Finding} key=${f.rule + i} f=${f} V=${V} clearances=${clearances} />`)}</ul>`}
   </div>`;
 }
 
-function ClearanceDialog({ patientId, finding, L, onClose, onSaved }) {
+function ClearanceDialog({ patientId, finding, V, onClose, onSaved }) {
   const form = useForm({ clearance_reason: '', physician: '', valid_until: '' }, ['clearance_reason', 'physician', 'valid_until', 'rule']);
   const onSubmit = form.submit(async (v) => {
     const body = { rule: finding.rule, clearance_reason: v.clearance_reason.trim(), physician: v.physician.trim(), valid_until: v.valid_until.trim() };
@@ -93,7 +101,7 @@ function ClearanceDialog({ patientId, finding, L, onClose, onSaved }) {
     <form ref=${form.formRef} onSubmit=${onSubmit} novalidate>
       <div class="clear-context">
         <p><strong>${finding.message}</strong></p>
-        <p class="muted small">Rule <code>${finding.rule}</code>${finding.fact ? ` · ${factText(finding.fact, L)}` : ''}</p>
+        <p class="muted small">Rule <code>${finding.rule}</code>${finding.fact ? ` · ${factText(finding.fact, V)}` : ''}</p>
       </div>
       <${FormError} form=${form} />
       <${Field} form=${form} name="clearance_reason" label="Clearance" required placeholder="e.g. letter from the prescribing GP, 12 Nov" />
@@ -129,7 +137,7 @@ function newestFirst(items, ranOrder) {
   return [...items].sort((a, b) => (a.screened_at < b.screened_at ? 1 : a.screened_at > b.screened_at ? -1 : rank(b) - rank(a)));
 }
 
-function PreviousScreenings({ list, L, clearances, ranOrder }) {
+function PreviousScreenings({ list, V, clearances, ranOrder }) {
   const session = useSession();
   const [open, setOpen] = useState(null);
   const [all, setAll] = useState(false);
@@ -147,10 +155,10 @@ function PreviousScreenings({ list, L, clearances, ranOrder }) {
             <span class="caret" aria-hidden="true">${isOpen ? '▾' : '▸'}</span>
             <span class="prev-date">${calendarDate(s.date)}</span>
             <span class=${`badge badge-${d.tone}`}>${decisionLabel(s.decision)}</span>
-            <span class="prev-plan">${[...(s.plan.areas || []).map(L.area), ...(s.plan.ingredients || []).map(L.ingredient)].join(', ')}</span>
+            <span class="prev-plan">${Object.values(planNames(s.plan, V)).flat().join(', ')}</span>
             <span class="prev-who">${session.staffName(s.screened_by)} · ${instant(s.screened_at)}</span>
           </button>
-          ${isOpen && html`<div class="prev-body"><${ScreeningResult} s=${s} L=${L} clearances=${clearances} compact /></div>`}
+          ${isOpen && html`<div class="prev-body"><${ScreeningResult} s=${s} V=${V} clearances=${clearances} compact /></div>`}
         </li>`;
       })}
     </ul>
@@ -161,7 +169,7 @@ export function ScreeningPanel({ patientId, factsTick, clearances, onClearancesC
   const session = useSession();
   const canRun = session.can('clinical_write');
   const canClear = session.can('clearance_write');
-  const kb = useLoad(() => get('/kb'), []);
+  const kb = useKb();
   const history = useLoad(() => get(`/patients/${patientId}/screenings`), [patientId]);
   const [plan, setPlan] = useState({ date: todayInClinic(), areas: [], ingredients: [] });
   const [touched, setTouched] = useState(false);
@@ -170,7 +178,7 @@ export function ScreeningPanel({ patientId, factsTick, clearances, onClearancesC
   const [busy, setBusy] = useState(false);
   const [clearing, setClearing] = useState(null);
   const [notice, setNotice] = useState(null);
-  const L = kbLabels(kb.data);
+  const V = kb.vocab;
   // The latest change counter, read when a screening returns (facts may change meanwhile).
   const ranOrder = useRef([]);
   const tickRef = useRef(factsTick);
@@ -233,8 +241,8 @@ export function ScreeningPanel({ patientId, factsTick, clearances, onClearancesC
           onInput=${(e) => { setTouched(true); setPlan({ ...plan, date: e.currentTarget.value }); }} />
         ${err.date && html`<p class="field-error" role="alert">${err.date}</p>`}
       </div>
-      <${ChipGroup} legend="Areas" name="areas" options=${kb.data.vocabulary.area || []} selected=${plan.areas} onToggle=${toggle('areas')} error=${err.areas} />
-      <${ChipGroup} legend="Ingredients" name="ingredients" options=${kb.data.vocabulary.ingredient || []} selected=${plan.ingredients} onToggle=${toggle('ingredients')} error=${err.ingredients} />
+      <${ChipGroup} legend="Areas" name="areas" options=${V.list('area')} selected=${plan.areas} onToggle=${toggle('areas')} error=${err.areas} />
+      <${ChipGroup} legend="Ingredients" name="ingredients" options=${V.list('ingredient')} selected=${plan.ingredients} onToggle=${toggle('ingredients')} error=${err.ingredients} />
       <div class="actions plan-actions">
         <button type="submit" class="btn btn-primary" disabled=${busy}>${busy ? 'Screening…' : current ? 'Run screening again' : 'Run screening'}</button>
         <span class="muted small">Uses the clinical facts on record below.</span>
@@ -247,12 +255,12 @@ export function ScreeningPanel({ patientId, factsTick, clearances, onClearancesC
       <button type="button" class="btn btn-small btn-primary" disabled=${busy} onClick=${() => run(current.s.plan && { date: current.s.date, ...current.s.plan })}>Re-run screening</button>
     </div>`}
     ${notice && html`<p class="notice-ok" role="status">${notice}</p>`}
-    ${current && kb.data && html`<${ScreeningResult} s=${current.s} L=${L} clearances=${clearances.data && clearances.data.items}
+    ${current && kb.data && html`<${ScreeningResult} s=${current.s} V=${V} clearances=${clearances.data && clearances.data.items}
       onClear=${canClear && !stale ? (f) => setClearing(f) : null} />`}
     <h3 class="sub-h prev-h">Previous screenings</h3>
-    ${kb.data && html`<${PreviousScreenings} list=${history} L=${L} ranOrder=${ranOrder.current} clearances=${clearances.data && clearances.data.items} />`}
+    ${kb.data && html`<${PreviousScreenings} list=${history} V=${V} ranOrder=${ranOrder.current} clearances=${clearances.data && clearances.data.items} />`}
     ${clearing &&
-    html`<${ClearanceDialog} patientId=${patientId} finding=${clearing} L=${L} onClose=${() => setClearing(null)}
+    html`<${ClearanceDialog} patientId=${patientId} finding=${clearing} V=${V} onClose=${() => setClearing(null)}
       onSaved=${() => {
         setClearing(null);
         onClearancesChanged();
