@@ -110,6 +110,10 @@ size_t md_kb_suggest(const md_kb *kb, md_vocab_kind kind, const char *term, cons
 size_t md_kb_vocab_count(const md_kb *kb, md_vocab_kind kind);
 const char *md_kb_vocab_code(const md_kb *kb, md_vocab_kind kind, size_t id);
 const char *md_kb_vocab_label(const md_kb *kb, md_vocab_kind kind, size_t id);
+/* The synonyms of entry id as written in the kb (not its code), in kb order: up to max
+ * into out; returns how many there are in all. */
+size_t md_kb_vocab_synonyms(const md_kb *kb, md_vocab_kind kind, size_t id, const char **out,
+                            size_t max);
 
 /* Clinic rules.  Validate one rule object (json_t is borrowed).  MD_EINVAL with
  * field "rule.<path>" when it is malformed, refers to unknown codes, reuses a

@@ -22,8 +22,18 @@ md_code md_vocab_resolve(const md_ctx *ctx, md_vocab_kind vocab, const char *fie
 json_t *md_vocab_json(const md_kb *kb, md_vocab_kind kind)
 {
     json_t *arr = json_array();
-    for (size_t i = 0; i < md_kb_vocab_count(kb, kind); i++)
-        json_array_append_new(arr, json_pack("{s:s,s:s}", "code", md_kb_vocab_code(kb, kind, i),
-                                             "label", md_kb_vocab_label(kb, kind, i)));
+    for (size_t i = 0; i < md_kb_vocab_count(kb, kind); i++) {
+        const char *syn[32];
+        size_t n = md_kb_vocab_synonyms(kb, kind, i, syn, 32);
+        json_t *e = json_pack("{s:s,s:s}", "code", md_kb_vocab_code(kb, kind, i), "label",
+                              md_kb_vocab_label(kb, kind, i));
+        if (n) {
+            json_t *list = json_array();
+            for (size_t k = 0; k < n && k < 32; k++)
+                json_array_append_new(list, json_string(syn[k]));
+            json_object_set_new(e, "synonyms", list);
+        }
+        json_array_append_new(arr, e);
+    }
     return arr;
 }

@@ -11,7 +11,8 @@
 #include "kb/kb_int.h"
 
 static const char *const kind_names[MD_VOCAB_KIND_COUNT] = {
-    "condition", "medication", "substance", "ingredient", "ingredient_class", "area", "jurisdiction",
+    "condition",        "medication", "substance",    "ingredient",
+    "ingredient_class", "area",       "jurisdiction",
 };
 static const char *const class_names[MD_CLASS_COUNT] = {
     "eligible", "caution", "clearance_required", "deferred", "contraindicated",
@@ -40,9 +41,11 @@ int md_class_parse(const char *s, md_class *out)
 
 int kb_normalise(const char *in, char out[KB_TERM_MAX])
 {
-    while (*in == ' ') in++;
+    while (*in == ' ')
+        in++;
     size_t n = strlen(in);
-    while (n > 0 && in[n - 1] == ' ') n--;
+    while (n > 0 && in[n - 1] == ' ')
+        n--;
     if (n == 0 || n >= KB_TERM_MAX) return -1;
     for (size_t i = 0; i < n; i++) {
         char c = in[i];
@@ -57,7 +60,8 @@ int kb_normalise(const char *in, char out[KB_TERM_MAX])
 static uint32_t hash_str(const char *s)
 {
     uint32_t h = 2166136261u; /* FNV-1a */
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
     return h;
 }
 
@@ -105,13 +109,15 @@ md_code kb_vocab_add_term(md_arena *a, kb_vocab *v, const char *term, int id, co
 md_code kb_vocab_index(md_arena *a, kb_vocab *v, md_err *err)
 {
     size_t size = 16;
-    while (size < v->n_terms * 2) size *= 2;
+    while (size < v->n_terms * 2)
+        size *= 2;
     v->table = md_arena_calloc(a, size * sizeof *v->table);
     if (!v->table) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     v->table_size = size;
     for (size_t t = 0; t < v->n_terms; t++) {
         size_t i = hash_str(v->terms[t].norm) & (size - 1);
-        while (v->table[i]) i = (i + 1) & (size - 1);
+        while (v->table[i])
+            i = (i + 1) & (size - 1);
         v->table[i] = (int)t + 1;
     }
     return MD_OK;
@@ -121,7 +127,8 @@ md_code kb_vocab_index(md_arena *a, kb_vocab *v, md_err *err)
 static size_t edit_distance(const char *s, const char *t)
 {
     size_t n = strlen(s), m = strlen(t), row[KB_TERM_MAX];
-    for (size_t j = 0; j <= m; j++) row[j] = j;
+    for (size_t j = 0; j <= m; j++)
+        row[j] = j;
     for (size_t i = 1; i <= n; i++) {
         size_t diag = row[0];
         row[0] = i;
@@ -152,7 +159,8 @@ size_t md_kb_suggest(const md_kb *kb, md_vocab_kind kind, const char *term, cons
         if (d > limit) continue;
         /* insertion into the sorted top list; ties keep kb order */
         size_t pos = n;
-        while (pos > 0 && dist[pos - 1] > d) pos--;
+        while (pos > 0 && dist[pos - 1] > d)
+            pos--;
         if (pos >= max) continue;
         size_t last = n < max ? n : max - 1;
         for (size_t k = last; k > pos; k--) {
@@ -166,8 +174,8 @@ size_t md_kb_suggest(const md_kb *kb, md_vocab_kind kind, const char *term, cons
     return n;
 }
 
-md_code kb_vocab_resolve(const md_kb *kb, md_vocab_kind kind, const char *term,
-                         const char *field, md_code unknown_code, int *id, md_err *err)
+md_code kb_vocab_resolve(const md_kb *kb, md_vocab_kind kind, const char *term, const char *field,
+                         md_code unknown_code, int *id, md_err *err)
 {
     *id = kb_vocab_find(&kb->vocab[kind], term);
     if (*id >= 0) return MD_OK;
@@ -214,4 +222,19 @@ const char *md_kb_vocab_label(const md_kb *kb, md_vocab_kind kind, size_t id)
 {
     if ((unsigned)kind >= MD_VOCAB_KIND_COUNT || id >= kb->vocab[kind].n) return NULL;
     return kb->vocab[kind].e[id].label;
+}
+
+size_t md_kb_vocab_synonyms(const md_kb *kb, md_vocab_kind kind, size_t id, const char **out,
+                            size_t max)
+{
+    if ((unsigned)kind >= MD_VOCAB_KIND_COUNT || id >= kb->vocab[kind].n) return 0;
+    const kb_vocab *v = &kb->vocab[kind];
+    size_t n = 0;
+    for (size_t t = 0; t < v->n_terms; t++) {
+        const kb_term *term = &v->terms[t];
+        if (term->id != (int)id || strcmp(term->display, v->e[id].code) == 0) continue;
+        if (n < max) out[n] = term->display;
+        n++;
+    }
+    return n;
 }

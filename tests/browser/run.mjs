@@ -589,6 +589,9 @@ await test('the patient answers from the link in a fresh browser (no staff token
     await pp.getByRole('group', { name: /pregnant/ }).getByLabel('No').check();
     await pp.getByRole('group', { name: /breastfeeding/ }).getByLabel('No').check();
     await pp.getByRole('button', { name: /Add a medicine/ }).click();
+    // Everyday names come from the kb's synonyms, served with the vocabulary.
+    const nsaid = await pp.getByLabel('Medicine or supplement').locator('option[value="nsaid"]').textContent();
+    assert(/e\.g\. .*ibuprofen/.test(nsaid), `medicine option "${nsaid}"`);
     await pp.getByLabel('Medicine or supplement').selectOption('nsaid');
     await pp.getByLabel(/When did you last take it/).fill(clinicDay(2));
     await pp.getByRole('button', { name: /Add an allergy/ }).click();

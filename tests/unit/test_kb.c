@@ -220,6 +220,18 @@ static void test_vocabulary(void **state)
     assert_string_equal(near[0], "warfarin");
     assert_int_equal(md_kb_suggest(kb, MD_VOCAB_MEDICATION, "zzzzzzzzzzzzzzzzzz", near, 3), 0);
     assert_int_equal(md_kb_lookup(kb, MD_VOCAB_CONDITION, "nonsense"), -1);
+    /* Synonyms as written in the kb, without the code itself. */
+    const char *syn[16];
+    int nsaid = md_kb_lookup(kb, MD_VOCAB_MEDICATION, "nsaid");
+    size_t nsyn = md_kb_vocab_synonyms(kb, MD_VOCAB_MEDICATION, (size_t)nsaid, syn, 16);
+    int has_ibuprofen = 0;
+    for (size_t k = 0; k < nsyn && k < 16; k++) {
+        assert_string_not_equal(syn[k], "nsaid");
+        if (strcmp(syn[k], "ibuprofen") == 0) has_ibuprofen = 1;
+    }
+    assert_true(has_ibuprofen);
+    assert_int_equal(md_kb_vocab_synonyms(kb, MD_VOCAB_MEDICATION, (size_t)nsaid, syn, 1), nsyn);
+    assert_int_equal(md_kb_vocab_synonyms(kb, MD_VOCAB_MEDICATION, 100000, syn, 16), 0);
     assert_true(md_kb_vocab_count(kb, MD_VOCAB_SUBSTANCE) > md_kb_vocab_count(kb, MD_VOCAB_INGREDIENT));
     int id = md_kb_lookup(kb, MD_VOCAB_AREA, "cheeks");
     assert_true(id >= 0);
