@@ -651,6 +651,29 @@ await test('after a fact changes, the shown screening is marked out of date and 
   assert((await scr().getByRole('button', { name: 'Re-run screening' }).count()) === 0, 'no longer out of date');
 });
 
+await test('when the vocabulary cannot be loaded, the page says so and shows the stored codes', async () => {
+  const vctx = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: 'en-GB' });
+  vctx.setDefaultTimeout(STEP_TIMEOUT);
+  const vp = await vctx.newPage();
+  vp.on('pageerror', (e) => consoleErrors.push(`vocabulary-less page: ${e}`));
+  await vp.route('**/api/v1/kb', (route) =>
+    route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'unavailable', message: 'knowledge base unavailable', field: null } }) }));
+  try {
+    await vp.goto(`${BASE}/login`);
+    await vp.getByLabel('Email').fill('practitioner@demo.clinic');
+    await vp.getByLabel('Password').fill(DEMO_PASSWORD);
+    await vp.getByRole('button', { name: 'Sign in' }).click();
+    await vp.getByRole('link', { name: /Bennett/ }).click();
+    await vp.getByRole('heading', { level: 1, name: 'Bennett, Olivia' }).waitFor();
+    const alerts = vp.getByRole('region', { name: 'Clinical alerts' });
+    await alerts.getByText(/could not be loaded \(knowledge base unavailable\)/).waitFor();
+    await alerts.getByText('Allergy: lidocaine (hives)').waitFor();
+    await vp.locator('section[data-kind="allergies"] .fact-name', { hasText: 'lidocaine' }).waitFor();
+  } finally {
+    await vctx.close();
+  }
+});
+
 await test('no uncaught errors in the page', async () => {
   assert(consoleErrors.length === 0, consoleErrors.join('\n'));
 });

@@ -44,12 +44,16 @@ function Alerts({ facts }) {
   const allergies = facts.allergies.data ? facts.allergies.data.items.filter((a) => a.status === 'active') : null;
   const status = facts.status.data && facts.status.data.items[0];
   if (!allergies || V.loading) return null;
+  // Without the vocabulary the record is still right, but names show as stored codes: say so.
+  const vocabNote = V.error && html`<p class="alert alert-info" role="status">
+    Names for coded entries could not be loaded (${V.error.message}); codes are shown as stored.</p>`;
   const chips = [];
   for (const a of allergies)
     chips.push(html`<li class="chip chip-danger">Allergy: ${factName('allergies', a, V)}${a.reaction ? ` (${a.reaction})` : ''}</li>`);
   if (status && status.pregnant) chips.push(html`<li class="chip chip-danger">Pregnant</li>`);
   if (status && status.breastfeeding) chips.push(html`<li class="chip chip-danger">Breastfeeding</li>`);
   return html`<div class="alerts" role="region" aria-label="Clinical alerts">
+    ${vocabNote}
     ${chips.length ? html`<ul class="chips">${chips}</ul>` : html`<p class="chip chip-ok">No active allergies${status ? ', not pregnant or breastfeeding' : ''}</p>`}
   </div>`;
 }
