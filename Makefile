@@ -3,8 +3,9 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
-DB         ?= var/mesodesk.db
-LISTEN     ?= 127.0.0.1:8080
+# MESODESK_DB and MESODESK_LISTEN, as the server itself reads them, win over the defaults.
+DB         ?= $(or $(MESODESK_DB),var/mesodesk.db)
+LISTEN     ?= $(or $(MESODESK_LISTEN),127.0.0.1:8080)
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
@@ -33,10 +34,12 @@ run: build
 	@if [ ! -f $(DB) ]; then \
 	  mkdir -p $(dir $(DB)); \
 	  echo "Creating the demo clinic in $(DB)."; \
-	  $(BUILD)/mesodesk demo --db $(DB); \
+	  $(BUILD)/mesodesk demo --db $(DB) || exit 1; \
 	  echo; \
-	  echo "Log in at http://$(LISTEN)/ as admin@demo.clinic with the password above"; \
-	  echo "(practitioner@demo.clinic, reception@demo.clinic, auditor@demo.clinic likewise)."; \
+	  if [ -n "$$MESODESK_ADMIN_PASSWORD" ]; then pw='the password in $$MESODESK_ADMIN_PASSWORD'; \
+	  else pw='the admin password printed above'; fi; \
+	  echo "Log in at http://$(LISTEN)/ as admin@demo.clinic with $$pw"; \
+	  echo "(practitioner@demo.clinic, reception@demo.clinic and auditor@demo.clinic: see the list above)."; \
 	else \
 	  echo "Using $(DB). Log in at http://$(LISTEN)/ as admin@demo.clinic with the password"; \
 	  echo "printed when it was created (or remove $(DB) and run again for a new one)."; \

@@ -16,7 +16,7 @@ static const struct {
     const char *summary;
 } commands[] = {
     {"init", cmd_init, "create or upgrade a database, optionally with a clinic"},
-    {"serve", cmd_serve, "serve the web app, the JSON API and the FHIR API"},
+    {"serve", cmd_serve, "serve the web app and the JSON API"},
     {"user", cmd_user, "add or list staff accounts"},
     {"patient", cmd_patient, "add, list or show patients"},
     {"demo", cmd_demo, "create the demo clinic with staff and patients"},
