@@ -3,18 +3,19 @@
  * key, signed checkpoints (stored and logged), and verification against them.
  * See audit.h for when checkpoints are written and what stays undetectable.
  *
- * Key file: one line, the 32-byte Ed25519 seed in hex (64 characters).  Mode
- * 0600 or stricter; anything looser is refused, so is a symlink.  Created by
- * the server when missing (O_EXCL: two processes starting at once keep one
- * key).  The public key (its hex is the "key_id") is derived from the seed.
+ * Key file: one line, the 32-byte Ed25519 seed in hex (64 characters).  The
+ * file (a symlink's target: mounted secrets often are links) must be a regular
+ * file of mode 0600 or stricter; anything looser is refused.  Created by the
+ * server when missing (O_EXCL: two processes starting at once keep one key).
+ * The public key (its hex is the "key_id") is derived from the seed.
  *
  * Signed message (v1): "mesodesk-audit-checkpoint-v1\n" clinic "\n" seq "\n"
  * head hash "\n" time "\n".
  *
  * Checkpoint log: one line per checkpoint, appended with O_APPEND and flushed:
  *   checkpoint v1 clinic=ID seq=N head=HEX at=TIME key=HEX sig=HEX
- * Lines that do not start "checkpoint v1 " (a torn last line after a crash)
- * are ignored by verification.  The stored row is committed before its line
+ * Lines that do not start "checkpoint v1 " or do not end in a newline (a torn
+ * last line after a crash, or one being appended) are ignored by verification.  The stored row is committed before its line
  * is written, so a crash can leave a stored checkpoint that the log lacks
  * (harmless), never the reverse: a logged checkpoint missing from the
  * database means it was deleted.
@@ -80,7 +81,7 @@ static md_code create_key(const char *path, md_err *err)
 
 static md_code read_key(md_audit_anchor *k, const char *path, md_err *err)
 {
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return md_err_set(err, errno == ENOENT ? MD_ENOTFOUND : MD_EIO, "audit_key",
                           "cannot open %s: %s", path, strerror(errno));
@@ -397,7 +398,8 @@ static int parse_line(char *line, log_cp *c)
 {
     static const char prefix[] = "checkpoint v1 ";
     memset(c, 0, sizeof *c);
-    if (strncmp(line, prefix, sizeof prefix - 1) != 0) return -1;
+    size_t len = strlen(line);
+    if (strncmp(line, prefix, sizeof prefix - 1) != 0 || !len || line[len - 1] != '\n') return -1;
     const char *seq = NULL;
     char *p = line + sizeof prefix - 1;
     while (*p) {

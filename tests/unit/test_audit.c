@@ -274,28 +274,56 @@ static void forged_signatures_are_caught(void **state)
     json_decref(r);
 }
 
+static void last_log_line(fixture *f, char line[AUDIT_CP_LINE])
+{
+    FILE *in = fopen(f->log, "r");
+    assert_non_null(in);
+    line[0] = '\0';
+    while (fgets(line, AUDIT_CP_LINE, in))
+        ;
+    fclose(in);
+    assert_non_null(strstr(line, "checkpoint v1 "));
+}
+
+static void append_log(fixture *f, const char *line)
+{
+    FILE *out = fopen(f->log, "a");
+    assert_non_null(out);
+    fputs(line, out);
+    fclose(out);
+}
+
 /* A forged line in the log (another head under the genuine signature) is caught too. */
 static void forged_log_line_is_caught(void **state)
 {
     fixture *f = *state;
     append_reads(f, 5);
-    FILE *in = fopen(f->log, "r");
     char line[AUDIT_CP_LINE];
-    while (fgets(line, sizeof line, in)) /* the last line: the checkpoint at stop */
-        ;
-    fclose(in);
+    last_log_line(f, line); /* the checkpoint at stop */
     char *head = strstr(line, "head=");
     assert_non_null(head);
     head[5] = head[5] == 'a' ? 'b' : 'a';
     assert_non_null(strstr(line, "seq=5 "));
-    FILE *out = fopen(f->log, "a");
-    fputs(line, out);
-    fclose(out);
+    append_log(f, line);
     json_t *r = report_of(f, 1);
     const json_t *p = problem_of(r, "bad_signature");
     assert_non_null(p);
     assert_string_equal(json_string_value(json_object_get(p, "source")), "log");
     assert_true(json_is_false(json_object_get(r, "intact")));
+    json_decref(r);
+}
+
+/* A line being appended (or torn by a crash) is not a checkpoint yet. */
+static void torn_log_line_is_ignored(void **state)
+{
+    fixture *f = *state;
+    append_reads(f, 3);
+    char line[AUDIT_CP_LINE];
+    last_log_line(f, line);
+    line[strlen(line) - 20] = '\0'; /* cut inside its signature, no newline */
+    append_log(f, line);
+    json_t *r = report_of(f, 1);
+    assert_true(json_is_true(json_object_get(r, "intact")));
     json_decref(r);
 }
 
@@ -373,6 +401,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(rewrite_and_rehash_is_caught, setup, teardown),
         cmocka_unit_test_setup_teardown(forged_signatures_are_caught, setup, teardown),
         cmocka_unit_test_setup_teardown(forged_log_line_is_caught, setup, teardown),
+        cmocka_unit_test_setup_teardown(torn_log_line_is_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(key_file_must_be_private, setup, teardown),
         cmocka_unit_test_setup_teardown(checkpoints_follow_batches_and_writes_once_a_second, setup,
                                         teardown),
