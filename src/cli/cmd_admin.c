@@ -131,6 +131,10 @@ int cmd_serve(int argc, char **argv)
     cli_audit_paths(cfg.db_uri, audit_key, audit_log, key_path, log_path);
     cfg.audit_key = key_path;
     cfg.audit_log = log_path;
+    md_audit_anchor *anchor = NULL; /* refuse a bad key before anything starts */
+    if (md_audit_anchor_open(key_path, log_path, 1, &anchor, &err) != MD_OK)
+        return cli_fail("serve", &err);
+    md_audit_anchor_free(anchor);
     /* Create the file and its directory if needed, and apply migrations. */
     cli_session s;
     int st = cli_open(&s, cfg.db_uri, NULL, 0);

@@ -207,18 +207,26 @@ static void chain_verifies(void **state)
     json_decref(v1);
 }
 
-/* Run `mesodesk audit ARGS` on the server's database; returns the exit status, stdout
- * and stderr in out. */
-static int audit_cli(const char *args, char *out, size_t outsz)
+/* Run `mesodesk ARGS --db DB` on the server's database (at most 20 s); returns the exit
+ * status, stdout and stderr in out. */
+static int mesodesk_cli(const char *args, char *out, size_t outsz)
 {
     const char *bin = getenv("MESODESK_BIN") ? getenv("MESODESK_BIN") : "build/mesodesk";
     char cmd[1024];
-    snprintf(cmd, sizeof cmd, "'%s' audit %s --db '%s/db.sqlite' 2>&1", bin, args, api.srv.dir);
+    snprintf(cmd, sizeof cmd, "timeout 20 '%s' %s --db '%s/db.sqlite' 2>&1", bin, args,
+             api.srv.dir);
     FILE *p = popen(cmd, "r");
     size_t n = p ? fread(out, 1, outsz - 1, p) : 0;
     out[n] = '\0';
     int st = p ? pclose(p) : -1;
     return st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int audit_cli(const char *args, char *out, size_t outsz)
+{
+    char full[1024];
+    snprintf(full, sizeof full, "audit %s", args);
+    return mesodesk_cli(full, out, outsz);
 }
 
 /* The command line gives the API's verdict offline, with its exit status. */
@@ -243,6 +251,17 @@ static void cli_verify_agrees_with_the_api(void **state)
     assert_int_equal(audit_cli("", out, sizeof out), 2);
     assert_int_equal(audit_cli("verify --clinic 'No Such Clinic'", out, sizeof out), 2);
     assert_int_equal(audit_cli("verify --audit-key /nonexistent/audit.key", out, sizeof out), 1);
+    /* A key file that others may read is refused, by serve too. */
+    char key[300], copy[1024], args[400];
+    snprintf(key, sizeof key, "%s/loose.key", api.srv.dir);
+    snprintf(copy, sizeof copy, "cp '%s/audit.key' '%s' && chmod 644 '%s'", api.srv.dir, key, key);
+    assert_int_equal(system(copy), 0);
+    snprintf(args, sizeof args, "verify --audit-key '%s'", key);
+    assert_int_equal(audit_cli(args, out, sizeof out), 1);
+    assert_non_null(strstr(out, "chmod 600"));
+    snprintf(args, sizeof args, "serve --listen 127.0.0.1:0 --audit-key '%s'", key);
+    assert_int_equal(mesodesk_cli(args, out, sizeof out), 2);
+    assert_non_null(strstr(out, "chmod 600"));
 }
 
 static void logins_and_logouts_are_audited(void **state)
