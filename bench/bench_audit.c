@@ -7,6 +7,7 @@
  * and checkpoint log beside the file; "unsigned" as third argument: without).
  * Prints entries per second, entries per transaction (the group-commit
  * ratio), the checkpoints taken, and the time the full verification took.
+ * The file goes in $TMPDIR (default /tmp): /dev/shm takes the disk out of the figures.
  * Usage: bench_audit [THREADS] [ENTRIES_PER_THREAD] [unsigned]
  */
 #include "mesodesk/audit.h"
@@ -51,8 +52,9 @@ int main(int argc, char **argv)
     if (argc > 2 && md_parse_long(argv[2], 1, 10000000, &each)) return 2;
     int anchored = !(argc > 3 && strcmp(argv[3], "unsigned") == 0);
     if (md_init() != 0) return 1;
-    char dir[] = "/tmp/mesodesk-bench-XXXXXX", path[64], key[MD_AUDIT_PATH_MAX],
-         log[MD_AUDIT_PATH_MAX];
+    const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    char dir[256], path[300], key[MD_AUDIT_PATH_MAX], log[MD_AUDIT_PATH_MAX];
+    snprintf(dir, sizeof dir, "%s/mesodesk-bench-XXXXXX", tmp);
     if (!mkdtemp(dir)) return 1;
     snprintf(path, sizeof path, "%s/db.sqlite", dir);
     md_audit_default_paths(path, NULL, NULL, key, log, sizeof key);
@@ -111,7 +113,7 @@ int main(int argc, char **argv)
     md_store_close(db);
     free(w);
     free(th);
-    char cmd[128];
+    char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
     return failed || !intact;
