@@ -39,9 +39,11 @@
  * own transaction, so the hot read path pays no extra disk flush; the log
  * line is written after the batch's waiters are woken.  What stays
  * undetectable: entries after the latest checkpoint (at most about
- * MD_AUDIT_CHECKPOINT_MS of activity, or the entries since the last clean
- * stop when the server was killed), and anything, once both the database and
- * every copy of the log are rewritten by someone holding the key.
+ * MD_AUDIT_CHECKPOINT_MS of activity, the entries since the last checkpoint
+ * when the server was killed, or what an unanchored writer such as the CLI's
+ * appended, until the server next moves that chain), and anything, once both
+ * the database and every copy of the log are rewritten by someone holding the
+ * key.
  *
  * States of the writer: RUNNING (accepting; checkpoints due clinics after each
  * batch, or when a clinic's wait is over) -> STOPPING (md_auditor_stop: drains
