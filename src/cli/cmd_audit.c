@@ -90,6 +90,9 @@ int cmd_audit(int argc, char **argv)
     md_audit_anchor *anchor = NULL;
     if (md_audit_anchor_open(key, log, 0, &anchor, &err) != MD_OK) {
         cli_fail("audit verify", &err);
+        if (err.code == MD_ENOTFOUND)
+            fprintf(stderr, "(mesodesk serve creates the key on its first start; give the one "
+                            "it uses with --audit-key or MESODESK_AUDIT_KEY)\n");
         return 1;
     }
     cli_session s;
