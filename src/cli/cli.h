@@ -12,6 +12,7 @@ int cmd_user(int argc, char **argv);
 int cmd_patient(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_screen(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
 
 #include <stdio.h>
 #include "mesodesk/context.h"
@@ -40,4 +41,8 @@ int cli_fail(const char *cmd, const md_err *err);
 void cli_print_json(json_t *j);
 /* Read a whole stream (capped at cap bytes); NULL on error or over the cap. */
 char *cli_read_all(FILE *f, size_t cap, size_t *len);
+/* The audit key and checkpoint log: the flag, else $MESODESK_AUDIT_KEY / $MESODESK_AUDIT_LOG,
+ * else beside the database (md_audit_default_paths).  Each output holds MD_AUDIT_PATH_MAX. */
+void cli_audit_paths(const char *db_path, const char *key_flag, const char *log_flag, char *key,
+                     char *log);
 #endif

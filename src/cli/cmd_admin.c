@@ -3,6 +3,7 @@
  */
 #include "cli.h"
 
+#include "mesodesk/audit.h"
 #include "mesodesk/auth.h"
 #include "mesodesk/clinic.h"
 #include "mesodesk/kb.h"
@@ -72,10 +73,13 @@ int cmd_serve(int argc, char **argv)
                                          {"kb", required_argument, 0, 'k'},
                                          {"threads", required_argument, 0, 't'},
                                          {"port-file", required_argument, 0, 'p'},
+                                         {"audit-key", required_argument, 0, 'K'},
+                                         {"audit-log", required_argument, 0, 'A'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     md_server_config cfg = {0};
-    const char *db = NULL, *kb = NULL;
+    const char *db = NULL, *kb = NULL, *audit_key = NULL, *audit_log = NULL;
+    char key_path[MD_AUDIT_PATH_MAX], log_path[MD_AUDIT_PATH_MAX];
     long threads = 16;
     int c;
     cfg.listen = getenv("MESODESK_LISTEN") ? getenv("MESODESK_LISTEN") : "127.0.0.1:8080";
@@ -88,6 +92,8 @@ int cmd_serve(int argc, char **argv)
         case 'w': cfg.web_dir = optarg; break;
         case 'k': kb = optarg; break;
         case 'p': cfg.port_file = optarg; break;
+        case 'K': audit_key = optarg; break;
+        case 'A': audit_log = optarg; break;
         case 't':
             if (md_parse_long(optarg, 1, 256, &threads) != 0) {
                 fprintf(stderr, "mesodesk serve: --threads must be 1..256\n");
@@ -96,11 +102,16 @@ int cmd_serve(int argc, char **argv)
             break;
         case 'h':
             printf("usage: mesodesk serve [--db PATH] [--listen HOST:PORT] [--web DIR] [--kb DIR] "
-                   "[--threads N] [--port-file FILE]\n\n"
+                   "[--threads N] [--port-file FILE]\n"
+                   "                     [--audit-key FILE] [--audit-log FILE]\n\n"
                    "Serve the web app at /, the JSON API under /api/v1 and health at /healthz.\n"
                    "Defaults: --db $MESODESK_DB or var/mesodesk.db; --listen $MESODESK_LISTEN or "
                    "127.0.0.1:8080 (port 0 picks a free port; --port-file records it);\n"
                    "--web $MESODESK_WEB or the source tree's web/dist; --kb $MESODESK_KB or ./kb.\n"
+                   "--audit-key $MESODESK_AUDIT_KEY or audit.key beside the database: the key that "
+                   "signs audit checkpoints\n(created with mode 0600 when missing; refused when "
+                   "others may read it); --audit-log $MESODESK_AUDIT_LOG or\n"
+                   "audit-checkpoints.log beside the key: the checkpoint log to ship elsewhere.\n"
                    "SIGTERM or SIGINT drains in-flight requests and exits 0.\n");
             return 0;
         default: return 2;
@@ -117,6 +128,13 @@ int cmd_serve(int argc, char **argv)
     cfg.db_uri = cli_db_path(db);
     cfg.kb_dir = kbdir;
     cfg.threads = (int)threads;
+    cli_audit_paths(cfg.db_uri, audit_key, audit_log, key_path, log_path);
+    cfg.audit_key = key_path;
+    cfg.audit_log = log_path;
+    md_audit_anchor *anchor = NULL; /* refuse a bad key before anything starts */
+    if (md_audit_anchor_open(key_path, log_path, 1, &anchor, &err) != MD_OK)
+        return cli_fail("serve", &err);
+    md_audit_anchor_free(anchor);
     /* Create the file and its directory if needed, and apply migrations. */
     cli_session s;
     int st = cli_open(&s, cfg.db_uri, NULL, 0);

@@ -21,6 +21,7 @@ static const struct {
     {"patient", cmd_patient, "add, list or show patients"},
     {"demo", cmd_demo, "create the demo clinic with staff and patients"},
     {"screen", cmd_screen, "screen a patient and plan offline (no database)"},
+    {"audit", cmd_audit, "verify the audit trail against its signed checkpoints"},
 };
 
 static void usage(FILE *f)

@@ -19,18 +19,31 @@
  * Either way the chain head of a clinic is read from the table inside the
  * appending transaction, never cached: the write lock that transaction holds
  * (SQLite's BEGIN IMMEDIATE) orders appenders across threads and processes.
+ *
+ * Checkpoints (an anchored auditor; audit_anchor.c signs and verifies them):
+ * the writer keeps, per clinic it has seen, the seq of its last checkpoint,
+ * when it was taken, and whether the chain moved since ("dirty").  A batch
+ * marks its clinics dirty; a write in a request's transaction marks its
+ * clinic dirty and wakes the writer.  A dirty clinic is due when its last
+ * checkpoint is MD_AUDIT_CHECKPOINT_MS old (or it has none); the writer
+ * checkpoints due clinics inside the next batch's transaction, or in a
+ * transaction of its own when it wakes for a due clinic with nothing queued.
+ * That own transaction begins with the write lock, so it waits for the
+ * request's write that woke it and sees its entry.  Dirty clinics that are
+ * not yet due set the writer's wake-up time.  The log lines are written after
+ * the batch's waiters are woken.
+ *
+ *   clinic:  CLEAN --chain moved--> DIRTY --due (period over)--> checkpoint --> CLEAN
+ *                                   DIRTY --md_auditor_stop---> checkpoint --> CLEAN
  */
-#include "mesodesk/audit.h"
+#include "audit_int.h"
 #include "mesodesk/log.h"
 
 #include <pthread.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define HASH_HEX (crypto_generichash_BYTES * 2 + 1)
-#define GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
+#include <time.h>
 
 typedef struct pending {
     struct pending *next;
@@ -49,10 +62,24 @@ typedef struct pending {
 typedef struct chain {
     char clinic_id[MD_ID_STR];
     int64_t seq;
-    char hash[HASH_HEX];
+    char hash[AUDIT_HASH_HEX];
 } chain;
 
 typedef enum { WRITER_RUNNING, WRITER_STOPPING, WRITER_STOPPED } writer_state;
+
+/* Checkpoint state of one clinic (see the top of the file). */
+typedef struct cp_clinic {
+    char clinic_id[MD_ID_STR];
+    int64_t cp_seq; /* seq of its last checkpoint; -1 not read from the table yet */
+    int64_t cp_us;  /* monotonic time of its last checkpoint; 0 none by this writer */
+    int dirty;      /* its chain moved since */
+} cp_clinic;
+
+/* A clinic taken for a checkpoint in this transaction. */
+typedef struct cp_due {
+    char clinic_id[MD_ID_STR];
+    int64_t cp_seq;
+} cp_due;
 
 struct md_auditor {
     md_store *db;
@@ -67,6 +94,9 @@ struct md_auditor {
     md_code batch_rc[64];  /* results of recent batches, by batch % 64 */
     writer_state state;
     uint64_t entries, batches;
+    md_audit_anchor *anchor; /* owned; NULL: no checkpoints */
+    cp_clinic *clinics;      /* under mu */
+    size_t nclinics, cap_clinics;
 };
 
 static int head_row(void *vctx, const md_row *r)
@@ -83,7 +113,7 @@ static md_code load_head(md_store *db, const char *clinic_id, chain *c, md_err *
 {
     md_strlcpy(c->clinic_id, clinic_id, sizeof c->clinic_id);
     c->seq = 0;
-    md_strlcpy(c->hash, GENESIS, sizeof c->hash);
+    md_strlcpy(c->hash, AUDIT_GENESIS, sizeof c->hash);
     md_val v[] = {md_text(clinic_id)};
     return md_store_exec(db,
                          "SELECT seq, hash FROM audit_log WHERE clinic_id = $1 "
@@ -91,11 +121,10 @@ static md_code load_head(md_store *db, const char *clinic_id, chain *c, md_err *
                          v, 1, head_row, c, err);
 }
 
-/* The canonical text that is hashed: every field, in a fixed order, separated by '\n'. */
-static void entry_hash(const char *prev, int64_t seq, const char *at, const char *clinic,
-                       const char *actor, const char *role, const char *action, const char *otype,
-                       const char *oid, const char *pid, const char *rid, const char *detail,
-                       char out[HASH_HEX])
+void md_audit_entry_hash(const char *prev, int64_t seq, const char *at, const char *clinic,
+                         const char *actor, const char *role, const char *action, const char *otype,
+                         const char *oid, const char *pid, const char *rid, const char *detail,
+                         char out[AUDIT_HASH_HEX])
 {
     crypto_generichash_state st;
     unsigned char h[crypto_generichash_BYTES];
@@ -110,18 +139,18 @@ static void entry_hash(const char *prev, int64_t seq, const char *at, const char
         crypto_generichash_update(&st, (const unsigned char *)"\n", 1);
     }
     crypto_generichash_final(&st, h, sizeof h);
-    sodium_bin2hex(out, HASH_HEX, h, sizeof h);
+    sodium_bin2hex(out, AUDIT_HASH_HEX, h, sizeof h);
 }
 
 /* Append p after head c (inside db's open transaction) and advance c. */
 static md_code append_one(md_store *db, chain *c, const pending *p, md_err *err)
 {
-    char at[MD_TIME_STR], hash[HASH_HEX];
+    char at[MD_TIME_STR], hash[AUDIT_HASH_HEX];
     md_time_format(p->at, at);
     int64_t seq = c->seq + 1;
     const char *pid = p->patient_id[0] ? p->patient_id : NULL;
-    entry_hash(c->hash, seq, at, p->clinic_id, p->actor_id, p->actor_role, p->action,
-               p->object_type, p->object_id, pid, p->request_id, p->detail, hash);
+    md_audit_entry_hash(c->hash, seq, at, p->clinic_id, p->actor_id, p->actor_role, p->action,
+                        p->object_type, p->object_id, pid, p->request_id, p->detail, hash);
     md_val v[] = {md_text(p->clinic_id),
                   md_int(seq),
                   md_text(at),
@@ -152,7 +181,7 @@ static md_code append_one(md_store *db, chain *c, const pending *p, md_err *err)
  * per entry) holds the chain heads of the clinics met so far; a batch usually
  * has one or a few clinics, so a linear search is enough.
  */
-static md_code append_list(md_store *db, const pending *list, chain *heads, md_err *err)
+static md_code append_list(md_store *db, const pending *list, chain *heads, int *count, md_err *err)
 {
     int nheads = 0;
     md_code rc = MD_OK;
@@ -166,19 +195,161 @@ static md_code append_list(md_store *db, const pending *list, chain *heads, md_e
         }
         if (rc == MD_OK) rc = append_one(db, c, p, err);
     }
+    *count = nheads;
     return rc;
 }
 
-static md_code write_batch(md_auditor *a, pending *list, uint64_t n)
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* The clinic's checkpoint state, added when new (NULL when out of memory).  Under a->mu. */
+static cp_clinic *cp_find(md_auditor *a, const char *clinic_id)
+{
+    for (size_t i = 0; i < a->nclinics; i++)
+        if (strcmp(a->clinics[i].clinic_id, clinic_id) == 0) return &a->clinics[i];
+    if (a->nclinics == a->cap_clinics) {
+        size_t cap = a->cap_clinics ? a->cap_clinics * 2 : 8;
+        cp_clinic *n = realloc(a->clinics, cap * sizeof *n);
+        if (!n) return NULL;
+        a->clinics = n;
+        a->cap_clinics = cap;
+    }
+    cp_clinic *c = &a->clinics[a->nclinics++];
+    memset(c, 0, sizeof *c);
+    md_strlcpy(c->clinic_id, clinic_id, sizeof c->clinic_id);
+    c->cp_seq = -1;
+    return c;
+}
+
+static void cp_mark_dirty(md_auditor *a, const char *clinic_id)
+{
+    cp_clinic *c = cp_find(a, clinic_id);
+    if (c) c->dirty = 1;
+}
+
+/* When the next dirty clinic falls due (INT64_MAX: none is dirty).  Under a->mu. */
+static int64_t cp_next_due(const md_auditor *a)
+{
+    int64_t due = INT64_MAX;
+    for (size_t i = 0; i < a->nclinics; i++) {
+        const cp_clinic *c = &a->clinics[i];
+        int64_t t = c->cp_us ? c->cp_us + MD_AUDIT_CHECKPOINT_MS * 1000 : 0;
+        if (c->dirty && t < due) due = t;
+    }
+    return due;
+}
+
+/* Take the dirty clinics that are due (all of them when all != 0) into a new array of
+ * *n, marking them clean and checkpointed now.  Under a->mu. */
+static cp_due *cp_take_due(md_auditor *a, int all, size_t *n)
+{
+    int64_t now = mono_us();
+    *n = 0;
+    cp_due *due = a->nclinics ? calloc(a->nclinics, sizeof *due) : NULL;
+    for (size_t i = 0; due && i < a->nclinics; i++) {
+        cp_clinic *c = &a->clinics[i];
+        if (!c->dirty || (!all && c->cp_us && now < c->cp_us + MD_AUDIT_CHECKPOINT_MS * 1000))
+            continue;
+        md_strlcpy(due[*n].clinic_id, c->clinic_id, sizeof due[*n].clinic_id);
+        due[(*n)++].cp_seq = c->cp_seq;
+        c->dirty = 0;
+        c->cp_us = now;
+    }
+    return due;
+}
+
+/*
+ * Checkpoint the due clinics inside db's open transaction.  heads (nheads) are the chain
+ * heads this transaction already knows; others are read.  A clinic whose chain did not
+ * move past its last checkpoint gets none.  Fills cps (room for ndue); returns how many.
+ * Failures are logged and never fail the caller's batch.
+ */
+static size_t cp_write_due(md_auditor *a, cp_due *due, size_t ndue, const chain *heads, int nheads,
+                           md_audit_cp *cps)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ndue; i++) {
+        md_err err;
+        md_err_clear(&err);
+        chain head;
+        const chain *c = NULL;
+        for (int h = 0; h < nheads && !c; h++)
+            if (strcmp(heads[h].clinic_id, due[i].clinic_id) == 0) c = &heads[h];
+        md_code rc = c ? MD_OK : load_head(a->db, due[i].clinic_id, &head, &err);
+        if (!c) c = &head;
+        if (rc == MD_OK && due[i].cp_seq < 0)
+            rc = md_audit_cp_last_seq(a->db, due[i].clinic_id, &due[i].cp_seq, &err);
+        if (rc == MD_OK && c->seq > due[i].cp_seq) {
+            rc = md_audit_cp_write(a->db, a->anchor, c->clinic_id, c->seq, c->hash, &cps[n], &err);
+            if (rc == MD_OK) due[i].cp_seq = cps[n++].seq;
+        } else if (rc == MD_OK && c->seq < due[i].cp_seq) {
+            md_log(MD_LOG_ERROR, "audit.chain_behind_checkpoint",
+                   "clinic %s: chain ends at seq %lld, its checkpoint names seq %lld", c->clinic_id,
+                   (long long)c->seq, (long long)due[i].cp_seq);
+        }
+        if (rc != MD_OK) md_log(MD_LOG_ERROR, "audit.checkpoint_failed", "%s", err.message);
+    }
+    return n;
+}
+
+/* Record the checkpointed seqs of a committed transaction.  Under a->mu. */
+static void cp_committed(md_auditor *a, const cp_due *due, size_t ndue)
+{
+    for (size_t i = 0; i < ndue; i++) {
+        cp_clinic *c = cp_find(a, due[i].clinic_id);
+        if (c) c->cp_seq = due[i].cp_seq;
+    }
+}
+
+/* Checkpoints of one transaction, to be logged once it has committed. */
+typedef struct cp_batch {
+    cp_due *due;
+    size_t ndue;
+    md_audit_cp *cps;
+    size_t ncps;
+} cp_batch;
+
+/*
+ * One transaction of the writer: the queued entries (list, n of them; may be empty) and
+ * the checkpoints of the clinics then due (every dirty one when all != 0).  On success
+ * *cb holds what to log; the caller frees it with cp_batch_free().
+ */
+static md_code write_batch(md_auditor *a, pending *list, uint64_t n, int all, cp_batch *cb)
 {
     md_err err;
     md_err_clear(&err);
+    memset(cb, 0, sizeof *cb);
+    int nheads = 0;
     chain *heads = calloc(n ? n : 1, sizeof *heads);
     md_code rc = heads ? md_store_begin(a->db, &err) : MD_ENOMEM;
-    if (rc == MD_OK) rc = md_store_finish(a->db, append_list(a->db, list, heads, &err), &err);
-    if (rc != MD_OK) md_log(MD_LOG_ERROR, "audit.write_failed", "%s", err.message);
+    if (rc == MD_OK && list) rc = append_list(a->db, list, heads, &nheads, &err);
+    if (rc == MD_OK && a->anchor) {
+        pthread_mutex_lock(&a->mu);
+        for (int i = 0; i < nheads; i++)
+            cp_mark_dirty(a, heads[i].clinic_id);
+        cb->due = cp_take_due(a, all, &cb->ndue);
+        pthread_mutex_unlock(&a->mu);
+        cb->cps = cb->ndue ? calloc(cb->ndue, sizeof *cb->cps) : NULL;
+        if (cb->cps) cb->ncps = cp_write_due(a, cb->due, cb->ndue, heads, nheads, cb->cps);
+    }
+    if (rc == MD_OK || a->db->in_tx) rc = md_store_finish(a->db, rc, &err);
+    if (rc != MD_OK) {
+        md_log(MD_LOG_ERROR, "audit.write_failed", "%s", err.message);
+        cb->ncps = 0; /* rolled back with the batch */
+    }
     free(heads);
     return rc;
+}
+
+static void cp_batch_free(cp_batch *cb)
+{
+    free(cb->due);
+    free(cb->cps);
+    memset(cb, 0, sizeof *cb);
 }
 
 static void free_pending(pending *p)
@@ -195,28 +366,59 @@ static void *writer_main(void *arg)
     md_auditor *a = arg;
     pthread_mutex_lock(&a->mu);
     for (;;) {
-        while (!a->head && a->state == WRITER_RUNNING)
-            pthread_cond_wait(&a->work, &a->mu);
-        if (!a->head) break; /* stopping and drained */
+        int stopping = 0;
+        for (;;) {
+            if (a->head) break;
+            if (a->state != WRITER_RUNNING) {
+                stopping = 1;
+                break;
+            }
+            int64_t due = cp_next_due(a);
+            if (due == INT64_MAX) {
+                pthread_cond_wait(&a->work, &a->mu);
+                continue;
+            }
+            int64_t wait = due - mono_us();
+            if (wait <= 0) break; /* a clinic's checkpoint is due */
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            ts.tv_sec += wait / 1000000;
+            ts.tv_nsec += (wait % 1000000) * 1000;
+            if (ts.tv_nsec >= 1000000000L) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000L;
+            }
+            pthread_cond_timedwait(&a->work, &a->mu, &ts);
+        }
+        if (stopping && (!a->anchor || cp_next_due(a) == INT64_MAX)) break; /* drained */
         pending *list = a->head;
         a->head = a->tail = NULL;
-        uint64_t batch = ++a->queued_batch;
+        uint64_t batch = list ? ++a->queued_batch : 0;
         pthread_mutex_unlock(&a->mu);
 
         uint64_t n = 0;
         for (pending *p = list; p; p = p->next)
             n++;
-        md_code rc = write_batch(a, list, n);
+        cp_batch cb;
+        md_code rc = write_batch(a, list, n, stopping, &cb);
         free_pending(list);
 
         pthread_mutex_lock(&a->mu);
-        a->batch_rc[batch % 64] = rc;
-        a->done_batch = batch;
-        if (rc == MD_OK) {
-            a->entries += n;
-            a->batches++;
+        if (rc == MD_OK) cp_committed(a, cb.due, cb.ndue);
+        if (list) {
+            a->batch_rc[batch % 64] = rc;
+            a->done_batch = batch;
+            if (rc == MD_OK) {
+                a->entries += n;
+                a->batches++;
+            }
+            pthread_cond_broadcast(&a->committed);
         }
-        pthread_cond_broadcast(&a->committed);
+        pthread_mutex_unlock(&a->mu);
+        md_audit_cp_log(a->anchor, cb.cps, cb.ncps); /* after the waiters are woken */
+        cp_batch_free(&cb);
+        pthread_mutex_lock(&a->mu);
+        if (stopping) break; /* the last checkpoints are written */
     }
     a->state = WRITER_STOPPED;
     pthread_cond_broadcast(&a->committed);
@@ -224,26 +426,44 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
-md_code md_auditor_start(const char *db_uri, md_auditor **out, md_err *err)
+md_code md_auditor_start_anchored(const char *db_uri, const char *key_path, const char *log_path,
+                                  md_auditor **out, md_err *err)
 {
     md_auditor *a = calloc(1, sizeof *a);
     if (!a) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
-    md_code rc = md_store_open(db_uri, &a->db, err);
+    md_code rc = key_path ? md_audit_anchor_open(key_path, log_path, 1, &a->anchor, err) : MD_OK;
+    if (rc == MD_OK) rc = md_store_open(db_uri, &a->db, err);
     if (rc != MD_OK) {
+        md_audit_anchor_free(a->anchor);
         free(a);
         return rc;
     }
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the writer's timed waits */
     pthread_mutex_init(&a->mu, NULL);
-    pthread_cond_init(&a->work, NULL);
+    pthread_cond_init(&a->work, &ca);
     pthread_cond_init(&a->committed, NULL);
+    pthread_condattr_destroy(&ca);
     a->state = WRITER_RUNNING;
     if (pthread_create(&a->thread, NULL, writer_main, a) != 0) {
         md_store_close(a->db);
+        md_audit_anchor_free(a->anchor);
         free(a);
         return md_err_set(err, MD_EIO, NULL, "cannot start the audit writer");
     }
     *out = a;
     return MD_OK;
+}
+
+md_code md_auditor_start(const char *db_uri, md_auditor **out, md_err *err)
+{
+    return md_auditor_start_anchored(db_uri, NULL, NULL, out, err);
+}
+
+const md_audit_anchor *md_auditor_anchor(const md_auditor *a)
+{
+    return a ? a->anchor : NULL;
 }
 
 void md_auditor_stop(md_auditor *a)
@@ -258,6 +478,8 @@ void md_auditor_stop(md_auditor *a)
     pthread_cond_destroy(&a->work);
     pthread_cond_destroy(&a->committed);
     md_store_close(a->db);
+    md_audit_anchor_free(a->anchor);
+    free(a->clinics);
     free(a);
 }
 
@@ -309,9 +531,18 @@ md_code md_audit_many(md_ctx *ctx, const md_audit_entry *entries, size_t n, md_e
 
     if (ctx->db && ctx->db->in_tx) {
         /* Part of the caller's write: commits or rolls back with it. */
+        int nheads = 0;
         chain *heads = calloc(n, sizeof *heads);
-        md_code rc = heads ? append_list(ctx->db, first, heads, err)
+        md_code rc = heads ? append_list(ctx->db, first, heads, &nheads, err)
                            : md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+        if (rc == MD_OK && a && a->anchor) {
+            /* The writer checkpoints it once due; its transaction waits for this one. */
+            pthread_mutex_lock(&a->mu);
+            for (int i = 0; i < nheads; i++)
+                cp_mark_dirty(a, heads[i].clinic_id);
+            pthread_cond_signal(&a->work);
+            pthread_mutex_unlock(&a->mu);
+        }
         free(heads);
         free_pending(first);
         return rc;
@@ -378,50 +609,5 @@ md_code md_audit_list(md_ctx *ctx, const char *patient_id, int limit, int offset
         return rc;
     }
     *out = c.items;
-    return MD_OK;
-}
-
-typedef struct verify_ctx {
-    char prev[HASH_HEX];
-    int64_t expect_seq;
-    int64_t bad_seq;
-    int64_t checked;
-} verify_ctx;
-
-static int verify_row(void *vctx, const md_row *r)
-{
-    verify_ctx *c = vctx;
-    int64_t seq = md_row_int(r, 0);
-    const char *t[12];
-    for (int i = 0; i < 12; i++)
-        t[i] = md_row_text(r, i + 1);
-    /* t: at clinic actor role action otype oid pid rid detail prev_hash hash */
-    char h[HASH_HEX];
-    entry_hash(c->prev, seq, t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], h);
-    if (seq != c->expect_seq || strcmp(t[10] ? t[10] : "", c->prev) != 0 ||
-        strcmp(t[11] ? t[11] : "", h) != 0) {
-        c->bad_seq = seq;
-        return 1;
-    }
-    md_strlcpy(c->prev, h, sizeof c->prev);
-    c->expect_seq++;
-    c->checked++;
-    return 0;
-}
-
-md_code md_audit_verify(md_store *db, const char *clinic_id, int64_t *checked, md_err *err)
-{
-    verify_ctx c = {GENESIS, 1, 0, 0};
-    md_val v[] = {md_text(clinic_id)};
-    md_code rc = md_store_exec(db,
-                               "SELECT seq, at, clinic_id, actor_id, actor_role, action, "
-                               "object_type, object_id, patient_id, request_id, detail, "
-                               "prev_hash, hash FROM audit_log WHERE clinic_id = $1 ORDER BY seq",
-                               v, 1, verify_row, &c, err);
-    if (rc != MD_OK) return rc;
-    if (checked) *checked = c.checked;
-    if (c.bad_seq)
-        return md_err_set(err, MD_ECONFLICT, NULL, "audit chain broken at entry %lld",
-                          (long long)c.bad_seq);
     return MD_OK;
 }

@@ -135,10 +135,9 @@ md_code h_audit_list(md_req *r, md_err *err)
 
 md_code h_audit_verify(md_req *r, md_err *err)
 {
-    int64_t checked = 0;
     md_code rc = md_require(&r->ctx, MD_PERM_AUDIT_READ, err);
-    if (rc == MD_OK) rc = md_audit_verify(r->ctx.db, r->ctx.who.clinic_id, &checked, err);
-    if (rc != MD_OK) return rc;
-    r->resp = json_pack("{s:b,s:I}", "intact", 1, "entries", (json_int_t)checked);
-    return MD_OK;
+    if (rc == MD_OK)
+        rc = md_audit_verify_report(r->ctx.db, r->ctx.who.clinic_id,
+                                    md_auditor_anchor(r->ctx.auditor), &r->resp, err);
+    return rc;
 }

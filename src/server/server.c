@@ -522,7 +522,8 @@ int md_server_run(const md_server_config *cfg)
     }
     int threads = cfg->threads > 0 ? cfg->threads : 16;
     if (md_pool_open(cfg->db_uri, threads + 2, &s.pool, &err) != MD_OK ||
-        md_auditor_start(cfg->db_uri, &s.auditor, &err) != MD_OK) {
+        md_auditor_start_anchored(cfg->db_uri, cfg->audit_key, cfg->audit_log, &s.auditor, &err) !=
+            MD_OK) {
         md_log(MD_LOG_ERROR, "serve.db", "%s", err.message);
         goto done;
     }

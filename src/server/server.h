@@ -35,6 +35,8 @@ typedef struct md_server_config {
     const char *kb_dir;
     int threads;
     const char *port_file; /* when set, the bound port is written there once listening */
+    const char *audit_key; /* checkpoint signing key file (NULL: no checkpoints) */
+    const char *audit_log; /* checkpoint log (NULL: none) */
 } md_server_config;
 
 typedef struct md_req {

@@ -129,6 +129,13 @@ static const migration migrations[] = {
       "CREATE UNIQUE INDEX questionnaires_token ON questionnaires (token_hash)",
       "CREATE INDEX questionnaires_patient ON questionnaires (clinic_id, patient_id)",
       NULL}},
+    {5,
+     "signed audit checkpoints",
+     {"CREATE TABLE audit_checkpoints ("
+      "clinic_id TEXT NOT NULL, seq BIGINT NOT NULL, head_hash TEXT NOT NULL, "
+      "at TEXT NOT NULL, key_id TEXT NOT NULL, signature TEXT NOT NULL, "
+      "PRIMARY KEY (clinic_id, seq))",
+      NULL}},
 };
 
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))

@@ -1,7 +1,9 @@
 /*
  * test_audit.c - the audit trail (every read and write of a patient record,
- * tied to the request that caused it), its verification, group commit under
- * concurrent reads, and a graceful shutdown with requests in flight.
+ * tied to the request that caused it), its verification against signed
+ * checkpoints (API and `mesodesk audit verify`, after the database is tampered
+ * with behind the server's back), group commit under concurrent reads, and a
+ * graceful shutdown with requests in flight.
  */
 #include "support.h"
 
@@ -10,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #define THREADS 8
@@ -63,8 +66,8 @@ static void writes_and_reads_are_audited(void **state)
                            201, rc_, "/api/v1/patients");
     const char *pid = api_str(p, "id");
     json_decref(api_ok_rid(api.admin, "GET", NULL, 200, rr, "/api/v1/patients/%s", pid));
-    json_decref(api_ok_rid(api.practitioner, "PUT", "{\"fitzpatrick\":2,\"reason\":\"reassessed\"}", 200, ru,
-                           "/api/v1/patients/%s", pid));
+    json_decref(api_ok_rid(api.practitioner, "PUT", "{\"fitzpatrick\":2,\"reason\":\"reassessed\"}",
+                           200, ru, "/api/v1/patients/%s", pid));
     json_decref(api_ok_rid(api.auditor, "GET", NULL, 200, rh, "/api/v1/patients/%s/history", pid));
     json_t *f = api_ok_rid(api.practitioner, "POST", "{\"substance\":\"latex\"}", 201, rf,
                            "/api/v1/patients/%s/allergies", pid);
@@ -191,9 +194,74 @@ static void chain_verifies(void **state)
     json_t *o = api_ok(api.other_admin, "GET", NULL, 200, "/api/v1/audit/verify");
     assert_true(json_is_true(json_object_get(o, "intact")));
     assert_true(api_int(o, "entries") < api_int(v2, "entries"));
+    /* Anchored: signed checkpoints in the database and in the log, no problem found. */
+    assert_int_equal(strlen(api_str(v2, "key_id")), 64);
+    assert_true(api_int(v2, "checkpoints") >= 1);
+    assert_true(api_int(v2, "log_checkpoints") >= 1);
+    assert_true(api_int(json_object_get(v2, "latest_checkpoint"), "seq") >= 1);
+    assert_true(json_is_null(json_object_get(v2, "first_bad_seq")));
+    assert_true(json_is_null(json_object_get(v2, "truncated_after")));
+    assert_int_equal(json_array_size(json_object_get(v2, "problems")), 0);
     json_decref(o);
     json_decref(v2);
     json_decref(v1);
+}
+
+/* Run `mesodesk ARGS --db DB` on the server's database (at most 20 s); returns the exit
+ * status, stdout and stderr in out. */
+static int mesodesk_cli(const char *args, char *out, size_t outsz)
+{
+    const char *bin = getenv("MESODESK_BIN") ? getenv("MESODESK_BIN") : "build/mesodesk";
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "timeout 20 '%s' %s --db '%s/db.sqlite' 2>&1", bin, args,
+             api.srv.dir);
+    FILE *p = popen(cmd, "r");
+    size_t n = p ? fread(out, 1, outsz - 1, p) : 0;
+    out[n] = '\0';
+    int st = p ? pclose(p) : -1;
+    return st >= 0 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int audit_cli(const char *args, char *out, size_t outsz)
+{
+    char full[1024];
+    snprintf(full, sizeof full, "audit %s", args);
+    return mesodesk_cli(full, out, outsz);
+}
+
+/* The command line gives the API's verdict offline, with its exit status. */
+static void cli_verify_agrees_with_the_api(void **state)
+{
+    (void)state;
+    static char out[1 << 16];
+    int st = audit_cli("verify --clinic 'Demo Clinic'", out, sizeof out);
+    if (st != 0) fail_msg("exit %d: %s", st, out);
+    json_error_t je;
+    json_t *r = json_loads(out, 0, &je);
+    if (!r) fail_msg("not JSON: %s", out);
+    assert_true(json_is_true(json_object_get(r, "intact")));
+    json_t *v = api_ok(api.auditor, "GET", NULL, 200, "/api/v1/audit/verify");
+    assert_string_equal(api_str(r, "clinic_id"), api_str(v, "clinic_id"));
+    assert_string_equal(api_str(r, "key_id"), api_str(v, "key_id"));
+    json_decref(v);
+    json_decref(r);
+    assert_int_equal(audit_cli("verify --help", out, sizeof out), 0);
+    assert_non_null(strstr(out, "usage: mesodesk audit verify"));
+    assert_int_equal(audit_cli("verify --no-such-flag", out, sizeof out), 2);
+    assert_int_equal(audit_cli("", out, sizeof out), 2);
+    assert_int_equal(audit_cli("verify --clinic 'No Such Clinic'", out, sizeof out), 2);
+    assert_int_equal(audit_cli("verify --audit-key /nonexistent/audit.key", out, sizeof out), 1);
+    /* A key file that others may read is refused, by serve too. */
+    char key[300], copy[1024], args[400];
+    snprintf(key, sizeof key, "%s/loose.key", api.srv.dir);
+    snprintf(copy, sizeof copy, "cp '%s/audit.key' '%s' && chmod 644 '%s'", api.srv.dir, key, key);
+    assert_int_equal(system(copy), 0);
+    snprintf(args, sizeof args, "verify --audit-key '%s'", key);
+    assert_int_equal(audit_cli(args, out, sizeof out), 1);
+    assert_non_null(strstr(out, "chmod 600"));
+    snprintf(args, sizeof args, "serve --listen 127.0.0.1:0 --audit-key '%s'", key);
+    assert_int_equal(mesodesk_cli(args, out, sizeof out), 2);
+    assert_non_null(strstr(out, "chmod 600"));
 }
 
 static void logins_and_logouts_are_audited(void **state)
@@ -216,28 +284,100 @@ static void logins_and_logouts_are_audited(void **state)
     json_decref(audit);
 }
 
+/* Run SQL on the server's database behind its back, as an attacker with write access
+ * to the file would; returns the number of rows changed. */
+static int tamper(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int tamper(const char *fmt, ...)
+{
+    char db_path[320], sql[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(sql, sizeof sql, fmt, ap);
+    va_end(ap);
+    sqlite3 *db = NULL;
+    snprintf(db_path, sizeof db_path, "%s/db.sqlite", api.srv.dir);
+    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 10000);
+    char *msg = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) fail_msg("tampering: %s", msg ? msg : sqlite3_errstr(rc));
+    int changed = sqlite3_total_changes(db);
+    sqlite3_close(db);
+    return changed;
+}
+
+/* A report must be broken with a problem of that kind; returns the report. */
+static json_t *verify_broken(const char *token, const char *kind)
+{
+    json_t *v = api_ok(token, "GET", NULL, 200, "/api/v1/audit/verify");
+    assert_true(json_is_false(json_object_get(v, "intact")));
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(v, "problems"), i, p)
+    {
+        if (strcmp(api_str(p, "kind"), kind) == 0) return v;
+    }
+    fail_msg("no '%s' problem: %s", kind, api_str(v, "message"));
+    return v;
+}
+
 /* Change one stored entry of the Other Clinic behind the server's back: its chain no
  * longer verifies, while the Demo Clinic's still does. */
 static void tampering_breaks_the_chain(void **state)
 {
     (void)state;
-    char db_path[320], sql[256];
-    sqlite3 *db = NULL;
-    snprintf(db_path, sizeof db_path, "%s/db.sqlite", api.srv.dir);
-    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 10000);
-    snprintf(sql, sizeof sql,
-             "UPDATE audit_log SET action = 'read' WHERE clinic_id = '%s' AND seq = 1",
-             api.other_clinic_id);
-    char *msg = NULL;
-    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-    if (rc != SQLITE_OK) fail_msg("tampering: %s", msg ? msg : sqlite3_errstr(rc));
-    assert_int_equal(sqlite3_changes(db), 1);
-    sqlite3_close(db);
-    api_err(api.other_admin, "GET", NULL, 409, "conflict", NULL, "/api/v1/audit/verify");
+    assert_int_equal(tamper("UPDATE audit_log SET action = 'read' WHERE clinic_id = '%s' AND "
+                            "seq = 1",
+                            api.other_clinic_id),
+                     1);
+    json_t *o = verify_broken(api.other_admin, "altered");
+    assert_int_equal(api_int(o, "first_bad_seq"), 1);
+    json_decref(o);
     json_t *v = api_ok(api.admin, "GET", NULL, 200, "/api/v1/audit/verify");
     assert_true(json_is_true(json_object_get(v, "intact")));
     json_decref(v);
+    char out[8192], args[128];
+    snprintf(args, sizeof args, "verify --clinic %s", api.other_clinic_id);
+    assert_int_equal(audit_cli(args, out, sizeof out), 1);
+}
+
+/* Delete the Other Clinic's whole chain and its stored checkpoints: the checkpoint log
+ * still names them. */
+static void a_deleted_chain_is_caught_by_the_log(void **state)
+{
+    (void)state;
+    tamper("DELETE FROM audit_log WHERE clinic_id = '%s'; DELETE FROM audit_checkpoints WHERE "
+           "clinic_id = '%s'",
+           api.other_clinic_id, api.other_clinic_id);
+    json_t *o = verify_broken(api.other_admin, "truncated");
+    assert_int_equal(api_int(o, "truncated_after"), 0);
+    assert_true(strstr(api_str(o, "message"), "truncated after seq 0") != NULL);
+    json_decref(o);
+    char out[1 << 16];
+    assert_int_equal(audit_cli("verify", out, sizeof out), 1); /* every clinic */
+    assert_non_null(strstr(out, "truncated after seq 0"));
+}
+
+/* Cut the tail of the Demo Clinic's chain, from below its latest stored checkpoint. */
+static void a_cut_tail_is_truncated_after_n(void **state)
+{
+    (void)state;
+    json_t *v = api_ok(api.auditor, "GET", NULL, 200, "/api/v1/audit/verify");
+    json_int_t cp = api_int(json_object_get(v, "latest_checkpoint"), "seq");
+    json_decref(v);
+    assert_true(cp > 3);
+    tamper("DELETE FROM audit_log WHERE clinic_id = (SELECT clinic_id FROM clinics WHERE name = "
+           "'Demo Clinic') AND seq > %lld",
+           (long long)cp - 3);
+    v = verify_broken(api.auditor, "truncated");
+    assert_int_equal(api_int(v, "truncated_after"), cp - 3);
+    assert_int_equal(api_int(v, "first_bad_seq"), cp - 2);
+    char want[64], out[1 << 16];
+    snprintf(want, sizeof want, "truncated after seq %lld", (long long)cp - 3);
+    assert_non_null(strstr(api_str(v, "message"), want));
+    json_decref(v);
+    assert_int_equal(audit_cli("verify --clinic 'Demo Clinic'", out, sizeof out), 1);
+    assert_non_null(strstr(out, want));
 }
 
 typedef struct reader {
@@ -384,7 +524,10 @@ int main(void)
         cmocka_unit_test(chain_verifies),
         cmocka_unit_test(concurrent_reads_are_all_audited),
         cmocka_unit_test(logins_and_logouts_are_audited),
+        cmocka_unit_test(cli_verify_agrees_with_the_api),
         cmocka_unit_test(tampering_breaks_the_chain),
+        cmocka_unit_test(a_deleted_chain_is_caught_by_the_log),
+        cmocka_unit_test(a_cut_tail_is_truncated_after_n),
         cmocka_unit_test(shutdown_finishes_requests_in_flight),
     };
     return cmocka_run_group_tests_name("api.audit", tests, api_setup, api_teardown);
