@@ -538,6 +538,15 @@ static void merge_keeps_everything_under_the_survivor(void **state)
     assert_string_equal(api_str(json_array_get(versions, 0), "patient_id"), did);
     assert_string_equal(api_str(json_array_get(versions, 1), "patient_id"), sid);
     json_decref(h);
+    /* Screening the survivor reads the moved facts: the duplicate's lidocaine allergy. */
+    snprintf(body, sizeof body,
+             "{\"patient_id\":\"%s\",\"date\":\"%s\",\"plan\":{\"areas\":[\"cheeks\"],"
+             "\"ingredients\":[\"hyaluronic_acid\",\"lidocaine\"]}}",
+             sid, today);
+    json_t *after = api_ok(api.practitioner, "POST", body, 201, "/api/v1/screenings");
+    assert_string_equal(api_str(after, "decision"), "contraindicated");
+    json_decref(after);
+    snprintf(body, sizeof body, "{\"duplicate_id\":\"%s\",\"reason\":\"same person\"}", did);
     /* The duplicate's screening is listed with the survivor's record, unchanged. */
     l = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/patients/%s/screenings", sid);
     assert_true(api_count_items(l, "id", api_str(scr, "id")));
