@@ -132,6 +132,9 @@ md_code md_patient_search_sql(const md_ctx *ctx, const md_patient_query *q, md_s
  * candidate returned is audited as a read).
  */
 md_code md_patient_duplicates(md_ctx *ctx, json_t *in, json_t **out, md_err *err);
+/* The statement a duplicate check runs once per key ($1 clinic, $2 kind, $3 key), for
+ * tests and diagnostics (EXPLAIN). */
+void md_patient_duplicates_sql(char *buf, size_t sz);
 
 /* Create a patient (md_record_create) unless, with confirm_not_duplicate 0, likely
  * duplicates exist: then MD_ECONFLICT and *candidates (new reference, as

@@ -557,17 +557,23 @@ md_code md_patient_search(md_ctx *ctx, const md_patient_query *q, json_t **out, 
 
 /* Add the patients whose key (kind, term) is exactly term to cands (id -> candidate),
  * each marked with why it matched. */
-static md_code match_key(md_ctx *ctx, const char *kind, const char *key, const char *why,
-                         json_t *cands, md_err *err)
+void md_patient_duplicates_sql(char *buf, size_t sz)
 {
-    char where[512], sql[2048];
-    json_t *items = NULL;
+    char where[512];
     snprintf(where, sizeof where,
              "clinic_id = $1 AND current = 1 AND id IN (SELECT patient_id FROM patient_terms "
              "WHERE clinic_id = $1 AND kind = $2 AND term = $3) ORDER BY lower(family_name), "
              "lower(given_name), id LIMIT %d",
              MAX_CANDIDATES);
-    md__record_select_sql(&md_kind_patient, where, sql, sizeof sql);
+    md__record_select_sql(&md_kind_patient, where, buf, sz);
+}
+
+static md_code match_key(md_ctx *ctx, const char *kind, const char *key, const char *why,
+                         json_t *cands, md_err *err)
+{
+    char sql[2048];
+    json_t *items = NULL;
+    md_patient_duplicates_sql(sql, sizeof sql);
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(kind), md_text(key)};
     md_code rc = md__record_run(ctx, &md_kind_patient, sql, v, 3, &items, err);
     if (rc != MD_OK) return rc;

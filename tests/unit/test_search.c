@@ -1,5 +1,6 @@
-/* Unit tests: patient search keys (folding), the query plans of every kind of search, the
- * migration's backfill of existing patients, and what a merge covers. */
+/* Unit tests: patient search keys (folding), the query plans of every kind of search and of
+ * the duplicate check, the migration's backfill of existing patients, and what a merge
+ * covers. */
 #include "unit_db.h"
 
 #include "mesodesk/record.h"
@@ -198,6 +199,38 @@ static void no_search_scans_the_patients_table(void **state)
     }
 }
 
+/* The duplicate check's lookups are index searches too. */
+static void duplicate_checks_do_not_scan(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    for (int i = 0; i < 300; i++) {
+        char given[16];
+        snprintf(given, sizeof given, "G%03d", i);
+        json_decref(add_patient(u, given, "Same", "1980-01-01", NULL, "+44 7700 900100"));
+    }
+    assert_int_equal(md_store_exec(u->db, "ANALYZE", NULL, 0, NULL, NULL, &err), MD_OK);
+    char sql[2048];
+    md_patient_duplicates_sql(sql, sizeof sql);
+    md_val v[] = {md_text(u->ctx.who.clinic_id), md_text("k"), md_text("1980-01-01|same|g001")};
+    plan p;
+    explain(u, sql, v, 3, &p);
+    if (strstr(p.text, "SCAN ") || !strstr(p.text, "id=?") || !strstr(p.text, "kind=? AND term=?"))
+        fail_msg("the duplicate check scans:\n%s", p.text);
+    /* And it finds what it looks for. */
+    json_t *in = json_pack("{s:s,s:s,s:s,s:s}", "given_name", "g001", "family_name", "SAME",
+                           "birth_date", "1980-01-01", "sex", "female");
+    json_t *out = NULL;
+    assert_int_equal(md_patient_duplicates(&u->ctx, in, &out, &err), MD_OK);
+    assert_int_equal(json_array_size(json_object_get(out, "candidates")), 1);
+    json_decref(out);
+    json_object_set_new(in, "phone", json_string("07700 900100"));
+    assert_int_equal(md_patient_duplicates(&u->ctx, in, &out, &err), MD_OK);
+    assert_int_equal(json_array_size(json_object_get(out, "candidates")), 10); /* capped */
+    json_decref(out);
+    json_decref(in);
+}
+
 /* A database migrated before search keys existed: the migration builds them. */
 static void the_migration_backfills_existing_patients(void **state)
 {
@@ -263,6 +296,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(bad_queries_name_the_field, unit_db_setup,
                                         unit_db_teardown),
         cmocka_unit_test_setup_teardown(no_search_scans_the_patients_table, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(duplicate_checks_do_not_scan, unit_db_setup,
                                         unit_db_teardown),
         cmocka_unit_test_setup_teardown(the_migration_backfills_existing_patients, unit_db_setup,
                                         unit_db_teardown),
