@@ -223,6 +223,7 @@ static void name_key(const char *birth, const char *first, const char *second, c
     fold_joined(first, a, sizeof a);
     fold_joined(second, b, sizeof b);
     snprintf(out, cap, "%s|%s|%s", birth ? birth : "", a, b);
+    if (cap > TERM_MAX) out[TERM_MAX] = '\0'; /* as stored (add_term) */
 }
 
 /* ---- the keys of one patient ---- */
@@ -470,7 +471,8 @@ md_code md_patient_search_sql(const md_ctx *ctx, const md_patient_query *q, md_s
             kind = "p", n = phone_query(word, buf, sizeof buf);
         else
             n = fold_joined(word, buf, sizeof buf);
-        if (n == 0) continue; /* punctuation only */
+        if (n == 0) continue;           /* punctuation only */
+        if (n > TERM_MAX) n = TERM_MAX; /* keys are stored at most this long */
         if (nw == MD_SEARCH_MAX_WORDS)
             return md_err_set(err, MD_EUNPROCESSABLE, "name", "search with at most %d words",
                               MD_SEARCH_MAX_WORDS);

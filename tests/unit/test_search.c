@@ -229,6 +229,18 @@ static void duplicate_checks_do_not_scan(void **state)
     assert_int_equal(json_array_size(json_object_get(out, "candidates")), 10); /* capped */
     json_decref(out);
     json_decref(in);
+    /* Names at their length limit (keys are cut at 200 characters) are compared too. */
+    char given[101], family[101];
+    memset(given, 'a', 100);
+    memset(family, 'b', 100);
+    given[100] = family[100] = '\0';
+    json_decref(add_patient(u, given, family, "1970-01-01", NULL, NULL));
+    in = json_pack("{s:s,s:s,s:s,s:s}", "given_name", given, "family_name", family, "birth_date",
+                   "1970-01-01", "sex", "female");
+    assert_int_equal(md_patient_duplicates(&u->ctx, in, &out, &err), MD_OK);
+    assert_int_equal(json_array_size(json_object_get(out, "candidates")), 1);
+    json_decref(out);
+    json_decref(in);
 }
 
 /* A database migrated before search keys existed: the migration builds them. */
