@@ -68,6 +68,13 @@ static inline void unit_db_close(unit_db *u)
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", u->dir);
 }
 
+/* Row callback: append the first column (text) to the JSON array ctx. */
+static inline int unit_collect_text(void *ctx, const md_row *r)
+{
+    json_array_append_new(ctx, json_string(md_row_text(r, 0)));
+    return 0;
+}
+
 /* cmocka setup/teardown: a fresh database with the kb in *state. */
 static inline int unit_db_setup(void **state)
 {

@@ -83,15 +83,97 @@ md_code md_record_list(md_ctx *ctx, const md_record_kind *k, const char *parent_
 md_code md_record_history(md_ctx *ctx, const md_record_kind *k, const char *parent_id,
                           const char *id, json_t **out, md_err *err);
 
+/*
+ * Patient search.  Every current, unmerged patient has search keys (the patient_terms
+ * table, rebuilt in the same transaction as each patient write): the words of the given
+ * and family names folded to lowercase ASCII (accents folded by a small table of Latin-1
+ * and Latin Extended-A letters, e.g. e-acute -> e, sharp s -> ss, o-slash -> o; other
+ * punctuation dropped, so "O'Brien" gives "o", "brien" and "obrien"), the e-mail in
+ * lowercase, and the digits of the phone number (every ending of at least 4 digits, so
+ * "7700 900123" finds "+44 7700 900123").  Letters outside those two Unicode blocks are
+ * kept as they are, without case folding.  A query is answered by index ranges on the keys
+ * (prefix per word), never by a scan of the patients table.
+ */
 typedef struct md_patient_query {
-    const char *name;       /* prefix of given or family name, case-insensitive; NULL = any */
-    const char *birth_date; /* exact; NULL = any */
+    /* Free text, NULL or "" = any: name words in any order ("hart amelia"), each a prefix;
+     * a word with '@' is an e-mail prefix; a text of digits and + - ( ) . and spaces is a
+     * phone number, compared by its digits.  At most MD_SEARCH_MAX_WORDS words, 200 bytes. */
+    const char *name;
+    const char *birth_date; /* exact YYYY-MM-DD; NULL = any; anything else is 422 */
     int limit, offset;
 } md_patient_query;
-/* {"items":[...],"total":N,"limit","offset"} */
+#define MD_SEARCH_MAX_WORDS 6
+/* {"items":[...],"total":N,"limit","offset"}.  Merged records are never listed.  Each
+ * patient returned is audited as a read.  MD_EINVAL / MD_EUNPROCESSABLE naming "name" or
+ * "birth_date" for a query that cannot be understood. */
 md_code md_patient_search(md_ctx *ctx, const md_patient_query *q, json_t **out, md_err *err);
 
-/* Check that a current patient exists in ctx's clinic; MD_ENOTFOUND otherwise. */
+/* The statements a search runs, for tests and diagnostics (EXPLAIN): the list query, the
+ * count query (its parameters are the first ncount of params), and the bound values.
+ * Strings in params point into the struct, or into q. */
+typedef struct md_search_sql {
+    char list[2048], count[2048];
+    md_val params[4 + 3 * MD_SEARCH_MAX_WORDS + 2];
+    int nparams, ncount;
+    char terms[MD_SEARCH_MAX_WORDS][2][256]; /* lo and hi of each word's key range */
+    const char *clinic_id;
+} md_search_sql;
+md_code md_patient_search_sql(const md_ctx *ctx, const md_patient_query *q, md_search_sql *out,
+                              md_err *err);
+
+/*
+ * Likely duplicates of a patient about to be created (in: the create body): current,
+ * unmerged patients of the clinic with the same folded given and family names (in either
+ * order) and the same birth date, or the same e-mail (case-insensitive), or the same phone
+ * number (digits compared, leading zeros aside: a stored number that ends with all the
+ * digits given, at least 7, counts, e.g. with a country code in front).
+ * *out is {"candidates":[{patient...,
+ * "matched_on":["name_and_birth_date"|"email"|"phone",...]}...]} (at most 10; each
+ * candidate returned is audited as a read).
+ */
+md_code md_patient_duplicates(md_ctx *ctx, json_t *in, json_t **out, md_err *err);
+/* The statement a duplicate check runs once per key ($1 clinic, $2 kind, $3 key), for
+ * tests and diagnostics (EXPLAIN). */
+void md_patient_duplicates_sql(char *buf, size_t sz);
+
+/* Create a patient (md_record_create) unless, with confirm_not_duplicate 0, likely
+ * duplicates exist: then MD_ECONFLICT and *candidates (new reference, as
+ * md_patient_duplicates) and nothing is stored.  Input errors come first. */
+md_code md_patient_create(md_ctx *ctx, json_t *in, int confirm_not_duplicate, json_t **out,
+                          json_t **candidates, md_err *err);
+
+/*
+ * Merge the duplicate record into the survivor (admins only: MD_EFORBIDDEN otherwise), in
+ * one transaction: a new version of each patient (same values, reason naming the other
+ * record and why); every current fact of the duplicate (each kind of
+ * md_patient_merge_kind) becomes a new version under the survivor, so its history comes
+ * along; the duplicate's screenings stay as recorded and are listed with the survivor's
+ * (MD_PATIENT_SCOPE); the duplicate loses its search keys and is marked merged into the
+ * survivor (a read says "merged_into"; writes under it are refused with MD_ECONFLICT).
+ * Records merged into the duplicate earlier follow it.  Audited ("merge") for both
+ * patients and each moved fact.  Refused: the same id twice (MD_EUNPROCESSABLE
+ * "duplicate_id"), either not in the clinic (MD_ENOTFOUND), either already merged
+ * (MD_ECONFLICT), and both holding a current pregnancy/breastfeeding statement
+ * (MD_ECONFLICT "status": one record per patient; mark the outdated one entered in error
+ * first).  reason is required.  *out is the survivor as md_record_get returns it.
+ */
+md_code md_patient_merge(md_ctx *ctx, const char *survivor_id, const char *duplicate_id,
+                         const char *reason, json_t **out, md_err *err);
+/* The fact kinds a merge moves, i = 0, 1, ...; NULL past the end. */
+const md_record_kind *md_patient_merge_kind(size_t i);
+
+/* SQL condition on patient_id matching the patient $2 of clinic $1 and every record merged
+ * into it, for lists of immutable per-patient rows (screenings). */
+#define MD_PATIENT_SCOPE                                                                           \
+    "(patient_id = $2 OR patient_id IN (SELECT merged_id FROM patient_merges WHERE "               \
+    "clinic_id = $1 AND survivor_id = $2))"
+
+/* Search keys of every current, unmerged patient of every clinic, built afresh (the
+ * migration that introduced them runs it once, inside its transaction). */
+md_code md_patient_terms_rebuild(md_store *db, md_err *err);
+
+/* Check that a current patient exists in ctx's clinic; MD_ENOTFOUND otherwise, and
+ * MD_ECONFLICT (naming "patient_id" and the survivor) for a record merged into another. */
 md_code md_patient_exists(md_ctx *ctx, const char *patient_id, md_err *err);
 
 /* Resolve a code of a vocabulary to its canonical form through ctx->kb (synonyms accepted).

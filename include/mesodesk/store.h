@@ -112,7 +112,7 @@ md_code md_store_scalar_int(md_store *s, const char *sql, const md_val *params, 
 md_code md_store_migrate(md_store *s, md_err *err);
 /* Highest applied migration version (0 if none). */
 int md_store_schema_version(md_store *s);
-/* Number of migrations this build knows. */
+/* Highest migration version this build knows (numbers may have gaps). */
 int md_store_migrations_known(void);
 
 /* A fixed-size pool of connections for request threads. */

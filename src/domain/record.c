@@ -9,6 +9,7 @@
 #include "mesodesk/record.h"
 #include "mesodesk/audit.h"
 #include "mesodesk/validate.h"
+#include "record_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -175,9 +176,18 @@ static md_code audit_one(md_ctx *ctx, const char *action, const md_record_kind *
     return md_audit(ctx, &a, err);
 }
 
+/* Row: the record a patient was merged into. */
+static int survivor_row(void *vctx, const md_row *r)
+{
+    md_strlcpy(vctx, md_row_text(r, 0), MD_ID_STR);
+    return 1;
+}
+
 md_code md_patient_exists(md_ctx *ctx, const char *patient_id, md_err *err)
 {
     int64_t n = 0;
+    char survivor[MD_ID_STR];
+    int merged = 0;
     if (!md_id_valid(patient_id))
         return md_err_set(err, MD_ENOTFOUND, "patient_id", "no such patient");
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(patient_id)};
@@ -185,7 +195,25 @@ md_code md_patient_exists(md_ctx *ctx, const char *patient_id, md_err *err)
         ctx->db, "SELECT count(*) FROM patients WHERE clinic_id = $1 AND id = $2 AND current = 1",
         v, 2, &n, err);
     if (rc != MD_OK) return rc;
-    return n ? MD_OK : md_err_set(err, MD_ENOTFOUND, "patient_id", "no such patient");
+    if (!n) return md_err_set(err, MD_ENOTFOUND, "patient_id", "no such patient");
+    if ((rc = md__patient_merged_into(ctx, patient_id, &merged, survivor, err)) != MD_OK) return rc;
+    if (merged)
+        return md_err_set(err, MD_ECONFLICT, "patient_id",
+                          "this patient record was merged into %s: use that record", survivor);
+    return MD_OK;
+}
+
+md_code md__patient_merged_into(md_ctx *ctx, const char *patient_id, int *merged,
+                                char survivor[MD_ID_STR], md_err *err)
+{
+    md_val v[] = {md_text(ctx->who.clinic_id), md_text(patient_id)};
+    survivor[0] = '\0';
+    md_code rc = md_store_exec(ctx->db,
+                               "SELECT survivor_id FROM patient_merges WHERE clinic_id = $1 AND "
+                               "merged_id = $2 AND direct = 1",
+                               v, 2, survivor_row, survivor, err);
+    *merged = rc == MD_OK && survivor[0] != '\0';
+    return rc;
 }
 
 /* Insert version `version` of record id with the validated values. */
@@ -243,14 +271,15 @@ md_code md_record_create(md_ctx *ctx, const md_record_kind *k, const char *paren
     md_id_new(id);
     if ((rc = md_store_begin(ctx->db, err)) != MD_OK) return rc;
     rc = insert_version(ctx, k, parent_id, id, 1, reason ? reason : "recorded", vals, err);
+    if (rc == MD_OK && k->is_patient) rc = md__patient_terms_refresh(ctx, id, err);
     if (rc == MD_OK) rc = audit_one(ctx, "create", k, id, parent_id, err);
     if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) return rc;
     return md_record_get(ctx, k, parent_id, id, out, err);
 }
 
 /* Current version of one record as JSON, without audit or permission checks. */
-static md_code load_current(md_ctx *ctx, const md_record_kind *k, const char *parent_id,
-                            const char *id, json_t **out, md_err *err)
+md_code md__record_current(md_ctx *ctx, const md_record_kind *k, const char *parent_id,
+                           const char *id, json_t **out, md_err *err)
 {
     char cols[1024], sql[SQL_MAX];
     select_columns(k, cols, sizeof cols);
@@ -282,8 +311,18 @@ md_code md_record_update(md_ctx *ctx, const md_record_kind *k, const char *paren
     if (rc == MD_OK) rc = check_keys(k, in, 1, err);
     if (rc == MD_OK)
         rc = md_json_int(in, "version", 0, 1, 1L << 40, &want_version, &have_version, err);
-    if (rc == MD_OK) rc = load_current(ctx, k, parent_id, id, &cur, err);
+    if (rc == MD_OK) rc = md__record_current(ctx, k, parent_id, id, &cur, err);
     if (rc != MD_OK) goto done;
+    if (k->is_patient) {
+        char survivor[MD_ID_STR];
+        int gone = 0;
+        if ((rc = md__patient_merged_into(ctx, id, &gone, survivor, err)) != MD_OK) goto done;
+        if (gone) {
+            rc = md_err_set(err, MD_ECONFLICT, "id",
+                            "this patient record was merged into %s: change that record", survivor);
+            goto done;
+        }
+    }
     int64_t version = json_integer_value(json_object_get(cur, "version"));
     if (have_version && want_version != version) {
         rc = md_err_set(err, MD_ECONFLICT, "version",
@@ -311,11 +350,16 @@ md_code md_record_update(md_ctx *ctx, const md_record_kind *k, const char *paren
     md_val up[] = {md_text(ctx->who.clinic_id), md_text(id), md_int(version)};
     rc = md_store_exec(ctx->db, sql, up, 3, NULL, NULL, err);
     if (rc == MD_OK) rc = insert_version(ctx, k, parent_id, id, version + 1, reason, vals, err);
+    if (rc == MD_OK && k->is_patient) rc = md__patient_terms_refresh(ctx, id, err);
     if (rc == MD_ECONFLICT)
         md_err_set(err, MD_ECONFLICT, "version", "the %s was changed meanwhile", k->name);
     if (rc == MD_OK) rc = audit_one(ctx, "update", k, id, parent_id, err);
     if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) goto done;
-    rc = load_current(ctx, k, parent_id, id, out, err);
+    rc = md__record_current(ctx, k, parent_id, id, out, err);
+    if (rc == MD_OK && k->is_patient && (rc = md__patient_decorate(ctx, *out, err)) != MD_OK) {
+        json_decref(*out);
+        *out = NULL;
+    }
 done:
     json_decref(cur);
     json_decref(merged);
@@ -326,9 +370,10 @@ md_code md_record_get(md_ctx *ctx, const md_record_kind *k, const char *parent_i
                       json_t **out, md_err *err)
 {
     md_code rc = md_require(ctx, k->read_perm, err);
-    if (rc == MD_OK) rc = load_current(ctx, k, parent_id, id, out, err);
+    if (rc == MD_OK) rc = md__record_current(ctx, k, parent_id, id, out, err);
     if (rc != MD_OK) return rc;
-    rc = audit_one(ctx, "read", k, id, parent_id, err);
+    if (k->is_patient) rc = md__patient_decorate(ctx, *out, err);
+    if (rc == MD_OK) rc = audit_one(ctx, "read", k, id, parent_id, err);
     if (rc != MD_OK) {
         json_decref(*out);
         *out = NULL;
@@ -336,12 +381,16 @@ md_code md_record_get(md_ctx *ctx, const md_record_kind *k, const char *parent_i
     return rc;
 }
 
-static md_code list_query(md_ctx *ctx, const md_record_kind *k, const char *where,
-                          const md_val *params, int np, json_t **out, md_err *err)
+void md__record_select_sql(const md_record_kind *k, const char *where, char *buf, size_t sz)
 {
-    char cols[1024], sql[SQL_MAX];
+    char cols[1024];
     select_columns(k, cols, sizeof cols);
-    snprintf(sql, sizeof sql, "SELECT %s FROM %s WHERE %s", cols, k->table, where);
+    snprintf(buf, sz, "SELECT %s FROM %s WHERE %s", cols, k->table, where);
+}
+
+md_code md__record_run(md_ctx *ctx, const md_record_kind *k, const char *sql, const md_val *params,
+                       int np, json_t **out, md_err *err)
+{
     collect_ctx c = {k, json_array()};
     md_code rc = md_store_exec(ctx->db, sql, params, np, collect_row, &c, err);
     if (rc != MD_OK) {
@@ -350,6 +399,14 @@ static md_code list_query(md_ctx *ctx, const md_record_kind *k, const char *wher
     }
     *out = c.items;
     return MD_OK;
+}
+
+md_code md__record_query(md_ctx *ctx, const md_record_kind *k, const char *where,
+                         const md_val *params, int np, json_t **out, md_err *err)
+{
+    char sql[SQL_MAX];
+    md__record_select_sql(k, where, sql, sizeof sql);
+    return md__record_run(ctx, k, sql, params, np, out, err);
 }
 
 md_code md_record_list(md_ctx *ctx, const md_record_kind *k, const char *parent_id, int include_all,
@@ -367,7 +424,7 @@ md_code md_record_list(md_ctx *ctx, const md_record_kind *k, const char *parent_
              k->status_field && !include_all ? k->status_field : "",
              k->status_field && !include_all ? " <> 'entered_in_error'" : "");
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(parent_id)};
-    if ((rc = list_query(ctx, k, where, v, 2, &items, err)) != MD_OK) return rc;
+    if ((rc = md__record_query(ctx, k, where, v, 2, &items, err)) != MD_OK) return rc;
     md_audit_entry a = {"read", k->name, "*", k->has_parent ? parent_id : NULL, "list"};
     if ((rc = md_audit(ctx, &a, err)) != MD_OK) {
         json_decref(items);
@@ -384,12 +441,15 @@ md_code md_record_history(md_ctx *ctx, const md_record_kind *k, const char *pare
     md_code rc = md_require(ctx, k->read_perm, err);
     if (rc == MD_OK) rc = check_parent(ctx, k, parent_id, err);
     if (rc != MD_OK) return rc;
-    md_val v[] = {md_text(ctx->who.clinic_id), md_text(id), md_text(parent_id)};
-    rc =
-        list_query(ctx, k,
-                   k->has_parent ? "clinic_id = $1 AND id = $2 AND patient_id = $3 ORDER BY version"
-                                 : "clinic_id = $1 AND id = $2 ORDER BY version",
-                   v, k->has_parent ? 3 : 2, &items, err);
+    /* A fact's history follows the record wherever it belongs now: a merge moves a fact
+     * to the surviving patient with a new version, and its earlier versions come along. */
+    if (k->has_parent) {
+        json_t *cur = NULL;
+        if ((rc = md__record_current(ctx, k, parent_id, id, &cur, err)) != MD_OK) return rc;
+        json_decref(cur);
+    }
+    md_val v[] = {md_text(ctx->who.clinic_id), md_text(id)};
+    rc = md__record_query(ctx, k, "clinic_id = $1 AND id = $2 ORDER BY version", v, 2, &items, err);
     if (rc != MD_OK) return rc;
     if (json_array_size(items) == 0) {
         json_decref(items);
@@ -401,57 +461,5 @@ md_code md_record_history(md_ctx *ctx, const md_record_kind *k, const char *pare
         return rc;
     }
     *out = json_pack("{s:o}", "versions", items);
-    return MD_OK;
-}
-
-md_code md_patient_search(md_ctx *ctx, const md_patient_query *q, json_t **out, md_err *err)
-{
-    const md_record_kind *k = &md_kind_patient;
-    md_code rc = md_require(ctx, k->read_perm, err);
-    if (rc != MD_OK) return rc;
-    /* Name prefix as a range on lower(name): index-friendly on both backends. */
-    char lo[130] = "", hi[130] = "";
-    if (q->name && *q->name) {
-        size_t n = strlen(q->name);
-        if (n > 120) return md_err_set(err, MD_EINVAL, "name", "name is too long");
-        for (size_t i = 0; i < n; i++)
-            lo[i] = (q->name[i] >= 'A' && q->name[i] <= 'Z') ? (char)(q->name[i] + 32) : q->name[i];
-        lo[n] = '\0';
-        memcpy(hi, lo, n + 1);
-        hi[n] = '\x7f';
-        hi[n + 1] = '\0';
-    }
-    const char *name = q->name && *q->name ? lo : NULL;
-    md_val v[] = {md_text(ctx->who.clinic_id), md_text(name),    md_text(name ? hi : NULL),
-                  md_text(q->birth_date),      md_int(q->limit), md_int(q->offset)};
-    static const char filter[] =
-        "clinic_id = $1 AND current = 1 AND ($2 IS NULL OR (lower(family_name) >= $2 AND "
-        "lower(family_name) < $3) OR (lower(given_name) >= $2 AND lower(given_name) < $3)) "
-        "AND ($4 IS NULL OR birth_date = $4)";
-    json_t *items = NULL;
-    char where[512], sql[640];
-    snprintf(where, sizeof where,
-             "%s ORDER BY lower(family_name), lower(given_name), id LIMIT $5 OFFSET $6", filter);
-    if ((rc = list_query(ctx, k, where, v, 6, &items, err)) != MD_OK) return rc;
-    int64_t total = 0;
-    snprintf(sql, sizeof sql, "SELECT count(*) FROM patients WHERE %s", filter);
-    rc = md_store_scalar_int(ctx->db, sql, v, 4, &total, err);
-    /* Every patient record returned is a read of that record: one audit entry each,
-     * committed together. */
-    size_t n = json_array_size(items);
-    md_audit_entry *entries = n ? calloc(n, sizeof *entries) : NULL;
-    if (n && !entries) rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
-    for (size_t i = 0; rc == MD_OK && i < n; i++) {
-        const char *pid = json_string_value(json_object_get(json_array_get(items, i), "id"));
-        entries[i] = (md_audit_entry){"read", k->name, pid, pid, "search"};
-    }
-    if (rc == MD_OK && n) rc = md_audit_many(ctx, entries, n, err);
-    free(entries);
-    if (rc != MD_OK) {
-        json_decref(items);
-        return rc;
-    }
-    *out = json_pack("{s:o,s:I,s:i,s:i}", "items", items, "total", (json_int_t)total, "limit",
-                     q->limit, "offset", q->offset);
     return MD_OK;
 }

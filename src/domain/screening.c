@@ -487,7 +487,7 @@ md_code md_screening_list(md_ctx *ctx, const char *patient_id, json_t **out, md_
     md_code rc = md_require(ctx, MD_PERM_CLINICAL_READ, err);
     if (rc == MD_OK) rc = md_patient_exists(ctx, patient_id, err);
     if (rc == MD_OK)
-        rc = screening_query(ctx, "patient_id = $2 ORDER BY screened_us DESC, id", patient_id,
+        rc = screening_query(ctx, MD_PATIENT_SCOPE " ORDER BY screened_us DESC, id", patient_id,
                              &items, err);
     if (rc != MD_OK) return rc;
     md_audit_entry a = {"read", "screening", "*", patient_id, "list"};

@@ -68,6 +68,7 @@ static const route routes[] = {
     {"PUT", "/api/v1/patients/{}", h_patient_update, AUTHED},
     {"PATCH", "/api/v1/patients/{}", h_patient_update, AUTHED},
     {"GET", "/api/v1/patients/{}/history", h_patient_history, AUTHED},
+    {"POST", "/api/v1/patients/{}/merge", h_patient_merge, AUTHED},
     FACT_ROUTES("allergies"),
     FACT_ROUTES("conditions"),
     FACT_ROUTES("medications"),

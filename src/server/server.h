@@ -86,6 +86,7 @@ md_code h_patients_create(md_req *r, md_err *err);
 md_code h_patient_get(md_req *r, md_err *err);
 md_code h_patient_update(md_req *r, md_err *err);
 md_code h_patient_history(md_req *r, md_err *err);
+md_code h_patient_merge(md_req *r, md_err *err);
 md_code h_facts_list(md_req *r, md_err *err);
 md_code h_facts_create(md_req *r, md_err *err);
 md_code h_fact_get(md_req *r, md_err *err);

@@ -15,6 +15,7 @@
  *    one transaction; a partial unique index keeps one current row per id.
  */
 #include "mesodesk/store.h"
+#include "mesodesk/record.h"
 #include "mesodesk/util.h"
 
 #include <stdio.h>
@@ -127,8 +128,19 @@ static const migration migrations[] = {
       "answers TEXT, submitted_at TEXT, confirmed_by TEXT, confirmed_at TEXT, "
       "PRIMARY KEY (clinic_id, id))",
       "CREATE UNIQUE INDEX questionnaires_token ON questionnaires (token_hash)",
-      "CREATE INDEX questionnaires_patient ON questionnaires (clinic_id, patient_id)",
-      NULL}},
+      "CREATE INDEX questionnaires_patient ON questionnaires (clinic_id, patient_id)", NULL}},
+    {4,
+     "patient search keys, patient merges",
+     {"CREATE TABLE patient_terms ("
+      "clinic_id TEXT NOT NULL REFERENCES clinics(clinic_id), patient_id TEXT NOT NULL, "
+      "kind TEXT NOT NULL, term TEXT NOT NULL, PRIMARY KEY (clinic_id, kind, term, patient_id))",
+      "CREATE INDEX patient_terms_patient ON patient_terms (clinic_id, patient_id)",
+      "CREATE TABLE patient_merges ("
+      "clinic_id TEXT NOT NULL REFERENCES clinics(clinic_id), merged_id TEXT NOT NULL, "
+      "survivor_id TEXT NOT NULL, direct INTEGER NOT NULL, merged_by TEXT NOT NULL, "
+      "merged_at TEXT NOT NULL, reason TEXT NOT NULL, "
+      "PRIMARY KEY (clinic_id, merged_id, survivor_id))",
+      "CREATE INDEX patient_merges_survivor ON patient_merges (clinic_id, survivor_id)", NULL}},
     {5,
      "signed audit checkpoints",
      {"CREATE TABLE audit_checkpoints ("
@@ -138,11 +150,31 @@ static const migration migrations[] = {
       NULL}},
 };
 
+/* Code run after a migration's statements, in the same transaction: backfills of data
+ * that SQL alone cannot compute. */
+static const struct {
+    int version;
+    md_code (*run)(md_store *s, md_err *err);
+} backfills[] = {
+    {4, md_patient_terms_rebuild}, /* search keys of the existing patients */
+};
+
+static md_code backfill(md_store *s, int version, md_err *err)
+{
+    for (size_t i = 0; i < sizeof backfills / sizeof backfills[0]; i++)
+        if (backfills[i].version == version) return backfills[i].run(s, err);
+    return MD_OK;
+}
+
 #define MIGRATION_COUNT ((int)(sizeof migrations / sizeof migrations[0]))
 
+/* The highest version this build knows (numbers are reserved ahead, so there may be gaps). */
 int md_store_migrations_known(void)
 {
-    return MIGRATION_COUNT;
+    int v = 0;
+    for (int m = 0; m < MIGRATION_COUNT; m++)
+        if (migrations[m].version > v) v = migrations[m].version;
+    return v;
 }
 
 int md_store_schema_version(md_store *s)
@@ -168,8 +200,8 @@ md_code md_store_migrate(md_store *s, md_err *err)
         /* Re-check inside the write lock: another process may have migrated meanwhile. */
         int64_t n = 0;
         md_val v[] = {md_int(mg->version)};
-        rc = md_store_scalar_int(s, "SELECT count(*) FROM schema_migrations WHERE version = $1",
-                                 v, 1, &n, err);
+        rc = md_store_scalar_int(s, "SELECT count(*) FROM schema_migrations WHERE version = $1", v,
+                                 1, &n, err);
         if (rc != MD_OK) goto fail;
         if (n) {
             md_store_rollback(s);
@@ -185,11 +217,13 @@ md_code md_store_migrate(md_store *s, md_err *err)
                 goto fail;
             }
         }
+        if ((rc = backfill(s, mg->version, err)) != MD_OK) goto fail;
         char now[MD_TIME_STR];
         md_time_format(md_now(), now);
         md_val ins[] = {md_int(mg->version), md_text(mg->name), md_text(now)};
-        rc = md_store_exec(s, "INSERT INTO schema_migrations (version, name, applied_at) "
-                              "VALUES ($1, $2, $3)",
+        rc = md_store_exec(s,
+                           "INSERT INTO schema_migrations (version, name, applied_at) "
+                           "VALUES ($1, $2, $3)",
                            ins, 3, NULL, NULL, err);
         if (rc != MD_OK) goto fail;
         if ((rc = md_store_commit(s, err)) != MD_OK) return rc;

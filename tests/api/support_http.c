@@ -339,10 +339,11 @@ json_t *api_patient_new(const char *token, const char *given, const char *family
         fam[0] = 'Q';
         family = fam;
     }
-    json_t *in = json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:s}", "given_name", given, "family_name",
+    /* Fixtures share an e-mail and phone: say they are different people on purpose. */
+    json_t *in = json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:s,s:b}", "given_name", given, "family_name",
                            family, "birth_date", birth_date ? birth_date : "1990-04-12", "sex",
                            "female", "fitzpatrick", 3, "email", "test.patient@example.org", "phone",
-                           "+44 7700 900999");
+                           "+44 7700 900999", "confirm_not_duplicate", 1);
     char *body = json_dumps(in, JSON_COMPACT);
     json_t *out = api_ok(token, "POST", body, 201, "/api/v1/patients");
     free(body);

@@ -205,7 +205,7 @@ await test('patient list pages and searches by name prefix', async () => {
   await page.keyboard.press('/');
   assert(await page.getByLabel(/^Name/).evaluate((el) => el === document.activeElement), '"/" focuses the search');
   await page.keyboard.type('Benn');
-  await page.waitForURL(/name=Benn/);
+  await page.waitForURL(/q=Benn/);
   await page.locator('table.patients-table tbody tr').filter({ hasText: 'Bennett' }).waitFor();
   await page.waitForFunction(() => document.querySelectorAll('table.patients-table tbody tr').length === 1);
 });
@@ -393,6 +393,112 @@ await test('browser back/forward work with client-side routes', async () => {
   await page.getByRole('heading', { level: 1, name: 'Patients' }).waitFor();
   await page.goBack();
   await page.getByRole('heading', { level: 1, name: `${newFamily}, Ada` }).waitFor();
+});
+
+// --- patient search, duplicates and merge (issue 6, items 17 and 18) ---
+
+const apiCall = (method, path, body) =>
+  page.evaluate(
+    async ({ method, path, body }) => {
+      const r = await fetch(`/api/v1${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${sessionStorage.getItem('mesodesk.token')}`, 'Content-Type': 'application/json' },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+      return { status: r.status, json: await r.json() };
+    },
+    { method, path, body },
+  );
+const listRows = () => page.locator('table.patients-table tbody tr');
+
+await test('search: full names in either order, phone in any format, names without punctuation', async () => {
+  await page.goto(`${BASE}/patients`);
+  const box = page.getByLabel(/^Name/);
+  for (const [q, family] of [['hart amelia', 'Hart'], ['Amelia Hart', 'Hart'], ['OBrien', "O'Brien"], ['07700 900110', "O'Brien"], ['olivia.bennett@', 'Bennett']]) {
+    await box.fill(q);
+    await page.waitForURL((u) => u.searchParams.get('q') === q);
+    await page.waitForFunction((f) => {
+      const rows = document.querySelectorAll('table.patients-table tbody tr');
+      return rows.length === 1 && rows[0].textContent.includes(f);
+    }, family);
+  }
+});
+
+await test('search: Enter opens the one patient that matches, even before the list caught up', async () => {
+  await page.goto(`${BASE}/patients`);
+  await listRows().first().waitFor();
+  const box = page.getByLabel(/^Name/);
+  await box.fill('lucy o brien');
+  await box.press('Enter');
+  await page.getByRole('heading', { level: 1, name: "O'Brien, Lucy" }).waitFor();
+  // More than one match (every demo phone has 7700 in it): Enter stays on the list.
+  await page.goto(`${BASE}/patients`);
+  await page.getByLabel(/^Name/).fill('7700');
+  await page.getByLabel(/^Name/).press('Enter');
+  await page.waitForURL((u) => u.searchParams.get('q') === '7700');
+  await listRows().nth(1).waitFor();
+  await page.getByRole('heading', { level: 1, name: 'Patients' }).waitFor();
+});
+
+await test('search: a birth date that cannot be read says so instead of listing everyone', async () => {
+  await page.goto(`${BASE}/patients`);
+  await listRows().first().waitFor();
+  const birth = page.getByLabel('Birth date');
+  await birth.fill('14/03/1986');
+  await page.locator('.field.has-error').filter({ has: birth }).locator('.field-error').filter({ hasText: /YYYY-MM-DD/ }).waitFor();
+  assert((await birth.getAttribute('aria-invalid')) === 'true', 'aria-invalid on the birth date');
+  assert((await listRows().count()) === 0, 'nobody is listed for an unreadable date');
+  await birth.fill('1986-03-14');
+  await page.waitForFunction(() => {
+    const rows = document.querySelectorAll('table.patients-table tbody tr');
+    return rows.length === 1 && rows[0].textContent.includes('Hart');
+  });
+  assert((await page.locator('.field-error').count()) === 0, 'the message is gone once the date is right');
+});
+
+let duplicateUrl = '';
+await test('a new patient like an existing one: the candidates are shown with links, then "add anyway"', async () => {
+  await page.goto(`${BASE}/patients/new`);
+  await page.getByLabel('Given name').fill('Amelia');
+  await page.getByLabel('Family name').fill('HART');
+  await page.getByLabel('Birth date').fill('1986-03-14');
+  await page.getByLabel('Sex').selectOption('female');
+  await page.getByRole('button', { name: 'Add patient' }).click();
+  const warning = page.locator('.duplicate-warning');
+  await warning.getByText(/may already be registered/).waitFor();
+  await warning.getByRole('link', { name: 'Hart, Amelia' }).waitFor();
+  await warning.getByText(/same name and birth date/).waitFor();
+  assert(/\/patients\/new$/.test(page.url()), 'nothing created yet');
+  await page.screenshot({ path: join(tmp, 'duplicate-warning.png') });
+  await warning.getByRole('button', { name: /Add anyway/ }).click();
+  await page.getByRole('heading', { level: 1, name: 'HART, Amelia' }).waitFor();
+  duplicateUrl = page.url();
+});
+
+await test('admin merges the duplicate: the survivor shows both records\' facts; the duplicate says where it went', async () => {
+  const dupId = duplicateUrl.split('/').pop();
+  const added = await apiCall('POST', `/patients/${dupId}/allergies`, { substance: 'latex', reaction: 'rash on gloves' });
+  assert(added.status === 201, `allergy on the duplicate: ${added.status}`);
+  const found = await apiCall('GET', '/patients?q=hart+amelia');
+  const survivor = found.json.items.find((p) => p.id !== dupId);
+  assert(survivor, 'the demo record');
+  await page.goto(`${BASE}/patients/${survivor.id}`);
+  await page.getByRole('heading', { level: 1, name: 'Hart, Amelia' }).waitFor();
+  await page.getByRole('button', { name: 'Merge a duplicate' }).click();
+  const dlg = page.getByRole('dialog', { name: 'Merge a duplicate' });
+  await dlg.getByRole('radio', { name: /HART, Amelia/ }).check();
+  await dlg.getByLabel(/Why these are the same person/).fill('registered twice at the front desk');
+  await page.screenshot({ path: join(tmp, 'merge-dialog.png') });
+  await dlg.getByRole('button', { name: 'Merge into this record' }).click();
+  await dlg.waitFor({ state: 'detached' });
+  await panel('allergies').locator('li.fact', { hasText: 'rash on gloves' }).waitFor();
+  await page.getByText(/Merged from another record/).waitFor();
+  await page.goto(duplicateUrl);
+  await page.getByText(/This record was merged into another record/).waitFor();
+  await page.getByRole('link', { name: 'Open the surviving record' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Hart, Amelia' }).waitFor();
+  const after = await apiCall('GET', '/patients?q=hart+amelia');
+  assert(after.json.total === 1 && after.json.items[0].id === survivor.id, 'search lists the survivor only');
 });
 
 await test('sign out ends the session', async () => {

@@ -11,12 +11,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-static int collect_text(void *ctx, const md_row *r)
-{
-    json_array_append_new(ctx, json_string(md_row_text(r, 0)));
-    return 0;
-}
-
 static void migrations_are_recorded_and_idempotent(void **state)
 {
     unit_db *u = *state;
@@ -26,7 +20,7 @@ static void migrations_are_recorded_and_idempotent(void **state)
     assert_int_equal(md_store_migrate(u->db, &err), MD_OK);
     int64_t n = 0;
     assert_int_equal(
-        md_store_scalar_int(u->db, "SELECT count(*) FROM schema_migrations", NULL, 0, &n, &err),
+        md_store_scalar_int(u->db, "SELECT max(version) FROM schema_migrations", NULL, 0, &n, &err),
         MD_OK);
     assert_int_equal(n, md_store_migrations_known());
 }
@@ -40,7 +34,7 @@ static void every_table_has_clinic_id(void **state)
     assert_int_equal(md_store_exec(u->db,
                                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name "
                                    "NOT LIKE 'sqlite_%' AND name <> 'schema_migrations'",
-                                   NULL, 0, collect_text, tables, &err),
+                                   NULL, 0, unit_collect_text, tables, &err),
                      MD_OK);
     assert_true(json_array_size(tables) >= 10);
     size_t i;

@@ -49,6 +49,7 @@ export async function api(method, path, body) {
   if (!res.ok) {
     const e = (data && data.error) || {};
     const err = new ApiError(res.status, e.code || 'http_' + res.status, e.message || res.statusText || 'Request failed', e.field);
+    if (Array.isArray(e.candidates)) err.candidates = e.candidates; // 409 duplicate_suspected
     if (res.status === 401 && path !== '/login') onUnauthorized(err);
     throw err;
   }

@@ -1,6 +1,7 @@
 // Add a patient (POST /patients) or edit one (PUT /patients/{id} with reason and version).
+import { useState } from 'preact/hooks';
 import { get, post, put } from '../api.js';
-import { FITZPATRICK } from '../format.js';
+import { FITZPATRICK, calendarDate } from '../format.js';
 import { html, Link, navigate, useForm, useLoad, Field, FormError, PageTitle, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
 
@@ -47,20 +48,52 @@ function PatientFields({ form, editing }) {
     <${Field} form=${form} name="reason" label=${editing ? 'Reason for the change' : 'Note (optional)'} required=${editing} hint=${editing ? 'Kept in the record’s history, e.g. “patient moved house”.' : undefined} />`;
 }
 
+const MATCHED_ON = { name_and_birth_date: 'same name and birth date', email: 'same e-mail', phone: 'same phone' };
+
+/** The server found records that may be the same person (409 duplicate_suspected). */
+function DuplicateWarning({ candidates, busy, onConfirm }) {
+  return html`<div class="alert alert-info duplicate-warning" role="alert" tabindex="-1">
+    <p><strong>This patient may already be registered.</strong> Open the record below if it is the same person; add a new one only for someone else.</p>
+    <ul class="duplicate-list" style="overflow-wrap: anywhere">
+      ${candidates.map((c) => html`<li key=${c.id}>
+        <${Link} href=${`/patients/${c.id}`}><strong>${c.family_name}</strong>, ${c.given_name}<//>
+        <span class="muted"> · born ${calendarDate(c.birth_date)}${c.phone ? ` · ${c.phone}` : ''}${c.email ? ` · ${c.email}` : ''}</span>
+        <span class="muted"> · ${(c.matched_on || []).map((m) => MATCHED_ON[m] || m).join(', ')}</span>
+      </li>`)}
+    </ul>
+    <button type="button" class="btn" disabled=${busy} onClick=${onConfirm}>Add anyway: a different person</button>
+  </div>`;
+}
+
 function NewPatient() {
   const form = useForm(toForm({}), FIELDS);
-  const onSubmit = form.submit(async (v) => {
+  const [dupes, setDupes] = useState(null);
+  const create = (confirm) => async (v) => {
     const body = toApi(v);
     for (const k of Object.keys(body)) if (body[k] === null) delete body[k];
     if (v.reason.trim()) body.reason = v.reason.trim();
-    const p = await post('/patients', body);
-    navigate(`/patients/${p.id}`);
-  });
+    if (confirm) body.confirm_not_duplicate = true;
+    setDupes(null);
+    try {
+      const p = await post('/patients', body);
+      navigate(`/patients/${p.id}`);
+    } catch (e) {
+      if (e.code !== 'duplicate_suspected') throw e;
+      setDupes(e.candidates || []);
+      requestAnimationFrame(() => {
+        const el = document.querySelector('.duplicate-warning');
+        if (el) el.focus();
+      });
+    }
+  };
+  const onSubmit = form.submit(create(false));
+  const onConfirm = form.submit(create(true));
   return html`<section class="page page-narrow">
     <p class="crumbs"><${Link} href="/patients">Patients<//> ›</p>
     <${PageTitle} title="New patient">New patient<//>
     <form class="card form" ref=${form.formRef} onSubmit=${onSubmit} novalidate aria-label="New patient">
       <${PatientFields} form=${form} editing=${false} />
+      ${dupes && html`<${DuplicateWarning} candidates=${dupes} busy=${form.busy} onConfirm=${onConfirm} />`}
       <div class="actions">
         <button type="submit" class="btn btn-primary" disabled=${form.busy}>${form.busy ? 'Saving…' : 'Add patient'}</button>
         <${Link} href="/patients" class="btn btn-ghost">Cancel<//>

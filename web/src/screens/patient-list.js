@@ -1,6 +1,7 @@
-// Patients: search by family/given name prefix and birth date, with paging.
+// Patients: search by name words (any order, accents and punctuation aside), phone or e-mail,
+// and birth date, with paging.  Enter opens the patient when exactly one matches.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { get, qs } from '../api.js';
+import { get, qs, fieldMessage } from '../api.js';
 import { calendarDate, age, SEX_LABELS } from '../format.js';
 import { html, Link, navigate, useLoad, PageTitle, Spinner, Alert, useId } from '../ui.js';
 import { useSession } from '../session.js';
@@ -9,7 +10,8 @@ const PAGE = 25;
 
 function readParams(search) {
   const p = new URLSearchParams(search);
-  return { name: p.get('name') || '', birth_date: p.get('birth_date') || '', page: Math.max(1, parseInt(p.get('page') || '1', 10) || 1) };
+  // `name` is the older spelling of `q` in saved links.
+  return { name: p.get('q') || p.get('name') || '', birth_date: p.get('birth_date') || '', page: Math.max(1, parseInt(p.get('page') || '1', 10) || 1) };
 }
 
 export function PatientListScreen({ search }) {
@@ -25,12 +27,13 @@ export function PatientListScreen({ search }) {
   const sent = useRef({ name: params.name, birth_date: params.birth_date });
   useEffect(() => {
     const t = setTimeout(() => {
-      const want = { name: name.trim(), birth_date: /^\d{4}-\d{2}-\d{2}$/.test(birth) ? birth : '' };
+      // A birth date is sent as typed: the server says when it cannot be read.
+      const want = { name: name.trim(), birth_date: birth.trim() };
       if (want.name !== params.name || want.birth_date !== params.birth_date) {
         sent.current = want;
-        navigate('/patients' + qs({ ...want }), { replace: true });
+        navigate('/patients' + qs({ q: want.name, birth_date: want.birth_date }), { replace: true });
       }
-    }, 200);
+    }, birth.trim() !== params.birth_date ? 600 : 200);
     return () => clearTimeout(t);
   }, [name, birth]);
   // The URL changed from elsewhere (Back, a link): show its query in the boxes.
@@ -56,20 +59,41 @@ export function PatientListScreen({ search }) {
 
   const offset = (params.page - 1) * PAGE;
   const list = useLoad(
-    () => get('/patients' + qs({ name: params.name, birth_date: params.birth_date, limit: PAGE, offset })),
+    () => get('/patients' + qs({ q: params.name, birth_date: params.birth_date, limit: PAGE, offset })),
     [params.name, params.birth_date, offset],
   );
-  const goPage = (n) => navigate('/patients' + qs({ name: params.name, birth_date: params.birth_date, page: n > 1 ? n : '' }));
+  const goPage = (n) => navigate('/patients' + qs({ q: params.name, birth_date: params.birth_date, page: n > 1 ? n : '' }));
 
   const data = list.data;
   const total = data ? data.total : 0;
   const pages = Math.max(1, Math.ceil(total / PAGE));
   const canWrite = session.can('demographics_write');
 
-  const onSubmit = (e) => {
+  // Errors about the query itself go under their box, not above the list.
+  const queryError = list.error && (list.error.field === 'birth_date' || list.error.field === 'q') ? list.error : null;
+  const birthError = queryError && queryError.field === 'birth_date' ? fieldMessage(queryError) : '';
+  const nameError = queryError && queryError.field === 'q' ? fieldMessage(queryError) : '';
+
+  // Enter in the search opens the patient when there is exactly one match.  The typed text
+  // may not have been searched yet (the boxes wait for a pause in typing), so ask now.
+  const onSubmit = async (e) => {
     e.preventDefault();
-    // Enter in the search opens the patient when there is exactly one match.
-    if (data && data.items.length === 1 && name.trim() === params.name) navigate(`/patients/${data.items[0].id}`);
+    const want = { q: name.trim(), birth_date: birth.trim() };
+    if (!want.q && !want.birth_date) return;
+    let r;
+    try {
+      r = await get('/patients' + qs({ ...want, limit: 2 }));
+    } catch {
+      // The list below shows the error (a date that cannot be read, for instance).
+      sent.current = { name: want.q, birth_date: want.birth_date };
+      navigate('/patients' + qs(want), { replace: true });
+      return;
+    }
+    if (r.total === 1) navigate(`/patients/${r.items[0].id}`);
+    else {
+      sent.current = { name: want.q, birth_date: want.birth_date };
+      navigate('/patients' + qs(want), { replace: true });
+    }
   };
 
   return html`<section class="page">
@@ -78,18 +102,25 @@ export function PatientListScreen({ search }) {
       ${canWrite && html`<${Link} href="/patients/new" class="btn btn-primary">+ New patient<//>`}
     </div>
     <form class="search-bar" role="search" aria-label="Find a patient" onSubmit=${onSubmit}>
-      <div class="field">
-        <label for=${nameId}>Name <span class="kbd-hint">press <kbd>/</kbd></span></label>
-        <input id=${nameId} ref=${nameRef} name="name" type="search" placeholder="Family or given name, first letters" autocomplete="off" value=${name} onInput=${(e) => setName(e.currentTarget.value)} />
+      <div class=${'field' + (nameError ? ' has-error' : '')}>
+        <label for=${nameId}>Name, phone or e-mail <span class="kbd-hint">press <kbd>/</kbd></span></label>
+        <input id=${nameId} ref=${nameRef} name="q" type="search" placeholder="e.g. hart amelia, 07700 900101" autocomplete="off" value=${name}
+          aria-invalid=${nameError ? 'true' : undefined} aria-describedby=${nameError ? `${nameId}-err` : undefined}
+          onInput=${(e) => setName(e.currentTarget.value)} />
+        ${nameError && html`<p class="field-error" id=${`${nameId}-err`} role="alert">${nameError}</p>`}
       </div>
-      <div class="field field-date">
+      <div class=${'field field-date' + (birthError ? ' has-error' : '')}>
         <label for=${birthId}>Birth date</label>
-        <input id=${birthId} name="birth_date" type="text" inputmode="numeric" maxlength="10" placeholder="YYYY-MM-DD" autocomplete="off" value=${birth} onInput=${(e) => setBirth(e.currentTarget.value)} />
+        <input id=${birthId} name="birth_date" type="text" inputmode="numeric" maxlength="10" placeholder="YYYY-MM-DD" autocomplete="off" value=${birth}
+          aria-invalid=${birthError ? 'true' : undefined} aria-describedby=${birthError ? `${birthId}-err` : undefined}
+          onInput=${(e) => setBirth(e.currentTarget.value)} />
+        ${birthError && html`<p class="field-error" id=${`${birthId}-err`} role="alert">${birthError}</p>`}
       </div>
+      <button type="submit" class="sr-only">Search</button>
       ${(name || birth) && html`<button type="button" class="btn btn-ghost" onClick=${() => { setName(''); setBirth(''); nameRef.current.focus(); }}>Clear</button>`}
     </form>
 
-    ${list.error && html`<${Alert}>${list.error.message}<//>`}
+    ${list.error && !queryError && html`<${Alert}>${list.error.message}<//>`}
     ${!data && list.loading && html`<${Spinner} label="Searching…" />`}
     ${data && html`<div class="card card-flush">
       <table class="table patients-table" aria-busy=${list.loading ? 'true' : 'false'}>

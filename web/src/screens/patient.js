@@ -2,9 +2,9 @@
 // Layout: a side column (details, pregnancy status, clearances, questionnaires) and a main
 // column: the screening panel first, then the facts it reads.
 import { useState } from 'preact/hooks';
-import { get } from '../api.js';
+import { get, post, qs } from '../api.js';
 import { calendarDate, age, instant, SEX_LABELS, FITZPATRICK } from '../format.js';
-import { html, Link, useLoad, PageTitle, Spinner, Alert } from '../ui.js';
+import { html, Link, useLoad, useForm, Field, FormError, Dialog, PageTitle, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
 import { History } from '../history.js';
 import { factName } from '../facts.js';
@@ -36,6 +36,44 @@ function Details({ patient, canWrite }) {
     </button>
     ${showHistory && html`<${History} path=${`/patients/${p.id}/history`} kind="patient" label="Patient details history" />`}
   </section>`;
+}
+
+/** Admins: merge another record of the same person into this one (POST /patients/{id}/merge). */
+function MergeDuplicate({ patient, onClose }) {
+  const [q, setQ] = useState(patient.family_name);
+  const form = useForm({ duplicate_id: '', reason: '' }, ['duplicate_id', 'reason']);
+  const found = useLoad(() => (q.trim() ? get('/patients' + qs({ q: q.trim(), limit: 20 })) : Promise.resolve(null)), [q]);
+  const others = found.data ? found.data.items.filter((c) => c.id !== patient.id) : [];
+  const onSubmit = form.submit(async (v) => {
+    const merged = await post(`/patients/${patient.id}/merge`, { duplicate_id: v.duplicate_id, reason: v.reason.trim() });
+    onClose(merged);
+  });
+  return html`<${Dialog} title="Merge a duplicate" onClose=${() => onClose(null)} wide>
+    <p>The record chosen below is merged into <strong>${patient.given_name} ${patient.family_name}</strong>: its allergies, conditions,
+      medications, statuses, clearances and screenings are kept and shown here, and it leaves the patient list. Nothing is deleted.</p>
+    <form ref=${form.formRef} onSubmit=${onSubmit} novalidate aria-label="Merge a duplicate">
+      <${FormError} form=${form} />
+      <div class="field">
+        <label for="merge-q">Find the duplicate</label>
+        <input id="merge-q" type="search" value=${q} autocomplete="off" onInput=${(e) => setQ(e.currentTarget.value)} />
+      </div>
+      <fieldset class="checks">
+        <legend>Duplicate record</legend>
+        ${found.error && html`<p class="field-error">${found.error.message}</p>`}
+        ${found.data && others.length === 0 && html`<p class="muted">No other record matches.</p>`}
+        ${others.map((c) => html`<label key=${c.id} class="field field-check" style="overflow-wrap: anywhere">
+          <input type="radio" name="duplicate_id" value=${c.id} checked=${form.values.duplicate_id === c.id} onChange=${form.set('duplicate_id')} />
+          <span><strong>${c.family_name}</strong>, ${c.given_name} <span class="muted">· born ${calendarDate(c.birth_date)}${c.phone ? ` · ${c.phone}` : ''}${c.email ? ` · ${c.email}` : ''}</span></span>
+        </label>`)}
+        ${form.errors.duplicate_id && html`<p class="field-error" role="alert">${form.errors.duplicate_id}</p>`}
+      </fieldset>
+      <${Field} form=${form} name="reason" label="Why these are the same person" required hint="Kept in both records’ history." />
+      <div class="actions">
+        <button type="submit" class="btn btn-primary" disabled=${form.busy || !form.values.duplicate_id}>${form.busy ? 'Merging…' : 'Merge into this record'}</button>
+        <button type="button" class="btn btn-ghost" onClick=${() => onClose(null)}>Cancel</button>
+      </div>
+    </form>
+  <//>`;
 }
 
 /** The red strip a practitioner must not miss: allergies and pregnancy/breastfeeding. */
@@ -82,11 +120,22 @@ export function PatientScreen({ id }) {
   // Counts changes to facts and clearances, so a screening shown earlier is marked out of date.
   const [tick, setTick] = useState(0);
   const bump = () => setTick((t) => t + 1);
+  const [merging, setMerging] = useState(false);
+  const isAdmin = !!(session.me && session.me.staff && session.me.staff.role === 'admin');
 
   if (patient.error) return html`<section class="page"><${PageTitle}>Patient<//><${Alert}>${patient.error.message}<//></section>`;
   if (!patient.data) return html`<section class="page"><${Spinner} /></section>`;
   const p = patient.data;
   const name = `${p.given_name} ${p.family_name}`;
+  // A merged record: where it went, and its own details and history; its facts are there.
+  if (p.merged_into)
+    return html`<section class="page patient-page">
+      <p class="crumbs"><${Link} href="/patients">Patients<//> ›</p>
+      <${PageTitle} title=${name}>${p.family_name}, ${p.given_name}<//>
+      <div class="alert alert-info" role="status">This record was merged into another record of the same person; its facts and screenings are kept there.
+        ${' '}<${Link} href=${`/patients/${p.merged_into}`}>Open the surviving record<//></div>
+      <${Details} patient=${p} canWrite=${false} />
+    </section>`;
 
   const panel = (kind, list) => html`<${FactPanel}
     key=${kind}
@@ -107,6 +156,12 @@ export function PatientScreen({ id }) {
         <p class="patient-sub">${calendarDate(p.birth_date)} · ${age(p.birth_date)} years · ${SEX_LABELS[p.sex] || p.sex}${p.fitzpatrick ? ` · Fitzpatrick ${FITZPATRICK[p.fitzpatrick - 1]}` : ''}</p>
       </div>
     </div>
+    ${merging && html`<${MergeDuplicate} patient=${p} onClose=${(merged) => {
+      setMerging(false);
+      if (merged) { patient.reload(); for (const f of Object.values(facts)) f.reload(); allergiesAll.reload(); clearances.reload(); bump(); }
+    }} />`}
+    ${p.merged_from && p.merged_from.length > 0 && html`<p class="muted merged-note">Merged from ${p.merged_from.length === 1 ? 'another record' : `${p.merged_from.length} other records`}:
+      ${p.merged_from.map((m, i) => html`${i ? ', ' : ' '}<${Link} href=${`/patients/${m}`}>${m.slice(0, 8)}<//>`)}</p>`}
     ${clinical && html`<${Alerts} facts=${facts} />`}
     ${toReview > 0 &&
     html`<div class="alert alert-info review-note" role="status">
@@ -116,6 +171,7 @@ export function PatientScreen({ id }) {
     <div class="patient-grid">
       <aside class="patient-side">
         <${Details} patient=${p} canWrite=${session.can('demographics_write')} />
+        ${isAdmin && html`<p class="merge-action"><button type="button" class="btn btn-small" onClick=${() => setMerging(true)}>Merge a duplicate</button></p>`}
         ${clinical && html`<${StatusPanel} patientId=${id} list=${facts.status} canWrite=${canWriteClinical} onChanged=${() => { facts.status.reload(); bump(); }} />`}
         ${clinical && html`<${ClearancesPanel} patientId=${id} list=${clearances} canWrite=${session.can('clearance_write')} onChanged=${() => { clearances.reload(); bump(); }} />`}
         ${clinical && html`<${QuestionnairePanel} patientId=${id} list=${questionnaires} canWrite=${canWriteClinical}

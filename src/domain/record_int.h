@@ -1,0 +1,44 @@
+/*
+ * record_int.h - internals of the record engine shared by record.c (the generic
+ * versioned-record engine) and patient_index.c (patient search keys, duplicate
+ * checks and merges).  Not a public header: nothing outside src/domain includes it.
+ *
+ * Ownership: every json_t ** filled here is a new reference the caller decrefs; on
+ * failure it is left untouched.  Functions return MD_OK or the md_code set in err.
+ */
+#ifndef MESODESK_RECORD_INT_H
+#define MESODESK_RECORD_INT_H
+
+#include "mesodesk/record.h"
+
+/* "SELECT <the kind's columns> FROM <table> WHERE <where>" into buf. */
+void md__record_select_sql(const md_record_kind *k, const char *where, char *buf, size_t sz);
+/* Run a statement made by md__record_select_sql; *out is the JSON array of records. */
+md_code md__record_run(md_ctx *ctx, const md_record_kind *k, const char *sql, const md_val *params,
+                       int np, json_t **out, md_err *err);
+/* Rows of kind k matching `where` (SQL after WHERE, with $n placeholders) as a JSON
+ * array of records.  No permission check, no audit. */
+md_code md__record_query(md_ctx *ctx, const md_record_kind *k, const char *where,
+                         const md_val *params, int np, json_t **out, md_err *err);
+
+/* The current version of one record (parent_id NULL for kinds without a parent).
+ * MD_ENOTFOUND naming "id" when there is none in ctx's clinic.  No audit. */
+md_code md__record_current(md_ctx *ctx, const md_record_kind *k, const char *parent_id,
+                           const char *id, json_t **out, md_err *err);
+
+/* --- patient_index.c --- */
+
+/* Rebuild the search keys of one patient from its current version, inside the caller's
+ * write transaction (every patient write calls it).  A merged patient keeps no keys. */
+md_code md__patient_terms_refresh(md_ctx *ctx, const char *patient_id, md_err *err);
+
+/* Whether patient_id was merged into another record: *merged 1 and survivor filled (the
+ * record it was merged into directly), or *merged 0. */
+md_code md__patient_merged_into(md_ctx *ctx, const char *patient_id, int *merged,
+                                char survivor[MD_ID_STR], md_err *err);
+
+/* Add "merged_into" (when the record was merged) and "merged_from" (when records were
+ * merged into it) to a patient record read from the store. */
+md_code md__patient_decorate(md_ctx *ctx, json_t *patient, md_err *err);
+
+#endif
