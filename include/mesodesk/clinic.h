@@ -30,10 +30,10 @@ int md_date_format_valid(const char *code);
 /* Change ctx's clinic from JSON {name?, time_zone?, jurisdiction?, date_format?, reason?}
  * (every member optional; PUT and PATCH alike).  The time zone must exist (IANA), the
  * jurisdiction be one of ctx->kb's (canonicalised: "GB" is stored as "UK"; the fixed list
- * without a kb).  Audited ("update", "clinic", detail: the fields changed) in the same
- * transaction; nothing is written when nothing differs.  *out: the clinic as
- * md_clinic_get gives it (caller decrefs).  MD_EFORBIDDEN unless admin; MD_EINVAL /
- * MD_EUNPROCESSABLE naming the field. */
+ * without a kb).  Audited ("update", "clinic", detail: the fields changed and the reason) in the
+ * same transaction; nothing is written when nothing differs.  *out: the clinic as md_clinic_get
+ * gives it (caller decrefs).  MD_EFORBIDDEN unless admin; MD_EINVAL / MD_EUNPROCESSABLE naming the
+ * field. */
 md_code md_clinic_update(md_ctx *ctx, json_t *in, json_t **out, md_err *err);
 
 #endif

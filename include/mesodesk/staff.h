@@ -6,7 +6,8 @@
  * md_session_check() refuses any session of an inactive account, so its sessions stop at
  * once.  Reactivating does not revive old sessions: the person signs in again.  Staff
  * accounts are not clinical data: a change updates the row (updated_at) and is audited
- * ("update", "staff", detail: the fields changed) in the same transaction.
+ * ("update", "staff", detail: the fields changed, and the reason when given) in the same
+ * transaction.
  *
  * Every function here needs MD_PERM_STAFF_WRITE (admin; the CLI's system principal) and
  * works within ctx's clinic only (another clinic's id is MD_ENOTFOUND).  Errors name the

@@ -132,7 +132,7 @@ md_code md_clinic_update(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
     if (rc != MD_OK) goto done;
 
     /* Only what differs is written and named in the audit entry. */
-    char changed[80] = "";
+    char changed[256] = "";
     for (int i = 0; i < 4; i++) {
         if (!v[i] || strcmp(v[i], json_string_value(json_object_get(cur, fields[i]))) == 0)
             v[i] = NULL;
@@ -143,6 +143,9 @@ md_code md_clinic_update(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
     if (changed[0]) {
         md_val p[] = {md_text(ctx->who.clinic_id), md_text(v[0]), md_text(v[1]), md_text(v[2]),
                       md_text(v[3])};
+        if (reason && *reason)
+            snprintf(changed + strlen(changed), sizeof changed - strlen(changed), ",reason: %s",
+                     reason);
         md_audit_entry a = {"update", "clinic", ctx->who.clinic_id, NULL, changed};
         if ((rc = md_store_begin(ctx->db, err)) != MD_OK) goto done;
         rc = md_store_exec(ctx->db,

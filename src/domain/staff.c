@@ -115,7 +115,7 @@ md_code md_staff_update(md_ctx *ctx, const char *id, json_t *in, json_t **out, m
     if (!role) role = old_role;
     if (!name) name = cur_text(cur, "display_name");
 
-    char changed[128] = "";
+    char changed[256] = "";
     if (!same(role, old_role)) note(changed, sizeof changed, "role");
     if (!same(name, cur_text(cur, "display_name"))) note(changed, sizeof changed, "display_name");
     if (active != was_active) note(changed, sizeof changed, active ? "reactivated" : "deactivated");
@@ -170,6 +170,9 @@ md_code md_staff_update(md_ctx *ctx, const char *id, json_t *in, json_t **out, m
                            v, 9, NULL, NULL, err);
     /* A deactivated account's sessions end now, and stay ended if it is reactivated. */
     if (rc == MD_OK && !active && was_active) rc = revoke_sessions(ctx, id, err);
+    /* The entry names what changed and, when given, why (the reason is not clinical). */
+    if (reason && *reason)
+        note(changed, sizeof changed, md_arena_printf(ctx->arena, "reason: %s", reason));
     md_audit_entry a = {"update", "staff", id, NULL, changed};
     if (rc == MD_OK) rc = md_audit(ctx, &a, err);
     if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) goto done;
