@@ -53,7 +53,9 @@ static md_code update_clinic(md_req *r, json_t *body, md_err *err)
 
 md_code h_clinic_update(md_req *r, md_err *err)
 {
-    return md_req_with_body(r, update_clinic, err);
+    /* The role is refused before the body is looked at. */
+    md_code rc = md_require(&r->ctx, MD_PERM_CLINIC_ADMIN, err);
+    return rc == MD_OK ? md_req_with_body(r, update_clinic, err) : rc;
 }
 
 static md_code update_staff(md_req *r, json_t *body, md_err *err)

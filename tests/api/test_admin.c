@@ -135,6 +135,11 @@ static void clinic_settings_errors(void **state)
         {"auditor", api.auditor, "PUT", "/api/v1/clinic", "{\"date_format\":\"yyyy-mm-dd\"}", 403,
          "forbidden", NULL, NULL},
         {"no token", NULL, "PATCH", "/api/v1/clinic", "{}", 401, "unauthorized", NULL, NULL},
+        /* The role is refused before the body is looked at. */
+        {"reception, not JSON", api.reception, "PUT", "/api/v1/clinic", "name=x", 403, "forbidden",
+         NULL, NULL},
+        {"auditor, unknown field", api.auditor, "PATCH", "/api/v1/clinic", "{\"colour\":1}", 403,
+         "forbidden", NULL, NULL},
     };
     api_run_cases(cases, sizeof cases / sizeof cases[0], NULL, 0);
     json_t *c = api_ok(api.admin, "GET", NULL, 200, "/api/v1/clinic");
