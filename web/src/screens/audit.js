@@ -155,14 +155,15 @@ function Filters({ params, staff }) {
 }
 
 function EntryRow({ e, session }) {
+  // Each cell holds one element, so below 760 px it lays out as "label | value".
   return html`<tr data-seq=${e.seq}>
-    <td data-label="When">${instant(e.at)}</td>
-    <td data-label="Who">${e.actor_id === 'patient' ? 'Patient (link)' : session.staffName(e.actor_id)} <span class="muted">${e.actor_role && e.actor_role !== 'none' ? e.actor_role : ''}</span></td>
-    <td data-label="Action">${ACTION_LABELS[e.action] || e.action}</td>
-    <td data-label="Object">${humanise(e.object_type)} <span class="muted mono" title=${e.object_id}>${e.object_id === '*' ? '(list)' : short(e.object_id)}</span></td>
-    <td data-label="Patient">${e.patient_id ? html`<${Link} href=${`/patients/${e.patient_id}`} class="mono" title=${e.patient_id}>${short(e.patient_id)}<//>` : html`<span class="muted">—</span>`}</td>
-    <td data-label="Detail" class="wrap-any">${e.detail || html`<span class="muted">—</span>`}</td>
-    <td data-label="Entry" class="muted mono" title=${`request ${e.request_id}`}>#${e.seq}</td>
+    <td data-label="When"><span>${instant(e.at)}</span></td>
+    <td data-label="Who"><span>${e.actor_id === 'patient' ? 'Patient (link)' : session.staffName(e.actor_id)} <span class="muted">${e.actor_role && e.actor_role !== 'none' ? e.actor_role : ''}</span></span></td>
+    <td data-label="Action"><span>${ACTION_LABELS[e.action] || e.action}</span></td>
+    <td data-label="Object"><span>${humanise(e.object_type)} <span class="muted mono" title=${e.object_id}>${e.object_id === '*' ? '(list)' : short(e.object_id)}</span></span></td>
+    <td data-label="Patient"><span>${e.patient_id ? html`<${Link} href=${`/patients/${e.patient_id}`} class="mono" title=${e.patient_id}>${short(e.patient_id)}<//>` : html`<span class="muted">—</span>`}</span></td>
+    <td data-label="Detail" class="wrap-any"><span>${e.detail || html`<span class="muted">—</span>`}</span></td>
+    <td data-label="Entry" class="muted" title=${`request ${e.request_id}`}><span class="mono">#${e.seq}</span></td>
   </tr>`;
 }
 

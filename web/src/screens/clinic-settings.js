@@ -27,7 +27,9 @@ function zones() {
   }
 }
 
-/** Make the running app follow saved settings at once (the header, times, dates). */
+/** Make the running app follow saved settings at once (the header, times, dates).
+ * setDateFormat(code) is format.js's, which follows the clinic's date_format at session
+ * load; until it is there, the bundler warns that it is undefined and dates keep theirs. */
 function applyToSession(session, clinic) {
   Object.assign(session.me.clinic, clinic);
   format.setTimeZone(clinic.time_zone);
