@@ -52,7 +52,8 @@ function SettingsForm({ clinic, jurisdictions, onSaved }) {
     const saved = await api('PATCH', '/clinic', body);
     onSaved(saved, 'Clinic settings saved.');
   });
-  const jurOptions = jurisdictions.map((j) => [j.code, j.label && j.label !== j.code ? `${j.label} (${j.code})` : j.code]);
+  // The kb's "default" is what screening falls back to without one, not a place to choose.
+  const jurOptions = jurisdictions.filter((j) => j.code !== 'default').map((j) => [j.code, j.label && j.label !== j.code ? `${j.label} (${j.code})` : j.code]);
   if (!jurOptions.some(([c]) => c === clinic.jurisdiction)) jurOptions.unshift([clinic.jurisdiction, clinic.jurisdiction]);
   const tzList = zones();
   return html`<form class="card form" ref=${form.formRef} onSubmit=${onSubmit} novalidate aria-label="Clinic settings">
