@@ -108,9 +108,7 @@ md_code md_audit(md_ctx *ctx, const md_audit_entry *e, md_err *err);
 /* Append n entries that are committed in the same batch; one wait. */
 md_code md_audit_many(md_ctx *ctx, const md_audit_entry *entries, size_t n, md_err *err);
 
-/* List entries of ctx's clinic, newest first, optionally for one patient. */
-md_code md_audit_list(md_ctx *ctx, const char *patient_id, int limit, int offset, json_t **out,
-                      md_err *err);
+/* Listing with filters: audit_query.h. */
 /*
  * Verify the clinic's trail: recompute its chain from seq 1, check each checkpoint (in
  * the database and, when the anchor has one, in the log) for a valid signature by the

@@ -75,6 +75,7 @@ int cmd_serve(int argc, char **argv)
                                          {"port-file", required_argument, 0, 'p'},
                                          {"audit-key", required_argument, 0, 'K'},
                                          {"audit-log", required_argument, 0, 'A'},
+                                         {"public-url", required_argument, 0, 'u'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     md_server_config cfg = {0};
@@ -84,6 +85,9 @@ int cmd_serve(int argc, char **argv)
     int c;
     cfg.listen = getenv("MESODESK_LISTEN") ? getenv("MESODESK_LISTEN") : "127.0.0.1:8080";
     cfg.web_dir = getenv("MESODESK_WEB") ? getenv("MESODESK_WEB") : MESODESK_SOURCE_DIR "/web/dist";
+    cfg.public_url = getenv("MESODESK_PUBLIC_URL") && *getenv("MESODESK_PUBLIC_URL")
+                         ? getenv("MESODESK_PUBLIC_URL")
+                         : NULL;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -94,6 +98,7 @@ int cmd_serve(int argc, char **argv)
         case 'p': cfg.port_file = optarg; break;
         case 'K': audit_key = optarg; break;
         case 'A': audit_log = optarg; break;
+        case 'u': cfg.public_url = optarg; break;
         case 't':
             if (md_parse_long(optarg, 1, 256, &threads) != 0) {
                 fprintf(stderr, "mesodesk serve: --threads must be 1..256\n");
@@ -103,7 +108,7 @@ int cmd_serve(int argc, char **argv)
         case 'h':
             printf("usage: mesodesk serve [--db PATH] [--listen HOST:PORT] [--web DIR] [--kb DIR] "
                    "[--threads N] [--port-file FILE]\n"
-                   "                     [--audit-key FILE] [--audit-log FILE]\n\n"
+                   "                     [--audit-key FILE] [--audit-log FILE] [--public-url URL]\n\n"
                    "Serve the web app at /, the JSON API under /api/v1 and health at /healthz.\n"
                    "Defaults: --db $MESODESK_DB or var/mesodesk.db; --listen $MESODESK_LISTEN or "
                    "127.0.0.1:8080 (port 0 picks a free port; --port-file records it);\n"
@@ -112,6 +117,8 @@ int cmd_serve(int argc, char **argv)
                    "signs audit checkpoints\n(created with mode 0600 when missing; refused when "
                    "others may read it); --audit-log $MESODESK_AUDIT_LOG or\n"
                    "audit-checkpoints.log beside the key: the checkpoint log to ship elsewhere.\n"
+                   "--public-url $MESODESK_PUBLIC_URL or the listen address: the address patients' "
+                   "links use (https://clinic.example).\n"
                    "SIGTERM or SIGINT drains in-flight requests and exits 0.\n");
             return 0;
         default: return 2;

@@ -5,6 +5,7 @@
 #include "mesodesk/auth.h"
 #include "mesodesk/audit.h"
 #include "mesodesk/log.h"
+#include "mesodesk/staff.h"
 #include "mesodesk/validate.h"
 
 #include <pthread.h>
@@ -155,18 +156,7 @@ md_code md_staff_create(md_ctx *ctx, json_t *in, const char *password, json_t **
     if ((rc = md_json_text(in, "licence_number", 0, 64, &lic, err)) != MD_OK) return rc;
     if ((rc = md_json_date(in, "licence_expiry", 0, &expiry, NULL, err)) != MD_OK) return rc;
     json_t *quals = json_object_get(in, "qualifications");
-    if (quals && !json_is_null(quals)) {
-        if (!json_is_array(quals))
-            return md_err_set(err, MD_EINVAL, "qualifications", "must be an array of strings");
-        size_t i;
-        json_t *q;
-        json_array_foreach(quals, i, q)
-        {
-            if (!json_is_string(q) || json_string_length(q) == 0 || json_string_length(q) > 200)
-                return md_err_set(err, MD_EINVAL, "qualifications",
-                                  "qualification %zu must be a non-empty string", i);
-        }
-    }
+    if ((rc = md_staff_check_qualifications(quals, err)) != MD_OK) return rc;
     if (strcmp(role, "practitioner") == 0 && (!lic || !expiry))
         return md_err_set(err, MD_EINVAL, lic ? "licence_expiry" : "licence_number",
                           "a practitioner needs a licence number and its expiry date");

@@ -1,10 +1,26 @@
+/*
+ * clinic.c - clinics (the tenants) and their settings.  A clinic's settings are not
+ * clinical data: a change updates the row in place, audited with the fields it changed.
+ */
 #include "mesodesk/clinic.h"
+#include "mesodesk/audit.h"
+#include "mesodesk/kb.h"
+#include "mesodesk/validate.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 static const char *const jurisdictions[] = {"US", "EU", "UK", NULL};
+static const char *const date_formats[] = {"d_mon_yyyy", "dd/mm/yyyy", "mm/dd/yyyy", "yyyy-mm-dd",
+                                           NULL};
+
+int md_date_format_valid(const char *code)
+{
+    for (int i = 0; code && date_formats[i]; i++)
+        if (strcmp(date_formats[i], code) == 0) return 1;
+    return 0;
+}
 
 int md_time_zone_valid(const char *tz)
 {
@@ -31,8 +47,7 @@ md_code md_clinic_create(md_store *db, const char *name, const char *time_zone,
     int ok = 0;
     for (int i = 0; jurisdiction && jurisdictions[i]; i++)
         if (strcmp(jurisdictions[i], jurisdiction) == 0) ok = 1;
-    if (!ok)
-        return md_err_set(err, MD_EINVAL, "jurisdiction", "jurisdiction must be US, EU or UK");
+    if (!ok) return md_err_set(err, MD_EINVAL, "jurisdiction", "jurisdiction must be US, EU or UK");
     char now[MD_TIME_STR];
     md_time_format(md_now(), now);
     md_id_new(id_out);
@@ -47,9 +62,10 @@ md_code md_clinic_create(md_store *db, const char *name, const char *time_zone,
 static int clinic_row(void *ctx, const md_row *r)
 {
     json_t **out = ctx;
-    *out = json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", md_row_text(r, 0), "name", md_row_text(r, 1),
-                     "time_zone", md_row_text(r, 2), "jurisdiction", md_row_text(r, 3),
-                     "created_at", md_row_text(r, 4));
+    *out =
+        json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "id", md_row_text(r, 0), "name", md_row_text(r, 1),
+                  "time_zone", md_row_text(r, 2), "jurisdiction", md_row_text(r, 3), "created_at",
+                  md_row_text(r, 4), "date_format", md_row_text(r, 5));
     return 1;
 }
 
@@ -58,8 +74,8 @@ md_code md_clinic_get(md_store *db, const char *clinic_id, json_t **out, md_err 
     json_t *o = NULL;
     md_val v[] = {md_text(clinic_id)};
     md_code rc = md_store_exec(db,
-                               "SELECT clinic_id, name, time_zone, jurisdiction, created_at FROM "
-                               "clinics WHERE clinic_id = $1",
+                               "SELECT clinic_id, name, time_zone, jurisdiction, created_at, "
+                               "date_format FROM clinics WHERE clinic_id = $1",
                                v, 1, clinic_row, &o, err);
     if (rc != MD_OK) return rc;
     if (!o) return md_err_set(err, MD_ENOTFOUND, "clinic_id", "no such clinic");
@@ -70,7 +86,80 @@ md_code md_clinic_get(md_store *db, const char *clinic_id, json_t **out, md_err 
 md_code md_clinic_find(md_store *db, const char *name, char id_out[MD_ID_STR], md_err *err)
 {
     md_val v[] = {md_text(name)};
-    return md_store_scalar_text(db, "SELECT clinic_id FROM clinics WHERE name = $1 ORDER BY "
-                                    "created_at LIMIT 1",
+    return md_store_scalar_text(db,
+                                "SELECT clinic_id FROM clinics WHERE name = $1 ORDER BY "
+                                "created_at LIMIT 1",
                                 v, 1, id_out, MD_ID_STR, err);
+}
+
+/* The jurisdiction's canonical code: from the kb's jurisdictions when one is loaded
+ * ("GB" reads as "UK"), else from the fixed list. */
+static md_code jurisdiction_code(const md_kb *kb, const char *in, const char **out, md_err *err)
+{
+    if (kb) return md_kb_resolve(kb, MD_VOCAB_JURISDICTION, in, "jurisdiction", out, err);
+    for (int i = 0; jurisdictions[i]; i++)
+        if (strcmp(jurisdictions[i], in) == 0) {
+            *out = jurisdictions[i];
+            return MD_OK;
+        }
+    return md_err_set(err, MD_EUNPROCESSABLE, "jurisdiction", "jurisdiction must be US, EU or UK");
+}
+
+md_code md_clinic_update(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
+{
+    static const char *const allowed[] = {"name",        "time_zone", "jurisdiction",
+                                          "date_format", "reason",    NULL};
+    static const char *const fields[] = {"name", "time_zone", "jurisdiction", "date_format"};
+    const char *v[4] = {NULL, NULL, NULL, NULL}, *reason = NULL;
+    json_t *cur = NULL;
+    md_code rc = md_require(ctx, MD_PERM_CLINIC_ADMIN, err);
+    if (rc == MD_OK) rc = md_json_check_keys(in, allowed, "", err);
+    /* Given, a name must not be blank (required=1 refuses that). */
+    if (rc == MD_OK)
+        rc = md_json_text(in, "name", json_is_string(json_object_get(in, "name")), 200, &v[0], err);
+    if (rc == MD_OK) rc = md_json_text(in, "time_zone", 0, 64, &v[1], err);
+    if (rc == MD_OK && v[1] && !md_time_zone_valid(v[1]))
+        rc = md_err_set(err, MD_EUNPROCESSABLE, "time_zone",
+                        "unknown time zone '%s': use an IANA name such as Europe/London", v[1]);
+    if (rc == MD_OK) rc = md_json_text(in, "jurisdiction", 0, 32, &v[2], err);
+    if (rc == MD_OK && v[2]) rc = jurisdiction_code(ctx->kb, v[2], &v[2], err);
+    if (rc == MD_OK) rc = md_json_text(in, "date_format", 0, 16, &v[3], err);
+    if (rc == MD_OK && v[3] && !md_date_format_valid(v[3]))
+        rc = md_err_set(err, MD_EUNPROCESSABLE, "date_format",
+                        "date_format must be d_mon_yyyy, dd/mm/yyyy, mm/dd/yyyy or yyyy-mm-dd");
+    if (rc == MD_OK) rc = md_json_text(in, "reason", 0, 500, &reason, err);
+    if (rc == MD_OK) rc = md_clinic_get(ctx->db, ctx->who.clinic_id, &cur, err);
+    if (rc != MD_OK) goto done;
+
+    /* Only what differs is written and named in the audit entry. */
+    char changed[256] = "";
+    for (int i = 0; i < 4; i++) {
+        if (!v[i] || strcmp(v[i], json_string_value(json_object_get(cur, fields[i]))) == 0)
+            v[i] = NULL;
+        else
+            snprintf(changed + strlen(changed), sizeof changed - strlen(changed), "%s%s",
+                     changed[0] ? "," : "", fields[i]);
+    }
+    if (changed[0]) {
+        md_val p[] = {md_text(ctx->who.clinic_id), md_text(v[0]), md_text(v[1]), md_text(v[2]),
+                      md_text(v[3])};
+        if (reason && *reason)
+            snprintf(changed + strlen(changed), sizeof changed - strlen(changed), ",reason: %s",
+                     reason);
+        md_audit_entry a = {"update", "clinic", ctx->who.clinic_id, NULL, changed};
+        if ((rc = md_store_begin(ctx->db, err)) != MD_OK) goto done;
+        rc = md_store_exec(ctx->db,
+                           "UPDATE clinics SET name = coalesce($2, name), time_zone = "
+                           "coalesce($3, time_zone), jurisdiction = coalesce($4, jurisdiction), "
+                           "date_format = coalesce($5, date_format) WHERE clinic_id = $1",
+                           p, 5, NULL, NULL, err);
+        if (rc == MD_OK) rc = md_audit(ctx, &a, err);
+        if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) goto done;
+    }
+    json_decref(cur);
+    cur = NULL;
+    rc = md_clinic_get(ctx->db, ctx->who.clinic_id, out, err);
+done:
+    json_decref(cur);
+    return rc;
 }

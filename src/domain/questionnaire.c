@@ -62,7 +62,9 @@ md_code md_questionnaire_create(md_ctx *ctx, const char *patient_id, json_t *in,
     static const char *const keys[] = {"valid_hours", NULL};
     long hours = MD_QUESTIONNAIRE_DEFAULT_HOURS;
     int present;
-    md_code rc = md_require(ctx, MD_PERM_CLINICAL_WRITE, err);
+    /* The link holds no clinical data, so whoever keeps the patient's contact details may
+     * send it (reception too); reading and confirming the answers stay clinical. */
+    md_code rc = md_require(ctx, MD_PERM_DEMOGRAPHICS_WRITE, err);
     if (rc == MD_OK) rc = md_patient_exists(ctx, patient_id, err);
     if (rc == MD_OK && in) rc = md_json_check_keys(in, keys, "", err);
     if (rc == MD_OK && in) rc = md_json_int(in, "valid_hours", 0, 1, 720, &hours, &present, err);

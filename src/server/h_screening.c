@@ -101,20 +101,20 @@ md_code h_clinic_rule_history(md_req *r, md_err *err)
     return md_record_history(&r->ctx, &md_kind_clinic_rule, NULL, r->params[0], &r->resp, err);
 }
 
+/* The link's full address, from the configured public URL (see server.h). */
 static md_code create_questionnaire(md_req *r, json_t *body, md_err *err)
 {
     md_code rc = md_questionnaire_create(&r->ctx, r->params[0], body, &r->resp, err);
-    if (rc == MD_OK) r->status = 201;
-    return rc;
+    if (rc != MD_OK) return rc;
+    r->status = 201;
+    const char *path = json_string_value(json_object_get(r->resp, "path"));
+    json_object_set_new(r->resp, "url", json_string(md_req_public_link(r, path ? path : "")));
+    return MD_OK;
 }
 
 md_code h_questionnaire_create(md_req *r, md_err *err)
 {
-    if (r->body_len == 0) {
-        md_code rc = md_questionnaire_create(&r->ctx, r->params[0], NULL, &r->resp, err);
-        if (rc == MD_OK) r->status = 201;
-        return rc;
-    }
+    if (r->body_len == 0) return create_questionnaire(r, NULL, err);
     return md_req_with_body(r, create_questionnaire, err);
 }
 

@@ -104,11 +104,17 @@ md_code h_staff_create(md_req *r, md_err *err)
 {
     json_t *body = NULL;
     const char *password = NULL;
+    char generated[21] = "";
     md_code rc = md_require(&r->ctx, MD_PERM_STAFF_WRITE, err);
     if (rc == MD_OK) rc = md_req_json_body(r, &body, err);
-    if (rc == MD_OK) rc = md_json_text(body, "password", 1, MD_PASSWORD_MAX, &password, err);
-    if (rc == MD_OK) rc = md_staff_create(&r->ctx, body, password, &r->resp, err);
+    if (rc == MD_OK) rc = md_json_text(body, "password", 0, MD_PASSWORD_MAX, &password, err);
+    if (rc == MD_OK && !password) md_password_generate(generated); /* shown once, below */
+    if (rc == MD_OK)
+        rc = md_staff_create(&r->ctx, body, password ? password : generated, &r->resp, err);
     json_decref(body);
+    if (rc == MD_OK && generated[0])
+        json_object_set_new(r->resp, "password", json_string(generated));
+    sodium_memzero(generated, sizeof generated);
     if (rc == MD_OK) r->status = 201;
     return rc;
 }
@@ -116,21 +122,6 @@ md_code h_staff_create(md_req *r, md_err *err)
 md_code h_staff_get(md_req *r, md_err *err)
 {
     return md_staff_get(&r->ctx, r->params[0], &r->resp, err);
-}
-
-md_code h_audit_list(md_req *r, md_err *err)
-{
-    long limit, offset;
-    json_t *items = NULL;
-    const char *patient = md_req_query(r, "patient_id");
-    md_code rc = md_require(&r->ctx, MD_PERM_AUDIT_READ, err);
-    if (rc == MD_OK) rc = md_req_query_int(r, "limit", 100, 1, 1000, &limit, err);
-    if (rc == MD_OK) rc = md_req_query_int(r, "offset", 0, 0, 1000000000, &offset, err);
-    if (rc == MD_OK) rc = md_audit_list(&r->ctx, patient, (int)limit, (int)offset, &items, err);
-    if (rc != MD_OK) return rc;
-    r->resp =
-        json_pack("{s:o,s:i,s:i}", "items", items, "limit", (int)limit, "offset", (int)offset);
-    return MD_OK;
 }
 
 md_code h_audit_verify(md_req *r, md_err *err)

@@ -36,6 +36,7 @@ struct md_server {
     struct MHD_Daemon *daemon;
     atomic_int in_flight;
     char web_dir[1024];
+    char public_url[MD_PUBLIC_URL_MAX + 1];
 };
 
 typedef struct route {
@@ -93,6 +94,10 @@ static const route routes[] = {
     {"GET", "/api/v1/staff/{}", h_staff_get, AUTHED},
     {"GET", "/api/v1/audit", h_audit_list, AUTHED},
     {"GET", "/api/v1/audit/verify", h_audit_verify, AUTHED},
+    {"PUT", "/api/v1/clinic", h_clinic_update, AUTHED},
+    {"PATCH", "/api/v1/clinic", h_clinic_update, AUTHED},
+    {"PATCH", "/api/v1/staff/{}", h_staff_update, AUTHED},
+    {"POST", "/api/v1/staff/{}/password", h_staff_password, AUTHED},
 };
 
 #define NROUTES (sizeof routes / sizeof routes[0])
@@ -449,6 +454,11 @@ const md_kb *md_server_kb(md_server *s)
     return s->kb;
 }
 
+const char *md_server_public_url(md_server *s)
+{
+    return s->public_url;
+}
+
 /* --- start and stop --- */
 
 static int parse_listen(const char *listen, char *host, size_t hostsz, unsigned *port)
@@ -500,6 +510,12 @@ int md_server_run(const md_server_config *cfg)
         md_log(MD_LOG_ERROR, "serve.bad_listen", "listen host must be an IPv4 address: '%s'", host);
         return 2;
     }
+    if (cfg->public_url &&
+        md_public_url_normalize(cfg->public_url, s.public_url, sizeof s.public_url) != 0) {
+        md_log(MD_LOG_ERROR, "serve.bad_public_url",
+               "public URL must be http(s)://HOST[:PORT][/PATH], not '%s'", cfg->public_url);
+        return 2;
+    }
     /* Signals are handled by this thread only (sigwait below). */
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGTERM);
@@ -548,6 +564,14 @@ int md_server_run(const md_server_config *cfg)
     const char *kv[] = {"host", host, "port", portstr, "db", cfg->db_uri, "kb", md_kb_version(s.kb),
                         NULL};
     md_log_kv(MD_LOG_INFO, "serve.listening", kv);
+    if (!s.public_url[0]) {
+        snprintf(s.public_url, sizeof s.public_url, "http://%.150s:%u", host, bound);
+        if (md_listen_host_is_local(host))
+            md_log(MD_LOG_WARN, "serve.public_url",
+                   "patients' links will use %s, which no patient can open: set --public-url "
+                   "or MESODESK_PUBLIC_URL",
+                   s.public_url);
+    }
     if (cfg->port_file) {
         FILE *f = fopen(cfg->port_file, "w");
         if (f) {

@@ -37,6 +37,8 @@ typedef struct md_server_config {
     const char *port_file; /* when set, the bound port is written there once listening */
     const char *audit_key; /* checkpoint signing key file (NULL: no checkpoints) */
     const char *audit_log; /* checkpoint log (NULL: none) */
+    const char *public_url; /* "https://clinic.example": patients' links; NULL: the listen
+                               address (a warning is logged when it is a loopback one) */
 } md_server_config;
 
 typedef struct md_req {
@@ -73,6 +75,17 @@ const char *md_req_query(md_req *r, const char *name);
 md_code md_req_query_int(md_req *r, const char *name, long dflt, long min, long max, long *out,
                          md_err *err);
 const md_kb *md_server_kb(md_server *s);
+
+/* The public address (h_admin.c).  md_public_url_normalize: an http(s) URL with a host,
+ * no spaces, quotes, query or fragment, at most MD_PUBLIC_URL_MAX characters, written to
+ * out without its trailing '/'; 0 when valid, -1 otherwise.  md_listen_host_is_local:
+ * a loopback or unspecified listen host, which no patient can open.  md_req_public_link:
+ * public URL + path, in the request's arena. */
+#define MD_PUBLIC_URL_MAX 200
+int md_public_url_normalize(const char *in, char *out, size_t outsz);
+int md_listen_host_is_local(const char *host);
+const char *md_server_public_url(md_server *s);
+const char *md_req_public_link(md_req *r, const char *path);
 
 /* Handlers (h_*.c). */
 md_code h_healthz(md_req *r, md_err *err);
@@ -111,6 +124,9 @@ md_code h_questionnaires_list(md_req *r, md_err *err);
 md_code h_questionnaire_confirm(md_req *r, md_err *err);
 md_code h_questionnaire_open(md_req *r, md_err *err);
 md_code h_questionnaire_submit(md_req *r, md_err *err);
+md_code h_clinic_update(md_req *r, md_err *err);
+md_code h_staff_update(md_req *r, md_err *err);
+md_code h_staff_password(md_req *r, md_err *err);
 
 /* Parse the body and run fn with it (shared by the handlers that take JSON). */
 md_code md_req_with_body(md_req *r, md_code (*fn)(md_req *, json_t *, md_err *), md_err *err);

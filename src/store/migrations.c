@@ -148,6 +148,15 @@ static const migration migrations[] = {
       "at TEXT NOT NULL, key_id TEXT NOT NULL, signature TEXT NOT NULL, "
       "PRIMARY KEY (clinic_id, seq))",
       NULL}},
+    {6,
+     "clinic date format; indexed audit filters",
+     {"ALTER TABLE clinics ADD COLUMN date_format TEXT NOT NULL DEFAULT 'd_mon_yyyy'",
+      "CREATE INDEX audit_actor ON audit_log (clinic_id, actor_id, seq)",
+      "CREATE INDEX audit_action ON audit_log (clinic_id, action, seq)",
+      "CREATE INDEX audit_object_type ON audit_log (clinic_id, object_type, seq)",
+      "CREATE INDEX audit_patient_seq ON audit_log (clinic_id, patient_id, seq)",
+      "CREATE INDEX audit_at ON audit_log (clinic_id, at)",
+      NULL}},
 };
 
 /* Code run after a migration's statements, in the same transaction: backfills of data

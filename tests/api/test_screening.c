@@ -368,7 +368,7 @@ static void the_questionnaire_link_feeds_the_intake(void **state)
     (void)state;
     json_t *p = patient_with("1991-09-09", 3);
     const char *pid = api_str(p, "id");
-    api_err(api.reception, "POST", "{}", 403, "forbidden", NULL,
+    api_err(api.auditor, "POST", "{}", 403, "forbidden", NULL,
             "/api/v1/patients/%s/questionnaires", pid);
     json_t *link = api_ok(api.practitioner, "POST", "{\"valid_hours\":48}", 201,
                           "/api/v1/patients/%s/questionnaires", pid);

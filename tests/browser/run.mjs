@@ -516,9 +516,9 @@ await test('reception: demographics only, clinical sections hidden', async () =>
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { level: 1, name: `${newFamily}, Ada` }).waitFor();
   await page.getByText('Clinical records are visible to clinical staff only.').waitFor();
-  for (const kind of ['screening', 'allergies', 'conditions', 'medications', 'status', 'clearances', 'questionnaires'])
+  for (const kind of ['screening', 'allergies', 'conditions', 'medications', 'status', 'clearances'])
     assert((await panel(kind).count()) === 0, `${kind} hidden`);
-  assert((await page.getByRole('button', { name: /Run screening|Pre-consultation questionnaire/ }).count()) === 0, 'no screening or questionnaire buttons');
+  assert((await page.getByRole('button', { name: /Run screening/ }).count()) === 0, 'no screening button');
   assert((await page.getByRole('region', { name: 'Clinical alerts' }).count()) === 0, 'alerts hidden');
   assert((await page.locator('section[aria-labelledby="details-h"]').getByRole('link', { name: 'Edit' }).count()) === 1, 'may edit demographics');
   await page.screenshot({ path: join(tmp, 'reception.png'), fullPage: true });
@@ -778,6 +778,190 @@ await test('when the vocabulary cannot be loaded, the page says so and shows the
   } finally {
     await vctx.close();
   }
+});
+
+// --- admin screens: staff, clinic settings, audit trail; reception sends the link (issue 6) ---
+
+/** The page fits 390 px and 1366 px wide with no horizontal scroll. */
+async function fitsWidths(name) {
+  const saved = page.viewportSize();
+  try {
+    for (const width of [390, 1366]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.waitForTimeout(150);
+      const m = await page.evaluate(() => ({ sw: document.documentElement.scrollWidth, iw: innerWidth }));
+      assert(m.sw <= m.iw, `${name} at ${width} px: the page is ${m.sw} px wide`);
+      await page.screenshot({ path: join(tmp, `${name}-${width}.png`) });
+    }
+  } finally {
+    await page.setViewportSize(saved);
+  }
+}
+
+async function signInFresh(email, password) {
+  await page.goto(`${BASE}/login`);
+  await page.evaluate(() => sessionStorage.clear());
+  await login(email, password);
+}
+
+const staffCard = (email) => page.locator(`li.staff-card[data-email="${email}"]`);
+const newStaffEmail = `desk${stamp}@demo.clinic`;
+let newStaffPassword = '';
+
+await test('admin: Staff, Clinic and Audit in the top bar; the staff screen fits both widths', async () => {
+  await signInFresh('admin@demo.clinic', ADMIN_PASSWORD);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  for (const name of ['Staff', 'Clinic', 'Audit']) await nav.getByRole('link', { name }).waitFor();
+  await nav.getByRole('link', { name: 'Staff' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Staff' }).waitFor();
+  await staffCard('practitioner@demo.clinic').locator('.badge', { hasText: 'Practitioner' }).waitFor();
+  assert((await staffCard('admin@demo.clinic').getByRole('button', { name: 'Deactivate' }).count()) === 0, 'no deactivating oneself');
+  await fitsWidths('staff');
+});
+
+await test('admin adds a staff member; the generated password is shown once and signs in', async () => {
+  await page.getByRole('button', { name: '+ Add staff member' }).click();
+  const dlg = page.getByRole('dialog', { name: 'Add a staff member' });
+  await dlg.getByLabel('Email').fill(newStaffEmail);
+  await dlg.getByLabel('Name', { exact: true }).fill('Desk Tester');
+  await dlg.getByLabel('Role').selectOption('reception');
+  await dlg.getByRole('button', { name: 'Add staff member' }).click();
+  const done = page.getByRole('dialog', { name: 'Staff member added' });
+  newStaffPassword = await done.getByLabel('New password').inputValue();
+  assert(/^[A-Za-z0-9]{20}$/.test(newStaffPassword), `password ${newStaffPassword}`);
+  await done.getByRole('button', { name: 'Done' }).click();
+  await staffCard(newStaffEmail).locator('.badge', { hasText: 'Reception' }).waitFor();
+  const r = await page.evaluate(async ([e, p]) => (await fetch('/api/v1/login', { method: 'POST', body: JSON.stringify({ email: e, password: p }) })).status, [newStaffEmail, newStaffPassword]);
+  assert(r === 200, `sign-in with the shown password: ${r}`);
+});
+
+await test('admin edits a role: a practitioner needs a licence (field error), then it is saved', async () => {
+  await staffCard(newStaffEmail).getByRole('button', { name: 'Edit' }).click();
+  const dlg = page.getByRole('dialog', { name: 'Edit Desk Tester' });
+  await dlg.getByLabel('Role').selectOption('practitioner');
+  await dlg.getByRole('button', { name: 'Save' }).click();
+  await dlg.locator('.field.has-error').filter({ has: page.getByLabel(/^Licence number/) }).waitFor();
+  await dlg.getByLabel(/^Licence number/).fill('NMC 77X');
+  await dlg.getByLabel(/^Licence expiry/).fill('2030-06-30');
+  await dlg.getByRole('button', { name: 'Save' }).click();
+  await dlg.waitFor({ state: 'detached' });
+  await staffCard(newStaffEmail).locator('.badge', { hasText: 'Practitioner' }).waitFor();
+  await staffCard(newStaffEmail).getByText('NMC 77X').waitFor();
+});
+
+await test('deactivating ends the account’s session at once; reactivating lets it sign in again', async () => {
+  const other = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB' });
+  other.setDefaultTimeout(STEP_TIMEOUT);
+  const op = await other.newPage();
+  try {
+    await op.goto(`${BASE}/login`);
+    await op.getByLabel('Email').fill(newStaffEmail);
+    await op.getByLabel('Password').fill(newStaffPassword);
+    await op.getByRole('button', { name: 'Sign in' }).click();
+    await op.getByRole('heading', { level: 1, name: 'Patients' }).waitFor();
+    await staffCard(newStaffEmail).getByRole('button', { name: 'Deactivate' }).click();
+    await page.getByRole('dialog', { name: 'Deactivate Desk Tester?' }).getByRole('button', { name: 'Deactivate' }).click();
+    await staffCard(newStaffEmail).locator('.badge', { hasText: 'Deactivated' }).waitFor();
+    // The deactivated person's very next request ends their session.
+    await op.reload();
+    await op.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+    await staffCard(newStaffEmail).getByRole('button', { name: 'Reactivate' }).click();
+    await page.getByRole('dialog', { name: 'Reactivate Desk Tester?' }).getByRole('button', { name: 'Reactivate' }).click();
+    await staffCard(newStaffEmail).getByRole('button', { name: 'Deactivate' }).waitFor();
+    await op.getByLabel('Email').fill(newStaffEmail);
+    await op.getByLabel('Password').fill(newStaffPassword);
+    await op.getByRole('button', { name: 'Sign in' }).click();
+    await op.getByRole('heading', { level: 1, name: 'Patients' }).waitFor();
+  } finally {
+    await other.close();
+  }
+});
+
+await test('clinic settings: a bad time zone is named at its field; the date format is saved and in /me', async () => {
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Clinic' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Clinic settings' }).waitFor();
+  await fitsWidths('clinic-settings');
+  const tz = page.getByLabel(/^Time zone/);
+  await tz.fill('Mars/Olympus_Mons');
+  await page.getByLabel('1979-11-02').check();
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.locator('.field.has-error').filter({ has: tz }).getByText(/unknown time zone/i).waitFor();
+  await tz.fill('Europe/Dublin');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.getByRole('status').filter({ hasText: 'Clinic settings saved.' }).waitFor();
+  const me = await page.evaluate(async () => (await (await fetch('/api/v1/me', { headers: { Authorization: `Bearer ${sessionStorage.getItem('mesodesk.token')}` } })).json()).clinic);
+  assert(me.date_format === 'yyyy-mm-dd' && me.time_zone === 'Europe/Dublin', JSON.stringify(me));
+  // Back to how the demo clinic was, for the tests that follow.
+  await page.getByLabel(/^Time zone/).fill('Europe/London');
+  await page.getByLabel('2 Nov 1979').check();
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.getByRole('status').filter({ hasText: 'Clinic settings saved.' }).waitFor();
+  await page.waitForFunction(() => document.querySelector('input[name="time_zone"]').value === 'Europe/London');
+});
+
+await test('auditor: the audit trail with its verification, filters and paging; no admin links', async () => {
+  await signInFresh('auditor@demo.clinic', DEMO_PASSWORD);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  assert((await nav.getByRole('link', { name: 'Staff' }).count()) === 0, 'no Staff link');
+  assert((await nav.getByRole('link', { name: 'Clinic' }).count()) === 0, 'no Clinic link');
+  await nav.getByRole('link', { name: 'Audit' }).click();
+  await page.getByRole('heading', { level: 1, name: 'Audit trail' }).waitFor();
+  await page.locator('section.verify[data-verify="ok"]').getByText(/intact/).waitFor();
+  await page.locator('table.audit-table tbody tr').first().waitFor();
+  await fitsWidths('audit');
+  // Older pages: the demo data alone is more than one page.
+  await page.getByRole('button', { name: 'Older ›' }).click();
+  await page.waitForURL(/page=2/);
+  // The new staff member's doings: every row is theirs.
+  await page.getByLabel('Staff member').selectOption({ label: 'Desk Tester' });
+  await page.getByRole('button', { name: 'Show entries' }).click();
+  await page.waitForURL(/actor_id=/);
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('table.audit-table tbody tr')];
+    return rows.length > 0 && rows.every((r) => r.querySelector('td[data-label="Who"]').textContent.includes('Desk Tester'));
+  });
+  // Sign-ins today only.
+  const today = await page.evaluate(() => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date()));
+  await page.getByLabel('Action').fill('login');
+  await page.getByLabel('From').fill(today);
+  await page.getByLabel('To').fill(today);
+  await page.getByRole('button', { name: 'Show entries' }).click();
+  await page.waitForURL(/action=login/);
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('table.audit-table tbody tr')];
+    return rows.length > 0 && rows.every((r) => r.querySelector('td[data-label="Action"]').textContent === 'Signed in');
+  });
+  // A range that ends before it starts is refused before asking the server.
+  await page.getByLabel('From').fill('2026-12-31');
+  await page.getByLabel('To').fill('2026-01-01');
+  await page.getByRole('button', { name: 'Show entries' }).click();
+  await page.getByRole('alert').filter({ hasText: 'The range ends before it starts.' }).waitFor();
+  // By patient, chosen by name.
+  await page.getByRole('button', { name: 'Clear filters' }).click();
+  await page.getByLabel('Patient', { exact: true }).fill('Bennett');
+  await page.getByRole('list', { name: 'Matching patients' }).getByRole('button', { name: /Bennett, Olivia/ }).click();
+  await page.waitForURL(/patient_id=/);
+  await page.getByText('Bennett, Olivia').waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('table.audit-table tbody tr').length > 0);
+  await fitsWidths('audit-filtered');
+});
+
+await test('reception sends the questionnaire link (server address) but sees no answers', async () => {
+  await signInFresh('reception@demo.clinic', DEMO_PASSWORD);
+  await page.getByLabel(/^Name/).fill('Bennett');
+  await page.getByRole('link', { name: /Bennett/ }).click();
+  await page.getByRole('heading', { level: 1, name: 'Bennett, Olivia' }).waitFor();
+  assert((await panel('questionnaires').locator('li.questionnaire').count()) === 0, 'no questionnaires listed');
+  await panel('questionnaires').getByRole('button', { name: /Pre-consultation questionnaire/ }).click();
+  const dlg = page.getByRole('dialog', { name: 'Questionnaire link' });
+  const link = await dlg.getByLabel('Link for the patient').inputValue();
+  // The server's public address (here its listen address, as no --public-url is set).
+  assert(new RegExp(`^${BASE}/q/[A-Za-z0-9_-]{40,}$`).test(link), `link ${link}`);
+  await dlg.getByRole('button', { name: 'Done' }).click();
+  assert((await panel('questionnaires').getByRole('button', { name: /Show answers|Confirm/ }).count()) === 0, 'no answers or confirming');
+  await fitsWidths('reception-patient');
+  await page.goto(`${BASE}/audit`);
+  await page.getByText('The audit trail is for auditors').waitFor();
 });
 
 await test('no uncaught errors in the page', async () => {

@@ -10,6 +10,9 @@ import { PatientListScreen } from './screens/patient-list.js';
 import { PatientFormScreen } from './screens/patient-form.js';
 import { PatientScreen } from './screens/patient.js';
 import { PublicQuestionnaire } from './screens/questionnaire-public.js';
+import { StaffScreen } from './screens/staff.js';
+import { ClinicSettingsScreen } from './screens/clinic-settings.js';
+import { AuditScreen } from './screens/audit.js';
 
 const ROLE_LABELS = { admin: 'Admin', practitioner: 'Practitioner', reception: 'Reception', auditor: 'Auditor' };
 
@@ -21,6 +24,9 @@ function route(path) {
   if (path === '/patients/new') return { name: 'patient-new' };
   if ((m = /^\/patients\/([A-Za-z0-9_-]+)\/edit$/.exec(path))) return { name: 'patient-edit', id: m[1] };
   if ((m = /^\/patients\/([A-Za-z0-9_-]+)$/.exec(path))) return { name: 'patient', id: m[1] };
+  if (path === '/staff') return { name: 'staff' };
+  if (path === '/clinic') return { name: 'clinic' };
+  if (path === '/audit') return { name: 'audit' };
   return { name: 'not-found' };
 }
 
@@ -35,6 +41,9 @@ function Header({ session, onLogout }) {
       <span class="clinic-name">${me.clinic && me.clinic.name}</span>
       <nav aria-label="Main" class="mainnav">
         <${Link} href="/patients" aria-current=${location.pathname.startsWith('/patients') ? 'page' : undefined}>Patients<//>
+        ${session.can('staff_write') && html`<${Link} href="/staff" aria-current=${location.pathname === '/staff' ? 'page' : undefined}>Staff<//>`}
+        ${session.can('staff_write') && html`<${Link} href="/clinic" aria-current=${location.pathname === '/clinic' ? 'page' : undefined}>Clinic<//>`}
+        ${session.can('audit_read') && html`<${Link} href="/audit" aria-current=${location.pathname === '/audit' ? 'page' : undefined}>Audit<//>`}
       </nav>
       <div class="whoami">
         <span class="who-name">${me.staff.display_name}</span>
@@ -126,6 +135,15 @@ function App() {
       break;
     case 'patient':
       screen = html`<${PatientScreen} id=${r.id} key=${r.id} />`;
+      break;
+    case 'staff':
+      screen = html`<${StaffScreen} />`;
+      break;
+    case 'clinic':
+      screen = html`<${ClinicSettingsScreen} />`;
+      break;
+    case 'audit':
+      screen = html`<${AuditScreen} search=${loc.search} />`;
       break;
     default:
       screen = html`<${NotFound} />`;

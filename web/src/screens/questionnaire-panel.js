@@ -1,5 +1,6 @@
 // Pre-consultation questionnaires: create a one-time link for the patient (shown once),
 // list the patient's questionnaires, read submitted answers and confirm them into the record.
+// Reception may send the link (it holds no clinical data) but sees no list and no answers.
 import { useState } from 'preact/hooks';
 import { post } from '../api.js';
 import { calendarDate, instant } from '../format.js';
@@ -17,7 +18,8 @@ const STATUS = {
 };
 
 function LinkDialog({ link, onClose }) {
-  const url = location.origin + link.path;
+  // The server's configured public address (--public-url); this browser's only as a fallback.
+  const url = link.url || location.origin + link.path;
   const [copied, setCopied] = useState(false);
   const copy = async () => {
     try {
@@ -102,7 +104,9 @@ function QuestionnaireRow({ q, canWrite, onConfirmed }) {
   </li>`;
 }
 
-export function QuestionnairePanel({ patientId, list, canWrite, onConfirmed }) {
+export function QuestionnairePanel({ patientId, list, canWrite, canRead = true, onConfirmed }) {
+  const session = useSession();
+  const canSend = session.can('demographics_write');
   const [link, setLink] = useState(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
@@ -112,27 +116,28 @@ export function QuestionnairePanel({ patientId, list, canWrite, onConfirmed }) {
     setError(null);
     try {
       setLink(await post(`/patients/${patientId}/questionnaires`, { valid_hours: 72 }));
-      list.reload();
+      if (canRead) list.reload();
     } catch (e) {
       setError(e.message);
     } finally {
       setBusy(false);
     }
   };
-  const items = list.data ? [...list.data.items].sort((a, b) => (a.created_at < b.created_at ? 1 : -1)) : [];
+  const items = canRead && list.data ? [...list.data.items].sort((a, b) => (a.created_at < b.created_at ? 1 : -1)) : [];
   return html`<section class="card panel" aria-labelledby="q-h" data-kind="questionnaires">
     <header class="panel-head">
       <h2 id="q-h">Patient questionnaires</h2>
     </header>
     ${error && html`<${Alert}>${error}<//>`}
     ${done && html`<p class="notice-ok" role="status">${done}</p>`}
-    ${list.error && html`<${Alert}>${list.error.message}<//>`}
-    ${!list.data && !list.error && html`<${Spinner} />`}
-    ${list.data && !items.length && html`<p class="empty">None sent. The patient can answer the pre-consultation questions from a one-time link.</p>`}
+    ${!canRead && html`<p class="empty">Send the patient a one-time link to answer the pre-consultation questions. Clinical staff review the answers.</p>`}
+    ${canRead && list.error && html`<${Alert}>${list.error.message}<//>`}
+    ${canRead && !list.data && !list.error && html`<${Spinner} />`}
+    ${canRead && list.data && !items.length && html`<p class="empty">None sent. The patient can answer the pre-consultation questions from a one-time link.</p>`}
     ${items.length > 0 &&
     html`<ul class="facts">${items.slice(0, 5).map((q) => html`<${QuestionnaireRow} key=${q.id + q.status} q=${q} canWrite=${canWrite}
       onConfirmed=${(r) => { setDone(`Confirmed: ${(r.created || []).length} record${(r.created || []).length === 1 ? '' : 's'} added.`); list.reload(); onConfirmed(r); }} />`)}</ul>`}
-    ${canWrite && html`<button type="button" class="btn btn-small q-new" disabled=${busy} onClick=${create}>+ Pre-consultation questionnaire</button>`}
+    ${canSend && html`<button type="button" class="btn btn-small q-new" disabled=${busy} onClick=${create}>+ Pre-consultation questionnaire</button>`}
     ${link && html`<${LinkDialog} link=${link} onClose=${() => setLink(null)} />`}
   </section>`;
 }

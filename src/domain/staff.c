@@ -1,0 +1,222 @@
+/*
+ * staff.c - changing staff accounts: role, name, licence, qualifications,
+ * deactivation and reactivation, password resets.  See staff.h for the states
+ * of an account and what each change refuses.
+ */
+#include "mesodesk/staff.h"
+#include "mesodesk/audit.h"
+#include "mesodesk/auth.h"
+#include "mesodesk/validate.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+md_code md_staff_check_qualifications(const json_t *quals, md_err *err)
+{
+    if (!quals || json_is_null(quals)) return MD_OK;
+    if (!json_is_array(quals))
+        return md_err_set(err, MD_EINVAL, "qualifications", "must be an array of strings");
+    size_t i;
+    json_t *q;
+    json_array_foreach(quals, i, q)
+    {
+        if (!json_is_string(q) || json_string_length(q) == 0 || json_string_length(q) > 200)
+            return md_err_set(err, MD_EINVAL, "qualifications",
+                              "qualification %zu must be a non-empty string", i);
+    }
+    return MD_OK;
+}
+
+/* A text member of the current record, or NULL when it is null. */
+static const char *cur_text(const json_t *cur, const char *key)
+{
+    return json_string_value(json_object_get(cur, key));
+}
+
+/* The new value of an optional text member: *v keeps the current value when the member is
+ * absent, becomes NULL when it is null (clears) and the given text otherwise. */
+static md_code text_change(json_t *in, const char *key, size_t max, int is_date, const char **v,
+                           md_err *err)
+{
+    json_t *j = json_object_get(in, key);
+    if (!j) return MD_OK;
+    if (json_is_null(j)) {
+        *v = NULL;
+        return MD_OK;
+    }
+    return is_date ? md_json_date(in, key, 1, v, NULL, err) : md_json_text(in, key, 1, max, v, err);
+}
+
+static int same(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static void note(char *buf, size_t sz, const char *what)
+{
+    size_t n = strlen(buf);
+    snprintf(buf + n, sz - n, "%s%s", n ? "," : "", what);
+}
+
+/* Other active admins of the clinic than id. */
+static md_code other_admins(md_ctx *ctx, const char *id, int64_t *n, md_err *err)
+{
+    md_val v[] = {md_text(ctx->who.clinic_id), md_text(id)};
+    return md_store_scalar_int(ctx->db,
+                               "SELECT count(*) FROM staff WHERE clinic_id = $1 AND id <> $2 AND "
+                               "role = 'admin' AND active = 1",
+                               v, 2, n, err);
+}
+
+static md_code revoke_sessions(md_ctx *ctx, const char *id, md_err *err)
+{
+    md_val v[] = {md_text(ctx->who.clinic_id), md_text(id)};
+    return md_store_exec(ctx->db,
+                         "UPDATE sessions SET revoked = 1 WHERE clinic_id = $1 AND staff_id = $2 "
+                         "AND revoked = 0",
+                         v, 2, NULL, NULL, err);
+}
+
+md_code md_staff_update(md_ctx *ctx, const char *id, json_t *in, json_t **out, md_err *err)
+{
+    static const char *const allowed[] = {
+        "role",           "display_name",   "active", "licence_number",
+        "licence_expiry", "qualifications", "reason", NULL};
+    json_t *cur = NULL;
+    char *qtext = NULL;
+    const char *role = NULL, *name = NULL, *reason = NULL;
+    int active = 1, present = 0;
+    md_code rc = md_require(ctx, MD_PERM_STAFF_WRITE, err);
+    if (rc == MD_OK) rc = md_json_check_keys(in, allowed, "", err);
+    if (rc == MD_OK) rc = md_staff_get(ctx, id, &cur, err);
+    if (rc != MD_OK) goto done;
+    const char *lic = cur_text(cur, "licence_number"), *exp = cur_text(cur, "licence_expiry");
+    const char *old_role = cur_text(cur, "role");
+    int was_active = json_is_true(json_object_get(cur, "active"));
+    json_t *quals = json_object_get(in, "qualifications");
+    if ((rc = md_json_text(in, "role", 0, 16, &role, err)) != MD_OK) goto done;
+    if (role && md_role_parse(role) == MD_ROLE_NONE) {
+        rc = md_err_set(err, MD_EUNPROCESSABLE, "role",
+                        "role must be admin, practitioner, reception or auditor");
+        goto done;
+    }
+    /* Given, a name must not be blank (required=1 refuses that). */
+    if ((rc = md_json_text(in, "display_name", json_is_string(json_object_get(in, "display_name")),
+                           200, &name, err)) != MD_OK)
+        goto done;
+    if ((rc = md_json_bool(in, "active", 0, &active, &present, err)) != MD_OK) goto done;
+    if (!present) active = was_active;
+    if ((rc = text_change(in, "licence_number", 64, 0, &lic, err)) != MD_OK) goto done;
+    if ((rc = text_change(in, "licence_expiry", 0, 1, &exp, err)) != MD_OK) goto done;
+    if ((rc = md_staff_check_qualifications(quals, err)) != MD_OK) goto done;
+    if ((rc = md_json_text(in, "reason", 0, 500, &reason, err)) != MD_OK) goto done;
+    if (!role) role = old_role;
+    if (!name) name = cur_text(cur, "display_name");
+
+    char changed[256] = "";
+    if (!same(role, old_role)) note(changed, sizeof changed, "role");
+    if (!same(name, cur_text(cur, "display_name"))) note(changed, sizeof changed, "display_name");
+    if (active != was_active) note(changed, sizeof changed, active ? "reactivated" : "deactivated");
+    if (!same(lic, cur_text(cur, "licence_number")) || !same(exp, cur_text(cur, "licence_expiry")))
+        note(changed, sizeof changed, "licence");
+    if (quals && !json_is_null(quals) && !json_equal(quals, json_object_get(cur, "qualifications")))
+        note(changed, sizeof changed, "qualifications");
+
+    int self = strcmp(id, ctx->who.staff_id) == 0;
+    if (self && !same(role, old_role)) {
+        rc = md_err_set(err, MD_ECONFLICT, "role", "you cannot change your own role");
+        goto done;
+    }
+    if (self && !active) {
+        rc = md_err_set(err, MD_ECONFLICT, "active", "you cannot deactivate your own account");
+        goto done;
+    }
+    if (strcmp(role, "practitioner") == 0 && (!lic || !exp)) {
+        rc = md_err_set(err, MD_EINVAL, lic ? "licence_expiry" : "licence_number",
+                        "a practitioner needs a licence number and its expiry date");
+        goto done;
+    }
+    if (!changed[0]) goto reread;
+    if ((rc = md_store_begin(ctx->db, err)) != MD_OK) goto done;
+    if (was_active && strcmp(old_role, "admin") == 0 && (!active || strcmp(role, "admin") != 0)) {
+        int64_t n = 0;
+        rc = other_admins(ctx, id, &n, err);
+        if (rc == MD_OK && n == 0)
+            rc = md_err_set(err, MD_ECONFLICT, active ? "role" : "active",
+                            "the clinic would have no active admin left");
+    }
+    qtext =
+        json_dumps(quals && !json_is_null(quals) ? quals : json_object_get(cur, "qualifications"),
+                   JSON_COMPACT);
+    if (rc == MD_OK && !qtext) rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    char now[MD_TIME_STR];
+    md_time_format(md_now(), now);
+    md_val v[] = {md_text(ctx->who.clinic_id),
+                  md_text(id),
+                  md_text(role),
+                  md_text(name),
+                  md_int(active),
+                  md_text(lic),
+                  md_text(exp),
+                  md_text(qtext),
+                  md_text(now)};
+    if (rc == MD_OK)
+        rc = md_store_exec(ctx->db,
+                           "UPDATE staff SET role = $3, display_name = $4, active = $5, "
+                           "licence_number = $6, licence_expiry = $7, qualifications = $8, "
+                           "updated_at = $9 WHERE clinic_id = $1 AND id = $2",
+                           v, 9, NULL, NULL, err);
+    /* A deactivated account's sessions end now, and stay ended if it is reactivated. */
+    if (rc == MD_OK && !active && was_active) rc = revoke_sessions(ctx, id, err);
+    /* The entry names what changed and, when given, why (the reason is not clinical). */
+    if (reason && *reason)
+        note(changed, sizeof changed, md_arena_printf(ctx->arena, "reason: %s", reason));
+    md_audit_entry a = {"update", "staff", id, NULL, changed};
+    if (rc == MD_OK) rc = md_audit(ctx, &a, err);
+    if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) goto done;
+reread:
+    if (out) {
+        json_decref(cur);
+        cur = NULL;
+        rc = md_staff_get(ctx, id, out, err);
+    }
+done:
+    free(qtext);
+    json_decref(cur);
+    return rc;
+}
+
+md_code md_staff_set_password(md_ctx *ctx, const char *id, const char *password, char generated[21],
+                              md_err *err)
+{
+    json_t *cur = NULL;
+    char hash[crypto_pwhash_STRBYTES], now[MD_TIME_STR];
+    md_code rc = md_require(ctx, MD_PERM_STAFF_WRITE, err);
+    if (rc == MD_OK) rc = md_staff_get(ctx, id, &cur, err);
+    json_decref(cur);
+    if (rc != MD_OK) return rc;
+    if (strcmp(id, ctx->who.staff_id) == 0)
+        return md_err_set(err, MD_ECONFLICT, "id",
+                          "you cannot reset your own password here: sign out and ask another "
+                          "admin, or use the command line");
+    if (!password) {
+        md_password_generate(generated);
+        password = generated;
+    }
+    if ((rc = md_password_hash(password, hash, sizeof hash, err)) != MD_OK) return rc;
+    md_time_format(md_now(), now);
+    md_val v[] = {md_text(ctx->who.clinic_id), md_text(id), md_text(hash), md_text(now)};
+    md_audit_entry a = {"update", "staff", id, NULL,
+                        password == generated ? "password generated" : "password set"};
+    if ((rc = md_store_begin(ctx->db, err)) != MD_OK) return rc;
+    rc = md_store_exec(ctx->db,
+                       "UPDATE staff SET password_hash = $3, updated_at = $4 WHERE clinic_id = $1 "
+                       "AND id = $2",
+                       v, 4, NULL, NULL, err);
+    if (rc == MD_OK) rc = revoke_sessions(ctx, id, err);
+    if (rc == MD_OK) rc = md_audit(ctx, &a, err);
+    sodium_memzero(hash, sizeof hash);
+    return md_store_finish(ctx->db, rc, err);
+}
