@@ -153,8 +153,9 @@ md_code md_questionnaire_open(md_ctx *ctx, const char *token, json_t **out, md_e
     if (rc == MD_OK) {
         char exp[MD_TIME_STR];
         md_time_format(q.expires_at, exp);
-        *out = json_pack("{s:O,s:s,s:s,s:{s:o,s:o,s:o,s:o}}", "clinic_name",
-                         json_object_get(clinic, "name"), "given_name", given, "expires_at", exp,
+        *out = json_pack("{s:O,s:O*,s:s,s:s,s:{s:o,s:o,s:o,s:o}}", "clinic_name",
+                         json_object_get(clinic, "name"), "time_zone",
+                         json_object_get(clinic, "time_zone"), "given_name", given, "expires_at", exp,
                          "vocabulary", "conditions", md_vocab_json(ctx->kb, MD_VOCAB_CONDITION),
                          "medications", md_vocab_json(ctx->kb, MD_VOCAB_MEDICATION), "allergies",
                          md_vocab_json(ctx->kb, MD_VOCAB_SUBSTANCE), "areas",
