@@ -87,10 +87,16 @@ static const char *site_code(const md_screen_result *r, const md_finding *f)
     return r->rs->kb->vocab[MD_VOCAB_AREA].e[r->in->conditions[f->fact_index].site_id].code;
 }
 
-static const char *ingredient_code(const md_screen_result *r, const md_finding *f)
+static const kb_entry *ingredient_entry(const md_screen_result *r, const md_finding *f)
 {
     if (f->ingredient < 0) return NULL;
-    return r->rs->kb->vocab[MD_VOCAB_INGREDIENT].e[r->in->ingredient_ids[f->ingredient]].code;
+    return &r->rs->kb->vocab[MD_VOCAB_INGREDIENT].e[r->in->ingredient_ids[f->ingredient]];
+}
+
+static const char *ingredient_code(const md_screen_result *r, const md_finding *f)
+{
+    const kb_entry *e = ingredient_entry(r, f);
+    return e ? e->code : NULL;
 }
 
 static const kb_entry *jurisdiction(const md_screen_result *r)
@@ -109,7 +115,7 @@ static const char *placeholder(const md_screen_result *r, const md_finding *f, c
     if (IS("input")) return fact_input(r, f);
     if (IS("code")) return fact_code(r, f);
     if (IS("term")) return fact_term(r, f, tmp, MSG_TMP_MAX);
-    if (IS("ingredient")) return ingredient_code(r, f);
+    if (IS("ingredient")) return ingredient_entry(r, f) ? ingredient_entry(r, f)->label : NULL;
     if (IS("site")) return site_code(r, f) ? site_code(r, f) : "an unrecorded site";
     if (IS("jurisdiction")) return jurisdiction(r)->label;
     if (IS("days"))
@@ -124,7 +130,7 @@ static const char *placeholder(const md_screen_result *r, const md_finding *f, c
         md_date_format(f->until, tmp);
     else if (IS("last_dose") && f->fact == MD_FACT_MEDICATION) {
         const md_screen_medication *m = &r->in->medications[f->fact_index];
-        if (!m->has_last_dose) return "now (currently taking)";
+        if (!m->has_last_dose) return "today (still taking it)";
         md_date_format(m->last_dose, tmp);
     } else
         return NULL;

@@ -386,7 +386,10 @@ static void clinic_rules_duplicates_and_broken_sets(void **state)
     json_t *kb = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/kb");
     json_t *cr = json_object_get(kb, "clinic_rules");
     assert_string_equal(api_str(cr, "status"), "broken");
-    assert_string_equal(api_str(cr, "rule_id"), api_str(second, "id"));
+    /* The two now share an id; the one compiled second is named (same second: either). */
+    char named[MD_ID_STR];
+    md_strlcpy(named, api_str(cr, "rule_id"), sizeof named);
+    assert_true(strcmp(named, api_str(second, "id")) == 0 || strcmp(named, api_str(first, "id")) == 0);
     assert_true(json_array_size(json_object_get(kb, "sources")) > 5);
     json_decref(kb);
     list = api_ok(api.admin, "GET", NULL, 200, "/api/v1/clinic/rules");
@@ -399,14 +402,15 @@ static void clinic_rules_duplicates_and_broken_sets(void **state)
                        "{\"rule\":\"anticoagulant_clearance\",\"clearance_reason\":\"ok\","
                        "\"physician\":\"Dr C\",\"valid_until\":\"2099-01-01\"}",
                        201, "/api/v1/patients/%s/clearances", api_str(p, "id")));
-    /* The admin retires the broken rule: the clinic's rules apply again. */
+    /* The admin retires the rule named: the clinic's rules apply again. */
     json_decref(api_ok(api.admin, "PUT", "{\"status\":\"retired\",\"reason\":\"duplicate id\"}", 200,
-                       "/api/v1/clinic/rules/%s", api_str(second, "id")));
+                       "/api/v1/clinic/rules/%s", named));
     kb = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/kb");
     assert_string_equal(api_str(json_object_get(kb, "clinic_rules"), "status"), "ok");
     json_decref(kb);
+    const char *other = strcmp(named, api_str(first, "id")) == 0 ? api_str(second, "id") : api_str(first, "id");
     json_decref(api_ok(api.admin, "PUT", "{\"status\":\"retired\",\"reason\":\"test done\"}", 200,
-                       "/api/v1/clinic/rules/%s", api_str(first, "id")));
+                       "/api/v1/clinic/rules/%s", other));
     json_decref(p);
     json_decref(first);
     json_decref(second);

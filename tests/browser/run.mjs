@@ -684,8 +684,18 @@ await test('when the vocabulary cannot be loaded, the page says so and shows the
 
 // --- screening safety (issue 6): unknown is not no, wording, dates, sources, compact plan ---
 
+/** Open a demo patient's page by family name (through the API, so no list re-render races). */
+async function openByName(family) {
+  const id = await page.evaluate(async (f) => {
+    const r = await fetch(`/api/v1/patients?name=${encodeURIComponent(f)}`, { headers: { Authorization: `Bearer ${sessionStorage.getItem('mesodesk.token')}` } });
+    return (await r.json()).items[0].id;
+  }, family);
+  await page.goto(`${BASE}/patients/${id}`);
+  await scr().waitFor();
+}
+
 await test('Mia Rossi, never asked: screening is incomplete and asks; "not sure" stays incomplete; answers make her eligible', async () => {
-  await openPatient('Rossi');
+  await openByName('Rossi');
   // The plan is one line per list until opened: allergies and medications are not pushed away.
   const chipsBefore = await scr().locator('button.chip-toggle').filter({ visible: true }).count();
   assert(chipsBefore === 0, `plan chips shown before the picker is opened: ${chipsBefore}`);
@@ -725,7 +735,7 @@ await test('Mia Rossi, never asked: screening is incomplete and asks; "not sure"
 });
 
 await test('Isla Moreno, acne at the cheeks: "Deferred until healed", no date promised, wording without doubled words', async () => {
-  await openPatient('Moreno');
+  await openByName('Moreno');
   const r = await runScreening(['cheeks'], ['hyaluronic_acid']);
   assert((await r.getAttribute('data-decision')) === 'deferred', `decision ${await r.getAttribute('data-decision')}`);
   await r.locator('.decision-label', { hasText: 'Deferred until healed' }).waitFor();
@@ -739,7 +749,7 @@ await test('Isla Moreno, acne at the cheeks: "Deferred until healed", no date pr
 });
 
 await test('Freya Campbell, ibuprofen 3 days ago: the drug name is kept beside its class; dates in findings use the app format; sources link out', async () => {
-  await openPatient('Campbell');
+  await openByName('Campbell');
   await panel('medications').locator('li.fact .fact-name', { hasText: /ibuprofen.*NSAID/ }).waitFor();
   const r = await runScreening(['forehead'], ['hyaluronic_acid']);
   assert((await r.getAttribute('data-decision')) === 'deferred', `decision ${await r.getAttribute('data-decision')}`);

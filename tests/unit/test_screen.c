@@ -153,6 +153,38 @@ static int result_has_rule(const md_screen_result *r, const char *rule)
     return 0;
 }
 
+/* Messages are for clinicians: no raw codes (underscores), no doubled words ("Active acne
+ * active"), no jurisdiction code ("in default"), no ISO-less "value 4". */
+static void check_wording(const md_screen_result *r, const char *json)
+{
+    json_t *o = md_screen_result_to_json(r);
+    const char *lists[] = {"findings", "cautions"};
+    for (int l = 0; l < 2; l++) {
+        size_t i;
+        json_t *f;
+        json_array_foreach(json_object_get(o, lists[l]), i, f)
+        {
+            const char *m = json_string_value(json_object_get(f, "message"));
+            char prev[64] = "", word[64];
+            int bad = strchr(m, '_') || strstr(m, " in default") || strstr(m, "value ");
+            for (const char *p = m; *p && !bad;) {
+                size_t n = 0;
+                while (*p && !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))) p++;
+                while (((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')) && n < sizeof word - 1)
+                    word[n++] = (char)(*p++ | 0x20);
+                word[n] = '\0';
+                if (n && strcmp(word, prev) == 0) bad = 1;
+                memcpy(prev, word, n + 1);
+            }
+            if (bad) {
+                fprintf(stderr, "wording: \"%s\"\n%s\n", m, json);
+                fail();
+            }
+        }
+    }
+    json_decref(o);
+}
+
 static void test_cases(void **state)
 {
     (void)state;
@@ -172,6 +204,7 @@ static void test_cases(void **state)
             fail();
         }
         if (c->decision) assert_string_equal(md_class_name(r.decision), c->decision);
+        check_wording(&r, json);
         if (c->earliest && strcmp(c->earliest, "-") == 0) assert_false(r.has_earliest);
         else if (c->earliest) {
             assert_true(r.has_earliest);
@@ -539,6 +572,44 @@ static void test_medication_name(void **state)
     free(s);
 }
 
+/* The wording users reported, as the engine now renders it. */
+static void test_wording_examples(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *patient, *plan, *says, *never;
+    } w[] = {
+        {",\"conditions\":[{\"code\":\"acne\",\"active\":true,\"site\":\"cheeks\"}]", NULL,
+         "Acne at cheeks (active, or not recorded as healed): defer until healed.", "Active acne active"},
+        {"", NULL, "Aged 16 on the planned date: under the age of majority, 18 (the default when no jurisdiction is set).",
+         "in default"},
+        {",\"medications\":[{\"code\":\"warfarin\"}]", NULL,
+         "Prescribed anticoagulant (warfarin) on record: refer to the prescriber", "Takes Prescribed"},
+        {",\"allergies\":[{\"substance\":\"amide_anaesthetics\"}]",
+         "{\"areas\":[\"cheeks\"],\"ingredients\":[\"lidocaine_prilocaine_cream\"]}",
+         "covers the planned ingredient Lidocaine/prilocaine numbing cream", "ingredient lidocaine_prilocaine_cream"},
+        {",\"medications\":[{\"code\":\"naproxen\"}]", NULL, "(naproxen) last taken today (still taking it)",
+         "now (currently taking)"},
+    };
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
+        char json[1024];
+        md_screen_result r;
+        md_err e;
+        md_arena_reset(arena);
+        snprintf(json, sizeof json,
+                 "{\"date\":\"" DATE "\",\"patient\":{\"birth_date\":\"%s\",\"sex\":\"male\"%s%s},\"plan\":%s}",
+                 i == 1 ? "2010-01-01" : "1980-01-01", strstr(w[i].patient, "allergies") ? "" : ",\"no_known_allergies\":true",
+                 w[i].patient, w[i].plan ? w[i].plan : PLAN_DEFAULT);
+        assert_int_equal(kbt_screen(md_kb_ruleset(kb), json, arena, &r, &e), MD_OK);
+        char *s = kbt_dump(&r);
+        if (!strstr(s, w[i].says) || strstr(s, w[i].never)) {
+            fprintf(stderr, "wording %zu: want \"%s\" in %s\n", i, w[i].says, s);
+            fail();
+        }
+        free(s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -551,6 +622,7 @@ int main(void)
         cmocka_unit_test(test_unknown_is_not_no),
         cmocka_unit_test(test_ruleset_error),
         cmocka_unit_test(test_medication_name),
+        cmocka_unit_test(test_wording_examples),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
