@@ -746,6 +746,17 @@ await test('Isla Moreno, acne at the cheeks: "Deferred until healed", no date pr
   // Fitzpatrick IV: the caution reads as a skin type, not "Fitzpatrick · value 4".
   await r.locator('.cautions li.finding[data-rule="pigmentation_risk"]').getByText(/Fitzpatrick skin type IV/).waitFor();
   assert(!/value 4/.test(text), 'no "value 4"');
+  // At phone width the panel's own content (pickers open, sources shown) fits the panel.
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    await r.locator('li.finding details.rule-details summary').first().click();
+    const over = await scr().evaluate((el) => [...el.querySelectorAll('*')].filter((x) => x.scrollWidth > x.clientWidth + 1 && getComputedStyle(x).overflowX === 'visible' && x.clientWidth > 0).map((x) => x.className).slice(0, 5));
+    const panelFits = await scr().evaluate((el) => el.scrollWidth <= el.clientWidth + 1);
+    await page.screenshot({ path: join(tmp, 'screening-phone.png'), fullPage: true });
+    assert(panelFits, `screening panel overflows at 390 px: ${over.join(' | ')}`);
+  } finally {
+    await page.setViewportSize({ width: 1360, height: 900 });
+  }
 });
 
 await test('Freya Campbell, ibuprofen 3 days ago: the drug name is kept beside its class; dates in findings use the app format; sources link out', async () => {
