@@ -44,17 +44,21 @@ typedef struct md_kb md_kb;
 typedef struct md_ruleset md_ruleset;
 
 /* Finding classes in increasing severity.  A decision is never MD_CLASS_CAUTION:
- * cautions are listed but do not block (the decision is then "eligible"). */
+ * cautions are listed but do not block (the decision is then "eligible").
+ * MD_CLASS_INCOMPLETE is a decision, never a rule's class: a fact that a rule
+ * needs was not recorded (or the clinic's rules could not be applied), so the
+ * patient cannot be called eligible; a known contraindication still wins. */
 typedef enum md_class {
     MD_CLASS_ELIGIBLE = 0,
     MD_CLASS_CAUTION,
     MD_CLASS_CLEARANCE_REQUIRED,
     MD_CLASS_DEFERRED,
+    MD_CLASS_INCOMPLETE,
     MD_CLASS_CONTRAINDICATED,
     MD_CLASS_COUNT
 } md_class;
 
-/* "eligible", "caution", "clearance_required", "deferred", "contraindicated". */
+/* "eligible", "caution", "clearance_required", "deferred", "incomplete", "contraindicated". */
 const char *md_class_name(md_class c);
 /* Parse a class name; 0 on success, -1 if unknown. */
 int md_class_parse(const char *s, md_class *out);
@@ -115,6 +119,14 @@ const char *md_kb_vocab_label(const md_kb *kb, md_vocab_kind kind, size_t id);
 size_t md_kb_vocab_synonyms(const md_kb *kb, md_vocab_kind kind, size_t id, const char **out,
                             size_t max);
 
+/* Sources (kb/sources.json), i in 0..md_kb_source_count-1: the key rules cite, its title,
+ * and its url, ref (PMC id, NBK id...) and doi when the kb has them (else NULL). */
+typedef struct md_source_info {
+    const char *key, *title, *url, *ref, *doi;
+} md_source_info;
+size_t md_kb_source_count(const md_kb *kb);
+int md_kb_source(const md_kb *kb, size_t i, md_source_info *out); /* 0, or -1 out of range */
+
 /* Clinic rules.  Validate one rule object (json_t is borrowed).  MD_EINVAL with
  * field "rule.<path>" when it is malformed, refers to unknown codes, reuses a
  * shipped rule id, or would lower a shipped rule. */
@@ -138,6 +150,7 @@ typedef struct md_rule_info {
     size_t n_sources;
     int clinic;            /* 1 when added by the clinic */
     const char *raised_by; /* clinic rule id that raised the class, or NULL */
+    const char *title;     /* short heading for people ("Pregnancy"); the id when none */
 } md_rule_info;
 
 const md_kb *md_ruleset_kb(const md_ruleset *rs);

@@ -41,7 +41,9 @@ typedef struct md_field {
     int required;
     long min, max;             /* INT: range; TEXT: max length in max */
     const char *const *values; /* ENUM: allowed values */
-    const char *dflt;          /* ENUM/BOOL default on create ("true"/"false" for BOOL) */
+    const char *dflt;          /* ENUM/BOOL default on create ("true"/"false" for BOOL);
+                                * CODE: a later TEXT field that keeps the term as typed when it
+                                * was a synonym and that field is not given ("ibuprofen") */
     md_vocab_kind vocab;       /* CODE: the vocabulary (ignored for other types) */
     md_code (*json_check)(const md_ctx *ctx, json_t *value, const char *field, md_err *err);
 } md_field;
@@ -60,7 +62,7 @@ typedef struct md_record_kind {
 } md_record_kind;
 
 extern const md_record_kind md_kind_patient, md_kind_allergy, md_kind_condition, md_kind_medication,
-    md_kind_status, md_kind_clearance, md_kind_clinic_rule;
+    md_kind_status, md_kind_clearance, md_kind_clinic_rule, md_kind_allergy_statement;
 
 /* Map "allergies" etc. (the URL collection name) to a kind; NULL when unknown. */
 const md_record_kind *md_fact_kind_by_collection(const char *collection);

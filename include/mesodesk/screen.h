@@ -16,10 +16,13 @@
  * output is byte-identical (fixed key order; findings in rule order, then
  * input order).
  *
- * Decision: the worst uncleared finding among contraindicated > deferred >
- * clearance_required, else eligible.  Cautions never block.  "deferred"
- * carries earliest_date (the latest washout end) when every deferring finding
- * has a date; a deferral until healed has none.  A clearance_required finding
+ * Decision: the worst uncleared finding among contraindicated > incomplete >
+ * deferred > clearance_required, else eligible.  "incomplete": a fact that a
+ * rule "requires" (kb) is unknown for a patient it applies to (pregnancy for a
+ * woman of 10-55, allergies never asked...): each is listed in the result's
+ * missing facts with the question to ask; a known contraindication still wins.
+ * Cautions never block.  "deferred" carries earliest_date (the latest washout end) when every
+ * deferring finding has a date; a deferral until healed has none.  A clearance_required finding
  * whose rule has a clearance valid on the screening date (valid_until >= date)
  * is reported as cleared and does not count.
  *
@@ -40,7 +43,8 @@
 #include "mesodesk/kb.h"
 #include "mesodesk/util.h"
 
-#define MD_TRI_UNKNOWN (-1) /* fact not recorded */
+#define MD_TRI_NOT_SURE (-2) /* asked, and the answer was "not sure": still unknown */
+#define MD_TRI_UNKNOWN (-1)  /* fact not recorded */
 #define MD_TRI_NO 0
 #define MD_TRI_YES 1
 
@@ -56,6 +60,7 @@ typedef struct md_screen_condition {
 
 typedef struct md_screen_medication {
     const char *code;  /* code or synonym, e.g. "ibuprofen" */
+    const char *name;  /* product or drug name as recorded ("Nurofen 200 mg"), or NULL */
     md_day last_dose;  /* valid when has_last_dose */
     int has_last_dose; /* 0: currently taking (washout counts from the screening date) */
     int id;            /* set by md_screen_resolve */
@@ -81,7 +86,8 @@ typedef struct md_screen_input {
     md_day birth_date;                                  /* required */
     const char *sex;                                    /* "female", "male", "other" or NULL */
     signed char pregnant, breastfeeding, weight_stable; /* MD_TRI_* */
-    int fitzpatrick;                                    /* 1..6, or 0 when not recorded */
+    signed char no_known_allergies; /* MD_TRI_YES: "no known allergies" was recorded */
+    int fitzpatrick;                /* 1..6, or 0 when not recorded */
     md_screen_condition *conditions;
     size_t n_conditions;
     md_screen_medication *medications;
@@ -94,6 +100,9 @@ typedef struct md_screen_input {
     size_t n_ingredients;
     md_screen_clearance *clearances;
     size_t n_clearances;
+    /* When the clinic's own rules could not be compiled and the shipped ones are used
+     * instead: why (borrowed).  The result then carries a blocking finding saying so. */
+    const char *ruleset_error;
     /* Set by md_screen_resolve; evaluation refuses an input not resolved for its ruleset. */
     int jurisdiction_id;
     int *area_ids;
@@ -137,6 +146,13 @@ typedef struct md_finding {
     int clearance; /* index in input clearances when cleared, else -1 */
 } md_finding;
 
+/* A fact a rule needs that is not known (screen.h top). */
+typedef struct md_missing {
+    int rule;     /* index in the ruleset */
+    int fact;     /* 0 pregnant, 1 breastfeeding, 2 weight_stable, 3 allergies */
+    int not_sure; /* 1: asked and answered "not sure"; 0: never recorded */
+} md_missing;
+
 typedef struct md_screen_result {
     const md_ruleset *rs;
     const md_screen_input *in;
@@ -145,6 +161,8 @@ typedef struct md_screen_result {
     md_day earliest_date;
     md_finding *findings; /* blocking, cleared and caution findings, in order */
     size_t n_findings;
+    md_missing *missing; /* in rule order */
+    size_t n_missing;
 } md_screen_result;
 
 /* Evaluate.  Allocates only from a.  MD_EINVAL if in was not resolved for rs,
@@ -153,7 +171,8 @@ md_code md_screen_evaluate(const md_ruleset *rs, const md_screen_input *in, md_a
                            md_screen_result *out, md_err *err);
 
 /* {"decision", ["earliest_date"], "date", "kb":{"version","hash"}, "findings":[...],
- *  "cautions":[...]}; NULL when out of memory.  Caller owns the result. */
+ *  "cautions":[...], "missing":[{"rule","fact","field","answer","question","sources"}]};
+ *  NULL when out of memory.  Caller owns the result. */
 json_t *md_screen_result_to_json(const md_screen_result *r);
 /* A short explanation for a practitioner, allocated from a; NULL when out of memory. */
 char *md_screen_result_to_text(const md_screen_result *r, md_arena *a);

@@ -25,8 +25,28 @@ md_code md_screening_create(md_ctx *ctx, json_t *in, json_t **out, md_err *err);
 md_code md_screening_list(md_ctx *ctx, const char *patient_id, json_t **out, md_err *err);
 md_code md_screening_get(md_ctx *ctx, const char *id, json_t **out, md_err *err);
 
+/* Why a clinic's stored rules could not be compiled (broken == 0 when they could). */
+typedef struct md_clinic_ruleset_error {
+    int broken;
+    char message[MD_ERR_MESSAGE_MAX]; /* the compiler's message */
+    char rule_id[MD_ID_STR];          /* the clinic rule record it names, or "" */
+} md_clinic_ruleset_error;
+
 /* The clinic's rule set: shipped rules plus its active clinic rules.  *owned is set when the
- * caller must md_ruleset_free() it (NULL when it is the kb's shipped rule set). */
-md_code md_clinic_ruleset(md_ctx *ctx, const md_ruleset **rs, md_ruleset **owned, md_err *err);
+ * caller must md_ruleset_free() it (NULL when it is the kb's shipped rule set).  A stored set
+ * that does not compile never fails this call: *rs is then the shipped rule set, the failure
+ * is logged (event clinic_rules.broken) and described in *broken (may be NULL).  Errors:
+ * storage failures only. */
+md_code md_clinic_ruleset(md_ctx *ctx, const md_ruleset **rs, md_ruleset **owned,
+                          md_clinic_ruleset_error *broken, md_err *err);
+/* {"status":"ok"} or {"status":"broken","message","rule_id"?} (new reference). */
+json_t *md_clinic_ruleset_error_json(const md_clinic_ruleset_error *b);
+
+/* Clinic rules (admin).  Create and update refuse a rule id that another active rule of the
+ * clinic already has (MD_ECONFLICT, field "rule.id").  The list is md_record_list's
+ * {"items"} plus "rule_set" (md_clinic_ruleset_error_json). */
+md_code md_clinic_rule_create(md_ctx *ctx, json_t *in, json_t **out, md_err *err);
+md_code md_clinic_rule_update(md_ctx *ctx, const char *id, json_t *in, json_t **out, md_err *err);
+md_code md_clinic_rules_list(md_ctx *ctx, json_t **out, md_err *err);
 
 #endif

@@ -25,52 +25,55 @@ typedef struct demo_patient {
     const char *condition;  /* code or NULL */
     const char *site;       /* condition site or NULL */
     int condition_active;
-    const char *medication; /* code or NULL */
+    const char *medication; /* code, or the drug's name when the kb knows it as a synonym */
     int dose_days_ago;
-    int pregnant, breastfeeding;
+    /* Pregnancy and breastfeeding as asked ("yes", "no", "not_sure"), NULL when never asked;
+     * nka: "no known allergies" recorded.  A few are left unasked, as in a real clinic. */
+    const char *pregnant, *breastfeeding;
+    int nka;
 } demo_patient;
 
 static const demo_patient patients[] = {
     {"Amelia", "Hart", "1986-03-14", "female", 2, "amelia.hart@example.org", "+44 7700 900101",
-     NULL, NULL, NULL, 0, NULL, 0, 0, 0},
+     NULL, NULL, NULL, 0, NULL, 0, "no", "no", 1},
     {"Olivia", "Bennett", "1979-11-02", "female", 3, "olivia.bennett@example.org",
-     "+44 7700 900102", "lidocaine", NULL, NULL, 0, NULL, 0, 0, 0},
+     "+44 7700 900102", "lidocaine", NULL, NULL, 0, NULL, 0, "no", "no", 0},
     {"Isla", "Moreno", "1992-07-21", "female", 4, "isla.moreno@example.org", "+44 7700 900103",
-     NULL, "acne", "cheeks", 1, NULL, 0, 0, 0},
+     NULL, "acne", "cheeks", 1, NULL, 0, "no", "no", 1},
     {"Grace", "Okafor", "1988-01-30", "female", 6, "grace.okafor@example.org", "+44 7700 900104",
-     NULL, NULL, NULL, 0, NULL, 0, 0, 0},
+     NULL, NULL, NULL, 0, NULL, 0, "not_sure", "no", 1},
     {"Sophie", "Lindqvist", "1975-05-09", "female", 1, "sophie.l@example.org", "+44 7700 900105",
-     NULL, "diabetes", NULL, 1, NULL, 0, 0, 0},
+     NULL, "diabetes", NULL, 1, NULL, 0, "no", "no", 1},
     {"Freya", "Campbell", "1990-09-17", "female", 2, "freya.campbell@example.org",
-     "+44 7700 900106", NULL, NULL, NULL, 0, "ibuprofen", 3, 0, 0},
+     "+44 7700 900106", NULL, NULL, NULL, 0, "ibuprofen", 3, "no", "no", 1},
     {"Hannah", "Shah", "1984-12-05", "female", 4, "hannah.shah@example.org", "+44 7700 900107",
-     NULL, NULL, NULL, 0, NULL, 0, 1, 0},
+     NULL, NULL, NULL, 0, NULL, 0, "yes", "no", 1},
     {"Chloe", "Dubois", "1995-02-11", "female", 2, "chloe.dubois@example.org", "+44 7700 900108",
-     "latex", NULL, NULL, 0, NULL, 0, 0, 0},
+     "latex", NULL, NULL, 0, NULL, 0, "no", "no", 0},
     {"Emily", "Nakamura", "1981-06-28", "female", 3, "emily.nakamura@example.org",
-     "+44 7700 900109", NULL, NULL, NULL, 0, "warfarin", 1, 0, 0},
+     "+44 7700 900109", NULL, NULL, NULL, 0, "warfarin", 1, "no", "no", 1},
     {"Lucy", "O'Brien", "1970-10-19", "female", 1, "lucy.obrien@example.org", "+44 7700 900110",
-     NULL, "keloid", NULL, 1, NULL, 0, 0, 0},
+     NULL, "keloid", NULL, 1, NULL, 0, "no", "no", 1},
     {"James", "Whitfield", "1983-04-07", "male", 2, "james.whitfield@example.org",
-     "+44 7700 900111", NULL, NULL, NULL, 0, NULL, 0, 0, 0},
+     "+44 7700 900111", NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, 1},
     {"Daniel", "Adeyemi", "1977-08-23", "male", 5, "daniel.adeyemi@example.org",
-     "+44 7700 900112", NULL, NULL, NULL, 0, "fish_oil", 10, 0, 0},
+     "+44 7700 900112", NULL, NULL, NULL, 0, "fish_oil", 10, NULL, NULL, 1},
     {"Marcus", "Kowalski", "1968-02-14", "male", 2, "marcus.k@example.org", "+44 7700 900113",
-     NULL, "cardiac_disease", NULL, 1, "clopidogrel", 1, 0, 0},
+     NULL, "cardiac_disease", NULL, 1, "clopidogrel", 1, NULL, NULL, 1},
     {"Priya", "Raman", "1993-11-30", "female", 4, "priya.raman@example.org", "+44 7700 900114",
-     NULL, "eczema", "hands", 0, NULL, 0, 0, 1},
+     NULL, "eczema", "hands", 0, NULL, 0, "no", "yes", 1},
     {"Zara", "Haddad", "1987-07-04", "female", 3, "zara.haddad@example.org", "+44 7700 900115",
-     NULL, NULL, NULL, 0, "aspirin", 8, 0, 0},
+     NULL, NULL, NULL, 0, "aspirin", 8, "no", "no", 1},
     {"Eleanor", "Fitzgerald", "1962-09-12", "female", 1, "eleanor.f@example.org",
-     "+44 7700 900116", NULL, "psoriasis", "scalp", 1, NULL, 0, 0, 0},
+     "+44 7700 900116", NULL, "psoriasis", "scalp", 1, NULL, 0, "no", "no", 1},
     {"Mia", "Rossi", "1998-05-25", "female", 3, "mia.rossi@example.org", "+44 7700 900117", NULL,
-     NULL, NULL, 0, NULL, 0, 0, 0},
+     NULL, NULL, 0, NULL, 0, NULL, NULL, 0},
     {"Noah", "Fraser", "1991-03-03", "male", 2, "noah.fraser@example.org", "+44 7700 900118", NULL,
-     NULL, NULL, 0, "ginkgo", 20, 0, 0},
+     NULL, NULL, 0, "ginkgo", 20, NULL, NULL, 1},
     {"Aisha", "Begum", "1985-01-16", "female", 5, "aisha.begum@example.org", "+44 7700 900119",
-     "amide_anaesthetics", NULL, NULL, 0, NULL, 0, 0, 0},
+     "amide_anaesthetics", NULL, NULL, 0, NULL, 0, "no", "no", 0},
     {"Ruby", "Thompson", "2009-06-01", "female", 2, "ruby.thompson@example.org",
-     "+44 7700 900120", NULL, NULL, NULL, 0, NULL, 0, 0, 0},
+     "+44 7700 900120", NULL, NULL, NULL, 0, NULL, 0, "no", "no", 1},
 };
 
 static md_code add_fact(cli_session *s, const char *collection, const char *pid, json_t *in,
@@ -109,10 +112,13 @@ static md_code add_patient(cli_session *s, const demo_patient *p, md_err *err)
                       json_pack("{s:s,s:s}", "code", p->medication, "last_dose", day), err);
     }
     md_date_format(md_today_utc(), day);
-    if (rc == MD_OK)
+    if (rc == MD_OK && p->pregnant)
         rc = add_fact(s, "status", pid,
-                      json_pack("{s:b,s:b,s:s}", "pregnant", p->pregnant, "breastfeeding",
+                      json_pack("{s:s,s:s,s:s}", "pregnant", p->pregnant, "breastfeeding",
                                 p->breastfeeding, "recorded_on", day), err);
+    if (rc == MD_OK && p->nka)
+        rc = add_fact(s, "allergy_statements", pid,
+                      json_pack("{s:s,s:s}", "asked_on", day, "note", "asked at intake"), err);
     return rc;
 }
 

@@ -14,6 +14,9 @@ static const char *const sexes[] = {"female", "male", "other", "unknown", NULL};
 static const char *const allergy_status[] = {"active", "inactive", "entered_in_error", NULL};
 static const char *const fact_status[] = {"confirmed", "entered_in_error", NULL};
 static const char *const medication_status[] = {"active", "stopped", "entered_in_error", NULL};
+/* Asked and answered; "not_sure" is recorded as such and screening reads it as unknown. */
+static const char *const answers[] = {"yes", "no", "not_sure", NULL};
+static const char *const allergy_statements[] = {"no_known_allergies", NULL};
 
 #define DEMOGRAPHICS MD_PERM_DEMOGRAPHICS_READ, MD_PERM_DEMOGRAPHICS_WRITE
 #define CLINICAL MD_PERM_CLINICAL_READ, MD_PERM_CLINICAL_WRITE
@@ -91,14 +94,29 @@ const md_record_kind md_kind_condition = {
     "condition", "conditions", 1, CLINICAL, condition_fields, NULL, "status", 0,
 };
 
+/* The name as recorded ("ibuprofen", "Nurofen 200 mg") stays beside the class code; a name
+ * that is itself a kb term must name the same class (a stale name after a code change). */
 static md_code check_medication(md_ctx *ctx, json_t *rec, md_err *err)
 {
-    (void)ctx;
+    const char *name = json_string_value(json_object_get(rec, "name"));
+    const char *code = json_string_value(json_object_get(rec, "code"));
+    md_err ignored;
+    if (name && code && ctx->kb) {
+        int n = md_kb_lookup(ctx->kb, MD_VOCAB_MEDICATION, name);
+        const char *canon = NULL;
+        if (n >= 0 &&
+            md_kb_resolve(ctx->kb, MD_VOCAB_MEDICATION, code, NULL, &canon, &ignored) == MD_OK &&
+            strcmp(md_kb_vocab_code(ctx->kb, MD_VOCAB_MEDICATION, (size_t)n), canon) != 0)
+            return md_err_set(err, MD_EUNPROCESSABLE, "name", "name '%s' is %s, not %s", name,
+                              md_kb_vocab_label(ctx->kb, MD_VOCAB_MEDICATION, (size_t)n), canon);
+    }
     return not_future(rec, "last_dose", err);
 }
 
+/* "code": the class in the kb; a synonym typed as the code ("ibuprofen") is kept in "name". */
 static const md_field medication_fields[] = {
-    {"code", MD_F_CODE, 1, 0, 0, NULL, NULL, MD_VOCAB_MEDICATION, NULL},
+    {"code", MD_F_CODE, 1, 0, 0, NULL, "name", MD_VOCAB_MEDICATION, NULL},
+    {"name", MD_F_TEXT, 0, 0, 200, NULL, NULL, 0, NULL},
     {"last_dose", MD_F_DATE, 0, 0, 0, NULL, NULL, 0, NULL},
     {"note", MD_F_TEXT, 0, 0, 1000, NULL, NULL, 0, NULL},
     {"status", MD_F_ENUM, 1, 0, 0, medication_status, "active", 0, NULL},
@@ -116,8 +134,8 @@ static md_code check_status(md_ctx *ctx, json_t *rec, md_err *err)
 }
 
 static const md_field status_fields[] = {
-    {"pregnant", MD_F_BOOL, 1, 0, 0, NULL, NULL, 0, NULL},
-    {"breastfeeding", MD_F_BOOL, 1, 0, 0, NULL, NULL, 0, NULL},
+    {"pregnant", MD_F_ENUM, 1, 0, 0, answers, NULL, 0, NULL},
+    {"breastfeeding", MD_F_ENUM, 1, 0, 0, answers, NULL, 0, NULL},
     {"recorded_on", MD_F_DATE, 1, 0, 0, NULL, NULL, 0, NULL},
     {"status", MD_F_ENUM, 1, 0, 0, fact_status, "confirmed", 0, NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL, 0, NULL},
@@ -127,17 +145,36 @@ const md_record_kind md_kind_status = {
     "pregnancy_status", "patient_status", 1, CLINICAL, status_fields, check_status, "status", 0,
 };
 
+/* "No known allergies": a statement of its own, with who recorded it and when it was asked.
+ * Withdraw it with status entered_in_error; an allergy recorded later simply outweighs it. */
+static md_code check_allergy_statement(md_ctx *ctx, json_t *rec, md_err *err)
+{
+    (void)ctx;
+    return not_future(rec, "asked_on", err);
+}
+
+static const md_field allergy_statement_fields[] = {
+    {"statement", MD_F_ENUM, 1, 0, 0, allergy_statements, "no_known_allergies", 0, NULL},
+    {"asked_on", MD_F_DATE, 1, 0, 0, NULL, NULL, 0, NULL},
+    {"note", MD_F_TEXT, 0, 0, 1000, NULL, NULL, 0, NULL},
+    {"status", MD_F_ENUM, 1, 0, 0, fact_status, "confirmed", 0, NULL},
+    {NULL, 0, 0, 0, 0, NULL, NULL, 0, NULL},
+};
+
+const md_record_kind md_kind_allergy_statement = {
+    "allergy_statement",      "allergy_statements",    1,        CLINICAL,
+    allergy_statement_fields, check_allergy_statement, "status", 0,
+};
+
 const md_record_kind *md_fact_kind_by_collection(const char *collection)
 {
     static const struct {
         const char *collection;
         const md_record_kind *kind;
     } map[] = {
-        {"allergies", &md_kind_allergy},
-        {"conditions", &md_kind_condition},
-        {"medications", &md_kind_medication},
-        {"status", &md_kind_status},
-        {"clearances", &md_kind_clearance},
+        {"allergies", &md_kind_allergy},    {"allergy_statements", &md_kind_allergy_statement},
+        {"conditions", &md_kind_condition}, {"medications", &md_kind_medication},
+        {"status", &md_kind_status},        {"clearances", &md_kind_clearance},
     };
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(map[i].collection, collection) == 0) return map[i].kind;

@@ -155,8 +155,9 @@ md_code md_questionnaire_open(md_ctx *ctx, const char *token, json_t **out, md_e
     if (rc == MD_OK) {
         char exp[MD_TIME_STR];
         md_time_format(q.expires_at, exp);
-        *out = json_pack("{s:O,s:s,s:s,s:{s:o,s:o,s:o,s:o}}", "clinic_name",
-                         json_object_get(clinic, "name"), "given_name", given, "expires_at", exp,
+        *out = json_pack("{s:O,s:O*,s:s,s:s,s:{s:o,s:o,s:o,s:o}}", "clinic_name",
+                         json_object_get(clinic, "name"), "time_zone",
+                         json_object_get(clinic, "time_zone"), "given_name", given, "expires_at", exp,
                          "vocabulary", "conditions", md_vocab_json(ctx->kb, MD_VOCAB_CONDITION),
                          "medications", md_vocab_json(ctx->kb, MD_VOCAB_MEDICATION), "allergies",
                          md_vocab_json(ctx->kb, MD_VOCAB_SUBSTANCE), "areas",
@@ -193,20 +194,53 @@ static md_code check_answer_list(md_ctx *ctx, json_t *answers, const char *key,
     return MD_OK;
 }
 
+/* A pregnancy or breastfeeding answer: "yes", "no" or "not_sure" (true/false are read as
+ * yes/no).  *out is NULL when the question was not answered. */
+static md_code answer_of(json_t *answers, const char *key, const char **out, md_err *err)
+{
+    static const char *const values[] = {"yes", "no", "not_sure", NULL};
+    json_t *v = json_object_get(answers, key);
+    *out = NULL;
+    if (!v || json_is_null(v)) return MD_OK;
+    if (json_is_boolean(v)) {
+        *out = json_is_true(v) ? "yes" : "no";
+        return MD_OK;
+    }
+    return md_json_enum(answers, key, 0, values, out, err);
+}
+
+/* Both pregnancy questions answered, or neither (one answer alone is not a status); "no known
+ * allergies" cannot stand beside listed allergies. */
+static md_code check_answers(json_t *answers, md_err *err)
+{
+    const char *preg, *bf;
+    int nka = 0, present = 0;
+    md_code rc = answer_of(answers, "pregnant", &preg, err);
+    if (rc == MD_OK) rc = answer_of(answers, "breastfeeding", &bf, err);
+    if (rc == MD_OK && !preg != !bf)
+        rc = md_err_set(err, MD_EUNPROCESSABLE, preg ? "breastfeeding" : "pregnant",
+                        "answer both the pregnancy and the breastfeeding question (yes, no or not "
+                        "sure), or neither");
+    if (rc == MD_OK) rc = md_json_bool(answers, "no_known_allergies", 0, &nka, &present, err);
+    if (rc == MD_OK && nka && json_array_size(json_object_get(answers, "allergies")) > 0)
+        rc = md_err_set(err, MD_EUNPROCESSABLE, "no_known_allergies",
+                        "allergies are listed: remove them, or untick \"no known allergies\"");
+    return rc;
+}
+
 md_code md_questionnaire_submit(md_ctx *ctx, const char *token, json_t *answers, md_err *err)
 {
-    static const char *const keys[] = {"pregnant",  "breastfeeding", "conditions", "medications",
-                                       "allergies", "notes",         NULL};
+    static const char *const keys[] = {
+        "pregnant",  "breastfeeding",      "conditions", "medications",
+        "allergies", "no_known_allergies", "notes",      NULL};
     qrow q = {0};
-    int b, present;
     const char *notes;
     /* Checked and written under the write lock: a link is used once, even under a race. */
     md_code rc = md_store_begin(ctx->db, err);
     if (rc != MD_OK) return rc;
     rc = load_by_token(ctx, token, &q, err);
     if (rc == MD_OK) rc = md_json_check_keys(answers, keys, "", err);
-    if (rc == MD_OK) rc = md_json_bool(answers, "pregnant", 0, &b, &present, err);
-    if (rc == MD_OK) rc = md_json_bool(answers, "breastfeeding", 0, &b, &present, err);
+    if (rc == MD_OK) rc = check_answers(answers, err);
     if (rc == MD_OK) rc = md_json_text(answers, "notes", 0, 2000, &notes, err);
     if (rc == MD_OK) rc = check_answer_list(ctx, answers, "conditions", &md_kind_condition, err);
     if (rc == MD_OK) rc = check_answer_list(ctx, answers, "medications", &md_kind_medication, err);
@@ -282,15 +316,27 @@ md_code md_questionnaire_confirm(md_ctx *ctx, const char *id, json_t **out, md_e
     if (rc == MD_OK)
         rc = import_list(ctx, answers, "medications", &md_kind_medication, q.patient_id, reason,
                          created, err);
-    json_t *preg = json_object_get(answers, "pregnant"),
-           *bf = json_object_get(answers, "breastfeeding");
-    if (rc == MD_OK && (json_is_boolean(preg) || json_is_boolean(bf))) {
+    const char *preg = NULL, *bf = NULL;
+    md_err ignored; /* checked at submission */
+    answer_of(answers, "pregnant", &preg, &ignored);
+    answer_of(answers, "breastfeeding", &bf, &ignored);
+    /* Asked on the day the patient answered. */
+    char asked[MD_DATE_STR];
+    const char *submitted = json_string_value(json_object_get(q.json, "submitted_at"));
+    md_date_format(md_today_utc(), asked);
+    if (submitted && strlen(submitted) >= 10) md_strlcpy(asked, submitted, sizeof asked);
+    if (rc == MD_OK && json_is_true(json_object_get(answers, "no_known_allergies"))) {
+        json_t *st = NULL, *in = json_pack("{s:s,s:s,s:s}", "statement", "no_known_allergies",
+                                           "asked_on", asked, "reason", reason);
+        rc = md_record_create(ctx, &md_kind_allergy_statement, q.patient_id, in, &st, err);
+        if (rc == MD_OK) json_array_append_new(created, st);
+        json_decref(in);
+    }
+    if (rc == MD_OK && preg && bf) {
         /* Status is one record per patient: a new version when one exists. */
         json_t *list = NULL, *st = NULL;
-        char today[MD_DATE_STR];
-        md_date_format(md_today_utc(), today);
-        json_t *in = json_pack("{s:b,s:b,s:s,s:s}", "pregnant", json_is_true(preg), "breastfeeding",
-                               json_is_true(bf), "recorded_on", today, "reason", reason);
+        json_t *in = json_pack("{s:s,s:s,s:s,s:s}", "pregnant", preg, "breastfeeding", bf,
+                               "recorded_on", asked, "reason", reason);
         rc = md_record_list(ctx, &md_kind_status, q.patient_id, 0, &list, err);
         json_t *cur = json_array_get(json_object_get(list, "items"), 0);
         if (rc == MD_OK && cur)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define MAX_FIELDS 16
 #define SQL_MAX 2048
@@ -108,11 +109,16 @@ static md_code validate_field(md_ctx *ctx, const md_field *f, json_t *rec, int c
         if (rc == MD_OK && !present && f->dflt) b = strcmp(f->dflt, "true") == 0, present = 1;
         if (rc == MD_OK && present) *val = md_int(b);
         break;
-    case MD_F_CODE:
-        rc = md_json_text(rec, f->name, f->required, 128, &s, err);
-        if (rc == MD_OK && s) rc = md_vocab_resolve(ctx, f->vocab, f->name, s, &s, err);
+    case MD_F_CODE: {
+        const char *typed = NULL;
+        rc = md_json_text(rec, f->name, f->required, 128, &typed, err);
+        if (rc == MD_OK && typed) rc = md_vocab_resolve(ctx, f->vocab, f->name, typed, &s, err);
+        if (rc == MD_OK && s && f->dflt && strcasecmp(s, typed) != 0 &&
+            !json_is_string(json_object_get(rec, f->dflt)))
+            json_object_set_new(rec, f->dflt, json_string(typed)); /* keep what was typed */
         if (rc == MD_OK) *val = md_text(s);
         break;
+    }
     case MD_F_JSON: {
         json_t *j = json_object_get(rec, f->name);
         if (!j || json_is_null(j)) {

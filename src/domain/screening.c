@@ -5,6 +5,7 @@
  */
 #include "mesodesk/screening.h"
 #include "mesodesk/audit.h"
+#include "mesodesk/log.h"
 #include "mesodesk/record.h"
 #include "mesodesk/screen.h"
 #include "mesodesk/validate.h"
@@ -12,46 +13,168 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- clinic rules ---- */
+/* ---- clinic rules ----
+ * A clinic's active rules compile into its rule set.  A stored set that fails to compile
+ * (a row edited in the database, rules written by an older kb) must never stop screening:
+ * md_clinic_ruleset() then hands out the shipped rules and says why, screening adds a
+ * blocking finding, and GET /kb and the rules list flag it for the admin. */
+
+typedef struct rule_rows {
+    json_t *rules; /* rule objects, in compile order */
+    json_t *ids;   /* record id of each */
+} rule_rows;
 
 static int collect_rule(void *ctx, const md_row *r)
 {
+    rule_rows *rr = ctx;
     json_t *rule = json_loads(md_row_text(r, 0), 0, NULL);
-    if (rule) json_array_append_new((json_t *)ctx, rule);
+    json_array_append_new(rr->rules, rule ? rule : json_null());
+    json_array_append_new(rr->ids, json_string(md_row_text(r, 1)));
     return 0;
 }
 
-/* The clinic's active rules as a JSON array (new reference). */
-static md_code clinic_rules_json(md_ctx *ctx, json_t **out, md_err *err)
+/* The clinic's active rules and their record ids (new references in *rr). */
+static md_code active_rules(md_ctx *ctx, rule_rows *rr, md_err *err)
 {
-    json_t *rules = json_array();
+    rr->rules = json_array();
+    rr->ids = json_array();
     md_val v[] = {md_text(ctx->who.clinic_id)};
-    md_code rc = md_store_exec(ctx->db,
-                               "SELECT rule FROM clinic_rules WHERE clinic_id = $1 AND current = 1 "
-                               "AND status = 'active' ORDER BY recorded_at, id",
-                               v, 1, collect_rule, rules, err);
+    md_code rc =
+        md_store_exec(ctx->db,
+                      "SELECT rule, id FROM clinic_rules WHERE clinic_id = $1 AND current = 1 "
+                      "AND status = 'active' ORDER BY recorded_at, id",
+                      v, 1, collect_rule, rr, err);
     if (rc != MD_OK) {
-        json_decref(rules);
-        return rc;
+        json_decref(rr->rules);
+        json_decref(rr->ids);
+        rr->rules = rr->ids = NULL;
     }
-    *out = rules;
+    return rc;
+}
+
+static void rule_rows_free(rule_rows *rr)
+{
+    json_decref(rr->rules);
+    json_decref(rr->ids);
+}
+
+/* The record id of the rule an error "clinic_rules[i]..." names, or NULL. */
+static const char *failing_record(const rule_rows *rr, const md_err *e)
+{
+    unsigned long i;
+    if (sscanf(e->field, "clinic_rules[%lu]", &i) != 1) return NULL;
+    return json_string_value(json_array_get(rr->ids, i));
+}
+
+md_code md_clinic_ruleset(md_ctx *ctx, const md_ruleset **rs, md_ruleset **owned,
+                          md_clinic_ruleset_error *broken, md_err *err)
+{
+    rule_rows rr;
+    md_err cerr;
+    *owned = NULL;
+    if (broken) memset(broken, 0, sizeof *broken);
+    if (!ctx->kb) return md_err_set(err, MD_EINTERNAL, NULL, "no knowledge base loaded");
+    md_code rc = active_rules(ctx, &rr, err);
+    if (rc != MD_OK) return rc;
+    *rs = md_kb_ruleset(ctx->kb);
+    md_err_clear(&cerr);
+    if (json_array_size(rr.rules) > 0 &&
+        md_ruleset_compile(ctx->kb, rr.rules, owned, &cerr) == MD_OK) {
+        *rs = *owned;
+    } else if (json_array_size(rr.rules) > 0) {
+        const char *rec = failing_record(&rr, &cerr);
+        md_log(MD_LOG_ERROR, "clinic_rules.broken",
+               "clinic %s: stored clinic rules do not compile (%s%s%s); screening uses the "
+               "shipped rules until an admin corrects or retires rule %s",
+               ctx->who.clinic_id, cerr.field, cerr.field[0] ? ": " : "", cerr.message,
+               rec ? rec : "?");
+        if (broken) {
+            broken->broken = 1;
+            md_strlcpy(broken->message, cerr.message, sizeof broken->message);
+            if (rec) md_strlcpy(broken->rule_id, rec, sizeof broken->rule_id);
+        }
+    }
+    rule_rows_free(&rr);
     return MD_OK;
 }
 
-md_code md_clinic_ruleset(md_ctx *ctx, const md_ruleset **rs, md_ruleset **owned, md_err *err)
+json_t *md_clinic_ruleset_error_json(const md_clinic_ruleset_error *b)
 {
-    json_t *rules = NULL;
-    *owned = NULL;
-    if (!ctx->kb) return md_err_set(err, MD_EINTERNAL, NULL, "no knowledge base loaded");
-    md_code rc = clinic_rules_json(ctx, &rules, err);
-    if (rc != MD_OK) return rc;
-    if (json_array_size(rules) == 0) {
-        *rs = md_kb_ruleset(ctx->kb);
-    } else {
-        rc = md_ruleset_compile(ctx->kb, rules, owned, err);
-        *rs = *owned;
+    if (!b->broken) return json_pack("{s:s}", "status", "ok");
+    return json_pack("{s:s,s:s,s:s?}", "status", "broken", "message", b->message, "rule_id",
+                     b->rule_id[0] ? b->rule_id : NULL);
+}
+
+/* MD_ECONFLICT when another active clinic rule (not record except_id) has rule id rule_id. */
+static md_code rule_id_free(md_ctx *ctx, const char *rule_id, const char *except_id, md_err *err)
+{
+    rule_rows rr;
+    md_code rc = active_rules(ctx, &rr, err);
+    for (size_t i = 0; rc == MD_OK && rule_id && i < json_array_size(rr.rules); i++) {
+        const char *other = json_string_value(json_array_get(rr.ids, i));
+        const char *rid = json_string_value(json_object_get(json_array_get(rr.rules, i), "id"));
+        if (rid && strcmp(rid, rule_id) == 0 && (!except_id || strcmp(other, except_id) != 0))
+            rc = md_err_set(err, MD_ECONFLICT, "rule.id",
+                            "the clinic already has an active rule '%s' (record %s): update or "
+                            "retire that one instead",
+                            rule_id, other);
     }
-    json_decref(rules);
+    rule_rows_free(&rr);
+    return rc;
+}
+
+static const char *rule_id_of(json_t *in)
+{
+    return json_string_value(json_object_get(json_object_get(in, "rule"), "id"));
+}
+
+md_code md_clinic_rule_create(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
+{
+    /* Checked and stored under one write lock, so two admins cannot add the same id. */
+    md_code rc = md_require(ctx, MD_PERM_KB_WRITE, err);
+    if (rc == MD_OK) rc = md_store_begin(ctx->db, err);
+    if (rc != MD_OK) return rc;
+    const char *status = json_string_value(json_object_get(in, "status"));
+    if (!status || strcmp(status, "active") == 0) rc = rule_id_free(ctx, rule_id_of(in), NULL, err);
+    if (rc == MD_OK) rc = md_record_create(ctx, &md_kind_clinic_rule, NULL, in, out, err);
+    return md_store_finish(ctx->db, rc, err);
+}
+
+md_code md_clinic_rule_update(md_ctx *ctx, const char *id, json_t *in, json_t **out, md_err *err)
+{
+    json_t *cur = NULL;
+    md_code rc = md_require(ctx, MD_PERM_KB_WRITE, err);
+    if (rc == MD_OK) rc = md_store_begin(ctx->db, err);
+    if (rc != MD_OK) return rc;
+    md_val v[] = {md_text(ctx->who.clinic_id), md_text(id)};
+    rule_rows rr = {json_array(), json_array()}; /* here: the rule and its status */
+    rc = md_store_exec(ctx->db,
+                       "SELECT rule, status FROM clinic_rules WHERE clinic_id = $1 AND id = $2 AND "
+                       "current = 1",
+                       v, 2, collect_rule, &rr, err);
+    cur = json_array_get(rr.rules, 0);
+    /* The rule and status the new version will have: given, or kept from the current one. */
+    const char *status = json_string_value(json_object_get(in, "status"));
+    if (!status) status = json_string_value(json_array_get(rr.ids, 0));
+    const char *rule_id = json_object_get(in, "rule")
+                              ? rule_id_of(in)
+                              : json_string_value(json_object_get(cur, "id"));
+    if (rc == MD_OK && cur && status && strcmp(status, "active") == 0)
+        rc = rule_id_free(ctx, rule_id, id, err);
+    if (rc == MD_OK) rc = md_record_update(ctx, &md_kind_clinic_rule, NULL, id, in, out, err);
+    rule_rows_free(&rr);
+    return md_store_finish(ctx->db, rc, err);
+}
+
+md_code md_clinic_rules_list(md_ctx *ctx, json_t **out, md_err *err)
+{
+    const md_ruleset *rs;
+    md_ruleset *owned = NULL;
+    md_clinic_ruleset_error broken;
+    md_code rc = md_record_list(ctx, &md_kind_clinic_rule, NULL, 1, out, err);
+    if (rc == MD_OK) rc = md_clinic_ruleset(ctx, &rs, &owned, &broken, err);
+    if (rc == MD_OK) json_object_set_new(*out, "rule_set", md_clinic_ruleset_error_json(&broken));
+    md_ruleset_free(owned);
     return rc;
 }
 
@@ -70,8 +193,11 @@ static md_code check_clinic_rule(md_ctx *ctx, json_t *rec, md_err *err)
     md_ruleset *rs = NULL;
     const char *status = json_string_value(json_object_get(rec, "status"));
     if (status && strcmp(status, "active") != 0) return MD_OK;
-    md_code rc = clinic_rules_json(ctx, &rules, err);
+    rule_rows rr;
+    md_code rc = active_rules(ctx, &rr, err);
     if (rc != MD_OK) return rc;
+    rules = json_incref(rr.rules);
+    rule_rows_free(&rr);
     json_t *rule = json_object_get(rec, "rule");
     const char *id = json_string_value(json_object_get(rule, "id"));
     size_t i;
@@ -122,7 +248,7 @@ static md_code check_clearance(md_ctx *ctx, json_t *rec, md_err *err)
     const char *rule = json_string_value(json_object_get(rec, "rule"));
     const char *status = json_string_value(json_object_get(rec, "status"));
     const char *until = json_string_value(json_object_get(rec, "valid_until"));
-    md_code rc = md_clinic_ruleset(ctx, &rs, &owned, err);
+    md_code rc = md_clinic_ruleset(ctx, &rs, &owned, NULL, err);
     if (rc != MD_OK) return rc;
     md_rule_info info;
     int i = rule ? md_ruleset_find(rs, rule) : -1;
@@ -198,11 +324,28 @@ static int patient_row(void *vg, const md_row *r)
     return 1;
 }
 
+/* A stored answer: "yes", "no" or "not_sure" (screening reads not sure as unknown). */
+static signed char answer_of(const char *s)
+{
+    if (!s) return MD_TRI_UNKNOWN;
+    if (strcmp(s, "yes") == 0) return MD_TRI_YES;
+    if (strcmp(s, "no") == 0) return MD_TRI_NO;
+    return strcmp(s, "not_sure") == 0 ? MD_TRI_NOT_SURE : MD_TRI_UNKNOWN;
+}
+
 static int status_row(void *vg, const md_row *r)
 {
     gather *g = vg;
-    g->in->pregnant = md_row_int(r, 0) ? MD_TRI_YES : MD_TRI_NO;
-    g->in->breastfeeding = md_row_int(r, 1) ? MD_TRI_YES : MD_TRI_NO;
+    g->in->pregnant = answer_of(md_row_text(r, 0));
+    g->in->breastfeeding = answer_of(md_row_text(r, 1));
+    return 1;
+}
+
+static int allergy_statement_row(void *vg, const md_row *r)
+{
+    gather *g = vg;
+    (void)r;
+    g->in->no_known_allergies = MD_TRI_YES;
     return 1;
 }
 
@@ -246,6 +389,7 @@ static int medication_row(void *vg, const md_row *r)
     md_screen_medication *m = &a[g->in->n_medications];
     m->code = dup(g, md_row_text(r, 0));
     m->has_last_dose = day_of(md_row_text(r, 1), &m->last_dose);
+    m->name = dup(g, md_row_text(r, 2));
     g->in->medications = a;
     g->in->n_medications++;
     return g->rc != MD_OK;
@@ -297,12 +441,17 @@ static md_code gather_facts(md_ctx *ctx, const char *pid, md_screen_input *in, m
          "current = 1 AND status <> 'entered_in_error' ORDER BY recorded_at, id",
          condition_row},
         /* Stopped medications still count: the washout runs from their last dose. */
-        {"SELECT code, last_dose FROM medications WHERE clinic_id = $1 AND patient_id = $2 AND "
+        {"SELECT code, last_dose, name FROM medications WHERE clinic_id = $1 AND patient_id = $2 "
+         "AND "
          "current = 1 AND status <> 'entered_in_error' ORDER BY recorded_at, id",
          medication_row},
         {"SELECT substance FROM allergies WHERE clinic_id = $1 AND patient_id = $2 AND "
          "current = 1 AND status = 'active' ORDER BY recorded_at, id",
          allergy_row},
+        /* "No known allergies", asked and recorded (an allergy on record outweighs it). */
+        {"SELECT statement FROM allergy_statements WHERE clinic_id = $1 AND patient_id = $2 AND "
+         "current = 1 AND status = 'confirmed' AND statement = 'no_known_allergies'",
+         allergy_statement_row},
         {"SELECT rule, valid_until, id, clearance_reason, physician FROM clearances WHERE "
          "clinic_id = $1 AND "
          "patient_id = $2 AND current = 1 AND status = 'active' ORDER BY recorded_at, id",
@@ -430,7 +579,10 @@ md_code md_screening_create(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
         md_strlcpy(err->field, "patient_id", sizeof err->field);
     if (rc == MD_OK) rc = plan_lists(ctx, plan, &input, err);
     if (rc == MD_OK) rc = gather_facts(ctx, pid, &input, err);
-    if (rc == MD_OK) rc = md_clinic_ruleset(ctx, &rs, &owned, err);
+    md_clinic_ruleset_error broken;
+    if (rc == MD_OK) rc = md_clinic_ruleset(ctx, &rs, &owned, &broken, err);
+    if (rc == MD_OK && broken.broken)
+        input.ruleset_error = md_arena_strdup(ctx->arena, broken.message);
     if (rc == MD_OK) keep_applicable_clearances(rs, &input);
     if (rc == MD_OK) rc = md_screen_resolve(rs, &input, ctx->arena, err);
     if (rc == MD_OK) rc = md_screen_evaluate(rs, &input, ctx->arena, &result, err);

@@ -22,14 +22,17 @@
 #include "mesodesk/screen.h"
 
 #define KB_MAX_IDS 256
-#define KB_TERM_MAX 64     /* normalised term length cap, including NUL */
+#define KB_TERM_MAX 64 /* normalised term length cap, including NUL */
 #define KB_PATH_MAX MD_ERR_FIELD_MAX
 
 typedef struct kb_bits {
     uint64_t w[KB_MAX_IDS / 64];
 } kb_bits;
 
-static inline void kb_bits_set(kb_bits *b, int i) { b->w[i >> 6] |= (uint64_t)1 << (i & 63); }
+static inline void kb_bits_set(kb_bits *b, int i)
+{
+    b->w[i >> 6] |= (uint64_t)1 << (i & 63);
+}
 static inline int kb_bits_has(const kb_bits *b, int i)
 {
     return i >= 0 && (int)((b->w[i >> 6] >> (i & 63)) & 1u);
@@ -37,7 +40,8 @@ static inline int kb_bits_has(const kb_bits *b, int i)
 static inline int kb_bits_any(const kb_bits *a, const kb_bits *b)
 {
     uint64_t x = 0;
-    for (int i = 0; i < KB_MAX_IDS / 64; i++) x |= a->w[i] & b->w[i];
+    for (int i = 0; i < KB_MAX_IDS / 64; i++)
+        x |= a->w[i] & b->w[i];
     return x != 0;
 }
 
@@ -62,7 +66,7 @@ typedef struct kb_vocab {
     size_t n;
     kb_term *terms;
     size_t n_terms, terms_cap;
-    int *table;      /* term index + 1, 0 = empty; size table_size (power of two) */
+    int *table; /* term index + 1, 0 = empty; size table_size (power of two) */
     size_t table_size;
 } kb_vocab;
 
@@ -79,7 +83,33 @@ typedef enum kb_rule_kind {
     KB_RULE_KIND_COUNT
 } kb_rule_kind;
 
-typedef enum kb_flag { KB_FLAG_PREGNANT = 0, KB_FLAG_BREASTFEEDING, KB_FLAG_WEIGHT_STABLE, KB_FLAG_COUNT } kb_flag;
+typedef enum kb_flag {
+    KB_FLAG_PREGNANT = 0,
+    KB_FLAG_BREASTFEEDING,
+    KB_FLAG_WEIGHT_STABLE,
+    KB_FLAG_COUNT
+} kb_flag;
+
+/* Facts a rule may need known ("requires"): the three status flags (same numbers as
+ * kb_flag) and the allergy list.  Which rule needs which, the question to ask and for
+ * whom it applies are kb data (rules.json "facts"). */
+typedef enum kb_fact { KB_FACT_ALLERGIES = KB_FLAG_COUNT, KB_FACT_COUNT } kb_fact;
+
+#define KB_SEX_COUNT 4 /* female, male, other, unknown (a sex not recorded is unknown) */
+
+typedef struct kb_fact_def {
+    int defined;
+    const char *field;    /* input field to fill: "patient.pregnant" */
+    const char *question; /* a plain question to ask */
+    const char **sources;
+    size_t n_sources;
+    unsigned sexes;       /* bit per sex it applies to; all when the kb gives none */
+    int min_age, max_age; /* inclusive age range it applies to (0..200 when not given) */
+} kb_fact_def;
+
+typedef struct kb_source {
+    const char *key, *title, *url, *ref, *doi;
+} kb_source;
 
 typedef struct kb_rule {
     const char *id;
@@ -91,6 +121,8 @@ typedef struct kb_rule {
     size_t n_sources;
     int clinic;
     const char *raised_by;
+    const char *title; /* "title" for people, or NULL */
+    unsigned requires; /* bit per kb_fact that must be known for the rule to be decided */
     /* parameters ("when"); unused ones are zero */
     int flag, flag_value;
     int use_majority, years;
@@ -119,6 +151,8 @@ struct md_kb {
     int default_jurisdiction;
     const char **sources; /* known source keys */
     size_t n_sources;
+    kb_source *source_info; /* n_sources entries, same order */
+    kb_fact_def facts[KB_FACT_COUNT];
     md_ruleset shipped;
 };
 
@@ -139,10 +173,10 @@ md_code kj_string_copy(md_arena *a, const json_t *o, const char *key, const char
 md_code kj_enum(const char *s, const char *field, const char *const *values, md_err *err);
 md_code kj_bool(const json_t *o, const char *key, const char *path, int required, int *out,
                 int *present, md_err *err);
-md_code kj_int(const json_t *o, const char *key, const char *path, int required, long min,
-               long max, long *out, int *present, md_err *err);
-md_code kj_array(const json_t *o, const char *key, const char *path, int required,
-                 size_t max, const json_t **out, md_err *err);
+md_code kj_int(const json_t *o, const char *key, const char *path, int required, long min, long max,
+               long *out, int *present, md_err *err);
+md_code kj_array(const json_t *o, const char *key, const char *path, int required, size_t max,
+                 const json_t **out, md_err *err);
 md_code kj_date(const json_t *o, const char *key, const char *path, int required, md_day *out,
                 int *present, md_err *err);
 
@@ -159,8 +193,8 @@ int kb_vocab_find(const kb_vocab *v, const char *term);
 /* Resolve with an error that names field and suggests near terms. */
 /* unknown_code is what an unknown term returns: MD_EUNPROCESSABLE for input,
  * MD_EINVAL for the kb's own references. */
-md_code kb_vocab_resolve(const md_kb *kb, md_vocab_kind kind, const char *term,
-                         const char *field, md_code unknown_code, int *id, md_err *err);
+md_code kb_vocab_resolve(const md_kb *kb, md_vocab_kind kind, const char *term, const char *field,
+                         md_code unknown_code, int *id, md_err *err);
 
 /* --- kb_rules.c ------------------------------------------------------------ */
 
@@ -173,7 +207,12 @@ const char *kb_rule_kind_name(kb_rule_kind k);
 md_code kb_sources_parse(const md_kb *kb, md_arena *a, const json_t *o, const char *path,
                          int allow_clinic, const char ***out, size_t *n, md_err *err);
 
+/* Parse rules.json "facts" (before the rules, which name them in "requires"). */
+md_code kb_facts_parse(md_kb *kb, const json_t *arr, const char *path, md_err *err);
+/* Index of a sex name in the kb's sex order, or -1. */
+int kb_sex_index(const char *sex);
+
 /* --- screen_output.c -------------------------------------------------------- */
-const char *kb_flag_name(int flag);
+const char *kb_flag_name(int flag); /* also names the facts: "allergies" */
 
 #endif

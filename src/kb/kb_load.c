@@ -33,14 +33,17 @@
 enum { F_SOURCES, F_VOCABULARY, F_RULES, F_INCOMPAT, F_COUNT };
 static const char *const bases[] = {"aqueous", "oil", "alcohol", "cream", NULL};
 static const char *const kb_files[F_COUNT] = {
-    "sources.json", "vocabulary.json", "rules.json", "incompatibilities.json",
+    "sources.json",
+    "vocabulary.json",
+    "rules.json",
+    "incompatibilities.json",
 };
 
 typedef struct loader {
     md_kb *kb;
     const char *dir;
     json_t *doc[F_COUNT];
-    char path[F_COUNT][32];      /* "kb/<file>:" */
+    char path[F_COUNT][32]; /* "kb/<file>:" */
     crypto_generichash_state hs;
 } loader;
 
@@ -57,7 +60,8 @@ static md_code read_file(const char *dir, const char *name, char **buf, size_t *
     }
     f = fopen(full, "rb");
     if (!f) {
-        rc = md_err_set(err, MD_EIO, NULL, "kb/%s: cannot open %s: %s", name, full, strerror(errno));
+        rc =
+            md_err_set(err, MD_EIO, NULL, "kb/%s: cannot open %s: %s", name, full, strerror(errno));
         goto cleanup;
     }
     *buf = malloc(KB_FILE_MAX + 1);
@@ -92,7 +96,8 @@ static md_code load_json(loader *L, const char *name, json_t **out, md_err *err)
     json_error_t jerr;
     md_code rc = read_file(L->dir, name, &buf, &len, err);
     if (rc) goto cleanup;
-    for (int i = 0; i < 8; i++) lenle[i] = (unsigned char)((uint64_t)len >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        lenle[i] = (unsigned char)((uint64_t)len >> (8 * i));
     crypto_generichash_update(&L->hs, (const unsigned char *)name, strlen(name) + 1);
     crypto_generichash_update(&L->hs, lenle, sizeof lenle);
     crypto_generichash_update(&L->hs, (const unsigned char *)buf, len);
@@ -100,7 +105,8 @@ static md_code load_json(loader *L, const char *name, json_t **out, md_err *err)
     if (!*out) {
         char f[KB_PATH_MAX];
         snprintf(f, sizeof f, "kb/%s", name);
-        rc = md_err_set(err, MD_EJSON, f, "kb/%s:%d:%d: %s", name, jerr.line, jerr.column, jerr.text);
+        rc = md_err_set(err, MD_EJSON, f, "kb/%s:%d:%d: %s", name, jerr.line, jerr.column,
+                        jerr.text);
     }
 cleanup:
     free(buf);
@@ -109,8 +115,14 @@ cleanup:
 
 /* ---- validation of standard codes ---------------------------------------- */
 
-static int is_upper(char c) { return c >= 'A' && c <= 'Z'; }
-static int is_digit(char c) { return c >= '0' && c <= '9'; }
+static int is_upper(char c)
+{
+    return c >= 'A' && c <= 'Z';
+}
+static int is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
 
 static int valid_snomed(const char *s)
 {
@@ -124,7 +136,8 @@ static int valid_snomed(const char *s)
 static int valid_icd10(const char *s)
 {
     size_t n = strlen(s);
-    if (n < 3 || !is_upper(s[0]) || !is_digit(s[1]) || !(is_digit(s[2]) || is_upper(s[2]))) return 0;
+    if (n < 3 || !is_upper(s[0]) || !is_digit(s[1]) || !(is_digit(s[2]) || is_upper(s[2])))
+        return 0;
     if (n == 3) return 1;
     if (s[3] != '.' || n < 5 || n > 8) return 0;
     for (size_t i = 4; i < n; i++)
@@ -159,12 +172,15 @@ typedef struct std_system {
 } std_system;
 
 static const std_system std_systems[] = {
-    {"snomed", valid_snomed}, {"icd10", valid_icd10}, {"atc", valid_atc}, {NULL, NULL},
+    {"snomed", valid_snomed},
+    {"icd10", valid_icd10},
+    {"atc", valid_atc},
+    {NULL, NULL},
 };
 
 /* "codes": {"snomed": "...", ...}; unique per namespace (seen holds "system:value"). */
-static md_code parse_std_codes(loader *L, const json_t *entry, const char *path,
-                               const char **seen, size_t *n_seen, md_err *err)
+static md_code parse_std_codes(loader *L, const json_t *entry, const char *path, const char **seen,
+                               size_t *n_seen, md_err *err)
 {
     static const char *const allowed[] = {"snomed", "icd10", "atc", NULL};
     char f[KB_PATH_MAX];
@@ -231,8 +247,8 @@ static md_code parse_section(loader *L, const char *section, kb_vocab *v, size_t
         if ((rc = kj_string_copy(kb->arena, j, "code", ep, 1, &en->code, err))) return rc;
         kj_key(f, ep, "code");
         if (!valid_code(en->code, allow_upper))
-            return md_err_set(err, MD_EINVAL, f, "%s: '%s' must be lower-case letters, digits and _",
-                              f, en->code);
+            return md_err_set(err, MD_EINVAL, f,
+                              "%s: '%s' must be lower-case letters, digits and _", f, en->code);
         if ((rc = kb_vocab_add_term(kb->arena, v, en->code, (int)(offset + i), f, err))) return rc;
         if ((rc = kj_string_copy(kb->arena, j, "label", ep, 1, &en->label, err))) return rc;
         if ((rc = kj_string(j, "note", ep, 0, &(const char *){NULL}, err))) return rc;
@@ -243,8 +259,10 @@ static md_code parse_section(loader *L, const char *section, kb_vocab *v, size_t
             char sf[KB_PATH_MAX];
             kj_key(f, ep, "synonyms");
             kj_index(sf, f, s);
-            if (!json_is_string(t)) return md_err_set(err, MD_EINVAL, sf, "%s: expected a string", sf);
-            if ((rc = kb_vocab_add_term(kb->arena, v, json_string_value(t), (int)(offset + i), sf, err)))
+            if (!json_is_string(t))
+                return md_err_set(err, MD_EINVAL, sf, "%s: expected a string", sf);
+            if ((rc = kb_vocab_add_term(kb->arena, v, json_string_value(t), (int)(offset + i), sf,
+                                        err)))
                 return rc;
         }
         if ((rc = parse_std_codes(L, j, ep, seen, &n_seen, err))) return rc;
@@ -279,8 +297,9 @@ static md_code check_enum(const json_t *j, const char *key, const char *ep, int 
 
 static md_code parse_vocabulary(loader *L, md_err *err)
 {
-    static const char *const top[] = {"jurisdictions", "areas", "conditions", "medications",
-                                      "ingredient_classes", "ingredients", "allergens", NULL};
+    static const char *const top[] = {
+        "jurisdictions",      "areas",       "conditions", "medications",
+        "ingredient_classes", "ingredients", "allergens",  NULL};
     static const char *const k_plain[] = {COMMON_KEYS, NULL};
     static const char *const k_jur[] = {COMMON_KEYS, "age_of_majority", NULL};
     static const char *const k_area[] = {COMMON_KEYS, "part_of", NULL};
@@ -295,13 +314,15 @@ static md_code parse_vocabulary(loader *L, md_err *err)
     md_code rc = kj_object(L->doc[F_VOCABULARY], "kb/vocabulary.json", top, err);
     if (rc) return rc;
 
-    if ((rc = parse_section(L, "jurisdictions", &voc[MD_VOCAB_JURISDICTION], 0, k_jur, 1, &arr, err)))
+    if ((rc = parse_section(L, "jurisdictions", &voc[MD_VOCAB_JURISDICTION], 0, k_jur, 1, &arr,
+                            err)))
         return rc;
     kj_key(sp, fp, "jurisdictions");
     for (size_t i = 0; i < json_array_size(arr); i++) {
         long age;
         kj_index(ep, sp, i);
-        if ((rc = kj_int(json_array_get(arr, i), "age_of_majority", ep, 1, 1, 120, &age, NULL, err)))
+        if ((rc =
+                 kj_int(json_array_get(arr, i), "age_of_majority", ep, 1, 1, 120, &age, NULL, err)))
             return rc;
         voc[MD_VOCAB_JURISDICTION].e[i].age = (int)age;
     }
@@ -359,7 +380,8 @@ static md_code parse_vocabulary(loader *L, md_err *err)
     sub->n = ing->n;
     kb->n_ingredients_in_substances = ing->n;
     for (size_t t = 0; t < ing->n_terms; t++)
-        if ((rc = kb_vocab_add_term(kb->arena, sub, ing->terms[t].display, ing->terms[t].id, sp, err)))
+        if ((rc = kb_vocab_add_term(kb->arena, sub, ing->terms[t].display, ing->terms[t].id, sp,
+                                    err)))
             return rc;
     if ((rc = parse_section(L, "allergens", sub, ing->n, k_all, 0, &arr, err))) return rc;
     kj_key(sp, fp, "allergens");
@@ -367,13 +389,15 @@ static md_code parse_vocabulary(loader *L, md_err *err)
         const json_t *cov = NULL;
         char cp[KB_PATH_MAX], ip[KB_PATH_MAX];
         kj_index(ep, sp, i);
-        if ((rc = kj_array(json_array_get(arr, i), "covers", ep, 1, KB_MAX_IDS, &cov, err))) return rc;
+        if ((rc = kj_array(json_array_get(arr, i), "covers", ep, 1, KB_MAX_IDS, &cov, err)))
+            return rc;
         kj_key(cp, ep, "covers");
         for (size_t c = 0; c < json_array_size(cov); c++) {
             const json_t *t = json_array_get(cov, c);
             int id;
             kj_index(ip, cp, c);
-            if (!json_is_string(t)) return md_err_set(err, MD_EINVAL, ip, "%s: expected a string", ip);
+            if (!json_is_string(t))
+                return md_err_set(err, MD_EINVAL, ip, "%s: expected a string", ip);
             if ((rc = kb_vocab_resolve(kb, MD_VOCAB_INGREDIENT, json_string_value(t), ip, MD_EINVAL,
                                        &id, err)))
                 return rc;
@@ -392,7 +416,7 @@ static md_code parse_vocabulary(loader *L, md_err *err)
 static md_code parse_sources(loader *L, md_err *err)
 {
     static const char *const top[] = {"sources", NULL};
-    static const char *const keys[] = {"key", "seed", "ref", "title", "note", NULL};
+    static const char *const keys[] = {"key", "seed", "ref", "title", "url", "doi", "note", NULL};
     const char *fp = L->path[F_SOURCES];
     const json_t *arr;
     char sp[KB_PATH_MAX], ep[KB_PATH_MAX];
@@ -402,7 +426,9 @@ static md_code parse_sources(loader *L, md_err *err)
     if ((rc = kj_array(L->doc[F_SOURCES], "sources", fp, 1, 1024, &arr, err))) return rc;
     kj_key(sp, fp, "sources");
     kb->sources = md_arena_calloc(kb->arena, (json_array_size(arr) + 1) * sizeof *kb->sources);
-    if (!kb->sources) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    kb->source_info =
+        md_arena_calloc(kb->arena, (json_array_size(arr) + 1) * sizeof *kb->source_info);
+    if (!kb->sources || !kb->source_info) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     for (size_t i = 0; i < json_array_size(arr); i++) {
         const json_t *j = json_array_get(arr, i);
         const char *key, *title;
@@ -415,8 +441,19 @@ static md_code parse_sources(loader *L, md_err *err)
         for (size_t s = 0; s < kb->n_sources; s++)
             if (strcmp(kb->sources[s], key) == 0)
                 return md_err_set(err, MD_EINVAL, ep, "%s: duplicate source key '%s'", ep, key);
-        if (!(kb->sources[kb->n_sources++] = md_arena_strdup(kb->arena, key)))
-            return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+        kb_source *si = &kb->source_info[kb->n_sources];
+        const char *url = json_string_value(json_object_get(j, "url"));
+        char uf[KB_PATH_MAX];
+        kj_key(uf, ep, "url");
+        if (url && strncmp(url, "https://", 8) != 0)
+            return md_err_set(err, MD_EINVAL, uf, "%s: a url must start with https://", uf);
+        if ((rc = kj_string_copy(kb->arena, j, "key", ep, 1, &si->key, err)) ||
+            (rc = kj_string_copy(kb->arena, j, "title", ep, 1, &si->title, err)) ||
+            (rc = kj_string_copy(kb->arena, j, "url", ep, 0, &si->url, err)) ||
+            (rc = kj_string_copy(kb->arena, j, "ref", ep, 0, &si->ref, err)) ||
+            (rc = kj_string_copy(kb->arena, j, "doi", ep, 0, &si->doi, err)))
+            return rc;
+        kb->sources[kb->n_sources++] = si->key;
     }
     return MD_OK;
 }
@@ -424,7 +461,7 @@ static md_code parse_sources(loader *L, md_err *err)
 /* Manifest: version, default jurisdiction (checked after the vocabulary), files. */
 static md_code parse_manifest(loader *L, const json_t *m, const char **default_jur, md_err *err)
 {
-    static const char *const keys[] = {"name", "version", "description", "default_jurisdiction",
+    static const char *const keys[] = {"name",  "version", "description", "default_jurisdiction",
                                        "files", NULL};
     const char *mp = "kb/manifest.json:";
     const json_t *files;
@@ -463,7 +500,8 @@ static md_code parse_ingredient_list(loader *L, const json_t *j, const char *key
     md_code rc = kj_array(j, key, ep, 1, KB_MAX_IDS, &arr, err);
     if (rc) return rc;
     kj_key(f, ep, key);
-    if (json_array_size(arr) < 2) return md_err_set(err, MD_EINVAL, f, "%s: needs two ingredients", f);
+    if (json_array_size(arr) < 2)
+        return md_err_set(err, MD_EINVAL, f, "%s: needs two ingredients", f);
     for (size_t i = 0; i < json_array_size(arr); i++) {
         const json_t *t = json_array_get(arr, i);
         kj_index(ip, f, i);
@@ -504,7 +542,8 @@ static md_code parse_incompatibilities(loader *L, md_err *err)
             if ((rc = kj_string(j, "id", ep, 1, &id, err))) return rc;
             if ((rc = kj_string(j, "message", ep, 1, &msg, err))) return rc;
             if ((rc = kj_string(j, "note", ep, 0, &msg, err))) return rc;
-            if ((rc = kb_sources_parse(L->kb, L->kb->arena, j, ep, 0, &src, &n_src, err))) return rc;
+            if ((rc = kb_sources_parse(L->kb, L->kb->arena, j, ep, 0, &src, &n_src, err)))
+                return rc;
             for (size_t k = 0; k < n_ids; k++)
                 if (strcmp(ids[k], id) == 0)
                     return md_err_set(err, MD_EINVAL, ep, "%s: duplicate id '%s'", ep, id);
@@ -520,8 +559,9 @@ static md_code parse_incompatibilities(loader *L, md_err *err)
                     char ip[KB_PATH_MAX];
                     const json_t *t = json_array_get(b, k);
                     kj_index(ip, bp, k);
-                    rc = json_is_string(t) ? kj_enum(json_string_value(t), ip, bases, err)
-                                           : md_err_set(err, MD_EINVAL, ip, "%s: expected a string", ip);
+                    rc = json_is_string(t)
+                             ? kj_enum(json_string_value(t), ip, bases, err)
+                             : md_err_set(err, MD_EINVAL, ip, "%s: expected a string", ip);
                 }
             }
             if (rc) return rc;
@@ -532,12 +572,16 @@ static md_code parse_incompatibilities(loader *L, md_err *err)
 
 static md_code parse_rules(loader *L, md_err *err)
 {
-    static const char *const top[] = {"rules", NULL};
-    const json_t *arr;
+    static const char *const top[] = {"facts", "rules", NULL};
+    const json_t *arr, *facts;
     char sp[KB_PATH_MAX], ep[KB_PATH_MAX];
     md_kb *kb = L->kb;
     md_code rc = kj_object(L->doc[F_RULES], "kb/rules.json", top, err);
     if (rc) return rc;
+    if ((rc = kj_array(L->doc[F_RULES], "facts", L->path[F_RULES], 0, KB_FACT_COUNT, &facts, err)))
+        return rc;
+    kj_key(sp, L->path[F_RULES], "facts");
+    if (facts && (rc = kb_facts_parse(kb, facts, sp, err))) return rc;
     if ((rc = kj_array(L->doc[F_RULES], "rules", L->path[F_RULES], 1, KB_MAX_IDS, &arr, err)))
         return rc;
     kj_key(sp, L->path[F_RULES], "rules");
@@ -563,9 +607,11 @@ md_code md_kb_load(const char *dir, md_kb **out, md_err *err)
     md_code rc = MD_OK;
     memset(&L, 0, sizeof L);
     *out = NULL;
-    if (md_init() != 0) return md_err_set(err, MD_EINTERNAL, NULL, "libsodium failed to initialise");
+    if (md_init() != 0)
+        return md_err_set(err, MD_EINTERNAL, NULL, "libsodium failed to initialise");
     L.dir = dir;
-    for (int f = 0; f < F_COUNT; f++) snprintf(L.path[f], sizeof L.path[f], "kb/%s:", kb_files[f]);
+    for (int f = 0; f < F_COUNT; f++)
+        snprintf(L.path[f], sizeof L.path[f], "kb/%s:", kb_files[f]);
     L.kb = calloc(1, sizeof *L.kb);
     if (!L.kb || !(L.kb->arena = md_arena_new(64 * 1024, 0))) {
         rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
@@ -579,7 +625,8 @@ md_code md_kb_load(const char *dir, md_kb **out, md_err *err)
     L.kb->default_jurisdiction = kb_vocab_find(&L.kb->vocab[MD_VOCAB_JURISDICTION], default_jur);
     if (L.kb->default_jurisdiction < 0) {
         rc = md_err_set(err, MD_EINVAL, "kb/manifest.json:default_jurisdiction",
-                        "kb/manifest.json:default_jurisdiction: unknown jurisdiction '%s'", default_jur);
+                        "kb/manifest.json:default_jurisdiction: unknown jurisdiction '%s'",
+                        default_jur);
         goto cleanup;
     }
     if ((rc = parse_rules(&L, err))) goto cleanup;
@@ -590,7 +637,8 @@ md_code md_kb_load(const char *dir, md_kb **out, md_err *err)
     L.kb = NULL;
 cleanup:
     json_decref(manifest);
-    for (int f = 0; f < F_COUNT; f++) json_decref(L.doc[f]);
+    for (int f = 0; f < F_COUNT; f++)
+        json_decref(L.doc[f]);
     md_kb_free(L.kb);
     return rc;
 }
@@ -602,9 +650,30 @@ void md_kb_free(md_kb *kb)
     free(kb);
 }
 
-const char *md_kb_version(const md_kb *kb) { return kb->version; }
-const char *md_kb_hash(const md_kb *kb) { return kb->hash; }
-const md_ruleset *md_kb_ruleset(const md_kb *kb) { return &kb->shipped; }
+const char *md_kb_version(const md_kb *kb)
+{
+    return kb->version;
+}
+const char *md_kb_hash(const md_kb *kb)
+{
+    return kb->hash;
+}
+const md_ruleset *md_kb_ruleset(const md_kb *kb)
+{
+    return &kb->shipped;
+}
+size_t md_kb_source_count(const md_kb *kb)
+{
+    return kb->n_sources;
+}
+
+int md_kb_source(const md_kb *kb, size_t i, md_source_info *out)
+{
+    if (i >= kb->n_sources) return -1;
+    const kb_source *s = &kb->source_info[i];
+    *out = (md_source_info){s->key, s->title, s->url, s->ref, s->doi};
+    return 0;
+}
 
 static int has_manifest(const char *dir)
 {
@@ -622,7 +691,8 @@ md_code md_kb_locate(const char *explicit_dir, const char *fallback, char *out, 
     if (!dir && env && *env) dir = env;
     if (!dir && has_manifest("kb")) dir = "kb";
     if (!dir) dir = fallback;
-    if (!dir) return md_err_set(err, MD_ENOTFOUND, NULL, "no kb directory: set MESODESK_KB or use --kb");
+    if (!dir)
+        return md_err_set(err, MD_ENOTFOUND, NULL, "no kb directory: set MESODESK_KB or use --kb");
     if (md_strlcpy(out, dir, out_size) >= out_size)
         return md_err_set(err, MD_ETOOBIG, NULL, "kb directory path too long");
     return MD_OK;

@@ -29,8 +29,8 @@
 
 typedef struct kind_def {
     const char *name;
-    const char *const *when;   /* allowed "when" keys besides the planned_* ones */
-    const char *placeholders;  /* allowed {names}, space-separated */
+    const char *const *when;  /* allowed "when" keys besides the planned_* ones */
+    const char *placeholders; /* allowed {names}, space-separated */
 } kind_def;
 
 static const char *const w_none[] = {NULL};
@@ -53,7 +53,11 @@ static const kind_def kinds[KB_RULE_KIND_COUNT] = {
     {"fitzpatrick_range", w_range, "value"},
 };
 
-static const char *const flag_names[KB_FLAG_COUNT + 1] = {"pregnant", "breastfeeding", "weight_stable", NULL};
+static const char *const flag_names[KB_FLAG_COUNT + 1] = {"pregnant", "breastfeeding",
+                                                          "weight_stable", NULL};
+static const char *const fact_names[KB_FACT_COUNT + 1] = {"pregnant", "breastfeeding",
+                                                          "weight_stable", "allergies", NULL};
+static const char *const sex_names[KB_SEX_COUNT + 1] = {"female", "male", "other", "unknown", NULL};
 
 const char *kb_rule_kind_name(kb_rule_kind k)
 {
@@ -62,7 +66,117 @@ const char *kb_rule_kind_name(kb_rule_kind k)
 
 const char *kb_flag_name(int flag)
 {
-    return (unsigned)flag < KB_FLAG_COUNT ? flag_names[flag] : "unknown";
+    return (unsigned)flag < KB_FACT_COUNT ? fact_names[flag] : "unknown";
+}
+
+int kb_sex_index(const char *sex)
+{
+    for (int i = 0; sex && i < KB_SEX_COUNT; i++)
+        if (strcmp(sex_names[i], sex) == 0) return i;
+    return -1;
+}
+
+/* ---- facts a rule needs ------------------------------------------------------
+ * {"fact": "pregnant", "field": "patient.pregnant", "question": "...",
+ *  "applies_to": {"sex": ["female", ...], "min_age": 10, "max_age": 55},
+ *  "sources": [...], "note": "..."} */
+
+static md_code parse_applies_to(const json_t *j, const char *path, kb_fact_def *d, md_err *err)
+{
+    static const char *const keys[] = {"sex", "min_age", "max_age", NULL};
+    const json_t *sexes = NULL, *a = json_object_get(j, "applies_to");
+    char ap[KB_PATH_MAX], sp[KB_PATH_MAX], ip[KB_PATH_MAX];
+    long v;
+    int present;
+    md_code rc;
+    d->sexes = (1u << KB_SEX_COUNT) - 1;
+    d->min_age = 0;
+    d->max_age = 200;
+    if (!a) return MD_OK;
+    kj_key(ap, path, "applies_to");
+    if ((rc = kj_object(a, ap, keys, err))) return rc;
+    if ((rc = kj_array(a, "sex", ap, 0, KB_SEX_COUNT, &sexes, err))) return rc;
+    kj_key(sp, ap, "sex");
+    if (sexes) d->sexes = 0;
+    for (size_t i = 0; sexes && i < json_array_size(sexes); i++) {
+        kj_index(ip, sp, i);
+        int x = kb_sex_index(json_string_value(json_array_get(sexes, i)));
+        if (x < 0)
+            return md_err_set(err, MD_EINVAL, ip, "%s: expected female, male, other or unknown",
+                              ip);
+        d->sexes |= 1u << x;
+    }
+    if (sexes && !d->sexes) return md_err_set(err, MD_EINVAL, sp, "%s: empty", sp);
+    if ((rc = kj_int(a, "min_age", ap, 0, 0, 200, &v, &present, err))) return rc;
+    if (present) d->min_age = (int)v;
+    if ((rc = kj_int(a, "max_age", ap, 0, 0, 200, &v, &present, err))) return rc;
+    if (present) d->max_age = (int)v;
+    if (d->min_age > d->max_age)
+        return md_err_set(err, MD_EINVAL, ap, "%s: min_age above max_age", ap);
+    return MD_OK;
+}
+
+md_code kb_facts_parse(md_kb *kb, const json_t *arr, const char *path, md_err *err)
+{
+    static const char *const keys[] = {"fact",    "field", "question", "applies_to",
+                                       "sources", "note",  NULL};
+    char ep[KB_PATH_MAX], f[KB_PATH_MAX];
+    md_code rc;
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        const json_t *j = json_array_get(arr, i);
+        const char *name;
+        kj_index(ep, path, i);
+        if ((rc = kj_object(j, ep, keys, err)) || (rc = kj_string(j, "fact", ep, 1, &name, err)))
+            return rc;
+        kj_key(f, ep, "fact");
+        if ((rc = kj_enum(name, f, fact_names, err))) return rc;
+        int x = 0;
+        while (strcmp(fact_names[x], name) != 0)
+            x++;
+        kb_fact_def *d = &kb->facts[x];
+        if (d->defined)
+            return md_err_set(err, MD_EINVAL, f, "%s: '%s' is described twice", f, name);
+        d->defined = 1;
+        if ((rc = kj_string_copy(kb->arena, j, "field", ep, 1, &d->field, err)) ||
+            (rc = kj_string_copy(kb->arena, j, "question", ep, 1, &d->question, err)) ||
+            (rc = kj_string(j, "note", ep, 0, &(const char *){NULL}, err)) ||
+            (rc = parse_applies_to(j, ep, d, err)) ||
+            (rc = kb_sources_parse(kb, kb->arena, j, ep, 0, &d->sources, &d->n_sources, err)))
+            return rc;
+    }
+    return MD_OK;
+}
+
+/* "requires": facts this rule needs known; each must be described in "facts" and be what
+ * the rule's kind reads (a status flag rule its flag, an allergy rule the allergy list). */
+static md_code parse_requires(const md_kb *kb, const json_t *j, const char *path, kb_rule *r,
+                              md_err *err)
+{
+    const json_t *arr = NULL;
+    char f[KB_PATH_MAX], ip[KB_PATH_MAX];
+    md_code rc = kj_array(j, "requires", path, 0, KB_FACT_COUNT, &arr, err);
+    if (rc || !arr) return rc;
+    kj_key(f, path, "requires");
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        const char *name = json_string_value(json_array_get(arr, i));
+        int x = -1;
+        kj_index(ip, f, i);
+        for (int k = 0; name && k < KB_FACT_COUNT; k++)
+            if (strcmp(fact_names[k], name) == 0) x = k;
+        if (x < 0 || !kb->facts[x].defined)
+            return md_err_set(err, MD_EINVAL, ip, "%s: not a fact described in rules.json facts",
+                              ip);
+        int reads =
+            r->kind == KB_RULE_STATUS_FLAG ? x == r->flag
+            : r->kind == KB_RULE_ALLERGY_ANY || r->kind == KB_RULE_ALLERGY_PLANNED_INGREDIENT
+                ? x == KB_FACT_ALLERGIES
+                : 0;
+        if (!reads)
+            return md_err_set(err, MD_EINVAL, ip, "%s: a %s rule does not read '%s'", ip,
+                              kinds[r->kind].name, name);
+        r->requires |= 1u << x;
+    }
+    return MD_OK;
 }
 
 md_code kb_sources_parse(const md_kb *kb, md_arena *a, const json_t *o, const char *path,
@@ -73,7 +187,8 @@ md_code kb_sources_parse(const md_kb *kb, md_arena *a, const json_t *o, const ch
     md_code rc = kj_array(o, "sources", path, 1, 32, &arr, err);
     if (rc) return rc;
     kj_key(f, path, "sources");
-    if (json_array_size(arr) == 0) return md_err_set(err, MD_EINVAL, f, "%s: at least one source required", f);
+    if (json_array_size(arr) == 0)
+        return md_err_set(err, MD_EINVAL, f, "%s: at least one source required", f);
     *n = json_array_size(arr);
     *out = md_arena_alloc(a, *n * sizeof **out);
     if (!*out) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
@@ -87,8 +202,7 @@ md_code kb_sources_parse(const md_kb *kb, md_arena *a, const json_t *o, const ch
         if (!found && allow_clinic && strncmp(s, "clinic:", 7) == 0 && s[7] && strlen(s) < 200)
             found = md_arena_strdup(a, s);
         if (!found)
-            return md_err_set(err, MD_EINVAL, ip,
-                              "%s: unknown source '%.60s'%s", ip, s,
+            return md_err_set(err, MD_EINVAL, ip, "%s: unknown source '%.60s'%s", ip, s,
                               allow_clinic ? " (kb source key or \"clinic:...\")" : "");
         (*out)[i] = found;
     }
@@ -106,10 +220,12 @@ static md_code check_placeholders(const char *msg, const char *allowed, const ch
             size_t wl = strcspn(w, " ");
             if (wl == len && strncmp(w, p + 1, len) == 0) ok = 1;
             w += wl;
-            while (*w == ' ') w++;
+            while (*w == ' ')
+                w++;
         }
         if (!ok)
-            return md_err_set(err, MD_EINVAL, f, "%s: placeholder '%.*s' not available for this kind", f,
+            return md_err_set(err, MD_EINVAL, f,
+                              "%s: placeholder '%.*s' not available for this kind", f,
                               (int)(end ? len + 2 : strlen(p)), p);
     }
     return MD_OK;
@@ -117,7 +233,8 @@ static md_code check_placeholders(const char *msg, const char *allowed, const ch
 
 /* A list of codes of one namespace into a bit set; at least one. */
 static md_code parse_codes(const md_kb *kb, const json_t *when, const char *key, const char *wp,
-                           md_vocab_kind kind, int required, kb_bits *out, int *present, md_err *err)
+                           md_vocab_kind kind, int required, kb_bits *out, int *present,
+                           md_err *err)
 {
     const json_t *arr = NULL;
     char f[KB_PATH_MAX], ip[KB_PATH_MAX];
@@ -131,7 +248,8 @@ static md_code parse_codes(const md_kb *kb, const json_t *when, const char *key,
         int id;
         kj_index(ip, f, i);
         if (!json_is_string(t)) return md_err_set(err, MD_EINVAL, ip, "%s: expected a string", ip);
-        if ((rc = kb_vocab_resolve(kb, kind, json_string_value(t), ip, MD_EINVAL, &id, err))) return rc;
+        if ((rc = kb_vocab_resolve(kb, kind, json_string_value(t), ip, MD_EINVAL, &id, err)))
+            return rc;
         if (strcmp(kb->vocab[kind].e[id].code, json_string_value(t)) != 0)
             return md_err_set(err, MD_EINVAL, ip, "%s: use the code '%s', not a synonym", ip,
                               kb->vocab[kind].e[id].code);
@@ -141,7 +259,8 @@ static md_code parse_codes(const md_kb *kb, const json_t *when, const char *key,
     return MD_OK;
 }
 
-static md_code parse_when(const md_kb *kb, const json_t *j, const char *path, kb_rule *r, md_err *err)
+static md_code parse_when(const md_kb *kb, const json_t *j, const char *path, kb_rule *r,
+                          md_err *err)
 {
     const char *allowed[8];
     size_t n = 0;
@@ -151,7 +270,8 @@ static md_code parse_when(const md_kb *kb, const json_t *j, const char *path, kb
     md_code rc;
     const json_t *when = json_object_get(j, "when");
     kj_key(wp, path, "when");
-    for (const char *const *k = kinds[r->kind].when; *k; k++) allowed[n++] = *k;
+    for (const char *const *k = kinds[r->kind].when; *k; k++)
+        allowed[n++] = *k;
     allowed[n++] = "planned_ingredients";
     allowed[n++] = "planned_classes";
     allowed[n] = NULL;
@@ -173,15 +293,18 @@ static md_code parse_when(const md_kb *kb, const json_t *j, const char *path, kb
         if ((rc = kj_string(when, "flag", wp, 1, &flag, err))) return rc;
         kj_key(f, wp, "flag");
         if ((rc = kj_enum(flag, f, flag_names, err))) return rc;
-        for (r->flag = 0; strcmp(flag_names[r->flag], flag) != 0; r->flag++) {}
+        for (r->flag = 0; strcmp(flag_names[r->flag], flag) != 0; r->flag++) {
+        }
         return kj_bool(when, "value", wp, 1, &r->flag_value, NULL, err);
     }
     case KB_RULE_MIN_AGE:
-        if ((rc = kj_bool(when, "age_of_majority", wp, 0, &r->use_majority, &present, err))) return rc;
+        if ((rc = kj_bool(when, "age_of_majority", wp, 0, &r->use_majority, &present, err)))
+            return rc;
         if ((rc = kj_int(when, "years", wp, 0, 1, 150, &v, &pi, err))) return rc;
         r->years = pi ? (int)v : 0;
         if ((present && r->use_majority) == pi)
-            return md_err_set(err, MD_EINVAL, wp, "%s: give either age_of_majority: true or years", wp);
+            return md_err_set(err, MD_EINVAL, wp, "%s: give either age_of_majority: true or years",
+                              wp);
         return MD_OK;
     case KB_RULE_CONDITION_ACTIVE_AT_SITE:
         return parse_codes(kb, when, "codes", wp, MD_VOCAB_CONDITION, 1, &r->codes, NULL, err);
@@ -211,7 +334,8 @@ static int valid_rule_id(const char *s)
 {
     if (!*s || strlen(s) > 64) return 0;
     for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' || *s == '-'))
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '.' ||
+              *s == '-'))
             return 0;
     return 1;
 }
@@ -219,7 +343,8 @@ static int valid_rule_id(const char *s)
 md_code kb_rule_parse(md_kb *kb, md_arena *a, const md_ruleset *shipped, const json_t *j,
                       const char *path, int clinic, kb_rule *r, md_err *err)
 {
-    static const char *const keys[] = {"id", "kind", "class", "when", "message", "sources", "note", NULL};
+    static const char *const keys[] = {"id",      "kind",    "class", "title",    "when",
+                                       "message", "sources", "note",  "requires", NULL};
     const char *kind, *cls;
     char f[KB_PATH_MAX];
     md_code rc;
@@ -228,26 +353,35 @@ md_code kb_rule_parse(md_kb *kb, md_arena *a, const md_ruleset *shipped, const j
     if ((rc = kj_string_copy(a, j, "id", path, 1, &r->id, err))) return rc;
     kj_key(f, path, "id");
     if (!valid_rule_id(r->id))
-        return md_err_set(err, MD_EINVAL, f, "%s: rule ids are lower-case letters, digits, _ . -", f);
+        return md_err_set(err, MD_EINVAL, f, "%s: rule ids are lower-case letters, digits, _ . -",
+                          f);
     if (md_ruleset_find(shipped, r->id) >= 0)
         return md_err_set(err, MD_EINVAL, f, "%s: '%s' is already a %s rule id", f, r->id,
                           clinic ? "shipped" : "kb");
     if ((rc = kj_string(j, "kind", path, 1, &kind, err))) return rc;
     kj_key(f, path, "kind");
-    for (r->kind = 0; r->kind < KB_RULE_KIND_COUNT && strcmp(kinds[r->kind].name, kind) != 0; r->kind++) {}
-    if (r->kind == KB_RULE_KIND_COUNT) return md_err_set(err, MD_EINVAL, f, "%s: unknown rule kind '%.40s'", f, kind);
+    for (r->kind = 0; r->kind < KB_RULE_KIND_COUNT && strcmp(kinds[r->kind].name, kind) != 0;
+         r->kind++) {
+    }
+    if (r->kind == KB_RULE_KIND_COUNT)
+        return md_err_set(err, MD_EINVAL, f, "%s: unknown rule kind '%.40s'", f, kind);
     if ((rc = kj_string(j, "class", path, 1, &cls, err))) return rc;
     kj_key(f, path, "class");
-    if (md_class_parse(cls, &r->cls) != 0 || r->cls == MD_CLASS_ELIGIBLE)
-        return md_err_set(err, MD_EINVAL, f, "%s: class must be caution, clearance_required, deferred or contraindicated", f);
+    if (md_class_parse(cls, &r->cls) != 0 || r->cls == MD_CLASS_ELIGIBLE ||
+        r->cls == MD_CLASS_INCOMPLETE)
+        return md_err_set(
+            err, MD_EINVAL, f,
+            "%s: class must be caution, clearance_required, deferred or contraindicated", f);
     r->shipped_cls = r->cls;
     r->clinic = clinic;
     if ((rc = kj_string_copy(a, j, "message", path, 1, &r->message, err))) return rc;
     kj_key(f, path, "message");
     if ((rc = check_placeholders(r->message, kinds[r->kind].placeholders, f, err))) return rc;
     if ((rc = kj_string(j, "note", path, 0, &cls, err))) return rc;
+    if ((rc = kj_string_copy(a, j, "title", path, 0, &r->title, err))) return rc;
     if ((rc = kb_sources_parse(kb, a, j, path, clinic, &r->sources, &r->n_sources, err))) return rc;
-    return parse_when(kb, j, path, r, err);
+    if ((rc = parse_when(kb, j, path, r, err))) return rc;
+    return parse_requires(kb, j, path, r, err);
 }
 
 /* ---- rule sets ------------------------------------------------------------- */
@@ -272,7 +406,8 @@ static md_code apply_raise(md_ruleset *rs, const json_t *j, const char *path, md
     if (t < 0) return md_err_set(err, MD_EINVAL, f, "%s: no shipped rule '%.64s'", f, target);
     if ((rc = kj_string(j, "class", path, 1, &cls_s, err))) return rc;
     kj_key(f, path, "class");
-    if (md_class_parse(cls_s, &cls) != 0 || cls <= rs->rules[t].shipped_cls)
+    if (md_class_parse(cls_s, &cls) != 0 || cls <= rs->rules[t].shipped_cls ||
+        cls == MD_CLASS_INCOMPLETE)
         return md_err_set(err, MD_EINVAL, f, "%s: a clinic rule may only raise '%s' above %s", f,
                           target, md_class_name(rs->rules[t].shipped_cls));
     if ((rc = kb_sources_parse(rs->kb, rs->arena, j, path, 1, &src, &n_src, err))) return rc;
@@ -366,8 +501,14 @@ void md_ruleset_free(md_ruleset *rs)
     free(rs);
 }
 
-const md_kb *md_ruleset_kb(const md_ruleset *rs) { return rs->kb; }
-size_t md_ruleset_count(const md_ruleset *rs) { return rs->n; }
+const md_kb *md_ruleset_kb(const md_ruleset *rs)
+{
+    return rs->kb;
+}
+size_t md_ruleset_count(const md_ruleset *rs)
+{
+    return rs->n;
+}
 
 int md_ruleset_find(const md_ruleset *rs, const char *id)
 {
@@ -389,5 +530,6 @@ int md_ruleset_rule(const md_ruleset *rs, size_t i, md_rule_info *out)
     out->n_sources = r->n_sources;
     out->clinic = r->clinic;
     out->raised_by = r->raised_by;
+    out->title = r->title ? r->title : r->id;
     return 0;
 }

@@ -15,7 +15,7 @@ static const char *const kind_names[MD_VOCAB_KIND_COUNT] = {
     "ingredient_class", "area",       "jurisdiction",
 };
 static const char *const class_names[MD_CLASS_COUNT] = {
-    "eligible", "caution", "clearance_required", "deferred", "contraindicated",
+    "eligible", "caution", "clearance_required", "deferred", "incomplete", "contraindicated",
 };
 
 const char *md_vocab_kind_name(md_vocab_kind kind)

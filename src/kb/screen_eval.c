@@ -16,7 +16,12 @@
  *     planned area when one contains the other (area part_of), and a missing
  *     site matches any plan;
  *   - a clearance_required finding is cleared by the first clearance for its
- *     rule valid on the date (valid_until >= date).
+ *     rule valid on the date (valid_until >= date);
+ *   - unknown is not no: a rule that applies to the plan and "requires" a fact
+ *     (kb) that is unknown (never recorded, or "not sure") for a patient the
+ *     fact applies to (kb facts[].applies_to: sex, age on the date) adds a
+ *     missing fact; any missing fact, or a clinic rule set that could not be
+ *     compiled (in->ruleset_error), makes the decision at least incomplete.
  */
 #include <string.h>
 
@@ -28,19 +33,25 @@ typedef struct eval_ctx {
     md_arena *a;
     md_finding *f;
     size_t n, cap;
+    md_missing *m;
+    size_t n_missing, cap_missing;
     kb_bits plan_ingredients, plan_classes, plan_areas;
 } eval_ctx;
 
+/* A copy of arr (n elements) with room for twice as many, from the arena; NULL when full. */
+static void *grow(md_arena *a, void *arr, size_t n, size_t *cap, size_t elem)
+{
+    size_t c = *cap ? *cap * 2 : 16;
+    void *p = md_arena_alloc(a, c * elem);
+    if (!p) return NULL;
+    if (n) memcpy(p, arr, n * elem);
+    *cap = c;
+    return p;
+}
+
 static md_finding *emit(eval_ctx *E, int rule, md_fact_kind fact, int fact_index)
 {
-    if (E->n == E->cap) {
-        size_t cap = E->cap ? E->cap * 2 : 16;
-        md_finding *f = md_arena_alloc(E->a, cap * sizeof *f);
-        if (!f) return NULL;
-        if (E->n) memcpy(f, E->f, E->n * sizeof *f);
-        E->f = f;
-        E->cap = cap;
-    }
+    if (E->n == E->cap && !(E->f = grow(E->a, E->f, E->n, &E->cap, sizeof *E->f))) return NULL;
     md_finding *x = &E->f[E->n++];
     x->rule = rule;
     x->cls = E->rs->rules[rule].cls;
@@ -63,14 +74,48 @@ static md_finding *emit(eval_ctx *E, int rule, md_fact_kind fact, int fact_index
     return x;
 }
 
-static int flag_value(const md_screen_input *in, int flag)
+/* MD_TRI_* of a fact the kb can require (kb_fact). */
+static int fact_value(const md_screen_input *in, int fact)
 {
-    switch (flag) {
-    case KB_FLAG_PREGNANT: return in->pregnant;
-    case KB_FLAG_BREASTFEEDING: return in->breastfeeding;
-    case KB_FLAG_WEIGHT_STABLE: return in->weight_stable;
-    default: return MD_TRI_UNKNOWN;
+    switch (fact) {
+    case KB_FLAG_PREGNANT:
+        return in->pregnant;
+    case KB_FLAG_BREASTFEEDING:
+        return in->breastfeeding;
+    case KB_FLAG_WEIGHT_STABLE:
+        return in->weight_stable;
+    case KB_FACT_ALLERGIES:
+        if (in->n_allergies > 0 || in->no_known_allergies == MD_TRI_YES) return MD_TRI_YES;
+        return in->no_known_allergies == MD_TRI_NOT_SURE ? MD_TRI_NOT_SURE : MD_TRI_UNKNOWN;
+    default:
+        return MD_TRI_UNKNOWN;
     }
+}
+
+/* Does the kb's question about fact apply to this patient (sex, age on the date)? */
+static int fact_applies(const md_kb *kb, const md_screen_input *in, int fact)
+{
+    const kb_fact_def *d = &kb->facts[fact];
+    int sex = kb_sex_index(in->sex ? in->sex : "unknown");
+    int age = md_age_years(in->birth_date, in->date);
+    if (sex < 0) sex = kb_sex_index("unknown");
+    return d->defined && (d->sexes >> sex & 1u) && age >= d->min_age && age <= d->max_age;
+}
+
+/* The rule's required facts that are unknown; 0, or -1 when the arena is full. */
+static int check_required(eval_ctx *E, int ri)
+{
+    const kb_rule *r = &E->rs->rules[ri];
+    for (int fact = 0; fact < KB_FACT_COUNT; fact++) {
+        int v = fact_value(E->in, fact);
+        if (!(r->requires >> fact & 1u) || v >= 0 || !fact_applies(E->rs->kb, E->in, fact))
+            continue;
+        if (E->n_missing == E->cap_missing &&
+            !(E->m = grow(E->a, E->m, E->n_missing, &E->cap_missing, sizeof *E->m)))
+            return -1;
+        E->m[E->n_missing++] = (md_missing){ri, fact, v == MD_TRI_NOT_SURE};
+    }
+    return 0;
 }
 
 /* One rule against the input; 0, or -1 when the arena is full. */
@@ -83,16 +128,18 @@ static int eval_rule(eval_ctx *E, int ri)
     if (r->has_planned && !kb_bits_any(&r->planned_ingredients, &E->plan_ingredients) &&
         !kb_bits_any(&r->planned_classes, &E->plan_classes))
         return 0;
+    if (r->requires && check_required(E, ri) != 0) return -1;
     switch (r->kind) {
     case KB_RULE_STATUS_FLAG:
-        if (flag_value(in, r->flag) == r->flag_value) {
+        if (fact_value(in, r->flag) == r->flag_value) {
             if (!(x = emit(E, ri, MD_FACT_STATUS, r->flag))) return -1;
             x->value = r->flag_value;
         }
         break;
     case KB_RULE_MIN_AGE: {
         int age = md_age_years(in->birth_date, in->date);
-        int min = r->use_majority ? kb->vocab[MD_VOCAB_JURISDICTION].e[in->jurisdiction_id].age : r->years;
+        int min = r->use_majority ? kb->vocab[MD_VOCAB_JURISDICTION].e[in->jurisdiction_id].age
+                                  : r->years;
         if (age < min) {
             if (!(x = emit(E, ri, MD_FACT_AGE, -1))) return -1;
             x->value = age;
@@ -125,7 +172,8 @@ static int eval_rule(eval_ctx *E, int ri)
     case KB_RULE_CONDITION_PRESENT:
         for (size_t i = 0; i < in->n_conditions; i++) {
             const md_screen_condition *c = &in->conditions[i];
-            if (!kb_bits_has(&r->codes, c->id) || (r->active_only && c->active == MD_TRI_NO)) continue;
+            if (!kb_bits_has(&r->codes, c->id) || (r->active_only && c->active == MD_TRI_NO))
+                continue;
             if (!emit(E, ri, MD_FACT_CONDITION, (int)i)) return -1;
         }
         break;
@@ -175,14 +223,18 @@ md_code md_screen_evaluate(const md_ruleset *rs, const md_screen_input *in, md_a
         kb_bits_set(&E.plan_ingredients, in->ingredient_ids[i]);
         kb_bits_set(&E.plan_classes, kb->vocab[MD_VOCAB_INGREDIENT].e[in->ingredient_ids[i]].cls);
     }
-    for (size_t i = 0; i < in->n_areas; i++) kb_bits_set(&E.plan_areas, in->area_ids[i]);
+    for (size_t i = 0; i < in->n_areas; i++)
+        kb_bits_set(&E.plan_areas, in->area_ids[i]);
     for (size_t r = 0; r < rs->n; r++)
-        if (eval_rule(&E, (int)r) != 0) return md_err_set(err, MD_ENOMEM, NULL, "screening arena full");
+        if (eval_rule(&E, (int)r) != 0)
+            return md_err_set(err, MD_ENOMEM, NULL, "screening arena full");
 
     out->rs = rs;
     out->in = in;
     out->findings = E.f;
     out->n_findings = E.n;
+    out->missing = E.m;
+    out->n_missing = E.n_missing;
     out->decision = MD_CLASS_ELIGIBLE;
     for (size_t i = 0; i < E.n; i++) {
         const md_finding *f = &E.f[i];
@@ -190,11 +242,16 @@ md_code md_screen_evaluate(const md_ruleset *rs, const md_screen_input *in, md_a
         if (f->cls > out->decision) out->decision = f->cls;
         if (f->cls != MD_CLASS_DEFERRED) continue;
         any_deferred = 1;
-        if (!f->has_until) all_dated = 0;
-        else if (!out->has_earliest || f->until > out->earliest_date) out->earliest_date = f->until;
+        if (!f->has_until)
+            all_dated = 0;
+        else if (!out->has_earliest || f->until > out->earliest_date)
+            out->earliest_date = f->until;
         out->has_earliest = 1;
     }
-    out->has_earliest = out->decision == MD_CLASS_DEFERRED && any_deferred && all_dated && out->has_earliest;
+    if ((E.n_missing > 0 || in->ruleset_error) && out->decision < MD_CLASS_INCOMPLETE)
+        out->decision = MD_CLASS_INCOMPLETE;
+    out->has_earliest =
+        out->decision == MD_CLASS_DEFERRED && any_deferred && all_dated && out->has_earliest;
     if (!out->has_earliest) out->earliest_date = 0;
     return MD_OK;
 }

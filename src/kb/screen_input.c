@@ -18,6 +18,7 @@ void md_screen_input_init(md_screen_input *in)
 {
     memset(in, 0, sizeof *in);
     in->pregnant = in->breastfeeding = in->weight_stable = MD_TRI_UNKNOWN;
+    in->no_known_allergies = MD_TRI_UNKNOWN;
     in->jurisdiction_id = -1;
 }
 
@@ -31,7 +32,8 @@ static md_code resolve_term(const md_kb *kb, md_vocab_kind kind, const char *ter
 static md_code check_count(size_t n, const char *field, md_err *err)
 {
     if (n > MD_SCREEN_MAX_ITEMS)
-        return md_err_set(err, MD_ETOOBIG, field, "%s: more than %d items", field, MD_SCREEN_MAX_ITEMS);
+        return md_err_set(err, MD_ETOOBIG, field, "%s: more than %d items", field,
+                          MD_SCREEN_MAX_ITEMS);
     return MD_OK;
 }
 
@@ -42,6 +44,9 @@ static md_code resolve_list(const md_kb *kb, md_vocab_kind kind, const char **te
     char f[KB_PATH_MAX];
     md_code rc = check_count(n, field, err);
     if (rc) return rc;
+    if (n == 0)
+        return md_err_set(err, MD_EUNPROCESSABLE, field, "%s: at least one %s must be planned",
+                          field, kind == MD_VOCAB_AREA ? "area" : "ingredient");
     *ids = md_arena_alloc(a, (n + 1) * sizeof **ids);
     if (!*ids) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     for (size_t i = 0; i < n; i++) {
@@ -72,7 +77,8 @@ static md_code resolve_patient(const md_kb *kb, md_screen_input *in, md_err *err
         if ((rc = resolve_term(kb, MD_VOCAB_CONDITION, c->code, f, &c->id, err))) return rc;
         c->site_id = -1;
         snprintf(f, sizeof f, "patient.conditions[%zu].site", i);
-        if (c->site && (rc = resolve_term(kb, MD_VOCAB_AREA, c->site, f, &c->site_id, err))) return rc;
+        if (c->site && (rc = resolve_term(kb, MD_VOCAB_AREA, c->site, f, &c->site_id, err)))
+            return rc;
     }
     for (size_t i = 0; i < in->n_medications; i++) {
         md_screen_medication *m = &in->medications[i];
@@ -98,9 +104,8 @@ md_code md_screen_resolve(const md_ruleset *rs, md_screen_input *in, md_arena *a
     md_code rc;
     in->resolved_for = NULL;
     in->jurisdiction_id = kb->default_jurisdiction;
-    if (in->jurisdiction &&
-        (rc = resolve_term(kb, MD_VOCAB_JURISDICTION, in->jurisdiction, "jurisdiction",
-                           &in->jurisdiction_id, err)))
+    if (in->jurisdiction && (rc = resolve_term(kb, MD_VOCAB_JURISDICTION, in->jurisdiction,
+                                               "jurisdiction", &in->jurisdiction_id, err)))
         return rc;
     if ((rc = resolve_patient(kb, in, err))) return rc;
     if ((rc = resolve_list(kb, MD_VOCAB_AREA, in->areas, in->n_areas, "plan.areas", a,
@@ -118,8 +123,9 @@ md_code md_screen_resolve(const md_ruleset *rs, md_screen_input *in, md_arena *a
         if (c->rule_index < 0)
             return md_err_set(err, MD_EUNPROCESSABLE, f, "%s: no rule '%.64s'", f, c->rule);
         if (rs->rules[c->rule_index].cls != MD_CLASS_CLEARANCE_REQUIRED)
-            return md_err_set(err, MD_EUNPROCESSABLE, f, "%s: rule '%.64s' is %s and cannot be cleared",
-                              f, c->rule, md_class_name(rs->rules[c->rule_index].cls));
+            return md_err_set(err, MD_EUNPROCESSABLE, f,
+                              "%s: rule '%.64s' is %s and cannot be cleared", f, c->rule,
+                              md_class_name(rs->rules[c->rule_index].cls));
     }
     in->resolved_for = rs;
     return MD_OK;
@@ -157,17 +163,32 @@ static md_code json_strings(parse_ctx *P, const json_t *o, const char *key, cons
     for (size_t i = 0; i < *n; i++) {
         const json_t *t = json_array_get(arr, i);
         kj_index(ip, f, i);
-        if (!json_is_string(t)) return md_err_set(P->err, MD_EINVAL, ip, "%s: expected a string", ip);
+        if (!json_is_string(t))
+            return md_err_set(P->err, MD_EINVAL, ip, "%s: expected a string", ip);
         if (!((*out)[i] = md_arena_strdup(P->a, json_string_value(t))))
             return md_err_set(P->err, MD_ENOMEM, NULL, "out of memory");
     }
     return MD_OK;
 }
 
+/* true/false, or the answer as asked: "yes", "no", "not_sure" (which stays unknown). */
 static md_code json_tri(parse_ctx *P, const json_t *o, const char *key, const char *path,
                         signed char *out)
 {
+    static const char *const answers[] = {"no", "yes", "not_sure", NULL};
+    const char *s = json_string_value(json_object_get(o, key));
     int v = 0, present = 0;
+    char f[KB_PATH_MAX];
+    if (s) {
+        kj_key(f, path, key);
+        for (int i = 0; answers[i]; i++)
+            if (strcmp(s, answers[i]) == 0) {
+                *out = i == 2 ? MD_TRI_NOT_SURE : (signed char)i;
+                return MD_OK;
+            }
+        return md_err_set(P->err, MD_EINVAL, f,
+                          "%s: expected true, false, \"yes\", \"no\" or \"not_sure\"", f);
+    }
     md_code rc = kj_bool(o, key, path, 0, &v, &present, P->err);
     *out = present ? (signed char)v : MD_TRI_UNKNOWN;
     return rc;
@@ -176,7 +197,7 @@ static md_code json_tri(parse_ctx *P, const json_t *o, const char *key, const ch
 static md_code parse_facts(parse_ctx *P, const json_t *p, md_screen_input *in)
 {
     static const char *const k_cond[] = {"code", "active", "site", NULL};
-    static const char *const k_med[] = {"code", "last_dose", NULL};
+    static const char *const k_med[] = {"code", "name", "last_dose", NULL};
     static const char *const k_all[] = {"substance", NULL};
     const json_t *arr;
     char ep[KB_PATH_MAX];
@@ -203,6 +224,7 @@ static md_code parse_facts(parse_ctx *P, const json_t *p, md_screen_input *in)
         kj_index(ep, "patient.medications", i);
         if ((rc = kj_object(j, ep, k_med, P->err)) ||
             (rc = kj_string_copy(P->a, j, "code", ep, 1, &m->code, P->err)) ||
+            (rc = kj_string_copy(P->a, j, "name", ep, 0, &m->name, P->err)) ||
             (rc = kj_date(j, "last_dose", ep, 0, &m->last_dose, &m->has_last_dose, P->err)))
             return rc;
     }
@@ -221,9 +243,10 @@ static md_code parse_facts(parse_ctx *P, const json_t *p, md_screen_input *in)
 
 static md_code parse_patient(parse_ctx *P, const json_t *root, md_screen_input *in)
 {
-    static const char *const keys[] = {"birth_date", "sex", "pregnant", "breastfeeding",
-                                       "weight_stable", "fitzpatrick", "conditions",
-                                       "medications", "allergies", NULL};
+    static const char *const keys[] = {
+        "birth_date",  "sex",        "pregnant",    "breastfeeding", "weight_stable",
+        "fitzpatrick", "conditions", "medications", "allergies",     "no_known_allergies",
+        NULL};
     const json_t *p = json_object_get(root, "patient");
     long fitz = 0;
     md_code rc;
@@ -234,6 +257,7 @@ static md_code parse_patient(parse_ctx *P, const json_t *root, md_screen_input *
         (rc = json_tri(P, p, "pregnant", "patient", &in->pregnant)) ||
         (rc = json_tri(P, p, "breastfeeding", "patient", &in->breastfeeding)) ||
         (rc = json_tri(P, p, "weight_stable", "patient", &in->weight_stable)) ||
+        (rc = json_tri(P, p, "no_known_allergies", "patient", &in->no_known_allergies)) ||
         (rc = kj_int(p, "fitzpatrick", "patient", 0, 1, 6, &fitz, NULL, P->err)))
         return rc;
     in->fitzpatrick = (int)fitz;
@@ -265,7 +289,8 @@ static md_code parse_clearances(parse_ctx *P, const json_t *root, md_screen_inpu
 md_code md_screen_input_from_json(const md_ruleset *rs, const json_t *j, md_arena *a,
                                   md_screen_input **out, md_err *err)
 {
-    static const char *const keys[] = {"date", "jurisdiction", "patient", "plan", "clearances", NULL};
+    static const char *const keys[] = {"date", "jurisdiction", "patient",
+                                       "plan", "clearances",   NULL};
     static const char *const k_plan[] = {"areas", "ingredients", NULL};
     parse_ctx P = {a, err};
     md_screen_input *in = md_arena_alloc(a, sizeof *in);
@@ -280,12 +305,13 @@ md_code md_screen_input_from_json(const md_ruleset *rs, const json_t *j, md_aren
         (rc = kj_string_copy(a, j, "jurisdiction", "", 0, &in->jurisdiction, err)) ||
         (rc = parse_patient(&P, j, in)))
         return rc;
-    if (!(plan = json_object_get(j, "plan"))) return md_err_set(err, MD_EINVAL, "plan", "plan: required");
+    if (!(plan = json_object_get(j, "plan")))
+        return md_err_set(err, MD_EINVAL, "plan", "plan: required");
     if ((rc = kj_object(plan, "plan", k_plan, err)) ||
         (rc = json_strings(&P, plan, "areas", "plan", &in->areas, &in->n_areas)) ||
-        (rc = json_strings(&P, plan, "ingredients", "plan", &in->ingredients, &in->n_ingredients)) ||
-        (rc = parse_clearances(&P, j, in)) ||
-        (rc = md_screen_resolve(rs, in, a, err)))
+        (rc =
+             json_strings(&P, plan, "ingredients", "plan", &in->ingredients, &in->n_ingredients)) ||
+        (rc = parse_clearances(&P, j, in)) || (rc = md_screen_resolve(rs, in, a, err)))
         return rc;
     *out = in;
     return MD_OK;

@@ -18,16 +18,21 @@
 
 /* ---- facts ---------------------------------------------------------------- */
 
-static const char *fact_kind_names[] = {"status", "age", "allergy", "condition", "medication", "fitzpatrick"};
+static const char *fact_kind_names[] = {"status",    "age",        "allergy",
+                                        "condition", "medication", "fitzpatrick"};
 
 static const char *fact_input(const md_screen_result *r, const md_finding *f)
 {
     const md_screen_input *in = r->in;
     switch (f->fact) {
-    case MD_FACT_ALLERGY: return in->allergies[f->fact_index].substance;
-    case MD_FACT_CONDITION: return in->conditions[f->fact_index].code;
-    case MD_FACT_MEDICATION: return in->medications[f->fact_index].code;
-    default: return NULL;
+    case MD_FACT_ALLERGY:
+        return in->allergies[f->fact_index].substance;
+    case MD_FACT_CONDITION:
+        return in->conditions[f->fact_index].code;
+    case MD_FACT_MEDICATION:
+        return in->medications[f->fact_index].code;
+    default:
+        return NULL;
     }
 }
 
@@ -36,10 +41,14 @@ static const char *fact_code(const md_screen_result *r, const md_finding *f)
     const md_screen_input *in = r->in;
     const md_kb *kb = r->rs->kb;
     switch (f->fact) {
-    case MD_FACT_ALLERGY: return kb->vocab[MD_VOCAB_SUBSTANCE].e[in->allergies[f->fact_index].id].code;
-    case MD_FACT_CONDITION: return kb->vocab[MD_VOCAB_CONDITION].e[in->conditions[f->fact_index].id].code;
-    case MD_FACT_MEDICATION: return kb->vocab[MD_VOCAB_MEDICATION].e[in->medications[f->fact_index].id].code;
-    default: return NULL;
+    case MD_FACT_ALLERGY:
+        return kb->vocab[MD_VOCAB_SUBSTANCE].e[in->allergies[f->fact_index].id].code;
+    case MD_FACT_CONDITION:
+        return kb->vocab[MD_VOCAB_CONDITION].e[in->conditions[f->fact_index].id].code;
+    case MD_FACT_MEDICATION:
+        return kb->vocab[MD_VOCAB_MEDICATION].e[in->medications[f->fact_index].id].code;
+    default:
+        return NULL;
     }
 }
 
@@ -51,12 +60,21 @@ static const char *fact_term(const md_screen_result *r, const md_finding *f, cha
     const kb_entry *e;
     const md_screen_input *in = r->in;
     switch (f->fact) {
-    case MD_FACT_ALLERGY: e = &kb->vocab[MD_VOCAB_SUBSTANCE].e[in->allergies[f->fact_index].id]; break;
-    case MD_FACT_CONDITION: e = &kb->vocab[MD_VOCAB_CONDITION].e[in->conditions[f->fact_index].id]; break;
-    case MD_FACT_MEDICATION: e = &kb->vocab[MD_VOCAB_MEDICATION].e[in->medications[f->fact_index].id]; break;
-    default: return NULL;
+    case MD_FACT_ALLERGY:
+        e = &kb->vocab[MD_VOCAB_SUBSTANCE].e[in->allergies[f->fact_index].id];
+        break;
+    case MD_FACT_CONDITION:
+        e = &kb->vocab[MD_VOCAB_CONDITION].e[in->conditions[f->fact_index].id];
+        break;
+    case MD_FACT_MEDICATION:
+        e = &kb->vocab[MD_VOCAB_MEDICATION].e[in->medications[f->fact_index].id];
+        break;
+    default:
+        return NULL;
     }
     const char *input = fact_input(r, f);
+    if (f->fact == MD_FACT_MEDICATION && in->medications[f->fact_index].name)
+        input = in->medications[f->fact_index].name;
     if (!input || strcasecmp(input, e->code) == 0 || strcasecmp(input, e->label) == 0)
         return e->label;
     snprintf(tmp, n, "%s (%s)", e->label, input);
@@ -69,10 +87,16 @@ static const char *site_code(const md_screen_result *r, const md_finding *f)
     return r->rs->kb->vocab[MD_VOCAB_AREA].e[r->in->conditions[f->fact_index].site_id].code;
 }
 
-static const char *ingredient_code(const md_screen_result *r, const md_finding *f)
+static const kb_entry *ingredient_entry(const md_screen_result *r, const md_finding *f)
 {
     if (f->ingredient < 0) return NULL;
-    return r->rs->kb->vocab[MD_VOCAB_INGREDIENT].e[r->in->ingredient_ids[f->ingredient]].code;
+    return &r->rs->kb->vocab[MD_VOCAB_INGREDIENT].e[r->in->ingredient_ids[f->ingredient]];
+}
+
+static const char *ingredient_code(const md_screen_result *r, const md_finding *f)
+{
+    const kb_entry *e = ingredient_entry(r, f);
+    return e ? e->code : NULL;
 }
 
 static const kb_entry *jurisdiction(const md_screen_result *r)
@@ -91,17 +115,22 @@ static const char *placeholder(const md_screen_result *r, const md_finding *f, c
     if (IS("input")) return fact_input(r, f);
     if (IS("code")) return fact_code(r, f);
     if (IS("term")) return fact_term(r, f, tmp, MSG_TMP_MAX);
-    if (IS("ingredient")) return ingredient_code(r, f);
+    if (IS("ingredient")) return ingredient_entry(r, f) ? ingredient_entry(r, f)->label : NULL;
     if (IS("site")) return site_code(r, f) ? site_code(r, f) : "an unrecorded site";
-    if (IS("jurisdiction")) return jurisdiction(r)->code;
-    if (IS("days")) snprintf(tmp, MSG_TMP_MAX, "%d", rule->days);
-    else if (IS("years")) snprintf(tmp, MSG_TMP_MAX, "%d", rule->use_majority ? jurisdiction(r)->age : rule->years);
-    else if (IS("age") || (IS("value") && f->fact == MD_FACT_FITZPATRICK)) snprintf(tmp, MSG_TMP_MAX, "%d", f->value);
-    else if (IS("value")) return f->value ? "true" : "false";
-    else if (IS("earliest_date") && f->has_until) md_date_format(f->until, tmp);
+    if (IS("jurisdiction")) return jurisdiction(r)->label;
+    if (IS("days"))
+        snprintf(tmp, MSG_TMP_MAX, "%d", rule->days);
+    else if (IS("years"))
+        snprintf(tmp, MSG_TMP_MAX, "%d", rule->use_majority ? jurisdiction(r)->age : rule->years);
+    else if (IS("age") || (IS("value") && f->fact == MD_FACT_FITZPATRICK))
+        snprintf(tmp, MSG_TMP_MAX, "%d", f->value);
+    else if (IS("value"))
+        return f->value ? "true" : "false";
+    else if (IS("earliest_date") && f->has_until)
+        md_date_format(f->until, tmp);
     else if (IS("last_dose") && f->fact == MD_FACT_MEDICATION) {
         const md_screen_medication *m = &r->in->medications[f->fact_index];
-        if (!m->has_last_dose) return "now (currently taking)";
+        if (!m->has_last_dose) return "today (still taking it)";
         md_date_format(m->last_dose, tmp);
     } else
         return NULL;
@@ -178,6 +207,8 @@ static json_t *fact_json(const md_screen_result *r, const md_finding *f)
         if (c->active != MD_TRI_UNKNOWN) bad |= put(o, "active", json_boolean(c->active));
         if (site_code(r, f)) bad |= put(o, "site", json_string(site_code(r, f)));
     }
+    if (f->fact == MD_FACT_MEDICATION && in->medications[f->fact_index].name)
+        bad |= put(o, "name", json_string(in->medications[f->fact_index].name));
     if (f->fact == MD_FACT_MEDICATION && in->medications[f->fact_index].has_last_dose)
         bad |= put(o, "last_dose", date_json(in->medications[f->fact_index].last_dose));
     if (bad) {
@@ -187,15 +218,24 @@ static json_t *fact_json(const md_screen_result *r, const md_finding *f)
     return o;
 }
 
+static json_t *sources_json(const char *const *sources, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+        if (json_array_append_new(a, json_string(sources[i])) != 0) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
+}
+
 static json_t *finding_json(const md_screen_result *r, const md_finding *f)
 {
     const kb_rule *rule = &r->rs->rules[f->rule];
     char msg[MSG_MAX];
-    json_t *o = json_object(), *src = json_array();
+    json_t *o = json_object(), *src = sources_json(rule->sources, rule->n_sources);
     int bad = !o || !src;
     render_message(r, f, msg);
-    for (size_t i = 0; !bad && i < rule->n_sources; i++)
-        bad |= json_array_append_new(src, json_string(rule->sources[i])) != 0;
     if (bad) {
         json_decref(o);
         json_decref(src);
@@ -227,10 +267,40 @@ static json_t *finding_json(const md_screen_result *r, const md_finding *f)
     return o;
 }
 
+/* {"rule","fact","field","answer","question","sources"} */
+static json_t *missing_json(const md_screen_result *r, const md_missing *m)
+{
+    const kb_fact_def *d = &r->rs->kb->facts[m->fact];
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:o*}", "rule", r->rs->rules[m->rule].id, "fact",
+                     kb_flag_name(m->fact), "field", d->field, "answer",
+                     m->not_sure ? "not_sure" : "not_recorded", "question", d->question, "sources",
+                     sources_json(d->sources, d->n_sources));
+}
+
+#define RULESET_MESSAGE                                                                            \
+    "The clinic's own rules could not be applied (%s): screened with the shipped rules only. "     \
+    "Do not rely on this decision until an admin corrects the clinic rules."
+
+/* The blocking finding of a clinic rule set that could not be compiled. */
+static json_t *ruleset_error_json(const md_screen_result *r)
+{
+    char msg[MSG_MAX];
+    snprintf(msg, sizeof msg, RULESET_MESSAGE, r->in->ruleset_error);
+    return json_pack("{s:s,s:s,s:s,s:[],s:{s:s,s:s}}", "rule", "clinic_rules", "class",
+                     md_class_name(MD_CLASS_INCOMPLETE), "message", msg, "sources", "fact", "kind",
+                     "clinic_rules", "error", r->in->ruleset_error);
+}
+
 json_t *md_screen_result_to_json(const md_screen_result *r)
 {
-    json_t *o = json_object(), *kb = json_object(), *blocking = json_array(), *cautions = json_array();
-    int bad = !o || !kb || !blocking || !cautions;
+    json_t *o = json_object(), *kb = json_object(), *blocking = json_array(),
+           *cautions = json_array();
+    json_t *missing = json_array();
+    int bad = !o || !kb || !blocking || !cautions || !missing;
+    if (!bad && r->in->ruleset_error)
+        bad |= json_array_append_new(blocking, ruleset_error_json(r)) != 0;
+    for (size_t i = 0; !bad && i < r->n_missing; i++)
+        bad |= json_array_append_new(missing, missing_json(r, &r->missing[i])) != 0;
     for (size_t i = 0; !bad && i < r->n_findings; i++) {
         const md_finding *f = &r->findings[i];
         bad |= json_array_append_new(f->cls == MD_CLASS_CAUTION ? cautions : blocking,
@@ -245,6 +315,7 @@ json_t *md_screen_result_to_json(const md_screen_result *r)
         json_decref(kb);
         json_decref(blocking);
         json_decref(cautions);
+        json_decref(missing);
         return NULL;
     }
     bad |= put(o, "decision", json_string(md_class_name(r->decision)));
@@ -253,6 +324,7 @@ json_t *md_screen_result_to_json(const md_screen_result *r)
     bad |= put(o, "kb", kb);
     bad |= put(o, "findings", blocking);
     bad |= put(o, "cautions", cautions);
+    bad |= put(o, "missing", missing);
     if (bad) {
         json_decref(o);
         return NULL;
@@ -339,10 +411,21 @@ char *md_screen_result_to_text(const md_screen_result *r, md_arena *a)
         sb_printf(&b, " (until healed; no date can be computed)");
     }
     sb_printf(&b, "\n");
+    if (r->in->ruleset_error) {
+        sb_printf(&b, "Warning: " RULESET_MESSAGE "\n", r->in->ruleset_error);
+    }
+    for (size_t i = 0; i < r->n_missing; i++) {
+        const md_missing *m = &r->missing[i];
+        const kb_fact_def *d = &r->rs->kb->facts[m->fact];
+        if (i == 0) sb_printf(&b, "Missing (ask before treating):\n");
+        sb_printf(&b, "  - %s (%s: %s; rule %s)\n", d->question, d->field,
+                  m->not_sure ? "answered not sure" : "not recorded", r->rs->rules[m->rule].id);
+    }
     text_findings(&b, r, "Blocking", 0);
     text_findings(&b, r, "Cleared", 1);
     text_findings(&b, r, "Cautions", 2);
-    if (r->n_findings == 0) sb_printf(&b, "No findings.\n");
+    if (r->n_findings == 0 && r->n_missing == 0 && !r->in->ruleset_error)
+        sb_printf(&b, "No findings.\n");
     sb_printf(&b, "Knowledge base %s (%.12s)\n", md_kb_version(r->rs->kb), md_kb_hash(r->rs->kb));
     return b.oom ? NULL : b.p;
 }

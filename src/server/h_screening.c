@@ -31,14 +31,15 @@ md_code h_screenings_list(md_req *r, md_err *err)
     return md_screening_list(&r->ctx, r->params[0], &r->resp, err);
 }
 
-
-/* The kb version, its vocabulary (for forms) and the clinic's effective rules. */
+/* The kb version, its vocabulary (for forms), its sources (titles and links), the clinic's
+ * effective rules and whether the clinic's own rules compiled ("clinic_rules"). */
 md_code h_kb(md_req *r, md_err *err)
 {
     const md_ruleset *rs;
     md_ruleset *owned = NULL;
+    md_clinic_ruleset_error broken;
     md_code rc = md_require(&r->ctx, MD_PERM_CLINICAL_READ, err);
-    if (rc == MD_OK) rc = md_clinic_ruleset(&r->ctx, &rs, &owned, err);
+    if (rc == MD_OK) rc = md_clinic_ruleset(&r->ctx, &rs, &owned, &broken, err);
     if (rc != MD_OK) return rc;
     const md_kb *kb = r->ctx.kb;
     json_t *vocab = json_object();
@@ -52,25 +53,35 @@ md_code h_kb(md_req *r, md_err *err)
         json_t *src = json_array();
         for (size_t s = 0; s < info.n_sources; s++)
             json_array_append_new(src, json_string(info.sources[s]));
-        json_array_append_new(rules, json_pack("{s:s,s:s,s:s,s:s,s:o,s:b,s:s?}", "id", info.id,
-                                               "kind", info.kind, "class", md_class_name(info.cls),
-                                               "message", info.message, "sources", src, "clinic",
-                                               info.clinic, "raised_by", info.raised_by));
+        json_array_append_new(rules,
+                              json_pack("{s:s,s:s,s:s,s:s,s:s,s:o,s:b,s:s?}", "id", info.id,
+                                        "title", info.title, "kind", info.kind, "class",
+                                        md_class_name(info.cls), "message", info.message, "sources",
+                                        src, "clinic", info.clinic, "raised_by", info.raised_by));
+    }
+    json_t *sources = json_array();
+    for (size_t i = 0; i < md_kb_source_count(kb); i++) {
+        md_source_info si;
+        if (md_kb_source(kb, i, &si) != 0) break;
+        json_array_append_new(sources,
+                              json_pack("{s:s,s:s,s:s?,s:s?,s:s?}", "key", si.key, "title",
+                                        si.title, "url", si.url, "ref", si.ref, "doi", si.doi));
     }
     md_ruleset_free(owned);
-    r->resp = json_pack("{s:s,s:s,s:o,s:o}", "version", md_kb_version(kb), "hash", md_kb_hash(kb),
-                        "vocabulary", vocab, "rules", rules);
+    r->resp = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o}", "version", md_kb_version(kb), "hash",
+                        md_kb_hash(kb), "vocabulary", vocab, "rules", rules, "sources", sources,
+                        "clinic_rules", md_clinic_ruleset_error_json(&broken));
     return MD_OK;
 }
 
 md_code h_clinic_rules_list(md_req *r, md_err *err)
 {
-    return md_record_list(&r->ctx, &md_kind_clinic_rule, NULL, 1, &r->resp, err);
+    return md_clinic_rules_list(&r->ctx, &r->resp, err);
 }
 
 static md_code create_rule(md_req *r, json_t *body, md_err *err)
 {
-    md_code rc = md_record_create(&r->ctx, &md_kind_clinic_rule, NULL, body, &r->resp, err);
+    md_code rc = md_clinic_rule_create(&r->ctx, body, &r->resp, err);
     if (rc == MD_OK) r->status = 201;
     return rc;
 }
@@ -87,8 +98,7 @@ md_code h_clinic_rule_get(md_req *r, md_err *err)
 
 static md_code update_rule(md_req *r, json_t *body, md_err *err)
 {
-    return md_record_update(&r->ctx, &md_kind_clinic_rule, NULL, r->params[0], body, &r->resp,
-                            err);
+    return md_clinic_rule_update(&r->ctx, r->params[0], body, &r->resp, err);
 }
 
 md_code h_clinic_rule_update(md_req *r, md_err *err)

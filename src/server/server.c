@@ -75,6 +75,7 @@ static const route routes[] = {
     FACT_ROUTES("medications"),
     FACT_ROUTES("status"),
     FACT_ROUTES("clearances"),
+    FACT_ROUTES("allergy_statements"),
     {"GET", "/api/v1/patients/{}/screenings", h_screenings_list, AUTHED},
     {"POST", "/api/v1/patients/{}/questionnaires", h_questionnaire_create, AUTHED},
     {"GET", "/api/v1/patients/{}/questionnaires", h_questionnaires_list, AUTHED},

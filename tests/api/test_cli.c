@@ -53,43 +53,52 @@ typedef struct cli_case {
     const char *earliest; /* must appear as earliest_date; NULL: must not */
 } cli_case;
 
+/* Each case's patient has answered the questions screening needs (a woman: not pregnant, not
+ * breastfeeding, no known allergies) unless the case says otherwise. */
+#define ASKED "\"sex\":\"female\",\"pregnant\":\"no\",\"breastfeeding\":\"no\",\"no_known_allergies\":true,"
+
 static const cli_case cases[] = {
-    {"eligible", "\"birth_date\":\"1990-01-01\"",
+    {"eligible", ASKED "\"birth_date\":\"1990-01-01\"",
      "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "eligible", NULL, NULL},
-    {"pregnant", "\"birth_date\":\"1990-01-01\",\"pregnant\":true",
+    {"a woman of 36, nothing asked: incomplete", "\"birth_date\":\"1990-01-01\",\"sex\":\"female\"",
+     "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "incomplete", NULL, NULL},
+    {"pregnancy not sure: incomplete",
+     "\"birth_date\":\"1990-01-01\",\"pregnant\":\"not_sure\",\"breastfeeding\":false,\"no_known_allergies\":true",
+     "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "incomplete", NULL, NULL},
+    {"pregnant", "\"birth_date\":\"1990-01-01\",\"pregnant\":true,\"breastfeeding\":false,\"no_known_allergies\":true",
      "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "contraindicated",
      "pregnancy", NULL},
-    {"breastfeeding", "\"birth_date\":\"1990-01-01\",\"breastfeeding\":true",
+    {"breastfeeding", "\"birth_date\":\"1990-01-01\",\"pregnant\":\"no\",\"breastfeeding\":true,\"no_known_allergies\":true",
      "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "contraindicated",
      "breastfeeding", NULL},
-    {"under 18", "\"birth_date\":\"2008-11-22\"",
+    {"under 18", ASKED "\"birth_date\":\"2008-11-22\"",
      "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "contraindicated",
      "under_age_of_majority", NULL},
     {"allergen class covers lidocaine",
-     "\"birth_date\":\"1990-01-01\",\"allergies\":[{\"substance\":\"amide_anaesthetics\"}]",
+     "\"birth_date\":\"1990-01-01\",\"sex\":\"male\",\"allergies\":[{\"substance\":\"amide_anaesthetics\"}]",
      "{\"areas\":[\"cheeks\"],\"ingredients\":[\"lidocaine\"]}", "contraindicated",
      "allergy_to_planned_ingredient", NULL},
-    {"any allergy: patch test", "\"birth_date\":\"1990-01-01\",\"allergies\":[{\"substance\":\"latex\"}]",
+    {"any allergy: patch test", "\"birth_date\":\"1990-01-01\",\"sex\":\"male\",\"allergies\":[{\"substance\":\"latex\"}]",
      "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "eligible",
      "patch_test_required", NULL},
     {"active eczema at site",
-     "\"birth_date\":\"1990-01-01\",\"conditions\":[{\"code\":\"eczema\",\"active\":true,\"site\":\"neck\"}]",
+     ASKED "\"birth_date\":\"1990-01-01\",\"conditions\":[{\"code\":\"eczema\",\"active\":true,\"site\":\"neck\"}]",
      "{\"areas\":[\"neck\"],\"ingredients\":[\"hyaluronic_acid\"]}", "deferred",
      "active_skin_condition_at_site", NULL},
     {"nsaid 6 days ago",
-     "\"birth_date\":\"1990-01-01\",\"medications\":[{\"code\":\"ibuprofen\",\"last_dose\":\"2026-11-15\"}]",
+     ASKED "\"birth_date\":\"1990-01-01\",\"medications\":[{\"code\":\"ibuprofen\",\"last_dose\":\"2026-11-15\"}]",
      "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "deferred", "nsaid_washout",
      "2026-11-22"},
     {"garlic 14 days ago: no deferral",
-     "\"birth_date\":\"1990-01-01\",\"medications\":[{\"code\":\"garlic_supplement\",\"last_dose\":\"2026-11-07\"}]",
+     ASKED "\"birth_date\":\"1990-01-01\",\"medications\":[{\"code\":\"garlic_supplement\",\"last_dose\":\"2026-11-07\"}]",
      "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "eligible", NULL, NULL},
-    {"antiplatelet", "\"birth_date\":\"1990-01-01\",\"medications\":[{\"code\":\"antiplatelet\"}]",
+    {"antiplatelet", ASKED "\"birth_date\":\"1990-01-01\",\"medications\":[{\"code\":\"antiplatelet\"}]",
      "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "clearance_required",
      "anticoagulant_clearance", NULL},
-    {"cancer", "\"birth_date\":\"1990-01-01\",\"conditions\":[{\"code\":\"cancer\",\"active\":false}]",
+    {"cancer", ASKED "\"birth_date\":\"1990-01-01\",\"conditions\":[{\"code\":\"cancer\",\"active\":false}]",
      "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "clearance_required",
      "systemic_condition_clearance", NULL},
-    {"fitzpatrick 6", "\"birth_date\":\"1990-01-01\",\"fitzpatrick\":6",
+    {"fitzpatrick 6", ASKED "\"birth_date\":\"1990-01-01\",\"fitzpatrick\":6",
      "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "eligible",
      "pigmentation_risk", NULL},
 };
@@ -122,7 +131,7 @@ static void screen_text_explains(void **state)
     (void)state;
     char out[8192];
     int st = run("screen - --format text",
-                 "{\"date\":\"2026-11-21\",\"patient\":{\"birth_date\":\"1990-01-01\","
+                 "{\"date\":\"2026-11-21\",\"patient\":{" ASKED "\"birth_date\":\"1990-01-01\","
                  "\"medications\":[{\"code\":\"aspirin\",\"last_dose\":\"2026-11-20\"}]},"
                  "\"plan\":{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}}",
                  out, sizeof out);
@@ -130,6 +139,16 @@ static void screen_text_explains(void **state)
     assert_non_null(strstr(out, "deferred"));
     assert_non_null(strstr(out, "nsaid_washout"));
     assert_non_null(strstr(out, "2026-11-27"));
+    /* What was never asked is named, with the question. */
+    st = run("screen - --format text",
+             "{\"date\":\"2026-11-21\",\"patient\":{\"birth_date\":\"1990-01-01\"},"
+             "\"plan\":{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}}",
+             out, sizeof out);
+    assert_int_equal(st, 0);
+    assert_non_null(strstr(out, "Decision for 2026-11-21: incomplete"));
+    assert_non_null(strstr(out, "Missing (ask before treating):"));
+    assert_non_null(strstr(out, "patient.pregnant: not recorded"));
+    assert_non_null(strstr(out, "patient.allergies: not recorded"));
 }
 
 static void screen_bad_input_exits_2_naming_the_field(void **state)
@@ -151,13 +170,16 @@ static void screen_bad_input_exits_2_naming_the_field(void **state)
          "\"code\":\"aspirin\",\"last_dose\":\"2026-11-22\"}]},\"plan\":{\"areas\":[],"
          "\"ingredients\":[]}}",
          "patient.medications[0].last_dose"},
+        {"{\"date\":\"2026-11-21\",\"patient\":{\"birth_date\":\"1990-01-01\"},\"plan\":{"
+         "\"areas\":[],\"ingredients\":[]}}",
+         "plan.areas"},
         {"{\"date\":", "date"},
     };
     char out[4096];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int st = run("screen -", bad[i].input, out, sizeof out);
         if (st != 2) fail_msg("case %zu: exit %d, want 2: %s", i, st, out);
-        if (i < 4 && !strstr(out, bad[i].field)) fail_msg("case %zu: no field %s: %s", i, bad[i].field, out);
+        if (i < 5 && !strstr(out, bad[i].field)) fail_msg("case %zu: no field %s: %s", i, bad[i].field, out);
     }
     /* The suggestion for a misspelt code. */
     run("screen -", bad[2].input, out, sizeof out);

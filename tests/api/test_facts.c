@@ -214,12 +214,12 @@ static void status_is_one_record_per_patient(void **state)
     new_patient(pid);
     md_date_format(md_today_utc(), today);
     snprintf(body, sizeof body,
-             "{\"pregnant\":true,\"breastfeeding\":false,\"recorded_on\":\"%s\"}", today);
+             "{\"pregnant\":\"yes\",\"breastfeeding\":\"no\",\"recorded_on\":\"%s\"}", today);
     json_t *s1 = api_ok(api.practitioner, "POST", body, 201, "/api/v1/patients/%s/status", pid);
     assert_int_equal(api_int(s1, "version"), 1);
-    assert_true(json_is_true(json_object_get(s1, "pregnant")));
+    assert_string_equal(api_str(s1, "pregnant"), "yes");
     snprintf(body, sizeof body,
-             "{\"pregnant\":false,\"breastfeeding\":true,\"recorded_on\":\"%s\"}", today);
+             "{\"pregnant\":\"not_sure\",\"breastfeeding\":\"yes\",\"recorded_on\":\"%s\"}", today);
     json_t *s2 = api_ok(api.practitioner, "POST", body, 201, "/api/v1/patients/%s/status", pid);
     assert_string_equal(api_str(s2, "id"), api_str(s1, "id"));
     assert_int_equal(api_int(s2, "version"), 2);
@@ -228,8 +228,8 @@ static void status_is_one_record_per_patient(void **state)
     json_t *items = json_object_get(l, "items");
     assert_int_equal(json_array_size(items), 1);
     assert_int_equal(api_int(json_array_get(items, 0), "version"), 2);
-    assert_true(json_is_false(json_object_get(json_array_get(items, 0), "pregnant")));
-    assert_true(json_is_true(json_object_get(json_array_get(items, 0), "breastfeeding")));
+    assert_string_equal(api_str(json_array_get(items, 0), "pregnant"), "not_sure");
+    assert_string_equal(api_str(json_array_get(items, 0), "breastfeeding"), "yes");
     json_decref(l);
 
     json_t *h = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/patients/%s/status/%s/history",
@@ -251,23 +251,26 @@ static void status_post_needs_every_field(void **state)
     api_var vars[] = {{"p", pid}};
     static const api_case first[] = {
         {"first status without recorded_on", api.practitioner, "POST",
-         "/api/v1/patients/{p}/status", "{\"pregnant\":true,\"breastfeeding\":false}", 400,
+         "/api/v1/patients/{p}/status", "{\"pregnant\":\"yes\",\"breastfeeding\":\"no\"}", 400,
          "invalid", "recorded_on", NULL},
-        {"pregnant not a boolean", api.practitioner, "POST", "/api/v1/patients/{p}/status",
-         "{\"pregnant\":\"no\",\"breastfeeding\":false,\"recorded_on\":\"2020-01-01\"}", 400,
+        {"pregnant a boolean, not an answer", api.practitioner, "POST", "/api/v1/patients/{p}/status",
+         "{\"pregnant\":false,\"breastfeeding\":\"no\",\"recorded_on\":\"2020-01-01\"}", 400,
          "invalid", "pregnant", NULL},
+        {"pregnant not one of the answers", api.practitioner, "POST", "/api/v1/patients/{p}/status",
+         "{\"pregnant\":\"maybe\",\"breastfeeding\":\"no\",\"recorded_on\":\"2020-01-01\"}", 422,
+         "unprocessable", "pregnant", NULL},
     };
     api_run_cases(first, sizeof first / sizeof first[0], vars, 1);
     json_decref(
         api_ok(api.practitioner, "POST",
-               "{\"pregnant\":false,\"breastfeeding\":false,\"recorded_on\":\"2020-01-01\"}", 201,
+               "{\"pregnant\":\"no\",\"breastfeeding\":\"no\",\"recorded_on\":\"2020-01-01\"}", 201,
                "/api/v1/patients/%s/status", pid));
     static const api_case again[] = {
         {"second status without recorded_on", api.practitioner, "POST",
-         "/api/v1/patients/{p}/status", "{\"pregnant\":true,\"breastfeeding\":false}", 400,
+         "/api/v1/patients/{p}/status", "{\"pregnant\":\"yes\",\"breastfeeding\":\"no\"}", 400,
          "invalid", "recorded_on", NULL},
         {"second status without breastfeeding", api.practitioner, "POST",
-         "/api/v1/patients/{p}/status", "{\"pregnant\":true,\"recorded_on\":\"2020-01-01\"}", 400,
+         "/api/v1/patients/{p}/status", "{\"pregnant\":\"yes\",\"recorded_on\":\"2020-01-01\"}", 400,
          "invalid", "breastfeeding", NULL},
     };
     api_run_cases(again, sizeof again / sizeof again[0], vars, 1);
@@ -285,13 +288,64 @@ static void demo_facts_are_there(void **state)
     api_demo_patient("Nakamura", pid);
     json_t *l = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/patients/%s/medications", pid);
     assert_int_equal(api_count_items(l, "code", "anticoagulant"), 1);
+    assert_int_equal(api_count_items(l, "name", "warfarin"), 1);
+    json_decref(l);
+    l = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/patients/%s/allergy_statements", pid);
+    assert_int_equal(api_count_items(l, "statement", "no_known_allergies"), 1);
     json_decref(l);
     /* Hannah Shah is pregnant. */
     api_demo_patient("Shah", pid);
     l = api_ok(api.auditor, "GET", NULL, 200, "/api/v1/patients/%s/status", pid);
-    assert_true(
-        json_is_true(json_object_get(json_array_get(json_object_get(l, "items"), 0), "pregnant")));
+    assert_string_equal(api_str(json_array_get(json_object_get(l, "items"), 0), "pregnant"), "yes");
     json_decref(l);
+}
+
+/* The drug or product name as recorded stays beside its class code: in the record, its
+ * history and the screening fact. */
+static void medication_names_are_kept(void **state)
+{
+    (void)state;
+    char pid[MD_ID_STR];
+    new_patient(pid);
+    json_t *m = api_ok(api.practitioner, "POST", "{\"code\":\"ibuprofen\",\"last_dose\":\"2026-11-18\"}",
+                       201, "/api/v1/patients/%s/medications", pid);
+    assert_string_equal(api_str(m, "code"), "nsaid");
+    assert_string_equal(api_str(m, "name"), "ibuprofen");
+    json_t *n = api_ok(api.practitioner, "POST", "{\"code\":\"nsaid\",\"name\":\"Nurofen 200 mg\"}", 201,
+                       "/api/v1/patients/%s/medications", pid);
+    assert_string_equal(api_str(n, "name"), "Nurofen 200 mg");
+    /* A name the kb knows as another class is refused, naming the field. */
+    api_err(api.practitioner, "POST", "{\"code\":\"anticoagulant\",\"name\":\"ibuprofen\"}", 422,
+            "unprocessable", "name", "/api/v1/patients/%s/medications", pid);
+    json_decref(api_ok(api.practitioner, "PUT", "{\"status\":\"stopped\",\"reason\":\"stopped\"}", 200,
+                       "/api/v1/patients/%s/medications/%s", pid, api_str(m, "id")));
+    json_t *h = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/patients/%s/medications/%s/history",
+                       pid, api_str(m, "id"));
+    json_t *versions = json_object_get(h, "versions");
+    assert_int_equal(json_array_size(versions), 2);
+    for (size_t i = 0; i < 2; i++) assert_string_equal(api_str(json_array_get(versions, i), "name"), "ibuprofen");
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"patient_id\":\"%s\",\"date\":\"2026-11-21\",\"plan\":{\"areas\":[\"neck\"],"
+             "\"ingredients\":[\"hyaluronic_acid\"]}}",
+             pid);
+    json_t *s = api_ok(api.practitioner, "POST", body, 201, "/api/v1/screenings");
+    /* Both are NSAIDs (recorded in the same second: either order); each keeps its name. */
+    size_t i, named = 0;
+    json_t *f;
+    json_array_foreach(json_object_get(json_object_get(s, "result"), "findings"), i, f)
+    {
+        const char *name = api_str(json_object_get(f, "fact"), "name");
+        assert_string_equal(api_str(json_object_get(f, "fact"), "code"), "nsaid");
+        if (strcmp(name, "ibuprofen") == 0 && strstr(api_str(f, "message"), "(ibuprofen)")) named |= 1;
+        if (strcmp(name, "Nurofen 200 mg") == 0 && strstr(api_str(f, "message"), "(Nurofen 200 mg)"))
+            named |= 2;
+    }
+    assert_int_equal(named, 3);
+    json_decref(s);
+    json_decref(h);
+    json_decref(n);
+    json_decref(m);
 }
 
 static void who_may_touch_facts(void **state)
@@ -334,6 +388,7 @@ int main(void)
         cmocka_unit_test(status_is_one_record_per_patient),
         cmocka_unit_test(status_post_needs_every_field),
         cmocka_unit_test(demo_facts_are_there),
+        cmocka_unit_test(medication_names_are_kept),
         cmocka_unit_test(who_may_touch_facts),
     };
     return cmocka_run_group_tests_name("api.facts", tests, api_setup, api_teardown);

@@ -5,6 +5,7 @@
  */
 #include "support.h"
 
+#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,16 +29,19 @@ typedef struct screen_case {
 } screen_case;
 
 static const screen_case cases[] = {
-    {"no facts: eligible", "1990-01-01", 2, {{NULL, NULL}}, "[\"cheeks\"]",
-     "[\"hyaluronic_acid\"]", "eligible", NULL, "pregnancy", NULL},
+    {"unrecorded: nothing asked of a woman of 36 is not eligible", "1990-01-01", 2,
+     {{NULL, NULL}}, "[\"cheeks\"]", "[\"hyaluronic_acid\"]", "incomplete", NULL, "pregnancy",
+     NULL},
+    {"status and allergies asked, nothing found: eligible", "1990-01-01", 2, {{NULL, NULL}},
+     "[\"cheeks\"]", "[\"hyaluronic_acid\"]", "eligible", NULL, "pregnancy", NULL},
     {"pregnant", "1990-01-01", 2,
-     {{"status", "{\"pregnant\":true,\"breastfeeding\":false,\"recorded_on\":\"" DATE "\"}"}},
+     {{"status", "{\"pregnant\":\"yes\",\"breastfeeding\":\"no\",\"recorded_on\":\"" DATE "\"}"}},
      "[\"cheeks\"]", "[\"hyaluronic_acid\"]", "contraindicated", "pregnancy", NULL, NULL},
     {"not pregnant", "1990-01-01", 2,
-     {{"status", "{\"pregnant\":false,\"breastfeeding\":false,\"recorded_on\":\"" DATE "\"}"}},
+     {{"status", "{\"pregnant\":\"no\",\"breastfeeding\":\"no\",\"recorded_on\":\"" DATE "\"}"}},
      "[\"cheeks\"]", "[\"hyaluronic_acid\"]", "eligible", NULL, "pregnancy", NULL},
     {"breastfeeding", "1990-01-01", 2,
-     {{"status", "{\"pregnant\":false,\"breastfeeding\":true,\"recorded_on\":\"" DATE "\"}"}},
+     {{"status", "{\"pregnant\":\"no\",\"breastfeeding\":\"yes\",\"recorded_on\":\"" DATE "\"}"}},
      "[\"cheeks\"]", "[\"hyaluronic_acid\"]", "contraindicated", "breastfeeding", NULL, NULL},
     {"17 the day before the 18th birthday", "2008-11-22", 2, {{NULL, NULL}}, "[\"cheeks\"]",
      "[\"hyaluronic_acid\"]", "contraindicated", "under_age_of_majority", NULL, NULL},
@@ -116,6 +120,27 @@ static json_t *patient_with(const char *birth, int fitzpatrick)
     return api_ok(api.practitioner, "POST", body, 201, "/api/v1/patients");
 }
 
+/* What a careful intake records for everyone: pregnancy and breastfeeding asked ("no"), and
+ * "no known allergies". */
+static void record_answers(const char *pid, int status, int allergies)
+{
+    if (status)
+        json_decref(api_ok(api.practitioner, "POST",
+                           "{\"pregnant\":\"no\",\"breastfeeding\":\"no\",\"recorded_on\":\"" DATE "\"}",
+                           201, "/api/v1/patients/%s/status", pid));
+    if (allergies)
+        json_decref(api_ok(api.practitioner, "POST", "{\"asked_on\":\"" DATE "\"}", 201,
+                           "/api/v1/patients/%s/allergy_statements", pid));
+}
+
+/* A patient whose pregnancy status and allergies were asked (no, no, none known). */
+static json_t *patient_asked(const char *birth, int fitzpatrick)
+{
+    json_t *p = patient_with(birth, fitzpatrick);
+    record_answers(api_str(p, "id"), 1, 1);
+    return p;
+}
+
 static void every_behaviour_through_the_api(void **state)
 {
     (void)state;
@@ -124,9 +149,14 @@ static void every_behaviour_through_the_api(void **state)
         const screen_case *k = &cases[c];
         json_t *p = patient_with(k->birth_date, k->fitzpatrick);
         const char *pid = api_str(p, "id");
-        for (const fact *f = k->facts; f->collection; f++)
+        int has_status = 0, has_allergy = 0;
+        for (const fact *f = k->facts; f->collection; f++) {
             json_decref(api_ok(api.practitioner, "POST", f->json, 201, "/api/v1/patients/%s/%s",
                                pid, f->collection));
+            has_status |= strcmp(f->collection, "status") == 0;
+            has_allergy |= strcmp(f->collection, "allergies") == 0;
+        }
+        if (strncmp(k->what, "unrecorded:", 11) != 0) record_answers(pid, !has_status, !has_allergy);
         json_t *s = screen(api.practitioner, pid, DATE, k->areas, k->ingredients, 201);
         json_t *result = json_object_get(s, "result");
         const char *problem = NULL;
@@ -215,19 +245,181 @@ static void bad_screening_input_names_the_field(void **state)
          422, "unprocessable", "plan.areas[0]", NULL},
         {"plan missing", api.practitioner, "POST", "/api/v1/screenings",
          "{\"patient_id\":\"{pid}\",\"date\":\"" DATE "\"}", 400, "invalid", "plan", NULL},
+        {"empty plan", api.practitioner, "POST", "/api/v1/screenings",
+         "{\"patient_id\":\"{pid}\",\"date\":\"" DATE "\",\"plan\":{\"areas\":[],"
+         "\"ingredients\":[]}}",
+         422, "unprocessable", "plan.areas", "at least one area"},
+        {"no ingredient planned", api.practitioner, "POST", "/api/v1/screenings",
+         "{\"patient_id\":\"{pid}\",\"date\":\"" DATE "\",\"plan\":{\"areas\":[\"neck\"],"
+         "\"ingredients\":[]}}",
+         422, "unprocessable", "plan.ingredients", "at least one ingredient"},
         {"unknown key in plan", api.practitioner, "POST", "/api/v1/screenings",
          "{\"patient_id\":\"{pid}\",\"date\":\"" DATE "\",\"plan\":{\"areas\":[],"
          "\"ingredients\":[],\"dose\":1}}",
          400, "invalid", "plan.dose", NULL},
     };
     api_run_cases(bad, sizeof bad / sizeof bad[0], vars, 1);
+    /* A refused screening is not stored. */
+    json_t *list = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/patients/%s/screenings",
+                          api_str(p, "id"));
+    assert_int_equal(json_array_size(json_object_get(list, "items")), 0);
+    json_decref(list);
     json_decref(p);
+}
+
+static const char *missing_fact(const json_t *result, size_t i, const char *key)
+{
+    return json_string_value(json_object_get(json_array_get(json_object_get(result, "missing"), i), key));
+}
+
+/* Unknown is not no: what was never recorded keeps a stored patient from eligible, the
+ * decision names the missing fact and the question to ask; "not sure" is not "no". */
+static void unknown_is_not_no_for_stored_patients(void **state)
+{
+    (void)state;
+    json_t *p = patient_with("1990-03-03", 2); /* a woman of 36, nothing asked yet */
+    const char *pid = api_str(p, "id");
+    json_t *s = screen(api.practitioner, pid, DATE, "[\"cheeks\"]", "[\"hyaluronic_acid\"]", 201);
+    json_t *result = json_object_get(s, "result");
+    assert_string_equal(api_str(s, "decision"), "incomplete");
+    assert_int_equal(json_array_size(json_object_get(result, "missing")), 3);
+    assert_string_equal(missing_fact(result, 0, "rule"), "pregnancy");
+    assert_string_equal(missing_fact(result, 0, "field"), "patient.pregnant");
+    assert_string_equal(missing_fact(result, 0, "answer"), "not_recorded");
+    assert_non_null(strstr(missing_fact(result, 0, "question"), "pregnant"));
+    assert_string_equal(missing_fact(result, 1, "fact"), "breastfeeding");
+    assert_string_equal(missing_fact(result, 2, "fact"), "allergies");
+    json_decref(s);
+    /* Asked: not sure about pregnancy, no allergies known. */
+    json_t *st = api_ok(api.practitioner, "POST",
+                        "{\"pregnant\":\"not_sure\",\"breastfeeding\":\"no\",\"recorded_on\":\"" DATE "\"}",
+                        201, "/api/v1/patients/%s/status", pid);
+    assert_string_equal(api_str(st, "pregnant"), "not_sure");
+    json_t *nka = api_ok(api.practitioner, "POST", "{\"asked_on\":\"" DATE "\",\"note\":\"asked at reception\"}",
+                         201, "/api/v1/patients/%s/allergy_statements", pid);
+    assert_string_equal(api_str(nka, "statement"), "no_known_allergies");
+    assert_string_equal(api_str(nka, "recorded_by"), api.practitioner_id);
+    s = screen(api.practitioner, pid, DATE, "[\"cheeks\"]", "[\"hyaluronic_acid\"]", 201);
+    result = json_object_get(s, "result");
+    assert_string_equal(api_str(s, "decision"), "incomplete");
+    assert_int_equal(json_array_size(json_object_get(result, "missing")), 1);
+    assert_string_equal(missing_fact(result, 0, "answer"), "not_sure");
+    json_decref(s);
+    /* A new version with a clear answer: eligible. */
+    char path[160];
+    snprintf(path, sizeof path, "/api/v1/patients/%s/status/%s", pid, api_str(st, "id"));
+    json_decref(api_ok(api.practitioner, "PUT", "{\"pregnant\":\"no\",\"reason\":\"pregnancy test negative\"}",
+                       200, "%s", path));
+    s = screen(api.practitioner, pid, DATE, "[\"cheeks\"]", "[\"hyaluronic_acid\"]", 201);
+    assert_string_equal(api_str(s, "decision"), "eligible");
+    assert_int_equal(json_array_size(json_object_get(json_object_get(s, "result"), "missing")), 0);
+    json_decref(s);
+    /* Withdrawing "no known allergies" makes the allergy list unknown again. */
+    json_decref(api_ok(api.practitioner, "PUT", "{\"status\":\"entered_in_error\",\"reason\":\"wrong patient\"}",
+                       200, "/api/v1/patients/%s/allergy_statements/%s", pid, api_str(nka, "id")));
+    s = screen(api.practitioner, pid, DATE, "[\"cheeks\"]", "[\"hyaluronic_acid\"]", 201);
+    assert_string_equal(api_str(s, "decision"), "incomplete");
+    assert_string_equal(missing_fact(json_object_get(s, "result"), 0, "fact"), "allergies");
+    json_decref(s);
+    /* Booleans are not answers any more: the field is named. */
+    api_err(api.practitioner, "POST", "{\"pregnant\":false,\"breastfeeding\":false,\"recorded_on\":\"" DATE "\"}",
+            400, "invalid", "pregnant", "/api/v1/patients/%s/status", pid);
+    json_decref(nka);
+    json_decref(st);
+    json_decref(p);
+}
+
+static void sqlite_exec(const char *sql)
+{
+    char db_path[320];
+    sqlite3 *db = NULL;
+    char *msg = NULL;
+    snprintf(db_path, sizeof db_path, "%s/db.sqlite", api.srv.dir);
+    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 10000);
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) fail_msg("%s: %s", sql, msg ? msg : sqlite3_errstr(rc));
+    sqlite3_close(db);
+}
+
+/* A duplicate rule id is refused; a stored rule set that does not compile (written straight
+ * into the database) never stops screening, and the admin is told. */
+static void clinic_rules_duplicates_and_broken_sets(void **state)
+{
+    (void)state;
+#define AGE_RULE(id, cls)                                                                          \
+    "{\"id\":\"" id "\",\"kind\":\"min_age\",\"class\":\"" cls "\",\"when\":{\"years\":16},"             \
+    "\"message\":\"Clinic policy: aged {age}, under {years}.\",\"sources\":[\"clinic:policy-3\"]}"
+    const char *body = "{\"rule\":" AGE_RULE("clinic.age16", "deferred") "}";
+    json_t *first = api_ok(api.admin, "POST", body, 201, "/api/v1/clinic/rules");
+    api_err(api.admin, "POST", body, 409, "conflict", "rule.id", "/api/v1/clinic/rules");
+    /* Nor may another rule be renamed onto it. */
+    json_t *second = api_ok(api.admin, "POST", "{\"rule\":" AGE_RULE("clinic.age16b", "deferred") "}",
+                            201, "/api/v1/clinic/rules");
+    api_err(api.admin, "PUT",
+            "{\"rule\":" AGE_RULE("clinic.age16", "deferred") ",\"reason\":\"rename\"}", 409,
+            "conflict", "rule.id", "/api/v1/clinic/rules/%s", api_str(second, "id"));
+    /* Updating the rule itself, same id, is fine. */
+    json_decref(api_ok(api.admin, "PUT",
+                       "{\"rule\":" AGE_RULE("clinic.age16", "contraindicated") ",\"reason\":\"stricter\"}",
+                       200, "/api/v1/clinic/rules/%s", api_str(first, "id")));
+    json_t *list = api_ok(api.admin, "GET", NULL, 200, "/api/v1/clinic/rules");
+    assert_string_equal(api_str(json_object_get(list, "rule_set"), "status"), "ok");
+    json_decref(list);
+    /* Now break the stored set behind the API's back: the second rule takes the first's id. */
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "UPDATE clinic_rules SET rule = replace(rule, 'clinic.age16b', 'clinic.age16') "
+             "WHERE id = '%s' AND current = 1",
+             api_str(second, "id"));
+    sqlite_exec(sql);
+    json_t *p = patient_asked("1975-05-05", 2);
+    json_t *s = screen(api.practitioner, api_str(p, "id"), DATE, "[\"cheeks\"]",
+                       "[\"hyaluronic_acid\"]", 201);
+    assert_string_equal(api_str(s, "decision"), "incomplete");
+    const json_t *f = api_find_rule(json_object_get(s, "result"), "clinic_rules");
+    assert_non_null(f);
+    assert_string_equal(api_str(f, "class"), "incomplete");
+    assert_non_null(strstr(api_str(f, "message"), "shipped rules only"));
+    json_decref(s);
+    /* GET /kb still answers (shipped rules) and flags the broken set; so does the list. */
+    json_t *kb = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/kb");
+    json_t *cr = json_object_get(kb, "clinic_rules");
+    assert_string_equal(api_str(cr, "status"), "broken");
+    /* The two now share an id; the one compiled second is named (same second: either). */
+    char named[MD_ID_STR];
+    md_strlcpy(named, api_str(cr, "rule_id"), sizeof named);
+    assert_true(strcmp(named, api_str(second, "id")) == 0 || strcmp(named, api_str(first, "id")) == 0);
+    assert_true(json_array_size(json_object_get(kb, "sources")) > 5);
+    json_decref(kb);
+    list = api_ok(api.admin, "GET", NULL, 200, "/api/v1/clinic/rules");
+    assert_string_equal(api_str(json_object_get(list, "rule_set"), "status"), "broken");
+    json_decref(list);
+    /* A clearance can still be recorded for the patient. */
+    json_decref(api_ok(api.practitioner, "POST", "{\"code\":\"warfarin\"}", 201,
+                       "/api/v1/patients/%s/medications", api_str(p, "id")));
+    json_decref(api_ok(api.practitioner, "POST",
+                       "{\"rule\":\"anticoagulant_clearance\",\"clearance_reason\":\"ok\","
+                       "\"physician\":\"Dr C\",\"valid_until\":\"2099-01-01\"}",
+                       201, "/api/v1/patients/%s/clearances", api_str(p, "id")));
+    /* The admin retires the rule named: the clinic's rules apply again. */
+    json_decref(api_ok(api.admin, "PUT", "{\"status\":\"retired\",\"reason\":\"duplicate id\"}", 200,
+                       "/api/v1/clinic/rules/%s", named));
+    kb = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/kb");
+    assert_string_equal(api_str(json_object_get(kb, "clinic_rules"), "status"), "ok");
+    json_decref(kb);
+    const char *other = strcmp(named, api_str(first, "id")) == 0 ? api_str(second, "id") : api_str(first, "id");
+    json_decref(api_ok(api.admin, "PUT", "{\"status\":\"retired\",\"reason\":\"test done\"}", 200,
+                       "/api/v1/clinic/rules/%s", other));
+    json_decref(p);
+    json_decref(first);
+    json_decref(second);
 }
 
 static void a_clearance_clears_its_finding(void **state)
 {
     (void)state;
-    json_t *p = patient_with("1970-02-02", 2);
+    json_t *p = patient_asked("1970-02-02", 2);
     const char *pid = api_str(p, "id");
     json_decref(api_ok(api.practitioner, "POST", "{\"code\":\"clopidogrel\"}", 201,
                        "/api/v1/patients/%s/medications", pid));
@@ -311,7 +503,7 @@ static void clinic_rules_only_make_screening_stricter(void **state)
                           "\"class\":\"clearance_required\",\"sources\":[\"clinic:policy-1\"]},"
                           "\"reason\":\"medical director, dark skin types\"}",
                           201, "/api/v1/clinic/rules");
-    json_t *p = patient_with("1988-08-08", 5);
+    json_t *p = patient_asked("1988-08-08", 5);
     json_t *s = screen(api.practitioner, api_str(p, "id"), DATE, "[\"cheeks\"]",
                        "[\"vitamin_c\"]", 201);
     assert_string_equal(api_str(s, "decision"), "clearance_required");
@@ -423,6 +615,8 @@ int main(void)
         cmocka_unit_test(every_behaviour_through_the_api),
         cmocka_unit_test(screenings_are_stored_with_the_kb_version),
         cmocka_unit_test(bad_screening_input_names_the_field),
+        cmocka_unit_test(unknown_is_not_no_for_stored_patients),
+        cmocka_unit_test(clinic_rules_duplicates_and_broken_sets),
         cmocka_unit_test(a_clearance_clears_its_finding),
         cmocka_unit_test(clinic_rules_only_make_screening_stricter),
         cmocka_unit_test(the_questionnaire_link_feeds_the_intake),

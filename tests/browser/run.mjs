@@ -302,7 +302,7 @@ await test('add an allergy, then mark it entered in error: gone from list, kept 
   await eie.getByLabel('Why is it wrong?').fill('recorded on the wrong patient');
   await eie.getByRole('button', { name: 'Mark entered in error' }).click();
   await eie.waitFor({ state: 'detached' });
-  await panel('allergies').getByText('No allergies recorded.').waitFor();
+  await panel('allergies').getByText(/Allergies not asked yet/).waitFor();
   assert((await page.getByRole('region', { name: 'Clinical alerts' }).getByText(/Latex/).count()) === 0, 'alert gone');
   await panel('allergies').getByLabel('Show entered in error').check();
   const gone = panel('allergies').locator('li.fact.is-eie').filter({ hasText: 'Latex' });
@@ -320,7 +320,7 @@ await test('add a condition and a medication; update pregnancy status', async ()
   await dlg.getByLabel('Condition').fill('acne');
   await dlg.getByLabel('Site').selectOption('cheeks');
   await dlg.getByRole('button', { name: 'Add condition' }).click();
-  await panel('conditions').locator('li.fact').filter({ hasText: 'Active acne' }).filter({ hasText: 'Cheeks' }).waitFor();
+  await panel('conditions').locator('li.fact').filter({ hasText: 'Acne' }).filter({ hasText: 'Cheeks' }).waitFor();
   await panel('medications').getByRole('button', { name: /Add medication/ }).click();
   dlg = page.getByRole('dialog', { name: 'Add medication' });
   await dlg.getByLabel('Medication').fill('ibuprofen');
@@ -329,7 +329,8 @@ await test('add a condition and a medication; update pregnancy status', async ()
   await panel('medications').locator('li.fact').filter({ hasText: 'NSAID' }).waitFor();
   await panel('status').getByRole('button', { name: /Record|Update/ }).click();
   dlg = page.getByRole('dialog', { name: 'Pregnancy and breastfeeding' });
-  await dlg.getByLabel('Breastfeeding').check();
+  await dlg.getByRole('group', { name: /Pregnant/ }).getByLabel('No', { exact: true }).check();
+  await dlg.getByRole('group', { name: /Breastfeeding/ }).getByLabel('Yes', { exact: true }).check();
   await dlg.getByRole('button', { name: 'Record' }).click();
   await dlg.waitFor({ state: 'detached' });
   await page.getByRole('region', { name: 'Clinical alerts' }).getByText('Breastfeeding').waitFor();
@@ -546,8 +547,10 @@ await test('auditor: clinical records readable, nothing editable', async () => {
 const scr = () => panel('screening');
 const resultBox = () => scr().locator('.screening-result').first();
 
-/** Select exactly these chips in a chip group (areas or ingredients). */
+/** Select exactly these chips in a chip group (areas or ingredients), opening its picker. */
 async function choose(group, codes) {
+  const pick = scr().locator(`details.plan-pick[data-pick="${group}"]`);
+  if (!(await pick.evaluate((d) => d.open))) await pick.locator('summary').click();
   const chips = scr().locator(`fieldset[data-group="${group}"] button.chip-toggle`);
   await chips.first().waitFor();
   for (const chip of await chips.all()) {
@@ -588,9 +591,14 @@ await test('practitioner: Emily Nakamura on warfarin -> clearance required, with
   assert((await r.getAttribute('data-decision')) === 'clearance_required', `decision ${await r.getAttribute('data-decision')}`);
   await r.locator('.decision-label', { hasText: 'Clearance required' }).waitFor();
   const f = r.locator('li.finding[data-rule="anticoagulant_clearance"]');
+  // A title for people; the rule id and the sources (titles) wait in a disclosure.
+  await f.locator('.finding-title', { hasText: 'Blood thinner' }).waitFor();
+  assert(!(await f.getByText('anticoagulant_clearance').isVisible()), 'rule id hidden until asked for');
+  await f.locator('details.rule-details summary').click();
   await f.getByText('anticoagulant_clearance').waitFor();
-  for (const src of ['Source S0', 'Source S1', 'Source S3']) await f.getByRole('list', { name: 'Sources' }).getByText(src, { exact: true }).waitFor();
-  await f.getByText(/Because of:.*Prescribed anticoagulant/).waitFor();
+  for (const src of [/Is Mesotherapy for the Face Safe/, /Mesotherapy side effects and who should avoid it/]) await f.getByRole('list', { name: 'Sources' }).getByText(src).waitFor();
+  await f.getByText(/Based on:.*warfarin.*Prescribed anticoagulant/).waitFor();
+  assert(!/Takes Prescribed/.test(await f.textContent()), 'no "Takes Prescribed ..."');
   await r.getByText(/Knowledge base \d/).waitFor();
   await page.screenshot({ path: join(tmp, 'screening-clearance.png'), fullPage: true });
 });
@@ -692,8 +700,8 @@ await test('the patient answers from the link in a fresh browser (no staff token
     assert(option.startsWith(KB_LABEL), `option "${option}"`);
     await conditions.getByRole('button', { name: /^Remove/ }).click();
     await conditions.getByText('None added.').waitFor();
-    await pp.getByRole('group', { name: /pregnant/ }).getByLabel('No').check();
-    await pp.getByRole('group', { name: /breastfeeding/ }).getByLabel('No').check();
+    await pp.getByRole('group', { name: /pregnant/ }).getByLabel('No', { exact: true }).check();
+    await pp.getByRole('group', { name: /breastfeeding/ }).getByLabel('No', { exact: true }).check();
     await pp.getByRole('button', { name: /Add a medicine/ }).click();
     // Everyday names come from the kb's synonyms, served with the vocabulary.
     const nsaid = await pp.getByLabel('Medicine or supplement').locator('option[value="nsaid"]').textContent();
@@ -777,6 +785,127 @@ await test('when the vocabulary cannot be loaded, the page says so and shows the
     await vp.locator('section[data-kind="allergies"] .fact-name', { hasText: 'lidocaine' }).waitFor();
   } finally {
     await vctx.close();
+  }
+});
+
+// --- screening safety (issue 6): unknown is not no, wording, dates, sources, compact plan ---
+
+/** Open a demo patient's page by family name (through the API, so no list re-render races). */
+async function openByName(family) {
+  const id = await page.evaluate(async (f) => {
+    const r = await fetch(`/api/v1/patients?name=${encodeURIComponent(f)}`, { headers: { Authorization: `Bearer ${sessionStorage.getItem('mesodesk.token')}` } });
+    return (await r.json()).items[0].id;
+  }, family);
+  await page.goto(`${BASE}/patients/${id}`);
+  await scr().waitFor();
+}
+
+await test('Mia Rossi, never asked: screening is incomplete and asks; "not sure" stays incomplete; answers make her eligible', async () => {
+  await openByName('Rossi');
+  // The plan is one line per list until opened: allergies and medications are not pushed away.
+  const chipsBefore = await scr().locator('button.chip-toggle').filter({ visible: true }).count();
+  assert(chipsBefore === 0, `plan chips shown before the picker is opened: ${chipsBefore}`);
+  await panel('allergies').getByText(/Allergies not asked yet/).waitFor();
+  let r = await runScreening(['cheeks'], ['hyaluronic_acid']);
+  assert((await r.getAttribute('data-decision')) === 'incomplete', `decision ${await r.getAttribute('data-decision')}`);
+  await r.locator('.decision-label', { hasText: 'Incomplete' }).waitFor();
+  const missing = r.getByRole('list', { name: 'Missing answers' });
+  for (const fact of ['pregnant', 'breastfeeding', 'allergies']) await missing.locator(`li[data-fact="${fact}"]`).waitFor();
+  await missing.locator('li[data-fact="pregnant"]').getByText(/Is she pregnant, or could she be\?/).waitFor();
+  // Record "no known allergies" and a "not sure" pregnancy answer.
+  await panel('allergies').getByRole('button', { name: /No known allergies/ }).click();
+  let dlg = page.getByRole('dialog', { name: 'No known allergies' });
+  await dlg.getByRole('button', { name: 'Record no known allergies' }).click();
+  await dlg.waitFor({ state: 'detached' });
+  await panel('allergies').locator('.nka .badge', { hasText: 'No known allergies' }).waitFor();
+  await panel('status').getByRole('button', { name: /Record|Update/ }).click();
+  dlg = page.getByRole('dialog', { name: 'Pregnancy and breastfeeding' });
+  await dlg.getByRole('group', { name: /Pregnant/ }).getByLabel('Not sure').check();
+  await dlg.getByRole('group', { name: /Breastfeeding/ }).getByLabel('No', { exact: true }).check();
+  await dlg.getByRole('button', { name: 'Record' }).click();
+  await dlg.waitFor({ state: 'detached' });
+  await page.getByRole('region', { name: 'Clinical alerts' }).getByText('Pregnancy: not sure').waitFor();
+  await scr().getByRole('button', { name: 'Re-run screening' }).click();
+  r = resultBox();
+  await scr().locator('.screening-result[data-decision="incomplete"]').first().waitFor();
+  await r.getByRole('list', { name: 'Missing answers' }).locator('li[data-fact="pregnant"]').getByText('Answered “not sure”').waitFor();
+  assert((await r.getByRole('list', { name: 'Missing answers' }).locator('li.finding').count()) === 1, 'only the pregnancy question left');
+  await page.screenshot({ path: join(tmp, 'screening-incomplete.png'), fullPage: true });
+  await panel('status').getByRole('button', { name: 'Update' }).click();
+  dlg = page.getByRole('dialog', { name: 'Pregnancy and breastfeeding' });
+  await dlg.getByRole('group', { name: /Pregnant/ }).getByLabel('No', { exact: true }).check();
+  await dlg.getByRole('button', { name: 'Record' }).click();
+  await dlg.waitFor({ state: 'detached' });
+  await scr().getByRole('button', { name: 'Re-run screening' }).click();
+  await scr().locator('.screening-result[data-decision="eligible"]').first().waitFor();
+});
+
+await test('Isla Moreno, acne at the cheeks: "Deferred until healed", no date promised, wording without doubled words', async () => {
+  await openByName('Moreno');
+  const r = await runScreening(['cheeks'], ['hyaluronic_acid']);
+  assert((await r.getAttribute('data-decision')) === 'deferred', `decision ${await r.getAttribute('data-decision')}`);
+  await r.locator('.decision-label', { hasText: 'Deferred until healed' }).waitFor();
+  assert((await r.locator('.decision-date').count()) === 0, 'no earliest date in the header');
+  const text = await r.textContent();
+  assert(!/Active acne active/.test(text), 'no "Active acne active"');
+  await r.getByText(/Acne at cheeks/).waitFor();
+  // Fitzpatrick IV: the caution reads as a skin type, not "Fitzpatrick · value 4".
+  await r.locator('.cautions li.finding[data-rule="pigmentation_risk"]').getByText(/Fitzpatrick skin type IV/).waitFor();
+  assert(!/value 4/.test(text), 'no "value 4"');
+  // At phone width the panel's own content (pickers open, sources shown) fits the panel.
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    await r.locator('li.finding details.rule-details summary').first().click();
+    const over = await scr().evaluate((el) => [...el.querySelectorAll('*')].filter((x) => x.scrollWidth > x.clientWidth + 1 && getComputedStyle(x).overflowX === 'visible' && x.clientWidth > 0).map((x) => x.className).slice(0, 5));
+    const panelFits = await scr().evaluate((el) => el.scrollWidth <= el.clientWidth + 1);
+    await page.screenshot({ path: join(tmp, 'screening-phone.png'), fullPage: true });
+    assert(panelFits, `screening panel overflows at 390 px: ${over.join(' | ')}`);
+  } finally {
+    await page.setViewportSize({ width: 1360, height: 900 });
+  }
+});
+
+await test('Freya Campbell, ibuprofen 3 days ago: the drug name is kept beside its class; dates in findings use the app format; sources link out', async () => {
+  await openByName('Campbell');
+  await panel('medications').locator('li.fact .fact-name', { hasText: /ibuprofen.*NSAID/ }).waitFor();
+  const r = await runScreening(['forehead'], ['hyaluronic_acid']);
+  assert((await r.getAttribute('data-decision')) === 'deferred', `decision ${await r.getAttribute('data-decision')}`);
+  const f = r.locator('li.finding[data-rule="nsaid_washout"]');
+  const msg = await f.locator('.finding-msg').textContent();
+  assert(!/\d{4}-\d{2}-\d{2}/.test(msg), `ISO date in the message: ${msg}`);
+  assert(/\(ibuprofen\) last taken \d{1,2} \w{3} \d{4}/.test(msg), `message: ${msg}`);
+  await f.locator('details.rule-details summary').click();
+  const link = f.getByRole('link', { name: /King M\. Management of bruising/ });
+  assert((await link.getAttribute('href')) === 'https://www.ncbi.nlm.nih.gov/pmc/articles/PMC5367875/', 'King 2017 links to PMC');
+  await page.screenshot({ path: join(tmp, 'screening-sources.png'), fullPage: true });
+});
+
+await test('the patient link page names the time zone of its expiry', async () => {
+  const id = await page.evaluate(async () => {
+    const r = await fetch('/api/v1/patients', {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${sessionStorage.getItem('mesodesk.token')}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ given_name: 'Zoe', family_name: 'Linkzone', birth_date: '1990-04-12', sex: 'female' }),
+    });
+    const p = await r.json();
+    const q = await fetch(`/api/v1/patients/${p.id}/questionnaires`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${sessionStorage.getItem('mesodesk.token')}`, 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    return (await q.json()).path;
+  });
+  const pctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'en-GB', timezoneId: 'Asia/Tokyo' });
+  try {
+    const pp = await pctx.newPage();
+    await pp.goto(`${BASE}${id}`);
+    await pp.getByRole('heading', { level: 1, name: 'Hello Zoe' }).waitFor();
+    await pp.getByText(/expires .*\(clinic time, Europe\/London/).waitFor();
+    // Three answers to each pregnancy question, and "no known allergies".
+    await pp.getByRole('group', { name: /pregnant/ }).getByLabel('Not sure').waitFor();
+    await pp.getByLabel('I have no known allergies').waitFor();
+  } finally {
+    await pctx.close();
   }
 });
 

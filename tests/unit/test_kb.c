@@ -103,7 +103,17 @@ static const breakage breakages[] = {
      "kb/incompatibilities.json:same_syringe[0].ingredients[2]", "unknown ingredient"},
     {"incompatibilities.json", "never_inject/0/bases", NULL, "\"plasma\"", NULL,
      "kb/incompatibilities.json:never_inject[0].bases[2]", "unknown value"},
-    {"sources.json", "sources", NULL, "{\"key\":\"S0\",\"title\":\"again\"}", NULL, "kb/sources.json:sources[15]", "duplicate source"},
+    {"sources.json", "sources", NULL, "{\"key\":\"S0\",\"title\":\"again\"}", NULL, "kb/sources.json:sources[16]", "duplicate source"},
+    {"sources.json", "sources/5", "url", "\"http://example.org\"", NULL, "kb/sources.json:sources[5].url", "https://"},
+    /* facts a rule needs known, and for whom */
+    {"rules.json", "rules/0", "requires", "[\"allergies\"]", NULL, "kb/rules.json:rules[0].requires[0]", "does not read"},
+    {"rules.json", "rules/3", "requires", "[\"mood\"]", NULL, "kb/rules.json:rules[3].requires[0]", "not a fact"},
+    {"rules.json", "rules/1", "class", "\"incomplete\"", NULL, "kb/rules.json:rules[1].class", "class must be"},
+    {"rules.json", "facts/0/applies_to", "sex", "[\"martian\"]", NULL, "kb/rules.json:facts[0].applies_to.sex[0]", "expected female"},
+    {"rules.json", "facts/0/applies_to", "min_age", "60", NULL, "kb/rules.json:facts[0].applies_to", "min_age above"},
+    {"rules.json", "facts/2", "sources", "[]", NULL, "kb/rules.json:facts[2].sources", "at least one"},
+    {"rules.json", "facts/1", "fact", "\"pregnant\"", NULL, "kb/rules.json:facts[1].fact", "described twice"},
+    {"rules.json", "facts/2", NULL, NULL, "question", "kb/rules.json:facts[2].question", "required"},
     {"manifest.json", "", "default_jurisdiction", "\"Atlantis\"", NULL, "kb/manifest.json:default_jurisdiction", "unknown jurisdiction"},
     {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[4]", "not a kb file"},
 };
@@ -178,7 +188,7 @@ static void test_hash(void **state)
     md_kb *copy = NULL;
     md_err e;
     assert_int_equal(strlen(md_kb_hash(kb)), 64);
-    assert_string_equal(md_kb_version(kb), "2026.1.0");
+    assert_string_equal(md_kb_version(kb), "2026.2.0");
     copy_kb(dir); /* re-serialised: different bytes, so a different hash */
     assert_int_equal(md_kb_load(dir, &copy, &e), MD_OK);
     assert_string_not_equal(md_kb_hash(copy), md_kb_hash(kb));
@@ -252,7 +262,7 @@ static md_code compile(const char *rules_json, md_ruleset **rs, md_err *e)
 }
 
 static const char adult_19[] =
-    "{\"date\":\"2026-11-21\",\"patient\":{\"birth_date\":\"2007-01-01\",\"conditions\":[{\"code\":\"keloid\"}]},"
+    "{\"date\":\"2026-11-21\",\"patient\":{\"birth_date\":\"2007-01-01\",\"sex\":\"male\",\"no_known_allergies\":true,\"conditions\":[{\"code\":\"keloid\"}]},"
     "\"plan\":{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}}";
 
 static void test_clinic_rules(void **state)

@@ -43,7 +43,7 @@ static const screen_case cases[] = {
      "{\"areas\":[\"cheeks\"],\"ingredients\":[\"lidocaine\"]}", NULL, NULL, "eligible", NULL},
     {"allergy_to_planned_ingredient", 0, ",\"allergies\":[{\"substance\":\"latex\"}]", NULL, NULL, NULL, "eligible", NULL},
     {"patch_test_required", 1, ",\"allergies\":[{\"substance\":\"latex\"}]", NULL, NULL, NULL, "eligible", NULL},
-    {"patch_test_required", 0, ",\"allergies\":[]", NULL, NULL, NULL, "eligible", NULL},
+    {"patch_test_required", 0, ",\"no_known_allergies\":true", NULL, NULL, NULL, "eligible", NULL},
     /* active skin condition at a planned site (area hierarchy: face contains cheeks) */
     {"active_skin_condition_at_site", 1, ",\"conditions\":[{\"code\":\"eczema\",\"active\":true,\"site\":\"cheeks\"}]",
      NULL, NULL, NULL, "deferred", "-"},
@@ -129,10 +129,17 @@ static int teardown(void **state)
     return 0;
 }
 
+/* A case's patient has the facts screening needs recorded (a woman who answered no to
+ * pregnancy and breastfeeding, no known allergies) unless the case sets them itself. */
 static void case_json(const screen_case *c, char *out, size_t n)
 {
-    snprintf(out, n, "{\"date\":\"" DATE "\"%s,\"patient\":{\"birth_date\":\"%s\"%s},\"plan\":%s}",
-             c->extra ? c->extra : "", c->birth ? c->birth : "1990-01-01", c->patient,
+    const char *p = c->patient;
+    snprintf(out, n, "{\"date\":\"" DATE "\"%s,\"patient\":{\"birth_date\":\"%s\"%s%s%s%s%s},\"plan\":%s}",
+             c->extra ? c->extra : "", c->birth ? c->birth : "1990-01-01",
+             strstr(p, "\"sex\"") ? "" : ",\"sex\":\"female\"",
+             strstr(p, "\"pregnant\"") ? "" : ",\"pregnant\":false",
+             strstr(p, "\"breastfeeding\"") ? "" : ",\"breastfeeding\":false",
+             strstr(p, "allergies\"") ? "" : ",\"no_known_allergies\":true", p,
              c->plan ? c->plan : PLAN_DEFAULT);
 }
 
@@ -144,6 +151,38 @@ static int result_has_rule(const md_screen_result *r, const char *rule)
         if (strcmp(info.id, rule) == 0) return 1;
     }
     return 0;
+}
+
+/* Messages are for clinicians: no raw codes (underscores), no doubled words ("Active acne
+ * active"), no jurisdiction code ("in default"), no ISO-less "value 4". */
+static void check_wording(const md_screen_result *r, const char *json)
+{
+    json_t *o = md_screen_result_to_json(r);
+    const char *lists[] = {"findings", "cautions"};
+    for (int l = 0; l < 2; l++) {
+        size_t i;
+        json_t *f;
+        json_array_foreach(json_object_get(o, lists[l]), i, f)
+        {
+            const char *m = json_string_value(json_object_get(f, "message"));
+            char prev[64] = "", word[64];
+            int bad = strchr(m, '_') || strstr(m, " in default") || strstr(m, "value ");
+            for (const char *p = m; *p && !bad;) {
+                size_t n = 0;
+                while (*p && !((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))) p++;
+                while (((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')) && n < sizeof word - 1)
+                    word[n++] = (char)(*p++ | 0x20);
+                word[n] = '\0';
+                if (n && strcmp(word, prev) == 0) bad = 1;
+                memcpy(prev, word, n + 1);
+            }
+            if (bad) {
+                fprintf(stderr, "wording: \"%s\"\n%s\n", m, json);
+                fail();
+            }
+        }
+    }
+    json_decref(o);
 }
 
 static void test_cases(void **state)
@@ -165,6 +204,7 @@ static void test_cases(void **state)
             fail();
         }
         if (c->decision) assert_string_equal(md_class_name(r.decision), c->decision);
+        check_wording(&r, json);
         if (c->earliest && strcmp(c->earliest, "-") == 0) assert_false(r.has_earliest);
         else if (c->earliest) {
             assert_true(r.has_earliest);
@@ -241,8 +281,8 @@ static void screen_with_clearance(const char *clearances, md_screen_result *r, m
 {
     char json[1024];
     snprintf(json, sizeof json,
-             "{\"date\":\"" DATE "\",\"patient\":{\"birth_date\":\"1980-05-05\","
-             "\"medications\":[{\"code\":\"warfarin\"}],\"conditions\":[{\"code\":\"keloid\"}]},"
+             "{\"date\":\"" DATE "\",\"patient\":{\"birth_date\":\"1980-05-05\",\"sex\":\"male\","
+             "\"no_known_allergies\":true,\"medications\":[{\"code\":\"warfarin\"}],\"conditions\":[{\"code\":\"keloid\"}]},"
              "\"plan\":" PLAN_DEFAULT ",\"clearances\":%s}", clearances);
     md_arena_reset(arena);
     assert_int_equal(kbt_screen(md_kb_ruleset(kb), json, arena, r, e), expect);
@@ -296,7 +336,9 @@ static const bad_case bad[] = {
     {P(",\"fitzpatrick\":7"), MD_EUNPROCESSABLE, "patient.fitzpatrick", "outside 1..6"},
     {P(",\"fitzpatrick\":0"), MD_EUNPROCESSABLE, "patient.fitzpatrick", "outside 1..6"},
     {P(",\"fitzpatrick\":\"4\""), MD_EINVAL, "patient.fitzpatrick", "integer"},
-    {P(",\"pregnant\":\"yes\""), MD_EINVAL, "patient.pregnant", "true or false"},
+    {P(",\"pregnant\":\"perhaps\""), MD_EINVAL, "patient.pregnant", "\"not_sure\""},
+    {P(",\"pregnant\":1"), MD_EINVAL, "patient.pregnant", "true or false"},
+    {P(",\"medications\":[{\"code\":\"nsaid\",\"name\":7}]"), MD_EINVAL, "patient.medications[0].name", "string"},
     {P(",\"conditions\":[{\"code\":\"eczema\",\"severity\":2}]"), MD_EINVAL, "patient.conditions[0].severity", "unknown key"},
     {P(",\"conditions\":[{\"code\":\"eczema\",\"site\":\"elbow\"}]"), MD_EUNPROCESSABLE, "patient.conditions[0].site", "unknown area"},
     {P(",\"conditions\":[{\"active\":true}]"), MD_EINVAL, "patient.conditions[0].code", "required"},
@@ -319,6 +361,11 @@ static const bad_case bad[] = {
      MD_EUNPROCESSABLE, "plan.areas[0]", "did you mean: cheeks"},
     {"{\"date\":\"2026-11-21\",\"patient\":{\"birth_date\":\"1990-01-01\"},\"plan\":{\"areas\":[],\"ingredients\":[1]}}",
      MD_EINVAL, "plan.ingredients[0]", "string"},
+    /* an empty plan is refused, naming the empty list */
+    {"{\"date\":\"2026-11-21\",\"patient\":{\"birth_date\":\"1990-01-01\"},\"plan\":{\"areas\":[],\"ingredients\":[]}}",
+     MD_EUNPROCESSABLE, "plan.areas", "at least one area"},
+    {"{\"date\":\"2026-11-21\",\"patient\":{\"birth_date\":\"1990-01-01\"},\"plan\":{\"areas\":[\"face\"],\"ingredients\":[]}}",
+     MD_EUNPROCESSABLE, "plan.ingredients", "at least one ingredient"},
     {"{\"date\":\"2026-11-21\",\"jurisdiction\":\"FR\",\"patient\":{\"birth_date\":\"1990-01-01\"},\"plan\":" PLAN_DEFAULT "}",
      MD_EUNPROCESSABLE, "jurisdiction", "unknown jurisdiction"},
     {"{\"date\":\"2026-11-21\",\"extra\":1,\"patient\":{\"birth_date\":\"1990-01-01\"},\"plan\":" PLAN_DEFAULT "}",
@@ -362,6 +409,8 @@ static void test_struct_input(void **state)
     in.n_areas = 1;
     in.ingredients = ings;
     in.n_ingredients = 1;
+    in.sex = "male";
+    in.no_known_allergies = MD_TRI_YES;
     /* not resolved yet: refused */
     assert_int_equal(md_screen_evaluate(md_kb_ruleset(kb), &in, arena, &r, &e), MD_EINVAL);
     assert_int_equal(md_screen_resolve(md_kb_ruleset(kb), &in, arena, &e), MD_OK);
@@ -377,6 +426,190 @@ static void test_struct_input(void **state)
     assert_string_equal(e.field, "patient.medications[0].code");
 }
 
+/* Unknown is not no: a fact a rule needs, not recorded for a patient it applies to, keeps the
+ * decision from eligible and is listed with the field and the question to ask. */
+typedef struct unknown_case {
+    const char *patient; /* members after birth_date */
+    const char *birth;
+    const char *plan; /* NULL: PLAN_DEFAULT */
+    const char *decision;
+    const char *missing; /* rule:fact:answer, comma-separated, in order; "" for none */
+} unknown_case;
+
+static const unknown_case unknowns[] = {
+    /* a 36-year-old woman whose status was never recorded: asked, not eligible */
+    {",\"sex\":\"female\",\"no_known_allergies\":true", "1990-01-01", NULL, "incomplete",
+     "pregnancy:pregnant:not_recorded,breastfeeding:breastfeeding:not_recorded"},
+    /* "not sure" is not "no" */
+    {",\"sex\":\"female\",\"pregnant\":\"not_sure\",\"breastfeeding\":\"no\",\"no_known_allergies\":true",
+     "1990-01-01", NULL, "incomplete", "pregnancy:pregnant:not_sure"},
+    {",\"sex\":\"female\",\"pregnant\":\"no\",\"breastfeeding\":false,\"no_known_allergies\":true",
+     "1990-01-01", NULL, "eligible", ""},
+    /* the questions apply by sex and age, as the kb says */
+    {",\"sex\":\"male\",\"no_known_allergies\":true", "1990-01-01", NULL, "eligible", ""},
+    {",\"sex\":\"female\",\"no_known_allergies\":true", "1960-01-01", NULL, "eligible", ""},
+    {",\"no_known_allergies\":true", "1990-01-01", NULL, "incomplete",
+     "pregnancy:pregnant:not_recorded,breastfeeding:breastfeeding:not_recorded"},
+    /* allergies never asked are not an empty list */
+    {",\"sex\":\"male\"", "1990-01-01", NULL, "incomplete",
+     "allergy_to_planned_ingredient:allergies:not_recorded"},
+    {",\"sex\":\"male\",\"allergies\":[]", "1990-01-01", NULL, "incomplete",
+     "allergy_to_planned_ingredient:allergies:not_recorded"},
+    {",\"sex\":\"male\",\"allergies\":[{\"substance\":\"latex\"}]", "1990-01-01", NULL, "eligible", ""},
+    /* a known contraindication still wins, and the missing fact is still asked */
+    {",\"sex\":\"female\",\"pregnant\":true,\"breastfeeding\":false", "1990-01-01", NULL,
+     "contraindicated", "allergy_to_planned_ingredient:allergies:not_recorded"},
+    /* incomplete ranks above deferred (and then no earliest date is promised) */
+    {",\"sex\":\"female\",\"no_known_allergies\":true,\"breastfeeding\":false,"
+     "\"medications\":[{\"code\":\"ibuprofen\",\"last_dose\":\"2026-11-20\"}]",
+     "1990-01-01", NULL, "incomplete", "pregnancy:pregnant:not_recorded"},
+};
+
+static void test_unknown_is_not_no(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof unknowns / sizeof unknowns[0]; i++) {
+        const unknown_case *c = &unknowns[i];
+        char json[2048], got[512] = "";
+        md_screen_result r;
+        md_err e;
+        md_arena_reset(arena);
+        snprintf(json, sizeof json,
+                 "{\"date\":\"" DATE "\",\"patient\":{\"birth_date\":\"%s\"%s},\"plan\":%s}",
+                 c->birth, c->patient, c->plan ? c->plan : PLAN_DEFAULT);
+        assert_int_equal(kbt_screen(md_kb_ruleset(kb), json, arena, &r, &e), MD_OK);
+        for (size_t m = 0; m < r.n_missing; m++) {
+            md_rule_info info;
+            assert_int_equal(md_ruleset_rule(r.rs, (size_t)r.missing[m].rule, &info), 0);
+            static const char *const facts[] = {"pregnant", "breastfeeding", "weight_stable", "allergies"};
+            size_t n = strlen(got);
+            snprintf(got + n, sizeof got - n, "%s%s:%s:%s", m ? "," : "", info.id,
+                     facts[r.missing[m].fact], r.missing[m].not_sure ? "not_sure" : "not_recorded");
+        }
+        if (strcmp(md_class_name(r.decision), c->decision) != 0 || strcmp(got, c->missing) != 0) {
+            fprintf(stderr, "unknown case %zu: decision %s missing '%s'\n%s\n", i,
+                    md_class_name(r.decision), got, json);
+            fail();
+        }
+        if (r.decision == MD_CLASS_INCOMPLETE) assert_false(r.has_earliest);
+    }
+    /* the contract: each missing fact names the rule, the fact, the field, the question */
+    md_screen_result r;
+    md_err e;
+    md_arena_reset(arena);
+    assert_int_equal(kbt_screen(md_kb_ruleset(kb),
+                                "{\"date\":\"" DATE "\",\"patient\":{\"birth_date\":\"1990-06-01\","
+                                "\"sex\":\"female\",\"pregnant\":\"not_sure\",\"breastfeeding\":false},"
+                                "\"plan\":" PLAN_DEFAULT "}",
+                                arena, &r, &e),
+                     MD_OK);
+    char *s = kbt_dump(&r);
+    assert_non_null(strstr(s, "{\"decision\":\"incomplete\","));
+    assert_non_null(strstr(s, "\"missing\":[{\"rule\":\"pregnancy\",\"fact\":\"pregnant\","
+                              "\"field\":\"patient.pregnant\",\"answer\":\"not_sure\","
+                              "\"question\":\"Is she pregnant, or could she be?"));
+    assert_non_null(strstr(s, "\"sources\":[\"S0\",\"S3\",\"S4\",\"WHO 2006\"]}"));
+    assert_non_null(strstr(s, "{\"rule\":\"allergy_to_planned_ingredient\",\"fact\":\"allergies\","
+                              "\"field\":\"patient.allergies\",\"answer\":\"not_recorded\""));
+    free(s);
+    char *text = md_screen_result_to_text(&r, arena);
+    assert_non_null(strstr(text, "Decision for 2026-11-21: incomplete\n"));
+    assert_non_null(strstr(text, "Missing (ask before treating):\n  - Is she pregnant, or could she be?"));
+    assert_non_null(strstr(text, "(patient.pregnant: answered not sure; rule pregnancy)"));
+}
+
+/* A clinic rule set that could not be compiled: the caller screens with the shipped rules
+ * and says why; the decision is never eligible and a blocking finding says so. */
+static void test_ruleset_error(void **state)
+{
+    (void)state;
+    md_screen_input in;
+    const char *areas[] = {"cheeks"}, *ings[] = {"hyaluronic_acid"};
+    md_screen_result r;
+    md_err e;
+    md_arena_reset(arena);
+    md_screen_input_init(&in);
+    assert_int_equal(md_date_parse(DATE, &in.date), 0);
+    assert_int_equal(md_date_parse("1970-01-01", &in.birth_date), 0);
+    in.sex = "male";
+    in.no_known_allergies = MD_TRI_YES;
+    in.areas = areas;
+    in.n_areas = 1;
+    in.ingredients = ings;
+    in.n_ingredients = 1;
+    in.ruleset_error = "clinic_rules[1].id: 'clinic.x' is not a valid new rule id";
+    assert_int_equal(md_screen_resolve(md_kb_ruleset(kb), &in, arena, &e), MD_OK);
+    assert_int_equal(md_screen_evaluate(md_kb_ruleset(kb), &in, arena, &r, &e), MD_OK);
+    assert_int_equal(r.decision, MD_CLASS_INCOMPLETE);
+    char *s = kbt_dump(&r);
+    assert_non_null(strstr(s, "\"findings\":[{\"rule\":\"clinic_rules\",\"class\":\"incomplete\","
+                              "\"message\":\"The clinic's own rules could not be applied (clinic_rules[1].id:"));
+    free(s);
+    in.ruleset_error = NULL;
+    assert_int_equal(md_screen_evaluate(md_kb_ruleset(kb), &in, arena, &r, &e), MD_OK);
+    assert_int_equal(r.decision, MD_CLASS_ELIGIBLE);
+}
+
+/* The drug name as recorded stays beside its class code. */
+static void test_medication_name(void **state)
+{
+    (void)state;
+    md_screen_result r;
+    md_err e;
+    md_arena_reset(arena);
+    assert_int_equal(kbt_screen(md_kb_ruleset(kb),
+                                "{\"date\":\"" DATE "\",\"patient\":{\"birth_date\":\"1970-01-01\",\"sex\":\"male\","
+                                "\"no_known_allergies\":true,\"medications\":[{\"code\":\"nsaid\",\"name\":\"ibuprofen\","
+                                "\"last_dose\":\"2026-11-20\"},{\"code\":\"anticoagulant\",\"name\":\"Eliquis 5 mg\"}]},"
+                                "\"plan\":" PLAN_DEFAULT "}",
+                                arena, &r, &e),
+                     MD_OK);
+    char *s = kbt_dump(&r);
+    assert_non_null(strstr(s, "\"fact\":{\"kind\":\"medication\",\"code\":\"nsaid\",\"input\":\"nsaid\","
+                              "\"name\":\"ibuprofen\",\"last_dose\":\"2026-11-20\"}"));
+    assert_non_null(strstr(s, "NSAID (over the counter) (ibuprofen) last taken 2026-11-20"));
+    assert_non_null(strstr(s, "Prescribed anticoagulant (Eliquis 5 mg) on record: refer to the prescriber"));
+    free(s);
+}
+
+/* The wording users reported, as the engine now renders it. */
+static void test_wording_examples(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *patient, *plan, *says, *never;
+    } w[] = {
+        {",\"conditions\":[{\"code\":\"acne\",\"active\":true,\"site\":\"cheeks\"}]", NULL,
+         "Acne at cheeks (active, or not recorded as healed): defer until healed.", "Active acne active"},
+        {"", NULL, "Aged 16 on the planned date: under the age of majority, 18 (the default when no jurisdiction is set).",
+         "in default"},
+        {",\"medications\":[{\"code\":\"warfarin\"}]", NULL,
+         "Prescribed anticoagulant (warfarin) on record: refer to the prescriber", "Takes Prescribed"},
+        {",\"allergies\":[{\"substance\":\"amide_anaesthetics\"}]",
+         "{\"areas\":[\"cheeks\"],\"ingredients\":[\"lidocaine_prilocaine_cream\"]}",
+         "covers the planned ingredient Lidocaine/prilocaine numbing cream", "ingredient lidocaine_prilocaine_cream"},
+        {",\"medications\":[{\"code\":\"naproxen\"}]", NULL, "(naproxen) last taken today (still taking it)",
+         "now (currently taking)"},
+    };
+    for (size_t i = 0; i < sizeof w / sizeof w[0]; i++) {
+        char json[1024];
+        md_screen_result r;
+        md_err e;
+        md_arena_reset(arena);
+        snprintf(json, sizeof json,
+                 "{\"date\":\"" DATE "\",\"patient\":{\"birth_date\":\"%s\",\"sex\":\"male\"%s%s},\"plan\":%s}",
+                 i == 1 ? "2010-01-01" : "1980-01-01", strstr(w[i].patient, "allergies") ? "" : ",\"no_known_allergies\":true",
+                 w[i].patient, w[i].plan ? w[i].plan : PLAN_DEFAULT);
+        assert_int_equal(kbt_screen(md_kb_ruleset(kb), json, arena, &r, &e), MD_OK);
+        char *s = kbt_dump(&r);
+        if (!strstr(s, w[i].says) || strstr(s, w[i].never)) {
+            fprintf(stderr, "wording %zu: want \"%s\" in %s\n", i, w[i].says, s);
+            fail();
+        }
+        free(s);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -386,6 +619,10 @@ int main(void)
         cmocka_unit_test(test_clearances),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_struct_input),
+        cmocka_unit_test(test_unknown_is_not_no),
+        cmocka_unit_test(test_ruleset_error),
+        cmocka_unit_test(test_medication_name),
+        cmocka_unit_test(test_wording_examples),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

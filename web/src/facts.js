@@ -14,6 +14,15 @@ export const STATUS_LABELS = {
   entered_in_error: 'Entered in error',
 };
 
+/** The answers to the pregnancy and breastfeeding questions. */
+export const ANSWERS = [
+  ['yes', 'Yes'],
+  ['no', 'No'],
+  ['not_sure', 'Not sure'],
+];
+/** An answer as people read it; booleans (older records) as yes / no. */
+export const answerText = (a) => (a === true ? 'Yes' : a === false ? 'No' : (ANSWERS.find(([v]) => v === a) || [a, a || '—'])[1]);
+
 export const KINDS = {
   allergies: {
     title: 'Allergies',
@@ -40,9 +49,9 @@ export const KINDS = {
     empty: 'No medications recorded.',
     codeField: 'code',
     vocab: 'medication',
-    fields: ['code', 'last_dose', 'note', 'status'],
+    fields: ['code', 'name', 'last_dose', 'note', 'status'],
     statusOptions: [['active', 'Taking'], ['stopped', 'Stopped']],
-    blank: { code: '', last_dose: '', note: '', status: 'active' },
+    blank: { code: '', name: '', last_dose: '', note: '', status: 'active' },
   },
 };
 
@@ -62,6 +71,9 @@ export const FIELD_LABELS = {
   site: 'Site',
   note: 'Note',
   last_dose: 'Last dose',
+  name: 'Name as recorded',
+  statement: 'Statement',
+  asked_on: 'Asked on',
   pregnant: 'Pregnant',
   breastfeeding: 'Breastfeeding',
   recorded_on: 'Recorded on',
@@ -79,6 +91,11 @@ export function showValue(kind, field, v, V) {
   if (v === null || v === undefined || v === '') return '—';
   if (typeof v === 'boolean') return v ? 'Yes' : 'No';
   switch (field) {
+    case 'pregnant':
+    case 'breastfeeding':
+      return answerText(v);
+    case 'statement':
+      return v === 'no_known_allergies' ? 'No known allergies' : v;
     case 'substance':
       return V.label('substance', v);
     case 'code':
@@ -95,6 +112,7 @@ export function showValue(kind, field, v, V) {
     case 'last_dose':
     case 'recorded_on':
     case 'valid_until':
+    case 'asked_on':
       return calendarDate(v);
     default:
       return String(v);

@@ -7,6 +7,7 @@ import { html, useForm, Field, FormError, Dialog, Spinner, Alert, useId } from '
 import { useSession } from '../session.js';
 import { History } from '../history.js';
 import { ruleName } from '../screening.js';
+import { useKb } from '../vocab.js';
 
 const STATUS = {
   active: ['Active', 'badge-ok'],
@@ -15,6 +16,7 @@ const STATUS = {
 };
 
 function RevokeDialog({ patientId, clearance, onClose, onSaved }) {
+  const kb = useKb().data;
   const form = useForm({ reason: '' }, ['reason', 'status']);
   const onSubmit = form.submit(async (v) => {
     if (!v.reason.trim()) throw Object.assign(new Error('Say why the clearance is revoked.'), { field: 'reason' });
@@ -23,7 +25,7 @@ function RevokeDialog({ patientId, clearance, onClose, onSaved }) {
   });
   return html`<${Dialog} title="Revoke clearance" onClose=${onClose}>
     <form ref=${form.formRef} onSubmit=${onSubmit} novalidate>
-      <p><strong>${ruleName(clearance.rule)}</strong> cleared by ${clearance.physician} will no longer apply to screenings. It stays in the history.</p>
+      <p><strong>${ruleName(clearance.rule, kb)}</strong> cleared by ${clearance.physician} will no longer apply to screenings. It stays in the history.</p>
       <${FormError} form=${form} />
       <${Field} form=${form} name="reason" label="Why is it revoked?" required placeholder="e.g. prescriber withdrew the clearance" />
       <div class="actions">
@@ -36,6 +38,7 @@ function RevokeDialog({ patientId, clearance, onClose, onSaved }) {
 
 function ClearanceRow({ c, patientId, canWrite, onRevoke }) {
   const session = useSession();
+  const kb = useKb().data;
   const [open, setOpen] = useState(false);
   const histId = useId('chist');
   const [label, cls] = STATUS[c.status] || [c.status, ''];
@@ -43,18 +46,18 @@ function ClearanceRow({ c, patientId, canWrite, onRevoke }) {
   const inactive = c.status !== 'active' || expired;
   return html`<li class=${'fact clearance' + (inactive ? ' is-inactive' : '')} data-clearance-id=${c.id}>
     <div class="fact-main">
-      <span class="fact-name">${ruleName(c.rule)}</span>
+      <span class="fact-name">${ruleName(c.rule, kb)}</span>
       <span class=${`badge ${expired ? '' : cls}`}>${expired ? 'Expired' : label}</span>
       <div class="fact-sub">${c.physician} · valid until ${calendarDate(c.valid_until)}</div>
       <div class="fact-sub muted small">${c.clearance_reason}</div>
-      ${c.status !== 'active' && c.reason && html`<div class="fact-sub small">Reason: ${c.reason}</div>`}
+      ${c.status !== 'active' && c.reason && html`<div class="fact-sub small">${c.status === 'revoked' ? 'Reason for revoking' : 'Reason for the change'}: ${c.reason}</div>`}
       <div class="fact-meta">v${c.version} · ${session.staffName(c.recorded_by)} · ${instant(c.recorded_at)}</div>
     </div>
     <div class="fact-actions">
       <button type="button" class="btn btn-small btn-ghost" aria-expanded=${open} aria-controls=${histId} onClick=${() => setOpen(!open)}>History</button>
       ${canWrite && c.status === 'active' && html`<button type="button" class="btn btn-small btn-ghost-danger" onClick=${() => onRevoke(c)}>Revoke…</button>`}
     </div>
-    <div id=${histId} class="clearance-hist">${open && html`<${History} key=${c.version} path=${`/patients/${patientId}/clearances/${c.id}/history`} kind="clearance" label=${`History of ${ruleName(c.rule)}`} />`}</div>
+    <div id=${histId} class="clearance-hist">${open && html`<${History} key=${c.version} path=${`/patients/${patientId}/clearances/${c.id}/history`} kind="clearance" label=${`History of ${ruleName(c.rule, kb)}`} />`}</div>
   </li>`;
 }
 

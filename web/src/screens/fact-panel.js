@@ -1,9 +1,9 @@
 // One panel of clinical facts (allergies, conditions, medications): list, add, edit,
 // mark entered in error, and each record's history.
 import { useState } from 'preact/hooks';
-import { post, put } from '../api.js';
-import { instant } from '../format.js';
-import { html, useForm, useId, Field, FormError, Dialog, Spinner, Alert } from '../ui.js';
+import { get, post, put } from '../api.js';
+import { calendarDate, instant, todayInClinic } from '../format.js';
+import { html, useForm, useId, useLoad, Field, FormError, Dialog, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
 import { History } from '../history.js';
 import { KINDS, areaOptions, factName, showValue } from '../facts.js';
@@ -40,7 +40,9 @@ function FactFields({ kind, form, editing }) {
       <${Field} form=${form} name="site" type="select" label="Site" options=${areaOptions(V)} />
       <${Field} form=${form} name="note" type="textarea" label="Note" />`}
     ${kind === 'medications' &&
-    html`<${Field} form=${form} name="last_dose" label="Last dose" placeholder="YYYY-MM-DD" hint="Needed to time deferrals (e.g. aspirin 7 days)." inputmode="numeric" maxlength="10" />
+    html`<${Field} form=${form} name="name" label="Name as recorded (optional)" placeholder="e.g. Nurofen 200 mg"
+        hint="The product or drug the patient named; kept beside the class above." maxlength="200" />
+      <${Field} form=${form} name="last_dose" label="Last dose" placeholder="YYYY-MM-DD" hint="Needed to time deferrals (e.g. aspirin 7 days)." inputmode="numeric" maxlength="10" />
       <${Field} form=${form} name="note" type="textarea" label="Note" />`}
     ${editing && k.statusOptions && html`<${Field} form=${form} name="status" type="select" label="Status" options=${k.statusOptions} />`}
     <${Field} form=${form} name="reason" label=${editing ? 'Reason for the change' : 'Note for the record (optional)'} required=${editing} />`;
@@ -83,7 +85,7 @@ function FactDialog({ kind, patientId, fact, onClose, onSaved }) {
   <//>`;
 }
 
-function ErrorDialog({ kind, patientId, fact, onClose, onSaved }) {
+function ErrorDialog({ kind, patientId, fact, onClose, onSaved, name, listName }) {
   const k = KINDS[kind];
   const V = useVocab();
   const form = useForm({ reason: '' }, ['reason', 'status']);
@@ -95,7 +97,7 @@ function ErrorDialog({ kind, patientId, fact, onClose, onSaved }) {
   return html`<${Dialog} title="Mark as entered in error" onClose=${onClose}>
     <form ref=${form.formRef} onSubmit=${onSubmit} novalidate>
       <p>
-        <strong>${factName(kind, fact, V)}</strong> will leave the ${k.title.toLowerCase()} list.
+        <strong>${name || factName(kind, fact, V)}</strong> will leave the ${listName || k.title.toLowerCase()} list.
         It stays in the record's history.
       </p>
       <${FormError} form=${form} />
@@ -136,7 +138,8 @@ function FactRow({ kind, fact, canWrite, onEdit, onError }) {
   const [open, setOpen] = useState(false);
   const V = useVocab();
   const eie = fact.status === 'entered_in_error';
-  const name = factName(kind, fact, V);
+  // A medication reads as recorded ("ibuprofen"), its class beside it.
+  const name = kind === 'medications' && fact.name ? `${fact.name} (${factName(kind, fact, V)})` : factName(kind, fact, V);
   const sub = summary(kind, fact, V);
   const histId = useId('hist');
   return html`<li class=${'fact' + (eie ? ' is-eie' : '')} data-fact-id=${fact.id}>
@@ -157,6 +160,58 @@ function FactRow({ kind, fact, canWrite, onEdit, onError }) {
     </div>
     <div id=${histId}>${open && html`<${History} path=${`/patients/${fact.patient_id}/${kind}/${fact.id}/history`} kind=${kind} label=${`History of ${name}`} />`}</div>
   </li>`;
+}
+
+/**
+ * "No known allergies" is a statement of its own (who recorded it, when it was asked); an
+ * allergy list that was never asked is not empty. Shown under the allergies.
+ */
+function NoKnownAllergies({ patientId, active, canWrite, onChanged }) {
+  const session = useSession();
+  const statements = useLoad(() => get(`/patients/${patientId}/allergy_statements`), [patientId]);
+  const [dialog, setDialog] = useState(null);
+  const cur = statements.data && statements.data.items.find((x) => x.status !== 'entered_in_error');
+  const done = () => {
+    setDialog(null);
+    statements.reload();
+    onChanged();
+  };
+  if (statements.error) return html`<${Alert}>${statements.error.message}<//>`;
+  if (!statements.data) return null;
+  return html`<div class="nka" data-nka=${cur ? 'recorded' : 'none'}>
+    ${cur && active === 0 &&
+    html`<p class="nka-line"><span class="badge badge-ok">No known allergies</span>
+        asked ${calendarDate(cur.asked_on)} · ${session.staffName(cur.recorded_by)}${cur.note ? ` · ${cur.note}` : ''}
+        ${canWrite && html` <button type="button" class="btn btn-small btn-ghost-danger" onClick=${() => setDialog({ type: 'withdraw' })}>Withdraw…</button>`}</p>`}
+    ${cur && active > 0 && html`<p class="muted small">An earlier “no known allergies” (${calendarDate(cur.asked_on)}) is outweighed by the allergies above.</p>`}
+    ${!cur && active === 0 &&
+    html`<p class="empty">Allergies not asked yet: screening cannot call the patient eligible until each allergy, or “no known allergies”, is recorded.</p>
+      ${canWrite && html`<button type="button" class="btn btn-small" onClick=${() => setDialog({ type: 'nka' })}>No known allergies…</button>`}`}
+    ${dialog && dialog.type === 'nka' && html`<${NkaDialog} patientId=${patientId} onClose=${() => setDialog(null)} onSaved=${done} />`}
+    ${dialog && dialog.type === 'withdraw' && html`<${ErrorDialog} kind="allergy_statements" name="No known allergies" listName="allergies" patientId=${patientId} fact=${cur} onClose=${() => setDialog(null)} onSaved=${done} />`}
+  </div>`;
+}
+
+function NkaDialog({ patientId, onClose, onSaved }) {
+  const form = useForm({ asked_on: todayInClinic(), note: '' }, ['asked_on', 'note']);
+  const onSubmit = form.submit(async (v) => {
+    const body = { asked_on: v.asked_on.trim() };
+    if (v.note.trim()) body.note = v.note.trim();
+    await post(`/patients/${patientId}/allergy_statements`, body);
+    onSaved();
+  });
+  return html`<${Dialog} title="No known allergies" onClose=${onClose}>
+    <form ref=${form.formRef} onSubmit=${onSubmit} novalidate>
+      <p>The patient was asked about allergies (medicines, anaesthetics, latex, cosmetics) and knows of none.</p>
+      <${FormError} form=${form} />
+      <${Field} form=${form} name="asked_on" label="Asked on" placeholder="YYYY-MM-DD" inputmode="numeric" maxlength="10" required />
+      <${Field} form=${form} name="note" label="Note (optional)" placeholder="e.g. asked at the consultation" />
+      <div class="actions">
+        <button type="submit" class="btn btn-primary" disabled=${form.busy}>Record no known allergies</button>
+        <button type="button" class="btn btn-ghost" onClick=${onClose}>Cancel</button>
+      </div>
+    </form>
+  <//>`;
 }
 
 export function FactPanel({ kind, patientId, list, canWrite, showAll, onShowAll, onChanged }) {
@@ -186,12 +241,15 @@ export function FactPanel({ kind, patientId, list, canWrite, showAll, onShowAll,
     </header>
     ${list.error && html`<${Alert}>${list.error.message}<//>`}
     ${!ready && !list.error && html`<${Spinner} />`}
-    ${ready && items.length === 0 && html`<p class="empty">${k.empty}</p>`}
+    ${ready && items.length === 0 && kind !== 'allergies' && html`<p class="empty">${k.empty}</p>`}
     ${ready && items.length > 0 &&
     html`<ul class="facts">
       ${items.map((f) => html`<${FactRow} key=${f.id + ':' + f.version} kind=${kind} fact=${f} canWrite=${canWrite}
         onEdit=${(x) => setDialog({ type: 'edit', fact: x })} onError=${(x) => setDialog({ type: 'eie', fact: x })} />`)}
     </ul>`}
+    ${ready && kind === 'allergies' &&
+    html`<${NoKnownAllergies} patientId=${patientId} canWrite=${canWrite} onChanged=${onChanged}
+      active=${items.filter((f) => f.status === 'active').length} />`}
     ${dialog && dialog.type !== 'eie' && html`<${FactDialog} kind=${kind} patientId=${patientId} fact=${dialog.fact} onClose=${close} onSaved=${saved} />`}
     ${dialog && dialog.type === 'eie' && html`<${ErrorDialog} kind=${kind} patientId=${patientId} fact=${dialog.fact} onClose=${close} onSaved=${saved} />`}
   </section>`;

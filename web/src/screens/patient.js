@@ -88,8 +88,9 @@ function Alerts({ facts }) {
   const chips = [];
   for (const a of allergies)
     chips.push(html`<li class="chip chip-danger">Allergy: ${factName('allergies', a, V)}${a.reaction ? ` (${a.reaction})` : ''}</li>`);
-  if (status && status.pregnant) chips.push(html`<li class="chip chip-danger">Pregnant</li>`);
-  if (status && status.breastfeeding) chips.push(html`<li class="chip chip-danger">Breastfeeding</li>`);
+  // Answers are "yes", "no" or "not_sure" (not sure is not no).
+  for (const [k, yes, unsure] of [['pregnant', 'Pregnant', 'Pregnancy: not sure'], ['breastfeeding', 'Breastfeeding', 'Breastfeeding: not sure']])
+    if (status && (status[k] === 'yes' || status[k] === 'not_sure')) chips.push(html`<li class="chip chip-danger">${status[k] === 'yes' ? yes : unsure}</li>`);
   return html`<div class="alerts" role="region" aria-label="Clinical alerts">
     ${vocabNote}
     ${chips.length ? html`<ul class="chips">${chips}</ul>` : html`<p class="chip chip-ok">No active allergies${status ? ', not pregnant or breastfeeding' : ''}</p>`}

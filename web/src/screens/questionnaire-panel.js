@@ -6,7 +6,7 @@ import { post } from '../api.js';
 import { calendarDate, instant } from '../format.js';
 import { html, Dialog, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
-import { factName, showValue } from '../facts.js';
+import { answerText, factName, showValue } from '../facts.js';
 import { useVocab } from '../vocab.js';
 
 const STATUS = {
@@ -49,7 +49,7 @@ function LinkDialog({ link, onClose }) {
 export function Answers({ a }) {
   const V = useVocab();
   if (!a) return null;
-  const yes = (b) => (b ? html`<strong class="text-danger">Yes</strong>` : 'No');
+  const yes = (b) => (b === 'no' || b === false ? 'No' : b === undefined || b === null ? 'Not answered' : html`<strong class="text-danger">${answerText(b)}</strong>`);
   return html`<dl class="details answers">
     <dt>Pregnant</dt><dd>${yes(a.pregnant)}</dd>
     <dt>Breastfeeding</dt><dd>${yes(a.breastfeeding)}</dd>
@@ -57,11 +57,11 @@ export function Answers({ a }) {
       ? html`<ul class="plain">${a.conditions.map((c) => html`<li>${factName('conditions', c, V)} — ${c.active ? 'active' : 'not active'}${c.site ? `, ${showValue('conditions', 'site', c.site, V)}` : ''}</li>`)}</ul>`
       : 'None'}</dd>
     <dt>Medications</dt><dd>${(a.medications || []).length
-      ? html`<ul class="plain">${a.medications.map((m) => html`<li>${factName('medications', m, V)}${m.last_dose ? ` — last dose ${calendarDate(m.last_dose)}` : ''}</li>`)}</ul>`
+      ? html`<ul class="plain">${a.medications.map((m) => html`<li>${m.name ? `${m.name} (${factName('medications', m, V)})` : factName('medications', m, V)}${m.last_dose ? ` — last dose ${calendarDate(m.last_dose)}` : ''}</li>`)}</ul>`
       : 'None'}</dd>
     <dt>Allergies</dt><dd>${(a.allergies || []).length
       ? html`<ul class="plain">${a.allergies.map((x) => html`<li>${factName('allergies', x, V)}${x.reaction ? ` — ${x.reaction}` : ''}</li>`)}</ul>`
-      : 'None'}</dd>
+      : a.no_known_allergies ? 'No known allergies' : 'Not answered'}</dd>
     <dt>Notes</dt><dd class="prewrap">${a.notes || html`<span class="muted">—</span>`}</dd>
   </dl>`;
 }

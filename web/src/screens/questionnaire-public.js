@@ -3,6 +3,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { html, Spinner } from '../ui.js';
 import { makeVocab } from '../vocab.js';
+import { ANSWERS } from '../facts.js';
 
 const NOTES_MAX = 2000;
 
@@ -38,6 +39,20 @@ function optionText(V, kind, e) {
   return ex.length ? `${e.label} (e.g. ${ex.join(', ')})` : e.label;
 }
 
+/** When the link expires, in the clinic's time zone, with the zone named. */
+function expiry(info) {
+  const d = new Date(info.expires_at);
+  const opts = { dateStyle: 'medium', timeStyle: 'short' };
+  try {
+    const zone = info.time_zone || Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const when = d.toLocaleString(undefined, { ...opts, timeZone: zone });
+    const abbr = new Intl.DateTimeFormat(undefined, { timeZone: zone, timeZoneName: 'short' }).formatToParts(d).find((p) => p.type === 'timeZoneName');
+    return `${when} (${info.time_zone ? 'clinic time, ' : ''}${zone.replace(/_/g, ' ')}${abbr ? `, ${abbr.value}` : ''})`;
+  } catch {
+    return `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  }
+}
+
 const localToday = () => {
   const d = new Date();
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
@@ -53,12 +68,14 @@ function Shell({ clinic, children }) {
   </div>`;
 }
 
+/** Yes, no or not sure: "not sure" is an answer of its own, never read as "no". */
 function YesNo({ name, legend, value, onChange, error }) {
   return html`<fieldset class=${'q-yesno' + (error ? ' has-error' : '')} data-name=${name}>
     <legend>${legend}</legend>
     <div class="q-yesno-opts">
-      <label class=${value === true ? 'on' : ''}><input type="radio" name=${name} checked=${value === true} onChange=${() => onChange(true)} /> Yes</label>
-      <label class=${value === false ? 'on' : ''}><input type="radio" name=${name} checked=${value === false} onChange=${() => onChange(false)} /> No</label>
+      ${ANSWERS.map(
+        ([v, label]) => html`<label class=${value === v ? 'on' : ''}><input type="radio" name=${name} value=${v} checked=${value === v} onChange=${() => onChange(v)} /> ${label}</label>`,
+      )}
     </div>
     ${error && html`<p class="field-error" role="alert">${error}</p>`}
   </fieldset>`;
@@ -69,7 +86,7 @@ function Err({ errors, name }) {
 }
 
 /** A list of rows (conditions, medications, allergies) the patient adds one by one. */
-function Rows({ title, help, kind, rows, setRows, blank, addLabel, render, errors }) {
+function Rows({ title, help, kind, rows, setRows, blank, addLabel, render, errors, extra }) {
   const upd = (i, patch) => setRows(rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
   return html`<section class="q-section" data-section=${kind}>
     <h2>${title}</h2>
@@ -85,6 +102,7 @@ function Rows({ title, help, kind, rows, setRows, blank, addLabel, render, error
       )}
     </ol>
     <button type="button" class="btn q-add" onClick=${() => setRows([...rows, { ...blank, key: Math.random().toString(36).slice(2) }])}>+ ${addLabel}</button>
+    ${extra}
   </section>`;
 }
 
@@ -132,6 +150,7 @@ function Form({ token, info, onDone }) {
   const [conditions, setConditions] = useState([]);
   const [medications, setMedications] = useState([]);
   const [allergies, setAllergies] = useState([]);
+  const [noAllergies, setNoAllergies] = useState(false);
   const [notes, setNotes] = useState('');
   const [errors, setErrors] = useState({});
   const [busy, setBusy] = useState(false);
@@ -145,8 +164,9 @@ function Form({ token, info, onDone }) {
   const submit = async (e) => {
     e.preventDefault();
     const errs = {};
-    if (pregnant === null) errs.pregnant = 'Please answer yes or no.';
-    if (breastfeeding === null) errs.breastfeeding = 'Please answer yes or no.';
+    if (pregnant === null) errs.pregnant = 'Please answer yes, no or not sure.';
+    if (breastfeeding === null) errs.breastfeeding = 'Please answer yes, no or not sure.';
+    if (!noAllergies && allergies.length === 0) errs.no_known_allergies = 'Please add your allergies, or tick “I have no known allergies”.';
     conditions.forEach((c, i) => !c.code && (errs[`conditions[${i}].code`] = 'Choose a condition, or remove this row.'));
     medications.forEach((m, i) => !m.code && (errs[`medications[${i}].code`] = 'Choose a medicine, or remove this row.'));
     allergies.forEach((a, i) => !a.substance && (errs[`allergies[${i}].substance`] = 'Choose what you are allergic to, or remove this row.'));
@@ -159,8 +179,9 @@ function Form({ token, info, onDone }) {
       pregnant,
       breastfeeding,
       conditions: conditions.map((c) => ({ code: c.code, active: c.active, ...(c.site ? { site: c.site } : {}) })),
-      medications: medications.map((m) => ({ code: m.code, ...(m.last_dose ? { last_dose: m.last_dose } : {}) })),
-      allergies: allergies.map((a) => ({ substance: a.substance, ...(a.reaction.trim() ? { reaction: a.reaction.trim() } : {}) })),
+      medications: medications.map((m) => ({ code: m.code, ...(m.name.trim() ? { name: m.name.trim() } : {}), ...(m.last_dose ? { last_dose: m.last_dose } : {}) })),
+      allergies: noAllergies ? [] : allergies.map((a) => ({ substance: a.substance, ...(a.reaction.trim() ? { reaction: a.reaction.trim() } : {}) })),
+      no_known_allergies: noAllergies,
       notes: notes.trim(),
     };
     setBusy(true);
@@ -173,7 +194,7 @@ function Form({ token, info, onDone }) {
       const f = err.field;
       const msg = friendly(f, err.message);
       const q = f && CSS.escape(f);
-      const shown = f && (f === 'pregnant' || f === 'breastfeeding' || document.querySelector(`.q-form select[name="${q}"], .q-form input[name="${q}"]:not([type=radio]), .q-form textarea[name="${q}"]`));
+      const shown = f && (f === 'pregnant' || f === 'breastfeeding' || f === 'no_known_allergies' || document.querySelector(`.q-form select[name="${q}"], .q-form input[name="${q}"]:not([type=radio]), .q-form textarea[name="${q}"]`));
       setErrors(shown ? { [f]: msg, _form: 'Please check the answer marked below.' } : { _form: msg });
       focusError();
     } finally {
@@ -186,7 +207,7 @@ function Form({ token, info, onDone }) {
     <p class="q-intro">
       Before your appointment at ${info.clinic_name}, please answer a few health questions. It takes about two
       minutes. Your practitioner will go through the answers with you. This link works once and
-      expires ${new Date(info.expires_at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })}.
+      expires ${expiry(info)}.
     </p>
     ${errors._form && html`<div class="form-error" role="alert" tabindex="-1">${errors._form}</div>`}
 
@@ -210,14 +231,20 @@ function Form({ token, info, onDone }) {
 
     <${Rows} title="Medicines and supplements" kind="medications" addLabel="Add a medicine or supplement" errors=${errors}
       help="Include painkillers like ibuprofen or aspirin, blood thinners, and supplements such as fish oil or vitamin E."
-      rows=${medications} setRows=${setMedications} blank=${{ code: '', last_dose: '' }}
+      rows=${medications} setRows=${setMedications} blank=${{ code: '', name: '', last_dose: '' }}
       render=${(r, i, set) => html`
         <${Select} name=${`medications[${i}].code`} label="Medicine or supplement" placeholder="Choose…" V=${V} kind="medication" value=${r.code} onChange=${(x) => set({ code: x })} errors=${errors} />
+        <${Input} name=${`medications[${i}].name`} label="Name on the pack (optional)" placeholder="e.g. Nurofen 200 mg" value=${r.name} onChange=${(x) => set({ name: x })} errors=${errors} maxlength="200" />
         <${Input} name=${`medications[${i}].last_dose`} label="When did you last take it? (optional)" type="date" max=${localToday()} value=${r.last_dose} onChange=${(x) => set({ last_dose: x })} errors=${errors} />`} />
 
     <${Rows} title="Allergies" kind="allergies" addLabel="Add an allergy" errors=${errors}
       help="Anything you are allergic to, including anaesthetics (numbing injections or creams) and latex."
-      rows=${allergies} setRows=${setAllergies} blank=${{ substance: '', reaction: '' }}
+      rows=${noAllergies ? [] : allergies} setRows=${(x) => { setAllergies(x); if (x.length) setNoAllergies(false); setErrors({ ...errors, no_known_allergies: undefined }); }}
+      extra=${html`<label class=${'q-check' + (errors.no_known_allergies ? ' has-error' : '')}>
+          <input type="checkbox" name="no_known_allergies" checked=${noAllergies} aria-invalid=${errors.no_known_allergies ? 'true' : undefined}
+            onChange=${(e) => { setNoAllergies(e.currentTarget.checked); if (e.currentTarget.checked) setAllergies([]); setErrors({ ...errors, no_known_allergies: undefined }); }} />
+          I have no known allergies</label>
+        <${Err} errors=${errors} name="no_known_allergies" />`} blank=${{ substance: '', reaction: '' }}
       render=${(r, i, set) => html`
         <${Select} name=${`allergies[${i}].substance`} label="Allergic to" placeholder="Choose…" V=${V} kind="substance" value=${r.substance} onChange=${(x) => set({ substance: x })} errors=${errors} />
         <${Input} name=${`allergies[${i}].reaction`} label="What happened? (optional)" placeholder="e.g. rash, swelling" value=${r.reaction} onChange=${(x) => set({ reaction: x })} errors=${errors} maxlength="200" />`} />

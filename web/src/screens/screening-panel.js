@@ -6,17 +6,25 @@ import { get, post, fieldMessage } from '../api.js';
 import { calendarDate, instant, todayInClinic } from '../format.js';
 import { html, useForm, useLoad, Field, FormError, Dialog, Spinner, Alert, useId } from '../ui.js';
 import { useSession } from '../session.js';
-import { DECISIONS, CLASSES, sourceLabel, factText, decisionLabel } from '../screening.js';
+import { DECISIONS, CLASSES, MISSING_WHERE, decisionHead, factText, ruleName, sourceInfo, withDates } from '../screening.js';
 import { useKb } from '../vocab.js';
 
-function Sources({ sources }) {
-  if (!sources || !sources.length) return null;
-  return html`<ul class="sources" aria-label="Sources">
-    ${sources.map((s) => html`<li class=${'src' + (/^S\d+$/.test(s) ? '' : ' src-lit')}>${sourceLabel(s)}</li>`)}
-  </ul>`;
+/** The rule behind a finding and its sources (titles, links): details for who wants them. */
+function RuleDetails({ rule, sources, kb }) {
+  const list = (sources || []).map((k) => sourceInfo(k, kb));
+  return html`<details class="rule-details">
+    <summary>Sources${list.length ? ` (${list.length})` : ''} and rule</summary>
+    ${list.length > 0 &&
+    html`<ul class="sources" aria-label="Sources">
+      ${list.map(
+        (x) => html`<li class="src" title=${x.key}>${x.url ? html`<a href=${x.url} target="_blank" rel="noopener noreferrer">${x.title}</a>` : x.title}${x.ref && !x.url ? html` <span class="muted small">(${x.ref})</span>` : ''}</li>`,
+      )}
+    </ul>`}
+    <p class="muted small">Rule <code class="rule-id">${rule}</code></p>
+  </details>`;
 }
 
-function Finding({ f, V, clearances, onClear }) {
+function Finding({ f, V, kb, clearances, onClear }) {
   const session = useSession();
   const c = CLASSES[f.class] || { label: f.class, tone: 'muted' };
   const cleared = f.cleared;
@@ -27,15 +35,13 @@ function Finding({ f, V, clearances, onClear }) {
       <span class=${`badge badge-${c.tone}`}>${c.label}</span>
       ${cleared && html`<span class="badge badge-ok">✓ Cleared</span>`}
       ${f.origin === 'clinic' && html`<span class="badge">Clinic rule</span>`}
+      <strong class="finding-title">${ruleName(f.rule, kb)}</strong>
       ${f.earliest_date && html`<span class="finding-date">Earliest <strong>${calendarDate(f.earliest_date)}</strong></span>`}
     </div>
-    <p class="finding-msg">${f.message}</p>
-    ${fact && html`<p class="finding-fact"><span class="muted">Because of:</span> ${fact}</p>`}
-    <div class="finding-foot">
-      <code class="rule-id" title="Rule">${f.rule}</code>
-      <${Sources} sources=${f.sources} />
-      ${f.raised_by && html`<span class="muted small">raised by ${session.staffName(f.raised_by)}</span>`}
-    </div>
+    <p class="finding-msg">${withDates(f.message)}</p>
+    ${fact && html`<p class="finding-fact"><span class="muted">Based on:</span> ${fact}</p>`}
+    ${f.raised_by && html`<p class="muted small">Made stricter by the clinic’s rule ${ruleName(f.raised_by, kb)}</p>`}
+    <${RuleDetails} rule=${f.rule} sources=${f.sources} kb=${kb} />
     ${cleared &&
     html`<p class="cleared-note">
       Cleared${cl ? html` by <strong>${cl.physician}</strong>` : ''}, valid until <strong>${calendarDate(cleared.valid_until)}</strong>
@@ -46,6 +52,25 @@ function Finding({ f, V, clearances, onClear }) {
   </li>`;
 }
 
+/** Facts screening needs that nobody recorded: the questions to ask before treating. */
+function Missing({ missing, kb }) {
+  if (!missing || !missing.length) return null;
+  return html`<h3 class="sub-h">To ask before treating <span class="count">${missing.length}</span></h3>
+    <ul class="findings missing" aria-label="Missing answers">
+      ${missing.map(
+        (m, i) => html`<li key=${m.rule + i} class="finding tone-danger" data-fact=${m.fact}>
+          <div class="finding-top">
+            <span class="badge badge-danger">${m.answer === 'not_sure' ? 'Answered “not sure”' : 'Not recorded'}</span>
+            <strong class="finding-title">${ruleName(m.rule, kb)}</strong>
+          </div>
+          <p class="finding-msg">${m.question}</p>
+          ${MISSING_WHERE[m.fact] && html`<p class="finding-fact muted">${MISSING_WHERE[m.fact]}</p>`}
+          <${RuleDetails} rule=${m.rule} sources=${m.sources} kb=${kb} />
+        </li>`,
+      )}
+    </ul>`;
+}
+
 /** A plan's areas and ingredients by name. */
 const planNames = (plan, V) => ({
   areas: (plan.areas || []).map((c) => V.label('area', c)),
@@ -53,13 +78,13 @@ const planNames = (plan, V) => ({
 });
 
 /** One screening's result: the decision first, then findings, then cautions. */
-export function ScreeningResult({ s, V, clearances, onClear, compact }) {
+export function ScreeningResult({ s, V, kb, clearances, onClear, compact }) {
   const session = useSession();
   const r = s.result || {};
-  const d = DECISIONS[r.decision || s.decision] || { label: s.decision, tone: 'muted', note: '' };
+  const d = decisionHead(r.decision || s.decision, r);
   const findings = r.findings || [];
   const cautions = r.cautions || [];
-  const kb = r.kb || s.kb || {};
+  const used = r.kb || s.kb || {};
   const plan = s.plan || {};
   const named = planNames(plan, V);
   const planText = [named.areas.join(', '), named.ingredients.join(', ')].filter(Boolean).join(' · ');
@@ -67,7 +92,7 @@ export function ScreeningResult({ s, V, clearances, onClear, compact }) {
     <div class=${`decision tone-${d.tone}`} role="status">
       <div class="decision-main">
         <span class="decision-label">${d.label}</span>
-        ${r.earliest_date && html`<span class="decision-date">Earliest date <strong>${calendarDate(r.earliest_date)}</strong></span>`}
+        ${r.earliest_date && (r.decision || s.decision) === 'deferred' && html`<span class="decision-date">Earliest date <strong>${calendarDate(r.earliest_date)}</strong></span>`}
       </div>
       <p class="decision-note">${(r.decision || s.decision) === 'eligible' && findings.some((f) => f.cleared)
         ? 'Eligible on the strength of the clearance below; check it is still valid on the day.'
@@ -75,20 +100,21 @@ export function ScreeningResult({ s, V, clearances, onClear, compact }) {
       <p class="decision-meta">
         Planned for ${calendarDate(r.date || s.date)}${planText ? ` · ${planText}` : ''}
         ${!compact && html`<br />Screened by ${session.staffName(s.screened_by)} · ${instant(s.screened_at)}`}
-        <br /><span title=${kb.hash}>Knowledge base ${kb.version} · ${String(kb.hash || '').slice(0, 8)}</span>
+        <br /><span title=${used.hash}>Knowledge base ${used.version} · ${String(used.hash || '').slice(0, 8)}</span>
       </p>
     </div>
+    <${Missing} missing=${r.missing} kb=${kb} />
     ${findings.length > 0
       ? html`<h3 class="sub-h">Findings <span class="count">${findings.length}</span></h3>
-          <ul class="findings">${findings.map((f, i) => html`<${Finding} key=${f.rule + i} f=${f} V=${V} clearances=${clearances} onClear=${onClear} />`)}</ul>`
+          <ul class="findings">${findings.map((f, i) => html`<${Finding} key=${f.rule + i} f=${f} V=${V} kb=${kb} clearances=${clearances} onClear=${onClear} />`)}</ul>`
       : html`<p class="empty">No blocking findings.</p>`}
     ${cautions.length > 0 &&
     html`<h3 class="sub-h">Cautions <span class="count">${cautions.length}</span> <span class="muted small">— do not block treatment; act on them</span></h3>
-      <ul class="findings cautions">${cautions.map((f, i) => html`<${Finding} key=${f.rule + i} f=${f} V=${V} clearances=${clearances} />`)}</ul>`}
+      <ul class="findings cautions">${cautions.map((f, i) => html`<${Finding} key=${f.rule + i} f=${f} V=${V} kb=${kb} clearances=${clearances} />`)}</ul>`}
   </div>`;
 }
 
-function ClearanceDialog({ patientId, finding, V, onClose, onSaved }) {
+function ClearanceDialog({ patientId, finding, V, kb, onClose, onSaved }) {
   const form = useForm({ clearance_reason: '', physician: '', valid_until: '' }, ['clearance_reason', 'physician', 'valid_until', 'rule']);
   const onSubmit = form.submit(async (v) => {
     const body = { rule: finding.rule, clearance_reason: v.clearance_reason.trim(), physician: v.physician.trim(), valid_until: v.valid_until.trim() };
@@ -100,8 +126,9 @@ function ClearanceDialog({ patientId, finding, V, onClose, onSaved }) {
   return html`<${Dialog} title="Record clearance" onClose=${onClose}>
     <form ref=${form.formRef} onSubmit=${onSubmit} novalidate>
       <div class="clear-context">
-        <p><strong>${finding.message}</strong></p>
-        <p class="muted small">Rule <code>${finding.rule}</code>${finding.fact ? ` · ${factText(finding.fact, V)}` : ''}</p>
+        <p><strong>${ruleName(finding.rule, kb)}</strong></p>
+        <p>${withDates(finding.message)}</p>
+        ${finding.fact && html`<p class="muted small">Based on: ${factText(finding.fact, V)}</p>`}
       </div>
       <${FormError} form=${form} />
       <${Field} form=${form} name="clearance_reason" label="Clearance" required placeholder="e.g. letter from the prescribing GP, 12 Nov" />
@@ -129,6 +156,25 @@ function ChipGroup({ legend, name, options, selected, onToggle, error }) {
 }
 
 /**
+ * A plan list kept compact: one line saying what is chosen; the choices open on demand
+ * (and when the server refuses the list), so the plan does not push the facts down.
+ */
+function PlanPicker({ legend, name, options, selected, onToggle, error }) {
+  const [open, setOpen] = useState(false);
+  const chosen = options.filter((o) => selected.includes(o.code)).map((o) => o.label);
+  const isOpen = open || !!error;
+  return html`<details class=${'plan-pick' + (error ? ' has-error' : '')} data-pick=${name} open=${isOpen}
+      onToggle=${(e) => setOpen(e.currentTarget.open)}>
+    <summary>
+      <span class="plan-pick-legend">${legend}:</span>
+      <span class="plan-pick-chosen">${chosen.length ? chosen.join(', ') : html`<span class="muted">none chosen</span>`}</span>
+      <span class="btn-link plan-pick-toggle">${isOpen ? 'Done' : chosen.length ? 'Change…' : 'Choose…'}</span>
+    </summary>
+    <${ChipGroup} legend=${legend} name=${name} options=${options} selected=${selected} onToggle=${onToggle} error=${error} />
+  </details>`;
+}
+
+/**
  * Newest first. screened_at has one-second resolution and the server breaks ties by id,
  * so screenings run from this page within the same second are ordered by when they ran.
  */
@@ -137,7 +183,7 @@ function newestFirst(items, ranOrder) {
   return [...items].sort((a, b) => (a.screened_at < b.screened_at ? 1 : a.screened_at > b.screened_at ? -1 : rank(b) - rank(a)));
 }
 
-function PreviousScreenings({ list, V, clearances, ranOrder }) {
+function PreviousScreenings({ list, V, kb, clearances, ranOrder }) {
   const session = useSession();
   const [open, setOpen] = useState(null);
   const [all, setAll] = useState(false);
@@ -154,11 +200,11 @@ function PreviousScreenings({ list, V, clearances, ranOrder }) {
           <button type="button" class="prev-line" aria-expanded=${isOpen ? 'true' : 'false'} onClick=${() => setOpen(isOpen ? null : s.id)}>
             <span class="caret" aria-hidden="true">${isOpen ? '▾' : '▸'}</span>
             <span class="prev-date">${calendarDate(s.date)}</span>
-            <span class=${`badge badge-${d.tone}`}>${decisionLabel(s.decision)}</span>
+            <span class=${`badge badge-${d.tone}`}>${decisionHead(s.decision, s.result).label}</span>
             <span class="prev-plan">${Object.values(planNames(s.plan, V)).flat().join(', ')}</span>
             <span class="prev-who">${session.staffName(s.screened_by)} · ${instant(s.screened_at)}</span>
           </button>
-          ${isOpen && html`<div class="prev-body"><${ScreeningResult} s=${s} V=${V} clearances=${clearances} compact /></div>`}
+          ${isOpen && html`<div class="prev-body"><${ScreeningResult} s=${s} V=${V} kb=${kb} clearances=${clearances} compact /></div>`}
         </li>`;
       })}
     </ul>
@@ -232,6 +278,8 @@ export function ScreeningPanel({ patientId, factsTick, clearances, onClearancesC
       ${kb.data && html`<span class="muted small" title=${kb.data.hash}>Knowledge base ${kb.data.version} · ${kb.data.hash.slice(0, 8)}</span>`}
     </header>
     ${kb.error && html`<${Alert}>${kb.error.message}<//>`}
+    ${kb.data && kb.data.clinic_rules && kb.data.clinic_rules.status === 'broken' &&
+    html`<${Alert}>The clinic’s own screening rules could not be applied (${kb.data.clinic_rules.message}). Screenings use the shipped rules only and are marked incomplete until an admin corrects or retires the clinic rule.<//>`}
     ${canRun && kb.data &&
     html`<form class="plan-form" onSubmit=${onSubmit} novalidate>
       ${err._form && html`<div class="form-error" role="alert">${err._form}</div>`}
@@ -241,8 +289,8 @@ export function ScreeningPanel({ patientId, factsTick, clearances, onClearancesC
           onInput=${(e) => { setTouched(true); setPlan({ ...plan, date: e.currentTarget.value }); }} />
         ${err.date && html`<p class="field-error" role="alert">${err.date}</p>`}
       </div>
-      <${ChipGroup} legend="Areas" name="areas" options=${V.list('area')} selected=${plan.areas} onToggle=${toggle('areas')} error=${err.areas} />
-      <${ChipGroup} legend="Ingredients" name="ingredients" options=${V.list('ingredient')} selected=${plan.ingredients} onToggle=${toggle('ingredients')} error=${err.ingredients} />
+      <${PlanPicker} legend="Areas" name="areas" options=${V.list('area')} selected=${plan.areas} onToggle=${toggle('areas')} error=${err.areas} />
+      <${PlanPicker} legend="Ingredients" name="ingredients" options=${V.list('ingredient')} selected=${plan.ingredients} onToggle=${toggle('ingredients')} error=${err.ingredients} />
       <div class="actions plan-actions">
         <button type="submit" class="btn btn-primary" disabled=${busy}>${busy ? 'Screening…' : current ? 'Run screening again' : 'Run screening'}</button>
         <span class="muted small">Uses the clinical facts on record below.</span>
@@ -255,12 +303,12 @@ export function ScreeningPanel({ patientId, factsTick, clearances, onClearancesC
       <button type="button" class="btn btn-small btn-primary" disabled=${busy} onClick=${() => run(current.s.plan && { date: current.s.date, ...current.s.plan })}>Re-run screening</button>
     </div>`}
     ${notice && html`<p class="notice-ok" role="status">${notice}</p>`}
-    ${current && kb.data && html`<${ScreeningResult} s=${current.s} V=${V} clearances=${clearances.data && clearances.data.items}
+    ${current && kb.data && html`<${ScreeningResult} s=${current.s} V=${V} kb=${kb.data} clearances=${clearances.data && clearances.data.items}
       onClear=${canClear && !stale ? (f) => setClearing(f) : null} />`}
     <h3 class="sub-h prev-h">Previous screenings</h3>
-    ${kb.data && html`<${PreviousScreenings} list=${history} V=${V} ranOrder=${ranOrder.current} clearances=${clearances.data && clearances.data.items} />`}
+    ${kb.data && html`<${PreviousScreenings} list=${history} V=${V} kb=${kb.data} ranOrder=${ranOrder.current} clearances=${clearances.data && clearances.data.items} />`}
     ${clearing &&
-    html`<${ClearanceDialog} patientId=${patientId} finding=${clearing} V=${V} onClose=${() => setClearing(null)}
+    html`<${ClearanceDialog} patientId=${patientId} finding=${clearing} V=${V} kb=${kb.data} onClose=${() => setClearing(null)}
       onSaved=${() => {
         setClearing(null);
         onClearancesChanged();

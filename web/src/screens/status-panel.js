@@ -5,13 +5,33 @@ import { instant, calendarDate, todayInClinic } from '../format.js';
 import { html, useForm, Field, FormError, Dialog, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
 import { History } from '../history.js';
+import { ANSWERS, answerText } from '../facts.js';
+
+/** One question, three answers: yes, no, not sure ("not sure" is never read as "no"). */
+function Answer({ form, name, legend }) {
+  const err = form.errors[name];
+  const v = form.values[name];
+  return html`<fieldset class=${'answer' + (err ? ' has-error' : '')} data-name=${name}>
+    <legend>${legend}</legend>
+    <div class="answer-opts">
+      ${ANSWERS.map(
+        ([value, label]) => html`<label class=${v === value ? 'on' : ''}>
+          <input type="radio" name=${name} value=${value} checked=${v === value} onChange=${form.set(name)} /> ${label}
+        </label>`,
+      )}
+    </div>
+    ${err && html`<p class="field-error" role="alert">${err}</p>`}
+  </fieldset>`;
+}
 
 function StatusDialog({ patientId, current, onClose, onSaved }) {
   const form = useForm(
-    { pregnant: current ? !!current.pregnant : false, breastfeeding: current ? !!current.breastfeeding : false, recorded_on: todayInClinic(), reason: '' },
+    { pregnant: current ? current.pregnant : '', breastfeeding: current ? current.breastfeeding : '', recorded_on: todayInClinic(), reason: '' },
     ['pregnant', 'breastfeeding', 'recorded_on', 'reason'],
   );
   const onSubmit = form.submit(async (v) => {
+    for (const k of ['pregnant', 'breastfeeding'])
+      if (!v[k]) throw Object.assign(new Error('Choose yes, no or not sure.'), { field: k });
     const body = { pregnant: v.pregnant, breastfeeding: v.breastfeeding, recorded_on: v.recorded_on.trim() };
     if (v.reason.trim()) body.reason = v.reason.trim();
     await post(`/patients/${patientId}/status`, body);
@@ -20,11 +40,9 @@ function StatusDialog({ patientId, current, onClose, onSaved }) {
   return html`<${Dialog} title="Pregnancy and breastfeeding" onClose=${onClose}>
     <form ref=${form.formRef} onSubmit=${onSubmit} novalidate>
       <${FormError} form=${form} />
-      <fieldset class="checks">
-        <legend>As stated by the patient today</legend>
-        <${Field} form=${form} name="pregnant" type="checkbox" label="Pregnant" />
-        <${Field} form=${form} name="breastfeeding" type="checkbox" label="Breastfeeding" />
-      </fieldset>
+      <p class="muted small">As the patient answers today. “Not sure” is recorded as such; screening treats it as unknown.</p>
+      <${Answer} form=${form} name="pregnant" legend="Pregnant, or could be?" />
+      <${Answer} form=${form} name="breastfeeding" legend="Breastfeeding?" />
       <${Field} form=${form} name="recorded_on" label="Asked on" placeholder="YYYY-MM-DD" inputmode="numeric" maxlength="10" required />
       <${Field} form=${form} name="reason" label="Note (optional)" />
       <div class="actions">
@@ -40,7 +58,7 @@ export function StatusPanel({ patientId, list, canWrite, onChanged }) {
   const [editing, setEditing] = useState(false);
   const [showHistory, setShowHistory] = useState(false);
   const cur = list.data && list.data.items.find((s) => s.status !== 'entered_in_error');
-  const yesNo = (b) => (b ? html`<strong class="text-danger">Yes</strong>` : 'No');
+  const shown = (a) => (a === 'no' ? answerText(a) : html`<strong class="text-danger">${answerText(a)}</strong>`);
   return html`<section class="card panel" aria-labelledby="status-h" data-kind="status">
     <header class="panel-head">
       <h2 id="status-h">Pregnancy and breastfeeding</h2>
@@ -48,11 +66,11 @@ export function StatusPanel({ patientId, list, canWrite, onChanged }) {
     </header>
     ${list.error && html`<${Alert}>${list.error.message}<//>`}
     ${!list.data && !list.error && html`<${Spinner} />`}
-    ${list.data && !cur && html`<p class="empty">Not recorded yet. Ask before every screening.</p>`}
+    ${list.data && !cur && html`<p class="empty">Not recorded yet: screening cannot call a woman of child-bearing age eligible until it is asked.</p>`}
     ${cur &&
     html`<dl class="details">
-        <dt>Pregnant</dt><dd>${yesNo(cur.pregnant)}</dd>
-        <dt>Breastfeeding</dt><dd>${yesNo(cur.breastfeeding)}</dd>
+        <dt>Pregnant</dt><dd>${shown(cur.pregnant)}</dd>
+        <dt>Breastfeeding</dt><dd>${shown(cur.breastfeeding)}</dd>
         <dt>Asked on</dt><dd>${calendarDate(cur.recorded_on)}</dd>
       </dl>
       <p class="record-meta">v${cur.version} · ${session.staffName(cur.recorded_by)} · ${instant(cur.recorded_at)}</p>
