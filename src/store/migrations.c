@@ -129,6 +129,33 @@ static const migration migrations[] = {
       "PRIMARY KEY (clinic_id, id))",
       "CREATE UNIQUE INDEX questionnaires_token ON questionnaires (token_hash)",
       "CREATE INDEX questionnaires_patient ON questionnaires (clinic_id, patient_id)", NULL}},
+    {3,
+     "three-way pregnancy answers, no-known-allergies statements, medication names",
+     {/* pregnant / breastfeeding become the answer asked: 'yes', 'no' or 'not_sure' */
+      "CREATE TABLE patient_status_v3 (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, pregnant TEXT NOT NULL, breastfeeding TEXT NOT NULL, "
+      "recorded_on TEXT NOT NULL, status TEXT NOT NULL, PRIMARY KEY (clinic_id, id, version))",
+      "INSERT INTO patient_status_v3 (clinic_id, id, version, current, recorded_by, recorded_at, "
+      "reason, patient_id, pregnant, breastfeeding, recorded_on, status) "
+      "SELECT clinic_id, id, version, current, recorded_by, recorded_at, reason, patient_id, "
+      "CASE WHEN pregnant <> 0 THEN 'yes' ELSE 'no' END, "
+      "CASE WHEN breastfeeding <> 0 THEN 'yes' ELSE 'no' END, recorded_on, status "
+      "FROM patient_status",
+      "DROP TABLE patient_status",
+      "ALTER TABLE patient_status_v3 RENAME TO patient_status",
+      "CREATE UNIQUE INDEX patient_status_current ON patient_status (clinic_id, id) "
+      "WHERE current = 1",
+      "CREATE INDEX patient_status_patient ON patient_status (clinic_id, patient_id)",
+
+      "CREATE TABLE allergy_statements (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, statement TEXT NOT NULL, asked_on TEXT NOT NULL, note TEXT, "
+      "status TEXT NOT NULL, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX allergy_statements_current ON allergy_statements (clinic_id, id) "
+      "WHERE current = 1",
+      "CREATE INDEX allergy_statements_patient ON allergy_statements (clinic_id, patient_id)",
+
+      "ALTER TABLE medications ADD COLUMN name TEXT",
+      NULL}},
     {4,
      "patient search keys, patient merges",
      {"CREATE TABLE patient_terms ("
@@ -156,33 +183,6 @@ static const migration migrations[] = {
       "CREATE INDEX audit_object_type ON audit_log (clinic_id, object_type, seq)",
       "CREATE INDEX audit_patient_seq ON audit_log (clinic_id, patient_id, seq)",
       "CREATE INDEX audit_at ON audit_log (clinic_id, at)",
-      NULL}},
-    {3,
-     "three-way pregnancy answers, no-known-allergies statements, medication names",
-     {/* pregnant / breastfeeding become the answer asked: 'yes', 'no' or 'not_sure' */
-      "CREATE TABLE patient_status_v3 (" VERSIONED_COLUMNS
-      "patient_id TEXT NOT NULL, pregnant TEXT NOT NULL, breastfeeding TEXT NOT NULL, "
-      "recorded_on TEXT NOT NULL, status TEXT NOT NULL, PRIMARY KEY (clinic_id, id, version))",
-      "INSERT INTO patient_status_v3 (clinic_id, id, version, current, recorded_by, recorded_at, "
-      "reason, patient_id, pregnant, breastfeeding, recorded_on, status) "
-      "SELECT clinic_id, id, version, current, recorded_by, recorded_at, reason, patient_id, "
-      "CASE WHEN pregnant <> 0 THEN 'yes' ELSE 'no' END, "
-      "CASE WHEN breastfeeding <> 0 THEN 'yes' ELSE 'no' END, recorded_on, status "
-      "FROM patient_status",
-      "DROP TABLE patient_status",
-      "ALTER TABLE patient_status_v3 RENAME TO patient_status",
-      "CREATE UNIQUE INDEX patient_status_current ON patient_status (clinic_id, id) "
-      "WHERE current = 1",
-      "CREATE INDEX patient_status_patient ON patient_status (clinic_id, patient_id)",
-
-      "CREATE TABLE allergy_statements (" VERSIONED_COLUMNS
-      "patient_id TEXT NOT NULL, statement TEXT NOT NULL, asked_on TEXT NOT NULL, note TEXT, "
-      "status TEXT NOT NULL, PRIMARY KEY (clinic_id, id, version))",
-      "CREATE UNIQUE INDEX allergy_statements_current ON allergy_statements (clinic_id, id) "
-      "WHERE current = 1",
-      "CREATE INDEX allergy_statements_patient ON allergy_statements (clinic_id, patient_id)",
-
-      "ALTER TABLE medications ADD COLUMN name TEXT",
       NULL}},
 };
 

@@ -602,7 +602,7 @@ static void merge_refuses_two_pregnancy_statements(void **state)
     md_date_format(md_today_utc(), today);
     twins("1985-05-05", fam, &s, &d);
     snprintf(body, sizeof body,
-             "{\"pregnant\":false,\"breastfeeding\":false,\"recorded_on\":\"%s\"}", today);
+             "{\"pregnant\":\"no\",\"breastfeeding\":\"no\",\"recorded_on\":\"%s\"}", today);
     json_decref(api_ok(api.practitioner, "POST", body, 201, "/api/v1/patients/%s/status",
                        api_str(s, "id")));
     json_t *st =
