@@ -55,7 +55,8 @@ typedef struct cli_case {
 
 /* Each case's patient has answered the questions screening needs (a woman: not pregnant, not
  * breastfeeding, no known allergies) unless the case says otherwise. */
-#define ASKED "\"sex\":\"female\",\"pregnant\":\"no\",\"breastfeeding\":\"no\",\"no_known_allergies\":true,"
+#define ASKED                                                                                      \
+    "\"sex\":\"female\",\"pregnant\":\"no\",\"breastfeeding\":\"no\",\"no_known_allergies\":true,"
 
 static const cli_case cases[] = {
     {"eligible", ASKED "\"birth_date\":\"1990-01-01\"",
@@ -63,39 +64,51 @@ static const cli_case cases[] = {
     {"a woman of 36, nothing asked: incomplete", "\"birth_date\":\"1990-01-01\",\"sex\":\"female\"",
      "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "incomplete", NULL, NULL},
     {"pregnancy not sure: incomplete",
-     "\"birth_date\":\"1990-01-01\",\"pregnant\":\"not_sure\",\"breastfeeding\":false,\"no_known_allergies\":true",
+     "\"birth_date\":\"1990-01-01\",\"pregnant\":\"not_sure\",\"breastfeeding\":false,\"no_known_"
+     "allergies\":true",
      "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "incomplete", NULL, NULL},
-    {"pregnant", "\"birth_date\":\"1990-01-01\",\"pregnant\":true,\"breastfeeding\":false,\"no_known_allergies\":true",
+    {"pregnant",
+     "\"birth_date\":\"1990-01-01\",\"pregnant\":true,\"breastfeeding\":false,\"no_known_"
+     "allergies\":true",
      "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "contraindicated",
      "pregnancy", NULL},
-    {"breastfeeding", "\"birth_date\":\"1990-01-01\",\"pregnant\":\"no\",\"breastfeeding\":true,\"no_known_allergies\":true",
+    {"breastfeeding",
+     "\"birth_date\":\"1990-01-01\",\"pregnant\":\"no\",\"breastfeeding\":true,\"no_known_"
+     "allergies\":true",
      "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "contraindicated",
      "breastfeeding", NULL},
     {"under 18", ASKED "\"birth_date\":\"2008-11-22\"",
      "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "contraindicated",
      "under_age_of_majority", NULL},
     {"allergen class covers lidocaine",
-     "\"birth_date\":\"1990-01-01\",\"sex\":\"male\",\"allergies\":[{\"substance\":\"amide_anaesthetics\"}]",
+     "\"birth_date\":\"1990-01-01\",\"sex\":\"male\",\"allergies\":[{\"substance\":\"amide_"
+     "anaesthetics\"}]",
      "{\"areas\":[\"cheeks\"],\"ingredients\":[\"lidocaine\"]}", "contraindicated",
      "allergy_to_planned_ingredient", NULL},
-    {"any allergy: patch test", "\"birth_date\":\"1990-01-01\",\"sex\":\"male\",\"allergies\":[{\"substance\":\"latex\"}]",
+    {"any allergy: patch test",
+     "\"birth_date\":\"1990-01-01\",\"sex\":\"male\",\"allergies\":[{\"substance\":\"latex\"}]",
      "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "eligible",
      "patch_test_required", NULL},
     {"active eczema at site",
-     ASKED "\"birth_date\":\"1990-01-01\",\"conditions\":[{\"code\":\"eczema\",\"active\":true,\"site\":\"neck\"}]",
+     ASKED "\"birth_date\":\"1990-01-01\",\"conditions\":[{\"code\":\"eczema\",\"active\":true,"
+           "\"site\":\"neck\"}]",
      "{\"areas\":[\"neck\"],\"ingredients\":[\"hyaluronic_acid\"]}", "deferred",
      "active_skin_condition_at_site", NULL},
     {"nsaid 6 days ago",
-     ASKED "\"birth_date\":\"1990-01-01\",\"medications\":[{\"code\":\"ibuprofen\",\"last_dose\":\"2026-11-15\"}]",
+     ASKED "\"birth_date\":\"1990-01-01\",\"medications\":[{\"code\":\"ibuprofen\",\"last_dose\":"
+           "\"2026-11-15\"}]",
      "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "deferred", "nsaid_washout",
      "2026-11-22"},
     {"garlic 14 days ago: no deferral",
-     ASKED "\"birth_date\":\"1990-01-01\",\"medications\":[{\"code\":\"garlic_supplement\",\"last_dose\":\"2026-11-07\"}]",
+     ASKED "\"birth_date\":\"1990-01-01\",\"medications\":[{\"code\":\"garlic_supplement\",\"last_"
+           "dose\":\"2026-11-07\"}]",
      "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "eligible", NULL, NULL},
-    {"antiplatelet", ASKED "\"birth_date\":\"1990-01-01\",\"medications\":[{\"code\":\"antiplatelet\"}]",
+    {"antiplatelet",
+     ASKED "\"birth_date\":\"1990-01-01\",\"medications\":[{\"code\":\"antiplatelet\"}]",
      "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "clearance_required",
      "anticoagulant_clearance", NULL},
-    {"cancer", ASKED "\"birth_date\":\"1990-01-01\",\"conditions\":[{\"code\":\"cancer\",\"active\":false}]",
+    {"cancer",
+     ASKED "\"birth_date\":\"1990-01-01\",\"conditions\":[{\"code\":\"cancer\",\"active\":false}]",
      "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}", "clearance_required",
      "systemic_condition_clearance", NULL},
     {"fitzpatrick 6", ASKED "\"birth_date\":\"1990-01-01\",\"fitzpatrick\":6",
@@ -179,7 +192,8 @@ static void screen_bad_input_exits_2_naming_the_field(void **state)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int st = run("screen -", bad[i].input, out, sizeof out);
         if (st != 2) fail_msg("case %zu: exit %d, want 2: %s", i, st, out);
-        if (i < 5 && !strstr(out, bad[i].field)) fail_msg("case %zu: no field %s: %s", i, bad[i].field, out);
+        if (i < 5 && !strstr(out, bad[i].field))
+            fail_msg("case %zu: no field %s: %s", i, bad[i].field, out);
     }
     /* The suggestion for a misspelt code. */
     run("screen -", bad[2].input, out, sizeof out);
@@ -189,10 +203,10 @@ static void screen_bad_input_exits_2_naming_the_field(void **state)
 static void every_command_has_help(void **state)
 {
     (void)state;
-    static const char *const cmds[] = {"--help",          "init --help",  "serve --help",
-                                       "user add --help", "user list --help",
-                                       "patient add --help", "patient list --help",
-                                       "patient show --help", "demo --help", "screen --help"};
+    static const char *const cmds[] = {
+        "--help",           "init --help",        "serve --help",        "user add --help",
+        "user list --help", "patient add --help", "patient list --help", "patient show --help",
+        "demo --help",      "screen --help",      "audit verify --help"};
     char out[8192];
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         int st = run(cmds[i], "", out, sizeof out);

@@ -49,11 +49,13 @@ function Verification() {
   let ok = null;
   let message = '';
   let fields = {};
+  let problems = [];
   if (v.data) {
     const d = v.data;
     ok = d.intact !== false && d.ok !== false;
     message = d.message || (ok ? `The audit trail is intact${typeof d.entries === 'number' ? `: ${d.entries} entries checked` : ''}.` : 'The audit trail did not verify.');
-    const said = ['intact', 'ok', 'message', ...(d.message ? [] : ['entries'])];
+    const said = ['intact', 'ok', 'message', 'problems', ...(d.message ? [] : ['entries'])];
+    problems = Array.isArray(d.problems) ? d.problems : [];
     fields = Object.fromEntries(Object.entries(d).filter(([k]) => !said.includes(k)));
   } else if (v.error) {
     ok = false;
@@ -67,6 +69,8 @@ function Verification() {
       <button type="button" class="btn btn-small" disabled=${v.loading} onClick=${() => v.reload()}>Verify again</button>
     </header>
     ${ok === null ? html`<${Spinner} label="Verifying the chain…" />` : html`<p class="verify-msg" role=${ok ? 'status' : 'alert'}><span aria-hidden="true">${ok ? '✓ ' : '⚠ '}</span>${message}</p>`}
+    ${problems.length > 0 &&
+    html`<ul class="verify-problems">${problems.map((p) => html`<li>${p.message || JSON.stringify(p)}${p.source ? html` <span class="muted">(${p.source})</span>` : ''}</li>`)}</ul>`}
     ${Object.keys(fields).length > 0 &&
     html`<button type="button" class="btn-link" aria-expanded=${shown ? 'true' : 'false'} onClick=${() => setShown(!shown)}>${shown ? 'Hide details' : 'Show details'}</button>
       ${shown && html`<dl class="details verify-fields">${Object.entries(fields).map(([k, x]) => html`<dt>${humanise(k)}</dt><dd class="wrap-any">${show(x)}</dd>`)}</dl>`}`}
