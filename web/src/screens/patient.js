@@ -16,9 +16,10 @@ import { ClearancesPanel } from './clearances-panel.js';
 import { QuestionnairePanel } from './questionnaire-panel.js';
 
 function Details({ patient, canWrite }) {
+  const session = useSession();
   const [showHistory, setShowHistory] = useState(false);
   const p = patient;
-  return html`<section class="card panel" aria-labelledby="details-h">
+  return html`<section class="card panel" aria-labelledby="details-h" data-kind="details">
     <header class="panel-head">
       <h2 id="details-h">Details</h2>
       ${canWrite && html`<${Link} href=${`/patients/${p.id}/edit`} class="btn btn-small">Edit<//>`}
@@ -30,7 +31,7 @@ function Details({ patient, canWrite }) {
       <dt>Phone</dt><dd>${p.phone ? html`<a href=${`tel:${p.phone.replace(/\s+/g, '')}`}>${p.phone}</a>` : html`<span class="muted">—</span>`}</dd>
       <dt>Email</dt><dd class="truncate" title=${p.email || undefined}>${p.email ? html`<a href=${`mailto:${p.email}`}>${p.email}</a>` : html`<span class="muted">—</span>`}</dd>
     </dl>
-    <p class="record-meta">Version ${p.version} · ${instant(p.recorded_at)}</p>
+    <p class="record-meta">v${p.version} · ${session.staffName(p.recorded_by)} · ${instant(p.recorded_at)}</p>
     <button type="button" class="btn-link" aria-expanded=${showHistory} onClick=${() => setShowHistory(!showHistory)}>
       ${showHistory ? 'Hide history' : 'Show history'}
     </button>
@@ -114,13 +115,13 @@ export function PatientScreen({ id }) {
       <a href="#q-h" onClick=${(e) => { e.preventDefault(); const el = document.getElementById('q-h'); el.scrollIntoView({ block: 'start' }); }}>Go to the answers</a>
     </div>`}
     <div class="patient-grid">
-      <aside class="patient-side">
+      <div class="patient-side">
         <${Details} patient=${p} canWrite=${session.can('demographics_write')} />
         ${clinical && html`<${StatusPanel} patientId=${id} list=${facts.status} canWrite=${canWriteClinical} onChanged=${() => { facts.status.reload(); bump(); }} />`}
         ${clinical && html`<${ClearancesPanel} patientId=${id} list=${clearances} canWrite=${session.can('clearance_write')} onChanged=${() => { clearances.reload(); bump(); }} />`}
         ${clinical && html`<${QuestionnairePanel} patientId=${id} list=${questionnaires} canWrite=${canWriteClinical}
           onConfirmed=${() => { for (const f of Object.values(facts)) f.reload(); allergiesAll.reload(); bump(); }} />`}
-      </aside>
+      </div>
       <div class="patient-main">
         ${clinical
           ? [
