@@ -529,7 +529,7 @@ await test('a page that does not exist and a patient that does not exist fit bot
   await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
   await checkWidths(page, 'page not found');
   await page.goto(`${BASE}/patients/00000000000000000000000000000000`);
-  await page.getByRole('alert').filter({ hasText: /no such patient/i }).waitFor();
+  await page.getByRole('alert').filter({ hasText: /^No such patient/ }).waitFor();
   await checkWidths(page, 'no such patient');
   await page.goBack();
   await page.goBack();

@@ -1,5 +1,5 @@
 // The JSON API client: bearer token in sessionStorage, errors as ApiError.
-import { datesInText } from './format.js';
+import { sentence } from './format.js';
 
 const TOKEN_KEY = 'mesodesk.token';
 
@@ -85,6 +85,5 @@ export function fieldMessage(err, label) {
   let out = m;
   if (err.field && m.startsWith(err.field + ': ')) out = m.slice(err.field.length + 2);
   else if (err.field && m.startsWith(err.field + ' ')) out = label ? `${label} ${m.slice(err.field.length + 1)}` : m.slice(err.field.length + 1);
-  out = datesInText(out);
-  return out.charAt(0).toUpperCase() + out.slice(1);
+  return sentence(out);
 }

@@ -77,6 +77,12 @@ export function calendarDate(s) {
 /** Every real date "YYYY-MM-DD" in a text (a server message) in the clinic's format. */
 export const datesInText = (text) => String(text).replace(/\b\d{4}-\d{2}-\d{2}\b/g, (d) => calendarDate(d));
 
+/** A server message as a sentence for people: capital first letter, dates in the clinic's format. */
+export function sentence(text) {
+  const s = datesInText(text || '');
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
 /** Today's date (YYYY-MM-DD) in the clinic's time zone. */
 export function todayInClinic() {
   const parts = new Intl.DateTimeFormat('en-CA', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date());

@@ -1,6 +1,6 @@
 // Version history of a record: who changed what, when (clinic time) and why.
 import { get } from './api.js';
-import { instant } from './format.js';
+import { instant, sentence } from './format.js';
 import { html, useLoad, Spinner, Alert } from './ui.js';
 import { useSession } from './session.js';
 import { KINDS, META, fieldLabel, showValue } from './facts.js';
@@ -36,7 +36,7 @@ export function History({ path, kind, label }) {
   const session = useSession();
   const V = useVocab();
   const h = useLoad(() => get(path), [path]);
-  if (h.error) return html`<${Alert}>${h.error.message}<//>`;
+  if (h.error) return html`<${Alert}>${sentence(h.error.message)}<//>`;
   if (!h.data || V.loading) return html`<${Spinner} label="Loading history…" />`;
   const versions = h.data.versions || [];
   const rows = versions.map((v, i) => ({ v, diff: changes(kind, i ? versions[i - 1] : null, v) })).reverse();

@@ -3,7 +3,7 @@ import { h } from 'preact';
 import { useEffect, useRef, useState, useCallback } from 'preact/hooks';
 import htm from 'htm';
 import { fieldMessage } from './api.js';
-import { todayInClinic } from './format.js';
+import { sentence, todayInClinic } from './format.js';
 
 export const html = htm.bind(h);
 
@@ -108,7 +108,7 @@ export function useForm(initial, fields) {
         else elsewhere.push(fieldMessage(fe));
       }
       const named = Object.keys(next);
-      if (!named.length) Object.assign(next, { _form: (err && err.message) || String(err), _status: err && err.status });
+      if (!named.length) Object.assign(next, { _form: sentence((err && err.message) || String(err)), _status: err && err.status });
       else if (elsewhere.length) Object.assign(next, { _form: elsewhere.join(' '), _status: err.status });
       setErrors(next);
       // Move focus to the first field in error (in the form's order) so the keyboard user lands on it.

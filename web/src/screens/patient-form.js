@@ -1,7 +1,7 @@
 // Add a patient (POST /patients) or edit one (PUT /patients/{id} with reason and version).
 // Every field error of an answer is shown at once, each under its field (useForm).
 import { get, post, put } from '../api.js';
-import { FITZPATRICK } from '../format.js';
+import { FITZPATRICK, sentence } from '../format.js';
 import { html, Link, navigate, useForm, useLoad, Field, FormError, PageTitle, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
 
@@ -108,7 +108,7 @@ export function PatientFormScreen({ id }) {
 
 function LoadAndEdit({ id }) {
   const p = useLoad(() => get(`/patients/${id}`), [id]);
-  if (p.error) return html`<section class="page"><${PageTitle}>Patient<//><${Alert}>${p.error.message}<//></section>`;
+  if (p.error) return html`<section class="page"><${PageTitle}>Patient<//><${Alert}>${sentence(p.error.message)}<//></section>`;
   if (!p.data) return html`<${Spinner} />`;
   return html`<${EditPatient} patient=${p.data} />`;
 }

@@ -1,9 +1,12 @@
 // The patient page: demographics, clinical alerts and facts, each with its history.
 // Layout: a side column (details, pregnancy status, clearances, questionnaires) and a main
-// column: the screening panel first, then the facts it reads.
+// column: the screening panel first, then the facts it reads. In one column (900 px and
+// narrower) styles.css dissolves the two columns and orders the panels by their data-kind:
+// details, allergies, medications, pregnancy, conditions, screening, clearances,
+// questionnaires. A new panel needs a data-kind (and an order there, or it comes last).
 import { useState } from 'preact/hooks';
 import { get } from '../api.js';
-import { calendarDate, age, instant, SEX_LABELS, FITZPATRICK } from '../format.js';
+import { calendarDate, age, instant, sentence, SEX_LABELS, FITZPATRICK } from '../format.js';
 import { html, Link, useLoad, PageTitle, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
 import { History } from '../history.js';
@@ -84,7 +87,7 @@ export function PatientScreen({ id }) {
   const [tick, setTick] = useState(0);
   const bump = () => setTick((t) => t + 1);
 
-  if (patient.error) return html`<section class="page"><${PageTitle}>Patient<//><${Alert}>${patient.error.message}<//></section>`;
+  if (patient.error) return html`<section class="page"><${PageTitle}>Patient<//><${Alert}>${sentence(patient.error.message)}<//></section>`;
   if (!patient.data) return html`<section class="page"><${Spinner} /></section>`;
   const p = patient.data;
   const name = `${p.given_name} ${p.family_name}`;
