@@ -186,15 +186,13 @@ function overflowReport() {
     // A control or container that scrolls sideways inside the page is horizontal scroll too.
     const scrolls = /auto|scroll/.test(cs.overflowX) && !/^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName) && el.scrollWidth > el.clientWidth + 1;
     if (r.right > W + 1) {
-      // Clipped by an ancestor that hides its overflow inside the page: not visible past the edge.
-      let clipped = false;
-      for (let a = el.parentElement; a && a !== document.body; a = a.parentElement)
-        if (getComputedStyle(a).overflowX !== 'visible' && a.getBoundingClientRect().right <= W + 1) {
-          clipped = true;
-          break;
-        }
-      if (!clipped) {
-        out.push(`${name(el)} ends at ${Math.round(r.right)} px`);
+      // Past the edge, it is either visible there or cut off by a box that hides its
+      // overflow (content lost): both are faults, except text shortened on purpose ("…").
+      let clip = null;
+      for (let a = el.parentElement; a && a !== document.body && !clip; a = a.parentElement)
+        if (getComputedStyle(a).overflowX !== 'visible') clip = a;
+      if (!(clip && getComputedStyle(clip).textOverflow === 'ellipsis')) {
+        out.push(`${name(el)} ends at ${Math.round(r.right)} px${clip ? `, cut off by ${name(clip).slice(0, 40)}` : ''}`);
         reported.push(el);
       }
     } else if (scrolls) {
@@ -306,6 +304,9 @@ await test('Olivia Bennett: page shows her lidocaine allergy and alert', async (
   await panel('allergies').locator('li.fact', { hasText: 'hives' }).waitFor();
   await page.getByRole('region', { name: 'Clinical alerts' }).getByText(/Allergy: Lidocaine/).waitFor();
   await panel('status').getByText('Pregnant').waitFor();
+  // The skin type is named once: "Fitzpatrick type III", not "Fitzpatrick: Type III".
+  await page.locator('.patient-sub', { hasText: 'Fitzpatrick type III' }).waitFor();
+  assert((await page.locator('section[data-kind="details"]').innerText()).includes('Fitzpatrick type\nIII'), 'details: Fitzpatrick type III');
   await page.screenshot({ path: join(tmp, 'patient-page.png'), fullPage: true });
   await checkWidths(page, 'patient page');
 });

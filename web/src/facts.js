@@ -90,7 +90,7 @@ export function showValue(kind, field, v, V) {
     case 'sex':
       return SEX_LABELS[v] || v;
     case 'fitzpatrick':
-      return `Type ${FITZPATRICK[v - 1] || v}`;
+      return FITZPATRICK[v - 1] || String(v); // read under the label "Fitzpatrick type"
     case 'birth_date':
     case 'last_dose':
     case 'recorded_on':

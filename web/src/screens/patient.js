@@ -30,7 +30,7 @@ function Details({ patient, canWrite }) {
     <dl class="details">
       <dt>Birth date</dt><dd>${calendarDate(p.birth_date)} <span class="muted">(age ${age(p.birth_date)})</span></dd>
       <dt>Sex</dt><dd>${SEX_LABELS[p.sex] || p.sex}</dd>
-      <dt>Fitzpatrick</dt><dd>${p.fitzpatrick ? `Type ${FITZPATRICK[p.fitzpatrick - 1]}` : html`<span class="muted">Not assessed</span>`}</dd>
+      <dt>Fitzpatrick type</dt><dd>${p.fitzpatrick ? FITZPATRICK[p.fitzpatrick - 1] : html`<span class="muted">Not assessed</span>`}</dd>
       <dt>Phone</dt><dd>${p.phone ? html`<a href=${`tel:${p.phone.replace(/\s+/g, '')}`}>${p.phone}</a>` : html`<span class="muted">—</span>`}</dd>
       <dt>Email</dt><dd class="truncate" title=${p.email || undefined}>${p.email ? html`<a href=${`mailto:${p.email}`}>${p.email}</a>` : html`<span class="muted">—</span>`}</dd>
     </dl>
@@ -108,7 +108,7 @@ export function PatientScreen({ id }) {
     <div class="patient-head">
       <div>
         <${PageTitle} title=${name}>${p.family_name}, ${p.given_name}<//>
-        <p class="patient-sub">${calendarDate(p.birth_date)} · ${age(p.birth_date)} years · ${SEX_LABELS[p.sex] || p.sex}${p.fitzpatrick ? ` · Fitzpatrick ${FITZPATRICK[p.fitzpatrick - 1]}` : ''}</p>
+        <p class="patient-sub">${calendarDate(p.birth_date)} · ${age(p.birth_date)} years · ${SEX_LABELS[p.sex] || p.sex}${p.fitzpatrick ? ` · Fitzpatrick type ${FITZPATRICK[p.fitzpatrick - 1]}` : ''}</p>
       </div>
     </div>
     ${clinical && html`<${Alerts} facts=${facts} />`}
