@@ -159,11 +159,13 @@ async function logout() {
 
 // --- every screen fits a phone and a laptop ---
 
-/** The widths every screen must fit without horizontal scroll (phone, laptop). */
-const WIDTHS = [
-  { width: 390, height: 844 },
-  { width: 1366, height: 768 },
-];
+/** The widths every screen must fit without horizontal scroll (phone, laptop); more with
+ * MESODESK_BROWSER_WIDTHS=390,768,1024,1366 (a tablet, say). */
+const WIDTHS = (process.env.MESODESK_BROWSER_WIDTHS || '390,1366')
+  .split(',')
+  .map(Number)
+  .filter((w) => w >= 320)
+  .map((width) => ({ width, height: width < 600 ? 844 : 768 }));
 
 /** Run in the page: why it does not fit its viewport, or '' when it does. */
 function overflowReport() {
