@@ -256,6 +256,33 @@ await test('the built web app carries no knowledge base labels', async () => {
   }
 });
 
+await test("format.js: the clinic's four date formats, for calendar dates and instants", async () => {
+  // Plain ESM without imports: Node loads the app's own module.
+  const f = await import(join(ROOT, 'web/src/format.js'));
+  f.setTimeZone('Europe/London');
+  const want = {
+    d_mon_yyyy: ['2 Nov 1979', '12 Sep 1962', '21 Nov 2026, 09:38 GMT', '1 Jul 2026, 10:05 BST'],
+    'dd/mm/yyyy': ['02/11/1979', '12/09/1962', '21/11/2026, 09:38 GMT', '01/07/2026, 10:05 BST'],
+    'mm/dd/yyyy': ['11/02/1979', '09/12/1962', '11/21/2026, 09:38 GMT', '07/01/2026, 10:05 BST'],
+    'yyyy-mm-dd': ['1979-11-02', '1962-09-12', '2026-11-21 09:38 GMT', '2026-07-01 10:05 BST'],
+  };
+  try {
+    for (const [code, [a, b, c, d]] of Object.entries(want)) {
+      f.setDateFormat(code);
+      const got = [f.calendarDate('1979-11-02'), f.calendarDate('1962-09-12'), f.instant('2026-11-21T09:38:30Z'), f.instant('2026-07-01T09:05:00Z')];
+      assert(JSON.stringify(got) === JSON.stringify([a, b, c, d]), `${code}: ${got.join(' | ')}`);
+    }
+    f.setDateFormat(undefined);
+    assert(f.calendarDate('1979-11-02') === '2 Nov 1979', 'absent: the default');
+    f.setDateFormat('dd.mm.yy');
+    assert(f.calendarDate('1979-11-02') === '2 Nov 1979', 'unknown code: the default');
+    assert(f.calendarDate('2026-02-30') === '2026-02-30', 'an impossible date is left as it is, not rolled over');
+    assert(f.sentence('birth_date 2999-01-01 is in the future') === 'Birth_date 1 Jan 2999 is in the future', 'sentence()');
+  } finally {
+    f.setDateFormat(undefined);
+  }
+});
+
 await test('wrong password is refused with a message', async () => {
   await page.goto(`${BASE}/login`);
   await page.getByLabel('Email').fill('admin@demo.clinic');
