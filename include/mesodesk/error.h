@@ -9,6 +9,13 @@
  *
  * The struct owns its strings (fixed-size, truncated), so it can live on the
  * stack and be copied freely.
+ *
+ * All field errors at once: a validator that checks several fields adds each
+ * failure with md_err_collect().  The first one added stays in code, field and
+ * message (exactly as a single error would read); every one, the first
+ * included, is also listed in fields[0..nfields-1], one per field, at most
+ * MD_ERR_FIELDS_MAX (the rest are counted in nfields_dropped).  md_err_set()
+ * and md_err_clear() replace the whole error, list included.
  */
 #ifndef MESODESK_ERROR_H
 #define MESODESK_ERROR_H
@@ -37,10 +44,21 @@ typedef enum md_code {
 #define MD_ERR_FIELD_MAX 96
 #define MD_ERR_MESSAGE_MAX 384
 
+#define MD_ERR_FIELDS_MAX 12
+
+typedef struct md_field_err {
+    md_code code;
+    char field[MD_ERR_FIELD_MAX];
+    char message[MD_ERR_MESSAGE_MAX];
+} md_field_err;
+
 typedef struct md_err {
     md_code code;
     char field[MD_ERR_FIELD_MAX];     /* "" when the error is not about one field */
     char message[MD_ERR_MESSAGE_MAX]; /* "" when code == MD_OK */
+    int nfields;                      /* entries in fields[]: 0 unless collected */
+    int nfields_dropped;              /* field errors beyond MD_ERR_FIELDS_MAX */
+    md_field_err fields[MD_ERR_FIELDS_MAX];
 } md_err;
 
 /* Fill *e (if non-NULL) and return code.  field may be NULL. */
@@ -48,6 +66,15 @@ md_code md_err_set(md_err *e, md_code code, const char *field, const char *fmt, 
     __attribute__((format(printf, 4, 5)));
 md_code md_err_vset(md_err *e, md_code code, const char *field, const char *fmt, va_list ap);
 void md_err_clear(md_err *e);
+
+/* Is one a field error that a form can show beside others (400 or 422 naming a
+ * field)?  Anything else (403, 500, ...) ends validation on its own. */
+int md_err_is_field(const md_err *one);
+/* Add the field error(s) in *one to *e (see above): one's own error, or every
+ * entry of its list when it has one.  A field already listed in *e keeps its
+ * first error.  If *one is not a field error it replaces *e entirely.  e may
+ * be NULL.  Returns e's code after the addition (one's code when e is NULL). */
+md_code md_err_collect(md_err *e, const md_err *one);
 
 /* Stable machine-readable name ("invalid", "not_found", ...), used as the API's error.code. */
 const char *md_code_name(md_code code);

@@ -31,6 +31,8 @@ md_code md_err_vset(md_err *e, md_code code, const char *field, const char *fmt,
     e->code = code;
     snprintf(e->field, sizeof e->field, "%s", field ? field : "");
     vsnprintf(e->message, sizeof e->message, fmt, ap);
+    e->nfields = 0;
+    e->nfields_dropped = 0;
     return code;
 }
 
@@ -49,6 +51,58 @@ void md_err_clear(md_err *e)
     e->code = MD_OK;
     e->field[0] = '\0';
     e->message[0] = '\0';
+    e->nfields = 0;
+    e->nfields_dropped = 0;
+}
+
+int md_err_is_field(const md_err *one)
+{
+    return one && (one->code == MD_EINVAL || one->code == MD_EUNPROCESSABLE) && one->field[0];
+}
+
+/* Append one field error to e's list, unless its field is listed already. */
+static void collect_one(md_err *e, md_code code, const char *field, const char *message)
+{
+    for (int i = 0; i < e->nfields; i++)
+        if (strcmp(e->fields[i].field, field) == 0) return;
+    if (e->code == MD_OK) {
+        e->code = code;
+        snprintf(e->field, sizeof e->field, "%s", field);
+        snprintf(e->message, sizeof e->message, "%s", message);
+    }
+    if (e->nfields >= MD_ERR_FIELDS_MAX) {
+        e->nfields_dropped++;
+        return;
+    }
+    md_field_err *f = &e->fields[e->nfields++];
+    f->code = code;
+    snprintf(f->field, sizeof f->field, "%s", field);
+    snprintf(f->message, sizeof f->message, "%s", message);
+}
+
+md_code md_err_collect(md_err *e, const md_err *one)
+{
+    if (!one || one->code == MD_OK) return e ? e->code : MD_OK;
+    if (!e) return one->code;
+    if (!md_err_is_field(one)) {
+        *e = *one; /* not a field error: it stands alone */
+        return e->code;
+    }
+    if (e->code != MD_OK && !md_err_is_field(e)) return e->code; /* a graver error stands */
+    if (e->code != MD_OK && e->nfields == 0) {
+        /* A single error set with md_err_set(): it becomes the first entry of the list. */
+        md_err first = *e;
+        md_err_clear(e);
+        collect_one(e, first.code, first.field, first.message);
+    }
+    if (one->nfields == 0) {
+        collect_one(e, one->code, one->field, one->message);
+    } else {
+        for (int i = 0; i < one->nfields; i++)
+            collect_one(e, one->fields[i].code, one->fields[i].field, one->fields[i].message);
+        e->nfields_dropped += one->nfields_dropped;
+    }
+    return e->code;
 }
 
 const char *md_code_name(md_code code)

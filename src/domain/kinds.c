@@ -53,17 +53,23 @@ static const md_field patient_fields[] = {
     {NULL, 0, 0, 0, 0, NULL, NULL, 0, NULL},
 };
 
+/* Each of the three checks is collected (md_err_collect), so all are named at once. */
 static md_code check_patient_contact(md_ctx *ctx, json_t *rec, md_err *err)
 {
     const char *email = NULL;
-    md_code rc = check_patient(ctx, rec, err);
-    if (rc == MD_OK) rc = md_json_email(rec, "email", 0, &email, err);
+    md_err one;
+    md_err_clear(&one);
+    if (check_patient(ctx, rec, &one) != MD_OK) md_err_collect(err, &one);
+    if (md_json_email(rec, "email", 0, &email, &one) != MD_OK) md_err_collect(err, &one);
     const char *phone = json_string_value(json_object_get(rec, "phone"));
-    for (const char *p = phone; rc == MD_OK && p && *p; p++)
-        if (!strchr("0123456789+-() .", *p))
-            rc = md_err_set(err, MD_EUNPROCESSABLE, "phone",
-                            "phone may hold only digits, spaces and + - ( ) .");
-    return rc;
+    for (const char *p = phone; p && *p; p++)
+        if (!strchr("0123456789+-() .", *p)) {
+            md_err_set(&one, MD_EUNPROCESSABLE, "phone",
+                       "phone may hold only digits, spaces and + - ( ) .");
+            md_err_collect(err, &one);
+            break;
+        }
+    return err ? err->code : one.code;
 }
 
 const md_record_kind md_kind_patient = {

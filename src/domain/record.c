@@ -144,14 +144,41 @@ static md_code validate_field(md_ctx *ctx, const md_field *f, json_t *rec, int c
     return rc;
 }
 
+/*
+ * Every field is checked, and each field error is collected into *all
+ * (md_err_collect), so one answer names all of them; the kind's cross-field
+ * check runs too and adds its own (it reads only values that parse, and a
+ * field already in error keeps its first error).  An error that is not about
+ * a field (storage, memory) ends the checks at once and stands alone.
+ */
 static md_code validate_record(md_ctx *ctx, const md_record_kind *k, json_t *rec, int creating,
-                               md_val *vals, md_err *err)
+                               md_val *vals, md_err *all)
 {
+    md_err one;
     for (int i = 0; k->fields[i].name; i++) {
-        md_code rc = validate_field(ctx, &k->fields[i], rec, creating, &vals[i], err);
-        if (rc != MD_OK) return rc;
+        md_err_clear(&one);
+        if (validate_field(ctx, &k->fields[i], rec, creating, &vals[i], &one) == MD_OK) continue;
+        if (md_err_collect(all, &one) != MD_OK && !md_err_is_field(&one)) return all->code;
     }
-    return k->check ? k->check(ctx, rec, err) : MD_OK;
+    md_err_clear(&one);
+    if (k->check && k->check(ctx, rec, &one) != MD_OK) md_err_collect(all, &one);
+    return all->code;
+}
+
+/* The optional or required "reason" of a write, collected like a field. */
+static md_code collect_reason(json_t *in, int required, const char **reason, md_err *all)
+{
+    md_err one;
+    md_err_clear(&one);
+    if (md_json_text(in, "reason", required, 500, reason, &one) != MD_OK) md_err_collect(all, &one);
+    return all->code;
+}
+
+/* Hand the collected errors to the caller's err (which need not be initialised). */
+static md_code give_errors(const md_err *all, md_err *err)
+{
+    if (err && all->code != MD_OK) *err = *all;
+    return all->code;
 }
 
 static md_code check_keys(const md_record_kind *k, json_t *in, int updating, md_err *err)
@@ -169,8 +196,12 @@ static md_code check_keys(const md_record_kind *k, json_t *in, int updating, md_
 md_code md_record_validate(md_ctx *ctx, const md_record_kind *k, json_t *in, md_err *err)
 {
     md_val vals[MAX_FIELDS];
+    md_err all;
+    md_err_clear(&all);
     md_code rc = check_keys(k, in, 0, err);
-    return rc == MD_OK ? validate_record(ctx, k, in, 1, vals, err) : rc;
+    if (rc != MD_OK) return rc;
+    validate_record(ctx, k, in, 1, vals, &all);
+    return give_errors(&all, err);
 }
 
 /* Audit one access to record id; the patient is the parent, or the record itself. */
@@ -268,12 +299,15 @@ md_code md_record_create(md_ctx *ctx, const md_record_kind *k, const char *paren
     md_val vals[MAX_FIELDS];
     const char *reason = NULL;
     char id[MD_ID_STR];
+    md_err all;
+    md_err_clear(&all);
     md_code rc = md_require(ctx, k->write_perm, err);
     if (rc == MD_OK) rc = check_parent(ctx, k, parent_id, err);
     if (rc == MD_OK) rc = check_keys(k, in, 0, err);
-    if (rc == MD_OK) rc = md_json_text(in, "reason", 0, 500, &reason, err);
-    if (rc == MD_OK) rc = validate_record(ctx, k, in, 1, vals, err);
     if (rc != MD_OK) return rc;
+    if (validate_record(ctx, k, in, 1, vals, &all) == MD_OK || md_err_is_field(&all))
+        collect_reason(in, 0, &reason, &all);
+    if ((rc = give_errors(&all, err)) != MD_OK) return rc;
     md_id_new(id);
     if ((rc = md_store_begin(ctx->db, err)) != MD_OK) return rc;
     rc = insert_version(ctx, k, parent_id, id, 1, reason ? reason : "recorded", vals, err);
@@ -345,9 +379,12 @@ md_code md_record_update(md_ctx *ctx, const md_record_kind *k, const char *paren
         if (strcmp(key, "reason") != 0 && strcmp(key, "version") != 0)
             json_object_set(merged, key, v);
     }
-    if ((rc = validate_record(ctx, k, merged, 0, vals, err)) != MD_OK) goto done;
-    /* Every correction says why (checked last, so a bad value is reported first). */
-    if ((rc = md_json_text(in, "reason", 1, 500, &reason, err)) != MD_OK) goto done;
+    md_err all;
+    md_err_clear(&all);
+    /* Every correction says why (collected last, so a bad value is reported first). */
+    if (validate_record(ctx, k, merged, 0, vals, &all) == MD_OK || md_err_is_field(&all))
+        collect_reason(in, 1, &reason, &all);
+    if ((rc = give_errors(&all, err)) != MD_OK) goto done;
     if ((rc = md_store_begin(ctx->db, err)) != MD_OK) goto done;
     char sql[256];
     snprintf(sql, sizeof sql,

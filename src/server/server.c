@@ -169,9 +169,17 @@ static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *b
 
 static json_t *error_json(const md_err *err)
 {
-    return json_pack("{s:{s:s,s:s,s:s?}}", "error", "code", md_code_name(err->code), "message",
-                     err->message[0] ? err->message : md_code_name(err->code), "field",
-                     err->field[0] ? err->field : NULL);
+    json_t *j = json_pack("{s:{s:s,s:s,s:s?}}", "error", "code", md_code_name(err->code), "message",
+                          err->message[0] ? err->message : md_code_name(err->code), "field",
+                          err->field[0] ? err->field : NULL);
+    /* All field errors of a record at once (md_err_collect), the first included. */
+    json_t *list = err->nfields > 0 && j ? json_array() : NULL;
+    for (int i = 0; list && i < err->nfields; i++)
+        json_array_append_new(list, json_pack("{s:s,s:s,s:s}", "field", err->fields[i].field,
+                                              "code", md_code_name(err->fields[i].code), "message",
+                                              err->fields[i].message));
+    if (list) json_object_set_new(json_object_get(j, "error"), "errors", list);
+    return j;
 }
 
 static enum MHD_Result send_error(md_req *r, const md_err *err)

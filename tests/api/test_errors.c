@@ -4,6 +4,7 @@
  */
 #include "support.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -288,6 +289,80 @@ static void server_is_still_up(void **state)
     json_decref(p);
 }
 
+/* --- all field errors at once (issue 6, item 19) --- */
+
+/* The field names listed in error.errors, in order, joined by ","; asserts each entry has a
+ * code and a message, and that the first entry is the error's own field, code and message. */
+static const char *error_fields(const json_t *body)
+{
+    static char out[512];
+    const json_t *e = json_object_get(body, "error");
+    const json_t *list = json_object_get(e, "errors");
+    out[0] = '\0';
+    assert_true(json_is_array(list));
+    assert_true(json_array_size(list) > 0);
+    const json_t *first = json_array_get(list, 0);
+    assert_string_equal(api_str(first, "field"), api_str(e, "field"));
+    assert_string_equal(api_str(first, "code"), api_str(e, "code"));
+    assert_string_equal(api_str(first, "message"), api_str(e, "message"));
+    size_t off = 0, i;
+    const json_t *x;
+    json_array_foreach(list, i, x)
+    {
+        assert_true(api_str(x, "code")[0] && api_str(x, "message")[0]);
+        off += (size_t)snprintf(out + off, sizeof out - off, "%s%s", i ? "," : "",
+                                api_str(x, "field"));
+    }
+    return out;
+}
+
+static void all_field_errors_at_once(void **state)
+{
+    (void)state;
+    /* Five wrong fields: a missing name (400) comes first, so the answer is 400. */
+    json_t *r = api_ok(api.admin, "POST",
+                       "{\"family_name\":\"Byron\",\"birth_date\":\"2999-01-01\",\"sex\":\"f\","
+                       "\"email\":\"ada.example.org\",\"phone\":\"call me\"}",
+                       400, "/api/v1/patients");
+    assert_string_equal(api_str(json_object_get(r, "error"), "field"), "given_name");
+    assert_string_equal(error_fields(r), "given_name,sex,birth_date,email,phone");
+    json_decref(r);
+
+    /* Only 422s: the answer is 422, the first still in code/field/message. */
+    r = api_ok(api.admin, "POST",
+               "{" PATIENT_OK ",\"fitzpatrick\":9,\"email\":\"nope\",\"phone\":\"x\"}", 422,
+               "/api/v1/patients");
+    assert_string_equal(error_fields(r), "fitzpatrick,email,phone");
+    json_decref(r);
+
+    /* One wrong field: the list has that one entry. */
+    r = api_ok(api.admin, "POST", "{" PATIENT_OK ",\"phone\":\"call me\"}", 422,
+               "/api/v1/patients");
+    assert_string_equal(error_fields(r), "phone");
+    json_decref(r);
+
+    /* An update: a bad value and the missing reason, both named. */
+    json_t *p = api_patient_new(api.admin, "Ada", NULL, "1985-12-10");
+    const char *id = api_str(p, "id");
+    r = api_ok(api.admin, "PUT", "{\"sex\":\"f\",\"email\":\"nope\"}", 422, "/api/v1/patients/%s",
+               id);
+    assert_string_equal(error_fields(r), "sex,email,reason");
+    json_decref(r);
+
+    /* A clinical fact: an unknown code and a future last dose. */
+    r = api_ok(api.admin, "POST", "{\"code\":\"ibuprofenn\",\"last_dose\":\"2999-01-01\"}", 422,
+               "/api/v1/patients/%s/medications", id);
+    assert_string_equal(error_fields(r), "code,last_dose");
+    assert_non_null(strstr(api_str(json_object_get(r, "error"), "message"), "did you mean"));
+    json_decref(r);
+
+    /* A request that fails before its fields (an unknown field) has no list. */
+    r = api_ok(api.admin, "POST", "{" PATIENT_OK ",\"nickname\":\"Ada\"}", 400, "/api/v1/patients");
+    assert_null(json_object_get(json_object_get(r, "error"), "errors"));
+    json_decref(r);
+    json_decref(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -298,6 +373,7 @@ int main(void)
         cmocka_unit_test(authentication_errors),
         cmocka_unit_test(role_errors),
         cmocka_unit_test(other_clinic_records_are_not_found),
+        cmocka_unit_test(all_field_errors_at_once),
         cmocka_unit_test(server_is_still_up),
     };
     return cmocka_run_group_tests_name("api.errors", tests, api_setup, api_teardown);

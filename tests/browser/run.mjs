@@ -157,6 +157,81 @@ async function logout() {
   await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
 }
 
+// --- every screen fits a phone and a laptop ---
+
+/** The widths every screen must fit without horizontal scroll (phone, laptop); more with
+ * MESODESK_BROWSER_WIDTHS=390,768,1024,1366 (a tablet, say). */
+const WIDTHS = (process.env.MESODESK_BROWSER_WIDTHS || '390,1366')
+  .split(',')
+  .map(Number)
+  .filter((w) => w >= 320)
+  .map((width) => ({ width, height: width < 600 ? 844 : 768 }));
+
+/** Run in the page: why it does not fit its viewport, or '' when it does. */
+function overflowReport() {
+  const W = window.innerWidth;
+  const out = [];
+  const sw = document.documentElement.scrollWidth;
+  if (sw > W) out.push(`the page is ${sw} px wide`);
+  const name = (el) => {
+    const cls = typeof el.className === 'string' && el.className.trim() ? '.' + el.className.trim().split(/\s+/).join('.') : '';
+    const text = (el.textContent || '').trim().replace(/\s+/g, ' ').slice(0, 40);
+    return `<${el.tagName.toLowerCase()}${cls}>${text ? ` "${text}"` : ''}`;
+  };
+  const reported = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    if (reported.some((r) => r.contains(el))) continue;
+    const r = el.getBoundingClientRect();
+    if (r.width <= 1 || r.height <= 1) continue; // empty, or visually hidden (sr-only)
+    const cs = getComputedStyle(el);
+    if (cs.visibility === 'hidden') continue;
+    // A control or container that scrolls sideways inside the page is horizontal scroll too.
+    const scrolls = /auto|scroll/.test(cs.overflowX) && !/^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName) && el.scrollWidth > el.clientWidth + 1;
+    if (r.right > W + 1) {
+      // Past the edge, it is either visible there or cut off by a box that hides its
+      // overflow (content lost): both are faults, except text shortened on purpose ("…").
+      let clip = null;
+      for (let a = el.parentElement; a && a !== document.body && !clip; a = a.parentElement)
+        if (getComputedStyle(a).overflowX !== 'visible') clip = a;
+      if (!(clip && getComputedStyle(clip).textOverflow === 'ellipsis')) {
+        out.push(`${name(el)} ends at ${Math.round(r.right)} px${clip ? `, cut off by ${name(clip).slice(0, 40)}` : ''}`);
+        reported.push(el);
+      }
+    } else if (scrolls) {
+      out.push(`${name(el)} scrolls sideways (${el.scrollWidth} px in ${el.clientWidth} px)`);
+      reported.push(el);
+    }
+    if (out.length >= 6) break;
+  }
+  return out.join('; ');
+}
+
+/**
+ * Check that the screen now shown in page p fits 390 px and 1366 px wide: no horizontal
+ * scroll and no visible element past the right edge. what names the screen in the failure.
+ * The viewport is restored afterwards. Call it on every screen a test visits:
+ *   await checkWidths(page, 'patient page, every panel open');
+ */
+async function checkWidths(p, what) {
+  const before = p.viewportSize();
+  const problems = [];
+  try {
+    for (const size of WIDTHS) {
+      await p.setViewportSize(size);
+      // Two frames: the resize's layout and anything it triggers are done.
+      await p.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      const report = await p.evaluate(overflowReport);
+      if (report) problems.push(`${size.width} px: ${report}`);
+      // With MESODESK_KEEP_TMP every checked screen is kept at both widths; a failing one always.
+      if (report || KEEP)
+        await p.screenshot({ path: join(tmp, `width-${what.replace(/[^a-z0-9]+/gi, '-')}-${size.width}.png`), fullPage: true }).catch(() => {});
+    }
+  } finally {
+    if (before) await p.setViewportSize(before);
+  }
+  assert(problems.length === 0, `${what} does not fit: ${problems.join(' | ')}`);
+}
+
 const stamp = String(Date.now()).slice(-6);
 const newFamily = `Testerson${stamp}`;
 
@@ -181,6 +256,33 @@ await test('the built web app carries no knowledge base labels', async () => {
   }
 });
 
+await test("format.js: the clinic's four date formats, for calendar dates and instants", async () => {
+  // Plain ESM without imports: Node loads the app's own module.
+  const f = await import(join(ROOT, 'web/src/format.js'));
+  f.setTimeZone('Europe/London');
+  const want = {
+    d_mon_yyyy: ['2 Nov 1979', '12 Sep 1962', '21 Nov 2026, 09:38 GMT', '1 Jul 2026, 10:05 BST'],
+    'dd/mm/yyyy': ['02/11/1979', '12/09/1962', '21/11/2026, 09:38 GMT', '01/07/2026, 10:05 BST'],
+    'mm/dd/yyyy': ['11/02/1979', '09/12/1962', '11/21/2026, 09:38 GMT', '07/01/2026, 10:05 BST'],
+    'yyyy-mm-dd': ['1979-11-02', '1962-09-12', '2026-11-21 09:38 GMT', '2026-07-01 10:05 BST'],
+  };
+  try {
+    for (const [code, [a, b, c, d]] of Object.entries(want)) {
+      f.setDateFormat(code);
+      const got = [f.calendarDate('1979-11-02'), f.calendarDate('1962-09-12'), f.instant('2026-11-21T09:38:30Z'), f.instant('2026-07-01T09:05:00Z')];
+      assert(JSON.stringify(got) === JSON.stringify([a, b, c, d]), `${code}: ${got.join(' | ')}`);
+    }
+    f.setDateFormat(undefined);
+    assert(f.calendarDate('1979-11-02') === '2 Nov 1979', 'absent: the default');
+    f.setDateFormat('dd.mm.yy');
+    assert(f.calendarDate('1979-11-02') === '2 Nov 1979', 'unknown code: the default');
+    assert(f.calendarDate('2026-02-30') === '2026-02-30', 'an impossible date is left as it is, not rolled over');
+    assert(f.sentence('birth_date 2999-01-01 is in the future') === 'Birth_date 1 Jan 2999 is in the future', 'sentence()');
+  } finally {
+    f.setDateFormat(undefined);
+  }
+});
+
 await test('wrong password is refused with a message', async () => {
   await page.goto(`${BASE}/login`);
   await page.getByLabel('Email').fill('admin@demo.clinic');
@@ -188,6 +290,7 @@ await test('wrong password is refused with a message', async () => {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('alert').filter({ hasText: /wrong email or password/i }).waitFor();
   assert((await page.evaluate(() => sessionStorage.getItem('mesodesk.token'))) === null, 'no token kept');
+  await checkWidths(page, 'sign-in page with an error');
 });
 
 await test('admin signs in; token in sessionStorage; clinic shown', async () => {
@@ -202,6 +305,9 @@ await test('patient list pages and searches by name prefix', async () => {
   await page.locator('table.patients-table tbody tr').first().waitFor();
   await page.getByText(/of 20$/).waitFor();
   await page.screenshot({ path: join(tmp, 'patient-list.png') });
+  await checkWidths(page, 'patient list');
+  // Dates in the clinic's default format, with our month names (not the browser's "Sept").
+  await page.locator('table.patients-table tbody tr').filter({ hasText: 'Fitzgerald' }).getByText('12 Sep 1962').waitFor();
   await page.keyboard.press('/');
   assert(await page.getByLabel(/^Name/).evaluate((el) => el === document.activeElement), '"/" focuses the search');
   await page.keyboard.type('Benn');
@@ -227,7 +333,11 @@ await test('Olivia Bennett: page shows her lidocaine allergy and alert', async (
   await panel('allergies').locator('li.fact', { hasText: 'hives' }).waitFor();
   await page.getByRole('region', { name: 'Clinical alerts' }).getByText(/Allergy: Lidocaine/).waitFor();
   await panel('status').getByText('Pregnant').waitFor();
+  // The skin type is named once: "Fitzpatrick type III", not "Fitzpatrick: Type III".
+  await page.locator('.patient-sub', { hasText: 'Fitzpatrick type III' }).waitFor();
+  assert((await page.locator('section[data-kind="details"]').innerText()).includes('Fitzpatrick type\nIII'), 'details: Fitzpatrick type III');
   await page.screenshot({ path: join(tmp, 'patient-page.png'), fullPage: true });
+  await checkWidths(page, 'patient page');
 });
 
 await test('times are shown in the clinic time zone (Europe/London), not the browser zone', async () => {
@@ -235,24 +345,39 @@ await test('times are shown in the clinic time zone (Europe/London), not the bro
   assert(/GMT|BST/.test(meta), `clinic zone abbreviation in "${meta}"`);
 });
 
-await test('impossible birth date: the field error is shown next to the field', async () => {
+await test('new patient: every wrong field is named at once, under its field, in plain words', async () => {
   await page.goto(`${BASE}/patients/new`);
-  await page.getByLabel('Given name').fill('Ada');
-  await page.getByLabel('Family name').fill(newFamily);
-  await page.getByLabel('Birth date').fill('1990-02-30');
-  await page.getByLabel('Sex').selectOption('female');
-  await page.getByRole('button', { name: 'Add patient' }).click();
   const birth = page.getByLabel('Birth date');
-  await page.locator('.field.has-error').filter({ has: birth }).locator('.field-error').filter({ hasText: /calendar date|not a|invalid/i }).waitFor();
-  assert((await birth.getAttribute('aria-invalid')) === 'true', 'aria-invalid on the field');
-  assert(await birth.evaluate((el) => el === document.activeElement), 'focus moves to the field in error');
+  assert((await birth.getAttribute('type')) === 'date', 'the birth date is the date control');
+  await page.getByLabel('Given name').fill('Ada');
+  await birth.fill('2999-01-01');
+  await page.getByLabel('Phone').fill('call me');
+  await page.getByLabel('Email').fill('ada.example.org');
+  await page.getByRole('button', { name: 'Add patient' }).click();
+  const errorOf = (label) => page.locator('.field.has-error').filter({ has: page.getByLabel(label) }).locator('.field-error');
+  await errorOf('Family name').filter({ hasText: 'Family name is required' }).waitFor();
+  await errorOf('Birth date').filter({ hasText: 'Birth date 1 Jan 2999 is in the future' }).waitFor();
+  await errorOf('Sex').filter({ hasText: 'Sex is required' }).waitFor();
+  await errorOf('Email').filter({ hasText: 'Email is not an email address' }).waitFor();
+  await errorOf('Phone').filter({ hasText: /Phone may hold only digits/ }).waitFor();
+  for (const label of ['Family name', 'Birth date', 'Sex', 'Email', 'Phone'])
+    assert((await page.getByLabel(label).getAttribute('aria-invalid')) === 'true', `aria-invalid on ${label}`);
+  assert(await page.getByLabel('Family name').evaluate((el) => el === document.activeElement), 'focus moves to the first field in error');
+  assert((await page.locator('.form-error').count()) === 0, 'no banner repeating a field error');
   assert(/\/patients\/new$/.test(page.url()), 'still on the form');
+  // Correcting one field clears its error; the others stay until they are corrected.
+  await page.getByLabel('Family name').fill(newFamily);
+  await errorOf('Family name').waitFor({ state: 'detached' });
+  assert((await page.locator('.field.has-error').count()) === 4, 'the other four errors stay');
   await page.screenshot({ path: join(tmp, 'new-patient-error.png') });
+  await checkWidths(page, 'new patient form with an error');
 });
 
 let newPatientUrl = '';
 await test('add a valid patient', async () => {
   await page.getByLabel('Birth date').fill('1990-02-28');
+  await page.getByLabel('Sex').selectOption('female');
+  await page.getByLabel('Email').fill('');
   await page.getByLabel('Phone').fill('+44 7700 900555');
   await page.getByRole('button', { name: 'Add patient' }).click();
   await page.getByRole('heading', { level: 1, name: `${newFamily}, Ada` }).waitFor();
@@ -264,6 +389,7 @@ await test('edit the patient with a reason; the history shows who, when and why'
   await panel('allergies').waitFor();
   await page.locator('section[aria-labelledby="details-h"]').getByRole('link', { name: 'Edit' }).click();
   await page.getByRole('heading', { name: 'Edit patient details' }).waitFor();
+  await checkWidths(page, 'edit patient form');
   await page.getByLabel('Phone').fill('+44 7700 900777');
   await page.getByRole('button', { name: 'Save changes' }).click();
   await page.locator('.field-error').filter({ hasText: /reason/i }).waitFor();
@@ -278,6 +404,7 @@ await test('edit the patient with a reason; the history shows who, when and why'
   const text = await top.textContent();
   assert(/v2/.test(text) && /Dr Alex Morgan/.test(text) && /\+44 7700 900555/.test(text) && /\+44 7700 900777/.test(text), `v2 entry: ${text}`);
   assert((await hist.locator('li.history-item').count()) === 2, 'two versions');
+  await checkWidths(page, 'patient page with the details history');
 });
 
 await test('unknown allergy substance: field error with suggestions', async () => {
@@ -286,6 +413,7 @@ await test('unknown allergy substance: field error with suggestions', async () =
   await dlg.getByLabel('Substance').fill('lidocaien');
   await dlg.getByRole('button', { name: 'Add allergy' }).click();
   await dlg.locator('.field-error').filter({ hasText: /did you mean.*lidocaine/ }).waitFor();
+  await checkWidths(page, 'add allergy dialog with an error');
 });
 
 await test('add an allergy, then mark it entered in error: gone from list, kept in history', async () => {
@@ -367,6 +495,7 @@ await test('a concurrent edit is refused (409) with a reload offer, not lost', a
   await page.getByLabel('Reason for the change').fill('second phone change');
   await page.getByRole('button', { name: 'Save changes' }).click();
   await page.getByRole('alert').filter({ hasText: /changed meanwhile/ }).waitFor();
+  await checkWidths(page, 'edit form after a conflict');
   await page.getByRole('button', { name: 'Reload the latest version' }).click();
   await page.waitForFunction(() => {
     const el = document.querySelector('input[name="email"]');
@@ -375,6 +504,36 @@ await test('a concurrent edit is refused (409) with a reload offer, not lost', a
   assert((await page.getByLabel('Phone').inputValue()) === '+44 7700 900777', 'the form shows the saved phone');
   await page.getByRole('link', { name: 'Cancel' }).click();
   await page.getByRole('heading', { level: 1, name: `${newFamily}, Ada` }).waitFor();
+});
+
+await test('the patient page fits a phone and a laptop with every panel and history open', async () => {
+  // Ada's page now holds an allergy entered in error, two conditions, a medication and a status.
+  for (const kind of ['allergies', 'conditions', 'medications']) {
+    const t = panel(kind).getByLabel('Show entered in error');
+    if (!(await t.isChecked())) await t.check();
+  }
+  const closed = page.getByRole('button', { name: 'Show history' });
+  while ((await closed.count()) > 0) await closed.first().click();
+  const rows = page.locator('li.fact button[aria-expanded="false"]', { hasText: 'History' });
+  while ((await rows.count()) > 0) await rows.first().click();
+  const open = await page.locator('li.fact button[aria-expanded="true"]', { hasText: 'History' }).count();
+  assert(open >= 4, `fact histories open: ${open}`);
+  await page.waitForFunction((n) => document.querySelectorAll('ol.history').length >= n, open + 2);
+  await page.screenshot({ path: join(tmp, 'patient-page-all-open.png'), fullPage: true });
+  await checkWidths(page, 'patient page, every panel open');
+  // Wording: one way of writing a version, no stock "Reason: recorded", fields named as the forms name them.
+  const text = await page.locator('main').innerText();
+  assert(!/Reason: recorded\s*$/m.test(text), 'no stock "Reason: recorded" in a history');
+  assert(!/\bVersion \d/.test(text), 'versions read "v1" everywhere, never "Version 1" beside "v1"');
+  assert(!/^Code\b/m.test(text), 'no raw field name "Code" in a history');
+  const medHistory = panel('medications').getByRole('list', { name: /^History of/ }).first();
+  await medHistory.getByText('Medication', { exact: true }).waitFor();
+  await panel('conditions').getByRole('list', { name: /^History of/ }).first().getByText('Condition', { exact: true }).waitFor();
+  await panel('medications').getByRole('button', { name: /Add medication/ }).click();
+  await page.getByRole('dialog', { name: 'Add medication' }).waitFor();
+  await checkWidths(page, 'add medication dialog');
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog').waitFor({ state: 'detached' });
 });
 
 await test('Escape closes a dialog and focus returns to its button', async () => {
@@ -392,6 +551,18 @@ await test('Escape closes a dialog and focus returns to its button', async () =>
 await test('browser back/forward work with client-side routes', async () => {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Patients' }).click();
   await page.getByRole('heading', { level: 1, name: 'Patients' }).waitFor();
+  await page.goBack();
+  await page.getByRole('heading', { level: 1, name: `${newFamily}, Ada` }).waitFor();
+});
+
+await test('a page that does not exist and a patient that does not exist fit both widths', async () => {
+  await page.goto(`${BASE}/nothing/here`);
+  await page.getByRole('heading', { level: 1, name: 'Page not found' }).waitFor();
+  await checkWidths(page, 'page not found');
+  await page.goto(`${BASE}/patients/00000000000000000000000000000000`);
+  await page.getByRole('alert').filter({ hasText: /^No such patient/ }).waitFor();
+  await checkWidths(page, 'no such patient');
+  await page.goBack();
   await page.goBack();
   await page.getByRole('heading', { level: 1, name: `${newFamily}, Ada` }).waitFor();
 });
@@ -523,11 +694,25 @@ await test('reception: demographics only, clinical sections hidden', async () =>
   assert((await page.getByRole('region', { name: 'Clinical alerts' }).count()) === 0, 'alerts hidden');
   assert((await page.locator('section[aria-labelledby="details-h"]').getByRole('link', { name: 'Edit' }).count()) === 1, 'may edit demographics');
   await page.screenshot({ path: join(tmp, 'reception.png'), fullPage: true });
+  await checkWidths(page, 'patient page for reception');
   assert(kbRequests === kbBefore, 'reception does not ask for the knowledge base');
 });
 
-await test('auditor: clinical records readable, nothing editable', async () => {
+await test('stale banners go: the sign-out notice at the next attempt, a refused sign-in when the password changes', async () => {
   await logout();
+  const notice = page.getByRole('status').filter({ hasText: 'You have signed out.' });
+  await notice.waitFor();
+  await page.getByLabel('Email').fill('auditor@demo.clinic');
+  await page.getByLabel('Password').fill('not-the-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const refused = page.getByRole('alert').filter({ hasText: /wrong email or password/i });
+  await refused.waitFor();
+  assert((await notice.count()) === 0, 'the sign-out notice is gone once the user signs in again');
+  await page.getByLabel('Password').fill(DEMO_PASSWORD);
+  await refused.waitFor({ state: 'detached' });
+});
+
+await test('auditor: clinical records readable, nothing editable', async () => {
   await login('auditor@demo.clinic', DEMO_PASSWORD);
   await page.getByLabel(/^Name/).fill('Bennett');
   await page.getByRole('link', { name: /Bennett/ }).click();
@@ -538,6 +723,7 @@ await test('auditor: clinical records readable, nothing editable', async () => {
   await panel('screening').getByRole('list', { name: 'Previous screenings' }).or(panel('screening').getByText('No screenings yet.')).waitFor();
   assert((await panel('screening').getByRole('button', { name: /Run screening/ }).count()) === 0, 'auditor cannot run a screening');
   assert((await page.getByRole('button', { name: /Pre-consultation questionnaire|Record clearance|Revoke/ }).count()) === 0, 'no questionnaire or clearance buttons');
+  await checkWidths(page, 'patient page for the auditor');
   await page.getByRole('link', { name: 'Patients' }).first().click();
   assert((await page.getByRole('link', { name: /New patient/ }).count()) === 0, 'no New patient');
 });
@@ -601,6 +787,7 @@ await test('practitioner: Emily Nakamura on warfarin -> clearance required, with
   assert(!/Takes Prescribed/.test(await f.textContent()), 'no "Takes Prescribed ..."');
   await r.getByText(/Knowledge base \d/).waitFor();
   await page.screenshot({ path: join(tmp, 'screening-clearance.png'), fullPage: true });
+  await checkWidths(page, 'screening: clearance required');
 });
 
 await test('record a clearance: field error, then the screening re-runs as eligible, finding cleared', async () => {
@@ -613,6 +800,7 @@ await test('record a clearance: field error, then the screening re-runs as eligi
   await dlg.getByRole('button', { name: 'Record clearance' }).click();
   const until = dlg.getByLabel('Valid until');
   await dlg.locator('.field.has-error').filter({ has: page.getByLabel('Valid until') }).locator('.field-error').filter({ hasText: /past/ }).waitFor();
+  await checkWidths(page, 'record clearance dialog with an error');
   await until.fill(clinicDay(60));
   await dlg.getByRole('button', { name: 'Record clearance' }).click();
   await dlg.waitFor({ state: 'detached' });
@@ -623,6 +811,7 @@ await test('record a clearance: field error, then the screening re-runs as eligi
   assert((await cleared.getByRole('button', { name: /Record clearance/ }).count()) === 0, 'no second clearance button');
   await panel('clearances').locator('li.clearance').filter({ hasText: 'Dr Hana Ito' }).getByText('Active').waitFor();
   await page.screenshot({ path: join(tmp, 'screening-cleared.png'), fullPage: true });
+  await checkWidths(page, 'screening: cleared');
 });
 
 await test('previous screenings list newest first and expand to the stored result', async () => {
@@ -632,6 +821,7 @@ await test('previous screenings list newest first and expand to the stored resul
   await rows.nth(1).getByRole('button').click();
   await rows.nth(1).locator('.screening-result[data-decision="clearance_required"]').waitFor();
   await rows.nth(1).getByText('Nurse Sam Patel', { exact: false }).first().waitFor();
+  await checkWidths(page, 'previous screening expanded');
 });
 
 await test('revoke the clearance with a reason: screening marked out of date, history kept', async () => {
@@ -656,6 +846,7 @@ await test('Olivia Bennett, allergic to lidocaine: a plan with lidocaine is cont
   const f = r.locator('li.finding').filter({ has: page.locator('.badge', { hasText: 'Contraindicated' }) }).filter({ hasText: /lidocaine/i });
   assert((await f.count()) >= 1, 'a contraindicated finding names lidocaine');
   await page.screenshot({ path: join(tmp, 'screening-contraindicated.png'), fullPage: true });
+  await checkWidths(page, 'screening: contraindicated');
 });
 
 let qLink = '';
@@ -678,6 +869,7 @@ await test('questionnaire link for a new patient, shown once with a copy button'
   assert(qLink.startsWith(`${BASE}/q/`), `link ${qLink}`);
   await dlg.getByRole('button', { name: 'Copy link' }).waitFor();
   await page.screenshot({ path: join(tmp, 'questionnaire-link.png') });
+  await checkWidths(page, 'questionnaire link dialog');
   await dlg.getByRole('button', { name: 'Done' }).click();
   await panel('questionnaires').getByText('Waiting for the patient').waitFor();
 });
@@ -692,6 +884,7 @@ await test('the patient answers from the link in a fresh browser (no staff token
   try {
     await pp.goto(qLink);
     await pp.getByRole('heading', { level: 1, name: 'Hello Maya' }).waitFor();
+    await checkWidths(pp, "patient's questionnaire page");
     assert((await pp.getByRole('button', { name: 'Sign out' }).count()) === 0, 'no staff chrome');
     // The choices are the running server's vocabulary (its changed label included).
     const conditions = pp.locator('section[data-section="conditions"]');
@@ -716,13 +909,16 @@ await test('the patient answers from the link in a fresh browser (no staff token
     // The server names the field "medications[0].last_dose": the error is shown on that row.
     await pp.locator('li.q-row.has-error').filter({ has: pp.getByLabel(/When did you last take it/) }).locator('.field-error').filter({ hasText: /future/ }).waitFor();
     await pp.screenshot({ path: join(tmp, 'questionnaire-error.png'), fullPage: true });
+    await checkWidths(pp, "patient's questionnaire with an error");
     await pp.getByLabel(/When did you last take it/).fill(clinicDay(-1));
     await pp.getByRole('button', { name: 'Send my answers' }).click();
     await pp.getByRole('heading', { level: 1, name: 'Thank you, Maya' }).waitFor();
     await pp.screenshot({ path: join(tmp, 'questionnaire-thanks.png') });
+    await checkWidths(pp, "patient's questionnaire: thank you");
     await pp.goto(qLink);
     await pp.getByRole('heading', { level: 1, name: 'This link is no longer valid' }).waitFor();
     await pp.getByText(/contact the clinic/).waitFor();
+    await checkWidths(pp, "patient's questionnaire: link no longer valid");
     assert(authHeaders.length === 0, `no Authorization header sent: ${authHeaders.join(', ')}`);
   } finally {
     await pctx.close();
@@ -737,6 +933,7 @@ await test('practitioner confirms the answers into the record; screening is then
   await q.getByText(/NSAID/).waitFor();
   await q.getByText(/Latex.*itchy rash/).waitFor();
   await page.screenshot({ path: join(tmp, 'questionnaire-review.png'), fullPage: true });
+  await checkWidths(page, 'questionnaire answers to review');
   await q.getByRole('button', { name: 'Confirm into record' }).click();
   await panel('questionnaires').locator('li.questionnaire[data-status="confirmed"]').waitFor();
   assert((await page.getByText(/answered a pre-consultation questionnaire/).count()) === 0, 'review note gone');
@@ -751,6 +948,7 @@ await test('practitioner confirms the answers into the record; screening is then
   await r.locator('li.finding[data-rule="nsaid_washout"]').waitFor();
   await r.locator('.cautions li.finding[data-rule="patch_test_required"]').waitFor();
   await page.screenshot({ path: join(tmp, 'screening-deferred.png'), fullPage: true });
+  await checkWidths(page, 'screening: deferred');
 });
 
 await test('after a fact changes, the shown screening is marked out of date and re-runs in one click', async () => {
@@ -763,6 +961,14 @@ await test('after a fact changes, the shown screening is marked out of date and 
   await scr().getByRole('button', { name: 'Re-run screening' }).click();
   await scr().locator('.screening-result[data-decision="eligible"]').first().waitFor();
   assert((await scr().getByRole('button', { name: 'Re-run screening' }).count()) === 0, 'no longer out of date');
+  // The history says the status as the badge did ("Taking"), not the stored code's word "Active".
+  await panel('medications').getByLabel('Show entered in error').check();
+  const gone = panel('medications').locator('li.fact.is-eie').filter({ hasText: 'NSAID' });
+  await gone.getByRole('button', { name: /History/ }).click();
+  const change = gone.getByRole('list', { name: /^History of/ }).locator('li.history-item').first();
+  await change.getByText('patient meant paracetamol').waitFor();
+  const line = await change.locator('.history-diff').innerText();
+  assert(/Taking/.test(line) && /Entered in error/.test(line) && !/Active/.test(line), `status change reads "${line}"`);
 });
 
 await test('when the vocabulary cannot be loaded, the page says so and shows the stored codes', async () => {
@@ -1091,6 +1297,37 @@ await test('reception sends the questionnaire link (server address) but sees no 
   await fitsWidths('reception-patient');
   await page.goto(`${BASE}/audit`);
   await page.getByText('The audit trail is for auditors').waitFor();
+});
+
+await test("dates follow the clinic's date format (dd/mm/yyyy): calendar dates and instants", async () => {
+  const dctx = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'en-US', timezoneId: 'America/New_York' });
+  dctx.setDefaultTimeout(STEP_TIMEOUT);
+  const dp = await dctx.newPage();
+  dp.on('pageerror', (e) => consoleErrors.push(`date format page: ${e}`));
+  // The clinic's setting, as GET /me carries it.
+  await dp.route('**/api/v1/me', async (route) => {
+    const res = await route.fetch();
+    const me = await res.json();
+    me.clinic = { ...me.clinic, date_format: 'dd/mm/yyyy' };
+    await route.fulfill({ response: res, json: me });
+  });
+  try {
+    await dp.goto(`${BASE}/login`);
+    await dp.getByLabel('Email').fill('practitioner@demo.clinic');
+    await dp.getByLabel('Password').fill(DEMO_PASSWORD);
+    await dp.getByRole('button', { name: 'Sign in' }).click();
+    await dp.locator('table.patients-table tbody tr').filter({ hasText: 'Fitzgerald' }).getByText('12/09/1962').waitFor();
+    await dp.getByRole('link', { name: /Bennett/ }).click();
+    await dp.getByRole('heading', { level: 1, name: 'Bennett, Olivia' }).waitFor();
+    await dp.locator('.patient-sub', { hasText: '02/11/1979' }).waitFor();
+    await dp.locator('section[data-kind="allergies"] .fact-meta').first().waitFor();
+    const meta = await dp.locator('section[data-kind="allergies"] .fact-meta').first().innerText();
+    assert(/\d{2}\/\d{2}\/\d{4}, \d{2}:\d{2} (GMT|BST)/.test(meta), `instant in the clinic format: "${meta}"`);
+    const text = await dp.locator('section[aria-labelledby="details-h"]').innerText();
+    assert(!/\d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}/.test(text), `no other date format in the details: ${text}`);
+  } finally {
+    await dctx.close();
+  }
 });
 
 await test('no uncaught errors in the page', async () => {

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <cmocka.h>
 #include <string.h>
 
@@ -143,6 +144,56 @@ static void json_fields_named_in_errors(void **state)
     json_decref(o);
 }
 
+static void field_errors_are_collected(void **state)
+{
+    (void)state;
+    md_err all, one;
+    md_err_clear(&all);
+    md_err_set(&one, MD_EUNPROCESSABLE, "sex", "sex must be one of: female, male");
+    assert_int_equal(md_err_collect(&all, &one), MD_EUNPROCESSABLE);
+    md_err_set(&one, MD_EINVAL, "given_name", "given_name is required");
+    md_err_collect(&all, &one);
+    md_err_set(&one, MD_EINVAL, "sex", "a second error for sex");
+    md_err_collect(&all, &one);
+    /* The first stays the error; each field once, in order. */
+    assert_int_equal(all.code, MD_EUNPROCESSABLE);
+    assert_string_equal(all.field, "sex");
+    assert_int_equal(all.nfields, 2);
+    assert_string_equal(all.fields[1].field, "given_name");
+    assert_int_equal(all.fields[1].code, MD_EINVAL);
+    /* A list merges into another list. */
+    md_err more;
+    md_err_clear(&more);
+    md_err_set(&one, MD_EUNPROCESSABLE, "email", "not an email");
+    md_err_collect(&more, &one);
+    md_err_collect(&all, &more);
+    assert_int_equal(all.nfields, 3);
+    /* A hard maximum: the rest are counted, not listed. */
+    for (int i = 0; i < MD_ERR_FIELDS_MAX + 2; i++) {
+        char f[16];
+        snprintf(f, sizeof f, "f%d", i);
+        md_err_set(&one, MD_EINVAL, f, "bad");
+        md_err_collect(&all, &one);
+    }
+    assert_int_equal(all.nfields, MD_ERR_FIELDS_MAX);
+    assert_int_equal(all.nfields_dropped, 5);
+    /* An error that is not about a field stands alone. */
+    md_err_set(&one, MD_EIO, NULL, "disk full");
+    assert_int_equal(md_err_collect(&all, &one), MD_EIO);
+    assert_int_equal(all.nfields, 0);
+    md_err_set(&one, MD_EINVAL, "sex", "ignored after a graver error");
+    assert_int_equal(md_err_collect(&all, &one), MD_EIO);
+    /* A single error set with md_err_set becomes the first entry. */
+    md_err_set(&all, MD_EINVAL, "phone", "bad phone");
+    md_err_collect(&all, &one);
+    assert_int_equal(all.nfields, 2);
+    assert_string_equal(all.fields[0].field, "phone");
+    assert_string_equal(all.field, "phone");
+    /* md_err_set replaces the whole error, list included. */
+    md_err_set(&all, MD_ENOTFOUND, "id", "no such patient");
+    assert_int_equal(all.nfields, 0);
+}
+
 int main(void)
 {
     md_init();
@@ -154,6 +205,7 @@ int main(void)
         cmocka_unit_test(parse_long_is_strict),
         cmocka_unit_test(arena_reuses_blocks_after_reset),
         cmocka_unit_test(json_fields_named_in_errors),
+        cmocka_unit_test(field_errors_are_collected),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,13 +1,20 @@
 // The JSON API client: bearer token in sessionStorage, errors as ApiError.
+import { sentence } from './format.js';
 
 const TOKEN_KEY = 'mesodesk.token';
 
+/**
+ * An error answer: status, code, message and field as in {"error": {...}}, and `errors`,
+ * every field error of the request ([{field, code, message}], the first one included; a
+ * single-entry list built from `field` when the server sent none).
+ */
 export class ApiError extends Error {
-  constructor(status, code, message, field) {
+  constructor(status, code, message, field, errors) {
     super(message);
     this.status = status;
     this.code = code;
     this.field = field || null;
+    this.errors = Array.isArray(errors) && errors.length ? errors : this.field ? [{ field: this.field, code, message }] : [];
   }
 }
 
@@ -48,7 +55,7 @@ export async function api(method, path, body) {
   }
   if (!res.ok) {
     const e = (data && data.error) || {};
-    const err = new ApiError(res.status, e.code || 'http_' + res.status, e.message || res.statusText || 'Request failed', e.field);
+    const err = new ApiError(res.status, e.code || 'http_' + res.status, e.message || res.statusText || 'Request failed', e.field, e.errors);
     if (Array.isArray(e.candidates)) err.candidates = e.candidates; // 409 duplicate_suspected
     if (res.status === 401 && path !== '/login') onUnauthorized(err);
     throw err;
@@ -68,12 +75,16 @@ export function qs(params) {
   return s ? `?${s}` : '';
 }
 
-/** The message without a leading "field: " the server sometimes adds. */
-export function fieldMessage(err) {
+/**
+ * A field error ({field, message}) as people read it under its control: the server's field
+ * name at the start becomes the control's label ("given_name is required" -> "Given name is
+ * required"), or is dropped without one, and dates read in the clinic's format.
+ */
+export function fieldMessage(err, label) {
   if (!err) return '';
   const m = err.message || '';
   let out = m;
   if (err.field && m.startsWith(err.field + ': ')) out = m.slice(err.field.length + 2);
-  else if (err.field && m.startsWith(err.field + ' ')) out = m.slice(err.field.length + 1);
-  return out.charAt(0).toUpperCase() + out.slice(1);
+  else if (err.field && m.startsWith(err.field + ' ')) out = label ? `${label} ${m.slice(err.field.length + 1)}` : m.slice(err.field.length + 1);
+  return sentence(out);
 }

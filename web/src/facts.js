@@ -103,11 +103,11 @@ export function showValue(kind, field, v, V) {
     case 'site':
       return V.label('area', v);
     case 'status':
-      return STATUS_LABELS[v] || v;
+      return statusLabel(kind, v);
     case 'sex':
       return SEX_LABELS[v] || v;
     case 'fitzpatrick':
-      return `Type ${FITZPATRICK[v - 1] || v}`;
+      return FITZPATRICK[v - 1] || String(v); // read under the label "Fitzpatrick type"
     case 'birth_date':
     case 'last_dose':
     case 'recorded_on':
@@ -121,3 +121,18 @@ export function showValue(kind, field, v, V) {
 
 /** Fields that are metadata rather than content (not diffed in history). */
 export const META = new Set(['id', 'version', 'patient_id', 'recorded_by', 'recorded_at', 'reason']);
+
+/** A status as this kind's badge and form say it (a medication 'active' is "Taking"). */
+export function statusLabel(kind, v) {
+  const own = KINDS[kind] && KINDS[kind].statusOptions && KINDS[kind].statusOptions.find(([code]) => code === v);
+  return own ? own[1].replace(/ \(.*\)$/, '') : STATUS_LABELS[v] || v;
+}
+
+/** Field names as this kind's form labels them (a condition's `code` is "Condition"). */
+const KIND_FIELD_LABELS = {
+  allergies: { substance: 'Substance' },
+  conditions: { code: 'Condition', active: 'Currently active' },
+  medications: { code: 'Medication' },
+  status: { recorded_on: 'Asked on' },
+};
+export const fieldLabel = (kind, field) => (KIND_FIELD_LABELS[kind] && KIND_FIELD_LABELS[kind][field]) || FIELD_LABELS[field] || field;

@@ -1,8 +1,9 @@
-// The signed-in session: who I am, my clinic, my permissions, and staff names.
+// The signed-in session: who I am, my clinic (time zone, date format), my permissions, and
+// staff names.
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
 import { get, post, token } from './api.js';
-import { setTimeZone } from './format.js';
+import { setDateFormat, setTimeZone } from './format.js';
 
 export const SessionContext = createContext(null);
 export const useSession = () => useContext(SessionContext);
@@ -10,6 +11,8 @@ export const useSession = () => useContext(SessionContext);
 export async function loadSession() {
   const me = await get('/me');
   setTimeZone((me.clinic && me.clinic.time_zone) || 'UTC');
+  // The clinic's date format for every date shown; absent means the default ("2 Nov 1979").
+  setDateFormat(me.clinic && me.clinic.date_format);
   const perms = new Set(me.permissions || []);
   const names = new Map([['system', 'System']]);
   if (me.staff) names.set(me.staff.id, me.staff.display_name);

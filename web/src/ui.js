@@ -3,6 +3,7 @@ import { h } from 'preact';
 import { useEffect, useRef, useState, useCallback } from 'preact/hooks';
 import htm from 'htm';
 import { fieldMessage } from './api.js';
+import { sentence, todayInClinic } from './format.js';
 
 export const html = htm.bind(h);
 
@@ -64,8 +65,13 @@ let idSeq = 0;
 export const useId = (prefix) => useRef(`${prefix}-${++idSeq}`).current;
 
 /**
- * Form state with server errors mapped onto fields: an ApiError whose `field` is one
- * of `fields` is shown under that field; anything else is shown at the top of the form.
+ * Form state with server errors mapped onto fields: every field error of an ApiError
+ * (`err.errors`, or its one `field`) that names one of `fields` shown by the form goes under
+ * that control, all at once; the rest is shown at the top of the form. errors[name] holds the
+ * server's message (Field words it with its label); errors._form the text at the top and
+ * errors._status the HTTP status. A field's error clears when it is changed; the message at
+ * the top clears at any change too (it is about the values sent), except a conflict (409),
+ * whose cause (a newer version) stays until the form is reloaded.
  */
 export function useForm(initial, fields) {
   const [values, setValues] = useState(initial);
@@ -75,7 +81,12 @@ export function useForm(initial, fields) {
     const t = e.currentTarget;
     const v = t.type === 'checkbox' ? t.checked : t.value;
     setValues((s) => ({ ...s, [name]: v }));
-    if (errors[name]) setErrors((s) => ({ ...s, [name]: undefined }));
+    setErrors((s) => {
+      if (!s[name] && (!s._form || s._status === 409)) return s;
+      const next = { ...s, [name]: undefined };
+      if (s._status !== 409) next._form = next._status = undefined;
+      return next;
+    });
   };
   const formRef = useRef(null);
   const submit = (action) => async (e) => {
@@ -88,13 +99,21 @@ export function useForm(initial, fields) {
     } catch (err) {
       // A field error goes under its control only when the form shows that control.
       const root = formRef.current;
-      const field =
-        err && err.field && fields.includes(err.field) && root && root.querySelector(`[name="${err.field}"]`) ? err.field : null;
-      if (field) setErrors({ [field]: fieldMessage(err) });
-      else setErrors({ _form: err.message || String(err), _status: err.status });
-      // Move focus to the first field in error so the keyboard user lands on it.
+      const shown = (f) => f && fields.includes(f) && root && root.querySelector(`[name="${f}"]`);
+      const list = (err && err.errors) || (err && err.field ? [{ field: err.field, message: err.message }] : []);
+      const next = {};
+      const elsewhere = [];
+      for (const fe of list) {
+        if (shown(fe.field)) next[fe.field] = next[fe.field] || fe.message;
+        else elsewhere.push(fieldMessage(fe));
+      }
+      const named = Object.keys(next);
+      if (!named.length) Object.assign(next, { _form: sentence((err && err.message) || String(err)), _status: err && err.status });
+      else if (elsewhere.length) Object.assign(next, { _form: elsewhere.join(' '), _status: err.status });
+      setErrors(next);
+      // Move focus to the first field in error (in the form's order) so the keyboard user lands on it.
       requestAnimationFrame(() => {
-        const el = root && (field ? root.querySelector(`[name="${field}"]`) : root.querySelector('.form-error'));
+        const el = root && (named.length ? root.querySelector(named.map((f) => `[name="${f}"]`).join(',')) : root.querySelector('.form-error'));
         if (el) el.focus();
       });
     } finally {
@@ -104,10 +123,16 @@ export function useForm(initial, fields) {
   return { values, setValues, set, errors, setErrors, busy, submit, formRef };
 }
 
+// Calendar-date fields of the API: a Field with one of these names is a date control unless
+// told otherwise, so every form enters dates the same way.
+const DATE_FIELDS = new Set(['birth_date', 'last_dose', 'recorded_on', 'valid_until', 'date']);
+
 /** A labelled control with hint and error, wired with aria-describedby / aria-invalid. */
-export function Field({ form, name, label, hint, type = 'text', required, options, list, children, ...rest }) {
+export function Field({ form, name, label, hint, type, required, options, list, children, ...rest }) {
   const id = useId(`f-${name}`);
-  const err = form.errors[name];
+  const kind = type || (DATE_FIELDS.has(name) ? 'date' : 'text');
+  const raw = form.errors[name];
+  const err = raw && fieldMessage({ field: name, message: raw }, typeof label === 'string' ? label.replace(/ \(optional\)$/, '') : undefined);
   const describedBy = [hint && `${id}-hint`, err && `${id}-err`].filter(Boolean).join(' ') || undefined;
   const common = {
     id,
@@ -118,20 +143,22 @@ export function Field({ form, name, label, hint, type = 'text', required, option
     ...rest,
   };
   let control;
-  if (type === 'select') {
+  if (kind === 'select') {
     control = html`<select ...${common} value=${form.values[name] ?? ''} onChange=${form.set(name)}>
       ${options.map(([v, l]) => html`<option value=${v}>${l}</option>`)}
     </select>`;
-  } else if (type === 'checkbox') {
+  } else if (kind === 'checkbox') {
     return html`<div class=${'field field-check' + (err ? ' has-error' : '')}>
       <input type="checkbox" ...${common} checked=${!!form.values[name]} onChange=${form.set(name)} />
       <label for=${id}>${label}</label>
       ${err && html`<p class="field-error" id=${`${id}-err`}>${err}</p>`}
     </div>`;
-  } else if (type === 'textarea') {
+  } else if (kind === 'textarea') {
     control = html`<textarea ...${common} value=${form.values[name] ?? ''} onInput=${form.set(name)} rows="2"></textarea>`;
+  } else if (kind === 'date') {
+    control = html`<${DateInput} ...${common} value=${form.values[name] ?? ''} onInput=${form.set(name)} />`;
   } else {
-    control = html`<input type=${type} ...${common} list=${list} value=${form.values[name] ?? ''} onInput=${form.set(name)} />`;
+    control = html`<input type=${kind} ...${common} list=${list} value=${form.values[name] ?? ''} onInput=${form.set(name)} />`;
   }
   return html`<div class=${'field' + (err ? ' has-error' : '')}>
     <label for=${id}>${label}${required && html`<span class="req" aria-hidden="true"> *</span>`}</label>
@@ -140,6 +167,17 @@ export function Field({ form, name, label, hint, type = 'text', required, option
     ${err && html`<p class="field-error" id=${`${id}-err`} role="alert"><span aria-hidden="true">⚠ </span>${err}</p>`}
     ${children}
   </div>`;
+}
+
+/**
+ * The one date control of the app: the browser's own date input (a keyboard-editable day,
+ * month and year with a calendar picker; the phone's native date wheel). Its value is
+ * "YYYY-MM-DD" or "" and it never holds an impossible date. `past` caps it at the clinic's
+ * today (birth dates, last doses). Text-entry hints (placeholder, maxlength, inputmode)
+ * meant for typed dates are dropped.
+ */
+export function DateInput({ past, placeholder, maxlength, inputmode, ...rest }) {
+  return html`<input type="date" class="date-input" max=${past ? todayInClinic() : undefined} ...${rest} />`;
 }
 
 export function FormError({ form }) {

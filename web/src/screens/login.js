@@ -1,10 +1,14 @@
 // Sign in: email + password -> POST /api/v1/login; the token lives in sessionStorage.
+// The notice that brought the user here ("You have signed out.") goes at the next attempt.
+import { useState } from 'preact/hooks';
 import { html, useForm, Field, FormError, PageTitle, Alert } from '../ui.js';
 import { login } from '../session.js';
 
 export function LoginScreen({ onSignedIn, notice }) {
   const form = useForm({ email: '', password: '' }, ['email', 'password']);
+  const [noticeShown, setNoticeShown] = useState(true);
   const onSubmit = form.submit(async (v) => {
+    setNoticeShown(false);
     await login(v.email.trim(), v.password);
     await onSignedIn();
   });
@@ -15,7 +19,7 @@ export function LoginScreen({ onSignedIn, notice }) {
         <span>Mesodesk</span>
       </div>
       <${PageTitle} title="Sign in">Sign in<//>
-      ${notice && html`<${Alert} kind="info">${notice}<//>`}
+      ${notice && noticeShown && html`<${Alert} kind="info">${notice}<//>`}
       <form ref=${form.formRef} onSubmit=${onSubmit} novalidate>
         <${FormError} form=${form} />
         <${Field} form=${form} name="email" label="Email" type="email" autocomplete="username" required autofocus />

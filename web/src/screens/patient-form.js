@@ -1,7 +1,8 @@
 // Add a patient (POST /patients) or edit one (PUT /patients/{id} with reason and version).
+// Every field error of an answer is shown at once, each under its field (useForm).
 import { useState } from 'preact/hooks';
 import { get, post, put } from '../api.js';
-import { FITZPATRICK, calendarDate } from '../format.js';
+import { FITZPATRICK, calendarDate, sentence } from '../format.js';
 import { html, Link, navigate, useForm, useLoad, Field, FormError, PageTitle, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
 
@@ -38,7 +39,7 @@ function PatientFields({ form, editing }) {
     <div class="grid-2">
       <${Field} form=${form} name="given_name" label="Given name" required autocomplete="off" />
       <${Field} form=${form} name="family_name" label="Family name" required autocomplete="off" />
-      <${Field} form=${form} name="birth_date" label="Birth date" required hint="YYYY-MM-DD, e.g. 1984-03-27" placeholder="YYYY-MM-DD" inputmode="numeric" autocomplete="off" maxlength="10" />
+      <${Field} form=${form} name="birth_date" label="Birth date" required past autocomplete="off" />
       <${Field} form=${form} name="sex" label="Sex" type="select" options=${SEX_OPTIONS} required />
       <${Field} form=${form} name="fitzpatrick" label="Fitzpatrick skin type" type="select" options=${FITZ_OPTIONS} />
       <div></div>
@@ -104,15 +105,13 @@ function NewPatient() {
 
 function EditPatient({ patient }) {
   const form = useForm(toForm(patient), FIELDS);
+  // The server checks the reason with the fields, so a missing reason and a wrong value are
+  // named together.
   const onSubmit = form.submit(async (v) => {
-    if (!v.reason.trim()) {
-      const e = new Error('Give a reason for the change.');
-      e.field = 'reason';
-      throw Object.assign(e, { status: 0 });
-    }
     const before = toApi(toForm(patient));
     const after = toApi(v);
-    const body = { version: patient.version, reason: v.reason.trim() };
+    const body = { version: patient.version };
+    if (v.reason.trim()) body.reason = v.reason.trim();
     for (const k of EDITABLE) if (before[k] !== after[k]) body[k] = after[k];
     await put(`/patients/${patient.id}`, body);
     navigate(`/patients/${patient.id}`);
@@ -142,7 +141,7 @@ export function PatientFormScreen({ id }) {
 
 function LoadAndEdit({ id }) {
   const p = useLoad(() => get(`/patients/${id}`), [id]);
-  if (p.error) return html`<section class="page"><${PageTitle}>Patient<//><${Alert}>${p.error.message}<//></section>`;
+  if (p.error) return html`<section class="page"><${PageTitle}>Patient<//><${Alert}>${sentence(p.error.message)}<//></section>`;
   if (!p.data) return html`<${Spinner} />`;
   return html`<${EditPatient} patient=${p.data} />`;
 }

@@ -1,9 +1,12 @@
 // The patient page: demographics, clinical alerts and facts, each with its history.
 // Layout: a side column (details, pregnancy status, clearances, questionnaires) and a main
-// column: the screening panel first, then the facts it reads.
+// column: the screening panel first, then the facts it reads. In one column (900 px and
+// narrower) styles.css dissolves the two columns and orders the panels by their data-kind:
+// details, allergies, medications, pregnancy, conditions, screening, clearances,
+// questionnaires. A new panel needs a data-kind (and an order there, or it comes last).
 import { useState } from 'preact/hooks';
 import { get, post, qs } from '../api.js';
-import { calendarDate, age, instant, SEX_LABELS, FITZPATRICK } from '../format.js';
+import { calendarDate, age, instant, sentence, SEX_LABELS, FITZPATRICK } from '../format.js';
 import { html, Link, useLoad, useForm, Field, FormError, Dialog, PageTitle, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
 import { History } from '../history.js';
@@ -16,9 +19,10 @@ import { ClearancesPanel } from './clearances-panel.js';
 import { QuestionnairePanel } from './questionnaire-panel.js';
 
 function Details({ patient, canWrite }) {
+  const session = useSession();
   const [showHistory, setShowHistory] = useState(false);
   const p = patient;
-  return html`<section class="card panel" aria-labelledby="details-h">
+  return html`<section class="card panel" aria-labelledby="details-h" data-kind="details">
     <header class="panel-head">
       <h2 id="details-h">Details</h2>
       ${canWrite && html`<${Link} href=${`/patients/${p.id}/edit`} class="btn btn-small">Edit<//>`}
@@ -26,11 +30,11 @@ function Details({ patient, canWrite }) {
     <dl class="details">
       <dt>Birth date</dt><dd>${calendarDate(p.birth_date)} <span class="muted">(age ${age(p.birth_date)})</span></dd>
       <dt>Sex</dt><dd>${SEX_LABELS[p.sex] || p.sex}</dd>
-      <dt>Fitzpatrick</dt><dd>${p.fitzpatrick ? `Type ${FITZPATRICK[p.fitzpatrick - 1]}` : html`<span class="muted">Not assessed</span>`}</dd>
+      <dt>Fitzpatrick type</dt><dd>${p.fitzpatrick ? FITZPATRICK[p.fitzpatrick - 1] : html`<span class="muted">Not assessed</span>`}</dd>
       <dt>Phone</dt><dd>${p.phone ? html`<a href=${`tel:${p.phone.replace(/\s+/g, '')}`}>${p.phone}</a>` : html`<span class="muted">—</span>`}</dd>
       <dt>Email</dt><dd class="truncate" title=${p.email || undefined}>${p.email ? html`<a href=${`mailto:${p.email}`}>${p.email}</a>` : html`<span class="muted">—</span>`}</dd>
     </dl>
-    <p class="record-meta">Version ${p.version} · ${instant(p.recorded_at)}</p>
+    <p class="record-meta">v${p.version} · ${session.staffName(p.recorded_by)} · ${instant(p.recorded_at)}</p>
     <button type="button" class="btn-link" aria-expanded=${showHistory} onClick=${() => setShowHistory(!showHistory)}>
       ${showHistory ? 'Hide history' : 'Show history'}
     </button>
@@ -124,7 +128,7 @@ export function PatientScreen({ id }) {
   const [merging, setMerging] = useState(false);
   const isAdmin = !!(session.me && session.me.staff && session.me.staff.role === 'admin');
 
-  if (patient.error) return html`<section class="page"><${PageTitle}>Patient<//><${Alert}>${patient.error.message}<//></section>`;
+  if (patient.error) return html`<section class="page"><${PageTitle}>Patient<//><${Alert}>${sentence(patient.error.message)}<//></section>`;
   if (!patient.data) return html`<section class="page"><${Spinner} /></section>`;
   const p = patient.data;
   const name = `${p.given_name} ${p.family_name}`;
@@ -154,7 +158,7 @@ export function PatientScreen({ id }) {
     <div class="patient-head">
       <div>
         <${PageTitle} title=${name}>${p.family_name}, ${p.given_name}<//>
-        <p class="patient-sub">${calendarDate(p.birth_date)} · ${age(p.birth_date)} years · ${SEX_LABELS[p.sex] || p.sex}${p.fitzpatrick ? ` · Fitzpatrick ${FITZPATRICK[p.fitzpatrick - 1]}` : ''}</p>
+        <p class="patient-sub">${calendarDate(p.birth_date)} · ${age(p.birth_date)} years · ${SEX_LABELS[p.sex] || p.sex}${p.fitzpatrick ? ` · Fitzpatrick type ${FITZPATRICK[p.fitzpatrick - 1]}` : ''}</p>
       </div>
     </div>
     ${merging && html`<${MergeDuplicate} patient=${p} onClose=${(merged) => {
@@ -170,14 +174,14 @@ export function PatientScreen({ id }) {
       <a href="#q-h" onClick=${(e) => { e.preventDefault(); const el = document.getElementById('q-h'); el.scrollIntoView({ block: 'start' }); }}>Go to the answers</a>
     </div>`}
     <div class="patient-grid">
-      <aside class="patient-side">
+      <div class="patient-side">
         <${Details} patient=${p} canWrite=${session.can('demographics_write')} />
         ${isAdmin && html`<p class="merge-action"><button type="button" class="btn btn-small" onClick=${() => setMerging(true)}>Merge a duplicate</button></p>`}
         ${clinical && html`<${StatusPanel} patientId=${id} list=${facts.status} canWrite=${canWriteClinical} onChanged=${() => { facts.status.reload(); bump(); }} />`}
         ${clinical && html`<${ClearancesPanel} patientId=${id} list=${clearances} canWrite=${session.can('clearance_write')} onChanged=${() => { clearances.reload(); bump(); }} />`}
         ${(clinical || session.can('demographics_write')) && html`<${QuestionnairePanel} patientId=${id} list=${questionnaires} canWrite=${canWriteClinical} canRead=${clinical}
           onConfirmed=${() => { for (const f of Object.values(facts)) f.reload(); allergiesAll.reload(); bump(); }} />`}
-      </aside>
+      </div>
       <div class="patient-main">
         ${clinical
           ? [
