@@ -182,8 +182,12 @@ function overflowReport() {
   for (const el of document.body.querySelectorAll('*')) {
     if (reported.some((r) => r.contains(el))) continue;
     const r = el.getBoundingClientRect();
-    if (r.width <= 1 || r.height <= 1) continue; // empty, or visually hidden (sr-only)
     const cs = getComputedStyle(el);
+    if (r.width <= 1 || r.height <= 1) {
+      // Empty, or visually hidden (sr-only): what a hidden box clips is not shown either.
+      if (cs.overflow === 'hidden' || cs.clip !== 'auto') reported.push(el);
+      continue;
+    }
     if (cs.visibility === 'hidden') continue;
     // A control or container that scrolls sideways inside the page is horizontal scroll too.
     const scrolls = /auto|scroll/.test(cs.overflowX) && !/^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName) && el.scrollWidth > el.clientWidth + 1;
@@ -1117,21 +1121,6 @@ await test('the patient link page names the time zone of its expiry', async () =
 
 // --- admin screens: staff, clinic settings, audit trail; reception sends the link (issue 6) ---
 
-/** The page fits 390 px and 1366 px wide with no horizontal scroll. */
-async function fitsWidths(name) {
-  const saved = page.viewportSize();
-  try {
-    for (const width of [390, 1366]) {
-      await page.setViewportSize({ width, height: 900 });
-      await page.waitForTimeout(150);
-      const m = await page.evaluate(() => ({ sw: document.documentElement.scrollWidth, iw: innerWidth }));
-      assert(m.sw <= m.iw, `${name} at ${width} px: the page is ${m.sw} px wide`);
-      await page.screenshot({ path: join(tmp, `${name}-${width}.png`) });
-    }
-  } finally {
-    await page.setViewportSize(saved);
-  }
-}
 
 async function signInFresh(email, password) {
   await page.goto(`${BASE}/login`);
@@ -1151,7 +1140,7 @@ await test('admin: Staff, Clinic and Audit in the top bar; the staff screen fits
   await page.getByRole('heading', { level: 1, name: 'Staff' }).waitFor();
   await staffCard('practitioner@demo.clinic').locator('.badge', { hasText: 'Practitioner' }).waitFor();
   assert((await staffCard('admin@demo.clinic').getByRole('button', { name: 'Deactivate' }).count()) === 0, 'no deactivating oneself');
-  await fitsWidths('staff');
+  await checkWidths(page, 'staff');
 });
 
 await test('admin adds a staff member; the generated password is shown once and signs in', async () => {
@@ -1215,7 +1204,7 @@ await test('deactivating ends the account’s session at once; reactivating lets
 await test('clinic settings: a bad time zone is named at its field; the date format is saved and in /me', async () => {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Clinic' }).click();
   await page.getByRole('heading', { level: 1, name: 'Clinic settings' }).waitFor();
-  await fitsWidths('clinic-settings');
+  await checkWidths(page, 'clinic-settings');
   const tz = page.getByLabel(/^Time zone/);
   await tz.fill('Mars/Olympus_Mons');
   await page.getByLabel('1979-11-02').check();
@@ -1243,7 +1232,7 @@ await test('auditor: the audit trail with its verification, filters and paging; 
   await page.getByRole('heading', { level: 1, name: 'Audit trail' }).waitFor();
   await page.locator('section.verify[data-verify="ok"]').getByText(/intact/).waitFor();
   await page.locator('table.audit-table tbody tr').first().waitFor();
-  await fitsWidths('audit');
+  await checkWidths(page, 'audit');
   // Older pages: the demo data alone is more than one page.
   await page.getByRole('button', { name: 'Older ›' }).click();
   await page.waitForURL(/page=2/);
@@ -1278,7 +1267,7 @@ await test('auditor: the audit trail with its verification, filters and paging; 
   await page.waitForURL(/patient_id=/);
   await page.getByText('Bennett, Olivia').waitFor();
   await page.waitForFunction(() => document.querySelectorAll('table.audit-table tbody tr').length > 0);
-  await fitsWidths('audit-filtered');
+  await checkWidths(page, 'audit-filtered');
 });
 
 await test('reception sends the questionnaire link (server address) but sees no answers', async () => {
@@ -1294,7 +1283,7 @@ await test('reception sends the questionnaire link (server address) but sees no 
   assert(new RegExp(`^${BASE}/q/[A-Za-z0-9_-]{40,}$`).test(link), `link ${link}`);
   await dlg.getByRole('button', { name: 'Done' }).click();
   assert((await panel('questionnaires').getByRole('button', { name: /Show answers|Confirm/ }).count()) === 0, 'no answers or confirming');
-  await fitsWidths('reception-patient');
+  await checkWidths(page, 'reception-patient');
   await page.goto(`${BASE}/audit`);
   await page.getByText('The audit trail is for auditors').waitFor();
 });
