@@ -45,7 +45,9 @@ function FactFields({ kind, form, editing }) {
       <${Field} form=${form} name="last_dose" label="Last dose" placeholder="YYYY-MM-DD" hint="Needed to time deferrals (e.g. aspirin 7 days)." inputmode="numeric" maxlength="10" />
       <${Field} form=${form} name="note" type="textarea" label="Note" />`}
     ${editing && k.statusOptions && html`<${Field} form=${form} name="status" type="select" label="Status" options=${k.statusOptions} />`}
-    <${Field} form=${form} name="reason" label=${editing ? 'Reason for the change' : 'Note for the record (optional)'} required=${editing} />`;
+    ${editing
+      ? html`<${Field} form=${form} name="reason" label="Reason for the change" required />`
+      : !k.fields.includes('note') && html`<${Field} form=${form} name="reason" label="Note (optional)" />`}`;
 }
 
 /** After a 409 (someone changed the record meanwhile), offer to close and reload the list. */

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, qs, fieldMessage } from '../api.js';
 import { calendarDate, age, SEX_LABELS } from '../format.js';
-import { html, Link, navigate, useLoad, PageTitle, Spinner, Alert, useId } from '../ui.js';
+import { html, Link, navigate, useLoad, PageTitle, Spinner, Alert, useId, DateInput } from '../ui.js';
 import { useSession } from '../session.js';
 
 const PAGE = 25;
@@ -111,7 +111,7 @@ export function PatientListScreen({ search }) {
       </div>
       <div class=${'field field-date' + (birthError ? ' has-error' : '')}>
         <label for=${birthId}>Birth date</label>
-        <input id=${birthId} name="birth_date" type="text" inputmode="numeric" maxlength="10" placeholder="YYYY-MM-DD" autocomplete="off" value=${birth}
+        <${DateInput} id=${birthId} name="birth_date" past autocomplete="off" value=${birth}
           aria-invalid=${birthError ? 'true' : undefined} aria-describedby=${birthError ? `${birthId}-err` : undefined}
           onInput=${(e) => setBirth(e.currentTarget.value)} />
         ${birthError && html`<p class="field-error" id=${`${birthId}-err`} role="alert">${birthError}</p>`}

@@ -80,24 +80,34 @@ function MergeDuplicate({ patient, onClose }) {
   <//>`;
 }
 
-/** The red strip a practitioner must not miss: allergies and pregnancy/breastfeeding. */
+/**
+ * The strip a practitioner must not miss: allergies and pregnancy/breastfeeding.  It says
+ * only what was recorded: an allergy list nobody asked about is "not asked", never "none".
+ */
 function Alerts({ facts }) {
   const V = useVocab();
   const allergies = facts.allergies.data ? facts.allergies.data.items.filter((a) => a.status === 'active') : null;
   const status = facts.status.data && facts.status.data.items[0];
-  if (!allergies || V.loading) return null;
+  const statements = facts.allergy_statements.data;
+  if (!allergies || !statements || V.loading) return null;
+  const nka = statements.items.find((x) => x.status !== 'entered_in_error');
   // Without the vocabulary the record is still right, but names show as stored codes: say so.
   const vocabNote = V.error && html`<p class="alert alert-info" role="status">
     Names for coded entries could not be loaded (${V.error.message}); codes are shown as stored.</p>`;
   const chips = [];
   for (const a of allergies)
     chips.push(html`<li class="chip chip-danger">Allergy: ${factName('allergies', a, V)}${a.reaction ? ` (${a.reaction})` : ''}</li>`);
+  if (allergies.length === 0 && !nka) chips.push(html`<li class="chip chip-warn">Allergies not asked yet</li>`);
   // Answers are "yes", "no" or "not_sure" (not sure is not no).
   for (const [k, yes, unsure] of [['pregnant', 'Pregnant', 'Pregnancy: not sure'], ['breastfeeding', 'Breastfeeding', 'Breastfeeding: not sure']])
     if (status && (status[k] === 'yes' || status[k] === 'not_sure')) chips.push(html`<li class="chip chip-danger">${status[k] === 'yes' ? yes : unsure}</li>`);
+  const known = [];
+  if (allergies.length === 0 && nka) known.push('No known allergies');
+  if (status && status.pregnant === 'no' && status.breastfeeding === 'no') known.push(known.length ? 'not pregnant or breastfeeding' : 'Not pregnant or breastfeeding');
   return html`<div class="alerts" role="region" aria-label="Clinical alerts">
     ${vocabNote}
-    ${chips.length ? html`<ul class="chips">${chips}</ul>` : html`<p class="chip chip-ok">No active allergies${status ? ', not pregnant or breastfeeding' : ''}</p>`}
+    ${chips.length > 0 && html`<ul class="chips">${chips}</ul>`}
+    ${known.length > 0 && html`<p class="chip chip-ok">${known.join(', ')}</p>`}
   </div>`;
 }
 
@@ -116,6 +126,7 @@ export function PatientScreen({ id }) {
     conditions: useFact(id, 'conditions', clinical, showAll.conditions),
     medications: useFact(id, 'medications', clinical, showAll.medications),
     status: useFact(id, 'status', clinical, false),
+    allergy_statements: useFact(id, 'allergy_statements', clinical, false),
   };
   // Entered-in-error allergies are listed separately so the alert strip uses the live list.
   const allergiesAll = useFact(id, 'allergies', clinical && showAll.allergies, true);
@@ -150,7 +161,7 @@ export function PatientScreen({ id }) {
     canWrite=${canWriteClinical}
     showAll=${showAll[kind]}
     onShowAll=${(v) => setShowAll((s) => ({ ...s, [kind]: v }))}
-    onChanged=${() => { facts[kind].reload(); if (kind === 'allergies') allergiesAll.reload(); bump(); }}
+    onChanged=${() => { facts[kind].reload(); if (kind === 'allergies') { allergiesAll.reload(); facts.allergy_statements.reload(); } bump(); }}
   />`;
 
   return html`<section class="page patient-page">

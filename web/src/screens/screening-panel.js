@@ -293,7 +293,7 @@ export function ScreeningPanel({ patientId, factsTick, clearances, onClearancesC
       <${PlanPicker} legend="Ingredients" name="ingredients" options=${V.list('ingredient')} selected=${plan.ingredients} onToggle=${toggle('ingredients')} error=${err.ingredients} />
       <div class="actions plan-actions">
         <button type="submit" class="btn btn-primary" disabled=${busy}>${busy ? 'Screening…' : current ? 'Run screening again' : 'Run screening'}</button>
-        <span class="muted small">Uses the clinical facts on record below.</span>
+        <span class="muted small">Uses the clinical facts on record on this page.</span>
       </div>
     </form>`}
     ${!canRun && html`<p class="muted small">Screenings are run by practitioners; previous results are listed below.</p>`}
