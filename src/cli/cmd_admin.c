@@ -64,6 +64,20 @@ int cmd_init(int argc, char **argv)
     return st;
 }
 
+/* A serve limit (1..max) from a flag or the environment (value NULL: unset, *out kept).
+ * Returns 0, or 2 with a message. */
+static int serve_limit(const char *name, const char *value, long max, int *out)
+{
+    long v;
+    if (!value) return 0;
+    if (md_parse_long(value, 1, max, &v) != 0) {
+        fprintf(stderr, "mesodesk serve: %s must be a whole number from 1 to %ld\n", name, max);
+        return 2;
+    }
+    *out = (int)v;
+    return 0;
+}
+
 int cmd_serve(int argc, char **argv)
 {
     static const struct option opts[] = {{"db", required_argument, 0, 'd'},
@@ -72,6 +86,9 @@ int cmd_serve(int argc, char **argv)
                                          {"kb", required_argument, 0, 'k'},
                                          {"threads", required_argument, 0, 't'},
                                          {"port-file", required_argument, 0, 'p'},
+                                         {"max-connections", required_argument, 0, 'm'},
+                                         {"max-connections-per-ip", required_argument, 0, 'i'},
+                                         {"request-timeout", required_argument, 0, 'r'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     md_server_config cfg = {0};
@@ -80,6 +97,21 @@ int cmd_serve(int argc, char **argv)
     int c;
     cfg.listen = getenv("MESODESK_LISTEN") ? getenv("MESODESK_LISTEN") : "127.0.0.1:8080";
     cfg.web_dir = getenv("MESODESK_WEB") ? getenv("MESODESK_WEB") : MESODESK_SOURCE_DIR "/web/dist";
+    /* The connection limits: flag letter, flag, variable, maximum, setting. */
+    const struct {
+        int letter;
+        const char *flag, *env;
+        long max;
+        int *out;
+    } limits[] = {
+        {'m', "--max-connections", "MESODESK_MAX_CONNECTIONS", 1000000, &cfg.max_connections},
+        {'i', "--max-connections-per-ip", "MESODESK_MAX_CONNECTIONS_PER_IP", 100000,
+         &cfg.max_connections_per_ip},
+        {'r', "--request-timeout", "MESODESK_REQUEST_TIMEOUT", 3600, &cfg.request_timeout},
+    };
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
+        if (serve_limit(limits[i].env, getenv(limits[i].env), limits[i].max, limits[i].out))
+            return 2;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -88,6 +120,14 @@ int cmd_serve(int argc, char **argv)
         case 'w': cfg.web_dir = optarg; break;
         case 'k': kb = optarg; break;
         case 'p': cfg.port_file = optarg; break;
+        case 'm':
+        case 'i':
+        case 'r':
+            for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
+                if (limits[i].letter == c &&
+                    serve_limit(limits[i].flag, optarg, limits[i].max, limits[i].out))
+                    return 2;
+            break;
         case 't':
             if (md_parse_long(optarg, 1, 256, &threads) != 0) {
                 fprintf(stderr, "mesodesk serve: --threads must be 1..256\n");
@@ -96,12 +136,19 @@ int cmd_serve(int argc, char **argv)
             break;
         case 'h':
             printf("usage: mesodesk serve [--db PATH] [--listen HOST:PORT] [--web DIR] [--kb DIR] "
-                   "[--threads N] [--port-file FILE]\n\n"
+                   "[--threads N] [--port-file FILE]\n"
+                   "       [--max-connections N] [--max-connections-per-ip N] "
+                   "[--request-timeout SECONDS]\n\n"
                    "Serve the web app at /, the JSON API under /api/v1 and health at /healthz.\n"
                    "Defaults: --db $MESODESK_DB or var/mesodesk.db; --listen $MESODESK_LISTEN or "
                    "127.0.0.1:8080 (port 0 picks a free port; --port-file records it);\n"
                    "--web $MESODESK_WEB or the source tree's web/dist; --kb $MESODESK_KB or ./kb.\n"
-                   "SIGTERM or SIGINT drains in-flight requests and exits 0.\n");
+                   "--max-connections $MESODESK_MAX_CONNECTIONS or what the open-file limit "
+                   "holds; --max-connections-per-ip\n"
+                   "$MESODESK_MAX_CONNECTIONS_PER_IP or 64; --request-timeout "
+                   "$MESODESK_REQUEST_TIMEOUT or 10 (seconds of silence\n"
+                   "before a connection is closed).\n"
+                   "SIGTERM or SIGINT finishes the requests being answered and exits 0.\n");
             return 0;
         default: return 2;
         }
