@@ -73,6 +73,8 @@ static void idle_connections_from_one_address_leave_others_served(void **state)
     int open = 0;
     for (int i = 0; i < FLOOD; i++)
         if (!closed_by_server(fds[i], 0)) open++;
+    print_message("%d idle connections from 127.0.0.2: %d held, 20 of 20 answers to 127.0.0.1\n",
+                  FLOOD, open);
     if (open > PER_IP_DEFAULT)
         fail_msg("%d of %d idle connections from one address are held (limit %d)", open, FLOOD,
                  PER_IP_DEFAULT);
@@ -97,7 +99,7 @@ static void silent_connections_are_closed_after_the_request_timeout(void **state
     }
     double t0 = api_now_s();
     for (int i = 0; i < N; i++) {
-        int left = (int)((t0 + REQUEST_TIMEOUT_S + 3 - api_now_s()) * 1000);
+        int left = (int)((t0 + REQUEST_TIMEOUT_S + (api.slow ? 30 : 3) - api_now_s()) * 1000);
         if (!closed_by_server(fds[i], left > 0 ? left : 0))
             fail_msg("connection %d is still open %.1f s after it went silent", i,
                      api_now_s() - t0);
@@ -247,8 +249,10 @@ static void sigterm_does_not_wait_for_stalled_clients(void **state)
     close(stalled);
     close(idle);
     close(busy);
+    print_message("SIGTERM with a half-closed, a stalled and an idle client: %.2f s\n", took);
     assert_int_equal(st, 0);
-    if (took > 5.0) fail_msg("SIGTERM took %.1f s with stalled clients connected", took);
+    if (took > (api.slow ? 25.0 : 5.0)) /* the drain would wait 30 s for them */
+        fail_msg("SIGTERM took %.1f s with stalled clients connected", took);
     if (login_status != 401)
         fail_msg("the sign-in in its handler at SIGTERM got status %ld, not 401", login_status);
 }
