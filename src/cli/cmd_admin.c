@@ -145,7 +145,7 @@ int cmd_serve(int argc, char **argv)
                    "--web $MESODESK_WEB or the source tree's web/dist; --kb $MESODESK_KB or ./kb.\n"
                    "--max-connections $MESODESK_MAX_CONNECTIONS or what the open-file limit "
                    "holds; --max-connections-per-ip\n"
-                   "$MESODESK_MAX_CONNECTIONS_PER_IP or 64; --request-timeout "
+                   "$MESODESK_MAX_CONNECTIONS_PER_IP or 128; --request-timeout "
                    "$MESODESK_REQUEST_TIMEOUT or 10 (seconds of silence\n"
                    "before a connection is closed).\n"
                    "SIGTERM or SIGINT finishes the requests being answered and exits 0.\n");

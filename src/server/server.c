@@ -41,7 +41,7 @@
 #define AUTHED 1
 #define DRAIN_SECONDS 30
 #define DEFAULT_THREADS 16
-#define DEFAULT_PER_IP 64
+#define DEFAULT_PER_IP 128
 #define DEFAULT_REQUEST_TIMEOUT 10
 /* File descriptors: each SQLite connection holds the database, its WAL and its shared
  * memory; each MHD worker an epoll and an event fd; a connection its socket and, while a
@@ -218,7 +218,8 @@ static const char *utf8_clean(const char *src, char *dst, size_t dstsz)
 }
 
 /* Request text as shown in messages and log lines (arena-owned, never NULL): printable
- * ASCII but '%' as it is, every other byte as %XX, cut at SHOWN_MAX bytes with "...". */
+ * ASCII stays, every other byte (and '%' itself, so the form is unambiguous) becomes
+ * %XX; cut at SHOWN_MAX bytes with "...". */
 static const char *shown(md_arena *a, const char *text)
 {
     static const char hex[] = "0123456789ABCDEF";

@@ -46,7 +46,7 @@ typedef struct md_server_config {
     int threads;
     const char *port_file;      /* when set, the bound port is written there once listening */
     int max_connections;        /* 0: what RLIMIT_NOFILE can hold (never more than that) */
-    int max_connections_per_ip; /* 0: 64 */
+    int max_connections_per_ip; /* 0: 128 */
     int request_timeout;        /* seconds of silence before a connection is closed; 0: 10 */
 } md_server_config;
 

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #define FLOOD 1100 /* the idle connections that made the server unreachable */
-#define PER_IP_DEFAULT 64
+#define PER_IP_DEFAULT 128
 #define REQUEST_TIMEOUT_S 2
 
 /* Whether the server has closed fd (EOF or reset), waiting up to ms. */
