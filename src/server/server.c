@@ -3,12 +3,15 @@
  * responses.  See server.h for the request and server lifecycles.
  *
  * Invariants:
- * - Every response carries the headers of add_common_headers(); JSON answers also
- *   forbid framing and caching (send_json), static files carry the app's CSP.
+ * - Every response of ours carries the headers of add_common_headers(); JSON answers
+ *   also forbid framing and caching (send_json), static files carry the app's CSP.
+ *   (libmicrohttpd's own refusals of unparseable requests carry none: it has no hook.)
  * - Request text (path, query, headers, body) reaches a response or a log line only
  *   as valid UTF-8 (error_json) or as printable ASCII (r->shown_path, log_mhd).
- * - s->responding counts the requests that reached dispatch() and have not completed:
- *   SIGTERM waits for those only, never for a client still sending its request.
+ * - s->responding counts the requests that reached dispatch() and have not completed,
+ *   s->receiving those past their headers and not yet dispatched.  SIGTERM waits for
+ *   the first, and for the second only while bytes keep coming (DRAIN_STALL_US): a
+ *   client that stopped in the middle of its request is not waited for.
  * - The listening socket is bound here, without SO_REUSEPORT, so a second server on
  *   a busy address fails to start and its message names the address.
  */
@@ -40,6 +43,7 @@
 #define PUBLIC 0
 #define AUTHED 1
 #define DRAIN_SECONDS 30
+#define DRAIN_STALL_US 250000 /* a request receiving nothing for this long is not waited for */
 #define DEFAULT_THREADS 16
 #define DEFAULT_PER_IP 128
 #define DEFAULT_REQUEST_TIMEOUT 10
@@ -62,7 +66,9 @@ struct md_server {
     unsigned port;
     unsigned max_connections;
     atomic_int responding;
-    char address[300]; /* "127.0.0.1:8080" as bound */
+    atomic_int receiving;         /* requests past NEW, not yet dispatched */
+    atomic_llong last_receive_us; /* when one of them last received bytes */
+    char address[300];            /* "127.0.0.1:8080" as bound */
     char web_dir[1024];
 };
 
@@ -416,6 +422,10 @@ static enum MHD_Result dispatch(md_req *r)
     int path_matched = 0;
     r->responding = 1;
     atomic_fetch_add(&r->srv->responding, 1);
+    if (r->receiving) {
+        r->receiving = 0;
+        atomic_fetch_sub(&r->srv->receiving, 1);
+    }
     for (size_t i = 0; i < NROUTES; i++) {
         const char *params[MD_MAX_PATH_PARAMS] = {0};
         if (!match(routes[i].pattern, r->path, params, scratch, sizeof scratch)) continue;
@@ -540,6 +550,9 @@ static md_req *request_new(md_server *s, struct MHD_Connection *conn, const char
     r->ctx.auditor = s->auditor;
     r->ctx.kb = s->kb;
     md_id_new(r->ctx.request_id);
+    r->receiving = 1;
+    atomic_fetch_add(&s->receiving, 1);
+    atomic_store(&s->last_receive_us, (long long)r->started_us);
     return r;
 }
 
@@ -562,6 +575,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size) {
+        atomic_store(&s->last_receive_us, (long long)now_us());
         if (!r->too_big && !r->status) {
             if (r->body_len + *upload_data_size > MD_BODY_MAX) {
                 r->too_big = 1;
@@ -600,6 +614,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         "request_id", r->ctx.request_id, NULL};
     md_log_kv(r->status >= 500 ? MD_LOG_ERROR : MD_LOG_INFO, "http.request", kv);
     if (r->responding) atomic_fetch_sub(&s->responding, 1);
+    if (r->receiving) atomic_fetch_sub(&s->receiving, 1);
     json_decref(r->resp);
     free(r->body);
     md_arena_free(r->ctx.arena);
@@ -829,15 +844,24 @@ unsigned md_server_port(const md_server *s)
     return s->port;
 }
 
+/* Whether the drain must go on waiting (see the invariants at the top). */
+static int draining(md_server *s)
+{
+    return atomic_load(&s->responding) > 0 ||
+           (atomic_load(&s->receiving) > 0 &&
+            now_us() - atomic_load(&s->last_receive_us) < DRAIN_STALL_US);
+}
+
 void md_server_stop(md_server *s)
 {
     if (!s) return;
     if (s->daemon) {
         MHD_socket lsock = MHD_quiesce_daemon(s->daemon);
         if (lsock != MHD_INVALID_SOCKET) close(lsock);
-        /* Requests that reached a handler finish and their answers go out; connections
-         * still sending a request (idle, stalled, half-closed) are closed by the stop. */
-        for (int i = 0; i < DRAIN_SECONDS * 20 && atomic_load(&s->responding) > 0; i++)
+        /* Requests that reached a handler finish and their answers go out, and so do
+         * those still arriving; connections idle or stalled in the middle of a request
+         * (half-closed ones too) are closed by the stop. */
+        for (int i = 0; i < DRAIN_SECONDS * 20 && draining(s); i++)
             usleep(50 * 1000);
         MHD_stop_daemon(s->daemon);
     }

@@ -20,9 +20,10 @@
  * Server lifecycle: STARTING (md_server_start: bind the address, refusing a busy one;
  * migrate; load the kb; open the pool and the audit writer; start MHD) -> SERVING ->
  * DRAINING (md_server_stop, on SIGTERM/SIGINT in md_server_run: no new connections;
- * requests that reached DISPATCH finish and their answers go out, up to 30 s;
- * connections still sending a request are closed at once) -> STOPPED (audit writer
- * drained, connections closed, everything freed).
+ * requests that reached DISPATCH finish and their answers go out, and so do requests
+ * whose bytes are still arriving, up to 30 s; connections idle, or silent for 250 ms in
+ * the middle of a request (half-closed ones too), are closed at once) -> STOPPED
+ * (audit writer drained, connections closed, everything freed).
  */
 #ifndef MESODESK_SERVER_H
 #define MESODESK_SERVER_H
@@ -62,6 +63,7 @@ typedef struct md_req {
     int too_big;
     int close;      /* answer with Connection: close */
     int responding; /* counted in the server's responding requests */
+    int receiving;  /* counted in its receiving ones (past NEW, not yet dispatched) */
     const char *token;
     md_ctx ctx;
     int status;
