@@ -347,6 +347,17 @@ static void invalid_utf8_in_the_path_is_answered(void **state)
     send_raw("GET", path, NULL, NULL, NULL, &r);
     expect_raw_error("long path of 2-byte characters", &r, 404, "not_found", NULL);
     api_raw_free(&r);
+    /* A field name cut at its cap in the middle of a character (60 two-byte ones). */
+    char body[400] = "{\"";
+    for (size_t i = 0, o = strlen(body); i < 60; i++, o += 2)
+        memcpy(body + o, "\xc3\xa9", 3);
+    memcpy(body + strlen(body), "\":1}", 5);
+    send_raw("POST", "/api/v1/patients", api.admin, NULL, body, &r);
+    json_t *field = json_object_get(json_object_get(r.json, "error"), "field");
+    if (r.status != 400 || !json_is_string(field) ||
+        strncmp(json_string_value(field), "\xc3\xa9", 2))
+        fail_msg("a long unknown field name: %.600s", r.text);
+    api_raw_free(&r);
     /* Text that is not UTF-8 in path parameters, queries and the token. */
     send_raw("GET", "/api/v1/patients/%ff", api.admin, NULL, NULL, &r);
     expect_raw_error("patient id not UTF-8", &r, 404, "not_found", "id");
