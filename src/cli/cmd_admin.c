@@ -27,17 +27,26 @@ int cmd_init(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': db = optarg; break;
-        case 'n': name = optarg; break;
-        case 't': tz = optarg; break;
-        case 'j': jur = optarg; break;
+        case 'd':
+            db = optarg;
+            break;
+        case 'n':
+            name = optarg;
+            break;
+        case 't':
+            tz = optarg;
+            break;
+        case 'j':
+            jur = optarg;
+            break;
         case 'h':
             printf("usage: mesodesk init [--db PATH] [--clinic-name NAME --time-zone ZONE "
                    "--jurisdiction US|EU|UK]\n\n"
                    "Create the database (or apply new migrations to it).  With --clinic-name, "
                    "also create a clinic and print its id.\n");
             return 0;
-        default: return 2;
+        default:
+            return 2;
         }
     }
     if (optind < argc || (name && !jur)) {
@@ -65,6 +74,20 @@ int cmd_init(int argc, char **argv)
     return st;
 }
 
+/* A serve limit (1..max) from a flag or the environment (value NULL: unset, *out kept).
+ * Returns 0, or 2 with a message. */
+static int serve_limit(const char *name, const char *value, long max, int *out)
+{
+    long v;
+    if (!value) return 0;
+    if (md_parse_long(value, 1, max, &v) != 0) {
+        fprintf(stderr, "mesodesk serve: %s must be a whole number from 1 to %ld\n", name, max);
+        return 2;
+    }
+    *out = (int)v;
+    return 0;
+}
+
 int cmd_serve(int argc, char **argv)
 {
     static const struct option opts[] = {{"db", required_argument, 0, 'd'},
@@ -76,6 +99,9 @@ int cmd_serve(int argc, char **argv)
                                          {"audit-key", required_argument, 0, 'K'},
                                          {"audit-log", required_argument, 0, 'A'},
                                          {"public-url", required_argument, 0, 'u'},
+                                         {"max-connections", required_argument, 0, 'm'},
+                                         {"max-connections-per-ip", required_argument, 0, 'i'},
+                                         {"request-timeout", required_argument, 0, 'r'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     md_server_config cfg = {0};
@@ -88,17 +114,56 @@ int cmd_serve(int argc, char **argv)
     cfg.public_url = getenv("MESODESK_PUBLIC_URL") && *getenv("MESODESK_PUBLIC_URL")
                          ? getenv("MESODESK_PUBLIC_URL")
                          : NULL;
+    /* The connection limits: flag letter, flag, variable, maximum, setting. */
+    const struct {
+        int letter;
+        const char *flag, *env;
+        long max;
+        int *out;
+    } limits[] = {
+        {'m', "--max-connections", "MESODESK_MAX_CONNECTIONS", 1000000, &cfg.max_connections},
+        {'i', "--max-connections-per-ip", "MESODESK_MAX_CONNECTIONS_PER_IP", 100000,
+         &cfg.max_connections_per_ip},
+        {'r', "--request-timeout", "MESODESK_REQUEST_TIMEOUT", 3600, &cfg.request_timeout},
+    };
+    for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
+        if (serve_limit(limits[i].env, getenv(limits[i].env), limits[i].max, limits[i].out))
+            return 2;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': db = optarg; break;
-        case 'l': cfg.listen = optarg; break;
-        case 'w': cfg.web_dir = optarg; break;
-        case 'k': kb = optarg; break;
-        case 'p': cfg.port_file = optarg; break;
-        case 'K': audit_key = optarg; break;
-        case 'A': audit_log = optarg; break;
-        case 'u': cfg.public_url = optarg; break;
+        case 'd':
+            db = optarg;
+            break;
+        case 'l':
+            cfg.listen = optarg;
+            break;
+        case 'w':
+            cfg.web_dir = optarg;
+            break;
+        case 'k':
+            kb = optarg;
+            break;
+        case 'p':
+            cfg.port_file = optarg;
+            break;
+        case 'K':
+            audit_key = optarg;
+            break;
+        case 'A':
+            audit_log = optarg;
+            break;
+        case 'u':
+            cfg.public_url = optarg;
+            break;
+        case 'm':
+        case 'i':
+        case 'r':
+            for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
+                if (limits[i].letter == c &&
+                    serve_limit(limits[i].flag, optarg, limits[i].max, limits[i].out))
+                    return 2;
+            break;
         case 't':
             if (md_parse_long(optarg, 1, 256, &threads) != 0) {
                 fprintf(stderr, "mesodesk serve: --threads must be 1..256\n");
@@ -108,7 +173,9 @@ int cmd_serve(int argc, char **argv)
         case 'h':
             printf("usage: mesodesk serve [--db PATH] [--listen HOST:PORT] [--web DIR] [--kb DIR] "
                    "[--threads N] [--port-file FILE]\n"
-                   "                     [--audit-key FILE] [--audit-log FILE] [--public-url URL]\n\n"
+                   "                     [--audit-key FILE] [--audit-log FILE] [--public-url URL]\n"
+                   "       [--max-connections N] [--max-connections-per-ip N] "
+                   "[--request-timeout SECONDS]\n\n"
                    "Serve the web app at /, the JSON API under /api/v1 and health at /healthz.\n"
                    "Defaults: --db $MESODESK_DB or var/mesodesk.db; --listen $MESODESK_LISTEN or "
                    "127.0.0.1:8080 (port 0 picks a free port; --port-file records it);\n"
@@ -119,9 +186,15 @@ int cmd_serve(int argc, char **argv)
                    "audit-checkpoints.log beside the key: the checkpoint log to ship elsewhere.\n"
                    "--public-url $MESODESK_PUBLIC_URL or the listen address: the address patients' "
                    "links use (https://clinic.example).\n"
-                   "SIGTERM or SIGINT drains in-flight requests and exits 0.\n");
+                   "--max-connections $MESODESK_MAX_CONNECTIONS or what the open-file limit "
+                   "holds; --max-connections-per-ip\n"
+                   "$MESODESK_MAX_CONNECTIONS_PER_IP or 128; --request-timeout "
+                   "$MESODESK_REQUEST_TIMEOUT or 10 (seconds of silence\n"
+                   "before a connection is closed).\n"
+                   "SIGTERM or SIGINT finishes the requests being answered and exits 0.\n");
             return 0;
-        default: return 2;
+        default:
+            return 2;
         }
     }
     if (optind < argc) {
@@ -183,14 +256,30 @@ static int user_add(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': db = optarg; break;
-        case 'c': clinic = optarg; break;
-        case 'r': json_object_set_new(in, "role", json_string(optarg)); break;
-        case 'e': json_object_set_new(in, "email", json_string(optarg)); break;
-        case 'n': json_object_set_new(in, "display_name", json_string(optarg)); break;
-        case 'L': json_object_set_new(in, "licence_number", json_string(optarg)); break;
-        case 'X': json_object_set_new(in, "licence_expiry", json_string(optarg)); break;
-        case 'q': json_array_append_new(quals, json_string(optarg)); break;
+        case 'd':
+            db = optarg;
+            break;
+        case 'c':
+            clinic = optarg;
+            break;
+        case 'r':
+            json_object_set_new(in, "role", json_string(optarg));
+            break;
+        case 'e':
+            json_object_set_new(in, "email", json_string(optarg));
+            break;
+        case 'n':
+            json_object_set_new(in, "display_name", json_string(optarg));
+            break;
+        case 'L':
+            json_object_set_new(in, "licence_number", json_string(optarg));
+            break;
+        case 'X':
+            json_object_set_new(in, "licence_expiry", json_string(optarg));
+            break;
+        case 'q':
+            json_array_append_new(quals, json_string(optarg));
+            break;
         case 'h':
             printf("usage: mesodesk user add --clinic ID|NAME --role admin|practitioner|reception|"
                    "auditor --email EMAIL [--name NAME]\n"
@@ -199,7 +288,9 @@ static int user_add(int argc, char **argv)
                    "The password is read from standard input (one line) when it is not a "
                    "terminal;\notherwise one is generated and printed once.\n");
             goto done;
-        default: st = 2; goto done;
+        default:
+            st = 2;
+            goto done;
         }
     }
     if (!clinic || !json_object_get(in, "role") || !json_object_get(in, "email")) {
@@ -242,10 +333,17 @@ static int user_list(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': db = optarg; break;
-        case 'c': clinic = optarg; break;
-        case 'h': printf("usage: mesodesk user list --clinic ID|NAME [--db PATH]\n"); return 0;
-        default: return 2;
+        case 'd':
+            db = optarg;
+            break;
+        case 'c':
+            clinic = optarg;
+            break;
+        case 'h':
+            printf("usage: mesodesk user list --clinic ID|NAME [--db PATH]\n");
+            return 0;
+        default:
+            return 2;
         }
     }
     if (!clinic) {

@@ -1,6 +1,19 @@
 /*
  * server.c - libmicrohttpd glue, the route table, authentication and
  * responses.  See server.h for the request and server lifecycles.
+ *
+ * Invariants:
+ * - Every response of ours carries the headers of add_common_headers(); JSON answers
+ *   also forbid framing and caching (send_json), static files carry the app's CSP.
+ *   (libmicrohttpd's own refusals of unparseable requests carry none: it has no hook.)
+ * - Request text (path, query, headers, body) reaches a response or a log line only
+ *   as valid UTF-8 (error_json) or as printable ASCII (r->shown_path, log_mhd).
+ * - s->responding counts the requests that reached dispatch() and have not completed,
+ *   s->receiving those past their headers and not yet dispatched.  SIGTERM waits for
+ *   the first, and for the second only while bytes keep coming (DRAIN_STALL_US): a
+ *   client that stopped in the middle of its request is not waited for.
+ * - The listening socket is bound here, without SO_REUSEPORT, so a second server on
+ *   a busy address fails to start and its message names the address.
  */
 #include "server.h"
 
@@ -12,14 +25,17 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,6 +43,18 @@
 #define PUBLIC 0
 #define AUTHED 1
 #define DRAIN_SECONDS 30
+#define DRAIN_STALL_US 250000 /* a request receiving nothing for this long is not waited for */
+#define DEFAULT_THREADS 16
+#define DEFAULT_PER_IP 128
+#define DEFAULT_REQUEST_TIMEOUT 10
+/* File descriptors: each SQLite connection holds the database, its WAL and its shared
+ * memory; each MHD worker an epoll and an event fd; a connection its socket and, while a
+ * static file is sent, that file.  FDS_SPARE covers the log, the kb, the audit files and
+ * the listening socket. */
+#define FDS_PER_DB 3
+#define FDS_PER_THREAD 2
+#define FDS_PER_CONNECTION 2
+#define FDS_SPARE 64
 
 struct md_server {
     const md_server_config *cfg;
@@ -34,7 +62,13 @@ struct md_server {
     md_auditor *auditor;
     md_kb *kb;
     struct MHD_Daemon *daemon;
-    atomic_int in_flight;
+    int listen_fd;
+    unsigned port;
+    unsigned max_connections;
+    atomic_int responding;
+    atomic_int receiving;         /* requests past NEW, not yet dispatched */
+    atomic_llong last_receive_us; /* when one of them last received bytes */
+    char address[300];            /* "127.0.0.1:8080" as bound */
     char web_dir[1024];
     char public_url[MD_PUBLIC_URL_MAX + 1];
 };
@@ -143,50 +177,159 @@ static int match(const char *pattern, const char *path, const char **params, cha
     return *p == '\0' && *s == '\0';
 }
 
+/* --- request text in answers and log lines --- */
+
+#define SHOWN_MAX 256 /* bytes of a path or method kept for messages and log lines */
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 when there is none: no
+ * overlong forms, no surrogates, nothing over U+10FFFF. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0], cp, min;
+    size_t len;
+    if (c < 0x80) return 1;
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n < len) return 0;
+    cp = c & (0x3fu >> (len - 1));
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80) return 0;
+        cp = (cp << 6) | (s[i] & 0x3fu);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+    return len;
+}
+
+/* Copy src into dst (dstsz > 0) as valid UTF-8: a byte that starts no valid sequence
+ * becomes U+FFFD; what does not fit is dropped by whole sequences.  Returns dst. */
+static const char *utf8_clean(const char *src, char *dst, size_t dstsz)
+{
+    static const char replacement[] = "\xef\xbf\xbd";
+    const unsigned char *s = (const unsigned char *)src;
+    size_t left = strlen(src), o = 0;
+    while (left) {
+        size_t n = utf8_seq(s, left);
+        size_t w = n ? n : sizeof replacement - 1;
+        if (o + w >= dstsz) break;
+        memcpy(dst + o, n ? (const char *)s : replacement, w);
+        o += w;
+        s += n ? n : 1;
+        left -= n ? n : 1;
+    }
+    dst[o] = '\0';
+    return dst;
+}
+
+/* Request text as shown in messages and log lines (arena-owned, never NULL): printable
+ * ASCII stays, every other byte (and '%' itself, so the form is unambiguous) becomes
+ * %XX; cut at SHOWN_MAX bytes with "...". */
+static const char *shown(md_arena *a, const char *text)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *out = md_arena_alloc(a, SHOWN_MAX + 4);
+    size_t o = 0;
+    if (!out) return "?";
+    for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+        if (o + 3 > SHOWN_MAX) {
+            memcpy(out + o, "...", 3);
+            o += 3;
+            break;
+        }
+        if (*p > 0x20 && *p < 0x7f && *p != '%') {
+            out[o++] = (char)*p;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 15];
+        }
+    }
+    out[o] = '\0';
+    return out;
+}
+
 /* --- responses --- */
 
-static enum MHD_Result send_json(struct MHD_Connection *c, int status, json_t *body,
-                                 const char *request_id, int64_t retry_after)
+/* Sent when an answer cannot be built: the only 500 without a handler's error. */
+static const char fallback_json[] = "{\"error\":{\"code\":\"internal\",\"message\":\"the answer "
+                                    "could not be built\",\"field\":null}}";
+
+static void add_common_headers(struct MHD_Response *resp, const md_req *r)
 {
-    char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
-    size_t n = text ? strlen(text) : 0;
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(n, text ? text : (char *)"", MHD_RESPMEM_MUST_FREE);
-    if (!text) status = 500;
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    if (r->ctx.request_id[0]) MHD_add_response_header(resp, "X-Request-Id", r->ctx.request_id);
+    if (r->close) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+}
+
+/* Queue body (borrowed; NULL is allowed and answers the fallback 500) with status. */
+static enum MHD_Result send_json(md_req *r, int status, json_t *body, int64_t retry_after)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    struct MHD_Response *resp = NULL;
+    if (text) {
+        resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+        if (!resp) free(text);
+    } else {
+        md_log(MD_LOG_ERROR, "http.unrenderable", "%s %s: the JSON answer could not be built",
+               r->shown_method, r->shown_path);
+        status = 500;
+        resp = MHD_create_response_from_buffer(sizeof fallback_json - 1, (void *)fallback_json,
+                                               MHD_RESPMEM_PERSISTENT);
+    }
+    if (!resp) return MHD_NO;
     MHD_add_response_header(resp, "Content-Type", "application/json; charset=utf-8");
     MHD_add_response_header(resp, "Cache-Control", "no-store");
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    if (request_id) MHD_add_response_header(resp, "X-Request-Id", request_id);
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'none'; frame-ancestors 'none'");
+    add_common_headers(resp, r);
     if (retry_after > 0) {
         char ra[24];
         snprintf(ra, sizeof ra, "%lld", (long long)retry_after);
         MHD_add_response_header(resp, "Retry-After", ra);
     }
-    enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, resp);
+    r->status = status;
+    enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)status, resp);
     MHD_destroy_response(resp);
     return ret;
 }
 
+/* {"error":{"code","message","field"}}, the texts made valid UTF-8 first: a message may
+ * quote request text, or be cut inside a character.  NULL only when out of memory. */
 static json_t *error_json(const md_err *err)
 {
+    char message[MD_ERR_MESSAGE_MAX * 3], field[MD_ERR_FIELD_MAX * 3];
+    utf8_clean(err->message[0] ? err->message : md_code_name(err->code), message, sizeof message);
+    utf8_clean(err->field, field, sizeof field);
     json_t *j = json_pack("{s:{s:s,s:s,s:s?}}", "error", "code", md_code_name(err->code), "message",
-                          err->message[0] ? err->message : md_code_name(err->code), "field",
-                          err->field[0] ? err->field : NULL);
+                          message, "field", field[0] ? field : NULL);
     /* All field errors of a record at once (md_err_collect), the first included. */
     json_t *list = err->nfields > 0 && j ? json_array() : NULL;
-    for (int i = 0; list && i < err->nfields; i++)
-        json_array_append_new(list, json_pack("{s:s,s:s,s:s}", "field", err->fields[i].field,
-                                              "code", md_code_name(err->fields[i].code), "message",
-                                              err->fields[i].message));
+    for (int i = 0; list && i < err->nfields; i++) {
+        utf8_clean(err->fields[i].message, message, sizeof message);
+        utf8_clean(err->fields[i].field, field, sizeof field);
+        json_array_append_new(list,
+                              json_pack("{s:s,s:s,s:s}", "field", field, "code",
+                                        md_code_name(err->fields[i].code), "message", message));
+    }
     if (list) json_object_set_new(json_object_get(j, "error"), "errors", list);
     return j;
 }
 
 static enum MHD_Result send_error(md_req *r, const md_err *err)
 {
-    r->status = md_code_http_status(err->code);
     json_t *body = error_json(err);
-    enum MHD_Result ret = send_json(r->conn, r->status, body, r->ctx.request_id,
+    enum MHD_Result ret = send_json(r, md_code_http_status(err->code), body,
                                     err->code == MD_ELIMIT ? r->retry_after : 0);
     json_decref(body);
     return ret;
@@ -247,18 +390,22 @@ static enum MHD_Result send_static(md_req *r)
     if (fd < 0 || fstat(fd, &st) != 0) {
         if (fd >= 0) close(fd);
         md_err e;
-        md_err_set(&e, MD_ENOTFOUND, NULL, "no such page: %s", path);
+        md_err_set(&e, MD_ENOTFOUND, NULL, "no such page: %s", r->shown_path);
         return send_error(r, &e);
     }
     struct MHD_Response *resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
+    if (!resp) {
+        close(fd);
+        return MHD_NO;
+    }
     MHD_add_response_header(resp, "Content-Type", mime_type(file));
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "Content-Security-Policy",
                             "default-src 'self'; img-src 'self' data:; style-src 'self' "
                             "'unsafe-inline'; frame-ancestors 'none'");
     MHD_add_response_header(resp, "Cache-Control",
                             strstr(file, "/assets/") ? "public, max-age=31536000, immutable"
                                                      : "no-cache");
+    add_common_headers(resp, r);
     r->status = 200;
     enum MHD_Result ret = MHD_queue_response(r->conn, 200, resp);
     MHD_destroy_response(resp);
@@ -291,6 +438,12 @@ static enum MHD_Result dispatch(md_req *r)
     char scratch[512];
     const route *found = NULL;
     int path_matched = 0;
+    r->responding = 1;
+    atomic_fetch_add(&r->srv->responding, 1);
+    if (r->receiving) {
+        r->receiving = 0;
+        atomic_fetch_sub(&r->srv->receiving, 1);
+    }
     for (size_t i = 0; i < NROUTES; i++) {
         const char *params[MD_MAX_PATH_PARAMS] = {0};
         if (!match(routes[i].pattern, r->path, params, scratch, sizeof scratch)) continue;
@@ -303,12 +456,14 @@ static enum MHD_Result dispatch(md_req *r)
     }
     if (!found) {
         if (path_matched) {
-            md_err_set(&err, MD_EMETHOD, NULL, "%s is not allowed on %s", r->method, r->path);
+            md_err_set(&err, MD_EMETHOD, NULL, "%s is not allowed on %s", r->shown_method,
+                       r->shown_path);
             return send_error(r, &err);
         }
         if (strncmp(r->path, "/api/", 5) == 0 || strcmp(r->path, "/api") == 0 ||
             strncmp(r->path, "/fhir/", 6) == 0 || strcmp(r->method, "GET") != 0) {
-            md_err_set(&err, MD_ENOTFOUND, NULL, "no such endpoint: %s %s", r->method, r->path);
+            md_err_set(&err, MD_ENOTFOUND, NULL, "no such endpoint: %s %s", r->shown_method,
+                       r->shown_path);
             return send_error(r, &err);
         }
         return send_static(r);
@@ -336,15 +491,87 @@ static enum MHD_Result dispatch(md_req *r)
     if (rc != MD_OK) {
         if (err.code == MD_OK) md_err_set(&err, rc, NULL, "%s", md_code_name(rc));
         if (md_code_http_status(err.code) >= 500)
-            md_log(MD_LOG_ERROR, "request.failed", "%s %s: %s", r->method, r->path, err.message);
+            md_log(MD_LOG_ERROR, "request.failed", "%s %s: %s", r->shown_method, r->shown_path,
+                   err.message);
         json_decref(r->resp);
         r->resp = NULL;
         return send_error(r, &err);
     }
     json_t *body = r->resp ? r->resp : json_object();
-    enum MHD_Result ret = send_json(r->conn, r->status, body, r->ctx.request_id, 0);
+    enum MHD_Result ret = send_json(r, r->status, body, 0);
     if (!r->resp) json_decref(body);
     return ret;
+}
+
+/* Content-Length and Transfer-Encoding as the request gave them. */
+typedef struct framing {
+    int lengths, differ, chunked;
+    const char *first;
+} framing;
+
+static enum MHD_Result on_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    framing *f = cls;
+    (void)kind;
+    if (!value) value = "";
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        if (f->lengths++ == 0)
+            f->first = value;
+        else if (strcmp(f->first, value) != 0)
+            f->differ = 1;
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        f->chunked = 1;
+    }
+    return MHD_YES;
+}
+
+/* The checks of the first callback, before any body is read: an answer here closes the
+ * connection, since what follows cannot be trusted to be the next request. */
+static md_code check_framing(md_req *r, md_err *err)
+{
+    framing f = {0, 0, 0, NULL};
+    long len;
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, on_header, &f);
+    if (f.differ)
+        return md_err_set(err, MD_EINVAL, "Content-Length",
+                          "the request has Content-Length headers that disagree");
+    if (f.lengths && f.chunked)
+        return md_err_set(err, MD_EINVAL, "Content-Length",
+                          "the request has both Content-Length and Transfer-Encoding");
+    if (f.first && md_parse_long(f.first, 0, 1L << 40, &len) == 0 && len > MD_BODY_MAX) {
+        r->too_big = 1;
+        return md_err_set(err, MD_ETOOBIG, "body", "the request body is over %d bytes",
+                          MD_BODY_MAX);
+    }
+    return MD_OK;
+}
+
+static md_req *request_new(md_server *s, struct MHD_Connection *conn, const char *url,
+                           const char *method)
+{
+    md_req *r = calloc(1, sizeof *r);
+    if (!r) return NULL;
+    r->ctx.arena = md_arena_new(16 * 1024, 8u << 20);
+    r->method = r->ctx.arena ? md_arena_strdup(r->ctx.arena, method) : NULL;
+    r->path = r->ctx.arena ? md_arena_strdup(r->ctx.arena, url) : NULL;
+    if (!r->method || !r->path) {
+        md_arena_free(r->ctx.arena);
+        free(r);
+        return NULL;
+    }
+    r->shown_method = shown(r->ctx.arena, method);
+    r->shown_path = shown(r->ctx.arena, url);
+    r->started_us = now_us();
+    r->conn = conn;
+    r->srv = s;
+    r->ctx.auditor = s->auditor;
+    r->ctx.kb = s->kb;
+    md_id_new(r->ctx.request_id);
+    r->receiving = 1;
+    atomic_fetch_add(&s->receiving, 1);
+    atomic_store(&s->last_receive_us, (long long)r->started_us);
+    return r;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -355,31 +582,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     md_server *s = cls;
     md_req *r = *con_cls;
     if (!r) {
-        r = calloc(1, sizeof *r);
-        if (!r) return MHD_NO;
-        atomic_fetch_add(&s->in_flight, 1);
-        r->started_us = now_us();
-        r->conn = conn;
-        r->srv = s;
-        r->ctx.arena = md_arena_new(16 * 1024, 8u << 20);
-        r->ctx.auditor = s->auditor;
-        r->ctx.kb = s->kb;
-        md_id_new(r->ctx.request_id);
-        r->method = md_arena_strdup(r->ctx.arena, method);
-        r->path = md_arena_strdup(r->ctx.arena, url);
+        if (!(r = request_new(s, conn, url, method))) return MHD_NO;
         *con_cls = r;
-        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        long len;
-        if (cl && md_parse_long(cl, 0, 1L << 40, &len) == 0 && len > MD_BODY_MAX) {
-            r->too_big = 1;
-            md_err e;
-            md_err_set(&e, MD_ETOOBIG, "body", "the request body is over %d bytes", MD_BODY_MAX);
+        md_err e;
+        md_err_clear(&e);
+        if (check_framing(r, &e) != MD_OK) {
+            r->close = 1;
             return send_error(r, &e);
         }
         return MHD_YES;
     }
     if (*upload_data_size) {
-        if (!r->too_big) {
+        atomic_store(&s->last_receive_us, (long long)now_us());
+        if (!r->too_big && !r->status) {
             if (r->body_len + *upload_data_size > MD_BODY_MAX) {
                 r->too_big = 1;
                 free(r->body);
@@ -397,7 +612,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
-    if (r->status) return MHD_YES; /* response already queued (early 413) */
+    if (r->status) return MHD_YES; /* answered in the first callback */
     return dispatch(r);
 }
 
@@ -412,22 +627,66 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     char status[8], ms[32];
     snprintf(status, sizeof status, "%d", r->status);
     snprintf(ms, sizeof ms, "%.3f", (double)(now_us() - r->started_us) / 1000.0);
-    const char *kv[] = {"method", r->method, "path",       r->path,           "status", status,
-                        "ms",     ms,        "request_id", r->ctx.request_id, NULL};
+    const char *kv[] = {
+        "method",     r->shown_method,   "path", r->shown_path, "status", status, "ms", ms,
+        "request_id", r->ctx.request_id, NULL};
     md_log_kv(r->status >= 500 ? MD_LOG_ERROR : MD_LOG_INFO, "http.request", kv);
+    if (r->responding) atomic_fetch_sub(&s->responding, 1);
+    if (r->receiving) atomic_fetch_sub(&s->receiving, 1);
     json_decref(r->resp);
     free(r->body);
     md_arena_free(r->ctx.arena);
     free(r);
     *con_cls = NULL;
-    atomic_fetch_sub(&s->in_flight, 1);
+}
+
+/* libmicrohttpd's own messages (refused requests, connection limits) as log lines of
+ * printable ASCII; at most LOG_MHD_PER_SECOND a second, so a flood cannot fill the log. */
+#define LOG_MHD_PER_SECOND 20
+
+static void log_mhd(void *cls, const char *fmt, va_list ap)
+{
+    static atomic_llong window;
+    static atomic_int in_window;
+    char raw[512], msg[512];
+    size_t o = 0;
+    long status;
+    (void)cls;
+    long long second = (long long)(now_us() / 1000000);
+    if (atomic_exchange(&window, second) != second) atomic_store(&in_window, 0);
+    if (atomic_fetch_add(&in_window, 1) >= LOG_MHD_PER_SECOND) return;
+    vsnprintf(raw, sizeof raw, fmt, ap);
+    for (const unsigned char *p = (const unsigned char *)raw; *p && o + 1 < sizeof msg; p++)
+        if (*p != '\n' && *p != '\r') msg[o++] = *p >= 0x20 && *p < 0x7f ? (char)*p : '?';
+    msg[o] = '\0';
+    const char *code = strstr(msg, "response code is ");
+    if (code) {
+        char st[4];
+        memcpy(st, code + 17, 3);
+        st[3] = '\0';
+        if (md_parse_long(st, 100, 599, &status) == 0) {
+            const char *kv[] = {"status", st, "reason", MHD_get_reason_phrase_for((unsigned)status),
+                                NULL};
+            md_log_kv(MD_LOG_WARN, "http.refused", kv);
+            return;
+        }
+    }
+    md_log(MD_LOG_WARN, "http.server", "%s", msg);
 }
 
 /* --- helpers for handlers --- */
 
 md_code md_req_json_body(md_req *r, json_t **out, md_err *err)
 {
-    return md_json_parse(r->body ? r->body : "", r->body_len, out, err);
+    json_t *j = NULL;
+    md_code rc = md_json_parse(r->body ? r->body : "", r->body_len, &j, err);
+    if (rc != MD_OK) return rc;
+    if (!json_is_object(j)) {
+        json_decref(j);
+        return md_err_set(err, MD_EINVAL, "body", "the request body must be a JSON object");
+    }
+    *out = j;
+    return MD_OK;
 }
 
 md_code md_req_with_body(md_req *r, md_code (*fn)(md_req *, json_t *, md_err *), md_err *err)
@@ -470,16 +729,73 @@ const char *md_server_public_url(md_server *s)
 
 /* --- start and stop --- */
 
-static int parse_listen(const char *listen, char *host, size_t hostsz, unsigned *port)
+/* Bind and listen on cfg->listen ("IPv4:PORT") without SO_REUSEPORT: a busy address is
+ * an error that names it.  Fills s->listen_fd, s->port and s->address. */
+static md_code bind_listen(md_server *s, md_err *err)
 {
-    const char *colon = strrchr(listen, ':');
-    long p;
-    if (!colon || (size_t)(colon - listen) >= hostsz || md_parse_long(colon + 1, 0, 65535, &p))
-        return -1;
-    memcpy(host, listen, (size_t)(colon - listen));
-    host[colon - listen] = '\0';
-    *port = (unsigned)p;
-    return 0;
+    const char *listen_at = s->cfg->listen ? s->cfg->listen : "";
+    const char *colon = strrchr(listen_at, ':');
+    char host[256];
+    long port;
+    struct sockaddr_in addr;
+    socklen_t alen = sizeof addr;
+    int one = 1;
+    if (!colon || (size_t)(colon - listen_at) >= sizeof host ||
+        md_parse_long(colon + 1, 0, 65535, &port) != 0)
+        return md_err_set(err, MD_EINVAL, "listen", "listen must be HOST:PORT, not '%s'",
+                          listen_at);
+    memcpy(host, listen_at, (size_t)(colon - listen_at));
+    host[colon - listen_at] = '\0';
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, host, &addr.sin_addr) != 1)
+        return md_err_set(err, MD_EINVAL, "listen", "listen host must be an IPv4 address: '%s'",
+                          host);
+    snprintf(s->address, sizeof s->address, "%s:%ld", host, port);
+    s->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (s->listen_fd < 0)
+        return md_err_set(err, MD_EIO, "listen", "cannot listen on %s: %s", s->address,
+                          strerror(errno));
+    /* SO_REUSEADDR only lets a restart bind over old TIME_WAIT connections; it does not
+     * let two listeners share the address (SO_REUSEPORT would). */
+    setsockopt(s->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(s->listen_fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
+        listen(s->listen_fd, SOMAXCONN) != 0 ||
+        getsockname(s->listen_fd, (struct sockaddr *)&addr, &alen) != 0)
+        return md_err_set(err, MD_EIO, "listen", "cannot listen on %s: %s%s", s->address,
+                          strerror(errno),
+                          errno == EADDRINUSE ? " (is another server running there?)" : "");
+    s->port = ntohs(addr.sin_port);
+    snprintf(s->address, sizeof s->address, "%s:%u", host, s->port);
+    return MD_OK;
+}
+
+/* How many connections the process can hold: RLIMIT_NOFILE less what the database
+ * pool, the workers and the spare files need, FDS_PER_CONNECTION each; cfg's
+ * max_connections may lower it, never raise it. */
+static md_code connection_limit(md_server *s, int threads, md_err *err)
+{
+    struct rlimit rl;
+    long nofile = 1024, held;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+        nofile =
+            rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1000000 ? 1000000 : (long)rl.rlim_cur;
+    held = (nofile - FDS_PER_DB * (threads + 3) - FDS_PER_THREAD * threads - FDS_SPARE) /
+           FDS_PER_CONNECTION;
+    if (held < threads)
+        return md_err_set(err, MD_EUNAVAILABLE, "max_connections",
+                          "%ld open files (ulimit -n) leave no room for connections with %d "
+                          "threads; raise the limit",
+                          nofile, threads);
+    if (s->cfg->max_connections > held)
+        md_log(MD_LOG_WARN, "serve.limits",
+               "max connections %d is more than %ld open files can hold; using %ld",
+               s->cfg->max_connections, nofile, held);
+    else if (s->cfg->max_connections > 0)
+        held = s->cfg->max_connections < threads ? threads : s->cfg->max_connections;
+    s->max_connections = (unsigned)held;
+    return MD_OK;
 }
 
 static void find_web_dir(md_server *s)
@@ -495,113 +811,180 @@ static void find_web_dir(md_server *s)
         md_log(MD_LOG_WARN, "web.missing", "no built web app; serving the API only");
 }
 
+/* The address patients' links use: cfg's public URL, checked, or else the bound address,
+ * with a warning when that is one no patient can reach. */
+static md_code public_url(md_server *s, md_err *err)
+{
+    const char *want = s->cfg->public_url;
+    if (want) {
+        if (md_public_url_normalize(want, s->public_url, sizeof s->public_url) != 0)
+            return md_err_set(err, MD_EINVAL, "public_url",
+                              "public URL must be http(s)://HOST[:PORT][/PATH], not '%s'", want);
+        return MD_OK;
+    }
+    char host[sizeof s->address];
+    md_strlcpy(host, s->address, sizeof host);
+    char *colon = strrchr(host, ':');
+    if (colon) *colon = '\0';
+    snprintf(s->public_url, sizeof s->public_url, "http://%.180s", s->address);
+    if (md_listen_host_is_local(host))
+        md_log(MD_LOG_WARN, "serve.public_url",
+               "patients' links will use %s, which no patient can open: set --public-url "
+               "or MESODESK_PUBLIC_URL",
+               s->public_url);
+    return MD_OK;
+}
+
+/* Apply the stored schema's migrations once, with a connection of its own. */
+static md_code migrate(const char *uri, md_err *err)
+{
+    md_store *db = NULL;
+    md_code rc = md_store_open(uri, &db, err);
+    if (rc == MD_OK) rc = md_store_migrate(db, err);
+    md_store_close(db);
+    return rc;
+}
+
+md_code md_server_start(const md_server_config *cfg, md_server **out, md_err *err)
+{
+    md_code rc;
+    int threads = cfg->threads > 0 ? cfg->threads : DEFAULT_THREADS;
+    md_server *s = calloc(1, sizeof *s);
+    *out = NULL;
+    if (!s) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    s->cfg = cfg;
+    s->listen_fd = -1;
+    if ((rc = bind_listen(s, err)) != MD_OK || (rc = public_url(s, err)) != MD_OK ||
+        (rc = connection_limit(s, threads, err)) != MD_OK ||
+        (rc = migrate(cfg->db_uri, err)) != MD_OK ||
+        (rc = md_kb_load(cfg->kb_dir, &s->kb, err)) != MD_OK ||
+        (rc = md_pool_open(cfg->db_uri, threads + 2, &s->pool, err)) != MD_OK ||
+        (rc = md_auditor_start_anchored(cfg->db_uri, cfg->audit_key, cfg->audit_log, &s->auditor,
+                                        err)) != MD_OK)
+        goto fail;
+    find_web_dir(s);
+    unsigned per_ip =
+        (unsigned)(cfg->max_connections_per_ip > 0 ? cfg->max_connections_per_ip : DEFAULT_PER_IP);
+    unsigned timeout =
+        (unsigned)(cfg->request_timeout > 0 ? cfg->request_timeout : DEFAULT_REQUEST_TIMEOUT);
+    s->daemon = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY | MHD_USE_ITC |
+            MHD_USE_ERROR_LOG,
+        0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, s,
+        MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_LIMIT, s->max_connections,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_END);
+    if (!s->daemon) {
+        rc = md_err_set(err, MD_EIO, "listen", "cannot serve on %s: %s", s->address,
+                        strerror(errno));
+        goto fail;
+    }
+    s->listen_fd = -1; /* the daemon's now */
+    *out = s;
+    return MD_OK;
+fail:
+    md_server_stop(s);
+    return rc;
+}
+
+unsigned md_server_port(const md_server *s)
+{
+    return s->port;
+}
+
+/* Whether the drain must go on waiting (see the invariants at the top). */
+static int draining(md_server *s)
+{
+    return atomic_load(&s->responding) > 0 ||
+           (atomic_load(&s->receiving) > 0 &&
+            now_us() - atomic_load(&s->last_receive_us) < DRAIN_STALL_US);
+}
+
+void md_server_stop(md_server *s)
+{
+    if (!s) return;
+    if (s->daemon) {
+        MHD_socket lsock = MHD_quiesce_daemon(s->daemon);
+        if (lsock != MHD_INVALID_SOCKET) close(lsock);
+        /* Requests that reached a handler finish and their answers go out, and so do
+         * those still arriving; connections idle or stalled in the middle of a request
+         * (half-closed ones too) are closed by the stop. */
+        for (int i = 0; i < DRAIN_SECONDS * 20 && draining(s); i++)
+            usleep(50 * 1000);
+        MHD_stop_daemon(s->daemon);
+    }
+    if (s->listen_fd >= 0) close(s->listen_fd);
+    md_auditor_stop(s->auditor);
+    md_pool_close(s->pool);
+    md_kb_free(s->kb);
+    free(s);
+}
+
+/* Let the process open as many files as its hard limit allows. */
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 int md_server_run(const md_server_config *cfg)
 {
-    md_server s;
-    memset(&s, 0, sizeof s);
-    s.cfg = cfg;
+    md_server *s = NULL;
     md_err err;
-    md_err_clear(&err);
-    int status = 1;
-    char host[256];
-    unsigned port;
-    struct sockaddr_in addr;
     sigset_t sigs;
-
-    if (parse_listen(cfg->listen, host, sizeof host, &port) != 0) {
-        md_log(MD_LOG_ERROR, "serve.bad_listen", "listen must be HOST:PORT, not '%s'", cfg->listen);
-        return 2;
-    }
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons((uint16_t)port);
-    if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
-        md_log(MD_LOG_ERROR, "serve.bad_listen", "listen host must be an IPv4 address: '%s'", host);
-        return 2;
-    }
-    if (cfg->public_url &&
-        md_public_url_normalize(cfg->public_url, s.public_url, sizeof s.public_url) != 0) {
-        md_log(MD_LOG_ERROR, "serve.bad_public_url",
-               "public URL must be http(s)://HOST[:PORT][/PATH], not '%s'", cfg->public_url);
-        return 2;
-    }
-    /* Signals are handled by this thread only (sigwait below). */
+    int sig = 0;
+    md_err_clear(&err);
+    /* Signals are handled by this thread only (sigwait below); the daemon's threads,
+     * started after this, inherit the mask. */
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGINT);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
-
-    {
-        md_store *db = NULL;
-        if (md_store_open(cfg->db_uri, &db, &err) != MD_OK || md_store_migrate(db, &err) != MD_OK) {
-            md_store_close(db);
-            md_log(MD_LOG_ERROR, "serve.db", "%s", err.message);
-            return 1;
-        }
-        md_store_close(db);
-    }
-    if (md_kb_load(cfg->kb_dir, &s.kb, &err) != MD_OK) {
-        md_log(MD_LOG_ERROR, "serve.kb", "%s%s%s", err.field, err.field[0] ? ": " : "",
+    raise_nofile();
+    md_code rc = md_server_start(cfg, &s, &err);
+    if (rc != MD_OK) {
+        md_log(MD_LOG_ERROR, "serve.failed", "%s%s%s", err.field, err.field[0] ? ": " : "",
                err.message);
-        return 1;
+        return md_code_exit_status(rc);
     }
-    int threads = cfg->threads > 0 ? cfg->threads : 16;
-    if (md_pool_open(cfg->db_uri, threads + 2, &s.pool, &err) != MD_OK ||
-        md_auditor_start_anchored(cfg->db_uri, cfg->audit_key, cfg->audit_log, &s.auditor, &err) !=
-            MD_OK) {
-        md_log(MD_LOG_ERROR, "serve.db", "%s", err.message);
-        goto done;
-    }
-    find_web_dir(&s);
-    s.daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL_LINUX_ONLY |
-                                    MHD_USE_ITC | MHD_USE_ERROR_LOG,
-                                0, NULL, NULL, on_request, &s, MHD_OPTION_SOCK_ADDR,
-                                (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE,
-                                (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
-                                MHD_OPTION_CONNECTION_TIMEOUT, 60u, MHD_OPTION_CONNECTION_LIMIT,
-                                1000u, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u, MHD_OPTION_END);
-    if (!s.daemon) {
-        md_log(MD_LOG_ERROR, "serve.listen", "cannot listen on %s: %s", cfg->listen,
-               strerror(errno));
-        goto done;
-    }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s.daemon, MHD_DAEMON_INFO_BIND_PORT);
-    unsigned bound = info ? info->port : port;
-    char portstr[16];
-    snprintf(portstr, sizeof portstr, "%u", bound);
-    const char *kv[] = {"host", host, "port", portstr, "db", cfg->db_uri, "kb", md_kb_version(s.kb),
+    char portstr[16], conns[16], per_ip[16], timeout[16];
+    snprintf(portstr, sizeof portstr, "%u", s->port);
+    snprintf(conns, sizeof conns, "%u", s->max_connections);
+    snprintf(per_ip, sizeof per_ip, "%d",
+             cfg->max_connections_per_ip > 0 ? cfg->max_connections_per_ip : DEFAULT_PER_IP);
+    snprintf(timeout, sizeof timeout, "%d",
+             cfg->request_timeout > 0 ? cfg->request_timeout : DEFAULT_REQUEST_TIMEOUT);
+    const char *kv[] = {"address",
+                        s->address,
+                        "port",
+                        portstr,
+                        "db",
+                        cfg->db_uri,
+                        "kb",
+                        md_kb_version(s->kb),
+                        "max_connections",
+                        conns,
+                        "max_connections_per_ip",
+                        per_ip,
+                        "request_timeout",
+                        timeout,
                         NULL};
     md_log_kv(MD_LOG_INFO, "serve.listening", kv);
-    if (!s.public_url[0]) {
-        snprintf(s.public_url, sizeof s.public_url, "http://%.150s:%u", host, bound);
-        if (md_listen_host_is_local(host))
-            md_log(MD_LOG_WARN, "serve.public_url",
-                   "patients' links will use %s, which no patient can open: set --public-url "
-                   "or MESODESK_PUBLIC_URL",
-                   s.public_url);
-    }
     if (cfg->port_file) {
         FILE *f = fopen(cfg->port_file, "w");
         if (f) {
-            fprintf(f, "%u\n", bound);
+            fprintf(f, "%u\n", s->port);
             fclose(f);
         }
     }
-
-    int sig = 0;
     sigwait(&sigs, &sig);
-    md_log(MD_LOG_INFO, "serve.draining", "signal %d: finishing in-flight requests", sig);
-    MHD_socket lsock = MHD_quiesce_daemon(s.daemon);
-    if (lsock != MHD_INVALID_SOCKET) close(lsock);
-    for (int i = 0; i < DRAIN_SECONDS * 20 && atomic_load(&s.in_flight) > 0; i++)
-        usleep(50 * 1000);
-    MHD_stop_daemon(s.daemon);
-    status = 0;
+    md_log(MD_LOG_INFO, "serve.draining", "signal %d: finishing the requests in handlers", sig);
+    md_server_stop(s);
     md_log(MD_LOG_INFO, "serve.stopped", "clean shutdown");
-done:
-    md_auditor_stop(s.auditor);
-    md_pool_close(s.pool);
-    md_kb_free(s.kb);
-    return status;
+    return 0;
 }

@@ -5,14 +5,25 @@
  * JSON.  Nothing clinical is decided here.
  *
  * Request lifecycle (one MHD connection callback sequence):
- *   NEW (first callback: route, Content-Length check -> 413 early)
+ *   CONNECT (accepted unless the address already holds max_connections_per_ip or the
+ *     server max_connections; a connection silent for request_timeout s is closed,
+ *     whether it is sending a request or idle between two)
+ *   -> NEW (first callback: route, framing checked: conflicting Content-Length headers,
+ *      or Content-Length with Transfer-Encoding -> 400 and close; Content-Length over
+ *      MD_BODY_MAX -> 413)
  *   -> BODY (upload chunks appended, capped at MD_BODY_MAX; over it -> 413)
- *   -> DISPATCH (auth -> handler -> JSON response queued)
+ *   -> DISPATCH (counted as responding: auth -> handler -> JSON response queued)
  *   -> DONE (request-completed callback: arena freed, log line written).
+ *   libmicrohttpd answers what never reaches NEW (a malformed request line, an
+ *   unsupported HTTP version -> 505) and its message becomes an http.refused log line.
  *
- * Server lifecycle: STARTING -> SERVING -> DRAINING (SIGTERM/SIGINT: no new
- * connections, in-flight requests finish, up to 30 s) -> STOPPED (audit writer
- * drained, connections closed).
+ * Server lifecycle: STARTING (md_server_start: bind the address, refusing a busy one;
+ * migrate; load the kb; open the pool and the audit writer; start MHD) -> SERVING ->
+ * DRAINING (md_server_stop, on SIGTERM/SIGINT in md_server_run: no new connections;
+ * requests that reached DISPATCH finish and their answers go out, and so do requests
+ * whose bytes are still arriving, up to 30 s; connections idle, or silent for 250 ms in
+ * the middle of a request (half-closed ones too), are closed at once) -> STOPPED
+ * (audit writer drained, connections closed, everything freed).
  */
 #ifndef MESODESK_SERVER_H
 #define MESODESK_SERVER_H
@@ -30,11 +41,14 @@ typedef struct md_server md_server;
 
 typedef struct md_server_config {
     const char *db_uri;
-    const char *listen; /* "127.0.0.1:8080"; port 0 = ephemeral */
+    const char *listen;  /* "127.0.0.1:8080"; port 0 = ephemeral */
     const char *web_dir; /* built front-end, may be NULL */
     const char *kb_dir;
     int threads;
-    const char *port_file; /* when set, the bound port is written there once listening */
+    const char *port_file;      /* when set, the bound port is written there once listening */
+    int max_connections;        /* 0: what RLIMIT_NOFILE can hold (never more than that) */
+    int max_connections_per_ip; /* 0: 128 */
+    int request_timeout;        /* seconds of silence before a connection is closed; 0: 10 */
     const char *audit_key; /* checkpoint signing key file (NULL: no checkpoints) */
     const char *audit_log; /* checkpoint log (NULL: none) */
     const char *public_url; /* "https://clinic.example": patients' links; NULL: the listen
@@ -46,10 +60,14 @@ typedef struct md_req {
     md_server *srv;
     const char *method;
     const char *path;
+    const char *shown_method, *shown_path;  /* printable ASCII, for messages and log lines */
     const char *params[MD_MAX_PATH_PARAMS]; /* the {} segments of the route */
     char *body;
     size_t body_len;
     int too_big;
+    int close;      /* answer with Connection: close */
+    int responding; /* counted in the server's responding requests */
+    int receiving;  /* counted in its receiving ones (past NEW, not yet dispatched) */
     const char *token;
     md_ctx ctx;
     int status;
@@ -66,8 +84,18 @@ typedef md_code (*md_handler)(md_req *r, md_err *err);
 size_t md_server_route_count(void);
 const char *md_server_route(size_t i, const char **method, int *public_route);
 
-/* Run until SIGTERM/SIGINT; returns the process exit status. */
+/* Run until SIGTERM/SIGINT; returns the process exit status.  Raises the soft
+ * RLIMIT_NOFILE to the hard one and blocks SIGTERM/SIGINT in the calling thread. */
 int md_server_run(const md_server_config *cfg);
+
+/* Start serving (STARTING above) in background threads.  cfg must outlive the server.
+ * On success *out is the caller's until md_server_stop(); on failure *out is NULL and
+ * err says why (field "listen" with the address for an address in use, MD_EINVAL for
+ * a malformed one).  Signals are the caller's business. */
+md_code md_server_start(const md_server_config *cfg, md_server **out, md_err *err);
+unsigned md_server_port(const md_server *s); /* the bound port */
+/* Drain and stop (DRAINING, STOPPED above), then free s.  NULL is allowed. */
+void md_server_stop(md_server *s);
 
 /* Helpers for handlers. */
 md_code md_req_json_body(md_req *r, json_t **out, md_err *err); /* parsed, caller decrefs */

@@ -119,6 +119,9 @@ const char *api_err(const char *token, const char *method, const char *body, lon
  * description of the mismatch (static buffer). */
 const char *api_error_mismatch(const api_res *r, long status, const char *code, const char *field);
 
+/* Assert that the server answers: GET /healthz is ok, and an admin can list patients. */
+void api_assert_alive(void);
+
 /* Log in; asserts 200 and fills token and staff_id (either may be NULL). */
 void api_login(const char *email, const char *password, char token[MD_TOKEN_STR],
                char staff_id[MD_ID_STR]);
@@ -164,5 +167,40 @@ json_int_t api_int(const json_t *obj, const char *key);
 const json_t *api_find_rule(const json_t *result, const char *rule);
 /* How many members of list["items"] have the string value at key. */
 size_t api_count_items(const json_t *list, const char *key, const char *value);
+
+/* --- raw HTTP (support_raw.c) --- */
+
+typedef struct api_raw_res {
+    long status; /* from the status line, 0 when there was none */
+    char *text;  /* everything received, NUL-terminated (never NULL after api_raw) */
+    size_t len;
+    const char *body; /* inside text, after the headers */
+    json_t *json;     /* the body parsed as JSON, or NULL */
+    int closed;       /* the server closed the connection */
+    int timed_out;    /* nothing more came within the timeout */
+} api_raw_res;
+
+/* Monotonic seconds, and a sleep, for timing bounds. */
+double api_now_s(void);
+void api_sleep_ms(long ms);
+
+/* The test server's port (from api.srv.url). */
+long api_server_port(void);
+/* A TCP connection to the test server from from_ip (NULL: any local address); -1 on
+ * failure.  The caller closes it. */
+int api_connect_from(const char *from_ip);
+/* Read a response from fd until the server closes it or timeout_ms pass.  0 when a
+ * status line came; out is filled either way (free with api_raw_free). */
+int api_raw_read(int fd, api_raw_res *out, int timeout_ms);
+/* Send request bytes as they are on a new connection and read the answer (above). */
+int api_raw(const char *from_ip, const char *request, size_t len, api_raw_res *out, int timeout_ms);
+/* The value of response header name (no colon) copied into out, or NULL when absent. */
+const char *api_raw_header(const api_raw_res *r, const char *name, char *out, size_t outsz);
+void api_raw_free(api_raw_res *r);
+
+/* Run argv (argv[0] a path) with stdin_text (may be NULL); stdout into out (may be NULL),
+ * stderr appended to log.  Returns the exit status (128 + signal when killed). */
+int api_run_cmd(char *const argv[], const char *stdin_text, char *out, size_t outsz,
+                const char *log);
 
 #endif

@@ -402,3 +402,12 @@ const json_t *api_find_rule(const json_t *result, const char *rule)
     }
     return NULL;
 }
+
+void api_assert_alive(void)
+{
+    json_t *h = api_ok(NULL, "GET", NULL, 200, "/healthz");
+    assert_string_equal(api_str(h, "status"), "ok");
+    json_decref(h);
+    json_t *p = api_ok(api.admin, "GET", NULL, 200, "/api/v1/patients?limit=1");
+    json_decref(p);
+}

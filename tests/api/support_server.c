@@ -315,3 +315,19 @@ int api_teardown(void **state)
     if (st != 0) fail_msg("the server exited with status %d after SIGTERM (expected 0)", st);
     return 0;
 }
+
+int api_run_cmd(char *const argv[], const char *stdin_text, char *out, size_t outsz,
+                const char *log)
+{
+    return run(argv, stdin_text, out, outsz, log);
+}
+
+double api_now_s(void)
+{
+    return now_s();
+}
+
+void api_sleep_ms(long ms)
+{
+    sleep_ms(ms);
+}

@@ -279,14 +279,215 @@ static void other_clinic_records_are_not_found(void **state)
     json_decref(p);
 }
 
+/* Raw request text: method, path, extra header lines (each ending CRLF) and body. */
+static void raw_request(char *out, size_t outsz, const char *method, const char *path,
+                        const char *token, const char *headers, const char *body)
+{
+    char auth[MD_TOKEN_STR + 32] = "";
+    if (token) snprintf(auth, sizeof auth, "Authorization: Bearer %s\r\n", token);
+    snprintf(out, outsz,
+             "%s %s HTTP/1.1\r\nHost: test\r\nConnection: close\r\n%s%s%sContent-Length: "
+             "%zu\r\n\r\n%s",
+             method, path, auth, headers ? headers : "",
+             body ? "Content-Type: application/json\r\n" : "", body ? strlen(body) : (size_t)0,
+             body ? body : "");
+}
+
+static void send_raw(const char *method, const char *path, const char *token, const char *headers,
+                     const char *body, api_raw_res *r)
+{
+    static char req[8192];
+    raw_request(req, sizeof req, method, path, token, headers, body);
+    api_raw(NULL, req, strlen(req), r, 10000);
+}
+
+/* A raw answer must be {"error":{...}} with status, code and field (NULL: null). */
+static void expect_raw_error(const char *what, const api_raw_res *r, long status, const char *code,
+                             const char *field)
+{
+    api_res as = {0};
+    as.status = r->status;
+    as.json = r->json;
+    const char *why = api_error_mismatch(&as, status, code, field);
+    if (why) fail_msg("%s: %s; got %.600s", what, why, r->text);
+}
+
+static void invalid_utf8_in_the_path_is_answered(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *method, *path;
+        long status;
+        const char *code;
+    } cases[] = {
+        {"GET", "/api/%ff", 404, "not_found"},
+        {"GET", "/x%ff.js", 404, "not_found"},
+        {"DELETE", "/api/v1/patients/%ff", 405, "method_not_allowed"},
+        {"GET", "/api/v1/%c3%28", 404, "not_found"},
+        {"POST", "/api/v1/%ed%a0%80", 404, "not_found"},
+        {"GET", "/api/%f0%9f%98", 404, "not_found"},
+        {"PUT", "/%fe%ff.map", 404, "not_found"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        api_raw_res r;
+        send_raw(cases[i].method, cases[i].path, NULL, NULL, NULL, &r);
+        expect_raw_error(cases[i].path, &r, cases[i].status, cases[i].code, NULL);
+        /* The message shows the path as it was sent, in ASCII. */
+        const char *msg = api_str(json_object_get(r.json, "error"), "message");
+        assert_non_null(strstr(msg, "%"));
+        api_raw_free(&r);
+        json_t *h = api_ok(NULL, "GET", NULL, 200, "/healthz");
+        json_decref(h);
+    }
+    /* A message cut at its cap in the middle of a character (the path has 2-byte
+     * characters after one odd byte) is still valid JSON. */
+    char path[1200] = "/api/x";
+    for (size_t i = 0, o = strlen(path); i < 180; i++, o += 6)
+        memcpy(path + o, "%c3%a9", 7);
+    api_raw_res r;
+    send_raw("GET", path, NULL, NULL, NULL, &r);
+    expect_raw_error("long path of 2-byte characters", &r, 404, "not_found", NULL);
+    api_raw_free(&r);
+    /* A field name cut at its cap in the middle of a character (60 two-byte ones). */
+    char body[400] = "{\"";
+    for (size_t i = 0, o = strlen(body); i < 60; i++, o += 2)
+        memcpy(body + o, "\xc3\xa9", 3);
+    memcpy(body + strlen(body), "\":1}", 5);
+    send_raw("POST", "/api/v1/patients", api.admin, NULL, body, &r);
+    json_t *field = json_object_get(json_object_get(r.json, "error"), "field");
+    if (r.status != 400 || !json_is_string(field) ||
+        strncmp(json_string_value(field), "\xc3\xa9", 2))
+        fail_msg("a long unknown field name: %.600s", r.text);
+    api_raw_free(&r);
+    /* Text that is not UTF-8 in path parameters, queries and the token. */
+    send_raw("GET", "/api/v1/patients/%ff", api.admin, NULL, NULL, &r);
+    expect_raw_error("patient id not UTF-8", &r, 404, "not_found", "id");
+    api_raw_free(&r);
+    send_raw("GET", "/api/v1/patients?name=%ff%fe", api.admin, NULL, NULL, &r);
+    assert_true(r.status == 200 || r.status == 400);
+    assert_non_null(r.json);
+    api_raw_free(&r);
+    send_raw("GET", "/api/v1/patients", "\xff\xfe-token", NULL, NULL, &r);
+    expect_raw_error("token not UTF-8", &r, 401, "unauthorized", NULL);
+    api_raw_free(&r);
+    send_raw("POST", "/api/v1/patients", api.admin, NULL, "{\"given_name\":\"\xff\"}", &r);
+    expect_raw_error("body not UTF-8", &r, 400, "invalid_json", "body");
+    api_raw_free(&r);
+    json_t *h = api_ok(NULL, "GET", NULL, 200, "/healthz");
+    json_decref(h);
+}
+
+static void a_body_that_is_not_an_object_names_the_body(void **state)
+{
+    (void)state;
+    static const api_case cases[] = {
+        {"staff as an array", api.admin, "POST", "/api/v1/staff", "[]", 400, "invalid", "body",
+         NULL},
+        {"staff as an array of one", api.admin, "POST", "/api/v1/staff",
+         "[{\"email\":\"x@demo.clinic\",\"password\":\"a-new-password-1\"}]", 400, "invalid",
+         "body", NULL},
+        {"login as an array", NULL, "POST", "/api/v1/login", "[\"a\"]", 400, "invalid", "body",
+         NULL},
+        {"screening as an array", api.admin, "POST", "/api/v1/screenings", "[1]", 400, "invalid",
+         "body", NULL},
+        {"clinic rule as an array", api.admin, "POST", "/api/v1/clinic/rules", "[]", 400, "invalid",
+         "body", NULL},
+        {"questionnaire answers as an array", NULL, "POST",
+         "/api/v1/questionnaire/00000000000000000000000000000000", "[]", 400, "invalid", "body",
+         NULL},
+    };
+    api_run_cases(cases, sizeof cases / sizeof cases[0], NULL, 0);
+}
+
+static void conflicting_content_lengths_are_refused(void **state)
+{
+    (void)state;
+    static const char conflict[] = "POST /api/v1/login HTTP/1.1\r\nHost: t\r\n"
+                                   "Content-Type: application/json\r\n"
+                                   "Content-Length: 2\r\nContent-Length: 40\r\n\r\n"
+                                   "{}GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n";
+    api_raw_res r;
+    char v[64];
+    api_raw(NULL, conflict, sizeof conflict - 1, &r, 10000);
+    expect_raw_error("two Content-Length values", &r, 400, "invalid", "Content-Length");
+    assert_non_null(api_raw_header(&r, "Connection", v, sizeof v));
+    assert_string_equal(v, "close");
+    /* Only one answer: nothing after the refused request is read as a request. */
+    assert_null(strstr(r.body, "HTTP/1.1"));
+    api_raw_free(&r);
+    static const char both[] = "POST /api/v1/login HTTP/1.1\r\nHost: t\r\n"
+                               "Content-Length: 7\r\nTransfer-Encoding: chunked\r\n\r\n"
+                               "2\r\n{}\r\n0\r\n\r\n";
+    api_raw(NULL, both, sizeof both - 1, &r, 10000);
+    expect_raw_error("Content-Length with chunked", &r, 400, "invalid", "Content-Length");
+    api_raw_free(&r);
+    /* The same value twice is one length. */
+    static const char same[] = "POST /api/v1/login HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
+                               "Content-Length: 2\r\nContent-Length: 2\r\n\r\n{}";
+    api_raw(NULL, same, sizeof same - 1, &r, 10000);
+    expect_raw_error("the same length twice", &r, 400, "invalid", "email");
+    api_raw_free(&r);
+}
+
+static void unsupported_http_version_is_refused_and_logged(void **state)
+{
+    (void)state;
+    static const char req[] = "GET /healthz HTTP/2.5\r\nHost: t\r\n\r\n";
+    api_raw_res r;
+    api_raw(NULL, req, sizeof req - 1, &r, 10000);
+    assert_int_equal(r.status, 505);
+    api_raw_free(&r);
+    /* The log line is written before the answer is sent. */
+    char path[320], line[1024];
+    int found = 0;
+    snprintf(path, sizeof path, "%s/server.log", api.srv.dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof line, f))
+        if (strstr(line, "WARN http.refused") && strstr(line, "status=505")) found = 1;
+    fclose(f);
+    if (!found) fail_msg("no http.refused status=505 line in %s", path);
+}
+
+static void every_answer_forbids_referrers_and_framing(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *method, *path;
+        int token, json;
+    } cases[] = {
+        {"GET", "/healthz", 0, 1},
+        {"GET", "/api/v1/patients", 1, 1},
+        {"GET", "/api/v1/patients", 0, 1}, /* 401 */
+        {"GET", "/api/v1/nothing", 0, 1},  /* 404 */
+        {"DELETE", "/api/v1/audit", 1, 1}, /* 405 */
+        {"GET", "/", 0, 0},                /* the app */
+        {"GET", "/q/abcdefabcdef", 0, 0},  /* a patient's link page */
+        {"GET", "/patients/123", 0, 0},    /* a client-side route */
+        {"GET", "/no-such-file.js", 0, 1}, /* 404 of a static file */
+        {"GET", "/api/v1/questionnaire/00000000000000000000000000000000", 0, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        api_raw_res r;
+        char v[256];
+        send_raw(cases[i].method, cases[i].path, cases[i].token ? api.admin : NULL, NULL, NULL, &r);
+        if (!r.status) fail_msg("%s %s: no answer", cases[i].method, cases[i].path);
+        if (!api_raw_header(&r, "Referrer-Policy", v, sizeof v) || strcmp(v, "no-referrer") != 0)
+            fail_msg("%s %s: Referrer-Policy is '%s'", cases[i].method, cases[i].path, v);
+        if (!api_raw_header(&r, "X-Frame-Options", v, sizeof v) || strcmp(v, "DENY") != 0)
+            fail_msg("%s %s: X-Frame-Options is '%s'", cases[i].method, cases[i].path, v);
+        if (!api_raw_header(&r, "Content-Security-Policy", v, sizeof v) ||
+            !strstr(v, "frame-ancestors 'none'"))
+            fail_msg("%s %s: Content-Security-Policy is '%s'", cases[i].method, cases[i].path, v);
+        assert_int_equal(r.json != NULL, cases[i].json);
+        api_raw_free(&r);
+    }
+}
+
 static void server_is_still_up(void **state)
 {
     (void)state;
-    json_t *h = api_ok(NULL, "GET", NULL, 200, "/healthz");
-    assert_string_equal(api_str(h, "status"), "ok");
-    json_decref(h);
-    json_t *p = api_ok(api.admin, "GET", NULL, 200, "/api/v1/patients?limit=1");
-    json_decref(p);
+    api_assert_alive();
 }
 
 /* --- all field errors at once (issue 6, item 19) --- */
@@ -374,6 +575,11 @@ int main(void)
         cmocka_unit_test(role_errors),
         cmocka_unit_test(other_clinic_records_are_not_found),
         cmocka_unit_test(all_field_errors_at_once),
+        cmocka_unit_test(invalid_utf8_in_the_path_is_answered),
+        cmocka_unit_test(a_body_that_is_not_an_object_names_the_body),
+        cmocka_unit_test(conflicting_content_lengths_are_refused),
+        cmocka_unit_test(unsupported_http_version_is_refused_and_logged),
+        cmocka_unit_test(every_answer_forbids_referrers_and_framing),
         cmocka_unit_test(server_is_still_up),
     };
     return cmocka_run_group_tests_name("api.errors", tests, api_setup, api_teardown);
