@@ -676,10 +676,14 @@ static md_code new_versions(md_ctx *ctx, const md_record_kind *k, const char *ma
                             const char *key, const char *new_parent, const char *reason,
                             md_err *err)
 {
-    char cols[1024] = "", sql[2048], now[MD_TIME_STR];
+    char cols[1024] = "", sql[4096], now[MD_TIME_STR];
     size_t off = 0;
     for (int i = 0; k->fields[i].name; i++)
         APPEND(cols, off, ", %s", k->fields[i].name);
+    /* The statements below hold the column list twice besides a few short names. */
+    if (off >= sizeof cols || 2 * off + 512 > sizeof sql)
+        return md_err_set(err, MD_EINTERNAL, NULL, "kind %s has too many fields to merge",
+                          k->name);
     md_time_format(md_now(), now);
     md_val v[] = {md_text(ctx->who.clinic_id),
                   md_text(key),
