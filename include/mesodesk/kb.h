@@ -124,6 +124,10 @@ size_t md_kb_vocab_synonyms(const md_kb *kb, md_vocab_kind kind, size_t id, cons
 typedef struct md_source_info {
     const char *key, *title, *url, *ref, *doi;
 } md_source_info;
+/* The facts rules may need known (kb rules.json "facts"): [{"fact", "field", "question",
+ * "applies_to": {"sex": [...], "min_age", "max_age"}, "sources"}], for the people they apply
+ * to.  New reference; NULL when out of memory. */
+json_t *md_kb_facts_json(const md_kb *kb);
 size_t md_kb_source_count(const md_kb *kb);
 int md_kb_source(const md_kb *kb, size_t i, md_source_info *out); /* 0, or -1 out of range */
 

@@ -147,6 +147,25 @@ md_code kb_facts_parse(md_kb *kb, const json_t *arr, const char *path, md_err *e
     return MD_OK;
 }
 
+json_t *md_kb_facts_json(const md_kb *kb)
+{
+    json_t *out = json_array();
+    for (int x = 0; out && x < KB_FACT_COUNT; x++) {
+        const kb_fact_def *d = &kb->facts[x];
+        if (!d->defined) continue;
+        json_t *sexes = json_array(), *src = json_array();
+        for (int i = 0; i < KB_SEX_COUNT; i++)
+            if (d->sexes >> i & 1u) json_array_append_new(sexes, json_string(sex_names[i]));
+        for (size_t i = 0; i < d->n_sources; i++)
+            json_array_append_new(src, json_string(d->sources[i]));
+        json_array_append_new(out, json_pack("{s:s,s:s,s:s,s:{s:o,s:i,s:i},s:o}", "fact",
+                                             fact_names[x], "field", d->field, "question",
+                                             d->question, "applies_to", "sex", sexes, "min_age",
+                                             d->min_age, "max_age", d->max_age, "sources", src));
+    }
+    return out;
+}
+
 /* "requires": facts this rule needs known; each must be described in "facts" and be what
  * the rule's kind reads (a status flag rule its flag, an allergy rule the allergy list). */
 static md_code parse_requires(const md_kb *kb, const json_t *j, const char *path, kb_rule *r,

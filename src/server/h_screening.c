@@ -68,9 +68,10 @@ md_code h_kb(md_req *r, md_err *err)
                                         si.title, "url", si.url, "ref", si.ref, "doi", si.doi));
     }
     md_ruleset_free(owned);
-    r->resp = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o}", "version", md_kb_version(kb), "hash",
-                        md_kb_hash(kb), "vocabulary", vocab, "rules", rules, "sources", sources,
-                        "clinic_rules", md_clinic_ruleset_error_json(&broken));
+    r->resp = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "version", md_kb_version(kb), "hash",
+                        md_kb_hash(kb), "vocabulary", vocab, "rules", rules, "facts",
+                        md_kb_facts_json(kb), "sources", sources, "clinic_rules",
+                        md_clinic_ruleset_error_json(&broken));
     return MD_OK;
 }
 

@@ -29,74 +29,237 @@ typedef struct screen_case {
 } screen_case;
 
 static const screen_case cases[] = {
-    {"unrecorded: nothing asked of a woman of 36 is not eligible", "1990-01-01", 2,
-     {{NULL, NULL}}, "[\"cheeks\"]", "[\"hyaluronic_acid\"]", "incomplete", NULL, "pregnancy",
+    {"unrecorded: nothing asked of a woman of 36 is not eligible",
+     "1990-01-01",
+     2,
+     {{NULL, NULL}},
+     "[\"cheeks\"]",
+     "[\"hyaluronic_acid\"]",
+     "incomplete",
+     NULL,
+     "pregnancy",
      NULL},
-    {"status and allergies asked, nothing found: eligible", "1990-01-01", 2, {{NULL, NULL}},
-     "[\"cheeks\"]", "[\"hyaluronic_acid\"]", "eligible", NULL, "pregnancy", NULL},
-    {"pregnant", "1990-01-01", 2,
+    {"status and allergies asked, nothing found: eligible",
+     "1990-01-01",
+     2,
+     {{NULL, NULL}},
+     "[\"cheeks\"]",
+     "[\"hyaluronic_acid\"]",
+     "eligible",
+     NULL,
+     "pregnancy",
+     NULL},
+    {"pregnant",
+     "1990-01-01",
+     2,
      {{"status", "{\"pregnant\":\"yes\",\"breastfeeding\":\"no\",\"recorded_on\":\"" DATE "\"}"}},
-     "[\"cheeks\"]", "[\"hyaluronic_acid\"]", "contraindicated", "pregnancy", NULL, NULL},
-    {"not pregnant", "1990-01-01", 2,
-     {{"status", "{\"pregnant\":\"no\",\"breastfeeding\":\"no\",\"recorded_on\":\"" DATE "\"}"}},
-     "[\"cheeks\"]", "[\"hyaluronic_acid\"]", "eligible", NULL, "pregnancy", NULL},
-    {"breastfeeding", "1990-01-01", 2,
-     {{"status", "{\"pregnant\":\"no\",\"breastfeeding\":\"yes\",\"recorded_on\":\"" DATE "\"}"}},
-     "[\"cheeks\"]", "[\"hyaluronic_acid\"]", "contraindicated", "breastfeeding", NULL, NULL},
-    {"17 the day before the 18th birthday", "2008-11-22", 2, {{NULL, NULL}}, "[\"cheeks\"]",
-     "[\"hyaluronic_acid\"]", "contraindicated", "under_age_of_majority", NULL, NULL},
-    {"18 on the birthday", "2008-11-21", 2, {{NULL, NULL}}, "[\"cheeks\"]",
-     "[\"hyaluronic_acid\"]", "eligible", NULL, "under_age_of_majority", NULL},
-    {"allergy through an allergen class", "1990-01-01", 2,
-     {{"allergies", "{\"substance\":\"amide_anaesthetics\"}"}}, "[\"cheeks\"]",
-     "[\"hyaluronic_acid\",\"lidocaine\"]", "contraindicated", "allergy_to_planned_ingredient",
-     NULL, NULL},
-    {"allergy to an unplanned ingredient: patch test caution only", "1990-01-01", 2,
-     {{"allergies", "{\"substance\":\"latex\"}"}}, "[\"cheeks\"]", "[\"hyaluronic_acid\"]",
-     "eligible", "patch_test_required", "allergy_to_planned_ingredient", NULL},
-    {"active acne at a planned area", "1990-01-01", 2,
-     {{"conditions", "{\"code\":\"acne\",\"active\":true,\"site\":\"cheeks\"}"}}, "[\"cheeks\"]",
-     "[\"hyaluronic_acid\"]", "deferred", "active_skin_condition_at_site", NULL, NULL},
-    {"active eczema with no site", "1990-01-01", 2,
-     {{"conditions", "{\"code\":\"eczema\",\"active\":true}"}}, "[\"cheeks\"]",
-     "[\"hyaluronic_acid\"]", "deferred", "active_skin_condition_at_site", NULL, NULL},
-    {"active psoriasis at an unplanned area", "1990-01-01", 2,
-     {{"conditions", "{\"code\":\"psoriasis\",\"active\":true,\"site\":\"scalp\"}"}},
-     "[\"cheeks\"]", "[\"hyaluronic_acid\"]", "eligible", NULL,
-     "active_skin_condition_at_site", NULL},
-    {"healed skin infection at the site", "1990-01-01", 2,
-     {{"conditions", "{\"code\":\"skin_infection\",\"active\":false,\"site\":\"cheeks\"}"}},
-     "[\"cheeks\"]", "[\"hyaluronic_acid\"]", "eligible", NULL, "active_skin_condition_at_site",
+     "[\"cheeks\"]",
+     "[\"hyaluronic_acid\"]",
+     "contraindicated",
+     "pregnancy",
+     NULL,
      NULL},
-    {"ibuprofen 6 days ago", "1990-01-01", 2,
-     {{"medications", "{\"code\":\"ibuprofen\",\"last_dose\":\"2026-11-15\"}"}}, "[\"cheeks\"]",
-     "[\"hyaluronic_acid\"]", "deferred", "nsaid_washout", NULL, "2026-11-22"},
-    {"aspirin exactly 7 days ago", "1990-01-01", 2,
-     {{"medications", "{\"code\":\"aspirin\",\"last_dose\":\"2026-11-14\"}"}}, "[\"cheeks\"]",
-     "[\"hyaluronic_acid\"]", "eligible", NULL, "nsaid_washout", NULL},
-    {"fish oil 13 days ago", "1990-01-01", 2,
-     {{"medications", "{\"code\":\"fish_oil\",\"last_dose\":\"2026-11-08\"}"}}, "[\"cheeks\"]",
-     "[\"hyaluronic_acid\"]", "deferred", "supplement_washout", NULL, "2026-11-22"},
-    {"ginkgo exactly 14 days ago", "1990-01-01", 2,
-     {{"medications", "{\"code\":\"ginkgo\",\"last_dose\":\"2026-11-07\"}"}}, "[\"cheeks\"]",
-     "[\"hyaluronic_acid\"]", "eligible", NULL, "supplement_washout", NULL},
-    {"latest washout end wins", "1990-01-01", 2,
+    {"not pregnant",
+     "1990-01-01",
+     2,
+     {{"status", "{\"pregnant\":\"no\",\"breastfeeding\":\"no\",\"recorded_on\":\"" DATE "\"}"}},
+     "[\"cheeks\"]",
+     "[\"hyaluronic_acid\"]",
+     "eligible",
+     NULL,
+     "pregnancy",
+     NULL},
+    {"breastfeeding",
+     "1990-01-01",
+     2,
+     {{"status", "{\"pregnant\":\"no\",\"breastfeeding\":\"yes\",\"recorded_on\":\"" DATE "\"}"}},
+     "[\"cheeks\"]",
+     "[\"hyaluronic_acid\"]",
+     "contraindicated",
+     "breastfeeding",
+     NULL,
+     NULL},
+    {"17 the day before the 18th birthday",
+     "2008-11-22",
+     2,
+     {{NULL, NULL}},
+     "[\"cheeks\"]",
+     "[\"hyaluronic_acid\"]",
+     "contraindicated",
+     "under_age_of_majority",
+     NULL,
+     NULL},
+    {"18 on the birthday",
+     "2008-11-21",
+     2,
+     {{NULL, NULL}},
+     "[\"cheeks\"]",
+     "[\"hyaluronic_acid\"]",
+     "eligible",
+     NULL,
+     "under_age_of_majority",
+     NULL},
+    {"allergy through an allergen class",
+     "1990-01-01",
+     2,
+     {{"allergies", "{\"substance\":\"amide_anaesthetics\"}"}},
+     "[\"cheeks\"]",
+     "[\"hyaluronic_acid\",\"lidocaine\"]",
+     "contraindicated",
+     "allergy_to_planned_ingredient",
+     NULL,
+     NULL},
+    {"allergy to an unplanned ingredient: patch test caution only",
+     "1990-01-01",
+     2,
+     {{"allergies", "{\"substance\":\"latex\"}"}},
+     "[\"cheeks\"]",
+     "[\"hyaluronic_acid\"]",
+     "eligible",
+     "patch_test_required",
+     "allergy_to_planned_ingredient",
+     NULL},
+    {"active acne at a planned area",
+     "1990-01-01",
+     2,
+     {{"conditions", "{\"code\":\"acne\",\"active\":true,\"site\":\"cheeks\"}"}},
+     "[\"cheeks\"]",
+     "[\"hyaluronic_acid\"]",
+     "deferred",
+     "active_skin_condition_at_site",
+     NULL,
+     NULL},
+    {"active eczema with no site",
+     "1990-01-01",
+     2,
+     {{"conditions", "{\"code\":\"eczema\",\"active\":true}"}},
+     "[\"cheeks\"]",
+     "[\"hyaluronic_acid\"]",
+     "deferred",
+     "active_skin_condition_at_site",
+     NULL,
+     NULL},
+    {"active psoriasis at an unplanned area",
+     "1990-01-01",
+     2,
+     {{"conditions", "{\"code\":\"psoriasis\",\"active\":true,\"site\":\"scalp\"}"}},
+     "[\"cheeks\"]",
+     "[\"hyaluronic_acid\"]",
+     "eligible",
+     NULL,
+     "active_skin_condition_at_site",
+     NULL},
+    {"healed skin infection at the site",
+     "1990-01-01",
+     2,
+     {{"conditions", "{\"code\":\"skin_infection\",\"active\":false,\"site\":\"cheeks\"}"}},
+     "[\"cheeks\"]",
+     "[\"hyaluronic_acid\"]",
+     "eligible",
+     NULL,
+     "active_skin_condition_at_site",
+     NULL},
+    {"ibuprofen 6 days ago",
+     "1990-01-01",
+     2,
+     {{"medications", "{\"code\":\"ibuprofen\",\"last_dose\":\"2026-11-15\"}"}},
+     "[\"cheeks\"]",
+     "[\"hyaluronic_acid\"]",
+     "deferred",
+     "nsaid_washout",
+     NULL,
+     "2026-11-22"},
+    {"aspirin exactly 7 days ago",
+     "1990-01-01",
+     2,
+     {{"medications", "{\"code\":\"aspirin\",\"last_dose\":\"2026-11-14\"}"}},
+     "[\"cheeks\"]",
+     "[\"hyaluronic_acid\"]",
+     "eligible",
+     NULL,
+     "nsaid_washout",
+     NULL},
+    {"fish oil 13 days ago",
+     "1990-01-01",
+     2,
+     {{"medications", "{\"code\":\"fish_oil\",\"last_dose\":\"2026-11-08\"}"}},
+     "[\"cheeks\"]",
+     "[\"hyaluronic_acid\"]",
+     "deferred",
+     "supplement_washout",
+     NULL,
+     "2026-11-22"},
+    {"ginkgo exactly 14 days ago",
+     "1990-01-01",
+     2,
+     {{"medications", "{\"code\":\"ginkgo\",\"last_dose\":\"2026-11-07\"}"}},
+     "[\"cheeks\"]",
+     "[\"hyaluronic_acid\"]",
+     "eligible",
+     NULL,
+     "supplement_washout",
+     NULL},
+    {"latest washout end wins",
+     "1990-01-01",
+     2,
      {{"medications", "{\"code\":\"nsaid\",\"last_dose\":\"2026-11-20\"}"},
       {"medications", "{\"code\":\"st_johns_wort\",\"last_dose\":\"2026-11-19\"}"}},
-     "[\"cheeks\"]", "[\"hyaluronic_acid\"]", "deferred", "supplement_washout", NULL,
+     "[\"cheeks\"]",
+     "[\"hyaluronic_acid\"]",
+     "deferred",
+     "supplement_washout",
+     NULL,
      "2026-12-03"},
-    {"warfarin", "1990-01-01", 2, {{"medications", "{\"code\":\"warfarin\"}"}}, "[\"cheeks\"]",
-     "[\"hyaluronic_acid\"]", "clearance_required", "anticoagulant_clearance", NULL, NULL},
-    {"diabetes", "1990-01-01", 2, {{"conditions", "{\"code\":\"diabetes\",\"active\":true}"}},
-     "[\"cheeks\"]", "[\"hyaluronic_acid\"]", "clearance_required", "diabetes_cardiac_clearance",
-     NULL, NULL},
-    {"keloid history", "1990-01-01", 2, {{"conditions", "{\"code\":\"keloid\",\"active\":false}"}},
-     "[\"cheeks\"]", "[\"hyaluronic_acid\"]", "clearance_required", "keloid_clearance", NULL,
+    {"warfarin",
+     "1990-01-01",
+     2,
+     {{"medications", "{\"code\":\"warfarin\"}"}},
+     "[\"cheeks\"]",
+     "[\"hyaluronic_acid\"]",
+     "clearance_required",
+     "anticoagulant_clearance",
+     NULL,
      NULL},
-    {"Fitzpatrick 5: caution", "1990-01-01", 5, {{NULL, NULL}}, "[\"cheeks\"]",
-     "[\"hyaluronic_acid\"]", "eligible", "pigmentation_risk", NULL, NULL},
-    {"Fitzpatrick 3: no caution", "1990-01-01", 3, {{NULL, NULL}}, "[\"cheeks\"]",
-     "[\"hyaluronic_acid\"]", "eligible", NULL, "pigmentation_risk", NULL},
+    {"diabetes",
+     "1990-01-01",
+     2,
+     {{"conditions", "{\"code\":\"diabetes\",\"active\":true}"}},
+     "[\"cheeks\"]",
+     "[\"hyaluronic_acid\"]",
+     "clearance_required",
+     "diabetes_cardiac_clearance",
+     NULL,
+     NULL},
+    {"keloid history",
+     "1990-01-01",
+     2,
+     {{"conditions", "{\"code\":\"keloid\",\"active\":false}"}},
+     "[\"cheeks\"]",
+     "[\"hyaluronic_acid\"]",
+     "clearance_required",
+     "keloid_clearance",
+     NULL,
+     NULL},
+    {"Fitzpatrick 5: caution",
+     "1990-01-01",
+     5,
+     {{NULL, NULL}},
+     "[\"cheeks\"]",
+     "[\"hyaluronic_acid\"]",
+     "eligible",
+     "pigmentation_risk",
+     NULL,
+     NULL},
+    {"Fitzpatrick 3: no caution",
+     "1990-01-01",
+     3,
+     {{NULL, NULL}},
+     "[\"cheeks\"]",
+     "[\"hyaluronic_acid\"]",
+     "eligible",
+     NULL,
+     "pigmentation_risk",
+     NULL},
 };
 
 static json_t *screen(const char *token, const char *pid, const char *date, const char *areas,
@@ -126,7 +289,8 @@ static void record_answers(const char *pid, int status, int allergies)
 {
     if (status)
         json_decref(api_ok(api.practitioner, "POST",
-                           "{\"pregnant\":\"no\",\"breastfeeding\":\"no\",\"recorded_on\":\"" DATE "\"}",
+                           "{\"pregnant\":\"no\",\"breastfeeding\":\"no\",\"recorded_on\":\"" DATE
+                           "\"}",
                            201, "/api/v1/patients/%s/status", pid));
     if (allergies)
         json_decref(api_ok(api.practitioner, "POST", "{\"asked_on\":\"" DATE "\"}", 201,
@@ -156,7 +320,8 @@ static void every_behaviour_through_the_api(void **state)
             has_status |= strcmp(f->collection, "status") == 0;
             has_allergy |= strcmp(f->collection, "allergies") == 0;
         }
-        if (strncmp(k->what, "unrecorded:", 11) != 0) record_answers(pid, !has_status, !has_allergy);
+        if (strncmp(k->what, "unrecorded:", 11) != 0)
+            record_answers(pid, !has_status, !has_allergy);
         json_t *s = screen(api.practitioner, pid, DATE, k->areas, k->ingredients, 201);
         json_t *result = json_object_get(s, "result");
         const char *problem = NULL;
@@ -170,8 +335,8 @@ static void every_behaviour_through_the_api(void **state)
             problem = "earliest_date";
         else if (!k->earliest_date && json_object_get(result, "earliest_date"))
             problem = "unexpected earliest_date";
-        else if (k->rule && json_array_size(json_object_get(api_find_rule(result, k->rule),
-                                                            "sources")) == 0)
+        else if (k->rule &&
+                 json_array_size(json_object_get(api_find_rule(result, k->rule), "sources")) == 0)
             problem = "finding without sources";
         if (problem) {
             char *t = json_dumps(result, JSON_COMPACT);
@@ -269,7 +434,8 @@ static void bad_screening_input_names_the_field(void **state)
 
 static const char *missing_fact(const json_t *result, size_t i, const char *key)
 {
-    return json_string_value(json_object_get(json_array_get(json_object_get(result, "missing"), i), key));
+    return json_string_value(
+        json_object_get(json_array_get(json_object_get(result, "missing"), i), key));
 }
 
 /* Unknown is not no: what was never recorded keeps a stored patient from eligible, the
@@ -291,12 +457,14 @@ static void unknown_is_not_no_for_stored_patients(void **state)
     assert_string_equal(missing_fact(result, 2, "fact"), "allergies");
     json_decref(s);
     /* Asked: not sure about pregnancy, no allergies known. */
-    json_t *st = api_ok(api.practitioner, "POST",
-                        "{\"pregnant\":\"not_sure\",\"breastfeeding\":\"no\",\"recorded_on\":\"" DATE "\"}",
-                        201, "/api/v1/patients/%s/status", pid);
+    json_t *st =
+        api_ok(api.practitioner, "POST",
+               "{\"pregnant\":\"not_sure\",\"breastfeeding\":\"no\",\"recorded_on\":\"" DATE "\"}",
+               201, "/api/v1/patients/%s/status", pid);
     assert_string_equal(api_str(st, "pregnant"), "not_sure");
-    json_t *nka = api_ok(api.practitioner, "POST", "{\"asked_on\":\"" DATE "\",\"note\":\"asked at reception\"}",
-                         201, "/api/v1/patients/%s/allergy_statements", pid);
+    json_t *nka = api_ok(api.practitioner, "POST",
+                         "{\"asked_on\":\"" DATE "\",\"note\":\"asked at reception\"}", 201,
+                         "/api/v1/patients/%s/allergy_statements", pid);
     assert_string_equal(api_str(nka, "statement"), "no_known_allergies");
     assert_string_equal(api_str(nka, "recorded_by"), api.practitioner_id);
     s = screen(api.practitioner, pid, DATE, "[\"cheeks\"]", "[\"hyaluronic_acid\"]", 201);
@@ -308,22 +476,25 @@ static void unknown_is_not_no_for_stored_patients(void **state)
     /* A new version with a clear answer: eligible. */
     char path[160];
     snprintf(path, sizeof path, "/api/v1/patients/%s/status/%s", pid, api_str(st, "id"));
-    json_decref(api_ok(api.practitioner, "PUT", "{\"pregnant\":\"no\",\"reason\":\"pregnancy test negative\"}",
-                       200, "%s", path));
+    json_decref(api_ok(api.practitioner, "PUT",
+                       "{\"pregnant\":\"no\",\"reason\":\"pregnancy test negative\"}", 200, "%s",
+                       path));
     s = screen(api.practitioner, pid, DATE, "[\"cheeks\"]", "[\"hyaluronic_acid\"]", 201);
     assert_string_equal(api_str(s, "decision"), "eligible");
     assert_int_equal(json_array_size(json_object_get(json_object_get(s, "result"), "missing")), 0);
     json_decref(s);
     /* Withdrawing "no known allergies" makes the allergy list unknown again. */
-    json_decref(api_ok(api.practitioner, "PUT", "{\"status\":\"entered_in_error\",\"reason\":\"wrong patient\"}",
-                       200, "/api/v1/patients/%s/allergy_statements/%s", pid, api_str(nka, "id")));
+    json_decref(api_ok(api.practitioner, "PUT",
+                       "{\"status\":\"entered_in_error\",\"reason\":\"wrong patient\"}", 200,
+                       "/api/v1/patients/%s/allergy_statements/%s", pid, api_str(nka, "id")));
     s = screen(api.practitioner, pid, DATE, "[\"cheeks\"]", "[\"hyaluronic_acid\"]", 201);
     assert_string_equal(api_str(s, "decision"), "incomplete");
     assert_string_equal(missing_fact(json_object_get(s, "result"), 0, "fact"), "allergies");
     json_decref(s);
     /* Booleans are not answers any more: the field is named. */
-    api_err(api.practitioner, "POST", "{\"pregnant\":false,\"breastfeeding\":false,\"recorded_on\":\"" DATE "\"}",
-            400, "invalid", "pregnant", "/api/v1/patients/%s/status", pid);
+    api_err(api.practitioner, "POST",
+            "{\"pregnant\":false,\"breastfeeding\":false,\"recorded_on\":\"" DATE "\"}", 400,
+            "invalid", "pregnant", "/api/v1/patients/%s/status", pid);
     json_decref(nka);
     json_decref(st);
     json_decref(p);
@@ -348,21 +519,23 @@ static void clinic_rules_duplicates_and_broken_sets(void **state)
 {
     (void)state;
 #define AGE_RULE(id, cls)                                                                          \
-    "{\"id\":\"" id "\",\"kind\":\"min_age\",\"class\":\"" cls "\",\"when\":{\"years\":16},"             \
+    "{\"id\":\"" id "\",\"kind\":\"min_age\",\"class\":\"" cls "\",\"when\":{\"years\":16},"       \
     "\"message\":\"Clinic policy: aged {age}, under {years}.\",\"sources\":[\"clinic:policy-3\"]}"
     const char *body = "{\"rule\":" AGE_RULE("clinic.age16", "deferred") "}";
     json_t *first = api_ok(api.admin, "POST", body, 201, "/api/v1/clinic/rules");
     api_err(api.admin, "POST", body, 409, "conflict", "rule.id", "/api/v1/clinic/rules");
     /* Nor may another rule be renamed onto it. */
-    json_t *second = api_ok(api.admin, "POST", "{\"rule\":" AGE_RULE("clinic.age16b", "deferred") "}",
-                            201, "/api/v1/clinic/rules");
+    json_t *second =
+        api_ok(api.admin, "POST", "{\"rule\":" AGE_RULE("clinic.age16b", "deferred") "}", 201,
+               "/api/v1/clinic/rules");
     api_err(api.admin, "PUT",
             "{\"rule\":" AGE_RULE("clinic.age16", "deferred") ",\"reason\":\"rename\"}", 409,
             "conflict", "rule.id", "/api/v1/clinic/rules/%s", api_str(second, "id"));
     /* Updating the rule itself, same id, is fine. */
-    json_decref(api_ok(api.admin, "PUT",
-                       "{\"rule\":" AGE_RULE("clinic.age16", "contraindicated") ",\"reason\":\"stricter\"}",
-                       200, "/api/v1/clinic/rules/%s", api_str(first, "id")));
+    json_decref(
+        api_ok(api.admin, "PUT",
+               "{\"rule\":" AGE_RULE("clinic.age16", "contraindicated") ",\"reason\":\"stricter\"}",
+               200, "/api/v1/clinic/rules/%s", api_str(first, "id")));
     json_t *list = api_ok(api.admin, "GET", NULL, 200, "/api/v1/clinic/rules");
     assert_string_equal(api_str(json_object_get(list, "rule_set"), "status"), "ok");
     json_decref(list);
@@ -389,7 +562,8 @@ static void clinic_rules_duplicates_and_broken_sets(void **state)
     /* The two now share an id; the one compiled second is named (same second: either). */
     char named[MD_ID_STR];
     md_strlcpy(named, api_str(cr, "rule_id"), sizeof named);
-    assert_true(strcmp(named, api_str(second, "id")) == 0 || strcmp(named, api_str(first, "id")) == 0);
+    assert_true(strcmp(named, api_str(second, "id")) == 0 ||
+                strcmp(named, api_str(first, "id")) == 0);
     assert_true(json_array_size(json_object_get(kb, "sources")) > 5);
     json_decref(kb);
     list = api_ok(api.admin, "GET", NULL, 200, "/api/v1/clinic/rules");
@@ -403,12 +577,13 @@ static void clinic_rules_duplicates_and_broken_sets(void **state)
                        "\"physician\":\"Dr C\",\"valid_until\":\"2099-01-01\"}",
                        201, "/api/v1/patients/%s/clearances", api_str(p, "id")));
     /* The admin retires the rule named: the clinic's rules apply again. */
-    json_decref(api_ok(api.admin, "PUT", "{\"status\":\"retired\",\"reason\":\"duplicate id\"}", 200,
-                       "/api/v1/clinic/rules/%s", named));
+    json_decref(api_ok(api.admin, "PUT", "{\"status\":\"retired\",\"reason\":\"duplicate id\"}",
+                       200, "/api/v1/clinic/rules/%s", named));
     kb = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/kb");
     assert_string_equal(api_str(json_object_get(kb, "clinic_rules"), "status"), "ok");
     json_decref(kb);
-    const char *other = strcmp(named, api_str(first, "id")) == 0 ? api_str(second, "id") : api_str(first, "id");
+    const char *other =
+        strcmp(named, api_str(first, "id")) == 0 ? api_str(second, "id") : api_str(first, "id");
     json_decref(api_ok(api.admin, "PUT", "{\"status\":\"retired\",\"reason\":\"test done\"}", 200,
                        "/api/v1/clinic/rules/%s", other));
     json_decref(p);
@@ -504,8 +679,8 @@ static void clinic_rules_only_make_screening_stricter(void **state)
                           "\"reason\":\"medical director, dark skin types\"}",
                           201, "/api/v1/clinic/rules");
     json_t *p = patient_asked("1988-08-08", 5);
-    json_t *s = screen(api.practitioner, api_str(p, "id"), DATE, "[\"cheeks\"]",
-                       "[\"vitamin_c\"]", 201);
+    json_t *s =
+        screen(api.practitioner, api_str(p, "id"), DATE, "[\"cheeks\"]", "[\"vitamin_c\"]", 201);
     assert_string_equal(api_str(s, "decision"), "clearance_required");
     json_decref(s);
     /* The other clinic is not affected. */
@@ -523,8 +698,8 @@ static void clinic_rules_only_make_screening_stricter(void **state)
                        200, "/api/v1/clinic/rules/%s", api_str(rule, "id")));
     s = screen(api.practitioner, api_str(p, "id"), DATE, "[\"cheeks\"]", "[\"vitamin_c\"]", 201);
     assert_string_equal(api_str(s, "decision"), "eligible");
-    json_t *h = api_ok(api.admin, "GET", NULL, 200, "/api/v1/clinic/rules/%s/history",
-                       api_str(rule, "id"));
+    json_t *h =
+        api_ok(api.admin, "GET", NULL, 200, "/api/v1/clinic/rules/%s/history", api_str(rule, "id"));
     assert_int_equal(json_array_size(json_object_get(h, "versions")), 2);
     json_decref(h);
     json_decref(s);
@@ -548,8 +723,8 @@ static void clinic_rules_only_make_screening_stricter(void **state)
     s = screen(api.practitioner, pid, DATE, "[\"cheeks\"]", "[\"hyaluronic_acid\"]", 201);
     assert_string_equal(api_str(s, "decision"), "contraindicated");
     json_decref(s);
-    json_decref(api_ok(api.admin, "PUT", "{\"status\":\"retired\",\"reason\":\"test done\"}",
-                       200, "/api/v1/clinic/rules/%s", api_str(strict, "id")));
+    json_decref(api_ok(api.admin, "PUT", "{\"status\":\"retired\",\"reason\":\"test done\"}", 200,
+                       "/api/v1/clinic/rules/%s", api_str(strict, "id")));
     json_decref(strict);
     json_decref(p);
     json_decref(rule);
@@ -560,8 +735,8 @@ static void the_questionnaire_link_feeds_the_intake(void **state)
     (void)state;
     json_t *p = patient_with("1991-09-09", 3);
     const char *pid = api_str(p, "id");
-    api_err(api.auditor, "POST", "{}", 403, "forbidden", NULL,
-            "/api/v1/patients/%s/questionnaires", pid);
+    api_err(api.auditor, "POST", "{}", 403, "forbidden", NULL, "/api/v1/patients/%s/questionnaires",
+            pid);
     json_t *link = api_ok(api.practitioner, "POST", "{\"valid_hours\":48}", 201,
                           "/api/v1/patients/%s/questionnaires", pid);
     const char *token = api_str(link, "token");
@@ -569,8 +744,8 @@ static void the_questionnaire_link_feeds_the_intake(void **state)
     /* The patient opens it without logging in. */
     json_t *form = api_ok(NULL, "GET", NULL, 200, "/api/v1/questionnaire/%s", token);
     assert_string_equal(api_str(form, "given_name"), "Screen");
-    assert_true(json_array_size(json_object_get(json_object_get(form, "vocabulary"),
-                                                "medications")) > 5);
+    assert_true(
+        json_array_size(json_object_get(json_object_get(form, "vocabulary"), "medications")) > 5);
     json_decref(form);
     api_err(NULL, "POST", "{\"medications\":[{\"code\":\"ibuprofn\"}]}", 422, "unprocessable",
             "medications[0].code", "/api/v1/questionnaire/%s", token);
@@ -584,11 +759,12 @@ static void the_questionnaire_link_feeds_the_intake(void **state)
     api_err(NULL, "GET", NULL, 404, "not_found", NULL, "/api/v1/questionnaire/%s", token);
     api_err(NULL, "GET", NULL, 404, "not_found", NULL, "/api/v1/questionnaire/%s", "nonsense");
     /* Nothing is a clinical fact until the practitioner confirms. */
-    json_t *meds = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/patients/%s/medications", pid);
+    json_t *meds =
+        api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/patients/%s/medications", pid);
     assert_int_equal(json_array_size(json_object_get(meds, "items")), 0);
     json_decref(meds);
-    json_t *list = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/patients/%s/questionnaires",
-                          pid);
+    json_t *list =
+        api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/patients/%s/questionnaires", pid);
     json_t *q = json_array_get(json_object_get(list, "items"), 0);
     assert_string_equal(api_str(q, "status"), "submitted");
     json_t *done = api_ok(api.practitioner, "POST", NULL, 200, "/api/v1/questionnaires/%s/confirm",
@@ -609,6 +785,40 @@ static void the_questionnaire_link_feeds_the_intake(void **state)
     json_decref(p);
 }
 
+/* GET /kb carries the kb's fact questions and whom they are asked of, so the web app says
+ * "not recorded" only where a rule needs the answer. */
+static void the_kb_says_whom_each_question_is_asked(void **state)
+{
+    (void)state;
+    json_t *kb = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/kb");
+    const json_t *facts = json_object_get(kb, "facts");
+    int pregnant = 0, allergies = 0;
+    for (size_t i = 0; i < json_array_size(facts); i++) {
+        const json_t *f = json_array_get(facts, i);
+        const json_t *ap = json_object_get(f, "applies_to");
+        assert_true(json_array_size(json_object_get(f, "sources")) > 0);
+        assert_non_null(strstr(api_str(f, "field"), "patient."));
+        if (strcmp(api_str(f, "fact"), "pregnant") == 0) {
+            pregnant = 1;
+            const json_t *sexes = json_object_get(ap, "sex");
+            int female = 0, male = 0;
+            for (size_t k = 0; k < json_array_size(sexes); k++) {
+                female |= strcmp(json_string_value(json_array_get(sexes, k)), "female") == 0;
+                male |= strcmp(json_string_value(json_array_get(sexes, k)), "male") == 0;
+            }
+            assert_true(female && !male);
+            assert_true(json_integer_value(json_object_get(ap, "min_age")) > 0);
+            assert_true(json_integer_value(json_object_get(ap, "max_age")) < 120);
+        }
+        if (strcmp(api_str(f, "fact"), "allergies") == 0) {
+            allergies = 1;
+            assert_int_equal(json_array_size(json_object_get(ap, "sex")), 4);
+        }
+    }
+    assert_true(pregnant && allergies);
+    json_decref(kb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -620,6 +830,7 @@ int main(void)
         cmocka_unit_test(a_clearance_clears_its_finding),
         cmocka_unit_test(clinic_rules_only_make_screening_stricter),
         cmocka_unit_test(the_questionnaire_link_feeds_the_intake),
+        cmocka_unit_test(the_kb_says_whom_each_question_is_asked),
     };
     return cmocka_run_group_tests(tests, api_setup, api_teardown);
 }

@@ -1017,6 +1017,7 @@ await test('Mia Rossi, never asked: screening is incomplete and asks; "not sure"
   const chipsBefore = await scr().locator('button.chip-toggle').filter({ visible: true }).count();
   assert(chipsBefore === 0, `plan chips shown before the picker is opened: ${chipsBefore}`);
   await panel('allergies').getByText(/Allergies not asked yet/).waitFor();
+  await panel('status').getByText(/^Not recorded yet/).waitFor();
   // The alert strip says what is not known, and never "no allergies" for an unasked list.
   const strip = page.getByRole('region', { name: 'Clinical alerts' });
   await strip.getByText('Allergies not asked yet').waitFor();
@@ -1055,6 +1056,13 @@ await test('Mia Rossi, never asked: screening is incomplete and asks; "not sure"
   await dlg.waitFor({ state: 'detached' });
   await scr().getByRole('button', { name: 'Re-run screening' }).click();
   await scr().locator('.screening-result[data-decision="eligible"]').first().waitFor();
+});
+
+await test('a man of 49 is not asked about pregnancy: the panel says whom the kb asks, not "not recorded"', async () => {
+  await openByName('Adeyemi');
+  const note = panel('status').locator('[data-applies="no"]');
+  await note.getByText(/patients of female, other or not known sex aged 10 to 55/).waitFor();
+  assert((await panel('status').getByText(/Not recorded yet/).count()) === 0, 'no "not recorded" for a question not asked of him');
 });
 
 await test('Isla Moreno, acne at the cheeks: "Deferred until healed", no date promised, wording without doubled words', async () => {

@@ -188,7 +188,7 @@ export function PatientScreen({ id }) {
       <div class="patient-side">
         <${Details} patient=${p} canWrite=${session.can('demographics_write')} />
         ${isAdmin && html`<p class="merge-action"><button type="button" class="btn btn-small" onClick=${() => setMerging(true)}>Merge a duplicate</button></p>`}
-        ${clinical && html`<${StatusPanel} patientId=${id} list=${facts.status} canWrite=${canWriteClinical} onChanged=${() => { facts.status.reload(); bump(); }} />`}
+        ${clinical && html`<${StatusPanel} patientId=${id} patient=${p} list=${facts.status} canWrite=${canWriteClinical} onChanged=${() => { facts.status.reload(); bump(); }} />`}
         ${clinical && html`<${ClearancesPanel} patientId=${id} list=${clearances} canWrite=${session.can('clearance_write')} onChanged=${() => { clearances.reload(); bump(); }} />`}
         ${(clinical || session.can('demographics_write')) && html`<${QuestionnairePanel} patientId=${id} list=${questionnaires} canWrite=${canWriteClinical} canRead=${clinical}
           onConfirmed=${() => { for (const f of Object.values(facts)) f.reload(); allergiesAll.reload(); bump(); }} />`}

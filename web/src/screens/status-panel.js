@@ -1,11 +1,12 @@
 // Pregnancy and breastfeeding: one record per patient; each update is a new version.
 import { useState } from 'preact/hooks';
 import { post } from '../api.js';
-import { instant, calendarDate, todayInClinic } from '../format.js';
+import { instant, calendarDate, todayInClinic, age, SEX_LABELS } from '../format.js';
 import { html, useForm, Field, FormError, Dialog, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
 import { History } from '../history.js';
 import { ANSWERS, answerText } from '../facts.js';
+import { useKb } from '../vocab.js';
 
 /** One question, three answers: yes, no, not sure ("not sure" is never read as "no"). */
 function Answer({ form, name, legend }) {
@@ -53,8 +54,34 @@ function StatusDialog({ patientId, current, onClose, onSaved }) {
   <//>`;
 }
 
-export function StatusPanel({ patientId, list, canWrite, onChanged }) {
+/**
+ * Whether the knowledge base asks the pregnancy and breastfeeding questions of this
+ * patient (GET /kb "facts": sex and age range, with sources).  null while the kb is not
+ * known: then nothing is claimed either way.
+ */
+function asked(kb, patient) {
+  const facts = kb && kb.facts;
+  if (!facts || !patient) return null;
+  const years = age(patient.birth_date);
+  const sex = patient.sex || 'unknown';
+  return facts
+    .filter((f) => f.fact === 'pregnant' || f.fact === 'breastfeeding')
+    .some((f) => f.applies_to.sex.includes(sex) && years !== null && years >= f.applies_to.min_age && years <= f.applies_to.max_age);
+}
+
+/** "female, other or not known sex, aged 10 to 55": whom the kb asks (its pregnancy fact). */
+function whomAsked(kb) {
+  const f = kb && kb.facts && kb.facts.find((x) => x.fact === 'pregnant');
+  if (!f) return '';
+  const sexes = f.applies_to.sex.map((x) => (SEX_LABELS[x] || x).toLowerCase());
+  const list = sexes.length > 1 ? `${sexes.slice(0, -1).join(', ')} or ${sexes[sexes.length - 1]}` : sexes[0];
+  return `patients of ${list} sex aged ${f.applies_to.min_age} to ${f.applies_to.max_age}`;
+}
+
+export function StatusPanel({ patientId, patient, list, canWrite, onChanged }) {
   const session = useSession();
+  const kb = useKb();
+  const applies = asked(kb.data, patient);
   const [editing, setEditing] = useState(false);
   const [showHistory, setShowHistory] = useState(false);
   const cur = list.data && list.data.items.find((s) => s.status !== 'entered_in_error');
@@ -66,7 +93,8 @@ export function StatusPanel({ patientId, list, canWrite, onChanged }) {
     </header>
     ${list.error && html`<${Alert}>${list.error.message}<//>`}
     ${!list.data && !list.error && html`<${Spinner} />`}
-    ${list.data && !cur && html`<p class="empty">Not recorded yet: screening cannot call a woman of child-bearing age eligible until it is asked.</p>`}
+    ${list.data && !cur && applies !== false && html`<p class="empty">Not recorded yet: screening cannot call this patient eligible until it is asked.</p>`}
+    ${list.data && !cur && applies === false && html`<p class="empty" data-applies="no">Not asked of this patient: the knowledge base asks it of ${whomAsked(kb.data)}.</p>`}
     ${cur &&
     html`<dl class="details">
         <dt>Pregnant</dt><dd>${shown(cur.pregnant)}</dd>
