@@ -494,16 +494,20 @@ static void concurrent_wrong_passwords_get_five_checks(void **state)
     md_strlcpy(staff_id, api_str(st, "id"), sizeof staff_id);
     json_decref(st);
 
-    burst *b = burst_prepare(30, "burst@demo.clinic", "wrong-password-2");
+    /* Under valgrind the server is slow enough that 30 at once outlast its idle timeout. */
+    burst *b = burst_prepare(api.slow ? 10 : 30, "burst@demo.clinic", "wrong-password-2");
     burst_start(b);
     burst_join(b);
     burst_tally n = burst_count(b);
     burst_free(b);
     /* Five reserved a check, the other 25 were refused by the throttle without one.  Under
-     * valgrind a reserved check may outwait the hash gate (429, not counted). */
-    assert_int_equal(n.throttled, 25);
-    assert_int_equal(n.checked + n.busy, 5);
-    if (!api.slow) assert_int_equal(n.checked, 5);
+     * valgrind a reserved check may outwait the hash gate (429, not counted), and give its
+     * place to a later arrival: never more than five checks, though. */
+    assert_true(n.checked <= 5);
+    if (!api.slow) {
+        assert_int_equal(n.checked, 5);
+        assert_int_equal(n.throttled, 25);
+    }
     /* Each check is a login_failed entry against the account: five, not more. */
     json_t *a = api_ok(api.admin, "GET", NULL, 200, "/api/v1/audit?limit=1000");
     size_t i, failed = 0;
@@ -531,15 +535,53 @@ static void concurrent_wrong_passwords_get_five_checks(void **state)
     assert_int_equal(login_status(email, "right-password-2", NULL), 200);
 }
 
+/* --- readers: a few clients reading GET /api/v1/me while a burst runs --- */
+
+#define READERS 4
+
+typedef struct readers {
+    pthread_t th[READERS];
+    pthread_mutex_t mu;
+    double last;    /* ms, when the latest read was answered (or the burst started) */
+    double silence; /* the longest time between two answers */
+    int n, failed;
+    long failed_status;
+    const burst *b;
+} readers;
+
+static readers the_readers;
+
+static void *reader_thread(void *p)
+{
+    (void)p;
+    readers *rd = &the_readers;
+    while (atomic_load(&rd->b->done) < rd->b->n) {
+        api_req q = {"GET", "/api/v1/me", api.reception, NULL, 0, 0, NULL};
+        api_res r;
+        api_send(NULL, &q, &r); /* a new connection each time, as another client's would be */
+        pthread_mutex_lock(&rd->mu);
+        double t = now_ms();
+        if (t - rd->last > rd->silence) rd->silence = t - rd->last;
+        rd->last = t;
+        rd->n++;
+        if (r.status != 200 && !rd->failed++) rd->failed_status = r.status;
+        pthread_mutex_unlock(&rd->mu);
+        api_res_free(&r);
+    }
+    return NULL;
+}
+
 /* Thirty sign-ins at once, for thirty emails: password hashing is capped, so the server's
  * resident memory stays bounded (each argon2id hash holds 64 MiB; uncapped, the 16 request
- * threads would hold about 1 GiB), and an authenticated read keeps answering promptly.
+ * threads would hold about 1 GiB), and other clients keep being answered.
  * The bound, 300 MiB: the default budget of two hashes (128 MiB) plus the server's own
  * resident size (about 14 MiB idle) and generous slack; uncapped it was 0.7 to 1 GiB.
- * "Promptly": the slowest GET /me, each on a new connection, under 2 s (0.1 to 0.8 s capped on
- * 2 busy cores; 4 to 8 s uncapped, when every request thread was hashing). */
+ * "Promptly": four clients read GET /me in a loop, each on a new connection; the server must
+ * never go 0.8 s without answering one of them (capped: at most 0.13 s on 2 busy cores;
+ * uncapped, with every request thread hashing, 1.3 to 1.6 s).  One reader alone can wait longer: its connection may have been
+ * accepted by a request thread that is busy with a sign-in. */
 #define BURST_RSS_BOUND_KIB (300L * 1024)
-#define ME_PROMPT_MS 2000.0
+#define SILENCE_BOUND_MS 800.0
 
 static void a_burst_of_sign_ins_keeps_memory_bounded_and_reads_answered(void **state)
 {
@@ -550,44 +592,46 @@ static void a_burst_of_sign_ins_keeps_memory_bounded_and_reads_answered(void **s
     long before = api_server_status_kib(&api.srv, "VmRSS");
     int reset = api_server_reset_peak(&api.srv) == 0;
     burst *b = burst_prepare(30, fmt, "wrong-password-3");
+    readers *rd = &the_readers;
+    memset(rd, 0, sizeof *rd);
+    pthread_mutex_init(&rd->mu, NULL);
+    rd->b = b;
     long sampled = before;
-    double worst_me = 0;
-    int reads = 0, slow_reads = 0;
+    rd->last = now_ms();
     burst_start(b);
+    for (int i = 0; i < READERS; i++)
+        assert_int_equal(pthread_create(&rd->th[i], NULL, reader_thread, NULL), 0);
     while (atomic_load(&b->done) < b->n) {
-        api_req q = {"GET", "/api/v1/me", api.reception, NULL, 0, 0, NULL};
-        api_res r;
-        double t0 = now_ms();
-        api_send(NULL, &q, &r); /* a new connection each time, as another client's would be */
-        double took = now_ms() - t0;
-        if (r.status != 200) fail_msg("GET /api/v1/me during the burst: %ld %s", r.status, r.text);
-        api_res_free(&r);
-        if (took > worst_me) worst_me = took;
-        if (took > 250) slow_reads++;
-        reads++;
         long rss = api_server_status_kib(&api.srv, "VmRSS");
         if (rss > sampled) sampled = rss;
+        struct timespec ts = {0, 2 * 1000000L};
+        nanosleep(&ts, NULL);
     }
     burst_join(b);
+    for (int i = 0; i < READERS; i++)
+        pthread_join(rd->th[i], NULL);
+    pthread_mutex_destroy(&rd->mu);
     long peak = reset ? api_server_status_kib(&api.srv, "VmHWM") : sampled;
+    double silence = rd->silence;
     burst_tally n = burst_count(b);
     burst_free(b);
     fprintf(stderr,
             "burst of 30 sign-ins: RSS before %ld KiB, peak %ld KiB (%s), %d checked, %d "
-            "refused busy; %d reads of /me, %d over 250 ms, slowest %.0f ms\n",
-            before, peak, reset ? "VmHWM" : "sampled VmRSS", n.checked, n.busy, reads, slow_reads,
-            worst_me);
+            "refused busy; %d reads of /me by %d clients, longest silence %.0f ms\n",
+            before, peak, reset ? "VmHWM" : "sampled VmRSS", n.checked, n.busy, rd->n, READERS,
+            silence);
+    if (rd->failed) fail_msg("%d reads of /me failed (status %ld)", rd->failed, rd->failed_status);
     assert_int_equal(n.throttled, 0); /* thirty emails: none over its allowance */
     assert_true(n.checked >= 2);
-    assert_true(reads >= 1);
+    assert_true(rd->n >= 1);
     if (api.slow) return; /* under valgrind, memory and time are the wrapper's */
     assert_true(peak > 0);
     if (peak >= BURST_RSS_BOUND_KIB)
         fail_msg("peak resident memory %ld KiB during the burst (bound %ld KiB)", peak,
                  BURST_RSS_BOUND_KIB);
-    if (worst_me > ME_PROMPT_MS)
-        fail_msg("GET /api/v1/me took %.0f ms during the burst (bound %.0f ms)", worst_me,
-                 ME_PROMPT_MS);
+    if (silence > SILENCE_BOUND_MS)
+        fail_msg("no GET /api/v1/me answered for %.0f ms during the burst (bound %.0f ms)", silence,
+                 SILENCE_BOUND_MS);
 }
 
 int main(void)
