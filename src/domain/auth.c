@@ -78,8 +78,9 @@ md_code md_require(const md_ctx *ctx, unsigned perm, md_err *err)
  *                                        WAITING --wait_ms pass--> REFUSED (MD_ELIMIT)
  *   ARRIVE --queue full--> REFUSED (MD_ELIMIT)
  *
- * Invariants (under gate.mu): running <= slots, waiting <= queue.  A newcomer does not pass
- * the waiters.  The limits may change while callers wait (md_hash_limits_set wakes them).
+ * Invariants (under gate.mu): running <= slots and waiting <= queue (until the limits are
+ * lowered: then no one enters until running is under the new slots).  A newcomer does not
+ * pass the waiters.  The limits may change while callers wait (md_hash_limits_set wakes them).
  */
 static struct {
     pthread_mutex_t mu;
