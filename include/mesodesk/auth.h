@@ -1,7 +1,8 @@
 /*
  * auth.h - staff accounts, passwords and sessions.
  *
- * Passwords: argon2id (libsodium crypto_pwhash_str, interactive limits).
+ * Passwords: argon2id (libsodium crypto_pwhash_str, interactive limits), at most a
+ * few at once (the hash gate below).
  * Tokens: 256 random bits, base64url, shown to the client once; the store
  * keeps only BLAKE2b(token).  A session expires after MD_SESSION_IDLE seconds
  * without use; last_seen is written at most once a minute per session so a
@@ -27,9 +28,46 @@
 void md_token_new(char out[MD_TOKEN_STR]);
 void md_token_hash(const char *token, char out[65]);
 
-/* Hash a password (argon2id). out must hold crypto_pwhash_STRBYTES (128). */
+/* Failed sign-ins in a row that one email may make before it is locked (login_throttle.c). */
+#define MD_LOGIN_FREE_FAILURES 5
+
+/* Password hashing is capped (auth.c, "the hash gate"): each argon2id computation holds
+ * crypto_pwhash_MEMLIMIT_INTERACTIVE (64 MiB) while it runs, so at most `slots` run at once,
+ * at most `queue` callers wait for a slot, each for at most `wait_ms`; any other caller is
+ * refused at once with MD_ELIMIT (field NULL; retry in MD_HASH_RETRY_AFTER s).  Every
+ * argon2id call in Mesodesk goes through the gate: sign-in, staff creation, password set. */
+typedef struct md_hash_limits {
+    int slots;   /* hashes at once, >= 1 */
+    int queue;   /* callers that may wait for a slot, >= 0 */
+    int wait_ms; /* the longest a caller waits before it is refused, >= 0 */
+} md_hash_limits;
+
+#define MD_HASH_MEMORY_DEFAULT ((size_t)128 << 20) /* two hashes at once */
+#define MD_HASH_WAIT_MS 5000
+#define MD_HASH_RETRY_AFTER 1 /* seconds */
+
+/* Limits from a memory budget in bytes and the number of request threads: slots = budget /
+ * 64 MiB (at least 1, at most half the threads), and slots + queue = the throttle's
+ * MD_LOGIN_FREE_FAILURES (so that the checks it allows one email all happen), at most half
+ * the threads (so that the other half always serves other requests).  Before any call to
+ * md_hash_limits_set, the limits are md_hash_limits_for(MD_HASH_MEMORY_DEFAULT, 16):
+ * 2 slots, 3 waiting. */
+md_hash_limits md_hash_limits_for(size_t memory, int threads);
+/* Replace the limits (values out of range are clamped); callers already waiting see them. */
+void md_hash_limits_set(const md_hash_limits *l);
+md_hash_limits md_hash_limits_get(void);
+/* The most hashes that ran at once since the last call with reset set (tests, metrics). */
+int md_hash_peak(int reset);
+
+/* Hash a password (argon2id), under the gate.  out must hold crypto_pwhash_STRBYTES (128).
+ * MD_EINVAL (field "password") for a too short or too long password, MD_ELIMIT when the
+ * gate refuses, MD_ENOMEM when argon2id cannot get its memory. */
 md_code md_password_hash(const char *password, char *out, size_t outsz, md_err *err);
-int md_password_verify(const char *hash, const char *password);
+/* Check a password against a stored hash, under the gate: MD_OK when it matches, MD_EUNAUTH
+ * (field "password") when not, MD_ELIMIT when the gate refuses.  hash NULL (no account)
+ * checks against a fixed hash of the same cost and answers MD_EUNAUTH, so that the time
+ * taken does not tell whether the account exists. */
+md_code md_password_check(const char *hash, const char *password, md_err *err);
 /* A random password of 20 characters that is easy to type. */
 void md_password_generate(char out[21]);
 
@@ -48,14 +86,27 @@ typedef struct md_login_result {
 
 /* Sign in.  On success ctx->who is the staff member, a session is stored and the
  * sign-in audited in one transaction.  A wrong email or password is MD_EUNAUTH
- * (a failure on a real account is audited); too many failures in a row for one
- * email is MD_ELIMIT with out->retry_after (see login_throttle.c). */
+ * (a failure on a real account is audited).  MD_ELIMIT with out->retry_after: too
+ * many failures in a row for one email, or its allowance already being checked
+ * (field "email", see login_throttle.c), or the hash gate full (field NULL). */
 md_code md_login(md_ctx *ctx, const char *email, const char *password, md_login_result *out,
                  md_err *err);
 
-/* The sign-in throttle, per email; now in seconds (md_now()). */
-md_code md_login_throttle_check(const char *email, int64_t now, int64_t *retry_after, md_err *err);
-void md_login_throttle_record(const char *email, int ok, int64_t now);
+/* The sign-in throttle, per email (see login_throttle.c); now in seconds (md_now()).
+ * begin reserves one attempt before the password is checked: MD_OK, or MD_ELIMIT (field
+ * "email") with *retry_after (may be NULL) when the email is locked or as many attempts as
+ * it may still fail are already in flight.  Each MD_OK from begin is settled by exactly one
+ * end, with what came of it. */
+typedef enum md_attempt {
+    MD_ATTEMPT_FAILED,    /* the password was checked and was wrong (or the account inactive) */
+    MD_ATTEMPT_SUCCEEDED, /* signed in: the count is forgotten */
+    MD_ATTEMPT_UNCHECKED  /* no password was checked (busy, storage error): not counted */
+} md_attempt;
+
+#define MD_THROTTLE_BUSY_WAIT 1 /* seconds: Retry-After while the allowance is in flight */
+
+md_code md_login_throttle_begin(const char *email, int64_t now, int64_t *retry_after, md_err *err);
+void md_login_throttle_end(const char *email, md_attempt outcome, int64_t now);
 void md_login_throttle_reset(void); /* forget everything (tests) */
 /* Resolve a bearer token to a principal; MD_EUNAUTH when unknown, expired or revoked. */
 md_code md_session_check(md_store *db, const char *token, md_principal *who, int64_t *expires_at,

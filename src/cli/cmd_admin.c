@@ -102,12 +102,14 @@ int cmd_serve(int argc, char **argv)
                                          {"max-connections", required_argument, 0, 'm'},
                                          {"max-connections-per-ip", required_argument, 0, 'i'},
                                          {"request-timeout", required_argument, 0, 'r'},
+                                         {"hash-memory", required_argument, 0, 'M'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     md_server_config cfg = {0};
     const char *db = NULL, *kb = NULL, *audit_key = NULL, *audit_log = NULL;
     char key_path[MD_AUDIT_PATH_MAX], log_path[MD_AUDIT_PATH_MAX];
     long threads = 16;
+    const char *hash_mib = getenv("MESODESK_HASH_MEMORY");
     int c;
     cfg.listen = getenv("MESODESK_LISTEN") ? getenv("MESODESK_LISTEN") : "127.0.0.1:8080";
     cfg.web_dir = getenv("MESODESK_WEB") ? getenv("MESODESK_WEB") : MESODESK_SOURCE_DIR "/web/dist";
@@ -164,6 +166,9 @@ int cmd_serve(int argc, char **argv)
                     serve_limit(limits[i].flag, optarg, limits[i].max, limits[i].out))
                     return 2;
             break;
+        case 'M':
+            hash_mib = optarg;
+            break;
         case 't':
             if (md_parse_long(optarg, 1, 256, &threads) != 0) {
                 fprintf(stderr, "mesodesk serve: --threads must be 1..256\n");
@@ -175,7 +180,7 @@ int cmd_serve(int argc, char **argv)
                    "[--threads N] [--port-file FILE]\n"
                    "                     [--audit-key FILE] [--audit-log FILE] [--public-url URL]\n"
                    "       [--max-connections N] [--max-connections-per-ip N] "
-                   "[--request-timeout SECONDS]\n\n"
+                   "[--request-timeout SECONDS] [--hash-memory MIB]\n\n"
                    "Serve the web app at /, the JSON API under /api/v1 and health at /healthz.\n"
                    "Defaults: --db $MESODESK_DB or var/mesodesk.db; --listen $MESODESK_LISTEN or "
                    "127.0.0.1:8080 (port 0 picks a free port; --port-file records it);\n"
@@ -191,6 +196,9 @@ int cmd_serve(int argc, char **argv)
                    "$MESODESK_MAX_CONNECTIONS_PER_IP or 128; --request-timeout "
                    "$MESODESK_REQUEST_TIMEOUT or 10 (seconds of silence\n"
                    "before a connection is closed).\n"
+                   "--hash-memory MIB ($MESODESK_HASH_MEMORY, default 128): memory for password "
+                   "hashing at once, 64 MiB per\n"
+                   "sign-in being checked; with --threads it sets how many are hashed at once.\n"
                    "SIGTERM or SIGINT finishes the requests being answered and exits 0.\n");
             return 0;
         default:
@@ -201,6 +209,13 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "mesodesk serve: unexpected argument %s\n", argv[optind]);
         return 2;
     }
+    long mib = (long)(MD_HASH_MEMORY_DEFAULT >> 20);
+    if (hash_mib && *hash_mib && md_parse_long(hash_mib, 64, 65536, &mib) != 0) {
+        fprintf(stderr, "mesodesk serve: --hash-memory must be 64..65536 (MiB)\n");
+        return 2;
+    }
+    md_hash_limits hl = md_hash_limits_for((size_t)mib << 20, (int)threads);
+    md_hash_limits_set(&hl);
     char kbdir[1024];
     md_err err;
     if (md_kb_locate(kb, MESODESK_SOURCE_DIR "/kb", kbdir, sizeof kbdir, &err) != MD_OK)

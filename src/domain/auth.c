@@ -1,6 +1,6 @@
 /*
- * auth.c - roles and permissions, passwords, staff accounts, sessions.
- * See auth.h for the session state machine.
+ * auth.c - roles and permissions, passwords (and the gate that caps argon2id),
+ * staff accounts, sessions.  See auth.h for the session state machine.
  */
 #include "mesodesk/auth.h"
 #include "mesodesk/audit.h"
@@ -8,11 +8,13 @@
 #include "mesodesk/staff.h"
 #include "mesodesk/validate.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #define LAST_SEEN_GRANULARITY 60
 
@@ -67,6 +69,129 @@ md_code md_require(const md_ctx *ctx, unsigned perm, md_err *err)
                       md_role_name(ctx->who.role));
 }
 
+/*
+ * The hash gate.  argon2id (crypto_pwhash, interactive limits) holds 64 MiB for the length
+ * of one hash, so unbounded concurrency is unbounded memory: thirty sign-ins at once held
+ * about 1 GiB.  Every argon2id call passes the gate.  One caller:
+ *
+ *   ARRIVE --a slot free and nobody waiting--> HASHING --done--> LEFT (wakes the waiters)
+ *   ARRIVE --fewer than queue waiting--> WAITING --a slot frees--> HASHING
+ *                                        WAITING --wait_ms pass--> REFUSED (MD_ELIMIT)
+ *   ARRIVE --queue full--> REFUSED (MD_ELIMIT)
+ *
+ * Invariants (under gate.mu): running <= slots and waiting <= queue (until the limits are
+ * lowered: then no one enters until running is under the new slots).  A newcomer does not
+ * pass the waiters.  The limits may change while callers wait (md_hash_limits_set wakes them).
+ */
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    md_hash_limits lim;
+    int running, waiting, peak;
+} gate = {.mu = PTHREAD_MUTEX_INITIALIZER};
+static pthread_once_t gate_once = PTHREAD_ONCE_INIT;
+
+static void gate_init(void)
+{
+    pthread_condattr_t a;
+    pthread_condattr_init(&a);
+    pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+    pthread_cond_init(&gate.cv, &a);
+    pthread_condattr_destroy(&a);
+    gate.lim = md_hash_limits_for(MD_HASH_MEMORY_DEFAULT, 16);
+}
+
+md_hash_limits md_hash_limits_for(size_t memory, int threads)
+{
+    int half = threads / 2 > 1 ? threads / 2 : 1;
+    size_t n = memory / crypto_pwhash_MEMLIMIT_INTERACTIVE;
+    int slots = n < 1 ? 1 : n > (size_t)half ? half : (int)n;
+    /* Room for the checks the throttle allows one email, no more: a caller waiting holds its
+     * request thread, and with it the other connections that thread serves. */
+    int inside = half < MD_LOGIN_FREE_FAILURES ? half : MD_LOGIN_FREE_FAILURES;
+    md_hash_limits l = {slots, inside > slots ? inside - slots : 0, MD_HASH_WAIT_MS};
+    return l;
+}
+
+void md_hash_limits_set(const md_hash_limits *l)
+{
+    pthread_once(&gate_once, gate_init);
+    pthread_mutex_lock(&gate.mu);
+    gate.lim.slots = l->slots > 0 ? l->slots : 1;
+    gate.lim.queue = l->queue > 0 ? l->queue : 0;
+    gate.lim.wait_ms = l->wait_ms > 0 ? l->wait_ms : 0;
+    pthread_cond_broadcast(&gate.cv);
+    pthread_mutex_unlock(&gate.mu);
+}
+
+md_hash_limits md_hash_limits_get(void)
+{
+    pthread_once(&gate_once, gate_init);
+    pthread_mutex_lock(&gate.mu);
+    md_hash_limits l = gate.lim;
+    pthread_mutex_unlock(&gate.mu);
+    return l;
+}
+
+int md_hash_peak(int reset)
+{
+    pthread_once(&gate_once, gate_init);
+    pthread_mutex_lock(&gate.mu);
+    int p = gate.peak;
+    if (reset) gate.peak = gate.running;
+    pthread_mutex_unlock(&gate.mu);
+    return p;
+}
+
+static md_code gate_enter(md_err *err)
+{
+    pthread_once(&gate_once, gate_init);
+    pthread_mutex_lock(&gate.mu);
+    int admitted = gate.running < gate.lim.slots && gate.waiting == 0;
+    if (!admitted && gate.waiting < gate.lim.queue) {
+        struct timespec until;
+        clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_sec += gate.lim.wait_ms / 1000;
+        until.tv_nsec += (long)(gate.lim.wait_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        gate.waiting++;
+        int rc = 0;
+        while (gate.running >= gate.lim.slots && rc != ETIMEDOUT)
+            rc = pthread_cond_timedwait(&gate.cv, &gate.mu, &until);
+        gate.waiting--;
+        admitted = gate.running < gate.lim.slots;
+    }
+    if (admitted) {
+        gate.running++;
+        if (gate.running > gate.peak) gate.peak = gate.running;
+        /* Another slot is still free: the next waiter need not wait for a leave. */
+        if (gate.running < gate.lim.slots && gate.waiting > 0) pthread_cond_broadcast(&gate.cv);
+    }
+    pthread_mutex_unlock(&gate.mu);
+    if (admitted) return MD_OK;
+    return md_err_set(err, MD_ELIMIT, NULL,
+                      "the server is busy checking passwords; try again in %d s",
+                      MD_HASH_RETRY_AFTER);
+}
+
+static void gate_leave(void)
+{
+    pthread_mutex_lock(&gate.mu);
+    gate.running--;
+    pthread_cond_broadcast(&gate.cv);
+    pthread_mutex_unlock(&gate.mu);
+}
+
+/* argon2id itself; the caller holds a slot of the gate. */
+static int hash_in_slot(const char *password, size_t n, char out[crypto_pwhash_STRBYTES])
+{
+    return crypto_pwhash_str(out, password, n, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                             crypto_pwhash_MEMLIMIT_INTERACTIVE);
+}
+
 md_code md_password_hash(const char *password, char *out, size_t outsz, md_err *err)
 {
     size_t n = strlen(password);
@@ -78,15 +203,35 @@ md_code md_password_hash(const char *password, char *out, size_t outsz, md_err *
                           MD_PASSWORD_MAX);
     if (outsz < crypto_pwhash_STRBYTES)
         return md_err_set(err, MD_EINTERNAL, NULL, "hash buffer too small");
-    if (crypto_pwhash_str(out, password, n, crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-        return md_err_set(err, MD_ENOMEM, NULL, "out of memory hashing the password");
+    md_code rc = gate_enter(err);
+    if (rc != MD_OK) return rc;
+    int failed = hash_in_slot(password, n, out) != 0;
+    gate_leave();
+    if (failed) return md_err_set(err, MD_ENOMEM, NULL, "out of memory hashing the password");
     return MD_OK;
 }
 
-int md_password_verify(const char *hash, const char *password)
+/* A fixed hash to check against when there is no account, made once (in the slot of the
+ * first caller that needs it); 0 when argon2id could not get its memory. */
+static char dummy[crypto_pwhash_STRBYTES];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void make_dummy(void)
 {
-    return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+    static const char pw[] = "not-a-real-password";
+    if (hash_in_slot(pw, sizeof pw - 1, dummy) != 0) dummy[0] = '\0';
+}
+
+md_code md_password_check(const char *hash, const char *password, md_err *err)
+{
+    md_code rc = gate_enter(err);
+    if (rc != MD_OK) return rc;
+    if (!hash) pthread_once(&dummy_once, make_dummy);
+    const char *against = hash ? hash : dummy;
+    int ok = *against && crypto_pwhash_str_verify(against, password, strlen(password)) == 0;
+    gate_leave();
+    if (ok && hash) return MD_OK;
+    return md_err_set(err, MD_EUNAUTH, "password", "wrong email or password");
 }
 
 void md_password_generate(char out[21])
@@ -251,39 +396,37 @@ static int login_collect(void *ctx, const md_row *r)
     return 1;
 }
 
-static char dummy[crypto_pwhash_STRBYTES];
-static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
-
-static void make_dummy(void)
-{
-    md_password_hash("not-a-real-password", dummy, sizeof dummy, NULL);
-}
-
 md_code md_login(md_ctx *ctx, const char *email, const char *password, md_login_result *out,
                  md_err *err)
 {
     out->retry_after = 0;
     int64_t t = md_now();
-    md_code rc = md_login_throttle_check(email, t, &out->retry_after, err);
+    /* Reserve the attempt before the password is checked, so that concurrent guesses cannot
+     * all pass a count taken before any of them failed. */
+    md_code rc = md_login_throttle_begin(email, t, &out->retry_after, err);
     if (rc != MD_OK) return rc;
-    /* A fixed hash to verify against when the email is unknown, so that the time taken does
-     * not tell which emails have accounts. */
-    pthread_once(&dummy_once, make_dummy);
     login_row l = {0};
     md_val v[] = {md_text(email)};
     rc = md_store_exec(ctx->db,
                        "SELECT clinic_id, id, role, password_hash, active FROM staff "
                        "WHERE email = lower($1)",
                        v, 1, login_collect, &l, err);
-    if (rc != MD_OK) return rc;
-    int ok = md_password_verify(l.found ? l.hash : dummy, password);
-    md_login_throttle_record(email, ok && l.found && l.active, t);
+    md_code check = rc == MD_OK ? md_password_check(l.found ? l.hash : NULL, password, err) : rc;
+    int ok = check == MD_OK && l.active;
+    md_attempt outcome = ok                                      ? MD_ATTEMPT_SUCCEEDED
+                         : check == MD_OK || check == MD_EUNAUTH ? MD_ATTEMPT_FAILED
+                                                                 : MD_ATTEMPT_UNCHECKED;
+    md_login_throttle_end(email, outcome, md_now());
+    if (outcome == MD_ATTEMPT_UNCHECKED) {
+        if (check == MD_ELIMIT) out->retry_after = MD_HASH_RETRY_AFTER;
+        return check;
+    }
     if (l.found) {
         md_strlcpy(ctx->who.clinic_id, l.clinic_id, sizeof ctx->who.clinic_id);
         md_strlcpy(ctx->who.staff_id, l.staff_id, sizeof ctx->who.staff_id);
         ctx->who.role = md_role_parse(l.role);
     }
-    if (!l.found || !ok || !l.active) {
+    if (!ok) {
         if (l.found) {
             /* Recorded against the account; the caller is not signed in. */
             md_audit_entry a = {"login_failed", "staff", l.staff_id, NULL,

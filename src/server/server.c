@@ -329,8 +329,12 @@ static json_t *error_json(const md_err *err)
 static enum MHD_Result send_error(md_req *r, const md_err *err)
 {
     json_t *body = error_json(err);
-    enum MHD_Result ret = send_json(r, md_code_http_status(err->code), body,
-                                    err->code == MD_ELIMIT ? r->retry_after : 0);
+    /* Every 429 says when to come back: the handler's figure, else a second (a busy
+     * password-hash cap, which any handler that sets a password can meet). */
+    int64_t retry = err->code != MD_ELIMIT ? 0
+                    : r->retry_after > 0   ? r->retry_after
+                                           : MD_HASH_RETRY_AFTER;
+    enum MHD_Result ret = send_json(r, md_code_http_status(err->code), body, retry);
     json_decref(body);
     return ret;
 }

@@ -72,6 +72,13 @@ int api_teardown(void **state);
  * Idempotent: a stopped server returns its recorded status. */
 int api_server_stop(api_server *srv);
 
+/* A field of the running server's /proc/PID/status ("VmRSS", "VmHWM"), in KiB; -1 when the
+ * server is stopped or the field cannot be read. */
+long api_server_status_kib(const api_server *srv, const char *field);
+/* Reset the server's peak resident size (VmHWM) to its current size (/proc/PID/clear_refs);
+ * 0 on success, -1 when the kernel does not allow it. */
+int api_server_reset_peak(const api_server *srv);
+
 /* --- raw requests --- */
 
 typedef struct api_req {

@@ -331,3 +331,33 @@ void api_sleep_ms(long ms)
 {
     sleep_ms(ms);
 }
+
+long api_server_status_kib(const api_server *s, const char *field)
+{
+    char path[64], line[256];
+    if (!s->pid) return -1;
+    snprintf(path, sizeof path, "/proc/%ld/status", (long)s->pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    size_t n = strlen(field);
+    long kib = -1;
+    while (kib < 0 && fgets(line, sizeof line, f)) {
+        if (strncmp(line, field, n) != 0 || line[n] != ':') continue;
+        char *end = NULL;
+        long v = strtol(line + n + 1, &end, 10);
+        if (end != line + n + 1) kib = v;
+    }
+    fclose(f);
+    return kib;
+}
+
+int api_server_reset_peak(const api_server *s)
+{
+    char path[64];
+    if (!s->pid) return -1;
+    snprintf(path, sizeof path, "/proc/%ld/clear_refs", (long)s->pid);
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    int ok = fputs("5", f) >= 0;
+    return fclose(f) == 0 && ok ? 0 : -1;
+}

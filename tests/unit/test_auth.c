@@ -1,0 +1,270 @@
+/*
+ * Unit tests: the sign-in throttle (reserve, then settle; a driven clock; many threads at
+ * once) and the gate that caps concurrent password hashing.
+ */
+#include "mesodesk/auth.h"
+#include "mesodesk/util.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <string.h>
+
+#define THREADS 30
+
+/* One checked failure at t: the attempt must be allowed. */
+static void fail_at(const char *email, int64_t t)
+{
+    md_err err;
+    assert_int_equal(md_login_throttle_begin(email, t, NULL, &err), MD_OK);
+    md_login_throttle_end(email, MD_ATTEMPT_FAILED, t);
+}
+
+/* Whether an attempt at t would be allowed (the reservation is given back unchecked). */
+static md_code allowed_at(const char *email, int64_t t, int64_t *wait)
+{
+    md_err err;
+    md_code rc = md_login_throttle_begin(email, t, wait, &err);
+    if (rc == MD_OK) md_login_throttle_end(email, MD_ATTEMPT_UNCHECKED, t);
+    return rc;
+}
+
+static void the_lock_grows_lapses_and_is_forgotten(void **state)
+{
+    (void)state;
+    md_login_throttle_reset();
+    int64_t t = 1000000, wait = 0;
+    for (int i = 0; i < 4; i++)
+        fail_at("x@y.z", t);
+    assert_int_equal(allowed_at("x@y.z", t, &wait), MD_OK);
+    assert_int_equal(wait, 0);
+    fail_at("x@y.z", t);
+    assert_int_equal(allowed_at("x@y.z", t, &wait), MD_ELIMIT);
+    assert_int_equal(wait, 30);
+    /* Case does not matter. */
+    assert_int_equal(allowed_at("X@Y.Z", t + 29, &wait), MD_ELIMIT);
+    assert_int_equal(wait, 1);
+    /* The lock lapses; the next failure locks for twice as long, up to 15 minutes. */
+    assert_int_equal(allowed_at("x@y.z", t + 30, &wait), MD_OK);
+    fail_at("x@y.z", t + 30);
+    assert_int_equal(allowed_at("x@y.z", t + 30, &wait), MD_ELIMIT);
+    assert_int_equal(wait, 60);
+    t += 90;
+    for (int i = 0; i < 10; i++) {
+        fail_at("x@y.z", t);
+        allowed_at("x@y.z", t, &wait);
+        t += wait;
+    }
+    assert_int_equal(wait, 15 * 60);
+    /* A success forgets the count: four failures are free again. */
+    md_err err;
+    assert_int_equal(md_login_throttle_begin("x@y.z", t, NULL, &err), MD_OK);
+    md_login_throttle_end("x@y.z", MD_ATTEMPT_SUCCEEDED, t);
+    for (int i = 0; i < 4; i++)
+        fail_at("x@y.z", t);
+    assert_int_equal(allowed_at("x@y.z", t, &wait), MD_OK);
+    /* Forgotten after a day idle. */
+    fail_at("x@y.z", t);
+    assert_int_equal(allowed_at("x@y.z", t, &wait), MD_ELIMIT);
+    t += 24 * 3600 + 1;
+    fail_at("x@y.z", t);
+    assert_int_equal(allowed_at("x@y.z", t, &wait), MD_OK);
+    md_login_throttle_reset();
+}
+
+static void reservations_in_flight_count_against_the_allowance(void **state)
+{
+    (void)state;
+    md_login_throttle_reset();
+    md_err err;
+    int64_t t = 2000000, wait = 0;
+    /* Five may be checked at once; a sixth waits for their outcome. */
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(md_login_throttle_begin("p@q.r", t, &wait, &err), MD_OK);
+    assert_int_equal(md_login_throttle_begin("p@q.r", t, &wait, &err), MD_ELIMIT);
+    assert_string_equal(err.field, "email");
+    assert_int_equal(wait, MD_THROTTLE_BUSY_WAIT);
+    /* An attempt that was never checked gives its place back. */
+    md_login_throttle_end("p@q.r", MD_ATTEMPT_UNCHECKED, t);
+    assert_int_equal(md_login_throttle_begin("p@q.r", t, &wait, &err), MD_OK);
+    /* A success while others are in flight clears the count, not their reservations. */
+    md_login_throttle_end("p@q.r", MD_ATTEMPT_SUCCEEDED, t);
+    assert_int_equal(md_login_throttle_begin("p@q.r", t, &wait, &err), MD_OK);
+    assert_int_equal(md_login_throttle_begin("p@q.r", t, &wait, &err), MD_ELIMIT);
+    /* Four of the five fail: the one still in flight is all the allowance left. */
+    for (int i = 0; i < 4; i++)
+        md_login_throttle_end("p@q.r", MD_ATTEMPT_FAILED, t);
+    assert_int_equal(md_login_throttle_begin("p@q.r", t, &wait, &err), MD_ELIMIT);
+    assert_int_equal(wait, MD_THROTTLE_BUSY_WAIT);
+    md_login_throttle_end("p@q.r", MD_ATTEMPT_FAILED, t);
+    assert_int_equal(md_login_throttle_begin("p@q.r", t, &wait, &err), MD_ELIMIT);
+    assert_int_equal(wait, 30);
+    /* After a lapsed lock the next failure locks again: one attempt at a time. */
+    t += 30;
+    assert_int_equal(md_login_throttle_begin("p@q.r", t, &wait, &err), MD_OK);
+    assert_int_equal(md_login_throttle_begin("p@q.r", t, &wait, &err), MD_ELIMIT);
+    assert_int_equal(wait, MD_THROTTLE_BUSY_WAIT);
+    md_login_throttle_end("p@q.r", MD_ATTEMPT_FAILED, t);
+    assert_int_equal(md_login_throttle_begin("p@q.r", t, &wait, &err), MD_ELIMIT);
+    assert_int_equal(wait, 60);
+    md_login_throttle_reset();
+}
+
+/* --- many threads released at once --- */
+
+typedef struct race {
+    pthread_barrier_t go;
+    pthread_t th[THREADS];
+    md_code rc[THREADS];
+    md_err err[THREADS];
+    int n;
+    int index[THREADS];
+} race;
+
+static race the_race;
+
+static void *throttle_racer(void *p)
+{
+    int i = *(int *)p;
+    pthread_barrier_wait(&the_race.go);
+    the_race.rc[i] = md_login_throttle_begin("race@y.z", 3000000, NULL, &the_race.err[i]);
+    return NULL;
+}
+
+static void *hash_racer(void *p)
+{
+    int i = *(int *)p;
+    char out[128];
+    pthread_barrier_wait(&the_race.go);
+    the_race.rc[i] = md_password_hash("a-long-password", out, sizeof out, &the_race.err[i]);
+    return NULL;
+}
+
+/* Run n threads of fn released together; count the MD_OK and the MD_ELIMIT answers. */
+static void run_race(int n, void *(*fn)(void *), int *ok, int *limited)
+{
+    race *r = &the_race;
+    memset(r, 0, sizeof *r);
+    r->n = n;
+    assert_int_equal(pthread_barrier_init(&r->go, NULL, (unsigned)n), 0);
+    for (int i = 0; i < n; i++) {
+        r->index[i] = i;
+        assert_int_equal(pthread_create(&r->th[i], NULL, fn, &r->index[i]), 0);
+    }
+    for (int i = 0; i < n; i++)
+        pthread_join(r->th[i], NULL);
+    pthread_barrier_destroy(&r->go);
+    *ok = *limited = 0;
+    for (int i = 0; i < n; i++) {
+        if (r->rc[i] == MD_OK)
+            (*ok)++;
+        else if (r->rc[i] == MD_ELIMIT)
+            (*limited)++;
+        else
+            fail_msg("racer %d: code %d: %s", i, r->rc[i], r->err[i].message);
+    }
+}
+
+static void thirty_at_once_reserve_exactly_five(void **state)
+{
+    (void)state;
+    md_login_throttle_reset();
+    int ok, limited;
+    run_race(THREADS, throttle_racer, &ok, &limited);
+    assert_int_equal(ok, 5);
+    assert_int_equal(limited, THREADS - 5);
+    for (int i = 0; i < 5; i++)
+        md_login_throttle_end("race@y.z", MD_ATTEMPT_FAILED, 3000000);
+    int64_t wait = 0;
+    assert_int_equal(allowed_at("race@y.z", 3000000, &wait), MD_ELIMIT);
+    assert_int_equal(wait, 30);
+    md_login_throttle_reset();
+}
+
+static void hash_limits_follow_the_memory_budget(void **state)
+{
+    (void)state;
+    md_hash_limits l = md_hash_limits_for(MD_HASH_MEMORY_DEFAULT, 16);
+    assert_int_equal(l.slots, 2);
+    assert_int_equal(l.queue, 3); /* the five checks one email may fail, all at once */
+    assert_int_equal(l.wait_ms, MD_HASH_WAIT_MS);
+    l = md_hash_limits_for((size_t)1 << 30, 16); /* 16 hashes' worth: still half the threads */
+    assert_int_equal(l.slots, 8);
+    assert_int_equal(l.queue, 0);
+    l = md_hash_limits_for((size_t)64 << 20, 4); /* half of 4 threads: 2 inside the gate */
+    assert_int_equal(l.slots, 1);
+    assert_int_equal(l.queue, 1);
+    l = md_hash_limits_for((size_t)192 << 20, 64);
+    assert_int_equal(l.slots, 3);
+    assert_int_equal(l.queue, 2);
+    l = md_hash_limits_for((size_t)1 << 20, 1); /* less than one hash: one at a time */
+    assert_int_equal(l.slots, 1);
+    assert_int_equal(l.queue, 0);
+    /* Before any setting, the default budget and 16 threads. */
+    md_hash_limits now = md_hash_limits_get();
+    assert_int_equal(now.slots, 2);
+    assert_int_equal(now.queue, 3);
+}
+
+static void hashing_is_capped_and_a_full_queue_refuses(void **state)
+{
+    (void)state;
+    md_hash_limits saved = md_hash_limits_get(), l = {2, 3, 10000};
+    md_hash_limits_set(&l);
+    md_hash_peak(1);
+    int ok, limited;
+    run_race(12, hash_racer, &ok, &limited);
+    /* Never more than two at once; two running and three waiting all got their hash. */
+    assert_true(md_hash_peak(0) <= 2);
+    assert_true(ok >= 5);
+    assert_true(limited >= 1);
+    assert_int_equal(ok + limited, 12);
+    for (int i = 0; i < 12; i++)
+        if (the_race.rc[i] == MD_ELIMIT) assert_string_equal(the_race.err[i].field, "");
+    /* A wait that lapses is refused too. */
+    md_hash_limits brief = {1, 4, 1};
+    md_hash_limits_set(&brief);
+    run_race(5, hash_racer, &ok, &limited);
+    assert_true(ok >= 1);
+    assert_true(limited >= 1);
+    assert_true(md_hash_peak(0) <= 2);
+    md_hash_limits_set(&saved);
+}
+
+static void passwords_check_against_their_hash(void **state)
+{
+    (void)state;
+    char hash[128];
+    md_err err;
+    assert_int_equal(md_password_hash("short", hash, sizeof hash, &err), MD_EINVAL);
+    assert_string_equal(err.field, "password");
+    assert_int_equal(md_password_hash("a-long-password", hash, sizeof hash, &err), MD_OK);
+    assert_int_equal(md_password_check(hash, "a-long-password", &err), MD_OK);
+    assert_int_equal(md_password_check(hash, "a-long-passworD", &err), MD_EUNAUTH);
+    assert_string_equal(err.field, "password");
+    /* No account: checked against a fixed hash, never a match. */
+    assert_int_equal(md_password_check(NULL, "not-a-real-password", &err), MD_EUNAUTH);
+    assert_int_equal(md_password_check(NULL, "a-long-password", &err), MD_EUNAUTH);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    return md_init();
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(hash_limits_follow_the_memory_budget),
+        cmocka_unit_test(the_lock_grows_lapses_and_is_forgotten),
+        cmocka_unit_test(reservations_in_flight_count_against_the_allowance),
+        cmocka_unit_test(thirty_at_once_reserve_exactly_five),
+        cmocka_unit_test(hashing_is_capped_and_a_full_queue_refuses),
+        cmocka_unit_test(passwords_check_against_their_hash),
+    };
+    return cmocka_run_group_tests_name("unit.auth", tests, setup, NULL);
+}
