@@ -27,26 +27,17 @@ int cmd_init(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'd':
-            db = optarg;
-            break;
-        case 'n':
-            name = optarg;
-            break;
-        case 't':
-            tz = optarg;
-            break;
-        case 'j':
-            jur = optarg;
-            break;
+        case 'd': db = optarg; break;
+        case 'n': name = optarg; break;
+        case 't': tz = optarg; break;
+        case 'j': jur = optarg; break;
         case 'h':
             printf("usage: mesodesk init [--db PATH] [--clinic-name NAME --time-zone ZONE "
                    "--jurisdiction US|EU|UK]\n\n"
                    "Create the database (or apply new migrations to it).  With --clinic-name, "
                    "also create a clinic and print its id.\n");
             return 0;
-        default:
-            return 2;
+        default: return 2;
         }
     }
     if (optind < argc || (name && !jur)) {
@@ -134,30 +125,14 @@ int cmd_serve(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'd':
-            db = optarg;
-            break;
-        case 'l':
-            cfg.listen = optarg;
-            break;
-        case 'w':
-            cfg.web_dir = optarg;
-            break;
-        case 'k':
-            kb = optarg;
-            break;
-        case 'p':
-            cfg.port_file = optarg;
-            break;
-        case 'K':
-            audit_key = optarg;
-            break;
-        case 'A':
-            audit_log = optarg;
-            break;
-        case 'u':
-            cfg.public_url = optarg;
-            break;
+        case 'd': db = optarg; break;
+        case 'l': cfg.listen = optarg; break;
+        case 'w': cfg.web_dir = optarg; break;
+        case 'k': kb = optarg; break;
+        case 'p': cfg.port_file = optarg; break;
+        case 'K': audit_key = optarg; break;
+        case 'A': audit_log = optarg; break;
+        case 'u': cfg.public_url = optarg; break;
         case 'm':
         case 'i':
         case 'r':
@@ -166,9 +141,7 @@ int cmd_serve(int argc, char **argv)
                     serve_limit(limits[i].flag, optarg, limits[i].max, limits[i].out))
                     return 2;
             break;
-        case 'M':
-            hash_mib = optarg;
-            break;
+        case 'M': hash_mib = optarg; break;
         case 't':
             if (md_parse_long(optarg, 1, 256, &threads) != 0) {
                 fprintf(stderr, "mesodesk serve: --threads must be 1..256\n");
@@ -201,8 +174,7 @@ int cmd_serve(int argc, char **argv)
                    "sign-in being checked; with --threads it sets how many are hashed at once.\n"
                    "SIGTERM or SIGINT finishes the requests being answered and exits 0.\n");
             return 0;
-        default:
-            return 2;
+        default: return 2;
         }
     }
     if (optind < argc) {
@@ -271,30 +243,14 @@ static int user_add(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'd':
-            db = optarg;
-            break;
-        case 'c':
-            clinic = optarg;
-            break;
-        case 'r':
-            json_object_set_new(in, "role", json_string(optarg));
-            break;
-        case 'e':
-            json_object_set_new(in, "email", json_string(optarg));
-            break;
-        case 'n':
-            json_object_set_new(in, "display_name", json_string(optarg));
-            break;
-        case 'L':
-            json_object_set_new(in, "licence_number", json_string(optarg));
-            break;
-        case 'X':
-            json_object_set_new(in, "licence_expiry", json_string(optarg));
-            break;
-        case 'q':
-            json_array_append_new(quals, json_string(optarg));
-            break;
+        case 'd': db = optarg; break;
+        case 'c': clinic = optarg; break;
+        case 'r': json_object_set_new(in, "role", json_string(optarg)); break;
+        case 'e': json_object_set_new(in, "email", json_string(optarg)); break;
+        case 'n': json_object_set_new(in, "display_name", json_string(optarg)); break;
+        case 'L': json_object_set_new(in, "licence_number", json_string(optarg)); break;
+        case 'X': json_object_set_new(in, "licence_expiry", json_string(optarg)); break;
+        case 'q': json_array_append_new(quals, json_string(optarg)); break;
         case 'h':
             printf("usage: mesodesk user add --clinic ID|NAME --role admin|practitioner|reception|"
                    "auditor --email EMAIL [--name NAME]\n"
@@ -303,9 +259,7 @@ static int user_add(int argc, char **argv)
                    "The password is read from standard input (one line) when it is not a "
                    "terminal;\notherwise one is generated and printed once.\n");
             goto done;
-        default:
-            st = 2;
-            goto done;
+        default: st = 2; goto done;
         }
     }
     if (!clinic || !json_object_get(in, "role") || !json_object_get(in, "email")) {
@@ -348,17 +302,10 @@ static int user_list(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'd':
-            db = optarg;
-            break;
-        case 'c':
-            clinic = optarg;
-            break;
-        case 'h':
-            printf("usage: mesodesk user list --clinic ID|NAME [--db PATH]\n");
-            return 0;
-        default:
-            return 2;
+        case 'd': db = optarg; break;
+        case 'c': clinic = optarg; break;
+        case 'h': printf("usage: mesodesk user list --clinic ID|NAME [--db PATH]\n"); return 0;
+        default: return 2;
         }
     }
     if (!clinic) {

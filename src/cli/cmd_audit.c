@@ -55,22 +55,12 @@ int cmd_audit(int argc, char **argv)
     argv++;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'd':
-            db = optarg;
-            break;
-        case 'c':
-            clinic = optarg;
-            break;
-        case 'K':
-            key_flag = optarg;
-            break;
-        case 'A':
-            log_flag = optarg;
-            break;
-        case 'h':
-            return usage(stdout);
-        default:
-            return 2;
+        case 'd': db = optarg; break;
+        case 'c': clinic = optarg; break;
+        case 'K': key_flag = optarg; break;
+        case 'A': log_flag = optarg; break;
+        case 'h': return usage(stdout);
+        default: return 2;
         }
     }
     if (optind < argc) {
