@@ -8,10 +8,16 @@
  *   (libmicrohttpd's own refusals of unparseable requests carry none: it has no hook.)
  * - Request text (path, query, headers, body) reaches a response or a log line only
  *   as valid UTF-8 (error_json) or as printable ASCII (r->shown_path, log_mhd).
- * - s->responding counts the requests that reached dispatch() and have not completed,
- *   s->receiving those past their headers and not yet dispatched.  SIGTERM waits for
- *   the first, and for the second only while bytes keep coming (DRAIN_STALL_US): a
- *   client that stopped in the middle of its request is not waited for.
+ * - s->responding counts the requests that have arrived whole (every byte their
+ *   Content-Length promised, or none promised) or reached dispatch(), and have not
+ *   completed; s->receiving those past their headers still waiting for body bytes.
+ *   SIGTERM waits for the first, even while one waits for a worker thread busy with
+ *   another request, and for the second only while bytes keep coming (DRAIN_STALL_US):
+ *   a client that stopped in the middle of its request is not waited for.  s->fresh
+ *   counts accepted connections whose first request has not begun (queued behind a
+ *   worker busy with another request, say): a drain gives them DRAIN_STALL_US after
+ *   the last request completed, so a request already sent is answered, while a
+ *   connection that sends nothing is not waited for.
  * - The listening socket is bound here, without SO_REUSEPORT, so a second server on
  *   a busy address fails to start and its message names the address.
  */
@@ -68,6 +74,8 @@ struct md_server {
     atomic_int responding;
     atomic_int receiving;         /* requests past NEW, not yet dispatched */
     atomic_llong last_receive_us; /* when one of them last received bytes */
+    atomic_int fresh;             /* connections accepted that have not begun a request */
+    atomic_llong last_done_us;    /* when a request last completed (or the drain began) */
     char address[300];            /* "127.0.0.1:8080" as bound */
     char web_dir[1024];
     char public_url[MD_PUBLIC_URL_MAX + 1];
@@ -435,6 +443,18 @@ static const char *bearer(struct MHD_Connection *c)
     return *h ? h : NULL;
 }
 
+/* The request has arrived whole: from now on a drain waits for its answer. */
+static void arrived(md_req *r)
+{
+    if (r->responding) return;
+    r->responding = 1;
+    atomic_fetch_add(&r->srv->responding, 1);
+    if (r->receiving) {
+        r->receiving = 0;
+        atomic_fetch_sub(&r->srv->receiving, 1);
+    }
+}
+
 static enum MHD_Result dispatch(md_req *r)
 {
     md_err err;
@@ -442,12 +462,7 @@ static enum MHD_Result dispatch(md_req *r)
     char scratch[512];
     const route *found = NULL;
     int path_matched = 0;
-    r->responding = 1;
-    atomic_fetch_add(&r->srv->responding, 1);
-    if (r->receiving) {
-        r->receiving = 0;
-        atomic_fetch_sub(&r->srv->receiving, 1);
-    }
+    arrived(r);
     for (size_t i = 0; i < NROUTES; i++) {
         const char *params[MD_MAX_PATH_PARAMS] = {0};
         if (!match(routes[i].pattern, r->path, params, scratch, sizeof scratch)) continue;
@@ -543,6 +558,9 @@ static md_code check_framing(md_req *r, md_err *err)
     if (f.lengths && f.chunked)
         return md_err_set(err, MD_EINVAL, "Content-Length",
                           "the request has both Content-Length and Transfer-Encoding");
+    r->expect_body = f.chunked ? -1 : 0;
+    if (f.first && !f.chunked && md_parse_long(f.first, 0, 1L << 40, &len) == 0)
+        r->expect_body = len;
     if (f.first && md_parse_long(f.first, 0, 1L << 40, &len) == 0 && len > MD_BODY_MAX) {
         r->too_big = 1;
         return md_err_set(err, MD_ETOOBIG, "body", "the request body is over %d bytes",
@@ -551,9 +569,46 @@ static md_code check_framing(md_req *r, md_err *err)
     return MD_OK;
 }
 
+/* Per TCP connection: whether it has begun a request (see s->fresh). */
+typedef struct conn_state {
+    int fresh;
+} conn_state;
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    md_server *s = cls;
+    (void)conn;
+    conn_state *cs = *socket_context;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        cs = calloc(1, sizeof *cs);
+        if (cs) {
+            cs->fresh = 1;
+            atomic_fetch_add(&s->fresh, 1);
+        }
+        *socket_context = cs;
+    } else if (cs) {
+        if (cs->fresh) atomic_fetch_sub(&s->fresh, 1);
+        free(cs);
+        *socket_context = NULL;
+    }
+}
+
+static void connection_began(md_server *s, struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    conn_state *cs = info ? info->socket_context : NULL;
+    if (cs && cs->fresh) {
+        cs->fresh = 0;
+        atomic_fetch_sub(&s->fresh, 1);
+    }
+}
+
 static md_req *request_new(md_server *s, struct MHD_Connection *conn, const char *url,
                            const char *method)
 {
+    connection_began(s, conn);
     md_req *r = calloc(1, sizeof *r);
     if (!r) return NULL;
     r->ctx.arena = md_arena_new(16 * 1024, 8u << 20);
@@ -594,10 +649,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             r->close = 1;
             return send_error(r, &e);
         }
+        if (r->expect_body == 0) arrived(r);
         return MHD_YES;
     }
     if (*upload_data_size) {
         atomic_store(&s->last_receive_us, (long long)now_us());
+        r->got_body += (long long)*upload_data_size;
+        if (r->expect_body >= 0 && r->got_body >= r->expect_body) arrived(r);
         if (!r->too_big && !r->status) {
             if (r->body_len + *upload_data_size > MD_BODY_MAX) {
                 r->too_big = 1;
@@ -637,6 +695,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     md_log_kv(r->status >= 500 ? MD_LOG_ERROR : MD_LOG_INFO, "http.request", kv);
     if (r->responding) atomic_fetch_sub(&s->responding, 1);
     if (r->receiving) atomic_fetch_sub(&s->receiving, 1);
+    atomic_store(&s->last_done_us, (long long)now_us());
     json_decref(r->resp);
     free(r->body);
     md_arena_free(r->ctx.arena);
@@ -877,8 +936,9 @@ md_code md_server_start(const md_server_config *cfg, md_server **out, md_err *er
         0, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, s,
         MHD_OPTION_LISTEN_SOCKET, (MHD_socket)s->listen_fd, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_CONNECTION_TIMEOUT, timeout, MHD_OPTION_CONNECTION_LIMIT, s->max_connections,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_CONNECTION_TIMEOUT, timeout,
+        MHD_OPTION_CONNECTION_LIMIT, s->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+        MHD_OPTION_END);
     if (!s->daemon) {
         rc = md_err_set(err, MD_EIO, "listen", "cannot serve on %s: %s", s->address,
                         strerror(errno));
@@ -900,9 +960,11 @@ unsigned md_server_port(const md_server *s)
 /* Whether the drain must go on waiting (see the invariants at the top). */
 static int draining(md_server *s)
 {
+    long long now = now_us();
     return atomic_load(&s->responding) > 0 ||
            (atomic_load(&s->receiving) > 0 &&
-            now_us() - atomic_load(&s->last_receive_us) < DRAIN_STALL_US);
+            now - atomic_load(&s->last_receive_us) < DRAIN_STALL_US) ||
+           (atomic_load(&s->fresh) > 0 && now - atomic_load(&s->last_done_us) < DRAIN_STALL_US);
 }
 
 void md_server_stop(md_server *s)
@@ -911,6 +973,7 @@ void md_server_stop(md_server *s)
     if (s->daemon) {
         MHD_socket lsock = MHD_quiesce_daemon(s->daemon);
         if (lsock != MHD_INVALID_SOCKET) close(lsock);
+        atomic_store(&s->last_done_us, (long long)now_us());
         /* Requests that reached a handler finish and their answers go out, and so do
          * those still arriving; connections idle or stalled in the middle of a request
          * (half-closed ones too) are closed by the stop. */

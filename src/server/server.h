@@ -49,10 +49,10 @@ typedef struct md_server_config {
     int max_connections;        /* 0: what RLIMIT_NOFILE can hold (never more than that) */
     int max_connections_per_ip; /* 0: 128 */
     int request_timeout;        /* seconds of silence before a connection is closed; 0: 10 */
-    const char *audit_key; /* checkpoint signing key file (NULL: no checkpoints) */
-    const char *audit_log; /* checkpoint log (NULL: none) */
-    const char *public_url; /* "https://clinic.example": patients' links; NULL: the listen
-                               address (a warning is logged when it is a loopback one) */
+    const char *audit_key;      /* checkpoint signing key file (NULL: no checkpoints) */
+    const char *audit_log;      /* checkpoint log (NULL: none) */
+    const char *public_url;     /* "https://clinic.example": patients' links; NULL: the listen
+                                   address (a warning is logged when it is a loopback one) */
 } md_server_config;
 
 typedef struct md_req {
@@ -65,9 +65,11 @@ typedef struct md_req {
     char *body;
     size_t body_len;
     int too_big;
-    int close;      /* answer with Connection: close */
-    int responding; /* counted in the server's responding requests */
-    int receiving;  /* counted in its receiving ones (past NEW, not yet dispatched) */
+    int close;             /* answer with Connection: close */
+    int responding;        /* counted in the server's responding requests */
+    int receiving;         /* counted in its receiving ones (past NEW, not yet dispatched) */
+    long long expect_body; /* Content-Length (0: none sent; -1: chunked, unknown) */
+    long long got_body;    /* body bytes received so far */
     const char *token;
     md_ctx ctx;
     int status;

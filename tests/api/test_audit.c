@@ -504,8 +504,12 @@ static void shutdown_finishes_requests_in_flight(void **state)
         pthread_join(f[t].thread, NULL);
         finished_after_term += after(&f[t].done, &term);
     }
+    /* Each is answered in full.  A sign-in may be refused with 429 by the password-hash
+     * cap when hashing is slow (under valgrind): an answer too, not a dropped request. */
     for (int t = 0; t < THREADS; t++)
-        if (f[t].curl_code != CURLE_OK || f[t].status != 200)
+        if (f[t].curl_code != CURLE_OK ||
+            !(f[t].status == 200 ||
+              (t % 2 && f[t].status == 429 && strstr(f[t].text, "rate_limited"))))
             fail_msg("request %d (%s %s) during shutdown: %s, status %ld: %s", t, f[t].req.method,
                      f[t].req.path, curl_easy_strerror((CURLcode)f[t].curl_code), f[t].status,
                      f[t].text);
