@@ -212,7 +212,8 @@ function overflowReport() {
 
 /**
  * Check that the screen now shown in page p fits 390 px and 1366 px wide: no horizontal
- * scroll and no visible element past the right edge. what names the screen in the failure.
+ * scroll and no visible element past the right edge; and no date typed as text (one date
+ * control everywhere). what names the screen in the failure.
  * The viewport is restored afterwards. Call it on every screen a test visits:
  *   await checkWidths(page, 'patient page, every panel open');
  */
@@ -234,6 +235,12 @@ async function checkWidths(p, what) {
     if (before) await p.setViewportSize(before);
   }
   assert(problems.length === 0, `${what} does not fit: ${problems.join(' | ')}`);
+  // One kind of date entry everywhere: no screen asks for a date as typed text.
+  const typed = await p.evaluate(() =>
+    [...document.querySelectorAll('input:not([type="date"])')]
+      .filter((i) => i.getClientRects().length && /yyyy|dd\/mm|mm\/dd/i.test(i.placeholder || ''))
+      .map((i) => i.name || i.id));
+  assert(typed.length === 0, `${what}: dates typed as text in ${typed.join(', ')}`);
 }
 
 const stamp = String(Date.now()).slice(-6);

@@ -125,7 +125,7 @@ export function useForm(initial, fields) {
 
 // Calendar-date fields of the API: a Field with one of these names is a date control unless
 // told otherwise, so every form enters dates the same way.
-const DATE_FIELDS = new Set(['birth_date', 'last_dose', 'recorded_on', 'valid_until', 'date']);
+const DATE_FIELDS = new Set(['birth_date', 'last_dose', 'recorded_on', 'valid_until', 'date', 'asked_on', 'licence_expiry']);
 
 /** A labelled control with hint and error, wired with aria-describedby / aria-invalid. */
 export function Field({ form, name, label, hint, type, required, options, list, children, ...rest }) {

@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { get, qs } from '../api.js';
 import { instant, calendarDate, timeZone } from '../format.js';
-import { html, Link, navigate, useLoad, useId, PageTitle, Spinner, Alert } from '../ui.js';
+import { html, Link, navigate, useLoad, useId, PageTitle, Spinner, Alert, DateInput } from '../ui.js';
 import { useSession } from '../session.js';
 import './admin.css';
 
@@ -146,9 +146,9 @@ function Filters({ params, staff }) {
         <input id=${ids.type} list="aud-types" placeholder="Any type" autocomplete="off" value=${f.object_type} onInput=${set('object_type')} />
         <datalist id="aud-types">${OBJECT_TYPES.map((t) => html`<option value=${t}>${humanise(t)}</option>`)}</datalist></div>
       <div class="field"><label for=${ids.from}>From</label>
-        <input id=${ids.from} type="text" inputmode="numeric" maxlength="10" placeholder="YYYY-MM-DD" autocomplete="off" value=${f.from} onInput=${set('from')} /></div>
+        <${DateInput} id=${ids.from} autocomplete="off" value=${f.from} onInput=${set('from')} /></div>
       <div class="field"><label for=${ids.to}>To</label>
-        <input id=${ids.to} type="text" inputmode="numeric" maxlength="10" placeholder="YYYY-MM-DD" autocomplete="off" value=${f.to} onInput=${set('to')} /></div>
+        <${DateInput} id=${ids.to} autocomplete="off" value=${f.to} onInput=${set('to')} /></div>
     </div>
     <p class="hint">Dates are whole days in the clinic's time zone (${timeZone()}), both included.</p>
     <div class="actions">

@@ -83,7 +83,7 @@ function AddStaffDialog({ onClose, onSaved }) {
         <${Field} form=${form} name="role" label="Role" type="select" options=${ROLE_OPTIONS} required />
         <div></div>
         <${Field} form=${form} name="licence_number" label="Licence number" required=${practitioner} hint=${practitioner ? 'Needed for a practitioner.' : 'Optional for this role.'} autocomplete="off" />
-        <${Field} form=${form} name="licence_expiry" label="Licence expiry" required=${practitioner} placeholder="YYYY-MM-DD" inputmode="numeric" maxlength="10" hint="YYYY-MM-DD" autocomplete="off" />
+        <${Field} form=${form} name="licence_expiry" label="Licence expiry" required=${practitioner} autocomplete="off" />
       </div>
       <${Field} form=${form} name="qualifications" label="Qualifications" type="textarea" hint="One per line." />
       <${Field} form=${form} name="choose" type="checkbox" label="Set the password myself (otherwise Mesodesk generates one and shows it once)" />
@@ -131,7 +131,7 @@ function EditStaffDialog({ staff, self, onClose, onSaved }) {
         <${Field} form=${form} name="display_name" label="Name" required autocomplete="off" />
         <${Field} form=${form} name="role" label="Role" type="select" options=${ROLE_OPTIONS} disabled=${self} hint=${self ? 'You cannot change your own role.' : undefined} />
         <${Field} form=${form} name="licence_number" label="Licence number" required=${practitioner} autocomplete="off" />
-        <${Field} form=${form} name="licence_expiry" label="Licence expiry" required=${practitioner} placeholder="YYYY-MM-DD" inputmode="numeric" maxlength="10" hint="YYYY-MM-DD" autocomplete="off" />
+        <${Field} form=${form} name="licence_expiry" label="Licence expiry" required=${practitioner} autocomplete="off" />
       </div>
       <${Field} form=${form} name="qualifications" label="Qualifications" type="textarea" hint="One per line." />
       <${Field} form=${form} name="reason" label="Why (optional)" hint="Kept in the audit trail with the change." />
