@@ -1,6 +1,8 @@
 /*
  * unit_db.h - a fresh database in a temp dir for unit tests: migrated, with a
- * clinic, an audit writer and a context acting as that clinic's admin.
+ * clinic, an audit writer and a context acting as that clinic's admin.  Under
+ * tests/pg_harness.sh (MESODESK_TEST_PG set) the database is a fresh one in
+ * that PostgreSQL cluster instead of a SQLite file; u->path is its URI.
  */
 #ifndef MESODESK_TEST_UNIT_DB_H
 #define MESODESK_TEST_UNIT_DB_H
@@ -9,6 +11,7 @@
 #include "mesodesk/clinic.h"
 #include "mesodesk/kb.h"
 #include "mesodesk/store.h"
+#include "pg_harness.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +35,11 @@ static inline void unit_db_open(unit_db *u, int with_kb)
     if (md_init() != 0) abort();
     snprintf(u->dir, sizeof u->dir, "/tmp/mesodesk-unit-XXXXXX");
     if (!mkdtemp(u->dir)) abort();
-    snprintf(u->path, sizeof u->path, "%s/db.sqlite", u->dir);
+    if (pg_harness_active()) {
+        if (pg_harness_create(u->path, sizeof u->path) != 0) abort();
+    } else {
+        snprintf(u->path, sizeof u->path, "%s/db.sqlite", u->dir);
+    }
     if (md_store_open(u->path, &u->db, &err) || md_store_migrate(u->db, &err) ||
         md_auditor_start(u->path, &u->auditor, &err)) {
         fprintf(stderr, "unit db: %s\n", err.message);
@@ -64,6 +71,7 @@ static inline void unit_db_close(unit_db *u)
     md_store_close(u->db);
     md_arena_free(u->arena);
     md_kb_free(u->kb);
+    if (pg_harness_active()) pg_harness_drop(u->path);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", u->dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", u->dir);
 }

@@ -2,7 +2,8 @@
  * store.c - backend selection, convenience queries, the connection pool.
  * Backend-specific code lives in store_<backend>.c only.
  */
-#include "mesodesk/store.h"
+#include "store_int.h"
+
 #include "mesodesk/util.h"
 
 #include <pthread.h>
@@ -10,12 +11,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+md_code md__store_open_with(const md_store_ops *ops, const char *uri, md_store **out, md_err *err)
+{
+    if (!ops || ops->version != MD_STORE_OPS_VERSION)
+        return md_err_set(err, MD_EINTERNAL, "db",
+                          "storage backend %s has interface version %d, this build needs %d",
+                          ops && ops->name ? ops->name : "?", ops ? ops->version : 0,
+                          MD_STORE_OPS_VERSION);
+    md_code rc = ops->open(uri, out, err);
+    if (rc == MD_OK) {
+        (*out)->in_tx = 0;
+        (*out)->in_snapshot = 0;
+    }
+    return rc;
+}
+
 md_code md_store_open(const char *uri, md_store **out, md_err *err)
 {
     if (!uri || !*uri) return md_err_set(err, MD_EINVAL, "db", "no database given");
     if (strncmp(uri, "postgres://", 11) == 0 || strncmp(uri, "postgresql://", 13) == 0)
-        return md_err_set(err, MD_EINVAL, "db", "the PostgreSQL backend is not built yet");
-    return md_store_sqlite_ops.open(uri, out, err);
+        return md__store_open_with(&md_store_pg_ops, uri, out, err);
+    return md__store_open_with(&md_store_sqlite_ops, uri, out, err);
 }
 
 void md_store_close(md_store *s)
@@ -45,6 +61,8 @@ static md_code savepoint(md_store *s, const char *verb, int depth, md_err *err)
 
 md_code md_store_begin(md_store *s, md_err *err)
 {
+    if (s->in_snapshot > 0)
+        return md_err_set(err, MD_EINTERNAL, NULL, "a write transaction inside a read snapshot");
     md_code rc = s->in_tx > 0 ? savepoint(s, "SAVEPOINT", s->in_tx, err) : s->ops->begin(s, err);
     if (rc == MD_OK) s->in_tx++;
     return rc;
@@ -84,10 +102,55 @@ md_code md_store_finish(md_store *s, md_code rc, md_err *err)
     return rc;
 }
 
-/* md_row starts with the ops pointer of its backend, like md_store. */
-struct md_row {
-    const md_store_ops *ops;
-};
+int md_store_in_tx(const md_store *s)
+{
+    return s->in_tx;
+}
+
+/* A snapshot inside a write transaction is the transaction itself. */
+md_code md_store_snapshot_begin(md_store *s, md_err *err)
+{
+    if (s->in_tx > 0) return MD_OK;
+    if (s->in_snapshot == 0) {
+        md_code rc = s->ops->snapshot_begin(s, err);
+        if (rc != MD_OK) return rc;
+    }
+    s->in_snapshot++;
+    return MD_OK;
+}
+
+void md_store_snapshot_end(md_store *s)
+{
+    if (s->in_tx > 0 || s->in_snapshot <= 0) return;
+    if (--s->in_snapshot == 0) s->ops->snapshot_end(s);
+}
+
+md_code md_store_lock(md_store *s, int64_t key, md_err *err)
+{
+    if (s->in_tx <= 0)
+        return md_err_set(err, MD_EINTERNAL, NULL, "an advisory lock outside a transaction");
+    return s->ops->lock(s, key, err);
+}
+
+int64_t md_store_changes(md_store *s)
+{
+    return s->ops->changes(s);
+}
+
+unsigned md_store_supports(const md_store *s)
+{
+    return s->ops->supports;
+}
+
+const char *md_store_backend(const md_store *s)
+{
+    return s->ops->name;
+}
+
+md_code md_store_prepare(md_store *s, const char *sql, md_err *err)
+{
+    return s->ops->prepare(s, sql, err);
+}
 
 const char *md_row_text(const md_row *r, int i)
 {
@@ -197,6 +260,8 @@ void md_pool_release(md_pool *p, md_store *s)
 {
     while (s->in_tx > 0)
         md_store_rollback(s); /* a handler that bailed out mid-transaction */
+    while (s->in_snapshot > 0)
+        md_store_snapshot_end(s);
     pthread_mutex_lock(&p->mu);
     p->free_list[p->nfree++] = s;
     pthread_cond_signal(&p->cv);
