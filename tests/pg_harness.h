@@ -4,8 +4,8 @@
  *
  * pg_harness_active(): non-zero when the test runs under the harness.
  * pg_harness_create(): a fresh, empty database named after the process and a
- * counter; writes its URI into uri and returns 0, or -1 (with a message on
- * stderr: this is test code).  pg_harness_drop() removes it (closing any
+ * counter (pg_harness_create_named(): with a given name); writes its URI into
+ * uri and returns 0, or -1 (with a message on stderr: this is test code).  pg_harness_drop() removes it (closing any
  * connection still open to it).  Outside the harness a test uses SQLite.
  */
 #ifndef MESODESK_TEST_PG_HARNESS_H
@@ -37,15 +37,22 @@ static inline int pg_harness_admin(const char *sql)
     return rc == MD_OK ? 0 : -1;
 }
 
-static inline int pg_harness_create(char *uri, size_t urisz)
+/* A database called name (lower-case letters, digits, '_'). */
+static inline int pg_harness_create_named(const char *name, char *uri, size_t urisz)
 {
-    static int counter;
-    char name[64], sql[128];
-    snprintf(name, sizeof name, "mdtest_%ld_%d", (long)getpid(), ++counter);
+    char sql[128];
     snprintf(sql, sizeof sql, "CREATE DATABASE %s", name);
     if (pg_harness_admin(sql) != 0) return -1;
     snprintf(uri, urisz, "%s/%s", getenv("MESODESK_TEST_PG"), name);
     return 0;
+}
+
+static inline int pg_harness_create(char *uri, size_t urisz)
+{
+    static int counter;
+    char name[64];
+    snprintf(name, sizeof name, "mdtest_%ld_%d", (long)getpid(), ++counter);
+    return pg_harness_create_named(name, uri, urisz);
 }
 
 static inline void pg_harness_drop(const char *uri)

@@ -69,20 +69,35 @@ typedef struct pg_row {
     int row;
 } pg_row;
 
-/* postgres://user:secret@host/db -> postgres://user@host/db */
+/* postgres://user:secret@host/db?password=x&sslmode=y -> postgres://user@host/db?sslmode=y */
 static void hide_password(const char *uri, char *out, size_t outsz)
 {
     const char *scheme = strstr(uri, "://");
     const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
-    const char *colon = scheme ? memchr(scheme + 3, ':', at ? (size_t)(at - scheme - 3) : 0) : NULL;
-    if (!colon) {
+    const char *colon = at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
+    if (!colon)
         md_strlcpy(out, uri, outsz);
-    } else {
+    else
         snprintf(out, outsz, "%.*s%s", (int)(colon - uri), uri, at);
-    }
-    /* A password given as a query parameter goes too. */
     char *pw = strstr(out, "password=");
-    if (pw) *pw = '\0';
+    if (pw && pw > out && (pw[-1] == '?' || pw[-1] == '&')) {
+        char *end = strchr(pw, '&');
+        if (end)
+            memmove(pw, end + 1, strlen(end + 1) + 1);
+        else
+            pw[-1] = '\0';
+    }
+}
+
+/* libpq's messages end in a newline and may span lines: one line, no trailing space. */
+static void one_line(const char *in, char *out, size_t outsz)
+{
+    md_strlcpy(out, in ? in : "", outsz);
+    for (char *p = out; *p; p++)
+        if (*p == '\n' || *p == '\t') *p = ' ';
+    size_t n = strlen(out);
+    while (n && out[n - 1] == ' ')
+        out[--n] = '\0';
 }
 
 static void no_notices(void *arg, const char *message)
@@ -103,10 +118,7 @@ static md_code result_error(pg_store *s, PGresult *res, md_err *err, const char 
     const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     const char *msg = primary ? primary : PQerrorMessage(s->conn);
     char clean[MD_ERR_MESSAGE_MAX];
-    md_strlcpy(clean, msg ? msg : "", sizeof clean);
-    size_t n = strlen(clean);
-    while (n && (clean[n - 1] == '\n' || clean[n - 1] == ' '))
-        clean[--n] = '\0';
+    one_line(msg, clean, sizeof clean);
     if (!state || conn_lost(s))
         return md_err_set(err, MD_EUNAVAILABLE, NULL, "database unavailable (%s): %s", s->shown_uri,
                           clean);
@@ -169,10 +181,7 @@ static md_code pg_open(const char *uri, md_store **out, md_err *err)
     }
     if (PQstatus(s->conn) != CONNECTION_OK) {
         char msg[MD_ERR_MESSAGE_MAX];
-        md_strlcpy(msg, PQerrorMessage(s->conn), sizeof msg);
-        size_t n = strlen(msg);
-        while (n && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-            msg[--n] = '\0';
+        one_line(PQerrorMessage(s->conn), msg, sizeof msg);
         md_err_set(err, MD_EUNAVAILABLE, "db", "cannot connect to %s: %s", s->shown_uri, msg);
         pg_close(&s->base);
         return MD_EUNAVAILABLE;

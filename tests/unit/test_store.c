@@ -790,6 +790,22 @@ static void concurrent_migrations_apply_once(void **state)
     if (pg_harness_active()) pg_harness_drop(uri);
 }
 
+/* A PostgreSQL that is not there: a clear error naming the URI, never its password. */
+static void an_unreachable_postgres_is_named_without_its_password(void **state)
+{
+    (void)state;
+    md_err err;
+    md_store *s = NULL;
+    assert_int_equal(
+        md_store_open("postgres://bob:s3cret@127.0.0.1:1/x?password=zz&sslmode=disable", &s, &err),
+        MD_EUNAVAILABLE);
+    assert_null(s);
+    assert_non_null(strstr(err.message, "postgres://bob@127.0.0.1:1/x?sslmode=disable"));
+    assert_null(strstr(err.message, "s3cret"));
+    assert_null(strstr(err.message, "zz"));
+    assert_null(strchr(err.message, '\n'));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -819,6 +835,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(audit_group_commits_and_chains, unit_db_setup,
                                         unit_db_teardown),
         cmocka_unit_test(a_backend_of_another_version_is_refused),
+        cmocka_unit_test(an_unreachable_postgres_is_named_without_its_password),
         cmocka_unit_test_setup_teardown(statements_report_the_rows_they_changed, unit_db_setup,
                                         unit_db_teardown),
         cmocka_unit_test_setup_teardown(a_snapshot_sees_one_state, unit_db_setup, unit_db_teardown),
