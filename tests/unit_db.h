@@ -13,6 +13,7 @@
 #include "mesodesk/store.h"
 #include "pg_harness.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,11 +29,34 @@ typedef struct unit_db {
     md_ctx ctx;
 } unit_db;
 
+/* With MESODESK_TEST_SQL_LOG=FILE, every statement the test runs is appended to FILE,
+ * one a line (tests/pg_statements.sh prepares them all on PostgreSQL). */
+static pthread_mutex_t unit_sql_log_mu = PTHREAD_MUTEX_INITIALIZER;
+static inline void unit_sql_log(void *ctx, const char *sql)
+{
+    pthread_mutex_lock(&unit_sql_log_mu);
+    for (const char *c = sql; *c; c++)
+        fputc(*c == '\n' ? ' ' : *c, ctx); /* one statement a line */
+    fputc('\n', ctx);
+    pthread_mutex_unlock(&unit_sql_log_mu);
+}
+
+static inline void unit_sql_log_start(void)
+{
+    static FILE *log;
+    const char *path = getenv("MESODESK_TEST_SQL_LOG");
+    if (log || !path || !*path) return;
+    if (!(log = fopen(path, "a"))) abort();
+    setvbuf(log, NULL, _IOLBF, 0);
+    md_store_set_trace(unit_sql_log, log);
+}
+
 static inline void unit_db_open(unit_db *u, int with_kb)
 {
     md_err err;
     memset(u, 0, sizeof *u);
     if (md_init() != 0) abort();
+    unit_sql_log_start();
     snprintf(u->dir, sizeof u->dir, "/tmp/mesodesk-unit-XXXXXX");
     if (!mkdtemp(u->dir)) abort();
     if (pg_harness_active()) {

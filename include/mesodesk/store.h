@@ -144,6 +144,13 @@ int64_t md_row_int(const md_row *r, int i);
 int md_row_is_null(const md_row *r, int i);
 int md_row_columns(const md_row *r);
 
+/* A process-wide observer of every statement text md_store_exec() and md_store_prepare()
+ * are given (tests collect the SQL the core runs, to prepare it on every backend).  Set it
+ * before any connection is in use; fn may be called from several threads at once; NULL
+ * turns it off. */
+typedef void (*md_store_trace_fn)(void *ctx, const char *sql);
+void md_store_set_trace(md_store_trace_fn fn, void *ctx);
+
 /* Run one query expected to return at most one row with one column: copies the text
  * (or "" for NULL) into out; returns MD_ENOTFOUND when there is no row. */
 md_code md_store_scalar_text(md_store *s, const char *sql, const md_val *params, int nparams,

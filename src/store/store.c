@@ -39,9 +39,19 @@ void md_store_close(md_store *s)
     if (s) s->ops->close(s);
 }
 
+static md_store_trace_fn trace_fn;
+static void *trace_ctx;
+
+void md_store_set_trace(md_store_trace_fn fn, void *ctx)
+{
+    trace_ctx = ctx;
+    trace_fn = fn;
+}
+
 md_code md_store_exec(md_store *s, const char *sql, const md_val *params, int nparams, md_row_fn fn,
                       void *ctx, md_err *err)
 {
+    if (trace_fn) trace_fn(trace_ctx, sql);
     return s->ops->exec(s, sql, params, nparams, fn, ctx, err);
 }
 
@@ -149,6 +159,7 @@ const char *md_store_backend(const md_store *s)
 
 md_code md_store_prepare(md_store *s, const char *sql, md_err *err)
 {
+    if (trace_fn) trace_fn(trace_ctx, sql);
     return s->ops->prepare(s, sql, err);
 }
 

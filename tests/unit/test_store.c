@@ -806,6 +806,66 @@ static void an_unreachable_postgres_is_named_without_its_password(void **state)
     assert_null(strchr(err.message, '\n'));
 }
 
+/* Statements tests run on purpose against SQLite's own catalogue or to inject faults
+ * (sqlite_master, pragma, EXPLAIN QUERY PLAN, triggers), and the scratch tables of this
+ * file: not the core's, not replayed.  Nor are the migrations' statements (written for
+ * the schema of their time, e.g. patient_status_v3): every test on PostgreSQL runs them. */
+static int test_only_sql(const char *sql)
+{
+    static const char *const marks[] = {"sqlite_master",
+                                        "pragma_",
+                                        "PRAGMA ",
+                                        "EXPLAIN QUERY PLAN",
+                                        "TRIGGER",
+                                        "RAISE(",
+                                        "CREATE TABLE t (",
+                                        "INSERT INTO t",
+                                        "UPDATE t SET",
+                                        "DELETE FROM t",
+                                        "FROM t",
+                                        "TABLE k (",
+                                        "INTO k ",
+                                        "FROM k",
+                                        "information_schema",
+                                        "nonsense",
+                                        "patient_status_v3"};
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+        if (strstr(sql, marks[i])) return 1;
+    return 0;
+}
+
+/* Every statement the core ran in the unit tests on SQLite (MESODESK_TEST_SQL_REPLAY, a
+ * file written through MESODESK_TEST_SQL_LOG, see tests/pg_statements.sh) prepares on
+ * this backend too. */
+static void every_statement_the_core_ran_prepares_here(void **state)
+{
+    unit_db *u = *state;
+    const char *path = getenv("MESODESK_TEST_SQL_REPLAY");
+    if (!path || !*path) skip();
+    FILE *f = fopen(path, "r");
+    if (!f) fail_msg("cannot read %s", path);
+    char line[8192];
+    int checked = 0, failed = 0;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        /* A plan check wraps a statement of the core: prepare that one. */
+        static const char plan[] = "EXPLAIN QUERY PLAN ";
+        const char *sql = strncmp(line, plan, sizeof plan - 1) == 0 ? line + sizeof plan - 1 : line;
+        if (!*sql || test_only_sql(sql)) continue;
+        md_err err;
+        if (md_store_prepare(u->db, sql, &err) != MD_OK) {
+            fprintf(stderr, "does not prepare on %s: %s\n  %s\n", md_store_backend(u->db),
+                    err.message, sql);
+            failed++;
+        }
+        checked++;
+    }
+    fclose(f);
+    fprintf(stderr, "%d statements prepared on %s\n", checked, md_store_backend(u->db));
+    assert_true(checked > 100);
+    assert_int_equal(failed, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -846,6 +906,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_list_without_a_parent_prepares, unit_db_setup,
                                         unit_db_teardown),
         cmocka_unit_test_setup_teardown(concurrent_migrations_apply_once, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(every_statement_the_core_ran_prepares_here, unit_db_setup,
                                         unit_db_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
