@@ -58,6 +58,7 @@ if [ "$started" -ne 1 ]; then
 fi
 
 export MESODESK_TEST_PG="postgresql://postgres@127.0.0.1:$port"
+export MESODESK_TEST_PG_DATA="$dir/data" # for tests that stop and restart the server (pg_ctl)
 status=0
 "$@" || status=$?
 exit "$status"

@@ -104,6 +104,9 @@ enum {
  * password), MD_EINTERNAL (a backend table of another version). */
 md_code md_store_open(const char *uri, md_store **out, md_err *err);
 void md_store_close(md_store *s);
+/* The URI as it may be shown (logs, messages): a postgres:// URI without its password
+ * (user:password@ and a password= parameter); a file path as it is.  Truncates to outsz. */
+void md_store_uri_shown(const char *uri, char *out, size_t outsz);
 
 md_code md_store_exec(md_store *s, const char *sql, const md_val *params, int nparams, md_row_fn fn,
                       void *ctx, md_err *err);

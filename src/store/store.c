@@ -34,6 +34,26 @@ md_code md_store_open(const char *uri, md_store **out, md_err *err)
     return md__store_open_with(&md_store_sqlite_ops, uri, out, err);
 }
 
+/* postgres://user:secret@host/db?password=x&sslmode=y -> postgres://user@host/db?sslmode=y */
+void md_store_uri_shown(const char *uri, char *out, size_t outsz)
+{
+    const char *scheme = strstr(uri, "://");
+    const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
+    const char *colon = at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
+    if (!colon)
+        md_strlcpy(out, uri, outsz);
+    else
+        snprintf(out, outsz, "%.*s%s", (int)(colon - uri), uri, at);
+    char *pw = scheme ? strstr(out, "password=") : NULL;
+    if (pw && pw > out && (pw[-1] == '?' || pw[-1] == '&')) {
+        char *end = strchr(pw, '&');
+        if (end)
+            memmove(pw, end + 1, strlen(end + 1) + 1);
+        else
+            pw[-1] = '\0';
+    }
+}
+
 void md_store_close(md_store *s)
 {
     if (s) s->ops->close(s);

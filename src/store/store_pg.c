@@ -34,7 +34,8 @@
  * the next statement (its prepared statements are gone with it); a statement
  * that failed is never retried, as it may have run.
  * Notices (CREATE ... IF NOT EXISTS) are dropped: library code never prints.
- * No message carries the password of the URI.
+ * No message carries the password of the URI; a lost connection says only
+ * that the database is unavailable (a client may see it).
  */
 #include "store_int.h"
 
@@ -69,26 +70,6 @@ typedef struct pg_row {
     int row;
 } pg_row;
 
-/* postgres://user:secret@host/db?password=x&sslmode=y -> postgres://user@host/db?sslmode=y */
-static void hide_password(const char *uri, char *out, size_t outsz)
-{
-    const char *scheme = strstr(uri, "://");
-    const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
-    const char *colon = at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
-    if (!colon)
-        md_strlcpy(out, uri, outsz);
-    else
-        snprintf(out, outsz, "%.*s%s", (int)(colon - uri), uri, at);
-    char *pw = strstr(out, "password=");
-    if (pw && pw > out && (pw[-1] == '?' || pw[-1] == '&')) {
-        char *end = strchr(pw, '&');
-        if (end)
-            memmove(pw, end + 1, strlen(end + 1) + 1);
-        else
-            pw[-1] = '\0';
-    }
-}
-
 /* libpq's messages end in a newline and may span lines: one line, no trailing space. */
 static void one_line(const char *in, char *out, size_t outsz)
 {
@@ -119,9 +100,9 @@ static md_code result_error(pg_store *s, PGresult *res, md_err *err, const char 
     const char *msg = primary ? primary : PQerrorMessage(s->conn);
     char clean[MD_ERR_MESSAGE_MAX];
     one_line(msg, clean, sizeof clean);
+    /* A client may see this message: no address of the database, no libpq detail. */
     if (!state || conn_lost(s))
-        return md_err_set(err, MD_EUNAVAILABLE, NULL, "database unavailable (%s): %s", s->shown_uri,
-                          clean);
+        return md_err_set(err, MD_EUNAVAILABLE, NULL, "the database is unavailable");
     if (strcmp(state, "23505") == 0)
         return md_err_set(err, MD_ECONFLICT, NULL, "already exists (%s)", clean);
     if (strncmp(state, "23", 2) == 0)
@@ -173,7 +154,7 @@ static md_code pg_open(const char *uri, md_store **out, md_err *err)
     pg_store *s = calloc(1, sizeof *s);
     if (!s) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     s->base.ops = &md_store_pg_ops;
-    hide_password(uri, s->shown_uri, sizeof s->shown_uri);
+    md_store_uri_shown(uri, s->shown_uri, sizeof s->shown_uri);
     s->conn = PQconnectdb(uri);
     if (!s->conn) {
         pg_close(&s->base);
@@ -299,7 +280,7 @@ static md_code pg_exec(md_store *base, const char *sql, const md_val *params, in
 {
     pg_store *s = (pg_store *)base;
     if (conn_lost(s) && !revive(s))
-        return md_err_set(err, MD_EUNAVAILABLE, NULL, "database unavailable (%s)", s->shown_uri);
+        return md_err_set(err, MD_EUNAVAILABLE, NULL, "the database is unavailable");
     /* A statement that failed is never retried here: it may have run.  The next one on
      * this connection reconnects (revive) when the server is back. */
     return run(s, sql, params, nparams, fn, ctx, err);
