@@ -1,6 +1,8 @@
 /*
  * unit_db.h - a fresh database in a temp dir for unit tests: migrated, with a
- * clinic, an audit writer and a context acting as that clinic's admin.
+ * clinic, an audit writer and a context acting as that clinic's admin.  Under
+ * tests/pg_harness.sh (MESODESK_TEST_PG set) the database is a fresh one in
+ * that PostgreSQL cluster instead of a SQLite file; u->path is its URI.
  */
 #ifndef MESODESK_TEST_UNIT_DB_H
 #define MESODESK_TEST_UNIT_DB_H
@@ -9,7 +11,9 @@
 #include "mesodesk/clinic.h"
 #include "mesodesk/kb.h"
 #include "mesodesk/store.h"
+#include "pg_harness.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,14 +29,41 @@ typedef struct unit_db {
     md_ctx ctx;
 } unit_db;
 
+/* With MESODESK_TEST_SQL_LOG=FILE, every statement the test runs is appended to FILE,
+ * one a line (tests/pg_statements.sh prepares them all on PostgreSQL). */
+static pthread_mutex_t unit_sql_log_mu = PTHREAD_MUTEX_INITIALIZER;
+static inline void unit_sql_log(void *ctx, const char *sql)
+{
+    pthread_mutex_lock(&unit_sql_log_mu);
+    for (const char *c = sql; *c; c++)
+        fputc(*c == '\n' ? ' ' : *c, ctx); /* one statement a line */
+    fputc('\n', ctx);
+    pthread_mutex_unlock(&unit_sql_log_mu);
+}
+
+static inline void unit_sql_log_start(void)
+{
+    static FILE *log;
+    const char *path = getenv("MESODESK_TEST_SQL_LOG");
+    if (log || !path || !*path) return;
+    if (!(log = fopen(path, "a"))) abort();
+    setvbuf(log, NULL, _IOLBF, 0);
+    md_store_set_trace(unit_sql_log, log);
+}
+
 static inline void unit_db_open(unit_db *u, int with_kb)
 {
     md_err err;
     memset(u, 0, sizeof *u);
     if (md_init() != 0) abort();
+    unit_sql_log_start();
     snprintf(u->dir, sizeof u->dir, "/tmp/mesodesk-unit-XXXXXX");
     if (!mkdtemp(u->dir)) abort();
-    snprintf(u->path, sizeof u->path, "%s/db.sqlite", u->dir);
+    if (pg_harness_active()) {
+        if (pg_harness_create(u->path, sizeof u->path) != 0) abort();
+    } else {
+        snprintf(u->path, sizeof u->path, "%s/db.sqlite", u->dir);
+    }
     if (md_store_open(u->path, &u->db, &err) || md_store_migrate(u->db, &err) ||
         md_auditor_start(u->path, &u->auditor, &err)) {
         fprintf(stderr, "unit db: %s\n", err.message);
@@ -64,6 +95,7 @@ static inline void unit_db_close(unit_db *u)
     md_store_close(u->db);
     md_arena_free(u->arena);
     md_kb_free(u->kb);
+    if (pg_harness_active()) pg_harness_drop(u->path);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", u->dir);
     if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", u->dir);
 }

@@ -1,18 +1,50 @@
 /*
  * store.h - the storage interface.
  *
- * Like SQLite's VFS, a backend is a versioned table of functions
- * (md_store_ops); one file per backend (src/store/store_sqlite.c, later
- * store_pg.c).  Domain code speaks portable SQL through md_store_exec() with
- * $1..$n placeholders and never includes a database header; each backend
- * prepares (and caches) statements, binds the typed parameters and hands each
- * result row to a callback.  There is no string interpolation of values
- * anywhere: prepared statements only.
+ * Like SQLite's VFS, a backend is a versioned table of functions, private to
+ * src/store (store_int.h); one file per backend: store_sqlite.c (a file path,
+ * the default) and store_pg.c (PostgreSQL 15 through libpq, a postgres:// URI).
+ * Domain code sees only the functions below, speaks portable SQL through
+ * md_store_exec() with $1..$n placeholders and never includes a database
+ * header; each backend prepares (and caches) statements, binds the typed
+ * parameters and hands each result row to a callback.  There is no string
+ * interpolation of values anywhere: prepared statements only.
  *
- * Portable SQL rules: TEXT for strings, ids and timestamps ("YYYY-MM-DDTHH:MM:SSZ",
- * UTC) and dates ("YYYY-MM-DD"); BIGINT for integers; INTEGER 0/1 for
- * booleans; no AUTOINCREMENT, no backend functions beyond lower(), count(),
- * max(), coalesce().  Every table carries clinic_id (see migrations.c).
+ * Portable SQL rules (what both SQLite and PostgreSQL accept and agree on):
+ *  - types: TEXT for strings, ids and timestamps ("YYYY-MM-DDTHH:MM:SSZ", UTC)
+ *    and dates ("YYYY-MM-DD"); BIGINT for integers; INTEGER 0/1 for booleans,
+ *    compared as "= 1", never used bare as a condition; no AUTOINCREMENT, no
+ *    SERIAL; every table carries clinic_id (see migrations.c).
+ *  - functions: lower(), count(), max(), min(), coalesce() only; no ||, no
+ *    LIKE (case rules differ: compare lower() of both sides, or use prefix
+ *    ranges), no date functions (times are TEXT computed in C), no rowid, no
+ *    INSERT OR ..., no upsert.
+ *  - parameters: PostgreSQL infers a parameter's type from its context, so a
+ *    parameter must sit where a column fixes its type (col = $1, VALUES ($1))
+ *    or carry a cast: "$2 IS NULL" alone fails to prepare on PostgreSQL ("could
+ *    not determine data type"); write "CAST($2 AS TEXT) IS NULL" (SQLite
+ *    accepts the cast too).  The same for a parameter in a select list, in
+ *    coalesce() with no column, or compared with another parameter.  Integers
+ *    are bound as integers: don't compare a TEXT column with an md_int().
+ *  - results: a column is read as text or as an integer; a boolean expression
+ *    in a select list comes back as 1/0 on SQLite and t/f on PostgreSQL, so
+ *    select "CASE WHEN ... THEN 1 ELSE 0 END" instead.  Order explicitly
+ *    (ORDER BY ..., id): without it the two backends return rows in
+ *    different orders.
+ *  - errors: a unique or primary-key violation is MD_ECONFLICT, any other
+ *    constraint (NOT NULL, foreign key, check) MD_EINVAL, on both backends
+ *    (SQLSTATE 23505 and 23xxx on PostgreSQL).  A busy database or a lock wait
+ *    that times out is MD_EUNAVAILABLE; a lost PostgreSQL connection too.  On
+ *    PostgreSQL a failed statement inside a transaction poisons it until the
+ *    transaction (or the savepoint of an inner md_store_begin()) rolls back,
+ *    so never carry on inside a transaction after an error: roll back.
+ *  - DDL (migrations only) follows the same types; where the backends need
+ *    different SQL, migrations.c holds a variant per backend.
+ *
+ * Write transactions are serialised per database on both backends (SQLite's
+ * BEGIN IMMEDIATE; on PostgreSQL an advisory lock taken by the outermost
+ * begin), so the two behave alike: a transaction that read a maximum can
+ * insert the next number without a race.
  *
  * Ownership: an md_store is one connection, used by one thread at a time.
  * md_pool hands connections to request threads.  Strings a row callback sees
@@ -55,36 +87,26 @@ static inline md_val md_null(void)
 /* Called once per result row; return 0 to continue, non-zero to stop early. */
 typedef int (*md_row_fn)(void *ctx, const md_row *row);
 
-typedef struct md_store_ops {
-    int version; /* of this table: 1 */
-    const char *name;
-    /* Open a connection; uri is backend-specific (a file path for SQLite). */
-    md_code (*open)(const char *uri, md_store **out, md_err *err);
-    void (*close)(md_store *s);
-    md_code (*exec)(md_store *s, const char *sql, const md_val *params, int nparams, md_row_fn fn,
-                    void *ctx, md_err *err);
-    md_code (*begin)(md_store *s, md_err *err); /* a write transaction */
-    md_code (*commit)(md_store *s, md_err *err);
-    void (*rollback)(md_store *s);
-    /* Row access, valid inside a row callback. */
-    int (*column_count)(const md_row *r);
-    const char *(*column_text)(const md_row *r, int i); /* NULL for SQL NULL */
-    int64_t (*column_int)(const md_row *r, int i);
-    int (*column_is_null)(const md_row *r, int i);
-} md_store_ops;
-
-/* Every backend's connection struct begins with this. */
-struct md_store {
-    const md_store_ops *ops;
-    int in_tx; /* transaction depth: 0 none, 1 a transaction, >1 savepoints inside it */
+/* What a backend can do (md_store_supports). */
+enum {
+    /* Several processes on several hosts may share the database (PostgreSQL). */
+    MD_STORE_SUPPORTS_NETWORK = 1u << 0,
+    /* md_store_lock() takes a lock per key; without it the lock is the transaction's
+     * database-wide write lock (SQLite), which covers every key. */
+    MD_STORE_SUPPORTS_KEYED_LOCKS = 1u << 1,
+    /* Read snapshots run concurrently with a writer (SQLite WAL, PostgreSQL MVCC). */
+    MD_STORE_SUPPORTS_CONCURRENT_SNAPSHOTS = 1u << 2,
 };
 
-extern const md_store_ops md_store_sqlite_ops;
-
-/* Open by URI: "postgresql://..." or "postgres://..." selects PostgreSQL (a later issue);
- * anything else is a SQLite file path. */
+/* Open by URI: "postgresql://..." or "postgres://..." selects PostgreSQL (libpq connection
+ * URI), anything else is a SQLite file path.  Fails with MD_EINVAL (no URI), MD_EIO or
+ * MD_EUNAVAILABLE (cannot open or connect: the message names the URI without its
+ * password), MD_EINTERNAL (a backend table of another version). */
 md_code md_store_open(const char *uri, md_store **out, md_err *err);
 void md_store_close(md_store *s);
+/* The URI as it may be shown (logs, messages): a postgres:// URI without its password
+ * (user:password@ and a password= parameter); a file path as it is.  Truncates to outsz. */
+void md_store_uri_shown(const char *uri, char *out, size_t outsz);
 
 md_code md_store_exec(md_store *s, const char *sql, const md_val *params, int nparams, md_row_fn fn,
                       void *ctx, md_err *err);
@@ -95,11 +117,42 @@ md_code md_store_begin(md_store *s, md_err *err);
 md_code md_store_commit(md_store *s, md_err *err);
 void md_store_rollback(md_store *s);
 md_code md_store_finish(md_store *s, md_code rc, md_err *err);
+/* Transaction depth: 0 outside a transaction, 1 in one, more inside savepoints. */
+int md_store_in_tx(const md_store *s);
+
+/* A read snapshot: every statement until md_store_snapshot_end() sees one consistent
+ * state of the database, for a screening or a page that gathers several tables.
+ * Read-only.  Nests; inside a write transaction it is a no-op (the transaction is
+ * already consistent).  A write transaction may not begin inside a snapshot
+ * (MD_EINTERNAL): end the snapshot first. */
+md_code md_store_snapshot_begin(md_store *s, md_err *err);
+void md_store_snapshot_end(md_store *s);
+
+/* An exclusive advisory lock on key, held until the outermost transaction ends
+ * (commit or rollback).  Only inside a transaction (MD_EINTERNAL otherwise).  Two
+ * connections locking the same key serialise; MD_EUNAVAILABLE when the wait times out. */
+md_code md_store_lock(md_store *s, int64_t key, md_err *err);
+
+/* Rows inserted, updated or deleted by the last statement run on s (0 after a query). */
+int64_t md_store_changes(md_store *s);
+/* MD_STORE_SUPPORTS_* bits of the backend; its name ("sqlite", "postgres"). */
+unsigned md_store_supports(const md_store *s);
+const char *md_store_backend(const md_store *s);
+/* Prepare (and cache) sql without running it: MD_OK when the backend accepts it, else
+ * the error the statement would fail with. */
+md_code md_store_prepare(md_store *s, const char *sql, md_err *err);
 
 const char *md_row_text(const md_row *r, int i);
 int64_t md_row_int(const md_row *r, int i);
 int md_row_is_null(const md_row *r, int i);
 int md_row_columns(const md_row *r);
+
+/* A process-wide observer of every statement text md_store_exec() and md_store_prepare()
+ * are given (tests collect the SQL the core runs, to prepare it on every backend).  Set it
+ * before any connection is in use; fn may be called from several threads at once; NULL
+ * turns it off. */
+typedef void (*md_store_trace_fn)(void *ctx, const char *sql);
+void md_store_set_trace(md_store_trace_fn fn, void *ctx);
 
 /* Run one query expected to return at most one row with one column: copies the text
  * (or "" for NULL) into out; returns MD_ENOTFOUND when there is no row. */

@@ -336,7 +336,7 @@ static md_code write_batch(md_auditor *a, pending *list, uint64_t n, int all, cp
         cb->cps = cb->ndue ? calloc(cb->ndue, sizeof *cb->cps) : NULL;
         if (cb->cps) cb->ncps = cp_write_due(a, cb->due, cb->ndue, heads, nheads, cb->cps);
     }
-    if (rc == MD_OK || a->db->in_tx) rc = md_store_finish(a->db, rc, &err);
+    if (rc == MD_OK || md_store_in_tx(a->db)) rc = md_store_finish(a->db, rc, &err);
     if (rc != MD_OK) {
         md_log(MD_LOG_ERROR, "audit.write_failed", "%s", err.message);
         cb->ncps = 0; /* rolled back with the batch */
@@ -511,7 +511,7 @@ static pending *pending_new(md_ctx *ctx, const md_audit_entry *e, int64_t at)
 md_code md_audit_many(md_ctx *ctx, const md_audit_entry *entries, size_t n, md_err *err)
 {
     md_auditor *a = ctx->auditor;
-    if (!a && !(ctx->db && ctx->db->in_tx))
+    if (!a && !(ctx->db && md_store_in_tx(ctx->db)))
         return md_err_set(err, MD_EINTERNAL, NULL, "no audit writer");
     pending *first = NULL, *last = NULL;
     int64_t at = md_now();
@@ -529,7 +529,7 @@ md_code md_audit_many(md_ctx *ctx, const md_audit_entry *entries, size_t n, md_e
     }
     if (!first) return MD_OK;
 
-    if (ctx->db && ctx->db->in_tx) {
+    if (ctx->db && md_store_in_tx(ctx->db)) {
         /* Part of the caller's write: commits or rolls back with it. */
         int nheads = 0;
         chain *heads = calloc(n, sizeof *heads);

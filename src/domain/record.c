@@ -462,7 +462,7 @@ md_code md_record_list(md_ctx *ctx, const md_record_kind *k, const char *parent_
     if (rc != MD_OK) return rc;
     snprintf(where, sizeof where,
              "clinic_id = $1 AND %s AND current = 1%s%s%s ORDER BY recorded_at, id",
-             k->has_parent ? "patient_id = $2" : "$2 IS NULL",
+             k->has_parent ? "patient_id = $2" : "CAST($2 AS TEXT) IS NULL",
              k->status_field && !include_all ? " AND " : "",
              k->status_field && !include_all ? k->status_field : "",
              k->status_field && !include_all ? " <> 'entered_in_error'" : "");

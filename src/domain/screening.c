@@ -457,13 +457,16 @@ static md_code gather_facts(md_ctx *ctx, const char *pid, md_screen_input *in, m
          "patient_id = $2 AND current = 1 AND status = 'active' ORDER BY recorded_at, id",
          clearance_row},
     };
-    for (size_t i = 0; i < sizeof queries / sizeof queries[0]; i++) {
-        md_code rc = md_store_exec(ctx->db, queries[i].sql, v, 2, queries[i].fn, &g, err);
-        if (rc != MD_OK) return rc;
-        if (g.rc != MD_OK) return g.rc;
-        if (i == 0 && !g.found) return md_err_set(err, MD_ENOTFOUND, NULL, "no such patient");
+    /* One snapshot: the facts are read as they stood at one moment. */
+    md_code rc = md_store_snapshot_begin(ctx->db, err);
+    for (size_t i = 0; rc == MD_OK && i < sizeof queries / sizeof queries[0]; i++) {
+        rc = md_store_exec(ctx->db, queries[i].sql, v, 2, queries[i].fn, &g, err);
+        if (rc == MD_OK) rc = g.rc;
+        if (rc == MD_OK && i == 0 && !g.found)
+            rc = md_err_set(err, MD_ENOTFOUND, NULL, "no such patient");
     }
-    return MD_OK;
+    md_store_snapshot_end(ctx->db);
+    return rc;
 }
 
 /* plan: {"areas":[...],"ingredients":[...]} -> the input's planned lists. */

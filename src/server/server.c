@@ -1026,12 +1026,14 @@ int md_server_run(const md_server_config *cfg)
              cfg->max_connections_per_ip > 0 ? cfg->max_connections_per_ip : DEFAULT_PER_IP);
     snprintf(timeout, sizeof timeout, "%d",
              cfg->request_timeout > 0 ? cfg->request_timeout : DEFAULT_REQUEST_TIMEOUT);
+    char shown_db[512];
+    md_store_uri_shown(cfg->db_uri, shown_db, sizeof shown_db); /* never a password in a log */
     const char *kv[] = {"address",
                         s->address,
                         "port",
                         portstr,
                         "db",
-                        cfg->db_uri,
+                        shown_db,
                         "kb",
                         md_kb_version(s->kb),
                         "max_connections",

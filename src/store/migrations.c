@@ -2,9 +2,13 @@
  * migrations.c - the schema, as forward-only numbered migrations.
  *
  * Applied in order at start-up (md_store_migrate), each in its own
- * transaction, and recorded in schema_migrations.  A migration is never edited
- * once released: change the schema with a new one.  The SQL is portable
- * (SQLite and PostgreSQL): see store.h.
+ * transaction (DDL included: both SQLite and PostgreSQL make DDL
+ * transactional, so a migration that fails half-way leaves nothing behind),
+ * and recorded in schema_migrations.  Write transactions are serialised per
+ * database, so processes starting together apply each migration once.  A
+ * migration is never edited once released: change the schema with a new one.
+ * The SQL is portable (SQLite and PostgreSQL, store.h's rules); every
+ * migration so far is the same text on both backends.
  *
  * Invariants:
  *  - every table has clinic_id (the tenant, and the distribution column of a
@@ -224,11 +228,16 @@ int md_store_schema_version(md_store *s)
 
 md_code md_store_migrate(md_store *s, md_err *err)
 {
-    md_code rc = md_store_exec(s,
-                               "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                               "version BIGINT PRIMARY KEY, name TEXT NOT NULL, "
-                               "applied_at TEXT NOT NULL)",
-                               NULL, 0, NULL, NULL, err);
+    /* Inside a write transaction: two processes starting at once take turns (on
+     * PostgreSQL a concurrent CREATE TABLE IF NOT EXISTS can otherwise collide). */
+    md_code rc = md_store_begin(s, err);
+    if (rc == MD_OK)
+        rc = md_store_exec(s,
+                           "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                           "version BIGINT PRIMARY KEY, name TEXT NOT NULL, "
+                           "applied_at TEXT NOT NULL)",
+                           NULL, 0, NULL, NULL, err);
+    if (rc == MD_OK || md_store_in_tx(s)) rc = md_store_finish(s, rc, err);
     if (rc != MD_OK) return rc;
     for (int m = 0; m < MIGRATION_COUNT; m++) {
         const migration *mg = &migrations[m];

@@ -2,7 +2,8 @@
  * store.c - backend selection, convenience queries, the connection pool.
  * Backend-specific code lives in store_<backend>.c only.
  */
-#include "mesodesk/store.h"
+#include "store_int.h"
+
 #include "mesodesk/util.h"
 
 #include <pthread.h>
@@ -10,12 +11,47 @@
 #include <stdlib.h>
 #include <string.h>
 
+md_code md__store_open_with(const md_store_ops *ops, const char *uri, md_store **out, md_err *err)
+{
+    if (!ops || ops->version != MD_STORE_OPS_VERSION)
+        return md_err_set(err, MD_EINTERNAL, "db",
+                          "storage backend %s has interface version %d, this build needs %d",
+                          ops && ops->name ? ops->name : "?", ops ? ops->version : 0,
+                          MD_STORE_OPS_VERSION);
+    md_code rc = ops->open(uri, out, err);
+    if (rc == MD_OK) {
+        (*out)->in_tx = 0;
+        (*out)->in_snapshot = 0;
+    }
+    return rc;
+}
+
 md_code md_store_open(const char *uri, md_store **out, md_err *err)
 {
     if (!uri || !*uri) return md_err_set(err, MD_EINVAL, "db", "no database given");
     if (strncmp(uri, "postgres://", 11) == 0 || strncmp(uri, "postgresql://", 13) == 0)
-        return md_err_set(err, MD_EINVAL, "db", "the PostgreSQL backend is not built yet");
-    return md_store_sqlite_ops.open(uri, out, err);
+        return md__store_open_with(&md_store_pg_ops, uri, out, err);
+    return md__store_open_with(&md_store_sqlite_ops, uri, out, err);
+}
+
+/* postgres://user:secret@host/db?password=x&sslmode=y -> postgres://user@host/db?sslmode=y */
+void md_store_uri_shown(const char *uri, char *out, size_t outsz)
+{
+    const char *scheme = strstr(uri, "://");
+    const char *at = scheme ? strchr(scheme + 3, '@') : NULL;
+    const char *colon = at ? memchr(scheme + 3, ':', (size_t)(at - scheme - 3)) : NULL;
+    if (!colon)
+        md_strlcpy(out, uri, outsz);
+    else
+        snprintf(out, outsz, "%.*s%s", (int)(colon - uri), uri, at);
+    char *pw = scheme ? strstr(out, "password=") : NULL;
+    if (pw && pw > out && (pw[-1] == '?' || pw[-1] == '&')) {
+        char *end = strchr(pw, '&');
+        if (end)
+            memmove(pw, end + 1, strlen(end + 1) + 1);
+        else
+            pw[-1] = '\0';
+    }
 }
 
 void md_store_close(md_store *s)
@@ -23,9 +59,19 @@ void md_store_close(md_store *s)
     if (s) s->ops->close(s);
 }
 
+static md_store_trace_fn trace_fn;
+static void *trace_ctx;
+
+void md_store_set_trace(md_store_trace_fn fn, void *ctx)
+{
+    trace_ctx = ctx;
+    trace_fn = fn;
+}
+
 md_code md_store_exec(md_store *s, const char *sql, const md_val *params, int nparams, md_row_fn fn,
                       void *ctx, md_err *err)
 {
+    if (trace_fn) trace_fn(trace_ctx, sql);
     return s->ops->exec(s, sql, params, nparams, fn, ctx, err);
 }
 
@@ -45,6 +91,8 @@ static md_code savepoint(md_store *s, const char *verb, int depth, md_err *err)
 
 md_code md_store_begin(md_store *s, md_err *err)
 {
+    if (s->in_snapshot > 0)
+        return md_err_set(err, MD_EINTERNAL, NULL, "a write transaction inside a read snapshot");
     md_code rc = s->in_tx > 0 ? savepoint(s, "SAVEPOINT", s->in_tx, err) : s->ops->begin(s, err);
     if (rc == MD_OK) s->in_tx++;
     return rc;
@@ -84,10 +132,56 @@ md_code md_store_finish(md_store *s, md_code rc, md_err *err)
     return rc;
 }
 
-/* md_row starts with the ops pointer of its backend, like md_store. */
-struct md_row {
-    const md_store_ops *ops;
-};
+int md_store_in_tx(const md_store *s)
+{
+    return s->in_tx;
+}
+
+/* A snapshot inside a write transaction is the transaction itself. */
+md_code md_store_snapshot_begin(md_store *s, md_err *err)
+{
+    if (s->in_tx > 0) return MD_OK;
+    if (s->in_snapshot == 0) {
+        md_code rc = s->ops->snapshot_begin(s, err);
+        if (rc != MD_OK) return rc;
+    }
+    s->in_snapshot++;
+    return MD_OK;
+}
+
+void md_store_snapshot_end(md_store *s)
+{
+    if (s->in_tx > 0 || s->in_snapshot <= 0) return;
+    if (--s->in_snapshot == 0) s->ops->snapshot_end(s);
+}
+
+md_code md_store_lock(md_store *s, int64_t key, md_err *err)
+{
+    if (s->in_tx <= 0)
+        return md_err_set(err, MD_EINTERNAL, NULL, "an advisory lock outside a transaction");
+    return s->ops->lock(s, key, err);
+}
+
+int64_t md_store_changes(md_store *s)
+{
+    return s->ops->changes(s);
+}
+
+unsigned md_store_supports(const md_store *s)
+{
+    return s->ops->supports;
+}
+
+const char *md_store_backend(const md_store *s)
+{
+    return s->ops->name;
+}
+
+md_code md_store_prepare(md_store *s, const char *sql, md_err *err)
+{
+    if (trace_fn) trace_fn(trace_ctx, sql);
+    return s->ops->prepare(s, sql, err);
+}
 
 const char *md_row_text(const md_row *r, int i)
 {
@@ -197,6 +291,8 @@ void md_pool_release(md_pool *p, md_store *s)
 {
     while (s->in_tx > 0)
         md_store_rollback(s); /* a handler that bailed out mid-transaction */
+    while (s->in_snapshot > 0)
+        md_store_snapshot_end(s);
     pthread_mutex_lock(&p->mu);
     p->free_list[p->nfree++] = s;
     pthread_cond_signal(&p->cv);

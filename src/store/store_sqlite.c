@@ -5,9 +5,13 @@
  * timeout, and a cache of prepared statements keyed by SQL text (portable
  * "$n" placeholders are rewritten to SQLite's "?n" once, at prepare time).
  * begin() takes the write lock up front (BEGIN IMMEDIATE) so a transaction
- * never fails half-way on a lock upgrade.
+ * never fails half-way on a lock upgrade.  That lock is database-wide, so
+ * lock(key) has nothing left to do: every key is already held.  A read
+ * snapshot is a deferred read transaction (BEGIN): in WAL mode it sees the
+ * state of its first read until it ends, while writers go on.
  */
-#include "mesodesk/store.h"
+#include "store_int.h"
+
 #include "mesodesk/util.h"
 
 #include <sqlite3.h>
@@ -25,6 +29,7 @@ typedef struct cached_stmt {
 typedef struct sqlite_store {
     md_store base;
     sqlite3 *db;
+    int64_t changes; /* of the last statement */
     cached_stmt cache[STMT_CACHE];
 } sqlite_store;
 
@@ -76,8 +81,8 @@ static md_code sqlite_open(const char *uri, md_store **out, md_err *err)
     sqlite_store *s = calloc(1, sizeof *s);
     if (!s) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     s->base.ops = &md_store_sqlite_ops;
-    int rc = sqlite3_open_v2(uri, &s->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(
+        uri, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         md_err_set(err, MD_EIO, "db", "cannot open %s: %s", uri,
                    s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
@@ -109,7 +114,8 @@ static md_code prepare(sqlite_store *s, const char *sql, sqlite3_stmt **out, md_
 {
     /* FNV-1a over the text picks the slot; collisions evict. */
     uint32_t h = 2166136261u;
-    for (const char *p = sql; *p; p++) h = (h ^ (unsigned char)*p) * 16777619u;
+    for (const char *p = sql; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
     cached_stmt *c = &s->cache[h % STMT_CACHE];
     if (c->sql && strcmp(c->sql, sql) == 0) {
         *out = c->stmt;
@@ -147,8 +153,12 @@ static md_code sqlite_exec(md_store *base, const char *sql, const md_val *params
     int rc = SQLITE_OK;
     for (int i = 0; i < nparams && rc == SQLITE_OK; i++) {
         switch (params[i].type) {
-        case MD_VAL_NULL: rc = sqlite3_bind_null(stmt, i + 1); break;
-        case MD_VAL_INT: rc = sqlite3_bind_int64(stmt, i + 1, params[i].i); break;
+        case MD_VAL_NULL:
+            rc = sqlite3_bind_null(stmt, i + 1);
+            break;
+        case MD_VAL_INT:
+            rc = sqlite3_bind_int64(stmt, i + 1, params[i].i);
+            break;
         case MD_VAL_TEXT:
             rc = sqlite3_bind_text(stmt, i + 1, params[i].text, -1, SQLITE_TRANSIENT);
             break;
@@ -170,6 +180,7 @@ static md_code sqlite_exec(md_store *base, const char *sql, const md_val *params
         goto done;
     }
     code = MD_OK;
+    s->changes = sqlite3_stmt_readonly(stmt) ? 0 : sqlite3_changes64(s->db);
 done:
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
@@ -193,6 +204,36 @@ static void sqlite_rollback(md_store *base)
     sqlite_exec(base, "ROLLBACK", NULL, 0, NULL, NULL, NULL);
 }
 
+static md_code sqlite_prepare_only(md_store *base, const char *sql, md_err *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    return prepare((sqlite_store *)base, sql, &stmt, err);
+}
+
+static int64_t sqlite_changes(md_store *base)
+{
+    return ((sqlite_store *)base)->changes;
+}
+
+static md_code sqlite_snapshot_begin(md_store *base, md_err *err)
+{
+    return sqlite_exec(base, "BEGIN", NULL, 0, NULL, NULL, err);
+}
+
+static void sqlite_snapshot_end(md_store *base)
+{
+    sqlite_exec(base, "COMMIT", NULL, 0, NULL, NULL, NULL);
+}
+
+/* BEGIN IMMEDIATE already holds the database's one write lock. */
+static md_code sqlite_lock(md_store *base, int64_t key, md_err *err)
+{
+    (void)base;
+    (void)key;
+    (void)err;
+    return MD_OK;
+}
+
 static int sqlite_column_count(const md_row *r)
 {
     return sqlite3_column_count(((const sqlite_row *)r)->stmt);
@@ -214,14 +255,20 @@ static int sqlite_column_is_null(const md_row *r, int i)
 }
 
 const md_store_ops md_store_sqlite_ops = {
-    .version = 1,
+    .version = MD_STORE_OPS_VERSION,
     .name = "sqlite",
+    .supports = MD_STORE_SUPPORTS_CONCURRENT_SNAPSHOTS,
     .open = sqlite_open,
     .close = sqlite_close,
     .exec = sqlite_exec,
+    .prepare = sqlite_prepare_only,
+    .changes = sqlite_changes,
     .begin = sqlite_begin,
     .commit = sqlite_commit,
     .rollback = sqlite_rollback,
+    .snapshot_begin = sqlite_snapshot_begin,
+    .snapshot_end = sqlite_snapshot_end,
+    .lock = sqlite_lock,
     .column_count = sqlite_column_count,
     .column_text = sqlite_column_text,
     .column_int = sqlite_column_int,

@@ -4,6 +4,8 @@
  */
 #include "support.h"
 
+#include "pg_harness.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -111,10 +113,41 @@ static void path_in(const api_server *s, const char *name, char *out, size_t out
     snprintf(out, outsz, "%s/%s", s->dir, name);
 }
 
+/*
+ * The server's database: db.sqlite in its directory or, under tests/pg_harness.sh, a
+ * PostgreSQL database of its own named after the directory, created on first use.  The
+ * audit key and checkpoint log then stay in the directory (MESODESK_AUDIT_KEY/_LOG), where
+ * they would sit beside a SQLite file.
+ */
+static void db_uri(const api_server *s, char *out, size_t outsz)
+{
+    if (!pg_harness_active()) {
+        path_in(s, "db.sqlite", out, outsz);
+        return;
+    }
+    char name[64] = "mdapi_", marker[320], key[320], log[320];
+    const char *base = strrchr(s->dir, '/');
+    for (const unsigned char *p = (const unsigned char *)(base ? base + 1 : s->dir);
+         *p && strlen(name) + 3 < sizeof name; p++)
+        snprintf(name + strlen(name), sizeof name - strlen(name), "%02x", *p);
+    path_in(s, "audit.key", key, sizeof key);
+    path_in(s, "audit-checkpoints.log", log, sizeof log);
+    setenv("MESODESK_AUDIT_KEY", key, 1);
+    setenv("MESODESK_AUDIT_LOG", log, 1);
+    path_in(s, "pg-database", marker, sizeof marker);
+    if (access(marker, F_OK) == 0) {
+        snprintf(out, outsz, "%s/%s", getenv("MESODESK_TEST_PG"), name);
+        return;
+    }
+    if (pg_harness_create_named(name, out, outsz) != 0) fail_msg("no PostgreSQL database");
+    FILE *f = fopen(marker, "w");
+    if (f) fclose(f);
+}
+
 static void create_clinics(api_server *s)
 {
     char db[320], log[320], out[256];
-    path_in(s, "db.sqlite", db, sizeof db);
+    db_uri(s, db, sizeof db);
     path_in(s, "setup.log", log, sizeof log);
     setenv("MESODESK_ADMIN_PASSWORD", API_ADMIN_PASSWORD, 1);
     setenv("MESODESK_DEMO_PASSWORD", API_DEMO_PASSWORD, 1);
@@ -175,7 +208,7 @@ static void serve_argv(api_server *s, char *words, char *argv[MAX_ARGS], char *d
          * that tests the timeout sets its own. */
         if (api.slow) setenv("MESODESK_REQUEST_TIMEOUT", "120", 0);
     }
-    path_in(s, "db.sqlite", db, dbsz);
+    db_uri(s, db, dbsz);
     path_in(s, "port", port, portsz);
     char *rest[] = {(char *)bin(), "serve",       "--db", db,  "--listen",
                     "127.0.0.1:0", "--port-file", port,   NULL};

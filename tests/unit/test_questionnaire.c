@@ -127,7 +127,7 @@ static void a_confirmation_that_fails_half_way_records_nothing(void **state)
     json_t *done = NULL;
     assert_int_not_equal(md_questionnaire_confirm(&u->ctx, qid, &done, &err), MD_OK);
     assert_null(done);
-    assert_int_equal(u->db->in_tx, 0);
+    assert_int_equal(md_store_in_tx(u->db), 0);
     /* Nothing of it was kept: no allergy, still awaiting confirmation. */
     assert_int_equal(count_of(u, "allergies", pid), 0);
     assert_int_equal(count_of(u, "medications", pid), 0);
