@@ -251,28 +251,35 @@ static const person_name family_names[] = {
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Where a clinic is: its jurisdiction (checked against the kb), time zone, phones. */
+static void phone_uk(rng *r, char out[32])
+{
+    snprintf(out, 32, "+44 7%03u %06u", 100 + below(r, 900), below(r, 1000000));
+}
+
+static void phone_fr(rng *r, char out[32])
+{
+    snprintf(out, 32, "+33 %u %02u %02u %02u %02u", 6 + below(r, 2), below(r, 100), below(r, 100),
+             below(r, 100), below(r, 100));
+}
+
+static void phone_us(rng *r, char out[32])
+{
+    snprintf(out, 32, "+1 (%03u) %03u-%04u", 201 + below(r, 780), 200 + below(r, 800),
+             below(r, 10000));
+}
+
+/* Where clinic number k is (places[k % 3]): its jurisdiction (md_clinic_create checks it),
+ * time zone, patients' mail domain and mobile numbers as written there. */
 typedef struct place {
     const char *jurisdiction, *time_zone, *mail;
+    void (*phone)(rng *r, char out[32]);
 } place;
 
 static const place places[] = {
-    {"UK", "Europe/London", "example.co.uk"},
-    {"EU", "Europe/Paris", "example.fr"},
-    {"US", "America/New_York", "example.com"},
+    {"UK", "Europe/London", "example.co.uk", phone_uk},
+    {"EU", "Europe/Paris", "example.fr", phone_fr},
+    {"US", "America/New_York", "example.com", phone_us},
 };
-
-static void make_phone(rng *r, const place *p, char out[32])
-{
-    if (strcmp(p->time_zone, "Europe/London") == 0)
-        snprintf(out, 32, "+44 7%03u %06u", 100 + below(r, 900), below(r, 1000000));
-    else if (strcmp(p->time_zone, "Europe/Paris") == 0)
-        snprintf(out, 32, "+33 %u %02u %02u %02u %02u", 6 + below(r, 2), below(r, 100),
-                 below(r, 100), below(r, 100), below(r, 100));
-    else
-        snprintf(out, 32, "+1 (%03u) %03u-%04u", 201 + below(r, 780), 200 + below(r, 800),
-                 below(r, 10000));
-}
 
 static const char *const reactions[] = {
     "hives",    "swelling of the lips", "rash",  "itching", "anaphylaxis",
@@ -337,7 +344,7 @@ md_code md_gen_patient_make(const md_kb *kb, uint64_t seed, int clinic, long ind
     if (!chance(&r, 80))
         snprintf(p->email, sizeof p->email, "%s.%s%ld@%s", given->ascii, family->ascii, index + 1,
                  pl->mail);
-    if (!chance(&r, 30)) make_phone(&r, pl, p->phone);
+    if (!chance(&r, 30)) pl->phone(&r, p->phone);
 
     /* The intake, up to five years ago; the latest visit, between it and as_of (the same
      * day for a third of patients), when the facts were last reviewed. */
