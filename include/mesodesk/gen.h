@@ -10,10 +10,11 @@
  *
  * Clinical vocabulary comes from the kb (ctx->kb, required): substances, conditions, sites
  * (areas) and medication classes with their names (synonyms) are drawn from its
- * vocabularies, never from C.  Pregnancy and breastfeeding are asked of female patients
- * aged 14 to 55 (answers "yes", "no", "not_sure"), and left unasked for a few, as in a real
- * clinic ("unknown is not no"); most patients without allergies carry a "no known
- * allergies" statement, some were never asked.
+ * vocabularies, never from C (the C holds people's names, phone formats and free-text
+ * reactions only).  Pregnancy and breastfeeding are asked of 9 in 10 female patients aged 14
+ * to 55 (answers "yes", "no", "not_sure") and of a few older ones ("no"); the rest are left
+ * unasked, as in a real clinic ("unknown is not no").  Most patients without allergies carry
+ * a "no known allergies" statement; some were never asked.
  *
  * Storage: each patient is version 1 of a patients row (current), with its search keys
  * (patient_terms, rebuilt by the record engine's own code) and its facts as version 1 of
