@@ -22,6 +22,7 @@ static const struct {
     {"demo", cmd_demo, "create the demo clinic with staff and patients"},
     {"screen", cmd_screen, "screen a patient and plan offline (no database)"},
     {"audit", cmd_audit, "verify the audit trail against its signed checkpoints"},
+    {"gen", cmd_gen, "generate clinics, staff and patients (benchmarks, load tests)"},
 };
 
 static void usage(FILE *f)
