@@ -20,8 +20,8 @@ const char *cli_db_path(const char *flag)
 
 int cli_fail(const char *cmd, const md_err *err)
 {
-    fprintf(stderr, "mesodesk %s: %s%s%s\n", cmd, err->field, err->field[0] ? ": " : "",
-            err->message);
+    fprintf(stderr, "mesodesk%s%s: %s%s%s\n", cmd[0] ? " " : "", cmd, err->field,
+            err->field[0] ? ": " : "", err->message);
     return md_code_exit_status(err->code);
 }
 

@@ -290,10 +290,9 @@ static const char *const reactions[] = {
 /* A time during opening hours (08:00-18:00 UTC) of day. */
 static void visit_time(rng *r, md_day day, char out[MD_TIME_STR])
 {
-    char d[MD_DATE_STR];
     uint32_t minute = 8 * 60 + below(r, 10 * 60);
-    md_date_format(day, d);
-    snprintf(out, MD_TIME_STR, "%sT%02u:%02u:%02uZ", d, minute / 60, minute % 60, below(r, 60));
+    uint32_t second = below(r, 60);
+    md_time_format((int64_t)day * 86400 + (int64_t)minute * 60 + second, out);
 }
 
 static const char *vocab_pick(rng *r, const md_kb *kb, md_vocab_kind kind, size_t *id)
