@@ -218,6 +218,15 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     return len;
 }
 
+/* Whether s is valid UTF-8 throughout. */
+static int utf8_valid(const char *s)
+{
+    size_t left = strlen(s), n;
+    for (const unsigned char *u = (const unsigned char *)s; left; u += n, left -= n)
+        if (!(n = utf8_seq(u, left))) return 0;
+    return 1;
+}
+
 /* Copy src into dst (dstsz > 0) as valid UTF-8: a byte that starts no valid sequence
  * becomes U+FFFD; what does not fit is dropped by whole sequences.  Returns dst. */
 static const char *utf8_clean(const char *src, char *dst, size_t dstsz)
@@ -501,6 +510,11 @@ static enum MHD_Result dispatch(md_req *r)
         else
             rc = md_session_check(db, r->token, &r->ctx.who, NULL, &err);
     }
+    /* Stored text is UTF-8 on every backend, so such a parameter names nothing (and
+     * PostgreSQL refuses it as a statement parameter). */
+    for (int p = 0; rc == MD_OK && p < MD_MAX_PATH_PARAMS && r->params[p]; p++)
+        if (!utf8_valid(r->params[p]))
+            rc = md_err_set(&err, MD_ENOTFOUND, "id", "no record has this id");
     if (rc == MD_OK) {
         r->status = 200;
         rc = found->handler(r, &err);

@@ -79,6 +79,13 @@ long api_server_status_kib(const api_server *srv, const char *field);
  * 0 on success, -1 when the kernel does not allow it. */
 int api_server_reset_peak(const api_server *srv);
 
+/* The group server's database URI: its SQLite file or, under tests/pg_harness.sh, its
+ * PostgreSQL database (support_server.c).  Truncated at outsz. */
+void api_server_db(const api_server *srv, char *out, size_t outsz);
+/* Run sql (no parameters) on the group server's database through md_store_open, behind
+ * the server's back (tampering tests); fails the test on an error (support_db.c). */
+void api_db_exec(const char *sql);
+
 /* --- raw requests --- */
 
 typedef struct api_req {

@@ -398,3 +398,8 @@ int api_server_reset_peak(const api_server *s)
     int ok = fputs("5", f) >= 0;
     return fclose(f) == 0 && ok ? 0 : -1;
 }
+
+void api_server_db(const api_server *s, char *out, size_t outsz)
+{
+    db_uri(s, out, outsz);
+}

@@ -518,7 +518,7 @@ static void reception_sends_the_questionnaire_link(void **state)
 static pid_t second_server(const char *extra, const char *log, long *port, int *status)
 {
     char db[320], port_file[320];
-    snprintf(db, sizeof db, "%s/db.sqlite", api.srv.dir);
+    api_server_db(&api.srv, db, sizeof db);
     snprintf(port_file, sizeof port_file, "%s/port2", api.srv.dir);
     unlink(port_file);
     pid_t pid = fork();

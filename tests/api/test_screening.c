@@ -5,7 +5,6 @@
  */
 #include "support.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -500,19 +499,6 @@ static void unknown_is_not_no_for_stored_patients(void **state)
     json_decref(p);
 }
 
-static void sqlite_exec(const char *sql)
-{
-    char db_path[320];
-    sqlite3 *db = NULL;
-    char *msg = NULL;
-    snprintf(db_path, sizeof db_path, "%s/db.sqlite", api.srv.dir);
-    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 10000);
-    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-    if (rc != SQLITE_OK) fail_msg("%s: %s", sql, msg ? msg : sqlite3_errstr(rc));
-    sqlite3_close(db);
-}
-
 /* A duplicate rule id is refused; a stored rule set that does not compile (written straight
  * into the database) never stops screening, and the admin is told. */
 static void clinic_rules_duplicates_and_broken_sets(void **state)
@@ -545,7 +531,7 @@ static void clinic_rules_duplicates_and_broken_sets(void **state)
              "UPDATE clinic_rules SET rule = replace(rule, 'clinic.age16b', 'clinic.age16') "
              "WHERE id = '%s' AND current = 1",
              api_str(second, "id"));
-    sqlite_exec(sql);
+    api_db_exec(sql);
     json_t *p = patient_asked("1975-05-05", 2);
     json_t *s = screen(api.practitioner, api_str(p, "id"), DATE, "[\"cheeks\"]",
                        "[\"hyaluronic_acid\"]", 201);
