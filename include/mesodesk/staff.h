@@ -1,5 +1,6 @@
 /*
- * staff.h - managing staff accounts (beside auth.h, which creates them and signs them in).
+ * staff.h - staff accounts: creating, listing and reading them, and managing them
+ * (staff.c; signing in is auth.h).
  *
  * An account's states:  ACTIVE --(deactivate)--> INACTIVE --(reactivate)--> ACTIVE
  * Deactivating revokes every session of the account in the same transaction, and
@@ -9,10 +10,10 @@
  * ("update", "staff", detail: the fields changed, and the reason when given) in the same
  * transaction.
  *
- * Every function here needs MD_PERM_STAFF_WRITE (admin; the CLI's system principal) and
- * works within ctx's clinic only (another clinic's id is MD_ENOTFOUND).  Errors name the
- * field; *out (when given) receives the staff record as md_staff_get() gives it, a new
- * reference the caller decrefs.
+ * Creating and changing need MD_PERM_STAFF_WRITE (admin; the CLI's system principal),
+ * listing and reading MD_PERM_STAFF_READ; every function works within ctx's clinic only (another
+ * clinic's id is MD_ENOTFOUND).  Errors name the field; *out (when given) receives the staff record
+ * as md_staff_get() gives it, a new reference the caller decrefs.
  */
 #ifndef MESODESK_STAFF_H
 #define MESODESK_STAFF_H
@@ -20,6 +21,13 @@
 #include "mesodesk/context.h"
 
 #include <jansson.h>
+
+/* Create a staff account in ctx's clinic from JSON {email, display_name, role,
+ * licence_number?, licence_expiry?, qualifications?[]} and a password.  *out: the
+ * staff record as JSON (no hash).  Practitioners must carry a licence number and expiry. */
+md_code md_staff_create(md_ctx *ctx, json_t *in, const char *password, json_t **out, md_err *err);
+md_code md_staff_list(md_ctx *ctx, json_t **out, md_err *err);
+md_code md_staff_get(md_ctx *ctx, const char *id, json_t **out, md_err *err);
 
 /* Change an account from JSON {role?, display_name?, active?, licence_number?,
  * licence_expiry?, qualifications?, reason?}; a licence member given as null clears it.

@@ -1,11 +1,11 @@
 /*
- * staff.c - changing staff accounts: role, name, licence, qualifications,
- * deactivation and reactivation, password resets.  See staff.h for the states
- * of an account and what each change refuses.
+ * staff.c - staff accounts: creating, listing and reading them, and changing them (role,
+ * name, licence, qualifications, deactivation and reactivation, password resets).  See
+ * staff.h for the states of an account and what each change refuses.
  */
 #include "mesodesk/staff.h"
 #include "mesodesk/audit.h"
-#include "mesodesk/auth.h"
+#include "mesodesk/password.h"
 #include "mesodesk/validate.h"
 
 #include <sodium.h>
@@ -219,4 +219,124 @@ md_code md_staff_set_password(md_ctx *ctx, const char *id, const char *password,
     if (rc == MD_OK) rc = md_audit(ctx, &a, err);
     sodium_memzero(hash, sizeof hash);
     return md_store_finish(ctx->db, rc, err);
+}
+
+static const char *const staff_roles[] = {"admin", "practitioner", "reception", "auditor", NULL};
+
+static json_t *staff_json_from_row(const md_row *r)
+{
+    /* columns: id, email, display_name, role, licence_number, licence_expiry,
+     * qualifications, active, created_at, updated_at */
+    json_t *o = json_object();
+    static const char *names[] = {"id",   "email",          "display_name",
+                                  "role", "licence_number", "licence_expiry"};
+    for (int i = 0; i < 6; i++) {
+        const char *t = md_row_text(r, i);
+        json_object_set_new(o, names[i], t ? json_string(t) : json_null());
+    }
+    json_t *q = json_loads(md_row_text(r, 6), 0, NULL);
+    json_object_set_new(o, "qualifications", q ? q : json_array());
+    json_object_set_new(o, "active", json_boolean(md_row_int(r, 7)));
+    json_object_set_new(o, "created_at", json_string(md_row_text(r, 8)));
+    json_object_set_new(o, "updated_at", json_string(md_row_text(r, 9)));
+    return o;
+}
+
+#define STAFF_COLUMNS                                                                              \
+    "id, email, display_name, role, licence_number, licence_expiry, qualifications, active, "      \
+    "created_at, updated_at"
+
+static int staff_collect(void *ctx, const md_row *r)
+{
+    json_array_append_new((json_t *)ctx, staff_json_from_row(r));
+    return 0;
+}
+
+md_code md_staff_create(md_ctx *ctx, json_t *in, const char *password, json_t **out, md_err *err)
+{
+    static const char *const allowed[] = {
+        "email",          "display_name",   "role",     "licence_number",
+        "licence_expiry", "qualifications", "password", NULL};
+    md_code rc = md_require(ctx, MD_PERM_STAFF_WRITE, err);
+    if (rc != MD_OK) return rc;
+    if ((rc = md_json_check_keys(in, allowed, "", err)) != MD_OK) return rc;
+    const char *email, *name, *role, *lic = NULL, *expiry = NULL;
+    if ((rc = md_json_email(in, "email", 1, &email, err)) != MD_OK) return rc;
+    if ((rc = md_json_text(in, "display_name", 1, 200, &name, err)) != MD_OK) return rc;
+    if ((rc = md_json_enum(in, "role", 1, staff_roles, &role, err)) != MD_OK) return rc;
+    if ((rc = md_json_text(in, "licence_number", 0, 64, &lic, err)) != MD_OK) return rc;
+    if ((rc = md_json_date(in, "licence_expiry", 0, &expiry, NULL, err)) != MD_OK) return rc;
+    json_t *quals = json_object_get(in, "qualifications");
+    if ((rc = md_staff_check_qualifications(quals, err)) != MD_OK) return rc;
+    if (strcmp(role, "practitioner") == 0 && (!lic || !expiry))
+        return md_err_set(err, MD_EINVAL, lic ? "licence_expiry" : "licence_number",
+                          "a practitioner needs a licence number and its expiry date");
+    char hash[crypto_pwhash_STRBYTES];
+    if ((rc = md_password_hash(password, hash, sizeof hash, err)) != MD_OK) return rc;
+    char id[MD_ID_STR], now[MD_TIME_STR];
+    md_id_new(id);
+    md_time_format(md_now(), now);
+    char *qtext = quals && json_is_array(quals) ? json_dumps(quals, JSON_COMPACT) : strdup("[]");
+    if (!qtext) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    md_val v[] = {md_text(ctx->who.clinic_id),
+                  md_text(id),
+                  md_text(email),
+                  md_text(name),
+                  md_text(role),
+                  md_text(hash),
+                  md_text(lic),
+                  md_text(expiry),
+                  md_text(qtext),
+                  md_text(now)};
+    md_audit_entry a = {"create", "staff", id, NULL, role};
+    rc = md_store_begin(ctx->db, err);
+    if (rc == MD_OK) {
+        rc = md_store_exec(ctx->db,
+                           "INSERT INTO staff (clinic_id, id, email, display_name, role, "
+                           "password_hash, licence_number, licence_expiry, qualifications, "
+                           "active, created_at, updated_at) VALUES ($1, $2, lower($3), $4, $5, "
+                           "$6, $7, $8, $9, 1, $10, $10)",
+                           v, 10, NULL, NULL, err);
+        if (rc == MD_ECONFLICT)
+            md_err_set(err, MD_ECONFLICT, "email", "a staff account with this email exists");
+        if (rc == MD_OK) rc = md_audit(ctx, &a, err);
+        rc = md_store_finish(ctx->db, rc, err);
+    }
+    free(qtext);
+    if (rc != MD_OK) return rc;
+    return md_staff_get(ctx, id, out, err);
+}
+
+md_code md_staff_list(md_ctx *ctx, json_t **out, md_err *err)
+{
+    md_code rc = md_require(ctx, MD_PERM_STAFF_READ, err);
+    if (rc != MD_OK) return rc;
+    json_t *items = json_array();
+    md_val v[] = {md_text(ctx->who.clinic_id)};
+    rc = md_store_exec(ctx->db,
+                       "SELECT " STAFF_COLUMNS " FROM staff WHERE clinic_id = $1 "
+                       "ORDER BY display_name, id",
+                       v, 1, staff_collect, items, err);
+    if (rc != MD_OK) {
+        json_decref(items);
+        return rc;
+    }
+    *out = json_pack("{s:o}", "items", items);
+    return MD_OK;
+}
+
+md_code md_staff_get(md_ctx *ctx, const char *id, json_t **out, md_err *err)
+{
+    md_code rc = md_require(ctx, MD_PERM_STAFF_READ, err);
+    if (rc != MD_OK) return rc;
+    json_t *items = json_array();
+    md_val v[] = {md_text(ctx->who.clinic_id), md_text(id)};
+    rc = md_store_exec(ctx->db,
+                       "SELECT " STAFF_COLUMNS " FROM staff WHERE clinic_id = $1 AND id = $2", v, 2,
+                       staff_collect, items, err);
+    if (rc == MD_OK && json_array_size(items) == 0)
+        rc = md_err_set(err, MD_ENOTFOUND, "id", "no such staff member");
+    if (rc == MD_OK) *out = json_incref(json_array_get(items, 0));
+    json_decref(items);
+    return rc;
 }
