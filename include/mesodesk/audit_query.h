@@ -38,7 +38,9 @@ md_code md_audit_filter_check(const md_audit_filter *f, md_err *err);
 md_code md_audit_query(md_ctx *ctx, const md_audit_filter *f, int limit, int offset, json_t **out,
                        md_err *err);
 /* The statement for f, with $1 the clinic, then one parameter per filter given in the
- * order of md_audit_filter, then limit and offset.  Writes into buf (NUL-terminated). */
+ * order of md_audit_filter, then limit and offset.  Writes into buf (NUL-terminated) and
+ * returns it, or NULL when the statement does not fit in bufsz (md_store_exec refuses a
+ * NULL statement with MD_EINTERNAL). */
 const char *md_audit_query_sql(const md_audit_filter *f, char *buf, size_t bufsz);
 
 #endif

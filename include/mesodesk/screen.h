@@ -174,7 +174,8 @@ md_code md_screen_evaluate(const md_ruleset *rs, const md_screen_input *in, md_a
  *  "cautions":[...], "missing":[{"rule","fact","field","answer","question","sources"}]};
  *  NULL when out of memory.  Caller owns the result. */
 json_t *md_screen_result_to_json(const md_screen_result *r);
-/* A short explanation for a practitioner, allocated from a; NULL when out of memory. */
+/* A short explanation for a practitioner, allocated from a (at most 1 MiB); NULL when out of
+ * memory or longer. */
 char *md_screen_result_to_text(const md_screen_result *r, md_arena *a);
 
 #endif

@@ -108,6 +108,8 @@ void md_store_close(md_store *s);
  * (user:password@ and a password= parameter); a file path as it is.  Truncates to outsz. */
 void md_store_uri_shown(const char *uri, char *out, size_t outsz);
 
+/* sql NULL (a bounded builder whose text did not fit, sbuf.h) is MD_EINTERNAL, run nowhere;
+ * so is it for md_store_prepare. */
 md_code md_store_exec(md_store *s, const char *sql, const md_val *params, int nparams, md_row_fn fn,
                       void *ctx, md_err *err);
 /* Transactions nest (savepoints inside the outermost one).  A failed commit has

@@ -1,4 +1,5 @@
 #include "mesodesk/log.h"
+#include "mesodesk/sbuf.h"
 #include "mesodesk/util.h"
 
 #include <jansson.h>
@@ -59,17 +60,21 @@ void md_log_kv(md_log_level level, const char *event, const char *const *kv)
         if (n > 0) emit(buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
         return;
     }
-    size_t off = 0;
-    int n = snprintf(buf, sizeof buf, "%s %s %s", ts, level_names[level], event);
-    off = n > 0 ? (size_t)n : 0;
-    for (size_t i = 0; kv && kv[i] && kv[i + 1] && off < sizeof buf; i += 2) {
+    /* Room is kept for the line's end: " (cut)" when a pair did not fit, and "\n". */
+    static const char cut[] = " (cut)";
+    md_sbuf b;
+    md_sbuf_init(&b, buf, sizeof buf - sizeof cut);
+    md_sbuf_appendf(&b, "%s %s %s", ts, level_names[level], event);
+    for (size_t i = 0; kv && kv[i] && kv[i + 1]; i += 2) {
         const char *v = kv[i + 1];
         int quote = strchr(v, ' ') != NULL || *v == '\0';
-        n = snprintf(buf + off, sizeof buf - off, quote ? " %s=\"%s\"" : " %s=%s", kv[i], v);
-        if (n < 0) break;
-        off += (size_t)n;
+        md_sbuf_appendf(&b, quote ? " %s=\"%s\"" : " %s=%s", kv[i], v);
     }
-    if (off >= sizeof buf - 1) off = sizeof buf - 2;
+    size_t off = b.len;
+    if (!md_sbuf_ok(&b)) {
+        memcpy(buf + off, cut, sizeof cut - 1);
+        off += sizeof cut - 1;
+    }
     buf[off++] = '\n';
     emit(buf, off);
 }

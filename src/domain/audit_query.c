@@ -4,6 +4,7 @@
  * bound.
  */
 #include "mesodesk/audit_query.h"
+#include "mesodesk/sbuf.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -104,17 +105,15 @@ const char *md_audit_query_sql(const md_audit_filter *f, char *buf, size_t bufsz
 {
     filter_part parts[6];
     char from[32], to[32];
-    size_t n = parts_of(f, parts, from, to), used;
-    used = (size_t)snprintf(buf, bufsz,
-                            "SELECT seq, at, actor_id, actor_role, action, object_type, "
-                            "object_id, patient_id, request_id, detail, hash FROM audit_log "
-                            "WHERE clinic_id = $1");
-    for (size_t i = 0; i < n && used < bufsz; i++)
-        used += (size_t)snprintf(buf + used, bufsz - used, parts[i].sql, (int)i + 2);
-    if (used < bufsz)
-        snprintf(buf + used, bufsz - used, " ORDER BY seq DESC LIMIT $%d OFFSET $%d", (int)n + 2,
-                 (int)n + 3);
-    return buf;
+    size_t n = parts_of(f, parts, from, to);
+    md_sbuf b;
+    md_sbuf_init(&b, buf, bufsz);
+    md_sbuf_append(&b, "SELECT seq, at, actor_id, actor_role, action, object_type, object_id, "
+                       "patient_id, request_id, detail, hash FROM audit_log WHERE clinic_id = $1");
+    for (size_t i = 0; i < n; i++)
+        md_sbuf_appendf(&b, parts[i].sql, (int)i + 2);
+    md_sbuf_appendf(&b, " ORDER BY seq DESC LIMIT $%d OFFSET $%d", (int)n + 2, (int)n + 3);
+    return md_sbuf_ok(&b) ? buf : NULL;
 }
 
 typedef struct page {

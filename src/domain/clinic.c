@@ -5,6 +5,7 @@
 #include "mesodesk/clinic.h"
 #include "mesodesk/audit.h"
 #include "mesodesk/kb.h"
+#include "mesodesk/sbuf.h"
 #include "mesodesk/validate.h"
 
 #include <stdio.h>
@@ -132,20 +133,20 @@ md_code md_clinic_update(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
     if (rc != MD_OK) goto done;
 
     /* Only what differs is written and named in the audit entry. */
-    char changed[256] = "";
+    char changed[256];
+    md_sbuf b;
+    md_sbuf_init(&b, changed, sizeof changed);
     for (int i = 0; i < 4; i++) {
         if (!v[i] || strcmp(v[i], json_string_value(json_object_get(cur, fields[i]))) == 0)
             v[i] = NULL;
         else
-            snprintf(changed + strlen(changed), sizeof changed - strlen(changed), "%s%s",
-                     changed[0] ? "," : "", fields[i]);
+            md_sbuf_appendf(&b, "%s%s", changed[0] ? "," : "", fields[i]);
     }
     if (changed[0]) {
         md_val p[] = {md_text(ctx->who.clinic_id), md_text(v[0]), md_text(v[1]), md_text(v[2]),
                       md_text(v[3])};
-        if (reason && *reason)
-            snprintf(changed + strlen(changed), sizeof changed - strlen(changed), ",reason: %s",
-                     reason);
+        if (reason && *reason) /* cut to fit */
+            md_sbuf_appendf(&b, ",reason: %.*s", (int)(b.cap - b.len - sizeof ",reason: "), reason);
         md_audit_entry a = {"update", "clinic", ctx->who.clinic_id, NULL, changed};
         if ((rc = md_store_begin(ctx->db, err)) != MD_OK) goto done;
         rc = md_store_exec(ctx->db,

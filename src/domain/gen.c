@@ -19,6 +19,7 @@
 #include "mesodesk/clinic.h"
 #include "mesodesk/kb.h"
 #include "mesodesk/record.h"
+#include "mesodesk/sbuf.h"
 #include "record_int.h"
 
 #include <sodium.h>
@@ -435,21 +436,22 @@ static md_code writer_init(row_writer *w, const md_record_kind *k, md_err *err)
                                     "reason";
     char cols[SQL_MAX / 2], vals[SQL_MAX / 2];
     int n = 0, np = 7;
-    size_t co =
-        (size_t)snprintf(cols, sizeof cols, "%s%s", base, k->has_parent ? ", patient_id" : "");
-    size_t vo = (size_t)snprintf(vals, sizeof vals, "$1, $2, $3, $4, $5, $6, $7%s",
-                                 k->has_parent ? ", $8" : "");
+    md_sbuf c, v, q;
+    md_sbuf_init(&c, cols, sizeof cols);
+    md_sbuf_init(&v, vals, sizeof vals);
+    md_sbuf_appendf(&c, "%s%s", base, k->has_parent ? ", patient_id" : "");
+    md_sbuf_appendf(&v, "$1, $2, $3, $4, $5, $6, $7%s", k->has_parent ? ", $8" : "");
     if (k->has_parent) np++;
     for (; k->fields[n].name; n++) {
-        if (np + 1 > MAX_COLS || co >= sizeof cols || vo >= sizeof vals) break;
-        co += (size_t)snprintf(cols + co, sizeof cols - co, ", %s", k->fields[n].name);
-        vo += (size_t)snprintf(vals + vo, sizeof vals - vo, ", $%d", ++np);
+        if (np + 1 > MAX_COLS || !md_sbuf_ok(&c) || !md_sbuf_ok(&v)) break;
+        md_sbuf_appendf(&c, ", %s", k->fields[n].name);
+        md_sbuf_appendf(&v, ", $%d", ++np);
     }
-    if (k->fields[n].name || co >= sizeof cols || vo >= sizeof vals)
+    if (k->fields[n].name || !md_sbuf_ok(&c) || !md_sbuf_ok(&v))
         return md_err_set(err, MD_EINTERNAL, NULL, "the %s kind has too many fields", k->name);
-    int len =
-        snprintf(w->sql, sizeof w->sql, "INSERT INTO %s (%s) VALUES (%s)", k->table, cols, vals);
-    if (len < 0 || (size_t)len >= sizeof w->sql)
+    md_sbuf_init(&q, w->sql, sizeof w->sql);
+    md_sbuf_appendf(&q, "INSERT INTO %s (%s) VALUES (%s)", k->table, cols, vals);
+    if (!md_sbuf_ok(&q))
         return md_err_set(err, MD_EINTERNAL, NULL, "the %s insert is too long", k->name);
     w->kind = k;
     w->nfields = n;

@@ -33,6 +33,7 @@
  */
 #include "mesodesk/record.h"
 #include "mesodesk/audit.h"
+#include "mesodesk/sbuf.h"
 #include "mesodesk/validate.h"
 #include "record_int.h"
 
@@ -419,12 +420,6 @@ static void prefix_range(const char *word, size_t len, char lo[256], char hi[256
     hi[len - 1] = (char)(hi[len - 1] + 1);
 }
 
-#define APPEND(buf, off, ...)                                                                      \
-    do {                                                                                           \
-        if ((off) < sizeof(buf))                                                                   \
-            (off) += (size_t)snprintf((buf) + (off), sizeof(buf) - (off), __VA_ARGS__);            \
-    } while (0)
-
 md_code md_patient_search_sql(const md_ctx *ctx, const md_patient_query *q, md_search_sql *o,
                               md_err *err)
 {
@@ -481,13 +476,15 @@ md_code md_patient_search_sql(const md_ctx *ctx, const md_patient_query *q, md_s
         nw++;
     }
     char where[1536];
-    size_t off = 0;
-    APPEND(where, off, "clinic_id = $1 AND current = 1");
+    md_sbuf b;
+    md_sbuf_init(&b, where, sizeof where);
+    md_sbuf_append(&b, "clinic_id = $1 AND current = 1");
     for (int w = 0; w < nw; w++) {
-        APPEND(where, off,
-               " AND id IN (SELECT patient_id FROM patient_terms WHERE clinic_id = $1 AND kind "
-               "= $%d AND term >= $%d AND term < $%d)",
-               o->nparams + 1, o->nparams + 2, o->nparams + 3);
+        md_sbuf_appendf(
+            &b,
+            " AND id IN (SELECT patient_id FROM patient_terms WHERE clinic_id = $1 AND kind "
+            "= $%d AND term >= $%d AND term < $%d)",
+            o->nparams + 1, o->nparams + 2, o->nparams + 3);
         o->params[o->nparams++] = md_text(kinds[w]);
         o->params[o->nparams++] = md_text(o->terms[w][0]);
         o->params[o->nparams++] = md_text(o->terms[w][1]);
@@ -495,24 +492,29 @@ md_code md_patient_search_sql(const md_ctx *ctx, const md_patient_query *q, md_s
     /* As a list of ids from the birth date index: the planner would otherwise walk the
      * clinic in name order and test each birth date. */
     if (q->birth_date) {
-        APPEND(where, off,
-               " AND id IN (SELECT id FROM patients WHERE clinic_id = $1 AND current = 1 AND "
-               "birth_date = $%d)",
-               o->nparams + 1);
+        md_sbuf_appendf(
+            &b,
+            " AND id IN (SELECT id FROM patients WHERE clinic_id = $1 AND current = 1 AND "
+            "birth_date = $%d)",
+            o->nparams + 1);
         o->params[o->nparams++] = md_text(q->birth_date);
     }
     /* Merged records have no keys; without a word they are left out here. */
     if (nw == 0)
-        APPEND(where, off,
-               " AND id NOT IN (SELECT merged_id FROM patient_merges WHERE clinic_id = $1)");
+        md_sbuf_append(
+            &b, " AND id NOT IN (SELECT merged_id FROM patient_merges WHERE clinic_id = $1)");
     o->ncount = o->nparams;
-    snprintf(o->count, sizeof o->count, "SELECT count(*) FROM patients WHERE %s", where);
-    APPEND(where, off, " ORDER BY lower(family_name), lower(given_name), id LIMIT $%d OFFSET $%d",
-           o->nparams + 1, o->nparams + 2);
+    md_sbuf count;
+    md_sbuf_init(&count, o->count, sizeof o->count);
+    md_sbuf_appendf(&count, "SELECT count(*) FROM patients WHERE %s", where);
+    md_sbuf_appendf(&b, " ORDER BY lower(family_name), lower(given_name), id LIMIT $%d OFFSET $%d",
+                    o->nparams + 1, o->nparams + 2);
     o->params[o->nparams++] = md_int(q->limit);
     o->params[o->nparams++] = md_int(q->offset);
-    if (off >= sizeof where) return md_err_set(err, MD_EINTERNAL, NULL, "search query too long");
-    md__record_select_sql(&md_kind_patient, where, o->list, sizeof o->list);
+    if (!md_sbuf_ok(&b)) return md_sbuf_check(&b, "the search query", err);
+    if (!md_sbuf_ok(&count)) return md_sbuf_check(&count, "the search count", err);
+    if (!md__record_select_sql(&md_kind_patient, where, o->list, sizeof o->list))
+        return md_err_set(err, MD_EINTERNAL, NULL, "the search statement is too long");
     return MD_OK;
 }
 
@@ -676,12 +678,13 @@ static md_code new_versions(md_ctx *ctx, const md_record_kind *k, const char *ma
                             const char *key, const char *new_parent, const char *reason,
                             md_err *err)
 {
-    char cols[1024] = "", sql[4096], now[MD_TIME_STR];
-    size_t off = 0;
+    char cols[1024], sql[4096], now[MD_TIME_STR];
+    md_sbuf c;
+    md_sbuf_init(&c, cols, sizeof cols);
     for (int i = 0; k->fields[i].name; i++)
-        APPEND(cols, off, ", %s", k->fields[i].name);
+        md_sbuf_appendf(&c, ", %s", k->fields[i].name);
     /* The statements below hold the column list twice besides a few short names. */
-    if (off >= sizeof cols || 2 * off + 512 > sizeof sql)
+    if (!md_sbuf_ok(&c) || 2 * c.len + 512 > sizeof sql)
         return md_err_set(err, MD_EINTERNAL, NULL, "kind %s has too many fields to merge",
                           k->name);
     md_time_format(md_now(), now);

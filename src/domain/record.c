@@ -8,6 +8,7 @@
  */
 #include "mesodesk/record.h"
 #include "mesodesk/audit.h"
+#include "mesodesk/sbuf.h"
 #include "mesodesk/validate.h"
 #include "record_int.h"
 
@@ -28,13 +29,14 @@ static int nfields(const md_record_kind *k)
     return n;
 }
 
-/* "id, version, recorded_by, recorded_at, reason[, patient_id], f1, f2, ..." */
-static void select_columns(const md_record_kind *k, char *buf, size_t sz)
+/* "SELECT id, version, recorded_by, recorded_at, reason[, patient_id], f1, f2, ... FROM t" */
+static void select_from(md_sbuf *b, const md_record_kind *k)
 {
-    size_t off = (size_t)snprintf(buf, sz, "id, version, recorded_by, recorded_at, reason%s",
-                                  k->has_parent ? ", patient_id" : "");
-    for (int i = 0; k->fields[i].name && off < sz; i++)
-        off += (size_t)snprintf(buf + off, sz - off, ", %s", k->fields[i].name);
+    md_sbuf_appendf(b, "SELECT id, version, recorded_by, recorded_at, reason%s",
+                    k->has_parent ? ", patient_id" : "");
+    for (int i = 0; k->fields[i].name; i++)
+        md_sbuf_appendf(b, ", %s", k->fields[i].name);
+    md_sbuf_appendf(b, " FROM %s", k->table);
 }
 
 static json_t *row_to_json(const md_record_kind *k, const md_row *r)
@@ -268,22 +270,25 @@ static md_code insert_version(md_ctx *ctx, const md_record_kind *k, const char *
     params[np++] = md_text(md_actor_id(ctx));
     params[np++] = md_text(now);
     params[np++] = md_text(reason);
-    size_t off = (size_t)snprintf(sql, sizeof sql,
-                                  "INSERT INTO %s (clinic_id, id, version, current, recorded_by, "
-                                  "recorded_at, reason",
-                                  k->table);
+    md_sbuf b;
+    md_sbuf_init(&b, sql, sizeof sql);
+    md_sbuf_appendf(&b,
+                    "INSERT INTO %s (clinic_id, id, version, current, recorded_by, recorded_at, "
+                    "reason",
+                    k->table);
     if (k->has_parent) {
-        off += (size_t)snprintf(sql + off, sizeof sql - off, ", patient_id");
+        md_sbuf_append(&b, ", patient_id");
         params[np++] = md_text(parent_id);
     }
     for (int i = 0; i < nf; i++) {
-        off += (size_t)snprintf(sql + off, sizeof sql - off, ", %s", k->fields[i].name);
+        md_sbuf_appendf(&b, ", %s", k->fields[i].name);
         params[np++] = vals[i];
     }
-    off += (size_t)snprintf(sql + off, sizeof sql - off, ") VALUES ($1, $2, $3, 1, $4, $5, $6");
+    md_sbuf_append(&b, ") VALUES ($1, $2, $3, 1, $4, $5, $6");
     for (int p = 7; p <= np; p++)
-        off += (size_t)snprintf(sql + off, sizeof sql - off, ", $%d", p);
-    snprintf(sql + off, sizeof sql - off, ")");
+        md_sbuf_appendf(&b, ", $%d", p);
+    md_sbuf_append(&b, ")");
+    if (!md_sbuf_ok(&b)) return md_sbuf_check(&b, "the insert statement", err);
     return md_store_exec(ctx->db, sql, params, np, NULL, NULL, err);
 }
 
@@ -321,12 +326,14 @@ md_code md_record_create(md_ctx *ctx, const md_record_kind *k, const char *paren
 md_code md__record_current(md_ctx *ctx, const md_record_kind *k, const char *parent_id,
                            const char *id, json_t **out, md_err *err)
 {
-    char cols[1024], sql[SQL_MAX];
-    select_columns(k, cols, sizeof cols);
+    char sql[SQL_MAX];
     if (!md_id_valid(id)) return md_err_set(err, MD_ENOTFOUND, "id", "no such %s", k->name);
-    snprintf(sql, sizeof sql,
-             "SELECT %s FROM %s WHERE clinic_id = $1 AND id = $2 AND current = 1%s", cols, k->table,
-             k->has_parent ? " AND patient_id = $3" : "");
+    md_sbuf b;
+    md_sbuf_init(&b, sql, sizeof sql);
+    select_from(&b, k);
+    md_sbuf_appendf(&b, " WHERE clinic_id = $1 AND id = $2 AND current = 1%s",
+                    k->has_parent ? " AND patient_id = $3" : "");
+    if (!md_sbuf_ok(&b)) return md_sbuf_check(&b, "the select statement", err);
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(id), md_text(parent_id)};
     collect_ctx c = {k, json_array()};
     md_code rc = md_store_exec(ctx->db, sql, v, k->has_parent ? 3 : 2, collect_row, &c, err);
@@ -424,11 +431,13 @@ md_code md_record_get(md_ctx *ctx, const md_record_kind *k, const char *parent_i
     return rc;
 }
 
-void md__record_select_sql(const md_record_kind *k, const char *where, char *buf, size_t sz)
+const char *md__record_select_sql(const md_record_kind *k, const char *where, char *buf, size_t sz)
 {
-    char cols[1024];
-    select_columns(k, cols, sizeof cols);
-    snprintf(buf, sz, "SELECT %s FROM %s WHERE %s", cols, k->table, where);
+    md_sbuf b;
+    md_sbuf_init(&b, buf, sz);
+    select_from(&b, k);
+    md_sbuf_appendf(&b, " WHERE %s", where);
+    return md_sbuf_ok(&b) ? buf : NULL;
 }
 
 md_code md__record_run(md_ctx *ctx, const md_record_kind *k, const char *sql, const md_val *params,
@@ -448,8 +457,8 @@ md_code md__record_query(md_ctx *ctx, const md_record_kind *k, const char *where
                          const md_val *params, int np, json_t **out, md_err *err)
 {
     char sql[SQL_MAX];
-    md__record_select_sql(k, where, sql, sizeof sql);
-    return md__record_run(ctx, k, sql, params, np, out, err);
+    return md__record_run(ctx, k, md__record_select_sql(k, where, sql, sizeof sql), params, np, out,
+                          err);
 }
 
 md_code md_record_list(md_ctx *ctx, const md_record_kind *k, const char *parent_id, int include_all,

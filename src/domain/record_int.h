@@ -11,8 +11,9 @@
 
 #include "mesodesk/record.h"
 
-/* "SELECT <the kind's columns> FROM <table> WHERE <where>" into buf. */
-void md__record_select_sql(const md_record_kind *k, const char *where, char *buf, size_t sz);
+/* "SELECT <the kind's columns> FROM <table> WHERE <where>" into buf; returns buf, or NULL
+ * when it does not fit in sz bytes (md_store_exec refuses a NULL statement, MD_EINTERNAL). */
+const char *md__record_select_sql(const md_record_kind *k, const char *where, char *buf, size_t sz);
 /* Run a statement made by md__record_select_sql; *out is the JSON array of records. */
 md_code md__record_run(md_ctx *ctx, const md_record_kind *k, const char *sql, const md_val *params,
                        int np, json_t **out, md_err *err);

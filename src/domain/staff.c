@@ -6,6 +6,7 @@
 #include "mesodesk/staff.h"
 #include "mesodesk/audit.h"
 #include "mesodesk/password.h"
+#include "mesodesk/sbuf.h"
 #include "mesodesk/validate.h"
 
 #include <sodium.h>
@@ -54,10 +55,9 @@ static int same(const char *a, const char *b)
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-static void note(char *buf, size_t sz, const char *what)
+static void note(md_sbuf *b, const char *what)
 {
-    size_t n = strlen(buf);
-    snprintf(buf + n, sz - n, "%s%s", n ? "," : "", what);
+    md_sbuf_appendf(b, "%s%s", b->len ? "," : "", what);
 }
 
 /* Other active admins of the clinic than id. */
@@ -115,14 +115,16 @@ md_code md_staff_update(md_ctx *ctx, const char *id, json_t *in, json_t **out, m
     if (!role) role = old_role;
     if (!name) name = cur_text(cur, "display_name");
 
-    char changed[256] = "";
-    if (!same(role, old_role)) note(changed, sizeof changed, "role");
-    if (!same(name, cur_text(cur, "display_name"))) note(changed, sizeof changed, "display_name");
-    if (active != was_active) note(changed, sizeof changed, active ? "reactivated" : "deactivated");
+    char changed[256];
+    md_sbuf note_b;
+    md_sbuf_init(&note_b, changed, sizeof changed);
+    if (!same(role, old_role)) note(&note_b, "role");
+    if (!same(name, cur_text(cur, "display_name"))) note(&note_b, "display_name");
+    if (active != was_active) note(&note_b, active ? "reactivated" : "deactivated");
     if (!same(lic, cur_text(cur, "licence_number")) || !same(exp, cur_text(cur, "licence_expiry")))
-        note(changed, sizeof changed, "licence");
+        note(&note_b, "licence");
     if (quals && !json_is_null(quals) && !json_equal(quals, json_object_get(cur, "qualifications")))
-        note(changed, sizeof changed, "qualifications");
+        note(&note_b, "qualifications");
 
     int self = strcmp(id, ctx->who.staff_id) == 0;
     if (self && !same(role, old_role)) {
@@ -172,7 +174,9 @@ md_code md_staff_update(md_ctx *ctx, const char *id, json_t *in, json_t **out, m
     if (rc == MD_OK && !active && was_active) rc = revoke_sessions(ctx, id, err);
     /* The entry names what changed and, when given, why (the reason is not clinical). */
     if (reason && *reason)
-        note(changed, sizeof changed, md_arena_printf(ctx->arena, "reason: %s", reason));
+        md_sbuf_appendf(&note_b, "%sreason: %.*s", note_b.len ? "," : "", /* cut to fit */
+                        (int)(note_b.cap - note_b.len - sizeof "reason: " - (note_b.len ? 1 : 0)),
+                        reason);
     md_audit_entry a = {"update", "staff", id, NULL, changed};
     if (rc == MD_OK) rc = md_audit(ctx, &a, err);
     if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) goto done;

@@ -1,4 +1,5 @@
 #include "mesodesk/validate.h"
+#include "mesodesk/sbuf.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -82,10 +83,11 @@ md_code md_json_enum(json_t *obj, const char *name, int required, const char *co
     if (rc != MD_OK || !*out) return rc;
     for (int i = 0; values[i]; i++)
         if (strcmp(values[i], *out) == 0) return MD_OK;
-    char list[256] = "";
-    size_t off = 0;
-    for (int i = 0; values[i] && off < sizeof list; i++)
-        off += (size_t)snprintf(list + off, sizeof list - off, "%s%s", i ? ", " : "", values[i]);
+    char list[256];
+    md_sbuf b;
+    md_sbuf_init(&b, list, sizeof list);
+    for (int i = 0; values[i]; i++)
+        md_sbuf_appendf(&b, "%s%s", i ? ", " : "", values[i]); /* a long list is cut short */
     return md_err_set(err, MD_EUNPROCESSABLE, name, "%s must be one of: %s", name, list);
 }
 

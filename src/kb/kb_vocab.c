@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "kb/kb_int.h"
+#include "mesodesk/sbuf.h"
 
 static const char *const kind_names[MD_VOCAB_KIND_COUNT] = {
     "condition",        "medication", "substance",    "ingredient",
@@ -181,11 +182,11 @@ md_code kb_vocab_resolve(const md_kb *kb, md_vocab_kind kind, const char *term, 
     if (*id >= 0) return MD_OK;
     const char *near[3];
     size_t n = md_kb_suggest(kb, kind, term, near, 3);
-    char hint[160] = "";
-    size_t used = 0;
-    for (size_t i = 0; i < n && used < sizeof hint; i++)
-        used += (size_t)snprintf(hint + used, sizeof hint - used, "%s%s",
-                                 i ? ", " : "; did you mean: ", near[i]);
+    char hint[160];
+    md_sbuf b;
+    md_sbuf_init(&b, hint, sizeof hint);
+    for (size_t i = 0; i < n; i++) /* suggestions that do not fit are left out */
+        md_sbuf_appendf(&b, "%s%s", i ? ", " : "; did you mean: ", near[i]);
     return md_err_set(err, unknown_code, field, "%s%sunknown %s '%.64s'%s", field ? field : "",
                       field ? ": " : "", md_vocab_kind_name(kind), term, hint);
 }

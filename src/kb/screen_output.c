@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "kb/kb_int.h"
+#include "mesodesk/sbuf.h"
 
 #define MSG_MAX 512
 
@@ -334,43 +335,10 @@ json_t *md_screen_result_to_json(const md_screen_result *r)
 
 /* ---- text ------------------------------------------------------------------ */
 
-typedef struct sbuf {
-    md_arena *a;
-    char *p;
-    size_t len, cap;
-    int oom;
-} sbuf;
+/* The text of one result is at most this long (a few KiB in practice). */
+#define TEXT_MAX ((size_t)1 << 20)
 
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    if (b->oom) return;
-    for (;;) {
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->oom = 1;
-            return;
-        }
-        if ((size_t)n < b->cap - b->len) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = (b->cap + (size_t)n) * 2;
-        char *p = md_arena_alloc(b->a, cap);
-        if (!p) {
-            b->oom = 1;
-            return;
-        }
-        memcpy(p, b->p, b->len + 1);
-        b->p = p;
-        b->cap = cap;
-    }
-}
-
-static void text_findings(sbuf *b, const md_screen_result *r, const char *title, int want)
+static void text_findings(md_sbuf *b, const md_screen_result *r, const char *title, int want)
 {
     int header = 0;
     for (size_t i = 0; i < r->n_findings; i++) {
@@ -379,53 +347,55 @@ static void text_findings(sbuf *b, const md_screen_result *r, const char *title,
         int kind = f->cls == MD_CLASS_CAUTION ? 2 : f->clearance >= 0 ? 1 : 0;
         char msg[MSG_MAX];
         if (kind != want) continue;
-        if (!header++) sb_printf(b, "%s:\n", title);
+        if (!header++) md_sbuf_appendf(b, "%s:\n", title);
         render_message(r, f, msg);
-        sb_printf(b, "  - [%s] %s\n    rule %s; sources: ", md_class_name(f->cls), msg, rule->id);
+        md_sbuf_appendf(b, "  - [%s] %s\n    rule %s; sources: ", md_class_name(f->cls), msg,
+                        rule->id);
         for (size_t s = 0; s < rule->n_sources; s++)
-            sb_printf(b, "%s%s", s ? ", " : "", rule->sources[s]);
-        sb_printf(b, "\n");
+            md_sbuf_appendf(b, "%s%s", s ? ", " : "", rule->sources[s]);
+        md_sbuf_appendf(b, "\n");
         if (f->clearance >= 0) {
             const md_screen_clearance *c = &r->in->clearances[f->clearance];
             char until[MD_DATE_STR];
             md_date_format(c->valid_until, until);
-            sb_printf(b, "    cleared%s%s%s%s, valid until %s\n", c->reason ? ": " : "",
-                      c->reason ? c->reason : "", c->physician ? " by " : "",
-                      c->physician ? c->physician : "", until);
+            md_sbuf_appendf(b, "    cleared%s%s%s%s, valid until %s\n", c->reason ? ": " : "",
+                            c->reason ? c->reason : "", c->physician ? " by " : "",
+                            c->physician ? c->physician : "", until);
         }
     }
 }
 
 char *md_screen_result_to_text(const md_screen_result *r, md_arena *a)
 {
-    sbuf b = {a, NULL, 0, 1024, 0};
+    md_sbuf b;
     char date[MD_DATE_STR];
-    if (!(b.p = md_arena_alloc(a, b.cap))) return NULL;
-    b.p[0] = '\0';
+    md_sbuf_init_arena(&b, a, TEXT_MAX);
     md_date_format(r->in->date, date);
-    sb_printf(&b, "Decision for %s: %s", date, md_class_name(r->decision));
+    md_sbuf_appendf(&b, "Decision for %s: %s", date, md_class_name(r->decision));
     if (r->has_earliest) {
         md_date_format(r->earliest_date, date);
-        sb_printf(&b, " (earliest date %s)", date);
+        md_sbuf_appendf(&b, " (earliest date %s)", date);
     } else if (r->decision == MD_CLASS_DEFERRED) {
-        sb_printf(&b, " (until healed; no date can be computed)");
+        md_sbuf_appendf(&b, " (until healed; no date can be computed)");
     }
-    sb_printf(&b, "\n");
+    md_sbuf_appendf(&b, "\n");
     if (r->in->ruleset_error) {
-        sb_printf(&b, "Warning: " RULESET_MESSAGE "\n", r->in->ruleset_error);
+        md_sbuf_appendf(&b, "Warning: " RULESET_MESSAGE "\n", r->in->ruleset_error);
     }
     for (size_t i = 0; i < r->n_missing; i++) {
         const md_missing *m = &r->missing[i];
         const kb_fact_def *d = &r->rs->kb->facts[m->fact];
-        if (i == 0) sb_printf(&b, "Missing (ask before treating):\n");
-        sb_printf(&b, "  - %s (%s: %s; rule %s)\n", d->question, d->field,
-                  m->not_sure ? "answered not sure" : "not recorded", r->rs->rules[m->rule].id);
+        if (i == 0) md_sbuf_appendf(&b, "Missing (ask before treating):\n");
+        md_sbuf_appendf(&b, "  - %s (%s: %s; rule %s)\n", d->question, d->field,
+                        m->not_sure ? "answered not sure" : "not recorded",
+                        r->rs->rules[m->rule].id);
     }
     text_findings(&b, r, "Blocking", 0);
     text_findings(&b, r, "Cleared", 1);
     text_findings(&b, r, "Cautions", 2);
     if (r->n_findings == 0 && r->n_missing == 0 && !r->in->ruleset_error)
-        sb_printf(&b, "No findings.\n");
-    sb_printf(&b, "Knowledge base %s (%.12s)\n", md_kb_version(r->rs->kb), md_kb_hash(r->rs->kb));
-    return b.oom ? NULL : b.p;
+        md_sbuf_appendf(&b, "No findings.\n");
+    md_sbuf_appendf(&b, "Knowledge base %s (%.12s)\n", md_kb_version(r->rs->kb),
+                    md_kb_hash(r->rs->kb));
+    return md_sbuf_ok(&b) ? b.p : NULL;
 }

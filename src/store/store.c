@@ -68,9 +68,16 @@ void md_store_set_trace(md_store_trace_fn fn, void *ctx)
     trace_fn = fn;
 }
 
+/* A NULL statement: what a bounded builder (sbuf.h) gives when the text did not fit. */
+static md_code no_statement(md_err *err)
+{
+    return md_err_set(err, MD_EINTERNAL, NULL, "a statement was too long to build");
+}
+
 md_code md_store_exec(md_store *s, const char *sql, const md_val *params, int nparams, md_row_fn fn,
                       void *ctx, md_err *err)
 {
+    if (!sql) return no_statement(err);
     if (trace_fn) trace_fn(trace_ctx, sql);
     return s->ops->exec(s, sql, params, nparams, fn, ctx, err);
 }
@@ -179,6 +186,7 @@ const char *md_store_backend(const md_store *s)
 
 md_code md_store_prepare(md_store *s, const char *sql, md_err *err)
 {
+    if (!sql) return no_statement(err);
     if (trace_fn) trace_fn(trace_ctx, sql);
     return s->ops->prepare(s, sql, err);
 }
