@@ -4,8 +4,9 @@
  *
  * Tokens: 256 random bits, base64url, shown to the client once; the store
  * keeps only BLAKE2b(token).  A session expires after MD_SESSION_IDLE seconds
- * without use; last_seen is written at most once a minute per session so a
- * busy client does not turn every read into a write.
+ * without use; last_seen is written at most once a minute per session, by one request of
+ * a process at a time (sessions.c, "Refreshing last_seen"), so a busy client does not turn
+ * every read into a write.
  *
  * Session states: ACTIVE --(idle > 12 h)--> EXPIRED
  *                 ACTIVE --(logout)-------> REVOKED

@@ -5,10 +5,73 @@
 #include "mesodesk/session.h"
 #include "mesodesk/audit.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <string.h>
 
 #define LAST_SEEN_GRANULARITY 60
+
+/*
+ * Refreshing last_seen.  A session's row is written at most once per LAST_SEEN_GRANULARITY,
+ * and by one request of this process at a time: a client whose many connections cross the
+ * minute together (a browser, a load test) would otherwise send one write each, all taking
+ * the database's write lock on the read path.  A small table remembers, per session, when
+ * this process last claimed the refresh:
+ *
+ *   STALE --a check claims it (slot := token hash, now)--> CLAIMED --the write succeeds--> FRESH
+ *   CLAIMED --the write fails--> STALE (the slot is released; the request fails as before)
+ *   FRESH/CLAIMED --LAST_SEEN_GRANULARITY passes--> STALE
+ *
+ * Checks that find the slot CLAIMED or FRESH write nothing and count the session as seen at
+ * the claim.  The write itself only moves last_seen forward (WHERE last_seen < $1), so a
+ * second process that refreshed first makes ours a no-op.  The table is only a cache: a
+ * slot lost to another session (same index) or to a restart costs one extra write, never a
+ * wrong answer, and the store's last_seen stays the only record of when a session was used.
+ */
+#define REFRESH_SLOTS 1024
+
+static struct {
+    pthread_mutex_t mu;
+    struct {
+        char hash[65];
+        int64_t at;
+    } slot[REFRESH_SLOTS];
+} refresh = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static size_t refresh_slot(const char *th)
+{
+    size_t h = 0;
+    for (int i = 0; i < 8; i++) /* hex digits of a BLAKE2b hash: already uniform */
+        h = h * 16 + (size_t)(th[i] <= '9' ? th[i] - '0' : th[i] - 'a' + 10);
+    return h % REFRESH_SLOTS;
+}
+
+/* 1 when the caller is to write last_seen = now; 0 when another request of this process did
+ * (or is doing) it since last_seen, then *seen is the time it claimed. */
+static int refresh_claim(const char *th, int64_t last_seen, int64_t now, int64_t *seen)
+{
+    size_t i = refresh_slot(th);
+    int claim = 1;
+    pthread_mutex_lock(&refresh.mu);
+    if (strcmp(refresh.slot[i].hash, th) == 0 && refresh.slot[i].at > last_seen &&
+        now - refresh.slot[i].at < LAST_SEEN_GRANULARITY) {
+        claim = 0;
+        *seen = refresh.slot[i].at;
+    } else {
+        md_strlcpy(refresh.slot[i].hash, th, sizeof refresh.slot[i].hash);
+        refresh.slot[i].at = now;
+    }
+    pthread_mutex_unlock(&refresh.mu);
+    return claim;
+}
+
+static void refresh_release(const char *th, int64_t at)
+{
+    size_t i = refresh_slot(th);
+    pthread_mutex_lock(&refresh.mu);
+    if (strcmp(refresh.slot[i].hash, th) == 0 && refresh.slot[i].at == at) refresh.slot[i].at = 0;
+    pthread_mutex_unlock(&refresh.mu);
+}
 
 void md_token_new(char out[MD_TOKEN_STR])
 {
@@ -64,11 +127,19 @@ md_code md_session_check(md_store *db, const char *token, md_principal *who, int
     if (!s.found || s.revoked || !s.active || now - s.last_seen > MD_SESSION_IDLE)
         return md_err_set(err, MD_EUNAUTH, NULL, "the session is unknown, expired or ended");
     if (now - s.last_seen >= LAST_SEEN_GRANULARITY) {
-        md_val u[] = {md_int(now), md_text(th)};
-        rc = md_store_exec(db, "UPDATE sessions SET last_seen = $1 WHERE token_hash = $2", u, 2,
-                           NULL, NULL, err);
-        if (rc != MD_OK) return rc;
-        s.last_seen = now;
+        int64_t seen = now;
+        if (refresh_claim(th, s.last_seen, now, &seen)) {
+            md_val u[] = {md_int(now), md_text(th)};
+            rc = md_store_exec(db,
+                               "UPDATE sessions SET last_seen = $1 WHERE token_hash = $2 AND "
+                               "last_seen < $1",
+                               u, 2, NULL, NULL, err);
+            if (rc != MD_OK) {
+                refresh_release(th, now);
+                return rc;
+            }
+        }
+        s.last_seen = seen;
     }
     *who = s.who;
     if (expires_at) *expires_at = s.last_seen + MD_SESSION_IDLE;
