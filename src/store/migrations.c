@@ -145,7 +145,8 @@ static const migration migrations[] = {
       "CASE WHEN pregnant <> 0 THEN 'yes' ELSE 'no' END, "
       "CASE WHEN breastfeeding <> 0 THEN 'yes' ELSE 'no' END, recorded_on, status "
       "FROM patient_status",
-      "DROP TABLE patient_status", "ALTER TABLE patient_status_v3 RENAME TO patient_status",
+      "DROP TABLE patient_status",
+      "ALTER TABLE patient_status_v3 RENAME TO patient_status",
       "CREATE UNIQUE INDEX patient_status_current ON patient_status (clinic_id, id) "
       "WHERE current = 1",
       "CREATE INDEX patient_status_patient ON patient_status (clinic_id, patient_id)",
@@ -157,7 +158,8 @@ static const migration migrations[] = {
       "WHERE current = 1",
       "CREATE INDEX allergy_statements_patient ON allergy_statements (clinic_id, patient_id)",
 
-      "ALTER TABLE medications ADD COLUMN name TEXT", NULL}},
+      "ALTER TABLE medications ADD COLUMN name TEXT",
+      NULL}},
     {4,
      "patient search keys, patient merges",
      {"CREATE TABLE patient_terms ("
@@ -184,7 +186,8 @@ static const migration migrations[] = {
       "CREATE INDEX audit_action ON audit_log (clinic_id, action, seq)",
       "CREATE INDEX audit_object_type ON audit_log (clinic_id, object_type, seq)",
       "CREATE INDEX audit_patient_seq ON audit_log (clinic_id, patient_id, seq)",
-      "CREATE INDEX audit_at ON audit_log (clinic_id, at)", NULL}},
+      "CREATE INDEX audit_at ON audit_log (clinic_id, at)",
+      NULL}},
     {7,
      "audit chain heads; the hash format of each audit entry",
      {/* One row per clinic: the head of its chain, locked and moved by every append
