@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -597,6 +598,66 @@ static void an_old_chain_migrates_and_still_verifies(void **state)
     }
 }
 
+#define RACERS 4
+#define RACER_APPENDS 25
+
+typedef struct racer {
+    pthread_t thread;
+    const char *uri;
+    md_ctx ctx;
+    int failures;
+} racer;
+
+/* Appends, each a write's own transaction on a connection of its own. */
+static void *race(void *arg)
+{
+    racer *r = arg;
+    md_err err;
+    if (md_store_open(r->uri, &r->ctx.db, &err) != MD_OK) {
+        r->failures = RACER_APPENDS;
+        return NULL;
+    }
+    r->ctx.auditor = NULL;
+    md_audit_entry e = {"update", "patient", "abc", "abc", NULL};
+    for (int i = 0; i < RACER_APPENDS; i++) {
+        md_code rc = md_store_begin(r->ctx.db, &err);
+        if (rc == MD_OK) rc = md_store_finish(r->ctx.db, md_audit(&r->ctx, &e, &err), &err);
+        r->failures += rc != MD_OK;
+    }
+    md_store_close(r->ctx.db);
+    return NULL;
+}
+
+/* Connections racing to append to a clinic that has no chain yet: one of them creates its
+ * head row, the others extend it; one chain, every entry in it. */
+static void a_new_clinic_s_first_entries_race_into_one_chain(void **state)
+{
+    fixture *f = *state;
+    md_err err;
+    char clinic[MD_ID_STR];
+    assert_int_equal(md_clinic_create(f->u.db, "Race Clinic", "Europe/London", "UK", clinic, &err),
+                     MD_OK);
+    static racer r[RACERS];
+    for (int i = 0; i < RACERS; i++) {
+        memset(&r[i], 0, sizeof r[i]);
+        r[i].uri = f->u.path;
+        r[i].ctx = f->u.ctx;
+        md_strlcpy(r[i].ctx.who.clinic_id, clinic, sizeof r[i].ctx.who.clinic_id);
+        assert_int_equal(pthread_create(&r[i].thread, NULL, race, &r[i]), 0);
+    }
+    for (int i = 0; i < RACERS; i++) {
+        pthread_join(r[i].thread, NULL);
+        assert_int_equal(r[i].failures, 0);
+    }
+    int64_t checked = 0;
+    assert_int_equal(md_audit_verify(f->u.db, clinic, &checked, &err), MD_OK);
+    assert_int_equal(checked, RACERS * RACER_APPENDS);
+    md_val v[] = {md_text(clinic)};
+    int64_t head = 0;
+    assert_int_equal(md_store_scalar_int(f->u.db, HEAD_SEQ, v, 1, &head, &err), MD_OK);
+    assert_int_equal(head, RACERS * RACER_APPENDS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -613,6 +674,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(the_head_row_moves_with_each_append, setup, teardown),
         cmocka_unit_test(hashed_fields_are_length_prefixed),
         cmocka_unit_test_setup_teardown(an_old_chain_migrates_and_still_verifies, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_new_clinic_s_first_entries_race_into_one_chain, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests_name("unit.audit", tests, NULL, NULL);
 }
