@@ -198,8 +198,9 @@ static const migration migrations[] = {
       /* Entries written before this migration were hashed with format 1. */
       "ALTER TABLE audit_log ADD COLUMN hash_format BIGINT NOT NULL DEFAULT 1",
       "INSERT INTO audit_heads (clinic_id, seq, hash) "
-      "SELECT a.clinic_id, a.seq, a.hash FROM audit_log a "
-      "WHERE a.seq = (SELECT max(b.seq) FROM audit_log b WHERE b.clinic_id = a.clinic_id)",
+      "SELECT a.clinic_id, a.seq, a.hash FROM audit_log a JOIN "
+      "(SELECT clinic_id, max(seq) AS seq FROM audit_log GROUP BY clinic_id) m "
+      "ON m.clinic_id = a.clinic_id AND m.seq = a.seq",
       NULL}},
 };
 
