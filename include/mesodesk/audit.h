@@ -18,12 +18,13 @@
  * the cost of the flush is shared.
  *
  * Tamper evidence: entries of a clinic form a hash chain: hash =
- * BLAKE2b(prev_hash || canonical entry text).  md_audit_verify() recomputes
- * it.  Each appending transaction reads the clinic's chain head from the table
- * under its write lock, so writers in other threads or processes (the CLI
- * beside a running server) extend the same chain.  A backend without a
- * database-wide write lock (PostgreSQL) must take a per-clinic lock before
- * reading the head.
+ * BLAKE2b(prev_hash, the entry's fields), in the hash format each entry records
+ * (audit_int.h: 1 before migration 7, 2 length-prefixed since).
+ * md_audit_verify() recomputes it.  Each appending transaction locks the
+ * clinic's chain (md_store_lock keyed by the clinic), reads its head row
+ * (audit_heads) and moves it, so writers in other threads or processes (the CLI
+ * beside a running server, several servers on one database) extend the same
+ * chain.
  *
  * Anchoring (src/domain/audit_anchor.c): a hash chain alone proves nothing
  * against someone who can write the database: cutting the tail, deleting a
@@ -116,8 +117,9 @@ md_code md_audit_many(md_ctx *ctx, const md_audit_entry *entries, size_t n, md_e
  * chain reaches the latest one.  anchor NULL: the chain and the stored checkpoints' head
  * hashes only, signatures unchecked.  *out (new reference) is the report documented in
  * docs/API.md ("intact", "entries", "first_bad_seq", "truncated_after", "problems",
- * ...).  Returns MD_OK whenever the check ran, intact or not; MD_EIO / MD_ENOMEM when it
- * could not run.
+ * ...).  The check runs in one read snapshot (md_store_snapshot_begin), so appenders may
+ * go on meanwhile.  Returns MD_OK whenever the check ran, intact or not; MD_EIO / MD_ENOMEM
+ * when it could not run.
  */
 md_code md_audit_verify_report(md_store *db, const char *clinic_id, const md_audit_anchor *anchor,
                                json_t **out, md_err *err);

@@ -16,9 +16,10 @@
  *                                      BEGIN; INSERT each; COMMIT
  *                                      committed = gen; result; broadcast
  *
- * Either way the chain head of a clinic is read from the table inside the
- * appending transaction, never cached: the write lock that transaction holds
- * (SQLite's BEGIN IMMEDIATE) orders appenders across threads and processes.
+ * Either way the chain head of a clinic is its row in audit_heads, locked and
+ * read inside the appending transaction, never cached, and moved by the same
+ * transaction (see lock_head): appenders in any thread or process extend one
+ * chain, and a rolled-back append leaves the head where it was.
  *
  * Checkpoints (an anchored auditor; audit_anchor.c signs and verifies them):
  * the writer keeps, per clinic it has seen, the seq of its last checkpoint,
@@ -63,6 +64,8 @@ typedef struct chain {
     char clinic_id[MD_ID_STR];
     int64_t seq;
     char hash[AUDIT_HASH_HEX];
+    int64_t row_seq; /* seq of the clinic's audit_heads row as read */
+    int stored;      /* the clinic has an audit_heads row */
 } chain;
 
 typedef enum { WRITER_RUNNING, WRITER_STOPPING, WRITER_STOPPED } writer_state;
@@ -105,41 +108,123 @@ static int head_row(void *vctx, const md_row *r)
     c->seq = md_row_int(r, 0);
     const char *h = md_row_text(r, 1);
     md_strlcpy(c->hash, h ? h : "", sizeof c->hash);
+    c->stored = 1;
     return 1;
 }
 
-/* The chain head of a clinic as the open transaction on db sees it. */
+/*
+ * The chain head of a clinic as the open transaction on db sees it: its audit_heads
+ * row.  A clinic without one starts at seq 0, or at its last entry should the trail
+ * hold entries (a head row that went missing: the next append inserts it again).
+ */
 static md_code load_head(md_store *db, const char *clinic_id, chain *c, md_err *err)
 {
     md_strlcpy(c->clinic_id, clinic_id, sizeof c->clinic_id);
     c->seq = 0;
+    c->stored = 0;
     md_strlcpy(c->hash, AUDIT_GENESIS, sizeof c->hash);
     md_val v[] = {md_text(clinic_id)};
-    return md_store_exec(db,
-                         "SELECT seq, hash FROM audit_log WHERE clinic_id = $1 "
-                         "ORDER BY seq DESC LIMIT 1",
-                         v, 1, head_row, c, err);
+    md_code rc = md_store_exec(db, "SELECT seq, hash FROM audit_heads WHERE clinic_id = $1", v, 1,
+                               head_row, c, err);
+    if (rc == MD_OK && !c->stored) {
+        rc = md_store_exec(db,
+                           "SELECT seq, hash FROM audit_log WHERE clinic_id = $1 "
+                           "ORDER BY seq DESC LIMIT 1",
+                           v, 1, head_row, c, err);
+        c->stored = 0;
+    }
+    c->row_seq = c->seq;
+    return rc;
 }
 
-void md_audit_entry_hash(const char *prev, int64_t seq, const char *at, const char *clinic,
-                         const char *actor, const char *role, const char *action, const char *otype,
-                         const char *oid, const char *pid, const char *rid, const char *detail,
-                         char out[AUDIT_HASH_HEX])
+/* The lock key of a clinic's chain (md_store_lock): FNV-1a of its id, in a range of its
+ * own ("au" in the top bytes).  Two clinics sharing a key only wait for each other. */
+static int64_t chain_lock_key(const char *clinic_id)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (const unsigned char *p = (const unsigned char *)clinic_id; *p; p++)
+        h = (h ^ *p) * 1099511628211ull;
+    return (int64_t)((h & 0x0000ffffffffffffull) | 0x6175000000000000ull);
+}
+
+/*
+ * Lock the chain of c->clinic_id until db's transaction ends, then load its head.  On
+ * SQLite the transaction's write lock already covers every chain; on PostgreSQL this is
+ * an advisory lock keyed by the clinic, taken before the head is read, so that the
+ * head read is the latest committed and no other transaction can move it until this
+ * one ends.  A clinic's first entry inserts its head row under that same lock, so two
+ * processes creating it are ordered (the second then finds the row), never both
+ * winning.  store_head() moves the row only from the seq read here, which catches any
+ * appender that did not lock (MD_ECONFLICT: the transaction rolls back).
+ */
+static md_code lock_head(md_store *db, chain *c, md_err *err)
+{
+    char clinic_id[MD_ID_STR];
+    md_strlcpy(clinic_id, c->clinic_id, sizeof clinic_id);
+    md_code rc = md_store_lock(db, chain_lock_key(clinic_id), err);
+    return rc == MD_OK ? load_head(db, clinic_id, c, err) : rc;
+}
+
+/* Write a head that moved back to its audit_heads row, in the transaction that moved it. */
+static md_code store_head(md_store *db, chain *c, md_err *err)
+{
+    if (c->stored && c->seq == c->row_seq) return MD_OK;
+    md_val v[] = {md_text(c->clinic_id), md_int(c->seq), md_text(c->hash), md_int(c->row_seq)};
+    md_code rc = c->stored
+                     ? md_store_exec(db,
+                                     "UPDATE audit_heads SET seq = $2, hash = $3 "
+                                     "WHERE clinic_id = $1 AND seq = $4",
+                                     v, 4, NULL, NULL, err)
+                     : md_store_exec(
+                           db, "INSERT INTO audit_heads (clinic_id, seq, hash) VALUES ($1, $2, $3)",
+                           v, 3, NULL, NULL, err);
+    if (rc == MD_OK && c->stored && md_store_changes(db) != 1)
+        rc = md_err_set(err, MD_ECONFLICT, NULL,
+                        "the audit chain head of clinic %s moved during the append", c->clinic_id);
+    if (rc != MD_OK) return rc;
+    c->stored = 1;
+    c->row_seq = c->seq;
+    return MD_OK;
+}
+
+/* One field of format 2: its length (8 bytes, big-endian; 2^64-1 for NULL), its bytes. */
+static void hash_field(crypto_generichash_state *st, const char *p)
+{
+    unsigned char len[8];
+    uint64_t n = p ? (uint64_t)strlen(p) : UINT64_MAX;
+    for (int i = 0; i < 8; i++)
+        len[i] = (unsigned char)(n >> (56 - 8 * i));
+    crypto_generichash_update(st, len, sizeof len);
+    if (p) crypto_generichash_update(st, (const unsigned char *)p, strlen(p));
+}
+
+int md_audit_entry_hash(int format, const char *prev, int64_t seq, const char *at,
+                        const char *clinic, const char *actor, const char *role, const char *action,
+                        const char *otype, const char *oid, const char *pid, const char *rid,
+                        const char *detail, char out[AUDIT_HASH_HEX])
 {
     crypto_generichash_state st;
     unsigned char h[crypto_generichash_BYTES];
     char seqs[24];
+    out[0] = '\0';
+    if (format != AUDIT_HASH_V1 && format != AUDIT_HASH_V2) return -1;
     snprintf(seqs, sizeof seqs, "%lld", (long long)seq);
     const char *parts[] = {prev,   seqs,  at,  clinic, actor, role,
                            action, otype, oid, pid,    rid,   detail};
     crypto_generichash_init(&st, NULL, 0, sizeof h);
+    if (format == AUDIT_HASH_V2) hash_field(&st, "mesodesk-audit-entry-v2");
     for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        if (format == AUDIT_HASH_V2) {
+            hash_field(&st, parts[i]);
+            continue;
+        }
         const char *p = parts[i] ? parts[i] : "";
         crypto_generichash_update(&st, (const unsigned char *)p, strlen(p));
         crypto_generichash_update(&st, (const unsigned char *)"\n", 1);
     }
     crypto_generichash_final(&st, h, sizeof h);
     sodium_bin2hex(out, AUDIT_HASH_HEX, h, sizeof h);
+    return 0;
 }
 
 /* Append p after head c (inside db's open transaction) and advance c. */
@@ -149,8 +234,10 @@ static md_code append_one(md_store *db, chain *c, const pending *p, md_err *err)
     md_time_format(p->at, at);
     int64_t seq = c->seq + 1;
     const char *pid = p->patient_id[0] ? p->patient_id : NULL;
-    md_audit_entry_hash(c->hash, seq, at, p->clinic_id, p->actor_id, p->actor_role, p->action,
-                        p->object_type, p->object_id, pid, p->request_id, p->detail, hash);
+    const char *detail = p->detail[0] ? p->detail : NULL;
+    md_audit_entry_hash(AUDIT_HASH_CURRENT, c->hash, seq, at, p->clinic_id, p->actor_id,
+                        p->actor_role, p->action, p->object_type, p->object_id, pid, p->request_id,
+                        detail, hash);
     md_val v[] = {md_text(p->clinic_id),
                   md_int(seq),
                   md_text(at),
@@ -161,40 +248,55 @@ static md_code append_one(md_store *db, chain *c, const pending *p, md_err *err)
                   md_text(p->object_id),
                   md_text(pid),
                   md_text(p->request_id),
-                  md_text(p->detail[0] ? p->detail : NULL),
+                  md_text(detail),
                   md_text(c->hash),
-                  md_text(hash)};
+                  md_text(hash),
+                  md_int(AUDIT_HASH_CURRENT)};
     md_code rc = md_store_exec(db,
                                "INSERT INTO audit_log (clinic_id, seq, at, actor_id, actor_role, "
                                "action, object_type, object_id, patient_id, request_id, detail, "
-                               "prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-                               "$11, $12, $13)",
-                               v, 13, NULL, NULL, err);
+                               "prev_hash, hash, hash_format) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+                               "$8, $9, $10, $11, $12, $13, $14)",
+                               v, 14, NULL, NULL, err);
     if (rc != MD_OK) return rc;
     c->seq = seq;
     md_strlcpy(c->hash, hash, sizeof c->hash);
     return MD_OK;
 }
 
+static chain *head_of(chain *heads, int nheads, const char *clinic_id)
+{
+    for (int i = 0; i < nheads; i++)
+        if (strcmp(heads[i].clinic_id, clinic_id) == 0) return &heads[i];
+    return NULL;
+}
+
+static int chain_cmp(const void *a, const void *b)
+{
+    return strcmp(((const chain *)a)->clinic_id, ((const chain *)b)->clinic_id);
+}
+
 /*
  * Append a list of entries inside db's open transaction.  heads (room for one
- * per entry) holds the chain heads of the clinics met so far; a batch usually
- * has one or a few clinics, so a linear search is enough.
+ * per entry) gets the chain heads of its clinics; a batch usually has one or a
+ * few clinics, so a linear search is enough.  The clinics' chains are locked in
+ * the order of their ids (two writers whose batches share clinics cannot
+ * deadlock), every entry is appended, then each head row is moved once.
  */
 static md_code append_list(md_store *db, const pending *list, chain *heads, int *count, md_err *err)
 {
     int nheads = 0;
     md_code rc = MD_OK;
-    for (const pending *p = list; rc == MD_OK && p; p = p->next) {
-        chain *c = NULL;
-        for (int i = nheads - 1; i >= 0 && !c; i--)
-            if (strcmp(heads[i].clinic_id, p->clinic_id) == 0) c = &heads[i];
-        if (!c) {
-            c = &heads[nheads++];
-            rc = load_head(db, p->clinic_id, c, err);
-        }
-        if (rc == MD_OK) rc = append_one(db, c, p, err);
-    }
+    for (const pending *p = list; p; p = p->next)
+        if (!head_of(heads, nheads, p->clinic_id))
+            md_strlcpy(heads[nheads++].clinic_id, p->clinic_id, sizeof heads[0].clinic_id);
+    qsort(heads, (size_t)nheads, sizeof *heads, chain_cmp);
+    for (int i = 0; rc == MD_OK && i < nheads; i++)
+        rc = lock_head(db, &heads[i], err);
+    for (const pending *p = list; rc == MD_OK && p; p = p->next)
+        rc = append_one(db, head_of(heads, nheads, p->clinic_id), p, err);
+    for (int i = 0; rc == MD_OK && i < nheads; i++)
+        rc = store_head(db, &heads[i], err);
     *count = nheads;
     return rc;
 }

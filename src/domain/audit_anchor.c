@@ -15,17 +15,23 @@
  * Checkpoint log: one line per checkpoint, appended with O_APPEND and flushed:
  *   checkpoint v1 clinic=ID seq=N head=HEX at=TIME key=HEX sig=HEX
  * Lines that do not start "checkpoint v1 " or do not end in a newline (a torn
- * last line after a crash, or one being appended) are ignored by verification.  The stored row is committed before its line
- * is written, so a crash can leave a stored checkpoint that the log lacks
+ * last line after a crash, or one being appended) are ignored by verification.  The stored row is
+ * committed before its line is written, so a crash can leave a stored checkpoint that the log lacks
  * (harmless), never the reverse: a logged checkpoint missing from the
  * database means it was deleted.
  *
- * Verification of a clinic, in order:
- *   1. the chain from seq 1: the first missing seq or altered entry;
- *   2. each stored checkpoint: signature, then the stored entry at its seq
+ * Verification of a clinic, in one read snapshot (writers may go on meanwhile), in order:
+ *   1. the chain from seq 1: the first missing seq or altered entry, each entry
+ *      recomputed in its own hash format (audit_int.h), which never goes down;
+ *   2. the clinic's head row (audit_heads): it names the last entry (beyond it:
+ *      the tail was cut; short of it or another hash: "head_mismatch");
+ *   3. each stored checkpoint: signature, then the stored entry at its seq
  *      (missing beyond the end: the tail was cut; different: rewritten);
- *   3. each log line of the clinic: the same, unless it is identical to the
+ *   4. each log line of the clinic: the same, unless it is identical to the
  *      stored checkpoint already checked; missing from the database: deleted.
+ *
+ * Several processes may checkpoint one chain: a checkpoint already stored at the same
+ * seq by another writer is not written twice (md_audit_cp_write).
  */
 #include "audit_int.h"
 
@@ -216,7 +222,17 @@ md_code md_audit_cp_write(md_store *db, const md_audit_anchor *k, const char *cl
     sodium_bin2hex(sig_hex, sizeof sig_hex, sig, sizeof sig);
     md_val v[] = {md_text(clinic_id), md_int(seq),        md_text(head),
                   md_text(at),        md_text(k->key_id), md_text(sig_hex)};
-    md_code rc = md_store_begin(db, err);
+    int64_t have = 0;
+    md_code rc = md_store_scalar_int(db,
+                                     "SELECT count(*) FROM audit_checkpoints WHERE clinic_id = $1 "
+                                     "AND seq = $2",
+                                     v, 2, &have, err);
+    if (rc != MD_OK) return rc;
+    md_strlcpy(out->clinic_id, clinic_id, sizeof out->clinic_id);
+    out->seq = seq;
+    out->line[0] = '\0';
+    if (have) return MD_OK; /* another process checkpointed this head: nothing to log */
+    rc = md_store_begin(db, err);
     if (rc == MD_OK)
         rc = md_store_finish(db,
                              md_store_exec(db,
@@ -226,8 +242,6 @@ md_code md_audit_cp_write(md_store *db, const md_audit_anchor *k, const char *cl
                                            v, 6, NULL, NULL, err),
                              err);
     if (rc != MD_OK) return rc;
-    md_strlcpy(out->clinic_id, clinic_id, sizeof out->clinic_id);
-    out->seq = seq;
     snprintf(out->line, sizeof out->line,
              "checkpoint v1 clinic=%s seq=%lld head=%s at=%s key=%s sig=%s\n", clinic_id,
              (long long)seq, head, at, k->key_id, sig_hex);
@@ -258,6 +272,7 @@ typedef struct verify {
     /* the chain walk */
     char prev[AUDIT_HASH_HEX];
     int64_t expect_seq, checked, head_seq;
+    int format; /* hash format of the last entry checked (0 before the first) */
     /* checkpoints */
     int64_t db_cps, log_cps;
     int64_t latest_seq;
@@ -298,7 +313,8 @@ static int chain_row(void *vctx, const md_row *r)
     const char *t[12];
     for (int i = 0; i < 12; i++)
         t[i] = md_row_text(r, i + 1);
-    /* t: at clinic actor role action otype oid pid rid detail prev_hash hash */
+    /* t: at clinic actor role action otype oid pid rid detail prev_hash hash; then format */
+    int64_t format = md_row_int(r, 13);
     char h[AUDIT_HASH_HEX];
     if (seq != v->expect_seq) {
         problem(v, "missing", v->expect_seq, NULL, v->expect_seq,
@@ -306,8 +322,15 @@ static int chain_row(void *vctx, const md_row *r)
                 (long long)seq);
         return 1;
     }
-    md_audit_entry_hash(v->prev, seq, t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9],
-                        h);
+    if (format < v->format ||
+        md_audit_entry_hash(format > 0 && format < 100 ? (int)format : -1, v->prev, seq, t[0], t[1],
+                            t[2], t[3], t[4], t[5], t[6], t[7], t[8], t[9], h) != 0) {
+        problem(v, "altered", seq, NULL, seq, "entry %lld was altered: hash format %lld %s",
+                (long long)seq, (long long)format,
+                format < v->format ? "follows a newer one" : "is unknown");
+        return 1;
+    }
+    v->format = (int)format;
     if (strcmp(t[10] ? t[10] : "", v->prev) != 0 || strcmp(t[11] ? t[11] : "", h) != 0) {
         problem(v, "altered", seq, NULL, seq,
                 "entry %lld was altered: its hash does not match its content or its "
@@ -477,6 +500,54 @@ static md_code check_log(verify *v)
     return rc;
 }
 
+typedef struct head_check {
+    int found;
+    int64_t seq;
+    char hash[AUDIT_HASH_HEX];
+    char stored[AUDIT_HASH_HEX]; /* the entry's hash at that seq; "" none */
+} head_check;
+
+static int head_check_row(void *vctx, const md_row *r)
+{
+    head_check *h = vctx;
+    const char *hash = md_row_text(r, 1), *stored = md_row_text(r, 2);
+    h->found = 1;
+    h->seq = md_row_int(r, 0);
+    md_strlcpy(h->hash, hash ? hash : "", sizeof h->hash);
+    md_strlcpy(h->stored, stored ? stored : "", sizeof h->stored);
+    return 1;
+}
+
+/* Step 2: the clinic's head row against the last stored entry. */
+static md_code check_head(verify *v)
+{
+    head_check h = {0};
+    md_val p[] = {md_text(v->clinic)};
+    md_code rc = md_store_exec(v->db,
+                               "SELECT h.seq, h.hash, a.hash FROM audit_heads h LEFT JOIN "
+                               "audit_log a ON a.clinic_id = h.clinic_id AND a.seq = h.seq "
+                               "WHERE h.clinic_id = $1",
+                               p, 1, head_check_row, &h, v->err);
+    if (rc != MD_OK) return rc;
+    if (!h.found && v->head_seq > 0) {
+        problem(v, "head_mismatch", v->head_seq, "head", 0,
+                "the chain has %lld entries but no head row", (long long)v->head_seq);
+    } else if (h.found && h.seq > v->head_seq) {
+        if (v->truncated_after < 0) {
+            v->truncated_after = v->head_seq;
+            problem(v, "truncated", h.seq, "head", v->head_seq + 1,
+                    "truncated after seq %lld: the chain head names seq %lld",
+                    (long long)v->head_seq, (long long)h.seq);
+        }
+    } else if (h.found && (h.seq < v->head_seq || strcmp(h.hash, h.stored) != 0)) {
+        problem(v, "head_mismatch", h.seq, "head", h.seq < v->head_seq ? h.seq + 1 : h.seq,
+                h.seq < v->head_seq ? "entries after seq %lld were added behind the chain head"
+                                    : "entry %lld is not the one the chain head names",
+                (long long)h.seq);
+    }
+    return MD_OK;
+}
+
 static json_t *report_json(const verify *v)
 {
     int intact = v->nproblems == 0;
@@ -517,15 +588,22 @@ md_code md_audit_verify_report(md_store *db, const char *clinic_id, const md_aud
     v.problems = json_array();
     if (!v.problems) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     md_val p[] = {md_text(clinic_id)};
-    md_code rc = md_store_exec(db,
-                               "SELECT seq, at, clinic_id, actor_id, actor_role, action, "
-                               "object_type, object_id, patient_id, request_id, detail, "
-                               "prev_hash, hash FROM audit_log WHERE clinic_id = $1 ORDER BY seq",
-                               p, 1, chain_row, &v, err);
+    md_code rc = md_store_snapshot_begin(db, err);
+    if (rc != MD_OK) {
+        json_decref(v.problems);
+        return rc;
+    }
+    rc = md_store_exec(db,
+                       "SELECT seq, at, clinic_id, actor_id, actor_role, action, "
+                       "object_type, object_id, patient_id, request_id, detail, "
+                       "prev_hash, hash, hash_format FROM audit_log WHERE clinic_id = $1 "
+                       "ORDER BY seq",
+                       p, 1, chain_row, &v, err);
     if (rc == MD_OK)
         rc = md_store_scalar_int(db,
                                  "SELECT coalesce(max(seq), 0) FROM audit_log WHERE clinic_id = $1",
                                  p, 1, &v.head_seq, err);
+    if (rc == MD_OK) rc = check_head(&v);
     if (rc == MD_OK)
         rc = md_store_exec(db,
                            "SELECT c.seq, c.head_hash, c.at, c.signature, a.hash "
@@ -534,6 +612,7 @@ md_code md_audit_verify_report(md_store *db, const char *clinic_id, const md_aud
                            "WHERE c.clinic_id = $1 ORDER BY c.seq",
                            p, 1, db_cp_row, &v, err);
     if (rc == MD_OK && anchor && anchor->log_path[0]) rc = check_log(&v);
+    md_store_snapshot_end(db);
     if (rc != MD_OK) {
         json_decref(v.problems);
         return rc;

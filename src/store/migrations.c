@@ -188,6 +188,20 @@ static const migration migrations[] = {
       "CREATE INDEX audit_patient_seq ON audit_log (clinic_id, patient_id, seq)",
       "CREATE INDEX audit_at ON audit_log (clinic_id, at)",
       NULL}},
+    {7,
+     "audit chain heads; the hash format of each audit entry",
+     {/* One row per clinic: the head of its chain, locked and moved by every append
+       * (audit.c), so that appending never scans for max(seq). */
+      "CREATE TABLE audit_heads ("
+      "clinic_id TEXT NOT NULL, seq BIGINT NOT NULL, hash TEXT NOT NULL, "
+      "PRIMARY KEY (clinic_id))",
+      /* Entries written before this migration were hashed with format 1. */
+      "ALTER TABLE audit_log ADD COLUMN hash_format BIGINT NOT NULL DEFAULT 1",
+      "INSERT INTO audit_heads (clinic_id, seq, hash) "
+      "SELECT a.clinic_id, a.seq, a.hash FROM audit_log a JOIN "
+      "(SELECT clinic_id, max(seq) AS seq FROM audit_log GROUP BY clinic_id) m "
+      "ON m.clinic_id = a.clinic_id AND m.seq = a.seq",
+      NULL}},
 };
 
 /* Code run after a migration's statements, in the same transaction: backfills of data

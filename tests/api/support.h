@@ -46,6 +46,8 @@ typedef struct api_server {
     char url[64];    /* "http://127.0.0.1:PORT" */
     pid_t pid;       /* 0 once stopped */
     int exit_status; /* of the last stop: exit code, or 128 + signal */
+    /* The server whose database this one shares (api_server_start_sharing); NULL: its own. */
+    const struct api_server *db_of;
 } api_server;
 
 typedef struct api_env {
@@ -72,6 +74,14 @@ int api_teardown(void **state);
  * Idempotent: a stopped server returns its recorded status. */
 int api_server_stop(api_server *srv);
 
+/* Start a second server s on the database of the running server with (same audit key and
+ * checkpoint log), its own files in with->dir/name (removed with with's).  Fails the test
+ * when it does not answer.  Stop it with api_server_stop(); one left running is stopped at
+ * exit. */
+void api_server_start_sharing(api_server *s, const api_server *with, const char *name);
+/* The database URI of server s (a SQLite path, or a postgres:// URI under the harness). */
+void api_server_db_uri(const api_server *s, char *out, size_t outsz);
+
 /* A field of the running server's /proc/PID/status ("VmRSS", "VmHWM"), in KiB; -1 when the
  * server is stopped or the field cannot be read. */
 long api_server_status_kib(const api_server *srv, const char *field);
@@ -90,7 +100,7 @@ void api_db_exec(const char *sql);
 
 typedef struct api_req {
     const char *method;
-    const char *path;  /* from the server root: "/api/v1/patients" */
+    const char *path;  /* from the server root: "/api/v1/patients"; or a whole "http://" URL */
     const char *token; /* NULL: no Authorization header */
     const char *body;  /* NULL: no body */
     size_t body_len;   /* 0 with body != NULL: strlen(body) */

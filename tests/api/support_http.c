@@ -99,7 +99,8 @@ int api_send(CURL *h, const api_req *q, api_res *r)
         return r->curl_code;
     }
     if (h) curl_easy_reset(c);
-    snprintf(url, sizeof url, "%s%s", api.srv.url, q->path);
+    const char *root = strncmp(q->path, "http://", 7) ? api.srv.url : ""; /* or a whole URL */
+    snprintf(url, sizeof url, "%s%s", root, q->path);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, api.slow ? 600L : 120L);

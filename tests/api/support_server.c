@@ -121,6 +121,10 @@ static void path_in(const api_server *s, const char *name, char *out, size_t out
  */
 static void db_uri(const api_server *s, char *out, size_t outsz)
 {
+    if (s->db_of) {
+        db_uri(s->db_of, out, outsz);
+        return;
+    }
     if (!pg_harness_active()) {
         path_in(s, "db.sqlite", out, outsz);
         return;
@@ -310,10 +314,35 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
     return remove(path);
 }
 
+#define MAX_SHARING 4
+static api_server *sharing[MAX_SHARING]; /* servers started by api_server_start_sharing */
+
 /* A failed group setup skips the teardown: do not leave the server running. */
 static void stop_leftover(void)
 {
+    for (int i = 0; i < MAX_SHARING; i++)
+        if (sharing[i] && sharing[i]->pid) api_server_stop(sharing[i]);
     if (api.srv.pid) api_server_stop(&api.srv);
+}
+
+void api_server_start_sharing(api_server *s, const api_server *with, const char *name)
+{
+    memset(s, 0, sizeof *s);
+    s->db_of = with;
+    if ((size_t)snprintf(s->dir, sizeof s->dir, "%s/%s", with->dir, name) >= sizeof s->dir)
+        fail_msg("%s/%s: too long a path", with->dir, name);
+    if (mkdir(s->dir, 0700) != 0) fail_msg("mkdir %s: %s", s->dir, strerror(errno));
+    for (int i = 0; i < MAX_SHARING; i++)
+        if (!sharing[i]) {
+            sharing[i] = s;
+            break;
+        }
+    start_server(s);
+}
+
+void api_server_db_uri(const api_server *s, char *out, size_t outsz)
+{
+    db_uri(s, out, outsz);
 }
 
 int api_setup(void **state)

@@ -3,12 +3,14 @@
  * tied to the request that caused it), its verification against signed
  * checkpoints (API and `mesodesk audit verify`, after the database is tampered
  * with behind the server's back), group commit under concurrent reads, and a
- * graceful shutdown with requests in flight.
+ * graceful shutdown with requests in flight.  The same on SQLite and, under
+ * tests/pg_harness.sh, on PostgreSQL: the tampering goes through the store.
  */
 #include "support.h"
 
+#include "mesodesk/store.h"
+
 #include <pthread.h>
-#include <sqlite3.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,9 +214,9 @@ static void chain_verifies(void **state)
 static int mesodesk_cli(const char *args, char *out, size_t outsz)
 {
     const char *bin = getenv("MESODESK_BIN") ? getenv("MESODESK_BIN") : "build/mesodesk";
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "timeout 20 '%s' %s --db '%s/db.sqlite' 2>&1", bin, args,
-             api.srv.dir);
+    char cmd[1024], db[320];
+    api_server_db_uri(&api.srv, db, sizeof db);
+    snprintf(cmd, sizeof cmd, "timeout 20 '%s' %s --db '%s' 2>&1", bin, args, db);
     FILE *p = popen(cmd, "r");
     size_t n = p ? fread(out, 1, outsz - 1, p) : 0;
     out[n] = '\0';
@@ -284,26 +286,29 @@ static void logins_and_logouts_are_audited(void **state)
     json_decref(audit);
 }
 
-/* Run SQL on the server's database behind its back, as an attacker with write access
- * to the file would; returns the number of rows changed. */
+/* Run SQL (statements separated by ';') on the server's database behind its back, as an
+ * attacker with write access to it would; returns the number of rows changed. */
 static int tamper(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int tamper(const char *fmt, ...)
 {
-    char db_path[320], sql[512];
+    char uri[320], sql[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(sql, sizeof sql, fmt, ap);
     va_end(ap);
-    sqlite3 *db = NULL;
-    snprintf(db_path, sizeof db_path, "%s/db.sqlite", api.srv.dir);
-    assert_int_equal(sqlite3_open(db_path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 10000);
-    char *msg = NULL;
-    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-    if (rc != SQLITE_OK) fail_msg("tampering: %s", msg ? msg : sqlite3_errstr(rc));
-    int changed = sqlite3_total_changes(db);
-    sqlite3_close(db);
-    return changed;
+    api_server_db_uri(&api.srv, uri, sizeof uri);
+    md_store *db = NULL;
+    md_err err;
+    if (md_store_open(uri, &db, &err) != MD_OK) fail_msg("tampering: %s", err.message);
+    int64_t changed = 0;
+    for (char *stmt = sql, *end; stmt; stmt = end ? end + 1 : NULL) {
+        if ((end = strchr(stmt, ';'))) *end = '\0';
+        if (md_store_exec(db, stmt, NULL, 0, NULL, NULL, &err) != MD_OK)
+            fail_msg("tampering: %s: %s", stmt, err.message);
+        changed += md_store_changes(db);
+    }
+    md_store_close(db);
+    return (int)changed;
 }
 
 /* A report must be broken with a problem of that kind; returns the report. */
