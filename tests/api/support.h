@@ -46,6 +46,8 @@ typedef struct api_server {
     char url[64];    /* "http://127.0.0.1:PORT" */
     pid_t pid;       /* 0 once stopped */
     int exit_status; /* of the last stop: exit code, or 128 + signal */
+    char name[16];   /* "": the group's server; else another on its database (port file NAME,
+                        log NAME.log in dir) */
 } api_server;
 
 typedef struct api_env {
@@ -71,6 +73,11 @@ int api_teardown(void **state);
 /* Send SIGTERM and wait; returns the exit status (also kept in srv->exit_status).
  * Idempotent: a stopped server returns its recorded status. */
 int api_server_stop(api_server *srv);
+/* Start srv (again) on the database of srv->dir, the group's settings and environment,
+ * and wait until it answers: a restart after api_server_stop, or, with srv->name set and
+ * srv->dir copied from api.srv, a second server on the group's database.  Fails the test
+ * when it does not start. */
+void api_server_start(api_server *srv);
 
 /* A field of the running server's /proc/PID/status ("VmRSS", "VmHWM"), in KiB; -1 when the
  * server is stopped or the field cannot be read. */
