@@ -112,7 +112,7 @@ token=$(printf '%s' "$login" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
 # client N: one curl process creating patients one after another on a kept-alive
 # connection (a config of MAX_REQUESTS requests), until it is stopped; each answer's status
 # goes to answers-N ("STATUS N-I"), its body to r/N-I.
-MAX_REQUESTS=${MAX_REQUESTS:-20000}
+MAX_REQUESTS=${MAX_REQUESTS:-3000} # more than a client gets through in LOAD_SECONDS
 mkdir -p "$work/r"
 client_config() {
   local n=$1 i
