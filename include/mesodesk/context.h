@@ -14,6 +14,9 @@
 #include "mesodesk/store.h"
 #include "mesodesk/util.h"
 
+/* An IPv4 or IPv6 address as text (INET6_ADDRSTRLEN). */
+#define MD_ADDR_STR 46
+
 typedef struct md_auditor md_auditor;
 typedef struct md_kb md_kb;
 
@@ -24,6 +27,7 @@ typedef struct md_ctx {
     md_auditor *auditor; /* may be NULL only in unit tests of pure functions */
     md_principal who;
     char request_id[MD_ID_STR];
+    char client_addr[MD_ADDR_STR]; /* the client's address (server.c), "" when not a request */
 } md_ctx;
 
 #endif

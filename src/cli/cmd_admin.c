@@ -94,6 +94,8 @@ int cmd_serve(int argc, char **argv)
                                          {"max-connections-per-ip", required_argument, 0, 'i'},
                                          {"request-timeout", required_argument, 0, 'r'},
                                          {"hash-memory", required_argument, 0, 'M'},
+                                         {"trusted-proxy", required_argument, 0, 'T'},
+                                         {"login-address-limit", required_argument, 0, 'L'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     md_server_config cfg = {0};
@@ -101,12 +103,13 @@ int cmd_serve(int argc, char **argv)
     char key_path[MD_AUDIT_PATH_MAX], log_path[MD_AUDIT_PATH_MAX];
     long threads = 16;
     const char *hash_mib = getenv("MESODESK_HASH_MEMORY");
-    int c;
+    int c, address_limit = MD_LOGIN_ADDRESS_FAILURES;
     cfg.listen = getenv("MESODESK_LISTEN") ? getenv("MESODESK_LISTEN") : "127.0.0.1:8080";
     cfg.web_dir = getenv("MESODESK_WEB") ? getenv("MESODESK_WEB") : MESODESK_SOURCE_DIR "/web/dist";
     cfg.public_url = getenv("MESODESK_PUBLIC_URL") && *getenv("MESODESK_PUBLIC_URL")
                          ? getenv("MESODESK_PUBLIC_URL")
                          : NULL;
+    cfg.trusted_proxy = getenv("MESODESK_TRUSTED_PROXY");
     /* The connection limits: flag letter, flag, variable, maximum, setting. */
     const struct {
         int letter;
@@ -118,6 +121,7 @@ int cmd_serve(int argc, char **argv)
         {'i', "--max-connections-per-ip", "MESODESK_MAX_CONNECTIONS_PER_IP", 100000,
          &cfg.max_connections_per_ip},
         {'r', "--request-timeout", "MESODESK_REQUEST_TIMEOUT", 3600, &cfg.request_timeout},
+        {'L', "--login-address-limit", "MESODESK_LOGIN_ADDRESS_LIMIT", 100000, &address_limit},
     };
     for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
         if (serve_limit(limits[i].env, getenv(limits[i].env), limits[i].max, limits[i].out))
@@ -136,12 +140,14 @@ int cmd_serve(int argc, char **argv)
         case 'm':
         case 'i':
         case 'r':
+        case 'L':
             for (size_t i = 0; i < sizeof limits / sizeof limits[0]; i++)
                 if (limits[i].letter == c &&
                     serve_limit(limits[i].flag, optarg, limits[i].max, limits[i].out))
                     return 2;
             break;
         case 'M': hash_mib = optarg; break;
+        case 'T': cfg.trusted_proxy = optarg; break;
         case 't':
             if (md_parse_long(optarg, 1, 256, &threads) != 0) {
                 fprintf(stderr, "mesodesk serve: --threads must be 1..256\n");
@@ -153,7 +159,8 @@ int cmd_serve(int argc, char **argv)
                    "[--threads N] [--port-file FILE]\n"
                    "                     [--audit-key FILE] [--audit-log FILE] [--public-url URL]\n"
                    "       [--max-connections N] [--max-connections-per-ip N] "
-                   "[--request-timeout SECONDS] [--hash-memory MIB]\n\n"
+                   "[--request-timeout SECONDS] [--hash-memory MIB]\n"
+                   "       [--trusted-proxy ADDR[,ADDR...]] [--login-address-limit N]\n\n"
                    "Serve the web app at /, the JSON API under /api/v1 and health at /healthz.\n"
                    "Defaults: --db $MESODESK_DB or var/mesodesk.db; --listen $MESODESK_LISTEN or "
                    "127.0.0.1:8080 (port 0 picks a free port; --port-file records it);\n"
@@ -172,6 +179,10 @@ int cmd_serve(int argc, char **argv)
                    "--hash-memory MIB ($MESODESK_HASH_MEMORY, default 128): memory for password "
                    "hashing at once, 64 MiB per\n"
                    "sign-in being checked; with --threads it sets how many are hashed at once.\n"
+                   "--trusted-proxy $MESODESK_TRUSTED_PROXY or none: the reverse proxies whose "
+                   "X-Forwarded-For gives the client's\naddress (otherwise it is the socket's "
+                   "peer); --login-address-limit $MESODESK_LOGIN_ADDRESS_LIMIT or 100: failed\n"
+                   "sign-ins from one client address before it waits (5 per email in any case).\n"
                    "SIGTERM or SIGINT finishes the requests being answered and exits 0.\n");
             return 0;
         default: return 2;
@@ -188,6 +199,7 @@ int cmd_serve(int argc, char **argv)
     }
     md_hash_limits hl = md_hash_limits_for((size_t)mib << 20, (int)threads);
     md_hash_limits_set(&hl);
+    md_login_throttle_set_address_limit(address_limit);
     char kbdir[1024];
     md_err err;
     if (md_kb_locate(kb, MESODESK_SOURCE_DIR "/kb", kbdir, sizeof kbdir, &err) != MD_OK)

@@ -35,22 +35,26 @@ md_code md_login(md_ctx *ctx, const char *email, const char *password, md_login_
 {
     out->retry_after = 0;
     int64_t t = md_now();
-    /* Reserve the attempt before the password is checked, so that concurrent guesses cannot
-     * all pass a count taken before any of them failed. */
-    md_code rc = md_login_throttle_begin(email, t, &out->retry_after, err);
-    if (rc != MD_OK) return rc;
     login_row l = {0};
     md_val v[] = {md_text(email)};
-    rc = md_store_exec(ctx->db,
-                       "SELECT clinic_id, id, role, password_hash, active FROM staff "
-                       "WHERE email = lower($1)",
-                       v, 1, login_collect, &l, err);
-    md_code check = rc == MD_OK ? md_password_check(l.found ? l.hash : NULL, password, err) : rc;
+    md_code rc = md_store_exec(ctx->db,
+                               "SELECT clinic_id, id, role, password_hash, active FROM staff "
+                               "WHERE email = lower($1)",
+                               v, 1, login_collect, &l, err);
+    if (rc != MD_OK) return rc;
+    /* Reserve the attempt before the password is checked, so that concurrent guesses cannot
+     * all pass a count taken before any of them failed. */
+    md_login_who w = {email, ctx->client_addr, l.found ? l.clinic_id : NULL};
+    rc = md_login_throttle_begin(ctx->db, &w, t, &out->retry_after, err);
+    if (rc != MD_OK) return rc;
+    md_code check = md_password_check(l.found ? l.hash : NULL, password, err);
     int ok = check == MD_OK && l.active;
     md_attempt outcome = ok                                      ? MD_ATTEMPT_SUCCEEDED
                          : check == MD_OK || check == MD_EUNAUTH ? MD_ATTEMPT_FAILED
                                                                  : MD_ATTEMPT_UNCHECKED;
-    md_login_throttle_end(email, outcome, md_now());
+    md_err settle;
+    if (md_login_throttle_end(ctx->db, &w, outcome, md_now(), &settle) != MD_OK)
+        md_log(MD_LOG_ERROR, "login.throttle", "%s", settle.message);
     if (outcome == MD_ATTEMPT_UNCHECKED) {
         if (check == MD_ELIMIT) out->retry_after = MD_HASH_RETRY_AFTER;
         return check;

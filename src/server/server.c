@@ -79,6 +79,7 @@ struct md_server {
     char address[300];            /* "127.0.0.1:8080" as bound */
     char web_dir[1024];
     char public_url[MD_PUBLIC_URL_MAX + 1];
+    md_trusted_proxies trusted; /* cfg->trusted_proxy, parsed */
 };
 
 typedef struct route {
@@ -517,6 +518,7 @@ static enum MHD_Result dispatch(md_req *r)
             rc = md_err_set(&err, MD_ENOTFOUND, "id", "no record has this id");
     if (rc == MD_OK) {
         r->status = 200;
+        md_client_addr(r->conn, &r->srv->trusted, r->ctx.client_addr);
         rc = found->handler(r, &err);
     }
     md_pool_release(r->srv->pool, db);
@@ -931,7 +933,8 @@ md_code md_server_start(const md_server_config *cfg, md_server **out, md_err *er
     if (!s) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     s->cfg = cfg;
     s->listen_fd = -1;
-    if ((rc = bind_listen(s, err)) != MD_OK || (rc = public_url(s, err)) != MD_OK ||
+    if ((rc = md_trusted_proxies_parse(cfg->trusted_proxy, &s->trusted, err)) != MD_OK ||
+        (rc = bind_listen(s, err)) != MD_OK || (rc = public_url(s, err)) != MD_OK ||
         (rc = connection_limit(s, threads, err)) != MD_OK ||
         (rc = migrate(cfg->db_uri, err)) != MD_OK ||
         (rc = md_kb_load(cfg->kb_dir, &s->kb, err)) != MD_OK ||

@@ -53,6 +53,8 @@ typedef struct md_server_config {
     const char *audit_log;      /* checkpoint log (NULL: none) */
     const char *public_url;     /* "https://clinic.example": patients' links; NULL: the listen
                                    address (a warning is logged when it is a loopback one) */
+    const char *trusted_proxy;  /* "ADDR[,ADDR...]": peers whose X-Forwarded-For is believed
+                                   (client_addr.c); NULL or "": none */
 } md_server_config;
 
 typedef struct md_req {
@@ -160,5 +162,22 @@ md_code h_staff_password(md_req *r, md_err *err);
 
 /* Parse the body and run fn with it (shared by the handlers that take JSON). */
 md_code md_req_with_body(md_req *r, md_code (*fn)(md_req *, json_t *, md_err *), md_err *err);
+
+/* The client's address (client_addr.c): the socket's peer, or the right-most address in
+ * X-Forwarded-For that is not itself a trusted proxy, when the peer is one. */
+#define MD_TRUSTED_PROXIES_MAX 16
+typedef struct md_trusted_proxies {
+    int n;
+    char addr[MD_TRUSTED_PROXIES_MAX][MD_ADDR_STR]; /* canonical text */
+} md_trusted_proxies;
+/* Parse "ADDR[,ADDR...]" (IPv4 or IPv6; NULL or "" is none): MD_EINVAL (field
+ * "trusted_proxy") for anything else or more than MD_TRUSTED_PROXIES_MAX. */
+md_code md_trusted_proxies_parse(const char *list, md_trusted_proxies *out, md_err *err);
+/* From the peer's canonical address and the X-Forwarded-For header values in order (xff may
+ * be NULL when nxff is 0): the client's address into out. */
+void md_client_addr_pick(const char *peer, const char *const *xff, int nxff,
+                         const md_trusted_proxies *t, char out[MD_ADDR_STR]);
+/* The same for a connection ("" when its address is unknown). */
+void md_client_addr(struct MHD_Connection *c, const md_trusted_proxies *t, char out[MD_ADDR_STR]);
 
 #endif

@@ -202,6 +202,15 @@ static const migration migrations[] = {
       "(SELECT clinic_id, max(seq) AS seq FROM audit_log GROUP BY clinic_id) m "
       "ON m.clinic_id = a.clinic_id AND m.seq = a.seq",
       NULL}},
+    {8,
+     "the sign-in throttle in the store",
+     /* One row per email or client address being counted (login_throttle.c); clinic_id is
+      * the email's clinic, or "*" before any clinic is known (an address is no clinic's). */
+     {"CREATE TABLE login_throttle ("
+      "key TEXT PRIMARY KEY, clinic_id TEXT NOT NULL, failures BIGINT NOT NULL, "
+      "pending BIGINT NOT NULL, pending_at BIGINT NOT NULL, locked_until BIGINT NOT NULL, "
+      "last_at BIGINT NOT NULL)",
+      "CREATE INDEX login_throttle_last ON login_throttle (last_at)", NULL}},
 };
 
 /* Code run after a migration's statements, in the same transaction: backfills of data

@@ -48,6 +48,8 @@ typedef struct api_server {
     int exit_status; /* of the last stop: exit code, or 128 + signal */
     /* The server whose database this one shares (api_server_start_sharing); NULL: its own. */
     const struct api_server *db_of;
+    char name[16];   /* "": the group's server; else another on its database (port file NAME,
+                        log NAME.log in dir) */
 } api_server;
 
 typedef struct api_env {
@@ -73,6 +75,11 @@ int api_teardown(void **state);
 /* Send SIGTERM and wait; returns the exit status (also kept in srv->exit_status).
  * Idempotent: a stopped server returns its recorded status. */
 int api_server_stop(api_server *srv);
+/* Start srv (again) on the database of srv->dir, the group's settings and environment,
+ * and wait until it answers: a restart after api_server_stop, or, with srv->name set and
+ * srv->dir copied from api.srv, a second server on the group's database.  Fails the test
+ * when it does not start. */
+void api_server_start(api_server *srv);
 
 /* Start a second server s on the database of the running server with (same audit key and
  * checkpoint log), its own files in with->dir/name (removed with with's).  Fails the test

@@ -213,7 +213,7 @@ static void serve_argv(api_server *s, char *words, char *argv[MAX_ARGS], char *d
         if (api.slow) setenv("MESODESK_REQUEST_TIMEOUT", "120", 0);
     }
     db_uri(s, db, dbsz);
-    path_in(s, "port", port, portsz);
+    path_in(s, s->name[0] ? s->name : "port", port, portsz);
     char *rest[] = {(char *)bin(), "serve",       "--db", db,  "--listen",
                     "127.0.0.1:0", "--port-file", port,   NULL};
     for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
@@ -240,6 +240,8 @@ static void start_server(api_server *s)
     char *argv[MAX_ARGS] = {0};
     serve_argv(s, words, argv, db, sizeof db, port_file, sizeof port_file);
     path_in(s, "server.log", log, sizeof log);
+    if (s->name[0]) snprintf(log, sizeof log, "%s/%s.log", s->dir, s->name);
+    unlink(port_file); /* a restart's: the old port is gone */
     pid_t pid = fork();
     if (pid < 0) fail_msg("fork: %s", strerror(errno));
     if (pid == 0) {
@@ -271,10 +273,14 @@ static void start_server(api_server *s)
         sleep_ms(20);
     }
     snprintf(s->url, sizeof s->url, "http://127.0.0.1:%ld", port);
+    char group_url[sizeof api.srv.url];
+    md_strlcpy(group_url, api.srv.url, sizeof group_url);
     for (;;) {
         api_req q = {"GET", "/healthz", NULL, NULL, 0, 0, NULL};
         api_res r;
+        md_strlcpy(api.srv.url, s->url, sizeof api.srv.url); /* api_send asks api.srv */
         api_send(NULL, &q, &r);
+        if (s != &api.srv) md_strlcpy(api.srv.url, group_url, sizeof api.srv.url);
         long st = r.status;
         api_res_free(&r);
         if (st == 200) break;
@@ -431,4 +437,9 @@ int api_server_reset_peak(const api_server *s)
 void api_server_db(const api_server *s, char *out, size_t outsz)
 {
     db_uri(s, out, outsz);
+}
+
+void api_server_start(api_server *s)
+{
+    start_server(s);
 }
