@@ -22,6 +22,7 @@
 
 #include "mesodesk/context.h"
 #include "mesodesk/kb.h"
+#include "mesodesk/validate.h"
 
 #include <jansson.h>
 
@@ -109,9 +110,9 @@ extern const md_record_kind *const md_kinds[];
 #define MD_KIND_FIELDS_MAX 16     /* fields of one kind */
 #define MD_KIND_NAME_MAX 63       /* a field, table or kind name (a PostgreSQL identifier) */
 #define MD_KIND_COLLECTION_MAX 31 /* a collection segment */
-#define MD_ENUM_VALUE_MAX 64      /* one enum value (md_json_enum reads at most this) */
-#define MD_ENUM_LIST_MAX 255      /* an enum's values joined by ", " (its error message) */
-#define MD_KIND_SQL_MAX 2048      /* the longest statement the engine builds for a kind */
+#define MD_ENUM_VALUE_MAX MD_JSON_ENUM_VALUE_MAX /* one enum value (md_json_enum reads no more) */
+#define MD_ENUM_LIST_MAX MD_JSON_ENUM_LIST_MAX   /* an enum's values joined (its error message) */
+#define MD_KIND_SQL_MAX 2048 /* the longest statement the engine builds for a kind */
 
 /* Check the declarations of kinds (NULL-terminated): names, sizes, defaults, enum values,
  * vocabularies, parents, status fields.  MD_EINTERNAL naming the kind and field at the
