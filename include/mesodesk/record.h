@@ -66,8 +66,9 @@ typedef struct md_field {
 struct md_record_kind;
 /* Hooks run by the engine, each may be NULL.  They return MD_OK or an md_code set in err.
  * check: cross-field checks on the complete (merged) record, before anything is written;
- * before_write: inside the write transaction, before the new version (id is the record's,
- * update 1 for a new version of an existing record);
+ * before_write: may refuse a write before its input is validated: on create (id NULL,
+ * update 0) once the parent is checked, on update (update 1) once the current version is
+ * read (a patient merged into another takes no new version: 409);
  * after_write: inside the write transaction, after the new version;
  * decorate: on a record read for an answer (get, update), adds what is not a column. */
 typedef struct md_kind_hooks {
