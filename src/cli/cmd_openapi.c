@@ -12,13 +12,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <string.h>
+
+static int usage(FILE *f)
+{
+    fprintf(f, "usage: mesodesk openapi\n\nPrint the API document (OpenAPI 3, JSON) built from "
+               "the route tables and\nrecord kinds, as GET /api/openapi.json serves it.\n");
+    return f == stdout ? 0 : 2;
+}
+
 int cmd_openapi(int argc, char **argv)
 {
-    (void)argv;
-    if (argc > 1) {
-        fprintf(stderr, "usage: mesodesk openapi\n\nPrint the API document (OpenAPI 3, JSON).\n");
-        return 2;
-    }
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+        return usage(stdout);
+    if (argc > 1) return usage(stderr);
     md_err err;
     json_t *doc = NULL;
     md_err_clear(&err);
