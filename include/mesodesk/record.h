@@ -22,6 +22,7 @@
 
 #include "mesodesk/context.h"
 #include "mesodesk/kb.h"
+#include "mesodesk/validate.h"
 
 #include <jansson.h>
 
@@ -35,37 +36,103 @@ typedef enum md_ftype {
     MD_F_JSON /* an object, checked by json_check, stored as canonical text */
 } md_ftype;
 
+/*
+ * One typed field of a kind, declared with designated initialisers:
+ *   {.name = "reaction", .type = MD_F_TEXT, .max_len = 500, .doc = "..."}
+ * Members left out are zero: optional, no default, no check.
+ */
 typedef struct md_field {
     const char *name; /* JSON key and column name; NULL ends the list */
     md_ftype type;
     int required;
-    long min, max;             /* INT: range; TEXT: max length in max */
-    const char *const *values; /* ENUM: allowed values */
-    const char *dflt;          /* ENUM/BOOL default on create ("true"/"false" for BOOL);
-                                * CODE: a later TEXT field that keeps the term as typed when it
+    long min, max;             /* INT: the allowed range */
+    size_t max_len;            /* TEXT: the longest value accepted, in bytes */
+    const char *const *values; /* ENUM: allowed values, NULL-terminated */
+    const char *dflt;          /* ENUM/BOOL default on create ("true"/"false" for BOOL) */
+    const char *keep_typed;    /* CODE: a later TEXT field that keeps the term as typed when it
                                 * was a synonym and that field is not given ("ibuprofen") */
-    md_vocab_kind vocab;       /* CODE: the vocabulary (ignored for other types) */
+    md_vocab_kind vocab;       /* CODE: the vocabulary */
     md_code (*json_check)(const md_ctx *ctx, json_t *value, const char *field, md_err *err);
+    const char *doc; /* one line for the API document and the forms; may be NULL */
 } md_field;
 
+/* Flags of a kind. */
+#define MD_KIND_IS_PATIENT 0x1 /* the record is the patient (audit entries carry its id) */
+#define MD_KIND_ONE_CURRENT                                                                        \
+    0x2                    /* one current record per parent: a create when one exists              \
+                            * records a new version of it (reason "<name> updated") */
+#define MD_KIND_ROUTES 0x4 /* served by the generic routes under its parent's path */
+
+struct md_record_kind;
+/* Hooks run by the engine, each may be NULL.  They return MD_OK or an md_code set in err.
+ * check: cross-field checks on the complete (merged) record, before anything is written;
+ * before_write: may refuse a write before its input is validated: on create (id NULL,
+ * update 0) once the parent is checked, on update (update 1) once the current version is
+ * read (a patient merged into another takes no new version: 409);
+ * after_write: inside the write transaction, after the new version;
+ * decorate: on a record read for an answer (get, update), adds what is not a column. */
+typedef struct md_kind_hooks {
+    md_code (*check)(md_ctx *ctx, json_t *rec, md_err *err);
+    md_code (*before_write)(md_ctx *ctx, const struct md_record_kind *k, const char *id, int update,
+                            md_err *err);
+    md_code (*after_write)(md_ctx *ctx, const struct md_record_kind *k, const char *id,
+                           md_err *err);
+    md_code (*decorate)(md_ctx *ctx, json_t *rec, md_err *err);
+} md_kind_hooks;
+
+/*
+ * A record kind, declared once with designated initialisers (see kinds.c and
+ * docs/ARCHITECTURE.md); its table is created by a migration.  The registry (md_kinds)
+ * lists every kind; md_kinds_check() verifies the declarations at start-up.
+ */
 typedef struct md_record_kind {
-    const char *name; /* "allergy": audit object type and error wording */
-    const char *table;
-    int has_parent; /* belongs to a patient (patient_id column) */
+    const char *name;       /* "allergy": audit object type and error wording */
+    const char *table;      /* SQL table with the versioned columns + the fields */
+    const char *collection; /* URL segment under the parent ("allergies"); NULL: none */
+    const char *schema;     /* API document schema name ("Allergy") */
+    const char *title;      /* plural, for people ("allergies") */
+    const struct md_record_kind *parent; /* the kind it belongs to (patient_id), or NULL */
+    int has_parent;                      /* parent != NULL (kept for the SQL builders) */
+    unsigned flags;                      /* MD_KIND_* */
     unsigned read_perm, write_perm;
     const md_field *fields;
-    /* Cross-field checks on the complete (merged) record; may be NULL. */
-    md_code (*check)(md_ctx *ctx, json_t *rec, md_err *err);
-    /* Field whose value "entered_in_error" hides a record from lists; NULL if none. */
+    /* ENUM field whose value "entered_in_error" hides a record from lists; NULL if none. */
     const char *status_field;
-    int is_patient; /* the record is the patient (audit entries carry its id as patient) */
+    md_kind_hooks hooks;
 } md_record_kind;
 
 extern const md_record_kind md_kind_patient, md_kind_allergy, md_kind_condition, md_kind_medication,
     md_kind_status, md_kind_clearance, md_kind_clinic_rule, md_kind_allergy_statement;
 
-/* Map "allergies" etc. (the URL collection name) to a kind; NULL when unknown. */
+/* Every kind, NULL-terminated (the registry). */
+extern const md_record_kind *const md_kinds[];
+
+/* Limits a declaration must keep (md_kinds_check). */
+#define MD_KIND_FIELDS_MAX 16     /* fields of one kind */
+#define MD_KIND_NAME_MAX 63       /* a field, table or kind name (a PostgreSQL identifier) */
+#define MD_KIND_COLLECTION_MAX 31 /* a collection segment */
+#define MD_ENUM_VALUE_MAX MD_JSON_ENUM_VALUE_MAX /* one enum value (md_json_enum reads no more) */
+#define MD_ENUM_LIST_MAX MD_JSON_ENUM_LIST_MAX   /* an enum's values joined (its error message) */
+#define MD_KIND_SQL_MAX 2048 /* the longest statement the engine builds for a kind */
+
+/* Check the declarations of kinds (NULL-terminated): names, sizes, defaults, enum values,
+ * vocabularies, parents, status fields.  MD_EINTERNAL naming the kind and field at the
+ * first one that breaks a limit; the server refuses to start with it. */
+md_code md_kinds_check(const md_record_kind *const *kinds, md_err *err);
+
+/* The kind served at <parent's path>/<collection>, NULL when none. */
+const md_record_kind *md_kind_by_collection(const md_record_kind *parent, const char *collection);
+
+/* Map "allergies" etc. (the URL collection name under a patient) to a kind; NULL when unknown. */
 const md_record_kind *md_fact_kind_by_collection(const char *collection);
+
+/* The kind as JSON for forms and the API document: {"name","collection","title","parent",
+ * "one_current","status_field","fields":[{"name","type","required","min","max","max_length",
+ * "enum","default","vocabulary","doc"}...]} (members that do not apply left out).
+ * New reference; NULL when out of memory. */
+json_t *md_kind_json(const md_record_kind *k);
+/* Every kind of the registry, as md_kind_json, in a new array; NULL when out of memory. */
+json_t *md_kinds_json(void);
 
 /* Check in as the body of a create, without storing anything. */
 md_code md_record_validate(md_ctx *ctx, const md_record_kind *k, json_t *in, md_err *err);
@@ -84,6 +151,11 @@ md_code md_record_list(md_ctx *ctx, const md_record_kind *k, const char *parent_
 /* Every version of one record, oldest first. */
 md_code md_record_history(md_ctx *ctx, const md_record_kind *k, const char *parent_id,
                           const char *id, json_t **out, md_err *err);
+/* Mark a record entered in error: a new version with the kind's status field set to
+ * "entered_in_error" and in's "reason" (required) and optional "version" (409 if stale).
+ * MD_EUNPROCESSABLE for a kind without such a status. */
+md_code md_record_entered_in_error(md_ctx *ctx, const md_record_kind *k, const char *parent_id,
+                                   const char *id, json_t *in, json_t **out, md_err *err);
 
 /*
  * Patient search.  Every current, unmerged patient has search keys (the patient_terms

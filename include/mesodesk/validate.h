@@ -1,6 +1,13 @@
 /*
- * validate.h - typed access to JSON input, with errors that name the field.
+ * validate.h - the one JSON validator: typed access to JSON, with errors that name
+ * the failing value by its path.  Used by the records (request bodies) and by the kb
+ * loader, clinic rules and screening input (documents, md_json_doc_*; kj_* in src/kb).
  *
+ * Paths (md_json_path): members joined by '.', array items as [i], after a prefix that
+ * ends in ':' (a file) or '.' taken as is: "plan.areas[2]", "patient.conditions[0].code",
+ * "kb/rules.json:rules[3].id", "reason".  Every error's field is such a path.
+ *
+ * Request bodies (md_json_*):
  * Each getter reads key `name` of object `obj`.  When the key is absent or
  * null: with required=1 it is an MD_EINVAL "is required"; otherwise *out is
  * set to NULL / left unchanged and MD_OK returned.  A wrong type is
@@ -12,12 +19,23 @@
 #ifndef MESODESK_VALIDATE_H
 #define MESODESK_VALIDATE_H
 
+#include "mesodesk/arena.h"
 #include "mesodesk/error.h"
 #include "mesodesk/util.h"
 
 #include <jansson.h>
 
-/* Every key of obj must be in allowed (NULL-terminated); else MD_EINVAL naming it. */
+#define MD_JSON_PATH_MAX MD_ERR_FIELD_MAX
+#define MD_JSON_ENUM_VALUE_MAX 64 /* md_json_enum reads at most this */
+#define MD_JSON_ENUM_LIST_MAX 255 /* an enum's values joined by ", " in its error message */
+
+/* path + key ("a" + "b" -> "a.b"; "" + "b" -> "b"; "f.json:" + "b" -> "f.json:b"), cut to
+ * MD_JSON_PATH_MAX - 1 bytes; path + "[i]". */
+void md_json_path(char out[MD_JSON_PATH_MAX], const char *path, const char *key);
+void md_json_path_index(char out[MD_JSON_PATH_MAX], const char *path, size_t i);
+
+/* Every key of obj must be in allowed (NULL-terminated); else MD_EINVAL naming its path
+ * (prefix: the object's path, "" for the body; an empty key names the object). */
 md_code md_json_check_keys(json_t *obj, const char *const *allowed, const char *prefix,
                            md_err *err);
 md_code md_json_text(json_t *obj, const char *name, int required, size_t maxlen, const char **out,
@@ -36,5 +54,30 @@ md_code md_json_bool(json_t *obj, const char *name, int required, int *out, int 
 
 /* Parse a request body; MD_EJSON with "line L, column C: ..." on failure. */
 md_code md_json_parse(const char *text, size_t len, json_t **out, md_err *err);
+
+/*
+ * Documents loaded or compiled (kb files, clinic rules, screening input): member key of
+ * object o at path.  Absent (or null) and not required: *out untouched, *present = 0.
+ * The message repeats the path ("kb/rules.json:rules[3].id: required"); wrong type or
+ * missing -> MD_EINVAL, out of range or an impossible date -> MD_EUNPROCESSABLE, an array
+ * over max items -> MD_ETOOBIG.
+ */
+md_code md_json_doc_object(const json_t *v, const char *path, const char *const *allowed,
+                           md_err *err);
+md_code md_json_doc_string(const json_t *o, const char *key, const char *path, int required,
+                           const char **out, md_err *err);
+/* md_json_doc_string, copying the value into a (documents do not outlive parsing). */
+md_code md_json_doc_string_copy(md_arena *a, const json_t *o, const char *key, const char *path,
+                                int required, const char **out, md_err *err);
+/* s must be one of values (NULL-terminated); MD_EINVAL naming field otherwise. */
+md_code md_json_doc_enum(const char *s, const char *field, const char *const *values, md_err *err);
+md_code md_json_doc_bool(const json_t *o, const char *key, const char *path, int required, int *out,
+                         int *present, md_err *err);
+md_code md_json_doc_int(const json_t *o, const char *key, const char *path, int required, long min,
+                        long max, long *out, int *present, md_err *err);
+md_code md_json_doc_array(const json_t *o, const char *key, const char *path, int required,
+                          size_t max, const json_t **out, md_err *err);
+md_code md_json_doc_date(const json_t *o, const char *key, const char *path, int required,
+                         md_day *out, int *present, md_err *err);
 
 #endif

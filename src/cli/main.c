@@ -23,6 +23,7 @@ static const struct {
     {"screen", cmd_screen, "screen a patient and plan offline (no database)"},
     {"audit", cmd_audit, "verify the audit trail against its signed checkpoints"},
     {"gen", cmd_gen, "generate clinics, staff and patients (benchmarks, load tests)"},
+    {"openapi", cmd_openapi, "print the API document built from the routes and record kinds"},
 };
 
 static void usage(FILE *f)

@@ -17,9 +17,10 @@
 #include <string.h>
 #include <strings.h>
 
-#define MAX_FIELDS 16
-#define SQL_MAX 2048
-#define BASE_COLS 5 /* id, version, recorded_by, recorded_at, reason */
+#define MAX_FIELDS MD_KIND_FIELDS_MAX
+#define SQL_MAX MD_KIND_SQL_MAX
+#define COLS_MAX MD__RECORD_COLS_MAX /* the select list of a kind */
+#define BASE_COLS 5                  /* id, version, recorded_by, recorded_at, reason */
 
 static int nfields(const md_record_kind *k)
 {
@@ -90,7 +91,7 @@ static md_code validate_field(md_ctx *ctx, const md_field *f, json_t *rec, int c
     *val = md_null();
     switch (f->type) {
     case MD_F_TEXT:
-        rc = md_json_text(rec, f->name, f->required, (size_t)f->max, &s, err);
+        rc = md_json_text(rec, f->name, f->required, f->max_len, &s, err);
         if (rc == MD_OK) *val = md_text(s);
         break;
     case MD_F_ENUM:
@@ -115,9 +116,9 @@ static md_code validate_field(md_ctx *ctx, const md_field *f, json_t *rec, int c
         const char *typed = NULL;
         rc = md_json_text(rec, f->name, f->required, 128, &typed, err);
         if (rc == MD_OK && typed) rc = md_vocab_resolve(ctx, f->vocab, f->name, typed, &s, err);
-        if (rc == MD_OK && s && f->dflt && strcasecmp(s, typed) != 0 &&
-            !json_is_string(json_object_get(rec, f->dflt)))
-            json_object_set_new(rec, f->dflt, json_string(typed)); /* keep what was typed */
+        if (rc == MD_OK && s && f->keep_typed && strcasecmp(s, typed) != 0 &&
+            !json_is_string(json_object_get(rec, f->keep_typed)))
+            json_object_set_new(rec, f->keep_typed, json_string(typed)); /* keep what was typed */
         if (rc == MD_OK) *val = md_text(s);
         break;
     }
@@ -163,7 +164,7 @@ static md_code validate_record(md_ctx *ctx, const md_record_kind *k, json_t *rec
         if (md_err_collect(all, &one) != MD_OK && !md_err_is_field(&one)) return all->code;
     }
     md_err_clear(&one);
-    if (k->check && k->check(ctx, rec, &one) != MD_OK) md_err_collect(all, &one);
+    if (k->hooks.check && k->hooks.check(ctx, rec, &one) != MD_OK) md_err_collect(all, &one);
     return all->code;
 }
 
@@ -210,7 +211,7 @@ md_code md_record_validate(md_ctx *ctx, const md_record_kind *k, json_t *in, md_
 static md_code audit_one(md_ctx *ctx, const char *action, const md_record_kind *k, const char *id,
                          const char *parent_id, md_err *err)
 {
-    const char *patient = k->has_parent ? parent_id : k->is_patient ? id : NULL;
+    const char *patient = k->has_parent ? parent_id : (k->flags & MD_KIND_IS_PATIENT) ? id : NULL;
     md_audit_entry a = {action, k->name, id, patient, NULL};
     return md_audit(ctx, &a, err);
 }
@@ -298,6 +299,64 @@ static md_code check_parent(md_ctx *ctx, const md_record_kind *k, const char *pa
     return k->has_parent ? md_patient_exists(ctx, parent_id, err) : MD_OK;
 }
 
+/* The kind's hooks that run around a write; MD_OK when it has none. */
+static md_code hook_before(md_ctx *ctx, const md_record_kind *k, const char *id, int update,
+                           md_err *err)
+{
+    return k->hooks.before_write ? k->hooks.before_write(ctx, k, id, update, err) : MD_OK;
+}
+
+static md_code hook_after(md_ctx *ctx, const md_record_kind *k, const char *id, md_err *err)
+{
+    return k->hooks.after_write ? k->hooks.after_write(ctx, k, id, err) : MD_OK;
+}
+
+/* The record as answered: decorated by the kind; *out dropped on failure. */
+static md_code decorated(md_ctx *ctx, const md_record_kind *k, json_t **out, md_err *err)
+{
+    md_code rc = k->hooks.decorate ? k->hooks.decorate(ctx, *out, err) : MD_OK;
+    if (rc != MD_OK) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* MD_KIND_ONE_CURRENT: the id of the parent's current record into id ("" when none). */
+static md_code one_current(md_ctx *ctx, const md_record_kind *k, const char *parent_id,
+                           char id[MD_ID_STR], md_err *err)
+{
+    json_t *items = NULL;
+    id[0] = '\0';
+    md_val v[] = {md_text(ctx->who.clinic_id), md_text(parent_id)};
+    char where[256];
+    snprintf(where, sizeof where,
+             "clinic_id = $1 AND patient_id = $2 AND current = 1 AND %s <> "
+             "'entered_in_error' ORDER BY recorded_at, id",
+             k->status_field);
+    md_code rc = md__record_query(ctx, k, where, v, 2, &items, err);
+    if (rc == MD_OK && json_array_size(items))
+        md_strlcpy(id, json_string_value(json_object_get(json_array_get(items, 0), "id")),
+                   MD_ID_STR);
+    json_decref(items);
+    return rc;
+}
+
+/* A create of a MD_KIND_ONE_CURRENT kind whose parent has a current record: in, complete in
+ * itself (nothing merges from the old version), becomes that record's next version. */
+static md_code create_as_update(md_ctx *ctx, const md_record_kind *k, const char *parent_id,
+                                const char *id, json_t *in, json_t **out, md_err *err)
+{
+    md_code rc = md_record_validate(ctx, k, in, err);
+    if (rc != MD_OK) return rc;
+    if (!json_object_get(in, "reason")) {
+        char reason[64];
+        snprintf(reason, sizeof reason, "%s updated", k->collection ? k->collection : k->name);
+        json_object_set_new(in, "reason", json_string(reason));
+    }
+    return md_record_update(ctx, k, parent_id, id, in, out, err);
+}
+
 md_code md_record_create(md_ctx *ctx, const md_record_kind *k, const char *parent_id, json_t *in,
                          json_t **out, md_err *err)
 {
@@ -308,7 +367,12 @@ md_code md_record_create(md_ctx *ctx, const md_record_kind *k, const char *paren
     md_err_clear(&all);
     md_code rc = md_require(ctx, k->write_perm, err);
     if (rc == MD_OK) rc = check_parent(ctx, k, parent_id, err);
+    if (rc == MD_OK && (k->flags & MD_KIND_ONE_CURRENT) && json_is_object(in)) {
+        if ((rc = one_current(ctx, k, parent_id, id, err)) == MD_OK && id[0])
+            return create_as_update(ctx, k, parent_id, id, in, out, err);
+    }
     if (rc == MD_OK) rc = check_keys(k, in, 0, err);
+    if (rc == MD_OK) rc = hook_before(ctx, k, NULL, 0, err);
     if (rc != MD_OK) return rc;
     if (validate_record(ctx, k, in, 1, vals, &all) == MD_OK || md_err_is_field(&all))
         collect_reason(in, 0, &reason, &all);
@@ -316,7 +380,7 @@ md_code md_record_create(md_ctx *ctx, const md_record_kind *k, const char *paren
     md_id_new(id);
     if ((rc = md_store_begin(ctx->db, err)) != MD_OK) return rc;
     rc = insert_version(ctx, k, parent_id, id, 1, reason ? reason : "recorded", vals, err);
-    if (rc == MD_OK && k->is_patient) rc = md__patient_terms_refresh(ctx, id, err);
+    if (rc == MD_OK) rc = hook_after(ctx, k, id, err);
     if (rc == MD_OK) rc = audit_one(ctx, "create", k, id, parent_id, err);
     if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) return rc;
     return md_record_get(ctx, k, parent_id, id, out, err);
@@ -359,17 +423,8 @@ md_code md_record_update(md_ctx *ctx, const md_record_kind *k, const char *paren
     if (rc == MD_OK)
         rc = md_json_int(in, "version", 0, 1, 1L << 40, &want_version, &have_version, err);
     if (rc == MD_OK) rc = md__record_current(ctx, k, parent_id, id, &cur, err);
+    if (rc == MD_OK) rc = hook_before(ctx, k, id, 1, err);
     if (rc != MD_OK) goto done;
-    if (k->is_patient) {
-        char survivor[MD_ID_STR];
-        int gone = 0;
-        if ((rc = md__patient_merged_into(ctx, id, &gone, survivor, err)) != MD_OK) goto done;
-        if (gone) {
-            rc = md_err_set(err, MD_ECONFLICT, "id",
-                            "this patient record was merged into %s: change that record", survivor);
-            goto done;
-        }
-    }
     int64_t version = json_integer_value(json_object_get(cur, "version"));
     if (have_version && want_version != version) {
         rc = md_err_set(err, MD_ECONFLICT, "version",
@@ -400,16 +455,13 @@ md_code md_record_update(md_ctx *ctx, const md_record_kind *k, const char *paren
     md_val up[] = {md_text(ctx->who.clinic_id), md_text(id), md_int(version)};
     rc = md_store_exec(ctx->db, sql, up, 3, NULL, NULL, err);
     if (rc == MD_OK) rc = insert_version(ctx, k, parent_id, id, version + 1, reason, vals, err);
-    if (rc == MD_OK && k->is_patient) rc = md__patient_terms_refresh(ctx, id, err);
+    if (rc == MD_OK) rc = hook_after(ctx, k, id, err);
     if (rc == MD_ECONFLICT)
         md_err_set(err, MD_ECONFLICT, "version", "the %s was changed meanwhile", k->name);
     if (rc == MD_OK) rc = audit_one(ctx, "update", k, id, parent_id, err);
     if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) goto done;
     rc = md__record_current(ctx, k, parent_id, id, out, err);
-    if (rc == MD_OK && k->is_patient && (rc = md__patient_decorate(ctx, *out, err)) != MD_OK) {
-        json_decref(*out);
-        *out = NULL;
-    }
+    if (rc == MD_OK) rc = decorated(ctx, k, out, err);
 done:
     json_decref(cur);
     json_decref(merged);
@@ -422,8 +474,8 @@ md_code md_record_get(md_ctx *ctx, const md_record_kind *k, const char *parent_i
     md_code rc = md_require(ctx, k->read_perm, err);
     if (rc == MD_OK) rc = md__record_current(ctx, k, parent_id, id, out, err);
     if (rc != MD_OK) return rc;
-    if (k->is_patient) rc = md__patient_decorate(ctx, *out, err);
-    if (rc == MD_OK) rc = audit_one(ctx, "read", k, id, parent_id, err);
+    if ((rc = decorated(ctx, k, out, err)) != MD_OK) return rc;
+    rc = audit_one(ctx, "read", k, id, parent_id, err);
     if (rc != MD_OK) {
         json_decref(*out);
         *out = NULL;
@@ -514,4 +566,46 @@ md_code md_record_history(md_ctx *ctx, const md_record_kind *k, const char *pare
     }
     *out = json_pack("{s:o}", "versions", items);
     return MD_OK;
+}
+
+md_code md_record_entered_in_error(md_ctx *ctx, const md_record_kind *k, const char *parent_id,
+                                   const char *id, json_t *in, json_t **out, md_err *err)
+{
+    static const char *const keys[] = {"reason", "version", NULL};
+    const char *reason = NULL;
+    md_code rc = md_require(ctx, k->write_perm, err);
+    if (rc == MD_OK && !md__kind_has_entered_in_error(k))
+        rc = md_err_set(err, MD_EUNPROCESSABLE, NULL, "a %s cannot be marked entered in error",
+                        k->name);
+    if (rc == MD_OK) rc = md_json_check_keys(in, keys, "", err);
+    if (rc == MD_OK) rc = md_json_text(in, "reason", 1, 500, &reason, err);
+    if (rc != MD_OK) return rc;
+    json_t *body = json_pack("{s:s,s:s}", k->status_field, "entered_in_error", "reason", reason);
+    if (!body) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    json_t *version = json_object_get(in, "version");
+    if (version) json_object_set(body, "version", version);
+    rc = md_record_update(ctx, k, parent_id, id, body, out, err);
+    json_decref(body);
+    return rc;
+}
+
+size_t md__record_cols_len(const md_record_kind *k)
+{
+    size_t n = strlen("id, version, recorded_by, recorded_at, reason") +
+               (k->has_parent ? strlen(", patient_id") : 0);
+    for (int i = 0; k->fields[i].name; i++)
+        n += 2 + strlen(k->fields[i].name);
+    return n;
+}
+
+size_t md__record_insert_len(const md_record_kind *k)
+{
+    size_t n = strlen("INSERT INTO  (clinic_id, id, version, current, recorded_by, recorded_at, "
+                      "reason) VALUES ($1, $2, $3, 1, $4, $5, $6)") +
+               strlen(k->table);
+    int np = 6;
+    if (k->has_parent) n += strlen(", patient_id"), np++;
+    for (int i = 0; k->fields[i].name; i++)
+        n += 2 + strlen(k->fields[i].name), np++;
+    return n + (size_t)(np - 6) * 5; /* ", $nn" per added parameter */
 }

@@ -27,6 +27,15 @@ md_code md__record_query(md_ctx *ctx, const md_record_kind *k, const char *where
 md_code md__record_current(md_ctx *ctx, const md_record_kind *k, const char *parent_id,
                            const char *id, json_t **out, md_err *err);
 
+/* --- kinds.c / record.c: declaration checks --- */
+
+/* Whether k's status field is an ENUM that holds "entered_in_error". */
+int md__kind_has_entered_in_error(const md_record_kind *k);
+/* The length of the select list and of the insert statement the engine builds for k. */
+size_t md__record_cols_len(const md_record_kind *k);
+size_t md__record_insert_len(const md_record_kind *k);
+#define MD__RECORD_COLS_MAX 1024
+
 /* --- patient_index.c --- */
 
 /* Rebuild the search keys of one patient from its current version, inside the caller's

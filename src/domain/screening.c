@@ -222,21 +222,28 @@ static md_code check_clinic_rule(md_ctx *ctx, json_t *rec, md_err *err)
 static const char *const clinic_rule_status[] = {"active", "retired", NULL};
 
 static const md_field clinic_rule_fields[] = {
-    {"rule", MD_F_JSON, 1, 0, 0, NULL, NULL, 0, check_clinic_rule_json},
-    {"status", MD_F_ENUM, 1, 0, 0, clinic_rule_status, "active", 0, NULL},
-    {NULL, 0, 0, 0, 0, NULL, NULL, 0, NULL},
+    {.name = "rule",
+     .type = MD_F_JSON,
+     .required = 1,
+     .json_check = check_clinic_rule_json,
+     .doc = "a rule in the kb/rules.json shape, or {id, raises, class, sources}"},
+    {.name = "status",
+     .type = MD_F_ENUM,
+     .required = 1,
+     .values = clinic_rule_status,
+     .dflt = "active"},
+    {0},
 };
 
 const md_record_kind md_kind_clinic_rule = {
-    "clinic_rule",
-    "clinic_rules",
-    0,
-    MD_PERM_CLINICAL_READ,
-    MD_PERM_KB_WRITE,
-    clinic_rule_fields,
-    check_clinic_rule,
-    NULL,
-    0,
+    .name = "clinic_rule",
+    .table = "clinic_rules",
+    .schema = "ClinicRule",
+    .title = "clinic rules",
+    .read_perm = MD_PERM_CLINICAL_READ,
+    .write_perm = MD_PERM_KB_WRITE,
+    .fields = clinic_rule_fields,
+    .hooks = {.check = check_clinic_rule},
 };
 
 /* ---- clearances ---- */
@@ -270,24 +277,36 @@ static md_code check_clearance(md_ctx *ctx, json_t *rec, md_err *err)
 static const char *const clearance_status[] = {"active", "revoked", "entered_in_error", NULL};
 
 static const md_field clearance_fields[] = {
-    {"rule", MD_F_TEXT, 1, 0, 128, NULL, NULL, 0, NULL},
-    {"clearance_reason", MD_F_TEXT, 1, 0, 1000, NULL, NULL, 0, NULL},
-    {"physician", MD_F_TEXT, 1, 0, 200, NULL, NULL, 0, NULL},
-    {"valid_until", MD_F_DATE, 1, 0, 0, NULL, NULL, 0, NULL},
-    {"status", MD_F_ENUM, 1, 0, 0, clearance_status, "active", 0, NULL},
-    {NULL, 0, 0, 0, 0, NULL, NULL, 0, NULL},
+    {.name = "rule",
+     .type = MD_F_TEXT,
+     .required = 1,
+     .max_len = 128,
+     .doc = "id of a clearance_required rule"},
+    {.name = "clearance_reason", .type = MD_F_TEXT, .required = 1, .max_len = 1000},
+    {.name = "physician", .type = MD_F_TEXT, .required = 1, .max_len = 200},
+    {.name = "valid_until", .type = MD_F_DATE, .required = 1},
+    {.name = "status",
+     .type = MD_F_ENUM,
+     .required = 1,
+     .values = clearance_status,
+     .dflt = "active"},
+    {0},
 };
 
 const md_record_kind md_kind_clearance = {
-    "clearance",
-    "clearances",
-    1,
-    MD_PERM_CLINICAL_READ,
-    MD_PERM_CLEARANCE_WRITE,
-    clearance_fields,
-    check_clearance,
-    "status",
-    0,
+    .name = "clearance",
+    .table = "clearances",
+    .collection = "clearances",
+    .schema = "Clearance",
+    .title = "clearances",
+    .parent = &md_kind_patient,
+    .has_parent = 1,
+    .flags = MD_KIND_ROUTES,
+    .read_perm = MD_PERM_CLINICAL_READ,
+    .write_perm = MD_PERM_CLEARANCE_WRITE,
+    .fields = clearance_fields,
+    .status_field = "status",
+    .hooks = {.check = check_clearance},
 };
 
 /* ---- gathering the stored facts ---- */

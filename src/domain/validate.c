@@ -1,66 +1,192 @@
+/*
+ * validate.c - the one JSON validator (validate.h): request bodies and records
+ * (md_json_*), and the documents loaded at start-up, the kb files, clinic rules and
+ * screening input (md_json_doc_*, spelled kj_* inside src/kb).
+ *
+ * One implementation of each check (member fetch, type, NUL characters, range, date,
+ * enum, allowed keys) and one way of naming the failing value (md_json_path: members
+ * joined by '.', array items as [i], after a file prefix ending in ':'), in two
+ * wordings: a request's ("given_name is required", "fitzpatrick must be between 1 and 6")
+ * and a document's ("kb/rules.json:rules[3].id: required", "...: expected a string").
+ * No allocation; strings returned point into the JSON and live as long as it does.
+ */
 #include "mesodesk/validate.h"
 #include "mesodesk/sbuf.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static md_code missing(md_err *err, const char *name)
+typedef enum style { BODY, DOC } style;
+
+void md_json_path(char out[MD_JSON_PATH_MAX], const char *path, const char *key)
 {
-    return md_err_set(err, MD_EINVAL, name, "%s is required", name);
+    size_t n = path ? strlen(path) : 0;
+    if (n == 0 || path[n - 1] == ':' || path[n - 1] == '.')
+        snprintf(out, MD_JSON_PATH_MAX, "%s%s", n ? path : "", key);
+    else
+        snprintf(out, MD_JSON_PATH_MAX, "%s.%s", path, key);
 }
 
-md_code md_json_check_keys(json_t *obj, const char *const *allowed, const char *prefix,
-                           md_err *err)
+void md_json_path_index(char out[MD_JSON_PATH_MAX], const char *path, size_t i)
 {
-    if (!json_is_object(obj))
-        return md_err_set(err, MD_EINVAL, *prefix ? prefix : "body", "must be a JSON object");
+    snprintf(out, MD_JSON_PATH_MAX, "%s[%zu]", path, i);
+}
+
+/* The path of the object itself: path without a trailing '.'; dflt when empty. */
+static void object_path(char out[MD_JSON_PATH_MAX], const char *path, const char *dflt)
+{
+    size_t n = strlen(path);
+    if (n && path[n - 1] == '.') n--;
+    if (n)
+        snprintf(out, MD_JSON_PATH_MAX, "%.*s", (int)n, path);
+    else
+        snprintf(out, MD_JSON_PATH_MAX, "%s", dflt);
+}
+
+/* What a value must be, in each wording: [BODY] "x must be %s", [DOC] "x: expected %s". */
+typedef struct kind_words {
+    const char *body, *doc;
+} kind_words;
+static const kind_words W_STRING = {"a string", "a string"};
+static const kind_words W_BOOL = {"true or false", "true or false"};
+static const kind_words W_INT = {"a whole number", "an integer"};
+static const kind_words W_ARRAY = {"an array", "an array"};
+
+static md_code wrong_type(style st, const char *f, kind_words w, md_err *err)
+{
+    return st == BODY ? md_err_set(err, MD_EINVAL, f, "%s must be %s", f, w.body)
+                      : md_err_set(err, MD_EINVAL, f, "%s: expected %s", f, w.doc);
+}
+
+/* Fetch member key of o into *v (NULL when absent or null) and its path into f. */
+static md_code member(style st, const json_t *o, const char *key, const char *path, int required,
+                      const json_t **v, char f[MD_JSON_PATH_MAX], md_err *err)
+{
+    md_json_path(f, path, key);
+    *v = json_object_get(o, key);
+    if (*v && json_is_null(*v)) *v = NULL;
+    if (*v || !required) return MD_OK;
+    return st == BODY ? md_err_set(err, MD_EINVAL, f, "%s is required", f)
+                      : md_err_set(err, MD_EINVAL, f, "%s: required", f);
+}
+
+static md_code string_value(style st, const json_t *v, const char *f, const char **out, md_err *err)
+{
+    if (!json_is_string(v)) return wrong_type(st, f, W_STRING, err);
+    if (json_string_length(v) != strlen(json_string_value(v)))
+        return st == BODY ? md_err_set(err, MD_EINVAL, f, "%s must not contain NUL characters", f)
+                          : md_err_set(err, MD_EINVAL, f, "%s: contains a NUL character", f);
+    *out = json_string_value(v);
+    return MD_OK;
+}
+
+static md_code check_keys(style st, const json_t *obj, const char *path, const char *const *allowed,
+                          md_err *err)
+{
+    char f[MD_JSON_PATH_MAX];
+    if (!json_is_object(obj)) {
+        object_path(f, path, "body");
+        return st == BODY ? md_err_set(err, MD_EINVAL, f, "must be a JSON object")
+                          : md_err_set(err, MD_EINVAL, f, "%s: expected an object", f);
+    }
     const char *key;
     json_t *v;
-    json_object_foreach(obj, key, v)
+    json_object_foreach((json_t *)obj, key, v)
     {
         int ok = 0;
-        for (int i = 0; allowed[i]; i++)
-            if (strcmp(allowed[i], key) == 0) ok = 1;
-        if (!ok && !*key) {
-            /* Nothing to name but the object holding it (prefix ends with '.'). */
-            char field[MD_ERR_FIELD_MAX];
-            size_t n = strlen(prefix);
-            snprintf(field, sizeof field, "%.*s", (int)(n ? n - 1 : 0), prefix);
-            return md_err_set(err, MD_EINVAL, *field ? field : "body",
-                              "a field name must not be empty");
+        for (int i = 0; allowed[i] && !ok; i++)
+            ok = strcmp(allowed[i], key) == 0;
+        if (ok) continue;
+        if (!*key) { /* nothing to name but the object holding it */
+            object_path(f, path, "body");
+            return md_err_set(err, MD_EINVAL, f, "a field name must not be empty");
         }
-        if (!ok) {
-            char field[MD_ERR_FIELD_MAX];
-            snprintf(field, sizeof field, "%s%s", prefix, key);
-            return md_err_set(err, MD_EINVAL, field, "unknown field '%s'", key);
-        }
+        md_json_path(f, path, key);
+        return st == BODY ? md_err_set(err, MD_EINVAL, f, "unknown field '%s'", key)
+                          : md_err_set(err, MD_EINVAL, f, "%s: unknown key", f);
     }
     return MD_OK;
+}
+
+static md_code int_member(style st, const json_t *o, const char *key, const char *path,
+                          int required, long min, long max, long *out, int *present, md_err *err)
+{
+    char f[MD_JSON_PATH_MAX];
+    const json_t *v;
+    if (present) *present = 0;
+    md_code rc = member(st, o, key, path, required, &v, f, err);
+    if (rc != MD_OK || !v) return rc;
+    if (!json_is_integer(v)) return wrong_type(st, f, W_INT, err);
+    json_int_t x = json_integer_value(v);
+    if (x < min || x > max)
+        return st == BODY ? md_err_set(err, MD_EUNPROCESSABLE, f, "%s must be between %ld and %ld",
+                                       f, min, max)
+                          : md_err_set(err, MD_EUNPROCESSABLE, f, "%s: %lld is outside %ld..%ld", f,
+                                       (long long)x, min, max);
+    *out = (long)x;
+    if (present) *present = 1;
+    return MD_OK;
+}
+
+static md_code bool_member(style st, const json_t *o, const char *key, const char *path,
+                           int required, int *out, int *present, md_err *err)
+{
+    char f[MD_JSON_PATH_MAX];
+    const json_t *v;
+    if (present) *present = 0;
+    md_code rc = member(st, o, key, path, required, &v, f, err);
+    if (rc != MD_OK || !v) return rc;
+    if (!json_is_boolean(v)) return wrong_type(st, f, W_BOOL, err);
+    *out = json_is_true(v);
+    if (present) *present = 1;
+    return MD_OK;
+}
+
+/* A date string s of field f: -1 not YYYY-MM-DD, -2 not a calendar date. */
+static md_code date_value(style st, const char *s, const char *f, md_day *day, md_err *err)
+{
+    md_day ignored;
+    int r = md_date_parse(s, day ? day : &ignored);
+    if (r == -1)
+        return st == BODY
+                   ? md_err_set(err, MD_EINVAL, f, "%s must be a date YYYY-MM-DD", f)
+                   : md_err_set(err, MD_EINVAL, f, "%s: '%.20s' is not a date (YYYY-MM-DD)", f, s);
+    if (r != 0)
+        return st == BODY
+                   ? md_err_set(err, MD_EUNPROCESSABLE, f, "%s: %s is not a calendar date", f, s)
+                   : md_err_set(err, MD_EUNPROCESSABLE, f, "%s: %.20s is not a real date", f, s);
+    return MD_OK;
+}
+
+/* ---- request bodies and records ---- */
+
+md_code md_json_check_keys(json_t *obj, const char *const *allowed, const char *prefix, md_err *err)
+{
+    return check_keys(BODY, obj, prefix, allowed, err);
 }
 
 md_code md_json_text(json_t *obj, const char *name, int required, size_t maxlen, const char **out,
                      md_err *err)
 {
-    json_t *v = json_object_get(obj, name);
-    if (!v || json_is_null(v)) {
-        if (required) return missing(err, name);
+    char f[MD_JSON_PATH_MAX];
+    const json_t *v;
+    const char *s = NULL;
+    md_code rc = member(BODY, obj, name, "", required, &v, f, err);
+    if (rc != MD_OK) return rc;
+    if (!v) {
         *out = NULL;
         return MD_OK;
     }
-    if (!json_is_string(v)) return md_err_set(err, MD_EINVAL, name, "%s must be a string", name);
-    const char *s = json_string_value(v);
-    size_t n = json_string_length(v);
-    if (strlen(s) != n)
-        return md_err_set(err, MD_EINVAL, name, "%s must not contain NUL characters", name);
-    size_t start = 0;
-    while (start < n && (s[start] == ' ' || s[start] == '\t')) start++;
-    if (required && start == n) return md_err_set(err, MD_EINVAL, name, "%s must not be empty", name);
+    if ((rc = string_value(BODY, v, f, &s, err)) != MD_OK) return rc;
+    size_t n = json_string_length(v), start = 0;
+    while (start < n && (s[start] == ' ' || s[start] == '\t'))
+        start++;
+    if (required && start == n) return md_err_set(err, MD_EINVAL, f, "%s must not be empty", f);
     if (n > maxlen)
-        return md_err_set(err, MD_EINVAL, name, "%s is longer than %zu characters", name, maxlen);
+        return md_err_set(err, MD_EINVAL, f, "%s is longer than %zu characters", f, maxlen);
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)s[i] < 0x20)
-            return md_err_set(err, MD_EINVAL, name, "%s must not contain control characters",
-                              name);
+            return md_err_set(err, MD_EINVAL, f, "%s must not contain control characters", f);
     *out = s;
     return MD_OK;
 }
@@ -79,11 +205,11 @@ md_code md_json_email(json_t *obj, const char *name, int required, const char **
 md_code md_json_enum(json_t *obj, const char *name, int required, const char *const *values,
                      const char **out, md_err *err)
 {
-    md_code rc = md_json_text(obj, name, required, 64, out, err);
+    md_code rc = md_json_text(obj, name, required, MD_JSON_ENUM_VALUE_MAX, out, err);
     if (rc != MD_OK || !*out) return rc;
     for (int i = 0; values[i]; i++)
         if (strcmp(values[i], *out) == 0) return MD_OK;
-    char list[256];
+    char list[MD_JSON_ENUM_LIST_MAX + 1];
     md_sbuf b;
     md_sbuf_init(&b, list, sizeof list);
     for (int i = 0; values[i]; i++)
@@ -98,41 +224,19 @@ md_code md_json_date(json_t *obj, const char *name, int required, const char **o
     if (rc == MD_EINVAL && json_is_string(json_object_get(obj, name)))
         return md_err_set(err, MD_EINVAL, name, "%s must be a date YYYY-MM-DD", name);
     if (rc != MD_OK || !*out) return rc;
-    int p = md_date_parse(*out, day);
-    if (p == -1) return md_err_set(err, MD_EINVAL, name, "%s must be a date YYYY-MM-DD", name);
-    if (p == -2)
-        return md_err_set(err, MD_EUNPROCESSABLE, name, "%s: %s is not a calendar date", name,
-                          *out);
-    return MD_OK;
+    return date_value(BODY, *out, name, day, err);
 }
 
 md_code md_json_int(json_t *obj, const char *name, int required, long min, long max, long *out,
                     int *present, md_err *err)
 {
-    json_t *v = json_object_get(obj, name);
-    if (present) *present = 0;
-    if (!v || json_is_null(v)) return required ? missing(err, name) : MD_OK;
-    if (!json_is_integer(v))
-        return md_err_set(err, MD_EINVAL, name, "%s must be a whole number", name);
-    json_int_t i = json_integer_value(v);
-    if (i < min || i > max)
-        return md_err_set(err, MD_EUNPROCESSABLE, name, "%s must be between %ld and %ld", name,
-                          min, max);
-    *out = (long)i;
-    if (present) *present = 1;
-    return MD_OK;
+    return int_member(BODY, obj, name, "", required, min, max, out, present, err);
 }
 
 md_code md_json_bool(json_t *obj, const char *name, int required, int *out, int *present,
                      md_err *err)
 {
-    json_t *v = json_object_get(obj, name);
-    if (present) *present = 0;
-    if (!v || json_is_null(v)) return required ? missing(err, name) : MD_OK;
-    if (!json_is_boolean(v)) return md_err_set(err, MD_EINVAL, name, "%s must be true or false", name);
-    *out = json_is_true(v);
-    if (present) *present = 1;
-    return MD_OK;
+    return bool_member(BODY, obj, name, "", required, out, present, err);
 }
 
 md_code md_json_parse(const char *text, size_t len, json_t **out, md_err *err)
@@ -144,5 +248,80 @@ md_code md_json_parse(const char *text, size_t len, json_t **out, md_err *err)
         return md_err_set(err, MD_EJSON, "body", "invalid JSON at line %d, column %d (byte %d): %s",
                           je.line, je.column, je.position, je.text);
     *out = j;
+    return MD_OK;
+}
+
+/* ---- documents (the kb, clinic rules, screening input) ---- */
+
+md_code md_json_doc_object(const json_t *v, const char *path, const char *const *allowed,
+                           md_err *err)
+{
+    return check_keys(DOC, v, path, allowed, err);
+}
+
+md_code md_json_doc_string(const json_t *o, const char *key, const char *path, int required,
+                           const char **out, md_err *err)
+{
+    char f[MD_JSON_PATH_MAX];
+    const json_t *v;
+    md_code rc = member(DOC, o, key, path, required, &v, f, err);
+    if (rc != MD_OK || !v) return rc;
+    return string_value(DOC, v, f, out, err);
+}
+
+md_code md_json_doc_string_copy(md_arena *a, const json_t *o, const char *key, const char *path,
+                                int required, const char **out, md_err *err)
+{
+    const char *s = NULL;
+    md_code rc = md_json_doc_string(o, key, path, required, &s, err);
+    if (rc != MD_OK || !s) return rc;
+    if (!(*out = md_arena_strdup(a, s))) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    return MD_OK;
+}
+
+md_code md_json_doc_enum(const char *s, const char *field, const char *const *values, md_err *err)
+{
+    for (const char *const *v = values; *v; v++)
+        if (strcmp(*v, s) == 0) return MD_OK;
+    return md_err_set(err, MD_EINVAL, field, "%s: unknown value '%.40s'", field, s);
+}
+
+md_code md_json_doc_bool(const json_t *o, const char *key, const char *path, int required, int *out,
+                         int *present, md_err *err)
+{
+    return bool_member(DOC, o, key, path, required, out, present, err);
+}
+
+md_code md_json_doc_int(const json_t *o, const char *key, const char *path, int required, long min,
+                        long max, long *out, int *present, md_err *err)
+{
+    return int_member(DOC, o, key, path, required, min, max, out, present, err);
+}
+
+md_code md_json_doc_array(const json_t *o, const char *key, const char *path, int required,
+                          size_t max, const json_t **out, md_err *err)
+{
+    char f[MD_JSON_PATH_MAX];
+    const json_t *v;
+    md_code rc = member(DOC, o, key, path, required, &v, f, err);
+    if (rc != MD_OK || !v) return rc;
+    if (!json_is_array(v)) return wrong_type(DOC, f, W_ARRAY, err);
+    if (json_array_size(v) > max)
+        return md_err_set(err, MD_ETOOBIG, f, "%s: more than %zu items", f, max);
+    *out = v;
+    return MD_OK;
+}
+
+md_code md_json_doc_date(const json_t *o, const char *key, const char *path, int required,
+                         md_day *out, int *present, md_err *err)
+{
+    const char *s = NULL;
+    char f[MD_JSON_PATH_MAX];
+    if (present) *present = 0;
+    md_code rc = md_json_doc_string(o, key, path, required, &s, err);
+    if (rc != MD_OK || !s) return rc;
+    md_json_path(f, path, key);
+    if ((rc = date_value(DOC, s, f, out, err)) != MD_OK) return rc;
+    if (present) *present = 1;
     return MD_OK;
 }

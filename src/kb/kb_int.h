@@ -19,6 +19,7 @@
 
 #include "mesodesk/arena.h"
 #include "mesodesk/kb.h"
+#include "mesodesk/validate.h"
 #include "mesodesk/screen.h"
 
 #define KB_MAX_IDS 256
@@ -156,29 +157,19 @@ struct md_kb {
     md_ruleset shipped;
 };
 
-/* --- kb_json.c: checked access to JSON with error paths ------------------- */
+/* --- checked access to JSON with error paths: the one validator (validate.h) --- */
 
-/* Join path and key ("a" + "b" -> "a.b"; "kb/x.json:" + "b" -> "kb/x.json:b"). */
-void kj_key(char out[KB_PATH_MAX], const char *path, const char *key);
-void kj_index(char out[KB_PATH_MAX], const char *path, size_t i);
-/* v must be an object whose keys are all in allowed (NULL-terminated). */
-md_code kj_object(const json_t *v, const char *path, const char *const *allowed, md_err *err);
-/* Member accessors.  Absent and not required: *out untouched, *present = 0. */
-md_code kj_string(const json_t *o, const char *key, const char *path, int required,
-                  const char **out, md_err *err);
-/* kj_string, copying the value into a (JSON documents do not outlive parsing). */
-md_code kj_string_copy(md_arena *a, const json_t *o, const char *key, const char *path,
-                       int required, const char **out, md_err *err);
-/* s must be one of values (NULL-terminated); MD_EINVAL naming field otherwise. */
-md_code kj_enum(const char *s, const char *field, const char *const *values, md_err *err);
-md_code kj_bool(const json_t *o, const char *key, const char *path, int required, int *out,
-                int *present, md_err *err);
-md_code kj_int(const json_t *o, const char *key, const char *path, int required, long min, long max,
-               long *out, int *present, md_err *err);
-md_code kj_array(const json_t *o, const char *key, const char *path, int required, size_t max,
-                 const json_t **out, md_err *err);
-md_code kj_date(const json_t *o, const char *key, const char *path, int required, md_day *out,
-                int *present, md_err *err);
+/* The kb's short names for the document API of validate.h (md_json_doc_*). */
+#define kj_key md_json_path
+#define kj_index md_json_path_index
+#define kj_object md_json_doc_object
+#define kj_string md_json_doc_string
+#define kj_enum md_json_doc_enum
+#define kj_bool md_json_doc_bool
+#define kj_int md_json_doc_int
+#define kj_array md_json_doc_array
+#define kj_date md_json_doc_date
+#define kj_string_copy md_json_doc_string_copy
 
 /* --- kb_vocab.c ------------------------------------------------------------ */
 

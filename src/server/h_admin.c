@@ -51,7 +51,7 @@ static md_code update_clinic(md_req *r, json_t *body, md_err *err)
     return md_clinic_update(&r->ctx, body, &r->resp, err);
 }
 
-md_code h_clinic_update(md_req *r, md_err *err)
+static md_code h_clinic_update(md_req *r, md_err *err)
 {
     /* The role is refused before the body is looked at. */
     md_code rc = md_require(&r->ctx, MD_PERM_CLINIC_ADMIN, err);
@@ -63,14 +63,14 @@ static md_code update_staff(md_req *r, json_t *body, md_err *err)
     return md_staff_update(&r->ctx, r->params[0], body, &r->resp, err);
 }
 
-md_code h_staff_update(md_req *r, md_err *err)
+static md_code h_staff_update(md_req *r, md_err *err)
 {
     md_code rc = md_require(&r->ctx, MD_PERM_STAFF_WRITE, err);
     return rc == MD_OK ? md_req_with_body(r, update_staff, err) : rc;
 }
 
 /* Body {} or absent: generate a password and return it once; {"password": P}: set P. */
-md_code h_staff_password(md_req *r, md_err *err)
+static md_code h_staff_password(md_req *r, md_err *err)
 {
     static const char *const allowed[] = {"password", NULL};
     json_t *body = NULL;
@@ -90,7 +90,7 @@ md_code h_staff_password(md_req *r, md_err *err)
     return rc;
 }
 
-md_code h_audit_list(md_req *r, md_err *err)
+static md_code h_audit_list(md_req *r, md_err *err)
 {
     long limit, offset;
     md_audit_filter f = {md_req_query(r, "patient_id"), md_req_query(r, "actor_id"),
@@ -105,3 +105,13 @@ md_code h_audit_list(md_req *r, md_err *err)
     json_object_set_new(r->resp, "offset", json_integer(offset));
     return MD_OK;
 }
+
+static const md_route routes[] = {
+    {"GET", "/api/v1/audit", h_audit_list, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
+    {"PUT", "/api/v1/clinic", h_clinic_update, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
+    {"PATCH", "/api/v1/clinic", h_clinic_update, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
+    {"PATCH", "/api/v1/staff/{}", h_staff_update, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
+    {"POST", "/api/v1/staff/{}/password", h_staff_password, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
+};
+
+const md_route_table md_routes_admin = MD_ROUTE_TABLE("admin", routes);

@@ -1,6 +1,8 @@
 /*
- * h_patients.c - /api/v1/patients and the clinical facts under a patient.
- * Thin: parse, call the record engine, shape the response.
+ * h_patients.c - /api/v1/patients: search, create with the duplicate check, merge;
+ * reads, updates and history through the generic record handlers (h_records.c), which
+ * also serve the clinical facts under a patient.  Thin: parse, call the core, shape
+ * the response.
  */
 #include "server.h"
 
@@ -9,27 +11,8 @@
 
 #include <string.h>
 
-/* The fact collection is the segment after the patient id: /api/v1/patients/{id}/<c>... */
-static const md_record_kind *fact_kind(md_req *r, md_err *err)
-{
-    const char *p = r->path + strlen("/api/v1/patients/");
-    p = strchr(p, '/');
-    char coll[32] = "";
-    if (p) {
-        const char *end = strchr(p + 1, '/');
-        size_t n = end ? (size_t)(end - p - 1) : strlen(p + 1);
-        if (n < sizeof coll) {
-            memcpy(coll, p + 1, n);
-            coll[n] = '\0';
-        }
-    }
-    const md_record_kind *k = md_fact_kind_by_collection(coll);
-    if (!k) md_err_set(err, MD_ENOTFOUND, NULL, "no such collection");
-    return k;
-}
-
 /* q (free text: names, phone, e-mail); name is its older spelling. */
-md_code h_patients_list(md_req *r, md_err *err)
+static md_code h_patients_list(md_req *r, md_err *err)
 {
     long limit, offset;
     const char *text = md_req_query(r, "q");
@@ -74,7 +57,7 @@ static md_code create_patient(md_req *r, json_t *body, md_err *err)
     return rc;
 }
 
-md_code h_patients_create(md_req *r, md_err *err)
+static md_code h_patients_create(md_req *r, md_err *err)
 {
     return md_req_with_body(r, create_patient, err);
 }
@@ -91,99 +74,22 @@ static md_code merge_patient(md_req *r, json_t *body, md_err *err)
     return rc;
 }
 
-md_code h_patient_merge(md_req *r, md_err *err)
+static md_code h_patient_merge(md_req *r, md_err *err)
 {
     return md_req_with_body(r, merge_patient, err);
 }
 
-md_code h_patient_get(md_req *r, md_err *err)
-{
-    return md_record_get(&r->ctx, &md_kind_patient, NULL, r->params[0], &r->resp, err);
-}
+#define PATIENT &md_kind_patient
 
-static md_code update_patient(md_req *r, json_t *body, md_err *err)
-{
-    return md_record_update(&r->ctx, &md_kind_patient, NULL, r->params[0], body, &r->resp, err);
-}
+static const md_route routes[] = {
+    {"GET", "/api/v1/patients", h_patients_list, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
+    {"POST", "/api/v1/patients", h_patients_create, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
+    {"GET", "/api/v1/patients/{}", md_h_record_get, MD_ROUTE_AUTHED, PATIENT, MD_OP_NONE},
+    {"PUT", "/api/v1/patients/{}", md_h_record_update, MD_ROUTE_AUTHED, PATIENT, MD_OP_NONE},
+    {"PATCH", "/api/v1/patients/{}", md_h_record_update, MD_ROUTE_AUTHED, PATIENT, MD_OP_NONE},
+    {"GET", "/api/v1/patients/{}/history", md_h_record_history, MD_ROUTE_AUTHED, PATIENT,
+     MD_OP_NONE},
+    {"POST", "/api/v1/patients/{}/merge", h_patient_merge, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
+};
 
-md_code h_patient_update(md_req *r, md_err *err)
-{
-    return md_req_with_body(r, update_patient, err);
-}
-
-md_code h_patient_history(md_req *r, md_err *err)
-{
-    return md_record_history(&r->ctx, &md_kind_patient, NULL, r->params[0], &r->resp, err);
-}
-
-md_code h_facts_list(md_req *r, md_err *err)
-{
-    const md_record_kind *k = fact_kind(r, err);
-    if (!k) return MD_ENOTFOUND;
-    const char *inc = md_req_query(r, "include");
-    int all = inc && strcmp(inc, "all") == 0;
-    return md_record_list(&r->ctx, k, r->params[0], all, &r->resp, err);
-}
-
-/* Pregnancy and breastfeeding status is one record per patient: a POST when it
- * exists records a new version of it. */
-static md_code create_fact(md_req *r, json_t *body, md_err *err)
-{
-    const md_record_kind *k = fact_kind(r, err);
-    if (!k) return MD_ENOTFOUND;
-    if (k == &md_kind_status) {
-        json_t *cur = NULL;
-        md_code rc = md_record_list(&r->ctx, k, r->params[0], 0, &cur, err);
-        if (rc != MD_OK) return rc;
-        json_t *first = json_array_get(json_object_get(cur, "items"), 0);
-        /* A new statement of status, complete in itself: nothing merges from the old one. */
-        if (first && (rc = md_record_validate(&r->ctx, k, body, err)) != MD_OK) {
-            json_decref(cur);
-            return rc;
-        }
-        if (first) {
-            const char *id = json_string_value(json_object_get(first, "id"));
-            if (!json_object_get(body, "reason") && json_is_object(body))
-                json_object_set_new(body, "reason", json_string("status updated"));
-            rc = md_record_update(&r->ctx, k, r->params[0], id, body, &r->resp, err);
-            json_decref(cur);
-            if (rc == MD_OK) r->status = 201;
-            return rc;
-        }
-        json_decref(cur);
-    }
-    md_code rc = md_record_create(&r->ctx, k, r->params[0], body, &r->resp, err);
-    if (rc == MD_OK) r->status = 201;
-    return rc;
-}
-
-md_code h_facts_create(md_req *r, md_err *err)
-{
-    return md_req_with_body(r, create_fact, err);
-}
-
-md_code h_fact_get(md_req *r, md_err *err)
-{
-    const md_record_kind *k = fact_kind(r, err);
-    if (!k) return MD_ENOTFOUND;
-    return md_record_get(&r->ctx, k, r->params[0], r->params[1], &r->resp, err);
-}
-
-static md_code update_fact(md_req *r, json_t *body, md_err *err)
-{
-    const md_record_kind *k = fact_kind(r, err);
-    if (!k) return MD_ENOTFOUND;
-    return md_record_update(&r->ctx, k, r->params[0], r->params[1], body, &r->resp, err);
-}
-
-md_code h_fact_update(md_req *r, md_err *err)
-{
-    return md_req_with_body(r, update_fact, err);
-}
-
-md_code h_fact_history(md_req *r, md_err *err)
-{
-    const md_record_kind *k = fact_kind(r, err);
-    if (!k) return MD_ENOTFOUND;
-    return md_record_history(&r->ctx, k, r->params[0], r->params[1], &r->resp, err);
-}
+const md_route_table md_routes_patients = MD_ROUTE_TABLE("patients", routes);

@@ -16,24 +16,25 @@ static md_code create_screening(md_req *r, json_t *body, md_err *err)
     return rc;
 }
 
-md_code h_screening_create(md_req *r, md_err *err)
+static md_code h_screening_create(md_req *r, md_err *err)
 {
     return md_req_with_body(r, create_screening, err);
 }
 
-md_code h_screening_get(md_req *r, md_err *err)
+static md_code h_screening_get(md_req *r, md_err *err)
 {
     return md_screening_get(&r->ctx, r->params[0], &r->resp, err);
 }
 
-md_code h_screenings_list(md_req *r, md_err *err)
+static md_code h_screenings_list(md_req *r, md_err *err)
 {
     return md_screening_list(&r->ctx, r->params[0], &r->resp, err);
 }
 
 /* The kb version, its vocabulary (for forms), its sources (titles and links), the clinic's
- * effective rules and whether the clinic's own rules compiled ("clinic_rules"). */
-md_code h_kb(md_req *r, md_err *err)
+ * effective rules, whether the clinic's own rules compiled ("clinic_rules"), and the
+ * record kinds (as GET /kinds), from which the web app builds its fact forms. */
+static md_code h_kb(md_req *r, md_err *err)
 {
     const md_ruleset *rs;
     md_ruleset *owned = NULL;
@@ -68,14 +69,14 @@ md_code h_kb(md_req *r, md_err *err)
                                         si.title, "url", si.url, "ref", si.ref, "doi", si.doi));
     }
     md_ruleset_free(owned);
-    r->resp = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "version", md_kb_version(kb), "hash",
+    r->resp = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o*}", "version", md_kb_version(kb), "hash",
                         md_kb_hash(kb), "vocabulary", vocab, "rules", rules, "facts",
                         md_kb_facts_json(kb), "sources", sources, "clinic_rules",
-                        md_clinic_ruleset_error_json(&broken));
+                        md_clinic_ruleset_error_json(&broken), "kinds", md_kinds_json());
     return MD_OK;
 }
 
-md_code h_clinic_rules_list(md_req *r, md_err *err)
+static md_code h_clinic_rules_list(md_req *r, md_err *err)
 {
     return md_clinic_rules_list(&r->ctx, &r->resp, err);
 }
@@ -87,14 +88,9 @@ static md_code create_rule(md_req *r, json_t *body, md_err *err)
     return rc;
 }
 
-md_code h_clinic_rule_create(md_req *r, md_err *err)
+static md_code h_clinic_rule_create(md_req *r, md_err *err)
 {
     return md_req_with_body(r, create_rule, err);
-}
-
-md_code h_clinic_rule_get(md_req *r, md_err *err)
-{
-    return md_record_get(&r->ctx, &md_kind_clinic_rule, NULL, r->params[0], &r->resp, err);
 }
 
 static md_code update_rule(md_req *r, json_t *body, md_err *err)
@@ -102,14 +98,9 @@ static md_code update_rule(md_req *r, json_t *body, md_err *err)
     return md_clinic_rule_update(&r->ctx, r->params[0], body, &r->resp, err);
 }
 
-md_code h_clinic_rule_update(md_req *r, md_err *err)
+static md_code h_clinic_rule_update(md_req *r, md_err *err)
 {
     return md_req_with_body(r, update_rule, err);
-}
-
-md_code h_clinic_rule_history(md_req *r, md_err *err)
-{
-    return md_record_history(&r->ctx, &md_kind_clinic_rule, NULL, r->params[0], &r->resp, err);
 }
 
 /* The link's full address, from the configured public URL (see server.h). */
@@ -123,23 +114,23 @@ static md_code create_questionnaire(md_req *r, json_t *body, md_err *err)
     return MD_OK;
 }
 
-md_code h_questionnaire_create(md_req *r, md_err *err)
+static md_code h_questionnaire_create(md_req *r, md_err *err)
 {
     if (r->body_len == 0) return create_questionnaire(r, NULL, err);
     return md_req_with_body(r, create_questionnaire, err);
 }
 
-md_code h_questionnaires_list(md_req *r, md_err *err)
+static md_code h_questionnaires_list(md_req *r, md_err *err)
 {
     return md_questionnaire_list(&r->ctx, r->params[0], &r->resp, err);
 }
 
-md_code h_questionnaire_confirm(md_req *r, md_err *err)
+static md_code h_questionnaire_confirm(md_req *r, md_err *err)
 {
     return md_questionnaire_confirm(&r->ctx, r->params[0], &r->resp, err);
 }
 
-md_code h_questionnaire_open(md_req *r, md_err *err)
+static md_code h_questionnaire_open(md_req *r, md_err *err)
 {
     return md_questionnaire_open(&r->ctx, r->params[0], &r->resp, err);
 }
@@ -151,7 +142,32 @@ static md_code submit_questionnaire(md_req *r, json_t *body, md_err *err)
     return rc;
 }
 
-md_code h_questionnaire_submit(md_req *r, md_err *err)
+static md_code h_questionnaire_submit(md_req *r, md_err *err)
 {
     return md_req_with_body(r, submit_questionnaire, err);
 }
+
+#define RULE &md_kind_clinic_rule
+
+static const md_route routes[] = {
+    {"GET", "/api/v1/patients/{}/screenings", h_screenings_list, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
+    {"POST", "/api/v1/patients/{}/questionnaires", h_questionnaire_create, MD_ROUTE_AUTHED, NULL,
+     MD_OP_NONE},
+    {"GET", "/api/v1/patients/{}/questionnaires", h_questionnaires_list, MD_ROUTE_AUTHED, NULL,
+     MD_OP_NONE},
+    {"POST", "/api/v1/questionnaires/{}/confirm", h_questionnaire_confirm, MD_ROUTE_AUTHED, NULL,
+     MD_OP_NONE},
+    {"GET", "/api/v1/questionnaire/{}", h_questionnaire_open, MD_ROUTE_PUBLIC, NULL, MD_OP_NONE},
+    {"POST", "/api/v1/questionnaire/{}", h_questionnaire_submit, MD_ROUTE_PUBLIC, NULL, MD_OP_NONE},
+    {"POST", "/api/v1/screenings", h_screening_create, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
+    {"GET", "/api/v1/screenings/{}", h_screening_get, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
+    {"GET", "/api/v1/kb", h_kb, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
+    {"GET", "/api/v1/clinic/rules", h_clinic_rules_list, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
+    {"POST", "/api/v1/clinic/rules", h_clinic_rule_create, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
+    {"GET", "/api/v1/clinic/rules/{}", md_h_record_get, MD_ROUTE_AUTHED, RULE, MD_OP_NONE},
+    {"PUT", "/api/v1/clinic/rules/{}", h_clinic_rule_update, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
+    {"GET", "/api/v1/clinic/rules/{}/history", md_h_record_history, MD_ROUTE_AUTHED, RULE,
+     MD_OP_NONE},
+};
+
+const md_route_table md_routes_screening = MD_ROUTE_TABLE("screening", routes);

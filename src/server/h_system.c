@@ -13,9 +13,7 @@
 #include <sodium.h>
 #include <string.h>
 
-extern const char md_openapi_json[];
-
-md_code h_healthz(md_req *r, md_err *err)
+static md_code h_healthz(md_req *r, md_err *err)
 {
     (void)err;
     const md_kb *kb = md_server_kb(r->srv);
@@ -24,15 +22,12 @@ md_code h_healthz(md_req *r, md_err *err)
     return MD_OK;
 }
 
-md_code h_openapi(md_req *r, md_err *err)
+static md_code h_openapi(md_req *r, md_err *err)
 {
-    json_error_t je;
-    r->resp = json_loads(md_openapi_json, 0, &je);
-    if (!r->resp) return md_err_set(err, MD_EINTERNAL, NULL, "openapi document: %s", je.text);
-    return MD_OK;
+    return md_openapi_build(&r->resp, err);
 }
 
-md_code h_login(md_req *r, md_err *err)
+static md_code h_login(md_req *r, md_err *err)
 {
     static const char *const allowed[] = {"email", "password", NULL};
     json_t *body = NULL;
@@ -54,14 +49,14 @@ md_code h_login(md_req *r, md_err *err)
     return MD_OK;
 }
 
-md_code h_logout(md_req *r, md_err *err)
+static md_code h_logout(md_req *r, md_err *err)
 {
     md_code rc = md_logout(&r->ctx, r->token, err);
     if (rc == MD_OK) r->resp = json_pack("{s:b}", "ok", 1);
     return rc;
 }
 
-md_code h_me(md_req *r, md_err *err)
+static md_code h_me(md_req *r, md_err *err)
 {
     json_t *staff = NULL, *clinic = NULL;
     md_code rc = md_staff_get(&r->ctx, r->ctx.who.staff_id, &staff, err);
@@ -90,17 +85,17 @@ md_code h_me(md_req *r, md_err *err)
     return MD_OK;
 }
 
-md_code h_clinic(md_req *r, md_err *err)
+static md_code h_clinic(md_req *r, md_err *err)
 {
     return md_clinic_get(r->ctx.db, r->ctx.who.clinic_id, &r->resp, err);
 }
 
-md_code h_staff_list(md_req *r, md_err *err)
+static md_code h_staff_list(md_req *r, md_err *err)
 {
     return md_staff_list(&r->ctx, &r->resp, err);
 }
 
-md_code h_staff_create(md_req *r, md_err *err)
+static md_code h_staff_create(md_req *r, md_err *err)
 {
     json_t *body = NULL;
     const char *password = NULL;
@@ -119,12 +114,12 @@ md_code h_staff_create(md_req *r, md_err *err)
     return rc;
 }
 
-md_code h_staff_get(md_req *r, md_err *err)
+static md_code h_staff_get(md_req *r, md_err *err)
 {
     return md_staff_get(&r->ctx, r->params[0], &r->resp, err);
 }
 
-md_code h_audit_verify(md_req *r, md_err *err)
+static md_code h_audit_verify(md_req *r, md_err *err)
 {
     md_code rc = md_require(&r->ctx, MD_PERM_AUDIT_READ, err);
     if (rc == MD_OK)
@@ -132,3 +127,18 @@ md_code h_audit_verify(md_req *r, md_err *err)
                                     md_auditor_anchor(r->ctx.auditor), &r->resp, err);
     return rc;
 }
+
+static const md_route routes[] = {
+    {"GET", "/healthz", h_healthz, MD_ROUTE_PUBLIC, NULL, MD_OP_NONE},
+    {"GET", "/api/openapi.json", h_openapi, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
+    {"POST", "/api/v1/login", h_login, MD_ROUTE_PUBLIC, NULL, MD_OP_NONE},
+    {"POST", "/api/v1/logout", h_logout, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
+    {"GET", "/api/v1/me", h_me, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
+    {"GET", "/api/v1/clinic", h_clinic, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
+    {"GET", "/api/v1/staff", h_staff_list, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
+    {"POST", "/api/v1/staff", h_staff_create, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
+    {"GET", "/api/v1/staff/{}", h_staff_get, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
+    {"GET", "/api/v1/audit/verify", h_audit_verify, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
+};
+
+const md_route_table md_routes_system = MD_ROUTE_TABLE("system", routes);

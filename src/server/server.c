@@ -27,6 +27,7 @@
 #include "mesodesk/auth.h"
 #include "mesodesk/kb.h"
 #include "mesodesk/log.h"
+#include "mesodesk/record.h"
 #include "mesodesk/validate.h"
 
 #include <arpa/inet.h>
@@ -46,8 +47,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define PUBLIC 0
-#define AUTHED 1
 #define DRAIN_SECONDS 30
 #define DRAIN_STALL_US 250000 /* a request receiving nothing for this long is not waited for */
 #define DEFAULT_THREADS 16
@@ -82,81 +81,63 @@ struct md_server {
     md_trusted_proxies trusted; /* cfg->trusted_proxy, parsed */
 };
 
-typedef struct route {
-    const char *method;
-    const char *pattern; /* "/api/v1/patients/{}"; {} matches one segment */
-    md_handler handler;
-    int auth;
-} route;
+/* ---- the route table: every module's table, concatenated once ---- */
 
-#define FACT_ROUTES(c)                                                                             \
-    {"GET", "/api/v1/patients/{}/" c, h_facts_list, AUTHED},                                       \
-        {"POST", "/api/v1/patients/{}/" c, h_facts_create, AUTHED},                                \
-        {"GET", "/api/v1/patients/{}/" c "/{}", h_fact_get, AUTHED},                               \
-        {"PUT", "/api/v1/patients/{}/" c "/{}", h_fact_update, AUTHED},                            \
-        {"PATCH", "/api/v1/patients/{}/" c "/{}", h_fact_update, AUTHED},                          \
-    {                                                                                              \
-        "GET", "/api/v1/patients/{}/" c "/{}/history", h_fact_history, AUTHED                      \
-    }
+#define MAX_ROUTES 512
 
-static const route routes[] = {
-    {"GET", "/healthz", h_healthz, PUBLIC},
-    {"GET", "/api/openapi.json", h_openapi, AUTHED},
-    {"POST", "/api/v1/login", h_login, PUBLIC},
-    {"POST", "/api/v1/logout", h_logout, AUTHED},
-    {"GET", "/api/v1/me", h_me, AUTHED},
-    {"GET", "/api/v1/clinic", h_clinic, AUTHED},
-    {"GET", "/api/v1/patients", h_patients_list, AUTHED},
-    {"POST", "/api/v1/patients", h_patients_create, AUTHED},
-    {"GET", "/api/v1/patients/{}", h_patient_get, AUTHED},
-    {"PUT", "/api/v1/patients/{}", h_patient_update, AUTHED},
-    {"PATCH", "/api/v1/patients/{}", h_patient_update, AUTHED},
-    {"GET", "/api/v1/patients/{}/history", h_patient_history, AUTHED},
-    {"POST", "/api/v1/patients/{}/merge", h_patient_merge, AUTHED},
-    FACT_ROUTES("allergies"),
-    FACT_ROUTES("conditions"),
-    FACT_ROUTES("medications"),
-    FACT_ROUTES("status"),
-    FACT_ROUTES("clearances"),
-    FACT_ROUTES("allergy_statements"),
-    {"GET", "/api/v1/patients/{}/screenings", h_screenings_list, AUTHED},
-    {"POST", "/api/v1/patients/{}/questionnaires", h_questionnaire_create, AUTHED},
-    {"GET", "/api/v1/patients/{}/questionnaires", h_questionnaires_list, AUTHED},
-    {"POST", "/api/v1/questionnaires/{}/confirm", h_questionnaire_confirm, AUTHED},
-    {"GET", "/api/v1/questionnaire/{}", h_questionnaire_open, PUBLIC},
-    {"POST", "/api/v1/questionnaire/{}", h_questionnaire_submit, PUBLIC},
-    {"POST", "/api/v1/screenings", h_screening_create, AUTHED},
-    {"GET", "/api/v1/screenings/{}", h_screening_get, AUTHED},
-    {"GET", "/api/v1/kb", h_kb, AUTHED},
-    {"GET", "/api/v1/clinic/rules", h_clinic_rules_list, AUTHED},
-    {"POST", "/api/v1/clinic/rules", h_clinic_rule_create, AUTHED},
-    {"GET", "/api/v1/clinic/rules/{}", h_clinic_rule_get, AUTHED},
-    {"PUT", "/api/v1/clinic/rules/{}", h_clinic_rule_update, AUTHED},
-    {"GET", "/api/v1/clinic/rules/{}/history", h_clinic_rule_history, AUTHED},
-    {"GET", "/api/v1/staff", h_staff_list, AUTHED},
-    {"POST", "/api/v1/staff", h_staff_create, AUTHED},
-    {"GET", "/api/v1/staff/{}", h_staff_get, AUTHED},
-    {"GET", "/api/v1/audit", h_audit_list, AUTHED},
-    {"GET", "/api/v1/audit/verify", h_audit_verify, AUTHED},
-    {"PUT", "/api/v1/clinic", h_clinic_update, AUTHED},
-    {"PATCH", "/api/v1/clinic", h_clinic_update, AUTHED},
-    {"PATCH", "/api/v1/staff/{}", h_staff_update, AUTHED},
-    {"POST", "/api/v1/staff/{}/password", h_staff_password, AUTHED},
-};
+static md_route all_routes[MAX_ROUTES];
+static size_t nroutes;
+static md_err routes_err; /* why the table could not be built; code MD_OK when it was */
+static pthread_once_t routes_once = PTHREAD_ONCE_INIT;
 
-#define NROUTES (sizeof routes / sizeof routes[0])
+static void routes_build(void)
+{
+    md_err_clear(&routes_err);
+    const md_route_table *records = NULL;
+    if (md_kinds_check(md_kinds, &routes_err) != MD_OK ||
+        !(records = md_routes_records(&routes_err)))
+        return;
+    const md_route_table *const modules[] = {&md_routes_system, &md_routes_patients, records,
+                                             &md_routes_screening, &md_routes_admin};
+    size_t n = 0;
+    for (size_t m = 0; m < sizeof modules / sizeof modules[0]; m++)
+        for (size_t i = 0; i < modules[m]->n; i++) {
+            if (n == MAX_ROUTES) {
+                md_err_set(&routes_err, MD_EINTERNAL, NULL, "more than %d routes", MAX_ROUTES);
+                return;
+            }
+            all_routes[n++] = modules[m]->routes[i];
+        }
+    nroutes = n;
+}
+
+/* The route table, built on first use; MD_EINTERNAL when the registry cannot be served. */
+static md_code routes_ready(md_err *err)
+{
+    pthread_once(&routes_once, routes_build);
+    if (routes_err.code != MD_OK && err) *err = routes_err;
+    return routes_err.code;
+}
 
 size_t md_server_route_count(void)
 {
-    return NROUTES;
+    routes_ready(NULL);
+    return nroutes;
+}
+
+const md_route *md_server_route_at(size_t i)
+{
+    routes_ready(NULL);
+    return i < nroutes ? &all_routes[i] : NULL;
 }
 
 const char *md_server_route(size_t i, const char **method, int *public_route)
 {
-    if (i >= NROUTES) return NULL;
-    *method = routes[i].method;
-    *public_route = routes[i].auth == PUBLIC;
-    return routes[i].pattern;
+    const md_route *rt = md_server_route_at(i);
+    if (!rt) return NULL;
+    *method = rt->method;
+    *public_route = rt->auth == MD_ROUTE_PUBLIC;
+    return rt->pattern;
 }
 
 /* Match path against pattern; fills params.  Returns 1 on match. */
@@ -470,15 +451,15 @@ static enum MHD_Result dispatch(md_req *r)
     md_err err;
     md_err_clear(&err);
     char scratch[512];
-    const route *found = NULL;
+    const md_route *found = NULL;
     int path_matched = 0;
     arrived(r);
-    for (size_t i = 0; i < NROUTES; i++) {
+    for (size_t i = 0; i < nroutes; i++) {
         const char *params[MD_MAX_PATH_PARAMS] = {0};
-        if (!match(routes[i].pattern, r->path, params, scratch, sizeof scratch)) continue;
+        if (!match(all_routes[i].pattern, r->path, params, scratch, sizeof scratch)) continue;
         path_matched = 1;
-        if (strcmp(routes[i].method, r->method) != 0) continue;
-        found = &routes[i];
+        if (strcmp(all_routes[i].method, r->method) != 0) continue;
+        found = &all_routes[i];
         for (int p = 0; p < MD_MAX_PATH_PARAMS; p++)
             r->params[p] = params[p] ? md_arena_strdup(r->ctx.arena, params[p]) : NULL;
         break;
@@ -504,7 +485,8 @@ static enum MHD_Result dispatch(md_req *r)
     md_store *db = md_pool_acquire(r->srv->pool);
     r->ctx.db = db;
     md_code rc = MD_OK;
-    if (found->auth == AUTHED) {
+    r->route = found;
+    if (found->auth == MD_ROUTE_AUTHED) {
         r->token = bearer(r->conn);
         if (!r->token)
             rc = md_err_set(&err, MD_EUNAUTH, NULL, "an Authorization: Bearer token is required");
@@ -931,6 +913,10 @@ md_code md_server_start(const md_server_config *cfg, md_server **out, md_err *er
     md_server *s = calloc(1, sizeof *s);
     *out = NULL;
     if (!s) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    if ((rc = routes_ready(err)) != MD_OK) { /* the kind registry, checked (kinds.c) */
+        free(s);
+        return rc;
+    }
     s->cfg = cfg;
     s->listen_fd = -1;
     if ((rc = md_trusted_proxies_parse(cfg->trusted_proxy, &s->trusted, err)) != MD_OK ||

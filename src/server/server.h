@@ -78,13 +78,15 @@ typedef struct md_req {
     int64_t retry_after; /* seconds; sent as Retry-After with a 429 */
     json_t *resp;
     int64_t started_us;
+    const struct md_route *route; /* the route matched (set before the handler runs) */
 } md_req;
 
 /* A handler fills r->status (default 200) and r->resp, or returns an error that the
  * server renders as {"error":{"code","message","field"}}. */
 typedef md_code (*md_handler)(md_req *r, md_err *err);
 
-/* The route table, for documentation checks: pattern ("{}" per path parameter). */
+/* The route table, for documentation checks: pattern ("{}" per path parameter).  A
+ * registry that cannot be routed leaves it empty (md_server_start says why). */
 size_t md_server_route_count(void);
 const char *md_server_route(size_t i, const char **method, int *public_route);
 
@@ -119,46 +121,64 @@ int md_listen_host_is_local(const char *host);
 const char *md_server_public_url(md_server *s);
 const char *md_req_public_link(md_req *r, const char *path);
 
-/* Handlers (h_*.c). */
-md_code h_healthz(md_req *r, md_err *err);
-md_code h_openapi(md_req *r, md_err *err);
-md_code h_login(md_req *r, md_err *err);
-md_code h_logout(md_req *r, md_err *err);
-md_code h_me(md_req *r, md_err *err);
-md_code h_clinic(md_req *r, md_err *err);
-md_code h_patients_list(md_req *r, md_err *err);
-md_code h_patients_create(md_req *r, md_err *err);
-md_code h_patient_get(md_req *r, md_err *err);
-md_code h_patient_update(md_req *r, md_err *err);
-md_code h_patient_history(md_req *r, md_err *err);
-md_code h_patient_merge(md_req *r, md_err *err);
-md_code h_facts_list(md_req *r, md_err *err);
-md_code h_facts_create(md_req *r, md_err *err);
-md_code h_fact_get(md_req *r, md_err *err);
-md_code h_fact_update(md_req *r, md_err *err);
-md_code h_fact_history(md_req *r, md_err *err);
-md_code h_staff_list(md_req *r, md_err *err);
-md_code h_staff_create(md_req *r, md_err *err);
-md_code h_staff_get(md_req *r, md_err *err);
-md_code h_audit_list(md_req *r, md_err *err);
-md_code h_audit_verify(md_req *r, md_err *err);
-md_code h_kb(md_req *r, md_err *err);
-md_code h_screening_create(md_req *r, md_err *err);
-md_code h_screening_get(md_req *r, md_err *err);
-md_code h_screenings_list(md_req *r, md_err *err);
-md_code h_clinic_rules_list(md_req *r, md_err *err);
-md_code h_clinic_rule_create(md_req *r, md_err *err);
-md_code h_clinic_rule_get(md_req *r, md_err *err);
-md_code h_clinic_rule_update(md_req *r, md_err *err);
-md_code h_clinic_rule_history(md_req *r, md_err *err);
-md_code h_questionnaire_create(md_req *r, md_err *err);
-md_code h_questionnaires_list(md_req *r, md_err *err);
-md_code h_questionnaire_confirm(md_req *r, md_err *err);
-md_code h_questionnaire_open(md_req *r, md_err *err);
-md_code h_questionnaire_submit(md_req *r, md_err *err);
-md_code h_clinic_update(md_req *r, md_err *err);
-md_code h_staff_update(md_req *r, md_err *err);
-md_code h_staff_password(md_req *r, md_err *err);
+/*
+ * Routes.  Each module (h_*.c) exports its own table; the generic record routes are
+ * built from the kind registry (h_records.c).  server.c concatenates them once, at
+ * start-up (md_server_start) or on first use (md_server_route_count), and matches a
+ * request against them in that order; a handler finds its route in r->route.
+ */
+#define MD_ROUTE_PUBLIC 0
+#define MD_ROUTE_AUTHED 1
+
+/* What a generic record route does, for the API document. */
+typedef enum md_route_op {
+    MD_OP_NONE,
+    MD_OP_LIST,
+    MD_OP_CREATE,
+    MD_OP_GET,
+    MD_OP_UPDATE,
+    MD_OP_HISTORY,
+    MD_OP_ENTERED_IN_ERROR
+} md_route_op;
+
+typedef struct md_route {
+    const char *method;
+    const char *pattern; /* "/api/v1/patients/{}"; {} matches one segment */
+    md_handler handler;
+    int auth;                          /* MD_ROUTE_PUBLIC or MD_ROUTE_AUTHED */
+    const struct md_record_kind *kind; /* the kind a generic record handler serves */
+    md_route_op op;                    /* for generated documentation; MD_OP_NONE: by hand */
+} md_route;
+
+typedef struct md_route_table {
+    const char *module;
+    const md_route *routes;
+    size_t n;
+} md_route_table;
+
+#define MD_ROUTE_TABLE(mod, arr)                                                                   \
+    {                                                                                              \
+        mod, arr, sizeof arr / sizeof arr[0]                                                       \
+    }
+
+extern const md_route_table md_routes_system, md_routes_admin, md_routes_patients,
+    md_routes_screening;
+/* The routes of the registry's kinds (built once); NULL and err when they cannot be. */
+const md_route_table *md_routes_records(md_err *err);
+/* Every route in matching order (i < md_server_route_count()), NULL past the end. */
+const md_route *md_server_route_at(size_t i);
+
+/* The API document (openapi.c): the hand-written part with the kinds' schemas and the
+ * generic record routes added from the registry.  *out is a new reference. */
+md_code md_openapi_build(json_t **out, md_err *err);
+
+/* The generic record handlers (h_records.c), for modules whose routes serve a kind. */
+md_code md_h_record_list(md_req *r, md_err *err);
+md_code md_h_record_create(md_req *r, md_err *err);
+md_code md_h_record_get(md_req *r, md_err *err);
+md_code md_h_record_update(md_req *r, md_err *err);
+md_code md_h_record_history(md_req *r, md_err *err);
+md_code md_h_record_entered_in_error(md_req *r, md_err *err);
 
 /* Parse the body and run fn with it (shared by the handlers that take JSON). */
 md_code md_req_with_body(md_req *r, md_code (*fn)(md_req *, json_t *, md_err *), md_err *err);

@@ -206,7 +206,7 @@ static void every_command_has_help(void **state)
     static const char *const cmds[] = {
         "--help",           "init --help",        "serve --help",        "user add --help",
         "user list --help", "patient add --help", "patient list --help", "patient show --help",
-        "demo --help",      "screen --help",      "audit verify --help"};
+        "demo --help",      "screen --help",      "audit verify --help", "openapi --help"};
     char out[8192];
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         int st = run(cmds[i], "", out, sizeof out);
@@ -217,6 +217,30 @@ static void every_command_has_help(void **state)
     assert_int_equal(run("serve --threads 0", "", out, sizeof out), 2);
 }
 
+/* `mesodesk openapi` prints the document checked in as docs/openapi.json. */
+static void openapi_prints_the_checked_in_document(void **state)
+{
+    (void)state;
+    size_t sz = 4u << 20;
+    char *out = malloc(sz);
+    assert_non_null(out);
+    assert_int_equal(run("openapi", "", out, sz), 0);
+    json_error_t je;
+    json_t *printed = json_loads(out, 0, &je);
+    if (!printed) fail_msg("mesodesk openapi: %s", je.text);
+    char path[1024]; /* beside the kb of the source tree (MESODESK_KB) */
+    const char *kb = getenv("MESODESK_KB");
+    snprintf(path, sizeof path, "%s%s", kb ? kb : "kb", "/../docs/openapi.json");
+    json_t *file = json_load_file(path, 0, &je);
+    assert_non_null(file);
+    assert_true(json_equal(printed, file));
+    json_decref(printed);
+    json_decref(file);
+    char small[256];
+    assert_int_equal(run("openapi extra", "", small, sizeof small), 2);
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +248,7 @@ int main(void)
         cmocka_unit_test(screen_text_explains),
         cmocka_unit_test(screen_bad_input_exits_2_naming_the_field),
         cmocka_unit_test(every_command_has_help),
+        cmocka_unit_test(openapi_prints_the_checked_in_document),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

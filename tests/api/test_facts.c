@@ -253,7 +253,8 @@ static void status_post_needs_every_field(void **state)
         {"first status without recorded_on", api.practitioner, "POST",
          "/api/v1/patients/{p}/status", "{\"pregnant\":\"yes\",\"breastfeeding\":\"no\"}", 400,
          "invalid", "recorded_on", NULL},
-        {"pregnant a boolean, not an answer", api.practitioner, "POST", "/api/v1/patients/{p}/status",
+        {"pregnant a boolean, not an answer", api.practitioner, "POST",
+         "/api/v1/patients/{p}/status",
          "{\"pregnant\":false,\"breastfeeding\":\"no\",\"recorded_on\":\"2020-01-01\"}", 400,
          "invalid", "pregnant", NULL},
         {"pregnant not one of the answers", api.practitioner, "POST", "/api/v1/patients/{p}/status",
@@ -270,8 +271,8 @@ static void status_post_needs_every_field(void **state)
          "/api/v1/patients/{p}/status", "{\"pregnant\":\"yes\",\"breastfeeding\":\"no\"}", 400,
          "invalid", "recorded_on", NULL},
         {"second status without breastfeeding", api.practitioner, "POST",
-         "/api/v1/patients/{p}/status", "{\"pregnant\":\"yes\",\"recorded_on\":\"2020-01-01\"}", 400,
-         "invalid", "breastfeeding", NULL},
+         "/api/v1/patients/{p}/status", "{\"pregnant\":\"yes\",\"recorded_on\":\"2020-01-01\"}",
+         400, "invalid", "breastfeeding", NULL},
     };
     api_run_cases(again, sizeof again / sizeof again[0], vars, 1);
     /* Only the one complete observation was stored. */
@@ -307,23 +308,25 @@ static void medication_names_are_kept(void **state)
     (void)state;
     char pid[MD_ID_STR];
     new_patient(pid);
-    json_t *m = api_ok(api.practitioner, "POST", "{\"code\":\"ibuprofen\",\"last_dose\":\"2026-11-18\"}",
-                       201, "/api/v1/patients/%s/medications", pid);
+    json_t *m =
+        api_ok(api.practitioner, "POST", "{\"code\":\"ibuprofen\",\"last_dose\":\"2026-11-18\"}",
+               201, "/api/v1/patients/%s/medications", pid);
     assert_string_equal(api_str(m, "code"), "nsaid");
     assert_string_equal(api_str(m, "name"), "ibuprofen");
-    json_t *n = api_ok(api.practitioner, "POST", "{\"code\":\"nsaid\",\"name\":\"Nurofen 200 mg\"}", 201,
-                       "/api/v1/patients/%s/medications", pid);
+    json_t *n = api_ok(api.practitioner, "POST", "{\"code\":\"nsaid\",\"name\":\"Nurofen 200 mg\"}",
+                       201, "/api/v1/patients/%s/medications", pid);
     assert_string_equal(api_str(n, "name"), "Nurofen 200 mg");
     /* A name the kb knows as another class is refused, naming the field. */
     api_err(api.practitioner, "POST", "{\"code\":\"anticoagulant\",\"name\":\"ibuprofen\"}", 422,
             "unprocessable", "name", "/api/v1/patients/%s/medications", pid);
-    json_decref(api_ok(api.practitioner, "PUT", "{\"status\":\"stopped\",\"reason\":\"stopped\"}", 200,
-                       "/api/v1/patients/%s/medications/%s", pid, api_str(m, "id")));
-    json_t *h = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/patients/%s/medications/%s/history",
-                       pid, api_str(m, "id"));
+    json_decref(api_ok(api.practitioner, "PUT", "{\"status\":\"stopped\",\"reason\":\"stopped\"}",
+                       200, "/api/v1/patients/%s/medications/%s", pid, api_str(m, "id")));
+    json_t *h = api_ok(api.practitioner, "GET", NULL, 200,
+                       "/api/v1/patients/%s/medications/%s/history", pid, api_str(m, "id"));
     json_t *versions = json_object_get(h, "versions");
     assert_int_equal(json_array_size(versions), 2);
-    for (size_t i = 0; i < 2; i++) assert_string_equal(api_str(json_array_get(versions, i), "name"), "ibuprofen");
+    for (size_t i = 0; i < 2; i++)
+        assert_string_equal(api_str(json_array_get(versions, i), "name"), "ibuprofen");
     char body[256];
     snprintf(body, sizeof body,
              "{\"patient_id\":\"%s\",\"date\":\"2026-11-21\",\"plan\":{\"areas\":[\"neck\"],"
@@ -337,8 +340,10 @@ static void medication_names_are_kept(void **state)
     {
         const char *name = api_str(json_object_get(f, "fact"), "name");
         assert_string_equal(api_str(json_object_get(f, "fact"), "code"), "nsaid");
-        if (strcmp(name, "ibuprofen") == 0 && strstr(api_str(f, "message"), "(ibuprofen)")) named |= 1;
-        if (strcmp(name, "Nurofen 200 mg") == 0 && strstr(api_str(f, "message"), "(Nurofen 200 mg)"))
+        if (strcmp(name, "ibuprofen") == 0 && strstr(api_str(f, "message"), "(ibuprofen)"))
+            named |= 1;
+        if (strcmp(name, "Nurofen 200 mg") == 0 &&
+            strstr(api_str(f, "message"), "(Nurofen 200 mg)"))
             named |= 2;
     }
     assert_int_equal(named, 3);
@@ -378,6 +383,65 @@ static void who_may_touch_facts(void **state)
     json_decref(a);
 }
 
+/* POST .../{id}/entered-in-error: a new version with the status, reason required; the
+ * route exists for every kind of the registry served under a patient. */
+static void entered_in_error_route(void **state)
+{
+    (void)state;
+    char pid[MD_ID_STR];
+    new_patient(pid);
+    json_t *c = api_ok(api.practitioner, "POST", "{\"code\":\"acne\",\"site\":\"cheeks\"}", 201,
+                       "/api/v1/patients/%s/conditions", pid);
+    const char *fid = api_str(c, "id");
+    api_err(api.practitioner, "POST", "{}", 400, "invalid", "reason",
+            "/api/v1/patients/%s/conditions/%s/entered-in-error", pid, fid);
+    api_err(api.practitioner, "POST", "{\"reason\":\"x\",\"status\":\"confirmed\"}", 400, "invalid",
+            "status", "/api/v1/patients/%s/conditions/%s/entered-in-error", pid, fid);
+    api_err(api.practitioner, "POST", "{\"reason\":\"x\",\"version\":7}", 409, "conflict",
+            "version", "/api/v1/patients/%s/conditions/%s/entered-in-error", pid, fid);
+    api_err(api.reception, "POST", "{\"reason\":\"x\"}", 403, "forbidden", NULL,
+            "/api/v1/patients/%s/conditions/%s/entered-in-error", pid, fid);
+    json_t *e = api_ok(api.practitioner, "POST", "{\"reason\":\"wrong patient\",\"version\":1}",
+                       200, "/api/v1/patients/%s/conditions/%s/entered-in-error", pid, fid);
+    assert_int_equal(api_int(e, "version"), 2);
+    assert_string_equal(api_str(e, "status"), "entered_in_error");
+    assert_string_equal(api_str(e, "reason"), "wrong patient");
+    assert_string_equal(api_str(e, "code"), "acne");
+    json_t *l = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/patients/%s/conditions", pid);
+    assert_int_equal(json_array_size(json_object_get(l, "items")), 0);
+    json_decref(l);
+    json_decref(e);
+    json_decref(c);
+}
+
+/* GET /kinds (and /kb's "kinds"): the registry the web app builds its forms from. */
+static void kinds_are_served(void **state)
+{
+    (void)state;
+    json_t *k = api_ok(api.reception, "GET", NULL, 200, "/api/v1/kinds");
+    json_t *kinds = json_object_get(k, "kinds"), *one;
+    size_t i, seen = 0;
+    json_array_foreach(kinds, i, one)
+    {
+        if (strcmp(api_str(one, "name"), "medication") != 0) continue;
+        seen++;
+        assert_string_equal(api_str(one, "collection"), "medications");
+        assert_string_equal(api_str(one, "parent"), "patient");
+        json_t *code = json_array_get(json_object_get(one, "fields"), 0);
+        assert_string_equal(api_str(code, "name"), "code");
+        assert_string_equal(api_str(code, "vocabulary"), "medication");
+        assert_string_equal(api_str(code, "keeps_typed_in"), "name");
+        json_t *status = json_array_get(json_object_get(one, "fields"), 4);
+        assert_string_equal(api_str(status, "default"), "active");
+        assert_int_equal(json_array_size(json_object_get(status, "enum")), 3);
+    }
+    assert_int_equal(seen, 1);
+    json_t *kb = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/kb");
+    assert_true(json_equal(json_object_get(kb, "kinds"), kinds));
+    json_decref(kb);
+    json_decref(k);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -390,6 +454,8 @@ int main(void)
         cmocka_unit_test(demo_facts_are_there),
         cmocka_unit_test(medication_names_are_kept),
         cmocka_unit_test(who_may_touch_facts),
+        cmocka_unit_test(entered_in_error_route),
+        cmocka_unit_test(kinds_are_served),
     };
     return cmocka_run_group_tests_name("api.facts", tests, api_setup, api_teardown);
 }

@@ -425,6 +425,14 @@ await test('unknown allergy substance: field error with suggestions', async () =
   await dlg.getByRole('button', { name: 'Add allergy' }).click();
   await dlg.locator('.field-error').filter({ hasText: /did you mean.*lidocaine/ }).waitFor();
   await checkWidths(page, 'add allergy dialog with an error');
+  // The form is built from the server's declaration of the kind (GET /kinds), not a copy.
+  const declared = await page.evaluate(async () => {
+    const r = await fetch('/api/v1/kinds', { headers: { Authorization: `Bearer ${sessionStorage.getItem('mesodesk.token')}` } });
+    const allergy = (await r.json()).kinds.find((k) => k.collection === 'allergies');
+    return allergy.fields.find((f) => f.name === 'reaction').max_length;
+  });
+  const shown = await dlg.getByLabel('Reaction').getAttribute('maxlength');
+  assert(declared === 500 && shown === String(declared), `reaction: declared ${declared}, form maxlength ${shown}`);
 });
 
 await test('add an allergy, then mark it entered in error: gone from list, kept in history', async () => {

@@ -23,37 +23,65 @@ export const ANSWERS = [
 /** An answer as people read it; booleans (older records) as yes / no. */
 export const answerText = (a) => (a === true ? 'Yes' : a === false ? 'No' : (ANSWERS.find(([v]) => v === a) || [a, a || '—'])[1]);
 
-export const KINDS = {
+/**
+ * How each fact panel speaks (titles, nouns, status wording, hints). What a kind holds — its
+ * fields, types, limits, defaults, vocabularies and statuses — is the server's declaration
+ * (GET /kb "kinds"), read through kindSpec(); nothing of it is copied here.
+ */
+export const KIND_TEXT = {
   allergies: {
     title: 'Allergies',
     noun: 'allergy',
     empty: 'No allergies recorded.',
-    codeField: 'substance',
-    vocab: 'substance',
-    fields: ['substance', 'reaction', 'status'],
-    statusOptions: [['active', 'Active'], ['inactive', 'Inactive (resolved)']],
-    blank: { substance: '', reaction: '', status: 'active' },
+    statusText: { active: 'Active', inactive: 'Inactive (resolved)' },
+    placeholders: { reaction: 'e.g. hives, swelling' },
   },
   conditions: {
     title: 'Conditions',
     noun: 'condition',
     empty: 'No conditions recorded.',
-    codeField: 'code',
-    vocab: 'condition',
-    fields: ['code', 'active', 'site', 'note'],
-    blank: { code: '', active: true, site: '', note: '' },
   },
   medications: {
     title: 'Medications and supplements',
     noun: 'medication',
     empty: 'No medications recorded.',
-    codeField: 'code',
-    vocab: 'medication',
-    fields: ['code', 'name', 'last_dose', 'note', 'status'],
-    statusOptions: [['active', 'Taking'], ['stopped', 'Stopped']],
-    blank: { code: '', name: '', last_dose: '', note: '', status: 'active' },
+    statusText: { active: 'Taking', stopped: 'Stopped' },
+    labels: { name: 'Name as recorded (optional)' },
+    placeholders: { name: 'e.g. Nurofen 200 mg' },
+    hints: {
+      name: 'The product or drug the patient named; kept beside the class above.',
+      last_dose: 'Needed to time deferrals (e.g. aspirin 7 days).',
+    },
   },
 };
+
+/**
+ * A fact kind for its panel and forms, from the server's declaration (V.kind) and the
+ * wording above: {title, noun, empty, fields: [declared fields], codeField, vocab, blank,
+ * statusOptions, text}; null until the declaration has loaded.
+ */
+export function kindSpec(kind, V) {
+  const decl = V && V.kind && V.kind(kind);
+  if (!decl) return null;
+  const text = KIND_TEXT[kind] || {};
+  const code = decl.fields.find((f) => f.type === 'code' && f.required);
+  const blank = {};
+  for (const f of decl.fields) blank[f.name] = f.default !== undefined ? f.default : f.type === 'boolean' ? false : '';
+  const status = decl.fields.find((f) => f.name === decl.status_field);
+  const choices = status ? status.enum.filter((v) => v !== 'entered_in_error') : [];
+  return {
+    title: text.title || decl.title,
+    noun: text.noun || decl.name,
+    empty: text.empty || `No ${decl.title} recorded.`,
+    decl,
+    fields: decl.fields.map((f) => f.name),
+    codeField: code ? code.name : null,
+    vocab: code ? code.vocabulary : null,
+    blank,
+    statusOptions: choices.length > 1 ? choices.map((v) => [v, (text.statusText && text.statusText[v]) || STATUS_LABELS[v] || v]) : null,
+    text,
+  };
+}
 
 export const FIELD_LABELS = {
   given_name: 'Given name',
@@ -84,7 +112,11 @@ export const FIELD_LABELS = {
 };
 
 /** The name of a fact's code (substance, condition or medication) in vocabulary V. */
-export const factName = (kind, fact, V) => V.label(KINDS[kind].vocab, fact[KINDS[kind].codeField]);
+export function factName(kind, fact, V) {
+  const k = kindSpec(kind, V);
+  if (!k || !k.codeField) return fact.substance || fact.code || '';
+  return V.label(k.vocab, fact[k.codeField]);
+}
 
 /** A field value as people read it; V is the vocabulary (vocab.js) for coded fields. */
 export function showValue(kind, field, v, V) {
@@ -98,8 +130,10 @@ export function showValue(kind, field, v, V) {
       return v === 'no_known_allergies' ? 'No known allergies' : v;
     case 'substance':
       return V.label('substance', v);
-    case 'code':
-      return KINDS[kind] ? V.label(KINDS[kind].vocab, v) : String(v);
+    case 'code': {
+      const k = kindSpec(kind, V);
+      return k && k.vocab ? V.label(k.vocab, v) : String(v);
+    }
     case 'site':
       return V.label('area', v);
     case 'status':
@@ -124,8 +158,8 @@ export const META = new Set(['id', 'version', 'patient_id', 'recorded_by', 'reco
 
 /** A status as this kind's badge and form say it (a medication 'active' is "Taking"). */
 export function statusLabel(kind, v) {
-  const own = KINDS[kind] && KINDS[kind].statusOptions && KINDS[kind].statusOptions.find(([code]) => code === v);
-  return own ? own[1].replace(/ \(.*\)$/, '') : STATUS_LABELS[v] || v;
+  const own = KIND_TEXT[kind] && KIND_TEXT[kind].statusText && KIND_TEXT[kind].statusText[v];
+  return own ? own.replace(/ \(.*\)$/, '') : STATUS_LABELS[v] || v;
 }
 
 /** Field names as this kind's form labels them (a condition's `code` is "Condition"). */

@@ -3,15 +3,16 @@ import { get } from './api.js';
 import { instant, sentence } from './format.js';
 import { html, useLoad, Spinner, Alert } from './ui.js';
 import { useSession } from './session.js';
-import { KINDS, META, fieldLabel, showValue } from './facts.js';
+import { META, fieldLabel, kindSpec, showValue } from './facts.js';
 import { useVocab } from './vocab.js';
 
 // What the server writes as the reason when a write came without one: not worth a line.
 const STOCK_REASONS = new Set(['recorded', 'status updated']);
 
-function changes(kind, prev, cur) {
+function changes(kind, prev, cur, V) {
   const keys = new Set([...Object.keys(prev || {}), ...Object.keys(cur)]);
-  const blankStatus = KINDS[kind] && KINDS[kind].blank.status;
+  const spec = kindSpec(kind, V);
+  const blankStatus = spec && spec.blank.status;
   const out = [];
   for (const k of keys) {
     if (META.has(k)) continue;
@@ -39,7 +40,7 @@ export function History({ path, kind, label }) {
   if (h.error) return html`<${Alert}>${sentence(h.error.message)}<//>`;
   if (!h.data || V.loading) return html`<${Spinner} label="Loading history…" />`;
   const versions = h.data.versions || [];
-  const rows = versions.map((v, i) => ({ v, diff: changes(kind, i ? versions[i - 1] : null, v) })).reverse();
+  const rows = versions.map((v, i) => ({ v, diff: changes(kind, i ? versions[i - 1] : null, v, V) })).reverse();
   return html`<ol class="history" aria-label=${label || 'Version history'}>
     ${rows.map(
       ({ v, diff }) => html`<li class=${'history-item' + (v.status === 'entered_in_error' ? ' is-eie' : '')} key=${v.version}>

@@ -9,15 +9,19 @@ import { useSession } from './session.js';
 /**
  * Lookups over a vocabulary {kind: [{code, label, synonyms?}]}, kinds as GET /kb names
  * them (area, condition, medication, substance, ingredient). An unknown code, or any code
- * before the vocabulary has loaded, reads as itself.
+ * before the vocabulary has loaded, reads as itself. `kinds` is the server's record kinds
+ * (GET /kb "kinds", as GET /kinds): the fact forms are built from them (facts.js).
  */
-export function makeVocab(voc) {
+export function makeVocab(voc, kinds) {
   const lists = voc || {};
+  const byCollection = new Map((kinds || []).filter((k) => k.collection).map((k) => [k.collection, k]));
   const maps = {};
   for (const [kind, list] of Object.entries(lists)) maps[kind] = new Map((list || []).map((e) => [e.code, e]));
   const entry = (kind, code) => (maps[kind] && maps[kind].get(code)) || null;
   const memo = {};
   return {
+    /** A record kind as the server declares it (GET /kb "kinds"), by collection; null before the load. */
+    kind: (collection) => byCollection.get(collection) || null,
     list: (kind) => lists[kind] || [],
     label: (kind, code) => (code ? (entry(kind, code) || {}).label || code : ''),
     /** Datalist options [value, text]: codes with labels, then synonyms (accepted by the server). */
@@ -60,7 +64,7 @@ function load() {
   };
   c.state = LOADING;
   c.promise = get('/kb').then(
-    (data) => settle({ data, error: null, loading: false, vocab: makeVocab(data && data.vocabulary) }),
+    (data) => settle({ data, error: null, loading: false, vocab: makeVocab(data && data.vocabulary, data && data.kinds) }),
     (error) => {
       c.promise = null;
       settle({ ...OFF, error });

@@ -6,11 +6,10 @@ import { calendarDate, instant, todayInClinic } from '../format.js';
 import { html, useForm, useId, useLoad, Field, FormError, Dialog, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
 import { History } from '../history.js';
-import { KINDS, areaOptions, factName, showValue } from '../facts.js';
+import { KIND_TEXT, areaOptions, factName, fieldLabel, kindSpec, showValue } from '../facts.js';
 import { useVocab } from '../vocab.js';
 
-function cleanBody(kind, v, fact) {
-  const k = KINDS[kind];
+function cleanBody(k, v, fact) {
   const body = {};
   for (const f of k.fields) {
     let x = v[f];
@@ -25,25 +24,34 @@ function cleanBody(kind, v, fact) {
   return body;
 }
 
-function FactFields({ kind, form, editing }) {
-  const k = KINDS[kind];
+/** The control of one declared field (GET /kb "kinds"): its type, limits and vocabulary. */
+function DeclaredField({ kind, k, f, form, listId, V }) {
+  const t = k.text;
+  const label = (t.labels && t.labels[f.name]) || fieldLabel(kind, f.name);
+  const extra = { placeholder: t.placeholders && t.placeholders[f.name], hint: t.hints && t.hints[f.name] };
+  if (f.name === k.codeField)
+    return html`<${Field} form=${form} name=${f.name} label=${label} required list=${listId} autocomplete="off"
+      hint="Start typing; choose a suggestion or type a common name." />
+      <datalist id=${listId}>${V.suggestions(k.vocab).map(([v, l]) => html`<option value=${v}>${l}</option>`)}</datalist>`;
+  if (f.type === 'code')
+    return html`<${Field} form=${form} name=${f.name} type="select" label=${label}
+      options=${f.vocabulary === 'area' ? areaOptions(V) : [['', '—'], ...V.list(f.vocabulary).map((a) => [a.code, a.label])]} />`;
+  if (f.type === 'boolean') return html`<${Field} form=${form} name=${f.name} type="checkbox" label=${label} />`;
+  if (f.type === 'enum')
+    return html`<${Field} form=${form} name=${f.name} type="select" label=${label} options=${f.enum.map((v) => [v, showValue(kind, f.name, v, V)])} />`;
+  if (f.type === 'text' && f.max_length >= 1000) return html`<${Field} form=${form} name=${f.name} type="textarea" label=${label} maxlength=${f.max_length} ...${extra} />`;
+  if (f.type === 'date') return html`<${Field} form=${form} name=${f.name} label=${label} placeholder="YYYY-MM-DD" inputmode="numeric" maxlength="10" hint=${extra.hint} />`;
+  if (f.type === 'integer') return html`<${Field} form=${form} name=${f.name} label=${label} inputmode="numeric" hint=${extra.hint} />`;
+  return html`<${Field} form=${form} name=${f.name} label=${label} maxlength=${f.max_length} ...${extra} />`;
+}
+
+function FactFields({ kind, k, form, editing }) {
   const V = useVocab();
   const listId = useId(`dl-${kind}`);
-  const codeLabelText = { allergies: 'Substance', conditions: 'Condition', medications: 'Medication' }[kind];
+  // The status is chosen on edit (when the kind has more than one besides entered in error).
+  const shown = k.decl.fields.filter((f) => f.name !== k.decl.status_field);
   return html`<${FormError} form=${form} />
-    <${Field} form=${form} name=${k.codeField} label=${codeLabelText} required list=${listId} autocomplete="off"
-      hint="Start typing; choose a suggestion or type a common name." />
-    <datalist id=${listId}>${V.suggestions(k.vocab).map(([v, l]) => html`<option value=${v}>${l}</option>`)}</datalist>
-    ${kind === 'allergies' && html`<${Field} form=${form} name="reaction" label="Reaction" placeholder="e.g. hives, swelling" />`}
-    ${kind === 'conditions' &&
-    html`<${Field} form=${form} name="active" type="checkbox" label="Currently active" />
-      <${Field} form=${form} name="site" type="select" label="Site" options=${areaOptions(V)} />
-      <${Field} form=${form} name="note" type="textarea" label="Note" />`}
-    ${kind === 'medications' &&
-    html`<${Field} form=${form} name="name" label="Name as recorded (optional)" placeholder="e.g. Nurofen 200 mg"
-        hint="The product or drug the patient named; kept beside the class above." maxlength="200" />
-      <${Field} form=${form} name="last_dose" label="Last dose" placeholder="YYYY-MM-DD" hint="Needed to time deferrals (e.g. aspirin 7 days)." inputmode="numeric" maxlength="10" />
-      <${Field} form=${form} name="note" type="textarea" label="Note" />`}
+    ${shown.map((f) => html`<${DeclaredField} key=${f.name} kind=${kind} k=${k} f=${f} form=${form} listId=${listId} V=${V} />`)}
     ${editing && k.statusOptions && html`<${Field} form=${form} name="status" type="select" label="Status" options=${k.statusOptions} />`}
     ${editing
       ? html`<${Field} form=${form} name="reason" label="Reason for the change" required />`
@@ -57,13 +65,14 @@ function ReloadOffer({ form, onReload }) {
 }
 
 function FactDialog({ kind, patientId, fact, onClose, onSaved }) {
-  const k = KINDS[kind];
+  const V = useVocab();
+  const k = kindSpec(kind, V);
   const editing = !!fact;
   const init = { ...k.blank, reason: '' };
   if (fact) for (const f of k.fields) init[f] = fact[f] ?? k.blank[f];
   const form = useForm(init, [...k.fields, 'reason']);
   const onSubmit = form.submit(async (v) => {
-    const body = cleanBody(kind, v, fact);
+    const body = cleanBody(k, v, fact);
     if (editing) {
       if (!v.reason.trim()) throw Object.assign(new Error('Give a reason for the change.'), { field: 'reason' });
       body.reason = v.reason.trim();
@@ -77,7 +86,7 @@ function FactDialog({ kind, patientId, fact, onClose, onSaved }) {
   });
   return html`<${Dialog} title=${`${editing ? 'Edit' : 'Add'} ${k.noun}`} onClose=${onClose}>
     <form ref=${form.formRef} onSubmit=${onSubmit} novalidate>
-      <${FactFields} kind=${kind} form=${form} editing=${editing} />
+      <${FactFields} kind=${kind} k=${k} form=${form} editing=${editing} />
       <${ReloadOffer} form=${form} onReload=${onSaved} />
       <div class="actions">
         <button type="submit" class="btn btn-primary" disabled=${form.busy}>${form.busy ? 'Saving…' : editing ? 'Save changes' : `Add ${k.noun}`}</button>
@@ -88,18 +97,18 @@ function FactDialog({ kind, patientId, fact, onClose, onSaved }) {
 }
 
 function ErrorDialog({ kind, patientId, fact, onClose, onSaved, name, listName }) {
-  const k = KINDS[kind];
   const V = useVocab();
+  const k = kindSpec(kind, V);
   const form = useForm({ reason: '' }, ['reason', 'status']);
   const onSubmit = form.submit(async (v) => {
     if (!v.reason.trim()) throw Object.assign(new Error('Say why this record is wrong.'), { field: 'reason' });
-    await put(`/patients/${patientId}/${kind}/${fact.id}`, { status: 'entered_in_error', reason: v.reason.trim(), version: fact.version });
+    await post(`/patients/${patientId}/${kind}/${fact.id}/entered-in-error`, { reason: v.reason.trim(), version: fact.version });
     onSaved();
   });
   return html`<${Dialog} title="Mark as entered in error" onClose=${onClose}>
     <form ref=${form.formRef} onSubmit=${onSubmit} novalidate>
       <p>
-        <strong>${name || factName(kind, fact, V)}</strong> will leave the ${listName || k.title.toLowerCase()} list.
+        <strong>${name || factName(kind, fact, V)}</strong> will leave the ${listName || (k ? k.title.toLowerCase() : kind)} list.
         It stays in the record's history.
       </p>
       <${FormError} form=${form} />
@@ -217,8 +226,8 @@ function NkaDialog({ patientId, onClose, onSaved }) {
 }
 
 export function FactPanel({ kind, patientId, list, canWrite, showAll, onShowAll, onChanged }) {
-  const k = KINDS[kind];
   const V = useVocab();
+  const k = kindSpec(kind, V) || { title: KIND_TEXT[kind].title, noun: KIND_TEXT[kind].noun, empty: KIND_TEXT[kind].empty };
   const [dialog, setDialog] = useState(null);
   const headId = `${kind}-h`;
   // Rows wait for the vocabulary too, so names do not flash up as codes first.
