@@ -133,6 +133,13 @@ void md_store_snapshot_end(md_store *s);
  * connections locking the same key serialise; MD_EUNAVAILABLE when the wait times out. */
 md_code md_store_lock(md_store *s, int64_t key, md_err *err);
 
+/* Bulk loading (the generator writing many rows into a database): on != 0 lets the
+ * backend use more memory for the connection's writes (SQLite: a page cache large enough
+ * that a transaction of tens of thousands of rows is not spilled to the WAL before its
+ * commit); on == 0 returns to the defaults.  Durability and checks are unchanged: every
+ * commit is as durable as without it.  MD_EIO when the backend refuses the setting. */
+md_code md_store_bulk(md_store *s, int on, md_err *err);
+
 /* Rows inserted, updated or deleted by the last statement run on s (0 after a query). */
 int64_t md_store_changes(md_store *s);
 /* MD_STORE_SUPPORTS_* bits of the backend; its name ("sqlite", "postgres"). */

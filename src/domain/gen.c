@@ -689,8 +689,10 @@ md_code md_gen_run(md_ctx *ctx, const md_gen_options *o, md_gen_result *res, md_
     if (rc != MD_OK) return rc;
     md_strlcpy(saved, ctx->who.clinic_id, sizeof saved);
     long done = 0, total = o->patients * o->clinics;
+    rc = md_store_bulk(ctx->db, 1, err);
     for (int c = 0; rc == MD_OK && c < o->clinics; c++)
         rc = gen_clinic(ctx, o, c, w, res, &done, total, err);
+    md_store_bulk(ctx->db, 0, NULL);
     md_strlcpy(ctx->who.clinic_id, saved, sizeof ctx->who.clinic_id);
     return rc;
 }
