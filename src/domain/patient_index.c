@@ -306,18 +306,38 @@ static int keys_row(void *vctx, const md_row *r)
     return 0;
 }
 
+/* All of a patient's keys in one statement: INSERT ... VALUES ($1, $2, $3, $4), ($1, $2,
+ * $5, $6), ... (one row per key; clinic and patient bound once). */
 static md_code insert_terms(md_store *db, const char *clinic_id, const char *patient_id,
                             const term_set *s, md_err *err)
 {
-    md_code rc = MD_OK;
-    for (int i = 0; rc == MD_OK && i < s->n; i++) {
-        md_val v[] = {md_text(clinic_id), md_text(patient_id), md_text(s->t[i].kind),
-                      md_text(s->t[i].text)};
-        rc = md_store_exec(db,
-                           "INSERT INTO patient_terms (clinic_id, patient_id, kind, term) "
-                           "VALUES ($1, $2, $3, $4)",
-                           v, 4, NULL, NULL, err);
+    if (s->n == 0) return MD_OK;
+    md_val v[2 + 2 * MAX_TERMS];
+    char sql[96 + 24 * MAX_TERMS];
+    size_t off = (size_t)snprintf(sql, sizeof sql,
+                                  "INSERT INTO patient_terms (clinic_id, patient_id, kind, term) "
+                                  "VALUES");
+    v[0] = md_text(clinic_id);
+    v[1] = md_text(patient_id);
+    for (int i = 0; i < s->n && off < sizeof sql; i++) {
+        v[2 + 2 * i] = md_text(s->t[i].kind);
+        v[3 + 2 * i] = md_text(s->t[i].text);
+        off += (size_t)snprintf(sql + off, sizeof sql - off, "%s ($1, $2, $%d, $%d)", i ? "," : "",
+                                3 + 2 * i, 4 + 2 * i);
     }
+    if (off >= sizeof sql) return md_err_set(err, MD_EINTERNAL, NULL, "search keys too many");
+    return md_store_exec(db, sql, v, 2 + 2 * s->n, NULL, NULL, err);
+}
+
+md_code md__patient_terms_insert(md_ctx *ctx, const char *patient_id, const char *given,
+                                 const char *family, const char *birth, const char *email,
+                                 const char *phone, md_err *err)
+{
+    term_set *set = malloc(sizeof *set);
+    if (!set) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    build_terms(set, given, family, birth, email, phone);
+    md_code rc = insert_terms(ctx->db, ctx->who.clinic_id, patient_id, set, err);
+    free(set);
     return rc;
 }
 

@@ -23,7 +23,9 @@
 #define BUSY_TIMEOUT_MS 10000
 /* Page cache in bulk mode, KiB (a negative cache_size): 1 GiB holds every page a 20,000-
  * patient transaction dirties (SQLite's default, 2 MiB, spills them to the WAL and reads
- * them back).  Only dirty pages must stay; clean ones are evicted as the cache fills. */
+ * them back).  Only dirty pages must stay; clean ones are evicted as the cache fills.
+ * Statement journals (a statement of several rows inside a transaction keeps one) stay in
+ * memory too (temp_store), not in a temporary file written for every statement. */
 #define BULK_CACHE_KIB 1048576
 #define DEFAULT_CACHE_KIB 2000
 /* Pages of the database file are read through a shared memory map (SQLite clamps the
@@ -267,8 +269,9 @@ static int sqlite_column_is_null(const md_row *r, int i)
 
 static md_code sqlite_bulk(md_store *base, int on, md_err *err)
 {
-    char sql[64];
-    snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", on ? BULK_CACHE_KIB : DEFAULT_CACHE_KIB);
+    char sql[96];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d; PRAGMA temp_store=%s",
+             on ? BULK_CACHE_KIB : DEFAULT_CACHE_KIB, on ? "MEMORY" : "DEFAULT");
     return pragma((sqlite_store *)base, sql, err);
 }
 

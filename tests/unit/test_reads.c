@@ -36,8 +36,10 @@ static void bulk_mode_raises_the_page_cache_and_restores_it(void **state)
     assert_int_equal(md_store_bulk(u->db, 1, &err), MD_OK);
     int64_t bulk = pragma_int(u->db, "PRAGMA cache_size");
     assert_true(bulk <= -512 * 1024); /* negative: KiB, at least 512 MiB */
+    assert_int_equal(pragma_int(u->db, "PRAGMA temp_store"), 2); /* statement journals in memory */
     assert_int_equal(md_store_bulk(u->db, 0, &err), MD_OK);
     assert_int_equal(pragma_int(u->db, "PRAGMA cache_size"), before);
+    assert_int_equal(pragma_int(u->db, "PRAGMA temp_store"), 0);
 }
 
 static int append_plan(void *ctx, const md_row *r)
