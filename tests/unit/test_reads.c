@@ -1,16 +1,51 @@
 /* Unit tests of what makes reads and bulk loads fast without changing what they return:
  * the SQLite connection settings (a memory map for reads, a large page cache in bulk
- * mode), and the plans of patient search.  SQLite only (the settings and plans are that
- * backend's). */
+ * mode), the plans of patient search, and the cache of compiled clinic rule sets.  SQLite only (the
+ * settings and plans are that backend's). */
 #include "unit_db.h"
 
 #include "mesodesk/record.h"
+#include "mesodesk/screening.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+/* "Another process": a connection, a kb and an audit writer of its own on u's database,
+ * acting as u's clinic admin. */
+typedef struct unit_db_another_process {
+    md_store *db;
+    md_kb *kb;
+    md_auditor *auditor;
+    md_arena *arena;
+    md_ctx ctx;
+} unit_db_another_process;
+
+static void unit_db_process_open(unit_db *u, unit_db_another_process *p)
+{
+    md_err err;
+    memset(p, 0, sizeof *p);
+    assert_int_equal(md_store_open(u->path, &p->db, &err), MD_OK);
+    assert_int_equal(md_auditor_start(u->path, &p->auditor, &err), MD_OK);
+    const char *dir = getenv("MESODESK_KB") ? getenv("MESODESK_KB") : MESODESK_SOURCE_DIR "/kb";
+    assert_int_equal(md_kb_load(dir, &p->kb, &err), MD_OK);
+    p->arena = md_arena_new(16384, 0);
+    p->ctx = u->ctx;
+    p->ctx.db = p->db;
+    p->ctx.kb = p->kb;
+    p->ctx.auditor = p->auditor;
+    p->ctx.arena = p->arena;
+}
+
+static void unit_db_process_close(unit_db_another_process *p)
+{
+    md_auditor_stop(p->auditor);
+    md_store_close(p->db);
+    md_kb_free(p->kb);
+    md_arena_free(p->arena);
+}
 
 static int64_t pragma_int(md_store *db, const char *sql)
 {
@@ -95,6 +130,106 @@ static void a_search_starts_from_its_matches(void **state)
     assert_null(strstr(plan, "TEMP B-TREE FOR ORDER BY")); /* at most its right part */
 }
 
+#define AGE_RULE(id, cls)                                                                          \
+    "{\"rule\":{\"id\":\"" id "\",\"kind\":\"min_age\",\"class\":\"" cls                           \
+    "\",\"when\":{\"years\":16},\"message\":\"Clinic policy: aged {age}, under {years}.\","        \
+    "\"sources\":[\"clinic:policy-3\"]}%s}"
+
+static json_t *rule_body(const char *fmt, const char *tail)
+{
+    char text[512];
+    snprintf(text, sizeof text, fmt, tail);
+    json_t *j = json_loads(text, 0, NULL);
+    assert_non_null(j);
+    return j;
+}
+
+static void create_rule(md_ctx *ctx, const char *fmt, char id[MD_ID_STR])
+{
+    md_err err;
+    json_t *in = rule_body(fmt, ""), *out = NULL;
+    assert_int_equal(md_clinic_rule_create(ctx, in, &out, &err), MD_OK);
+    md_strlcpy(id, json_string_value(json_object_get(out, "id")), MD_ID_STR);
+    json_decref(in);
+    json_decref(out);
+}
+
+/* The class of rule id in the clinic's current rule set (-1: not in it). */
+static int class_now(md_ctx *ctx, const char *rule)
+{
+    md_err err;
+    const md_ruleset *rs;
+    md_ruleset *owned = NULL;
+    md_rule_info info;
+    assert_int_equal(md_clinic_ruleset(ctx, &rs, &owned, NULL, &err), MD_OK);
+    int i = md_ruleset_find(rs, rule);
+    int cls = i >= 0 && md_ruleset_rule(rs, (size_t)i, &info) == 0 ? (int)info.cls : -1;
+    md_ruleset_free(owned);
+    return cls;
+}
+
+/* A clinic's rules are compiled once and the compiled set handed out again while they stay
+ * the same (the two sets below are alive at once, so they are one set, not an address
+ * reused). */
+static void a_clinic_rule_set_is_compiled_once(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    char id[MD_ID_STR];
+    const md_ruleset *a, *b;
+    md_ruleset *oa = NULL, *ob = NULL;
+    create_rule(&u->ctx, AGE_RULE("clinic.age16", "deferred"), id);
+    uint64_t hits0, misses0, hits, misses;
+    md_kb_ruleset_cache_stats(u->kb, &hits0, &misses0);
+    assert_int_equal(md_clinic_ruleset(&u->ctx, &a, &oa, NULL, &err), MD_OK);
+    assert_int_equal(md_clinic_ruleset(&u->ctx, &b, &ob, NULL, &err), MD_OK);
+    assert_non_null(oa);
+    assert_ptr_equal(a, b);
+    assert_true(md_ruleset_find(a, "clinic.age16") >= 0);
+    md_kb_ruleset_cache_stats(u->kb, &hits, &misses);
+    assert_true(hits >= hits0 + 1);
+    md_ruleset_free(oa);
+    md_ruleset_free(ob);
+    /* Still kept after both callers let go. */
+    assert_int_equal(md_clinic_ruleset(&u->ctx, &a, &oa, NULL, &err), MD_OK);
+    assert_ptr_equal(a, b);
+    md_ruleset_free(oa);
+}
+
+/* A change is seen by the next screening: through the API, from another process (its own
+ * connection and kb), and a row edited behind the API's back. */
+static void a_rule_change_is_seen_by_the_next_screening(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    char id[MD_ID_STR], other[MD_ID_STR];
+    create_rule(&u->ctx, AGE_RULE("clinic.age16", "deferred"), id);
+    assert_int_equal(class_now(&u->ctx, "clinic.age16"), MD_CLASS_DEFERRED);
+    json_t *in = rule_body(AGE_RULE("clinic.age16", "contraindicated"), ",\"reason\":\"stricter\""),
+           *out = NULL;
+    assert_int_equal(md_clinic_rule_update(&u->ctx, id, in, &out, &err), MD_OK);
+    json_decref(in);
+    json_decref(out);
+    assert_int_equal(class_now(&u->ctx, "clinic.age16"), MD_CLASS_CONTRAINDICATED);
+
+    /* Another process: its own connection and its own kb (and so its own cache). */
+    unit_db_another_process p;
+    unit_db_process_open(u, &p);
+    assert_int_equal(class_now(&p.ctx, "clinic.age16"), MD_CLASS_CONTRAINDICATED);
+    create_rule(&p.ctx, AGE_RULE("clinic.age17", "deferred"), other);
+    assert_int_equal(class_now(&u->ctx, "clinic.age17"), MD_CLASS_DEFERRED);
+    /* Behind the API's back. */
+    md_val v[] = {md_text(other)};
+    assert_int_equal(md_store_exec(u->db,
+                                   "UPDATE clinic_rules SET rule = replace(rule, 'clinic.age17', "
+                                   "'clinic.age18') WHERE id = $1 AND current = 1",
+                                   v, 1, NULL, NULL, &err),
+                     MD_OK);
+    assert_int_equal(class_now(&p.ctx, "clinic.age17"), -1);
+    assert_int_equal(class_now(&p.ctx, "clinic.age18"), MD_CLASS_DEFERRED);
+    unit_db_process_close(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -103,6 +238,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(bulk_mode_raises_the_page_cache_and_restores_it,
                                         unit_db_setup, unit_db_teardown),
         cmocka_unit_test_setup_teardown(a_search_starts_from_its_matches, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(a_clinic_rule_set_is_compiled_once, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(a_rule_change_is_seen_by_the_next_screening, unit_db_setup,
                                         unit_db_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
