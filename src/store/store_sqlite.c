@@ -28,11 +28,6 @@
  * memory too (temp_store), not in a temporary file written for every statement. */
 #define BULK_CACHE_KIB 1048576
 #define DEFAULT_CACHE_KIB 2000
-/* Pages of the database file are read through a shared memory map (SQLite clamps the
- * size to its compiled maximum, 2 GiB on Debian): each commit of another connection
- * (the audit writer's, a thousand a second under load) empties every reader's page cache,
- * and without the map each page read back is a pread() copy. */
-#define MMAP_PRAGMA "PRAGMA mmap_size=17179869184"
 
 typedef struct cached_stmt {
     char *sql; /* the portable text, the cache key */
@@ -105,7 +100,7 @@ static md_code sqlite_open(const char *uri, md_store **out, md_err *err)
     sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
     sqlite3_extended_result_codes(s->db, 1);
     if (pragma(s, "PRAGMA journal_mode=WAL", err) || pragma(s, "PRAGMA foreign_keys=ON", err) ||
-        pragma(s, "PRAGMA synchronous=FULL", err) || pragma(s, MMAP_PRAGMA, err)) {
+        pragma(s, "PRAGMA synchronous=FULL", err)) {
         sqlite_close(&s->base);
         return MD_EIO;
     }

@@ -1,7 +1,6 @@
 /* Unit tests of what makes reads and bulk loads fast without changing what they return:
- * the SQLite connection settings (a memory map for reads, a large page cache in bulk
- * mode), the plans of patient search, and the cache of compiled clinic rule sets.  SQLite only (the
- * settings and plans are that backend's). */
+ * the SQLite bulk mode (a large page cache), the plans of patient search, and the cache of
+ * compiled clinic rule sets.  SQLite only (the settings and plans are that backend's). */
 #include "unit_db.h"
 
 #include "mesodesk/record.h"
@@ -53,13 +52,6 @@ static int64_t pragma_int(md_store *db, const char *sql)
     int64_t v = 0;
     assert_int_equal(md_store_scalar_int(db, sql, NULL, 0, &v, &err), MD_OK);
     return v;
-}
-
-/* A connection reads the database file through a memory map (no pread copy per page). */
-static void reads_go_through_a_memory_map(void **state)
-{
-    unit_db *u = *state;
-    assert_true(pragma_int(u->db, "PRAGMA mmap_size") >= 1024 * 1024 * 1024);
 }
 
 /* Bulk mode holds a whole generator batch in the page cache, and ends back at the default. */
@@ -233,8 +225,6 @@ static void a_rule_change_is_seen_by_the_next_screening(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(reads_go_through_a_memory_map, unit_db_setup,
-                                        unit_db_teardown),
         cmocka_unit_test_setup_teardown(bulk_mode_raises_the_page_cache_and_restores_it,
                                         unit_db_setup, unit_db_teardown),
         cmocka_unit_test_setup_teardown(a_search_starts_from_its_matches, unit_db_setup,
