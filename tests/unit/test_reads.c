@@ -1,6 +1,7 @@
 /* Unit tests of what makes reads and bulk loads fast without changing what they return:
  * the SQLite bulk mode (a large page cache), the plans of patient search, and the cache of
- * compiled clinic rule sets.  SQLite only (the settings and plans are that backend's). */
+ * compiled clinic rule sets, a create without a read of its own.  SQLite only (the settings and
+ * plans are that backend's). */
 #include "unit_db.h"
 
 #include "mesodesk/record.h"
@@ -222,6 +223,40 @@ static void a_rule_change_is_seen_by_the_next_screening(void **state)
     unit_db_process_close(&p);
 }
 
+static int collect_action(void *ctx, const md_row *r)
+{
+    json_array_append_new(ctx, json_string(md_row_text(r, 0)));
+    return 0;
+}
+
+/* A create answers with the record it wrote and audits it once, as "create": it neither
+ * reads the record back after its commit nor audits that read. */
+static void a_create_audits_its_record_once(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    json_t *in = json_loads("{\"given_name\":\"Ada\",\"family_name\":\"Byron\","
+                            "\"birth_date\":\"1980-12-10\",\"sex\":\"female\"}",
+                            0, NULL),
+           *out = NULL, *actions = json_array();
+    assert_int_equal(md_record_create(&u->ctx, &md_kind_patient, NULL, in, &out, &err), MD_OK);
+    const char *id = json_string_value(json_object_get(out, "id"));
+    assert_non_null(id);
+    assert_string_equal(json_string_value(json_object_get(out, "family_name")), "Byron");
+    assert_int_equal(json_integer_value(json_object_get(out, "version")), 1);
+    md_val v[] = {md_text(u->ctx.who.clinic_id), md_text(id)};
+    assert_int_equal(md_store_exec(u->db,
+                                   "SELECT action FROM audit_log WHERE clinic_id = $1 AND "
+                                   "object_id = $2 ORDER BY seq",
+                                   v, 2, collect_action, actions, &err),
+                     MD_OK);
+    assert_int_equal(json_array_size(actions), 1);
+    assert_string_equal(json_string_value(json_array_get(actions, 0)), "create");
+    json_decref(actions);
+    json_decref(in);
+    json_decref(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -232,6 +267,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_clinic_rule_set_is_compiled_once, unit_db_setup,
                                         unit_db_teardown),
         cmocka_unit_test_setup_teardown(a_rule_change_is_seen_by_the_next_screening, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(a_create_audits_its_record_once, unit_db_setup,
                                         unit_db_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
