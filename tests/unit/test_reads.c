@@ -223,12 +223,6 @@ static void a_rule_change_is_seen_by_the_next_screening(void **state)
     unit_db_process_close(&p);
 }
 
-static int collect_action(void *ctx, const md_row *r)
-{
-    json_array_append_new(ctx, json_string(md_row_text(r, 0)));
-    return 0;
-}
-
 /* A create answers with the record it wrote and audits it once, as "create": it neither
  * reads the record back after its commit nor audits that read. */
 static void a_create_audits_its_record_once(void **state)
@@ -248,7 +242,7 @@ static void a_create_audits_its_record_once(void **state)
     assert_int_equal(md_store_exec(u->db,
                                    "SELECT action FROM audit_log WHERE clinic_id = $1 AND "
                                    "object_id = $2 ORDER BY seq",
-                                   v, 2, collect_action, actions, &err),
+                                   v, 2, unit_collect_text, actions, &err),
                      MD_OK);
     assert_int_equal(json_array_size(actions), 1);
     assert_string_equal(json_string_value(json_array_get(actions, 0)), "create");
