@@ -75,8 +75,14 @@ valgrind: build
 	  --errors-for-leak-kinds=definite --show-leak-kinds=definite --track-origins=yes" \
 	  ctest --output-on-failure -L api
 
+# The in-process benchmarks, then the patient read over HTTP beside nginx in the same run
+# (bench/bench_read.sh: BENCH_PATIENTS, default 1,000,000, generated once into var/bench),
+# and patient search on that database (bench_search, beside raw SQLite).
 bench: build
-	@for b in $(BUILD)/bench_*; do echo "== $$b"; $$b; done
+	@scripts/install-deps bench
+	@for b in $(BUILD)/bench_*; do case $$b in *bench_search) continue;; esac; \
+	  echo "== $$b"; $$b || exit 1; done
+	@echo "== bench/bench_read.sh"; bench/bench_read.sh $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -37,6 +37,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mesodesk/error.h"
 
@@ -140,7 +141,28 @@ md_code md_kb_validate_clinic_rule(const md_kb *kb, const json_t *rule, md_err *
  * owns a ruleset (md_ruleset_free) that borrows from kb. */
 md_code md_ruleset_compile(const md_kb *kb, const json_t *clinic_rules, md_ruleset **out,
                            md_err *err);
+/* Release one reference to a compiled set (freed at the last; the shipped set and NULL are
+ * ignored).  md_ruleset_ref() takes another: it returns rs, or NULL for the shipped set or
+ * NULL (which need none).  Safe from several threads. */
 void md_ruleset_free(md_ruleset *rs);
+md_ruleset *md_ruleset_ref(md_ruleset *rs);
+
+/* Compiled rule sets kept by the kb (a clinic's: its rules compile when they change, not for
+ * every screening).  key (a clinic id) and version (a digest of what the set was compiled
+ * from) are strings under 72 bytes.  md_kb_ruleset_cached(): on an exact (key, version)
+ * match returns 1 with *rs the kept set (the shipped set when NULL was kept), *ref a new
+ * reference to it for the caller to md_ruleset_free() (NULL for the shipped set), and the
+ * note kept with it copied into note (note_size must be the size kept); else 0, *ref
+ * NULL.  md_kb_ruleset_keep() keeps rs (its own reference; NULL = the shipped set) with a
+ * note of at most MD_KB_RULESET_NOTE_MAX bytes, replacing key's older version; when the
+ * cache is full the least recently used key goes.  Thread-safe; failures are misses. */
+#define MD_KB_RULESET_NOTE_MAX 512
+int md_kb_ruleset_cached(const md_kb *kb, const char *key, const char *version,
+                         const md_ruleset **rs, md_ruleset **ref, void *note, size_t note_size);
+void md_kb_ruleset_keep(const md_kb *kb, const char *key, const char *version, md_ruleset *rs,
+                        const void *note, size_t note_size);
+/* Lookups that found their set, and those that did not, since the kb was loaded. */
+void md_kb_ruleset_cache_stats(const md_kb *kb, uint64_t *hits, uint64_t *misses);
 
 /* Read-only description of rule i of a ruleset (0..md_ruleset_count-1), in
  * evaluation order: shipped rules in kb order, then clinic rules. */

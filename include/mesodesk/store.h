@@ -15,7 +15,9 @@
  *    and dates ("YYYY-MM-DD"); BIGINT for integers; INTEGER 0/1 for booleans,
  *    compared as "= 1", never used bare as a condition; no AUTOINCREMENT, no
  *    SERIAL; every table carries clinic_id (see migrations.c).
- *  - functions: lower(), count(), max(), min(), coalesce() only; no ||, no
+ *  - functions: lower(), count(), max(), min(), coalesce() only; no || (but
+ *    "|| ''" on an ORDER BY term, the one planner hint both accept: it keeps
+ *    SQLite from choosing that term's index for the order), no
  *    LIKE (case rules differ: compare lower() of both sides, or use prefix
  *    ranges), no date functions (times are TEXT computed in C), no rowid, no
  *    INSERT OR ..., no upsert.
@@ -134,6 +136,13 @@ void md_store_snapshot_end(md_store *s);
  * (commit or rollback).  Only inside a transaction (MD_EINTERNAL otherwise).  Two
  * connections locking the same key serialise; MD_EUNAVAILABLE when the wait times out. */
 md_code md_store_lock(md_store *s, int64_t key, md_err *err);
+
+/* Bulk loading (the generator writing many rows into a database): on != 0 lets the
+ * backend use more memory for the connection's writes (SQLite: a page cache large enough
+ * that a transaction of tens of thousands of rows is not spilled to the WAL before its
+ * commit); on == 0 returns to the defaults.  Durability and checks are unchanged: every
+ * commit is as durable as without it.  MD_EIO when the backend refuses the setting. */
+md_code md_store_bulk(md_store *s, int on, md_err *err);
 
 /* Rows inserted, updated or deleted by the last statement run on s (0 after a query). */
 int64_t md_store_changes(md_store *s);

@@ -8,10 +8,13 @@
  *
  * Writing one batch of a clinic (one transaction):
  *   BEGIN -> for each patient: patients row v1, its search keys (the engine's
- *   md__patient_terms_refresh), its facts' rows v1 -> one "generate" audit entry -> COMMIT
+ *   md__patient_terms_insert: a new patient has none yet and no merge), its facts' rows
+ *   v1 -> one "generate" audit entry -> COMMIT
  *   Any failure rolls the whole batch back (patients, keys, facts and entry together).
  * Rows are laid out from each kind's field table (column names are constants of the kinds,
- * never input), and every value is a bound parameter.
+ * never input), and every value is a bound parameter.  Ids sort in generation order
+ * (ordered_id), so rows go to the ends of the id indexes.  The store is in bulk mode
+ * (md_store_bulk) for the run.
  */
 #include "mesodesk/gen.h"
 #include "mesodesk/audit.h"
@@ -65,10 +68,16 @@ static int chance(rng *r, uint32_t per_mille)
     return below(r, 1000) < per_mille;
 }
 
-static void rng_id(rng *r, char out[MD_ID_STR])
+/* An id that sorts in generation order: 12 hex digits of (clinic, index), 2 of which (the
+ * patient's own id or one of its facts'), then 18 random ones (two draws, as ids always took,
+ * so the draws that follow did not change).  Rows then go into the ends of the (clinic_id, id)
+ * and (clinic_id, patient_id) indexes, instead of a random place in each: at 1,000,000
+ * patients each batch dirtied nearly every page of those indexes. */
+static void ordered_id(rng *r, int clinic, long index, unsigned which, char out[MD_ID_STR])
 {
-    snprintf(out, MD_ID_STR, "%016llx%016llx", (unsigned long long)rng_next(r),
-             (unsigned long long)rng_next(r));
+    unsigned long long a = rng_next(r), b = rng_next(r);
+    snprintf(out, MD_ID_STR, "%03x%09lx%02x%02llx%016llx", (unsigned)clinic & 0xfff,
+             (unsigned long)index & 0xfffffffffUL, which & 0xff, a & 0xff, b);
 }
 
 /* ---- names and places (not clinical: people's names, phone plans) ---- */
@@ -317,7 +326,7 @@ md_code md_gen_patient_make(const md_kb *kb, uint64_t seed, int clinic, long ind
     rng r = rng_for(seed, clinic, index);
     const place *pl = &places[(size_t)clinic % COUNT(places)];
     size_t id;
-    rng_id(&r, p->id);
+    ordered_id(&r, clinic, index, 0, p->id);
 
     uint32_t s = below(&r, 1000);
     p->sex = s < 860 ? "female" : s < 980 ? "male" : s < 990 ? "other" : "unknown";
@@ -406,7 +415,7 @@ md_code md_gen_patient_make(const md_kb *kb, uint64_t seed, int clinic, long ind
         p->pregnant = p->breastfeeding = "no";
     }
     for (size_t k = 0; k < COUNT(p->fact_ids); k++)
-        rng_id(&r, p->fact_ids[k]);
+        ordered_id(&r, clinic, index, (unsigned)k + 1, p->fact_ids[k]);
     return MD_OK;
 }
 
@@ -534,7 +543,10 @@ static md_code write_patient(batch *b, long *facts, md_err *err)
                 {"email", md_text(p->email[0] ? p->email : NULL)},
                 {"phone", md_text(p->phone[0] ? p->phone : NULL)}};
     md_code rc = write_row(b, &w[W_PATIENT], p->id, p->recorded_at, pc, (int)COUNT(pc), err);
-    if (rc == MD_OK) rc = md__patient_terms_refresh(b->ctx, p->id, err);
+    if (rc == MD_OK)
+        rc = md__patient_terms_insert(b->ctx, p->id, p->given, p->family, p->birth_date,
+                                      p->email[0] ? p->email : NULL, p->phone[0] ? p->phone : NULL,
+                                      err);
     for (int i = 0; rc == MD_OK && i < p->nallergies; i++) {
         col c[] = {{"substance", md_text(p->allergies[i].substance)},
                    {"reaction", md_text(p->allergies[i].reaction)},
@@ -691,8 +703,10 @@ md_code md_gen_run(md_ctx *ctx, const md_gen_options *o, md_gen_result *res, md_
     if (rc != MD_OK) return rc;
     md_strlcpy(saved, ctx->who.clinic_id, sizeof saved);
     long done = 0, total = o->patients * o->clinics;
+    rc = md_store_bulk(ctx->db, 1, err);
     for (int c = 0; rc == MD_OK && c < o->clinics; c++)
         rc = gen_clinic(ctx, o, c, w, res, &done, total, err);
+    md_store_bulk(ctx->db, 0, NULL);
     md_strlcpy(ctx->who.clinic_id, saved, sizeof ctx->who.clinic_id);
     return rc;
 }

@@ -382,8 +382,16 @@ md_code md_record_create(md_ctx *ctx, const md_record_kind *k, const char *paren
     rc = insert_version(ctx, k, parent_id, id, 1, reason ? reason : "recorded", vals, err);
     if (rc == MD_OK) rc = hook_after(ctx, k, id, err);
     if (rc == MD_OK) rc = audit_one(ctx, "create", k, id, parent_id, err);
-    if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) return rc;
-    return md_record_get(ctx, k, parent_id, id, out, err);
+    /* The answer is the record as written, read inside the same transaction: not a second
+     * read of it after the commit with a "read" audit entry of its own (and its flush). */
+    *out = NULL;
+    if (rc == MD_OK) rc = md__record_current(ctx, k, parent_id, id, out, err);
+    if (rc == MD_OK && k->hooks.decorate) rc = k->hooks.decorate(ctx, *out, err);
+    if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 /* Current version of one record as JSON, without audit or permission checks. */

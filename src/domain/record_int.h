@@ -41,6 +41,11 @@ size_t md__record_insert_len(const md_record_kind *k);
 /* Rebuild the search keys of one patient from its current version, inside the caller's
  * write transaction (every patient write calls it).  A merged patient keeps no keys. */
 md_code md__patient_terms_refresh(md_ctx *ctx, const char *patient_id, md_err *err);
+/* The search keys of a patient that has none yet and is merged into none (the generator's
+ * new patients): made from the values given, without reading anything back. */
+md_code md__patient_terms_insert(md_ctx *ctx, const char *patient_id, const char *given,
+                                 const char *family, const char *birth, const char *email,
+                                 const char *phone, md_err *err);
 
 /* Whether patient_id was merged into another record: *merged 1 and survivor filled (the
  * record it was merged into directly), or *merged 0. */

@@ -10,6 +10,8 @@
 #include "mesodesk/screen.h"
 #include "mesodesk/validate.h"
 
+#include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,39 +19,75 @@
  * A clinic's active rules compile into its rule set.  A stored set that fails to compile
  * (a row edited in the database, rules written by an older kb) must never stop screening:
  * md_clinic_ruleset() then hands out the shipped rules and says why, screening adds a
- * blocking finding, and GET /kb and the rules list flag it for the admin. */
+ * blocking finding, and GET /kb and the rules list flag it for the admin.
+ *
+ * Compiled sets are kept by the kb (md_kb_ruleset_keep), under the clinic id and a version:
+ * a BLAKE2b digest of the clinic's active rule rows (record id and rule text of each, in
+ * compile order, length-prefixed).  Each md_clinic_ruleset() reads those rows (one indexed
+ * query) and digests them; the same digest reuses the kept set, another compiles and keeps
+ * it.  So a change is seen by the next screening whoever made it: this process, another
+ * process on the same database, or a row edited behind the API's back. */
 
 typedef struct rule_rows {
-    json_t *rules; /* rule objects, in compile order */
+    json_t *rules; /* rule objects, in compile order (NULL: digest only) */
     json_t *ids;   /* record id of each */
+    crypto_generichash_state hs;
 } rule_rows;
+
+static void digest_text(rule_rows *rr, const char *t)
+{
+    size_t n = t ? strlen(t) : 0;
+    unsigned char len[8];
+    for (int i = 0; i < 8; i++)
+        len[i] = (unsigned char)(n >> (8 * i));
+    crypto_generichash_update(&rr->hs, len, sizeof len);
+    crypto_generichash_update(&rr->hs, (const unsigned char *)(t ? t : ""), n);
+}
 
 static int collect_rule(void *ctx, const md_row *r)
 {
     rule_rows *rr = ctx;
+    digest_text(rr, md_row_text(r, 1));
+    digest_text(rr, md_row_text(r, 0));
+    if (!rr->rules) return 0;
     json_t *rule = json_loads(md_row_text(r, 0), 0, NULL);
     json_array_append_new(rr->rules, rule ? rule : json_null());
     json_array_append_new(rr->ids, json_string(md_row_text(r, 1)));
     return 0;
 }
 
-/* The clinic's active rules and their record ids (new references in *rr). */
-static md_code active_rules(md_ctx *ctx, rule_rows *rr, md_err *err)
+static void rule_rows_start(rule_rows *rr, int parse)
 {
-    rr->rules = json_array();
-    rr->ids = json_array();
+    rr->rules = parse ? json_array() : NULL;
+    rr->ids = parse ? json_array() : NULL;
+    crypto_generichash_init(&rr->hs, NULL, 0, 32);
+}
+
+/* The clinic's active rules and their record ids (new references in *rr; with parse 0
+ * only their digest), and the digest as hex into version. */
+static md_code read_rules(md_ctx *ctx, rule_rows *rr, int parse, char version[65], md_err *err)
+{
+    unsigned char d[32];
+    rule_rows_start(rr, parse);
     md_val v[] = {md_text(ctx->who.clinic_id)};
     md_code rc =
         md_store_exec(ctx->db,
                       "SELECT rule, id FROM clinic_rules WHERE clinic_id = $1 AND current = 1 "
                       "AND status = 'active' ORDER BY recorded_at, id",
                       v, 1, collect_rule, rr, err);
+    crypto_generichash_final(&rr->hs, d, sizeof d);
+    if (version) sodium_bin2hex(version, 65, d, sizeof d);
     if (rc != MD_OK) {
         json_decref(rr->rules);
         json_decref(rr->ids);
         rr->rules = rr->ids = NULL;
     }
     return rc;
+}
+
+static md_code active_rules(md_ctx *ctx, rule_rows *rr, md_err *err)
+{
+    return read_rules(ctx, rr, 1, NULL, err);
 }
 
 static void rule_rows_free(rule_rows *rr)
@@ -66,15 +104,24 @@ static const char *failing_record(const rule_rows *rr, const md_err *e)
     return json_string_value(json_array_get(rr->ids, i));
 }
 
-md_code md_clinic_ruleset(md_ctx *ctx, const md_ruleset **rs, md_ruleset **owned,
-                          md_clinic_ruleset_error *broken, md_err *err)
+_Static_assert(sizeof(md_clinic_ruleset_error) <= MD_KB_RULESET_NOTE_MAX,
+               "the broken-set note fits the kb's cache");
+
+static void log_broken(const md_ctx *ctx, const md_clinic_ruleset_error *b)
+{
+    md_log(MD_LOG_ERROR, "clinic_rules.broken",
+           "clinic %s: stored clinic rules do not compile (%s); screening uses the shipped "
+           "rules until an admin corrects or retires rule %s",
+           ctx->who.clinic_id, b->message, b->rule_id[0] ? b->rule_id : "?");
+}
+
+/* Compile the clinic's active rules (read anew, with their digest into version). */
+static md_code compile_rules(md_ctx *ctx, const md_ruleset **rs, md_ruleset **owned,
+                             md_clinic_ruleset_error *b, char version[65], md_err *err)
 {
     rule_rows rr;
     md_err cerr;
-    *owned = NULL;
-    if (broken) memset(broken, 0, sizeof *broken);
-    if (!ctx->kb) return md_err_set(err, MD_EINTERNAL, NULL, "no knowledge base loaded");
-    md_code rc = active_rules(ctx, &rr, err);
+    md_code rc = read_rules(ctx, &rr, 1, version, err);
     if (rc != MD_OK) return rc;
     *rs = md_kb_ruleset(ctx->kb);
     md_err_clear(&cerr);
@@ -83,18 +130,32 @@ md_code md_clinic_ruleset(md_ctx *ctx, const md_ruleset **rs, md_ruleset **owned
         *rs = *owned;
     } else if (json_array_size(rr.rules) > 0) {
         const char *rec = failing_record(&rr, &cerr);
-        md_log(MD_LOG_ERROR, "clinic_rules.broken",
-               "clinic %s: stored clinic rules do not compile (%s%s%s); screening uses the "
-               "shipped rules until an admin corrects or retires rule %s",
-               ctx->who.clinic_id, cerr.field, cerr.field[0] ? ": " : "", cerr.message,
-               rec ? rec : "?");
-        if (broken) {
-            broken->broken = 1;
-            md_strlcpy(broken->message, cerr.message, sizeof broken->message);
-            if (rec) md_strlcpy(broken->rule_id, rec, sizeof broken->rule_id);
-        }
+        b->broken = 1;
+        md_strlcpy(b->message, cerr.message, sizeof b->message);
+        if (rec) md_strlcpy(b->rule_id, rec, sizeof b->rule_id);
     }
     rule_rows_free(&rr);
+    return MD_OK;
+}
+
+md_code md_clinic_ruleset(md_ctx *ctx, const md_ruleset **rs, md_ruleset **owned,
+                          md_clinic_ruleset_error *broken, md_err *err)
+{
+    rule_rows rr;
+    char version[65];
+    md_clinic_ruleset_error b;
+    *owned = NULL;
+    memset(&b, 0, sizeof b);
+    if (!ctx->kb) return md_err_set(err, MD_EINTERNAL, NULL, "no knowledge base loaded");
+    md_code rc = read_rules(ctx, &rr, 0, version, err);
+    if (rc != MD_OK) return rc;
+    if (!md_kb_ruleset_cached(ctx->kb, ctx->who.clinic_id, version, rs, owned, &b, sizeof b)) {
+        rc = compile_rules(ctx, rs, owned, &b, version, err);
+        if (rc != MD_OK) return rc;
+        md_kb_ruleset_keep(ctx->kb, ctx->who.clinic_id, version, *owned, &b, sizeof b);
+    }
+    if (b.broken) log_broken(ctx, &b);
+    if (broken) *broken = b;
     return MD_OK;
 }
 
@@ -147,7 +208,8 @@ md_code md_clinic_rule_update(md_ctx *ctx, const char *id, json_t *in, json_t **
     if (rc == MD_OK) rc = md_store_begin(ctx->db, err);
     if (rc != MD_OK) return rc;
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(id)};
-    rule_rows rr = {json_array(), json_array()}; /* here: the rule and its status */
+    rule_rows rr; /* here: the rule and its status */
+    rule_rows_start(&rr, 1);
     rc = md_store_exec(ctx->db,
                        "SELECT rule, status FROM clinic_rules WHERE clinic_id = $1 AND id = $2 AND "
                        "current = 1",

@@ -15,6 +15,7 @@
 #define MESODESK_KB_INT_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "mesodesk/arena.h"
@@ -141,7 +142,15 @@ struct md_ruleset {
     kb_rule *rules;
     size_t n;
     md_arena *arena; /* owned, NULL for the kb's shipped ruleset */
+    atomic_int refs; /* of a compiled set: md_ruleset_free() frees it at the last one */
 };
+
+/* --- kb_cache.c: compiled clinic rule sets kept by the kb ------------------ */
+
+#define KB_CACHE_KEY_MAX 72
+typedef struct kb_cache kb_cache;
+kb_cache *kb_cache_new(void); /* NULL when out of memory */
+void kb_cache_free(kb_cache *c);
 
 struct md_kb {
     md_arena *arena;
@@ -155,6 +164,7 @@ struct md_kb {
     kb_source *source_info; /* n_sources entries, same order */
     kb_fact_def facts[KB_FACT_COUNT];
     md_ruleset shipped;
+    kb_cache *cache; /* owned; mutable behind the const md_kb * callers hold */
 };
 
 /* --- checked access to JSON with error paths: the one validator (validate.h) --- */

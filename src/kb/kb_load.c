@@ -613,7 +613,7 @@ md_code md_kb_load(const char *dir, md_kb **out, md_err *err)
     for (int f = 0; f < F_COUNT; f++)
         snprintf(L.path[f], sizeof L.path[f], "kb/%s:", kb_files[f]);
     L.kb = calloc(1, sizeof *L.kb);
-    if (!L.kb || !(L.kb->arena = md_arena_new(64 * 1024, 0))) {
+    if (!L.kb || !(L.kb->arena = md_arena_new(64 * 1024, 0)) || !(L.kb->cache = kb_cache_new())) {
         rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
         goto cleanup;
     }
@@ -646,6 +646,7 @@ cleanup:
 void md_kb_free(md_kb *kb)
 {
     if (!kb) return;
+    kb_cache_free(kb->cache);
     md_arena_free(kb->arena);
     free(kb);
 }

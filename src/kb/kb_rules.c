@@ -472,6 +472,7 @@ md_code md_ruleset_compile(const md_kb *kb, const json_t *clinic_rules, md_rules
         goto cleanup;
     }
     rs->kb = kb;
+    atomic_init(&rs->refs, 1);
     rs->rules = md_arena_alloc(rs->arena, (kb->shipped.n + extra + 1) * sizeof *rs->rules);
     if (!rs->rules) {
         rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
@@ -516,8 +517,16 @@ cleanup:
 void md_ruleset_free(md_ruleset *rs)
 {
     if (!rs || !rs->arena) return; /* the kb's own ruleset has no arena and is not freed here */
+    if (atomic_fetch_sub(&rs->refs, 1) > 1) return;
     md_arena_free(rs->arena);
     free(rs);
+}
+
+md_ruleset *md_ruleset_ref(md_ruleset *rs)
+{
+    if (!rs || !rs->arena) return NULL;
+    atomic_fetch_add(&rs->refs, 1);
+    return rs;
 }
 
 const md_kb *md_ruleset_kb(const md_ruleset *rs)

@@ -169,6 +169,11 @@ md_code md_store_lock(md_store *s, int64_t key, md_err *err)
     return s->ops->lock(s, key, err);
 }
 
+md_code md_store_bulk(md_store *s, int on, md_err *err)
+{
+    return s->ops->bulk ? s->ops->bulk(s, on, err) : MD_OK;
+}
+
 int64_t md_store_changes(md_store *s)
 {
     return s->ops->changes(s);

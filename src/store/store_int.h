@@ -45,6 +45,8 @@ typedef struct md_store_ops {
     const char *(*column_text)(const md_row *r, int i); /* NULL for SQL NULL */
     int64_t (*column_int)(const md_row *r, int i);
     int (*column_is_null)(const md_row *r, int i);
+    /* Optional (NULL: nothing to do): the bulk-load hint of md_store_bulk(). */
+    md_code (*bulk)(md_store *s, int on, md_err *err);
 } md_store_ops;
 
 /* Every backend's connection struct begins with this. */

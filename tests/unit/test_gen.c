@@ -250,12 +250,41 @@ static void bad_options_name_their_field(void **state)
     free(res);
 }
 
+/* Ids sort in generation order (patient i, then its facts, then patient i + 1, across
+ * clinics too), so a batch's rows go to the ends of the id indexes; they stay 32 hex digits
+ * and distinct. */
+static void generated_ids_sort_in_generation_order(void **state)
+{
+    (void)state;
+    unit_db u;
+    md_err err;
+    md_gen_patient *p = malloc(2 * sizeof *p);
+    unit_db_open(&u, 1);
+    char last[MD_ID_STR] = "";
+    for (int c = 0; c < 2; c++)
+        for (long i = 0; i < 300; i += 7) {
+            md_gen_patient *cur = &p[i % 2];
+            assert_int_equal(md_gen_patient_make(u.kb, 9, c, i * 4099, as_of(), cur, &err), MD_OK);
+            assert_int_equal(strlen(cur->id), 32);
+            assert_int_equal(strspn(cur->id, "0123456789abcdef"), 32);
+            assert_true(strcmp(last, cur->id) < 0);
+            md_strlcpy(last, cur->id, sizeof last);
+            for (size_t k = 0; k < sizeof cur->fact_ids / sizeof cur->fact_ids[0]; k++) {
+                assert_true(strcmp(last, cur->fact_ids[k]) < 0);
+                md_strlcpy(last, cur->fact_ids[k], sizeof last);
+            }
+        }
+    unit_db_close(&u);
+    free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(same_seed_same_rows_other_seed_differs),
         cmocka_unit_test(generated_clinics_verify_search_and_validate),
         cmocka_unit_test(bad_options_name_their_field),
+        cmocka_unit_test(generated_ids_sort_in_generation_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
