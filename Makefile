@@ -76,7 +76,9 @@ valgrind: build
 	  ctest --output-on-failure -L api
 
 bench: build
+	@scripts/install-deps --bench
 	@for b in $(BUILD)/bench_*; do echo "== $$b"; $$b; done
+	@for s in bench/bench_*.sh; do echo "== $$s"; BUILD=$(BUILD) $$s || exit 1; done
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -1,0 +1,94 @@
+#!/bin/sh
+# bench_writes.sh - durable patient creates through the API, as wrk drives them.
+#
+# Starts the real server (build/mesodesk serve) on a fresh SQLite database in a
+# temporary directory, signs in as the demo admin, and runs
+#   wrk -t2 -c$CONNS -d$SECONDS -s post.lua
+# where every request creates a patient with names of its own (a counter per wrk
+# thread), so the duplicate check never answers 409.  Prints requests/s, the latency
+# percentiles and the status counts; fails when any answer is not 201.
+#
+# Environment: BUILD (default build), CONNS (32), SECONDS (10), THREADS (server
+# worker threads, default the server's), PERF=1 to run `perf record -g` on the server
+# during the load (perf.data left in $PERF_OUT, default ./perf-writes.data).
+# Needs wrk (scripts/install-deps --bench), curl and jq.
+set -eu
+BUILD=${BUILD:-build}
+CONNS=${CONNS:-32}
+SECONDS_=${SECONDS:-10}
+BIN=$(cd "$BUILD" && pwd)/mesodesk
+for t in wrk curl jq; do
+    command -v $t >/dev/null || { echo "bench_writes: $t is not installed" >&2; exit 1; }
+done
+dir=$(mktemp -d)
+pid=
+cleanup() {
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+
+pw=bench-writes-password-1
+MESODESK_ADMIN_PASSWORD=$pw "$BIN" demo --db "$dir/db" >/dev/null
+set -- serve --db "$dir/db" --listen 127.0.0.1:0 --port-file "$dir/port"
+[ -n "${THREADS:-}" ] && set -- "$@" --threads "$THREADS"
+"$BIN" "$@" 2>"$dir/server.log" &
+pid=$!
+i=0
+while [ ! -s "$dir/port" ]; do
+    i=$((i + 1)); [ $i -gt 100 ] && { cat "$dir/server.log" >&2; exit 1; }
+    sleep 0.1
+done
+base="http://127.0.0.1:$(cat "$dir/port")"
+token=$(curl -sf "$base/api/v1/login" -d "{\"email\":\"admin@demo.clinic\",\"password\":\"$pw\"}" |
+        jq -r .token)
+
+cat >"$dir/post.lua" <<LUA
+local n = 0
+local id = 0
+local statuses = {}
+function setup(thread)
+  id = id + 1
+  thread:set("tid", id)
+end
+function init(args)
+  statuses = {}
+end
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer $token"
+wrk.headers["Content-Type"] = "application/json"
+function request()
+  n = n + 1
+  local body = string.format(
+    '{"given_name":"Bench%dx%d","family_name":"Writer%d","birth_date":"1980-01-01","sex":"unknown"}',
+    tid, n, n)
+  return wrk.format(nil, "/api/v1/patients", nil, body)
+end
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+function done(summary, latency, requests)
+  io.write(string.format("creates/s %.0f p50 %.2f ms p99 %.2f ms max %.2f ms errors %d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, latency.max / 1000,
+    summary.errors.status + summary.errors.connect + summary.errors.read +
+    summary.errors.write + summary.errors.timeout))
+end
+LUA
+
+if [ "${PERF:-0}" = 1 ]; then
+    perf record -g -o "${PERF_OUT:-perf-writes.data}" -p "$pid" -- sleep "$SECONDS_" \
+        >/dev/null 2>&1 &
+    perfpid=$!
+fi
+wt=2; [ "$CONNS" -lt 2 ] && wt=1
+wrk -t$wt -c"$CONNS" -d"${SECONDS_}s" --latency -s "$dir/post.lua" "$base" >"$dir/wrk.out"
+[ -n "${perfpid:-}" ] && wait "$perfpid"
+grep -E "Requests/sec|Latency|99%|Non-2xx|creates/s" "$dir/wrk.out"
+stored=$(sqlite3 "$dir/db" "SELECT COUNT(*) FROM patients WHERE given_name LIKE 'Bench%'" 2>/dev/null || echo "?")
+echo "patients stored: $stored"
+if grep -q "Non-2xx" "$dir/wrk.out"; then
+    echo "bench_writes: some creates were not 201" >&2
+    tail -5 "$dir/server.log" >&2
+    exit 1
+fi
