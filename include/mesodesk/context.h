@@ -14,6 +14,7 @@
 #include "mesodesk/util.h"
 
 typedef struct md_auditor md_auditor;
+typedef struct md_committer md_committer;
 typedef struct md_kb md_kb;
 
 typedef enum md_role {
@@ -47,8 +48,9 @@ typedef struct md_principal {
 typedef struct md_ctx {
     md_store *db;
     md_arena *arena;
-    const md_kb *kb;     /* may be NULL where no kb is loaded */
-    md_auditor *auditor; /* may be NULL only in unit tests of pure functions */
+    const md_kb *kb;         /* may be NULL where no kb is loaded */
+    md_auditor *auditor;     /* may be NULL only in unit tests of pure functions */
+    md_committer *committer; /* the database's writer (commit.h); NULL: own transactions */
     md_principal who;
     char request_id[MD_ID_STR];
 } md_ctx;

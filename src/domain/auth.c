@@ -4,6 +4,7 @@
  */
 #include "mesodesk/auth.h"
 #include "mesodesk/audit.h"
+#include "mesodesk/commit.h"
 #include "mesodesk/log.h"
 #include "mesodesk/staff.h"
 #include "mesodesk/validate.h"
@@ -323,7 +324,7 @@ md_code md_staff_create(md_ctx *ctx, json_t *in, const char *password, json_t **
                   md_text(qtext),
                   md_text(now)};
     md_audit_entry a = {"create", "staff", id, NULL, role};
-    rc = md_store_begin(ctx->db, err);
+    rc = md_write_begin(ctx, err);
     if (rc == MD_OK) {
         rc = md_store_exec(ctx->db,
                            "INSERT INTO staff (clinic_id, id, email, display_name, role, "
@@ -334,7 +335,7 @@ md_code md_staff_create(md_ctx *ctx, json_t *in, const char *password, json_t **
         if (rc == MD_ECONFLICT)
             md_err_set(err, MD_ECONFLICT, "email", "a staff account with this email exists");
         if (rc == MD_OK) rc = md_audit(ctx, &a, err);
-        rc = md_store_finish(ctx->db, rc, err);
+        rc = md_write_finish(ctx, rc, err);
     }
     free(qtext);
     if (rc != MD_OK) return rc;
@@ -445,13 +446,13 @@ md_code md_login(md_ctx *ctx, const char *email, const char *password, md_login_
     md_time_format(t, now);
     md_val s[] = {md_text(l.clinic_id), md_text(th), md_text(l.staff_id), md_text(now), md_int(t)};
     md_audit_entry a = {"login", "session", l.staff_id, NULL, NULL};
-    if ((rc = md_store_begin(ctx->db, err)) != MD_OK) return rc;
+    if ((rc = md_write_begin(ctx, err)) != MD_OK) return rc;
     rc = md_store_exec(ctx->db,
                        "INSERT INTO sessions (clinic_id, token_hash, staff_id, created_at, "
                        "last_seen, revoked) VALUES ($1, $2, $3, $4, $5, 0)",
                        s, 5, NULL, NULL, err);
     if (rc == MD_OK) rc = md_audit(ctx, &a, err);
-    if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) {
+    if ((rc = md_write_finish(ctx, rc, err)) != MD_OK) {
         sodium_memzero(out->token, sizeof out->token);
         return rc;
     }
@@ -516,10 +517,10 @@ md_code md_logout(md_ctx *ctx, const char *token, md_err *err)
     md_token_hash(token, th);
     md_val v[] = {md_text(th)};
     md_audit_entry a = {"logout", "session", ctx->who.staff_id, NULL, NULL};
-    md_code rc = md_store_begin(ctx->db, err);
+    md_code rc = md_write_begin(ctx, err);
     if (rc != MD_OK) return rc;
     rc = md_store_exec(ctx->db, "UPDATE sessions SET revoked = 1 WHERE token_hash = $1", v, 1, NULL,
                        NULL, err);
     if (rc == MD_OK) rc = md_audit(ctx, &a, err);
-    return md_store_finish(ctx->db, rc, err);
+    return md_write_finish(ctx, rc, err);
 }

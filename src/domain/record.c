@@ -8,6 +8,7 @@
  */
 #include "mesodesk/record.h"
 #include "mesodesk/audit.h"
+#include "mesodesk/commit.h"
 #include "mesodesk/validate.h"
 #include "record_int.h"
 
@@ -309,11 +310,11 @@ md_code md_record_create(md_ctx *ctx, const md_record_kind *k, const char *paren
         collect_reason(in, 0, &reason, &all);
     if ((rc = give_errors(&all, err)) != MD_OK) return rc;
     md_id_new(id);
-    if ((rc = md_store_begin(ctx->db, err)) != MD_OK) return rc;
+    if ((rc = md_write_begin(ctx, err)) != MD_OK) return rc;
     rc = insert_version(ctx, k, parent_id, id, 1, reason ? reason : "recorded", vals, err);
     if (rc == MD_OK && k->is_patient) rc = md__patient_terms_refresh(ctx, id, err);
     if (rc == MD_OK) rc = audit_one(ctx, "create", k, id, parent_id, err);
-    if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) return rc;
+    if ((rc = md_write_finish(ctx, rc, err)) != MD_OK) return rc;
     return md_record_get(ctx, k, parent_id, id, out, err);
 }
 
@@ -385,7 +386,7 @@ md_code md_record_update(md_ctx *ctx, const md_record_kind *k, const char *paren
     if (validate_record(ctx, k, merged, 0, vals, &all) == MD_OK || md_err_is_field(&all))
         collect_reason(in, 1, &reason, &all);
     if ((rc = give_errors(&all, err)) != MD_OK) goto done;
-    if ((rc = md_store_begin(ctx->db, err)) != MD_OK) goto done;
+    if ((rc = md_write_begin(ctx, err)) != MD_OK) goto done;
     char sql[256];
     snprintf(sql, sizeof sql,
              "UPDATE %s SET current = 0 WHERE clinic_id = $1 AND id = $2 AND version = $3",
@@ -397,7 +398,7 @@ md_code md_record_update(md_ctx *ctx, const md_record_kind *k, const char *paren
     if (rc == MD_ECONFLICT)
         md_err_set(err, MD_ECONFLICT, "version", "the %s was changed meanwhile", k->name);
     if (rc == MD_OK) rc = audit_one(ctx, "update", k, id, parent_id, err);
-    if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) goto done;
+    if ((rc = md_write_finish(ctx, rc, err)) != MD_OK) goto done;
     rc = md__record_current(ctx, k, parent_id, id, out, err);
     if (rc == MD_OK && k->is_patient && (rc = md__patient_decorate(ctx, *out, err)) != MD_OK) {
         json_decref(*out);

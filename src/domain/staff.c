@@ -5,6 +5,7 @@
  */
 #include "mesodesk/staff.h"
 #include "mesodesk/audit.h"
+#include "mesodesk/commit.h"
 #include "mesodesk/auth.h"
 #include "mesodesk/validate.h"
 
@@ -139,7 +140,7 @@ md_code md_staff_update(md_ctx *ctx, const char *id, json_t *in, json_t **out, m
         goto done;
     }
     if (!changed[0]) goto reread;
-    if ((rc = md_store_begin(ctx->db, err)) != MD_OK) goto done;
+    if ((rc = md_write_begin(ctx, err)) != MD_OK) goto done;
     if (was_active && strcmp(old_role, "admin") == 0 && (!active || strcmp(role, "admin") != 0)) {
         int64_t n = 0;
         rc = other_admins(ctx, id, &n, err);
@@ -175,7 +176,7 @@ md_code md_staff_update(md_ctx *ctx, const char *id, json_t *in, json_t **out, m
         note(changed, sizeof changed, md_arena_printf(ctx->arena, "reason: %s", reason));
     md_audit_entry a = {"update", "staff", id, NULL, changed};
     if (rc == MD_OK) rc = md_audit(ctx, &a, err);
-    if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) goto done;
+    if ((rc = md_write_finish(ctx, rc, err)) != MD_OK) goto done;
 reread:
     if (out) {
         json_decref(cur);
@@ -210,7 +211,7 @@ md_code md_staff_set_password(md_ctx *ctx, const char *id, const char *password,
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(id), md_text(hash), md_text(now)};
     md_audit_entry a = {"update", "staff", id, NULL,
                         password == generated ? "password generated" : "password set"};
-    if ((rc = md_store_begin(ctx->db, err)) != MD_OK) return rc;
+    if ((rc = md_write_begin(ctx, err)) != MD_OK) return rc;
     rc = md_store_exec(ctx->db,
                        "UPDATE staff SET password_hash = $3, updated_at = $4 WHERE clinic_id = $1 "
                        "AND id = $2",
@@ -218,5 +219,5 @@ md_code md_staff_set_password(md_ctx *ctx, const char *id, const char *password,
     if (rc == MD_OK) rc = revoke_sessions(ctx, id, err);
     if (rc == MD_OK) rc = md_audit(ctx, &a, err);
     sodium_memzero(hash, sizeof hash);
-    return md_store_finish(ctx->db, rc, err);
+    return md_write_finish(ctx, rc, err);
 }

@@ -342,6 +342,7 @@ static enum MHD_Result send_error(md_req *r, const md_err *err)
     int64_t retry = err->code != MD_ELIMIT ? 0
                     : r->retry_after > 0   ? r->retry_after
                                            : MD_HASH_RETRY_AFTER;
+    if (err->code == MD_EUNAVAILABLE) retry = 1; /* a 503 says when to try again too */
     enum MHD_Result ret = send_json(r, md_code_http_status(err->code), body, retry);
     json_decref(body);
     return ret;
@@ -625,6 +626,7 @@ static md_req *request_new(md_server *s, struct MHD_Connection *conn, const char
     r->conn = conn;
     r->srv = s;
     r->ctx.auditor = s->auditor;
+    r->ctx.committer = md_auditor_committer(s->auditor); /* writes share its batches */
     r->ctx.kb = s->kb;
     md_id_new(r->ctx.request_id);
     r->receiving = 1;
