@@ -77,7 +77,7 @@ end
 LUA
 
 if [ "${PERF:-0}" = 1 ]; then
-    perf record -g -o "${PERF_OUT:-perf-writes.data}" -p "$pid" -- sleep "$SECONDS_" \
+    perf record ${PERF_FLAGS:--g} -o "${PERF_OUT:-perf-writes.data}" -p "$pid" -- sleep "$SECONDS_" \
         >/dev/null 2>&1 &
     perfpid=$!
 fi

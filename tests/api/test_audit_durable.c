@@ -3,7 +3,8 @@
  * (with Retry-After) and never the data.  The test makes the database refuse audit
  * entries behind the server's back (a trigger that raises on insert into audit_log)
  * and reads a patient, a search and a fact list; then removes the trigger and the same
- * reads answer 200 again, each with its entry.
+ * reads answer 200 again, each with its entry.  Also: a create answers from what it
+ * wrote, with its one "create" entry and no read of its own record.
  */
 #include "support.h"
 
@@ -89,10 +90,62 @@ static void an_unrecorded_read_answers_503_without_the_data(void **state)
     api_assert_alive();
 }
 
+/* The entries that request rid left (about any object), as admin. */
+static size_t entries_of_request(const char *patient_id, const char *rid, const char **action)
+{
+    json_t *audit =
+        api_ok(api.admin, "GET", NULL, 200, "/api/v1/audit?patient_id=%s&limit=1000", patient_id);
+    size_t i, n = 0;
+    json_t *e;
+    static char last[32];
+    json_array_foreach(json_object_get(audit, "items"), i, e)
+    {
+        if (strcmp(api_str(e, "request_id"), rid) != 0) continue;
+        n++;
+        snprintf(last, sizeof last, "%s", api_str(e, "action"));
+    }
+    json_decref(audit);
+    *action = last;
+    return n;
+}
+
+static void a_create_answers_from_what_it_wrote(void **state)
+{
+    (void)state;
+    char tag[16], rid[MD_ID_STR], body[512];
+    const char *action = NULL;
+    on_db("DROP TRIGGER IF EXISTS audit_refused"); /* when the test before failed */
+    api_unique(tag);
+    snprintf(body, sizeof body,
+             "{\"given_name\":\"Wrote\",\"family_name\":\"%s\",\"birth_date\":\"1975-06-07\","
+             "\"sex\":\"female\",\"fitzpatrick\":3,\"email\":\"%s@example.org\"}",
+             tag, tag);
+    json_t *made = api_ok_rid(api.practitioner, "POST", body, 201, rid, "/api/v1/patients");
+    const char *id = api_str(made, "id");
+    assert_int_equal(entries_of_request(id, rid, &action), 1);
+    assert_string_equal(action, "create");
+    /* The answer is the record as stored. */
+    json_t *got = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/patients/%s", id);
+    assert_true(json_equal(made, got));
+    json_decref(got);
+
+    /* The same for a fact under the patient. */
+    json_t *fact = api_ok_rid(api.practitioner, "POST", "{\"substance\":\"latex\"}", 201, rid,
+                              "/api/v1/patients/%s/allergies", id);
+    assert_int_equal(entries_of_request(id, rid, &action), 1);
+    assert_string_equal(action, "create");
+    json_t *facts = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/patients/%s/allergies", id);
+    assert_true(json_equal(fact, json_array_get(json_object_get(facts, "items"), 0)));
+    json_decref(facts);
+    json_decref(fact);
+    json_decref(made);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(an_unrecorded_read_answers_503_without_the_data),
+        cmocka_unit_test(a_create_answers_from_what_it_wrote),
     };
     return cmocka_run_group_tests_name("api.audit_durable", tests, api_setup, api_teardown);
 }
