@@ -34,6 +34,7 @@ set -- serve --db "$dir/db" --listen 127.0.0.1:0 --port-file "$dir/port"
 [ -n "${THREADS:-}" ] && set -- "$@" --threads "$THREADS"
 "$BIN" "$@" 2>"$dir/server.log" &
 pid=$!
+[ -n "${PID_FILE:-}" ] && echo "$pid" >"$PID_FILE"
 i=0
 while [ ! -s "$dir/port" ]; do
     i=$((i + 1)); [ $i -gt 100 ] && { cat "$dir/server.log" >&2; exit 1; }
@@ -81,10 +82,19 @@ if [ "${PERF:-0}" = 1 ]; then
         >/dev/null 2>&1 &
     perfpid=$!
 fi
+cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+cpu0=$(cpu)
 wt=2; [ "$CONNS" -lt 2 ] && wt=1
 wrk -t$wt -c"$CONNS" -d"${SECONDS_}s" --latency -s "$dir/post.lua" "$base" >"$dir/wrk.out"
 [ -n "${perfpid:-}" ] && wait "$perfpid"
+cpu1=$(cpu)
 grep -E "Requests/sec|Latency|99%|Non-2xx|creates/s" "$dir/wrk.out"
+reqs=$(awk '/requests in/ {print $1}' "$dir/wrk.out")
+awk -v c=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" -v n="$reqs" \
+    'BEGIN { if (n > 0) printf "server CPU per create: %.0f us (%d requests)\n", c / hz * 1e6 / n, n }'
+kill "$pid" && wait "$pid" || true
+pid=
+grep -o "commit.stopped.*" "$dir/server.log" || true
 stored=$(sqlite3 "$dir/db" "SELECT COUNT(*) FROM patients WHERE given_name LIKE 'Bench%'" 2>/dev/null || echo "?")
 echo "patients stored: $stored"
 if grep -q "Non-2xx" "$dir/wrk.out"; then

@@ -40,6 +40,7 @@
 
 #define BATCH_MAX 1024     /* members before the writer commits regardless */
 #define BATCH_OPEN_US 5000 /* microseconds a batch may stay open while borrowers queue */
+#define LINGER_US 300      /* wait this long after a batch's latest member for another */
 
 typedef enum { C_RUNNING, C_STOPPING, C_STOPPED } c_state;
 
@@ -60,6 +61,8 @@ struct md_committer {
     int open;                     /* a batch transaction is open on db */
     int broken;                   /* a storage failure in it: it is rolled back */
     int64_t opened_us;
+    int64_t joined_us;      /* when the latest member joined */
+    int linger;             /* the last batch had company: wait LINGER_US for more */
     md_commit_job *members; /* released savepoints of the open batch, waiting */
     size_t nmembers;
     int fail_commits; /* fault injection */
@@ -132,6 +135,7 @@ static void settle(md_committer *c, md_commit_job *m, md_code rc)
         m->next = c->members;
         c->members = m;
         c->nmembers++;
+        c->joined_us = mono_us();
     } else if (storage_failure(rc)) {
         c->broken = 1;
     }
@@ -200,6 +204,7 @@ static void commit_batch(md_committer *c, int final)
         c->writes += n;
         c->batches++;
     }
+    c->linger = n > 1;
     hand_over(c, 1);
     pthread_mutex_unlock(&c->mu);
     while (members) {
@@ -217,19 +222,26 @@ static int writer_wait(md_committer *c, int *timer)
 {
     *timer = 0;
     for (;;) {
+        int64_t due = c->hooks.next_due_us ? c->hooks.next_due_us(c->hooks.arg) : INT64_MAX;
         if (!c->holder) {
             if (c->qhead) return 0;
-            if (c->open && (c->nwait == 0 || c->writer_turn)) return 0;
+            /* Under concurrency (the last batch had company) a batch waits a little after
+             * its latest member for the next one: one flush for more writes. */
+            int64_t until = c->linger ? c->joined_us + LINGER_US : 0;
+            if (c->open && (c->nwait == 0 || c->writer_turn)) {
+                if (c->writer_turn || c->state != C_RUNNING || batch_full(c) || mono_us() >= until)
+                    return 0;
+                if (until < due) due = until;
+            }
             if (c->state != C_RUNNING && !c->open && c->nwait == 0) return 1;
         }
-        int64_t due = c->hooks.next_due_us ? c->hooks.next_due_us(c->hooks.arg) : INT64_MAX;
         if (due == INT64_MAX) {
             pthread_cond_wait(&c->work, &c->mu);
             continue;
         }
         int64_t wait = due - mono_us();
         if (wait <= 0 && !c->holder) {
-            *timer = 1;
+            *timer = !c->open; /* an open batch commits anyway, with the hooks */
             return 0;
         }
         if (wait <= 0) wait = 1000; /* due, but the connection is held */
@@ -320,6 +332,10 @@ void md_committer_stop(md_committer *c)
     pthread_cond_signal(&c->work);
     pthread_mutex_unlock(&c->mu);
     pthread_join(c->thread, NULL);
+    if (c->batches)
+        md_log(MD_LOG_INFO, "commit.stopped", "writes=%llu batches=%llu (%.1f a batch)",
+               (unsigned long long)c->writes, (unsigned long long)c->batches,
+               (double)c->writes / (double)c->batches);
     pthread_mutex_destroy(&c->mu);
     pthread_cond_destroy(&c->work);
     pthread_cond_destroy(&c->handed);
