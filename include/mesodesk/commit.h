@@ -51,6 +51,7 @@
 #include "mesodesk/context.h"
 
 #include <semaphore.h>
+#include <stdatomic.h>
 
 /* Work for the writer: runs with ctx->db the writer connection, inside a savepoint. */
 typedef md_code (*md_write_fn)(md_ctx *ctx, void *arg, md_err *err);
@@ -90,6 +91,11 @@ md_code md_committer_start(const char *db_uri, const md_commit_hooks *hooks, md_
 void md_committer_stop(md_committer *c);
 /* Wake the writer to look at next_due_us() again (a hook's state changed). */
 void md_committer_poke(md_committer *c);
+/* in_flight counts the requests being served (the server's own count; it outlives c).
+ * With it, a batch waits up to 300 us after its latest member while more requests are in
+ * flight than it has members, so that concurrent writes share one flush; without it, only
+ * after a batch that had more than one member. */
+void md_committer_watch_load(md_committer *c, const atomic_int *in_flight);
 /* Writes committed and batches (transactions) used so far. */
 void md_committer_stats(md_committer *c, uint64_t *writes, uint64_t *batches);
 

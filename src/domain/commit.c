@@ -61,9 +61,10 @@ struct md_committer {
     int open;                     /* a batch transaction is open on db */
     int broken;                   /* a storage failure in it: it is rolled back */
     int64_t opened_us;
-    int64_t joined_us;      /* when the latest member joined */
-    int linger;             /* the last batch had company: wait LINGER_US for more */
-    md_commit_job *members; /* released savepoints of the open batch, waiting */
+    int64_t joined_us;           /* when the latest member joined */
+    int linger;                  /* the last batch had company: wait LINGER_US for more */
+    const atomic_int *in_flight; /* requests being served (md_committer_watch_load) */
+    md_commit_job *members;      /* released savepoints of the open batch, waiting */
     size_t nmembers;
     int fail_commits; /* fault injection */
     uint64_t writes, batches;
@@ -225,9 +226,12 @@ static int writer_wait(md_committer *c, int *timer)
         int64_t due = c->hooks.next_due_us ? c->hooks.next_due_us(c->hooks.arg) : INT64_MAX;
         if (!c->holder) {
             if (c->qhead) return 0;
-            /* Under concurrency (the last batch had company) a batch waits a little after
-             * its latest member for the next one: one flush for more writes. */
-            int64_t until = c->linger ? c->joined_us + LINGER_US : 0;
+            /* Under concurrency (more requests in flight than the batch has members; without
+             * that count, the last batch had company) a batch waits a little after its
+             * latest member for the next one: one flush for more writes. */
+            int company =
+                c->in_flight ? atomic_load(c->in_flight) > (int)c->nmembers + c->nwait : c->linger;
+            int64_t until = company ? c->joined_us + LINGER_US : 0;
             if (c->open && (c->nwait == 0 || c->writer_turn)) {
                 if (c->writer_turn || c->state != C_RUNNING || batch_full(c) || mono_us() >= until)
                     return 0;
@@ -356,6 +360,13 @@ void md_committer_stats(md_committer *c, uint64_t *writes, uint64_t *batches)
     pthread_mutex_lock(&c->mu);
     *writes = c->writes;
     *batches = c->batches;
+    pthread_mutex_unlock(&c->mu);
+}
+
+void md_committer_watch_load(md_committer *c, const atomic_int *in_flight)
+{
+    pthread_mutex_lock(&c->mu);
+    c->in_flight = in_flight;
     pthread_mutex_unlock(&c->mu);
 }
 

@@ -25,6 +25,7 @@
 
 #include "mesodesk/audit.h"
 #include "mesodesk/auth.h"
+#include "mesodesk/commit.h"
 #include "mesodesk/kb.h"
 #include "mesodesk/log.h"
 #include "mesodesk/validate.h"
@@ -927,6 +928,7 @@ md_code md_server_start(const md_server_config *cfg, md_server **out, md_err *er
         (rc = md_auditor_start_anchored(cfg->db_uri, cfg->audit_key, cfg->audit_log, &s->auditor,
                                         err)) != MD_OK)
         goto fail;
+    md_committer_watch_load(md_auditor_committer(s->auditor), &s->responding);
     find_web_dir(s);
     unsigned per_ip =
         (unsigned)(cfg->max_connections_per_ip > 0 ? cfg->max_connections_per_ip : DEFAULT_PER_IP);
