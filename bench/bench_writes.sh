@@ -8,7 +8,8 @@
 # thread), so the duplicate check never answers 409.  Prints requests/s, the latency
 # percentiles and the status counts; fails when any answer is not 201.
 #
-# Environment: BUILD (default build), CONNS (32), SECONDS (10), THREADS (server
+# Environment: BUILD (default build), DB (a postgresql:// URI of an empty database
+# instead of the temporary SQLite file), CONNS (32), SECONDS (10), THREADS (server
 # worker threads, default the server's), PERF=1 to run `perf record -g` on the server
 # during the load (perf.data left in $PERF_OUT, default ./perf-writes.data).
 # Needs wrk (scripts/install-deps --bench), curl and jq.
@@ -29,8 +30,10 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 pw=bench-writes-password-1
-MESODESK_ADMIN_PASSWORD=$pw "$BIN" demo --db "$dir/db" >/dev/null
-set -- serve --db "$dir/db" --listen 127.0.0.1:0 --port-file "$dir/port"
+db=${DB:-$dir/db}
+MESODESK_ADMIN_PASSWORD=$pw "$BIN" demo --db "$db" >/dev/null
+set -- serve --db "$db" --listen 127.0.0.1:0 --port-file "$dir/port" --audit-key "$dir/audit.key" \
+    --audit-log "$dir/audit.log"
 [ -n "${THREADS:-}" ] && set -- "$@" --threads "$THREADS"
 "$BIN" "$@" 2>"$dir/server.log" &
 pid=$!
@@ -95,7 +98,7 @@ awk -v c=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" -v n="$reqs" \
 kill "$pid" && wait "$pid" || true
 pid=
 grep -o "commit.stopped.*" "$dir/server.log" || true
-stored=$(sqlite3 "$dir/db" "SELECT COUNT(*) FROM patients WHERE given_name LIKE 'Bench%'" 2>/dev/null || echo "?")
+stored=$([ -z "${DB:-}" ] && sqlite3 "$dir/db" "SELECT COUNT(*) FROM patients WHERE given_name LIKE 'Bench%'" 2>/dev/null || echo "?")
 echo "patients stored: $stored"
 if grep -q "Non-2xx" "$dir/wrk.out"; then
     echo "bench_writes: some creates were not 201" >&2
