@@ -184,13 +184,11 @@ static void commit_batch(md_committer *c, int final)
         rc = ensure_open(c, &err);
         if (rc == MD_OK) state = c->hooks.before_commit(c->hooks.arg, c->db, final);
     }
-    if (md_store_in_tx(c->db) > 0) {
-        if (broken || fail) {
-            md_store_rollback(c->db);
-            rc = broken ? MD_EIO : md_err_set(&err, MD_EIO, NULL, "injected commit failure");
-        } else {
-            rc = md_store_commit(c->db, &err);
-        }
+    if (broken || fail) {
+        if (md_store_in_tx(c->db) > 0) md_store_rollback(c->db);
+        rc = broken ? MD_EIO : md_err_set(&err, MD_EIO, NULL, "injected commit failure");
+    } else if (md_store_in_tx(c->db) > 0) {
+        rc = md_store_commit(c->db, &err);
     }
     if (rc != MD_OK)
         md_log(MD_LOG_ERROR, "commit.failed", "a batch of %zu writes: %s", n,
