@@ -83,6 +83,8 @@ bench: build
 	@for b in $(BUILD)/bench_*; do case $$b in *bench_search) continue;; esac; \
 	  echo "== $$b"; $$b || exit 1; done
 	@echo "== bench/bench_read.sh"; bench/bench_read.sh $(BUILD)
+	@echo "== bench/bench_writes.sh"; BUILD=$(BUILD) bench/bench_writes.sh
+	@echo "== bench/bench_writes_pg.sh"; BUILD=$(BUILD) bench/bench_writes_pg.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -12,10 +12,11 @@
  * therefore calls md_audit() between md_store_begin() and md_store_finish().
  *
  * Reads (no transaction open): group commit.  Entries from concurrent requests
- * are queued to one writer thread that owns its own connection; it takes
- * everything queued, writes it in ONE transaction (one disk flush), then wakes
- * all the waiters of that batch.  Under load a batch holds many entries, so
- * the cost of the flush is shared.
+ * are jobs of the database's committer (commit.h), whose one writer thread and
+ * connection run them, and the writes of the requests that share the committer,
+ * in ONE transaction (one disk flush), each in its own savepoint, then post each
+ * waiter's own slot.  A read whose entry could not be made durable gets
+ * MD_EUNAVAILABLE: the caller answers 503 and never sends the data.
  *
  * Tamper evidence: entries of a clinic form a hash chain: hash =
  * BLAKE2b(prev_hash, the entry's fields), in the hash format each entry records
@@ -46,10 +47,11 @@
  * the database and every copy of the log are rewritten by someone holding the
  * key.
  *
- * States of the writer: RUNNING (accepting; checkpoints due clinics after each
- * batch, or when a clinic's wait is over) -> STOPPING (md_auditor_stop: drains
- * what is queued, refuses new entries with MD_EUNAVAILABLE, then checkpoints
- * every clinic whose chain moved since its last checkpoint) -> STOPPED.
+ * States of the writer (the committer's): RUNNING (accepting; checkpoints due
+ * clinics in each batch, or when a clinic's wait is over) -> STOPPING
+ * (md_auditor_stop: commits what is queued, refuses new entries with
+ * MD_EUNAVAILABLE, then checkpoints every clinic whose chain moved since its last
+ * checkpoint) -> STOPPED.
  */
 #ifndef MESODESK_AUDIT_H
 #define MESODESK_AUDIT_H
@@ -100,6 +102,10 @@ md_code md_auditor_start_anchored(const char *db_uri, const char *key_path, cons
                                   md_auditor **out, md_err *err);
 /* The auditor's key and log (NULL when not anchored); valid until md_auditor_stop(). */
 const md_audit_anchor *md_auditor_anchor(const md_auditor *a);
+/* The database's writer (commit.h), which the auditor owns and its read entries and
+ * checkpoints use: give it to md_ctx.committer so that writes share its batches.  Valid
+ * until md_auditor_stop(). */
+md_committer *md_auditor_committer(md_auditor *a);
 void md_auditor_stop(md_auditor *a);
 /* Entries committed and batches (transactions) used so far: the group-commit ratio. */
 void md_auditor_stats(md_auditor *a, uint64_t *entries, uint64_t *batches);

@@ -18,13 +18,15 @@
 #define MD_ADDR_STR 46
 
 typedef struct md_auditor md_auditor;
+typedef struct md_committer md_committer;
 typedef struct md_kb md_kb;
 
 typedef struct md_ctx {
     md_store *db;
     md_arena *arena;
-    const md_kb *kb;     /* may be NULL where no kb is loaded */
-    md_auditor *auditor; /* may be NULL only in unit tests of pure functions */
+    const md_kb *kb;         /* may be NULL where no kb is loaded */
+    md_auditor *auditor;     /* may be NULL only in unit tests of pure functions */
+    md_committer *committer; /* the database's writer (commit.h); NULL: own transactions */
     md_principal who;
     char request_id[MD_ID_STR];
     char client_addr[MD_ADDR_STR]; /* the client's address (server.c), "" when not a request */

@@ -4,6 +4,7 @@
  */
 #include "mesodesk/auth.h"
 #include "mesodesk/audit.h"
+#include "mesodesk/commit.h"
 #include "mesodesk/log.h"
 
 #include <sodium.h>
@@ -83,13 +84,13 @@ md_code md_login(md_ctx *ctx, const char *email, const char *password, md_login_
     md_time_format(t, now);
     md_val s[] = {md_text(l.clinic_id), md_text(th), md_text(l.staff_id), md_text(now), md_int(t)};
     md_audit_entry a = {"login", "session", l.staff_id, NULL, NULL};
-    if ((rc = md_store_begin(ctx->db, err)) != MD_OK) return rc;
+    if ((rc = md_write_begin(ctx, err)) != MD_OK) return rc;
     rc = md_store_exec(ctx->db,
                        "INSERT INTO sessions (clinic_id, token_hash, staff_id, created_at, "
                        "last_seen, revoked) VALUES ($1, $2, $3, $4, $5, 0)",
                        s, 5, NULL, NULL, err);
     if (rc == MD_OK) rc = md_audit(ctx, &a, err);
-    if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) {
+    if ((rc = md_write_finish(ctx, rc, err)) != MD_OK) {
         sodium_memzero(out->token, sizeof out->token);
         return rc;
     }

@@ -4,6 +4,7 @@
  */
 #include "mesodesk/clinic.h"
 #include "mesodesk/audit.h"
+#include "mesodesk/commit.h"
 #include "mesodesk/kb.h"
 #include "mesodesk/sbuf.h"
 #include "mesodesk/validate.h"
@@ -148,14 +149,14 @@ md_code md_clinic_update(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
         if (reason && *reason) /* cut to fit */
             md_sbuf_appendf(&b, ",reason: %.*s", (int)(b.cap - b.len - sizeof ",reason: "), reason);
         md_audit_entry a = {"update", "clinic", ctx->who.clinic_id, NULL, changed};
-        if ((rc = md_store_begin(ctx->db, err)) != MD_OK) goto done;
+        if ((rc = md_write_begin(ctx, err)) != MD_OK) goto done;
         rc = md_store_exec(ctx->db,
                            "UPDATE clinics SET name = coalesce($2, name), time_zone = "
                            "coalesce($3, time_zone), jurisdiction = coalesce($4, jurisdiction), "
                            "date_format = coalesce($5, date_format) WHERE clinic_id = $1",
                            p, 5, NULL, NULL, err);
         if (rc == MD_OK) rc = md_audit(ctx, &a, err);
-        if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) goto done;
+        if ((rc = md_write_finish(ctx, rc, err)) != MD_OK) goto done;
     }
     json_decref(cur);
     cur = NULL;

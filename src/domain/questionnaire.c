@@ -4,6 +4,7 @@
  */
 #include "mesodesk/questionnaire.h"
 #include "mesodesk/audit.h"
+#include "mesodesk/commit.h"
 #include "mesodesk/auth.h"
 #include "mesodesk/clinic.h"
 #include "mesodesk/kb.h"
@@ -79,14 +80,14 @@ md_code md_questionnaire_create(md_ctx *ctx, const char *patient_id, json_t *in,
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(id),  md_text(th),    md_text(patient_id),
                   md_text(md_actor_id(ctx)),   md_text(now), md_int(expires)};
     md_audit_entry a = {"create", "questionnaire", id, patient_id, NULL};
-    if ((rc = md_store_begin(ctx->db, err)) != MD_OK) return rc;
+    if ((rc = md_write_begin(ctx, err)) != MD_OK) return rc;
     rc = md_store_exec(ctx->db,
                        "INSERT INTO questionnaires (clinic_id, id, token_hash, patient_id, "
                        "created_by, created_at, expires_at, status) VALUES ($1, $2, $3, $4, $5, "
                        "$6, $7, 'pending')",
                        v, 7, NULL, NULL, err);
     if (rc == MD_OK) rc = md_audit(ctx, &a, err);
-    if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) return rc;
+    if ((rc = md_write_finish(ctx, rc, err)) != MD_OK) return rc;
     *out = json_pack("{s:s,s:s,s:s,s:s,s:s}", "id", id, "token", token, "path",
                      md_arena_printf(ctx->arena, "/q/%s", token), "expires_at", exp, "status",
                      "pending");
@@ -236,7 +237,7 @@ md_code md_questionnaire_submit(md_ctx *ctx, const char *token, json_t *answers,
     qrow q = {0};
     const char *notes;
     /* Checked and written under the write lock: a link is used once, even under a race. */
-    md_code rc = md_store_begin(ctx->db, err);
+    md_code rc = md_write_begin(ctx, err);
     if (rc != MD_OK) return rc;
     rc = load_by_token(ctx, token, &q, err);
     if (rc == MD_OK) rc = md_json_check_keys(answers, keys, "", err);
@@ -259,7 +260,7 @@ md_code md_questionnaire_submit(md_ctx *ctx, const char *token, json_t *answers,
     free(text);
     md_audit_entry a = {"submit", "questionnaire", q.id, q.patient_id, "patient link"};
     if (rc == MD_OK) rc = md_audit(ctx, &a, err);
-    rc = md_store_finish(ctx->db, rc, err);
+    rc = md_write_finish(ctx, rc, err);
     json_decref(q.json);
     return rc;
 }
@@ -293,7 +294,7 @@ md_code md_questionnaire_confirm(md_ctx *ctx, const char *id, json_t **out, md_e
     md_code rc = md_require(ctx, MD_PERM_CLINICAL_WRITE, err);
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(id)};
     /* One transaction: every fact and the status change, with their audit entries, or nothing. */
-    if (rc == MD_OK) rc = md_store_begin(ctx->db, err);
+    if (rc == MD_OK) rc = md_write_begin(ctx, err);
     if (rc != MD_OK) {
         json_decref(created);
         return rc;
@@ -365,7 +366,7 @@ md_code md_questionnaire_confirm(md_ctx *ctx, const char *id, json_t **out, md_e
         json_object_set_new(q.json, "confirmed_at", json_string(now));
     }
 done:
-    rc = md_store_finish(ctx->db, rc, err);
+    rc = md_write_finish(ctx, rc, err);
     if (rc == MD_OK) *out = json_pack("{s:O,s:O}", "questionnaire", q.json, "created", created);
     json_decref(created);
     json_decref(q.json);

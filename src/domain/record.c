@@ -9,6 +9,7 @@
 #include "mesodesk/record.h"
 #include "mesodesk/audit.h"
 #include "mesodesk/sbuf.h"
+#include "mesodesk/commit.h"
 #include "mesodesk/validate.h"
 #include "record_int.h"
 
@@ -40,32 +41,53 @@ static void select_from(md_sbuf *b, const md_record_kind *k)
     md_sbuf_appendf(b, " FROM %s", k->table);
 }
 
-static json_t *row_to_json(const md_record_kind *k, const md_row *r)
+/* A stored value of field f as JSON (never NULL). */
+static json_t *field_json(const md_field *f, const md_val *v)
+{
+    json_t *j;
+    if (v->type == MD_VAL_NULL)
+        j = json_null();
+    else if (f->type == MD_F_INT)
+        j = json_integer(v->i);
+    else if (f->type == MD_F_BOOL)
+        j = json_boolean(v->i);
+    else if (f->type == MD_F_JSON)
+        j = json_loads(v->text, 0, NULL);
+    else
+        j = json_string(v->text);
+    return j ? j : json_null();
+}
+
+/* A version as the API shows it, from its parts: what a row holds, or what was written. */
+static json_t *version_json(const md_record_kind *k, const char *id, int64_t version,
+                            const char *parent_id, const md_val *vals, const char *by,
+                            const char *at, const char *reason)
 {
     json_t *o = json_object();
-    json_object_set_new(o, "id", json_string(md_row_text(r, 0)));
-    json_object_set_new(o, "version", json_integer(md_row_int(r, 1)));
-    int c = BASE_COLS;
-    if (k->has_parent) json_object_set_new(o, "patient_id", json_string(md_row_text(r, c++)));
-    for (int i = 0; k->fields[i].name; i++, c++) {
-        const md_field *f = &k->fields[i];
-        json_t *v;
-        if (md_row_is_null(r, c))
-            v = json_null();
-        else if (f->type == MD_F_INT)
-            v = json_integer(md_row_int(r, c));
-        else if (f->type == MD_F_BOOL)
-            v = json_boolean(md_row_int(r, c));
-        else if (f->type == MD_F_JSON)
-            v = json_loads(md_row_text(r, c), 0, NULL);
-        else
-            v = json_string(md_row_text(r, c));
-        json_object_set_new(o, f->name, v ? v : json_null());
-    }
-    json_object_set_new(o, "recorded_by", json_string(md_row_text(r, 2)));
-    json_object_set_new(o, "recorded_at", json_string(md_row_text(r, 3)));
-    json_object_set_new(o, "reason", json_string(md_row_text(r, 4)));
+    json_object_set_new(o, "id", json_string(id));
+    json_object_set_new(o, "version", json_integer(version));
+    if (k->has_parent) json_object_set_new(o, "patient_id", json_string(parent_id));
+    for (int i = 0; k->fields[i].name; i++)
+        json_object_set_new(o, k->fields[i].name, field_json(&k->fields[i], &vals[i]));
+    json_object_set_new(o, "recorded_by", json_string(by));
+    json_object_set_new(o, "recorded_at", json_string(at));
+    json_object_set_new(o, "reason", json_string(reason));
     return o;
+}
+
+static json_t *row_to_json(const md_record_kind *k, const md_row *r)
+{
+    md_val vals[MAX_FIELDS];
+    int c = BASE_COLS + (k->has_parent ? 1 : 0);
+    for (int i = 0; k->fields[i].name; i++, c++) {
+        int is_int = k->fields[i].type == MD_F_INT || k->fields[i].type == MD_F_BOOL;
+        vals[i] = md_row_is_null(r, c) ? md_null()
+                  : is_int             ? md_int(md_row_int(r, c))
+                                       : md_text(md_row_text(r, c));
+    }
+    return version_json(k, md_row_text(r, 0), md_row_int(r, 1),
+                        k->has_parent ? md_row_text(r, BASE_COLS) : NULL, vals, md_row_text(r, 2),
+                        md_row_text(r, 3), md_row_text(r, 4));
 }
 
 typedef struct collect_ctx {
@@ -257,14 +279,13 @@ md_code md__patient_merged_into(md_ctx *ctx, const char *patient_id, int *merged
 }
 
 /* Insert version `version` of record id with the validated values. */
-static md_code insert_version(md_ctx *ctx, const md_record_kind *k, const char *parent_id,
-                              const char *id, int64_t version, const char *reason,
-                              const md_val *vals, md_err *err)
+static md_code insert_version_at(md_ctx *ctx, const md_record_kind *k, const char *parent_id,
+                                 const char *id, int64_t version, const char *reason,
+                                 const md_val *vals, const char *now, md_err *err)
 {
-    char sql[SQL_MAX], now[MD_TIME_STR];
+    char sql[SQL_MAX];
     md_val params[MAX_FIELDS + 8];
     int np = 0, nf = nfields(k);
-    md_time_format(md_now(), now);
     params[np++] = md_text(ctx->who.clinic_id);
     params[np++] = md_text(id);
     params[np++] = md_int(version);
@@ -291,6 +312,15 @@ static md_code insert_version(md_ctx *ctx, const md_record_kind *k, const char *
     md_sbuf_append(&b, ")");
     if (!md_sbuf_ok(&b)) return md_sbuf_check(&b, "the insert statement", err);
     return md_store_exec(ctx->db, sql, params, np, NULL, NULL, err);
+}
+
+static md_code insert_version(md_ctx *ctx, const md_record_kind *k, const char *parent_id,
+                              const char *id, int64_t version, const char *reason,
+                              const md_val *vals, md_err *err)
+{
+    char now[MD_TIME_STR];
+    md_time_format(md_now(), now);
+    return insert_version_at(ctx, k, parent_id, id, version, reason, vals, now, err);
 }
 
 static md_code check_parent(md_ctx *ctx, const md_record_kind *k, const char *parent_id,
@@ -362,7 +392,7 @@ md_code md_record_create(md_ctx *ctx, const md_record_kind *k, const char *paren
 {
     md_val vals[MAX_FIELDS];
     const char *reason = NULL;
-    char id[MD_ID_STR];
+    char id[MD_ID_STR], now[MD_TIME_STR];
     md_err all;
     md_err_clear(&all);
     md_code rc = md_require(ctx, k->write_perm, err);
@@ -378,18 +408,21 @@ md_code md_record_create(md_ctx *ctx, const md_record_kind *k, const char *paren
         collect_reason(in, 0, &reason, &all);
     if ((rc = give_errors(&all, err)) != MD_OK) return rc;
     md_id_new(id);
-    if ((rc = md_store_begin(ctx->db, err)) != MD_OK) return rc;
-    rc = insert_version(ctx, k, parent_id, id, 1, reason ? reason : "recorded", vals, err);
+    md_time_format(md_now(), now);
+    if (!reason) reason = "recorded";
+    if ((rc = md_write_begin(ctx, err)) != MD_OK) return rc;
+    rc = insert_version_at(ctx, k, parent_id, id, 1, reason, vals, now, err);
     if (rc == MD_OK) rc = hook_after(ctx, k, id, err);
     if (rc == MD_OK) rc = audit_one(ctx, "create", k, id, parent_id, err);
-    /* The answer is the record as written, read inside the same transaction: not a second
-     * read of it after the commit with a "read" audit entry of its own (and its flush). */
-    *out = NULL;
-    if (rc == MD_OK) rc = md__record_current(ctx, k, parent_id, id, out, err);
-    if (rc == MD_OK && k->hooks.decorate) rc = k->hooks.decorate(ctx, *out, err);
-    if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) {
-        json_decref(*out);
-        *out = NULL;
+    /* The answer is what was written (a new record has no merges to show), so the create
+     * neither reads it back nor audits a read of it; vals still point into `in`. */
+    json_t *made =
+        rc == MD_OK ? version_json(k, id, 1, parent_id, vals, md_actor_id(ctx), now, reason) : NULL;
+    if ((rc = md_write_finish(ctx, rc, err)) == MD_OK) {
+        *out = made;
+        rc = decorated(ctx, k, out, err);
+    } else {
+        json_decref(made);
     }
     return rc;
 }
@@ -455,7 +488,7 @@ md_code md_record_update(md_ctx *ctx, const md_record_kind *k, const char *paren
     if (validate_record(ctx, k, merged, 0, vals, &all) == MD_OK || md_err_is_field(&all))
         collect_reason(in, 1, &reason, &all);
     if ((rc = give_errors(&all, err)) != MD_OK) goto done;
-    if ((rc = md_store_begin(ctx->db, err)) != MD_OK) goto done;
+    if ((rc = md_write_begin(ctx, err)) != MD_OK) goto done;
     char sql[256];
     snprintf(sql, sizeof sql,
              "UPDATE %s SET current = 0 WHERE clinic_id = $1 AND id = $2 AND version = $3",
@@ -467,7 +500,7 @@ md_code md_record_update(md_ctx *ctx, const md_record_kind *k, const char *paren
     if (rc == MD_ECONFLICT)
         md_err_set(err, MD_ECONFLICT, "version", "the %s was changed meanwhile", k->name);
     if (rc == MD_OK) rc = audit_one(ctx, "update", k, id, parent_id, err);
-    if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) goto done;
+    if ((rc = md_write_finish(ctx, rc, err)) != MD_OK) goto done;
     rc = md__record_current(ctx, k, parent_id, id, out, err);
     if (rc == MD_OK) rc = decorated(ctx, k, out, err);
 done:

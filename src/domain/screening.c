@@ -5,6 +5,7 @@
  */
 #include "mesodesk/screening.h"
 #include "mesodesk/audit.h"
+#include "mesodesk/commit.h"
 #include "mesodesk/log.h"
 #include "mesodesk/record.h"
 #include "mesodesk/screen.h"
@@ -193,19 +194,19 @@ md_code md_clinic_rule_create(md_ctx *ctx, json_t *in, json_t **out, md_err *err
 {
     /* Checked and stored under one write lock, so two admins cannot add the same id. */
     md_code rc = md_require(ctx, MD_PERM_KB_WRITE, err);
-    if (rc == MD_OK) rc = md_store_begin(ctx->db, err);
+    if (rc == MD_OK) rc = md_write_begin(ctx, err);
     if (rc != MD_OK) return rc;
     const char *status = json_string_value(json_object_get(in, "status"));
     if (!status || strcmp(status, "active") == 0) rc = rule_id_free(ctx, rule_id_of(in), NULL, err);
     if (rc == MD_OK) rc = md_record_create(ctx, &md_kind_clinic_rule, NULL, in, out, err);
-    return md_store_finish(ctx->db, rc, err);
+    return md_write_finish(ctx, rc, err);
 }
 
 md_code md_clinic_rule_update(md_ctx *ctx, const char *id, json_t *in, json_t **out, md_err *err)
 {
     json_t *cur = NULL;
     md_code rc = md_require(ctx, MD_PERM_KB_WRITE, err);
-    if (rc == MD_OK) rc = md_store_begin(ctx->db, err);
+    if (rc == MD_OK) rc = md_write_begin(ctx, err);
     if (rc != MD_OK) return rc;
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(id)};
     rule_rows rr; /* here: the rule and its status */
@@ -225,7 +226,7 @@ md_code md_clinic_rule_update(md_ctx *ctx, const char *id, json_t *in, json_t **
         rc = rule_id_free(ctx, rule_id, id, err);
     if (rc == MD_OK) rc = md_record_update(ctx, &md_kind_clinic_rule, NULL, id, in, out, err);
     rule_rows_free(&rr);
-    return md_store_finish(ctx->db, rc, err);
+    return md_write_finish(ctx, rc, err);
 }
 
 md_code md_clinic_rules_list(md_ctx *ctx, json_t **out, md_err *err)
@@ -698,14 +699,14 @@ md_code md_screening_create(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
     }
     md_audit_entry a = {"create", "screening", id, pid,
                         json_string_value(json_object_get(rj, "decision"))};
-    if ((rc = md_store_begin(ctx->db, err)) != MD_OK) goto done;
+    if ((rc = md_write_begin(ctx, err)) != MD_OK) goto done;
     rc = md_store_exec(ctx->db,
                        "INSERT INTO screenings (clinic_id, id, patient_id, screen_date, plan, "
                        "decision, result, kb_version, kb_hash, screened_by, screened_at, "
                        "screened_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                        v, 12, NULL, NULL, err);
     if (rc == MD_OK) rc = md_audit(ctx, &a, err);
-    if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) goto done;
+    if ((rc = md_write_finish(ctx, rc, err)) != MD_OK) goto done;
     if ((rc = screening_query(ctx, "id = $2", id, &items, err)) != MD_OK) goto done;
     *out = json_incref(json_array_get(items, 0));
 done:

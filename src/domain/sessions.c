@@ -4,6 +4,7 @@
  */
 #include "mesodesk/session.h"
 #include "mesodesk/audit.h"
+#include "mesodesk/commit.h"
 
 #include <pthread.h>
 #include <sodium.h>
@@ -152,10 +153,10 @@ md_code md_logout(md_ctx *ctx, const char *token, md_err *err)
     md_token_hash(token, th);
     md_val v[] = {md_text(th)};
     md_audit_entry a = {"logout", "session", ctx->who.staff_id, NULL, NULL};
-    md_code rc = md_store_begin(ctx->db, err);
+    md_code rc = md_write_begin(ctx, err);
     if (rc != MD_OK) return rc;
     rc = md_store_exec(ctx->db, "UPDATE sessions SET revoked = 1 WHERE token_hash = $1", v, 1, NULL,
                        NULL, err);
     if (rc == MD_OK) rc = md_audit(ctx, &a, err);
-    return md_store_finish(ctx->db, rc, err);
+    return md_write_finish(ctx, rc, err);
 }

@@ -7,6 +7,7 @@
 #include "mesodesk/audit.h"
 #include "mesodesk/password.h"
 #include "mesodesk/sbuf.h"
+#include "mesodesk/commit.h"
 #include "mesodesk/validate.h"
 
 #include <sodium.h>
@@ -141,7 +142,7 @@ md_code md_staff_update(md_ctx *ctx, const char *id, json_t *in, json_t **out, m
         goto done;
     }
     if (!changed[0]) goto reread;
-    if ((rc = md_store_begin(ctx->db, err)) != MD_OK) goto done;
+    if ((rc = md_write_begin(ctx, err)) != MD_OK) goto done;
     if (was_active && strcmp(old_role, "admin") == 0 && (!active || strcmp(role, "admin") != 0)) {
         int64_t n = 0;
         rc = other_admins(ctx, id, &n, err);
@@ -179,7 +180,7 @@ md_code md_staff_update(md_ctx *ctx, const char *id, json_t *in, json_t **out, m
                         reason);
     md_audit_entry a = {"update", "staff", id, NULL, changed};
     if (rc == MD_OK) rc = md_audit(ctx, &a, err);
-    if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) goto done;
+    if ((rc = md_write_finish(ctx, rc, err)) != MD_OK) goto done;
 reread:
     if (out) {
         json_decref(cur);
@@ -214,7 +215,7 @@ md_code md_staff_set_password(md_ctx *ctx, const char *id, const char *password,
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(id), md_text(hash), md_text(now)};
     md_audit_entry a = {"update", "staff", id, NULL,
                         password == generated ? "password generated" : "password set"};
-    if ((rc = md_store_begin(ctx->db, err)) != MD_OK) return rc;
+    if ((rc = md_write_begin(ctx, err)) != MD_OK) return rc;
     rc = md_store_exec(ctx->db,
                        "UPDATE staff SET password_hash = $3, updated_at = $4 WHERE clinic_id = $1 "
                        "AND id = $2",
@@ -222,7 +223,7 @@ md_code md_staff_set_password(md_ctx *ctx, const char *id, const char *password,
     if (rc == MD_OK) rc = revoke_sessions(ctx, id, err);
     if (rc == MD_OK) rc = md_audit(ctx, &a, err);
     sodium_memzero(hash, sizeof hash);
-    return md_store_finish(ctx->db, rc, err);
+    return md_write_finish(ctx, rc, err);
 }
 
 static const char *const staff_roles[] = {"admin", "practitioner", "reception", "auditor", NULL};
@@ -293,7 +294,7 @@ md_code md_staff_create(md_ctx *ctx, json_t *in, const char *password, json_t **
                   md_text(qtext),
                   md_text(now)};
     md_audit_entry a = {"create", "staff", id, NULL, role};
-    rc = md_store_begin(ctx->db, err);
+    rc = md_write_begin(ctx, err);
     if (rc == MD_OK) {
         rc = md_store_exec(ctx->db,
                            "INSERT INTO staff (clinic_id, id, email, display_name, role, "
@@ -304,7 +305,7 @@ md_code md_staff_create(md_ctx *ctx, json_t *in, const char *password, json_t **
         if (rc == MD_ECONFLICT)
             md_err_set(err, MD_ECONFLICT, "email", "a staff account with this email exists");
         if (rc == MD_OK) rc = md_audit(ctx, &a, err);
-        rc = md_store_finish(ctx->db, rc, err);
+        rc = md_write_finish(ctx, rc, err);
     }
     free(qtext);
     if (rc != MD_OK) return rc;

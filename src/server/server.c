@@ -25,6 +25,7 @@
 
 #include "mesodesk/audit.h"
 #include "mesodesk/auth.h"
+#include "mesodesk/commit.h"
 #include "mesodesk/kb.h"
 #include "mesodesk/log.h"
 #include "mesodesk/record.h"
@@ -333,6 +334,7 @@ static enum MHD_Result send_error(md_req *r, const md_err *err)
     int64_t retry = err->code != MD_ELIMIT ? 0
                     : r->retry_after > 0   ? r->retry_after
                                            : MD_HASH_RETRY_AFTER;
+    if (err->code == MD_EUNAVAILABLE) retry = 1; /* a 503 says when to try again too */
     enum MHD_Result ret = send_json(r, md_code_http_status(err->code), body, retry);
     json_decref(body);
     return ret;
@@ -623,6 +625,7 @@ static md_req *request_new(md_server *s, struct MHD_Connection *conn, const char
     r->conn = conn;
     r->srv = s;
     r->ctx.auditor = s->auditor;
+    r->ctx.committer = md_auditor_committer(s->auditor); /* writes share its batches */
     r->ctx.kb = s->kb;
     md_id_new(r->ctx.request_id);
     r->receiving = 1;
@@ -928,6 +931,7 @@ md_code md_server_start(const md_server_config *cfg, md_server **out, md_err *er
         (rc = md_auditor_start_anchored(cfg->db_uri, cfg->audit_key, cfg->audit_log, &s->auditor,
                                         err)) != MD_OK)
         goto fail;
+    md_committer_watch_load(md_auditor_committer(s->auditor), &s->responding);
     find_web_dir(s);
     unsigned per_ip =
         (unsigned)(cfg->max_connections_per_ip > 0 ? cfg->max_connections_per_ip : DEFAULT_PER_IP);

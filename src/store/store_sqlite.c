@@ -100,7 +100,10 @@ static md_code sqlite_open(const char *uri, md_store **out, md_err *err)
     sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
     sqlite3_extended_result_codes(s->db, 1);
     if (pragma(s, "PRAGMA journal_mode=WAL", err) || pragma(s, "PRAGMA foreign_keys=ON", err) ||
-        pragma(s, "PRAGMA synchronous=FULL", err)) {
+        pragma(s, "PRAGMA synchronous=FULL", err) ||
+        /* Savepoint journals in memory: the group-committed batch is one savepoint per
+         * write, and a temp file would cost a pwrite per page (commit.c). */
+        pragma(s, "PRAGMA temp_store=MEMORY", err)) {
         sqlite_close(&s->base);
         return MD_EIO;
     }

@@ -1,0 +1,107 @@
+#!/bin/sh
+# bench_writes.sh - durable patient creates through the API, as wrk drives them.
+#
+# Starts the real server (build/mesodesk serve) on a fresh SQLite database in a
+# temporary directory, signs in as the demo admin, and runs
+#   wrk -t2 -c$CONNS -d$SECONDS -s post.lua
+# where every request creates a patient with names of its own (a counter per wrk
+# thread), so the duplicate check never answers 409.  Prints requests/s, the latency
+# percentiles and the status counts; fails when any answer is not 201.
+#
+# Environment: BUILD (default build), DB (a postgresql:// URI of an empty database
+# instead of the temporary SQLite file), CONNS (32), SECONDS (10), THREADS (server
+# worker threads, default the server's), PERF=1 to run `perf record -g` on the server
+# during the load (perf.data left in $PERF_OUT, default ./perf-writes.data).
+# Needs wrk (scripts/install-deps bench), curl and jq.
+set -eu
+BUILD=${BUILD:-build}
+CONNS=${CONNS:-32}
+SECONDS_=${SECONDS:-10}
+BIN=$(cd "$BUILD" && pwd)/mesodesk
+for t in wrk curl jq; do
+    command -v $t >/dev/null || { echo "bench_writes: $t is not installed" >&2; exit 1; }
+done
+dir=$(mktemp -d)
+pid=
+cleanup() {
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+
+pw=bench-writes-password-1
+db=${DB:-$dir/db}
+MESODESK_ADMIN_PASSWORD=$pw "$BIN" demo --db "$db" >/dev/null
+set -- serve --db "$db" --listen 127.0.0.1:0 --port-file "$dir/port" --audit-key "$dir/audit.key" \
+    --audit-log "$dir/audit.log"
+[ -n "${THREADS:-}" ] && set -- "$@" --threads "$THREADS"
+"$BIN" "$@" 2>"$dir/server.log" &
+pid=$!
+[ -n "${PID_FILE:-}" ] && echo "$pid" >"$PID_FILE"
+i=0
+while [ ! -s "$dir/port" ]; do
+    i=$((i + 1)); [ $i -gt 100 ] && { cat "$dir/server.log" >&2; exit 1; }
+    sleep 0.1
+done
+base="http://127.0.0.1:$(cat "$dir/port")"
+token=$(curl -sf "$base/api/v1/login" -d "{\"email\":\"admin@demo.clinic\",\"password\":\"$pw\"}" |
+        jq -r .token)
+
+cat >"$dir/post.lua" <<LUA
+local n = 0
+local id = 0
+local statuses = {}
+function setup(thread)
+  id = id + 1
+  thread:set("tid", id)
+end
+function init(args)
+  statuses = {}
+end
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer $token"
+wrk.headers["Content-Type"] = "application/json"
+function request()
+  n = n + 1
+  local body = string.format(
+    '{"given_name":"Bench%dx%d","family_name":"Writer%d","birth_date":"1980-01-01","sex":"unknown"}',
+    tid, n, n)
+  return wrk.format(nil, "/api/v1/patients", nil, body)
+end
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+function done(summary, latency, requests)
+  io.write(string.format("creates/s %.0f p50 %.2f ms p99 %.2f ms max %.2f ms errors %d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000,
+    latency:percentile(99) / 1000, latency.max / 1000,
+    summary.errors.status + summary.errors.connect + summary.errors.read +
+    summary.errors.write + summary.errors.timeout))
+end
+LUA
+
+if [ "${PERF:-0}" = 1 ]; then
+    perf record ${PERF_FLAGS:--g} -o "${PERF_OUT:-perf-writes.data}" -p "$pid" -- sleep "$SECONDS_" \
+        >/dev/null 2>&1 &
+    perfpid=$!
+fi
+cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+cpu0=$(cpu)
+wt=2; [ "$CONNS" -lt 2 ] && wt=1
+wrk -t$wt -c"$CONNS" -d"${SECONDS_}s" --latency -s "$dir/post.lua" "$base" >"$dir/wrk.out"
+[ -n "${perfpid:-}" ] && wait "$perfpid"
+cpu1=$(cpu)
+grep -E "Requests/sec|Latency|99%|Non-2xx|creates/s" "$dir/wrk.out"
+reqs=$(awk '/requests in/ {print $1}' "$dir/wrk.out")
+awk -v c=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" -v n="$reqs" \
+    'BEGIN { if (n > 0) printf "server CPU per create: %.0f us (%d requests)\n", c / hz * 1e6 / n, n }'
+kill "$pid" && wait "$pid" || true
+pid=
+grep -o "commit.stopped.*" "$dir/server.log" || true
+stored=$([ -z "${DB:-}" ] && sqlite3 "$dir/db" "SELECT COUNT(*) FROM patients WHERE given_name LIKE 'Bench%'" 2>/dev/null || echo "?")
+echo "patients stored: $stored"
+if grep -q "Non-2xx" "$dir/wrk.out"; then
+    echo "bench_writes: some creates were not 201" >&2
+    tail -5 "$dir/server.log" >&2
+    exit 1
+fi
