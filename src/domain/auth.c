@@ -31,6 +31,32 @@ static int login_collect(void *ctx, const md_row *r)
     return 1;
 }
 
+/* The throttle's two steps run as writes of the group commit (md_write_begin), as every
+ * write of the server does: on the writer connection, not as transactions of their own
+ * that would queue for the database's write lock behind the open batch.  A refusal
+ * (MD_ELIMIT) still commits what it recorded. */
+static md_code throttle_begin(md_ctx *ctx, const md_login_who *w, int64_t t, int64_t *retry_after,
+                              md_err *err)
+{
+    md_code rc = md_write_begin(ctx, err);
+    if (rc != MD_OK) return rc;
+    md_err mine;
+    md_err_clear(&mine);
+    md_code verdict = md_login_throttle_begin(ctx->db, w, t, retry_after, &mine);
+    rc = md_write_finish(ctx, verdict == MD_ELIMIT ? MD_OK : verdict, err);
+    if (verdict == MD_OK || (verdict == MD_ELIMIT && rc != MD_OK)) return rc;
+    if (err) *err = mine; /* the throttle's own refusal or failure */
+    return verdict;
+}
+
+static md_code throttle_end(md_ctx *ctx, const md_login_who *w, md_attempt outcome, md_err *err)
+{
+    md_code rc = md_write_begin(ctx, err);
+    if (rc != MD_OK) return rc;
+    rc = md_login_throttle_end(ctx->db, w, outcome, md_now(), err);
+    return md_write_finish(ctx, rc, err);
+}
+
 md_code md_login(md_ctx *ctx, const char *email, const char *password, md_login_result *out,
                  md_err *err)
 {
@@ -46,7 +72,7 @@ md_code md_login(md_ctx *ctx, const char *email, const char *password, md_login_
     /* Reserve the attempt before the password is checked, so that concurrent guesses cannot
      * all pass a count taken before any of them failed. */
     md_login_who w = {email, ctx->client_addr, l.found ? l.clinic_id : NULL};
-    rc = md_login_throttle_begin(ctx->db, &w, t, &out->retry_after, err);
+    rc = throttle_begin(ctx, &w, t, &out->retry_after, err);
     if (rc != MD_OK) return rc;
     md_code check = md_password_check(l.found ? l.hash : NULL, password, err);
     int ok = check == MD_OK && l.active;
@@ -54,7 +80,7 @@ md_code md_login(md_ctx *ctx, const char *email, const char *password, md_login_
                          : check == MD_OK || check == MD_EUNAUTH ? MD_ATTEMPT_FAILED
                                                                  : MD_ATTEMPT_UNCHECKED;
     md_err settle;
-    if (md_login_throttle_end(ctx->db, &w, outcome, md_now(), &settle) != MD_OK)
+    if (throttle_end(ctx, &w, outcome, &settle) != MD_OK)
         md_log(MD_LOG_ERROR, "login.throttle", "%s", settle.message);
     if (outcome == MD_ATTEMPT_UNCHECKED) {
         if (check == MD_ELIMIT) out->retry_after = MD_HASH_RETRY_AFTER;
