@@ -8,22 +8,34 @@
  */
 #include "support.h"
 
-#include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Run sql on the server's SQLite file through a connection of the test's own. */
-static void on_db(const char *sql)
+/* Whether the group runs on PostgreSQL (the harness's URI). */
+static int on_pg(void)
 {
-    char path[320];
-    snprintf(path, sizeof path, "%s/db.sqlite", api.srv.dir);
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 10000);
-    char *msg = NULL;
-    int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
-    if (rc != SQLITE_OK) fail_msg("%s: %s", sql, msg ? msg : sqlite3_errstr(rc));
-    sqlite3_close(db);
+    char uri[320];
+    api_server_db(&api.srv, uri, sizeof uri);
+    return strncmp(uri, "postgres", 8) == 0;
+}
+
+/* Make the database refuse (on != 0) or accept again inserts into audit_log. */
+static void refuse_audit(int on)
+{
+    if (!on_pg()) {
+        api_db_exec(on ? "CREATE TRIGGER audit_refused BEFORE INSERT ON audit_log "
+                         "BEGIN SELECT RAISE(ABORT, 'the disk refuses audit entries'); END"
+                       : "DROP TRIGGER audit_refused");
+        return;
+    }
+    if (on) {
+        api_db_exec("CREATE OR REPLACE FUNCTION audit_refuse() RETURNS trigger LANGUAGE plpgsql "
+                    "AS 'BEGIN RAISE EXCEPTION ''the disk refuses audit entries''; END'");
+        api_db_exec("CREATE TRIGGER audit_refused BEFORE INSERT ON audit_log FOR EACH ROW "
+                    "EXECUTE FUNCTION audit_refuse()");
+    } else {
+        api_db_exec("DROP TRIGGER audit_refused ON audit_log");
+    }
 }
 
 /* GET path as the practitioner: 503 unavailable with Retry-After, and nothing of the
@@ -72,12 +84,11 @@ static void an_unrecorded_read_answers_503_without_the_data(void **state)
     size_t mine, before = reads_of(id, rid, &mine);
     assert_int_equal(mine, 1);
 
-    on_db("CREATE TRIGGER audit_refused BEFORE INSERT ON audit_log "
-          "BEGIN SELECT RAISE(ABORT, 'the disk refuses audit entries'); END");
+    refuse_audit(1);
     refused(path, tag);
     refused(search, tag);
     refused(facts, tag);
-    on_db("DROP TRIGGER audit_refused");
+    refuse_audit(0);
 
     /* Back to normal: the same read answers, recorded once; the refused ones left no
      * entry (the admin's audit listing does not read the patient). */
@@ -114,7 +125,9 @@ static void a_create_answers_from_what_it_wrote(void **state)
     (void)state;
     char tag[16], rid[MD_ID_STR], body[512];
     const char *action = NULL;
-    on_db("DROP TRIGGER IF EXISTS audit_refused"); /* when the test before failed */
+    /* When the test before failed, its trigger may still be there. */
+    api_db_exec(on_pg() ? "DROP TRIGGER IF EXISTS audit_refused ON audit_log"
+                        : "DROP TRIGGER IF EXISTS audit_refused");
     api_unique(tag);
     snprintf(body, sizeof body,
              "{\"given_name\":\"Wrote\",\"family_name\":\"%s\",\"birth_date\":\"1975-06-07\","
