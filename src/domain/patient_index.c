@@ -653,7 +653,11 @@ md_code md_patient_search_sql(const md_ctx *ctx, const md_patient_query *q, md_s
     o->ncount = o->nparams;
     md_sbuf count;
     md_sbuf_init(&count, o->count, sizeof o->count);
-    md_sbuf_appendf(&count, "SELECT count(*) FROM patients WHERE %s", where);
+    /* At most count_cap + 1 matches (a literal: the parameters are the list's). */
+    o->count_cap = (int64_t)MD_SEARCH_COUNT_MAX + (q->offset > 0 ? q->offset : 0);
+    md_sbuf_appendf(&count,
+                    "SELECT count(*) FROM (SELECT 1 FROM patients WHERE %s LIMIT %lld) AS capped",
+                    where, (long long)o->count_cap + 1);
     /* With a word or a birth date, the matches come from their key ranges and are sorted:
      * "|| ''" keeps the planner from walking the whole clinic in patients_family order,
      * testing each patient against the ranges until LIMIT + OFFSET of them match (at
@@ -700,13 +704,16 @@ md_code md_patient_search(md_ctx *ctx, const md_patient_query *q, json_t **out, 
     if (rc == MD_OK) rc = md__record_run(ctx, k, s->list, s->params, s->nparams, &items, err);
     if (rc == MD_OK) rc = md_store_scalar_int(ctx->db, s->count, s->params, s->ncount, &total, err);
     if (rc == MD_OK) rc = audit_listed(ctx, items, "search", err);
-    free(s);
     if (rc != MD_OK) {
+        free(s);
         json_decref(items);
         return rc;
     }
-    *out = json_pack("{s:o,s:I,s:i,s:i}", "items", items, "total", (json_int_t)total, "limit",
-                     q->limit, "offset", q->offset);
+    int more = total > s->count_cap;
+    if (more) total = s->count_cap;
+    free(s);
+    *out = json_pack("{s:o,s:I,s:b,s:i,s:i}", "items", items, "total", (json_int_t)total,
+                     "total_is_lower_bound", more, "limit", q->limit, "offset", q->offset);
     return MD_OK;
 }
 

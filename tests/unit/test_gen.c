@@ -351,6 +351,38 @@ static void a_fresh_load_ends_with_the_schema_and_keys_of_a_normal_database(void
     free(res);
 }
 
+/* A search's count stops MD_SEARCH_COUNT_MAX matches past the offset and says so; below
+ * that it is exact. */
+static void search_counts_stop_a_thousand_past_the_offset(void **state)
+{
+    (void)state;
+    unit_db u;
+    md_err err;
+    md_gen_result *res = malloc(sizeof *res);
+    md_gen_options o = {1, 1200, 5, as_of(), 0, 0, "gen-test-password-1", NULL, NULL};
+    unit_db_open(&u, 1);
+    u.ctx.who.role = MD_ROLE_SYSTEM;
+    assert_int_equal(md_gen_run(&u.ctx, &o, res, &err), MD_OK);
+    md_strlcpy(u.ctx.who.clinic_id, res->clinic_ids[0], sizeof u.ctx.who.clinic_id);
+    static const struct {
+        int offset;
+        json_int_t total;
+        int more;
+    } cases[] = {{0, MD_SEARCH_COUNT_MAX, 1}, {150, 1150, 1}, {200, 1200, 0}, {1190, 1200, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        md_patient_query q = {NULL, NULL, 20, cases[i].offset};
+        json_t *out = NULL;
+        assert_int_equal(md_patient_search(&u.ctx, &q, &out, &err), MD_OK);
+        assert_int_equal(json_integer_value(json_object_get(out, "total")), cases[i].total);
+        assert_int_equal(json_is_true(json_object_get(out, "total_is_lower_bound")), cases[i].more);
+        assert_int_equal(json_array_size(json_object_get(out, "items")),
+                         cases[i].offset + 20 <= 1200 ? 20 : 1200 - cases[i].offset);
+        json_decref(out);
+    }
+    unit_db_close(&u);
+    free(res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -359,6 +391,7 @@ int main(void)
         cmocka_unit_test(bad_options_name_their_field),
         cmocka_unit_test(generated_ids_sort_in_generation_order),
         cmocka_unit_test(a_fresh_load_ends_with_the_schema_and_keys_of_a_normal_database),
+        cmocka_unit_test(search_counts_stop_a_thousand_past_the_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
