@@ -106,7 +106,10 @@ void md_gen_clinic_name(uint64_t seed, int clinic, char *out, size_t size);
  * Refused: options out of range (MD_EINVAL naming "clinics", "patients" or "batch"); a
  * clinic of that name exists already (MD_ECONFLICT naming "seed": another seed or database).
  * On a failure, the transactions committed so far stay (each is whole: patients with their
- * keys, facts and audit entry). */
+ * facts and audit entry; their keys too, or, on a fresh database, written after them).
+ * A database without patients is loaded faster: its secondary indexes are dropped and
+ * built again at the end, and the search keys written sorted (gen.c); a server must not
+ * use it meanwhile, and a process killed before the end leaves it without those indexes. */
 md_code md_gen_run(md_ctx *ctx, const md_gen_options *o, md_gen_result *res, md_err *err);
 
 #endif

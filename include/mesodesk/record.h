@@ -177,18 +177,24 @@ typedef struct md_patient_query {
     int limit, offset;
 } md_patient_query;
 #define MD_SEARCH_MAX_WORDS 6
-/* {"items":[...],"total":N,"limit","offset"}.  Merged records are never listed.  Each
- * patient returned is audited as a read.  MD_EINVAL / MD_EUNPROCESSABLE naming "name" or
- * "birth_date" for a query that cannot be understood. */
+/* The count of a search stops this many matches past the offset (a family name can match
+ * tens of thousands of patients: counting them all would cost more than the page). */
+#define MD_SEARCH_COUNT_MAX 1000
+/* {"items":[...],"total":N,"total_is_lower_bound":B,"limit","offset"}: total is exact when
+ * B is false; when B is true there are more than N matches, N = offset + MD_SEARCH_COUNT_MAX.
+ * Merged records are never listed.  Each patient returned is audited as a read.  MD_EINVAL /
+ * MD_EUNPROCESSABLE naming "name" or "birth_date" for a query that cannot be understood. */
 md_code md_patient_search(md_ctx *ctx, const md_patient_query *q, json_t **out, md_err *err);
 
 /* The statements a search runs, for tests and diagnostics (EXPLAIN): the list query, the
- * count query (its parameters are the first ncount of params), and the bound values.
+ * count query (its parameters are the first ncount of params; it counts at most
+ * count_cap + 1 matches), and the bound values.
  * Strings in params point into the struct, or into q. */
 typedef struct md_search_sql {
     char list[2048], count[2048];
     md_val params[4 + 3 * MD_SEARCH_MAX_WORDS + 2];
     int nparams, ncount;
+    int64_t count_cap;                       /* offset + MD_SEARCH_COUNT_MAX */
     char terms[MD_SEARCH_MAX_WORDS][2][256]; /* lo and hi of each word's key range */
     const char *clinic_id;
 } md_search_sql;

@@ -144,6 +144,17 @@ md_code md_store_lock(md_store *s, int64_t key, md_err *err);
  * commit is as durable as without it.  MD_EIO when the backend refuses the setting. */
 md_code md_store_bulk(md_store *s, int on, md_err *err);
 
+/* Loading a fresh database: md_store_defer_indexes drops the secondary indexes of tables
+ * (NULL-terminated names; primary keys and UNIQUE constraints stay), and the connection
+ * keeps their definitions; md_store_restore_indexes builds each again from its own
+ * definition (a sorted build, far cheaper than keeping it row by row), so that the schema
+ * is exactly what it was.  Both inside a transaction (MD_EINTERNAL otherwise); a unique
+ * index whose rows now collide fails the restore (MD_ECONFLICT) and the transaction
+ * rolls back.  Only for a database no other connection reads meanwhile: its queries lose
+ * the indexes until the restore.  Backends without it keep every index (MD_OK). */
+md_code md_store_defer_indexes(md_store *s, const char *const *tables, md_err *err);
+md_code md_store_restore_indexes(md_store *s, md_err *err);
+
 /* Rows inserted, updated or deleted by the last statement run on s (0 after a query). */
 int64_t md_store_changes(md_store *s);
 /* MD_STORE_SUPPORTS_* bits of the backend; its name ("sqlite", "postgres"). */

@@ -15,6 +15,17 @@
  * never input), and every value is a bound parameter.  Ids sort in generation order
  * (ordered_id), so rows go to the ends of the id indexes.  The store is in bulk mode
  * (md_store_bulk) for the run.
+ *
+ * A fresh database (no patient yet) is loaded faster, with the same rows at the end:
+ *   defer: BEGIN -> drop the secondary indexes of the tables filled (md_store_defer_indexes)
+ *     -> COMMIT
+ *   each clinic: the batches as above, with the search keys kept in memory (a term stage;
+ *     a batch rolled back forgets its own) -> BEGIN -> the clinic's keys into patient_terms
+ *     in key order (md__term_stage_flush) -> COMMIT
+ *   restore: BEGIN -> every dropped index built again from its own definition -> COMMIT
+ *   After a failed batch the clinic's committed keys are still written and the indexes
+ *   restored.  A process killed before the restore leaves a database without those
+ *   indexes or some keys: generate again into a new one.
  */
 #include "mesodesk/gen.h"
 #include "mesodesk/audit.h"
@@ -494,7 +505,8 @@ typedef struct batch {
     md_ctx *ctx;
     const md_gen_patient *p;
     int validate;
-    row_writer *writers; /* patient, allergy, condition, medication, status, statement */
+    md__term_stage *stage; /* search keys kept for a sorted write (a fresh database), or NULL */
+    row_writer *writers;   /* patient, allergy, condition, medication, status, statement */
 } batch;
 
 /* Version 1 of one record of w's kind with the values c; validated first when asked. */
@@ -543,7 +555,10 @@ static md_code write_patient(batch *b, long *facts, md_err *err)
                 {"email", md_text(p->email[0] ? p->email : NULL)},
                 {"phone", md_text(p->phone[0] ? p->phone : NULL)}};
     md_code rc = write_row(b, &w[W_PATIENT], p->id, p->recorded_at, pc, (int)COUNT(pc), err);
-    if (rc == MD_OK)
+    if (rc == MD_OK && b->stage)
+        rc = md__term_stage_add(b->stage, p->id, p->given, p->family, p->birth_date,
+                                p->email[0] ? p->email : NULL, p->phone[0] ? p->phone : NULL, err);
+    else if (rc == MD_OK)
         rc = md__patient_terms_insert(b->ctx, p->id, p->given, p->family, p->birth_date,
                                       p->email[0] ? p->email : NULL, p->phone[0] ? p->phone : NULL,
                                       err);
@@ -641,7 +656,8 @@ static md_code check_options(const md_gen_options *o, md_err *err)
 
 /* One clinic: create it with its staff, then its patients batch by batch. */
 static md_code gen_clinic(md_ctx *ctx, const md_gen_options *o, int c, row_writer *w,
-                          md_gen_result *res, long *done, long total, md_err *err)
+                          md__term_stage *stage, md_gen_result *res, long *done, long total,
+                          md_err *err)
 {
     char cname[128], detail[160];
     const place *pl = &places[(size_t)c % COUNT(places)];
@@ -660,7 +676,8 @@ static md_code gen_clinic(md_ctx *ctx, const md_gen_options *o, int c, row_write
         long last = first + step < o->patients ? first + step : o->patients;
         long facts = 0;
         if ((rc = md_store_begin(ctx->db, err)) != MD_OK) break;
-        batch b = {ctx, p, 0, w};
+        batch b = {ctx, p, 0, stage, w};
+        size_t staged = stage ? md__term_stage_count(stage) : 0;
         for (long i = first; rc == MD_OK && i < last; i++) {
             rc = md_gen_patient_make(ctx->kb, o->seed, c, i, o->as_of, p, err);
             b.validate = o->validate_every > 0 && i % o->validate_every == 0;
@@ -671,14 +688,58 @@ static md_code gen_clinic(md_ctx *ctx, const md_gen_options *o, int c, row_write
                  o->patients, (unsigned long long)o->seed);
         md_audit_entry a = {"generate", "clinic", ctx->who.clinic_id, NULL, detail};
         if (rc == MD_OK) rc = md_audit(ctx, &a, err);
-        if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) break;
+        if ((rc = md_store_finish(ctx->db, rc, err)) != MD_OK) {
+            if (stage) md__term_stage_truncate(stage, staged);
+            break;
+        }
         res->patients += last - first;
         res->facts += facts;
         *done += last - first;
         if (o->progress) o->progress(o->progress_arg, *done, total);
     }
     free(p);
+    if (stage && md__term_stage_count(stage)) {
+        /* The committed batches' keys, after a failure too (the first error is kept). */
+        md_err ferr;
+        md_err *fe = rc == MD_OK ? err : &ferr;
+        md_code frc = md_store_begin(ctx->db, fe);
+        if (frc == MD_OK) frc = md_store_finish(ctx->db, md__term_stage_flush(ctx, stage, fe), fe);
+        if (rc == MD_OK) rc = frc;
+    }
     return rc;
+}
+
+/* A database without any patient: its indexes can be built after the load. */
+static md_code is_fresh(md_ctx *ctx, int *fresh, md_err *err)
+{
+    int64_t n = 0;
+    md_code rc = md_store_scalar_int(ctx->db,
+                                     "SELECT count(*) FROM (SELECT 1 FROM patients "
+                                     "LIMIT 1) AS any_patient",
+                                     NULL, 0, &n, err);
+    *fresh = rc == MD_OK && n == 0;
+    return rc;
+}
+
+/* The tables the generator fills, whose secondary indexes a fresh load builds at the end. */
+static md_code defer(md_ctx *ctx, md_err *err)
+{
+    const char *tables[W_COUNT + 3];
+    int n = 0;
+    for (int i = 0; i < W_COUNT; i++)
+        tables[n++] = written_kinds[i]->table;
+    tables[n++] = "patient_terms";
+    tables[n++] = "audit_log";
+    tables[n] = NULL;
+    md_code rc = md_store_begin(ctx->db, err);
+    return rc == MD_OK ? md_store_finish(ctx->db, md_store_defer_indexes(ctx->db, tables, err), err)
+                       : rc;
+}
+
+static md_code restore(md_ctx *ctx, md_err *err)
+{
+    md_code rc = md_store_begin(ctx->db, err);
+    return rc == MD_OK ? md_store_finish(ctx->db, md_store_restore_indexes(ctx->db, err), err) : rc;
 }
 
 md_code md_gen_run(md_ctx *ctx, const md_gen_options *o, md_gen_result *res, md_err *err)
@@ -703,9 +764,22 @@ md_code md_gen_run(md_ctx *ctx, const md_gen_options *o, md_gen_result *res, md_
     if (rc != MD_OK) return rc;
     md_strlcpy(saved, ctx->who.clinic_id, sizeof saved);
     long done = 0, total = o->patients * o->clinics;
+    int fresh = 0;
+    md__term_stage *stage = NULL;
     rc = md_store_bulk(ctx->db, 1, err);
+    if (rc == MD_OK) rc = is_fresh(ctx, &fresh, err);
+    if (rc == MD_OK && fresh && !(stage = md__term_stage_new()))
+        rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    if (rc == MD_OK && fresh && (rc = defer(ctx, err)) != MD_OK) fresh = 0; /* rolled back */
     for (int c = 0; rc == MD_OK && c < o->clinics; c++)
-        rc = gen_clinic(ctx, o, c, w, res, &done, total, err);
+        rc = gen_clinic(ctx, o, c, w, fresh ? stage : NULL, res, &done, total, err);
+    md__term_stage_free(stage);
+    if (fresh) {
+        /* After a failure too: the batches committed keep their keys and indexes. */
+        md_err rerr;
+        md_code rrc = restore(ctx, rc == MD_OK ? err : &rerr);
+        if (rc == MD_OK) rc = rrc;
+    }
     md_store_bulk(ctx->db, 0, NULL);
     md_strlcpy(ctx->who.clinic_id, saved, sizeof ctx->who.clinic_id);
     return rc;

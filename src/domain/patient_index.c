@@ -46,6 +46,9 @@
 #define MAX_TERMS 192
 #define QUERY_MAX 200
 #define MAX_CANDIDATES 10
+/* A stage's keys are kept in blocks of this many bytes, and written this many per INSERT. */
+#define STAGE_BLOCK (16u << 20)
+#define STAGE_ROWS 64
 
 /* ---- folding text to search keys ---- */
 
@@ -342,6 +345,127 @@ md_code md__patient_terms_insert(md_ctx *ctx, const char *patient_id, const char
     return rc;
 }
 
+/* A staged key is one record in a block: kind, term, NUL, patient id, NUL.  Sorting the
+ * records' addresses by strcmp of kind + term, then the patient id, gives the primary
+ * key's order (clinic_id is the stage's one clinic). */
+struct md__term_stage {
+    char **blocks;
+    size_t nblocks, used; /* used: bytes of the last block */
+    char **recs;
+    size_t n, cap;
+    term_set set;
+};
+
+md__term_stage *md__term_stage_new(void)
+{
+    return calloc(1, sizeof(md__term_stage));
+}
+
+static void stage_empty(md__term_stage *st)
+{
+    for (size_t i = 0; i < st->nblocks; i++)
+        free(st->blocks[i]);
+    free(st->blocks);
+    free(st->recs);
+    st->blocks = st->recs = NULL;
+    st->nblocks = st->used = st->n = st->cap = 0;
+}
+
+void md__term_stage_free(md__term_stage *st)
+{
+    if (!st) return;
+    stage_empty(st);
+    free(st);
+}
+
+/* Room for len bytes in the last block (a new block when full); NULL when out of memory. */
+static char *stage_room(md__term_stage *st, size_t len)
+{
+    if (!st->nblocks || st->used + len > STAGE_BLOCK) {
+        char **nb = realloc(st->blocks, (st->nblocks + 1) * sizeof *nb);
+        if (!nb) return NULL;
+        st->blocks = nb;
+        if (!(nb[st->nblocks] = malloc(STAGE_BLOCK))) return NULL;
+        st->nblocks++;
+        st->used = 0;
+    }
+    char *p = st->blocks[st->nblocks - 1] + st->used;
+    st->used += len;
+    return p;
+}
+
+md_code md__term_stage_add(md__term_stage *st, const char *patient_id, const char *given,
+                           const char *family, const char *birth, const char *email,
+                           const char *phone, md_err *err)
+{
+    build_terms(&st->set, given, family, birth, email, phone);
+    if (st->n + (size_t)st->set.n > st->cap) {
+        size_t cap = st->cap ? 2 * st->cap : 1u << 16;
+        while (cap < st->n + (size_t)st->set.n)
+            cap *= 2;
+        char **nr = realloc(st->recs, cap * sizeof *nr);
+        if (!nr) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+        st->recs = nr;
+        st->cap = cap;
+    }
+    for (int i = 0; i < st->set.n; i++) {
+        size_t tl = strlen(st->set.t[i].text);
+        char *r = stage_room(st, 1 + tl + 1 + MD_ID_STR);
+        if (!r) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+        r[0] = st->set.t[i].kind[0];
+        memcpy(r + 1, st->set.t[i].text, tl + 1);
+        md_strlcpy(r + tl + 2, patient_id, MD_ID_STR);
+        st->recs[st->n++] = r;
+    }
+    return MD_OK;
+}
+
+size_t md__term_stage_count(const md__term_stage *st)
+{
+    return st->n;
+}
+
+void md__term_stage_truncate(md__term_stage *st, size_t n)
+{
+    if (n < st->n) st->n = n;
+}
+
+static int rec_cmp(const void *va, const void *vb)
+{
+    const char *a = *(const char *const *)va, *b = *(const char *const *)vb;
+    int c = strcmp(a, b);
+    return c ? c : strcmp(a + strlen(a) + 1, b + strlen(b) + 1);
+}
+
+md_code md__term_stage_flush(md_ctx *ctx, md__term_stage *st, md_err *err)
+{
+    md_val v[1 + 3 * STAGE_ROWS];
+    char sql[128 + 24 * STAGE_ROWS], kinds[STAGE_ROWS][2];
+    md_code rc = MD_OK;
+    qsort(st->recs, st->n, sizeof *st->recs, rec_cmp);
+    v[0] = md_text(ctx->who.clinic_id);
+    for (size_t i = 0; rc == MD_OK && i < st->n; i += STAGE_ROWS) {
+        size_t rows = st->n - i < STAGE_ROWS ? st->n - i : STAGE_ROWS;
+        md_sbuf b;
+        md_sbuf_init(&b, sql, sizeof sql);
+        md_sbuf_append(&b, "INSERT INTO patient_terms (clinic_id, kind, term, patient_id) VALUES");
+        for (size_t r = 0; r < rows; r++) {
+            const char *rec = st->recs[i + r];
+            kinds[r][0] = rec[0];
+            kinds[r][1] = '\0';
+            v[1 + 3 * r] = md_text(kinds[r]);
+            v[2 + 3 * r] = md_text(rec + 1);
+            v[3 + 3 * r] = md_text(rec + strlen(rec) + 1);
+            md_sbuf_appendf(&b, "%s ($1, $%zu, $%zu, $%zu)", r ? "," : "", 2 + 3 * r, 3 + 3 * r,
+                            4 + 3 * r);
+        }
+        if (!md_sbuf_ok(&b)) rc = md_sbuf_check(&b, "the staged keys' insert", err);
+        if (rc == MD_OK) rc = md_store_exec(ctx->db, sql, v, 1 + 3 * (int)rows, NULL, NULL, err);
+    }
+    stage_empty(st);
+    return rc;
+}
+
 static md_code delete_terms(md_ctx *ctx, const char *patient_id, md_err *err)
 {
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(patient_id)};
@@ -529,13 +653,18 @@ md_code md_patient_search_sql(const md_ctx *ctx, const md_patient_query *q, md_s
     o->ncount = o->nparams;
     md_sbuf count;
     md_sbuf_init(&count, o->count, sizeof o->count);
-    md_sbuf_appendf(&count, "SELECT count(*) FROM patients WHERE %s", where);
+    /* At most count_cap + 1 matches (a literal: the parameters are the list's). */
+    o->count_cap = (int64_t)MD_SEARCH_COUNT_MAX + (q->offset > 0 ? q->offset : 0);
+    md_sbuf_appendf(&count,
+                    "SELECT count(*) FROM (SELECT 1 FROM patients WHERE %s LIMIT %lld) AS capped",
+                    where, (long long)o->count_cap + 1);
     /* With a word or a birth date, the matches come from their key ranges and are sorted:
      * "|| ''" keeps the planner from walking the whole clinic in patients_family order,
      * testing each patient against the ranges until LIMIT + OFFSET of them match (at
      * 1,000,000 patients, seconds for a rare name).  Sorting costs what the count of the
      * same matches costs anyway.  Without either, the index order is the fast way. */
-    md_sbuf_appendf(&b, " ORDER BY lower(family_name)%s, lower(given_name), id LIMIT $%d OFFSET $%d",
+    md_sbuf_appendf(&b,
+                    " ORDER BY lower(family_name)%s, lower(given_name), id LIMIT $%d OFFSET $%d",
                     nw > 0 || q->birth_date ? " || ''" : "", o->nparams + 1, o->nparams + 2);
     o->params[o->nparams++] = md_int(q->limit);
     o->params[o->nparams++] = md_int(q->offset);
@@ -575,13 +704,16 @@ md_code md_patient_search(md_ctx *ctx, const md_patient_query *q, json_t **out, 
     if (rc == MD_OK) rc = md__record_run(ctx, k, s->list, s->params, s->nparams, &items, err);
     if (rc == MD_OK) rc = md_store_scalar_int(ctx->db, s->count, s->params, s->ncount, &total, err);
     if (rc == MD_OK) rc = audit_listed(ctx, items, "search", err);
-    free(s);
     if (rc != MD_OK) {
+        free(s);
         json_decref(items);
         return rc;
     }
-    *out = json_pack("{s:o,s:I,s:i,s:i}", "items", items, "total", (json_int_t)total, "limit",
-                     q->limit, "offset", q->offset);
+    int more = total > s->count_cap;
+    if (more) total = s->count_cap;
+    free(s);
+    *out = json_pack("{s:o,s:I,s:b,s:i,s:i}", "items", items, "total", (json_int_t)total,
+                     "total_is_lower_bound", more, "limit", q->limit, "offset", q->offset);
     return MD_OK;
 }
 
@@ -716,8 +848,7 @@ static md_code new_versions(md_ctx *ctx, const md_record_kind *k, const char *ma
         md_sbuf_appendf(&c, ", %s", k->fields[i].name);
     /* The statements below hold the column list twice besides a few short names. */
     if (!md_sbuf_ok(&c) || 2 * c.len + 512 > sizeof sql)
-        return md_err_set(err, MD_EINTERNAL, NULL, "kind %s has too many fields to merge",
-                          k->name);
+        return md_err_set(err, MD_EINTERNAL, NULL, "kind %s has too many fields to merge", k->name);
     md_time_format(md_now(), now);
     md_val v[] = {md_text(ctx->who.clinic_id),
                   md_text(key),

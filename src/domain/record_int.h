@@ -46,6 +46,22 @@ md_code md__patient_terms_refresh(md_ctx *ctx, const char *patient_id, md_err *e
 md_code md__patient_terms_insert(md_ctx *ctx, const char *patient_id, const char *given,
                                  const char *family, const char *birth, const char *email,
                                  const char *phone, md_err *err);
+/* A loader's search keys, kept in memory and written in key order (each key B-tree then
+ * grows at its end, instead of taking a random page per key).  add takes the same values
+ * as md__patient_terms_insert and copies what it needs; flush sorts what was added and
+ * inserts it into patient_terms for ctx's clinic inside the caller's transaction, then
+ * empties the stage.  Every patient_id added must have MD_ID_STR - 1 characters.  new
+ * returns NULL when out of memory; add and flush MD_ENOMEM, flush a store error. */
+typedef struct md__term_stage md__term_stage;
+md__term_stage *md__term_stage_new(void);
+void md__term_stage_free(md__term_stage *st);
+md_code md__term_stage_add(md__term_stage *st, const char *patient_id, const char *given,
+                           const char *family, const char *birth, const char *email,
+                           const char *phone, md_err *err);
+md_code md__term_stage_flush(md_ctx *ctx, md__term_stage *st, md_err *err);
+/* How many keys st holds; truncate forgets those added after count n (a batch rolled back). */
+size_t md__term_stage_count(const md__term_stage *st);
+void md__term_stage_truncate(md__term_stage *st, size_t n);
 
 /* Whether patient_id was merged into another record: *merged 1 and survivor filled (the
  * record it was merged into directly), or *merged 0. */

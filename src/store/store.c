@@ -174,6 +174,20 @@ md_code md_store_bulk(md_store *s, int on, md_err *err)
     return s->ops->bulk ? s->ops->bulk(s, on, err) : MD_OK;
 }
 
+md_code md_store_defer_indexes(md_store *s, const char *const *tables, md_err *err)
+{
+    if (s->in_tx <= 0)
+        return md_err_set(err, MD_EINTERNAL, NULL, "deferring indexes outside a transaction");
+    return s->ops->defer_indexes ? s->ops->defer_indexes(s, tables, err) : MD_OK;
+}
+
+md_code md_store_restore_indexes(md_store *s, md_err *err)
+{
+    if (s->in_tx <= 0)
+        return md_err_set(err, MD_EINTERNAL, NULL, "restoring indexes outside a transaction");
+    return s->ops->restore_indexes ? s->ops->restore_indexes(s, err) : MD_OK;
+}
+
 int64_t md_store_changes(md_store *s)
 {
     return s->ops->changes(s);

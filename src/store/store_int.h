@@ -47,6 +47,10 @@ typedef struct md_store_ops {
     int (*column_is_null)(const md_row *r, int i);
     /* Optional (NULL: nothing to do): the bulk-load hint of md_store_bulk(). */
     md_code (*bulk)(md_store *s, int on, md_err *err);
+    /* Optional (NULL: indexes stay and are kept row by row): md_store_defer_indexes() and
+     * md_store_restore_indexes(), called inside a transaction. */
+    md_code (*defer_indexes)(md_store *s, const char *const *tables, md_err *err);
+    md_code (*restore_indexes)(md_store *s, md_err *err);
 } md_store_ops;
 
 /* Every backend's connection struct begins with this. */

@@ -28,6 +28,8 @@
  * memory too (temp_store), not in a temporary file written for every statement. */
 #define BULK_CACHE_KIB 1048576
 #define DEFAULT_CACHE_KIB 2000
+/* Indexes one connection may hold deferred (md_store_defer_indexes). */
+#define MAX_DEFERRED 64
 
 typedef struct cached_stmt {
     char *sql; /* the portable text, the cache key */
@@ -39,6 +41,8 @@ typedef struct sqlite_store {
     sqlite3 *db;
     int64_t changes; /* of the last statement */
     cached_stmt cache[STMT_CACHE];
+    char *deferred[MAX_DEFERRED]; /* CREATE INDEX texts of dropped indexes, owned */
+    int ndeferred;
 } sqlite_store;
 
 typedef struct sqlite_row {
@@ -68,6 +72,8 @@ static void sqlite_close(md_store *base)
         if (s->cache[i].stmt) sqlite3_finalize(s->cache[i].stmt);
         free(s->cache[i].sql);
     }
+    for (int i = 0; i < s->ndeferred; i++)
+        free(s->deferred[i]);
     sqlite3_close(s->db);
     free(s);
 }
@@ -164,12 +170,8 @@ static md_code sqlite_exec(md_store *base, const char *sql, const md_val *params
     int rc = SQLITE_OK;
     for (int i = 0; i < nparams && rc == SQLITE_OK; i++) {
         switch (params[i].type) {
-        case MD_VAL_NULL:
-            rc = sqlite3_bind_null(stmt, i + 1);
-            break;
-        case MD_VAL_INT:
-            rc = sqlite3_bind_int64(stmt, i + 1, params[i].i);
-            break;
+        case MD_VAL_NULL: rc = sqlite3_bind_null(stmt, i + 1); break;
+        case MD_VAL_INT: rc = sqlite3_bind_int64(stmt, i + 1, params[i].i); break;
         case MD_VAL_TEXT:
             rc = sqlite3_bind_text(stmt, i + 1, params[i].text, -1, SQLITE_TRANSIENT);
             break;
@@ -267,10 +269,70 @@ static int sqlite_column_is_null(const md_row *r, int i)
 
 static md_code sqlite_bulk(md_store *base, int on, md_err *err)
 {
-    char sql[96];
-    snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d; PRAGMA temp_store=%s",
-             on ? BULK_CACHE_KIB : DEFAULT_CACHE_KIB, on ? "MEMORY" : "DEFAULT");
+    /* temp_store stays MEMORY (set at open): changing it would drop the temp tables. */
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA cache_size=-%d", on ? BULK_CACHE_KIB : DEFAULT_CACHE_KIB);
     return pragma((sqlite_store *)base, sql, err);
+}
+
+/* Every index of the tables with a definition of its own (sql IS NOT NULL: the automatic
+ * indexes of primary keys and UNIQUE constraints have none and cannot be dropped) is
+ * dropped, its CREATE INDEX text kept to be run again, unchanged, by restore. */
+static md_code sqlite_defer_indexes(md_store *base, const char *const *tables, md_err *err)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    char names[MAX_DEFERRED][128];
+    int n = s->ndeferred, first = s->ndeferred, rc = SQLITE_OK;
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND "
+                           "tbl_name = ?1 AND sql IS NOT NULL ORDER BY name",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_error(s->db, sqlite3_errcode(s->db), err, "reading the indexes");
+    for (int t = 0; tables[t] && rc == SQLITE_OK; t++) {
+        sqlite3_reset(q);
+        sqlite3_bind_text(q, 1, tables[t], -1, SQLITE_TRANSIENT);
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            const char *name = (const char *)sqlite3_column_text(q, 0);
+            if (n == MAX_DEFERRED || strlen(name) >= sizeof names[0]) {
+                sqlite3_finalize(q);
+                for (int i = first; i < n; i++)
+                    free(s->deferred[i]);
+                return md_err_set(err, MD_EINTERNAL, NULL, "too many indexes to defer");
+            }
+            md_strlcpy(names[n], name, sizeof names[0]);
+            s->deferred[n++] = strdup((const char *)sqlite3_column_text(q, 1));
+            if (!s->deferred[n - 1]) rc = SQLITE_NOMEM;
+        }
+        if (rc == SQLITE_DONE) rc = SQLITE_OK;
+    }
+    sqlite3_finalize(q);
+    for (int i = first; rc == SQLITE_OK && i < n; i++) {
+        char drop[160];
+        snprintf(drop, sizeof drop, "DROP INDEX \"%s\"", names[i]);
+        rc = sqlite3_exec(s->db, drop, NULL, NULL, NULL);
+    }
+    if (rc != SQLITE_OK) {
+        md_code code = db_error(s->db, rc, err, "deferring the indexes");
+        for (int i = first; i < n; i++)
+            free(s->deferred[i]);
+        return code;
+    }
+    s->ndeferred = n;
+    return MD_OK;
+}
+
+static md_code sqlite_restore_indexes(md_store *base, md_err *err)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    for (int i = 0; i < s->ndeferred; i++) {
+        int rc = sqlite3_exec(s->db, s->deferred[i], NULL, NULL, NULL);
+        if (rc != SQLITE_OK) return db_error(s->db, rc, err, "rebuilding a deferred index");
+    }
+    for (int i = 0; i < s->ndeferred; i++)
+        free(s->deferred[i]);
+    s->ndeferred = 0;
+    return MD_OK;
 }
 
 const md_store_ops md_store_sqlite_ops = {
@@ -293,4 +355,6 @@ const md_store_ops md_store_sqlite_ops = {
     .column_int = sqlite_column_int,
     .column_is_null = sqlite_column_is_null,
     .bulk = sqlite_bulk,
+    .defer_indexes = sqlite_defer_indexes,
+    .restore_indexes = sqlite_restore_indexes,
 };

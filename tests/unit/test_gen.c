@@ -278,6 +278,111 @@ static void generated_ids_sort_in_generation_order(void **state)
     free(p);
 }
 
+static int hash_rows(void *vctx, const md_row *r)
+{
+    crypto_generichash_state *h = vctx;
+    for (int i = 0; i < md_row_columns(r); i++) {
+        const char *t = md_row_is_null(r, i) ? "\x01null" : md_row_text(r, i);
+        uint32_t n = (uint32_t)strlen(t);
+        crypto_generichash_update(h, (const unsigned char *)&n, sizeof n);
+        crypto_generichash_update(h, (const unsigned char *)t, n);
+    }
+    return 0;
+}
+
+/* A hash of the rows sql returns. */
+static void hash_query(unit_db *u, const char *sql, unsigned char out[32])
+{
+    crypto_generichash_state h;
+    md_err err;
+    crypto_generichash_init(&h, NULL, 0, 32);
+    assert_int_equal(md_store_exec(u->db, sql, NULL, 0, hash_rows, &h, &err), MD_OK);
+    crypto_generichash_final(&h, out, 32);
+}
+
+/* A load into a fresh database builds its indexes after the rows and writes the search
+ * keys in key order: at the end the schema is exactly a migrated database's, each clinic's
+ * keys are stored in primary-key order, and they are the keys the engine itself makes. */
+static void a_fresh_load_ends_with_the_schema_and_keys_of_a_normal_database(void **state)
+{
+    (void)state;
+    unit_db a, b;
+    md_err err;
+    unsigned char ha[32], hb[32];
+    md_gen_result *res = malloc(sizeof *res);
+    unit_db_open(&a, 1);
+    if (strcmp(md_store_backend(a.db), "sqlite") != 0) {
+        unit_db_close(&a);
+        free(res);
+        skip(); /* sqlite_master and rowid order are SQLite's */
+    }
+    unit_db_open(&b, 1);
+    generate(&a, 21, res);
+    const char *schema = "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name";
+    hash_query(&a, schema, ha);
+    hash_query(&b, schema, hb);
+    assert_memory_equal(ha, hb, 32);
+    /* Stored in key order: the rowid order is the primary key's order, clinic by clinic. */
+    int64_t misplaced = -1;
+    assert_int_equal(
+        md_store_scalar_int(a.db,
+                            "SELECT count(*) FROM (SELECT row_number() OVER (PARTITION "
+                            "BY clinic_id ORDER BY rowid) AS r, row_number() OVER "
+                            "(PARTITION BY clinic_id ORDER BY kind, term, patient_id) "
+                            "AS k FROM patient_terms) AS t WHERE r <> k",
+                            NULL, 0, &misplaced, &err),
+        MD_OK);
+    assert_int_equal(misplaced, 0);
+    /* The same keys as the engine makes from the stored patients. */
+    const char *keys = "SELECT clinic_id, patient_id, kind, term FROM patient_terms ORDER BY "
+                       "clinic_id, kind, term, patient_id";
+    hash_query(&a, keys, ha);
+    int64_t n = 0;
+    assert_int_equal(
+        md_store_scalar_int(a.db, "SELECT count(*) FROM patient_terms", NULL, 0, &n, &err), MD_OK);
+    assert_true(n > CLINICS * PATIENTS * 5);
+    assert_int_equal(md_store_begin(a.db, &err), MD_OK);
+    assert_int_equal(md_patient_terms_rebuild(a.db, &err), MD_OK);
+    assert_int_equal(md_store_commit(a.db, &err), MD_OK);
+    hash_query(&a, keys, hb);
+    assert_memory_equal(ha, hb, 32);
+    unit_db_close(&a);
+    unit_db_close(&b);
+    free(res);
+}
+
+/* A search's count stops MD_SEARCH_COUNT_MAX matches past the offset and says so; below
+ * that it is exact. */
+static void search_counts_stop_a_thousand_past_the_offset(void **state)
+{
+    (void)state;
+    unit_db u;
+    md_err err;
+    md_gen_result *res = malloc(sizeof *res);
+    md_gen_options o = {1, 1200, 5, as_of(), 0, 0, "gen-test-password-1", NULL, NULL};
+    unit_db_open(&u, 1);
+    u.ctx.who.role = MD_ROLE_SYSTEM;
+    assert_int_equal(md_gen_run(&u.ctx, &o, res, &err), MD_OK);
+    md_strlcpy(u.ctx.who.clinic_id, res->clinic_ids[0], sizeof u.ctx.who.clinic_id);
+    static const struct {
+        int offset;
+        json_int_t total;
+        int more;
+    } cases[] = {{0, MD_SEARCH_COUNT_MAX, 1}, {150, 1150, 1}, {200, 1200, 0}, {1190, 1200, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        md_patient_query q = {NULL, NULL, 20, cases[i].offset};
+        json_t *out = NULL;
+        assert_int_equal(md_patient_search(&u.ctx, &q, &out, &err), MD_OK);
+        assert_int_equal(json_integer_value(json_object_get(out, "total")), cases[i].total);
+        assert_int_equal(json_is_true(json_object_get(out, "total_is_lower_bound")), cases[i].more);
+        assert_int_equal(json_array_size(json_object_get(out, "items")),
+                         cases[i].offset + 20 <= 1200 ? 20 : 1200 - cases[i].offset);
+        json_decref(out);
+    }
+    unit_db_close(&u);
+    free(res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -285,6 +390,8 @@ int main(void)
         cmocka_unit_test(generated_clinics_verify_search_and_validate),
         cmocka_unit_test(bad_options_name_their_field),
         cmocka_unit_test(generated_ids_sort_in_generation_order),
+        cmocka_unit_test(a_fresh_load_ends_with_the_schema_and_keys_of_a_normal_database),
+        cmocka_unit_test(search_counts_stop_a_thousand_past_the_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -67,6 +67,8 @@ export function PatientListScreen({ search }) {
   const data = list.data;
   const total = data ? data.total : 0;
   const pages = Math.max(1, Math.ceil(total / PAGE));
+  // The API stops counting 1,000 matches past the page: "of 1000+" then.
+  const more = data && data.total_is_lower_bound ? '+' : '';
   const canWrite = session.can('demographics_write');
 
   // Errors about the query itself go under their box, not above the list.
@@ -139,9 +141,9 @@ export function PatientListScreen({ search }) {
       ${data.items.length === 0 && html`<p class="empty">No patient matches${params.name ? html` “${params.name}”` : ''}${params.birth_date ? ` born ${calendarDate(params.birth_date)}` : ''}.${canWrite ? html` <${Link} href="/patients/new">Add a new patient<//>.` : ''}</p>`}
     </div>
     <nav class="pager" aria-label="Pages">
-      <span class="muted" role="status">${total === 0 ? 'No patients' : `${offset + 1}–${Math.min(offset + PAGE, total)} of ${total}`}</span>
+      <span class="muted" role="status">${total === 0 ? 'No patients' : `${offset + 1}–${Math.min(offset + PAGE, total)} of ${total}${more}`}</span>
       <button type="button" class="btn btn-ghost" disabled=${params.page <= 1} onClick=${() => goPage(params.page - 1)}>‹ Previous</button>
-      <span>Page ${params.page} of ${pages}</span>
+      <span>Page ${params.page} of ${pages}${more}</span>
       <button type="button" class="btn btn-ghost" disabled=${params.page >= pages} onClick=${() => goPage(params.page + 1)}>Next ›</button>
     </nav>`}
   </section>`;
