@@ -95,6 +95,7 @@ grep -E "Requests/sec|Latency|99%|Non-2xx|creates/s" "$dir/wrk.out"
 reqs=$(awk '/requests in/ {print $1}' "$dir/wrk.out")
 awk -v c=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" -v n="$reqs" \
     'BEGIN { if (n > 0) printf "server CPU per create: %.0f us (%d requests)\n", c / hz * 1e6 / n, n }'
+[ -z "${DB:-}" ] && [ -f "$db-wal" ] && echo "WAL at the end of the load: $(($(stat -c %s "$db-wal") / 1024)) KiB"
 kill "$pid" && wait "$pid" || true
 pid=
 grep -o "commit.stopped.*" "$dir/server.log" || true

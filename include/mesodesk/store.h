@@ -144,12 +144,6 @@ md_code md_store_lock(md_store *s, int64_t key, md_err *err);
  * commit is as durable as without it.  MD_EIO when the backend refuses the setting. */
 md_code md_store_bulk(md_store *s, int on, md_err *err);
 
-/* s is the database's one writer connection (the committer's, commit.h): the backend
- * keeps housekeeping off its commits (SQLite: WAL checkpoints run on a thread and a
- * connection of their own, stopped by md_store_close(s)).  Durability is unchanged.
- * MD_EIO (or MD_ENOMEM) when that cannot be set up; s is then as before. */
-md_code md_store_writer(md_store *s, md_err *err);
-
 /* Rows inserted, updated or deleted by the last statement run on s (0 after a query). */
 int64_t md_store_changes(md_store *s);
 /* MD_STORE_SUPPORTS_* bits of the backend; its name ("sqlite", "postgres"). */

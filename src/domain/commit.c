@@ -301,8 +301,6 @@ md_code md_committer_start(const char *db_uri, const md_commit_hooks *hooks, md_
     md_committer *c = calloc(1, sizeof *c);
     if (!c) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     md_code rc = md_store_open(db_uri, &c->db, err);
-    /* The WAL checkpoints leave the commit path: the batch's COMMIT is only its flush. */
-    if (rc == MD_OK && (rc = md_store_writer(c->db, err)) != MD_OK) md_store_close(c->db);
     if (rc != MD_OK) {
         free(c);
         return rc;

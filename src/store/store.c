@@ -174,11 +174,6 @@ md_code md_store_bulk(md_store *s, int on, md_err *err)
     return s->ops->bulk ? s->ops->bulk(s, on, err) : MD_OK;
 }
 
-md_code md_store_writer(md_store *s, md_err *err)
-{
-    return s->ops->writer ? s->ops->writer(s, err) : MD_OK;
-}
-
 int64_t md_store_changes(md_store *s)
 {
     return s->ops->changes(s);

@@ -47,8 +47,6 @@ typedef struct md_store_ops {
     int (*column_is_null)(const md_row *r, int i);
     /* Optional (NULL: nothing to do): the bulk-load hint of md_store_bulk(). */
     md_code (*bulk)(md_store *s, int on, md_err *err);
-    /* Optional (NULL: nothing to do): md_store_writer(). */
-    md_code (*writer)(md_store *s, md_err *err);
 } md_store_ops;
 
 /* Every backend's connection struct begins with this. */

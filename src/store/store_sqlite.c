@@ -9,24 +9,15 @@
  * lock(key) has nothing left to do: every key is already held.  A read
  * snapshot is a deferred read transaction (BEGIN): in WAL mode it sees the
  * state of its first read until it ends, while writers go on.
- *
- * The writer connection (md_store_writer: the committer's) does not checkpoint the
- * WAL inside its commits.  A checkpointer thread with a connection of its own runs
- * PASSIVE checkpoints (never waiting for a reader or the writer) when the writer's
- * commit hook says the WAL holds CHECKPOINT_PAGES pages, and every CHECKPOINT_IDLE_MS.
- *   checkpointer: IDLE -> (hook signals, or timeout) CHECKPOINTING -> IDLE ...
- *                 -> STOPPING (the writer connection is closed) -> joined.
  */
 #include "store_int.h"
 
 #include "mesodesk/util.h"
 
-#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #define STMT_CACHE 256
 #define BUSY_TIMEOUT_MS 10000
@@ -37,20 +28,6 @@
  * memory too (temp_store), not in a temporary file written for every statement. */
 #define BULK_CACHE_KIB 1048576
 #define DEFAULT_CACHE_KIB 2000
-/* The writer's checkpoints: SQLite's own autocheckpoint threshold, run off its thread. */
-#define CHECKPOINT_PAGES 1000
-#define CHECKPOINT_IDLE_MS 1000
-
-/* The background checkpointer of a writer connection (NULL on every other connection). */
-typedef struct checkpointer {
-    sqlite3 *db; /* its own connection: a checkpoint never runs on the writer's */
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t due;
-    int pending;  /* the writer's hook asked for a checkpoint (under mu) */
-    int stop;     /* under mu */
-    int asked_at; /* the WAL's pages when the hook last asked (the writer's thread only) */
-} checkpointer;
 
 typedef struct cached_stmt {
     char *sql; /* the portable text, the cache key */
@@ -62,7 +39,6 @@ typedef struct sqlite_store {
     sqlite3 *db;
     int64_t changes; /* of the last statement */
     cached_stmt cache[STMT_CACHE];
-    checkpointer *ckpt; /* owned; only on the writer connection */
 } sqlite_store;
 
 typedef struct sqlite_row {
@@ -85,15 +61,9 @@ static md_code db_error(sqlite3 *db, int rc, md_err *err, const char *what)
     return md_err_set(err, MD_EIO, NULL, "%s: %s", what, sqlite3_errmsg(db));
 }
 
-static void checkpointer_stop(checkpointer *k);
-
 static void sqlite_close(md_store *base)
 {
     sqlite_store *s = (sqlite_store *)base;
-    if (s->ckpt) {
-        sqlite3_wal_hook(s->db, NULL, NULL);
-        checkpointer_stop(s->ckpt);
-    }
     for (int i = 0; i < STMT_CACHE; i++) {
         if (s->cache[i].stmt) sqlite3_finalize(s->cache[i].stmt);
         free(s->cache[i].sql);
@@ -194,8 +164,12 @@ static md_code sqlite_exec(md_store *base, const char *sql, const md_val *params
     int rc = SQLITE_OK;
     for (int i = 0; i < nparams && rc == SQLITE_OK; i++) {
         switch (params[i].type) {
-        case MD_VAL_NULL: rc = sqlite3_bind_null(stmt, i + 1); break;
-        case MD_VAL_INT: rc = sqlite3_bind_int64(stmt, i + 1, params[i].i); break;
+        case MD_VAL_NULL:
+            rc = sqlite3_bind_null(stmt, i + 1);
+            break;
+        case MD_VAL_INT:
+            rc = sqlite3_bind_int64(stmt, i + 1, params[i].i);
+            break;
         case MD_VAL_TEXT:
             rc = sqlite3_bind_text(stmt, i + 1, params[i].text, -1, SQLITE_TRANSIENT);
             break;
@@ -299,106 +273,6 @@ static md_code sqlite_bulk(md_store *base, int on, md_err *err)
     return pragma((sqlite_store *)base, sql, err);
 }
 
-static void *checkpointer_main(void *arg)
-{
-    checkpointer *k = arg;
-    pthread_mutex_lock(&k->mu);
-    while (!k->stop) {
-        if (!k->pending) {
-            struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_sec += CHECKPOINT_IDLE_MS / 1000;
-            pthread_cond_timedwait(&k->due, &k->mu, &until);
-            if (k->stop) break;
-        }
-        k->pending = 0;
-        pthread_mutex_unlock(&k->mu);
-        /* PASSIVE: copies what no reader still needs, waits for nobody.  A failure (busy,
-         * I/O) leaves the WAL as it was: the next checkpoint retries; nothing is lost. */
-        sqlite3_wal_checkpoint_v2(k->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-        pthread_mutex_lock(&k->mu);
-    }
-    pthread_mutex_unlock(&k->mu);
-    return NULL;
-}
-
-/* The writer's commit hook: after each commit, with the pages now in the WAL. */
-static int writer_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
-{
-    (void)db;
-    (void)name;
-    checkpointer *k = arg;
-    /* pages counts the whole WAL, checkpointed frames too, until the writer restarts it
-     * from its start: ask again only after CHECKPOINT_PAGES more. */
-    if (pages < k->asked_at) k->asked_at = 0;
-    if (pages - k->asked_at >= CHECKPOINT_PAGES) {
-        k->asked_at = pages;
-        pthread_mutex_lock(&k->mu);
-        if (!k->pending) {
-            k->pending = 1;
-            pthread_cond_signal(&k->due);
-        }
-        pthread_mutex_unlock(&k->mu);
-    }
-    return SQLITE_OK;
-}
-
-static void checkpointer_stop(checkpointer *k)
-{
-    pthread_mutex_lock(&k->mu);
-    k->stop = 1;
-    pthread_cond_signal(&k->due);
-    pthread_mutex_unlock(&k->mu);
-    pthread_join(k->thread, NULL);
-    pthread_mutex_destroy(&k->mu);
-    pthread_cond_destroy(&k->due);
-    sqlite3_close(k->db);
-    free(k);
-}
-
-static md_code sqlite_writer(md_store *base, md_err *err)
-{
-    sqlite_store *s = (sqlite_store *)base;
-    if (s->ckpt) return MD_OK;
-    const char *file = sqlite3_db_filename(s->db, "main");
-    if (!file || !*file) return MD_OK; /* an in-memory database has no WAL */
-    checkpointer *k = calloc(1, sizeof *k);
-    if (!k) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
-    int rc = sqlite3_open_v2(file, &k->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-    if (rc != SQLITE_OK) {
-        md_err_set(err, MD_EIO, "db", "cannot open the checkpointer's connection: %s",
-                   k->db ? sqlite3_errmsg(k->db) : sqlite3_errstr(rc));
-        sqlite3_close(k->db);
-        free(k);
-        return MD_EIO;
-    }
-    sqlite3_busy_timeout(k->db, BUSY_TIMEOUT_MS);
-    /* A connection checkpoints only once it has opened the WAL (its first read). */
-    char *msg = NULL;
-    rc = sqlite3_exec(k->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL", NULL, NULL, &msg);
-    if (rc != SQLITE_OK) {
-        md_err_set(err, MD_EIO, "db", "the checkpointer's connection: %s",
-                   msg ? msg : sqlite3_errstr(rc));
-        sqlite3_free(msg);
-        sqlite3_close(k->db);
-        free(k);
-        return MD_EIO;
-    }
-    pthread_mutex_init(&k->mu, NULL);
-    pthread_cond_init(&k->due, NULL);
-    if (pthread_create(&k->thread, NULL, checkpointer_main, k) != 0) {
-        pthread_mutex_destroy(&k->mu);
-        pthread_cond_destroy(&k->due);
-        sqlite3_close(k->db);
-        free(k);
-        return md_err_set(err, MD_EIO, NULL, "cannot start the WAL checkpointer");
-    }
-    s->ckpt = k;
-    /* Replaces SQLite's autocheckpoint hook (wal_autocheckpoint becomes 0). */
-    sqlite3_wal_hook(s->db, writer_wal_hook, k);
-    return MD_OK;
-}
-
 const md_store_ops md_store_sqlite_ops = {
     .version = MD_STORE_OPS_VERSION,
     .name = "sqlite",
@@ -419,5 +293,4 @@ const md_store_ops md_store_sqlite_ops = {
     .column_int = sqlite_column_int,
     .column_is_null = sqlite_column_is_null,
     .bulk = sqlite_bulk,
-    .writer = sqlite_writer,
 };

@@ -13,9 +13,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <cmocka.h>
 
 static void migrations_are_recorded_and_idempotent(void **state)
@@ -839,63 +836,6 @@ static void every_statement_the_core_ran_prepares_here(void **state)
     assert_int_equal(failed, 0);
 }
 
-static int int_row(void *ctx, const md_row *r)
-{
-    *(int64_t *)ctx = md_row_int(r, 0);
-    return 0;
-}
-
-/* The writer connection does not checkpoint the WAL inside its commits (SQLite's
- * autocheckpoint off on it), and the checkpointer thread still moves the pages into
- * the database file, while a reader goes on reading. */
-static void the_writer_checkpoints_off_its_commits(void **state)
-{
-    unit_db *u = *state;
-    if (strcmp(md_store_backend(u->db), "sqlite") != 0) skip();
-    md_err err;
-    md_store *w = NULL;
-    assert_int_equal(md_store_open(u->path, &w, &err), MD_OK);
-    int64_t autockpt = -1;
-    assert_int_equal(
-        md_store_exec(w, "PRAGMA wal_autocheckpoint", NULL, 0, int_row, &autockpt, &err), MD_OK);
-    assert_int_equal(autockpt, 1000); /* SQLite's default, before */
-    assert_int_equal(md_store_writer(w, &err), MD_OK);
-    assert_int_equal(
-        md_store_exec(w, "PRAGMA wal_autocheckpoint", NULL, 0, int_row, &autockpt, &err), MD_OK);
-    assert_int_equal(autockpt, 0);
-    struct stat before, now;
-    assert_int_equal(stat(u->path, &before), 0);
-    assert_int_equal(
-        md_store_exec(w, "CREATE TABLE t (clinic_id TEXT, x TEXT)", NULL, 0, NULL, NULL, &err),
-        MD_OK);
-    /* 40 commits of 50 rows of 4 KB: about 2,000 pages, past the checkpoint threshold. */
-    char big[4001];
-    memset(big, 'x', 4000);
-    big[4000] = '\0';
-    for (int c = 0; c < 40; c++) {
-        assert_int_equal(md_store_begin(w, &err), MD_OK);
-        for (int i = 0; i < 50; i++) {
-            md_val v[] = {md_text(big)};
-            assert_int_equal(
-                md_store_exec(w, "INSERT INTO t VALUES ('c', $1)", v, 1, NULL, NULL, &err), MD_OK);
-        }
-        assert_int_equal(md_store_commit(w, &err), MD_OK);
-    }
-    /* The checkpointer copies the pages into the file within its idle period. */
-    int grown = 0;
-    for (int i = 0; i < 300 && !grown; i++) {
-        assert_int_equal(stat(u->path, &now), 0);
-        grown = now.st_size >= before.st_size + 2000 * 4000;
-        if (!grown) usleep(10000);
-    }
-    assert_true(grown);
-    int64_t n = 0;
-    assert_int_equal(md_store_scalar_int(u->db, "SELECT count(*) FROM t", NULL, 0, &n, &err),
-                     MD_OK);
-    assert_int_equal(n, 2000);
-    md_store_close(w); /* stops and joins the checkpointer */
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -936,8 +876,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_list_without_a_parent_prepares, unit_db_setup,
                                         unit_db_teardown),
         cmocka_unit_test_setup_teardown(concurrent_migrations_apply_once, unit_db_setup,
-                                        unit_db_teardown),
-        cmocka_unit_test_setup_teardown(the_writer_checkpoints_off_its_commits, unit_db_setup,
                                         unit_db_teardown),
         cmocka_unit_test_setup_teardown(every_statement_the_core_ran_prepares_here, unit_db_setup,
                                         unit_db_teardown),
