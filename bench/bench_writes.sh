@@ -6,7 +6,8 @@
 #   wrk -t2 -c$CONNS -d$SECONDS -s post.lua
 # where every request creates a patient with names of its own (a counter per wrk
 # thread), so the duplicate check never answers 409.  Prints requests/s, the latency
-# percentiles and the status counts; fails when any answer is not 201.
+# percentiles, the status counts and the size of the WAL at the end of the load; fails
+# when any answer is not 201.
 #
 # Environment: BUILD (default build), DB (a postgresql:// URI of an empty database
 # instead of the temporary SQLite file), CONNS (32), SECONDS (10), THREADS (server
