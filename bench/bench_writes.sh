@@ -6,7 +6,8 @@
 #   wrk -t2 -c$CONNS -d$SECONDS -s post.lua
 # where every request creates a patient with names of its own (a counter per wrk
 # thread), so the duplicate check never answers 409.  Prints requests/s, the latency
-# percentiles and the status counts; fails when any answer is not 201.
+# percentiles, the status counts and the size of the WAL at the end of the load; fails
+# when any answer is not 201.
 #
 # Environment: BUILD (default build), DB (a postgresql:// URI of an empty database
 # instead of the temporary SQLite file), CONNS (32), SECONDS (10), THREADS (server
@@ -95,6 +96,7 @@ grep -E "Requests/sec|Latency|99%|Non-2xx|creates/s" "$dir/wrk.out"
 reqs=$(awk '/requests in/ {print $1}' "$dir/wrk.out")
 awk -v c=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" -v n="$reqs" \
     'BEGIN { if (n > 0) printf "server CPU per create: %.0f us (%d requests)\n", c / hz * 1e6 / n, n }'
+[ -z "${DB:-}" ] && [ -f "$db-wal" ] && echo "WAL at the end of the load: $(($(stat -c %s "$db-wal") / 1024)) KiB"
 kill "$pid" && wait "$pid" || true
 pid=
 grep -o "commit.stopped.*" "$dir/server.log" || true

@@ -12,6 +12,12 @@
 #include "mesodesk/audit_query.h"
 #include "unit_db.h"
 
+static int name_row(void *ctx, const md_row *r)
+{
+    json_array_append_new(ctx, json_string(md_row_text(r, 0)));
+    return 0;
+}
+
 static int plan_row(void *ctx, const md_row *r)
 {
     json_array_append_new(ctx, json_string(md_row_text(r, 3)));
@@ -110,12 +116,36 @@ static void filters_select_what_they_say(void **state)
     u->ctx.who.role = MD_ROLE_ADMIN;
 }
 
+/* Each index of audit_log is written with every entry: the table keeps only those the
+ * filters above need (a prefix of another index serves nothing the longer one does not). */
+static void the_trail_keeps_no_index_no_query_needs(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    if (strcmp(md_store_backend(u->db), "sqlite") != 0) skip();
+    json_t *names = json_array();
+    assert_int_equal(md_store_exec(u->db,
+                                   "SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                                   "tbl_name = 'audit_log' AND sql IS NOT NULL ORDER BY name",
+                                   NULL, 0, name_row, names, &err),
+                     MD_OK);
+    const char *want[] = {"audit_action", "audit_actor", "audit_at", "audit_object_type",
+                          "audit_patient_seq"};
+    size_t n = sizeof want / sizeof want[0];
+    if (json_array_size(names) != n) fail_msg("%zu indexes on audit_log", json_array_size(names));
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(json_string_value(json_array_get(names, i)), want[i]);
+    json_decref(names);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(every_filter_combination_uses_an_index, unit_db_setup,
                                         unit_db_teardown),
         cmocka_unit_test_setup_teardown(filters_select_what_they_say, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(the_trail_keeps_no_index_no_query_needs, unit_db_setup,
                                         unit_db_teardown),
     };
     return cmocka_run_group_tests_name("unit.audit_query", tests, NULL, NULL);
