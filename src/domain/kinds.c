@@ -7,7 +7,7 @@
  * beside the screening code (screening.c) and listed here.
  *
  * Who may touch what: demographics (patients) are readable and writable by the
- * front desk; clinical facts need the clinical permissions (see auth.c).
+ * front desk; clinical facts need the clinical permissions (see principal.c).
  *
  * md_kinds_check() is run at server start-up: a declaration that breaks a limit of
  * the engine (a name longer than a column identifier, an enum value longer than the
