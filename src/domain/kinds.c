@@ -310,6 +310,8 @@ const md_record_kind *const md_kinds[] = {
     &md_kind_lot,
     &md_kind_vial,
     &md_kind_administration,
+    &md_kind_recall_case,
+    &md_kind_recall_contact,
     NULL,
 };
 

@@ -274,6 +274,25 @@ static const migration migrations[] = {
       "CREATE INDEX administrations_vial ON administrations (clinic_id, vial_id)",
       "CREATE INDEX administrations_patient ON administrations (clinic_id, patient_id)",
       NULL}},
+    {15,
+     "recall cases and contact attempts",
+     /* One current case per recalled lot and patient (recall.c), and the attempts to reach
+      * the patient; both versioned patient records. */
+     {"CREATE TABLE recall_cases (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, lot_id TEXT NOT NULL, status TEXT NOT NULL, outcome TEXT, "
+      "note TEXT, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX recall_cases_current ON recall_cases (clinic_id, id) WHERE current = 1",
+      "CREATE INDEX recall_cases_lot ON recall_cases (clinic_id, lot_id, patient_id) "
+      "WHERE current = 1",
+      "CREATE TABLE recall_contacts (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, case_id TEXT NOT NULL, lot_id TEXT NOT NULL, "
+      "attempted_at TEXT NOT NULL, method TEXT NOT NULL, outcome TEXT NOT NULL, note TEXT, "
+      "status TEXT NOT NULL, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX recall_contacts_current ON recall_contacts (clinic_id, id) "
+      "WHERE current = 1",
+      "CREATE INDEX recall_contacts_lot ON recall_contacts (clinic_id, lot_id, patient_id) "
+      "WHERE current = 1",
+      NULL}},
 };
 
 /* Code run after a migration's statements, in the same transaction: backfills of data
