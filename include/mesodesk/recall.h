@@ -37,6 +37,10 @@ extern const md_record_kind md_kind_recall_case, md_kind_recall_contact;
  * (MD_ENOTFOUND naming "lot_id" when neither). */
 md_code md_recall_lot_find(md_ctx *ctx, const char *ref, char id[MD_ID_STR], md_err *err);
 
+/* The clinic of a database that holds exactly one (the CLI's default for --clinic):
+ * MD_EINVAL naming "clinic" when it holds none or several. */
+md_code md_recall_sole_clinic(md_store *db, char id[MD_ID_STR], md_err *err);
+
 /* {"lot":{id,lot_number,expiry,status,recalled_on,recall_reason,product_id,product_name},
  *  "patients":N,"administrations":M,
  *  "items":[{"patient":{id,given_name,family_name,birth_date,email,phone,merged_into?},

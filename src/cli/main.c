@@ -24,6 +24,7 @@ static const struct {
     {"audit", cmd_audit, "verify the audit trail against its signed checkpoints"},
     {"gen", cmd_gen, "generate clinics, staff and patients (benchmarks, load tests)"},
     {"openapi", cmd_openapi, "print the API document built from the routes and record kinds"},
+    {"recall", cmd_recall, "exposures of a lot (JSON or CSV) and its recall worklist"},
 };
 
 static void usage(FILE *f)

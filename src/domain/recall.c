@@ -151,6 +151,19 @@ md_code md_recall_lot_find(md_ctx *ctx, const char *ref, char id[MD_ID_STR], md_
     return rc;
 }
 
+md_code md_recall_sole_clinic(md_store *db, char id[MD_ID_STR], md_err *err)
+{
+    int64_t n = 0;
+    md_code rc = md_store_scalar_int(db, "SELECT count(*) FROM clinics", NULL, 0, &n, err);
+    if (rc == MD_OK && n != 1)
+        return md_err_set(err, MD_EINVAL, "clinic",
+                          "the database holds %lld clinics: name one with --clinic", (long long)n);
+    if (rc == MD_OK)
+        rc = md_store_scalar_text(db, "SELECT min(clinic_id) FROM clinics", NULL, 0, id, MD_ID_STR,
+                                  err);
+    return rc;
+}
+
 /* ---- exposures ---- */
 
 #define EXPOSURE_SQL(col)                                                                          \
