@@ -34,6 +34,7 @@
 #include "mesodesk/kb.h"
 #include "mesodesk/record.h"
 #include "mesodesk/sbuf.h"
+#include "gen_stock.h"
 #include "record_int.h"
 
 #include <sodium.h>
@@ -682,6 +683,7 @@ static md_code gen_clinic(md_ctx *ctx, const md_gen_options *o, int c, row_write
             rc = md_gen_patient_make(ctx->kb, o->seed, c, i, o->as_of, p, err);
             b.validate = o->validate_every > 0 && i % o->validate_every == 0;
             if (rc == MD_OK) rc = write_patient(&b, &facts, err);
+            if (rc == MD_OK) rc = md__gen_stock_patient(ctx, o, c, i, p, NULL, err);
             md_arena_reset(ctx->arena);
         }
         snprintf(detail, sizeof detail, "patients %ld-%ld of %ld, seed %llu", first + 1, last,
@@ -724,10 +726,12 @@ static md_code is_fresh(md_ctx *ctx, int *fresh, md_err *err)
 /* The tables the generator fills, whose secondary indexes a fresh load builds at the end. */
 static md_code defer(md_ctx *ctx, md_err *err)
 {
-    const char *tables[W_COUNT + 3];
+    const char *tables[W_COUNT + 3 + 8];
     int n = 0;
     for (int i = 0; i < W_COUNT; i++)
         tables[n++] = written_kinds[i]->table;
+    for (int i = 0; md__gen_stock_tables[i] && i < 8; i++)
+        tables[n++] = md__gen_stock_tables[i];
     tables[n++] = "patient_terms";
     tables[n++] = "audit_log";
     tables[n] = NULL;

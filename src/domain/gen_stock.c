@@ -1,0 +1,442 @@
+/*
+ * gen_stock.c - the generator's products, lots, vials and administrations (gen_stock.h).
+ *
+ * Rates (about 5 doses per patient: 5,000,000 at 1,000,000 patients):
+ *   - each patient has 1 to 4 sessions (2.5 on average) between the intake and the latest
+ *     visit, each of 1 to 3 doses (2 on average) of a product drawn from the clinic's
+ *     catalogue: PRODUCTS products, MULTI of them multi-dose vials;
+ *   - time from as_of - SPAN days to as_of is cut into lot periods of L days (the same for
+ *     every product), L chosen so that a lot serves about LOT_DOSES doses (1 to 364 days):
+ *     a dose of product j on day d is from lot (j, (d - first day) / L);
+ *   - a multi-dose lot's period is cut into vial buckets of W days (W <= 14 and divides L,
+ *     within the kb's beyond-use time), each with V vials opened on its first morning, V
+ *     sized so a vial serves about VIAL_DOSES doses; a dose draws from one of them.
+ * Ledgers as stock.c keeps them: a lot's "received" movement (quantity about three times its
+ * expected use, so that no lot runs short), a "used" container per single dose and per vial
+ * opened, a vial draw per multi-dose dose.  A vial whose beyond-use time is past as_of is
+ * version 1 open and version 2 discarded.
+ * Ids: the catalogue's from (seed, clinic, product, lot, bucket, vial); a dose's sort in
+ * generation order like the patients' (clinic, patient, dose number, then random digits).
+ * Regulatory statuses and product bases are the kb's (checked against it at start); the
+ * names, concentrations and volumes of the catalogue are label text, not clinical rules.
+ */
+#include "gen_stock.h"
+#include "mesodesk/kb.h"
+#include "mesodesk/record.h"
+#include "mesodesk/stock.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define PRODUCTS 10
+#define MULTI 3 /* the last MULTI products are multi-dose */
+#define SPAN 1800
+#define LOT_DOSES 200
+#define VIAL_DOSES 10
+#define DOSES_PER_PATIENT 5
+
+const char *const md__gen_stock_tables[] = {
+    "products", "lots", "vials", "administrations", "stock_movements", "vial_draws", NULL};
+
+/* ---- randomness (splitmix64, as gen.c) ---- */
+
+typedef struct srng {
+    uint64_t s;
+} srng;
+
+static uint64_t next(srng *r)
+{
+    uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static uint32_t pick(srng *r, uint32_t n)
+{
+    return (uint32_t)(((next(r) >> 32) * (uint64_t)n) >> 32);
+}
+
+/* A stream for (seed, a, b, c): one per catalogue item or patient. */
+static srng stream(uint64_t seed, uint64_t a, uint64_t b, uint64_t c)
+{
+    srng r = {seed ^ 0x5DEECE66Dull};
+    r.s ^= (a + 1) * 0xD1B54A32D192ED03ull;
+    next(&r);
+    r.s ^= (b + 1) * 0x8CB92BA72F3D8DD7ull;
+    next(&r);
+    r.s ^= (c + 1) * 0xA0761D6478BD642Full;
+    next(&r);
+    return r;
+}
+
+static void hex_id(srng *r, char out[MD_ID_STR])
+{
+    unsigned long long a = next(r), b = next(r);
+    snprintf(out, MD_ID_STR, "%016llx%016llx", a, b);
+}
+
+/* Catalogue ids: kind 1 product, 2 lot, 3 vial. */
+static void cat_id(uint64_t seed, int clinic, unsigned kind, long a, long b, long c,
+                   char out[MD_ID_STR])
+{
+    srng r = stream(seed ^ ((uint64_t)kind << 56), (uint64_t)clinic, (uint64_t)a,
+                    ((uint64_t)b << 24) ^ (uint64_t)c);
+    hex_id(&r, out);
+}
+
+/* ---- the clinic's plan ---- */
+
+typedef struct plan {
+    md_day first;    /* as_of - SPAN */
+    long days;       /* SPAN + 1 */
+    long lot_days;   /* L */
+    long lots;       /* per product */
+    long vial_days;  /* W */
+    long vials;      /* V per bucket */
+    long beyond_use; /* hours */
+    const char *rule;
+    long single_qty, multi_qty; /* containers received per lot */
+} plan;
+
+static md_code make_plan(const md_gen_options *o, const md_kb *kb, plan *pl, md_err *err)
+{
+    md_beyond_use b;
+    md_code rc = md_kb_beyond_use(kb, &b, err);
+    if (rc != MD_OK) return rc;
+    memset(pl, 0, sizeof *pl);
+    pl->first = o->as_of - SPAN;
+    pl->days = SPAN + 1;
+    pl->beyond_use = b.hours;
+    pl->rule = b.rule;
+    /* doses of one product on one day, on average */
+    double rate = (double)o->patients * DOSES_PER_PATIENT / PRODUCTS / (double)pl->days;
+    long l = rate > 0 ? (long)(LOT_DOSES / rate + 0.5) : 364;
+    pl->lot_days = l < 1 ? 1 : l > 364 ? 364 : l;
+    long w = pl->beyond_use / 24 - 1;
+    if (w > 14) w = 14;
+    if (w < 1) return md_err_set(err, MD_EINVAL, "kb", "the kb's beyond-use time is under 2 days");
+    if (pl->lot_days <= w)
+        w = pl->lot_days;
+    else
+        pl->lot_days = pl->lot_days / w * w;
+    pl->vial_days = w;
+    pl->lots = (pl->days + pl->lot_days - 1) / pl->lot_days;
+    /* 1.5 times the expected doses of a bucket, VIAL_DOSES a vial (about 2 ml of 10) */
+    pl->vials = (long)(rate * (double)w * 1.5 / VIAL_DOSES) + 1;
+    pl->single_qty = (long)(rate * (double)pl->lot_days * 3) + 10;
+    pl->multi_qty = pl->vials * (pl->lot_days / w) + 2;
+    return MD_OK;
+}
+
+/* ---- the catalogue ---- */
+
+static const char *const product_names[PRODUCTS] = {
+    "Revitalising complex ampoule", "Vitamin C 20 mg/ml ampoule", "Hyaluronic 1.5% ampoule",
+    "Organic silicon ampoule",      "Lipolytic blend ampoule",    "Peptide hair ampoule",
+    "Procaine 2% ampoule",          "Polynucleotide vial",        "Multivitamin vial",
+    "Hyaluronic gel vial"};
+static const char *const concentrations[] = {"0.5%", "1%", "1.5%", "2%", "20 mg/ml", "5 mg/ml"};
+/* Regulatory statuses and bases: kb codes (checked in check_catalogue). */
+static const char *const reg_status = "ce_marked";
+static const char *const bases[] = {"aqueous", "aqueous", "gel"};
+
+static md_code check_catalogue(const md_kb *kb, md_err *err)
+{
+    md_reg_info info;
+    md_code rc = md_kb_regulatory_policy(kb, reg_status, "regulatory", &info, err);
+    for (size_t i = 0; rc == MD_OK && i < sizeof bases / sizeof bases[0]; i++)
+        if (!md_kb_product_base_known(kb, bases[i]))
+            rc = md_err_set(err, MD_EINVAL, "kb", "the kb has no product base %s", bases[i]);
+    if (rc == MD_OK && md_kb_vocab_count(kb, MD_VOCAB_INGREDIENT) == 0)
+        rc = md_err_set(err, MD_EINVAL, "kb", "the kb has no ingredient vocabulary");
+    return rc;
+}
+
+static md_code exec(md_ctx *ctx, const char *sql, const md_val *v, int n, long *rows, md_err *err)
+{
+    if (rows) (*rows)++;
+    return md_store_exec(ctx->db, sql, v, n, NULL, NULL, err);
+}
+
+static md_code product_row(md_ctx *ctx, const md_gen_options *o, int clinic, int j, const char *at,
+                           long *rows, md_err *err)
+{
+    char id[MD_ID_STR], ingredients[512], regulatory[64];
+    srng r = stream(o->seed, (uint64_t)clinic, 1000 + (uint64_t)j, 0);
+    int multi = j >= PRODUCTS - MULTI;
+    size_t n = md_kb_vocab_count(ctx->kb, MD_VOCAB_INGREDIENT), first = pick(&r, (uint32_t)n);
+    int k = 1 + (int)pick(&r, 3);
+    size_t off = (size_t)snprintf(ingredients, sizeof ingredients, "[");
+    for (int i = 0; i < k && (size_t)i < n; i++) /* distinct: consecutive vocabulary entries */
+        off += (size_t)snprintf(
+            ingredients + off, sizeof ingredients - off,
+            "%s{\"ingredient\":\"%s\",\"concentration\":\"%s\"}", i ? "," : "",
+            md_kb_vocab_code(ctx->kb, MD_VOCAB_INGREDIENT, (first + (size_t)i) % n),
+            concentrations[pick(&r, sizeof concentrations / sizeof concentrations[0])]);
+    snprintf(ingredients + off, sizeof ingredients - off, "]");
+    snprintf(regulatory, sizeof regulatory, "{\"EU\":\"%s\"}", reg_status);
+    cat_id(o->seed, clinic, 1, j, 0, 0, id);
+    md_val v[] = {md_text(ctx->who.clinic_id),  md_text(id),
+                  md_text(md_actor_id(ctx)),    md_text(at),
+                  md_text(product_names[j]),    md_text("Generated Laboratories"),
+                  md_text("solution"),          md_text(multi ? "multi_dose" : "single_dose"),
+                  md_int(multi ? 10000 : 2000), md_text(bases[multi ? 2 : pick(&r, 2)]),
+                  md_text(ingredients),         md_text(regulatory)};
+    return exec(ctx,
+                "INSERT INTO products (clinic_id, id, version, current, recorded_by, recorded_at, "
+                "reason, name, manufacturer, form, presentation, volume_ml, base, ingredients, "
+                "regulatory, status) VALUES ($1, $2, 1, 1, $3, $4, 'generated', $5, $6, $7, $8, "
+                "$9, $10, $11, $12, 'active')",
+                v, 12, rows, err);
+}
+
+static md_code movement(md_ctx *ctx, srng *r, const char *lot, const char *kind, long qty,
+                        const char *admin, const char *vial, const char *at, long *rows,
+                        md_err *err)
+{
+    char id[MD_ID_STR];
+    hex_id(r, id);
+    md_val v[] = {md_text(ctx->who.clinic_id),
+                  md_text(id),
+                  md_text(lot),
+                  md_text(kind),
+                  md_int(qty),
+                  md_text(admin),
+                  md_text(vial),
+                  md_text(md_actor_id(ctx)),
+                  md_text(at)};
+    return exec(ctx,
+                "INSERT INTO stock_movements (clinic_id, id, lot_id, kind, quantity, reason, "
+                "administration_id, vial_id, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, "
+                "$5, 'generated', $6, $7, $8, $9)",
+                v, 9, rows, err);
+}
+
+static md_code lot_row(md_ctx *ctx, const md_gen_options *o, const plan *pl, int clinic, int j,
+                       long k, long *rows, md_err *err)
+{
+    char id[MD_ID_STR], product[MD_ID_STR], number[32], expiry[MD_DATE_STR], received[MD_DATE_STR],
+        at[MD_TIME_STR];
+    md_day start = pl->first + (md_day)(k * pl->lot_days);
+    long qty = j >= PRODUCTS - MULTI ? pl->multi_qty : pl->single_qty;
+    cat_id(o->seed, clinic, 2, j, k, 0, id);
+    cat_id(o->seed, clinic, 1, j, 0, 0, product);
+    snprintf(number, sizeof number, "G%02d-%02d-%05ld", clinic % 100, j, k);
+    md_date_format(start + (md_day)pl->lot_days + 365, expiry);
+    md_date_format(start - 3, received);
+    md_time_format((int64_t)(start - 3) * 86400 + 9 * 3600, at);
+    md_val v[] = {md_text(ctx->who.clinic_id),
+                  md_text(id),
+                  md_text(md_actor_id(ctx)),
+                  md_text(at),
+                  md_text(product),
+                  md_text(number),
+                  md_text(expiry),
+                  md_text(received),
+                  md_int(qty),
+                  md_text(j >= PRODUCTS - MULTI ? "vial" : "ampoule")};
+    md_code rc = exec(ctx,
+                      "INSERT INTO lots (clinic_id, id, version, current, recorded_by, "
+                      "recorded_at, reason, product_id, lot_number, expiry, received_on, "
+                      "supplier, quantity, unit, status) VALUES ($1, $2, 1, 1, $3, $4, "
+                      "'generated', $5, $6, $7, $8, 'Generated Supplies', $9, $10, 'active')",
+                      v, 10, rows, err);
+    srng r = stream(o->seed, (uint64_t)clinic, 2000 + (uint64_t)j, (uint64_t)k);
+    if (rc == MD_OK) rc = movement(ctx, &r, id, "received", qty, NULL, NULL, at, rows, err);
+    return rc;
+}
+
+static void vial_times(const plan *pl, long bucket, char opened[MD_TIME_STR], char bud[MD_TIME_STR],
+                       int64_t *bud_t)
+{
+    int64_t t = (int64_t)(pl->first + (md_day)(bucket * pl->vial_days)) * 86400 + 7 * 3600 + 1800;
+    *bud_t = t + (int64_t)pl->beyond_use * 3600;
+    md_time_format(t, opened);
+    md_time_format(*bud_t, bud);
+}
+
+static md_code vial_rows(md_ctx *ctx, const md_gen_options *o, const plan *pl, int clinic, int j,
+                         long bucket, long *rows, md_err *err)
+{
+    char lot[MD_ID_STR], id[MD_ID_STR], opened[MD_TIME_STR], bud[MD_TIME_STR];
+    int64_t bud_t;
+    md_code rc = MD_OK;
+    vial_times(pl, bucket, opened, bud, &bud_t);
+    int discarded = bud_t < (int64_t)o->as_of * 86400;
+    cat_id(o->seed, clinic, 2, j, bucket * pl->vial_days / pl->lot_days, 0, lot);
+    srng r = stream(o->seed, (uint64_t)clinic, 3000 + (uint64_t)j, (uint64_t)bucket);
+    for (long v = 0; rc == MD_OK && v < pl->vials; v++) {
+        cat_id(o->seed, clinic, 3, j, bucket, v, id);
+        md_val p[] = {md_text(ctx->who.clinic_id),
+                      md_text(id),
+                      md_int(1),
+                      md_int(!discarded),
+                      md_text(md_actor_id(ctx)),
+                      md_text(opened),
+                      md_text("opened"),
+                      md_text(lot),
+                      md_text(opened),
+                      md_int(10000),
+                      md_text(bud),
+                      md_text(pl->rule),
+                      md_text("open")};
+        static const char *const sql =
+            "INSERT INTO vials (clinic_id, id, version, current, recorded_by, recorded_at, "
+            "reason, lot_id, opened_at, volume_ml, beyond_use_at, beyond_use_rule, status) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+        rc = exec(ctx, sql, p, 13, rows, err);
+        if (rc == MD_OK && discarded) {
+            p[2] = md_int(2);
+            p[3] = md_int(1);
+            p[5] = md_text(bud);
+            p[6] = md_text("past its beyond-use time");
+            p[12] = md_text("discarded");
+            rc = exec(ctx, sql, p, 13, rows, err);
+        }
+        if (rc == MD_OK) rc = movement(ctx, &r, lot, "used", -1, NULL, id, opened, rows, err);
+    }
+    return rc;
+}
+
+static md_code catalogue(md_ctx *ctx, const md_gen_options *o, const plan *pl, int clinic,
+                         long *rows, md_err *err)
+{
+    char at[MD_TIME_STR];
+    md_time_format((int64_t)(pl->first - 10) * 86400 + 9 * 3600, at);
+    md_code rc = check_catalogue(ctx->kb, err);
+    for (int j = 0; rc == MD_OK && j < PRODUCTS; j++) {
+        rc = product_row(ctx, o, clinic, j, at, rows, err);
+        for (long k = 0; rc == MD_OK && k < pl->lots; k++)
+            rc = lot_row(ctx, o, pl, clinic, j, k, rows, err);
+        long buckets = pl->lots * (pl->lot_days / pl->vial_days);
+        for (long b = 0; rc == MD_OK && j >= PRODUCTS - MULTI && b < buckets; b++)
+            rc = vial_rows(ctx, o, pl, clinic, j, b, rows, err);
+    }
+    return rc;
+}
+
+/* ---- doses ---- */
+
+static int staff_row(void *vids, const md_row *r)
+{
+    char(*ids)[MD_ID_STR] = vids;
+    for (int i = 0; i < 4; i++)
+        if (!ids[i][0]) {
+            md_strlcpy(ids[i], md_row_text(r, 0), MD_ID_STR);
+            return i == 3;
+        }
+    return 1;
+}
+
+static const char *const routes[] = {"intradermal", "intradermal",    "intradermal",
+                                     "intradermal", "intraepidermal", "subcutaneous"};
+
+static md_code dose_row(md_ctx *ctx, const md_gen_options *o, const plan *pl, srng *r, int clinic,
+                        long index, int n, const md_gen_patient *p, md_day day, int64_t t,
+                        const char *session, const char *by, long *rows, md_err *err)
+{
+    char id[MD_ID_STR], lot[MD_ID_STR], product[MD_ID_STR], vial[MD_ID_STR], at[MD_TIME_STR];
+    int j = (int)pick(r, PRODUCTS), multi = j >= PRODUCTS - MULTI;
+    long off = (long)(day - pl->first), bucket = off / pl->vial_days;
+    unsigned long long lo = next(r), hi = next(r);
+    snprintf(id, sizeof id, "%03x%09lx%02x%02llx%016llx", (unsigned)clinic & 0xfff,
+             (unsigned long)index & 0xfffffffffUL, 0x80u | ((unsigned)n & 0x7f), lo & 0xff, hi);
+    cat_id(o->seed, clinic, 1, j, 0, 0, product);
+    cat_id(o->seed, clinic, 2, j, off / pl->lot_days, 0, lot);
+    if (multi) cat_id(o->seed, clinic, 3, j, bucket, (long)pick(r, (uint32_t)pl->vials), vial);
+    long ul = multi ? 50 + 10 * (long)pick(r, 31) : 500 + 100 * (long)pick(r, 16);
+    size_t area = 0;
+    size_t nareas = md_kb_vocab_count(ctx->kb, MD_VOCAB_AREA);
+    area = pick(r, (uint32_t)nareas);
+    md_time_format(t, at);
+    md_val v[] = {md_text(ctx->who.clinic_id),
+                  md_text(id),
+                  md_text(md_actor_id(ctx)),
+                  md_text(at),
+                  md_text(p->id),
+                  md_text(product),
+                  md_text(lot),
+                  md_text(multi ? vial : NULL),
+                  md_int(ul),
+                  md_text(routes[pick(r, sizeof routes / sizeof routes[0])]),
+                  md_text(md_kb_vocab_code(ctx->kb, MD_VOCAB_AREA, area)),
+                  md_text(session),
+                  md_text(at),
+                  md_text(by)};
+    if (o->validate_every > 0 && index % o->validate_every == 0 && n == 0) {
+        json_t *body = json_pack("{s:s,s:s,s:s?,s:f,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "product_id",
+                                 product, "lot_id", lot, "vial_id", multi ? vial : NULL,
+                                 "volume_ml", (double)ul / 1000.0, "route", v[9].text, "area",
+                                 v[10].text, "context", "session", "context_id", session,
+                                 "given_at", at, "given_by", by, "status", "given");
+        md_code vrc = md_record_validate(ctx, &md_kind_administration, body, err);
+        json_decref(body);
+        if (vrc != MD_OK) return vrc;
+    }
+    md_code rc = exec(ctx,
+                      "INSERT INTO administrations (clinic_id, id, version, current, recorded_by, "
+                      "recorded_at, reason, patient_id, product_id, lot_id, vial_id, volume_ml, "
+                      "route, area, context, context_id, given_at, given_by, status) VALUES ($1, "
+                      "$2, 1, 1, $3, $4, 'generated', $5, $6, $7, $8, $9, $10, $11, 'session', "
+                      "$12, $13, $14, 'given')",
+                      v, 14, rows, err);
+    if (rc != MD_OK) return rc;
+    if (!multi) return movement(ctx, r, lot, "used", -1, id, NULL, at, rows, err);
+    char draw[MD_ID_STR];
+    hex_id(r, draw);
+    md_val d[] = {md_text(ctx->who.clinic_id),
+                  md_text(draw),
+                  md_text(vial),
+                  md_text(lot),
+                  md_int(ul),
+                  md_text(id),
+                  md_text(md_actor_id(ctx)),
+                  md_text(at)};
+    return exec(ctx,
+                "INSERT INTO vial_draws (clinic_id, id, vial_id, lot_id, volume_ul, "
+                "administration_id, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, "
+                "$7, $8)",
+                d, 8, rows, err);
+}
+
+md_code md__gen_stock_patient(md_ctx *ctx, const md_gen_options *o, int clinic, long index,
+                              const md_gen_patient *p, long *rows, md_err *err)
+{
+    plan pl;
+    int64_t intake = 0, visit = 0;
+    char by[4][MD_ID_STR] = {{0}};
+    md_code rc = make_plan(o, ctx->kb, &pl, err);
+    if (rc == MD_OK && index == 0) rc = catalogue(ctx, o, &pl, clinic, rows, err);
+    if (rc != MD_OK) return rc;
+    md_val cv[] = {md_text(ctx->who.clinic_id)};
+    rc = md_store_exec(ctx->db,
+                       "SELECT id FROM staff WHERE clinic_id = $1 AND role = 'practitioner' "
+                       "ORDER BY id",
+                       cv, 1, staff_row, by, err);
+    if (rc != MD_OK) return rc;
+    int nby = 0;
+    while (nby < 4 && by[nby][0])
+        nby++;
+    if (md_time_parse(p->recorded_at, &intake) || md_time_parse(p->reviewed_at, &visit))
+        return md_err_set(err, MD_EINTERNAL, NULL, "a generated patient without visit times");
+    srng r = stream(o->seed, (uint64_t)clinic, (uint64_t)index, 4000);
+    md_day d0 = (md_day)(intake / 86400), d1 = (md_day)(visit / 86400);
+    int sessions = 1 + (int)pick(&r, 4), n = 0;
+    for (int s = 0; rc == MD_OK && s < sessions; s++) {
+        md_day day = s == 0 ? d0 : d0 + (md_day)pick(&r, (uint32_t)(d1 - d0 + 1));
+        int64_t t = (int64_t)day * 86400 + 9 * 3600 + (int64_t)pick(&r, 9 * 3600);
+        if (t < intake) t = intake; /* within the patient's own visits */
+        if (t > visit) t = visit;
+        if (t > (int64_t)o->as_of * 86400 - 600) /* every time lies before the as-of day */
+            t = (int64_t)o->as_of * 86400 - 600;
+        char session[MD_ID_STR];
+        hex_id(&r, session);
+        const char *who = nby ? by[pick(&r, (uint32_t)nby)] : md_actor_id(ctx);
+        int doses = 1 + (int)pick(&r, 3);
+        for (int k = 0; rc == MD_OK && k < doses; k++, n++)
+            rc = dose_row(ctx, o, &pl, &r, clinic, index, n, p, (md_day)(t / 86400), t + 60 * k,
+                          session, who, rows, err);
+    }
+    return rc;
+}
