@@ -164,7 +164,8 @@ struct md_kb {
     kb_source *source_info; /* n_sources entries, same order */
     kb_fact_def facts[KB_FACT_COUNT];
     md_ruleset shipped;
-    kb_cache *cache; /* owned; mutable behind the const md_kb * callers hold */
+    kb_cache *cache;                    /* owned; mutable behind the const md_kb * callers hold */
+    struct kb_formulation *formulation; /* kb/concerns.json and mixing rules (kb_formulation.c) */
 };
 
 /* --- checked access to JSON with error paths: the one validator (validate.h) --- */
@@ -212,6 +213,9 @@ md_code kb_sources_parse(const md_kb *kb, md_arena *a, const json_t *o, const ch
 md_code kb_facts_parse(md_kb *kb, const json_t *arr, const char *path, md_err *err);
 /* Index of a sex name in the kb's sex order, or -1. */
 int kb_sex_index(const char *sex);
+
+/* --- kb_formulation.c: kb/concerns.json, and incompatibilities.json compiled ----- */
+md_code kb_formulation_load(md_kb *kb, const json_t *concerns, const json_t *incompat, md_err *err);
 
 /* --- screen_output.c -------------------------------------------------------- */
 const char *kb_flag_name(int flag); /* also names the facts: "allergies" */

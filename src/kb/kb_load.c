@@ -30,13 +30,14 @@
 
 #define KB_FILE_MAX ((size_t)4 << 20)
 
-enum { F_SOURCES, F_VOCABULARY, F_RULES, F_INCOMPAT, F_COUNT };
+enum { F_SOURCES, F_VOCABULARY, F_RULES, F_INCOMPAT, F_CONCERNS, F_COUNT };
 static const char *const bases[] = {"aqueous", "oil", "alcohol", "cream", NULL};
 static const char *const kb_files[F_COUNT] = {
     "sources.json",
     "vocabulary.json",
     "rules.json",
     "incompatibilities.json",
+    "concerns.json", /* kb_formulation.c */
 };
 
 typedef struct loader {
@@ -631,6 +632,7 @@ md_code md_kb_load(const char *dir, md_kb **out, md_err *err)
     }
     if ((rc = parse_rules(&L, err))) goto cleanup;
     if ((rc = parse_incompatibilities(&L, err))) goto cleanup;
+    if ((rc = kb_formulation_load(L.kb, L.doc[F_CONCERNS], L.doc[F_INCOMPAT], err))) goto cleanup;
     crypto_generichash_final(&L.hs, digest, sizeof digest);
     sodium_bin2hex(L.kb->hash, sizeof L.kb->hash, digest, sizeof digest);
     *out = L.kb;

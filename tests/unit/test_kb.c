@@ -9,7 +9,7 @@
 #include "test_kb_support.h"
 
 static const char *const kb_files[] = {"manifest.json", "sources.json", "vocabulary.json",
-                                       "rules.json", "incompatibilities.json", NULL};
+                                       "rules.json", "incompatibilities.json", "concerns.json", NULL};
 
 static md_kb *kb;
 
@@ -115,7 +115,20 @@ static const breakage breakages[] = {
     {"rules.json", "facts/1", "fact", "\"pregnant\"", NULL, "kb/rules.json:facts[1].fact", "described twice"},
     {"rules.json", "facts/2", NULL, NULL, "question", "kb/rules.json:facts[2].question", "required"},
     {"manifest.json", "", "default_jurisdiction", "\"Atlantis\"", NULL, "kb/manifest.json:default_jurisdiction", "unknown jurisdiction"},
-    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[4]", "not a kb file"},
+    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[5]", "not a kb file"},
+    /* concerns and the regulatory policy (kb_formulation.c) */
+    {"concerns.json", "concerns/0/ingredients/0", "ingredient", "\"snake_oil\"", NULL,
+     "kb/concerns.json:concerns[0].ingredients[0].ingredient", "unknown ingredient"},
+    {"concerns.json", "concerns/1", NULL, NULL, "sources", "kb/concerns.json:concerns[1].sources", "required"},
+    {"concerns.json", "concerns/2/ingredients/1/sources", NULL, "\"S9\"", NULL,
+     "kb/concerns.json:concerns[2].ingredients[1].sources[2]", "unknown source"},
+    {"concerns.json", "concerns/3", "code", "\"dryness\"", NULL, "kb/concerns.json:concerns[3].code", "duplicate concern"},
+    {"concerns.json", "concerns/9", "areas", "[\"torso\"]", NULL, "kb/concerns.json:concerns[9].areas[0]", "unknown area"},
+    {"concerns.json", "concerns/9", NULL, NULL, "area_sources", "kb/concerns.json:concerns[9].area_sources", "required with areas"},
+    {"concerns.json", "concerns/9/ingredients/1", "areas", "[\"forehead\"]", NULL,
+     "kb/concerns.json:concerns[9].ingredients[1].areas", "outside the concern"},
+    {"concerns.json", "regulatory_policy/3", "policy", "\"maybe\"", NULL, "kb/concerns.json:regulatory_policy[3].policy", "unknown value"},
+    {"concerns.json", "regulatory_policy/4", "status", "\"compounded\"", NULL, "kb/concerns.json:regulatory_policy[4].status", "listed twice"},
 };
 
 static void break_kb(const char *dir, const breakage *b)
