@@ -1,0 +1,617 @@
+/*
+ * formulation.c - the formulation builder and custom mixtures (formulation.h, parts 2
+ * and 3).
+ *
+ * The engine (md_fm_evaluate, md_fm_check_mixture) is pure: it reads the kb, the
+ * patient's screening input and the candidate products given, and builds JSON.  Every
+ * clinical judgement in it is kb data: what addresses a concern (kb/concerns.json), the
+ * regulatory policy per status (same file), the mixing rules (kb/incompatibilities.json),
+ * and allergy and screening findings (md_screen_evaluate with the candidate's ingredients
+ * as the planned ingredients: the clinic's compiled rule set, as screening uses it).
+ *
+ * One candidate's checks, in order (every reason is kept, none stops the others):
+ *   ingredients known to the kb ("unknown_ingredient")
+ *   regulatory status for the jurisdiction: blocked -> reason, caution -> caution,
+ *     not recorded / jurisdiction unknown -> reason with "missing"
+ *   base: never_inject -> reason; not recorded -> reason with "missing"
+ *   same_syringe over the candidate's ingredients -> reason "incompatibility"
+ *   unmixed_only ingredient in a candidate of two or more products -> reason
+ *   screening: each blocking finding not cleared -> "allergy" (a planned ingredient
+ *     covered by a recorded allergy) or "screening"; each fact it needs that is unknown ->
+ *     "screening" with "missing"; cautions -> cautions
+ * A candidate with a reason is excluded; the others are ranked (formulation.h top).
+ *
+ * Mixtures in the builder: pairs of the best MD_FM_MAX_PAIRS single products that pass on
+ * their own, where the pair covers more of the requested concerns than either product;
+ * each pair is checked as a whole (so mixing rules apply to it).
+ */
+#include "mesodesk/formulation.h"
+#include "mesodesk/audit.h"
+#include "mesodesk/commit.h"
+#include "mesodesk/record.h"
+#include "mesodesk/sbuf.h"
+#include "mesodesk/screening.h"
+#include "mesodesk/validate.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FM_MAX_INGREDIENTS 64
+
+/* ---- the candidate ---------------------------------------------------------------- */
+
+typedef struct cand {
+    const json_t *prod[MD_FM_MAX_COMPONENTS]; /* product records (borrowed) */
+    const json_t *lots[MD_FM_MAX_COMPONENTS]; /* their usable lots, or NULL */
+    size_t n;
+    int ing[FM_MAX_INGREDIENTS];    /* union of the ingredient ids, kb order of appearance */
+    int ing_of[FM_MAX_INGREDIENTS]; /* the component holding it first */
+    size_t n_ing;
+    unsigned covers; /* bit per requested concern */
+    int n_covers, n_links;
+    const char *expiry; /* earliest usable lot's expiry, or NULL */
+    json_t *rationale, *cautions, *reasons;
+    int single; /* index of the single candidate (pairs: -1) */
+} cand;
+
+typedef struct fm_env {
+    const md_fm_request *req;
+    const md_kb *kb;
+    md_arena *a;
+    int concern_ids[MD_FM_MAX_CONCERNS];
+    int *area_ids;
+    size_t n_areas;
+    const char *jurisdiction;
+} fm_env;
+
+static const char *prod_text(const json_t *p, const char *key)
+{
+    return json_string_value(json_object_get(p, key));
+}
+
+static json_t *sources_json(const char *const *s, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+        json_array_append_new(a, json_string(s[i]));
+    return a;
+}
+
+/* A reason or caution: {"reason","rule","message","sources"[,"missing"][,"product"]}. */
+static void add_item(json_t *list, const char *reason, const char *rule, const char *message,
+                     json_t *sources, const char *missing, const char *product)
+{
+    json_array_append_new(list,
+                          json_pack("{s:s,s:s,s:s,s:o,s:s?,s:s?}", "reason", reason, "rule", rule,
+                                    "message", message, "sources", sources ? sources : json_array(),
+                                    "missing", missing, "product", product));
+}
+
+static void add_mix_item(json_t *list, const char *reason, const md_mix_rule *m,
+                         const char *product)
+{
+    add_item(list, reason, m->id, m->message, sources_json(m->sources, m->n_sources), NULL,
+             product);
+}
+
+/* Ingredients of a product record: [{"ingredient","concentration"}] (or plain codes). */
+static const json_t *prod_ingredients(const json_t *p)
+{
+    const json_t *i = json_object_get(p, "ingredients");
+    return json_is_array(i) ? i : NULL;
+}
+
+static const char *ingredient_code(const json_t *item)
+{
+    return json_is_string(item) ? json_string_value(item)
+                                : json_string_value(json_object_get(item, "ingredient"));
+}
+
+/* Add product k's ingredients to the union; an unknown code is a reason. */
+static void add_ingredients(const fm_env *e, cand *c, size_t k)
+{
+    const json_t *list = prod_ingredients(c->prod[k]), *it;
+    const char *pid = prod_text(c->prod[k], "id");
+    size_t i;
+    if (!list || json_array_size(list) == 0)
+        add_item(c->reasons, "unknown_ingredient", "product_ingredients",
+                 "the product's ingredients are not recorded: nothing can be checked", NULL,
+                 "product.ingredients", pid);
+    json_array_foreach(list, i, it)
+    {
+        const char *code = ingredient_code(it);
+        int id = code ? md_kb_lookup(e->kb, MD_VOCAB_INGREDIENT, code) : -1;
+        if (id < 0) {
+            char msg[200];
+            snprintf(msg, sizeof msg,
+                     "ingredient '%s' is not a kb ingredient: it cannot be checked",
+                     code ? code : "?");
+            add_item(c->reasons, "unknown_ingredient", "product_ingredients", msg, NULL,
+                     "product.ingredients", pid);
+            continue;
+        }
+        size_t j = 0;
+        while (j < c->n_ing && c->ing[j] != id)
+            j++;
+        if (j == c->n_ing && c->n_ing < FM_MAX_INGREDIENTS) {
+            c->ing_of[c->n_ing] = (int)k;
+            c->ing[c->n_ing++] = id;
+        }
+    }
+}
+
+static void check_regulatory(const fm_env *e, cand *c, size_t k)
+{
+    const char *pid = prod_text(c->prod[k], "id");
+    const char *status = e->jurisdiction
+                             ? json_string_value(json_object_get(
+                                   json_object_get(c->prod[k], "regulatory"), e->jurisdiction))
+                             : NULL;
+    md_reg_info ri;
+    char msg[300], missing[96];
+    if (!e->jurisdiction) {
+        add_item(c->reasons, "regulatory", "regulatory_policy",
+                 "the clinic's jurisdiction is not recorded: no product's status can be read "
+                 "as allowed",
+                 NULL, "clinic.jurisdiction", pid);
+        return;
+    }
+    if (!status || md_kb_regulatory(e->kb, status, &ri) != 0) {
+        snprintf(missing, sizeof missing, "product.regulatory.%s", e->jurisdiction);
+        snprintf(msg, sizeof msg,
+                 status ? "regulatory status '%s' for %s is not one the kb knows: not allowed"
+                        : "%sno regulatory status recorded for %s: not recorded is not allowed",
+                 status ? status : "", e->jurisdiction);
+        add_item(c->reasons, "regulatory", "regulatory_policy", msg, NULL, missing, pid);
+        return;
+    }
+    if (ri.policy == MD_REG_ALLOWED) return;
+    snprintf(msg, sizeof msg, "%s (%s in %s)", ri.message, ri.status, e->jurisdiction);
+    add_item(ri.policy == MD_REG_BLOCKED ? c->reasons : c->cautions, "regulatory", ri.status, msg,
+             sources_json(ri.sources, ri.n_sources), NULL, pid);
+}
+
+static void check_base(const fm_env *e, cand *c, size_t k)
+{
+    const char *pid = prod_text(c->prod[k], "id");
+    const char *base = prod_text(c->prod[k], "base");
+    md_mix_rule m;
+    if (!base) {
+        add_item(c->reasons, "never_inject", "product_base",
+                 "the product's base is not recorded: it cannot be checked against the bases "
+                 "never to inject",
+                 NULL, "product.base", pid);
+        return;
+    }
+    if (md_kb_never_inject(e->kb, base, &m)) add_mix_item(c->reasons, "never_inject", &m, pid);
+}
+
+static void check_mixing(const fm_env *e, cand *c)
+{
+    md_mix_rule m;
+    for (size_t i = 0; i < md_kb_same_syringe_count(e->kb); i++)
+        if (md_kb_same_syringe(e->kb, i, c->ing, c->n_ing, &m))
+            add_mix_item(c->reasons, "incompatibility", &m, NULL);
+    if (c->n < 2) return;
+    for (size_t i = 0; i < c->n_ing; i++)
+        if (md_kb_unmixed_only(e->kb, c->ing[i], &m))
+            add_mix_item(c->reasons, "unmixed_only", &m, prod_text(c->prod[c->ing_of[i]], "id"));
+}
+
+/* Screening with the candidate's ingredients as the plan. */
+static md_code check_screening(const fm_env *e, cand *c, md_err *err)
+{
+    md_screen_input *in = e->req->patient;
+    md_screen_result res;
+    const char **codes = md_arena_calloc(e->a, (c->n_ing ? c->n_ing : 1) * sizeof *codes);
+    if (!codes) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < c->n_ing; i++)
+        codes[i] = md_kb_vocab_code(e->kb, MD_VOCAB_INGREDIENT, (size_t)c->ing[i]);
+    in->ingredients = codes;
+    in->n_ingredients = c->n_ing;
+    md_code rc = md_screen_resolve(e->req->rs, in, e->a, err);
+    if (rc == MD_OK) rc = md_screen_evaluate(e->req->rs, in, e->a, &res, err);
+    if (rc != MD_OK) return rc;
+    json_t *rj = md_screen_result_to_json(&res);
+    if (!rj) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    json_t *blocking = json_object_get(rj, "findings"), *cautions = json_object_get(rj, "cautions");
+    size_t bi = in->ruleset_error ? 1 : 0, ci = 0;
+    if (in->ruleset_error) {
+        json_t *f = json_array_get(blocking, 0);
+        add_item(c->reasons, "screening", "clinic_rules", prod_text(f, "message"),
+                 json_incref(json_object_get(f, "sources")), NULL, NULL);
+    }
+    for (size_t i = 0; i < res.n_findings; i++) {
+        const md_finding *f = &res.findings[i];
+        json_t *fj = json_array_get(f->cls == MD_CLASS_CAUTION ? cautions : blocking,
+                                    f->cls == MD_CLASS_CAUTION ? ci++ : bi++);
+        if (f->clearance >= 0) continue; /* cleared: does not count */
+        int allergy = f->fact == MD_FACT_ALLERGY && f->ingredient >= 0;
+        json_t *list = f->cls == MD_CLASS_CAUTION ? c->cautions : c->reasons;
+        json_t *item =
+            json_pack("{s:s,s:O*,s:s,s:O*,s:O*,s:O*}", "reason",
+                      allergy && f->cls != MD_CLASS_CAUTION ? "allergy" : "screening", "rule",
+                      json_object_get(fj, "rule"), "class", md_class_name(f->cls), "message",
+                      json_object_get(fj, "message"), "sources", json_object_get(fj, "sources"),
+                      "fact", json_object_get(fj, "fact"));
+        if (item) json_array_append_new(list, item);
+    }
+    size_t i;
+    json_t *m;
+    json_array_foreach(json_object_get(rj, "missing"), i, m)
+    {
+        json_t *item =
+            json_pack("{s:s,s:O*,s:s?,s:O*,s:O*,s:O*}", "reason", "screening", "rule",
+                      json_object_get(m, "rule"), "message",
+                      json_string_value(json_object_get(m, "question")), "sources",
+                      json_object_get(m, "sources"), "missing", json_object_get(m, "field"),
+                      "answer", json_object_get(m, "answer"));
+        if (item) json_array_append_new(c->reasons, item);
+    }
+    json_decref(rj);
+    return MD_OK;
+}
+
+/* Which requested concerns the candidate addresses, and why. */
+static void rationale(const fm_env *e, cand *c)
+{
+    for (size_t k = 0; k < e->req->n_concerns; k++) {
+        int cid = e->concern_ids[k];
+        for (size_t l = 0; l < md_kb_concern_link_count(e->kb, cid); l++) {
+            md_concern_link link;
+            if (md_kb_concern_link(e->kb, cid, l, &link) != 0 ||
+                !md_kb_concern_applies(e->kb, cid, (int)l, e->area_ids, e->n_areas))
+                continue;
+            for (size_t i = 0; i < c->n_ing; i++) {
+                if (c->ing[i] != link.ingredient_id) continue;
+                if (!(c->covers & (1u << k))) c->n_covers++;
+                c->covers |= 1u << k;
+                c->n_links++;
+                json_array_append_new(
+                    c->rationale,
+                    json_pack("{s:s,s:s,s:s?,s:o,s:s?}", "concern", md_kb_concern_code(e->kb, cid),
+                              "ingredient", link.ingredient, "product",
+                              prod_text(c->prod[c->ing_of[i]], "id"), "sources",
+                              sources_json(link.sources, link.n_sources), "note", link.note));
+            }
+        }
+    }
+}
+
+static void earliest_expiry(cand *c)
+{
+    for (size_t k = 0; k < c->n; k++) {
+        size_t i;
+        const json_t *lot;
+        json_array_foreach(c->lots[k], i, lot)
+        {
+            const char *x = prod_text(lot, "expiry");
+            if (x && (!c->expiry || strcmp(x, c->expiry) < 0)) c->expiry = x;
+        }
+    }
+}
+
+static md_code cand_check(const fm_env *e, cand *c, md_err *err)
+{
+    c->rationale = json_array();
+    c->cautions = json_array();
+    c->reasons = json_array();
+    if (!c->rationale || !c->cautions || !c->reasons)
+        return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    for (size_t k = 0; k < c->n; k++) {
+        add_ingredients(e, c, k);
+        check_regulatory(e, c, k);
+        check_base(e, c, k);
+    }
+    check_mixing(e, c);
+    rationale(e, c);
+    earliest_expiry(c);
+    return check_screening(e, c, err);
+}
+
+static void cand_free(cand *c)
+{
+    json_decref(c->rationale);
+    json_decref(c->cautions);
+    json_decref(c->reasons);
+    c->rationale = c->cautions = c->reasons = NULL;
+}
+
+static int cmp_text(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "");
+}
+
+/* Ranking (formulation.h top). */
+static int cand_cmp(const void *va, const void *vb)
+{
+    const cand *a = *(const cand *const *)va, *b = *(const cand *const *)vb;
+    if (a->n_covers != b->n_covers) return b->n_covers - a->n_covers;
+    size_t ca = json_array_size(a->cautions), cb = json_array_size(b->cautions);
+    if (ca != cb) return ca < cb ? -1 : 1;
+    if (a->n != b->n) return a->n < b->n ? -1 : 1;
+    if (a->n_links != b->n_links) return b->n_links - a->n_links;
+    if (!a->expiry != !b->expiry) return a->expiry ? -1 : 1;
+    int r = a->expiry ? strcmp(a->expiry, b->expiry) : 0;
+    for (size_t k = 0; !r && k < a->n; k++)
+        r = cmp_text(prod_text(a->prod[k], "name"), prod_text(b->prod[k], "name"));
+    for (size_t k = 0; !r && k < a->n; k++)
+        r = cmp_text(prod_text(a->prod[k], "id"), prod_text(b->prod[k], "id"));
+    return r;
+}
+
+static json_t *components_json(const cand *c, int with_lots)
+{
+    json_t *a = json_array();
+    for (size_t k = 0; a && k < c->n; k++) {
+        json_t *o = json_pack("{s:s?,s:s?}", "id", prod_text(c->prod[k], "id"), "name",
+                              prod_text(c->prod[k], "name"));
+        if (o && with_lots && c->lots[k]) json_object_set(o, "lots", (json_t *)c->lots[k]);
+        json_array_append_new(a, o);
+    }
+    return a;
+}
+
+static json_t *ingredients_json(const fm_env *e, const cand *c)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < c->n_ing; i++)
+        json_array_append_new(
+            a, json_string(md_kb_vocab_code(e->kb, MD_VOCAB_INGREDIENT, (size_t)c->ing[i])));
+    return a;
+}
+
+static json_t *covers_json(const fm_env *e, const cand *c)
+{
+    json_t *a = json_array();
+    for (size_t k = 0; a && k < e->req->n_concerns; k++)
+        if (c->covers & (1u << k))
+            json_array_append_new(a, json_string(md_kb_concern_code(e->kb, e->concern_ids[k])));
+    return a;
+}
+
+static json_t *candidate_json(const fm_env *e, const cand *c, int rank)
+{
+    return json_pack("{s:i,s:s,s:o,s:o,s:o,s:O,s:O,s:s?}", "rank", rank, "type",
+                     c->n > 1 ? "mixture" : "product", "products", components_json(c, 1),
+                     "ingredients", ingredients_json(e, c), "covers", covers_json(e, c),
+                     "rationale", c->rationale, "cautions", c->cautions, "earliest_expiry",
+                     c->expiry);
+}
+
+static json_t *excluded_json(const fm_env *e, const cand *c)
+{
+    return json_pack("{s:s,s:o,s:o,s:o,s:O,s:O}", "type", c->n > 1 ? "mixture" : "product",
+                     "products", components_json(c, 0), "ingredients", ingredients_json(e, c),
+                     "covers", covers_json(e, c), "reasons", c->reasons, "cautions", c->cautions);
+}
+
+/* ---- request resolution --------------------------------------------------------- */
+
+static md_code resolve_request(fm_env *e, int need_concerns, md_err *err)
+{
+    const md_fm_request *q = e->req;
+    char field[32];
+    if (!q->rs || !q->patient) return md_err_set(err, MD_EINTERNAL, NULL, "no rule set or patient");
+    e->kb = md_ruleset_kb(q->rs);
+    if (need_concerns && q->n_concerns == 0)
+        return md_err_set(err, MD_EINVAL, "concerns", "concerns: at least one concern");
+    if (q->n_concerns > MD_FM_MAX_CONCERNS)
+        return md_err_set(err, MD_ETOOBIG, "concerns", "concerns: at most %d", MD_FM_MAX_CONCERNS);
+    if (q->n_areas == 0) return md_err_set(err, MD_EINVAL, "areas", "areas: at least one area");
+    if (q->n_areas > MD_FM_MAX_AREAS)
+        return md_err_set(err, MD_ETOOBIG, "areas", "areas: at most %d", MD_FM_MAX_AREAS);
+    e->n_areas = q->n_areas;
+    e->area_ids = md_arena_calloc(e->a, q->n_areas * sizeof *e->area_ids);
+    if (!e->area_ids) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < q->n_areas; i++) {
+        const char *canon;
+        snprintf(field, sizeof field, "areas[%zu]", i);
+        md_code rc = md_kb_resolve(e->kb, MD_VOCAB_AREA, q->areas[i], field, &canon, err);
+        if (rc != MD_OK) return rc;
+        e->area_ids[i] = md_kb_lookup(e->kb, MD_VOCAB_AREA, canon);
+    }
+    for (size_t i = 0; i < q->n_concerns; i++) {
+        int id = md_kb_concern_find(e->kb, q->concerns[i]);
+        snprintf(field, sizeof field, "concerns[%zu]", i);
+        if (id < 0) {
+            char known[400];
+            md_sbuf b;
+            md_sbuf_init(&b, known, sizeof known);
+            for (size_t k = 0; k < md_kb_concern_count(e->kb); k++)
+                md_sbuf_appendf(&b, "%s%s", k ? ", " : "", md_kb_concern_code(e->kb, (int)k));
+            return md_err_set(err, MD_EUNPROCESSABLE, field, "unknown concern '%s'; known: %s",
+                              q->concerns[i] ? q->concerns[i] : "", md_sbuf_ok(&b) ? known : "");
+        }
+        for (size_t k = 0; k < i; k++)
+            if (e->concern_ids[k] == id)
+                return md_err_set(err, MD_EUNPROCESSABLE, field, "concern '%s' listed twice",
+                                  md_kb_concern_code(e->kb, id));
+        if (!md_kb_concern_applies(e->kb, id, -1, e->area_ids, e->n_areas))
+            return md_err_set(err, MD_EUNPROCESSABLE, field,
+                              "%s applies to %s (kb/concerns.json); none of the planned areas",
+                              md_kb_concern_code(e->kb, id), md_kb_concern_areas(e->kb, id));
+        e->concern_ids[i] = id;
+    }
+    e->jurisdiction = q->jurisdiction;
+    q->patient->areas = (const char **)q->areas;
+    q->patient->n_areas = q->n_areas;
+    return MD_OK;
+}
+
+static json_t *request_echo(const fm_env *e)
+{
+    json_t *c = json_array(), *ar = json_array();
+    for (size_t i = 0; i < e->req->n_concerns; i++)
+        json_array_append_new(c, json_string(md_kb_concern_code(e->kb, e->concern_ids[i])));
+    for (size_t i = 0; i < e->n_areas; i++)
+        json_array_append_new(
+            ar, json_string(md_kb_vocab_code(e->kb, MD_VOCAB_AREA, (size_t)e->area_ids[i])));
+    char date[MD_DATE_STR];
+    md_date_format(e->req->patient->date, date);
+    return json_pack("{s:s?,s:s,s:o,s:o,s:{s:s,s:s}}", "jurisdiction", e->jurisdiction, "date",
+                     date, "concerns", c, "areas", ar, "kb", "version", md_kb_version(e->kb),
+                     "hash", md_kb_hash(e->kb));
+}
+
+/* ---- the builder ------------------------------------------------------------------ */
+
+md_code md_fm_evaluate(const md_fm_request *req, md_arena *a, json_t **out, md_err *err)
+{
+    fm_env e = {.req = req, .a = a};
+    cand *singles = NULL, *pairs = NULL;
+    cand **ranked = NULL, **order = NULL;
+    size_t n_single = 0, n_pairs = 0, n_ranked = 0, n_irrelevant = 0;
+    json_t *o = NULL, *cands = NULL, *excl = NULL;
+    md_code rc = resolve_request(&e, 1, err);
+    if (rc != MD_OK) return rc;
+    size_t n_avail = json_array_size(req->available);
+    if (n_avail > MD_FM_MAX_CANDIDATES)
+        return md_err_set(err, MD_ETOOBIG, NULL, "more than %d products in stock",
+                          MD_FM_MAX_CANDIDATES);
+    singles = calloc(n_avail + 1, sizeof *singles);
+    pairs = calloc(MD_FM_MAX_PAIRS * MD_FM_MAX_PAIRS / 2 + 1, sizeof *pairs);
+    ranked = calloc(n_avail + MD_FM_MAX_PAIRS * MD_FM_MAX_PAIRS / 2 + 1, sizeof *ranked);
+    order = calloc(n_avail + 1, sizeof *order);
+    cands = json_array();
+    excl = json_array();
+    if (!singles || !pairs || !ranked || !order || !cands || !excl) {
+        rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+        goto done;
+    }
+    /* Single products that address at least one requested concern. */
+    for (size_t i = 0; i < n_avail; i++) {
+        const json_t *entry = json_array_get(req->available, i);
+        cand *c = &singles[n_single];
+        memset(c, 0, sizeof *c);
+        c->prod[0] = json_object_get(entry, "product");
+        c->lots[0] = json_object_get(entry, "lots");
+        c->n = 1;
+        c->single = (int)n_single;
+        if (!json_is_object(c->prod[0])) continue;
+        if ((rc = cand_check(&e, c, err)) != MD_OK) {
+            cand_free(c);
+            goto done;
+        }
+        if (!c->n_covers) {
+            cand_free(c);
+            n_irrelevant++;
+            continue;
+        }
+        n_single++;
+    }
+    /* The best passing singles, for pairing. */
+    size_t n_pass = 0;
+    for (size_t i = 0; i < n_single; i++)
+        if (json_array_size(singles[i].reasons) == 0) order[n_pass++] = &singles[i];
+    qsort(order, n_pass, sizeof *order, cand_cmp);
+    if (n_pass > MD_FM_MAX_PAIRS) n_pass = MD_FM_MAX_PAIRS;
+    unsigned all = req->n_concerns >= 32 ? ~0u : (1u << req->n_concerns) - 1;
+    for (size_t i = 0; i < n_pass; i++) {
+        if (order[i]->covers == all) continue; /* nothing to add */
+        for (size_t j = i + 1; j < n_pass; j++) {
+            unsigned u = order[i]->covers | order[j]->covers;
+            if (u == order[i]->covers || u == order[j]->covers) continue;
+            cand *p = &pairs[n_pairs];
+            memset(p, 0, sizeof *p);
+            /* Components in a stable order: by name, then id. */
+            int swap = cmp_text(prod_text(order[j]->prod[0], "name"),
+                                prod_text(order[i]->prod[0], "name")) < 0;
+            const cand *x = swap ? order[j] : order[i], *y = swap ? order[i] : order[j];
+            p->prod[0] = x->prod[0];
+            p->lots[0] = x->lots[0];
+            p->prod[1] = y->prod[0];
+            p->lots[1] = y->lots[0];
+            p->n = 2;
+            p->single = -1;
+            if ((rc = cand_check(&e, p, err)) != MD_OK) {
+                cand_free(p);
+                goto done;
+            }
+            n_pairs++;
+        }
+    }
+    /* Rank the passing candidates; list the others. */
+    for (size_t i = 0; i < n_single + n_pairs; i++) {
+        cand *c = i < n_single ? &singles[i] : &pairs[i - n_single];
+        if (json_array_size(c->reasons) == 0) ranked[n_ranked++] = c;
+    }
+    qsort(ranked, n_ranked, sizeof *ranked, cand_cmp);
+    size_t n_passing = n_ranked;
+    unsigned covered = 0;
+    for (size_t i = 0; i < n_ranked; i++) {
+        covered |= ranked[i]->covers;
+        if (i < MD_FM_MAX_RESULTS)
+            json_array_append_new(cands, candidate_json(&e, ranked[i], (int)i + 1));
+    }
+    /* Excluded, in a stable order: singles, then pairs, each by name and id. */
+    n_ranked = 0;
+    for (size_t i = 0; i < n_single + n_pairs; i++) {
+        cand *c = i < n_single ? &singles[i] : &pairs[i - n_single];
+        if (json_array_size(c->reasons) > 0) ranked[n_ranked++] = c;
+    }
+    qsort(ranked, n_ranked, sizeof *ranked, cand_cmp);
+    for (size_t i = 0; i < n_ranked; i++)
+        json_array_append_new(excl, excluded_json(&e, ranked[i]));
+    json_t *not_addressed = json_array();
+    for (size_t k = 0; k < req->n_concerns; k++)
+        if (!(covered & (1u << k)))
+            json_array_append_new(not_addressed,
+                                  json_string(md_kb_concern_code(e.kb, e.concern_ids[k])));
+    o = request_echo(&e);
+    if (!o || !not_addressed) {
+        json_decref(not_addressed);
+        rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+        goto done;
+    }
+    json_object_set(o, "candidates", cands);
+    json_object_set(o, "excluded", excl);
+    json_object_set_new(o, "not_addressed", not_addressed);
+    json_object_set_new(o, "truncated", json_boolean(n_passing > MD_FM_MAX_RESULTS));
+    json_object_set_new(o, "not_relevant", json_integer((json_int_t)n_irrelevant));
+    *out = o;
+    o = NULL;
+done:
+    for (size_t i = 0; singles && i < n_single; i++)
+        cand_free(&singles[i]);
+    for (size_t i = 0; pairs && i < n_pairs; i++)
+        cand_free(&pairs[i]);
+    free(singles);
+    free(pairs);
+    free(ranked);
+    free(order);
+    json_decref(cands);
+    json_decref(excl);
+    json_decref(o);
+    return rc;
+}
+
+md_code md_fm_check_mixture(const md_fm_request *req, const json_t *components, md_arena *a,
+                            json_t **out, md_err *err)
+{
+    fm_env e = {.req = req, .a = a};
+    cand c;
+    memset(&c, 0, sizeof c);
+    md_code rc = resolve_request(&e, 0, err);
+    if (rc != MD_OK) return rc;
+    size_t n = json_array_size(components);
+    if (n == 0 || n > MD_FM_MAX_COMPONENTS)
+        return md_err_set(err, MD_EUNPROCESSABLE, "mixture.components",
+                          "a mixture has 1 to %d components", MD_FM_MAX_COMPONENTS);
+    for (size_t k = 0; k < n; k++) {
+        c.prod[k] = json_object_get(json_array_get(components, k), "product");
+        c.lots[k] = json_object_get(json_array_get(components, k), "lots");
+    }
+    c.n = n;
+    if ((rc = cand_check(&e, &c, err)) == MD_OK) {
+        *out = json_pack(
+            "{s:b,s:O,s:O,s:O,s:o,s:o,s:s?}", "blocked", json_array_size(c.reasons) > 0, "reasons",
+            c.reasons, "cautions", c.cautions, "rationale", c.rationale, "ingredients",
+            ingredients_json(&e, &c), "covers", covers_json(&e, &c), "earliest_expiry", c.expiry);
+        if (!*out) rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    }
+    cand_free(&c);
+    return rc;
+}
