@@ -103,6 +103,7 @@ typedef struct md_record_kind {
 
 extern const md_record_kind md_kind_patient, md_kind_allergy, md_kind_condition, md_kind_medication,
     md_kind_status, md_kind_clearance, md_kind_clinic_rule, md_kind_allergy_statement;
+extern const md_record_kind md_kind_formulation; /* formulation.h */
 
 /* Every kind, NULL-terminated (the registry). */
 extern const md_record_kind *const md_kinds[];

@@ -615,3 +615,430 @@ md_code md_fm_check_mixture(const md_fm_request *req, const json_t *components, 
     cand_free(&c);
     return rc;
 }
+
+/* ---- the service ------------------------------------------------------------------ */
+
+/* The stock interface is issue 8's "stock" part (stock.h). */
+#if __has_include("mesodesk/stock.h")
+#include "mesodesk/stock.h"
+static md_code stock_available(md_ctx *ctx, md_day on, json_t **out, md_err *err)
+{
+    return md_stock_available(ctx, on, out, err);
+}
+static md_code product_record(md_ctx *ctx, const char *id, json_t **out, md_err *err)
+{
+    return md_record_get(ctx, &md_kind_product, NULL, id, out, err);
+}
+#else
+static md_code stock_available(md_ctx *ctx, md_day on, json_t **out, md_err *err)
+{
+    (void)ctx;
+    (void)on;
+    (void)err;
+    *out = json_array();
+    return MD_OK;
+}
+static md_code product_record(md_ctx *ctx, const char *id, json_t **out, md_err *err)
+{
+    (void)ctx;
+    (void)out;
+    return md_err_set(err, MD_ENOTFOUND, "id", "no such product '%s'", id);
+}
+#endif
+
+/* A JSON array of strings -> a list from the arena.  field: "concerns". */
+static md_code string_list(md_ctx *ctx, json_t *arr, const char *field, size_t max,
+                           const char ***out, size_t *n, md_err *err)
+{
+    if (!json_is_array(arr))
+        return md_err_set(err, MD_EINVAL, field, "%s must be an array of codes", field);
+    *n = json_array_size(arr);
+    if (*n > max) return md_err_set(err, MD_ETOOBIG, field, "%s: at most %zu", field, max);
+    *out = md_arena_calloc(ctx->arena, (*n ? *n : 1) * sizeof **out);
+    if (!*out) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < *n; i++) {
+        json_t *s = json_array_get(arr, i);
+        if (!json_is_string(s)) {
+            char f[64];
+            snprintf(f, sizeof f, "%s[%zu]", field, i);
+            return md_err_set(err, MD_EINVAL, f, "%s must be a string", f);
+        }
+        (*out)[i] = json_string_value(s);
+    }
+    return MD_OK;
+}
+
+/* The request's patient facts and rule set.  *owned: md_ruleset_free() it. */
+static md_code patient_input(md_ctx *ctx, const char *pid, md_day date, md_fm_request *q,
+                             md_screen_input *in, md_ruleset **owned, md_err *err)
+{
+    md_clinic_ruleset_error broken;
+    md_screen_input_init(in);
+    in->date = date;
+    md_code rc = md_clinic_ruleset(ctx, &q->rs, owned, &broken, err);
+    if (rc == MD_OK && broken.broken)
+        in->ruleset_error = md_arena_strdup(ctx->arena, broken.message);
+    if (rc == MD_OK) rc = md_screening_gather(ctx, pid, q->rs, in, err);
+    q->patient = in;
+    q->jurisdiction = in->jurisdiction;
+    return rc;
+}
+
+md_code md_formulation_build(md_ctx *ctx, const char *patient_id, json_t *in, json_t **out,
+                             md_err *err)
+{
+    static const char *const keys[] = {"concerns", "areas", "date", NULL};
+    md_fm_request q = {0};
+    md_screen_input input;
+    md_ruleset *owned = NULL;
+    json_t *avail = NULL, *res = NULL;
+    const char *date_text = NULL;
+    md_day date = md_today_utc();
+    md_code rc = md_require(ctx, MD_PERM_CLINICAL_READ, err);
+    if (rc == MD_OK && !json_is_object(in))
+        rc = md_err_set(err, MD_EINVAL, NULL, "the body must be an object");
+    if (rc == MD_OK) rc = md_json_check_keys(in, keys, "", err);
+    if (rc == MD_OK)
+        rc = string_list(ctx, json_object_get(in, "concerns"), "concerns", MD_FM_MAX_CONCERNS,
+                         (const char ***)&q.concerns, &q.n_concerns, err);
+    if (rc == MD_OK)
+        rc = string_list(ctx, json_object_get(in, "areas"), "areas", MD_FM_MAX_AREAS,
+                         (const char ***)&q.areas, &q.n_areas, err);
+    if (rc == MD_OK) rc = md_json_date(in, "date", 0, &date_text, &date, err);
+    if (rc == MD_OK) rc = md_patient_exists(ctx, patient_id, err);
+    if (rc == MD_OK) rc = patient_input(ctx, patient_id, date, &q, &input, &owned, err);
+    if (rc == MD_OK) rc = stock_available(ctx, date, &avail, err);
+    q.available = avail;
+    if (rc == MD_OK) rc = md_fm_evaluate(&q, ctx->arena, &res, err);
+    if (rc == MD_OK) {
+        md_audit_entry a = {"read", "formulation_build", "*", patient_id, NULL};
+        rc = md_audit(ctx, &a, err);
+    }
+    if (rc == MD_OK) {
+        json_object_set_new(res, "patient_id", json_string(patient_id));
+        *out = res;
+        res = NULL;
+    }
+    json_decref(res);
+    json_decref(avail);
+    md_ruleset_free(owned);
+    return rc;
+}
+
+/* ---- custom mixtures -------------------------------------------------------------- */
+
+#define FM_VOLUME_MAX_UL 100000 /* 100 ml */
+
+/* "1.5" or 1.5 (ml) -> microlitres, exactly (at most three decimals); -1 when not. */
+static long volume_ul(const json_t *v)
+{
+    char buf[32];
+    if (json_is_integer(v)) {
+        json_int_t i = json_integer_value(v);
+        return i > 0 && i <= FM_VOLUME_MAX_UL / 1000 ? (long)i * 1000 : -1;
+    }
+    if (json_is_real(v)) {
+        double x = json_real_value(v) * 1000.0, r = floor(x + 0.5);
+        if (fabs(x - r) > 1e-6) return -1;
+        snprintf(buf, sizeof buf, "%.0f", r);
+    } else if (json_is_string(v)) {
+        const char *s = json_string_value(v);
+        long whole = 0, frac = 0;
+        int digits = 0, nf = 0;
+        for (; *s >= '0' && *s <= '9' && digits < 7; s++, digits++)
+            whole = whole * 10 + (*s - '0');
+        if (*s == '.')
+            for (s++; *s >= '0' && *s <= '9' && nf < 3; s++, nf++)
+                frac = frac * 10 + (*s - '0');
+        if (*s || (!digits && !nf)) return -1;
+        while (nf++ < 3)
+            frac *= 10;
+        snprintf(buf, sizeof buf, "%ld", whole * 1000 + frac);
+    } else {
+        return -1;
+    }
+    char *end;
+    long ul = strtol(buf, &end, 10);
+    return *end || ul <= 0 || ul > FM_VOLUME_MAX_UL ? -1 : ul;
+}
+
+/* Check one list of codes of a mixture and write them canonical. */
+static md_code mixture_codes(const md_ctx *ctx, json_t *mix, const char *key, int required,
+                             md_err *err)
+{
+    char field[64];
+    json_t *arr = json_object_get(mix, key), *s;
+    size_t i;
+    snprintf(field, sizeof field, "mixture.%s", key);
+    if (!arr && !required) return MD_OK;
+    if (!json_is_array(arr) || (required && json_array_size(arr) == 0))
+        return md_err_set(err, MD_EINVAL, field, "%s must be a non-empty array of codes", field);
+    if (json_array_size(arr) > MD_FM_MAX_AREAS)
+        return md_err_set(err, MD_ETOOBIG, field, "%s: at most %d", field, MD_FM_MAX_AREAS);
+    json_array_foreach(arr, i, s)
+    {
+        char f[MD_ERR_FIELD_MAX + 24];
+        snprintf(f, sizeof f, "%s[%zu]", field, i);
+        const char *canon = NULL;
+        if (!json_is_string(s)) return md_err_set(err, MD_EINVAL, f, "%s must be a string", f);
+        if (strcmp(key, "areas") == 0) {
+            md_code rc = md_vocab_resolve(ctx, MD_VOCAB_AREA, f, json_string_value(s), &canon, err);
+            if (rc != MD_OK) return rc;
+        } else {
+            int id = ctx->kb ? md_kb_concern_find(ctx->kb, json_string_value(s)) : -1;
+            if (id < 0)
+                return md_err_set(err, MD_EUNPROCESSABLE, f, "unknown concern '%s'",
+                                  json_string_value(s));
+            canon = md_kb_concern_code(ctx->kb, id);
+        }
+        json_array_set_new(arr, i, json_string(canon));
+    }
+    return MD_OK;
+}
+
+/* The "mixture" field: {"components":[{"product_id","volume_ml"}],"areas","concerns"?};
+ * each volume is kept as given and as exact microlitres ("volume_ul"). */
+static md_code check_mixture_json(const md_ctx *ctx, json_t *mix, const char *field, md_err *err)
+{
+    static const char *const keys[] = {"components", "areas", "concerns", NULL};
+    static const char *const ckeys[] = {"product_id", "volume_ml", "volume_ul", NULL};
+    json_t *comps = json_object_get(mix, "components"), *c;
+    size_t i;
+    (void)field;
+    md_code rc = md_json_check_keys(mix, keys, "mixture.", err);
+    if (rc != MD_OK) return rc;
+    if (!json_is_array(comps) || json_array_size(comps) == 0)
+        return md_err_set(err, MD_EINVAL, "mixture.components",
+                          "mixture.components must be a non-empty array");
+    if (json_array_size(comps) > MD_FM_MAX_COMPONENTS)
+        return md_err_set(err, MD_ETOOBIG, "mixture.components", "at most %d components",
+                          MD_FM_MAX_COMPONENTS);
+    json_array_foreach(comps, i, c)
+    {
+        char prefix[48], f[80];
+        const char *pid;
+        snprintf(prefix, sizeof prefix, "mixture.components[%zu]", i);
+        if (!json_is_object(c)) return md_err_set(err, MD_EINVAL, prefix, "%s: an object", prefix);
+        snprintf(f, sizeof f, "%s.", prefix);
+        if ((rc = md_json_check_keys(c, ckeys, f, err)) != MD_OK) return rc;
+        snprintf(f, sizeof f, "%s.product_id", prefix);
+        pid = json_string_value(json_object_get(c, "product_id"));
+        if (!pid || !md_id_valid(pid))
+            return md_err_set(err, pid ? MD_EUNPROCESSABLE : MD_EINVAL, f,
+                              "%s must be a product id", f);
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(json_string_value(json_object_get(json_array_get(comps, k), "product_id")),
+                       pid) == 0)
+                return md_err_set(err, MD_EUNPROCESSABLE, f, "%s: product listed twice", f);
+        snprintf(f, sizeof f, "%s.volume_ml", prefix);
+        json_t *v = json_object_get(c, "volume_ml");
+        long ul = volume_ul(v);
+        if (!v) return md_err_set(err, MD_EINVAL, f, "%s is required", f);
+        if (ul < 0)
+            return md_err_set(err, MD_EUNPROCESSABLE, f,
+                              "%s must be a volume in ml above 0 and at most %d, with at most "
+                              "three decimals",
+                              f, FM_VOLUME_MAX_UL / 1000);
+        json_object_set_new(c, "volume_ul", json_integer(ul));
+    }
+    if ((rc = mixture_codes(ctx, mix, "areas", 1, err)) != MD_OK) return rc;
+    return mixture_codes(ctx, mix, "concerns", 0, err);
+}
+
+static md_code check_checks_json(const md_ctx *ctx, json_t *v, const char *field, md_err *err)
+{
+    (void)ctx;
+    (void)v;
+    (void)field;
+    (void)err;
+    return MD_OK; /* written by the server (md_formulation_create/update) */
+}
+
+static const char *const formulation_status[] = {"active", "retired", "entered_in_error", NULL};
+
+static const md_field formulation_fields[] = {
+    {.name = "name", .type = MD_F_TEXT, .max_len = 200, .doc = "what the practitioner calls it"},
+    {.name = "mixture",
+     .type = MD_F_JSON,
+     .required = 1,
+     .json_check = check_mixture_json,
+     .doc = "{components: [{product_id, volume_ml}], areas: [...], concerns: [...]}"},
+    {.name = "planned_date", .type = MD_F_DATE, .doc = "the date the checks are for (today)"},
+    {.name = "checks",
+     .type = MD_F_JSON,
+     .json_check = check_checks_json,
+     .doc = "written by the server: what the checks found when this version was saved"},
+    {.name = "notes", .type = MD_F_TEXT, .max_len = 2000},
+    {.name = "status",
+     .type = MD_F_ENUM,
+     .required = 1,
+     .values = formulation_status,
+     .dflt = "active"},
+    {0},
+};
+
+const md_record_kind md_kind_formulation = {
+    .name = "formulation",
+    .table = "formulations",
+    .collection = "formulations",
+    .schema = "Formulation",
+    .title = "formulations",
+    .parent = &md_kind_patient,
+    .has_parent = 1,
+    .read_perm = MD_PERM_CLINICAL_READ,
+    .write_perm = MD_PERM_CLINICAL_WRITE,
+    .fields = formulation_fields,
+    .status_field = "status",
+};
+
+/* The components as the engine takes them: the product record and its usable lots on the
+ * date; a product with no usable lot is checked from its record, with a caution. */
+static md_code components_of(md_ctx *ctx, json_t *mix, const json_t *avail, json_t **out,
+                             json_t *cautions, md_err *err)
+{
+    json_t *comps = json_object_get(mix, "components"), *c;
+    size_t i;
+    *out = json_array();
+    json_array_foreach(comps, i, c)
+    {
+        const char *pid = json_string_value(json_object_get(c, "product_id"));
+        const json_t *entry = NULL, *e;
+        size_t k;
+        json_array_foreach(avail, k, e)
+        {
+            if (strcmp(prod_text(json_object_get(e, "product"), "id"), pid) == 0) entry = e;
+        }
+        json_t *prod = entry ? json_incref(json_object_get(entry, "product")) : NULL;
+        if (!entry) {
+            md_code rc = product_record(ctx, pid, &prod, err);
+            if (rc == MD_ENOTFOUND) {
+                char f[64];
+                snprintf(f, sizeof f, "mixture.components[%zu].product_id", i);
+                rc = md_err_set(err, MD_EUNPROCESSABLE, f, "no such product '%s'", pid);
+            }
+            if (rc != MD_OK) {
+                json_decref(*out);
+                *out = NULL;
+                return rc;
+            }
+            add_item(cautions, "not_in_stock", "stock_available",
+                     "no usable lot of this product on the planned date (in date, not recalled, "
+                     "quantity left)",
+                     NULL, NULL, pid);
+        }
+        json_array_append_new(*out, json_pack("{s:o,s:O*,s:O}", "product", prod, "lots",
+                                              entry ? json_object_get(entry, "lots") : NULL,
+                                              "volume_ul", json_object_get(c, "volume_ul")));
+    }
+    return MD_OK;
+}
+
+/* Check a validated mixture for the patient: *checks (the stored "checks") or, when a
+ * check blocks, MD_ECONFLICT with every reason in *details. */
+static md_code check_for_patient(md_ctx *ctx, const char *pid, json_t *mix, md_day date,
+                                 json_t **checks, json_t **details, md_err *err)
+{
+    md_fm_request q = {0};
+    md_screen_input input;
+    md_ruleset *owned = NULL;
+    json_t *avail = NULL, *comps = NULL, *res = NULL, *stock_cautions = json_array();
+    md_code rc = string_list(ctx, json_object_get(mix, "areas"), "mixture.areas", MD_FM_MAX_AREAS,
+                             (const char ***)&q.areas, &q.n_areas, err);
+    if (rc == MD_OK && json_object_get(mix, "concerns"))
+        rc = string_list(ctx, json_object_get(mix, "concerns"), "mixture.concerns",
+                         MD_FM_MAX_CONCERNS, (const char ***)&q.concerns, &q.n_concerns, err);
+    if (rc == MD_OK) rc = patient_input(ctx, pid, date, &q, &input, &owned, err);
+    if (rc == MD_OK) rc = stock_available(ctx, date, &avail, err);
+    if (rc == MD_OK) rc = components_of(ctx, mix, avail, &comps, stock_cautions, err);
+    if (rc == MD_OK) rc = md_fm_check_mixture(&q, comps, ctx->arena, &res, err);
+    if (rc == MD_OK) {
+        json_array_extend(json_object_get(res, "cautions"), stock_cautions);
+        char date_s[MD_DATE_STR], now[MD_TIME_STR];
+        md_date_format(date, date_s);
+        md_time_format(md_now(), now);
+        json_object_set_new(res, "date", json_string(date_s));
+        json_object_set_new(res, "checked_at", json_string(now));
+        json_object_set_new(res, "jurisdiction",
+                            q.jurisdiction ? json_string(q.jurisdiction) : json_null());
+        json_object_set_new(
+            res, "kb",
+            json_pack("{s:s,s:s}", "version", md_kb_version(ctx->kb), "hash", md_kb_hash(ctx->kb)));
+        if (json_is_true(json_object_get(res, "blocked"))) {
+            json_t *first = json_array_get(json_object_get(res, "reasons"), 0);
+            size_t n = json_array_size(json_object_get(res, "reasons"));
+            rc = md_err_set(err, MD_ECONFLICT, "mixture",
+                            "the mixture is refused (%zu reason%s): %s", n, n == 1 ? "" : "s",
+                            json_string_value(json_object_get(first, "message")));
+            if (details) *details = json_incref(res);
+        } else {
+            *checks = json_incref(res);
+        }
+    }
+    json_decref(res);
+    json_decref(comps);
+    json_decref(avail);
+    json_decref(stock_cautions);
+    md_ruleset_free(owned);
+    return rc;
+}
+
+static md_code refuse_checks(json_t *in, md_err *err)
+{
+    if (!json_is_object(in)) return md_err_set(err, MD_EINVAL, NULL, "the body must be an object");
+    if (json_object_get(in, "checks"))
+        return md_err_set(err, MD_EINVAL, "checks", "checks are written by the server");
+    return MD_OK;
+}
+
+static md_code planned_day(json_t *rec, md_day *day, md_err *err)
+{
+    const char *s = NULL;
+    *day = md_today_utc();
+    return md_json_date(rec, "planned_date", 0, &s, day, err);
+}
+
+md_code md_formulation_create(md_ctx *ctx, const char *patient_id, json_t *in, json_t **out,
+                              json_t **details, md_err *err)
+{
+    json_t *checks = NULL;
+    md_day day;
+    md_code rc = md_require(ctx, MD_PERM_CLINICAL_WRITE | MD_PERM_CLINICAL_READ, err);
+    if (rc == MD_OK) rc = refuse_checks(in, err);
+    if (rc == MD_OK) rc = md_patient_exists(ctx, patient_id, err);
+    if (rc == MD_OK) rc = md_record_validate(ctx, &md_kind_formulation, in, err);
+    if (rc == MD_OK) rc = planned_day(in, &day, err);
+    if (rc == MD_OK)
+        rc = check_for_patient(ctx, patient_id, json_object_get(in, "mixture"), day, &checks,
+                               details, err);
+    if (rc == MD_OK) json_object_set_new(in, "checks", checks);
+    if (rc == MD_OK) rc = md_record_create(ctx, &md_kind_formulation, patient_id, in, out, err);
+    return rc;
+}
+
+md_code md_formulation_update(md_ctx *ctx, const char *patient_id, const char *id, json_t *in,
+                              json_t **out, json_t **details, md_err *err)
+{
+    json_t *cur = NULL, *checks = NULL;
+    md_day day;
+    md_code rc = md_require(ctx, MD_PERM_CLINICAL_WRITE | MD_PERM_CLINICAL_READ, err);
+    if (rc == MD_OK) rc = refuse_checks(in, err);
+    if (rc == MD_OK) rc = md_record_get(ctx, &md_kind_formulation, patient_id, id, &cur, err);
+    if (rc != MD_OK) return rc;
+    /* The version the update makes: what is given, over the current one. */
+    json_t *mix = json_object_get(in, "mixture");
+    const char *status = json_string_value(json_object_get(in, "status"));
+    if (!status) status = json_string_value(json_object_get(cur, "status"));
+    if (mix && !json_is_object(mix))
+        rc = md_err_set(err, MD_EINVAL, "mixture", "mixture must be an object");
+    if (rc == MD_OK && mix) rc = check_mixture_json(ctx, mix, "mixture", err);
+    if (!mix) mix = json_object_get(cur, "mixture");
+    if (rc == MD_OK) rc = planned_day(json_object_get(in, "planned_date") ? in : cur, &day, err);
+    /* Retiring a mixture, or marking it in error, needs no new checks. */
+    if (rc == MD_OK && status && strcmp(status, "active") == 0) {
+        rc = check_for_patient(ctx, patient_id, mix, day, &checks, details, err);
+        if (rc == MD_OK) json_object_set_new(in, "checks", checks);
+    }
+    if (rc == MD_OK) rc = md_record_update(ctx, &md_kind_formulation, patient_id, id, in, out, err);
+    json_decref(cur);
+    return rc;
+}

@@ -305,6 +305,7 @@ const md_record_kind *const md_kinds[] = {
     &md_kind_clearance,
     &md_kind_clinic_rule,
     &md_kind_allergy_statement,
+    &md_kind_formulation,
     NULL,
 };
 

@@ -217,6 +217,16 @@ static const migration migrations[] = {
       * patient_id, seq), which serves every query it served: one index page fewer written
       * per audit entry of a patient (docs/BENCHMARKS.md). */
      {"DROP INDEX audit_patient", NULL}},
+    {13,
+     "custom mixtures (formulations)",
+     /* formulation.c: a patient's mixture of products and volumes, with what its checks
+      * found when it was saved. */
+     {"CREATE TABLE formulations (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, name TEXT, mixture TEXT NOT NULL, planned_date TEXT, "
+      "checks TEXT, notes TEXT, status TEXT NOT NULL, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX formulations_current ON formulations (clinic_id, id) "
+      "WHERE current = 1",
+      "CREATE INDEX formulations_patient ON formulations (clinic_id, patient_id)", NULL}},
 };
 
 /* Code run after a migration's statements, in the same transaction: backfills of data
