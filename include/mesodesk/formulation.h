@@ -6,14 +6,14 @@
  *  1. Knowledge (kb/concerns.json and kb/incompatibilities.json, compiled by the kb loader
  *     into the md_kb): the treatment concerns and the ingredients that address each one,
  *     with the source of every concern -> ingredient link and, where the sources say so,
- *     the areas a concern or a link applies to; the regulatory policy per status
- *     (allowed / caution / blocked); the mixing rules (same_syringe, never_inject,
- *     unmixed_only).  All strings belong to the kb.
+ *     the areas a concern or a link applies to; the mixing rules (same_syringe,
+ *     never_inject, unmixed_only).  The regulatory policy per status is kb/stock.json's
+ *     (md_product_regulatory, stock.h).  All strings belong to the kb.
  *
  *  2. The engine (md_fm_evaluate): pure, no I/O.  Given the patient's screening input as
  *     screening gathers it (screen.h), the clinic's compiled rule set, the jurisdiction,
  *     the requested concerns and areas and a list of candidate products (JSON, as
- *     md_stock_available returns them: [{"product": {record}, "lots": [...]}]), it ranks
+ *     md_stock_available returns its items: [{"product": {record}, "lots": [...]}]), it ranks
  *     the candidates (single products, and pairs of products that together cover more of
  *     the concerns) and lists every excluded one with each reason, rule and sources.
  *     Allergy and screening findings come from md_screen_evaluate with the candidate's
@@ -50,6 +50,7 @@
 #include "mesodesk/kb.h"
 #include "mesodesk/record.h"
 #include "mesodesk/screen.h"
+#include "mesodesk/stock.h"
 
 /* ---- 1. knowledge --------------------------------------------------------------- */
 
@@ -79,19 +80,6 @@ int md_kb_concern_applies(const md_kb *kb, int id, int link, const int *area_ids
 /* The concerns as JSON for forms: [{"code","label","areas"?,"ingredients":[{"ingredient",
  * "sources","note"?,"areas"?}],"sources"}] (new reference; NULL out of memory). */
 json_t *md_kb_concerns_json(const md_kb *kb);
-
-typedef enum md_reg_policy { MD_REG_ALLOWED = 0, MD_REG_CAUTION, MD_REG_BLOCKED } md_reg_policy;
-typedef struct md_reg_info {
-    const char *status;
-    md_reg_policy policy;
-    const char *message;
-    const char *const *sources;
-    size_t n_sources;
-} md_reg_info;
-/* The policy of a regulatory status ("ce_marked"...): 0, or -1 for a status the kb does not
- * know (which is never read as allowed). */
-int md_kb_regulatory(const md_kb *kb, const char *status, md_reg_info *out);
-const char *md_reg_policy_name(md_reg_policy p); /* "allowed", "caution", "blocked" */
 
 /* A mixing rule of kb/incompatibilities.json. */
 typedef struct md_mix_rule {

@@ -142,35 +142,35 @@ static void add_ingredients(const fm_env *e, cand *c, size_t k)
     }
 }
 
-static void check_regulatory(const fm_env *e, cand *c, size_t k)
+/* The product's status in the jurisdiction, by kb/stock.json's policy (stock.h). */
+static md_code check_regulatory(const fm_env *e, cand *c, size_t k, md_err *err)
 {
     const char *pid = prod_text(c->prod[k], "id");
-    const char *status = e->jurisdiction
-                             ? json_string_value(json_object_get(
-                                   json_object_get(c->prod[k], "regulatory"), e->jurisdiction))
-                             : NULL;
     md_reg_info ri;
-    char msg[300], missing[96];
-    if (!e->jurisdiction) {
-        add_item(c->reasons, "regulatory", "regulatory_policy",
-                 "the clinic's jurisdiction is not recorded: no product's status can be read "
-                 "as allowed",
-                 NULL, "clinic.jurisdiction", pid);
-        return;
+    char msg[400], missing[96];
+    md_err one;
+    if (md_product_regulatory(e->kb, (json_t *)c->prod[k], e->jurisdiction, &ri, &one) != MD_OK) {
+        if (one.code == MD_ENOMEM) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+        /* a status the kb does not know is never read as allowed */
+        snprintf(missing, sizeof missing, "product.regulatory.%s",
+                 e->jurisdiction ? e->jurisdiction : "default");
+        add_item(c->reasons, "regulatory", "regulatory_status", one.message, NULL, missing, pid);
+        return MD_OK;
     }
-    if (!status || md_kb_regulatory(e->kb, status, &ri) != 0) {
-        snprintf(missing, sizeof missing, "product.regulatory.%s", e->jurisdiction);
-        snprintf(msg, sizeof msg,
-                 status ? "regulatory status '%s' for %s is not one the kb knows: not allowed"
-                        : "%sno regulatory status recorded for %s: not recorded is not allowed",
-                 status ? status : "", e->jurisdiction);
-        add_item(c->reasons, "regulatory", "regulatory_policy", msg, NULL, missing, pid);
-        return;
+    if (ri.policy == MD_REG_ALLOWED) return MD_OK;
+    if (ri.policy == MD_REG_UNKNOWN) {
+        snprintf(missing, sizeof missing, "product.regulatory.%s",
+                 e->jurisdiction ? e->jurisdiction : "default");
+        snprintf(msg, sizeof msg, "%s (%s): not recorded is not allowed", ri.message,
+                 e->jurisdiction ? e->jurisdiction : "no jurisdiction");
+        add_item(c->reasons, "regulatory", "regulatory_status", msg, NULL, missing, pid);
+        return MD_OK;
     }
-    if (ri.policy == MD_REG_ALLOWED) return;
-    snprintf(msg, sizeof msg, "%s (%s in %s)", ri.message, ri.status, e->jurisdiction);
+    snprintf(msg, sizeof msg, "%s (%s in %s)", ri.message, ri.status,
+             e->jurisdiction ? e->jurisdiction : "default");
     add_item(ri.policy == MD_REG_BLOCKED ? c->reasons : c->cautions, "regulatory", ri.status, msg,
              sources_json(ri.sources, ri.n_sources), NULL, pid);
+    return MD_OK;
 }
 
 static void check_base(const fm_env *e, cand *c, size_t k)
@@ -302,7 +302,8 @@ static md_code cand_check(const fm_env *e, cand *c, md_err *err)
         return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     for (size_t k = 0; k < c->n; k++) {
         add_ingredients(e, c, k);
-        check_regulatory(e, c, k);
+        md_code rc = check_regulatory(e, c, k, err);
+        if (rc != MD_OK) return rc;
         check_base(e, c, k);
     }
     check_mixing(e, c);
@@ -618,33 +619,16 @@ md_code md_fm_check_mixture(const md_fm_request *req, const json_t *components, 
 
 /* ---- the service ------------------------------------------------------------------ */
 
-/* The stock interface is issue 8's "stock" part (stock.h). */
-#if __has_include("mesodesk/stock.h")
-#include "mesodesk/stock.h"
+/* The usable stock on a day: md_stock_available's items (stock.h). */
 static md_code stock_available(md_ctx *ctx, md_day on, json_t **out, md_err *err)
 {
-    return md_stock_available(ctx, on, out, err);
+    json_t *all = NULL;
+    md_code rc = md_stock_available(ctx, on, &all, err);
+    if (rc != MD_OK) return rc;
+    *out = json_incref(json_object_get(all, "items"));
+    json_decref(all);
+    return *out ? MD_OK : md_err_set(err, MD_EINTERNAL, NULL, "stock answered no items");
 }
-static md_code product_record(md_ctx *ctx, const char *id, json_t **out, md_err *err)
-{
-    return md_record_get(ctx, &md_kind_product, NULL, id, out, err);
-}
-#else
-static md_code stock_available(md_ctx *ctx, md_day on, json_t **out, md_err *err)
-{
-    (void)ctx;
-    (void)on;
-    (void)err;
-    *out = json_array();
-    return MD_OK;
-}
-static md_code product_record(md_ctx *ctx, const char *id, json_t **out, md_err *err)
-{
-    (void)ctx;
-    (void)out;
-    return md_err_set(err, MD_ENOTFOUND, "id", "no such product '%s'", id);
-}
-#endif
 
 /* A JSON array of strings -> a list from the arena.  field: "concerns". */
 static md_code string_list(md_ctx *ctx, json_t *arr, const char *field, size_t max,
@@ -910,7 +894,7 @@ static md_code components_of(md_ctx *ctx, json_t *mix, const json_t *avail, json
         }
         json_t *prod = entry ? json_incref(json_object_get(entry, "product")) : NULL;
         if (!entry) {
-            md_code rc = product_record(ctx, pid, &prod, err);
+            md_code rc = md_product_get(ctx, pid, &prod, err);
             if (rc == MD_ENOTFOUND) {
                 char f[64];
                 snprintf(f, sizeof f, "mixture.components[%zu].product_id", i);

@@ -1,14 +1,14 @@
 /*
- * kb_formulation.c - kb/concerns.json (concerns, the ingredients that address them, the
- * regulatory policy) and the compiled mixing rules of kb/incompatibilities.json, for the
- * formulation builder (formulation.h, part 1).
+ * kb_formulation.c - kb/concerns.json (concerns and the ingredients that address them) and the
+ * compiled mixing rules of kb/incompatibilities.json, for the formulation builder (formulation.h,
+ * part 1).
  *
  * Loaded by md_kb_load() after the vocabulary (every ingredient and area a concern names
  * must be a kb code) and after incompatibilities.json was validated there.  Checks, each
  * reported as "kb/concerns.json:<path>": known keys only, codes [a-z0-9_] and unique,
- * every concern, link and policy with sources from sources.json, ingredients and areas
- * that resolve, a link's areas inside its concern's, the five regulatory statuses each
- * exactly once with a policy of allowed / caution / blocked.
+ * every concern and link with sources from sources.json, ingredients and areas that
+ * resolve, a link's areas inside its concern's (and the source that says where a concern
+ * applies).  The regulatory policy per status is kb/stock.json's (stock.h).
  *
  * Memory: everything lives in the kb's arena; the JSON documents are the loader's.
  */
@@ -49,15 +49,9 @@ typedef struct fm_mix {
 struct kb_formulation {
     fm_concern *concerns;
     size_t n_concerns;
-    md_reg_info reg[8];
-    size_t n_reg;
     fm_mix *mix;
     size_t n_mix;
 };
-
-static const char *const reg_statuses[] = {"ce_marked",  "fda_cleared", "approved_drug_off_label",
-                                           "compounded", "unapproved",  NULL};
-static const char *const reg_policies[] = {"allowed", "caution", "blocked", NULL};
 
 static int valid_code(const char *s)
 {
@@ -182,46 +176,6 @@ static md_code parse_concern(md_kb *kb, const json_t *j, const char *ep, fm_conc
     return MD_OK;
 }
 
-static md_code parse_policy(md_kb *kb, const json_t *arr, const char *fp, md_err *err)
-{
-    static const char *const keys[] = {"status", "policy", "message", "sources", "note", NULL};
-    struct kb_formulation *F = kb->formulation;
-    char sp[KB_PATH_MAX], ep[KB_PATH_MAX], f[KB_PATH_MAX];
-    kj_key(sp, fp, "regulatory_policy");
-    for (size_t i = 0; i < json_array_size(arr); i++) {
-        const json_t *j = json_array_get(arr, i);
-        const char *status, *policy;
-        md_reg_info *r = &F->reg[F->n_reg];
-        kj_index(ep, sp, i);
-        md_code rc = kj_object(j, ep, keys, err);
-        if (!rc) rc = kj_string_copy(kb->arena, j, "status", ep, 1, &status, err);
-        if (!rc) rc = kj_string(j, "policy", ep, 1, &policy, err);
-        if (!rc) rc = kj_string_copy(kb->arena, j, "message", ep, 1, &r->message, err);
-        if (!rc) rc = kj_string(j, "note", ep, 0, &(const char *){NULL}, err);
-        if (!rc)
-            rc = kb_sources_parse(kb, kb->arena, j, ep, 0, (const char ***)&r->sources,
-                                  &r->n_sources, err);
-        if (rc) return rc;
-        kj_key(f, ep, "status");
-        if ((rc = kj_enum(status, f, reg_statuses, err))) return rc;
-        for (size_t k = 0; k < F->n_reg; k++)
-            if (strcmp(F->reg[k].status, status) == 0)
-                return md_err_set(err, MD_EINVAL, f, "%s: %s listed twice", f, status);
-        kj_key(f, ep, "policy");
-        if ((rc = kj_enum(policy, f, reg_policies, err))) return rc;
-        for (int p = 0; reg_policies[p]; p++)
-            if (strcmp(reg_policies[p], policy) == 0) r->policy = (md_reg_policy)p;
-        r->status = status;
-        F->n_reg++;
-    }
-    for (int s = 0; reg_statuses[s]; s++) {
-        md_reg_info dummy;
-        if (md_kb_regulatory(kb, reg_statuses[s], &dummy) != 0)
-            return md_err_set(err, MD_EINVAL, sp, "%s: no policy for %s", sp, reg_statuses[s]);
-    }
-    return MD_OK;
-}
-
 /* Compile the already validated mixing rules. */
 static md_code compile_mixing(md_kb *kb, const json_t *doc, md_err *err)
 {
@@ -271,9 +225,9 @@ static md_code compile_mixing(md_kb *kb, const json_t *doc, md_err *err)
 
 md_code kb_formulation_load(md_kb *kb, const json_t *concerns, const json_t *incompat, md_err *err)
 {
-    static const char *const top[] = {"concerns", "regulatory_policy", NULL};
+    static const char *const top[] = {"concerns", NULL};
     const char *fp = "kb/concerns.json:";
-    const json_t *arr = NULL, *pol = NULL;
+    const json_t *arr = NULL;
     char sp[KB_PATH_MAX], ep[KB_PATH_MAX], f[KB_PATH_MAX];
     md_code rc = kj_object(concerns, "kb/concerns.json", top, err);
     if (rc) return rc;
@@ -281,7 +235,6 @@ md_code kb_formulation_load(md_kb *kb, const json_t *concerns, const json_t *inc
         return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     struct kb_formulation *F = kb->formulation;
     if ((rc = kj_array(concerns, "concerns", fp, 1, FM_MAX_CONCERNS, &arr, err))) return rc;
-    if ((rc = kj_array(concerns, "regulatory_policy", fp, 1, 8, &pol, err))) return rc;
     kj_key(sp, fp, "concerns");
     F->concerns = md_arena_calloc(kb->arena, (json_array_size(arr) + 1) * sizeof *F->concerns);
     if (!F->concerns) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
@@ -296,7 +249,6 @@ md_code kb_formulation_load(md_kb *kb, const json_t *concerns, const json_t *inc
             }
         F->n_concerns = i + 1;
     }
-    if ((rc = parse_policy(kb, pol, fp, err))) return rc;
     return compile_mixing(kb, incompat, err);
 }
 
@@ -414,22 +366,6 @@ json_t *md_kb_concerns_json(const md_kb *kb)
                            "sources", strings_json(c->sources, c->n_sources)));
     }
     return out;
-}
-
-int md_kb_regulatory(const md_kb *kb, const char *status, md_reg_info *out)
-{
-    const struct kb_formulation *F = kb->formulation;
-    for (size_t i = 0; F && status && i < F->n_reg; i++)
-        if (strcmp(F->reg[i].status, status) == 0) {
-            *out = F->reg[i];
-            return 0;
-        }
-    return -1;
-}
-
-const char *md_reg_policy_name(md_reg_policy p)
-{
-    return p >= MD_REG_ALLOWED && p <= MD_REG_BLOCKED ? reg_policies[p] : "unknown";
 }
 
 /* The i-th mixing rule of a kind, or NULL. */

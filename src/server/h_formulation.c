@@ -69,21 +69,7 @@ static md_code h_concerns(md_req *r, md_err *err)
 {
     md_code rc = md_require(&r->ctx, MD_PERM_CLINICAL_READ, err);
     if (rc != MD_OK) return rc;
-    json_t *policy = json_array();
-    static const char *const statuses[] = {"ce_marked",  "fda_cleared", "approved_drug_off_label",
-                                           "compounded", "unapproved",  NULL};
-    for (int i = 0; statuses[i]; i++) {
-        md_reg_info ri;
-        if (md_kb_regulatory(r->ctx.kb, statuses[i], &ri) != 0) continue;
-        json_t *src = json_array();
-        for (size_t s = 0; s < ri.n_sources; s++)
-            json_array_append_new(src, json_string(ri.sources[s]));
-        json_array_append_new(policy, json_pack("{s:s,s:s,s:s,s:o}", "status", ri.status, "policy",
-                                                md_reg_policy_name(ri.policy), "message",
-                                                ri.message, "sources", src));
-    }
-    r->resp = json_pack("{s:o,s:o}", "concerns", md_kb_concerns_json(r->ctx.kb),
-                        "regulatory_policy", policy);
+    r->resp = json_pack("{s:o}", "concerns", md_kb_concerns_json(r->ctx.kb));
     return r->resp ? MD_OK : md_err_set(err, MD_ENOMEM, NULL, "out of memory");
 }
 

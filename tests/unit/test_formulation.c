@@ -189,14 +189,6 @@ static void test_kb_concerns(void **state)
         cheeks = md_kb_lookup(kb, MD_VOCAB_AREA, "cheeks");
     assert_true(md_kb_concern_applies(kb, hair, -1, &scalp, 1));
     assert_false(md_kb_concern_applies(kb, hair, -1, &cheeks, 1));
-    md_reg_info ri;
-    assert_int_equal(md_kb_regulatory(kb, "compounded", &ri), 0);
-    assert_int_equal(ri.policy, MD_REG_BLOCKED);
-    assert_int_equal(md_kb_regulatory(kb, "approved_drug_off_label", &ri), 0);
-    assert_int_equal(ri.policy, MD_REG_CAUTION);
-    assert_int_equal(md_kb_regulatory(kb, "ce_marked", &ri), 0);
-    assert_int_equal(ri.policy, MD_REG_ALLOWED);
-    assert_int_equal(md_kb_regulatory(kb, "homebrew", &ri), -1);
 }
 
 /* ---- request errors ---------------------------------------------------------------- */
@@ -434,13 +426,13 @@ static void test_regulatory(void **state)
     assert_non_null(candidate(r.out, "none"));
     json_decref(r.out);
 
-    /* A clinic without a jurisdiction: nothing reads as allowed. */
+    /* No jurisdiction: the product's "default" status, and none is not allowed. */
     p.in.jurisdiction = NULL;
     json_t *nj[] = {product("ce", "CE HA", "hyaluronic_acid", "aqueous", "ce_marked", NULL)};
     r = build(&p, DRY, 1, CHEEKS, 1, list_of(nj, 1));
     assert_string_equal(
         missing_of(json_object_get(excluded(r.out, "ce", 1), "reasons"), "regulatory"),
-        "clinic.jurisdiction");
+        "product.regulatory.default");
     json_decref(r.out);
 }
 
