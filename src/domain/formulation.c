@@ -52,14 +52,28 @@ typedef struct cand {
     unsigned covers; /* bit per requested concern */
     int n_covers, n_links;
     const char *expiry; /* earliest usable lot's expiry, or NULL */
-    json_t *rationale, *cautions, *reasons;
+    json_t *cautions, *reasons;
     int single; /* index of the single candidate (pairs: -1) */
 } cand;
+
+/* Screening findings of a plan of one kb ingredient (slot = its id), as reasons and
+ * cautions. */
+typedef struct fm_screened {
+    int done;
+    json_t *reasons, *cautions;
+} fm_screened;
+
+#define FM_SLOTS 256 /* KB_MAX_IDS ingredients */
+
+typedef struct fm_cache {
+    fm_screened slot[FM_SLOTS];
+} fm_cache;
 
 typedef struct fm_env {
     const md_fm_request *req;
     const md_kb *kb;
     md_arena *a;
+    fm_cache *cache; /* calloc'd per request (fm_cache_free) */
     int concern_ids[MD_FM_MAX_CONCERNS];
     int *area_ids;
     size_t n_areas;
@@ -200,36 +214,37 @@ static void check_mixing(const fm_env *e, cand *c)
             add_mix_item(c->reasons, "unmixed_only", &m, prod_text(c->prod[c->ing_of[i]], "id"));
 }
 
-/* Screening with the candidate's ingredients as the plan. */
-static md_code check_screening(const fm_env *e, cand *c, md_err *err)
+/* Screen the patient with a plan of one ingredient; keep its findings in slot. */
+static md_code screen_slot(const fm_env *e, const char *plan, fm_screened *slot, md_err *err)
 {
     md_screen_input *in = e->req->patient;
-    md_screen_result res;
-    const char **codes = md_arena_calloc(e->a, (c->n_ing ? c->n_ing : 1) * sizeof *codes);
-    if (!codes) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
-    for (size_t i = 0; i < c->n_ing; i++)
-        codes[i] = md_kb_vocab_code(e->kb, MD_VOCAB_INGREDIENT, (size_t)c->ing[i]);
-    in->ingredients = codes;
-    in->n_ingredients = c->n_ing;
+    md_screen_result result, *res = &result;
+    in->ingredients = &plan;
+    in->n_ingredients = 1;
     md_code rc = md_screen_resolve(e->req->rs, in, e->a, err);
-    if (rc == MD_OK) rc = md_screen_evaluate(e->req->rs, in, e->a, &res, err);
+    if (rc == MD_OK) rc = md_screen_evaluate(e->req->rs, in, e->a, res, err);
     if (rc != MD_OK) return rc;
-    json_t *rj = md_screen_result_to_json(&res);
-    if (!rj) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    json_t *rj = md_screen_result_to_json(res);
+    slot->reasons = json_array();
+    slot->cautions = json_array();
+    if (!rj || !slot->reasons || !slot->cautions) {
+        json_decref(rj);
+        return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    }
     json_t *blocking = json_object_get(rj, "findings"), *cautions = json_object_get(rj, "cautions");
     size_t bi = in->ruleset_error ? 1 : 0, ci = 0;
     if (in->ruleset_error) {
         json_t *f = json_array_get(blocking, 0);
-        add_item(c->reasons, "screening", "clinic_rules", prod_text(f, "message"),
+        add_item(slot->reasons, "screening", "clinic_rules", prod_text(f, "message"),
                  json_incref(json_object_get(f, "sources")), NULL, NULL);
     }
-    for (size_t i = 0; i < res.n_findings; i++) {
-        const md_finding *f = &res.findings[i];
+    for (size_t i = 0; i < res->n_findings; i++) {
+        const md_finding *f = &res->findings[i];
         json_t *fj = json_array_get(f->cls == MD_CLASS_CAUTION ? cautions : blocking,
                                     f->cls == MD_CLASS_CAUTION ? ci++ : bi++);
         if (f->clearance >= 0) continue; /* cleared: does not count */
         int allergy = f->fact == MD_FACT_ALLERGY && f->ingredient >= 0;
-        json_t *list = f->cls == MD_CLASS_CAUTION ? c->cautions : c->reasons;
+        json_t *list = f->cls == MD_CLASS_CAUTION ? slot->cautions : slot->reasons;
         json_t *item =
             json_pack("{s:s,s:O*,s:s,s:O*,s:O*,s:O*}", "reason",
                       allergy && f->cls != MD_CLASS_CAUTION ? "allergy" : "screening", "rule",
@@ -238,25 +253,97 @@ static md_code check_screening(const fm_env *e, cand *c, md_err *err)
                       "fact", json_object_get(fj, "fact"));
         if (item) json_array_append_new(list, item);
     }
-    size_t i;
-    json_t *m;
-    json_array_foreach(json_object_get(rj, "missing"), i, m)
-    {
+    for (size_t i = 0; i < res->n_missing; i++) {
+        json_t *m = json_array_get(json_object_get(rj, "missing"), i);
         json_t *item =
             json_pack("{s:s,s:O*,s:s?,s:O*,s:O*,s:O*}", "reason", "screening", "rule",
                       json_object_get(m, "rule"), "message",
                       json_string_value(json_object_get(m, "question")), "sources",
                       json_object_get(m, "sources"), "missing", json_object_get(m, "field"),
                       "answer", json_object_get(m, "answer"));
-        if (item) json_array_append_new(c->reasons, item);
+        if (item) json_array_append_new(slot->reasons, item);
     }
     json_decref(rj);
+    slot->done = 1;
     return MD_OK;
 }
 
-/* Which requested concerns the candidate addresses, and why. */
-static void rationale(const fm_env *e, cand *c)
+/*
+ * Screening with the candidate's ingredients as the plan.  Every screening rule kind
+ * depends on the plan through one planned ingredient at a time (an allergy covering it,
+ * a condition with a planned ingredient or class), or not at all, so the findings of a
+ * plan are the union of the findings of its one-ingredient plans: the patient is screened
+ * once per distinct ingredient of the request (at most the kb's ingredients), not once per
+ * candidate, and the findings merged without repeats.  test_formulation
+ * (test_screening_merge) checks the merged result against a screening of the whole plan.
+ */
+/* json_equal, with two absent members equal. */
+static int same(const json_t *a, const json_t *b)
 {
+    return (!a && !b) || json_equal((json_t *)a, (json_t *)b);
+}
+
+/* Append the items of from that list does not hold yet (same rule, fact and missing). */
+static void append_new(json_t *list, json_t *from)
+{
+    size_t i, k;
+    json_t *it, *have;
+    json_array_foreach(from, i, it)
+    {
+        int dup = 0;
+        json_array_foreach(list, k, have)
+        {
+            if (same(json_object_get(have, "rule"), json_object_get(it, "rule")) &&
+                same(json_object_get(have, "fact"), json_object_get(it, "fact")) &&
+                same(json_object_get(have, "missing"), json_object_get(it, "missing"))) {
+                dup = 1;
+                break;
+            }
+        }
+        if (!dup) json_array_append(list, it);
+    }
+}
+
+static md_code check_screening(const fm_env *e, cand *c, md_err *err)
+{
+    fm_cache *cc = e->cache;
+    md_code rc = MD_OK;
+    for (size_t i = 0; rc == MD_OK && i < c->n_ing; i++) {
+        fm_screened *slot = &cc->slot[c->ing[i]];
+        if (!slot->done)
+            rc = screen_slot(e, md_kb_vocab_code(e->kb, MD_VOCAB_INGREDIENT, (size_t)c->ing[i]),
+                             slot, err);
+    }
+    for (size_t i = 0; rc == MD_OK && i < c->n_ing; i++) {
+        append_new(c->reasons, cc->slot[c->ing[i]].reasons);
+        append_new(c->cautions, cc->slot[c->ing[i]].cautions);
+    }
+    return rc;
+}
+
+static fm_cache *fm_cache_new(md_err *err)
+{
+    fm_cache *c = calloc(1, sizeof *c);
+    if (!c) md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    return c;
+}
+
+static void fm_cache_free(fm_cache *c)
+{
+    for (size_t i = 0; c && i < FM_SLOTS; i++) {
+        json_decref(c->slot[i].reasons);
+        json_decref(c->slot[i].cautions);
+    }
+    free(c);
+}
+
+/* Which requested concerns the candidate addresses, and why. */
+/* Which requested concerns the candidate addresses (covers, n_covers, n_links); with
+ * out, also the rationale: [{"concern","ingredient","product","sources","note"}]. */
+static void rationale(const fm_env *e, cand *c, json_t *out)
+{
+    c->covers = 0;
+    c->n_covers = c->n_links = 0;
     for (size_t k = 0; k < e->req->n_concerns; k++) {
         int cid = e->concern_ids[k];
         for (size_t l = 0; l < md_kb_concern_link_count(e->kb, cid); l++) {
@@ -269,15 +356,24 @@ static void rationale(const fm_env *e, cand *c)
                 if (!(c->covers & (1u << k))) c->n_covers++;
                 c->covers |= 1u << k;
                 c->n_links++;
-                json_array_append_new(
-                    c->rationale,
-                    json_pack("{s:s,s:s,s:s?,s:o,s:s?}", "concern", md_kb_concern_code(e->kb, cid),
-                              "ingredient", link.ingredient, "product",
-                              prod_text(c->prod[c->ing_of[i]], "id"), "sources",
-                              sources_json(link.sources, link.n_sources), "note", link.note));
+                if (out)
+                    json_array_append_new(
+                        out,
+                        json_pack("{s:s,s:s,s:s?,s:o,s:s?}", "concern",
+                                  md_kb_concern_code(e->kb, cid), "ingredient", link.ingredient,
+                                  "product", prod_text(c->prod[c->ing_of[i]], "id"), "sources",
+                                  sources_json(link.sources, link.n_sources), "note", link.note));
             }
         }
     }
+}
+
+static json_t *rationale_json(const fm_env *e, const cand *c)
+{
+    cand copy = *c;
+    json_t *out = json_array();
+    if (out) rationale(e, &copy, out);
+    return out;
 }
 
 static void earliest_expiry(cand *c)
@@ -295,11 +391,9 @@ static void earliest_expiry(cand *c)
 
 static md_code cand_check(const fm_env *e, cand *c, md_err *err)
 {
-    c->rationale = json_array();
     c->cautions = json_array();
     c->reasons = json_array();
-    if (!c->rationale || !c->cautions || !c->reasons)
-        return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    if (!c->cautions || !c->reasons) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     for (size_t k = 0; k < c->n; k++) {
         add_ingredients(e, c, k);
         md_code rc = check_regulatory(e, c, k, err);
@@ -307,17 +401,47 @@ static md_code cand_check(const fm_env *e, cand *c, md_err *err)
         check_base(e, c, k);
     }
     check_mixing(e, c);
-    rationale(e, c);
+    rationale(e, c, NULL);
     earliest_expiry(c);
     return check_screening(e, c, err);
 }
 
+/* A pair of two single candidates that passed on their own: what each found stands (the
+ * screening of a plan is the union of its ingredients', check_screening), so only the
+ * mixing rules are new; cautions are both singles', without repeats. */
+static md_code pair_check(const fm_env *e, cand *p, const cand *x, const cand *y, md_err *err)
+{
+    p->cautions = json_array();
+    p->reasons = json_array();
+    if (!p->cautions || !p->reasons) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    const cand *from[2] = {x, y};
+    for (size_t k = 0; k < 2; k++) {
+        p->prod[k] = from[k]->prod[0];
+        p->lots[k] = from[k]->lots[0];
+        for (size_t i = 0; i < from[k]->n_ing; i++) {
+            size_t j = 0;
+            while (j < p->n_ing && p->ing[j] != from[k]->ing[i])
+                j++;
+            if (j == p->n_ing && p->n_ing < FM_MAX_INGREDIENTS) {
+                p->ing_of[p->n_ing] = (int)k;
+                p->ing[p->n_ing++] = from[k]->ing[i];
+            }
+        }
+        append_new(p->cautions, from[k]->cautions);
+    }
+    p->n = 2;
+    p->single = -1;
+    check_mixing(e, p);
+    rationale(e, p, NULL);
+    earliest_expiry(p);
+    return MD_OK;
+}
+
 static void cand_free(cand *c)
 {
-    json_decref(c->rationale);
     json_decref(c->cautions);
     json_decref(c->reasons);
-    c->rationale = c->cautions = c->reasons = NULL;
+    c->cautions = c->reasons = NULL;
 }
 
 static int cmp_text(const char *a, const char *b)
@@ -375,10 +499,10 @@ static json_t *covers_json(const fm_env *e, const cand *c)
 
 static json_t *candidate_json(const fm_env *e, const cand *c, int rank)
 {
-    return json_pack("{s:i,s:s,s:o,s:o,s:o,s:O,s:O,s:s?}", "rank", rank, "type",
+    return json_pack("{s:i,s:s,s:o,s:o,s:o,s:o,s:O,s:s?}", "rank", rank, "type",
                      c->n > 1 ? "mixture" : "product", "products", components_json(c, 1),
                      "ingredients", ingredients_json(e, c), "covers", covers_json(e, c),
-                     "rationale", c->rationale, "cautions", c->cautions, "earliest_expiry",
+                     "rationale", rationale_json(e, c), "cautions", c->cautions, "earliest_expiry",
                      c->expiry);
 }
 
@@ -468,10 +592,13 @@ md_code md_fm_evaluate(const md_fm_request *req, md_arena *a, json_t **out, md_e
     json_t *o = NULL, *cands = NULL, *excl = NULL;
     md_code rc = resolve_request(&e, 1, err);
     if (rc != MD_OK) return rc;
+    if (!(e.cache = fm_cache_new(err))) return MD_ENOMEM;
     size_t n_avail = json_array_size(req->available);
-    if (n_avail > MD_FM_MAX_CANDIDATES)
+    if (n_avail > MD_FM_MAX_CANDIDATES) {
+        fm_cache_free(e.cache);
         return md_err_set(err, MD_ETOOBIG, NULL, "more than %d products in stock",
                           MD_FM_MAX_CANDIDATES);
+    }
     singles = calloc(n_avail + 1, sizeof *singles);
     pairs = calloc(MD_FM_MAX_PAIRS * MD_FM_MAX_PAIRS / 2 + 1, sizeof *pairs);
     ranked = calloc(n_avail + MD_FM_MAX_PAIRS * MD_FM_MAX_PAIRS / 2 + 1, sizeof *ranked);
@@ -521,13 +648,7 @@ md_code md_fm_evaluate(const md_fm_request *req, md_arena *a, json_t **out, md_e
             int swap = cmp_text(prod_text(order[j]->prod[0], "name"),
                                 prod_text(order[i]->prod[0], "name")) < 0;
             const cand *x = swap ? order[j] : order[i], *y = swap ? order[i] : order[j];
-            p->prod[0] = x->prod[0];
-            p->lots[0] = x->lots[0];
-            p->prod[1] = y->prod[0];
-            p->lots[1] = y->lots[0];
-            p->n = 2;
-            p->single = -1;
-            if ((rc = cand_check(&e, p, err)) != MD_OK) {
+            if ((rc = pair_check(&e, p, x, y, err)) != MD_OK) {
                 cand_free(p);
                 goto done;
             }
@@ -583,6 +704,7 @@ done:
     free(pairs);
     free(ranked);
     free(order);
+    fm_cache_free(e.cache);
     json_decref(cands);
     json_decref(excl);
     json_decref(o);
@@ -606,14 +728,16 @@ md_code md_fm_check_mixture(const md_fm_request *req, const json_t *components, 
         c.lots[k] = json_object_get(json_array_get(components, k), "lots");
     }
     c.n = n;
+    if (!(e.cache = fm_cache_new(err))) return MD_ENOMEM;
     if ((rc = cand_check(&e, &c, err)) == MD_OK) {
         *out = json_pack(
-            "{s:b,s:O,s:O,s:O,s:o,s:o,s:s?}", "blocked", json_array_size(c.reasons) > 0, "reasons",
-            c.reasons, "cautions", c.cautions, "rationale", c.rationale, "ingredients",
+            "{s:b,s:O,s:O,s:o,s:o,s:o,s:s?}", "blocked", json_array_size(c.reasons) > 0, "reasons",
+            c.reasons, "cautions", c.cautions, "rationale", rationale_json(&e, &c), "ingredients",
             ingredients_json(&e, &c), "covers", covers_json(&e, &c), "earliest_expiry", c.expiry);
         if (!*out) rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     }
     cand_free(&c);
+    fm_cache_free(e.cache);
     return rc;
 }
 

@@ -163,6 +163,11 @@ static json_t *list_of(json_t *products[], size_t n)
     return a;
 }
 
+static int strcmp_ptr(const char **a, const char **b)
+{
+    return strcmp(*a, *b);
+}
+
 /* ---- the kb ------------------------------------------------------------------------ */
 
 static void test_kb_concerns(void **state)
@@ -567,6 +572,135 @@ static void test_mixture(void **state)
     json_decref(worse);
 }
 
+/* The strings of list sorted and joined with ';' into out; list is released. */
+static void sorted_join(json_t *list, char *out, size_t sz)
+{
+    size_t n_items = json_array_size(list);
+    const char **v = calloc(n_items + 1, sizeof *v);
+    for (size_t i = 0; i < n_items; i++)
+        v[i] = json_string_value(json_array_get(list, i));
+    qsort(v, n_items, sizeof *v, (int (*)(const void *, const void *))strcmp_ptr);
+    out[0] = '\0';
+    for (size_t i = 0; i < n_items; i++)
+        snprintf(out + strlen(out), sz - strlen(out), "%s;", v[i]);
+    free(v);
+    json_decref(list);
+}
+
+/* The engine screens one ingredient at a time and merges; a screening of the whole plan
+ * must find exactly the same (rule, ingredient) findings and missing facts. */
+static void collect_direct(patient *p, const char *const *ings, size_t n, char *out, size_t sz)
+{
+    md_screen_result res;
+    md_err err;
+    p->in.ingredients = (const char **)ings;
+    p->in.n_ingredients = n;
+    assert_int_equal(md_screen_resolve(md_kb_ruleset(kb), &p->in, arena, &err), MD_OK);
+    assert_int_equal(md_screen_evaluate(md_kb_ruleset(kb), &p->in, arena, &res, &err), MD_OK);
+    json_t *rj = md_screen_result_to_json(&res), *list = json_array(), *f;
+    const char *const keys[] = {"findings", "cautions", "missing"};
+    for (int k = 0; k < 3; k++) {
+        size_t i;
+        json_array_foreach(json_object_get(rj, keys[k]), i, f)
+        {
+            char item[160];
+            snprintf(item, sizeof item, "%s|%s", json_string_value(json_object_get(f, "rule")),
+                     json_string_value(json_object_get(json_object_get(f, "fact"), "ingredient"))
+                         ?: (k == 2 ? json_string_value(json_object_get(f, "field")) : "-"));
+            json_array_append_new(list, json_string(item));
+        }
+    }
+    json_decref(rj);
+    sorted_join(list, out, sz);
+}
+
+static void collect_merged(json_t *checked, char *out, size_t sz)
+{
+    json_t *list = json_array(), *f;
+    const char *const keys[] = {"reasons", "cautions"};
+    for (int k = 0; k < 2; k++) {
+        size_t i;
+        json_array_foreach(json_object_get(checked, keys[k]), i, f)
+        {
+            const char *reason = json_string_value(json_object_get(f, "reason"));
+            if (strcmp(reason, "screening") != 0 && strcmp(reason, "allergy") != 0) continue;
+            char item[160];
+            const char *ing =
+                json_string_value(json_object_get(json_object_get(f, "fact"), "ingredient"));
+            const char *miss = json_string_value(json_object_get(f, "missing"));
+            snprintf(item, sizeof item, "%s|%s", json_string_value(json_object_get(f, "rule")),
+                     ing    ? ing
+                     : miss ? miss
+                            : "-");
+            json_array_append_new(list, json_string(item));
+        }
+    }
+    sorted_join(list, out, sz);
+}
+
+static void test_screening_merge(void **state)
+{
+    (void)state;
+    static const char *const sets[][4] = {
+        {"vitamin_c", "lidocaine", "procaine", NULL},
+        {"phosphatidylcholine", "deoxycholic_acid", NULL},
+        {"lidocaine_prilocaine_cream", "hyaluronic_acid", NULL},
+        {"hyaluronic_acid", NULL},
+    };
+    for (int who = 0; who < 3; who++) {
+        for (size_t s = 0; s < sizeof sets / sizeof sets[0]; s++) {
+            patient p;
+            patient_init(&p);
+            if (who >= 1) {
+                allergic_to(&p, "amide_anaesthetics");
+                allergic_to(&p, "procaine");
+                p.conditions[0] =
+                    (md_screen_condition){.code = "g6pd_deficiency", .active = MD_TRI_YES};
+                p.conditions[1] =
+                    (md_screen_condition){.code = "methaemoglobinaemia", .active = MD_TRI_YES};
+                p.conditions[2] =
+                    (md_screen_condition){.code = "eczema", .active = MD_TRI_YES, .site = "cheeks"};
+                p.in.conditions = p.conditions;
+                p.in.n_conditions = 3;
+                p.in.weight_stable = MD_TRI_NO;
+                p.in.fitzpatrick = 5;
+            }
+            if (who == 2) {
+                p.in.sex = "female";
+                p.in.no_known_allergies = MD_TRI_UNKNOWN;
+                p.in.n_allergies = 0; /* allergies never asked; pregnancy unknown */
+            }
+            size_t n = 0;
+            while (n < 4 && sets[s][n])
+                n++;
+            char ings[160] = "";
+            for (size_t i = 0; i < n; i++)
+                snprintf(ings + strlen(ings), sizeof ings - strlen(ings), "%s%s", i ? "," : "",
+                         sets[s][i]);
+            json_t *comps =
+                json_pack("[o]", component(product("x", "X", ings, "aqueous", "ce_marked", NULL)));
+            md_fm_request q = {.rs = md_kb_ruleset(kb),
+                               .patient = &p.in,
+                               .jurisdiction = "EU",
+                               .areas = CHEEKS,
+                               .n_areas = 1};
+            json_t *out = NULL;
+            md_err err;
+            md_arena_reset(arena);
+            assert_int_equal(md_fm_check_mixture(&q, comps, arena, &out, &err), MD_OK);
+            char merged[2048], direct[2048];
+            collect_merged(out, merged, sizeof merged);
+            p.in.areas = (const char **)CHEEKS;
+            p.in.n_areas = 1;
+            collect_direct(&p, sets[s], n, direct, sizeof direct);
+            if (strcmp(merged, direct) != 0)
+                fail_msg("patient %d, set %zu:\nmerged %s\ndirect %s", who, s, merged, direct);
+            json_decref(out);
+            json_decref(comps);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -579,6 +713,7 @@ int main(void)
         cmocka_unit_test(test_never_inject),
         cmocka_unit_test(test_incompatibility_and_unmixed),
         cmocka_unit_test(test_mixture),
+        cmocka_unit_test(test_screening_merge),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
