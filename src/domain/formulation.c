@@ -264,6 +264,8 @@ static md_code screen_slot(const fm_env *e, const char *plan, fm_screened *slot,
         if (item) json_array_append_new(slot->reasons, item);
     }
     json_decref(rj);
+    in->ingredients = NULL; /* plan was ours */
+    in->n_ingredients = 0;
     slot->done = 1;
     return MD_OK;
 }
