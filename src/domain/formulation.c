@@ -1021,10 +1021,14 @@ static md_code components_of(md_ctx *ctx, json_t *mix, const json_t *avail, json
         json_t *prod = entry ? json_incref(json_object_get(entry, "product")) : NULL;
         if (!entry) {
             md_code rc = md_product_get(ctx, pid, &prod, err);
-            if (rc == MD_ENOTFOUND) {
+            const char *st = rc == MD_OK ? prod_text(prod, "status") : NULL;
+            if (rc == MD_ENOTFOUND || (st && strcmp(st, "active") != 0)) {
                 char f[64];
                 snprintf(f, sizeof f, "mixture.components[%zu].product_id", i);
-                rc = md_err_set(err, MD_EUNPROCESSABLE, f, "no such product '%s'", pid);
+                rc = md_err_set(err, MD_EUNPROCESSABLE, f,
+                                st ? "product '%s' is %s in the catalogue" : "no such product '%s'",
+                                pid, st);
+                json_decref(prod);
             }
             if (rc != MD_OK) {
                 json_decref(*out);

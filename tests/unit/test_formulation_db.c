@@ -224,6 +224,15 @@ static void a_mixture_is_checked_and_versioned(void **state)
                      0);
     json_decref(out);
     json_decref(in);
+    /* a product discontinued in the catalogue is no component */
+    in = json_pack("{s:s,s:s}", "status", "discontinued", "reason", "withdrawn");
+    assert_int_equal(md_record_update(&u->ctx, &md_kind_product, NULL, lido, in, &out, &err),
+                     MD_OK);
+    json_decref(out);
+    json_decref(in);
+    assert_int_equal(save(u, pid, ha, lido, &out, &details, &err), MD_EUNPROCESSABLE);
+    assert_string_equal(err.field, "mixture.components[1].product_id");
+    assert_non_null(strstr(err.message, "discontinued"));
     /* the checks are the server's */
     in = json_pack("{s:{},s:s}", "checks", "reason", "x");
     assert_int_equal(md_formulation_update(&u->ctx, pid, id, in, &out, &details, &err), MD_EINVAL);
