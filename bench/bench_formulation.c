@@ -142,7 +142,7 @@ static void make_patient(md_ctx *ctx, char pid[MD_ID_STR])
 int main(int argc, char **argv)
 {
     const char *db_path = NULL, *patient = NULL;
-    long products = 120, iterations = 2000;
+    long products = 120, iterations = 500;
     char dir[128] = "", path[192], pid[MD_ID_STR] = "";
     md_store *db = NULL;
     md_auditor *auditor = NULL;
