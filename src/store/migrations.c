@@ -274,6 +274,11 @@ static const migration migrations[] = {
       "CREATE INDEX administrations_vial ON administrations (clinic_id, vial_id)",
       "CREATE INDEX administrations_patient ON administrations (clinic_id, patient_id)",
       NULL}},
+    {12,
+     "the time a lot's recall was marked",
+     /* Doses given before it can still be charted (their patients are exposed); any use
+      * after it is refused (stock.c). */
+     {"ALTER TABLE lots ADD COLUMN recalled_at TEXT", NULL}},
     {13,
      "custom mixtures (formulations)",
      /* formulation.c: a patient's mixture of products and volumes, with what its checks
