@@ -131,6 +131,7 @@ typedef struct kb_rule {
     int days;
     int min, max;
     int active_only;
+    int patch_test_covers; /* allergy_any: satisfied by valid negative patch tests */
     kb_bits codes;
     int has_planned;
     kb_bits planned_ingredients;
@@ -164,7 +165,8 @@ struct md_kb {
     kb_source *source_info; /* n_sources entries, same order */
     kb_fact_def facts[KB_FACT_COUNT];
     md_ruleset shipped;
-    kb_cache *cache; /* owned; mutable behind the const md_kb * callers hold */
+    kb_cache *cache;           /* owned; mutable behind the const md_kb * callers hold */
+    struct md_patch_kb *patch; /* kb/patch_tests.json (kb_patch_tests.c), in the arena */
 };
 
 /* --- checked access to JSON with error paths: the one validator (validate.h) --- */
