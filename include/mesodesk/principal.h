@@ -36,6 +36,8 @@ typedef enum md_perm {
     MD_PERM_AUDIT_READ = 1u << 6,
     MD_PERM_CLEARANCE_WRITE = 1u << 7,
     MD_PERM_KB_WRITE = 1u << 8,
+    MD_PERM_STOCK_READ = 1u << 9,   /* the catalogue, lots, vials, worklists */
+    MD_PERM_STOCK_WRITE = 1u << 10, /* products, receiving lots, movements, vials, recalls */
 } md_perm;
 
 typedef struct md_principal {

@@ -33,7 +33,9 @@ typedef enum md_ftype {
     MD_F_INT,
     MD_F_BOOL,
     MD_F_CODE,
-    MD_F_JSON /* an object, checked by json_check, stored as canonical text */
+    MD_F_JSON, /* an object (an array with .array), checked by json_check, stored as text */
+    MD_F_MILLI /* a decimal with up to 3 places ("volume_ml": 1.5), stored exactly as an
+                * integer of thousandths (1500); min/max in thousandths */
 } md_ftype;
 
 /*
@@ -53,6 +55,7 @@ typedef struct md_field {
                                 * was a synonym and that field is not given ("ibuprofen") */
     md_vocab_kind vocab;       /* CODE: the vocabulary */
     md_code (*json_check)(const md_ctx *ctx, json_t *value, const char *field, md_err *err);
+    int array;       /* JSON: the value is an array, not an object */
     const char *doc; /* one line for the API document and the forms; may be NULL */
 } md_field;
 
@@ -102,7 +105,9 @@ typedef struct md_record_kind {
 } md_record_kind;
 
 extern const md_record_kind md_kind_patient, md_kind_allergy, md_kind_condition, md_kind_medication,
-    md_kind_status, md_kind_clearance, md_kind_clinic_rule, md_kind_allergy_statement;
+    md_kind_status, md_kind_clearance, md_kind_clinic_rule, md_kind_allergy_statement,
+    md_kind_product, md_kind_consumable, md_kind_lot, md_kind_vial,
+    md_kind_administration /* stock.h */;
 
 /* Every kind, NULL-terminated (the registry). */
 extern const md_record_kind *const md_kinds[];

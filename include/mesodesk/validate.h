@@ -51,6 +51,11 @@ md_code md_json_int(json_t *obj, const char *name, int required, long min, long 
                     int *present, md_err *err);
 md_code md_json_bool(json_t *obj, const char *name, int required, int *out, int *present,
                      md_err *err);
+/* A decimal with at most 3 places (a JSON number, or a string "1.25") as exact thousandths
+ * in [min, max] (thousandths): "volume_ml": 1.5 -> 1500.  More places is MD_EUNPROCESSABLE,
+ * another type MD_EINVAL. */
+md_code md_json_milli(json_t *obj, const char *name, int required, long min, long max, int64_t *out,
+                      int *present, md_err *err);
 
 /* Parse a request body; MD_EJSON with "line L, column C: ..." on failure. */
 md_code md_json_parse(const char *text, size_t len, json_t **out, md_err *err);

@@ -307,6 +307,11 @@ const md_record_kind *const md_kinds[] = {
     &md_kind_clearance,
     &md_kind_clinic_rule,
     &md_kind_allergy_statement,
+    &md_kind_product,
+    &md_kind_consumable,
+    &md_kind_lot,
+    &md_kind_vial,
+    &md_kind_administration,
     &md_kind_patch_test,
     &md_kind_patch_test_reading,
     NULL,
@@ -404,6 +409,7 @@ static md_code check_field(const md_record_kind *k, const md_field *f, int i, md
         break;
     }
     case MD_F_INT:
+    case MD_F_MILLI:
         if (f->min > f->max) return bad(err, k, f, "min is above max");
         break;
     case MD_F_BOOL:
@@ -485,8 +491,8 @@ md_code md_kinds_check(const md_record_kind *const *kinds, md_err *err)
 
 /* ---- the kind as JSON (forms, the API document) ---- */
 
-static const char *const type_names[] = {"text",    "enum", "date",  "integer",
-                                         "boolean", "code", "object"};
+static const char *const type_names[] = {"text",    "enum", "date",   "integer",
+                                         "boolean", "code", "object", "decimal"};
 
 json_t *md_kind_json(const md_record_kind *k)
 {
@@ -498,12 +504,17 @@ json_t *md_kind_json(const md_record_kind *k)
     if (!o) return NULL;
     for (int i = 0; k->fields[i].name; i++) {
         const md_field *f = &k->fields[i];
-        json_t *j = json_pack("{s:s,s:s,s:b}", "name", f->name, "type", type_names[f->type],
-                              "required", f->required && !f->dflt);
+        const char *type = f->type == MD_F_JSON && f->array ? "array" : type_names[f->type];
+        json_t *j = json_pack("{s:s,s:s,s:b}", "name", f->name, "type", type, "required",
+                              f->required && !f->dflt);
         if (!j || json_array_append_new(fields, j) != 0) goto fail;
         if (f->type == MD_F_INT) {
             json_object_set_new(j, "min", json_integer(f->min));
             json_object_set_new(j, "max", json_integer(f->max));
+        }
+        if (f->type == MD_F_MILLI) {
+            json_object_set_new(j, "min", json_real((double)f->min / 1000.0));
+            json_object_set_new(j, "max", json_real((double)f->max / 1000.0));
         }
         if (f->type == MD_F_TEXT)
             json_object_set_new(j, "max_length", json_integer((json_int_t)f->max_len));

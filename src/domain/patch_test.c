@@ -34,6 +34,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define MAX_INGREDIENTS 32
@@ -351,6 +352,16 @@ md_code md_patch_test_get(md_ctx *ctx, const char *patient_id, const char *test_
     return rc;
 }
 
+static int by_applied_desc(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    int c = strcmp(json_string_value(json_object_get(y, "applied_at")),
+                   json_string_value(json_object_get(x, "applied_at")));
+    return c ? c
+             : strcmp(json_string_value(json_object_get(y, "id")),
+                      json_string_value(json_object_get(x, "id")));
+}
+
 md_code md_patch_test_list(md_ctx *ctx, const char *patient_id, json_t **out, md_err *err)
 {
     json_t *tests = NULL, *readings = NULL, *items = json_array(), *t;
@@ -362,11 +373,18 @@ md_code md_patch_test_list(md_ctx *ctx, const char *patient_id, json_t **out, md
         rc = md_record_list(ctx, &md_kind_patch_test_reading, patient_id, 0, &readings, err);
     if (rc == MD_OK) rc = validity_months(ctx, &months, err);
     json_t *arr = json_object_get(tests, "items");
-    /* Newest first. */
-    for (i = json_array_size(arr); rc == MD_OK && i-- > 0;) {
-        t = json_array_get(arr, i);
-        rc = view_test(ctx, t, json_object_get(readings, "items"), months, err);
-        if (rc == MD_OK) json_array_append(items, t);
+    size_t n = json_array_size(arr);
+    json_t **order = n ? md_arena_alloc(ctx->arena, n * sizeof *order) : NULL;
+    if (n && !order) rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    json_array_foreach(arr, i, t)
+    {
+        if (order) order[i] = t;
+    }
+    /* Newest application first. */
+    if (order) qsort(order, n, sizeof order[0], by_applied_desc);
+    for (i = 0; rc == MD_OK && i < n; i++) {
+        rc = view_test(ctx, order[i], json_object_get(readings, "items"), months, err);
+        if (rc == MD_OK) json_array_append(items, order[i]);
     }
     json_decref(tests);
     json_decref(readings);

@@ -52,7 +52,9 @@ static json_t *field_json(const md_field *f, const md_val *v)
     else if (f->type == MD_F_BOOL)
         j = json_boolean(v->i);
     else if (f->type == MD_F_JSON)
-        j = json_loads(v->text, 0, NULL);
+        j = json_loads(v->text, JSON_DECODE_ANY, NULL);
+    else if (f->type == MD_F_MILLI)
+        j = v->i % 1000 == 0 ? json_integer(v->i / 1000) : json_real((double)v->i / 1000.0);
     else
         j = json_string(v->text);
     return j ? j : json_null();
@@ -80,7 +82,8 @@ static json_t *row_to_json(const md_record_kind *k, const md_row *r)
     md_val vals[MAX_FIELDS];
     int c = BASE_COLS + (k->has_parent ? 1 : 0);
     for (int i = 0; k->fields[i].name; i++, c++) {
-        int is_int = k->fields[i].type == MD_F_INT || k->fields[i].type == MD_F_BOOL;
+        int is_int = k->fields[i].type == MD_F_INT || k->fields[i].type == MD_F_BOOL ||
+                     k->fields[i].type == MD_F_MILLI;
         vals[i] = md_row_is_null(r, c) ? md_null()
                   : is_int             ? md_int(md_row_int(r, c))
                                        : md_text(md_row_text(r, c));
@@ -150,8 +153,9 @@ static md_code validate_field(md_ctx *ctx, const md_field *f, json_t *rec, int c
             if (f->required) rc = md_err_set(err, MD_EINVAL, f->name, "%s is required", f->name);
             break;
         }
-        if (!json_is_object(j)) {
-            rc = md_err_set(err, MD_EINVAL, f->name, "%s must be an object", f->name);
+        if (f->array ? !json_is_array(j) : !json_is_object(j)) {
+            rc = md_err_set(err, MD_EINVAL, f->name, "%s must be an %s", f->name,
+                            f->array ? "array" : "object");
             break;
         }
         if (f->json_check) rc = f->json_check(ctx, j, f->name, err);
@@ -163,6 +167,12 @@ static md_code validate_field(md_ctx *ctx, const md_field *f, json_t *rec, int c
             if (!s) rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
             *val = md_text(s);
         }
+        break;
+    }
+    case MD_F_MILLI: {
+        int64_t milli = 0;
+        rc = md_json_milli(rec, f->name, f->required, f->min, f->max, &milli, &present, err);
+        if (rc == MD_OK && present) *val = md_int(milli);
         break;
     }
     }

@@ -14,6 +14,7 @@
 #include "mesodesk/sbuf.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef enum style { BODY, DOC } style;
@@ -231,6 +232,63 @@ md_code md_json_int(json_t *obj, const char *name, int required, long min, long 
                     int *present, md_err *err)
 {
     return int_member(BODY, obj, name, "", required, min, max, out, present, err);
+}
+
+/* A decimal of up to three places, from a JSON number or a string such as "1.25", as an
+ * exact count of thousandths: the text of a string is read digit by digit; a real is
+ * accepted when it is within 1e-6 of a thousandth (what a client's 0.1 + 0.2 gives). */
+static int milli_text(const char *s, int64_t *out)
+{
+    int64_t whole = 0, frac = 0;
+    int places = 0, digits = 0, neg = 0;
+    if (*s == '-') neg = 1, s++;
+    for (; *s >= '0' && *s <= '9'; s++, digits++) {
+        if (whole > INT64_MAX / 10000) return -1;
+        whole = whole * 10 + (*s - '0');
+    }
+    if (*s == '.')
+        for (s++; *s >= '0' && *s <= '9'; s++, places++) {
+            if (places >= 3) return -1;
+            frac = frac * 10 + (*s - '0');
+        }
+    if (*s || (!digits && !places)) return -1;
+    for (; places < 3; places++)
+        frac *= 10;
+    *out = (whole * 1000 + frac) * (neg ? -1 : 1);
+    return 0;
+}
+
+md_code md_json_milli(json_t *obj, const char *name, int required, long min, long max, int64_t *out,
+                      int *present, md_err *err)
+{
+    char f[MD_JSON_PATH_MAX];
+    const json_t *v;
+    int64_t m = 0;
+    if (present) *present = 0;
+    md_code rc = member(BODY, obj, name, "", required, &v, f, err);
+    if (rc != MD_OK || !v) return rc;
+    if (json_is_integer(v)) {
+        json_int_t x = json_integer_value(v);
+        if (x > INT64_MAX / 1000 || x < -(INT64_MAX / 1000))
+            m = INT64_MAX;
+        else
+            m = (int64_t)x * 1000;
+    } else if (json_is_real(v)) {
+        double x = json_real_value(v) * 1000.0;
+        double r = x < 0 ? -(double)(int64_t)(-x + 0.5) : (double)(int64_t)(x + 0.5);
+        if (x > 9e15 || x < -9e15 || (x - r > 1e-6 || r - x > 1e-6))
+            return md_err_set(err, MD_EUNPROCESSABLE, f, "%s takes at most 3 decimal places", f);
+        m = (int64_t)r;
+    } else if (!json_is_string(v) || milli_text(json_string_value(v), &m) != 0) {
+        return md_err_set(err, MD_EINVAL, f, "%s must be a number with at most 3 decimal places",
+                          f);
+    }
+    if (m < min || m > max)
+        return md_err_set(err, MD_EUNPROCESSABLE, f, "%s must be between %ld.%03ld and %ld.%03ld",
+                          f, min / 1000, labs(min % 1000), max / 1000, labs(max % 1000));
+    *out = m;
+    if (present) *present = 1;
+    return MD_OK;
 }
 
 md_code md_json_bool(json_t *obj, const char *name, int required, int *out, int *present,

@@ -165,8 +165,9 @@ struct md_kb {
     kb_source *source_info; /* n_sources entries, same order */
     kb_fact_def facts[KB_FACT_COUNT];
     md_ruleset shipped;
-    kb_cache *cache;           /* owned; mutable behind the const md_kb * callers hold */
-    struct md_patch_kb *patch; /* kb/patch_tests.json (kb_patch_tests.c), in the arena */
+    kb_cache *cache;              /* owned; mutable behind the const md_kb * callers hold */
+    const struct kb_stock *stock; /* kb/stock.json (kb_stock.c) */
+    struct md_patch_kb *patch;    /* kb/patch_tests.json (kb_patch_tests.c), in the arena */
 };
 
 /* --- checked access to JSON with error paths: the one validator (validate.h) --- */
@@ -209,6 +210,10 @@ const char *kb_rule_kind_name(kb_rule_kind k);
 /* Check a "sources" array: non-empty, every key known (or "clinic:..." when allowed). */
 md_code kb_sources_parse(const md_kb *kb, md_arena *a, const json_t *o, const char *path,
                          int allow_clinic, const char ***out, size_t *n, md_err *err);
+
+/* kb_stock.c: kb/stock.json, checked against the bases the rest of the kb names. */
+md_code kb_stock_parse(md_kb *kb, const json_t *doc, const char *path, const char *const *bases,
+                       md_err *err);
 
 /* Parse rules.json "facts" (before the rules, which name them in "requires"). */
 md_code kb_facts_parse(md_kb *kb, const json_t *arr, const char *path, md_err *err);

@@ -49,7 +49,15 @@ static json_t *field_schema(const md_field *f)
         json_object_set_new(p, "type", json_string("string"));
         json_object_set_new(p, "x-vocabulary", json_string(md_vocab_kind_name(f->vocab)));
         break;
-    case MD_F_JSON: json_object_set_new(p, "type", json_string("object")); break;
+    case MD_F_JSON:
+        json_object_set_new(p, "type", json_string(f->array ? "array" : "object"));
+        break;
+    case MD_F_MILLI:
+        json_object_set_new(p, "type", json_string("number"));
+        json_object_set_new(p, "multipleOf", json_real(0.001));
+        json_object_set_new(p, "minimum", json_real((double)f->min / 1000.0));
+        json_object_set_new(p, "maximum", json_real((double)f->max / 1000.0));
+        break;
     }
     if (f->dflt && f->type == MD_F_BOOL)
         json_object_set_new(p, "default", json_boolean(strcmp(f->dflt, "true") == 0));

@@ -276,7 +276,8 @@ static void add_common_headers(struct MHD_Response *resp, const md_req *r)
 /* Queue body (borrowed; NULL is allowed and answers the fallback 500) with status. */
 static enum MHD_Result send_json(md_req *r, int status, json_t *body, int64_t retry_after)
 {
-    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    char *text =
+        body ? json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15)) : NULL;
     struct MHD_Response *resp = NULL;
     if (text) {
         resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);

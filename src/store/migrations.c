@@ -217,6 +217,63 @@ static const migration migrations[] = {
       * patient_id, seq), which serves every query it served: one index page fewer written
       * per audit entry of a patient (docs/BENCHMARKS.md). */
      {"DROP INDEX audit_patient", NULL}},
+    {11,
+     "products, consumables, lots, stock movements, vials, vial draws, administrations",
+     /* Products, consumables, lots, vials and administrations are versioned records
+      * (record.h).  volume_ml columns hold integer thousandths of a millilitre (microlitres):
+      * sums are exact.  stock_movements and vial_draws are ledgers, appended to and never
+      * changed: a lot's quantity on hand is the sum of its movements, a vial's remaining
+      * volume its volume less the sum of its draws (stock.c). */
+     {"CREATE TABLE products (" VERSIONED_COLUMNS
+      "name TEXT NOT NULL, manufacturer TEXT, form TEXT, presentation TEXT NOT NULL, "
+      "volume_ml BIGINT NOT NULL, base TEXT NOT NULL, ingredients TEXT NOT NULL, "
+      "regulatory TEXT NOT NULL, low_stock BIGINT, beyond_use_hours BIGINT, "
+      "status TEXT NOT NULL, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX products_current ON products (clinic_id, id) WHERE current = 1",
+      "CREATE TABLE consumables (" VERSIONED_COLUMNS
+      "kind TEXT NOT NULL, name TEXT NOT NULL, manufacturer TEXT, gauge BIGINT, "
+      "length_mm BIGINT, pins BIGINT, status TEXT NOT NULL, "
+      "PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX consumables_current ON consumables (clinic_id, id) WHERE current = 1",
+      "CREATE TABLE lots (" VERSIONED_COLUMNS
+      "product_id TEXT NOT NULL, lot_number TEXT NOT NULL, expiry TEXT NOT NULL, "
+      "received_on TEXT NOT NULL, supplier TEXT, quantity BIGINT NOT NULL, unit TEXT NOT NULL, "
+      "status TEXT NOT NULL, recall_reason TEXT, recalled_on TEXT, "
+      "PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX lots_current ON lots (clinic_id, id) WHERE current = 1",
+      "CREATE INDEX lots_number ON lots (clinic_id, lot_number) WHERE current = 1",
+      "CREATE INDEX lots_product ON lots (clinic_id, product_id, expiry) WHERE current = 1",
+      "CREATE INDEX lots_expiry ON lots (clinic_id, expiry) WHERE current = 1",
+      "CREATE TABLE stock_movements ("
+      "clinic_id TEXT NOT NULL REFERENCES clinics(clinic_id), id TEXT NOT NULL, "
+      "lot_id TEXT NOT NULL, kind TEXT NOT NULL, quantity BIGINT NOT NULL, reason TEXT, "
+      "administration_id TEXT, vial_id TEXT, recorded_by TEXT NOT NULL, "
+      "recorded_at TEXT NOT NULL, PRIMARY KEY (clinic_id, id))",
+      "CREATE INDEX stock_movements_lot ON stock_movements (clinic_id, lot_id)",
+      "CREATE TABLE vials (" VERSIONED_COLUMNS
+      "lot_id TEXT NOT NULL, opened_at TEXT NOT NULL, volume_ml BIGINT NOT NULL, "
+      "beyond_use_at TEXT NOT NULL, beyond_use_rule TEXT NOT NULL, status TEXT NOT NULL, "
+      "PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX vials_current ON vials (clinic_id, id) WHERE current = 1",
+      "CREATE INDEX vials_lot ON vials (clinic_id, lot_id) WHERE current = 1",
+      "CREATE INDEX vials_open ON vials (clinic_id, status, beyond_use_at) WHERE current = 1",
+      "CREATE TABLE vial_draws ("
+      "clinic_id TEXT NOT NULL REFERENCES clinics(clinic_id), id TEXT NOT NULL, "
+      "vial_id TEXT NOT NULL, lot_id TEXT NOT NULL, volume_ul BIGINT NOT NULL, "
+      "administration_id TEXT, recorded_by TEXT NOT NULL, recorded_at TEXT NOT NULL, "
+      "PRIMARY KEY (clinic_id, id))",
+      "CREATE INDEX vial_draws_vial ON vial_draws (clinic_id, vial_id)",
+      "CREATE TABLE administrations (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, product_id TEXT NOT NULL, lot_id TEXT NOT NULL, vial_id TEXT, "
+      "volume_ml BIGINT NOT NULL, route TEXT NOT NULL, area TEXT, context TEXT NOT NULL, "
+      "context_id TEXT, given_at TEXT NOT NULL, given_by TEXT NOT NULL, status TEXT NOT NULL, "
+      "PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX administrations_current ON administrations (clinic_id, id) "
+      "WHERE current = 1",
+      "CREATE INDEX administrations_lot ON administrations (clinic_id, lot_id)",
+      "CREATE INDEX administrations_vial ON administrations (clinic_id, vial_id)",
+      "CREATE INDEX administrations_patient ON administrations (clinic_id, patient_id)",
+      NULL}},
     {14,
      "patch tests and their readings",
      /* A test's outcome is computed from its readings (patch_test.c); one current reading

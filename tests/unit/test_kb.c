@@ -9,7 +9,7 @@
 #include "test_kb_support.h"
 
 static const char *const kb_files[] = {"manifest.json", "sources.json", "vocabulary.json",
-                                       "rules.json", "incompatibilities.json",
+                                       "rules.json", "incompatibilities.json", "stock.json",
                                        "patch_tests.json", NULL};
 
 static md_kb *kb;
@@ -104,7 +104,7 @@ static const breakage breakages[] = {
      "kb/incompatibilities.json:same_syringe[0].ingredients[2]", "unknown ingredient"},
     {"incompatibilities.json", "never_inject/0/bases", NULL, "\"plasma\"", NULL,
      "kb/incompatibilities.json:never_inject[0].bases[2]", "unknown value"},
-    {"sources.json", "sources", NULL, "{\"key\":\"S0\",\"title\":\"again\"}", NULL, "kb/sources.json:sources[19]", "duplicate source"},
+    {"sources.json", "sources", NULL, "{\"key\":\"S0\",\"title\":\"again\"}", NULL, "kb/sources.json:sources[22]", "duplicate source"},
     {"sources.json", "sources/5", "url", "\"http://example.org\"", NULL, "kb/sources.json:sources[5].url", "https://"},
     /* facts a rule needs known, and for whom */
     {"rules.json", "rules/0", "requires", "[\"allergies\"]", NULL, "kb/rules.json:rules[0].requires[0]", "does not read"},
@@ -116,7 +116,16 @@ static const breakage breakages[] = {
     {"rules.json", "facts/1", "fact", "\"pregnant\"", NULL, "kb/rules.json:facts[1].fact", "described twice"},
     {"rules.json", "facts/2", NULL, NULL, "question", "kb/rules.json:facts[2].question", "required"},
     {"manifest.json", "", "default_jurisdiction", "\"Atlantis\"", NULL, "kb/manifest.json:default_jurisdiction", "unknown jurisdiction"},
-    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[5]", "not a kb file"},
+    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[6]", "not a kb file"},
+    /* kb/stock.json */
+    {"stock.json", "regulatory_statuses/3", "policy", "\"maybe\"", NULL, "kb/stock.json:regulatory_statuses[3].policy", "unknown value"},
+    {"stock.json", "regulatory_statuses/0", "sources", "[]", NULL, "kb/stock.json:regulatory_statuses[0].sources", "at least one"},
+    {"stock.json", "regulatory_statuses/1", "code", "\"ce_marked\"", NULL, "kb/stock.json:regulatory_statuses[1].code", "duplicate"},
+    {"stock.json", "product_bases/3", "code", "\"olive\"", NULL, "kb/stock.json:product_bases", "the base 'oil'"},
+    {"stock.json", "beyond_use/0", "hours", "0", NULL, "kb/stock.json:beyond_use[0].hours", "outside"},
+    {"stock.json", "beyond_use/0", NULL, NULL, "sources", "kb/stock.json:beyond_use[0].sources", "required"},
+    {"stock.json", "consumable_kinds/0", "single_use", "false", NULL, "kb/stock.json:consumable_kinds[0].single_use", "single use"},
+    {"stock.json", "", "colour", "1", NULL, "kb/stock.json:colour", "unknown key"},
     /* patch tests: the ICDRG scale, the reading windows, the validity of a negative */
     {"patch_tests.json", "scale/2", "counts_as", "\"maybe\"", NULL, "kb/patch_tests.json:scale[2].counts_as", "unknown value"},
     {"patch_tests.json", "scale/3", "code", "\"+\"", NULL, "kb/patch_tests.json:scale[3]", "duplicate grade"},
