@@ -29,6 +29,7 @@
 #include "mesodesk/commit.h"
 #include "mesodesk/kb.h"
 #include "mesodesk/sbuf.h"
+#include "mesodesk/stock.h"
 #include "mesodesk/validate.h"
 #include "record_int.h"
 
@@ -38,7 +39,6 @@
 #include <string.h>
 
 #define MAX_INGREDIENTS 32
-#define CODES_MAX 1100     /* ingredient codes joined by ',' */
 #define FUTURE_SLACK_S 300 /* a time up to 5 minutes ahead of the server's clock is "now" */
 #define DEFAULT_VALIDITY 6 /* months, when no kb is loaded (unit tests of pure functions) */
 
@@ -55,6 +55,28 @@ static md_code check_time(json_t *rec, const char *field, md_err *err)
     if (s && md_time_parse(s, &t) != 0)
         return md_err_set(err, MD_EUNPROCESSABLE, field,
                           "%s must be a UTC time such as 2026-11-21T09:30:00Z", field);
+    return MD_OK;
+}
+
+/* ingredients: 1..MAX_INGREDIENTS canonical kb ingredient codes, each once. */
+static md_code check_ingredients(const md_ctx *ctx, json_t *v, const char *field, md_err *err)
+{
+    char f[MD_JSON_PATH_MAX];
+    if (json_array_size(v) == 0 || json_array_size(v) > MAX_INGREDIENTS)
+        return md_err_set(err, MD_EUNPROCESSABLE, field, "%s: 1 to %d kb ingredient codes", field,
+                          MAX_INGREDIENTS);
+    for (size_t i = 0; i < json_array_size(v); i++) {
+        const char *canon = NULL, *s = json_string_value(json_array_get(v, i));
+        md_json_path_index(f, field, i);
+        if (!s) return md_err_set(err, MD_EINVAL, f, "%s must be a string", f);
+        md_code rc = md_vocab_resolve(ctx, MD_VOCAB_INGREDIENT, f, s, &canon, err);
+        if (rc == MD_OK && strcmp(canon, s) != 0)
+            rc = md_err_set(err, MD_EUNPROCESSABLE, f, "%s: '%s' is stored as %s", f, s, canon);
+        for (size_t k = 0; rc == MD_OK && k < i; k++)
+            if (strcmp(json_string_value(json_array_get(v, k)), s) == 0)
+                rc = md_err_set(err, MD_EUNPROCESSABLE, f, "%s: %s is listed twice", f, s);
+        if (rc != MD_OK) return rc;
+    }
     return MD_OK;
 }
 
@@ -88,12 +110,12 @@ static const md_field test_fields[] = {
      .type = MD_F_TEXT,
      .max_len = 32,
      .doc = "the administration recorded for the lot (context patch_test)"},
-    {.name = "ingredient_codes",
-     .type = MD_F_TEXT,
+    {.name = "ingredients",
+     .type = MD_F_JSON,
+     .array = 1,
      .required = 1,
-     .max_len = CODES_MAX,
-     .doc = "the tested kb ingredient codes, joined by commas (answers add them as the "
-            "array ingredients)"},
+     .json_check = check_ingredients,
+     .doc = "the tested kb ingredient codes (a lot's: its product's)"},
     {.name = "site", .type = MD_F_CODE, .required = 1, .vocab = MD_VOCAB_AREA, .doc = "kb area"},
     {.name = "applied_at", .type = MD_F_TEXT, .required = 1, .max_len = 20, .doc = "UTC time"},
     {.name = "applied_by", .type = MD_F_TEXT, .required = 1, .max_len = 32, .doc = "staff id"},
@@ -229,22 +251,8 @@ static md_code validity_months(md_ctx *ctx, int *out, md_err *err)
     return rc;
 }
 
-/* The ingredient codes of a stored test as a JSON array (new reference). */
-static json_t *codes_array(const char *codes)
-{
-    json_t *a = json_array();
-    const char *p = codes ? codes : "";
-    while (a && *p) {
-        const char *e = strchr(p, ',');
-        size_t n = e ? (size_t)(e - p) : strlen(p);
-        json_array_append_new(a, json_stringn(p, n));
-        p += n + (e ? 1 : 0);
-    }
-    return a;
-}
-
 /* The outcome and the windows of one test from its readings (those of the test, current,
- * not entered in error): adds "ingredients", "readings" and "outcome" to test. */
+ * not entered in error): adds "readings" and "outcome" to test. */
 static md_code view_test(md_ctx *ctx, json_t *test, json_t *all_readings, int months, md_err *err)
 {
     const md_patch_kb *pk = md_kb_patch_tests(ctx->kb);
@@ -294,8 +302,6 @@ static md_code view_test(md_ctx *ctx, json_t *test, json_t *all_readings, int mo
         json_object_set_new(outcome, "valid_until", json_string(until));
         json_object_set_new(outcome, "validity_months", json_integer(months));
     }
-    json_object_set_new(test, "ingredients",
-                        codes_array(json_string_value(json_object_get(test, "ingredient_codes"))));
     json_object_set_new(test, "readings", mine);
     json_object_set_new(test, "outcome", outcome);
     return MD_OK;
@@ -456,39 +462,49 @@ static md_code time_member(json_t *in, const char *name, int64_t *t, char out[MD
     return MD_OK;
 }
 
-/* "ingredients": 1..MAX_INGREDIENTS kb ingredient codes or synonyms, joined canonical into
- * codes (each once). */
-static md_code ingredient_list(md_ctx *ctx, json_t *arr, char codes[CODES_MAX], md_err *err)
+/* "ingredients": kb ingredient codes or synonyms -> *codes, canonical, each once (the kind's
+ * check refuses an empty or too long list, naming the field). */
+static md_code ingredient_list(md_ctx *ctx, json_t *arr, json_t *codes, md_err *err)
 {
-    md_sbuf b;
-    md_sbuf_init(&b, codes, CODES_MAX);
     if (!json_is_array(arr))
         return md_err_set(err, MD_EINVAL, "ingredients",
                           "ingredients must be an array of kb codes");
-    if (json_array_size(arr) == 0 || json_array_size(arr) > MAX_INGREDIENTS)
-        return md_err_set(err, MD_EUNPROCESSABLE, "ingredients",
-                          "ingredients: 1 to %d kb ingredient codes", MAX_INGREDIENTS);
     for (size_t i = 0; i < json_array_size(arr); i++) {
         char f[MD_JSON_PATH_MAX];
         const char *canon = NULL;
-        json_t *t = json_array_get(arr, i);
+        json_t *t = json_array_get(arr, i), *c;
+        size_t k;
+        int dup = 0;
         md_json_path_index(f, "ingredients", i);
         if (!json_is_string(t)) return md_err_set(err, MD_EINVAL, f, "%s must be a string", f);
         md_code rc =
             md_vocab_resolve(ctx, MD_VOCAB_INGREDIENT, f, json_string_value(t), &canon, err);
         if (rc != MD_OK) return rc;
-        /* each once */
-        size_t len = strlen(canon);
-        int dup = 0;
-        for (const char *p = codes; b.len && *p && !dup;) {
-            const char *e = strchr(p, ',');
-            size_t n = e ? (size_t)(e - p) : strlen(p);
-            dup = n == len && strncmp(p, canon, n) == 0;
-            p += n + (e ? 1 : 0);
-        }
-        if (!dup) md_sbuf_appendf(&b, "%s%s", b.len ? "," : "", canon);
+        json_array_foreach(codes, k, c) dup |= strcmp(json_string_value(c), canon) == 0;
+        if (!dup && json_array_append_new(codes, json_string(canon)) != 0)
+            return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     }
-    return md_sbuf_check(&b, "ingredients", err);
+    return MD_OK;
+}
+
+/* A lot's product's ingredient codes, each once, into codes. */
+static md_code product_ingredients(md_ctx *ctx, const char *product_id, json_t *codes, md_err *err)
+{
+    json_t *product = NULL, *ing;
+    size_t i;
+    md_code rc = md_product_get(ctx, product_id, &product, err);
+    json_array_foreach(json_object_get(product, "ingredients"), i, ing)
+    {
+        json_t *code = json_object_get(ing, "ingredient"), *c;
+        size_t k;
+        int dup = 0;
+        json_array_foreach(codes, k, c) dup |= json_equal(c, code);
+        if (json_is_string(code) && !dup) json_array_append(codes, code);
+    }
+    if (rc == MD_OK && json_array_size(codes) == 0)
+        rc = md_err_set(err, MD_EUNPROCESSABLE, "lot_id", "the lot's product lists no ingredients");
+    json_decref(product);
+    return rc;
 }
 
 /* applied_by: a staff account of the clinic. */
@@ -506,17 +522,52 @@ static md_code staff_of_clinic(md_ctx *ctx, const char *id, md_err *err)
     return rc;
 }
 
+/* Inside the write: with a lot, its administration (context patch_test, epicutaneous, at
+ * the application's time and site) and its product's ingredients; then the test. */
+static md_code apply_write(md_ctx *ctx, const char *patient_id, json_t *rec, json_t *in,
+                           int64_t volume_ul, json_t **made, md_err *err)
+{
+    const char *lot = json_string_value(json_object_get(in, "lot_id"));
+    json_t *admin = NULL;
+    md_code rc = MD_OK;
+    if (lot) {
+        md_dose d = {.patient_id = patient_id,
+                     .lot_id = lot,
+                     .vial_id = json_string_value(json_object_get(in, "vial_id")),
+                     .volume_ul = (long)volume_ul,
+                     .route = "epicutaneous",
+                     .context = "patch_test",
+                     .given_at = json_string_value(json_object_get(rec, "applied_at")),
+                     .area = json_string_value(json_object_get(rec, "site"))};
+        rc = md_administration_record(ctx, &d, &admin, err);
+        const char *product = json_string_value(json_object_get(admin, "product_id"));
+        if (rc == MD_OK)
+            rc = product_ingredients(ctx, product, json_object_get(rec, "ingredients"), err);
+        if (rc == MD_OK) {
+            json_object_set_new(rec, "lot_id", json_string(lot));
+            json_object_set(rec, "product_id", json_object_get(admin, "product_id"));
+            json_object_set(rec, "vial_id", json_object_get(admin, "vial_id"));
+            json_object_set(rec, "administration_id", json_object_get(admin, "id"));
+        }
+    }
+    if (rc == MD_OK) rc = md_record_create(ctx, &md_kind_patch_test, patient_id, rec, made, err);
+    json_decref(admin);
+    return rc;
+}
+
 md_code md_patch_test_apply(md_ctx *ctx, const char *patient_id, json_t *in, json_t **out,
                             md_err *err)
 {
     static const char *const keys[] = {"lot_id",      "vial_id", "volume_ml",
                                        "ingredients", "site",    "applied_at",
                                        "applied_by",  "note",    NULL};
-    char codes[CODES_MAX] = "", at[MD_TIME_STR];
-    const char *lot = NULL, *by = NULL, *site = NULL, *note = NULL;
-    int64_t t = 0;
-    json_t *rec = NULL, *made = NULL;
-    md_code rc = md_require(ctx, MD_PERM_CLINICAL_WRITE, err);
+    char at[MD_TIME_STR];
+    const char *lot = NULL, *vial = NULL, *by = NULL, *site = NULL, *note = NULL;
+    int64_t t = 0, volume_ul = 0;
+    int has_volume = 0;
+    json_t *rec = NULL, *made = NULL, *codes = json_array();
+    md_code rc = codes ? md_require(ctx, MD_PERM_CLINICAL_WRITE, err)
+                       : md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     if (rc == MD_OK) rc = md_patient_exists(ctx, patient_id, err);
     if (rc == MD_OK && !json_is_object(in))
         rc = md_err_set(err, MD_EINVAL, "", "the body must be a JSON object");
@@ -525,27 +576,35 @@ md_code md_patch_test_apply(md_ctx *ctx, const char *patient_id, json_t *in, jso
     if (rc == MD_OK && !lot == !json_object_get(in, "ingredients"))
         rc = md_err_set(err, MD_EUNPROCESSABLE, "ingredients",
                         "give either lot_id (a product lot) or ingredients (kb codes)");
-    if (rc == MD_OK && lot)
-        rc = md_err_set(err, MD_EUNPROCESSABLE, "lot_id",
-                        "a patch test of a product lot needs the stock module");
-    if (rc == MD_OK) rc = ingredient_list(ctx, json_object_get(in, "ingredients"), codes, err);
+    if (rc == MD_OK) rc = md_json_text(in, "vial_id", 0, 32, &vial, err);
+    if (rc == MD_OK)
+        rc = md_json_milli(in, "volume_ml", lot != NULL, 1, 1000000, &volume_ul, &has_volume, err);
+    if (rc == MD_OK && !lot && (vial || has_volume))
+        rc = md_err_set(err, MD_EUNPROCESSABLE, vial ? "vial_id" : "volume_ml",
+                        "%s goes with lot_id", vial ? "vial_id" : "volume_ml");
+    if (rc == MD_OK && !lot)
+        rc = ingredient_list(ctx, json_object_get(in, "ingredients"), codes, err);
     if (rc == MD_OK) rc = md_json_text(in, "site", 1, 128, &site, err);
     if (rc == MD_OK) rc = time_member(in, "applied_at", &t, at, err);
     if (rc == MD_OK) rc = md_json_text(in, "applied_by", 0, 32, &by, err);
     if (rc == MD_OK && by) rc = staff_of_clinic(ctx, by, err);
     if (rc == MD_OK) rc = md_json_text(in, "note", 0, 1000, &note, err);
-    if (rc != MD_OK) return rc;
-    rec = json_pack("{s:s,s:s,s:s,s:s,s:s?}", "ingredient_codes", codes, "site", site, "applied_at",
-                    at, "applied_by", by ? by : md_actor_id(ctx), "note", note);
-    if (!rec) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
-    if ((rc = md_write_begin(ctx, err)) == MD_OK) {
-        rc = md_record_create(ctx, &md_kind_patch_test, patient_id, rec, &made, err);
-        rc = md_write_finish(ctx, rc, err);
-    }
-    json_decref(rec);
+    if (rc == MD_OK && !(rec = json_pack("{s:O,s:s,s:s,s:s,s:s?}", "ingredients", codes, "site",
+                                         site, "applied_at", at, "applied_by",
+                                         by ? by : md_actor_id(ctx), "note", note)))
+        rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    /* The site as the kb has it (a synonym typed is stored canonical), for the administration. */
+    const char *canon = NULL;
+    if (rc == MD_OK) rc = md_vocab_resolve(ctx, MD_VOCAB_AREA, "site", site, &canon, err);
+    if (rc == MD_OK) json_object_set_new(rec, "site", json_string(canon));
+    if (rc == MD_OK && (rc = md_write_begin(ctx, err)) == MD_OK)
+        rc =
+            md_write_finish(ctx, apply_write(ctx, patient_id, rec, in, volume_ul, &made, err), err);
     if (rc == MD_OK)
         rc = answer_after_write(ctx, patient_id, json_string_value(json_object_get(made, "id")),
                                 out, err);
+    json_decref(rec);
+    json_decref(codes);
     json_decref(made);
     return rc;
 }
@@ -574,9 +633,9 @@ static md_code add_allergies(md_ctx *ctx, const char *patient_id, json_t *test,
                              const md_patch_grade *g, const md_patch_window *w, md_err *err)
 {
     const char *tid = json_string_value(json_object_get(test, "id"));
-    json_t *codes = codes_array(json_string_value(json_object_get(test, "ingredient_codes")));
+    json_t *codes = json_object_get(test, "ingredients");
     char reaction[200], reason[200];
-    md_code rc = codes ? MD_OK : md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    md_code rc = MD_OK;
     snprintf(reaction, sizeof reaction, "patch test %s (%s)", g->label, w->label);
     snprintf(reason, sizeof reason, "patch test %s read %s at %s", tid, g->code, w->label);
     for (size_t i = 0; rc == MD_OK && i < json_array_size(codes); i++) {
@@ -604,7 +663,6 @@ static md_code add_allergies(md_ctx *ctx, const char *patient_id, json_t *test,
         json_decref(body);
         json_decref(made);
     }
-    json_decref(codes);
     return rc;
 }
 
@@ -805,7 +863,7 @@ md_code md_patch_tests_for_screening(md_ctx *ctx, const char *patient_id, md_scr
     md_code rc = g.tests && g.readings ? MD_OK : MD_ENOMEM;
     if (rc == MD_OK && pk)
         rc = md_store_exec(ctx->db,
-                           "SELECT id, ingredient_codes, applied_at FROM patch_tests WHERE "
+                           "SELECT id, ingredients, applied_at FROM patch_tests WHERE "
                            "clinic_id = $1 AND patient_id = $2 AND current = 1 AND status <> "
                            "'entered_in_error' ORDER BY applied_at, id",
                            v, 2, screen_test_row, &g, err);
@@ -829,7 +887,7 @@ md_code md_patch_tests_for_screening(md_ctx *ctx, const char *patient_id, md_scr
         size_t nr = 0;
         int64_t applied = 0;
         md_patch_outcome o;
-        json_t *codes = codes_array(json_string_value(json_object_get(t, "codes")));
+        json_t *codes = json_loads(json_string_value(json_object_get(t, "codes")), 0, NULL);
         md_screen_patch_test *p = rc == MD_OK ? &in->patch_tests[i] : NULL;
         if (!p || !codes) {
             json_decref(codes);

@@ -281,7 +281,7 @@ static const migration migrations[] = {
       * how long a negative test counts (NULL: the kb's period). */
      {"CREATE TABLE patch_tests (" VERSIONED_COLUMNS
       "patient_id TEXT NOT NULL, lot_id TEXT, vial_id TEXT, product_id TEXT, "
-      "administration_id TEXT, ingredient_codes TEXT NOT NULL, site TEXT NOT NULL, "
+      "administration_id TEXT, ingredients TEXT NOT NULL, site TEXT NOT NULL, "
       "applied_at TEXT NOT NULL, applied_by TEXT NOT NULL, note TEXT, status TEXT NOT NULL, "
       "PRIMARY KEY (clinic_id, id, version))",
       "CREATE UNIQUE INDEX patch_tests_current ON patch_tests (clinic_id, id) WHERE current = 1",

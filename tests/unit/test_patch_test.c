@@ -10,6 +10,7 @@
 
 #include "mesodesk/patch_test.h"
 #include "mesodesk/record.h"
+#include "mesodesk/stock.h"
 #include "unit_db.h"
 
 #define H 3600
@@ -124,8 +125,10 @@ static void apply_ago(unit_db *u, const char *pid, double hours, char tid[MD_ID_
     assert_int_equal(md_patch_test_apply(&u->ctx, pid, in, &out, &err), MD_OK);
     md_strlcpy(tid, json_string_value(json_object_get(out, "id")), MD_ID_STR);
     /* Synonyms are stored as kb codes, each once. */
-    assert_string_equal(json_string_value(json_object_get(out, "ingredient_codes")),
-                        "lidocaine,hyaluronic_acid");
+    json_t *ing = json_object_get(out, "ingredients");
+    assert_int_equal(json_array_size(ing), 2);
+    assert_string_equal(json_string_value(json_array_get(ing, 0)), "lidocaine");
+    assert_string_equal(json_string_value(json_array_get(ing, 1)), "hyaluronic_acid");
     json_decref(out);
     json_decref(in);
 }
@@ -208,6 +211,113 @@ static void screening_gathers_the_tests(void **state)
     json_decref(neg);
 }
 
+/* ---- a product lot: its administration in the same transaction ---- */
+
+static void new_lot(unit_db *u, const char *number, const char *expiry, char lot[MD_ID_STR])
+{
+    md_err err;
+    json_t *p = NULL, *l = NULL,
+           *pin = json_pack("{s:s,s:s,s:f,s:s,s:[{s:s,s:s},{s:s,s:s}],s:{s:s}}", "name",
+                            "Meso HA+C", "presentation", "single_dose", "volume_ml", 2.0, "base",
+                            "aqueous", "ingredients", "ingredient", "hyaluronic_acid",
+                            "concentration", "1.5%", "ingredient", "vitamin_c", "concentration",
+                            "20 mg/ml", "regulatory", "EU", "ce_marked");
+    assert_int_equal(md_record_create(&u->ctx, &md_kind_product, NULL, pin, &p, &err), MD_OK);
+    json_t *lin = json_pack("{s:s,s:s,s:s,s:s,s:i}", "product_id",
+                            json_string_value(json_object_get(p, "id")), "lot_number", number,
+                            "expiry", expiry, "received_on", "2026-01-10", "quantity", 3);
+    md_code rc = md_lot_create(&u->ctx, lin, &l, &err);
+    if (rc) fprintf(stderr, "lot: %s %s\n", err.field, err.message);
+    assert_int_equal(rc, MD_OK);
+    md_strlcpy(lot, json_string_value(json_object_get(l, "id")), MD_ID_STR);
+    json_decref(pin);
+    json_decref(lin);
+    json_decref(p);
+    json_decref(l);
+}
+
+static md_code apply_lot(unit_db *u, const char *pid, const char *lot, double ml, json_t **out,
+                         md_err *err)
+{
+    json_t *in = json_pack("{s:s,s:f,s:s}", "lot_id", lot, "volume_ml", ml, "site", "arms");
+    md_code rc = md_patch_test_apply(&u->ctx, pid, in, out, err);
+    json_decref(in);
+    return rc;
+}
+
+static void a_lot_test_records_its_administration(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    char pid[MD_ID_STR], lot[MD_ID_STR];
+    int64_t before = 0, after = 0;
+    json_t *t = NULL;
+    new_patient(u, pid);
+    new_lot(u, "PT-1", "2030-01-01", lot);
+    assert_int_equal(md_lot_on_hand(&u->ctx, lot, &before, &err), MD_OK);
+    assert_int_equal(apply_lot(u, pid, lot, 0.05, &t, &err), MD_OK);
+    /* The product's ingredients are the ones tested; the dose and its stock are recorded. */
+    json_t *ing = json_object_get(t, "ingredients");
+    assert_int_equal(json_array_size(ing), 2);
+    assert_string_equal(json_string_value(json_array_get(ing, 1)), "vitamin_c");
+    assert_string_equal(json_string_value(json_object_get(t, "lot_id")), lot);
+    const char *aid = json_string_value(json_object_get(t, "administration_id"));
+    assert_true(md_id_valid(aid));
+    assert_int_equal(count_of(u, "administrations", pid), 1);
+    assert_int_equal(md_lot_on_hand(&u->ctx, lot, &after, &err), MD_OK);
+    assert_int_equal(after, before - 1);
+    json_t *a = NULL;
+    assert_int_equal(md_record_get(&u->ctx, &md_kind_administration, pid, aid, &a, &err), MD_OK);
+    assert_string_equal(json_string_value(json_object_get(a, "context")), "patch_test");
+    assert_string_equal(json_string_value(json_object_get(a, "route")), "epicutaneous");
+    json_decref(a);
+    json_decref(t);
+    /* A dose larger than the container: refused naming volume_ml, nothing stored. */
+    t = NULL;
+    assert_int_equal(apply_lot(u, pid, lot, 5.0, &t, &err), MD_EUNPROCESSABLE);
+    assert_string_equal(err.field, "volume_ml");
+    assert_int_equal(count_of(u, "patch_tests", pid), 1);
+    assert_int_equal(count_of(u, "administrations", pid), 1);
+    /* No volume with a lot: refused. */
+    json_t *in = json_pack("{s:s,s:s}", "lot_id", lot, "site", "arms");
+    assert_int_equal(md_patch_test_apply(&u->ctx, pid, in, &t, &err), MD_EINVAL);
+    assert_string_equal(err.field, "volume_ml");
+    json_decref(in);
+}
+
+/* A recalled or expired lot refuses the whole application: no test, no dose, no movement. */
+static void a_recalled_or_expired_lot_stores_nothing(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    char pid[MD_ID_STR], lot[MD_ID_STR], old[MD_ID_STR];
+    int64_t on_hand = 0;
+    json_t *t = NULL, *r = NULL;
+    new_patient(u, pid);
+    new_lot(u, "PT-1", "2030-01-01", lot);
+    json_t *in =
+        json_pack("{s:s,s:s}", "reason", "supplier notice: sterility", "date", "2026-03-01");
+    assert_int_equal(md_lot_recall(&u->ctx, lot, in, &r, &err), MD_OK);
+    json_decref(r);
+    json_decref(in);
+    assert_int_equal(apply_lot(u, pid, lot, 0.05, &t, &err), MD_ECONFLICT);
+    assert_null(t);
+    assert_non_null(strstr(err.message, "sterility"));
+    assert_int_equal(count_of(u, "patch_tests", pid), 0);
+    assert_int_equal(count_of(u, "administrations", pid), 0);
+    assert_int_equal(md_store_in_tx(u->db), 0);
+
+    new_lot(u, "PT-2", "2026-01-31", old);
+    assert_int_equal(md_lot_on_hand(&u->ctx, old, &on_hand, &err), MD_OK);
+    assert_int_equal(apply_lot(u, pid, old, 0.05, &t, &err), MD_ECONFLICT);
+    assert_string_equal(err.field, "lot_id");
+    assert_int_equal(count_of(u, "patch_tests", pid), 0);
+    assert_int_equal(count_of(u, "administrations", pid), 0);
+    int64_t still = 0;
+    assert_int_equal(md_lot_on_hand(&u->ctx, old, &still, &err), MD_OK);
+    assert_int_equal(still, on_hand);
+}
+
 int main(void)
 {
     const struct CMUnitTest pure[] = {
@@ -219,6 +329,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_positive_reading_that_fails_half_way_records_nothing,
                                         unit_db_setup, unit_db_teardown),
         cmocka_unit_test_setup_teardown(screening_gathers_the_tests, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(a_lot_test_records_its_administration, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(a_recalled_or_expired_lot_stores_nothing, unit_db_setup,
                                         unit_db_teardown),
     };
     int failed = cmocka_run_group_tests_name("unit.patch_test.kb", pure, kb_setup, kb_teardown);
