@@ -318,6 +318,35 @@ static void a_recalled_or_expired_lot_stores_nothing(void **state)
     assert_int_equal(still, on_hand);
 }
 
+/* A merge moves the duplicate's tests and readings to the survivor: its next screening reads
+ * them, outcome and all, and the survivor's list shows them. */
+static void a_merge_moves_tests_and_readings(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    char keep[MD_ID_STR], dup[MD_ID_STR], tid[MD_ID_STR];
+    json_t *out = NULL, *neg = json_pack("{s:s}", "grade", "negative");
+    new_patient(u, keep);
+    new_patient(u, dup);
+    apply_ago(u, dup, 80, tid);
+    assert_int_equal(md_patch_test_read(&u->ctx, dup, tid, neg, &out, &err), MD_OK);
+    json_decref(out);
+    md_code rc = md_patient_merge(&u->ctx, keep, dup, "same person", &out, &err);
+    if (rc) fprintf(stderr, "merge: %s %s\n", err.field, err.message);
+    assert_int_equal(rc, MD_OK);
+    json_decref(out);
+    md_screen_input in;
+    md_screen_input_init(&in);
+    assert_int_equal(md_patch_tests_for_screening(&u->ctx, keep, &in, &err), MD_OK);
+    assert_int_equal(in.n_patch_tests, 1);
+    assert_string_equal(in.patch_tests[0].id, tid);
+    assert_string_equal(in.patch_tests[0].result, "negative");
+    assert_int_equal(md_patch_test_get(&u->ctx, keep, tid, &out, &err), MD_OK);
+    assert_int_equal(json_array_size(json_object_get(out, "readings")), 1);
+    json_decref(out);
+    json_decref(neg);
+}
+
 int main(void)
 {
     const struct CMUnitTest pure[] = {
@@ -333,6 +362,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_lot_test_records_its_administration, unit_db_setup,
                                         unit_db_teardown),
         cmocka_unit_test_setup_teardown(a_recalled_or_expired_lot_stores_nothing, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(a_merge_moves_tests_and_readings, unit_db_setup,
                                         unit_db_teardown),
     };
     int failed = cmocka_run_group_tests_name("unit.patch_test.kb", pure, kb_setup, kb_teardown);
