@@ -278,6 +278,12 @@ static void a_lot_test_records_its_administration(void **state)
     assert_string_equal(err.field, "volume_ml");
     assert_int_equal(count_of(u, "patch_tests", pid), 1);
     assert_int_equal(count_of(u, "administrations", pid), 1);
+    /* A zero or negative volume: refused naming volume_ml. */
+    assert_int_equal(apply_lot(u, pid, lot, 0.0, &t, &err), MD_EUNPROCESSABLE);
+    assert_string_equal(err.field, "volume_ml");
+    assert_int_equal(apply_lot(u, pid, lot, -0.1, &t, &err), MD_EUNPROCESSABLE);
+    assert_string_equal(err.field, "volume_ml");
+    assert_int_equal(count_of(u, "patch_tests", pid), 1);
     /* No volume with a lot: refused. */
     json_t *in = json_pack("{s:s,s:s}", "lot_id", lot, "site", "arms");
     assert_int_equal(md_patch_test_apply(&u->ctx, pid, in, &t, &err), MD_EINVAL);
