@@ -80,11 +80,15 @@ valgrind: build
 # and patient search on that database (bench_search, beside raw SQLite).
 bench: build
 	@scripts/install-deps bench
-	@for b in $(BUILD)/bench_*; do case $$b in *bench_search) continue;; esac; \
+	@for b in $(BUILD)/bench_*; do case $$b in *bench_search|*bench_exposures) continue;; esac; \
 	  echo "== $$b"; $$b || exit 1; done
 	@echo "== bench/bench_read.sh"; bench/bench_read.sh $(BUILD)
 	@echo "== bench/bench_writes.sh"; BUILD=$(BUILD) bench/bench_writes.sh
 	@echo "== bench/bench_writes_pg.sh"; BUILD=$(BUILD) bench/bench_writes_pg.sh
+	@echo "== bench/bench_exposures.sh"; bench/bench_exposures.sh $(BUILD)
+	@echo "== bench/bench_dose.sh"; BUILD=$(BUILD) bench/bench_dose.sh
+	@echo "== bench/bench_dose.sh on PostgreSQL"; BUILD=$(BUILD) BENCH_SCRIPT=bench_dose.sh bench/bench_writes_pg.sh
+	@echo "== bench/bench_exposures.sh on PostgreSQL"; BUILD=$(BUILD) BENCH_PATIENTS=$${BENCH_PG_PATIENTS:-20000} BENCH_SCRIPT=bench_exposures.sh bench/bench_writes_pg.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

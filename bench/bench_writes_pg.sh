@@ -23,4 +23,4 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 started=1
 "${as_pg[@]}" "$bindir/psql" -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE DATABASE bench" >/dev/null
 echo "PostgreSQL 15, fsync=on, synchronous_commit=on, port $port"
-DB="postgresql://postgres@127.0.0.1:$port/bench" "$here/bench_writes.sh"
+DB="postgresql://postgres@127.0.0.1:$port/bench" "$here/${BENCH_SCRIPT:-bench_writes.sh}"

@@ -49,6 +49,9 @@ md_code md_recall_sole_clinic(md_store *db, char id[MD_ID_STR], md_err *err);
  * patients by family name, given name, id; doses oldest first.  Needs clinical and
  * demographics read. */
 md_code md_recall_exposures_lot(md_ctx *ctx, const char *lot_id, json_t **out, md_err *err);
+/* The statement an exposures read runs ($1 clinic, $2 lot or vial), for benchmarks and
+ * diagnostics (EXPLAIN).  Static text. */
+const char *md_recall_exposures_sql(int vial);
 /* The same for one vial, with "vial":{id,lot_id,opened_at,status} beside "lot". */
 md_code md_recall_exposures_vial(md_ctx *ctx, const char *vial_id, json_t **out, md_err *err);
 

@@ -179,6 +179,11 @@ md_code md_recall_sole_clinic(md_store *db, char id[MD_ID_STR], md_err *err)
     "WHERE a.clinic_id = $1 AND a." col " = $2 AND a.current = 1 AND a.status = 'given' "          \
     "ORDER BY p.family_name, p.given_name, a.patient_id, a.given_at, a.id"
 
+const char *md_recall_exposures_sql(int vial)
+{
+    return vial ? EXPOSURE_SQL("vial_id") : EXPOSURE_SQL("lot_id");
+}
+
 typedef struct exposure_acc {
     json_t *items;
     json_t *cur; /* the current item's administrations */
@@ -244,8 +249,7 @@ static md_code exposures_query(md_ctx *ctx, const char *col, const char *id, jso
     exposure_acc a = {.items = json_array()};
     if (!a.items) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(id)};
-    const char *sql =
-        strcmp(col, "vial_id") == 0 ? EXPOSURE_SQL("vial_id") : EXPOSURE_SQL("lot_id");
+    const char *sql = md_recall_exposures_sql(strcmp(col, "vial_id") == 0);
     md_code rc = md_store_exec(ctx->db, sql, v, 2, exposure_row, &a, err);
     if (rc == MD_OK && a.too_many)
         rc = md_err_set(err, MD_EUNPROCESSABLE, col,
