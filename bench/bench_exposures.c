@@ -141,8 +141,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_exposures DB [QUERIES]\n");
         return 2;
     }
-    int queries = argc > 2 ? atoi(argv[2]) : 500;
-    if (queries < 1) queries = 500;
+    long q = 500;
+    if (argc > 2 && md_parse_long(argv[2], 1, 1000000, &q) != 0) {
+        fprintf(stderr, "bench_exposures: QUERIES must be 1 to 1000000\n");
+        return 2;
+    }
+    int queries = (int)q;
     md_err err;
     md_store *db = NULL;
     md_auditor *auditor = NULL;
