@@ -114,7 +114,7 @@ export function LotScreen({ id }) {
           <dt>Product</dt><dd>${p ? html`<${Link} href=${`/stock/products/${p.id}`}>${p.name}<//>` : '…'}</dd>
           ${p && html`<dt>Presentation</dt><dd>${presentationLabel(p.presentation)}${p.volume_ml ? ` · ${ml(p.volume_ml)}` : ''}</dd>`}
           <dt>Expiry</dt><dd>${expiryText(l.expiry)}</dd>
-          <dt>On hand</dt><dd><strong class="lot-onhand-big">${l.on_hand}</strong> ${l.unit || ''}</dd>
+          <dt>On hand</dt><dd><strong class="lot-onhand-big">${l.on_hand}</strong> ${l.unit ? `${l.unit}${l.on_hand === 1 ? '' : 's'}` : ''}</dd>
           <dt>Received</dt><dd>${calendarDate(l.received_on)}${l.quantity ? ` · ${l.quantity} ${l.unit || ''}` : ''}</dd>
           <dt>Supplier</dt><dd>${l.supplier || html`<span class="muted">—</span>`}</dd>
         </dl>
@@ -236,7 +236,7 @@ export function VialScreen({ id }) {
       <${PageTitle} title="Vial">Vial${l ? ` of lot ${l.lot_number}` : ''}<//>
       <span class=${`badge badge-lg ${v.usable ? 'badge-ok' : 'badge-danger'}`}>${v.status === 'discarded' ? 'Discarded' : v.usable ? 'In use' : 'Not usable'}</span>
     </div>
-    ${given && html`<p class="notice-ok stock-notice" role="status">Dose of ${ml(given.a.volume_ml)} recorded for
+    ${given && html`<p class="notice-ok stock-notice" role="status">Dose of ${ml(given.a.volume_ml)} recorded for${' '}
       <${Link} href=${`/patients/${given.p.id}`}>${given.p.given_name} ${given.p.family_name}<//>.</p>`}
     ${!v.usable && v.unusable_reason && html`<p class="alert alert-error" role="status">${v.unusable_reason}</p>`}
     <section class="card panel beyond-use" aria-labelledby="bu-h" data-past=${past ? 'true' : 'false'}>

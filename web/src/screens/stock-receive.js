@@ -1,7 +1,8 @@
 // Receiving stock: the lot number first, scanned or typed. A barcode scanner types like a
 // keyboard and ends with Enter, so Enter in the lot number box never sends the form: it
 // reads the scan (a GS1 code "(17)YYMMDD(10)LOT" fills the expiry and the lot number),
-// says when the clinic already has that lot, and moves on to the next empty field.
+// says when the clinic already has that lot (with a link to it; the form is left as it
+// is), and moves on to the next empty field.
 // POST /lots; every field error is shown at the field the API names.
 import { useEffect, useState } from 'preact/hooks';
 import { get, post } from '../api.js';
@@ -63,7 +64,6 @@ export function ReceiveScreen({ search }) {
     const next = { ...form.values, lot_number: scan.lot_number };
     if (scan.expiry) next.expiry = scan.expiry;
     const same = ((lots.data && lots.data.items) || []).find((l) => l.lot_number === scan.lot_number && l.status !== 'entered_in_error');
-    if (same) next.product_id = same.product_id;
     form.setValues(next);
     setKnown(same || null);
     setReceived(null);
