@@ -120,3 +120,9 @@ export async function loadLots(only) {
   const items = (list.items || []).filter((l) => l.status !== 'entered_in_error' && (!only || l.product_id === only));
   return { items: await Promise.all(items.map((l) => get(`/lots/${l.id}`).catch(() => l))) };
 }
+
+/** A form's submit button (busy while it runs) and Cancel. */
+export const FormActions = ({ busy, label, busyLabel = 'Saving…', onClose, danger }) => html`<div class="actions">
+  <button type="submit" class=${`btn ${danger ? 'btn-danger' : 'btn-primary'}`} disabled=${busy}>${busy ? busyLabel : label}</button>
+  <button type="button" class="btn btn-ghost" onClick=${onClose}>Cancel</button>
+</div>`;

@@ -11,7 +11,7 @@ import { useSession } from '../session.js';
 import { useKb, useVocab } from '../vocab.js';
 import { sourceInfo } from '../screening.js';
 import { ChipGroup } from './screening-panel.js';
-import { ZoneNote, clinicToUtc, ml } from '../stock-common.js';
+import { ZoneNote, clinicToUtc, ml, FormActions } from '../stock-common.js';
 import './stock.css';
 
 const OUTCOMES = {
@@ -82,10 +82,7 @@ function ApplyDialog({ patientId, onClose, onSaved }) {
       <${Field} form=${form} name="site" label="Site" type="select" options=${areas} required />
       <${Field} form=${form} name="note" label="Note" type="textarea" />
       <p class="hint">Applied now, by ${session.me.staff.display_name}.</p>
-      <div class="actions">
-        <button type="submit" class="btn btn-primary" disabled=${form.busy}>${form.busy ? 'Applying…' : 'Apply the patch test'}</button>
-        <button type="button" class="btn btn-ghost" onClick=${onClose}>Cancel</button>
-      </div>
+      <${FormActions} busy=${form.busy} label="Apply the patch test" busyLabel="Applying…" onClose=${onClose} />
     </form>
   <//>`;
 }
@@ -136,10 +133,7 @@ function ReadingDialog({ patientId, test, scale, kb, onClose, onSaved }) {
       </div>
       <p class="hint">Clinic time. Leave both empty for now.</p>
       <${Field} form=${form} name="note" label="Note" type="textarea" />
-      <div class="actions">
-        <button type="submit" class="btn btn-primary" disabled=${form.busy}>${form.busy ? 'Saving…' : 'Record reading'}</button>
-        <button type="button" class="btn btn-ghost" onClick=${onClose}>Cancel</button>
-      </div>
+      <${FormActions} busy=${form.busy} label="Record reading" busyLabel="Saving…" onClose=${onClose} />
     </form>
   <//>`;
 }

@@ -9,7 +9,7 @@ import { calendarDate, instant } from '../format.js';
 import { html, Link, useLoad, useForm, Field, FormError, Dialog, PageTitle, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
 import { useVocab } from '../vocab.js';
-import { StockNav, ZoneNote, ml, routeLabel } from '../stock-common.js';
+import { StockNav, ZoneNote, ml, routeLabel, FormActions } from '../stock-common.js';
 import './stock.css';
 
 export const METHODS = [
@@ -75,10 +75,7 @@ function ContactDialog({ lotId, item, onClose, onSaved }) {
         <${Field} form=${form} name="outcome" label="Outcome" type="select" options=${ATTEMPT_OUTCOMES} />
       </div>
       <${Field} form=${form} name="note" label="Note" type="textarea" hint="What was said or agreed. Recorded now, in the patient's record." />
-      <div class="actions">
-        <button type="submit" class="btn btn-primary" disabled=${form.busy}>${form.busy ? 'Saving…' : 'Record attempt'}</button>
-        <button type="button" class="btn btn-ghost" onClick=${onClose}>Cancel</button>
-      </div>
+      <${FormActions} busy=${form.busy} label="Record attempt" busyLabel="Saving…" onClose=${onClose} />
     </form>
   <//>`;
 }
@@ -97,10 +94,7 @@ function CloseDialog({ lotId, item, onClose, onSaved }) {
       <${FormError} form=${form} />
       <${Field} form=${form} name="outcome" label="Outcome" type="select" options=${CLOSE_OUTCOMES} />
       <${Field} form=${form} name="note" label="Note" type="textarea" />
-      <div class="actions">
-        <button type="submit" class="btn btn-primary" disabled=${form.busy}>${form.busy ? 'Saving…' : 'Close the case'}</button>
-        <button type="button" class="btn btn-ghost" onClick=${onClose}>Cancel</button>
-      </div>
+      <${FormActions} busy=${form.busy} label="Close the case" busyLabel="Saving…" onClose=${onClose} />
     </form>
   <//>`;
 }

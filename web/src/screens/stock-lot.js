@@ -10,7 +10,7 @@ import { html, Link, navigate, useLoad, useForm, Field, FormError, Dialog, PageT
 import { useSession } from '../session.js';
 import { useKb, useVocab } from '../vocab.js';
 import { sourceInfo } from '../screening.js';
-import { MOVEMENTS, ROUTES, ZoneNote, lotState, expiryText, ml, presentationLabel } from '../stock-common.js';
+import { MOVEMENTS, ROUTES, ZoneNote, lotState, expiryText, ml, presentationLabel, FormActions } from '../stock-common.js';
 import './stock.css';
 
 function MovementDialog({ lot, onClose, onSaved }) {
@@ -29,10 +29,7 @@ function MovementDialog({ lot, onClose, onSaved }) {
       <${Field} form=${form} name="quantity" label="Quantity (containers)" type="number" required
         hint=${form.values.kind === 'adjusted' ? 'Negative to take containers off, positive to add them.' : 'How many containers.'} />
       <${Field} form=${form} name="reason" label="Reason" required=${form.values.kind !== 'received'} />
-      <div class="actions">
-        <button type="submit" class="btn btn-primary" disabled=${form.busy}>${form.busy ? 'Saving…' : 'Record movement'}</button>
-        <button type="button" class="btn btn-ghost" onClick=${onClose}>Cancel</button>
-      </div>
+      <${FormActions} busy=${form.busy} label="Record movement" busyLabel="Saving…" onClose=${onClose} />
     </form>
   <//>`;
 }
@@ -50,10 +47,7 @@ function RecallDialog({ lot, onClose, onSaved }) {
       <${FormError} form=${form} />
       <${Field} form=${form} name="reason" label="Reason (from the recall notice)" required />
       <${Field} form=${form} name="date" label="Date of the recall notice" required />
-      <div class="actions">
-        <button type="submit" class="btn btn-danger" disabled=${form.busy}>${form.busy ? 'Saving…' : 'Mark recalled'}</button>
-        <button type="button" class="btn btn-ghost" onClick=${onClose}>Cancel</button>
-      </div>
+      <${FormActions} busy=${form.busy} label="Mark recalled" busyLabel="Saving…" onClose=${onClose} danger />
     </form>
   <//>`;
 }
@@ -190,10 +184,7 @@ function DrawDialog({ vial, lot, onClose, onSaved }) {
         <${Field} form=${form} name="route" label="Route" type="select" options=${ROUTES} />
         <${Field} form=${form} name="area" label="Area" type="select" options=${areas} />
       </div>
-      <div class="actions">
-        <button type="submit" class="btn btn-primary" disabled=${form.busy}>${form.busy ? 'Recording…' : 'Record the dose'}</button>
-        <button type="button" class="btn btn-ghost" onClick=${onClose}>Cancel</button>
-      </div>
+      <${FormActions} busy=${form.busy} label="Record the dose" busyLabel="Recording…" onClose=${onClose} />
     </form>
   <//>`;
 }
@@ -208,10 +199,7 @@ function DiscardDialog({ vial, onClose, onSaved }) {
     <form ref=${form.formRef} onSubmit=${onSubmit} novalidate aria-label="Discard the vial">
       <${FormError} form=${form} />
       <${Field} form=${form} name="reason" label="Reason" required hint="e.g. beyond-use time reached, contaminated" />
-      <div class="actions">
-        <button type="submit" class="btn btn-danger" disabled=${form.busy}>Discard</button>
-        <button type="button" class="btn btn-ghost" onClick=${onClose}>Cancel</button>
-      </div>
+      <${FormActions} busy=${form.busy} label="Discard" busyLabel="Saving…" onClose=${onClose} danger />
     </form>
   <//>`;
 }

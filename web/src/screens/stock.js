@@ -11,8 +11,7 @@ import { useSession } from '../session.js';
 import { useVocab } from '../vocab.js';
 import { History } from '../history.js';
 import {
-  PRESENTATIONS, REGULATORY, BASES, BLOCKED_STATUS, StockNav, presentationLabel, regulatoryLabel, baseLabel, lotState, expiryText, ml, loadLots,
-} from '../stock-common.js';
+  PRESENTATIONS, REGULATORY, BASES, BLOCKED_STATUS, StockNav, presentationLabel, regulatoryLabel, baseLabel, lotState, expiryText, ml, loadLots, FormActions } from '../stock-common.js';
 import './stock.css';
 
 /** Lots by product id, each list first to expire first. */
@@ -144,10 +143,7 @@ function AddProductDialog({ onClose, onSaved }) {
         )}
         <button type="button" class="btn btn-small" onClick=${() => setRegs((rows) => [...rows, { jurisdiction: '', status: 'ce_marked' }])}>+ Another jurisdiction</button>
       </fieldset>
-      <div class="actions">
-        <button type="submit" class="btn btn-primary" disabled=${form.busy}>${form.busy ? 'Adding…' : 'Add product'}</button>
-        <button type="button" class="btn btn-ghost" onClick=${onClose}>Cancel</button>
-      </div>
+      <${FormActions} busy=${form.busy} label="Add product" busyLabel="Adding…" onClose=${onClose} />
     </form>
   <//>`;
 }
