@@ -287,3 +287,26 @@ export async function issue8Tests(h) {
       await checkWidths(page, 'recalls');
     });
 }
+
+/** Reception reads stock but changes none of it, and is offered no clinical tools. */
+export async function issue8ReceptionTests(h) {
+  const { test, assert, BASE, login, checkWidths, DEMO_PASSWORD } = h;
+  const page = h.page();
+  await test('reception: the stock list without add or receive, receiving refused in words, no patch tests or formulation on a patient', async () => {
+    await page.goto(`${BASE}/patients`);
+    await page.evaluate(() => sessionStorage.clear());
+    await login('reception@demo.clinic', DEMO_PASSWORD);
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Stock' }).click();
+    await page.locator('li.stock-card', { hasText: 'Procaine 2%' }).locator('li[data-lot="PRO2-1189"]').waitFor();
+    assert((await page.getByRole('button', { name: '+ Add product' }).count()) === 0, 'no add product');
+    assert((await page.locator('.page-head').getByRole('link', { name: 'Receive stock' }).count()) === 0, 'no receive button');
+    await checkWidths(page, 'reception stock');
+    await page.getByRole('navigation', { name: 'Stock' }).getByRole('link', { name: 'Receive stock' }).click();
+    await page.getByText('Receiving stock is for practitioners and the admin.').waitFor();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Patients' }).click();
+    await page.getByLabel(/^Name/).fill('Bennett');
+    await page.locator('table.patients-table tbody tr').filter({ hasText: 'Bennett' }).first().getByRole('link').first().click();
+    await page.getByRole('heading', { level: 1, name: 'Bennett, Olivia' }).waitFor();
+    assert((await page.getByRole('navigation', { name: 'Patient tools' }).count()) === 0, 'no patch tests or formulation links');
+  });
+}
