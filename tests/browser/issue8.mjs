@@ -228,6 +228,17 @@ export async function issue8Tests(h) {
       assert(/outside the reading windows/.test(why) && /(GMT|BST)/.test(why) && !/\d{2}:\d{2}:\d{2}Z/.test(why), `why, in clinic time: ${why}`);
       await checkWidths(page, 'patch test reading refused');
       await rd.getByRole('button', { name: 'Cancel' }).click();
+      // A lot from stock: its dose is recorded with the test.
+      await page.getByRole('button', { name: '+ Apply a patch test' }).click();
+      await ad.getByLabel('A product lot from stock').check();
+      await ad.locator('select[name="lot_id"]').selectOption({ label: 'Non-crosslinked hyaluronic acid 1.5% · lot HA15-2611' });
+      await ad.getByLabel('Volume (ml)').fill('0.05');
+      await ad.getByLabel('Site').selectOption('arms');
+      await ad.getByRole('button', { name: 'Apply the patch test' }).click();
+      await page.locator('.stock-notice', { hasText: 'Patch test applied' }).waitFor();
+      await page.locator('li.pt-card', { hasText: 'from a stock lot (dose recorded)' }).first().waitFor();
+      const given = (await apiCall('GET', `/patients/${olivia.id}/administrations`)).json.items;
+      assert(given.some((a) => a.context === 'patch_test'), 'the patch test dose is on the record');
       // A test applied 50 hours ago is in its day 2 window now.
       const applied = new Date(Date.now() - 50 * 3600000).toISOString().replace(/\.\d{3}Z$/, 'Z');
       const t = await apiCall('POST', `/patients/${olivia.id}/patch-tests`, { ingredients: ['vitamin_c'], site: 'arms', applied_at: applied });
@@ -250,6 +261,18 @@ export async function issue8Tests(h) {
   else
     await test('recall: a lot marked recalled lists the exposed patient with contact details; a contact attempt and the closed case are shown', async () => {
       const olivia = await patientByName('Bennett');
+      // One of the two containers is wasted (a movement with its reason); the other is given.
+      await nav(`/stock/lots/${ids.lot}`);
+      await page.getByRole('button', { name: 'Record a movement' }).click();
+      const mv = dialog(`Record a movement: lot ${lotNumber}`);
+      await mv.getByLabel('Movement', { exact: true }).selectOption('wasted');
+      await mv.getByLabel('Quantity (containers)').fill('1');
+      await mv.getByRole('button', { name: 'Record movement' }).click();
+      await mv.locator('.field-error', { hasText: /reason/i }).waitFor();
+      await mv.getByLabel('Reason').fill('dropped');
+      await mv.getByRole('button', { name: 'Record movement' }).click();
+      await page.locator('.stock-notice', { hasText: 'On hand now 1' }).waitFor();
+      await page.locator('li.movement[data-kind="wasted"]', { hasText: 'dropped' }).waitFor();
       const dose = await apiCall('POST', `/patients/${olivia.id}/administrations`, { lot_id: ids.lot, volume_ml: '1', route: 'intradermal', context: 'session', area: 'cheeks' });
       assert(dose.status === 201, `a dose of the lot: ${dose.status} ${JSON.stringify(dose.json)}`);
       await nav(`/stock/lots/${ids.lot}`);
