@@ -1010,21 +1010,41 @@ md_code md_patient_merge(md_ctx *ctx, const char *survivor_id, const char *dupli
     return md_record_get(ctx, &md_kind_patient, NULL, survivor_id, out, err);
 }
 
+/* Row of the decoration's one statement: 0 and the survivor this record was merged into,
+ * or 1 and a record merged into this one (in merge order). */
+typedef struct merges {
+    char into[MD_ID_STR];
+    json_t *from;
+} merges;
+
+static int merges_row(void *vctx, const md_row *r)
+{
+    merges *m = vctx;
+    const char *id = md_row_text(r, 1);
+    if (!id) return 0;
+    if (md_row_int(r, 0) == 0)
+        md_strlcpy(m->into, id, sizeof m->into);
+    else
+        json_array_append_new(m->from, json_string(id));
+    return 0;
+}
+
+/* Both directions of the patient's merges in one statement (one read of the pages, not
+ * two: on a pooled connection each statement of a read may find its cache emptied by
+ * the writer's commits). */
 md_code md__patient_decorate(md_ctx *ctx, json_t *patient, md_err *err)
 {
     const char *id = json_string_value(json_object_get(patient, "id"));
-    char into[MD_ID_STR];
-    int merged = 0;
-    json_t *from = json_array();
+    merges m = {"", json_array()};
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(id)};
-    md_code rc = md__patient_merged_into(ctx, id, &merged, into, err);
-    if (rc == MD_OK)
-        rc = md_store_exec(ctx->db,
-                           "SELECT merged_id FROM patient_merges WHERE clinic_id = $1 AND "
-                           "survivor_id = $2 AND direct = 1 ORDER BY merged_at, merged_id",
-                           v, 2, collect_text, from, err);
-    if (rc == MD_OK && merged) json_object_set_new(patient, "merged_into", json_string(into));
-    if (rc == MD_OK && json_array_size(from)) json_object_set(patient, "merged_from", from);
-    json_decref(from);
+    md_code rc = md_store_exec(
+        ctx->db,
+        "SELECT 0, survivor_id, '' FROM patient_merges WHERE clinic_id = $1 AND merged_id = $2 "
+        "AND direct = 1 UNION ALL SELECT 1, merged_id, merged_at FROM patient_merges WHERE "
+        "clinic_id = $1 AND survivor_id = $2 AND direct = 1 ORDER BY 1, 3, 2",
+        v, 2, merges_row, &m, err);
+    if (rc == MD_OK && m.into[0]) json_object_set_new(patient, "merged_into", json_string(m.into));
+    if (rc == MD_OK && json_array_size(m.from)) json_object_set(patient, "merged_from", m.from);
+    json_decref(m.from);
     return rc;
 }
