@@ -116,7 +116,7 @@ run_wrk() { # url script -> "requests/s p99_us non2xx errors"
 echo "wrk -t$wthreads -c$conns -d$duration, $patients patients, body $size bytes, $(nproc) cores"
 perf_pid=
 if [ -n "${BENCH_PERF:-}" ]; then # a profile of the server under the load, into $BENCH_PERF
-  perf record -g -o "$BENCH_PERF" -p "$server_pid" >/dev/null 2>&1 &
+  perf record ${BENCH_PERF_FLAGS:--g} -o "$BENCH_PERF" -p "$server_pid" >/dev/null 2>&1 &
   perf_pid=$!
 fi
 t0=$(cpu_ticks "$server_pid")

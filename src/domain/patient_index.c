@@ -765,6 +765,50 @@ static md_code match_key(md_ctx *ctx, const char *kind, const char *key, const c
     return MD_OK;
 }
 
+/* The keys a duplicate check looks up: kind, term and why they match. */
+typedef struct dup_key {
+    const char *kind, *why;
+    char term[3 * TERM_MAX];
+    int found;
+} dup_key;
+
+typedef struct dup_probe {
+    dup_key *keys;
+    int n;
+} dup_probe;
+
+static int probe_row(void *vctx, const md_row *r)
+{
+    dup_probe *p = vctx;
+    const char *kind = md_row_text(r, 0), *text = md_row_text(r, 1);
+    for (int i = 0; kind && text && i < p->n; i++)
+        if (strcmp(p->keys[i].kind, kind) == 0 && strcmp(p->keys[i].term, text) == 0)
+            p->keys[i].found = 1;
+    return 0;
+}
+
+/* Which of the keys any patient of the clinic has, in one statement (one range of the key
+ * index per key); a create usually finds none and then reads no patient at all. */
+static md_code probe_keys(md_ctx *ctx, dup_key *keys, int n, md_err *err)
+{
+    char sql[160 * 4 + 64];
+    md_val v[1 + 2 * 4];
+    md_sbuf b;
+    md_sbuf_init(&b, sql, sizeof sql);
+    v[0] = md_text(ctx->who.clinic_id);
+    for (int i = 0; i < n; i++) {
+        v[1 + 2 * i] = md_text(keys[i].kind);
+        v[2 + 2 * i] = md_text(keys[i].term);
+        md_sbuf_appendf(&b,
+                        "%sSELECT kind, term FROM patient_terms WHERE clinic_id = $1 AND kind = "
+                        "$%d AND term = $%d",
+                        i ? " UNION ALL " : "", 2 + 2 * i, 3 + 2 * i);
+    }
+    if (!md_sbuf_ok(&b)) return md_sbuf_check(&b, "the duplicate check's probe", err);
+    dup_probe p = {keys, n};
+    return md_store_exec(ctx->db, sql, v, 1 + 2 * n, probe_row, &p, err);
+}
+
 md_code md_patient_duplicates(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
 {
     md_code rc = md_require(ctx, md_kind_patient.read_perm, err);
@@ -774,19 +818,30 @@ md_code md_patient_duplicates(md_ctx *ctx, json_t *in, json_t **out, md_err *err
     const char *birth = json_string_value(json_object_get(in, "birth_date"));
     const char *email = json_string_value(json_object_get(in, "email"));
     const char *phone = json_string_value(json_object_get(in, "phone"));
-    char key[3 * TERM_MAX], buf[TERM_MAX + 1];
-    json_t *cands = json_object();
+    /* In the order their matches are listed: the name and birth date (also with the
+     * names swapped, given entered as family: the same person too), e-mail, phone. */
+    dup_key keys[4];
+    int n = 0;
     if (given && family && birth) {
-        name_key(birth, family, given, key, sizeof key);
-        rc = match_key(ctx, "k", key, "name_and_birth_date", cands, err);
-        /* The names swapped (given entered as family): the same person too. */
-        name_key(birth, given, family, key, sizeof key);
-        if (rc == MD_OK) rc = match_key(ctx, "k", key, "name_and_birth_date", cands, err);
+        keys[n] = (dup_key){"k", "name_and_birth_date", "", 0};
+        name_key(birth, family, given, keys[n].term, sizeof keys[n].term);
+        n++;
+        keys[n] = (dup_key){"k", "name_and_birth_date", "", 0};
+        name_key(birth, given, family, keys[n].term, sizeof keys[n].term);
+        n++;
     }
-    if (rc == MD_OK && email && email_key(email, buf, sizeof buf))
-        rc = match_key(ctx, "e", buf, "email", cands, err);
-    if (rc == MD_OK && phone && phone_query(phone, buf, sizeof buf) >= 7)
-        rc = match_key(ctx, "p", buf, "phone", cands, err);
+    if (email) {
+        keys[n] = (dup_key){"e", "email", "", 0};
+        if (email_key(email, keys[n].term, TERM_MAX + 1)) n++;
+    }
+    if (phone) {
+        keys[n] = (dup_key){"p", "phone", "", 0};
+        if (phone_query(phone, keys[n].term, TERM_MAX + 1) >= 7) n++;
+    }
+    if (n) rc = probe_keys(ctx, keys, n, err);
+    json_t *cands = json_object();
+    for (int i = 0; rc == MD_OK && i < n; i++)
+        if (keys[i].found) rc = match_key(ctx, keys[i].kind, keys[i].term, keys[i].why, cands, err);
     json_t *list = json_array();
     const char *id;
     json_t *c;
