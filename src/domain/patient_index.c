@@ -442,13 +442,11 @@ md_code md__term_stage_flush(md_ctx *ctx, md__term_stage *st, md_err *err)
     md_val v[1 + 3 * STAGE_ROWS];
     char sql[128 + 24 * STAGE_ROWS], kinds[STAGE_ROWS][2];
     md_code rc = MD_OK;
+    size_t built = 0; /* rows of the statement text in sql (every statement but the last: all) */
     qsort(st->recs, st->n, sizeof *st->recs, rec_cmp);
     v[0] = md_text(ctx->who.clinic_id);
     for (size_t i = 0; rc == MD_OK && i < st->n; i += STAGE_ROWS) {
         size_t rows = st->n - i < STAGE_ROWS ? st->n - i : STAGE_ROWS;
-        md_sbuf b;
-        md_sbuf_init(&b, sql, sizeof sql);
-        md_sbuf_append(&b, "INSERT INTO patient_terms (clinic_id, kind, term, patient_id) VALUES");
         for (size_t r = 0; r < rows; r++) {
             const char *rec = st->recs[i + r];
             kinds[r][0] = rec[0];
@@ -456,10 +454,18 @@ md_code md__term_stage_flush(md_ctx *ctx, md__term_stage *st, md_err *err)
             v[1 + 3 * r] = md_text(kinds[r]);
             v[2 + 3 * r] = md_text(rec + 1);
             v[3 + 3 * r] = md_text(rec + strlen(rec) + 1);
-            md_sbuf_appendf(&b, "%s ($1, $%zu, $%zu, $%zu)", r ? "," : "", 2 + 3 * r, 3 + 3 * r,
-                            4 + 3 * r);
         }
-        if (!md_sbuf_ok(&b)) rc = md_sbuf_check(&b, "the staged keys' insert", err);
+        if (rows != built) {
+            md_sbuf b;
+            md_sbuf_init(&b, sql, sizeof sql);
+            md_sbuf_append(&b,
+                           "INSERT INTO patient_terms (clinic_id, kind, term, patient_id) VALUES");
+            for (size_t r = 0; r < rows; r++)
+                md_sbuf_appendf(&b, "%s ($1, $%zu, $%zu, $%zu)", r ? "," : "", 2 + 3 * r, 3 + 3 * r,
+                                4 + 3 * r);
+            if (!md_sbuf_ok(&b)) rc = md_sbuf_check(&b, "the staged keys' insert", err);
+            built = rows;
+        }
         if (rc == MD_OK) rc = md_store_exec(ctx->db, sql, v, 1 + 3 * (int)rows, NULL, NULL, err);
     }
     stage_empty(st);
