@@ -28,10 +28,10 @@ const REASONS = {
 };
 const reasonLabel = (r) => REASONS[r] || String(r || '').replace(/_/g, ' ');
 
-function Sources({ keys, kb }) {
+function Sources({ keys, kb, lead = ' · ' }) {
   const list = (keys || []).map((k) => sourceInfo(k, kb));
   if (!list.length) return null;
-  return html`<span class="muted small"> · ${list.map((x, i) => html`${i ? '; ' : ''}${x.url ? html`<a href=${x.url} target="_blank" rel="noopener noreferrer" title=${x.key}>${x.title}</a>` : html`<span title=${x.key}>${x.title}</span>`}`)}</span>`;
+  return html`<span class="muted small">${lead}${list.map((x, i) => html`${i ? '; ' : ''}${x.url ? html`<a href=${x.url} target="_blank" rel="noopener noreferrer" title=${x.key}>${x.title}</a>` : html`<span title=${x.key}>${x.title}</span>`}`)}</span>`;
 }
 
 /** One reason (or caution): what, the message, the rule by name, the sources; a missing fact. */
@@ -55,7 +55,7 @@ function Candidate({ c, kb, V, names, onCompose }) {
     </div>
     <ul class="rationale" aria-label="Rationale">
       ${c.rationale.map((x, i) => html`<li key=${i}><strong>${V.concern(x.concern)}</strong><span class="arrow" aria-label="addressed by">→</span>${V.label('ingredient', x.ingredient)}
-        ${names.get(x.product) && html`<span class="muted small"> in ${names.get(x.product)}</span>`}<span class="arrow" aria-hidden="true">→</span><${Sources} keys=${x.sources} kb=${kb} />
+        ${names.get(x.product) && html`<span class="muted small"> in ${names.get(x.product)}</span>`}<span class="arrow" aria-hidden="true">→</span><${Sources} keys=${x.sources} kb=${kb} lead="" />
         ${x.note && html`<div class="muted small">${x.note}</div>`}</li>`)}
     </ul>
     <p class="small">${c.products.map((p) => html`<span>${p.name}: ${(p.lots || []).map((l) => `lot ${l.lot_number}, expiry ${expiryText(l.expiry)}, ${l.remaining} left`).join('; ') || 'no lot'}. </span>`)}</p>

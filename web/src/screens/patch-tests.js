@@ -104,7 +104,7 @@ function ReadingDialog({ patientId, test, scale, kb, onClose, onSaved }) {
       onSaved(await post(`/patients/${patientId}/patch-tests/${test.id}/readings`, body));
     } catch (e) {
       if (e.field === 'read_at') {
-        setRefusal(instantsInText(e.message));
+        setRefusal(instantsInText(String(e.message).replace(/^read_at /, 'the reading time ')));
         return;
       }
       throw e;
