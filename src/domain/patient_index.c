@@ -829,7 +829,8 @@ const md_record_kind *md_patient_merge_kind(size_t i)
      * table with a patient_id is one of these). */
     static const char *const collections[] = {
         "allergies", "allergy_statements", "conditions",     "medications",
-        "status",    "clearances",         "administrations"};
+        "status",    "clearances",         "administrations",
+        "formulations"};
     return i < sizeof collections / sizeof collections[0]
                ? md_fact_kind_by_collection(collections[i])
                : NULL;
