@@ -7,6 +7,7 @@
 #include "mesodesk/audit.h"
 #include "mesodesk/commit.h"
 #include "mesodesk/log.h"
+#include "mesodesk/patch_test.h"
 #include "mesodesk/record.h"
 #include "mesodesk/screen.h"
 #include "mesodesk/validate.h"
@@ -547,6 +548,8 @@ static md_code gather_facts(md_ctx *ctx, const char *pid, md_screen_input *in, m
         if (rc == MD_OK && i == 0 && !g.found)
             rc = md_err_set(err, MD_ENOTFOUND, NULL, "no such patient");
     }
+    /* The patient's patch tests, in the same snapshot (patch_test.c computes outcomes). */
+    if (rc == MD_OK) rc = md_patch_tests_for_screening(ctx, pid, in, err);
     md_store_snapshot_end(ctx->db);
     return rc;
 }

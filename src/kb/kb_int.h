@@ -131,6 +131,7 @@ typedef struct kb_rule {
     int days;
     int min, max;
     int active_only;
+    int patch_test_covers; /* allergy_any: satisfied by valid negative patch tests */
     kb_bits codes;
     int has_planned;
     kb_bits planned_ingredients;
@@ -167,6 +168,7 @@ struct md_kb {
     kb_cache *cache;              /* owned; mutable behind the const md_kb * callers hold */
     const struct kb_stock *stock; /* kb/stock.json (kb_stock.c) */
     struct kb_formulation *formulation; /* kb/concerns.json and mixing rules (kb_formulation.c) */
+    struct md_patch_kb *patch;    /* kb/patch_tests.json (kb_patch_tests.c), in the arena */
 };
 
 /* --- checked access to JSON with error paths: the one validator (validate.h) --- */
