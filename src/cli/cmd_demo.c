@@ -10,6 +10,7 @@
 #include "mesodesk/auth.h"
 #include "mesodesk/clinic.h"
 #include "mesodesk/record.h"
+#include "mesodesk/stock.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -122,6 +123,70 @@ static md_code add_patient(cli_session *s, const demo_patient *p, md_err *err)
     return rc;
 }
 
+/* A few products and lots, as a clinic would stock them: one lot expiring within a month, one
+ * compounded product (the formulation builder shows it blocked). */
+typedef struct demo_product {
+    const char *json; /* the product's body */
+    const char *lot_number;
+    int expiry_days, quantity; /* from today; containers */
+    const char *unit;
+} demo_product;
+
+static const demo_product products[] = {
+    {"{\"name\":\"Non-crosslinked hyaluronic acid 1.5%\",\"manufacturer\":\"Demo Aesthetics\","
+     "\"form\":\"gel\",\"presentation\":\"single_dose\",\"volume_ml\":3,\"base\":\"gel\","
+     "\"ingredients\":[{\"ingredient\":\"hyaluronic_acid\",\"concentration\":\"15 mg/ml\"}],"
+     "\"regulatory\":{\"EU\":\"ce_marked\",\"UK\":\"ce_marked\"},\"low_stock\":4}",
+     "HA15-2611", 300, 12, "syringe"},
+    {"{\"name\":\"Vitamin C 20%\",\"manufacturer\":\"Demo Pharma\",\"form\":\"solution\","
+     "\"presentation\":\"single_dose\",\"volume_ml\":5,\"base\":\"aqueous\","
+     "\"ingredients\":[{\"ingredient\":\"vitamin_c\",\"concentration\":\"200 mg/ml\"}],"
+     "\"regulatory\":{\"UK\":\"approved_drug_off_label\"}}",
+     "VC20-0412", 20, 6, "ampoule"},
+    {"{\"name\":\"Revitalising peptide complex\",\"manufacturer\":\"Demo Aesthetics\","
+     "\"form\":\"solution\",\"presentation\":\"single_dose\",\"volume_ml\":5,"
+     "\"base\":\"aqueous\",\"ingredients\":[{\"ingredient\":\"peptides\"},"
+     "{\"ingredient\":\"amino_acids\"},{\"ingredient\":\"hyaluronic_acid\","
+     "\"concentration\":\"0.5%\"}],\"regulatory\":{\"UK\":\"ce_marked\"}}",
+     "PEP-7781", 200, 3, "vial"},
+    {"{\"name\":\"Procaine 2%\",\"manufacturer\":\"Demo Pharma\",\"form\":\"solution\","
+     "\"presentation\":\"multi_dose\",\"volume_ml\":20,\"base\":\"aqueous\","
+     "\"ingredients\":[{\"ingredient\":\"procaine\",\"concentration\":\"20 mg/ml\"}],"
+     "\"regulatory\":{\"UK\":\"approved_drug_off_label\"}}",
+     "PRO2-1189", 400, 4, "vial"},
+    {"{\"name\":\"Lipolytic PC/DC (compounded)\",\"manufacturer\":\"a compounding pharmacy\","
+     "\"form\":\"solution\",\"presentation\":\"single_dose\",\"volume_ml\":10,"
+     "\"base\":\"aqueous\",\"ingredients\":[{\"ingredient\":\"phosphatidylcholine\","
+     "\"concentration\":\"5%\"},{\"ingredient\":\"deoxycholic_acid\","
+     "\"concentration\":\"2.5%\"}],\"regulatory\":{\"UK\":\"compounded\"}}",
+     "LIPO-0007", 90, 2, "vial"},
+};
+
+static md_code add_stock(cli_session *s, md_err *err)
+{
+    md_code rc = MD_OK;
+    char received[MD_DATE_STR], expiry[MD_DATE_STR];
+    md_date_format(md_today_utc() - 30, received);
+    for (size_t i = 0; rc == MD_OK && i < sizeof products / sizeof products[0]; i++) {
+        json_t *in = json_loads(products[i].json, 0, NULL), *p = NULL, *lot = NULL;
+        rc = in ? md_record_create(&s->ctx, &md_kind_product, NULL, in, &p, err)
+                : md_err_set(err, MD_EINTERNAL, NULL, "demo product %zu", i);
+        json_decref(in);
+        if (rc != MD_OK) break;
+        md_date_format(md_today_utc() + products[i].expiry_days, expiry);
+        in = json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:s}", "product_id",
+                       json_string_value(json_object_get(p, "id")), "lot_number",
+                       products[i].lot_number, "expiry", expiry, "received_on", received,
+                       "supplier", "Demo Medical Supplies", "quantity", products[i].quantity,
+                       "unit", products[i].unit);
+        rc = md_lot_create(&s->ctx, in, &lot, err);
+        json_decref(in);
+        json_decref(lot);
+        json_decref(p);
+    }
+    return rc;
+}
+
 static md_code add_staff(cli_session *s, const char *email, const char *name, const char *role,
                          const char *env, md_err *err)
 {
@@ -164,7 +229,8 @@ int cmd_demo(int argc, char **argv)
             printf("usage: mesodesk demo [--db PATH]\n\n"
                    "Create \"Demo Clinic\" (Europe/London, UK) with an admin "
                    "(admin@demo.clinic), a practitioner,\na receptionist, an auditor and 20 "
-                   "patients with clinical facts.  Does nothing if the clinic exists.\n"
+                   "patients with clinical facts, and a few products and lots.  Does nothing if the\n"
+                   "clinic exists.\n"
                    "Passwords: $MESODESK_ADMIN_PASSWORD for the admin and "
                    "$MESODESK_DEMO_PASSWORD for the others when set;\notherwise generated and "
                    "printed once.\n");
@@ -202,10 +268,12 @@ int cmd_demo(int argc, char **argv)
                        "MESODESK_DEMO_PASSWORD", &err);
     for (size_t i = 0; rc == MD_OK && i < sizeof patients / sizeof patients[0]; i++)
         rc = add_patient(&s, &patients[i], &err);
+    if (rc == MD_OK) rc = add_stock(&s, &err);
     if (rc != MD_OK)
         st = cli_fail("demo", &err);
     else
-        printf("%zu patients added.\n", sizeof patients / sizeof patients[0]);
+        printf("%zu patients, %zu products with a lot each added.\n",
+               sizeof patients / sizeof patients[0], sizeof products / sizeof products[0]);
     cli_close(&s);
     return st;
 }

@@ -98,9 +98,11 @@ static md_code dose_write(md_ctx *ctx, const md_dose *d, int64_t t, json_t **out
     int64_t on_hand = 0;
     char given[MD_TIME_STR];
     md_code rc = md__lot_load(ctx, d->lot_id, "lot_id", &lot, err);
-    if (rc == MD_OK) rc = md__lot_usable(&lot, (md_day)(t / 86400), "lot_id", err);
+    if (rc == MD_OK) rc = md__lot_usable(&lot, t, "lot_id", err);
     if (rc != MD_OK) return rc;
     int multi = strcmp(lot.presentation, "multi_dose") == 0;
+    /* Given before the recall was marked: the recall counted its container as recalled. */
+    int recalled = strcmp(lot.status, "recalled") == 0;
     if (!multi && d->vial_id && *d->vial_id)
         return md_err_set(err, MD_EUNPROCESSABLE, "vial_id",
                           "lot %s is of a single-dose product: no vial", lot.lot_number);
@@ -124,7 +126,7 @@ static md_code dose_write(md_ctx *ctx, const md_dose *d, int64_t t, json_t **out
                               "a dose of %.3f ml is more than one container holds (%.3f ml)",
                               (double)d->volume_ul / 1000.0, (double)lot.volume_ul / 1000.0);
         if ((rc = md_lot_on_hand(ctx, lot.id, &on_hand, err)) != MD_OK) return rc;
-        if (on_hand < 1)
+        if (on_hand < 1 && !recalled)
             return md_err_set(err, MD_ECONFLICT, "lot_id", "no container of lot %s is left",
                               lot.lot_number);
     }
@@ -143,6 +145,10 @@ static md_code dose_write(md_ctx *ctx, const md_dose *d, int64_t t, json_t **out
     if (rc == MD_OK)
         rc = multi ? md__draw_insert(ctx, &vial, d->volume_ul, id, err)
                    : md__movement_insert(ctx, lot.id, "used", -1, "administered", id, NULL, err);
+    if (rc == MD_OK && recalled && !multi && on_hand < 1)
+        rc = md__movement_insert(ctx, lot.id, "recalled", 1,
+                                 "given before the recall, charted after it: not recalled", id,
+                                 NULL, err);
     if (rc != MD_OK && *out) {
         json_decref(*out);
         *out = NULL;

@@ -312,6 +312,7 @@ const md_record_kind *const md_kinds[] = {
     &md_kind_lot,
     &md_kind_vial,
     &md_kind_administration,
+    &md_kind_formulation,
     &md_kind_patch_test,
     &md_kind_patch_test_reading,
     NULL,

@@ -756,3 +756,13 @@ md_code md_screening_get(md_ctx *ctx, const char *id, json_t **out, md_err *err)
     json_decref(items);
     return rc;
 }
+
+/* ---- the facts, for other evaluations (the formulation builder) ---- */
+
+md_code md_screening_gather(md_ctx *ctx, const char *patient_id, const md_ruleset *rs,
+                            md_screen_input *in, md_err *err)
+{
+    md_code rc = gather_facts(ctx, patient_id, in, err);
+    if (rc == MD_OK) keep_applicable_clearances(rs, in);
+    return rc;
+}

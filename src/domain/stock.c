@@ -55,6 +55,7 @@ static int lot_row(void *vl, const md_row *r)
     copy_col(l->status, sizeof l->status, r, 4);
     copy_col(l->recall_reason, sizeof l->recall_reason, r, 5);
     copy_col(l->recalled_on, sizeof l->recalled_on, r, 6);
+    copy_col(l->recalled_at, sizeof l->recalled_at, r, 12);
     copy_col(l->presentation, sizeof l->presentation, r, 7);
     copy_col(l->product_status, sizeof l->product_status, r, 8);
     l->volume_ul = md_row_int(r, 9);
@@ -71,7 +72,8 @@ md_code md__lot_load(md_ctx *ctx, const char *id, const char *field, md__lot *lo
     md_code rc = md_store_exec(
         ctx->db,
         "SELECT l.id, l.product_id, l.lot_number, l.expiry, l.status, l.recall_reason, "
-        "l.recalled_on, p.presentation, p.status, p.volume_ml, p.beyond_use_hours, p.low_stock "
+        "l.recalled_on, p.presentation, p.status, p.volume_ml, p.beyond_use_hours, p.low_stock, "
+        "l.recalled_at "
         "FROM lots l JOIN products p ON p.clinic_id = l.clinic_id AND p.id = l.product_id AND "
         "p.current = 1 WHERE l.clinic_id = $1 AND l.id = $2 AND l.current = 1",
         v, 2, lot_row, lot, err);
@@ -79,15 +81,17 @@ md_code md__lot_load(md_ctx *ctx, const char *id, const char *field, md__lot *lo
     return rc;
 }
 
-md_code md__lot_usable(const md__lot *lot, md_day on, const char *field, md_err *err)
+md_code md__lot_usable(const md__lot *lot, int64_t t, const char *field, md_err *err)
 {
     md_day exp;
-    if (strcmp(lot->status, "recalled") == 0)
+    int64_t recalled = 0;
+    if (strcmp(lot->status, "recalled") == 0 &&
+        (md_time_parse(lot->recalled_at, &recalled) != 0 || t >= recalled))
         return md_err_set(err, MD_ECONFLICT, field, "lot %s was recalled on %s: %s",
                           lot->lot_number, lot->recalled_on, lot->recall_reason);
-    if (strcmp(lot->status, "active") != 0)
+    if (strcmp(lot->status, "active") != 0 && strcmp(lot->status, "recalled") != 0)
         return md_err_set(err, MD_ECONFLICT, field, "lot %s was entered in error", lot->lot_number);
-    if (md_date_parse(lot->expiry, &exp) != 0 || exp < on)
+    if (md_date_parse(lot->expiry, &exp) != 0 || exp < (md_day)(t / 86400))
         return md_err_set(err, MD_ECONFLICT, field, "lot %s expired on %s", lot->lot_number,
                           lot->expiry);
     if (strcmp(lot->product_status, "active") != 0)
@@ -234,7 +238,11 @@ static const md_field lot_fields[] = {
     {.name = "unit", .type = MD_F_ENUM, .required = 1, .values = lot_units, .dflt = "vial"},
     {.name = "status", .type = MD_F_ENUM, .required = 1, .values = lot_status, .dflt = "active"},
     {.name = "recall_reason", .type = MD_F_TEXT, .max_len = 1000},
-    {.name = "recalled_on", .type = MD_F_DATE},
+    {.name = "recalled_on", .type = MD_F_DATE, .doc = "the date of the recall notice"},
+    {.name = "recalled_at",
+     .type = MD_F_TEXT,
+     .max_len = 20,
+     .doc = "when the recall was marked (UTC): doses given before it can still be charted"},
     {0},
 };
 
@@ -293,7 +301,7 @@ static md_code lot_decorate(md_ctx *ctx, json_t *lot, md_err *err)
     if (rc == MD_OK) rc = md__lot_load(ctx, id, "id", &l, err);
     if (rc != MD_OK) return rc;
     md_err_clear(&why);
-    int usable = md__lot_usable(&l, md_today_utc(), "id", &why) == MD_OK;
+    int usable = md__lot_usable(&l, md_now(), "id", &why) == MD_OK;
     json_object_set_new(lot, "on_hand", json_integer(on_hand));
     json_object_set_new(lot, "usable", json_boolean(usable));
     if (!usable) json_object_set_new(lot, "unusable_reason", json_string(why.message));
@@ -305,7 +313,8 @@ md_code md_lot_create(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
     json_t *made = NULL;
     md_code rc = md_require(ctx, MD_PERM_STOCK_WRITE, err);
     if (rc == MD_OK && json_is_object(in)) {
-        static const char *const managed[] = {"status", "recall_reason", "recalled_on", NULL};
+        static const char *const managed[] = {"status", "recall_reason", "recalled_on",
+                                              "recalled_at", NULL};
         for (int i = 0; managed[i] && rc == MD_OK; i++)
             if (json_object_get(in, managed[i]))
                 rc = md_err_set(err, MD_EINVAL, managed[i],
@@ -349,8 +358,8 @@ md_code md_lot_get(md_ctx *ctx, const char *id, json_t **out, md_err *err)
 
 md_code md_lot_update(md_ctx *ctx, const char *id, json_t *in, json_t **out, md_err *err)
 {
-    static const char *const managed[] = {"product_id",    "quantity",    "status",
-                                          "recall_reason", "recalled_on", NULL};
+    static const char *const managed[] = {"product_id",  "quantity",    "status", "recall_reason",
+                                          "recalled_on", "recalled_at", NULL};
     json_t *cur = NULL;
     md_code rc = md_require(ctx, MD_PERM_STOCK_WRITE, err);
     for (int i = 0; rc == MD_OK && json_is_object(in) && managed[i]; i++)
@@ -394,8 +403,10 @@ md_code md_lot_recall(md_ctx *ctx, const char *lot_id, json_t *in, json_t **out,
     if (rc == MD_OK) {
         char why[1100];
         snprintf(why, sizeof why, "recalled: %s", reason);
-        body = json_pack("{s:s,s:s,s:s,s:s}", "status", "recalled", "recall_reason", reason,
-                         "recalled_on", date, "reason", why);
+        char now[MD_TIME_STR];
+        md_time_format(md_now(), now);
+        body = json_pack("{s:s,s:s,s:s,s:s,s:s}", "status", "recalled", "recall_reason", reason,
+                         "recalled_on", date, "recalled_at", now, "reason", why);
         if (!body) rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
         json_t *version = json_object_get(in, "version");
         if (body && version) json_object_set(body, "version", version);
@@ -584,7 +595,7 @@ static md_code vial_decorate(md_ctx *ctx, json_t *rec, md_err *err)
     md_err_clear(&why);
     int64_t now = md_now();
     int usable = md__vial_usable(&v, now, "id", &why) == MD_OK &&
-                 md__lot_usable(&lot, md_today_utc(), "lot_id", &why) == MD_OK;
+                 md__lot_usable(&lot, now, "lot_id", &why) == MD_OK;
     if (usable && v.remaining_ul <= 0)
         usable = 0, md_err_set(&why, MD_ECONFLICT, "id", "the vial is empty");
     json_object_set_new(rec, "remaining_ml", md__milli_json(v.remaining_ul));
@@ -622,7 +633,10 @@ md_code md_vial_open(md_ctx *ctx, const char *lot_id, json_t *in, json_t **out, 
                         "lot %s is of a single-dose product: its containers are not opened as "
                         "vials",
                         lot.lot_number);
-    if (rc == MD_OK) rc = md__lot_usable(&lot, (md_day)(t / 86400), "lot_id", err);
+    if (rc == MD_OK && strcmp(lot.status, "recalled") == 0)
+        rc = md_err_set(err, MD_ECONFLICT, "lot_id", "lot %s was recalled on %s: %s",
+                        lot.lot_number, lot.recalled_on, lot.recall_reason);
+    if (rc == MD_OK) rc = md__lot_usable(&lot, t, "lot_id", err);
     if (rc == MD_OK) rc = md_lot_on_hand(ctx, lot_id, &on_hand, err);
     if (rc == MD_OK && on_hand < 1)
         rc = md_err_set(err, MD_ECONFLICT, "lot_id", "no vial of lot %s is left on hand",

@@ -11,7 +11,7 @@
 typedef struct md__lot {
     char id[MD_ID_STR], product_id[MD_ID_STR];
     char lot_number[65], expiry[MD_DATE_STR], status[24];
-    char recall_reason[256], recalled_on[MD_DATE_STR];
+    char recall_reason[256], recalled_on[MD_DATE_STR], recalled_at[MD_TIME_STR];
     /* the product */
     char presentation[16], product_status[24];
     int64_t volume_ul;        /* of one container */
@@ -21,9 +21,11 @@ typedef struct md__lot {
 
 /* Load lot id (MD_ENOTFOUND naming field when the clinic has none current). */
 md_code md__lot_load(md_ctx *ctx, const char *id, const char *field, md__lot *lot, md_err *err);
-/* Whether the lot can be used on day `on`: MD_OK, or MD_ECONFLICT naming field with the
- * reason (recalled, with its reason and date; expired; entered in error; product not active). */
-md_code md__lot_usable(const md__lot *lot, md_day on, const char *field, md_err *err);
+/* Whether a dose given at time t (seconds) may come from the lot: MD_OK, or MD_ECONFLICT
+ * naming field with the reason (recalled, with its reason and date, when t is not before the
+ * recall was marked; expired before t's day; entered in error; product not active).  A dose
+ * given before the recall was marked is still charted (its patient is exposed). */
+md_code md__lot_usable(const md__lot *lot, int64_t t, const char *field, md_err *err);
 /* Append a movement (quantity signed: received +, used/wasted/returned/recalled -). */
 md_code md__movement_insert(md_ctx *ctx, const char *lot_id, const char *kind, int64_t quantity,
                             const char *reason, const char *administration_id, const char *vial_id,

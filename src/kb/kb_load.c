@@ -32,11 +32,12 @@
 
 #define KB_FILE_MAX ((size_t)4 << 20)
 
-enum { F_SOURCES, F_VOCABULARY, F_RULES, F_INCOMPAT, F_STOCK, F_PATCH, F_COUNT };
+enum { F_SOURCES, F_VOCABULARY, F_RULES, F_INCOMPAT, F_STOCK, F_CONCERNS, F_PATCH, F_COUNT };
 static const char *const bases[] = {"aqueous", "oil", "alcohol", "cream", NULL};
 static const char *const kb_files[F_COUNT] = {
     "sources.json", "vocabulary.json", "rules.json", "incompatibilities.json", "stock.json",
-    "patch_tests.json",
+    "concerns.json", /* kb_formulation.c */
+    "patch_tests.json", /* kb_patch_tests.c */
 };
 
 typedef struct loader {
@@ -632,6 +633,7 @@ md_code md_kb_load(const char *dir, md_kb **out, md_err *err)
     if ((rc = parse_rules(&L, err))) goto cleanup;
     if ((rc = parse_incompatibilities(&L, err))) goto cleanup;
     if ((rc = kb_stock_parse(L.kb, L.doc[F_STOCK], L.path[F_STOCK], bases, err))) goto cleanup;
+    if ((rc = kb_formulation_load(L.kb, L.doc[F_CONCERNS], L.doc[F_INCOMPAT], err))) goto cleanup;
     if ((rc = kb_patch_tests_parse(L.kb, L.doc[F_PATCH], L.path[F_PATCH], err))) goto cleanup;
     crypto_generichash_final(&L.hs, digest, sizeof digest);
     sodium_bin2hex(L.kb->hash, sizeof L.kb->hash, digest, sizeof digest);

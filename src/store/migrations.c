@@ -274,6 +274,21 @@ static const migration migrations[] = {
       "CREATE INDEX administrations_vial ON administrations (clinic_id, vial_id)",
       "CREATE INDEX administrations_patient ON administrations (clinic_id, patient_id)",
       NULL}},
+    {12,
+     "the time a lot's recall was marked",
+     /* Doses given before it can still be charted (their patients are exposed); any use
+      * after it is refused (stock.c). */
+     {"ALTER TABLE lots ADD COLUMN recalled_at TEXT", NULL}},
+    {13,
+     "custom mixtures (formulations)",
+     /* formulation.c: a patient's mixture of products and volumes, with what its checks
+      * found when it was saved. */
+     {"CREATE TABLE formulations (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, name TEXT, mixture TEXT NOT NULL, planned_date TEXT, "
+      "checks TEXT, notes TEXT, status TEXT NOT NULL, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX formulations_current ON formulations (clinic_id, id) "
+      "WHERE current = 1",
+      "CREATE INDEX formulations_patient ON formulations (clinic_id, patient_id)", NULL}},
     {14,
      "patch tests and their readings",
      /* A test's outcome is computed from its readings (patch_test.c); one current reading

@@ -10,7 +10,7 @@
 
 static const char *const kb_files[] = {"manifest.json", "sources.json", "vocabulary.json",
                                        "rules.json", "incompatibilities.json", "stock.json",
-                                       "patch_tests.json", NULL};
+                                       "concerns.json", "patch_tests.json", NULL};
 
 static md_kb *kb;
 
@@ -116,7 +116,7 @@ static const breakage breakages[] = {
     {"rules.json", "facts/1", "fact", "\"pregnant\"", NULL, "kb/rules.json:facts[1].fact", "described twice"},
     {"rules.json", "facts/2", NULL, NULL, "question", "kb/rules.json:facts[2].question", "required"},
     {"manifest.json", "", "default_jurisdiction", "\"Atlantis\"", NULL, "kb/manifest.json:default_jurisdiction", "unknown jurisdiction"},
-    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[6]", "not a kb file"},
+    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[7]", "not a kb file"},
     /* kb/stock.json */
     {"stock.json", "regulatory_statuses/3", "policy", "\"maybe\"", NULL, "kb/stock.json:regulatory_statuses[3].policy", "unknown value"},
     {"stock.json", "regulatory_statuses/0", "sources", "[]", NULL, "kb/stock.json:regulatory_statuses[0].sources", "at least one"},
@@ -126,6 +126,17 @@ static const breakage breakages[] = {
     {"stock.json", "beyond_use/0", NULL, NULL, "sources", "kb/stock.json:beyond_use[0].sources", "required"},
     {"stock.json", "consumable_kinds/0", "single_use", "false", NULL, "kb/stock.json:consumable_kinds[0].single_use", "single use"},
     {"stock.json", "", "colour", "1", NULL, "kb/stock.json:colour", "unknown key"},
+    /* concerns (kb_formulation.c) */
+    {"concerns.json", "concerns/0/ingredients/0", "ingredient", "\"snake_oil\"", NULL,
+     "kb/concerns.json:concerns[0].ingredients[0].ingredient", "unknown ingredient"},
+    {"concerns.json", "concerns/1", NULL, NULL, "sources", "kb/concerns.json:concerns[1].sources", "required"},
+    {"concerns.json", "concerns/2/ingredients/1/sources", NULL, "\"S9\"", NULL,
+     "kb/concerns.json:concerns[2].ingredients[1].sources[2]", "unknown source"},
+    {"concerns.json", "concerns/3", "code", "\"dryness\"", NULL, "kb/concerns.json:concerns[3].code", "duplicate concern"},
+    {"concerns.json", "concerns/9", "areas", "[\"torso\"]", NULL, "kb/concerns.json:concerns[9].areas[0]", "unknown area"},
+    {"concerns.json", "concerns/9", NULL, NULL, "area_sources", "kb/concerns.json:concerns[9].area_sources", "required with areas"},
+    {"concerns.json", "concerns/9/ingredients/1", "areas", "[\"forehead\"]", NULL,
+     "kb/concerns.json:concerns[9].ingredients[1].areas", "outside the concern"},
     /* patch tests: the ICDRG scale, the reading windows, the validity of a negative */
     {"patch_tests.json", "scale/2", "counts_as", "\"maybe\"", NULL, "kb/patch_tests.json:scale[2].counts_as", "unknown value"},
     {"patch_tests.json", "scale/3", "code", "\"+\"", NULL, "kb/patch_tests.json:scale[3]", "duplicate grade"},

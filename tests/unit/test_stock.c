@@ -343,6 +343,222 @@ static void available_lists_usable_lots_only(void **state)
     json_decref(av);
 }
 
+/* A dose given before the recall was marked is still charted (its patient is exposed);
+ * one given after it is refused.  The ledger still adds up. */
+static void a_dose_given_before_the_recall_is_charted(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    char prod[MD_ID_STR], lot[MD_ID_STR], pid[MD_ID_STR], before[MD_TIME_STR];
+    new_product(u, "single_dose", 2.0, prod);
+    new_patient(u, pid);
+    assert_int_equal(new_lot(u, prod, "R1", "2099-01-31", 3, lot, &err), MD_OK);
+    md_time_format(md_now() - 3600, before);
+    json_t *in = json_pack("{s:s,s:s}", "reason", "endotoxin", "date", "2026-03-01"), *r = NULL;
+    assert_int_equal(md_lot_recall(&u->ctx, lot, in, &r, &err), MD_OK);
+    json_decref(in);
+    json_decref(r);
+    assert_int_equal(on_hand(u, lot), 0);
+    md_dose d = {.patient_id = pid,
+                 .lot_id = lot,
+                 .volume_ul = 1000,
+                 .route = "intradermal",
+                 .context = "session",
+                 .given_at = before};
+    json_t *a = NULL;
+    assert_int_equal(md_administration_record(&u->ctx, &d, &a, &err), MD_OK);
+    json_decref(a);
+    assert_int_equal(on_hand(u, lot), 0);
+    assert_int_equal(count(u, "SELECT count(*) FROM stock_movements WHERE clinic_id = $1 AND "
+                              "kind = 'recalled'"),
+                     2); /* -3 at the recall, +1 for the dose charted late */
+    d.given_at = NULL;
+    assert_int_equal(md_administration_record(&u->ctx, &d, &a, &err), MD_ECONFLICT);
+    assert_string_equal(err.field, "lot_id");
+    assert_non_null(strstr(err.message, "endotoxin"));
+}
+
+static void open_vial(unit_db *u, const char *lot, char vial[MD_ID_STR], json_t **out)
+{
+    md_err err;
+    json_t *v = NULL;
+    md_code rc = md_vial_open(&u->ctx, lot, NULL, &v, &err);
+    if (rc != MD_OK) fprintf(stderr, "vial: %s %s\n", err.field, err.message);
+    assert_int_equal(rc, MD_OK);
+    md_strlcpy(vial, json_string_value(json_object_get(v, "id")), MD_ID_STR);
+    if (out)
+        *out = v;
+    else
+        json_decref(v);
+}
+
+static void a_vial_knows_its_beyond_use_time_and_what_remains(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    char prod[MD_ID_STR], lot[MD_ID_STR], pid[MD_ID_STR], vial[MD_ID_STR];
+    new_product(u, "multi_dose", 5.0, prod);
+    new_patient(u, pid);
+    assert_int_equal(new_lot(u, prod, "M1", "2099-01-31", 1, lot, &err), MD_OK);
+    json_t *v = NULL;
+    open_vial(u, lot, vial, &v);
+    int64_t opened = 0, bud = 0;
+    md_time_parse(json_string_value(json_object_get(v, "opened_at")), &opened);
+    md_time_parse(json_string_value(json_object_get(v, "beyond_use_at")), &bud);
+    assert_int_equal(bud - opened, 28 * 86400); /* the kb's rule, named */
+    assert_string_equal(json_string_value(json_object_get(v, "beyond_use_rule")),
+                        "multi_dose_after_first_puncture");
+    json_t *src = json_object_get(json_object_get(v, "beyond_use"), "sources");
+    assert_string_equal(json_string_value(json_array_get(src, 0)), "CDC multi-dose vials");
+    json_decref(v);
+    assert_int_equal(on_hand(u, lot), 0);
+    /* No second vial: the lot has none left. */
+    assert_int_equal(md_vial_open(&u->ctx, lot, NULL, &v, &err), MD_ECONFLICT);
+    assert_string_equal(err.field, "lot_id");
+    /* A multi-dose lot needs its vial; draws until the vial cannot give the dose. */
+    assert_int_equal(dose(u, pid, lot, NULL, 1000, NULL, &err), MD_EINVAL);
+    assert_string_equal(err.field, "vial_id");
+    json_t *a = NULL;
+    assert_int_equal(dose(u, pid, lot, vial, 2000, &a, &err), MD_OK);
+    assert_string_equal(json_string_value(json_object_get(a, "vial_id")), vial);
+    assert_int_equal(dose(u, pid, lot, vial, 2500, NULL, &err), MD_OK);
+    assert_int_equal(dose(u, pid, lot, vial, 501, NULL, &err), MD_EUNPROCESSABLE);
+    assert_string_equal(err.field, "volume_ml");
+    assert_int_equal(md_vial_get(&u->ctx, vial, &v, &err), MD_OK);
+    assert_true(json_real_value(json_object_get(v, "remaining_ml")) == 0.5);
+    json_decref(v);
+    /* Entered in error, the dose's volume goes back to the vial. */
+    json_t *why = json_pack("{s:s}", "reason", "wrong patient"), *e = NULL;
+    assert_int_equal(md_administration_entered_in_error(
+                         &u->ctx, pid, json_string_value(json_object_get(a, "id")), why, &e, &err),
+                     MD_OK);
+    assert_string_equal(json_string_value(json_object_get(e, "status")), "entered_in_error");
+    assert_int_equal(md_administration_entered_in_error(
+                         &u->ctx, pid, json_string_value(json_object_get(a, "id")), why, &e, &err),
+                     MD_ECONFLICT); /* not twice */
+    json_decref(why);
+    json_decref(e);
+    json_decref(a);
+    assert_int_equal(md_vial_get(&u->ctx, vial, &v, &err), MD_OK);
+    assert_true(json_real_value(json_object_get(v, "remaining_ml")) == 2.5);
+    json_decref(v);
+    /* Past its beyond-use time: refused with the reason, whatever remains. */
+    md_val set[] = {md_text("2026-01-01T00:00:00Z"), md_text(vial)};
+    assert_int_equal(md_store_exec(u->db, "UPDATE vials SET beyond_use_at = $1 WHERE id = $2", set,
+                                   2, NULL, NULL, &err),
+                     MD_OK);
+    assert_int_equal(dose(u, pid, lot, vial, 100, NULL, &err), MD_ECONFLICT);
+    assert_string_equal(err.field, "vial_id");
+    assert_non_null(strstr(err.message, "beyond-use"));
+    json_t *aging = NULL;
+    assert_int_equal(md_stock_vials_aging(&u->ctx, md_now(), &aging, &err), MD_OK);
+    assert_int_equal(json_array_size(json_object_get(aging, "items")), 1);
+    json_decref(aging);
+}
+
+/* The manufacturer's hours win over the kb's; a vial of an expired lot gives nothing. */
+static void the_manufacturer_sets_the_beyond_use_time(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    char prod[MD_ID_STR], lot[MD_ID_STR], pid[MD_ID_STR], vial[MD_ID_STR];
+    json_t *in = product_body("Procaine 2%", "multi_dose", 10.0), *p = NULL;
+    json_object_set_new(in, "beyond_use_hours", json_integer(24));
+    assert_int_equal(md_record_create(&u->ctx, &md_kind_product, NULL, in, &p, &err), MD_OK);
+    md_strlcpy(prod, json_string_value(json_object_get(p, "id")), MD_ID_STR);
+    json_decref(in);
+    json_decref(p);
+    new_patient(u, pid);
+    char today[MD_DATE_STR];
+    md_date_format(md_today_utc(), today);
+    assert_int_equal(new_lot(u, prod, "P1", today, 2, lot, &err), MD_OK);
+    json_t *v = NULL;
+    open_vial(u, lot, vial, &v);
+    assert_string_equal(json_string_value(json_object_get(v, "beyond_use_rule")), "manufacturer");
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(v, "beyond_use"), "hours")),
+                     24);
+    json_decref(v);
+    assert_int_equal(dose(u, pid, lot, vial, 500, NULL, &err), MD_OK);
+    /* The lot expires: its open vial is past use too. */
+    md_val set[] = {md_text("2026-01-01"), md_text(lot)};
+    assert_int_equal(
+        md_store_exec(u->db, "UPDATE lots SET expiry = $1 WHERE id = $2", set, 2, NULL, NULL, &err),
+        MD_OK);
+    assert_int_equal(dose(u, pid, lot, vial, 500, NULL, &err), MD_ECONFLICT);
+    assert_string_equal(err.field, "lot_id");
+    assert_non_null(strstr(err.message, "expired"));
+    assert_int_equal(md_vial_get(&u->ctx, vial, &v, &err), MD_OK);
+    assert_false(json_is_true(json_object_get(v, "usable")));
+    json_decref(v);
+}
+
+static void a_correction_keeps_the_stock_of_the_dose(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    char prod[MD_ID_STR], lot[MD_ID_STR], pid[MD_ID_STR];
+    new_product(u, "single_dose", 2.0, prod);
+    new_patient(u, pid);
+    assert_int_equal(new_lot(u, prod, "C1", "2099-01-31", 3, lot, &err), MD_OK);
+    json_t *a = NULL;
+    assert_int_equal(dose(u, pid, lot, NULL, 1000, &a, &err), MD_OK);
+    const char *id = json_string_value(json_object_get(a, "id"));
+    json_t *in = json_pack("{s:f,s:s}", "volume_ml", 0.5, "reason", "less"), *out = NULL;
+    assert_int_equal(md_administration_update(&u->ctx, pid, id, in, &out, &err), MD_EUNPROCESSABLE);
+    assert_string_equal(err.field, "volume_ml");
+    json_decref(in);
+    in = json_pack("{s:s,s:s,s:s}", "route", "subcutaneous", "area", "cheeks", "reason",
+                   "charted the wrong route");
+    assert_int_equal(md_administration_update(&u->ctx, pid, id, in, &out, &err), MD_OK);
+    assert_int_equal(json_integer_value(json_object_get(out, "version")), 2);
+    assert_string_equal(json_string_value(json_object_get(out, "route")), "subcutaneous");
+    json_decref(out);
+    json_decref(in);
+    assert_int_equal(on_hand(u, lot), 2);
+    /* Entered in error: the container comes back. */
+    in = json_pack("{s:s}", "reason", "never given");
+    assert_int_equal(md_administration_entered_in_error(&u->ctx, pid, id, in, &out, &err), MD_OK);
+    json_decref(out);
+    json_decref(in);
+    json_decref(a);
+    assert_int_equal(on_hand(u, lot), 3);
+    assert_int_equal(count(u, "SELECT count(*) FROM stock_movements WHERE clinic_id = $1 AND "
+                              "kind = 'adjusted'"),
+                     1);
+}
+
+static void worklists_find_what_needs_doing(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    char prod[MD_ID_STR], soon[MD_ID_STR], late[MD_ID_STR];
+    new_product(u, "single_dose", 2.0, prod); /* no threshold: the kb's default */
+    md_day today = md_today_utc();
+    char in20[MD_DATE_STR], in40[MD_DATE_STR];
+    md_date_format(today + 20, in20);
+    md_date_format(today + 40, in40);
+    assert_int_equal(new_lot(u, prod, "S", in20, 2, soon, &err), MD_OK);
+    assert_int_equal(new_lot(u, prod, "L", in40, 2, late, &err), MD_OK);
+    json_t *w = NULL;
+    assert_int_equal(md_stock_expiring(&u->ctx, today, 30, &w, &err), MD_OK);
+    json_t *items = json_object_get(w, "items");
+    assert_int_equal(json_array_size(items), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(items, 0), "id")), soon);
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(items, 0), "days_left")),
+                     20);
+    json_decref(w);
+    assert_int_equal(md_stock_low(&u->ctx, today, &w, &err), MD_OK);
+    assert_int_equal(json_array_size(json_object_get(w, "items")), 1); /* 4 <= 5 */
+    json_decref(w);
+    json_t *mv = json_pack("{s:s,s:i}", "kind", "received", "quantity", 10), *out = NULL;
+    assert_int_equal(md_lot_movement(&u->ctx, late, mv, &out, &err), MD_OK);
+    json_decref(out);
+    json_decref(mv);
+    assert_int_equal(md_stock_low(&u->ctx, today, &w, &err), MD_OK);
+    assert_int_equal(json_array_size(json_object_get(w, "items")), 0); /* 14 > 5 */
+    json_decref(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -359,6 +575,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_dose_inside_a_failed_write_leaves_nothing, unit_db_setup,
                                         unit_db_teardown),
         cmocka_unit_test_setup_teardown(available_lists_usable_lots_only, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(a_dose_given_before_the_recall_is_charted, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(a_vial_knows_its_beyond_use_time_and_what_remains,
+                                        unit_db_setup, unit_db_teardown),
+        cmocka_unit_test_setup_teardown(the_manufacturer_sets_the_beyond_use_time, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(a_correction_keeps_the_stock_of_the_dose, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(worklists_find_what_needs_doing, unit_db_setup,
                                         unit_db_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
