@@ -107,8 +107,9 @@ md_code md_lot_update(md_ctx *ctx, const char *id, json_t *in, json_t **out, md_
 /* A lot as md_record_get answers it, with "on_hand" (containers) and "usable" and, when
  * not, "unusable_reason". */
 md_code md_lot_get(md_ctx *ctx, const char *id, json_t **out, md_err *err);
-/* Quantity on hand of a lot: the sum of its movements (no audit, no permission check;
- * inside a write it sees the write's own movements). */
+/* Quantity on hand of a lot: the sum of its movements, kept as a balance row moved in the
+ * same transaction as each movement (no audit, no permission check; inside a write it sees
+ * the write's own movements). */
 md_code md_lot_on_hand(md_ctx *ctx, const char *lot_id, int64_t *out, md_err *err);
 /* Record a movement {kind: received|wasted|returned|adjusted, quantity, reason}: positive
  * quantities (adjusted: non-zero, signed); reason required for adjusted, wasted, returned.

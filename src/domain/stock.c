@@ -117,20 +117,38 @@ md_code md__movement_insert(md_ctx *ctx, const char *lot_id, const char *kind, i
                   md_text(vial_id),
                   md_text(md_actor_id(ctx)),
                   md_text(now)};
-    return md_store_exec(ctx->db,
-                         "INSERT INTO stock_movements (clinic_id, id, lot_id, kind, quantity, "
-                         "reason, administration_id, vial_id, recorded_by, recorded_at) VALUES "
-                         "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                         v, 10, NULL, NULL, err);
+    md_code rc =
+        md_store_exec(ctx->db,
+                      "INSERT INTO stock_movements (clinic_id, id, lot_id, kind, quantity, "
+                      "reason, administration_id, vial_id, recorded_by, recorded_at) "
+                      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                      v, 10, NULL, NULL, err);
+    md_val b[] = {md_text(ctx->who.clinic_id), md_text(lot_id), md_int(quantity)};
+    if (rc == MD_OK)
+        rc = md_store_exec(ctx->db,
+                           "UPDATE lot_balances SET on_hand = on_hand + $3 WHERE clinic_id = $1 "
+                           "AND lot_id = $2",
+                           b, 3, NULL, NULL, err);
+    if (rc == MD_OK && md_store_changes(ctx->db) == 0)
+        rc = md_store_exec(ctx->db,
+                           "INSERT INTO lot_balances (clinic_id, lot_id, on_hand) VALUES ($1, $2, "
+                           "$3)",
+                           b, 3, NULL, NULL, err);
+    return rc;
 }
 
 md_code md_lot_on_hand(md_ctx *ctx, const char *lot_id, int64_t *out, md_err *err)
 {
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(lot_id)};
-    return md_store_scalar_int(ctx->db,
-                               "SELECT coalesce(sum(quantity), 0) FROM stock_movements WHERE "
-                               "clinic_id = $1 AND lot_id = $2",
-                               v, 2, out, err);
+    md_code rc = md_store_scalar_int(ctx->db,
+                                     "SELECT on_hand FROM lot_balances WHERE clinic_id = $1 AND "
+                                     "lot_id = $2",
+                                     v, 2, out, err);
+    if (rc == MD_ENOTFOUND) { /* no movement yet */
+        *out = 0;
+        rc = MD_OK;
+    }
+    return rc;
 }
 
 static int vial_row(void *vv, const md_row *r)
@@ -148,7 +166,7 @@ static int vial_row(void *vv, const md_row *r)
 
 #define VIAL_COLS                                                                                  \
     "SELECT v.id, v.lot_id, v.status, v.opened_at, v.beyond_use_at, v.volume_ml, "                 \
-    "v.volume_ml - coalesce((SELECT sum(d.volume_ul) FROM vial_draws d WHERE d.clinic_id = "       \
+    "v.volume_ml - coalesce((SELECT d.drawn_ul FROM vial_drawn d WHERE d.clinic_id = "             \
     "v.clinic_id AND d.vial_id = v.id), 0) FROM vials v "
 
 md_code md__vial_load(md_ctx *ctx, const char *id, const char *field, md__vial *vial, md_err *err)
@@ -187,11 +205,23 @@ md_code md__draw_insert(md_ctx *ctx, const md__vial *vial, int64_t volume_ul,
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(id),       md_text(vial->id),
                   md_text(vial->lot_id),       md_int(volume_ul), md_text(administration_id),
                   md_text(md_actor_id(ctx)),   md_text(now)};
-    return md_store_exec(ctx->db,
-                         "INSERT INTO vial_draws (clinic_id, id, vial_id, lot_id, volume_ul, "
-                         "administration_id, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, "
-                         "$5, $6, $7, $8)",
-                         v, 8, NULL, NULL, err);
+    md_code rc = md_store_exec(ctx->db,
+                               "INSERT INTO vial_draws (clinic_id, id, vial_id, lot_id, volume_ul, "
+                               "administration_id, recorded_by, recorded_at) VALUES ($1, $2, $3, "
+                               "$4, $5, $6, $7, $8)",
+                               v, 8, NULL, NULL, err);
+    md_val b[] = {md_text(ctx->who.clinic_id), md_text(vial->id), md_int(volume_ul)};
+    if (rc == MD_OK)
+        rc = md_store_exec(ctx->db,
+                           "UPDATE vial_drawn SET drawn_ul = drawn_ul + $3 WHERE clinic_id = $1 "
+                           "AND vial_id = $2",
+                           b, 3, NULL, NULL, err);
+    if (rc == MD_OK && md_store_changes(ctx->db) == 0)
+        rc = md_store_exec(ctx->db,
+                           "INSERT INTO vial_drawn (clinic_id, vial_id, drawn_ul) VALUES ($1, $2, "
+                           "$3)",
+                           b, 3, NULL, NULL, err);
+    return rc;
 }
 
 /* ---- lots ---- */
@@ -717,8 +747,8 @@ static md_code usable_lots(md_ctx *ctx, const char *on_s, json_t **lots, md_err 
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(on_s)};
     md_code rc = md_store_exec(
         ctx->db,
-        "SELECT l.id, l.product_id, l.lot_number, l.expiry, (SELECT coalesce(sum(m.quantity), 0) "
-        "FROM stock_movements m WHERE m.clinic_id = l.clinic_id AND m.lot_id = l.id) FROM lots l "
+        "SELECT l.id, l.product_id, l.lot_number, l.expiry, coalesce((SELECT b.on_hand FROM "
+        "lot_balances b WHERE b.clinic_id = l.clinic_id AND b.lot_id = l.id), 0) FROM lots l "
         "WHERE l.clinic_id = $1 AND l.current = 1 AND l.status = 'active' AND l.expiry >= $2 "
         "ORDER BY l.product_id, l.expiry, l.id",
         v, 2, avail_lot_row, &a, err);
@@ -748,8 +778,8 @@ static md_code open_vials(md_ctx *ctx, const char *now_s, json_t **vials, md_err
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(now_s)};
     md_code rc = md_store_exec(
         ctx->db,
-        "SELECT v.id, v.lot_id, v.volume_ml - coalesce((SELECT sum(d.volume_ul) FROM vial_draws "
-        "d WHERE d.clinic_id = v.clinic_id AND d.vial_id = v.id), 0), v.beyond_use_at FROM vials "
+        "SELECT v.id, v.lot_id, v.volume_ml - coalesce((SELECT d.drawn_ul FROM vial_drawn d "
+        "WHERE d.clinic_id = v.clinic_id AND d.vial_id = v.id), 0), v.beyond_use_at FROM vials "
         "v WHERE v.clinic_id = $1 AND v.current = 1 AND v.status = 'open' AND v.beyond_use_at > "
         "$2 ORDER BY v.beyond_use_at, v.id",
         v, 2, open_vial_row, arr, err);
@@ -883,8 +913,8 @@ md_code md_stock_expiring(md_ctx *ctx, md_day on, int days, json_t **out, md_err
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(until)};
     rc = md_store_exec(
         ctx->db,
-        "SELECT l.id, l.product_id, l.lot_number, l.expiry, (SELECT coalesce(sum(m.quantity), 0) "
-        "FROM stock_movements m WHERE m.clinic_id = l.clinic_id AND m.lot_id = l.id), p.name "
+        "SELECT l.id, l.product_id, l.lot_number, l.expiry, coalesce((SELECT b.on_hand FROM "
+        "lot_balances b WHERE b.clinic_id = l.clinic_id AND b.lot_id = l.id), 0), p.name "
         "FROM lots l JOIN products p ON p.clinic_id = l.clinic_id AND p.id = l.product_id AND "
         "p.current = 1 WHERE l.clinic_id = $1 AND l.current = 1 AND l.status = 'active' AND "
         "l.expiry <= $2 ORDER BY l.expiry, l.id",
@@ -924,8 +954,8 @@ md_code md_stock_vials_aging(md_ctx *ctx, int64_t now, json_t **out, md_err *err
     rc = md_store_exec(
         ctx->db,
         "SELECT v.id, v.lot_id, v.opened_at, v.beyond_use_at, v.volume_ml - coalesce((SELECT "
-        "sum(d.volume_ul) FROM vial_draws d WHERE d.clinic_id = v.clinic_id AND d.vial_id = "
-        "v.id), 0), l.lot_number FROM vials v JOIN lots l ON l.clinic_id = v.clinic_id AND l.id "
+        "d.drawn_ul FROM vial_drawn d WHERE d.clinic_id = v.clinic_id AND d.vial_id = v.id), 0), "
+        "l.lot_number FROM vials v JOIN lots l ON l.clinic_id = v.clinic_id AND l.id "
         "= v.lot_id AND l.current = 1 WHERE v.clinic_id = $1 AND v.current = 1 AND v.status = "
         "'open' ORDER BY v.beyond_use_at, v.id",
         v, 1, aging_row, all, err);

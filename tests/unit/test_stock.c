@@ -69,11 +69,19 @@ static int64_t count(unit_db *u, const char *sql)
     return n;
 }
 
+/* What is on hand, checked against the ledger: the balance is the sum of the movements. */
 static int64_t on_hand(unit_db *u, const char *lot)
 {
-    int64_t n = -1;
+    int64_t n = -1, sum = -1;
     md_err err;
     assert_int_equal(md_lot_on_hand(&u->ctx, lot, &n, &err), MD_OK);
+    md_val v[] = {md_text(u->ctx.who.clinic_id), md_text(lot)};
+    assert_int_equal(md_store_scalar_int(u->ctx.db,
+                                         "SELECT coalesce(sum(quantity), 0) FROM stock_movements "
+                                         "WHERE clinic_id = $1 AND lot_id = $2",
+                                         v, 2, &sum, &err),
+                     MD_OK);
+    assert_int_equal(n, sum);
     return n;
 }
 
