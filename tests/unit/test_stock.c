@@ -6,6 +6,7 @@
 #include "mesodesk/commit.h"
 #include "mesodesk/record.h"
 #include "mesodesk/stock.h"
+#include "mesodesk/validate.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -567,9 +568,51 @@ static void worklists_find_what_needs_doing(void **state)
     json_decref(w);
 }
 
+/* Decimals in thousandths, exactly: numbers and strings, at most 3 places, in range. */
+static void volumes_are_exact_thousandths(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *json;
+        md_code rc;
+        int64_t milli;
+    } cases[] = {{"{\"v\":1.5}", MD_OK, 1500},
+                 {"{\"v\":0.1}", MD_OK, 100},
+                 {"{\"v\":2}", MD_OK, 2000},
+                 {"{\"v\":\"0.125\"}", MD_OK, 125},
+                 {"{\"v\":\"3\"}", MD_OK, 3000},
+                 {"{\"v\":\".5\"}", MD_OK, 500},
+                 {"{\"v\":1.0005}", MD_EUNPROCESSABLE, 0},
+                 {"{\"v\":\"1.2345\"}", MD_EINVAL, 0},
+                 {"{\"v\":\"abc\"}", MD_EINVAL, 0},
+                 {"{\"v\":\"-\"}", MD_EINVAL, 0},
+                 {"{\"v\":\".\"}", MD_EINVAL, 0},
+                 {"{\"v\":\"99999999999999999999\"}", MD_EINVAL, 0},
+                 {"{\"v\":1e300}", MD_EUNPROCESSABLE, 0},
+                 {"{\"v\":-1e300}", MD_EUNPROCESSABLE, 0},
+                 {"{\"v\":9223372036854775807}", MD_EUNPROCESSABLE, 0},
+                 {"{\"v\":0}", MD_EUNPROCESSABLE, 0},
+                 {"{\"v\":true}", MD_EINVAL, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *j = json_loads(cases[i].json, 0, NULL);
+        int64_t m = -1;
+        int present = 0;
+        md_err err;
+        md_code rc = md_json_milli(j, "v", 1, 1, 1000000, &m, &present, &err);
+        if (rc != cases[i].rc)
+            fail_msg("%s: %s (%s)", cases[i].json, md_code_name(rc), err.message);
+        if (rc == MD_OK)
+            assert_int_equal(m, cases[i].milli);
+        else
+            assert_string_equal(err.field, "v");
+        json_decref(j);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(volumes_are_exact_thousandths),
         cmocka_unit_test_setup_teardown(a_product_names_its_bad_field, unit_db_setup,
                                         unit_db_teardown),
         cmocka_unit_test_setup_teardown(the_kb_gives_each_status_its_policy, unit_db_setup,
