@@ -564,6 +564,7 @@ static const md_field vial_fields[] = {
      .max_len = 64,
      .doc = "the kb rule (kb/stock.json beyond_use) or \"manufacturer\""},
     {.name = "status", .type = MD_F_ENUM, .required = 1, .values = vial_status, .dflt = "open"},
+    {.name = "opened_by", .type = MD_F_TEXT, .max_len = 64, .doc = "who opened it (staff id)"},
     {0},
 };
 
@@ -675,9 +676,9 @@ md_code md_vial_open(md_ctx *ctx, const char *lot_id, json_t *in, json_t **out, 
     if (rc == MD_OK) {
         md_time_format(t, opened_s);
         md_time_format(t + (int64_t)b.hours * 3600, bud_s);
-        body = json_pack("{s:s,s:s,s:o,s:s,s:s}", "lot_id", lot_id, "opened_at", opened_s,
+        body = json_pack("{s:s,s:s,s:o,s:s,s:s,s:s}", "lot_id", lot_id, "opened_at", opened_s,
                          "volume_ml", md__milli_json(lot.volume_ul), "beyond_use_at", bud_s,
-                         "beyond_use_rule", b.rule);
+                         "beyond_use_rule", b.rule, "opened_by", md_actor_id(ctx));
         if (!body) rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     }
     if (rc == MD_OK) rc = md_record_create(ctx, &md_kind_vial, NULL, body, &made, err);

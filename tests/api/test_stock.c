@@ -307,6 +307,7 @@ static void a_vial_is_drawn_until_it_cannot_be(void **state)
     assert_int_equal(api_int(bu, "hours"), 672);
     assert_true(json_array_size(json_object_get(bu, "sources")) >= 1);
     assert_int_equal(api_int(v, "remaining_ml"), 10);
+    assert_string_equal(api_str(v, "opened_by"), api.practitioner_id);
     assert_true(json_is_true(json_object_get(v, "usable")));
     json_decref(v);
     assert_int_equal(on_hand(lot), 1); /* the vial's container left the lot */
