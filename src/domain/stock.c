@@ -386,6 +386,29 @@ md_code md_lot_get(md_ctx *ctx, const char *id, json_t **out, md_err *err)
     return get_decorated(ctx, &md_kind_lot, id, lot_decorate, out, err);
 }
 
+md_code md_lot_list(md_ctx *ctx, const char *product_id, int include_all, json_t **out, md_err *err)
+{
+    json_t *list = NULL;
+    md_code rc = md_record_list(ctx, &md_kind_lot, NULL, include_all, &list, err);
+    if (rc != MD_OK) return rc;
+    json_t *items = json_object_get(list, "items"), *kept = json_array();
+    size_t i;
+    json_t *lot;
+    json_array_foreach(items, i, lot)
+    {
+        const char *pid = json_string_value(json_object_get(lot, "product_id"));
+        if (product_id && strcmp(pid, product_id) != 0) continue;
+        if ((rc = lot_decorate(ctx, lot, err)) != MD_OK) break;
+        json_array_append(kept, lot);
+    }
+    json_object_set_new(list, "items", kept);
+    if (rc == MD_OK)
+        *out = list;
+    else
+        json_decref(list);
+    return rc;
+}
+
 md_code md_lot_update(md_ctx *ctx, const char *id, json_t *in, json_t **out, md_err *err)
 {
     static const char *const managed[] = {"product_id",  "quantity",    "status", "recall_reason",

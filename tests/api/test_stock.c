@@ -145,6 +145,13 @@ static void catalogue_and_lots_name_bad_fields(void **state)
     json_t *lots = api_ok(api.auditor, "GET", NULL, 200, "/api/v1/lots");
     assert_int_equal(api_count_items(lots, "lot_number", "DUP-1"), 1);
     json_decref(lots);
+    lots = api_ok(api.auditor, "GET", NULL, 200, "/api/v1/lots?product_id=%s", prod);
+    assert_int_equal(json_array_size(json_object_get(lots, "items")), 1);
+    assert_int_equal(api_int(json_array_get(json_object_get(lots, "items"), 0), "on_hand"), 4);
+    json_decref(lots);
+    lots = api_ok(api.auditor, "GET", NULL, 200, "/api/v1/lots?product_id=%s", other);
+    assert_int_equal(json_array_size(json_object_get(lots, "items")), 0);
+    json_decref(lots);
     assert_int_equal(on_hand(lot), 4);
     json_t *mv = api_ok(api.practitioner, "POST",
                         "{\"kind\":\"wasted\",\"quantity\":1,\"reason\":\"cracked ampoule\"}", 201,
