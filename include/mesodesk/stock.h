@@ -108,9 +108,10 @@ md_code md_lot_update(md_ctx *ctx, const char *id, json_t *in, json_t **out, md_
  * not, "unusable_reason". */
 md_code md_lot_get(md_ctx *ctx, const char *id, json_t **out, md_err *err);
 /* The clinic's current lots (include_all: entered in error too), of one product when
- * product_id is not NULL, each as md_lot_get answers it: {"items":[...]}. */
-md_code md_lot_list(md_ctx *ctx, const char *product_id, int include_all, json_t **out,
-                    md_err *err);
+ * product_id is not NULL, with that exact lot number when lot_number is not NULL (a
+ * scanned or typed label), each as md_lot_get answers it: {"items":[...]}. */
+md_code md_lot_list(md_ctx *ctx, const char *product_id, const char *lot_number, int include_all,
+                    json_t **out, md_err *err);
 /* Quantity on hand of a lot: the sum of its movements, kept as a balance row moved in the
  * same transaction as each movement (no audit, no permission check; inside a write it sees
  * the write's own movements). */

@@ -386,7 +386,8 @@ md_code md_lot_get(md_ctx *ctx, const char *id, json_t **out, md_err *err)
     return get_decorated(ctx, &md_kind_lot, id, lot_decorate, out, err);
 }
 
-md_code md_lot_list(md_ctx *ctx, const char *product_id, int include_all, json_t **out, md_err *err)
+md_code md_lot_list(md_ctx *ctx, const char *product_id, const char *lot_number, int include_all,
+                    json_t **out, md_err *err)
 {
     json_t *list = NULL;
     md_code rc = md_record_list(ctx, &md_kind_lot, NULL, include_all, &list, err);
@@ -397,7 +398,9 @@ md_code md_lot_list(md_ctx *ctx, const char *product_id, int include_all, json_t
     json_array_foreach(items, i, lot)
     {
         const char *pid = json_string_value(json_object_get(lot, "product_id"));
+        const char *number = json_string_value(json_object_get(lot, "lot_number"));
         if (product_id && strcmp(pid, product_id) != 0) continue;
+        if (lot_number && strcmp(number, lot_number) != 0) continue;
         if ((rc = lot_decorate(ctx, lot, err)) != MD_OK) break;
         json_array_append(kept, lot);
     }

@@ -83,12 +83,12 @@ WITH_BODY(h_admin_update,
 WITH_BODY(h_admin_eie, md_administration_entered_in_error(&r->ctx, r->params[0], r->params[1], body,
                                                           &r->resp, err))
 
-/* ?product_id=ID&include=all */
+/* ?product_id=ID&lot_number=TEXT&include=all */
 static md_code h_lots(md_req *r, md_err *err)
 {
     const char *inc = md_req_query(r, "include");
-    return md_lot_list(&r->ctx, md_req_query(r, "product_id"), inc && strcmp(inc, "all") == 0,
-                       &r->resp, err);
+    return md_lot_list(&r->ctx, md_req_query(r, "product_id"), md_req_query(r, "lot_number"),
+                       inc && strcmp(inc, "all") == 0, &r->resp, err);
 }
 
 static md_code h_lot_get(md_req *r, md_err *err)

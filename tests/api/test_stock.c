@@ -149,6 +149,10 @@ static void catalogue_and_lots_name_bad_fields(void **state)
     assert_int_equal(json_array_size(json_object_get(lots, "items")), 1);
     assert_int_equal(api_int(json_array_get(json_object_get(lots, "items"), 0), "on_hand"), 4);
     json_decref(lots);
+    lots = api_ok(api.auditor, "GET", NULL, 200, "/api/v1/lots?lot_number=DUP-1");
+    assert_int_equal(json_array_size(json_object_get(lots, "items")), 1);
+    assert_string_equal(api_str(json_array_get(json_object_get(lots, "items"), 0), "id"), lot);
+    json_decref(lots);
     lots = api_ok(api.auditor, "GET", NULL, 200, "/api/v1/lots?product_id=%s", other);
     assert_int_equal(json_array_size(json_object_get(lots, "items")), 0);
     json_decref(lots);
