@@ -150,10 +150,12 @@ md_code md_vial_get(md_ctx *ctx, const char *vial_id, json_t **out, md_err *err)
 
 /* ---- administrations ---- */
 
-/* One dose given.  patient_id, lot_id required; vial_id required for a multi-dose lot
- * (refused for a single-dose one); volume_ul > 0; route (intradermal, subcutaneous,
- * intraepidermal, epicutaneous, topical), context (patch_test | session), context_id
- * optional, given_at "YYYY-MM-DDTHH:MM:SSZ" (NULL: now). */
+/* One dose given.  Required: patient_id, lot_id, volume_ul > 0, route (intradermal,
+ * subcutaneous, intraepidermal, epicutaneous, topical) and context (patch_test | session),
+ * each refused naming its field when missing or unknown; vial_id required for a multi-dose
+ * lot (refused for a single-dose one); context_id (the patch test or session) optional;
+ * given_at "YYYY-MM-DDTHH:MM:SSZ" (NULL: now), which decides expiry, beyond-use and the
+ * recall cut-off. */
 typedef struct md_dose {
     const char *patient_id, *lot_id, *vial_id;
     long volume_ul;
