@@ -3,7 +3,8 @@
  * (times are stored in UTC and shown in it) and a jurisdiction (US, EU, UK),
  * which sets defaults such as the age of majority, and a date format for display
  * (date_format: "d_mon_yyyy" = "2 Nov 1979", the default; "dd/mm/yyyy"; "mm/dd/yyyy";
- * "yyyy-mm-dd").
+ * "yyyy-mm-dd"), and how long a negative patch test counts for screening
+ * (patch_test_validity_months, 1 to 60; null: the kb's period, patch_test.h).
  */
 #ifndef MESODESK_CLINIC_H
 #define MESODESK_CLINIC_H
@@ -27,7 +28,8 @@ int md_date_format_valid(const char *code);
 /* Changing a clinic's settings is for its admin only. */
 #define MD_PERM_CLINIC_ADMIN (MD_PERM_STAFF_WRITE | MD_PERM_KB_WRITE)
 
-/* Change ctx's clinic from JSON {name?, time_zone?, jurisdiction?, date_format?, reason?}
+/* Change ctx's clinic from JSON {name?, time_zone?, jurisdiction?, date_format?,
+ * patch_test_validity_months? (an integer 1..60, or null for the kb's period), reason?}
  * (every member optional; PUT and PATCH alike).  The time zone must exist (IANA), the
  * jurisdiction be one of ctx->kb's (canonicalised: "GB" is stored as "UK"; the fixed list
  * without a kb).  Audited ("update", "clinic", detail: the fields changed and the reason) in the

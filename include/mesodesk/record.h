@@ -108,6 +108,7 @@ extern const md_record_kind md_kind_patient, md_kind_allergy, md_kind_condition,
     md_kind_status, md_kind_clearance, md_kind_clinic_rule, md_kind_allergy_statement,
     md_kind_product, md_kind_consumable, md_kind_lot, md_kind_vial,
     md_kind_administration /* stock.h */;
+extern const md_record_kind md_kind_formulation; /* formulation.h */
 
 /* Every kind, NULL-terminated (the registry). */
 extern const md_record_kind *const md_kinds[];

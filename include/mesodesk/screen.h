@@ -24,7 +24,10 @@
  * Cautions never block.  "deferred" carries earliest_date (the latest washout end) when every
  * deferring finding has a date; a deferral until healed has none.  A clearance_required finding
  * whose rule has a clearance valid on the screening date (valid_until >= date)
- * is reported as cleared and does not count.
+ * is reported as cleared and does not count.  A rule with when.patch_test_covers_plan
+ * (patch_test_required) is satisfied, and does not count, when every planned ingredient is
+ * covered by a patch test whose result is negative and valid on the date
+ * (valid_until >= date); otherwise it names the planned ingredients not yet covered.
  *
  * Ownership: the input's strings and arrays belong to the caller (typically an
  * arena); md_screen_resolve and md_screen_input_from_json allocate from the
@@ -37,6 +40,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mesodesk/arena.h"
 #include "mesodesk/error.h"
@@ -80,6 +84,17 @@ typedef struct md_screen_clearance {
     int rule_index;        /* set by md_screen_resolve */
 } md_screen_clearance;
 
+/* A patch test on record (patch_test.h computes result and valid_until from its readings). */
+typedef struct md_screen_patch_test {
+    const char *id;           /* opaque, echoed (may be NULL) */
+    const char **ingredients; /* tested ingredients, codes or synonyms */
+    size_t n_ingredients;
+    const char *result;  /* "negative", "positive", "doubtful", "irritant", "pending", ... */
+    md_day valid_until;  /* inclusive; required when result is "negative" */
+    int *ingredient_ids; /* set by md_screen_resolve */
+    int negative;        /* set by md_screen_resolve: result is "negative" */
+} md_screen_patch_test;
+
 typedef struct md_screen_input {
     md_day date;                                        /* planned treatment date */
     const char *jurisdiction;                           /* NULL: kb default */
@@ -100,6 +115,8 @@ typedef struct md_screen_input {
     size_t n_ingredients;
     md_screen_clearance *clearances;
     size_t n_clearances;
+    md_screen_patch_test *patch_tests;
+    size_t n_patch_tests;
     /* When the clinic's own rules could not be compiled and the shipped ones are used
      * instead: why (borrowed).  The result then carries a blocking finding saying so. */
     const char *ruleset_error;
@@ -144,6 +161,11 @@ typedef struct md_finding {
     md_day until;   /* washout end, valid when has_until */
     int has_until;
     int clearance; /* index in input clearances when cleared, else -1 */
+    /* A rule satisfied by negative patch tests (kb when.patch_test_covers_plan): bit k set
+     * for each planned ingredient k that no valid negative test covers; the finding is
+     * satisfied (and counts for nothing) when none is left. */
+    uint64_t uncovered;
+    int satisfied;
 } md_finding;
 
 /* A fact a rule needs that is not known (screen.h top). */

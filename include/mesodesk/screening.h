@@ -25,6 +25,15 @@ md_code md_screening_create(md_ctx *ctx, json_t *in, json_t **out, md_err *err);
 md_code md_screening_list(md_ctx *ctx, const char *patient_id, json_t **out, md_err *err);
 md_code md_screening_get(md_ctx *ctx, const char *id, json_t **out, md_err *err);
 
+/* The patient's current facts as screening gathers them (one read snapshot), into in
+ * (initialised by the caller with md_screen_input_init; strings from ctx->arena), with the
+ * clinic's jurisdiction; clearances whose rule in rs no longer asks for one are left out.
+ * The date, planned areas and ingredients are the caller's.  Not audited: the caller audits
+ * its read.  MD_ENOTFOUND for no such patient. */
+struct md_screen_input;
+md_code md_screening_gather(md_ctx *ctx, const char *patient_id, const md_ruleset *rs,
+                            struct md_screen_input *in, md_err *err);
+
 /* Why a clinic's stored rules could not be compiled (broken == 0 when they could). */
 typedef struct md_clinic_ruleset_error {
     int broken;

@@ -15,7 +15,11 @@ static int patient_help(const char *sub)
         printf("usage: mesodesk patient add --clinic ID|NAME --given NAME --family NAME "
                "--birth-date YYYY-MM-DD --sex female|male|other|unknown\n"
                "       [--fitzpatrick 1-6] [--email EMAIL] [--phone PHONE] [--db PATH]\n"
-               "Prints the new patient's id.\n");
+               "       [--confirm-not-duplicate]\n"
+               "Prints the new patient's id.  A likely duplicate (names and birth date, e-mail or "
+               "phone, as\n"
+               "the API checks) is refused with its candidates on stderr and exit status 1,\n"
+               "unless --confirm-not-duplicate is given.\n");
     else if (strcmp(sub, "list") == 0)
         printf("usage: mesodesk patient list --clinic ID|NAME [--name PREFIX] [--birth-date "
                "YYYY-MM-DD] [--limit N] [--offset N] [--db PATH]\n");
@@ -39,11 +43,14 @@ int cmd_patient(int argc, char **argv)
                                          {"name", required_argument, 0, 'n'},
                                          {"limit", required_argument, 0, 'l'},
                                          {"offset", required_argument, 0, 'o'},
+                                         {"confirm-not-duplicate", no_argument, 0, 'C'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    if (argc < 2 || (strcmp(argv[1], "add") && strcmp(argv[1], "list") && strcmp(argv[1], "show"))) {
+    if (argc < 2 ||
+        (strcmp(argv[1], "add") && strcmp(argv[1], "list") && strcmp(argv[1], "show"))) {
         FILE *f = argc >= 2 && strcmp(argv[1], "--help") == 0 ? stdout : stderr;
-        fprintf(f, "usage: mesodesk patient add|list|show [OPTIONS]   (mesodesk patient add --help)\n");
+        fprintf(
+            f, "usage: mesodesk patient add|list|show [OPTIONS]   (mesodesk patient add --help)\n");
         return f == stdout ? 0 : 2;
     }
     const char *sub = argv[1];
@@ -51,7 +58,7 @@ int cmd_patient(int argc, char **argv)
     md_patient_query q = {NULL, NULL, 50, 0};
     json_t *in = json_object();
     long n;
-    int c, st = 0;
+    int c, st = 0, confirm = 0;
     optind = 1;
     argc--;
     argv++;
@@ -74,7 +81,9 @@ int cmd_patient(int argc, char **argv)
         case 'o':
             if (md_parse_long(optarg, 0, 1000000, &n) != 0) {
                 fprintf(stderr, "mesodesk patient %s: %s must be a whole number\n", sub,
-                        c == 'F' ? "--fitzpatrick" : c == 'l' ? "--limit" : "--offset");
+                        c == 'F'   ? "--fitzpatrick"
+                        : c == 'l' ? "--limit"
+                                   : "--offset");
                 st = 2;
                 goto done;
             }
@@ -82,6 +91,7 @@ int cmd_patient(int argc, char **argv)
             if (c == 'l') q.limit = (int)(n < 1 ? 1 : n > 1000 ? 1000 : n);
             if (c == 'o') q.offset = (int)n;
             break;
+        case 'C': confirm = 1; break;
         case 'h': st = patient_help(sub); goto done;
         default: st = 2; goto done;
         }
@@ -103,8 +113,20 @@ int cmd_patient(int argc, char **argv)
     json_t *out = NULL;
     md_code rc;
     if (strcmp(sub, "add") == 0) {
-        rc = md_record_create(&s.ctx, &md_kind_patient, NULL, in, &out, &err);
+        json_t *cands = NULL;
+        rc = md_patient_create(&s.ctx, in, confirm, &out, &cands, &err);
         if (rc == MD_OK) printf("%s\n", json_string_value(json_object_get(out, "id")));
+        size_t i;
+        json_t *p;
+        json_array_foreach(json_object_get(cands, "candidates"), i, p)
+        {
+            fprintf(stderr, "likely duplicate: %s  %s  %s, %s\n",
+                    json_string_value(json_object_get(p, "id")),
+                    json_string_value(json_object_get(p, "birth_date")),
+                    json_string_value(json_object_get(p, "family_name")),
+                    json_string_value(json_object_get(p, "given_name")));
+        }
+        json_decref(cands);
     } else if (strcmp(sub, "list") == 0) {
         rc = md_patient_search(&s.ctx, &q, &out, &err);
         size_t i;

@@ -68,6 +68,10 @@ static int clinic_row(void *ctx, const md_row *r)
         json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "id", md_row_text(r, 0), "name", md_row_text(r, 1),
                   "time_zone", md_row_text(r, 2), "jurisdiction", md_row_text(r, 3), "created_at",
                   md_row_text(r, 4), "date_format", md_row_text(r, 5));
+    /* null: the kb's period (patch_test.h) */
+    if (*out)
+        json_object_set_new(*out, "patch_test_validity_months",
+                            md_row_is_null(r, 6) ? json_null() : json_integer(md_row_int(r, 6)));
     return 1;
 }
 
@@ -77,7 +81,8 @@ md_code md_clinic_get(md_store *db, const char *clinic_id, json_t **out, md_err 
     md_val v[] = {md_text(clinic_id)};
     md_code rc = md_store_exec(db,
                                "SELECT clinic_id, name, time_zone, jurisdiction, created_at, "
-                               "date_format FROM clinics WHERE clinic_id = $1",
+                               "date_format, patch_test_validity_months FROM clinics WHERE "
+                               "clinic_id = $1",
                                v, 1, clinic_row, &o, err);
     if (rc != MD_OK) return rc;
     if (!o) return md_err_set(err, MD_ENOTFOUND, "clinic_id", "no such clinic");
@@ -107,10 +112,12 @@ static md_code jurisdiction_code(const md_kb *kb, const char *in, const char **o
     return md_err_set(err, MD_EUNPROCESSABLE, "jurisdiction", "jurisdiction must be US, EU or UK");
 }
 
+#define PATCH_VALIDITY "patch_test_validity_months"
+
 md_code md_clinic_update(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
 {
-    static const char *const allowed[] = {"name",        "time_zone", "jurisdiction",
-                                          "date_format", "reason",    NULL};
+    static const char *const allowed[] = {
+        "name", "time_zone", "jurisdiction", "date_format", "reason", PATCH_VALIDITY, NULL};
     static const char *const fields[] = {"name", "time_zone", "jurisdiction", "date_format"};
     const char *v[4] = {NULL, NULL, NULL, NULL}, *reason = NULL;
     json_t *cur = NULL;
@@ -130,8 +137,15 @@ md_code md_clinic_update(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
         rc = md_err_set(err, MD_EUNPROCESSABLE, "date_format",
                         "date_format must be d_mon_yyyy, dd/mm/yyyy, mm/dd/yyyy or yyyy-mm-dd");
     if (rc == MD_OK) rc = md_json_text(in, "reason", 0, 500, &reason, err);
+    /* How long a negative patch test counts, 1 to 60 months; null: the kb's period. */
+    long months = 0;
+    int has_months = 0, months_given = json_object_get(in, PATCH_VALIDITY) != NULL;
+    if (rc == MD_OK) rc = md_json_int(in, PATCH_VALIDITY, 0, 1, 60, &months, &has_months, err);
     if (rc == MD_OK) rc = md_clinic_get(ctx->db, ctx->who.clinic_id, &cur, err);
     if (rc != MD_OK) goto done;
+    json_t *was = json_object_get(cur, PATCH_VALIDITY);
+    int months_changed =
+        months_given && (has_months ? json_integer_value(was) != months : !json_is_null(was));
 
     /* Only what differs is written and named in the audit entry. */
     char changed[256];
@@ -143,6 +157,7 @@ md_code md_clinic_update(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
         else
             md_sbuf_appendf(&b, "%s%s", changed[0] ? "," : "", fields[i]);
     }
+    if (months_changed) md_sbuf_appendf(&b, "%s" PATCH_VALIDITY, changed[0] ? "," : "");
     if (changed[0]) {
         md_val p[] = {md_text(ctx->who.clinic_id), md_text(v[0]), md_text(v[1]), md_text(v[2]),
                       md_text(v[3])};
@@ -155,6 +170,12 @@ md_code md_clinic_update(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
                            "coalesce($3, time_zone), jurisdiction = coalesce($4, jurisdiction), "
                            "date_format = coalesce($5, date_format) WHERE clinic_id = $1",
                            p, 5, NULL, NULL, err);
+        md_val pm[] = {md_text(ctx->who.clinic_id), has_months ? md_int(months) : md_null()};
+        if (rc == MD_OK && months_changed)
+            rc = md_store_exec(ctx->db,
+                               "UPDATE clinics SET patch_test_validity_months = $2 WHERE "
+                               "clinic_id = $1",
+                               pm, 2, NULL, NULL, err);
         if (rc == MD_OK) rc = md_audit(ctx, &a, err);
         if ((rc = md_write_finish(ctx, rc, err)) != MD_OK) goto done;
     }

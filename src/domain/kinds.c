@@ -14,6 +14,7 @@
  * validator reads, more fields than the engine binds, ...) stops the server with a
  * message naming the kind and the field.
  */
+#include "mesodesk/patch_test.h"
 #include "mesodesk/record.h"
 #include "mesodesk/validate.h"
 #include "record_int.h"
@@ -143,6 +144,7 @@ static const md_field allergy_fields[] = {
      .doc = "kb substance code or synonym (ingredient or allergen class)"},
     TEXT("reaction", 500),
     STATUS(allergy_status, "active"),
+    TEXT("patch_test_id", 32, .doc = "the patch test whose positive reading found it"),
     {0},
 };
 
@@ -310,6 +312,9 @@ const md_record_kind *const md_kinds[] = {
     &md_kind_lot,
     &md_kind_vial,
     &md_kind_administration,
+    &md_kind_formulation,
+    &md_kind_patch_test,
+    &md_kind_patch_test_reading,
     NULL,
 };
 

@@ -828,8 +828,8 @@ const md_record_kind *md_patient_merge_kind(size_t i)
     /* Every collection of facts under a patient (a unit test checks that each versioned
      * table with a patient_id is one of these). */
     static const char *const collections[] = {
-        "allergies", "allergy_statements", "conditions",     "medications",
-        "status",    "clearances",         "administrations"};
+        "allergies", "allergy_statements", "conditions", "medications", "status", "clearances",
+        "administrations", "patch_tests", "patch_test_readings"};
     return i < sizeof collections / sizeof collections[0]
                ? md_fact_kind_by_collection(collections[i])
                : NULL;

@@ -7,6 +7,7 @@
 #include "mesodesk/audit.h"
 #include "mesodesk/commit.h"
 #include "mesodesk/log.h"
+#include "mesodesk/patch_test.h"
 #include "mesodesk/record.h"
 #include "mesodesk/screen.h"
 #include "mesodesk/validate.h"
@@ -547,6 +548,8 @@ static md_code gather_facts(md_ctx *ctx, const char *pid, md_screen_input *in, m
         if (rc == MD_OK && i == 0 && !g.found)
             rc = md_err_set(err, MD_ENOTFOUND, NULL, "no such patient");
     }
+    /* The patient's patch tests, in the same snapshot (patch_test.c computes outcomes). */
+    if (rc == MD_OK) rc = md_patch_tests_for_screening(ctx, pid, in, err);
     md_store_snapshot_end(ctx->db);
     return rc;
 }
@@ -751,5 +754,15 @@ md_code md_screening_get(md_ctx *ctx, const char *id, json_t **out, md_err *err)
                         json_string_value(json_object_get(s, "patient_id")), NULL};
     if ((rc = md_audit(ctx, &a, err)) == MD_OK) *out = json_incref(s);
     json_decref(items);
+    return rc;
+}
+
+/* ---- the facts, for other evaluations (the formulation builder) ---- */
+
+md_code md_screening_gather(md_ctx *ctx, const char *patient_id, const md_ruleset *rs,
+                            md_screen_input *in, md_err *err)
+{
+    md_code rc = gather_facts(ctx, patient_id, in, err);
+    if (rc == MD_OK) keep_applicable_clearances(rs, in);
     return rc;
 }

@@ -131,6 +131,7 @@ typedef struct kb_rule {
     int days;
     int min, max;
     int active_only;
+    int patch_test_covers; /* allergy_any: satisfied by valid negative patch tests */
     kb_bits codes;
     int has_planned;
     kb_bits planned_ingredients;
@@ -166,6 +167,8 @@ struct md_kb {
     md_ruleset shipped;
     kb_cache *cache;              /* owned; mutable behind the const md_kb * callers hold */
     const struct kb_stock *stock; /* kb/stock.json (kb_stock.c) */
+    struct kb_formulation *formulation; /* kb/concerns.json and mixing rules (kb_formulation.c) */
+    struct md_patch_kb *patch;    /* kb/patch_tests.json (kb_patch_tests.c), in the arena */
 };
 
 /* --- checked access to JSON with error paths: the one validator (validate.h) --- */
@@ -217,6 +220,9 @@ md_code kb_stock_parse(md_kb *kb, const json_t *doc, const char *path, const cha
 md_code kb_facts_parse(md_kb *kb, const json_t *arr, const char *path, md_err *err);
 /* Index of a sex name in the kb's sex order, or -1. */
 int kb_sex_index(const char *sex);
+
+/* --- kb_formulation.c: kb/concerns.json, and incompatibilities.json compiled ----- */
+md_code kb_formulation_load(md_kb *kb, const json_t *concerns, const json_t *incompat, md_err *err);
 
 /* --- screen_output.c -------------------------------------------------------- */
 const char *kb_flag_name(int flag); /* also names the facts: "allergies" */

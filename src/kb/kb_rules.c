@@ -7,7 +7,8 @@
  *   status_flag                 flag (pregnant|breastfeeding|weight_stable), value
  *   min_age                     age_of_majority: true (jurisdiction table) | years
  *   allergy_planned_ingredient  -
- *   allergy_any                 -
+ *   allergy_any                 patch_test_covers_plan (optional: satisfied when valid
+ *                               negative patch tests cover every planned ingredient)
  *   condition_active_at_site    codes (conditions)
  *   condition_present           codes, active_only
  *   medication_washout          codes (medications), days
@@ -31,6 +32,7 @@ typedef struct kind_def {
     const char *name;
     const char *const *when;  /* allowed "when" keys besides the planned_* ones */
     const char *placeholders; /* allowed {names}, space-separated */
+    int when_optional;        /* its "when" members are all optional */
 } kind_def;
 
 static const char *const w_none[] = {NULL};
@@ -40,17 +42,18 @@ static const char *const w_codes[] = {"codes", NULL};
 static const char *const w_present[] = {"codes", "active_only", NULL};
 static const char *const w_washout[] = {"codes", "days", NULL};
 static const char *const w_range[] = {"min", "max", NULL};
+static const char *const w_allergy_any[] = {"patch_test_covers_plan", NULL};
 
 static const kind_def kinds[KB_RULE_KIND_COUNT] = {
-    {"status_flag", w_flag, "value"},
-    {"min_age", w_age, "age years jurisdiction"},
-    {"allergy_planned_ingredient", w_none, "input code term ingredient"},
-    {"allergy_any", w_none, "input code term"},
-    {"condition_active_at_site", w_codes, "input code term site"},
-    {"condition_present", w_present, "input code term"},
-    {"medication_washout", w_washout, "input code term days last_dose earliest_date"},
-    {"medication_present", w_codes, "input code term"},
-    {"fitzpatrick_range", w_range, "value"},
+    {"status_flag", w_flag, "value", 0},
+    {"min_age", w_age, "age years jurisdiction", 0},
+    {"allergy_planned_ingredient", w_none, "input code term ingredient", 0},
+    {"allergy_any", w_allergy_any, "input code term uncovered", 1},
+    {"condition_active_at_site", w_codes, "input code term site", 0},
+    {"condition_present", w_present, "input code term", 0},
+    {"medication_washout", w_washout, "input code term days last_dose earliest_date", 0},
+    {"medication_present", w_codes, "input code term", 0},
+    {"fitzpatrick_range", w_range, "value", 0},
 };
 
 static const char *const flag_names[KB_FLAG_COUNT + 1] = {"pregnant", "breastfeeding",
@@ -295,7 +298,8 @@ static md_code parse_when(const md_kb *kb, const json_t *j, const char *path, kb
     allowed[n++] = "planned_classes";
     allowed[n] = NULL;
     if (!when) {
-        if (kinds[r->kind].when[0]) return md_err_set(err, MD_EINVAL, wp, "%s: required", wp);
+        if (kinds[r->kind].when[0] && !kinds[r->kind].when_optional)
+            return md_err_set(err, MD_EINVAL, wp, "%s: required", wp);
         return MD_OK;
     }
     if ((rc = kj_object(when, wp, allowed, err))) return rc;
@@ -337,6 +341,8 @@ static md_code parse_when(const md_kb *kb, const json_t *j, const char *path, kb
         __attribute__((fallthrough)); /* codes are medications */
     case KB_RULE_MEDICATION_PRESENT:
         return parse_codes(kb, when, "codes", wp, MD_VOCAB_MEDICATION, 1, &r->codes, NULL, err);
+    case KB_RULE_ALLERGY_ANY:
+        return kj_bool(when, "patch_test_covers_plan", wp, 0, &r->patch_test_covers, NULL, err);
     case KB_RULE_FITZPATRICK_RANGE:
         if ((rc = kj_int(when, "min", wp, 1, 1, 6, &v, NULL, err))) return rc;
         r->min = (int)v;
@@ -344,8 +350,7 @@ static md_code parse_when(const md_kb *kb, const json_t *j, const char *path, kb
         r->max = (int)v;
         if (r->min > r->max) return md_err_set(err, MD_EINVAL, wp, "%s: min above max", wp);
         return MD_OK;
-    default:
-        return MD_OK;
+    default: return MD_OK;
     }
 }
 

@@ -17,6 +17,11 @@
  *     site matches any plan;
  *   - a clearance_required finding is cleared by the first clearance for its
  *     rule valid on the date (valid_until >= date);
+ *   - a rule with when.patch_test_covers_plan (allergy_any) lists the planned
+ *     ingredients that no patch test covers with a negative result valid on the
+ *     date (valid_until >= date; doubtful, irritant, positive, pending or
+ *     expired tests cover nothing); with none left it is satisfied and counts
+ *     for nothing (at most MD_SCREEN_MAX_ITEMS planned: one bit each);
  *   - unknown is not no: a rule that applies to the plan and "requires" a fact
  *     (kb) that is unknown (never recorded, or "not sure") for a patient the
  *     fact applies to (kb facts[].applies_to: sex, age on the date) adds a
@@ -62,6 +67,8 @@ static md_finding *emit(eval_ctx *E, int rule, md_fact_kind fact, int fact_index
     x->until = 0;
     x->has_until = 0;
     x->clearance = -1;
+    x->uncovered = 0;
+    x->satisfied = 0;
     if (x->cls == MD_CLASS_CLEARANCE_REQUIRED) {
         for (size_t i = 0; i < E->in->n_clearances; i++) {
             const md_screen_clearance *c = &E->in->clearances[i];
@@ -78,17 +85,13 @@ static md_finding *emit(eval_ctx *E, int rule, md_fact_kind fact, int fact_index
 static int fact_value(const md_screen_input *in, int fact)
 {
     switch (fact) {
-    case KB_FLAG_PREGNANT:
-        return in->pregnant;
-    case KB_FLAG_BREASTFEEDING:
-        return in->breastfeeding;
-    case KB_FLAG_WEIGHT_STABLE:
-        return in->weight_stable;
+    case KB_FLAG_PREGNANT: return in->pregnant;
+    case KB_FLAG_BREASTFEEDING: return in->breastfeeding;
+    case KB_FLAG_WEIGHT_STABLE: return in->weight_stable;
     case KB_FACT_ALLERGIES:
         if (in->n_allergies > 0 || in->no_known_allergies == MD_TRI_YES) return MD_TRI_YES;
         return in->no_known_allergies == MD_TRI_NOT_SURE ? MD_TRI_NOT_SURE : MD_TRI_UNKNOWN;
-    default:
-        return MD_TRI_UNKNOWN;
+    default: return MD_TRI_UNKNOWN;
     }
 }
 
@@ -116,6 +119,23 @@ static int check_required(eval_ctx *E, int ri)
         E->m[E->n_missing++] = (md_missing){ri, fact, v == MD_TRI_NOT_SURE};
     }
     return 0;
+}
+
+/* Bit k for each planned ingredient k that no negative patch test valid on the date covers. */
+static uint64_t uncovered_ingredients(const md_screen_input *in)
+{
+    uint64_t bits = 0;
+    for (size_t k = 0; k < in->n_ingredients; k++) {
+        int covered = 0;
+        for (size_t t = 0; !covered && t < in->n_patch_tests; t++) {
+            const md_screen_patch_test *p = &in->patch_tests[t];
+            if (!p->negative || p->valid_until < in->date) continue;
+            for (size_t i = 0; !covered && i < p->n_ingredients; i++)
+                covered = p->ingredient_ids[i] == in->ingredient_ids[k];
+        }
+        if (!covered) bits |= (uint64_t)1 << k;
+    }
+    return bits;
 }
 
 /* One rule against the input; 0, or -1 when the arena is full. */
@@ -157,7 +177,12 @@ static int eval_rule(eval_ctx *E, int ri)
         }
         break;
     case KB_RULE_ALLERGY_ANY:
-        if (in->n_allergies > 0 && !emit(E, ri, MD_FACT_ALLERGY, 0)) return -1;
+        if (in->n_allergies == 0) break;
+        if (!(x = emit(E, ri, MD_FACT_ALLERGY, 0))) return -1;
+        if (r->patch_test_covers) {
+            x->uncovered = uncovered_ingredients(in);
+            x->satisfied = x->uncovered == 0;
+        }
         break;
     case KB_RULE_CONDITION_ACTIVE_AT_SITE:
         for (size_t i = 0; i < in->n_conditions; i++) {
@@ -200,8 +225,7 @@ static int eval_rule(eval_ctx *E, int ri)
             x->value = in->fitzpatrick;
         }
         break;
-    default:
-        break;
+    default: break;
     }
     return 0;
 }
@@ -238,7 +262,7 @@ md_code md_screen_evaluate(const md_ruleset *rs, const md_screen_input *in, md_a
     out->decision = MD_CLASS_ELIGIBLE;
     for (size_t i = 0; i < E.n; i++) {
         const md_finding *f = &E.f[i];
-        if (f->cls == MD_CLASS_CAUTION || f->clearance >= 0) continue;
+        if (f->cls == MD_CLASS_CAUTION || f->clearance >= 0 || f->satisfied) continue;
         if (f->cls > out->decision) out->decision = f->cls;
         if (f->cls != MD_CLASS_DEFERRED) continue;
         any_deferred = 1;

@@ -97,6 +97,34 @@ static md_code resolve_patient(const md_kb *kb, md_screen_input *in, md_err *err
     return MD_OK;
 }
 
+/* Patch tests: ingredients to ids; only a "negative" result can cover an ingredient. */
+static md_code resolve_patch_tests(const md_kb *kb, md_screen_input *in, md_arena *a, md_err *err)
+{
+    char f[KB_PATH_MAX];
+    md_code rc = check_count(in->n_patch_tests, "patch_tests", err);
+    for (size_t i = 0; rc == MD_OK && i < in->n_patch_tests; i++) {
+        md_screen_patch_test *p = &in->patch_tests[i];
+        snprintf(f, sizeof f, "patch_tests[%zu].ingredients", i);
+        if ((rc = check_count(p->n_ingredients, f, err))) break;
+        if (p->n_ingredients == 0) {
+            rc = md_err_set(err, MD_EUNPROCESSABLE, f, "%s: at least one ingredient", f);
+            break;
+        }
+        p->ingredient_ids = md_arena_alloc(a, p->n_ingredients * sizeof *p->ingredient_ids);
+        if (!p->ingredient_ids) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+        for (size_t k = 0; rc == MD_OK && k < p->n_ingredients; k++) {
+            char ip[KB_PATH_MAX];
+            kj_index(ip, f, k);
+            rc = resolve_term(kb, MD_VOCAB_INGREDIENT, p->ingredients[k], ip, &p->ingredient_ids[k],
+                              err);
+        }
+        snprintf(f, sizeof f, "patch_tests[%zu].result", i);
+        if (rc == MD_OK && !p->result) rc = md_err_set(err, MD_EINVAL, f, "%s: required", f);
+        p->negative = rc == MD_OK && strcmp(p->result, "negative") == 0;
+    }
+    return rc;
+}
+
 md_code md_screen_resolve(const md_ruleset *rs, md_screen_input *in, md_arena *a, md_err *err)
 {
     const md_kb *kb = rs->kb;
@@ -127,6 +155,7 @@ md_code md_screen_resolve(const md_ruleset *rs, md_screen_input *in, md_arena *a
                               "%s: rule '%.64s' is %s and cannot be cleared", f, c->rule,
                               md_class_name(rs->rules[c->rule_index].cls));
     }
+    if ((rc = resolve_patch_tests(kb, in, a, err))) return rc;
     in->resolved_for = rs;
     return MD_OK;
 }
@@ -286,11 +315,35 @@ static md_code parse_clearances(parse_ctx *P, const json_t *root, md_screen_inpu
     return rc;
 }
 
+/* "patch_tests": [{"id"?, "ingredients": [...], "result", "valid_until" (required when
+ * the result is "negative")}]. */
+static md_code parse_patch_tests(parse_ctx *P, const json_t *root, md_screen_input *in)
+{
+    static const char *const keys[] = {"id", "ingredients", "result", "valid_until", NULL};
+    const json_t *arr;
+    char ep[KB_PATH_MAX];
+    md_code rc = json_items(P, root, "patch_tests", "", 0, sizeof *in->patch_tests,
+                            (void **)&in->patch_tests, &in->n_patch_tests, &arr);
+    for (size_t i = 0; !rc && i < in->n_patch_tests; i++) {
+        const json_t *j = json_array_get(arr, i);
+        md_screen_patch_test *p = &in->patch_tests[i];
+        kj_index(ep, "patch_tests", i);
+        if ((rc = kj_object(j, ep, keys, P->err)) ||
+            (rc = kj_string_copy(P->a, j, "id", ep, 0, &p->id, P->err)) ||
+            (rc = kj_string_copy(P->a, j, "result", ep, 1, &p->result, P->err)) ||
+            (rc = json_strings(P, j, "ingredients", ep, &p->ingredients, &p->n_ingredients)))
+            break;
+        rc = kj_date(j, "valid_until", ep, strcmp(p->result, "negative") == 0, &p->valid_until,
+                     NULL, P->err);
+    }
+    return rc;
+}
+
 md_code md_screen_input_from_json(const md_ruleset *rs, const json_t *j, md_arena *a,
                                   md_screen_input **out, md_err *err)
 {
-    static const char *const keys[] = {"date", "jurisdiction", "patient",
-                                       "plan", "clearances",   NULL};
+    static const char *const keys[] = {"date",       "jurisdiction", "patient", "plan",
+                                       "clearances", "patch_tests",  NULL};
     static const char *const k_plan[] = {"areas", "ingredients", NULL};
     parse_ctx P = {a, err};
     md_screen_input *in = md_arena_alloc(a, sizeof *in);
@@ -311,7 +364,8 @@ md_code md_screen_input_from_json(const md_ruleset *rs, const json_t *j, md_aren
         (rc = json_strings(&P, plan, "areas", "plan", &in->areas, &in->n_areas)) ||
         (rc =
              json_strings(&P, plan, "ingredients", "plan", &in->ingredients, &in->n_ingredients)) ||
-        (rc = parse_clearances(&P, j, in)) || (rc = md_screen_resolve(rs, in, a, err)))
+        (rc = parse_clearances(&P, j, in)) || (rc = parse_patch_tests(&P, j, in)) ||
+        (rc = md_screen_resolve(rs, in, a, err)))
         return rc;
     *out = in;
     return MD_OK;

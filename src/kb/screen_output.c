@@ -5,7 +5,7 @@
  * Contract: output is a pure function of the result; JSON keys are inserted
  * in a fixed order (jansson keeps insertion order) so dumps are byte-stable.
  * Messages are the rule's template with {placeholders} filled from the fact.
- * Blocking and cleared findings go to "findings", cautions to "cautions".
+ * Blocking, cleared and satisfied findings go to "findings", cautions to "cautions".
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,14 +26,10 @@ static const char *fact_input(const md_screen_result *r, const md_finding *f)
 {
     const md_screen_input *in = r->in;
     switch (f->fact) {
-    case MD_FACT_ALLERGY:
-        return in->allergies[f->fact_index].substance;
-    case MD_FACT_CONDITION:
-        return in->conditions[f->fact_index].code;
-    case MD_FACT_MEDICATION:
-        return in->medications[f->fact_index].code;
-    default:
-        return NULL;
+    case MD_FACT_ALLERGY: return in->allergies[f->fact_index].substance;
+    case MD_FACT_CONDITION: return in->conditions[f->fact_index].code;
+    case MD_FACT_MEDICATION: return in->medications[f->fact_index].code;
+    default: return NULL;
     }
 }
 
@@ -48,8 +44,7 @@ static const char *fact_code(const md_screen_result *r, const md_finding *f)
         return kb->vocab[MD_VOCAB_CONDITION].e[in->conditions[f->fact_index].id].code;
     case MD_FACT_MEDICATION:
         return kb->vocab[MD_VOCAB_MEDICATION].e[in->medications[f->fact_index].id].code;
-    default:
-        return NULL;
+    default: return NULL;
     }
 }
 
@@ -70,8 +65,7 @@ static const char *fact_term(const md_screen_result *r, const md_finding *f, cha
     case MD_FACT_MEDICATION:
         e = &kb->vocab[MD_VOCAB_MEDICATION].e[in->medications[f->fact_index].id];
         break;
-    default:
-        return NULL;
+    default: return NULL;
     }
     const char *input = fact_input(r, f);
     if (f->fact == MD_FACT_MEDICATION && in->medications[f->fact_index].name)
@@ -107,6 +101,21 @@ static const kb_entry *jurisdiction(const md_screen_result *r)
 
 #define MSG_TMP_MAX 256
 
+/* {uncovered}: the labels of the planned ingredients no valid negative patch test covers. */
+static const char *uncovered_text(const md_screen_result *r, const md_finding *f,
+                                  char tmp[MSG_TMP_MAX])
+{
+    md_sbuf b;
+    md_sbuf_init(&b, tmp, MSG_TMP_MAX);
+    for (size_t k = 0; k < r->in->n_ingredients; k++)
+        if (f->uncovered >> k & 1u)
+            md_sbuf_appendf(
+                &b, "%s%s", b.len ? ", " : "",
+                r->rs->kb->vocab[MD_VOCAB_INGREDIENT].e[r->in->ingredient_ids[k]].label);
+    if (!b.len) return "none (each planned ingredient has a valid negative patch test)";
+    return md_sbuf_ok(&b) ? tmp : "several planned ingredients";
+}
+
 /* Value of one placeholder; writes into tmp when it has to format. */
 static const char *placeholder(const md_screen_result *r, const md_finding *f, const char *name,
                                size_t len, char tmp[MSG_TMP_MAX])
@@ -119,6 +128,7 @@ static const char *placeholder(const md_screen_result *r, const md_finding *f, c
     if (IS("ingredient")) return ingredient_entry(r, f) ? ingredient_entry(r, f)->label : NULL;
     if (IS("site")) return site_code(r, f) ? site_code(r, f) : "an unrecorded site";
     if (IS("jurisdiction")) return jurisdiction(r)->label;
+    if (IS("uncovered")) return uncovered_text(r, f, tmp);
     if (IS("days"))
         snprintf(tmp, MSG_TMP_MAX, "%d", rule->days);
     else if (IS("years"))
@@ -193,9 +203,7 @@ static json_t *fact_json(const md_screen_result *r, const md_finding *f)
         bad |= put(o, "age", json_integer(f->value));
         bad |= put(o, "jurisdiction", json_string(jurisdiction(r)->code));
         break;
-    case MD_FACT_FITZPATRICK:
-        bad |= put(o, "value", json_integer(f->value));
-        break;
+    case MD_FACT_FITZPATRICK: bad |= put(o, "value", json_integer(f->value)); break;
     default:
         bad |= put(o, "code", json_string(fact_code(r, f)));
         bad |= put(o, "input", json_string(fact_input(r, f)));
@@ -230,6 +238,45 @@ static json_t *sources_json(const char *const *sources, size_t n)
     return a;
 }
 
+/* A finding of a rule satisfied by patch tests: "uncovered" (planned ingredient codes), and
+ * when none is left, "satisfied": {"patch_tests": [{"id","ingredients","valid_until"}]}
+ * naming the valid negative tests of planned ingredients.  1 on failure. */
+static int patch_json(const md_screen_result *r, const md_finding *f, json_t *o)
+{
+    const md_screen_input *in = r->in;
+    const kb_vocab *ing = &r->rs->kb->vocab[MD_VOCAB_INGREDIENT];
+    json_t *unc = json_array(), *tests = json_array();
+    int bad = !unc || !tests;
+    for (size_t k = 0; !bad && k < in->n_ingredients; k++)
+        if (f->uncovered >> k & 1u)
+            bad |= json_array_append_new(unc, json_string(ing->e[in->ingredient_ids[k]].code));
+    for (size_t t = 0; !bad && f->satisfied && t < in->n_patch_tests; t++) {
+        const md_screen_patch_test *p = &in->patch_tests[t];
+        int planned = 0;
+        if (!p->negative || p->valid_until < in->date) continue;
+        for (size_t i = 0; i < p->n_ingredients; i++)
+            for (size_t k = 0; k < in->n_ingredients; k++)
+                planned |= p->ingredient_ids[i] == in->ingredient_ids[k];
+        if (!planned) continue;
+        json_t *codes = json_array(), *one = json_object();
+        bad |= !codes || !one;
+        for (size_t i = 0; !bad && i < p->n_ingredients; i++)
+            bad |= json_array_append_new(codes, json_string(ing->e[p->ingredient_ids[i]].code));
+        if (!bad && p->id) bad |= put(one, "id", json_string(p->id));
+        if (!bad) bad |= put(one, "ingredients", json_incref(codes));
+        if (!bad) bad |= put(one, "valid_until", date_json(p->valid_until));
+        json_decref(codes);
+        if (bad)
+            json_decref(one);
+        else
+            bad |= json_array_append_new(tests, one) != 0;
+    }
+    bad |= put(o, "uncovered", unc);
+    if (!bad && f->satisfied) bad |= put(o, "satisfied", json_pack("{s:O}", "patch_tests", tests));
+    json_decref(tests);
+    return bad;
+}
+
 static json_t *finding_json(const md_screen_result *r, const md_finding *f)
 {
     const kb_rule *rule = &r->rs->rules[f->rule];
@@ -250,6 +297,7 @@ static json_t *finding_json(const md_screen_result *r, const md_finding *f)
     if (f->has_until) bad |= put(o, "earliest_date", date_json(f->until));
     if (rule->clinic) bad |= put(o, "origin", json_string("clinic"));
     if (rule->raised_by) bad |= put(o, "raised_by", json_string(rule->raised_by));
+    if (rule->patch_test_covers) bad |= patch_json(r, f, o);
     if (f->clearance >= 0) {
         const md_screen_clearance *c = &r->in->clearances[f->clearance];
         json_t *cl = json_object();
@@ -304,8 +352,10 @@ json_t *md_screen_result_to_json(const md_screen_result *r)
         bad |= json_array_append_new(missing, missing_json(r, &r->missing[i])) != 0;
     for (size_t i = 0; !bad && i < r->n_findings; i++) {
         const md_finding *f = &r->findings[i];
-        bad |= json_array_append_new(f->cls == MD_CLASS_CAUTION ? cautions : blocking,
-                                     finding_json(r, f)) != 0;
+        /* A satisfied caution is no longer one: it is listed with the findings. */
+        bad |=
+            json_array_append_new(f->cls == MD_CLASS_CAUTION && !f->satisfied ? cautions : blocking,
+                                  finding_json(r, f)) != 0;
     }
     if (!bad) {
         bad |= put(kb, "version", json_string(md_kb_version(r->rs->kb)));
@@ -344,7 +394,7 @@ static void text_findings(md_sbuf *b, const md_screen_result *r, const char *tit
     for (size_t i = 0; i < r->n_findings; i++) {
         const md_finding *f = &r->findings[i];
         const kb_rule *rule = &r->rs->rules[f->rule];
-        int kind = f->cls == MD_CLASS_CAUTION ? 2 : f->clearance >= 0 ? 1 : 0;
+        int kind = f->satisfied ? 3 : f->cls == MD_CLASS_CAUTION ? 2 : f->clearance >= 0 ? 1 : 0;
         char msg[MSG_MAX];
         if (kind != want) continue;
         if (!header++) md_sbuf_appendf(b, "%s:\n", title);
@@ -393,6 +443,7 @@ char *md_screen_result_to_text(const md_screen_result *r, md_arena *a)
     text_findings(&b, r, "Blocking", 0);
     text_findings(&b, r, "Cleared", 1);
     text_findings(&b, r, "Cautions", 2);
+    text_findings(&b, r, "Satisfied by patch tests", 3);
     if (r->n_findings == 0 && r->n_missing == 0 && !r->in->ruleset_error)
         md_sbuf_appendf(&b, "No findings.\n");
     md_sbuf_appendf(&b, "Knowledge base %s (%.12s)\n", md_kb_version(r->rs->kb),

@@ -164,6 +164,8 @@ typedef struct md_route_table {
 extern const md_route_table md_routes_system, md_routes_admin, md_routes_patients,
     md_routes_screening;
 extern const md_route_table md_routes_stock; /* h_stock.c */
+extern const md_route_table md_routes_formulation; /* h_formulation.c */
+extern const md_route_table md_routes_patch_tests;
 /* The routes of the registry's kinds (built once); NULL and err when they cannot be. */
 const md_route_table *md_routes_records(md_err *err);
 /* Every route in matching order (i < md_server_route_count()), NULL past the end. */

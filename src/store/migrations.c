@@ -279,6 +279,40 @@ static const migration migrations[] = {
      /* Doses given before it can still be charted (their patients are exposed); any use
       * after it is refused (stock.c). */
      {"ALTER TABLE lots ADD COLUMN recalled_at TEXT", NULL}},
+    {13,
+     "custom mixtures (formulations)",
+     /* formulation.c: a patient's mixture of products and volumes, with what its checks
+      * found when it was saved. */
+     {"CREATE TABLE formulations (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, name TEXT, mixture TEXT NOT NULL, planned_date TEXT, "
+      "checks TEXT, notes TEXT, status TEXT NOT NULL, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX formulations_current ON formulations (clinic_id, id) "
+      "WHERE current = 1",
+      "CREATE INDEX formulations_patient ON formulations (clinic_id, patient_id)", NULL}},
+    {14,
+     "patch tests and their readings",
+     /* A test's outcome is computed from its readings (patch_test.c); one current reading
+      * per window; an allergy found by a positive reading names its test; a clinic may set
+      * how long a negative test counts (NULL: the kb's period). */
+     {"CREATE TABLE patch_tests (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, lot_id TEXT, vial_id TEXT, product_id TEXT, "
+      "administration_id TEXT, ingredients TEXT NOT NULL, site TEXT NOT NULL, "
+      "applied_at TEXT NOT NULL, applied_by TEXT NOT NULL, note TEXT, status TEXT NOT NULL, "
+      "PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX patch_tests_current ON patch_tests (clinic_id, id) WHERE current = 1",
+      "CREATE INDEX patch_tests_patient ON patch_tests (clinic_id, patient_id)",
+      "CREATE TABLE patch_test_readings (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, patch_test_id TEXT NOT NULL, read_window TEXT NOT NULL, "
+      "grade TEXT NOT NULL, read_at TEXT NOT NULL, read_by TEXT NOT NULL, "
+      "hours_after BIGINT NOT NULL, note TEXT, status TEXT NOT NULL, "
+      "PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX patch_test_readings_current ON patch_test_readings (clinic_id, id) "
+      "WHERE current = 1",
+      "CREATE UNIQUE INDEX patch_test_readings_window ON patch_test_readings (clinic_id, "
+      "patch_test_id, read_window) WHERE current = 1 AND status <> 'entered_in_error'",
+      "CREATE INDEX patch_test_readings_patient ON patch_test_readings (clinic_id, patient_id)",
+      "ALTER TABLE allergies ADD COLUMN patch_test_id TEXT",
+      "ALTER TABLE clinics ADD COLUMN patch_test_validity_months BIGINT", NULL}},
     {17,
      "stock balances; who opened a vial",
      /* lot_balances and vial_drawn keep the sum of a lot's movements and of a vial's

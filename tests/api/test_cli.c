@@ -217,6 +217,38 @@ static void every_command_has_help(void **state)
     assert_int_equal(run("serve --threads 0", "", out, sizeof out), 2);
 }
 
+/* `patient add` runs the API's duplicate check: the same names and birth date again are
+ * refused (exit 1, the candidate named, nothing stored) until --confirm-not-duplicate. */
+static void patient_add_checks_for_duplicates(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mesodesk-cli-dup-XXXXXX", args[1024], out[8192];
+    assert_non_null(mkdtemp(dir));
+    snprintf(args, sizeof args,
+             "init --db '%s/m.db' --clinic-name 'Dup Clinic' --time-zone Europe/London "
+             "--jurisdiction UK",
+             dir);
+    assert_int_equal(run(args, "", out, sizeof out), 0);
+    const char *who = "--given Ana --family Lopez --birth-date 1988-04-02 --sex female";
+    snprintf(args, sizeof args, "patient add --db '%s/m.db' --clinic 'Dup Clinic' %s", dir, who);
+    assert_int_equal(run(args, "", out, sizeof out), 0);
+    char first[64];
+    snprintf(first, sizeof first, "%.32s", out);
+    assert_int_equal(strlen(first), 32);
+    int st = run(args, "", out, sizeof out);
+    if (st != 1 || !strstr(out, "likely duplicate") || !strstr(out, first))
+        fail_msg("second add: exit %d: %s", st, out);
+    snprintf(args, sizeof args, "patient list --db '%s/m.db' --clinic 'Dup Clinic'", dir);
+    assert_int_equal(run(args, "", out, sizeof out), 0);
+    assert_null(strstr(strstr(out, "Lopez") + 1, "Lopez")); /* still one */
+    snprintf(args, sizeof args,
+             "patient add --db '%s/m.db' --clinic 'Dup Clinic' %s --confirm-not-duplicate", dir,
+             who);
+    assert_int_equal(run(args, "", out, sizeof out), 0);
+    snprintf(args, sizeof args, "rm -rf '%s'", dir);
+    assert_int_equal(system(args), 0);
+}
+
 /* `mesodesk openapi` prints the document checked in as docs/openapi.json. */
 static void openapi_prints_the_checked_in_document(void **state)
 {
@@ -248,6 +280,7 @@ int main(void)
         cmocka_unit_test(screen_text_explains),
         cmocka_unit_test(screen_bad_input_exits_2_naming_the_field),
         cmocka_unit_test(every_command_has_help),
+        cmocka_unit_test(patient_add_checks_for_duplicates),
         cmocka_unit_test(openapi_prints_the_checked_in_document),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,7 +9,8 @@
 #include "test_kb_support.h"
 
 static const char *const kb_files[] = {"manifest.json", "sources.json", "vocabulary.json",
-                                       "rules.json", "incompatibilities.json", "stock.json", NULL};
+                                       "rules.json", "incompatibilities.json", "stock.json",
+                                       "concerns.json", "patch_tests.json", NULL};
 
 static md_kb *kb;
 
@@ -103,7 +104,7 @@ static const breakage breakages[] = {
      "kb/incompatibilities.json:same_syringe[0].ingredients[2]", "unknown ingredient"},
     {"incompatibilities.json", "never_inject/0/bases", NULL, "\"plasma\"", NULL,
      "kb/incompatibilities.json:never_inject[0].bases[2]", "unknown value"},
-    {"sources.json", "sources", NULL, "{\"key\":\"S0\",\"title\":\"again\"}", NULL, "kb/sources.json:sources[19]", "duplicate source"},
+    {"sources.json", "sources", NULL, "{\"key\":\"S0\",\"title\":\"again\"}", NULL, "kb/sources.json:sources[22]", "duplicate source"},
     {"sources.json", "sources/5", "url", "\"http://example.org\"", NULL, "kb/sources.json:sources[5].url", "https://"},
     /* facts a rule needs known, and for whom */
     {"rules.json", "rules/0", "requires", "[\"allergies\"]", NULL, "kb/rules.json:rules[0].requires[0]", "does not read"},
@@ -115,7 +116,7 @@ static const breakage breakages[] = {
     {"rules.json", "facts/1", "fact", "\"pregnant\"", NULL, "kb/rules.json:facts[1].fact", "described twice"},
     {"rules.json", "facts/2", NULL, NULL, "question", "kb/rules.json:facts[2].question", "required"},
     {"manifest.json", "", "default_jurisdiction", "\"Atlantis\"", NULL, "kb/manifest.json:default_jurisdiction", "unknown jurisdiction"},
-    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[5]", "not a kb file"},
+    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[7]", "not a kb file"},
     /* kb/stock.json */
     {"stock.json", "regulatory_statuses/3", "policy", "\"maybe\"", NULL, "kb/stock.json:regulatory_statuses[3].policy", "unknown value"},
     {"stock.json", "regulatory_statuses/0", "sources", "[]", NULL, "kb/stock.json:regulatory_statuses[0].sources", "at least one"},
@@ -125,6 +126,27 @@ static const breakage breakages[] = {
     {"stock.json", "beyond_use/0", NULL, NULL, "sources", "kb/stock.json:beyond_use[0].sources", "required"},
     {"stock.json", "consumable_kinds/0", "single_use", "false", NULL, "kb/stock.json:consumable_kinds[0].single_use", "single use"},
     {"stock.json", "", "colour", "1", NULL, "kb/stock.json:colour", "unknown key"},
+    /* concerns (kb_formulation.c) */
+    {"concerns.json", "concerns/0/ingredients/0", "ingredient", "\"snake_oil\"", NULL,
+     "kb/concerns.json:concerns[0].ingredients[0].ingredient", "unknown ingredient"},
+    {"concerns.json", "concerns/1", NULL, NULL, "sources", "kb/concerns.json:concerns[1].sources", "required"},
+    {"concerns.json", "concerns/2/ingredients/1/sources", NULL, "\"S9\"", NULL,
+     "kb/concerns.json:concerns[2].ingredients[1].sources[2]", "unknown source"},
+    {"concerns.json", "concerns/3", "code", "\"dryness\"", NULL, "kb/concerns.json:concerns[3].code", "duplicate concern"},
+    {"concerns.json", "concerns/9", "areas", "[\"torso\"]", NULL, "kb/concerns.json:concerns[9].areas[0]", "unknown area"},
+    {"concerns.json", "concerns/9", NULL, NULL, "area_sources", "kb/concerns.json:concerns[9].area_sources", "required with areas"},
+    {"concerns.json", "concerns/9/ingredients/1", "areas", "[\"forehead\"]", NULL,
+     "kb/concerns.json:concerns[9].ingredients[1].areas", "outside the concern"},
+    /* patch tests: the ICDRG scale, the reading windows, the validity of a negative */
+    {"patch_tests.json", "scale/2", "counts_as", "\"maybe\"", NULL, "kb/patch_tests.json:scale[2].counts_as", "unknown value"},
+    {"patch_tests.json", "scale/3", "code", "\"+\"", NULL, "kb/patch_tests.json:scale[3]", "duplicate grade"},
+    {"patch_tests.json", "scale/1/sources", NULL, "\"S9\"", NULL, "kb/patch_tests.json:scale[1].sources[2]", "unknown source"},
+    {"patch_tests.json", "scale/0", NULL, NULL, "sources", "kb/patch_tests.json:scale[0].sources", "required"},
+    {"patch_tests.json", "windows/1", "from_hours", "50", NULL, "kb/patch_tests.json:windows[1]", "overlap"},
+    {"patch_tests.json", "windows/0", "final", "true", NULL, "kb/patch_tests.json:windows[0]", "final"},
+    {"patch_tests.json", "windows/0", "to_hours", "40", NULL, "kb/patch_tests.json:windows[0]", "from_hours above"},
+    {"patch_tests.json", "negative_validity", "months", "0", NULL, "kb/patch_tests.json:negative_validity.months", ""},
+    {"patch_tests.json", "", "colour", "\"red\"", NULL, "kb/patch_tests.json.colour", "unknown key"},
 };
 
 static void break_kb(const char *dir, const breakage *b)
@@ -197,7 +219,7 @@ static void test_hash(void **state)
     md_kb *copy = NULL;
     md_err e;
     assert_int_equal(strlen(md_kb_hash(kb)), 64);
-    assert_string_equal(md_kb_version(kb), "2026.2.0");
+    assert_string_equal(md_kb_version(kb), "2026.3.0");
     copy_kb(dir); /* re-serialised: different bytes, so a different hash */
     assert_int_equal(md_kb_load(dir, &copy, &e), MD_OK);
     assert_string_not_equal(md_kb_hash(copy), md_kb_hash(kb));

@@ -10,6 +10,11 @@
 
 #define DATE "2026-11-21"
 #define PLAN_DEFAULT "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\"]}"
+#define PLAN_TWO "{\"areas\":[\"cheeks\"],\"ingredients\":[\"hyaluronic_acid\",\"vitamin_c\"]}"
+/* One patch test on record: its ingredient, result and last valid day. */
+#define PT(ing, result, until)                                                                     \
+    ",\"patch_tests\":[{\"id\":\"pt-1\",\"ingredients\":[\"" ing "\"],\"result\":\"" result       \
+    "\",\"valid_until\":\"" until "\"}]"
 
 typedef struct screen_case {
     const char *rule;     /* rule under test */
@@ -44,6 +49,27 @@ static const screen_case cases[] = {
     {"allergy_to_planned_ingredient", 0, ",\"allergies\":[{\"substance\":\"latex\"}]", NULL, NULL, NULL, "eligible", NULL},
     {"patch_test_required", 1, ",\"allergies\":[{\"substance\":\"latex\"}]", NULL, NULL, NULL, "eligible", NULL},
     {"patch_test_required", 0, ",\"no_known_allergies\":true", NULL, NULL, NULL, "eligible", NULL},
+    /* satisfied only by negative patch tests valid on the date covering every planned
+     * ingredient (a satisfied finding does not fire: it is no longer a caution) */
+    {"patch_test_required", 0, ",\"allergies\":[{\"substance\":\"latex\"}]", NULL, NULL,
+     PT("hyaluronic_acid", "negative", "2027-05-21"), "eligible", NULL},
+    {"patch_test_required", 0, ",\"allergies\":[{\"substance\":\"latex\"}]", NULL, NULL,
+     PT("hyaluronic_acid", "negative", DATE), "eligible", NULL},
+    {"patch_test_required", 1, ",\"allergies\":[{\"substance\":\"latex\"}]", NULL, NULL,
+     PT("hyaluronic_acid", "negative", "2026-11-20"), "eligible", NULL},
+    {"patch_test_required", 1, ",\"allergies\":[{\"substance\":\"latex\"}]", PLAN_TWO, NULL,
+     PT("hyaluronic_acid", "negative", "2027-05-21"), "eligible", NULL},
+    {"patch_test_required", 0, ",\"allergies\":[{\"substance\":\"latex\"}]", PLAN_TWO, NULL,
+     ",\"patch_tests\":[{\"ingredients\":[\"hyaluronic_acid\"],\"result\":\"negative\",\"valid_until\":\"2027-01-01\"},"
+     "{\"ingredients\":[\"vitamin_c\"],\"result\":\"negative\",\"valid_until\":\"2027-01-01\"}]", "eligible", NULL},
+    {"patch_test_required", 1, ",\"allergies\":[{\"substance\":\"latex\"}]", NULL, NULL,
+     PT("hyaluronic_acid", "positive", "2027-05-21"), "eligible", NULL},
+    {"patch_test_required", 1, ",\"allergies\":[{\"substance\":\"latex\"}]", NULL, NULL,
+     PT("hyaluronic_acid", "doubtful", "2027-05-21"), "eligible", NULL},
+    {"patch_test_required", 1, ",\"allergies\":[{\"substance\":\"latex\"}]", NULL, NULL,
+     PT("hyaluronic_acid", "irritant", "2027-05-21"), "eligible", NULL},
+    {"patch_test_required", 1, ",\"allergies\":[{\"substance\":\"latex\"}]", NULL, NULL,
+     PT("vitamin_c", "negative", "2027-05-21"), "eligible", NULL},
     /* active skin condition at a planned site (area hierarchy: face contains cheeks) */
     {"active_skin_condition_at_site", 1, ",\"conditions\":[{\"code\":\"eczema\",\"active\":true,\"site\":\"cheeks\"}]",
      NULL, NULL, NULL, "deferred", "-"},
@@ -148,7 +174,7 @@ static int result_has_rule(const md_screen_result *r, const char *rule)
     md_rule_info info;
     for (size_t i = 0; i < r->n_findings; i++) {
         assert_int_equal(md_ruleset_rule(r->rs, (size_t)r->findings[i].rule, &info), 0);
-        if (strcmp(info.id, rule) == 0) return 1;
+        if (strcmp(info.id, rule) == 0 && !r->findings[i].satisfied) return 1;
     }
     return 0;
 }
@@ -366,6 +392,16 @@ static const bad_case bad[] = {
      MD_EUNPROCESSABLE, "plan.areas", "at least one area"},
     {"{\"date\":\"2026-11-21\",\"patient\":{\"birth_date\":\"1990-01-01\"},\"plan\":{\"areas\":[\"face\"],\"ingredients\":[]}}",
      MD_EUNPROCESSABLE, "plan.ingredients", "at least one ingredient"},
+    /* patch tests on record: a negative needs its last valid day; ingredients are kb codes */
+    {"{\"date\":\"2026-11-21\",\"patient\":{\"birth_date\":\"1990-01-01\"},\"plan\":" PLAN_DEFAULT
+     ",\"patch_tests\":[{\"ingredients\":[\"hyaluronic_acid\"],\"result\":\"negative\"}]}",
+     MD_EINVAL, "patch_tests[0].valid_until", "required"},
+    {"{\"date\":\"2026-11-21\",\"patient\":{\"birth_date\":\"1990-01-01\"},\"plan\":" PLAN_DEFAULT
+     ",\"patch_tests\":[{\"ingredients\":[\"hyaluronic_acd\"],\"result\":\"positive\"}]}",
+     MD_EUNPROCESSABLE, "patch_tests[0].ingredients[0]", "did you mean"},
+    {"{\"date\":\"2026-11-21\",\"patient\":{\"birth_date\":\"1990-01-01\"},\"plan\":" PLAN_DEFAULT
+     ",\"patch_tests\":[{\"ingredients\":[],\"result\":\"positive\"}]}",
+     MD_EUNPROCESSABLE, "patch_tests[0].ingredients", "at least one"},
     {"{\"date\":\"2026-11-21\",\"jurisdiction\":\"FR\",\"patient\":{\"birth_date\":\"1990-01-01\"},\"plan\":" PLAN_DEFAULT "}",
      MD_EUNPROCESSABLE, "jurisdiction", "unknown jurisdiction"},
     {"{\"date\":\"2026-11-21\",\"extra\":1,\"patient\":{\"birth_date\":\"1990-01-01\"},\"plan\":" PLAN_DEFAULT "}",
@@ -610,6 +646,66 @@ static void test_wording_examples(void **state)
     }
 }
 
+/* patch_test_required names the planned ingredients not yet covered; once all are, it leaves
+ * the cautions and is listed with the findings as satisfied, naming the tests. */
+static void test_patch_test_coverage(void **state)
+{
+    (void)state;
+    md_screen_result r;
+    md_err e;
+    const char *base =
+        "{\"date\":\"" DATE "\",\"patient\":{\"birth_date\":\"1980-01-01\","
+        "\"sex\":\"male\",\"allergies\":[{\"substance\":\"latex\"}]},\"plan\":" PLAN_TWO;
+    char json[1024];
+    snprintf(json, sizeof json, "%s%s}", base, PT("vitamin_c", "negative", "2027-01-01"));
+    md_arena_reset(arena);
+    assert_int_equal(kbt_screen(md_kb_ruleset(kb), json, arena, &r, &e), MD_OK);
+    char *s = kbt_dump(&r);
+    if (!strstr(s, "\"cautions\":[{\"rule\":\"patch_test_required\"") ||
+        !strstr(s, "without a valid negative patch test: Hyaluronic acid") ||
+        !strstr(s, "\"uncovered\":[\"hyaluronic_acid\"]") || strstr(s, "\"satisfied\"")) {
+        fprintf(stderr, "partly covered: %s\n", s);
+        fail();
+    }
+    free(s);
+    snprintf(
+        json, sizeof json, "%s%s}", base,
+        ",\"patch_tests\":[{\"id\":\"a\",\"ingredients\":[\"vitamin_c\",\"hyaluronic_acid\"],"
+        "\"result\":\"negative\",\"valid_until\":\"2027-01-01\"},{\"id\":\"b\",\"ingredients\":"
+        "[\"lidocaine\"],\"result\":\"negative\",\"valid_until\":\"2027-01-01\"}]");
+    md_arena_reset(arena);
+    assert_int_equal(kbt_screen(md_kb_ruleset(kb), json, arena, &r, &e), MD_OK);
+    assert_string_equal(md_class_name(r.decision), "eligible");
+    s = kbt_dump(&r);
+    if (!strstr(s, "\"cautions\":[]") ||
+        !strstr(s, "\"uncovered\":[],\"satisfied\":{\"patch_tests\":[{\"id\":\"a\","
+                   "\"ingredients\":[\"vitamin_c\",\"hyaluronic_acid\"],\"valid_until\":\"2027-01-"
+                   "01\"}]}")) {
+        fprintf(stderr, "covered: %s\n", s);
+        fail();
+    }
+    free(s);
+    char *text = md_screen_result_to_text(&r, arena);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "Satisfied by patch tests:"));
+    /* A clinic that raises the rule to contraindicated: blocking until covered, then not. */
+    json_t *rules =
+        json_loads("[{\"id\":\"clinic.patch_strict\",\"raises\":\"patch_test_required\","
+                   "\"class\":\"contraindicated\",\"sources\":[\"clinic:policy\"]}]",
+                   0, NULL);
+    md_ruleset *rs = NULL;
+    assert_int_equal(md_ruleset_compile(kb, rules, &rs, &e), MD_OK);
+    md_arena_reset(arena);
+    assert_int_equal(kbt_screen(rs, json, arena, &r, &e), MD_OK);
+    assert_string_equal(md_class_name(r.decision), "eligible");
+    snprintf(json, sizeof json, "%s%s}", base, PT("vitamin_c", "negative", "2027-01-01"));
+    md_arena_reset(arena);
+    assert_int_equal(kbt_screen(rs, json, arena, &r, &e), MD_OK);
+    assert_string_equal(md_class_name(r.decision), "contraindicated");
+    md_ruleset_free(rs);
+    json_decref(rules);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -623,6 +719,7 @@ int main(void)
         cmocka_unit_test(test_ruleset_error),
         cmocka_unit_test(test_medication_name),
         cmocka_unit_test(test_wording_examples),
+        cmocka_unit_test(test_patch_test_coverage),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
