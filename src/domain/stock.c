@@ -38,6 +38,21 @@
 #include <stdio.h>
 #include <string.h>
 
+/*
+ * What is on hand and what a vial gave, in SQL: the balance row when the lot (vial) has one,
+ * else the sum of its ledger.  md__movement_insert / md__draw_insert move the balance with
+ * each row they write, and make it from the ledger's sum the first time; a bulk load that
+ * writes the ledger of new lots directly (mesodesk gen) is read through the sum until then.
+ */
+#define ON_HAND_OF(l)                                                                              \
+    "coalesce((SELECT b.on_hand FROM lot_balances b WHERE b.clinic_id = " l ".clinic_id AND "      \
+    "b.lot_id = " l ".id), (SELECT sum(m.quantity) FROM stock_movements m WHERE m.clinic_id = " l  \
+    ".clinic_id AND m.lot_id = " l ".id), 0)"
+#define DRAWN_OF(v)                                                                                \
+    "coalesce((SELECT d.drawn_ul FROM vial_drawn d WHERE d.clinic_id = " v ".clinic_id AND "       \
+    "d.vial_id = " v ".id), (SELECT sum(w.volume_ul) FROM vial_draws w WHERE w.clinic_id = " v     \
+    ".clinic_id AND w.vial_id = " v ".id), 0)"
+
 /* ---- loading ---- */
 
 static void copy_col(char *dst, size_t sz, const md_row *r, int i)
@@ -129,26 +144,22 @@ md_code md__movement_insert(md_ctx *ctx, const char *lot_id, const char *kind, i
                            "UPDATE lot_balances SET on_hand = on_hand + $3 WHERE clinic_id = $1 "
                            "AND lot_id = $2",
                            b, 3, NULL, NULL, err);
-    if (rc == MD_OK && md_store_changes(ctx->db) == 0)
+    if (rc == MD_OK && md_store_changes(ctx->db) == 0) /* the ledger's sum, this row included */
         rc = md_store_exec(ctx->db,
-                           "INSERT INTO lot_balances (clinic_id, lot_id, on_hand) VALUES ($1, $2, "
-                           "$3)",
-                           b, 3, NULL, NULL, err);
+                           "INSERT INTO lot_balances (clinic_id, lot_id, on_hand) SELECT "
+                           "CAST($1 AS TEXT), CAST($2 AS TEXT), coalesce(sum(quantity), 0) FROM "
+                           "stock_movements WHERE clinic_id = $1 AND lot_id = $2",
+                           b, 2, NULL, NULL, err);
     return rc;
 }
 
 md_code md_lot_on_hand(md_ctx *ctx, const char *lot_id, int64_t *out, md_err *err)
 {
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(lot_id)};
-    md_code rc = md_store_scalar_int(ctx->db,
-                                     "SELECT on_hand FROM lot_balances WHERE clinic_id = $1 AND "
-                                     "lot_id = $2",
-                                     v, 2, out, err);
-    if (rc == MD_ENOTFOUND) { /* no movement yet */
-        *out = 0;
-        rc = MD_OK;
-    }
-    return rc;
+    return md_store_scalar_int(ctx->db,
+                               "SELECT " ON_HAND_OF("l") " FROM lots l WHERE l.clinic_id = $1 AND "
+                                                         "l.id = $2 AND l.current = 1",
+                               v, 2, out, err);
 }
 
 static int vial_row(void *vv, const md_row *r)
@@ -166,8 +177,7 @@ static int vial_row(void *vv, const md_row *r)
 
 #define VIAL_COLS                                                                                  \
     "SELECT v.id, v.lot_id, v.status, v.opened_at, v.beyond_use_at, v.volume_ml, "                 \
-    "v.volume_ml - coalesce((SELECT d.drawn_ul FROM vial_drawn d WHERE d.clinic_id = "             \
-    "v.clinic_id AND d.vial_id = v.id), 0) FROM vials v "
+    "v.volume_ml - " DRAWN_OF("v") " FROM vials v "
 
 md_code md__vial_load(md_ctx *ctx, const char *id, const char *field, md__vial *vial, md_err *err)
 {
@@ -216,11 +226,12 @@ md_code md__draw_insert(md_ctx *ctx, const md__vial *vial, int64_t volume_ul,
                            "UPDATE vial_drawn SET drawn_ul = drawn_ul + $3 WHERE clinic_id = $1 "
                            "AND vial_id = $2",
                            b, 3, NULL, NULL, err);
-    if (rc == MD_OK && md_store_changes(ctx->db) == 0)
+    if (rc == MD_OK && md_store_changes(ctx->db) == 0) /* the ledger's sum, this row included */
         rc = md_store_exec(ctx->db,
-                           "INSERT INTO vial_drawn (clinic_id, vial_id, drawn_ul) VALUES ($1, $2, "
-                           "$3)",
-                           b, 3, NULL, NULL, err);
+                           "INSERT INTO vial_drawn (clinic_id, vial_id, drawn_ul) SELECT "
+                           "CAST($1 AS TEXT), CAST($2 AS TEXT), coalesce(sum(volume_ul), 0) FROM "
+                           "vial_draws WHERE clinic_id = $1 AND vial_id = $2",
+                           b, 2, NULL, NULL, err);
     return rc;
 }
 
@@ -772,13 +783,13 @@ static md_code usable_lots(md_ctx *ctx, const char *on_s, json_t **lots, md_err 
 {
     lots_acc a = {json_array()};
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(on_s)};
-    md_code rc = md_store_exec(
-        ctx->db,
-        "SELECT l.id, l.product_id, l.lot_number, l.expiry, coalesce((SELECT b.on_hand FROM "
-        "lot_balances b WHERE b.clinic_id = l.clinic_id AND b.lot_id = l.id), 0) FROM lots l "
-        "WHERE l.clinic_id = $1 AND l.current = 1 AND l.status = 'active' AND l.expiry >= $2 "
-        "ORDER BY l.product_id, l.expiry, l.id",
-        v, 2, avail_lot_row, &a, err);
+    md_code rc = md_store_exec(ctx->db,
+                               "SELECT l.id, l.product_id, l.lot_number, l.expiry, " ON_HAND_OF(
+                                   "l") " FROM lots l "
+                                        "WHERE l.clinic_id = $1 AND l.current = 1 AND l.status = "
+                                        "'active' AND l.expiry >= $2 "
+                                        "ORDER BY l.product_id, l.expiry, l.id",
+                               v, 2, avail_lot_row, &a, err);
     if (rc == MD_OK)
         *lots = a.lots;
     else
@@ -803,13 +814,13 @@ static md_code open_vials(md_ctx *ctx, const char *now_s, json_t **vials, md_err
 {
     json_t *arr = json_array();
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(now_s)};
-    md_code rc = md_store_exec(
-        ctx->db,
-        "SELECT v.id, v.lot_id, v.volume_ml - coalesce((SELECT d.drawn_ul FROM vial_drawn d "
-        "WHERE d.clinic_id = v.clinic_id AND d.vial_id = v.id), 0), v.beyond_use_at FROM vials "
-        "v WHERE v.clinic_id = $1 AND v.current = 1 AND v.status = 'open' AND v.beyond_use_at > "
-        "$2 ORDER BY v.beyond_use_at, v.id",
-        v, 2, open_vial_row, arr, err);
+    md_code rc = md_store_exec(ctx->db,
+                               "SELECT v.id, v.lot_id, v.volume_ml - " DRAWN_OF(
+                                   "v") ", v.beyond_use_at FROM vials "
+                                        "v WHERE v.clinic_id = $1 AND v.current = 1 AND v.status = "
+                                        "'open' AND v.beyond_use_at > "
+                                        "$2 ORDER BY v.beyond_use_at, v.id",
+                               v, 2, open_vial_row, arr, err);
     if (rc == MD_OK)
         *vials = arr;
     else
@@ -938,14 +949,15 @@ md_code md_stock_expiring(md_ctx *ctx, md_day on, int days, json_t **out, md_err
     md_date_format(on + days, until);
     json_t *items = json_array();
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(until)};
-    rc = md_store_exec(
-        ctx->db,
-        "SELECT l.id, l.product_id, l.lot_number, l.expiry, coalesce((SELECT b.on_hand FROM "
-        "lot_balances b WHERE b.clinic_id = l.clinic_id AND b.lot_id = l.id), 0), p.name "
-        "FROM lots l JOIN products p ON p.clinic_id = l.clinic_id AND p.id = l.product_id AND "
-        "p.current = 1 WHERE l.clinic_id = $1 AND l.current = 1 AND l.status = 'active' AND "
-        "l.expiry <= $2 ORDER BY l.expiry, l.id",
-        v, 2, expiring_row, items, err);
+    rc = md_store_exec(ctx->db,
+                       "SELECT l.id, l.product_id, l.lot_number, l.expiry, " ON_HAND_OF(
+                           "l") ", p.name "
+                                "FROM lots l JOIN products p ON p.clinic_id = l.clinic_id AND p.id "
+                                "= l.product_id AND "
+                                "p.current = 1 WHERE l.clinic_id = $1 AND l.current = 1 AND "
+                                "l.status = 'active' AND "
+                                "l.expiry <= $2 ORDER BY l.expiry, l.id",
+                       v, 2, expiring_row, items, err);
     size_t i;
     json_t *it;
     json_array_foreach(items, i, it)
@@ -980,11 +992,12 @@ md_code md_stock_vials_aging(md_ctx *ctx, int64_t now, json_t **out, md_err *err
     md_val v[] = {md_text(ctx->who.clinic_id)};
     rc = md_store_exec(
         ctx->db,
-        "SELECT v.id, v.lot_id, v.opened_at, v.beyond_use_at, v.volume_ml - coalesce((SELECT "
-        "d.drawn_ul FROM vial_drawn d WHERE d.clinic_id = v.clinic_id AND d.vial_id = v.id), 0), "
-        "l.lot_number FROM vials v JOIN lots l ON l.clinic_id = v.clinic_id AND l.id "
-        "= v.lot_id AND l.current = 1 WHERE v.clinic_id = $1 AND v.current = 1 AND v.status = "
-        "'open' ORDER BY v.beyond_use_at, v.id",
+        "SELECT v.id, v.lot_id, v.opened_at, v.beyond_use_at, v.volume_ml - " DRAWN_OF(
+            "v") ", "
+                 "l.lot_number FROM vials v JOIN lots l ON l.clinic_id = v.clinic_id AND l.id "
+                 "= v.lot_id AND l.current = 1 WHERE v.clinic_id = $1 AND v.current = 1 AND "
+                 "v.status = "
+                 "'open' ORDER BY v.beyond_use_at, v.id",
         v, 1, aging_row, all, err);
     size_t i;
     json_t *it;
