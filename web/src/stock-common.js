@@ -111,14 +111,15 @@ export function StockNav({ current }) {
 }
 
 /**
- * The clinic's lots with what is on hand and whether each is usable today. GET /lots lists
- * the records only, so each lot not entered in error is read once more (GET /lots/{id}).
- * `only` keeps the lots of one product.
+ * The clinic's lots (of one product with `only`) with what is on hand and whether each is
+ * usable today, lots entered in error left out: GET /lots carries `on_hand` and `usable`; a
+ * server whose list does not is asked for each lot (GET /lots/{id}).
  */
 export async function loadLots(only) {
-  const list = await get('/lots');
+  const list = await get(`/lots${only ? `?product_id=${encodeURIComponent(only)}` : ''}`);
   const items = (list.items || []).filter((l) => l.status !== 'entered_in_error' && (!only || l.product_id === only));
-  return { items: await Promise.all(items.map((l) => get(`/lots/${l.id}`).catch(() => l))) };
+  if (items.every((l) => 'on_hand' in l)) return { items };
+  return { items: await Promise.all(items.map((l) => ('on_hand' in l ? l : get(`/lots/${l.id}`).catch(() => l)))) };
 }
 
 /** A form's submit button (busy while it runs) and Cancel. */
