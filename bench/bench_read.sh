@@ -14,7 +14,10 @@
 #    body, and runs the same wrk on it.
 # 4. Prints req/s, p99 and server CPU per request of each, with Mesodesk's ratios to nginx,
 #    then runs bench_search on the same database.
-# BENCH_PERF=FILE records the server's profile (perf record -g) during its wrk run.
+# BENCH_PERF=FILE records the server's profile (perf record -g, or BENCH_PERF_FLAGS) during
+# its wrk run.  BENCH_STAT=1 counts, with perf stat, the server's context switches and its
+# pread, pwrite, fdatasync, futex and sendmsg calls during the run and prints each per
+# request: counts that other processes on the machine do not change, unlike CPU time.
 # Needs wrk and nginx (scripts/install-deps bench).  Exit status: 0 measured, 1 failure.
 # BENCH_DURATION (10s), BENCH_CONNECTIONS (32) and BENCH_WRK_THREADS (2) change wrk's settings.
 set -euo pipefail
@@ -116,13 +119,28 @@ run_wrk() { # url script -> "requests/s p99_us non2xx errors"
 echo "wrk -t$wthreads -c$conns -d$duration, $patients patients, body $size bytes, $(nproc) cores"
 perf_pid=
 if [ -n "${BENCH_PERF:-}" ]; then # a profile of the server under the load, into $BENCH_PERF
-  perf record -g -o "$BENCH_PERF" -p "$server_pid" >/dev/null 2>&1 &
+  perf record ${BENCH_PERF_FLAGS:--g} -o "$BENCH_PERF" -p "$server_pid" >/dev/null 2>&1 &
   perf_pid=$!
+fi
+stat_pid=
+stat_events=context-switches,syscalls:sys_enter_pread64,syscalls:sys_enter_pwrite64
+stat_events=$stat_events,syscalls:sys_enter_fdatasync,syscalls:sys_enter_futex
+stat_events=$stat_events,syscalls:sys_enter_sendmsg
+if [ -n "${BENCH_STAT:-}" ]; then
+  perf stat -x, -e "$stat_events" -o "$tmp/stat.csv" -p "$server_pid" >/dev/null 2>&1 &
+  stat_pid=$!
 fi
 t0=$(cpu_ticks "$server_pid")
 read -r m_rps m_p99 m_bad m_err m_req < <(run_wrk "$base" "$tmp/read.lua")
 m_cpu=$(($(cpu_ticks "$server_pid") - t0))
 if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
+if [ -n "$stat_pid" ]; then
+  kill -INT "$stat_pid"
+  wait "$stat_pid" || true
+  awk -F, -v n="$m_req" '$3 != "" && $1 ~ /^[0-9]/ {
+    sub(/^syscalls:sys_enter_/, "", $3); printf "per request: %-18s %8.2f\n", $3, $1 / n }' \
+    "$tmp/stat.csv"
+fi
 audited=$(sqlite3 "$db" "SELECT count(*) FROM audit_log WHERE action = 'read'")
 kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
 server_pid=

@@ -12,7 +12,9 @@
 # Environment: BUILD (default build), DB (a postgresql:// URI of an empty database
 # instead of the temporary SQLite file), CONNS (32), SECONDS (10), THREADS (server
 # worker threads, default the server's), PERF=1 to run `perf record -g` on the server
-# during the load (perf.data left in $PERF_OUT, default ./perf-writes.data).
+# during the load (perf.data left in $PERF_OUT, default ./perf-writes.data); STAT=1 to count
+# the server's context switches and pread/pwrite/fdatasync/futex calls per create (perf
+# stat: counts that other processes on the machine do not change, unlike CPU time).
 # Needs wrk (scripts/install-deps bench), curl and jq.
 set -eu
 BUILD=${BUILD:-build}
@@ -86,16 +88,25 @@ if [ "${PERF:-0}" = 1 ]; then
         >/dev/null 2>&1 &
     perfpid=$!
 fi
+if [ "${STAT:-0}" = 1 ]; then
+    ev=context-switches,syscalls:sys_enter_pread64,syscalls:sys_enter_pwrite64
+    ev=$ev,syscalls:sys_enter_fdatasync,syscalls:sys_enter_futex
+    perf stat -x, -e "$ev" -o "$dir/stat.csv" -p "$pid" -- sleep "$SECONDS_" >/dev/null 2>&1 &
+    statpid=$!
+fi
 cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 cpu0=$(cpu)
 wt=2; [ "$CONNS" -lt 2 ] && wt=1
 wrk -t$wt -c"$CONNS" -d"${SECONDS_}s" --latency -s "$dir/post.lua" "$base" >"$dir/wrk.out"
 [ -n "${perfpid:-}" ] && wait "$perfpid"
+[ -n "${statpid:-}" ] && wait "$statpid"
 cpu1=$(cpu)
 grep -E "Requests/sec|Latency|99%|Non-2xx|creates/s" "$dir/wrk.out"
 reqs=$(awk '/requests in/ {print $1}' "$dir/wrk.out")
 awk -v c=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" -v n="$reqs" \
     'BEGIN { if (n > 0) printf "server CPU per create: %.0f us (%d requests)\n", c / hz * 1e6 / n, n }'
+[ -n "${statpid:-}" ] && awk -F, -v n="$reqs" '$3 != "" && $1 ~ /^[0-9]/ && n > 0 {
+    sub(/^syscalls:sys_enter_/, "", $3); printf "per create: %-18s %8.2f\n", $3, $1 / n }' "$dir/stat.csv"
 [ -z "${DB:-}" ] && [ -f "$db-wal" ] && echo "WAL at the end of the load: $(($(stat -c %s "$db-wal") / 1024)) KiB"
 kill "$pid" && wait "$pid" || true
 pid=

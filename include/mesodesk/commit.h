@@ -70,12 +70,26 @@ typedef struct md_commit_hooks {
     int64_t (*next_due_us)(void *arg);
 } md_commit_hooks;
 
+struct md_commit_job;
+/* The most jobs run together in one group (md_commit_job.group). */
+#define MD_COMMIT_GROUP_MAX 256
+/* Several queued jobs at once, in one savepoint: jobs[0..n-1] in their queue order, all
+ * with this same group function.  ctx is jobs[0]'s (ctx->db the writer connection). */
+typedef md_code (*md_write_group_fn)(md_ctx *ctx, struct md_commit_job *const *jobs, size_t n,
+                                     md_err *err);
+
 /* A job and its result slot.  Owned by the submitter, which keeps it alive until
  * md_commit_wait() returned.  ctx is copied at submit; the job's ctx->db is the writer
- * connection. */
+ * connection.  group (optional): jobs queued one after another with the same group
+ * function run together, in one savepoint of the batch instead of one each (the audit
+ * writer's read entries: one chain-head read and move for all of them).  When the
+ * group's savepoint fails with an input error, it is rolled back and each of its jobs
+ * runs alone with fn, so one job's failure is still its own; a storage failure fails the
+ * batch as usual. */
 typedef struct md_commit_job {
     struct md_commit_job *next; /* the committer's */
     md_write_fn fn;
+    md_write_group_fn group;
     void *arg;
     md_ctx ctx;
     md_code rc; /* the outcome, valid after md_commit_wait() */
@@ -98,6 +112,9 @@ void md_committer_poke(md_committer *c);
 void md_committer_watch_load(md_committer *c, const atomic_int *in_flight);
 /* Writes committed and batches (transactions) used so far. */
 void md_committer_stats(md_committer *c, uint64_t *writes, uint64_t *batches);
+/* Groups of jobs run together in one savepoint (see md_commit_job.group), and the jobs
+ * in them, so far; either may be NULL. */
+void md_committer_group_stats(md_committer *c, uint64_t *groups, uint64_t *grouped);
 
 md_code md_write_begin(md_ctx *ctx, md_err *err);
 /* rc is the outcome of the work since md_write_begin(); returns the write's outcome. */

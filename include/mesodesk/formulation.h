@@ -105,7 +105,7 @@ int md_kb_unmixed_only(const md_kb *kb, int ingredient_id, md_mix_rule *out);
 #define MD_FM_MAX_AREAS 16
 #define MD_FM_MAX_COMPONENTS 8
 #define MD_FM_MAX_CANDIDATES 512 /* single products considered (more are 413) */
-#define MD_FM_MAX_PAIRS 64       /* single products that may be paired into mixtures */
+#define MD_FM_MAX_PAIRS 16       /* the best passing single products paired into mixtures */
 #define MD_FM_MAX_RESULTS 50     /* ranked candidates returned ("truncated" says more) */
 
 typedef struct md_fm_request {

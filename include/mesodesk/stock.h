@@ -107,8 +107,14 @@ md_code md_lot_update(md_ctx *ctx, const char *id, json_t *in, json_t **out, md_
 /* A lot as md_record_get answers it, with "on_hand" (containers) and "usable" and, when
  * not, "unusable_reason". */
 md_code md_lot_get(md_ctx *ctx, const char *id, json_t **out, md_err *err);
-/* Quantity on hand of a lot: the sum of its movements (no audit, no permission check;
- * inside a write it sees the write's own movements). */
+/* The clinic's current lots (include_all: entered in error too), of one product when
+ * product_id is not NULL, with that exact lot number when lot_number is not NULL (a
+ * scanned or typed label), each as md_lot_get answers it: {"items":[...]}. */
+md_code md_lot_list(md_ctx *ctx, const char *product_id, const char *lot_number, int include_all,
+                    json_t **out, md_err *err);
+/* Quantity on hand of a lot: the sum of its movements, kept as a balance row moved in the
+ * same transaction as each movement (no audit, no permission check; inside a write it sees
+ * the write's own movements). */
 md_code md_lot_on_hand(md_ctx *ctx, const char *lot_id, int64_t *out, md_err *err);
 /* Record a movement {kind: received|wasted|returned|adjusted, quantity, reason}: positive
  * quantities (adjusted: non-zero, signed); reason required for adjusted, wasted, returned.
@@ -144,10 +150,12 @@ md_code md_vial_get(md_ctx *ctx, const char *vial_id, json_t **out, md_err *err)
 
 /* ---- administrations ---- */
 
-/* One dose given.  patient_id, lot_id required; vial_id required for a multi-dose lot
- * (refused for a single-dose one); volume_ul > 0; route (intradermal, subcutaneous,
- * intraepidermal, epicutaneous, topical), context (patch_test | session), context_id
- * optional, given_at "YYYY-MM-DDTHH:MM:SSZ" (NULL: now). */
+/* One dose given.  Required: patient_id, lot_id, volume_ul > 0, route (intradermal,
+ * subcutaneous, intraepidermal, epicutaneous, topical) and context (patch_test | session),
+ * each refused naming its field when missing or unknown; vial_id required for a multi-dose
+ * lot (refused for a single-dose one); context_id (the patch test or session) optional;
+ * given_at "YYYY-MM-DDTHH:MM:SSZ" (NULL: now), which decides expiry, beyond-use and the
+ * recall cut-off. */
 typedef struct md_dose {
     const char *patient_id, *lot_id, *vial_id;
     long volume_ul;

@@ -101,7 +101,7 @@ int cmd_serve(int argc, char **argv)
     md_server_config cfg = {0};
     const char *db = NULL, *kb = NULL, *audit_key = NULL, *audit_log = NULL;
     char key_path[MD_AUDIT_PATH_MAX], log_path[MD_AUDIT_PATH_MAX];
-    long threads = 16;
+    long threads = 0; /* 0: the server's default for the database (md_server_default_threads) */
     const char *hash_mib = getenv("MESODESK_HASH_MEMORY");
     int c, address_limit = MD_LOGIN_ADDRESS_FAILURES;
     cfg.listen = getenv("MESODESK_LISTEN") ? getenv("MESODESK_LISTEN") : "127.0.0.1:8080";
@@ -197,14 +197,15 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "mesodesk serve: --hash-memory must be 64..65536 (MiB)\n");
         return 2;
     }
-    md_hash_limits hl = md_hash_limits_for((size_t)mib << 20, (int)threads);
+    cfg.db_uri = cli_db_path(db);
+    md_hash_limits hl = md_hash_limits_for(
+        (size_t)mib << 20, threads ? (int)threads : md_server_default_threads(cfg.db_uri));
     md_hash_limits_set(&hl);
     md_login_throttle_set_address_limit(address_limit);
     char kbdir[1024];
     md_err err;
     if (md_kb_locate(kb, MESODESK_SOURCE_DIR "/kb", kbdir, sizeof kbdir, &err) != MD_OK)
         return cli_fail("serve", &err);
-    cfg.db_uri = cli_db_path(db);
     cfg.kb_dir = kbdir;
     cfg.threads = (int)threads;
     cli_audit_paths(cfg.db_uri, audit_key, audit_log, key_path, log_path);

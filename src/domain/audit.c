@@ -533,7 +533,7 @@ static md_code append_marked(md_auditor *a, md_store *db, const pending *list, s
 typedef struct read_job {
     md_commit_job job;
     md_auditor *a;
-    const pending *list;
+    pending *list;
     size_t n;
 } read_job;
 
@@ -541,6 +541,30 @@ static md_code append_read(md_ctx *ctx, void *arg, md_err *err)
 {
     read_job *r = arg;
     return append_marked(r->a, ctx->db, r->list, r->n, err);
+}
+
+/* Several reads' entries queued one after another: one list, appended in queue order with
+ * one lock and read of each clinic's head and one move of it (commit.h, group).  The
+ * lists are joined for the call and split again after it. */
+static md_code append_reads(md_ctx *ctx, md_commit_job *const *jobs, size_t n, md_err *err)
+{
+    read_job *first = jobs[0]->arg;
+    pending *tail[MD_COMMIT_GROUP_MAX];
+    size_t total = 0;
+    if (n > MD_COMMIT_GROUP_MAX) return md_err_set(err, MD_EINVAL, NULL, "too many reads to join");
+    for (size_t i = 0; i < n; i++) {
+        read_job *r = jobs[i]->arg;
+        pending *t = r->list;
+        while (t->next)
+            t = t->next;
+        tail[i] = t;
+        if (i + 1 < n) t->next = ((read_job *)jobs[i + 1]->arg)->list;
+        total += r->n;
+    }
+    md_code rc = append_marked(first->a, ctx->db, first->list, total, err);
+    for (size_t i = 0; i < n; i++)
+        tail[i]->next = NULL;
+    return rc;
 }
 
 static pending *pending_new(md_ctx *ctx, const md_audit_entry *e, int64_t at)
@@ -593,6 +617,7 @@ md_code md_audit_many(md_ctx *ctx, const md_audit_entry *entries, size_t n, md_e
 
     read_job job = {.a = a, .list = first, .n = n};
     job.job.fn = append_read;
+    job.job.group = append_reads;
     job.job.arg = &job;
     md_code rc = md_commit_submit(a->committer, ctx, &job.job, err);
     if (rc == MD_OK) rc = md_commit_wait(&job.job, err);

@@ -20,6 +20,11 @@
  *   wait on my own semaphore                  gets the outcome, its semaphore posted
  *                                             after_commit hook
  *
+ * Queued jobs run one savepoint each, except a run of jobs queued one after another with
+ * the same group function (md_commit_job.group): one savepoint for the run; should it fail
+ * with an input error, it is rolled back and each job of the run gets a savepoint of its
+ * own, so a job's failure stays its own.
+ *
  * Invariants (under mu): holder != 0 while anyone runs statements on db; open says a
  * batch transaction is open on db; the batch list holds exactly the members whose
  * savepoint was released in the open transaction, and each is posted exactly once,
@@ -68,6 +73,7 @@ struct md_committer {
     size_t nmembers;
     int fail_commits; /* fault injection */
     uint64_t writes, batches;
+    uint64_t groups, grouped; /* runs of jobs in one savepoint, and their jobs */
 };
 
 static int64_t mono_us(void)
@@ -142,22 +148,66 @@ static void settle(md_committer *c, md_commit_job *m, md_code rc)
     }
 }
 
-/* Run the queued jobs, each in a savepoint.  The writer thread, holding db. */
+/* Run one job in a savepoint of its own and settle it.  The writer thread, holding db. */
+static void run_one(md_committer *c, md_commit_job *j)
+{
+    md_err_clear(&j->err);
+    md_code rc = ensure_open(c, &j->err);
+    if (rc == MD_OK && (rc = md_store_begin(c->db, &j->err)) == MD_OK) {
+        j->ctx.db = c->db;
+        rc = md_store_finish(c->db, j->fn(&j->ctx, j->arg, &j->err), &j->err);
+    }
+    pthread_mutex_lock(&c->mu);
+    settle(c, j, rc);
+    pthread_mutex_unlock(&c->mu);
+    if (rc != MD_OK) post(j, rc, &j->err); /* rolled back: its answer now */
+}
+
+/* Run group[0..n-1] (n >= 2, one group function) in one savepoint; MD_OK when they all
+ * joined the batch.  An input error rolls the savepoint back and returns it: the caller
+ * runs them one by one.  A storage failure breaks the batch and fails them all. */
+static md_code run_group(md_committer *c, md_commit_job **group, size_t n)
+{
+    md_commit_job *first = group[0];
+    md_err err;
+    md_err_clear(&err);
+    md_code rc = ensure_open(c, &err);
+    if (rc == MD_OK && (rc = md_store_begin(c->db, &err)) == MD_OK) {
+        for (size_t i = 0; i < n; i++) {
+            md_err_clear(&group[i]->err);
+            group[i]->ctx.db = c->db;
+        }
+        rc = md_store_finish(c->db, first->group(&first->ctx, group, n, &err), &err);
+    }
+    if (rc != MD_OK && !storage_failure(rc)) return rc;
+    pthread_mutex_lock(&c->mu);
+    for (size_t i = 0; i < n; i++)
+        settle(c, group[i], rc);
+    if (rc == MD_OK) {
+        c->groups++;
+        c->grouped += n;
+    }
+    pthread_mutex_unlock(&c->mu);
+    for (size_t i = 0; rc != MD_OK && i < n; i++)
+        post(group[i], rc, &err);
+    return MD_OK;
+}
+
+/* Run the queued jobs, each in a savepoint, or a run of jobs with one group function in
+ * one savepoint.  The writer thread, holding db. */
 static void run_jobs(md_committer *c, md_commit_job *jobs)
 {
+    md_commit_job *group[MD_COMMIT_GROUP_MAX];
     while (jobs) {
-        md_commit_job *j = jobs;
-        jobs = j->next;
-        md_err_clear(&j->err);
-        md_code rc = ensure_open(c, &j->err);
-        if (rc == MD_OK && (rc = md_store_begin(c->db, &j->err)) == MD_OK) {
-            j->ctx.db = c->db;
-            rc = md_store_finish(c->db, j->fn(&j->ctx, j->arg, &j->err), &j->err);
+        size_t n = 0;
+        md_write_group_fn fn = jobs->group;
+        while (jobs && n < MD_COMMIT_GROUP_MAX && (n == 0 || (fn && jobs->group == fn))) {
+            group[n++] = jobs;
+            jobs = jobs->next;
         }
-        pthread_mutex_lock(&c->mu);
-        settle(c, j, rc);
-        pthread_mutex_unlock(&c->mu);
-        if (rc != MD_OK) post(j, rc, &j->err); /* rolled back: its answer now */
+        if (n > 1 && run_group(c, group, n) == MD_OK) continue;
+        for (size_t i = 0; i < n; i++)
+            run_one(c, group[i]);
     }
 }
 
@@ -358,6 +408,14 @@ void md_committer_stats(md_committer *c, uint64_t *writes, uint64_t *batches)
     pthread_mutex_lock(&c->mu);
     *writes = c->writes;
     *batches = c->batches;
+    pthread_mutex_unlock(&c->mu);
+}
+
+void md_committer_group_stats(md_committer *c, uint64_t *groups, uint64_t *grouped)
+{
+    pthread_mutex_lock(&c->mu);
+    if (groups) *groups = c->groups;
+    if (grouped) *grouped = c->grouped;
     pthread_mutex_unlock(&c->mu);
 }
 

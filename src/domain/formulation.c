@@ -65,8 +65,14 @@ typedef struct fm_screened {
 
 #define FM_SLOTS 256 /* KB_MAX_IDS ingredients */
 
+#define FM_LINKS 32 /* links of one concern (kb_formulation.c FM_MAX_LINKS) */
+
+/* What one request builds once and shares (jansson references): the screening of each
+ * ingredient, the ingredient codes as JSON strings, each link's sources. */
 typedef struct fm_cache {
     fm_screened slot[FM_SLOTS];
+    json_t *ingredient[FM_SLOTS];
+    json_t *link_sources[MD_FM_MAX_CONCERNS][FM_LINKS];
 } fm_cache;
 
 typedef struct fm_env {
@@ -295,9 +301,10 @@ static void append_new(json_t *list, json_t *from)
         int dup = 0;
         json_array_foreach(list, k, have)
         {
-            if (same(json_object_get(have, "rule"), json_object_get(it, "rule")) &&
-                same(json_object_get(have, "fact"), json_object_get(it, "fact")) &&
-                same(json_object_get(have, "missing"), json_object_get(it, "missing"))) {
+            if (have == it ||
+                (same(json_object_get(have, "rule"), json_object_get(it, "rule")) &&
+                 same(json_object_get(have, "fact"), json_object_get(it, "fact")) &&
+                 same(json_object_get(have, "missing"), json_object_get(it, "missing")))) {
                 dup = 1;
                 break;
             }
@@ -335,7 +342,11 @@ static void fm_cache_free(fm_cache *c)
     for (size_t i = 0; c && i < FM_SLOTS; i++) {
         json_decref(c->slot[i].reasons);
         json_decref(c->slot[i].cautions);
+        json_decref(c->ingredient[i]);
     }
+    for (size_t k = 0; c && k < MD_FM_MAX_CONCERNS; k++)
+        for (size_t l = 0; l < FM_LINKS; l++)
+            json_decref(c->link_sources[k][l]);
     free(c);
 }
 
@@ -358,13 +369,16 @@ static void rationale(const fm_env *e, cand *c, json_t *out)
                 if (!(c->covers & (1u << k))) c->n_covers++;
                 c->covers |= 1u << k;
                 c->n_links++;
-                if (out)
-                    json_array_append_new(
-                        out,
-                        json_pack("{s:s,s:s,s:s?,s:o,s:s?}", "concern",
-                                  md_kb_concern_code(e->kb, cid), "ingredient", link.ingredient,
-                                  "product", prod_text(c->prod[c->ing_of[i]], "id"), "sources",
-                                  sources_json(link.sources, link.n_sources), "note", link.note));
+                if (!out) continue;
+                json_t **src = l < FM_LINKS ? &e->cache->link_sources[k][l] : NULL;
+                if (src && !*src) *src = sources_json(link.sources, link.n_sources);
+                json_array_append_new(
+                    out,
+                    json_pack("{s:s,s:s,s:s?,s:o,s:s?}", "concern", md_kb_concern_code(e->kb, cid),
+                              "ingredient", link.ingredient, "product",
+                              prod_text(c->prod[c->ing_of[i]], "id"), "sources",
+                              src ? json_incref(*src) : sources_json(link.sources, link.n_sources),
+                              "note", link.note));
             }
         }
     }
@@ -481,12 +495,19 @@ static json_t *components_json(const cand *c, int with_lots)
     return a;
 }
 
+/* The ingredient's code as a JSON string, shared within the request (new reference). */
+static json_t *ingredient_string(const fm_env *e, int id)
+{
+    json_t **s = &e->cache->ingredient[id];
+    if (!*s) *s = json_string(md_kb_vocab_code(e->kb, MD_VOCAB_INGREDIENT, (size_t)id));
+    return json_incref(*s);
+}
+
 static json_t *ingredients_json(const fm_env *e, const cand *c)
 {
     json_t *a = json_array();
     for (size_t i = 0; a && i < c->n_ing; i++)
-        json_array_append_new(
-            a, json_string(md_kb_vocab_code(e->kb, MD_VOCAB_INGREDIENT, (size_t)c->ing[i])));
+        json_array_append_new(a, ingredient_string(e, c->ing[i]));
     return a;
 }
 

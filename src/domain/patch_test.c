@@ -261,8 +261,8 @@ static md_code view_test(md_ctx *ctx, json_t *test, json_t *all_readings, int mo
     int64_t applied = 0;
     md_patch_reading_in in[MD_PATCH_WINDOWS_MAX * 4];
     size_t n = 0, i;
-    json_t *mine = json_array(), *r, *windows = json_array();
     if (!pk) return md_err_set(err, MD_EINTERNAL, NULL, "no kb loaded");
+    json_t *mine = json_array(), *r, *windows = json_array();
     if (!mine || !windows) goto oom;
     md_time_parse(at ? at : "", &applied);
     json_array_foreach(all_readings, i, r)

@@ -442,13 +442,11 @@ md_code md__term_stage_flush(md_ctx *ctx, md__term_stage *st, md_err *err)
     md_val v[1 + 3 * STAGE_ROWS];
     char sql[128 + 24 * STAGE_ROWS], kinds[STAGE_ROWS][2];
     md_code rc = MD_OK;
+    size_t built = 0; /* rows of the statement text in sql (every statement but the last: all) */
     qsort(st->recs, st->n, sizeof *st->recs, rec_cmp);
     v[0] = md_text(ctx->who.clinic_id);
     for (size_t i = 0; rc == MD_OK && i < st->n; i += STAGE_ROWS) {
         size_t rows = st->n - i < STAGE_ROWS ? st->n - i : STAGE_ROWS;
-        md_sbuf b;
-        md_sbuf_init(&b, sql, sizeof sql);
-        md_sbuf_append(&b, "INSERT INTO patient_terms (clinic_id, kind, term, patient_id) VALUES");
         for (size_t r = 0; r < rows; r++) {
             const char *rec = st->recs[i + r];
             kinds[r][0] = rec[0];
@@ -456,10 +454,18 @@ md_code md__term_stage_flush(md_ctx *ctx, md__term_stage *st, md_err *err)
             v[1 + 3 * r] = md_text(kinds[r]);
             v[2 + 3 * r] = md_text(rec + 1);
             v[3 + 3 * r] = md_text(rec + strlen(rec) + 1);
-            md_sbuf_appendf(&b, "%s ($1, $%zu, $%zu, $%zu)", r ? "," : "", 2 + 3 * r, 3 + 3 * r,
-                            4 + 3 * r);
         }
-        if (!md_sbuf_ok(&b)) rc = md_sbuf_check(&b, "the staged keys' insert", err);
+        if (rows != built) {
+            md_sbuf b;
+            md_sbuf_init(&b, sql, sizeof sql);
+            md_sbuf_append(&b,
+                           "INSERT INTO patient_terms (clinic_id, kind, term, patient_id) VALUES");
+            for (size_t r = 0; r < rows; r++)
+                md_sbuf_appendf(&b, "%s ($1, $%zu, $%zu, $%zu)", r ? "," : "", 2 + 3 * r, 3 + 3 * r,
+                                4 + 3 * r);
+            if (!md_sbuf_ok(&b)) rc = md_sbuf_check(&b, "the staged keys' insert", err);
+            built = rows;
+        }
         if (rc == MD_OK) rc = md_store_exec(ctx->db, sql, v, 1 + 3 * (int)rows, NULL, NULL, err);
     }
     stage_empty(st);
@@ -765,6 +771,50 @@ static md_code match_key(md_ctx *ctx, const char *kind, const char *key, const c
     return MD_OK;
 }
 
+/* The keys a duplicate check looks up: kind, term and why they match. */
+typedef struct dup_key {
+    const char *kind, *why;
+    char term[3 * TERM_MAX];
+    int found;
+} dup_key;
+
+typedef struct dup_probe {
+    dup_key *keys;
+    int n;
+} dup_probe;
+
+static int probe_row(void *vctx, const md_row *r)
+{
+    dup_probe *p = vctx;
+    const char *kind = md_row_text(r, 0), *text = md_row_text(r, 1);
+    for (int i = 0; kind && text && i < p->n; i++)
+        if (strcmp(p->keys[i].kind, kind) == 0 && strcmp(p->keys[i].term, text) == 0)
+            p->keys[i].found = 1;
+    return 0;
+}
+
+/* Which of the keys any patient of the clinic has, in one statement (one range of the key
+ * index per key); a create usually finds none and then reads no patient at all. */
+static md_code probe_keys(md_ctx *ctx, dup_key *keys, int n, md_err *err)
+{
+    char sql[160 * 4 + 64];
+    md_val v[1 + 2 * 4];
+    md_sbuf b;
+    md_sbuf_init(&b, sql, sizeof sql);
+    v[0] = md_text(ctx->who.clinic_id);
+    for (int i = 0; i < n; i++) {
+        v[1 + 2 * i] = md_text(keys[i].kind);
+        v[2 + 2 * i] = md_text(keys[i].term);
+        md_sbuf_appendf(&b,
+                        "%sSELECT kind, term FROM patient_terms WHERE clinic_id = $1 AND kind = "
+                        "$%d AND term = $%d",
+                        i ? " UNION ALL " : "", 2 + 2 * i, 3 + 2 * i);
+    }
+    if (!md_sbuf_ok(&b)) return md_sbuf_check(&b, "the duplicate check's probe", err);
+    dup_probe p = {keys, n};
+    return md_store_exec(ctx->db, sql, v, 1 + 2 * n, probe_row, &p, err);
+}
+
 md_code md_patient_duplicates(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
 {
     md_code rc = md_require(ctx, md_kind_patient.read_perm, err);
@@ -774,19 +824,30 @@ md_code md_patient_duplicates(md_ctx *ctx, json_t *in, json_t **out, md_err *err
     const char *birth = json_string_value(json_object_get(in, "birth_date"));
     const char *email = json_string_value(json_object_get(in, "email"));
     const char *phone = json_string_value(json_object_get(in, "phone"));
-    char key[3 * TERM_MAX], buf[TERM_MAX + 1];
-    json_t *cands = json_object();
+    /* In the order their matches are listed: the name and birth date (also with the
+     * names swapped, given entered as family: the same person too), e-mail, phone. */
+    dup_key keys[4];
+    int n = 0;
     if (given && family && birth) {
-        name_key(birth, family, given, key, sizeof key);
-        rc = match_key(ctx, "k", key, "name_and_birth_date", cands, err);
-        /* The names swapped (given entered as family): the same person too. */
-        name_key(birth, given, family, key, sizeof key);
-        if (rc == MD_OK) rc = match_key(ctx, "k", key, "name_and_birth_date", cands, err);
+        keys[n] = (dup_key){"k", "name_and_birth_date", "", 0};
+        name_key(birth, family, given, keys[n].term, sizeof keys[n].term);
+        n++;
+        keys[n] = (dup_key){"k", "name_and_birth_date", "", 0};
+        name_key(birth, given, family, keys[n].term, sizeof keys[n].term);
+        n++;
     }
-    if (rc == MD_OK && email && email_key(email, buf, sizeof buf))
-        rc = match_key(ctx, "e", buf, "email", cands, err);
-    if (rc == MD_OK && phone && phone_query(phone, buf, sizeof buf) >= 7)
-        rc = match_key(ctx, "p", buf, "phone", cands, err);
+    if (email) {
+        keys[n] = (dup_key){"e", "email", "", 0};
+        if (email_key(email, keys[n].term, TERM_MAX + 1)) n++;
+    }
+    if (phone) {
+        keys[n] = (dup_key){"p", "phone", "", 0};
+        if (phone_query(phone, keys[n].term, TERM_MAX + 1) >= 7) n++;
+    }
+    if (n) rc = probe_keys(ctx, keys, n, err);
+    json_t *cands = json_object();
+    for (int i = 0; rc == MD_OK && i < n; i++)
+        if (keys[i].found) rc = match_key(ctx, keys[i].kind, keys[i].term, keys[i].why, cands, err);
     json_t *list = json_array();
     const char *id;
     json_t *c;
@@ -829,7 +890,7 @@ const md_record_kind *md_patient_merge_kind(size_t i)
      * table with a patient_id is one of these). */
     static const char *const collections[] = {
         "allergies", "allergy_statements", "conditions", "medications", "status", "clearances",
-        "administrations", "patch_tests", "patch_test_readings"};
+        "administrations", "patch_tests", "patch_test_readings", "formulations"};
     return i < sizeof collections / sizeof collections[0]
                ? md_fact_kind_by_collection(collections[i])
                : NULL;
@@ -1011,21 +1072,41 @@ md_code md_patient_merge(md_ctx *ctx, const char *survivor_id, const char *dupli
     return md_record_get(ctx, &md_kind_patient, NULL, survivor_id, out, err);
 }
 
+/* Row of the decoration's one statement: 0 and the survivor this record was merged into,
+ * or 1 and a record merged into this one (in merge order). */
+typedef struct merges {
+    char into[MD_ID_STR];
+    json_t *from;
+} merges;
+
+static int merges_row(void *vctx, const md_row *r)
+{
+    merges *m = vctx;
+    const char *id = md_row_text(r, 1);
+    if (!id) return 0;
+    if (md_row_int(r, 0) == 0)
+        md_strlcpy(m->into, id, sizeof m->into);
+    else
+        json_array_append_new(m->from, json_string(id));
+    return 0;
+}
+
+/* Both directions of the patient's merges in one statement (one read of the pages, not
+ * two: on a pooled connection each statement of a read may find its cache emptied by
+ * the writer's commits). */
 md_code md__patient_decorate(md_ctx *ctx, json_t *patient, md_err *err)
 {
     const char *id = json_string_value(json_object_get(patient, "id"));
-    char into[MD_ID_STR];
-    int merged = 0;
-    json_t *from = json_array();
+    merges m = {"", json_array()};
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(id)};
-    md_code rc = md__patient_merged_into(ctx, id, &merged, into, err);
-    if (rc == MD_OK)
-        rc = md_store_exec(ctx->db,
-                           "SELECT merged_id FROM patient_merges WHERE clinic_id = $1 AND "
-                           "survivor_id = $2 AND direct = 1 ORDER BY merged_at, merged_id",
-                           v, 2, collect_text, from, err);
-    if (rc == MD_OK && merged) json_object_set_new(patient, "merged_into", json_string(into));
-    if (rc == MD_OK && json_array_size(from)) json_object_set(patient, "merged_from", from);
-    json_decref(from);
+    md_code rc = md_store_exec(
+        ctx->db,
+        "SELECT 0, survivor_id, '' FROM patient_merges WHERE clinic_id = $1 AND merged_id = $2 "
+        "AND direct = 1 UNION ALL SELECT 1, merged_id, merged_at FROM patient_merges WHERE "
+        "clinic_id = $1 AND survivor_id = $2 AND direct = 1 ORDER BY 1, 3, 2",
+        v, 2, merges_row, &m, err);
+    if (rc == MD_OK && m.into[0]) json_object_set_new(patient, "merged_into", json_string(m.into));
+    if (rc == MD_OK && json_array_size(m.from)) json_object_set(patient, "merged_from", m.from);
+    json_decref(m.from);
     return rc;
 }

@@ -38,6 +38,21 @@
 #include <stdio.h>
 #include <string.h>
 
+/*
+ * What is on hand and what a vial gave, in SQL: the balance row when the lot (vial) has one,
+ * else the sum of its ledger.  md__movement_insert / md__draw_insert move the balance with
+ * each row they write, and make it from the ledger's sum the first time; a bulk load that
+ * writes the ledger of new lots directly (mesodesk gen) is read through the sum until then.
+ */
+#define ON_HAND_OF(l)                                                                              \
+    "coalesce((SELECT b.on_hand FROM lot_balances b WHERE b.clinic_id = " l ".clinic_id AND "      \
+    "b.lot_id = " l ".id), (SELECT sum(m.quantity) FROM stock_movements m WHERE m.clinic_id = " l  \
+    ".clinic_id AND m.lot_id = " l ".id), 0)"
+#define DRAWN_OF(v)                                                                                \
+    "coalesce((SELECT d.drawn_ul FROM vial_drawn d WHERE d.clinic_id = " v ".clinic_id AND "       \
+    "d.vial_id = " v ".id), (SELECT sum(w.volume_ul) FROM vial_draws w WHERE w.clinic_id = " v     \
+    ".clinic_id AND w.vial_id = " v ".id), 0)"
+
 /* ---- loading ---- */
 
 static void copy_col(char *dst, size_t sz, const md_row *r, int i)
@@ -117,19 +132,33 @@ md_code md__movement_insert(md_ctx *ctx, const char *lot_id, const char *kind, i
                   md_text(vial_id),
                   md_text(md_actor_id(ctx)),
                   md_text(now)};
-    return md_store_exec(ctx->db,
-                         "INSERT INTO stock_movements (clinic_id, id, lot_id, kind, quantity, "
-                         "reason, administration_id, vial_id, recorded_by, recorded_at) VALUES "
-                         "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                         v, 10, NULL, NULL, err);
+    md_code rc =
+        md_store_exec(ctx->db,
+                      "INSERT INTO stock_movements (clinic_id, id, lot_id, kind, quantity, "
+                      "reason, administration_id, vial_id, recorded_by, recorded_at) "
+                      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                      v, 10, NULL, NULL, err);
+    md_val b[] = {md_text(ctx->who.clinic_id), md_text(lot_id), md_int(quantity)};
+    if (rc == MD_OK)
+        rc = md_store_exec(ctx->db,
+                           "UPDATE lot_balances SET on_hand = on_hand + $3 WHERE clinic_id = $1 "
+                           "AND lot_id = $2",
+                           b, 3, NULL, NULL, err);
+    if (rc == MD_OK && md_store_changes(ctx->db) == 0) /* the ledger's sum, this row included */
+        rc = md_store_exec(ctx->db,
+                           "INSERT INTO lot_balances (clinic_id, lot_id, on_hand) SELECT "
+                           "CAST($1 AS TEXT), CAST($2 AS TEXT), coalesce(sum(quantity), 0) FROM "
+                           "stock_movements WHERE clinic_id = $1 AND lot_id = $2",
+                           b, 2, NULL, NULL, err);
+    return rc;
 }
 
 md_code md_lot_on_hand(md_ctx *ctx, const char *lot_id, int64_t *out, md_err *err)
 {
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(lot_id)};
     return md_store_scalar_int(ctx->db,
-                               "SELECT coalesce(sum(quantity), 0) FROM stock_movements WHERE "
-                               "clinic_id = $1 AND lot_id = $2",
+                               "SELECT " ON_HAND_OF("l") " FROM lots l WHERE l.clinic_id = $1 AND "
+                                                         "l.id = $2 AND l.current = 1",
                                v, 2, out, err);
 }
 
@@ -148,8 +177,7 @@ static int vial_row(void *vv, const md_row *r)
 
 #define VIAL_COLS                                                                                  \
     "SELECT v.id, v.lot_id, v.status, v.opened_at, v.beyond_use_at, v.volume_ml, "                 \
-    "v.volume_ml - coalesce((SELECT sum(d.volume_ul) FROM vial_draws d WHERE d.clinic_id = "       \
-    "v.clinic_id AND d.vial_id = v.id), 0) FROM vials v "
+    "v.volume_ml - " DRAWN_OF("v") " FROM vials v "
 
 md_code md__vial_load(md_ctx *ctx, const char *id, const char *field, md__vial *vial, md_err *err)
 {
@@ -187,11 +215,24 @@ md_code md__draw_insert(md_ctx *ctx, const md__vial *vial, int64_t volume_ul,
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(id),       md_text(vial->id),
                   md_text(vial->lot_id),       md_int(volume_ul), md_text(administration_id),
                   md_text(md_actor_id(ctx)),   md_text(now)};
-    return md_store_exec(ctx->db,
-                         "INSERT INTO vial_draws (clinic_id, id, vial_id, lot_id, volume_ul, "
-                         "administration_id, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, "
-                         "$5, $6, $7, $8)",
-                         v, 8, NULL, NULL, err);
+    md_code rc = md_store_exec(ctx->db,
+                               "INSERT INTO vial_draws (clinic_id, id, vial_id, lot_id, volume_ul, "
+                               "administration_id, recorded_by, recorded_at) VALUES ($1, $2, $3, "
+                               "$4, $5, $6, $7, $8)",
+                               v, 8, NULL, NULL, err);
+    md_val b[] = {md_text(ctx->who.clinic_id), md_text(vial->id), md_int(volume_ul)};
+    if (rc == MD_OK)
+        rc = md_store_exec(ctx->db,
+                           "UPDATE vial_drawn SET drawn_ul = drawn_ul + $3 WHERE clinic_id = $1 "
+                           "AND vial_id = $2",
+                           b, 3, NULL, NULL, err);
+    if (rc == MD_OK && md_store_changes(ctx->db) == 0) /* the ledger's sum, this row included */
+        rc = md_store_exec(ctx->db,
+                           "INSERT INTO vial_drawn (clinic_id, vial_id, drawn_ul) SELECT "
+                           "CAST($1 AS TEXT), CAST($2 AS TEXT), coalesce(sum(volume_ul), 0) FROM "
+                           "vial_draws WHERE clinic_id = $1 AND vial_id = $2",
+                           b, 2, NULL, NULL, err);
+    return rc;
 }
 
 /* ---- lots ---- */
@@ -354,6 +395,32 @@ static md_code get_decorated(md_ctx *ctx, const md_record_kind *k, const char *i
 md_code md_lot_get(md_ctx *ctx, const char *id, json_t **out, md_err *err)
 {
     return get_decorated(ctx, &md_kind_lot, id, lot_decorate, out, err);
+}
+
+md_code md_lot_list(md_ctx *ctx, const char *product_id, const char *lot_number, int include_all,
+                    json_t **out, md_err *err)
+{
+    json_t *list = NULL;
+    md_code rc = md_record_list(ctx, &md_kind_lot, NULL, include_all, &list, err);
+    if (rc != MD_OK) return rc;
+    json_t *items = json_object_get(list, "items"), *kept = json_array();
+    size_t i;
+    json_t *lot;
+    json_array_foreach(items, i, lot)
+    {
+        const char *pid = json_string_value(json_object_get(lot, "product_id"));
+        const char *number = json_string_value(json_object_get(lot, "lot_number"));
+        if (product_id && strcmp(pid, product_id) != 0) continue;
+        if (lot_number && strcmp(number, lot_number) != 0) continue;
+        if ((rc = lot_decorate(ctx, lot, err)) != MD_OK) break;
+        json_array_append(kept, lot);
+    }
+    json_object_set_new(list, "items", kept);
+    if (rc == MD_OK)
+        *out = list;
+    else
+        json_decref(list);
+    return rc;
 }
 
 md_code md_lot_update(md_ctx *ctx, const char *id, json_t *in, json_t **out, md_err *err)
@@ -534,6 +601,7 @@ static const md_field vial_fields[] = {
      .max_len = 64,
      .doc = "the kb rule (kb/stock.json beyond_use) or \"manufacturer\""},
     {.name = "status", .type = MD_F_ENUM, .required = 1, .values = vial_status, .dflt = "open"},
+    {.name = "opened_by", .type = MD_F_TEXT, .max_len = 64, .doc = "who opened it (staff id)"},
     {0},
 };
 
@@ -645,9 +713,9 @@ md_code md_vial_open(md_ctx *ctx, const char *lot_id, json_t *in, json_t **out, 
     if (rc == MD_OK) {
         md_time_format(t, opened_s);
         md_time_format(t + (int64_t)b.hours * 3600, bud_s);
-        body = json_pack("{s:s,s:s,s:o,s:s,s:s}", "lot_id", lot_id, "opened_at", opened_s,
+        body = json_pack("{s:s,s:s,s:o,s:s,s:s,s:s}", "lot_id", lot_id, "opened_at", opened_s,
                          "volume_ml", md__milli_json(lot.volume_ul), "beyond_use_at", bud_s,
-                         "beyond_use_rule", b.rule);
+                         "beyond_use_rule", b.rule, "opened_by", md_actor_id(ctx));
         if (!body) rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     }
     if (rc == MD_OK) rc = md_record_create(ctx, &md_kind_vial, NULL, body, &made, err);
@@ -715,13 +783,13 @@ static md_code usable_lots(md_ctx *ctx, const char *on_s, json_t **lots, md_err 
 {
     lots_acc a = {json_array()};
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(on_s)};
-    md_code rc = md_store_exec(
-        ctx->db,
-        "SELECT l.id, l.product_id, l.lot_number, l.expiry, (SELECT coalesce(sum(m.quantity), 0) "
-        "FROM stock_movements m WHERE m.clinic_id = l.clinic_id AND m.lot_id = l.id) FROM lots l "
-        "WHERE l.clinic_id = $1 AND l.current = 1 AND l.status = 'active' AND l.expiry >= $2 "
-        "ORDER BY l.product_id, l.expiry, l.id",
-        v, 2, avail_lot_row, &a, err);
+    md_code rc = md_store_exec(ctx->db,
+                               "SELECT l.id, l.product_id, l.lot_number, l.expiry, " ON_HAND_OF(
+                                   "l") " FROM lots l "
+                                        "WHERE l.clinic_id = $1 AND l.current = 1 AND l.status = "
+                                        "'active' AND l.expiry >= $2 "
+                                        "ORDER BY l.product_id, l.expiry, l.id",
+                               v, 2, avail_lot_row, &a, err);
     if (rc == MD_OK)
         *lots = a.lots;
     else
@@ -746,13 +814,13 @@ static md_code open_vials(md_ctx *ctx, const char *now_s, json_t **vials, md_err
 {
     json_t *arr = json_array();
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(now_s)};
-    md_code rc = md_store_exec(
-        ctx->db,
-        "SELECT v.id, v.lot_id, v.volume_ml - coalesce((SELECT sum(d.volume_ul) FROM vial_draws "
-        "d WHERE d.clinic_id = v.clinic_id AND d.vial_id = v.id), 0), v.beyond_use_at FROM vials "
-        "v WHERE v.clinic_id = $1 AND v.current = 1 AND v.status = 'open' AND v.beyond_use_at > "
-        "$2 ORDER BY v.beyond_use_at, v.id",
-        v, 2, open_vial_row, arr, err);
+    md_code rc = md_store_exec(ctx->db,
+                               "SELECT v.id, v.lot_id, v.volume_ml - " DRAWN_OF(
+                                   "v") ", v.beyond_use_at FROM vials "
+                                        "v WHERE v.clinic_id = $1 AND v.current = 1 AND v.status = "
+                                        "'open' AND v.beyond_use_at > "
+                                        "$2 ORDER BY v.beyond_use_at, v.id",
+                               v, 2, open_vial_row, arr, err);
     if (rc == MD_OK)
         *vials = arr;
     else
@@ -881,14 +949,15 @@ md_code md_stock_expiring(md_ctx *ctx, md_day on, int days, json_t **out, md_err
     md_date_format(on + days, until);
     json_t *items = json_array();
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(until)};
-    rc = md_store_exec(
-        ctx->db,
-        "SELECT l.id, l.product_id, l.lot_number, l.expiry, (SELECT coalesce(sum(m.quantity), 0) "
-        "FROM stock_movements m WHERE m.clinic_id = l.clinic_id AND m.lot_id = l.id), p.name "
-        "FROM lots l JOIN products p ON p.clinic_id = l.clinic_id AND p.id = l.product_id AND "
-        "p.current = 1 WHERE l.clinic_id = $1 AND l.current = 1 AND l.status = 'active' AND "
-        "l.expiry <= $2 ORDER BY l.expiry, l.id",
-        v, 2, expiring_row, items, err);
+    rc = md_store_exec(ctx->db,
+                       "SELECT l.id, l.product_id, l.lot_number, l.expiry, " ON_HAND_OF(
+                           "l") ", p.name "
+                                "FROM lots l JOIN products p ON p.clinic_id = l.clinic_id AND p.id "
+                                "= l.product_id AND "
+                                "p.current = 1 WHERE l.clinic_id = $1 AND l.current = 1 AND "
+                                "l.status = 'active' AND "
+                                "l.expiry <= $2 ORDER BY l.expiry, l.id",
+                       v, 2, expiring_row, items, err);
     size_t i;
     json_t *it;
     json_array_foreach(items, i, it)
@@ -923,11 +992,12 @@ md_code md_stock_vials_aging(md_ctx *ctx, int64_t now, json_t **out, md_err *err
     md_val v[] = {md_text(ctx->who.clinic_id)};
     rc = md_store_exec(
         ctx->db,
-        "SELECT v.id, v.lot_id, v.opened_at, v.beyond_use_at, v.volume_ml - coalesce((SELECT "
-        "sum(d.volume_ul) FROM vial_draws d WHERE d.clinic_id = v.clinic_id AND d.vial_id = "
-        "v.id), 0), l.lot_number FROM vials v JOIN lots l ON l.clinic_id = v.clinic_id AND l.id "
-        "= v.lot_id AND l.current = 1 WHERE v.clinic_id = $1 AND v.current = 1 AND v.status = "
-        "'open' ORDER BY v.beyond_use_at, v.id",
+        "SELECT v.id, v.lot_id, v.opened_at, v.beyond_use_at, v.volume_ml - " DRAWN_OF(
+            "v") ", "
+                 "l.lot_number FROM vials v JOIN lots l ON l.clinic_id = v.clinic_id AND l.id "
+                 "= v.lot_id AND l.current = 1 WHERE v.clinic_id = $1 AND v.current = 1 AND "
+                 "v.status = "
+                 "'open' ORDER BY v.beyond_use_at, v.id",
         v, 1, aging_row, all, err);
     size_t i;
     json_t *it;

@@ -243,7 +243,7 @@ static int milli_text(const char *s, int64_t *out)
     int places = 0, digits = 0, neg = 0;
     if (*s == '-') neg = 1, s++;
     for (; *s >= '0' && *s <= '9'; s++, digits++) {
-        if (whole > INT64_MAX / 10000) return -1;
+        if (whole > INT64_MAX / 100000) return -1; /* whole * 1000 stays in range */
         whole = whole * 10 + (*s - '0');
     }
     if (*s == '.')
@@ -270,15 +270,20 @@ md_code md_json_milli(json_t *obj, const char *name, int required, long min, lon
     if (json_is_integer(v)) {
         json_int_t x = json_integer_value(v);
         if (x > INT64_MAX / 1000 || x < -(INT64_MAX / 1000))
-            m = INT64_MAX;
+            m = x > 0 ? INT64_MAX : INT64_MIN;
         else
             m = (int64_t)x * 1000;
     } else if (json_is_real(v)) {
         double x = json_real_value(v) * 1000.0;
-        double r = x < 0 ? -(double)(int64_t)(-x + 0.5) : (double)(int64_t)(x + 0.5);
-        if (x > 9e15 || x < -9e15 || (x - r > 1e-6 || r - x > 1e-6))
-            return md_err_set(err, MD_EUNPROCESSABLE, f, "%s takes at most 3 decimal places", f);
-        m = (int64_t)r;
+        if (!(x < 9e15 && x > -9e15)) { /* out of range: refused below, never cast */
+            m = x > 0 ? INT64_MAX : INT64_MIN;
+        } else {
+            double r = x < 0 ? -(double)(int64_t)(-x + 0.5) : (double)(int64_t)(x + 0.5);
+            if (x - r > 1e-6 || r - x > 1e-6)
+                return md_err_set(err, MD_EUNPROCESSABLE, f, "%s takes at most 3 decimal places",
+                                  f);
+            m = (int64_t)r;
+        }
     } else if (!json_is_string(v) || milli_text(json_string_value(v), &m) != 0) {
         return md_err_set(err, MD_EINVAL, f, "%s must be a number with at most 3 decimal places",
                           f);

@@ -83,6 +83,14 @@ WITH_BODY(h_admin_update,
 WITH_BODY(h_admin_eie, md_administration_entered_in_error(&r->ctx, r->params[0], r->params[1], body,
                                                           &r->resp, err))
 
+/* ?product_id=ID&lot_number=TEXT&include=all */
+static md_code h_lots(md_req *r, md_err *err)
+{
+    const char *inc = md_req_query(r, "include");
+    return md_lot_list(&r->ctx, md_req_query(r, "product_id"), md_req_query(r, "lot_number"),
+                       inc && strcmp(inc, "all") == 0, &r->resp, err);
+}
+
 static md_code h_lot_get(md_req *r, md_err *err)
 {
     return md_lot_get(&r->ctx, r->params[0], &r->resp, err);
@@ -132,7 +140,7 @@ static const md_route routes[] = {
     {"GET", "/api/v1/consumables/{}", md_h_record_get, A, CONSUMABLE, MD_OP_NONE},
     {"PUT", "/api/v1/consumables/{}", md_h_record_update, A, CONSUMABLE, MD_OP_NONE},
     {"GET", "/api/v1/consumables/{}/history", md_h_record_history, A, CONSUMABLE, MD_OP_NONE},
-    {"GET", "/api/v1/lots", md_h_record_list, A, LOT, MD_OP_NONE},
+    {"GET", "/api/v1/lots", h_lots, A, NULL, MD_OP_NONE},
     {"POST", "/api/v1/lots", h_lot_create, A, NULL, MD_OP_NONE},
     {"GET", "/api/v1/lots/{}", h_lot_get, A, NULL, MD_OP_NONE},
     {"PUT", "/api/v1/lots/{}", h_lot_update, A, NULL, MD_OP_NONE},

@@ -50,7 +50,16 @@
 
 #define DRAIN_SECONDS 30
 #define DRAIN_STALL_US 250000 /* a request receiving nothing for this long is not waited for */
-#define DEFAULT_THREADS 16
+/* Request threads when --threads is not given.  A request thread waits, blocked, for the
+ * group commit of its write or of its read's audit entry, so the requests in flight (and so
+ * the writes one flush carries) are at most the thread count: on SQLite, where a pooled
+ * connection is cheap, enough threads for every connection of a busy client pool (48
+ * against 16 halved the commits per write and cut CPU per create by about a quarter at 32
+ * connections: docs/BENCHMARKS.md); on PostgreSQL each thread holds a server connection, so
+ * fewer (see docs/SCALING.md). */
+#define DEFAULT_THREADS 48
+#define DEFAULT_THREADS_PG 16
+#define DEFAULT_THREADS_MIN 16 /* the default is lowered to fit the open-file limit, not below */
 #define DEFAULT_PER_IP 128
 #define DEFAULT_REQUEST_TIMEOUT 10
 /* File descriptors: each SQLite connection holds the database, its WAL and its shared
@@ -839,29 +848,38 @@ static md_code bind_listen(md_server *s, md_err *err)
     return MD_OK;
 }
 
-/* How many connections the process can hold: RLIMIT_NOFILE less what the database
- * pool, the workers and the spare files need, FDS_PER_CONNECTION each; cfg's
- * max_connections may lower it, never raise it. */
-static md_code connection_limit(md_server *s, int threads, md_err *err)
+/* Connections nofile open files hold beside threads request threads: less what the
+ * database pool, the workers and the spare files need, FDS_PER_CONNECTION each. */
+static long connection_room(long nofile, int threads)
+{
+    return (nofile - FDS_PER_DB * (threads + 3) - FDS_PER_THREAD * threads - FDS_SPARE) /
+           FDS_PER_CONNECTION;
+}
+
+/* How many connections the process can hold: connection_room() of RLIMIT_NOFILE; cfg's
+ * max_connections may lower it, never raise it.  A thread count that is the default
+ * (fit) is lowered, down to DEFAULT_THREADS_MIN, until the threads' own connections fit. */
+static md_code connection_limit(md_server *s, int *threads, int fit, md_err *err)
 {
     struct rlimit rl;
     long nofile = 1024, held;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
         nofile =
             rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 1000000 ? 1000000 : (long)rl.rlim_cur;
-    held = (nofile - FDS_PER_DB * (threads + 3) - FDS_PER_THREAD * threads - FDS_SPARE) /
-           FDS_PER_CONNECTION;
-    if (held < threads)
+    while (fit && *threads > DEFAULT_THREADS_MIN && connection_room(nofile, *threads) < *threads)
+        (*threads)--;
+    held = connection_room(nofile, *threads);
+    if (held < *threads)
         return md_err_set(err, MD_EUNAVAILABLE, "max_connections",
                           "%ld open files (ulimit -n) leave no room for connections with %d "
                           "threads; raise the limit",
-                          nofile, threads);
+                          nofile, *threads);
     if (s->cfg->max_connections > held)
         md_log(MD_LOG_WARN, "serve.limits",
                "max connections %d is more than %ld open files can hold; using %ld",
                s->cfg->max_connections, nofile, held);
     else if (s->cfg->max_connections > 0)
-        held = s->cfg->max_connections < threads ? threads : s->cfg->max_connections;
+        held = s->cfg->max_connections < *threads ? *threads : s->cfg->max_connections;
     s->max_connections = (unsigned)held;
     return MD_OK;
 }
@@ -913,10 +931,17 @@ static md_code migrate(const char *uri, md_err *err)
     return rc;
 }
 
+int md_server_default_threads(const char *db_uri)
+{
+    int pg = db_uri &&
+             (strncmp(db_uri, "postgres://", 11) == 0 || strncmp(db_uri, "postgresql://", 13) == 0);
+    return pg ? DEFAULT_THREADS_PG : DEFAULT_THREADS;
+}
+
 md_code md_server_start(const md_server_config *cfg, md_server **out, md_err *err)
 {
     md_code rc;
-    int threads = cfg->threads > 0 ? cfg->threads : DEFAULT_THREADS;
+    int threads = cfg->threads > 0 ? cfg->threads : md_server_default_threads(cfg->db_uri);
     md_server *s = calloc(1, sizeof *s);
     *out = NULL;
     if (!s) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
@@ -928,7 +953,7 @@ md_code md_server_start(const md_server_config *cfg, md_server **out, md_err *er
     s->listen_fd = -1;
     if ((rc = md_trusted_proxies_parse(cfg->trusted_proxy, &s->trusted, err)) != MD_OK ||
         (rc = bind_listen(s, err)) != MD_OK || (rc = public_url(s, err)) != MD_OK ||
-        (rc = connection_limit(s, threads, err)) != MD_OK ||
+        (rc = connection_limit(s, &threads, cfg->threads <= 0, err)) != MD_OK ||
         (rc = migrate(cfg->db_uri, err)) != MD_OK ||
         (rc = md_kb_load(cfg->kb_dir, &s->kb, err)) != MD_OK ||
         (rc = md_pool_open(cfg->db_uri, threads + 2, &s->pool, err)) != MD_OK ||

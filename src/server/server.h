@@ -90,6 +90,11 @@ typedef md_code (*md_handler)(md_req *r, md_err *err);
 size_t md_server_route_count(void);
 const char *md_server_route(size_t i, const char **method, int *public_route);
 
+/* The request threads a server on db_uri runs when md_server_config.threads is 0: 48 on
+ * SQLite, 16 on PostgreSQL (server.c says why); fewer, down to 16, when the open-file
+ * limit cannot hold that many threads' connections. */
+int md_server_default_threads(const char *db_uri);
+
 /* Run until SIGTERM/SIGINT; returns the process exit status.  Raises the soft
  * RLIMIT_NOFILE to the hard one and blocks SIGTERM/SIGINT in the calling thread. */
 int md_server_run(const md_server_config *cfg);

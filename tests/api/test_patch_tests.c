@@ -410,6 +410,89 @@ static void the_kb_is_served(void **state)
     json_decref(k);
 }
 
+/* ---- a product lot: the dose and its stock with the application ---- */
+
+static void new_lot(const char *presentation, const char *volume, char lot[MD_ID_STR])
+{
+    char body[1024], number[16];
+    api_unique(number);
+    snprintf(body, sizeof body,
+             "{\"name\":\"Meso %s %s\",\"presentation\":\"%s\",\"volume_ml\":%s,\"base\":"
+             "\"aqueous\",\"ingredients\":[{\"ingredient\":\"hyaluronic_acid\",\"concentration\":"
+             "\"1.5%%\"},{\"ingredient\":\"vitamin_c\",\"concentration\":\"20 mg/ml\"}],"
+             "\"regulatory\":{\"EU\":\"ce_marked\"}}",
+             number, presentation, presentation, volume);
+    json_t *p = api_ok(api.practitioner, "POST", body, 201, "/api/v1/products");
+    snprintf(body, sizeof body,
+             "{\"product_id\":\"%s\",\"lot_number\":\"PT-%s\",\"expiry\":\"2030-01-01\","
+             "\"received_on\":\"2026-01-05\",\"quantity\":3,\"unit\":\"ampoule\"}",
+             api_str(p, "id"), number);
+    json_t *l = api_ok(api.practitioner, "POST", body, 201, "/api/v1/lots");
+    md_strlcpy(lot, api_str(l, "id"), MD_ID_STR);
+    json_decref(l);
+    json_decref(p);
+}
+
+static json_int_t on_hand(const char *lot)
+{
+    json_t *m = api_ok(api.auditor, "GET", NULL, 200, "/api/v1/lots/%s/movements", lot);
+    json_int_t n = api_int(m, "on_hand");
+    json_decref(m);
+    return n;
+}
+
+static void a_lot_test_records_the_dose_with_it(void **state)
+{
+    (void)state;
+    char pid[MD_ID_STR], lot[MD_ID_STR], multi[MD_ID_STR], body[256];
+    new_patient("latex", pid);
+    new_lot("single_dose", "2", lot);
+    snprintf(body, sizeof body, "{\"lot_id\":\"%s\",\"volume_ml\":0.05,\"site\":\"arms\"}", lot);
+    json_t *t = api_ok(api.practitioner, "POST", body, 201, PT, pid);
+    json_t *ing = json_object_get(t, "ingredients");
+    assert_int_equal(json_array_size(ing), 2); /* the product's */
+    assert_string_equal(api_str(t, "lot_id"), lot);
+    const char *aid = api_str(t, "administration_id");
+    json_t *a =
+        api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/patients/%s/administrations", pid);
+    assert_int_equal(api_count_items(a, "id", aid), 1);
+    assert_int_equal(api_count_items(a, "context", "patch_test"), 1);
+    json_decref(a);
+    json_decref(t);
+    assert_int_equal(on_hand(lot), 2);
+
+    /* A multi-dose lot: from an open vial; a dose larger than what is left is refused. */
+    new_lot("multi_dose", "0.1", multi);
+    json_t *v = api_ok(api.practitioner, "POST", NULL, 201, "/api/v1/lots/%s/vials", multi);
+    snprintf(body, sizeof body,
+             "{\"lot_id\":\"%s\",\"vial_id\":\"%s\",\"volume_ml\":0.25,\"site\":\"arms\"}", multi,
+             api_str(v, "id"));
+    api_err(api.practitioner, "POST", body, 422, "unprocessable", "volume_ml", PT, pid);
+    snprintf(body, sizeof body,
+             "{\"lot_id\":\"%s\",\"vial_id\":\"%s\",\"volume_ml\":0.05,\"site\":\"arms\"}", multi,
+             api_str(v, "id"));
+    json_decref(api_ok(api.practitioner, "POST", body, 201, PT, pid));
+    json_t *vv = api_ok(api.auditor, "GET", NULL, 200, "/api/v1/vials/%s", api_str(v, "id"));
+    assert_true(json_number_value(json_object_get(vv, "remaining_ml")) == 0.05);
+    json_decref(vv);
+    json_decref(v);
+
+    /* Recalled: the application is refused with the reason, and nothing is stored. */
+    json_decref(api_ok(api.admin, "POST",
+                       "{\"reason\":\"supplier notice: sterility\",\"date\":"
+                       "\"2026-11-01\"}",
+                       200, "/api/v1/lots/%s/recall", lot));
+    snprintf(body, sizeof body, "{\"lot_id\":\"%s\",\"volume_ml\":0.05,\"site\":\"arms\"}", lot);
+    const char *m = api_err(api.practitioner, "POST", body, 409, "conflict", "lot_id", PT, pid);
+    assert_non_null(strstr(m, "sterility"));
+    json_t *l = api_ok(api.practitioner, "GET", NULL, 200, PT, pid);
+    assert_int_equal(json_array_size(json_object_get(l, "items")), 2);
+    json_decref(l);
+    a = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/patients/%s/administrations", pid);
+    assert_int_equal(json_array_size(json_object_get(a, "items")), 2);
+    json_decref(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -421,6 +504,7 @@ int main(void)
         cmocka_unit_test(corrections_and_history),
         cmocka_unit_test(bad_input_names_the_field),
         cmocka_unit_test(the_kb_is_served),
+        cmocka_unit_test(a_lot_test_records_the_dose_with_it),
     };
     return cmocka_run_group_tests_name("api.patch_tests", tests, api_setup, api_teardown);
 }

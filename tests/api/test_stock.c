@@ -145,6 +145,17 @@ static void catalogue_and_lots_name_bad_fields(void **state)
     json_t *lots = api_ok(api.auditor, "GET", NULL, 200, "/api/v1/lots");
     assert_int_equal(api_count_items(lots, "lot_number", "DUP-1"), 1);
     json_decref(lots);
+    lots = api_ok(api.auditor, "GET", NULL, 200, "/api/v1/lots?product_id=%s", prod);
+    assert_int_equal(json_array_size(json_object_get(lots, "items")), 1);
+    assert_int_equal(api_int(json_array_get(json_object_get(lots, "items"), 0), "on_hand"), 4);
+    json_decref(lots);
+    lots = api_ok(api.auditor, "GET", NULL, 200, "/api/v1/lots?lot_number=DUP-1");
+    assert_int_equal(json_array_size(json_object_get(lots, "items")), 1);
+    assert_string_equal(api_str(json_array_get(json_object_get(lots, "items"), 0), "id"), lot);
+    json_decref(lots);
+    lots = api_ok(api.auditor, "GET", NULL, 200, "/api/v1/lots?product_id=%s", other);
+    assert_int_equal(json_array_size(json_object_get(lots, "items")), 0);
+    json_decref(lots);
     assert_int_equal(on_hand(lot), 4);
     json_t *mv = api_ok(api.practitioner, "POST",
                         "{\"kind\":\"wasted\",\"quantity\":1,\"reason\":\"cracked ampoule\"}", 201,
@@ -307,6 +318,7 @@ static void a_vial_is_drawn_until_it_cannot_be(void **state)
     assert_int_equal(api_int(bu, "hours"), 672);
     assert_true(json_array_size(json_object_get(bu, "sources")) >= 1);
     assert_int_equal(api_int(v, "remaining_ml"), 10);
+    assert_string_equal(api_str(v, "opened_by"), api.practitioner_id);
     assert_true(json_is_true(json_object_get(v, "usable")));
     json_decref(v);
     assert_int_equal(on_hand(lot), 1); /* the vial's container left the lot */
@@ -398,7 +410,83 @@ static void worklists_and_availability(void **state)
     api_err(api.practitioner, "GET", NULL, 422, "unprocessable", "on",
             "/api/v1/stock/available?on=2026-02-30");
     api_err(api.reception, "POST", "{}", 403, "forbidden", NULL, "/api/v1/products");
+    api_err(api.reception, "GET", NULL, 403, "forbidden", NULL, "/api/v1/stock/available");
+    json_decref(api_ok(api.reception, "GET", NULL, 200, "/api/v1/stock/low"));
     api_err(api.other_admin, "GET", NULL, 404, "not_found", "id", "/api/v1/lots/%s", soon);
+    json_t *others = api_ok(api.other_admin, "GET", NULL, 200, "/api/v1/stock/expiring");
+    assert_int_equal(api_count_items(others, "id", soon), 0);
+    json_decref(others);
+}
+
+static void consumables_are_single_use_kinds_of_the_kb(void **state)
+{
+    (void)state;
+    json_t *c = api_ok(api.practitioner, "POST",
+                       "{\"kind\":\"needle\",\"name\":\"30G 4 mm\",\"gauge\":30,"
+                       "\"length_mm\":4}",
+                       201, "/api/v1/consumables");
+    assert_int_equal(api_int(c, "gauge"), 30);
+    assert_int_equal(api_int(c, "length_mm"), 4);
+    json_decref(c);
+    c = api_ok(api.practitioner, "POST",
+               "{\"kind\":\"multi_injector_head\",\"name\":\"9-pin head\",\"pins\":9,"
+               "\"length_mm\":1.5}",
+               201, "/api/v1/consumables");
+    assert_true(json_real_value(json_object_get(c, "length_mm")) == 1.5);
+    json_decref(c);
+    api_err(api.practitioner, "POST", "{\"kind\":\"scalpel\",\"name\":\"x\"}", 422, "unprocessable",
+            "kind", "/api/v1/consumables");
+    api_err(api.practitioner, "POST", "{\"kind\":\"needle\",\"name\":\"x\",\"gauge\":0}", 422,
+            "unprocessable", "gauge", "/api/v1/consumables");
+    json_t *l = api_ok(api.auditor, "GET", NULL, 200, "/api/v1/consumables");
+    assert_int_equal(api_count_items(l, "name", "9-pin head"), 1);
+    assert_int_equal(api_count_items(l, "name", "x"), 0);
+    json_decref(l);
+}
+
+static void administrations_are_clinical_records(void **state)
+{
+    (void)state;
+    char prod[MD_ID_STR], lot[MD_ID_STR], pid[MD_ID_STR];
+    new_product("single_dose", "2", prod);
+    new_lot(prod, "2099-12-31", 3, lot);
+    new_patient(pid);
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"lot_id\":\"%s\",\"volume_ml\":1,\"route\":\"intradermal\",\"context\":"
+             "\"session\"}",
+             lot);
+    api_err(api.reception, "POST", body, 403, "forbidden", NULL,
+            "/api/v1/patients/%s/administrations", pid);
+    api_err(api.auditor, "POST", body, 403, "forbidden", NULL,
+            "/api/v1/patients/%s/administrations", pid);
+    json_t *a =
+        api_ok(api.practitioner, "POST", body, 201, "/api/v1/patients/%s/administrations", pid);
+    char aid[MD_ID_STR];
+    md_strlcpy(aid, api_str(a, "id"), MD_ID_STR);
+    json_decref(a);
+    api_err(api.reception, "GET", NULL, 403, "forbidden", NULL,
+            "/api/v1/patients/%s/administrations", pid);
+    json_t *one =
+        api_ok(api.auditor, "GET", NULL, 200, "/api/v1/patients/%s/administrations/%s", pid, aid);
+    assert_string_equal(api_str(one, "lot_id"), lot);
+    json_decref(one);
+    api_err(api.practitioner, "PUT", "{\"lot_id\":\"x\",\"reason\":\"y\"}", 422, "unprocessable",
+            "lot_id", "/api/v1/patients/%s/administrations/%s", pid, aid);
+    json_t *v2 = api_ok(api.practitioner, "PATCH",
+                        "{\"route\":\"subcutaneous\",\"reason\":\"charted the wrong route\"}", 200,
+                        "/api/v1/patients/%s/administrations/%s", pid, aid);
+    assert_int_equal(api_int(v2, "version"), 2);
+    json_decref(v2);
+    json_t *h = api_ok(api.auditor, "GET", NULL, 200,
+                       "/api/v1/patients/%s/administrations/%s/history", pid, aid);
+    assert_int_equal(json_array_size(json_object_get(h, "versions")), 2);
+    json_decref(h);
+    assert_int_equal(on_hand(lot), 2);
+    /* The patient's trail has the dose's write and reads. */
+    json_t *t = api_ok(api.auditor, "GET", NULL, 200, "/api/v1/audit?patient_id=%s", pid);
+    assert_true(api_count_items(t, "object_type", "administration") >= 3);
+    json_decref(t);
 }
 
 int main(void)
@@ -409,6 +497,8 @@ int main(void)
         cmocka_unit_test(a_dose_is_refused_with_its_reason),
         cmocka_unit_test(a_vial_is_drawn_until_it_cannot_be),
         cmocka_unit_test(worklists_and_availability),
+        cmocka_unit_test(consumables_are_single_use_kinds_of_the_kb),
+        cmocka_unit_test(administrations_are_clinical_records),
     };
     return cmocka_run_group_tests_name("api.stock", tests, api_setup, api_teardown);
 }

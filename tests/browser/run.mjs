@@ -1349,6 +1349,12 @@ await test("dates follow the clinic's date format (dd/mm/yyyy): calendar dates a
   }
 });
 
+// --- stock, recalls, formulation builder, patch tests (issue 8): tests/browser/issue8.mjs ---
+const { issue8Tests, issue8ReceptionTests } = await import('./issue8.mjs');
+const issue8 = { test, assert, BASE, login, checkWidths, apiCall, DEMO_PASSWORD, stamp, clinicDay, page: () => page };
+await issue8Tests(issue8);
+await issue8ReceptionTests(issue8);
+
 await test('no uncaught errors in the page', async () => {
   assert(consoleErrors.length === 0, consoleErrors.join('\n'));
 });

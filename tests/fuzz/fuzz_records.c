@@ -2,7 +2,7 @@
  * fuzz_records.c - fuzz target for the validation of every record kind.
  *
  * The first byte picks the kind (patient, allergy, condition, medication,
- * status, clearance, clinic rule); the rest is parsed as JSON and given to
+ * status, clearance, clinic rule, then the stock kinds); the rest is parsed as JSON and given to
  * md_record_validate(), as the API does with a request body before anything
  * is stored.  Whatever the bytes, validation must answer MD_OK or an error
  * naming a field, and never crash, leak or read out of bounds.
@@ -16,13 +16,16 @@
 #include "mesodesk/clinic.h"
 #include "mesodesk/kb.h"
 #include "mesodesk/record.h"
+#include "mesodesk/stock.h"
 #include "mesodesk/store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const md_record_kind *const kinds[] = {
-    &md_kind_patient, &md_kind_allergy,   &md_kind_condition,   &md_kind_medication,
-    &md_kind_status,  &md_kind_clearance, &md_kind_clinic_rule,
+    &md_kind_patient,     &md_kind_allergy, &md_kind_condition,
+    &md_kind_medication,  &md_kind_status,  &md_kind_clearance,
+    &md_kind_clinic_rule, &md_kind_product, &md_kind_consumable,
+    &md_kind_lot,         &md_kind_vial,    &md_kind_administration, /* stock.h */
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 

@@ -236,6 +236,86 @@ static void stop_commits_what_is_queued(void **state)
     assert_int_equal(entries_for(u, "drained"), N);
 }
 
+static atomic_int group_calls, group_jobs;
+
+/* The group form of write_entry: every job's entry in the one savepoint, failing as the
+ * first failing job does. */
+static md_code write_entries(md_ctx *ctx, md_commit_job *const *jobs, size_t n, md_err *err)
+{
+    atomic_fetch_add(&group_calls, 1);
+    atomic_fetch_add(&group_jobs, (int)n);
+    md_code rc = MD_OK;
+    for (size_t i = 0; rc == MD_OK && i < n; i++)
+        rc = write_entry(ctx, jobs[i]->arg, err);
+    return rc;
+}
+
+/* Queue n grouped jobs while a borrower holds the writer connection, so that the writer
+ * finds them all queued at once; returns each job's outcome in rcs. */
+static void run_queued_group(unit_db *u, job_arg *a, int n, md_code *rcs)
+{
+    md_err err;
+    md_committer *c = md_auditor_committer(u->auditor);
+    md_ctx ctx = u->ctx;
+    ctx.committer = c;
+    md_commit_job jobs[16];
+    assert_true(n <= 16);
+    atomic_store(&group_calls, 0);
+    atomic_store(&group_jobs, 0);
+    assert_int_equal(md_write_begin(&ctx, &err), MD_OK);
+    for (int i = 0; i < n; i++) {
+        jobs[i] = (md_commit_job){.fn = write_entry, .group = write_entries, .arg = &a[i]};
+        assert_int_equal(md_commit_submit(c, &ctx, &jobs[i], &err), MD_OK);
+    }
+    job_arg held = {.object_id = "holder"};
+    assert_int_equal(md_write_finish(&ctx, write_entry(&ctx, &held, &err), &err), MD_OK);
+    for (int i = 0; i < n; i++)
+        rcs[i] = md_commit_wait(&jobs[i], &err);
+}
+
+/* Jobs of one group queued together run in one savepoint, each still told its own
+ * outcome. */
+static void queued_jobs_of_one_group_share_a_savepoint(void **state)
+{
+    unit_db *u = *state;
+    enum { N = 12 };
+    job_arg a[N];
+    md_code rcs[N];
+    for (int i = 0; i < N; i++)
+        a[i] = (job_arg){.object_id = "grouped"};
+    uint64_t g0, j0, g1, j1;
+    md_committer_group_stats(md_auditor_committer(u->auditor), &g0, &j0);
+    run_queued_group(u, a, N, rcs);
+    md_committer_group_stats(md_auditor_committer(u->auditor), &g1, &j1);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(rcs[i], MD_OK);
+    assert_int_equal(atomic_load(&group_calls), 1);
+    assert_int_equal(atomic_load(&group_jobs), N);
+    assert_int_equal(g1 - g0, 1);
+    assert_int_equal(j1 - j0, N);
+    assert_int_equal(entries_for(u, "grouped"), N);
+    assert_int_equal(entries_for(u, "holder"), 1);
+}
+
+/* A job that fails inside a group fails alone: the group is rolled back and each job runs
+ * in a savepoint of its own. */
+static void a_failing_job_in_a_group_fails_alone(void **state)
+{
+    unit_db *u = *state;
+    enum { N = 6 };
+    job_arg a[N];
+    md_code rcs[N];
+    for (int i = 0; i < N; i++)
+        a[i] = (job_arg){.object_id = i == 3 ? "refused" : "kept"};
+    a[3].fail_with = MD_EINVAL;
+    run_queued_group(u, a, N, rcs);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(rcs[i], i == 3 ? MD_EINVAL : MD_OK);
+    assert_int_equal(atomic_load(&group_calls), 1);
+    assert_int_equal(entries_for(u, "kept"), N - 1);
+    assert_int_equal(entries_for(u, "refused"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +328,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(without_a_committer_a_write_is_its_own_transaction,
                                         unit_db_setup, unit_db_teardown),
         cmocka_unit_test_setup_teardown(stop_commits_what_is_queued, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(queued_jobs_of_one_group_share_a_savepoint, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(a_failing_job_in_a_group_fails_alone, unit_db_setup,
                                         unit_db_teardown),
     };
     return cmocka_run_group_tests_name("unit.commit", tests, NULL, NULL);

@@ -464,6 +464,23 @@ static void test_never_inject(void **state)
     json_decref(r.out);
 }
 
+/* An ingredient the kb does not know cannot be checked: never a candidate. */
+static void test_unknown_ingredient(void **state)
+{
+    (void)state;
+    patient p;
+    patient_init(&p);
+    json_t *ps[] = {
+        product("odd", "Odd HA", "hyaluronic_acid,snake_oil", "aqueous", "ce_marked", NULL),
+        product("ha", "Plain HA", "hyaluronic_acid", "aqueous", "ce_marked", NULL),
+    };
+    run r = build(&p, DRY, 1, CHEEKS, 1, list_of(ps, 2));
+    assert_true(has_reason(json_object_get(excluded(r.out, "odd", 1), "reasons"),
+                           "unknown_ingredient", "product_ingredients"));
+    assert_non_null(candidate(r.out, "ha"));
+    json_decref(r.out);
+}
+
 static void test_incompatibility_and_unmixed(void **state)
 {
     (void)state;
@@ -711,6 +728,7 @@ int main(void)
         cmocka_unit_test(test_screening_finding),
         cmocka_unit_test(test_regulatory),
         cmocka_unit_test(test_never_inject),
+        cmocka_unit_test(test_unknown_ingredient),
         cmocka_unit_test(test_incompatibility_and_unmixed),
         cmocka_unit_test(test_mixture),
         cmocka_unit_test(test_screening_merge),

@@ -6,6 +6,7 @@
 #include "mesodesk/commit.h"
 #include "mesodesk/record.h"
 #include "mesodesk/stock.h"
+#include "mesodesk/validate.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -69,11 +70,19 @@ static int64_t count(unit_db *u, const char *sql)
     return n;
 }
 
+/* What is on hand, checked against the ledger: the balance is the sum of the movements. */
 static int64_t on_hand(unit_db *u, const char *lot)
 {
-    int64_t n = -1;
+    int64_t n = -1, sum = -1;
     md_err err;
     assert_int_equal(md_lot_on_hand(&u->ctx, lot, &n, &err), MD_OK);
+    md_val v[] = {md_text(u->ctx.who.clinic_id), md_text(lot)};
+    assert_int_equal(md_store_scalar_int(u->ctx.db,
+                                         "SELECT coalesce(sum(quantity), 0) FROM stock_movements "
+                                         "WHERE clinic_id = $1 AND lot_id = $2",
+                                         v, 2, &sum, &err),
+                     MD_OK);
+    assert_int_equal(n, sum);
     return n;
 }
 
@@ -559,9 +568,85 @@ static void worklists_find_what_needs_doing(void **state)
     json_decref(w);
 }
 
+/* Decimals in thousandths, exactly: numbers and strings, at most 3 places, in range. */
+static void volumes_are_exact_thousandths(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *json;
+        md_code rc;
+        int64_t milli;
+    } cases[] = {{"{\"v\":1.5}", MD_OK, 1500},
+                 {"{\"v\":0.1}", MD_OK, 100},
+                 {"{\"v\":2}", MD_OK, 2000},
+                 {"{\"v\":\"0.125\"}", MD_OK, 125},
+                 {"{\"v\":\"3\"}", MD_OK, 3000},
+                 {"{\"v\":\".5\"}", MD_OK, 500},
+                 {"{\"v\":1.0005}", MD_EUNPROCESSABLE, 0},
+                 {"{\"v\":\"1.2345\"}", MD_EINVAL, 0},
+                 {"{\"v\":\"abc\"}", MD_EINVAL, 0},
+                 {"{\"v\":\"-\"}", MD_EINVAL, 0},
+                 {"{\"v\":\".\"}", MD_EINVAL, 0},
+                 {"{\"v\":\"99999999999999999999\"}", MD_EINVAL, 0},
+                 {"{\"v\":1e300}", MD_EUNPROCESSABLE, 0},
+                 {"{\"v\":-1e300}", MD_EUNPROCESSABLE, 0},
+                 {"{\"v\":9223372036854775807}", MD_EUNPROCESSABLE, 0},
+                 {"{\"v\":0}", MD_EUNPROCESSABLE, 0},
+                 {"{\"v\":true}", MD_EINVAL, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        json_t *j = json_loads(cases[i].json, 0, NULL);
+        int64_t m = -1;
+        int present = 0;
+        md_err err;
+        md_code rc = md_json_milli(j, "v", 1, 1, 1000000, &m, &present, &err);
+        if (rc != cases[i].rc)
+            fail_msg("%s: %s (%s)", cases[i].json, md_code_name(rc), err.message);
+        if (rc == MD_OK)
+            assert_int_equal(m, cases[i].milli);
+        else
+            assert_string_equal(err.field, "v");
+        json_decref(j);
+    }
+}
+
+/* A ledger written directly (a bulk load: mesodesk gen) has no balance rows yet: what is on
+ * hand is read from the sum, and the first movement or draw makes the balance from it. */
+static void a_ledger_without_balances_is_summed(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    char prod[MD_ID_STR], lot[MD_ID_STR], mlot[MD_ID_STR], pid[MD_ID_STR], vial[MD_ID_STR];
+    new_product(u, "single_dose", 2.0, prod);
+    new_patient(u, pid);
+    assert_int_equal(new_lot(u, prod, "B1", "2099-01-31", 4, lot, &err), MD_OK);
+    char mprod[MD_ID_STR];
+    new_product(u, "multi_dose", 5.0, mprod);
+    assert_int_equal(new_lot(u, mprod, "B2", "2099-01-31", 2, mlot, &err), MD_OK);
+    open_vial(u, mlot, vial, NULL);
+    assert_int_equal(dose(u, pid, mlot, vial, 1000, NULL, &err), MD_OK);
+    assert_int_equal(md_store_exec(u->db, "DELETE FROM lot_balances", NULL, 0, NULL, NULL, &err),
+                     MD_OK);
+    assert_int_equal(md_store_exec(u->db, "DELETE FROM vial_drawn", NULL, 0, NULL, NULL, &err),
+                     MD_OK);
+    assert_int_equal(on_hand(u, lot), 4);
+    assert_int_equal(on_hand(u, mlot), 1);
+    json_t *v = NULL;
+    assert_int_equal(md_vial_get(&u->ctx, vial, &v, &err), MD_OK);
+    assert_int_equal(json_integer_value(json_object_get(v, "remaining_ml")), 4);
+    json_decref(v);
+    assert_int_equal(dose(u, pid, lot, NULL, 1000, NULL, &err), MD_OK);
+    assert_int_equal(dose(u, pid, mlot, vial, 1500, NULL, &err), MD_OK);
+    assert_int_equal(count(u, "SELECT on_hand FROM lot_balances WHERE clinic_id = $1"), 3);
+    assert_int_equal(count(u, "SELECT drawn_ul FROM vial_drawn WHERE clinic_id = $1"), 2500);
+    assert_int_equal(on_hand(u, lot), 3);
+    assert_int_equal(dose(u, pid, mlot, vial, 2501, NULL, &err), MD_EUNPROCESSABLE);
+    assert_string_equal(err.field, "volume_ml");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(volumes_are_exact_thousandths),
         cmocka_unit_test_setup_teardown(a_product_names_its_bad_field, unit_db_setup,
                                         unit_db_teardown),
         cmocka_unit_test_setup_teardown(the_kb_gives_each_status_its_policy, unit_db_setup,
@@ -585,6 +670,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(a_correction_keeps_the_stock_of_the_dose, unit_db_setup,
                                         unit_db_teardown),
         cmocka_unit_test_setup_teardown(worklists_find_what_needs_doing, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(a_ledger_without_balances_is_summed, unit_db_setup,
                                         unit_db_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,6 +57,8 @@ export async function api(method, path, body) {
     const e = (data && data.error) || {};
     const err = new ApiError(res.status, e.code || 'http_' + res.status, e.message || res.statusText || 'Request failed', e.field, e.errors);
     if (Array.isArray(e.candidates)) err.candidates = e.candidates; // 409 duplicate_suspected
+    if (Array.isArray(e.reasons)) err.reasons = e.reasons; // 409 mixture_blocked
+    if (Array.isArray(e.cautions)) err.cautions = e.cautions;
     if (res.status === 401 && path !== '/login') onUnauthorized(err);
     throw err;
   }

@@ -13,6 +13,13 @@ import { PublicQuestionnaire } from './screens/questionnaire-public.js';
 import { StaffScreen } from './screens/staff.js';
 import { ClinicSettingsScreen } from './screens/clinic-settings.js';
 import { AuditScreen } from './screens/audit.js';
+import { StockScreen, ProductScreen } from './screens/stock.js';
+import { ReceiveScreen } from './screens/stock-receive.js';
+import { LotScreen, VialScreen } from './screens/stock-lot.js';
+import { WorklistsScreen } from './screens/stock-worklists.js';
+import { RecallsScreen, RecallWorklistScreen } from './screens/recall.js';
+import { FormulationScreen } from './screens/formulation.js';
+import { PatchTestsScreen } from './screens/patch-tests.js';
 
 const ROLE_LABELS = { admin: 'Admin', practitioner: 'Practitioner', reception: 'Reception', auditor: 'Auditor' };
 
@@ -23,10 +30,20 @@ function route(path) {
   if (path === '/patients') return { name: 'patients' };
   if (path === '/patients/new') return { name: 'patient-new' };
   if ((m = /^\/patients\/([A-Za-z0-9_-]+)\/edit$/.exec(path))) return { name: 'patient-edit', id: m[1] };
+  if ((m = /^\/patients\/([A-Za-z0-9_-]+)\/formulation$/.exec(path))) return { name: 'formulation', id: m[1] };
+  if ((m = /^\/patients\/([A-Za-z0-9_-]+)\/patch-tests$/.exec(path))) return { name: 'patch-tests', id: m[1] };
   if ((m = /^\/patients\/([A-Za-z0-9_-]+)$/.exec(path))) return { name: 'patient', id: m[1] };
   if (path === '/staff') return { name: 'staff' };
   if (path === '/clinic') return { name: 'clinic' };
   if (path === '/audit') return { name: 'audit' };
+  if (path === '/stock') return { name: 'stock' };
+  if (path === '/stock/receive') return { name: 'stock-receive' };
+  if (path === '/stock/worklists') return { name: 'stock-worklists' };
+  if (path === '/stock/recalls') return { name: 'recalls' };
+  if ((m = /^\/stock\/recalls\/([A-Za-z0-9_-]+)$/.exec(path))) return { name: 'recall', id: m[1] };
+  if ((m = /^\/stock\/products\/([A-Za-z0-9_-]+)$/.exec(path))) return { name: 'product', id: m[1] };
+  if ((m = /^\/stock\/lots\/([A-Za-z0-9_-]+)$/.exec(path))) return { name: 'lot', id: m[1] };
+  if ((m = /^\/stock\/vials\/([A-Za-z0-9_-]+)$/.exec(path))) return { name: 'vial', id: m[1] };
   return { name: 'not-found' };
 }
 
@@ -41,6 +58,7 @@ function Header({ session, onLogout }) {
       <span class="clinic-name">${me.clinic && me.clinic.name}</span>
       <nav aria-label="Main" class="mainnav">
         <${Link} href="/patients" aria-current=${location.pathname.startsWith('/patients') ? 'page' : undefined}>Patients<//>
+        ${session.can('stock_read') && html`<${Link} href="/stock" aria-current=${location.pathname.startsWith('/stock') ? 'page' : undefined}>Stock<//>`}
         ${session.can('staff_write') && html`<${Link} href="/staff" aria-current=${location.pathname === '/staff' ? 'page' : undefined}>Staff<//>`}
         ${session.can('staff_write') && html`<${Link} href="/clinic" aria-current=${location.pathname === '/clinic' ? 'page' : undefined}>Clinic<//>`}
         ${session.can('audit_read') && html`<${Link} href="/audit" aria-current=${location.pathname === '/audit' ? 'page' : undefined}>Audit<//>`}
@@ -144,6 +162,36 @@ function App() {
       break;
     case 'audit':
       screen = html`<${AuditScreen} search=${loc.search} />`;
+      break;
+    case 'stock':
+      screen = html`<${StockScreen} />`;
+      break;
+    case 'stock-receive':
+      screen = html`<${ReceiveScreen} search=${loc.search} />`;
+      break;
+    case 'stock-worklists':
+      screen = html`<${WorklistsScreen} />`;
+      break;
+    case 'recalls':
+      screen = html`<${RecallsScreen} />`;
+      break;
+    case 'recall':
+      screen = html`<${RecallWorklistScreen} id=${r.id} key=${r.id} />`;
+      break;
+    case 'product':
+      screen = html`<${ProductScreen} id=${r.id} key=${r.id} />`;
+      break;
+    case 'lot':
+      screen = html`<${LotScreen} id=${r.id} key=${r.id} />`;
+      break;
+    case 'vial':
+      screen = html`<${VialScreen} id=${r.id} key=${r.id} />`;
+      break;
+    case 'formulation':
+      screen = html`<${FormulationScreen} id=${r.id} key=${r.id} />`;
+      break;
+    case 'patch-tests':
+      screen = html`<${PatchTestsScreen} id=${r.id} key=${r.id} />`;
       break;
     default:
       screen = html`<${NotFound} />`;

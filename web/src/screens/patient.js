@@ -171,6 +171,10 @@ export function PatientScreen({ id }) {
         <${PageTitle} title=${name}>${p.family_name}, ${p.given_name}<//>
         <p class="patient-sub">${calendarDate(p.birth_date)} · ${age(p.birth_date)} years · ${SEX_LABELS[p.sex] || p.sex}${p.fitzpatrick ? ` · Fitzpatrick type ${FITZPATRICK[p.fitzpatrick - 1]}` : ''}</p>
       </div>
+      ${clinical && html`<nav class="patient-links" aria-label="Patient tools">
+        <${Link} href=${`/patients/${id}/patch-tests`} class="btn btn-small">Patch tests<//>
+        <${Link} href=${`/patients/${id}/formulation`} class="btn btn-small">Formulation builder<//>
+      </nav>`}
     </div>
     ${merging && html`<${MergeDuplicate} patient=${p} onClose=${(merged) => {
       setMerging(false);

@@ -10,7 +10,7 @@ import { DECISIONS, CLASSES, MISSING_WHERE, decisionHead, factText, ruleName, so
 import { useKb } from '../vocab.js';
 
 /** The rule behind a finding and its sources (titles, links): details for who wants them. */
-function RuleDetails({ rule, sources, kb }) {
+export function RuleDetails({ rule, sources, kb }) {
   const list = (sources || []).map((k) => sourceInfo(k, kb));
   return html`<details class="rule-details">
     <summary>Sources${list.length ? ` (${list.length})` : ''} and rule</summary>
@@ -142,7 +142,7 @@ function ClearanceDialog({ patientId, finding, V, kb, onClose, onSaved }) {
   <//>`;
 }
 
-function ChipGroup({ legend, name, options, selected, onToggle, error }) {
+export function ChipGroup({ legend, name, options, selected, onToggle, error }) {
   const id = useId(`chips-${name}`);
   return html`<fieldset class=${'chip-group' + (error ? ' has-error' : '')} aria-describedby=${error ? `${id}-err` : undefined} data-group=${name}>
     <legend>${legend}</legend>
