@@ -331,6 +331,7 @@ static const migration migrations[] = {
       "WHERE current = 1",
       "CREATE INDEX recall_contacts_lot ON recall_contacts (clinic_id, lot_id, patient_id) "
       "WHERE current = 1",
+      NULL}},
     {17,
      "stock balances; who opened a vial",
      /* lot_balances and vial_drawn keep the sum of a lot's movements and of a vial's
