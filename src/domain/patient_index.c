@@ -890,7 +890,8 @@ const md_record_kind *md_patient_merge_kind(size_t i)
      * table with a patient_id is one of these). */
     static const char *const collections[] = {
         "allergies", "allergy_statements", "conditions", "medications", "status", "clearances",
-        "administrations", "patch_tests", "patch_test_readings", "formulations"};
+        "administrations", "patch_tests", "patch_test_readings", "formulations",
+        "recall_cases", "recall_contacts"};
     return i < sizeof collections / sizeof collections[0]
                ? md_fact_kind_by_collection(collections[i])
                : NULL;
