@@ -312,7 +312,7 @@ int main(int argc, char **argv)
     md_arena_free(arena);
     md_kb_free(kb);
     if (dir[0]) {
-        char cmd[128];
+        char cmd[sizeof dir + 16];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
         if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
     }
