@@ -28,6 +28,9 @@
 #define MD_JSON_PATH_MAX MD_ERR_FIELD_MAX
 #define MD_JSON_ENUM_VALUE_MAX 64 /* md_json_enum reads at most this */
 #define MD_JSON_ENUM_LIST_MAX 255 /* an enum's values joined by ", " in its error message */
+/* json_dumps flag for every JSON Mesodesk prints: 15 significant digits, so a volume of 0.2
+ * (MD_F_MILLI) prints as 0.2, not 0.20000000000000001. */
+#define MD_JSON_NUMBERS JSON_REAL_PRECISION(15)
 
 /* path + key ("a" + "b" -> "a.b"; "" + "b" -> "b"; "f.json:" + "b" -> "f.json:b"), cut to
  * MD_JSON_PATH_MAX - 1 bytes; path + "[i]". */

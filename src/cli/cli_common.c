@@ -3,6 +3,7 @@
 #include "mesodesk/audit.h"
 #include "mesodesk/clinic.h"
 #include "mesodesk/kb.h"
+#include "mesodesk/validate.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -90,7 +91,7 @@ void cli_close(cli_session *s)
 
 void cli_print_json(json_t *j)
 {
-    char *t = json_dumps(j, JSON_INDENT(2));
+    char *t = json_dumps(j, JSON_INDENT(2) | MD_JSON_NUMBERS);
     if (t) printf("%s\n", t);
     free(t);
 }

@@ -8,6 +8,7 @@
 #include "cli.h"
 
 #include "mesodesk/recall.h"
+#include "mesodesk/validate.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -45,7 +46,6 @@ static void csv_field(FILE *f, const char *s, int last)
 }
 
 /* Volumes as the API writes them (0.2, not 0.20000000000000001). */
-#define NUMBERS JSON_REAL_PRECISION(15)
 
 /* A member as CSV text: strings as they are, numbers as JSON writes them, null empty. */
 static void csv_value(FILE *f, json_t *v, int last)
@@ -53,7 +53,7 @@ static void csv_value(FILE *f, json_t *v, int last)
     char *t = NULL;
     if (json_is_string(v))
         csv_field(f, json_string_value(v), last);
-    else if (v && !json_is_null(v) && (t = json_dumps(v, JSON_ENCODE_ANY | NUMBERS)))
+    else if (v && !json_is_null(v) && (t = json_dumps(v, JSON_ENCODE_ANY | MD_JSON_NUMBERS)))
         csv_field(f, t, last);
     else
         csv_field(f, NULL, last);
@@ -154,7 +154,7 @@ int cmd_recall(int argc, char **argv)
     } else if (strcmp(format, "csv") == 0) {
         print_csv(out);
     } else {
-        char *t = json_dumps(out, JSON_INDENT(2) | NUMBERS);
+        char *t = json_dumps(out, JSON_INDENT(2) | MD_JSON_NUMBERS);
         if (t) printf("%s\n", t);
         free(t);
     }

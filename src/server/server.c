@@ -107,11 +107,10 @@ static void routes_build(void)
     if (md_kinds_check(md_kinds, &routes_err) != MD_OK ||
         !(records = md_routes_records(&routes_err)))
         return;
-    const md_route_table *const modules[] = {&md_routes_system, &md_routes_patients,
-                                             records,           &md_routes_screening,
-                                             &md_routes_admin,  &md_routes_stock,
-                                             &md_routes_formulation, &md_routes_patch_tests,
-                                             &md_routes_recall};
+    const md_route_table *const modules[] = {
+        &md_routes_system,      &md_routes_patients,    records,
+        &md_routes_screening,   &md_routes_admin,       &md_routes_stock,
+        &md_routes_formulation, &md_routes_patch_tests, &md_routes_recall};
     size_t n = 0;
     for (size_t m = 0; m < sizeof modules / sizeof modules[0]; m++)
         for (size_t i = 0; i < modules[m]->n; i++) {
@@ -287,8 +286,7 @@ static void add_common_headers(struct MHD_Response *resp, const md_req *r)
 /* Queue body (borrowed; NULL is allowed and answers the fallback 500) with status. */
 static enum MHD_Result send_json(md_req *r, int status, json_t *body, int64_t retry_after)
 {
-    char *text =
-        body ? json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(15)) : NULL;
+    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII | MD_JSON_NUMBERS) : NULL;
     struct MHD_Response *resp = NULL;
     if (text) {
         resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
