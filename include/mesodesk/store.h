@@ -15,7 +15,7 @@
  *    and dates ("YYYY-MM-DD"); BIGINT for integers; INTEGER 0/1 for booleans,
  *    compared as "= 1", never used bare as a condition; no AUTOINCREMENT, no
  *    SERIAL; every table carries clinic_id (see migrations.c).
- *  - functions: lower(), count(), max(), min(), coalesce() only; no || (but
+ *  - functions: lower(), count(), sum(), max(), min(), coalesce() only; no || (but
  *    "|| ''" on an ORDER BY term, the one planner hint both accept: it keeps
  *    SQLite from choosing that term's index for the order), no
  *    LIKE (case rules differ: compare lower() of both sides, or use prefix
@@ -28,6 +28,7 @@
  *    accepts the cast too).  The same for a parameter in a select list, in
  *    coalesce() with no column, or compared with another parameter.  Integers
  *    are bound as integers: don't compare a TEXT column with an md_int().
+ *    At most MD_STORE_PARAMS_MAX parameters a statement (more is MD_EINTERNAL).
  *  - results: a column is read as text or as an integer; a boolean expression
  *    in a select list comes back as 1/0 on SQLite and t/f on PostgreSQL, so
  *    select "CASE WHEN ... THEN 1 ELSE 0 END" instead.  Order explicitly
@@ -109,6 +110,8 @@ void md_store_close(md_store *s);
 /* The URI as it may be shown (logs, messages): a postgres:// URI without its password
  * (user:password@ and a password= parameter); a file path as it is.  Truncates to outsz. */
 void md_store_uri_shown(const char *uri, char *out, size_t outsz);
+
+#define MD_STORE_PARAMS_MAX 256
 
 /* sql NULL (a bounded builder whose text did not fit, sbuf.h) is MD_EINTERNAL, run nowhere;
  * so is it for md_store_prepare. */

@@ -49,6 +49,7 @@
 /* A stage's keys are kept in blocks of this many bytes, and written this many per INSERT. */
 #define STAGE_BLOCK (16u << 20)
 #define STAGE_ROWS 64
+_Static_assert(1 + 3 * STAGE_ROWS <= MD_STORE_PARAMS_MAX, "a staged insert binds one statement");
 
 /* ---- folding text to search keys ---- */
 
@@ -889,8 +890,8 @@ const md_record_kind *md_patient_merge_kind(size_t i)
     /* Every collection of facts under a patient (a unit test checks that each versioned
      * table with a patient_id is one of these). */
     static const char *const collections[] = {
-        "allergies", "allergy_statements", "conditions", "medications", "status", "clearances",
-        "administrations", "patch_tests", "patch_test_readings", "formulations",
+        "allergies",    "allergy_statements", "conditions",  "medications",         "status",
+        "clearances",   "administrations",    "patch_tests", "patch_test_readings", "formulations",
         "recall_cases", "recall_contacts"};
     return i < sizeof collections / sizeof collections[0]
                ? md_fact_kind_by_collection(collections[i])

@@ -78,6 +78,9 @@ md_code md_store_exec(md_store *s, const char *sql, const md_val *params, int np
                       void *ctx, md_err *err)
 {
     if (!sql) return no_statement(err);
+    if (nparams < 0 || nparams > MD_STORE_PARAMS_MAX)
+        return md_err_set(err, MD_EINTERNAL, NULL, "a statement with %d parameters (at most %d)",
+                          nparams, MD_STORE_PARAMS_MAX);
     if (trace_fn) trace_fn(trace_ctx, sql);
     return s->ops->exec(s, sql, params, nparams, fn, ctx, err);
 }

@@ -48,7 +48,7 @@
 #include <strings.h>
 
 #define STMT_CACHE 256
-#define MAX_PARAMS 64
+#define MAX_PARAMS MD_STORE_PARAMS_MAX
 #define WRITE_LOCK 0x6d65736f /* "meso": the database-wide write lock's key */
 #define LOCK_TIMEOUT "10s"
 
@@ -236,12 +236,8 @@ static md_code run(pg_store *s, const char *sql, const md_val *params, int npara
     const char *values[MAX_PARAMS];
     for (int i = 0; i < nparams; i++) {
         switch (params[i].type) {
-        case MD_VAL_NULL:
-            values[i] = NULL;
-            break;
-        case MD_VAL_TEXT:
-            values[i] = params[i].text;
-            break;
+        case MD_VAL_NULL: values[i] = NULL; break;
+        case MD_VAL_TEXT: values[i] = params[i].text; break;
         case MD_VAL_INT:
             snprintf(ints[i], sizeof ints[i], "%lld", (long long)params[i].i);
             values[i] = ints[i];
