@@ -784,6 +784,7 @@ md_code md_gen_run(md_ctx *ctx, const md_gen_options *o, md_gen_result *res, md_
         md_code rrc = restore(ctx, rc == MD_OK ? err : &rerr);
         if (rc == MD_OK) rc = rrc;
     }
+    if (rc == MD_OK) rc = md__gen_stock_balances(ctx, err);
     md_store_bulk(ctx->db, 0, NULL);
     md_strlcpy(ctx->who.clinic_id, saved, sizeof ctx->who.clinic_id);
     return rc;

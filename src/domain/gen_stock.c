@@ -440,3 +440,23 @@ md_code md__gen_stock_patient(md_ctx *ctx, const md_gen_options *o, int clinic, 
     }
     return rc;
 }
+
+md_code md__gen_stock_balances(md_ctx *ctx, md_err *err)
+{
+    md_code rc = md_store_begin(ctx->db, err);
+    if (rc != MD_OK) return rc;
+    rc = md_store_exec(ctx->db,
+                       "INSERT INTO lot_balances (clinic_id, lot_id, on_hand) SELECT m.clinic_id, "
+                       "m.lot_id, sum(m.quantity) FROM stock_movements m WHERE NOT EXISTS (SELECT "
+                       "1 FROM lot_balances b WHERE b.clinic_id = m.clinic_id AND b.lot_id = "
+                       "m.lot_id) GROUP BY m.clinic_id, m.lot_id",
+                       NULL, 0, NULL, NULL, err);
+    if (rc == MD_OK)
+        rc = md_store_exec(ctx->db,
+                           "INSERT INTO vial_drawn (clinic_id, vial_id, drawn_ul) SELECT "
+                           "d.clinic_id, d.vial_id, sum(d.volume_ul) FROM vial_draws d WHERE NOT "
+                           "EXISTS (SELECT 1 FROM vial_drawn w WHERE w.clinic_id = d.clinic_id "
+                           "AND w.vial_id = d.vial_id) GROUP BY d.clinic_id, d.vial_id",
+                           NULL, 0, NULL, NULL, err);
+    return md_store_finish(ctx->db, rc, err);
+}

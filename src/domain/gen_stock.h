@@ -25,4 +25,11 @@ extern const char *const md__gen_stock_tables[];
 md_code md__gen_stock_patient(md_ctx *ctx, const md_gen_options *o, int clinic, long index,
                               const md_gen_patient *p, long *rows, md_err *err);
 
+/* After the load (every batch committed): the running balances stock.c keeps beside its
+ * ledgers (lot_balances, vial_drawn; migration 17), set once from the generated ledgers for
+ * every lot and vial that has none, in one write.  Without them stock is still right
+ * (stock.c sums a ledger that has no balance row), only slower to read.  Storage errors as
+ * the store gives. */
+md_code md__gen_stock_balances(md_ctx *ctx, md_err *err);
+
 #endif

@@ -66,6 +66,22 @@ static void stock_is_realistic_and_consistent(void **state)
         scalar(&u, "SELECT coalesce(min(v.volume_ml - coalesce((SELECT sum(d.volume_ul) "
                    "FROM vial_draws d WHERE d.clinic_id = v.clinic_id AND d.vial_id = "
                    "v.id), 0)), 0) FROM vials v WHERE v.clinic_id = $1 AND v.current = 1") >= 0);
+    /* Every lot and vial has its running balance, equal to its ledger's sum (stock.c reads
+     * the balance). */
+    assert_int_equal(scalar(&u, "SELECT count(*) FROM lots l WHERE l.clinic_id = $1 AND "
+                                "l.current = 1 AND NOT EXISTS (SELECT 1 FROM lot_balances b "
+                                "WHERE b.clinic_id = l.clinic_id AND b.lot_id = l.id AND "
+                                "b.on_hand = (SELECT sum(m.quantity) FROM stock_movements m WHERE "
+                                "m.clinic_id = l.clinic_id AND m.lot_id = l.id))"),
+                     0);
+    assert_int_equal(scalar(&u, "SELECT count(*) FROM vials v WHERE v.clinic_id = $1 AND "
+                                "v.current = 1 AND EXISTS (SELECT 1 FROM vial_draws d WHERE "
+                                "d.clinic_id = v.clinic_id AND d.vial_id = v.id) AND NOT EXISTS "
+                                "(SELECT 1 FROM vial_drawn w WHERE w.clinic_id = v.clinic_id AND "
+                                "w.vial_id = v.id AND w.drawn_ul = (SELECT sum(d.volume_ul) FROM "
+                                "vial_draws d WHERE d.clinic_id = v.clinic_id AND d.vial_id = "
+                                "v.id))"),
+                     0);
     /* A dose is of its lot's product; single-dose doses took a container, multi-dose ones
      * drew from a vial of their own lot, open at the time. */
     assert_int_equal(scalar(&u, "SELECT count(*) FROM administrations a JOIN lots l ON "
