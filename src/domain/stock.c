@@ -852,32 +852,37 @@ md_code md_stock_available(md_ctx *ctx, md_day on, json_t **out, md_err *err)
     if (rc == MD_OK) rc = usable_lots(ctx, on_s, &lots, err);
     if (rc == MD_OK) rc = open_vials(ctx, now_s, &vials, err);
     md_store_snapshot_end(ctx->db);
-    json_t *items = json_array();
-    size_t i, j, k;
+    /* Grouped through two hash objects (lot id -> its open vials, product id -> its usable
+     * lots), each list kept in the order its statement gave: linear in lots + vials. */
+    json_t *items = json_array(), *by_lot = json_object(), *by_product = json_object();
+    size_t i;
     json_t *p, *l, *v;
+    json_array_foreach(rc == MD_OK ? vials : NULL, i, v)
+    {
+        const char *lid = json_string_value(json_object_get(v, "lot_id"));
+        json_t *lv = json_object_get(by_lot, lid);
+        if (!lv) json_object_set_new(by_lot, lid, lv = json_array());
+        json_array_append(lv, v);
+    }
+    json_array_foreach(rc == MD_OK ? lots : NULL, i, l)
+    {
+        json_t *lot = json_object_get(l, "lot");
+        json_t *lv = json_object_get(by_lot, json_string_value(json_object_get(lot, "id")));
+        if (lv) json_object_set(lot, "open_vials", lv);
+        if (json_integer_value(json_object_get(lot, "remaining")) <= 0 && !lv) continue;
+        const char *pid = json_string_value(json_object_get(l, "product_id"));
+        json_t *plots = json_object_get(by_product, pid);
+        if (!plots) json_object_set_new(by_product, pid, plots = json_array());
+        json_array_append(plots, lot);
+    }
     json_array_foreach(rc == MD_OK ? products : NULL, i, p)
     {
-        const char *pid = json_string_value(json_object_get(p, "id"));
-        json_t *plots = json_array();
-        json_array_foreach(lots, j, l)
-        {
-            if (strcmp(json_string_value(json_object_get(l, "product_id")), pid) != 0) continue;
-            json_t *lot = json_object_get(l, "lot");
-            const char *lid = json_string_value(json_object_get(lot, "id"));
-            json_t *lv = json_array();
-            json_array_foreach(
-                vials, k, v) if (strcmp(json_string_value(json_object_get(v, "lot_id")), lid) == 0)
-                json_array_append(lv, v);
-            int usable = json_integer_value(json_object_get(lot, "remaining")) > 0 ||
-                         json_array_size(lv) > 0;
-            if (json_array_size(lv)) json_object_set(lot, "open_vials", lv);
-            json_decref(lv);
-            if (usable) json_array_append(plots, lot);
-        }
-        if (json_array_size(plots))
+        json_t *plots = json_object_get(by_product, json_string_value(json_object_get(p, "id")));
+        if (plots)
             json_array_append_new(items, json_pack("{s:O,s:O}", "product", p, "lots", plots));
-        json_decref(plots);
     }
+    json_decref(by_lot);
+    json_decref(by_product);
     json_decref(products);
     json_decref(lots);
     json_decref(vials);
