@@ -38,22 +38,9 @@ trap cleanup EXIT INT TERM
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 ticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo $t; }
 
-pw=bench-dose-password-1
 db=${DB:-$dir/db}
-MESODESK_ADMIN_PASSWORD=$pw "$BIN" demo --db "$db" >/dev/null
-set -- serve --db "$db" --listen 127.0.0.1:0 --port-file "$dir/port" --audit-key "$dir/audit.key" \
-  --audit-log "$dir/audit.log"
-[ -n "${THREADS:-}" ] && set -- "$@" --threads "$THREADS"
-"$BIN" "$@" 2>"$dir/server.log" &
-pid=$!
-i=0
-while [ ! -s "$dir/port" ]; do
-  i=$((i + 1)); [ $i -gt 100 ] && { cat "$dir/server.log" >&2; exit 1; }
-  sleep 0.1
-done
-base="http://127.0.0.1:$(cat "$dir/port")"
-token=$(curl -sf "$base/api/v1/login" -d "{\"email\":\"admin@demo.clinic\",\"password\":\"$pw\"}" |
-  jq -r .token)
+. "$(dirname "$0")/lib.sh"
+bench_serve_demo bench-dose-password-1
 auth="Authorization: Bearer $token"
 product=$(curl -sf -H "$auth" "$base/api/v1/products" -d '{"name":"Bench ampoule",
   "presentation":"single_dose","volume_ml":2,"base":"aqueous","regulatory":{"EU":"ce_marked"},

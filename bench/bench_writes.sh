@@ -32,23 +32,10 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-pw=bench-writes-password-1
 db=${DB:-$dir/db}
-MESODESK_ADMIN_PASSWORD=$pw "$BIN" demo --db "$db" >/dev/null
-set -- serve --db "$db" --listen 127.0.0.1:0 --port-file "$dir/port" --audit-key "$dir/audit.key" \
-    --audit-log "$dir/audit.log"
-[ -n "${THREADS:-}" ] && set -- "$@" --threads "$THREADS"
-"$BIN" "$@" 2>"$dir/server.log" &
-pid=$!
+. "$(dirname "$0")/lib.sh"
+bench_serve_demo bench-writes-password-1
 [ -n "${PID_FILE:-}" ] && echo "$pid" >"$PID_FILE"
-i=0
-while [ ! -s "$dir/port" ]; do
-    i=$((i + 1)); [ $i -gt 100 ] && { cat "$dir/server.log" >&2; exit 1; }
-    sleep 0.1
-done
-base="http://127.0.0.1:$(cat "$dir/port")"
-token=$(curl -sf "$base/api/v1/login" -d "{\"email\":\"admin@demo.clinic\",\"password\":\"$pw\"}" |
-        jq -r .token)
 
 cat >"$dir/post.lua" <<LUA
 local n = 0
