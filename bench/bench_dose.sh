@@ -35,7 +35,6 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT INT TERM
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 ticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo $t; }
 
 db=${DB:-$dir/db}
@@ -94,34 +93,8 @@ pid=
 grep -o "commit.stopped.*" "$dir/server.log" || true
 
 # ---- nginx, the floor: the same POSTs answered 201 with a body of the same size ----
-mkdir -p "$dir/nginx/logs" "$dir/nginx/tmp"
-nport=$(free_port)
-user_line=
-[ "$(id -u)" -eq 0 ] && user_line="user root;"
 fixed=$(printf '%s' "$sample" | sed "s/'/ /g")
-cat >"$dir/nginx/nginx.conf" <<NGX
-$user_line
-worker_processes 2;
-pid $dir/nginx/nginx.pid;
-error_log $dir/nginx/logs/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $dir/nginx/tmp/body;
-  proxy_temp_path $dir/nginx/tmp/proxy;
-  fastcgi_temp_path $dir/nginx/tmp/fastcgi;
-  uwsgi_temp_path $dir/nginx/tmp/uwsgi;
-  scgi_temp_path $dir/nginx/tmp/scgi;
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:$nport;
-    default_type application/json;
-    location / { return 201 '$fixed'; }
-  }
-}
-NGX
-nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf"
-nginx_started=1
+bench_nginx_start "$dir/nginx" 2 "location / { return 201 '$fixed'; }"
 sleep 0.3
 workers=$(pgrep -P "$(cat "$dir/nginx/nginx.pid")" | tr '\n' ' ')
 t0=$(ticks $workers)

@@ -62,9 +62,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+. "$here/lib.sh"
 
 wait_http() { # url
   for _ in $(seq 1 200); do
@@ -76,7 +74,7 @@ wait_http() { # url
 }
 
 # ---- Mesodesk ----
-port=$(free_port)
+port=$(bench_free_port)
 threads_flag=()
 [ -n "${BENCH_THREADS:-}" ] && threads_flag=(--threads "$BENCH_THREADS")
 "$mesodesk" serve --db "$db" --listen "127.0.0.1:$port" --kb "$root/kb" \
@@ -146,34 +144,9 @@ kill "$server_pid" && wait "$server_pid" 2>/dev/null || true
 server_pid=
 
 # ---- nginx, the floor ----
-mkdir -p "$tmp/nginx/www" "$tmp/nginx/logs" "$tmp/nginx/tmp"
+mkdir -p "$tmp/nginx/www"
 cp "$tmp/body.json" "$tmp/nginx/www/patient.json"
-nport=$(free_port)
-user_line=
-[ "$(id -u)" -eq 0 ] && user_line="user root;"
-cat >"$tmp/nginx/nginx.conf" <<EOF
-$user_line
-worker_processes auto;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/logs/error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path $tmp/nginx/tmp/body;
-  proxy_temp_path $tmp/nginx/tmp/proxy;
-  fastcgi_temp_path $tmp/nginx/tmp/fastcgi;
-  uwsgi_temp_path $tmp/nginx/tmp/uwsgi;
-  scgi_temp_path $tmp/nginx/tmp/scgi;
-  keepalive_requests 1000000;
-  server {
-    listen 127.0.0.1:$nport;
-    root $tmp/nginx/www;
-    default_type application/json;
-  }
-}
-EOF
-nginx -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf"
-nginx_started=1
+bench_nginx_start "$tmp/nginx" auto "root $tmp/nginx/www;"
 wait_http "http://127.0.0.1:$nport/patient.json"
 printf 'local ids = {}\nlocal token = nil\n' >"$tmp/static.lua"
 cat "$here/read-patient.lua" >>"$tmp/static.lua"

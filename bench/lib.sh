@@ -25,3 +25,43 @@ bench_serve_demo() {
     token=$(curl -sf "$base/api/v1/login" \
         -d "{\"email\":\"admin@demo.clinic\",\"password\":\"$_pw\"}" | jq -r .token)
 }
+
+# A free loopback TCP port.
+bench_free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# bench_nginx_start PREFIX WORKERS DIRECTIVES: nginx, the HTTP floor, as this user with its own
+# prefix PREFIX (created; conf, pid and logs inside), WORKERS worker processes ("auto" or a
+# number), on a free loopback port, with DIRECTIVES inside its one server block (a root, a
+# return...); sets nport and nginx_started=1.  Stop it with
+#   nginx -p PREFIX -c PREFIX/nginx.conf -s stop
+bench_nginx_start() {
+    mkdir -p "$1/logs" "$1/tmp"
+    nport=$(bench_free_port)
+    _user=
+    [ "$(id -u)" -eq 0 ] && _user="user root;"
+    cat >"$1/nginx.conf" <<NGX
+$_user
+worker_processes $2;
+pid $1/nginx.pid;
+error_log $1/logs/error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $1/tmp/body;
+  proxy_temp_path $1/tmp/proxy;
+  fastcgi_temp_path $1/tmp/fastcgi;
+  uwsgi_temp_path $1/tmp/uwsgi;
+  scgi_temp_path $1/tmp/scgi;
+  keepalive_requests 1000000;
+  server {
+    listen 127.0.0.1:$nport;
+    default_type application/json;
+    $3
+  }
+}
+NGX
+    nginx -p "$1" -c "$1/nginx.conf"
+    nginx_started=1
+}
