@@ -36,8 +36,11 @@ typedef enum md_perm {
     MD_PERM_AUDIT_READ = 1u << 6,
     MD_PERM_CLEARANCE_WRITE = 1u << 7,
     MD_PERM_KB_WRITE = 1u << 8,
-    MD_PERM_STOCK_READ = 1u << 9,   /* the catalogue, lots, vials, worklists */
-    MD_PERM_STOCK_WRITE = 1u << 10, /* products, receiving lots, movements, vials, recalls */
+    MD_PERM_STOCK_READ = 1u << 9,      /* the catalogue, lots, vials, worklists */
+    MD_PERM_STOCK_WRITE = 1u << 10,    /* products, receiving lots, movements, vials, recalls */
+    MD_PERM_SCHEDULE_READ = 1u << 11,  /* hours, rooms, availability, appointments, the day */
+    MD_PERM_SCHEDULE_WRITE = 1u << 12, /* book, reschedule, cancel, no-show, rooms, hours */
+    MD_PERM_CONSENT_WRITE = 1u << 13,  /* send consent links, record a signature on the tablet */
 } md_perm;
 
 typedef struct md_principal {

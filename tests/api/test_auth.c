@@ -141,12 +141,11 @@ static void token_errors(void **state)
 
 static void check_permissions(const char *token, const char *role, const char *const *want)
 {
-    static const char *const all[] = {"demographics_read", "demographics_write",
-                                      "clinical_read",     "clinical_write",
-                                      "staff_read",        "staff_write",
-                                      "audit_read",        "clearance_write",
-                                      "kb_write",          "stock_read",
-                                      "stock_write",       NULL};
+    static const char *const all[] = {"demographics_read", "demographics_write", "clinical_read",
+                                      "clinical_write",    "staff_read",         "staff_write",
+                                      "audit_read",        "clearance_write",    "kb_write",
+                                      "stock_read",        "stock_write",        "schedule_read",
+                                      "schedule_write",    "consent_write",      NULL};
     json_t *me = api_ok(token, "GET", NULL, 200, "/api/v1/me");
     json_t *perms = json_object_get(me, "permissions");
     assert_string_equal(api_str(json_object_get(me, "staff"), "role"), role);
@@ -166,25 +165,21 @@ static void check_permissions(const char *token, const char *role, const char *c
 static void each_role_has_its_permissions(void **state)
 {
     (void)state;
-    static const char *const admin[] = {"demographics_read", "demographics_write",
-                                        "clinical_read",     "clinical_write",
-                                        "staff_read",        "staff_write",
-                                        "audit_read",        "clearance_write",
-                                        "kb_write",          "stock_read",
-                                        "stock_write",       NULL};
-    static const char *const practitioner[] = {"demographics_read",
-                                               "demographics_write",
-                                               "clinical_read",
-                                               "clinical_write",
-                                               "staff_read",
-                                               "clearance_write",
-                                               "stock_read",
-                                               "stock_write",
-                                               NULL};
-    static const char *const reception[] = {"demographics_read", "demographics_write", "staff_read",
-                                            "stock_read", NULL};
-    static const char *const auditor[] = {"demographics_read", "clinical_read", "staff_read",
-                                          "audit_read", "stock_read", NULL};
+    static const char *const admin[] = {"demographics_read", "demographics_write", "clinical_read",
+                                        "clinical_write",    "staff_read",         "staff_write",
+                                        "audit_read",        "clearance_write",    "kb_write",
+                                        "stock_read",        "stock_write",        "schedule_read",
+                                        "schedule_write",    "consent_write",      NULL};
+    static const char *const practitioner[] = {
+        "demographics_read", "demographics_write", "clinical_read", "clinical_write",
+        "staff_read",        "clearance_write",    "stock_read",    "stock_write",
+        "schedule_read",     "schedule_write",     "consent_write", NULL};
+    static const char *const reception[] = {
+        "demographics_read", "demographics_write", "staff_read",    "stock_read",
+        "schedule_read",     "schedule_write",     "consent_write", NULL};
+    static const char *const auditor[] = {
+        "demographics_read", "clinical_read", "staff_read", "audit_read",
+        "stock_read",        "schedule_read", NULL};
     check_permissions(api.admin, "admin", admin);
     check_permissions(api.practitioner, "practitioner", practitioner);
     check_permissions(api.reception, "reception", reception);
