@@ -349,6 +349,19 @@ static const migration migrations[] = {
       "sum(volume_ul) FROM vial_draws GROUP BY clinic_id, vial_id",
       "ALTER TABLE vials ADD COLUMN opened_by TEXT",
       NULL}},
+    {21,
+     "staff credentials",
+     /* Licences, registrations, qualifications and insurance of staff members (credential.c):
+      * a clinic-level versioned record with the holder in staff_id. */
+     {"CREATE TABLE staff_credentials (" VERSIONED_COLUMNS
+      "staff_id TEXT NOT NULL, type TEXT NOT NULL, number TEXT, issuing_body TEXT NOT NULL, "
+      "issued_on TEXT NOT NULL, expires_on TEXT, scopes TEXT, status TEXT NOT NULL, "
+      "evidence TEXT, note TEXT, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX staff_credentials_current ON staff_credentials (clinic_id, id) "
+      "WHERE current = 1",
+      "CREATE INDEX staff_credentials_staff ON staff_credentials (clinic_id, staff_id) "
+      "WHERE current = 1",
+      NULL}},
 };
 
 /* Code run after a migration's statements, in the same transaction: backfills of data
