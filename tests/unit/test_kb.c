@@ -117,7 +117,7 @@ static const breakage breakages[] = {
     {"rules.json", "facts/1", "fact", "\"pregnant\"", NULL, "kb/rules.json:facts[1].fact", "described twice"},
     {"rules.json", "facts/2", NULL, NULL, "question", "kb/rules.json:facts[2].question", "required"},
     {"manifest.json", "", "default_jurisdiction", "\"Atlantis\"", NULL, "kb/manifest.json:default_jurisdiction", "unknown jurisdiction"},
-    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[8]", "not a kb file"},
+    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[9]", "not a kb file"},
     /* kb/stock.json */
     {"stock.json", "regulatory_statuses/3", "policy", "\"maybe\"", NULL, "kb/stock.json:regulatory_statuses[3].policy", "unknown value"},
     {"stock.json", "regulatory_statuses/0", "sources", "[]", NULL, "kb/stock.json:regulatory_statuses[0].sources", "at least one"},
