@@ -550,14 +550,19 @@ fail:
 
 /* ---- transitions --------------------------------------------------------------------- */
 
-/* Write rec's plan and state as the course's next version (kind k: whose permission). */
-static md_code write_version(md_ctx *ctx, const md_record_kind *k, const json_t *cur, const plan *p,
-                             const char *state, const char *reason, json_t **out, md_err *err)
+/* Write p and state as the course's next version (kind k: whose permission).  The version
+ * the change was made on is the client's "version" in `in` when it sent one (a stale one is
+ * 409 naming "version"), else the one read. */
+static md_code write_version(md_ctx *ctx, const md_record_kind *k, const json_t *cur,
+                             const json_t *in, const plan *p, const char *state, const char *reason,
+                             json_t **out, md_err *err)
 {
     json_t *body =
         json_pack("{s:o,s:s,s:s,s:I}", "plan", plan_json(p), "state", state, "reason", reason,
                   "version", json_integer_value(json_object_get(cur, "version")));
     if (!body) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    json_t *given = in ? json_object_get(in, "version") : NULL;
+    if (given) json_object_set(body, "version", given);
     json_t *made = NULL;
     md_code rc = md_record_update(ctx, k, str(cur, "patient_id"), str(cur, "id"), body, &made, err);
     json_decref(body);
@@ -659,7 +664,8 @@ md_code md_course_session_done(md_ctx *ctx, const char *course_id, int seq, md_d
     if (rc != MD_OK) goto done;
     md_strlcpy(state, str(cur, "state"), sizeof state);
     rc = plan_session_done(&p, state, seq, day, appointment_id, reason, sizeof reason, err);
-    if (rc == MD_OK) rc = write_version(ctx, &course_for_caller, cur, &p, state, reason, NULL, err);
+    if (rc == MD_OK)
+        rc = write_version(ctx, &course_for_caller, cur, NULL, &p, state, reason, NULL, err);
 done:
     json_decref(cur);
     return rc;
@@ -681,7 +687,7 @@ md_code md_course_abandon(md_ctx *ctx, const char *course_id, json_t *in, json_t
     if (rc == MD_OK) rc = plan_from(ctx, cur, &p, err);
     if (rc == MD_OK) {
         snprintf(reason, sizeof reason, "abandoned: %s", why);
-        rc = write_version(ctx, &md_kind_course, cur, &p, "abandoned", reason, out, err);
+        rc = write_version(ctx, &md_kind_course, cur, in, &p, "abandoned", reason, out, err);
     }
     json_decref(cur);
     return rc;
@@ -723,7 +729,7 @@ md_code md_course_replan(md_ctx *ctx, const char *course_id, json_t *in, json_t 
     if (rc == MD_OK) rc = clinic_today(ctx, &today, NULL, err);
     if (rc == MD_OK) rc = plan_replan(&p, today, reason, sizeof reason, err);
     if (rc == MD_OK)
-        rc = write_version(ctx, &md_kind_course, cur, &p, str(cur, "state"), reason, out, err);
+        rc = write_version(ctx, &md_kind_course, cur, in, &p, str(cur, "state"), reason, out, err);
     json_decref(cur);
     return rc;
 }

@@ -213,6 +213,8 @@ static void test_missed_replan_abandon_history(void **state)
          400, "invalid", "reason", NULL},
         {"reception may not abandon", api.reception, "POST", "/api/v1/courses/{id}/abandon",
          "{\"reason\":\"x\"}", 403, "forbidden", NULL, NULL},
+        {"abandon a stale version", api.practitioner, "POST", "/api/v1/courses/{id}/abandon",
+         "{\"reason\":\"x\",\"version\":1}", 409, "conflict", "version", NULL},
     };
     api_run_cases(first, sizeof first / sizeof first[0], vars, 1);
     c = api_ok(api.practitioner, "POST", "{\"reason\":\"patient moved away\"}", 200,
