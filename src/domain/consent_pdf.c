@@ -241,9 +241,8 @@ md_code md_consent_pdf(md_ctx *ctx, const char *consent_id, unsigned char **pdf,
                            "SELECT given_name, family_name, birth_date FROM patients WHERE "
                            "clinic_id = $1 AND id = $2 AND current = 1",
                            v, 2, patient_fn, &pt, err);
-    if (rc == MD_OK &&
-        md_content_get(ctx, json_string_value(json_object_get(rec, "text_sha256")), NULL, &text,
-                       &text_len, err) != MD_OK)
+    if (rc == MD_OK && md_content_get(ctx, json_string_value(json_object_get(rec, "text_sha256")),
+                                      NULL, &text, &text_len, err) != MD_OK)
         rc = md_err_set(err, MD_EIO, NULL, "the consent's text is missing or damaged");
     const char *sig_sha = json_string_value(json_object_get(rec, "signature_sha256"));
     if (rc == MD_OK && sig_sha) rc = md_content_get(ctx, sig_sha, NULL, &sig, &sig_len, err);
@@ -253,8 +252,7 @@ md_code md_consent_pdf(md_ctx *ctx, const char *consent_id, unsigned char **pdf,
 
     const char *zone = json_string_value(json_object_get(clinic, "time_zone"));
     const char *purpose = json_string_value(json_object_get(rec, "purpose"));
-    cairo_surface_t *surf =
-        cairo_pdf_surface_create_for_stream(pdf_write, &out, PAGE_W, PAGE_H);
+    cairo_surface_t *surf = cairo_pdf_surface_create_for_stream(pdf_write, &out, PAGE_W, PAGE_H);
     cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_TITLE, "Consent record");
     cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATOR, "Mesodesk");
     doc d = {cairo_create(surf), MARGIN, 1,

@@ -74,8 +74,7 @@ static void send_ua(const char *token, const char *method, const char *path, con
     char h[128];
     snprintf(h, sizeof h, "User-Agent: %s", ua);
     const char *headers[] = {h, NULL};
-    api_req q = {.method = method, .path = path, .token = token, .body = body,
-                 .headers = headers};
+    api_req q = {.method = method, .path = path, .token = token, .body = body, .headers = headers};
     assert_int_equal(api_send(NULL, &q, res), 0);
 }
 
@@ -279,9 +278,15 @@ static void the_pdf(void **state)
     size_t n = fread(text, 1, (1 << 20) - 1, pt);
     text[n] = 0;
     assert_int_equal(pclose(pt), 0);
-    const char *needles[] = {"Amaia Etxeberria", "version 1", signed_at, "withdrawn",
-                             "changed her mind", "Consent to clinical photographs",
-                             "address: 127.0.0.1", "UTC", NULL};
+    const char *needles[] = {"Amaia Etxeberria",
+                             "version 1",
+                             signed_at,
+                             "withdrawn",
+                             "changed her mind",
+                             "Consent to clinical photographs",
+                             "address: 127.0.0.1",
+                             "UTC",
+                             NULL};
     for (const char *const *w = needles; *w; w++)
         if (!strstr(text, *w)) {
             fprintf(stderr, "%s\n", text);
@@ -304,8 +309,8 @@ static void bad_input_names_the_field(void **state)
     const char *pid = api_str(p, "id");
     json_t *tab = start(api.admin, pid, "{\"purpose\":\"photo\",\"channel\":\"tablet\"}");
     json_t *lnk = start(api.admin, pid, "{\"purpose\":\"marketing\",\"channel\":\"link\"}");
-    json_t *old = start(api.admin, pid,
-                        "{\"purpose\":\"photo\",\"channel\":\"link\",\"valid_hours\":1}");
+    json_t *old =
+        start(api.admin, pid, "{\"purpose\":\"photo\",\"channel\":\"link\",\"valid_hours\":1}");
     char sql[300];
     snprintf(sql, sizeof sql,
              "UPDATE consents SET expires_at = '2020-01-01T00:00:00Z' WHERE id = '%s'",
@@ -328,10 +333,14 @@ static void bad_input_names_the_field(void **state)
     char *no_name = malloc(strlen(good) + 64);
     snprintf(no_name, strlen(good) + 64, "{\"signature\":\"%s\",\"agree\":true}", good);
     char *long_name = malloc(strlen(good) + 400);
-    snprintf(long_name, strlen(good) + 400, "{\"typed_name\":\"%0250d\",\"signature\":\"%s\","
-             "\"agree\":true}", 7, good);
+    snprintf(long_name, strlen(good) + 400,
+             "{\"typed_name\":\"%0250d\",\"signature\":\"%s\","
+             "\"agree\":true}",
+             7, good);
 
-    api_var vars[] = {{"pid", pid}, {"tab", api_str(tab, "id")}, {"lnk", api_str(lnk, "token")},
+    api_var vars[] = {{"pid", pid},
+                      {"tab", api_str(tab, "id")},
+                      {"lnk", api_str(lnk, "token")},
                       {"old", api_str(old, "token")}};
     const char *tab_id = api_str(tab, "id"), *lnk_tok = api_str(lnk, "token"),
                *old_tok = api_str(old, "token");
@@ -342,9 +351,9 @@ static void bad_input_names_the_field(void **state)
             lnk_tok);
     api_err(NULL, "POST", too_big, 413, "payload_too_large", "signature", "/api/v1/consent/%s",
             lnk_tok);
-    assert_non_null(strstr(api_err(NULL, "POST", fine, 422, "unprocessable", "token",
-                                   "/api/v1/consent/%s", old_tok),
-                           "expired"));
+    assert_non_null(strstr(
+        api_err(NULL, "POST", fine, 422, "unprocessable", "token", "/api/v1/consent/%s", old_tok),
+        "expired"));
     api_err(NULL, "POST", fine, 404, "not_found", "token", "/api/v1/consent/notatoken");
     api_err(NULL, "POST", disagree, 422, "unprocessable", "agree", "/api/v1/consent/%s", lnk_tok);
     api_err(NULL, "POST", no_name, 400, "invalid", "typed_name", "/api/v1/consent/%s", lnk_tok);
@@ -356,8 +365,8 @@ static void bad_input_names_the_field(void **state)
         {"signature not text", NULL, "POST", "/api/v1/consent/{lnk}",
          "{\"typed_name\":\"Noa\",\"signature\":7,\"agree\":true}", 400, "invalid", "signature",
          NULL},
-        {"not JSON", NULL, "POST", "/api/v1/consent/{lnk}", "{\"typed_name\":", 400,
-         "invalid_json", "body", NULL},
+        {"not JSON", NULL, "POST", "/api/v1/consent/{lnk}", "{\"typed_name\":", 400, "invalid_json",
+         "body", NULL},
         {"unknown purpose", api.admin, "POST", "/api/v1/patients/{pid}/consents",
          "{\"purpose\":\"newsletter\",\"channel\":\"link\"}", 422, "unprocessable", "purpose",
          NULL},
@@ -380,8 +389,8 @@ static void bad_input_names_the_field(void **state)
          "{\"purpose\":\"photo\",\"channel\":\"link\"}", 404, "not_found", "patient_id", NULL},
         {"an auditor may not start one", api.auditor, "POST", "/api/v1/patients/{pid}/consents",
          "{\"purpose\":\"photo\",\"channel\":\"link\"}", 403, "forbidden", NULL, NULL},
-        {"another clinic", api.other_admin, "GET", "/api/v1/consents/{tab}", NULL, 404,
-         "not_found", "id", NULL},
+        {"another clinic", api.other_admin, "GET", "/api/v1/consents/{tab}", NULL, 404, "not_found",
+         "id", NULL},
         {"no such consent", api.admin, "GET", "/api/v1/consents/0123456789abcdef0123456789abcdef",
          NULL, 404, "not_found", "id", NULL},
         {"cancel needs a reason", api.admin, "POST", "/api/v1/consents/{tab}/cancel", "{}", 400,
@@ -416,10 +425,8 @@ static void bad_input_names_the_field(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(texts_are_served),
-        cmocka_unit_test(the_link_signs_once),
-        cmocka_unit_test(tablet_and_withdrawal),
-        cmocka_unit_test(the_pdf),
+        cmocka_unit_test(texts_are_served),          cmocka_unit_test(the_link_signs_once),
+        cmocka_unit_test(tablet_and_withdrawal),     cmocka_unit_test(the_pdf),
         cmocka_unit_test(bad_input_names_the_field),
     };
     return cmocka_run_group_tests(tests, api_setup, api_teardown);
