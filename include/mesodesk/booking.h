@@ -62,6 +62,13 @@ md_code md_appointment_move(md_ctx *ctx, const char *id, const char *action, jso
 /* md_appointments_of_day for a reader: permission checked, each appointment audited. */
 md_code md_appointments_day_read(md_ctx *ctx, md_day day, const char *practitioner_id, json_t **out,
                                  md_err *err);
+/* ---- iCalendar (ical.c), the shape at the top of src/domain/ical.c ----
+ * *out (malloc'd, the caller frees) is the text/calendar body, *len its length.  Every
+ * appointment written is audited as a read.  MD_ENOTFOUND "id" for no such course / staff. */
+md_code md_ical_course(md_ctx *ctx, const char *course_id, char **out, size_t *len, md_err *err);
+md_code md_ical_day(md_ctx *ctx, const char *staff_id, md_day day, char **out, size_t *len,
+                    md_err *err);
+
 /* The conflict probe (EXPLAIN in tests): room 0 the practitioner's, 1 the room's. */
 const char *md_appointment_conflict_sql(int room);
 

@@ -41,14 +41,14 @@
 #include <string.h>
 
 /* Until the course and credential parts of issue 9 are merged in, their functions are weak
- * references: a booking that needs one is refused (503) instead of failing to link. */
+ * references: a booking that needs one is refused (404) instead of failing to link. */
 #pragma weak md_course_slot_get
 #pragma weak md_course_session_done
 #pragma weak md_credential_check
 
 static md_code missing_part(const char *field, const char *what, md_err *err)
 {
-    return md_err_set(err, MD_EUNAVAILABLE, field, "%s are not available in this build", what);
+    return md_err_set(err, MD_ENOTFOUND, field, "no such record: %s are not in this build", what);
 }
 
 /* ---- the kind ---- */

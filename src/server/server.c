@@ -110,7 +110,8 @@ static void routes_build(void)
     const md_route_table *const modules[] = {
         &md_routes_system,      &md_routes_patients,    records,
         &md_routes_screening,   &md_routes_admin,       &md_routes_stock,
-        &md_routes_formulation, &md_routes_patch_tests, &md_routes_recall};
+        &md_routes_formulation, &md_routes_patch_tests, &md_routes_recall,
+        &md_routes_booking};
     size_t n = 0;
     for (size_t m = 0; m < sizeof modules / sizeof modules[0]; m++)
         for (size_t i = 0; i < modules[m]->n; i++) {
@@ -281,6 +282,23 @@ static void add_common_headers(struct MHD_Response *resp, const md_req *r)
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     if (r->ctx.request_id[0]) MHD_add_response_header(resp, "X-Request-Id", r->ctx.request_id);
     if (r->close) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+}
+
+/* Queue r->raw (taken: MHD frees it) with r->raw_type and r->status. */
+static enum MHD_Result send_raw(md_req *r)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(r->raw_len, r->raw, MHD_RESPMEM_MUST_FREE);
+    if (!resp) return MHD_NO;
+    r->raw = NULL;
+    MHD_add_response_header(resp, "Content-Type", r->raw_type);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'none'; frame-ancestors 'none'");
+    add_common_headers(resp, r);
+    enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
 }
 
 /* Queue body (borrowed; NULL is allowed and answers the fallback 500) with status. */
@@ -527,6 +545,7 @@ static enum MHD_Result dispatch(md_req *r)
         r->resp = NULL;
         return send_error(r, &err);
     }
+    if (r->raw) return send_raw(r);
     json_t *body = r->resp ? r->resp : json_object();
     enum MHD_Result ret = send_json(r, r->status, body, 0);
     if (!r->resp) json_decref(body);
@@ -709,6 +728,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (r->receiving) atomic_fetch_sub(&s->receiving, 1);
     atomic_store(&s->last_done_us, (long long)now_us());
     json_decref(r->resp);
+    free(r->raw);
     free(r->body);
     md_arena_free(r->ctx.arena);
     free(r);

@@ -79,6 +79,11 @@ typedef struct md_req {
     json_t *resp;
     int64_t started_us;
     const struct md_route *route; /* the route matched (set before the handler runs) */
+    /* A body that is not JSON (text/calendar): malloc'd by the handler, freed by the server,
+     * sent with raw_type instead of r->resp when set. */
+    char *raw;
+    size_t raw_len;
+    const char *raw_type;
 } md_req;
 
 /* A handler fills r->status (default 200) and r->resp, or returns an error that the
@@ -172,6 +177,7 @@ extern const md_route_table md_routes_stock; /* h_stock.c */
 extern const md_route_table md_routes_formulation; /* h_formulation.c */
 extern const md_route_table md_routes_patch_tests;
 extern const md_route_table md_routes_recall; /* h_recall.c */
+extern const md_route_table md_routes_booking; /* h_booking.c */
 /* The routes of the registry's kinds (built once); NULL and err when they cannot be. */
 const md_route_table *md_routes_records(md_err *err);
 /* Every route in matching order (i < md_server_route_count()), NULL past the end. */
