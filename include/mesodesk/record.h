@@ -112,6 +112,7 @@ extern const md_record_kind md_kind_patient, md_kind_allergy, md_kind_condition,
 extern const md_record_kind md_kind_formulation; /* formulation.h */
 extern const md_record_kind md_kind_room, md_kind_clinic_hours, md_kind_availability,
     md_kind_appointment; /* booking.h */
+extern const md_record_kind md_kind_credential; /* credential.h */
 
 /* Every kind, NULL-terminated (the registry). */
 extern const md_record_kind *const md_kinds[];

@@ -40,11 +40,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Until the course and credential parts of issue 9 are merged in, their functions are weak
+/* Until the course part of issue 9 is merged in, its functions are weak
  * references: a booking that needs one is refused (404) instead of failing to link. */
 #pragma weak md_course_slot_get
 #pragma weak md_course_session_done
-#pragma weak md_credential_check
 
 static md_code missing_part(const char *field, const char *what, md_err *err)
 {
@@ -294,6 +293,31 @@ static md_code read_input(md_ctx *ctx, json_t *in, booking *b, int creating, md_
     return MD_OK;
 }
 
+/* A treatment needs a practitioner with a current licence: of the protocol's scope for a
+ * course session, else of any scope the kb knows (a treatment booked without a course names
+ * no protocol).  The first refusal is the answer. */
+static md_code credential_check(md_ctx *ctx, const booking *b, md_err *err)
+{
+    md_day day;
+    md_tz_day(b->tz, b->start, &day);
+    if (b->course_id && b->slot.required_scope[0])
+        return md_credential_check(ctx, b->practitioner_id, b->slot.required_scope, day, err);
+    json_t *kb = md_kb_credentials_json(ctx->kb);
+    json_t *scopes = json_object_get(kb, "scopes");
+    md_code rc = md_err_set(err, MD_ECONFLICT, "practitioner_id",
+                            "the kb names no credential scope: no treatment can be booked");
+    md_err first;
+    md_err_clear(&first);
+    for (size_t i = 0; rc != MD_OK && i < json_array_size(scopes); i++) {
+        const char *code = json_string_value(json_object_get(json_array_get(scopes, i), "code"));
+        rc = md_credential_check(ctx, b->practitioner_id, code, day, i ? err : &first);
+        if (rc != MD_OK && rc != MD_ECONFLICT) break;
+    }
+    if (rc == MD_ECONFLICT && first.code != MD_OK) *err = first;
+    json_decref(kb);
+    return rc;
+}
+
 /* Everything but the conflicts: read on the caller's connection, before the write. */
 static md_code static_checks(md_ctx *ctx, booking *b, md_err *err)
 {
@@ -303,14 +327,7 @@ static md_code static_checks(md_ctx *ctx, booking *b, md_err *err)
     if (rc == MD_OK) rc = md__room_check(ctx, b->room_id, err);
     if (rc == MD_OK) rc = md__schedule_check(ctx, b->tz, b->practitioner_id, b->start, b->end, err);
     if (rc == MD_OK) rc = course_checks(ctx, b, err);
-    if (rc == MD_OK && strcmp(b->kind, "treatment") == 0 && b->course_id &&
-        b->slot.required_scope[0]) {
-        md_day day;
-        md_tz_day(b->tz, b->start, &day);
-        rc = md_credential_check
-                 ? md_credential_check(ctx, b->practitioner_id, b->slot.required_scope, day, err)
-                 : missing_part("practitioner_id", "credentials", err);
-    }
+    if (rc == MD_OK && strcmp(b->kind, "treatment") == 0) rc = credential_check(ctx, b, err);
     return rc;
 }
 

@@ -321,6 +321,7 @@ const md_record_kind *const md_kinds[] = {
     &md_kind_clinic_hours,
     &md_kind_availability,
     &md_kind_appointment,
+    &md_kind_credential,
     NULL,
 };
 

@@ -56,6 +56,17 @@ static void setup_schedule(void)
                         "\"sun\":[{\"from\":\"00:00\",\"to\":\"24:00\"}]}}";
     r = api_ok(api.admin, "PUT", hours, 200, "/api/v1/schedule/hours");
     json_decref(r);
+    /* The practitioner's licence covers injectables; the admin's expired. */
+    json_decref(api_ok(api.admin, "POST",
+                       "{\"type\":\"licence\",\"number\":\"NMC-1\",\"issuing_body\":\"NMC\","
+                       "\"issued_on\":\"2020-01-01\",\"expires_on\":\"2099-12-31\","
+                       "\"scopes\":[\"injectables\"]}",
+                       201, "/api/v1/staff/%s/credentials", api.practitioner_id));
+    json_decref(api_ok(api.admin, "POST",
+                       "{\"type\":\"licence\",\"number\":\"GMC-9\",\"issuing_body\":\"GMC\","
+                       "\"issued_on\":\"2020-01-01\",\"expires_on\":\"2026-01-31\","
+                       "\"scopes\":[\"injectables\"]}",
+                       201, "/api/v1/staff/%s/credentials", api.admin_id));
     json_t *p = api_patient_new(api.reception, "Bea", "Booker", "1980-04-05");
     md_strlcpy(fx.pat, api_str(p, "id"), sizeof fx.pat);
     json_decref(p);
@@ -239,6 +250,26 @@ static void *race(void *arg)
     return NULL;
 }
 
+static void an_expired_licence_cannot_be_booked_for_a_treatment(void **state)
+{
+    (void)state;
+    setup_schedule();
+    const char *msg =
+        api_err(api.reception, "POST",
+                booking(api.admin_id, fx.room2, fx.pat, "treatment", at(fx.wed + 2, "09:00"), 45),
+                409, "conflict", "practitioner_id", "/api/v1/appointments");
+    assert_non_null(strstr(msg, "expired"));
+    /* A consultation needs no licence; a treatment by the licensed practitioner books. */
+    json_decref(
+        api_ok(api.reception, "POST",
+               booking(api.admin_id, fx.room2, fx.pat, "consultation", at(fx.wed + 2, "09:00"), 30),
+               201, "/api/v1/appointments"));
+    json_decref(api_ok(
+        api.reception, "POST",
+        booking(api.practitioner_id, fx.room, fx.pat, "treatment", at(fx.wed + 2, "09:00"), 45),
+        201, "/api/v1/appointments"));
+}
+
 static void concurrent_requests_for_one_slot_one_wins(void **state)
 {
     (void)state;
@@ -387,6 +418,7 @@ int main(void)
         cmocka_unit_test(reception_books_and_everyone_reads_it_in_utc_and_local_time),
         cmocka_unit_test(bad_bookings_are_4xx_naming_the_field),
         cmocka_unit_test(double_bookings_are_refused),
+        cmocka_unit_test(an_expired_licence_cannot_be_booked_for_a_treatment),
         cmocka_unit_test(concurrent_requests_for_one_slot_one_wins),
         cmocka_unit_test(moves_are_versions_with_who_and_when),
         cmocka_unit_test(the_day_calendar_parses_across_the_clock_change),
