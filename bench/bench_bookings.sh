@@ -17,7 +17,7 @@
 # and the appointments stored.
 #
 # Environment: BUILD (build), DB, CONNS (32), SECONDS (10), THREADS (server worker
-# threads), PERF=1 to `perf record -g` the server during the load (PERF_OUT, default
+# threads), PERF=1 to `perf record -g` (PERF_FLAGS) the server during the load (PERF_OUT, default
 # ./perf-bookings.data).  Needs wrk, nginx, curl, jq, python3 (scripts/install-deps bench).
 # Exit 1 when a booking is not 201.
 set -euo pipefail
@@ -99,7 +99,7 @@ PY
 }
 
 if [ "${PERF:-0}" = 1 ]; then
-  perf record -g -o "${PERF_OUT:-perf-bookings.data}" -p "$pid" -- sleep "$SECONDS_" >/dev/null 2>&1 &
+  perf record ${PERF_FLAGS:--g} -o "${PERF_OUT:-perf-bookings.data}" -p "$pid" -- sleep "$SECONDS_" >/dev/null 2>&1 &
   perfpid=$!
 fi
 t0=$(ticks "$pid")
