@@ -88,6 +88,7 @@ static md_code decorate_appointment(md_ctx *ctx, json_t *rec, md_err *err)
 const md_record_kind md_kind_appointment = {
     .name = "appointment",
     .table = "appointments",
+    .collection = "appointments", /* no generic routes; a patient merge moves them */
     .schema = "Appointment",
     .title = "appointments",
     .parent = &md_kind_patient,

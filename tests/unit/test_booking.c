@@ -495,7 +495,7 @@ static void weekly_sessions_at_ten_across_the_march_change(void **state)
         assert_int_equal(md_time_parse(str(a, "start"), &utc[i]), 0);
         char want[32];
         md_date_format(days[i], want);
-        strcat(want, i == 0 ? "T10:00:00+00:00" : "T10:00:00+01:00");
+        md_strlcpy(want + 10, i == 0 ? "T10:00:00+00:00" : "T10:00:00+01:00", sizeof want - 10);
         assert_string_equal(str(a, "start_local"), want);
         json_decref(a);
     }
