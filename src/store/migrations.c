@@ -375,6 +375,7 @@ static const migration migrations[] = {
       "target TEXT NOT NULL, latest TEXT NOT NULL, PRIMARY KEY (clinic_id, course_id, seq))",
       "CREATE INDEX course_windows_latest ON course_windows (clinic_id, kind, latest)",
       "CREATE INDEX course_windows_target ON course_windows (clinic_id, kind, target)",
+      NULL}},
     {19,
      "the content store; consent records and their one-time links",
      /* content_blobs: bytes once per clinic and SHA-256, base64 text (content.h says why).
