@@ -46,12 +46,14 @@
 #include <string.h>
 
 #include "mesodesk/audit.h"
+#include "mesodesk/booking.h"
 #include "mesodesk/clinic.h"
 #include "mesodesk/commit.h"
 #include "mesodesk/course.h"
 #include "mesodesk/formulation.h"
 #include "mesodesk/patch_test.h" /* md_day_add_months */
 #include "mesodesk/record.h"
+#include "mesodesk/tz.h"
 #include "mesodesk/validate.h"
 #include "record_int.h"
 
@@ -338,7 +340,8 @@ static md_code clinic_today(md_ctx *ctx, md_day *today, char zone[64], md_err *e
     json_t *c = NULL;
     md_code rc = md_clinic_get(ctx->db, ctx->who.clinic_id, &c, err);
     const char *tz = rc == MD_OK ? json_string_value(json_object_get(c, "time_zone")) : NULL;
-    *today = md_today_utc();
+    if (rc == MD_OK && (!tz || md_tz_day(tz, md_now(), today) != 0))
+        rc = md_err_set(err, MD_EINTERNAL, NULL, "the clinic's time zone is not known");
     if (zone) md_strlcpy(zone, tz ? tz : "UTC", 64);
     json_decref(c);
     return rc;
@@ -812,13 +815,14 @@ md_code md_course_due(md_ctx *ctx, md_day from, md_day to, json_t **out, md_err 
 
 md_code md_course_timeline(md_ctx *ctx, const char *course_id, json_t **out, md_err *err)
 {
-    json_t *cur = NULL, *windows = NULL, *done = NULL, *s;
+    json_t *cur = NULL, *windows = NULL, *done = NULL, *appts = NULL, *s;
     md_day today;
     char zone[64];
     size_t i;
     md_code rc = md_require(ctx, MD_PERM_SCHEDULE_READ, err);
     if (rc == MD_OK) rc = course_current(ctx, course_id, &cur, err);
     if (rc == MD_OK) rc = clinic_today(ctx, &today, zone, err);
+    if (rc == MD_OK) rc = md_appointments_of_course(ctx, course_id, &appts, err);
     if (rc != MD_OK) goto done;
     mark_missed(cur, today);
     windows = json_deep_copy(json_object_get(json_object_get(cur, "plan"), "sessions"));
@@ -833,17 +837,20 @@ md_code md_course_timeline(md_ctx *ctx, const char *course_id, json_t **out, md_
     }
     md_audit_entry a = {"read", md_kind_course.name, course_id, str(cur, "patient_id"), "timeline"};
     if ((rc = md_audit(ctx, &a, err)) != MD_OK) goto done;
-    *out = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:o,s:o,s:[]}", "course_id", course_id, "patient_id",
+    json_t *items = json_incref(json_object_get(appts, "items"));
+    if (!items) items = json_array();
+    *out = json_pack("{s:s,s:s,s:s,s:s,s:I,s:s,s:o,s:o,s:o}", "course_id", course_id, "patient_id",
                      str(cur, "patient_id"), "protocol", str(cur, "protocol"), "state",
                      str(cur, "state"), "session_minutes",
                      json_integer_value(json_object_get(cur, "session_minutes")), "time_zone", zone,
-                     "windows", windows, "sessions_done", done, "bookings");
+                     "windows", windows, "sessions_done", done, "bookings", items);
     windows = done = NULL;
     if (!*out)
         rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     else
         json_object_set_new(*out, "today", day_json(today));
 done:
+    json_decref(appts);
     json_decref(cur);
     json_decref(windows);
     json_decref(done);
