@@ -686,6 +686,30 @@ static void slots_due_and_the_timeline_for_other_modules(void **state)
     json_decref(c);
 }
 
+/* A patient merge moves the duplicate's courses to the survivor; the clinic's day names the
+ * survivor. */
+static void a_merge_moves_the_courses(void **state)
+{
+    unit_db *u = *state;
+    fixture f;
+    char survivor[MD_ID_STR];
+    json_t *c = NULL, *out = NULL;
+    md_err err;
+    fixture_new(u, &f);
+    new_patient(u, "Ada", survivor);
+    assert_int_equal(plan_course(&f, "2027-01-04", NULL, &c, &err), MD_OK);
+    assert_int_equal(md_patient_merge(&u->ctx, survivor, f.pid, "same person", &out, &err), MD_OK);
+    json_decref(out);
+    c = reread(&f, c);
+    assert_string_equal(json_string_value(json_object_get(c, "patient_id")), survivor);
+    assert_int_equal(md_course_due(&u->ctx, day("2027-02-01"), day("2027-02-01"), &out, &err),
+                     MD_OK);
+    json_t *it = json_array_get(json_object_get(out, "items"), 0);
+    assert_string_equal(json_string_value(json_object_get(it, "patient_id")), survivor);
+    json_decref(out);
+    json_decref(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -710,6 +734,7 @@ int main(void)
                                         unit_db_teardown),
         cmocka_unit_test_setup_teardown(slots_due_and_the_timeline_for_other_modules, unit_db_setup,
                                         unit_db_teardown),
+        cmocka_unit_test_setup_teardown(a_merge_moves_the_courses, unit_db_setup, unit_db_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
