@@ -41,8 +41,7 @@ md_code kb_day_parse(md_kb *kb, const json_t *doc, const char *fp, md_err *err)
         rc = entry(kb, doc, fp, "screening_valid_days", 1, 365, &d->v.screening_valid_days, err);
     if (rc == MD_OK) rc = entry(kb, doc, fp, "due_ahead_days", 1, 60, &d->v.due_ahead_days, err);
     if (rc == MD_OK)
-        rc = entry(kb, doc, fp, "no_show_follow_up_days", 1, 90, &d->v.no_show_follow_up_days,
-                   err);
+        rc = entry(kb, doc, fp, "no_show_follow_up_days", 1, 90, &d->v.no_show_follow_up_days, err);
     if (rc == MD_OK) kb->day = d;
     return rc;
 }
