@@ -169,6 +169,7 @@ struct md_kb {
     const struct kb_stock *stock; /* kb/stock.json (kb_stock.c) */
     struct kb_formulation *formulation; /* kb/concerns.json and mixing rules (kb_formulation.c) */
     struct md_patch_kb *patch;    /* kb/patch_tests.json (kb_patch_tests.c), in the arena */
+    struct kb_consent *consent;   /* kb/consent_texts.json (kb_consent.c), in the arena */
     struct kb_credentials *credentials; /* kb/credentials.json (kb_credentials.c) */
     struct kb_day *day;                 /* kb/day.json (kb_day.c) */
 };
