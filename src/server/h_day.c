@@ -57,6 +57,35 @@ static md_code h_cred_eie(md_req *r, md_err *err)
     return md_req_with_body(r, cred_eie, err);
 }
 
+static md_code evidence_add(md_req *r, json_t *body, md_err *err)
+{
+    md_code rc =
+        md_credential_evidence_add(&r->ctx, r->params[0], r->params[1], body, &r->resp, err);
+    if (rc == MD_OK) r->status = 201;
+    return rc;
+}
+
+static md_code h_evidence_add(md_req *r, md_err *err)
+{
+    return md_req_with_body(r, evidence_add, err);
+}
+
+static md_code h_evidence_get(md_req *r, md_err *err)
+{
+    char *type = md_arena_alloc(r->ctx.arena, 128);
+    unsigned char *data = NULL;
+    size_t len = 0;
+    if (!type) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    md_code rc = md_credential_evidence_get(&r->ctx, r->params[0], r->params[1], r->params[2], type,
+                                            &data, &len, err);
+    if (rc == MD_OK) {
+        r->bytes = data;
+        r->bytes_len = len;
+        r->bytes_type = type;
+    }
+    return rc;
+}
+
 static md_code h_expiring(md_req *r, md_err *err)
 {
     long within = -1, dflt, max;
@@ -81,6 +110,10 @@ static const md_route routes[] = {
     {"GET", "/api/v1/staff/{}/credentials/{}/history", h_cred_history, MD_ROUTE_AUTHED, NULL,
      MD_OP_NONE},
     {"POST", "/api/v1/staff/{}/credentials/{}/entered-in-error", h_cred_eie, MD_ROUTE_AUTHED, NULL,
+     MD_OP_NONE},
+    {"POST", "/api/v1/staff/{}/credentials/{}/evidence", h_evidence_add, MD_ROUTE_AUTHED, NULL,
+     MD_OP_NONE},
+    {"GET", "/api/v1/staff/{}/credentials/{}/evidence/{}", h_evidence_get, MD_ROUTE_AUTHED, NULL,
      MD_OP_NONE},
     {"GET", "/api/v1/credentials/expiring", h_expiring, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
     {"GET", "/api/v1/credentials/kb", h_cred_kb, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
