@@ -34,6 +34,26 @@ typedef struct md_day_kb {
 } md_day_kb;
 void md_kb_day(const md_kb *kb, md_day_kb *out);
 
+/* The clinic's time zone (zone, zsize bytes) and today's civil day in it.  MD_ENOTFOUND
+ * for a clinic that is not there, MD_EINTERNAL for a zone the system does not know. */
+md_code md_day_clinic_today(md_ctx *ctx, char *zone, size_t zsize, md_day *today, md_err *err);
+
+/* The clinic's day: q->day (q->has_day 0: today in the clinic's zone), the appointments of
+ * every status (q->practitioner_id, q->room_id: only theirs), each with what is missing
+ * (md_day_missing), grouped per practitioner and per room, and the day's lists:
+ * "windows_closing" and "maintenance_due" (md_course_due over the next due_ahead_days), and
+ * "no_shows" (of the last no_show_follow_up_days, with no later booking of the patient).
+ * Needs MD_PERM_SCHEDULE_READ.  Every patient shown is audited as a read (one entry each,
+ * one batch) before the answer is built.  *out {"date","time_zone","appointments":[...],
+ * "practitioners":[{"id","name","appointments":[ids]}],"rooms":[{"id","appointments"}],
+ * "windows_closing":[...],"maintenance_due":[...],"no_shows":[...]}. */
+typedef struct md_day_query {
+    md_day day;
+    int has_day;
+    const char *practitioner_id, *room_id; /* NULL: all */
+} md_day_query;
+md_code md_day_get(md_ctx *ctx, const md_day_query *q, json_t **out, md_err *err);
+
 /* What is missing for each appointment of appts (a JSON array of appointments as
  * booking.h shows them), added to each as "missing":[...] and "ready" (no blocking item),
  * with "patient":{"id","given_name","family_name","birth_date"}.  Gathered in a few

@@ -6,6 +6,7 @@
 #include "server.h"
 
 #include "mesodesk/credential.h"
+#include "mesodesk/day.h"
 
 #include <string.h>
 
@@ -102,7 +103,19 @@ static md_code h_cred_kb(md_req *r, md_err *err)
     return rc;
 }
 
+static md_code h_day(md_req *r, md_err *err)
+{
+    md_day_query q = {.practitioner_id = md_req_query(r, "practitioner_id"),
+                      .room_id = md_req_query(r, "room_id")};
+    const char *date = md_req_query(r, "date");
+    if (date && md_date_parse(date, &q.day) != 0)
+        return md_err_set(err, MD_EINVAL, "date", "date must be a calendar day YYYY-MM-DD");
+    q.has_day = date != NULL;
+    return md_day_get(&r->ctx, &q, &r->resp, err);
+}
+
 static const md_route routes[] = {
+    {"GET", "/api/v1/day", h_day, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
     {"GET", "/api/v1/staff/{}/credentials", h_cred_list, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
     {"POST", "/api/v1/staff/{}/credentials", h_cred_create, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
     {"GET", "/api/v1/staff/{}/credentials/{}", h_cred_get, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
