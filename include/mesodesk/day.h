@@ -61,4 +61,12 @@ md_code md_day_get(md_ctx *ctx, const md_day_query *q, json_t **out, md_err *err
  * audits the patients it shows). */
 md_code md_day_missing(md_ctx *ctx, md_day day, json_t *appts, md_err *err);
 
+/* For benchmarks and diagnostics (EXPLAIN): the gather's statements over n patient ids
+ * ($1 the clinic, $2.. the ids): which 0 the patients, 1 their latest screenings, 2 the
+ * latest change to their screening facts; built in ctx->arena, NULL when it cannot be.  The
+ * day pads its IN-lists to md_day_padded(n) ids (the last id repeated). */
+const char *md_day_gather_sql(md_ctx *ctx, int which, size_t n);
+size_t md_day_padded(size_t n);
+#define MD_DAY_IN_MAX 200 /* ids per IN-list: 1 + 200 parameters of MD_STORE_PARAMS_MAX */
+
 #endif

@@ -36,8 +36,6 @@
 #pragma weak md_course_slot_get
 #pragma weak md_consent_status
 
-#define MD_DAY_IN_MAX 200 /* patients per IN-list: 1 + 200 parameters of MD_STORE_PARAMS_MAX */
-
 /* Appointments still to happen get the checks; the others are shown as they are. */
 static int to_happen(json_t *a)
 {
@@ -109,47 +107,52 @@ static const md_record_kind *const fact_kinds[] = {&md_kind_allergy,
 #define SQL(b) (md_sbuf_ok(&(b)) ? (b).p : NULL)
 #define DAY_SQL_MAX (64 * 1024)
 
-static md_code gather_chunk(md_ctx *ctx, const md_val *v, size_t n, gather *g, md_err *err)
+const char *md_day_gather_sql(md_ctx *ctx, int which, size_t n)
 {
     md_sbuf b;
-    md_code rc;
-
     md_sbuf_init_arena(&b, ctx->arena, DAY_SQL_MAX);
-    md_sbuf_append(&b, "SELECT id, given_name, family_name, birth_date FROM patients WHERE "
-                       "clinic_id = $1 AND current = 1 AND id IN (");
-    in_list(&b, n);
-    md_sbuf_append(&b, ")");
-    rc = md_store_exec(ctx->db, SQL(b), v, (int)n + 1, patient_row, g, err);
-    if (rc != MD_OK) return rc;
-
-    md_sbuf_init_arena(&b, ctx->arena, DAY_SQL_MAX);
-    md_sbuf_append(&b, "SELECT s.patient_id, s.id, s.screen_date, s.decision, s.result, "
-                       "s.screened_at FROM screenings s WHERE s.clinic_id = $1 AND "
-                       "s.patient_id IN (");
-    in_list(&b, n);
-    md_sbuf_append(&b, ") AND s.screened_us = (SELECT max(s2.screened_us) FROM screenings s2 "
-                       "WHERE s2.clinic_id = s.clinic_id AND s2.patient_id = s.patient_id) "
-                       "ORDER BY s.patient_id, s.id");
-    rc = md_store_exec(ctx->db, SQL(b), v, (int)n + 1, screening_row, g, err);
-    if (rc != MD_OK) return rc;
-
-    md_sbuf_init_arena(&b, ctx->arena, DAY_SQL_MAX);
-    md_sbuf_append(&b, "SELECT patient_id, max(recorded_at) FROM (");
-    for (int k = 0; fact_kinds[k]; k++) {
-        md_sbuf_appendf(&b,
-                        "%sSELECT patient_id, recorded_at FROM %s WHERE clinic_id = $1 AND "
-                        "patient_id IN (",
-                        k ? " UNION ALL " : "", fact_kinds[k]->table);
+    if (which == 0) {
+        md_sbuf_append(&b, "SELECT id, given_name, family_name, birth_date FROM patients WHERE "
+                           "clinic_id = $1 AND current = 1 AND id IN (");
         in_list(&b, n);
         md_sbuf_append(&b, ")");
+    } else if (which == 1) {
+        md_sbuf_append(&b, "SELECT s.patient_id, s.id, s.screen_date, s.decision, s.result, "
+                           "s.screened_at FROM screenings s WHERE s.clinic_id = $1 AND "
+                           "s.patient_id IN (");
+        in_list(&b, n);
+        md_sbuf_append(&b, ") AND s.screened_us = (SELECT max(s2.screened_us) FROM screenings "
+                           "s2 WHERE s2.clinic_id = s.clinic_id AND s2.patient_id = "
+                           "s.patient_id) ORDER BY s.patient_id, s.id");
+    } else {
+        md_sbuf_append(&b, "SELECT patient_id, max(recorded_at) FROM (");
+        for (int k = 0; fact_kinds[k]; k++) {
+            md_sbuf_appendf(&b,
+                            "%sSELECT patient_id, recorded_at FROM %s WHERE clinic_id = $1 AND "
+                            "patient_id IN (",
+                            k ? " UNION ALL " : "", fact_kinds[k]->table);
+            in_list(&b, n);
+            md_sbuf_append(&b, ")");
+        }
+        md_sbuf_append(&b, ") t GROUP BY patient_id ORDER BY patient_id");
     }
-    md_sbuf_append(&b, ") t GROUP BY patient_id ORDER BY patient_id");
-    return md_store_exec(ctx->db, SQL(b), v, (int)n + 1, changed_row, g, err);
+    return SQL(b);
+}
+
+/* Statements 0..upto-1 of the gather over n ids. */
+static md_code gather_chunk(md_ctx *ctx, const md_val *v, size_t n, int upto, gather *g,
+                            md_err *err)
+{
+    static const md_row_fn fns[] = {patient_row, screening_row, changed_row};
+    md_code rc = MD_OK;
+    for (int w = 0; rc == MD_OK && w < upto; w++)
+        rc = md_store_exec(ctx->db, md_day_gather_sql(ctx, w, n), v, (int)n + 1, fns[w], g, err);
+    return rc;
 }
 
 /* The IN-list length for n ids: a few fixed sizes, so that the statements are prepared
  * once and found in the connection's cache (the last id fills the rest). */
-static size_t padded(size_t n)
+size_t md_day_padded(size_t n)
 {
     static const size_t sizes[] = {8, 32, 96, MD_DAY_IN_MAX};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
@@ -157,17 +160,17 @@ static size_t padded(size_t n)
     return MD_DAY_IN_MAX;
 }
 
-static md_code gather_all(md_ctx *ctx, json_t *ids, gather *g, md_err *err)
+static md_code gather_all(md_ctx *ctx, json_t *ids, int upto, gather *g, md_err *err)
 {
     md_val v[MD_DAY_IN_MAX + 1];
     size_t total = json_array_size(ids);
     md_code rc = MD_OK;
     v[0] = md_text(ctx->who.clinic_id);
     for (size_t at = 0; rc == MD_OK && at < total; at += MD_DAY_IN_MAX) {
-        size_t n = total - at < MD_DAY_IN_MAX ? total - at : MD_DAY_IN_MAX, m = padded(n);
+        size_t n = total - at < MD_DAY_IN_MAX ? total - at : MD_DAY_IN_MAX, m = md_day_padded(n);
         for (size_t i = 0; i < m; i++)
             v[i + 1] = md_text(json_string_value(json_array_get(ids, at + (i < n ? i : n - 1))));
-        rc = gather_chunk(ctx, v, m, g, err);
+        rc = gather_chunk(ctx, v, m, upto, g, err);
     }
     return rc;
 }
@@ -361,7 +364,7 @@ md_code md_day_missing(md_ctx *ctx, md_day day, json_t *appts, md_err *err)
             json_array_append_new(ids, json_string(pid));
         }
     }
-    if (rc == MD_OK) rc = gather_all(ctx, ids, &g, err);
+    if (rc == MD_OK) rc = gather_all(ctx, ids, 3, &g, err);
     json_array_foreach(rc == MD_OK ? appts : NULL, i, a)
     {
         const char *pid = json_string_value(json_object_get(a, "patient_id"));
@@ -561,22 +564,7 @@ static md_code name_list_patients(md_ctx *ctx, json_t *out, md_err *err)
                 json_array_append_new(ids, json_string(pid));
             }
         }
-    md_val v[MD_DAY_IN_MAX + 1];
-    md_code rc = MD_OK;
-    v[0] = md_text(ctx->who.clinic_id);
-    size_t total = json_array_size(ids);
-    for (size_t at = 0; rc == MD_OK && at < total; at += MD_DAY_IN_MAX) {
-        size_t n = total - at < MD_DAY_IN_MAX ? total - at : MD_DAY_IN_MAX, m = padded(n);
-        md_sbuf b;
-        md_sbuf_init_arena(&b, ctx->arena, DAY_SQL_MAX);
-        md_sbuf_append(&b, "SELECT id, given_name, family_name, birth_date FROM patients WHERE "
-                           "clinic_id = $1 AND current = 1 AND id IN (");
-        in_list(&b, m);
-        md_sbuf_append(&b, ")");
-        for (size_t k = 0; k < m; k++)
-            v[k + 1] = md_text(json_string_value(json_array_get(ids, at + (k < n ? k : n - 1))));
-        rc = md_store_exec(ctx->db, SQL(b), v, (int)m + 1, patient_row, &g, err);
-    }
+    md_code rc = gather_all(ctx, ids, 1, &g, err);
     for (int l = 0; rc == MD_OK && lists[l]; l++)
         json_array_foreach(json_object_get(out, lists[l]), i, it) json_object_set(
             it, "patient",
