@@ -17,6 +17,7 @@
  * given or its clinic's today.  The kb is $MESODESK_KB or the source tree's.  Exit 1 on an
  * error.
  */
+#include "bench_time.h"
 #include "mesodesk/audit.h"
 #include "mesodesk/day.h"
 #include "mesodesk/kb.h"
@@ -27,38 +28,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
-
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static double cpu_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 static double cpu_start;
 
 static double report(const char *what, double *t, long n)
 {
-    double cpu = (cpu_ms() - cpu_start) / (double)n;
-    qsort(t, (size_t)n, sizeof *t, cmp_double);
-    printf("%-10s median %.3f ms  p99 %.3f ms  max %.3f ms  CPU %.3f ms a run  (%ld runs)\n", what,
-           t[n / 2], t[(long)((double)n * 0.99)], t[n - 1], cpu, n);
-    cpu_start = cpu_ms();
-    return t[n / 2];
+    return bench_report(what, t, n, &cpu_start);
 }
 
 static void die(const char *what, const md_err *e)
@@ -206,13 +181,13 @@ int main(int argc, char **argv)
     static const char *const names[] = {"day", "reception"};
     for (int role = 0; role < 2; role++) {
         ctx.who.role = roles[role];
-        cpu_start = cpu_ms();
+        cpu_start = bench_cpu_ms();
         for (long k = 0; k < iterations; k++) {
             md_arena_reset(arena);
-            double t0 = now_ms();
+            double t0 = bench_now_ms();
             if (md_day_get(&ctx, &q, &out, &err) != MD_OK) die("day", &err);
             json_decref(out);
-            t[k] = now_ms() - t0;
+            t[k] = bench_now_ms() - t0;
         }
         double m = report(names[role], t, iterations);
         if (role == 0) med_day = m;
@@ -261,9 +236,9 @@ int main(int argc, char **argv)
             "'completed')) ORDER BY a.start_at, a.id");
     const char *range[] = {ctx.who.clinic_id, los, his};
     const char *noshow[] = {ctx.who.clinic_id, backs, los};
-    cpu_start = cpu_ms();
+    cpu_start = bench_cpu_ms();
     for (long k = 0; k < iterations; k++) {
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         sqlite3_exec(lite, "BEGIN", NULL, NULL, NULL);
         run(&f[0], range);
         for (int w = 1; w <= 3; w++)
@@ -272,7 +247,7 @@ int main(int argc, char **argv)
         run(&f[5], ids);
         run(&f[6], noshow);
         sqlite3_exec(lite, "COMMIT", NULL, NULL, NULL);
-        t[k] = now_ms() - t0;
+        t[k] = bench_now_ms() - t0;
     }
     med_floor = report("floor", t, iterations);
     printf("ratio day / floor: %.1f; target (median under 20 ms): %s\n", med_day / med_floor,
