@@ -619,7 +619,7 @@ md_code md_day_get(md_ctx *ctx, const md_day_query *q, json_t **out, md_err *err
     json_t *o = NULL;
     md_code rc = md_require(ctx, MD_PERM_SCHEDULE_READ, err);
     if (rc == MD_OK && !md_appointments_of_day)
-        rc = md_err_set(err, MD_EUNAVAILABLE, NULL, "bookings are not in this build");
+        rc = md_err_set(err, MD_ENOTFOUND, NULL, "no day: bookings are not in this build");
     if (rc != MD_OK) return rc;
     md_kb_day(ctx->kb, &dk);
     if ((rc = md_store_snapshot_begin(ctx->db, err)) != MD_OK) return rc;
