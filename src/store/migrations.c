@@ -349,6 +349,40 @@ static const migration migrations[] = {
       "sum(volume_ul) FROM vial_draws GROUP BY clinic_id, vial_id",
       "ALTER TABLE vials ADD COLUMN opened_by TEXT",
       NULL}},
+    {19,
+     "the content store; consent records and their one-time links",
+     /* content_blobs: bytes once per clinic and SHA-256, base64 text (content.h says why).
+      * consents: versioned patient records (consent.c, its state machine at the top);
+      * events holds when, from which address and user agent each step happened.
+      * consent_links: only the hash of a link's token, as for questionnaires. */
+     {"CREATE TABLE content_blobs (clinic_id TEXT NOT NULL REFERENCES clinics(clinic_id), "
+      "sha256 TEXT NOT NULL, media_type TEXT NOT NULL, size BIGINT NOT NULL, data TEXT NOT NULL, "
+      "created_at TEXT NOT NULL, created_by TEXT NOT NULL, PRIMARY KEY (clinic_id, sha256))",
+      "CREATE TABLE consents (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, purpose TEXT NOT NULL, course_id TEXT, text_id TEXT NOT NULL, "
+      "text_version BIGINT NOT NULL, language TEXT NOT NULL, text_sha256 TEXT NOT NULL, "
+      "channel TEXT NOT NULL, state TEXT NOT NULL, expires_at TEXT, typed_name TEXT, "
+      "signature_sha256 TEXT, events TEXT NOT NULL, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX consents_current ON consents (clinic_id, id) WHERE current = 1",
+      "CREATE INDEX consents_patient ON consents (clinic_id, patient_id, purpose) "
+      "WHERE current = 1",
+      "CREATE TABLE consent_links (token_hash TEXT PRIMARY KEY, "
+      "clinic_id TEXT NOT NULL REFERENCES clinics(clinic_id), consent_id TEXT NOT NULL, "
+      "expires_at BIGINT NOT NULL, created_at TEXT NOT NULL)",
+      "CREATE INDEX consent_links_consent ON consent_links (clinic_id, consent_id)", NULL}},
+    {21,
+     "staff credentials",
+     /* Licences, registrations, qualifications and insurance of staff members (credential.c):
+      * a clinic-level versioned record with the holder in staff_id. */
+     {"CREATE TABLE staff_credentials (" VERSIONED_COLUMNS
+      "staff_id TEXT NOT NULL, type TEXT NOT NULL, number TEXT, issuing_body TEXT NOT NULL, "
+      "issued_on TEXT NOT NULL, expires_on TEXT, scopes TEXT, status TEXT NOT NULL, "
+      "evidence TEXT, note TEXT, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX staff_credentials_current ON staff_credentials (clinic_id, id) "
+      "WHERE current = 1",
+      "CREATE INDEX staff_credentials_staff ON staff_credentials (clinic_id, staff_id) "
+      "WHERE current = 1",
+      NULL}},
 };
 
 /* Code run after a migration's statements, in the same transaction: backfills of data
