@@ -1356,6 +1356,10 @@ const issue8 = { test, assert, BASE, login, checkWidths, apiCall, DEMO_PASSWORD,
 await issue8Tests(issue8);
 await issue8ReceptionTests(issue8);
 
+// --- the day, calendar, courses, set-up and credentials (issue 9): tests/browser/issue9.mjs ---
+const { issue9Tests } = await import('./issue9.mjs');
+await issue9Tests({ ...issue8, ADMIN_PASSWORD });
+
 await test('no uncaught errors in the page', async () => {
   assert(consoleErrors.length === 0, consoleErrors.join('\n'));
 });

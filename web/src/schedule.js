@@ -6,9 +6,6 @@
 import { get } from './api.js';
 import { html, Link } from './ui.js';
 import { calendarDate, timeZone, todayInClinic } from './format.js';
-import { clinicToUtc } from './stock-common.js';
-
-export { clinicToUtc };
 
 const pad = (n) => String(n).padStart(2, '0');
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
@@ -76,11 +73,6 @@ export function ZoneLabel({ sample }) {
   const t = sample ? apptTime(sample) : clinicParts(new Date().toISOString());
   const zone = (sample && sample.time_zone) || timeZone();
   return html`<p class="muted small zone-label" data-zone=${zone}>Times in clinic time: <strong>${zone}</strong>${t ? ` (${t.abbr}${t.offset && t.offset !== t.abbr ? `, ${t.offset}` : ''})` : ''}</p>`;
-}
-
-/** A date and time of day in the clinic's zone as the UTC instant, and minutes added. */
-export function plusMinutes(utc, minutes) {
-  return new Date(Date.parse(utc) + minutes * 60000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 export { todayInClinic, pad };

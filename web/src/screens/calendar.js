@@ -16,13 +16,11 @@ import {
   apptRange,
   apptStatus,
   apptTime,
-  clinicToUtc,
   dayLabel,
   kindLabel,
   loadPractitioners,
   loadRooms,
   personName,
-  plusMinutes,
   ScheduleNav,
   todayInClinic,
   weekStart,
@@ -39,20 +37,36 @@ const END_MIN = 21 * 60;
 const PX_PER_MIN = 1.1;
 const LENGTHS = [15, 20, 30, 45, 60, 75, 90, 120];
 const KINDS = ['treatment', 'consultation', 'review'];
+// Controls named as the API's fields where they match, so its errors land under them;
+// start_local and duration_minutes are said under the time and length.
 const FIELDS = ['patient_id', 'practitioner_id', 'room_id', 'date', 'start', 'end', 'kind', 'course_session', 'reason', 'override_reason'];
+const toControls = (e) => {
+  const f = (x) => (x === 'start_local' ? 'start' : x === 'duration_minutes' || x === 'end_local' ? 'end' : x);
+  return Object.assign(e, { field: f(e.field), errors: (e.errors || []).map((x) => ({ ...x, field: f(x.field) })) });
+};
 
-/** Appointments of [from, to] (civil days in the clinic's zone), every status. */
-export async function loadAppointments(from, to, filter = {}) {
-  const r = await get(`/appointments${qs({ from, to, ...filter })}`);
-  return r.items || [];
+const patients = new Map();
+/** The patient's name (GET /patients/{id}, once per page load); appointments carry only the id. */
+async function withPatient(a) {
+  if (a.patient) return a;
+  if (!patients.has(a.patient_id)) patients.set(a.patient_id, get(`/patients/${a.patient_id}`).catch(() => null));
+  return { ...a, patient: await patients.get(a.patient_id) };
 }
 
-const patientName = (a) => a.patient_name || personName(a.patient) || 'Patient';
+/** Appointments of the civil days [from, to] in the clinic's zone, every status, with names. */
+export async function loadAppointments(from, to) {
+  const days = [];
+  for (let d = from; d <= to; d = addDays(d, 1)) days.push(d);
+  const lists = await Promise.all(days.map((date) => get(`/appointments${qs({ date })}`)));
+  return Promise.all(lists.flatMap((r) => r.items || []).map(withPatient));
+}
+
+const patientName = (a) => personName(a.patient) || 'Patient';
 
 /** The window of session seq of a course, or null. */
 function windowOf(course, seq) {
   const s = sessionsOf(course).find((x) => String(x.seq) === String(seq));
-  return s ? { ...s.window, seq: s.seq, minutes: course.session_minutes } : null;
+  return s ? { ...s.window, seq: s.seq } : null;
 }
 const inWindow = (w, day) => !!w && day >= w.earliest && day <= w.latest;
 
@@ -130,12 +144,14 @@ function PatientPicker({ form }) {
   </div>`;
 }
 
-const isWindowRefusal = (e) => !!e && (/window/i.test(e.code || '') || /window/i.test(e.message || '') || e.field === 'course_session');
+/** The course-window refusal: 409 naming start (BOOKINGS.md), not a double booking. */
+const isWindowRefusal = (e) => !!e && e.status === 409 && (e.field === 'start' || e.field === 'start_local');
 
 /** Book an appointment; for a course session, inside its window (or overridden with a reason). */
 function BookDialog({ init, practitioners, rooms, course, win, onClose, onBooked }) {
   const session = useSession();
-  const mayOverride = session.me.staff.role === 'practitioner' || session.me.staff.role === 'admin';
+  // Booking outside the window needs clinical write (practitioner, admin); reception cannot.
+  const mayOverride = session.can('clinical_write');
   const form = useForm(
     {
       patient_id: init.patient_id || '',
@@ -143,7 +159,7 @@ function BookDialog({ init, practitioners, rooms, course, win, onClose, onBooked
       room_id: init.room_id || (rooms[0] && rooms[0].id) || '',
       date: init.date,
       start: init.time || '10:00',
-      end: String(init.minutes || 30),
+      end: '',
       kind: course ? 'treatment' : 'consultation',
       override_reason: '',
     },
@@ -151,30 +167,35 @@ function BookDialog({ init, practitioners, rooms, course, win, onClose, onBooked
   );
   const [refusal, setRefusal] = useState(null);
   const send = async (v, override) => {
-    const start = clinicToUtc(v.date, v.start);
+    // The clinic's wall-clock time; the server turns it into UTC in the clinic's zone.
     const body = {
       patient_id: v.patient_id,
       practitioner_id: v.practitioner_id,
       room_id: v.room_id,
       kind: v.kind,
-      start: start || `${v.date}T${v.start}`,
-      end: start ? plusMinutes(start, Number(v.end)) : '',
+      start_local: `${v.date}T${v.start}`,
     };
+    if (v.end) body.duration_minutes = Number(v.end);
     if (course) Object.assign(body, { course_id: course.id, course_session: Number(init.seq) });
-    if (override) body.window_override = { reason: v.override_reason.trim() };
+    if (override) body.window_override_reason = v.override_reason.trim();
     try {
       const a = await post('/appointments', body);
-      onBooked(a);
+      onBooked(await withPatient(a));
     } catch (e) {
-      if (course && !override && isWindowRefusal(e) && e.status !== 400) {
+      if (course && !override && isWindowRefusal(e)) {
         setRefusal(e);
         return;
+      }
+      if (override) {
+        // A refusal of the override is about its reason: shown under it.
+        const f = (x) => (x === 'window_override_reason' ? 'override_reason' : x);
+        throw Object.assign(e, { field: f(e.field), errors: (e.errors || []).map((x) => ({ ...x, field: f(x.field) })) });
       }
       throw e;
     }
   };
-  const onSubmit = form.submit((v) => send(v, false));
-  const onOverride = form.submit((v) => send(v, true));
+  const onSubmit = form.submit((v) => send(v, false).catch((e) => Promise.reject(toControls(e))));
+  const onOverride = form.submit((v) => send(v, true).catch((e) => Promise.reject(toControls(e))));
   return html`<${Dialog} title=${course ? `Book session ${init.seq}` : 'Book an appointment'} onClose=${onClose} wide>
     ${course && win && html`<p class="window-note" data-window>Allowed window for session ${init.seq} of ${protocolName(course)}:
       <strong>${calendarDate(win.earliest)} – ${calendarDate(win.latest)}</strong>, target ${calendarDate(win.target)}.</p>`}
@@ -186,7 +207,8 @@ function BookDialog({ init, practitioners, rooms, course, win, onClose, onBooked
         <${Field} form=${form} name="room_id" label="Room" type="select" options=${rooms.map((r) => [r.id, r.name])} />
         <${Field} form=${form} name="date" label="Date" />
         <${Field} form=${form} name="start" label="Start (clinic time)" type="time" step="300" />
-        <${Field} form=${form} name="end" label="Length" type="select" options=${LENGTHS.map((m) => [String(m), `${m} minutes`])} />
+        <${Field} form=${form} name="end" label="Length" type="select"
+          options=${[['', course ? 'The course’s session length' : 'Usual for the kind'], ...LENGTHS.map((m) => [String(m), `${m} minutes`])]} />
         <${Field} form=${form} name="kind" label="Kind" type="select" options=${KINDS.map((k) => [k, kindLabel(k)])} />
       </div>
       ${form.values.date && html`<${ZoneLabel} />`}
@@ -220,13 +242,17 @@ function ApptDialog({ a, practitioners, rooms, canWrite, onClose, onChanged }) {
   const [st, cls] = apptStatus(a.status);
   const act = (path, body) =>
     form.submit(async () => {
-      const r = await post(`/appointments/${a.id}/${path}`, body());
-      onChanged(r);
+      try {
+        onChanged(await post(`/appointments/${a.id}/${path}`, { ...body(), version: a.version }));
+      } catch (err) {
+        throw toControls(err);
+      }
     });
-  const reschedule = act('reschedule', () => {
-    const start = clinicToUtc(form.values.date, form.values.start);
-    return { start: start || '', end: start ? plusMinutes(start, Number(form.values.end)) : '', reason: form.values.reason.trim() || undefined };
-  });
+  const reschedule = act('reschedule', () => ({
+    start_local: `${form.values.date}T${form.values.start}`,
+    duration_minutes: Number(form.values.end),
+    reason: form.values.reason.trim() || undefined,
+  }));
   const cancel = act('cancel', () => ({ reason: form.values.reason.trim() }));
   const noShow = act('no-show', () => ({ reason: form.values.reason.trim() || undefined }));
   const open = a.status === 'booked' || a.status === 'arrived';
@@ -309,7 +335,6 @@ export function CalendarScreen({ search }) {
       room_id: by === 'room' ? (view === 'week' ? id : colKey) : undefined,
       patient_id: course.data ? course.data.patient_id : '',
       seq,
-      minutes: (win && win.minutes) || (course.data && course.data.session_minutes) || 30,
     });
   const columns = [];
   if (!loading) {

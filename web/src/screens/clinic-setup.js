@@ -1,9 +1,11 @@
-// What booking needs set up (admin; schedule_write): the clinic's opening hours per weekday
-// (clinic time, the zone named), its rooms, and each practitioner's weekly availability
-// with exceptions (absences). Every change is a new version on the server, with who and
-// when; nothing is deleted (a room is retired, an availability or exception ended).
+// What booking needs set up (admin): the clinic's opening hours per weekday (clinic time,
+// the zone named; GET/PUT /schedule/hours), its rooms (GET/POST/PUT /rooms), and each
+// practitioner's weekly availability with exceptions (absences; GET/PUT
+// /staff/{id}/availability). Every change is a new version on the server with who, when
+// and why; nothing is deleted (a room is retired). Hours or availability not recorded yet
+// do not limit bookings (BOOKINGS.md), and the screen says so.
 import { useState } from 'preact/hooks';
-import { get, post, put, qs } from '../api.js';
+import { get, post, put } from '../api.js';
 import { calendarDate, sentence, todayInClinic } from '../format.js';
 import { html, useLoad, useForm, Field, FormError, Dialog, PageTitle, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
@@ -13,66 +15,88 @@ import './stock.css';
 import './schedule.css';
 
 const items = (x) => (Array.isArray(x) ? x : (x && x.items) || []);
-// ISO weekdays: 1 Monday .. 7 Sunday.
+// The API's weekday keys, Monday first.
 export const WEEKDAYS = [
-  [1, 'Monday'],
-  [2, 'Tuesday'],
-  [3, 'Wednesday'],
-  [4, 'Thursday'],
-  [5, 'Friday'],
-  [6, 'Saturday'],
-  [7, 'Sunday'],
+  ['mon', 'Monday'],
+  ['tue', 'Tuesday'],
+  ['wed', 'Wednesday'],
+  ['thu', 'Thursday'],
+  ['fri', 'Friday'],
+  ['sat', 'Saturday'],
+  ['sun', 'Sunday'],
 ];
-const dayName = (n) => (WEEKDAYS.find(([d]) => d === Number(n)) || [0, n])[1];
+/** A record that is not there yet (404 until recorded) reads as none. */
+const orNone = (p) => p.catch((e) => (e.status === 404 ? null : Promise.reject(e)));
+const intervals = (weekly, d) => items(weekly && weekly[d]);
+const spans = (list) => list.map((x) => `${x.from}–${x.to}`).join(', ');
 
-function HoursPanel({ canWrite }) {
-  const hours = useLoad(() => get('/clinic/hours'), []);
-  const [editing, setEditing] = useState(false);
-  const rows = items(hours.data);
-  return html`<section class="card panel" aria-labelledby="hours-h" data-panel="hours">
-    <header class="panel-head"><h2 id="hours-h">Opening hours</h2>
-      ${canWrite && hours.data && html`<button type="button" class="btn btn-small" onClick=${() => setEditing(true)}>Edit hours</button>`}</header>
-    <${ZoneLabel} />
-    ${hours.error && html`<${Alert}>${sentence(hours.error.message)}<//>`}
-    ${!hours.data && !hours.error && html`<${Spinner} />`}
-    ${hours.data && html`<dl class="details hours-list">${WEEKDAYS.map(([d, name]) => {
-      const r = rows.filter((x) => Number(x.weekday) === d);
-      return html`<dt>${name}</dt><dd data-weekday=${d}>${r.length ? r.map((x) => `${x.opens}–${x.closes}`).join(', ') : html`<span class="muted">Closed</span>`}</dd>`;
-    })}</dl>`}
-    ${editing && html`<${HoursDialog} rows=${rows} onClose=${() => setEditing(false)} onSaved=${() => { setEditing(false); hours.reload(); }} />`}
-  </section>`;
+/** A week of intervals: "Monday 09:00–13:00, 14:00–18:00 / Sunday Closed". */
+function WeekList({ weekly, empty = 'Closed', attr }) {
+  return html`<dl class="details hours-list">${WEEKDAYS.map(([d, name]) => {
+    const list = intervals(weekly, d);
+    return html`<dt key=${`t-${d}`}>${name}</dt><dd key=${`d-${d}`} ...${{ [attr]: d }}>${list.length ? spans(list) : html`<span class="muted">${empty}</span>`}</dd>`;
+  })}</dl>`;
 }
 
-function HoursDialog({ rows, onClose, onSaved }) {
-  const init = {};
+/**
+ * Edit a week: each day open or not, with one interval (from, to) in clinic time; a day
+ * that had several keeps them unless changed. save(weekly, reason) sends it.
+ */
+function WeekDialog({ title, weekly, save, onClose, onSaved }) {
+  const init = { reason: '' };
   for (const [d] of WEEKDAYS) {
-    const r = rows.find((x) => Number(x.weekday) === d);
-    init[`open_${d}`] = !!r;
-    init[`opens_${d}`] = r ? r.opens : '09:00';
-    init[`closes_${d}`] = r ? r.closes : '18:00';
+    const list = intervals(weekly, d);
+    init[`open_${d}`] = list.length > 0;
+    init[`from_${d}`] = list.length ? list[0].from : '09:00';
+    init[`to_${d}`] = list.length ? list[list.length - 1].to : '18:00';
   }
-  init.reason = '';
-  const names = WEEKDAYS.flatMap(([d], i) => [`items[${i}].opens`, `items[${i}].closes`, `items[${i}].weekday`]);
-  const form = useForm(init, [...Object.keys(init), ...names]);
+  const form = useForm(init, [...Object.keys(init), 'weekly']);
   const onSubmit = form.submit(async (v) => {
-    const list = WEEKDAYS.filter(([d]) => v[`open_${d}`]).map(([d]) => ({ weekday: d, opens: v[`opens_${d}`], closes: v[`closes_${d}`] }));
-    await put('/clinic/hours', { items: list, reason: v.reason.trim() || undefined });
+    const out = {};
+    for (const [d] of WEEKDAYS) {
+      const list = intervals(weekly, d);
+      const same = list.length && list[0].from === v[`from_${d}`] && list[list.length - 1].to === v[`to_${d}`];
+      out[d] = !v[`open_${d}`] ? [] : same ? list : [{ from: v[`from_${d}`], to: v[`to_${d}`] }];
+    }
+    await save(out, v.reason.trim() || undefined);
     onSaved();
   });
-  return html`<${Dialog} title="Opening hours" onClose=${onClose} wide>
-    <form ref=${form.formRef} onSubmit=${onSubmit} novalidate aria-label="Opening hours">
+  return html`<${Dialog} title=${title} onClose=${onClose} wide>
+    <form ref=${form.formRef} onSubmit=${onSubmit} novalidate aria-label=${title}>
       <${FormError} form=${form} />
       <${ZoneLabel} />
+      <div name="weekly" class=${form.errors.weekly ? 'has-error' : ''}>
       ${WEEKDAYS.map(([d, name]) => html`<div class="hours-row" key=${d} data-weekday=${d}>
         <${Field} form=${form} name=${`open_${d}`} label=${`Open on ${name}`} type="checkbox" />
-        ${form.values[`open_${d}`] && html`<${Field} form=${form} name=${`opens_${d}`} label=${`${name} opens`} type="time" step="300" />
-          <${Field} form=${form} name=${`closes_${d}`} label=${`${name} closes`} type="time" step="300" />`}
+        ${form.values[`open_${d}`] && html`<${Field} form=${form} name=${`from_${d}`} label=${`${name} from`} type="time" step="300" />
+          <${Field} form=${form} name=${`to_${d}`} label=${`${name} to`} type="time" step="300" />`}
       </div>`)}
+      ${form.errors.weekly && html`<p class="field-error" role="alert">${sentence(form.errors.weekly)}</p>`}
+      </div>
       <${Field} form=${form} name="reason" label="Reason (optional)" />
-      <div class="actions"><button type="submit" class="btn btn-primary" disabled=${form.busy}>Save hours</button>
+      <div class="actions"><button type="submit" class="btn btn-primary" disabled=${form.busy}>Save</button>
         <button type="button" class="btn btn-ghost" onClick=${onClose}>Cancel</button></div>
     </form>
   <//>`;
+}
+
+function HoursPanel({ canWrite }) {
+  const hours = useLoad(() => orNone(get('/schedule/hours')), []);
+  const [editing, setEditing] = useState(false);
+  const h = hours.data;
+  return html`<section class="card panel" aria-labelledby="hours-h" data-panel="hours">
+    <header class="panel-head"><h2 id="hours-h">Opening hours</h2>
+      ${canWrite && !hours.loading && html`<button type="button" class="btn btn-small" onClick=${() => setEditing(true)}>Edit hours</button>`}</header>
+    <${ZoneLabel} />
+    ${hours.error && html`<${Alert}>${sentence(hours.error.message)}<//>`}
+    ${hours.loading && html`<${Spinner} />`}
+    ${!hours.loading && !h && !hours.error && html`<p class="empty">Not recorded yet: bookings are not limited to opening hours.</p>`}
+    ${h && html`<${WeekList} weekly=${h.weekly} attr="data-weekday" />`}
+    ${h && items(h.closures).length > 0 && html`<h3 class="sub-h">Closed on</h3><ul class="plain setup-list">${items(h.closures).map((c) => html`<li key=${c.date}>${calendarDate(c.date)} <span class="muted small">${c.reason || ''}</span></li>`)}</ul>`}
+    ${editing && html`<${WeekDialog} title="Opening hours" weekly=${h && h.weekly} onClose=${() => setEditing(false)}
+      save=${(weekly, reason) => put('/schedule/hours', { weekly, closures: items(h && h.closures), reason })}
+      onSaved=${() => { setEditing(false); hours.reload(); }} />`}
+  </section>`;
 }
 
 function RoomsPanel({ canWrite }) {
@@ -86,7 +110,7 @@ function RoomsPanel({ canWrite }) {
     rooms.reload();
   });
   const retire = async (r) => {
-    await put(`/rooms/${r.id}`, { ...r, status: 'retired', reason: 'room retired' }).catch((e) => setNotice(sentence(e.message)));
+    await put(`/rooms/${r.id}`, { name: r.name, status: 'retired', reason: 'room retired' }).catch((e) => setNotice(sentence(e.message)));
     rooms.reload();
   };
   const list = items(rooms.data);
@@ -108,60 +132,71 @@ function RoomsPanel({ canWrite }) {
   </section>`;
 }
 
-const AV_FIELDS = ['weekday', 'start', 'end', 'from', 'to', 'reason', 'practitioner_id'];
+/** "2027-04-05T00:00" (local) as a date; an end at midnight is the day before. */
+const exDay = (t, end) => {
+  const d = String(t || '').slice(0, 10);
+  return end && /T00:00/.test(t || '') ? addDaysIso(d, -1) : d;
+};
+function addDaysIso(day, n) {
+  const d = new Date(`${day}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + n);
+  return d.toISOString().slice(0, 10);
+}
 
 function AvailabilityPanel({ canWrite }) {
   const staff = useLoad(loadPractitioners, []);
   const [who, setWho] = useState('');
   const id = who || (staff.data && staff.data[0] && staff.data[0].id) || '';
-  const av = useLoad(() => (id ? get(`/availability${qs({ practitioner_id: id })}`) : Promise.resolve(null)), [id]);
-  const ex = useLoad(() => (id ? get(`/availability/exceptions${qs({ practitioner_id: id })}`) : Promise.resolve(null)), [id]);
-  const [adding, setAdding] = useState(null);
-  const weekly = items(av.data).filter((x) => (x.status || 'active') === 'active');
-  const absences = items(ex.data).filter((x) => (x.status || 'active') === 'active');
+  const av = useLoad(() => (id ? orNone(get(`/staff/${id}/availability`)) : Promise.resolve(null)), [id]);
+  const [editing, setEditing] = useState(null);
+  const a = av.data;
+  const exceptions = items(a && a.exceptions);
+  const save = (ch, reason) => put(`/staff/${id}/availability`, { weekly: (a && a.weekly) || {}, exceptions, ...ch, reason });
   return html`<section class="card panel" aria-labelledby="avail-h" data-panel="availability">
     <header class="panel-head"><h2 id="avail-h">Practitioner availability</h2></header>
     ${staff.error && html`<${Alert}>${sentence(staff.error.message)}<//>`}
     ${staff.data && html`<div class="field"><label for="avail-who">Practitioner</label>
       <select id="avail-who" value=${id} onChange=${(e) => setWho(e.currentTarget.value)}>
         ${staff.data.map((s) => html`<option value=${s.id}>${personName(s)}</option>`)}</select></div>`}
-    <h3 class="sub-h">Each week</h3>
+    <div class="panel-head"><h3 class="sub-h">Each week</h3>
+      ${canWrite && id && !av.loading && html`<button type="button" class="btn btn-small" onClick=${() => setEditing('weekly')}>Edit weekly hours</button>`}</div>
     ${av.error && html`<${Alert}>${sentence(av.error.message)}<//>`}
-    ${av.data && weekly.length === 0 && html`<p class="empty">No weekly hours: this practitioner cannot be booked yet.</p>`}
-    <ul class="plain setup-list">${weekly.map((x) => html`<li key=${x.id} class="setup-row" data-availability=${x.weekday}>
-      <span>${dayName(x.weekday)} ${x.start}–${x.end}</span>${x.room_name ? html`<span class="muted small">${x.room_name}</span>` : ''}</li>`)}</ul>
-    ${canWrite && id && html`<button type="button" class="btn btn-small" onClick=${() => setAdding('weekly')}>+ Weekly hours</button>`}
-    <h3 class="sub-h">Exceptions (absent)</h3>
-    ${ex.error && html`<${Alert}>${sentence(ex.error.message)}<//>`}
-    ${ex.data && absences.length === 0 && html`<p class="empty">No absences.</p>`}
-    <ul class="plain setup-list">${absences.map((x) => html`<li key=${x.id} class="setup-row" data-exception=${x.id}>
-      <span>${calendarDate(x.from || x.start_date)}${(x.to || x.end_date) && (x.to || x.end_date) !== (x.from || x.start_date) ? ` – ${calendarDate(x.to || x.end_date)}` : ''}</span>
+    ${!av.loading && !a && !av.error && html`<p class="empty">Not recorded yet: bookings are not limited to this practitioner's hours.</p>`}
+    ${a && html`<${WeekList} weekly=${a.weekly} empty="Not available" attr="data-availability" />`}
+    <div class="panel-head"><h3 class="sub-h">Exceptions</h3>
+      ${canWrite && id && !av.loading && html`<button type="button" class="btn btn-small" onClick=${() => setEditing('exception')}>+ Absence</button>`}</div>
+    ${a && exceptions.length === 0 && html`<p class="empty">No absences or extra hours.</p>`}
+    <ul class="plain setup-list">${exceptions.map((x, i) => html`<li key=${i} class="setup-row" data-exception=${x.kind}>
+      <span><span class=${`badge ${x.kind === 'absent' ? 'badge-warn' : 'badge-info'}`}>${x.kind === 'absent' ? 'Absent' : 'Extra hours'}</span>
+        ${' '}${calendarDate(exDay(x.from))}${exDay(x.to, true) !== exDay(x.from) ? ` – ${calendarDate(exDay(x.to, true))}` : ''}</span>
       <span class="muted small wrap-any">${x.reason || ''}</span></li>`)}</ul>
-    ${canWrite && id && html`<button type="button" class="btn btn-small" onClick=${() => setAdding('exception')}>+ Absence</button>`}
-    ${adding && html`<${AvailabilityDialog} kind=${adding} practitionerId=${id} onClose=${() => setAdding(null)}
-      onSaved=${() => { setAdding(null); av.reload(); ex.reload(); }} />`}
+    ${editing === 'weekly' && html`<${WeekDialog} title="Weekly hours" weekly=${a && a.weekly} onClose=${() => setEditing(null)}
+      save=${(weekly, reason) => save({ weekly }, reason)} onSaved=${() => { setEditing(null); av.reload(); }} />`}
+    ${editing === 'exception' && html`<${AbsenceDialog} onClose=${() => setEditing(null)}
+      save=${(x) => save({ exceptions: [...exceptions, x] }, x.reason)} onSaved=${() => { setEditing(null); av.reload(); }} />`}
   </section>`;
 }
 
-function AvailabilityDialog({ kind, practitionerId, onClose, onSaved }) {
-  const weekly = kind === 'weekly';
+/** An absence of whole days, first to last (local midnight to the midnight after the last). */
+function AbsenceDialog({ save, onClose, onSaved }) {
   const today = todayInClinic();
-  const form = useForm({ weekday: '1', start: '09:00', end: '17:00', from: today, to: today, reason: '' }, AV_FIELDS);
+  const form = useForm({ first: today, last: today, reason: '' }, ['first', 'last', 'reason', 'exceptions']);
   const onSubmit = form.submit(async (v) => {
-    if (weekly) await post('/availability', { practitioner_id: practitionerId, weekday: Number(v.weekday), start: v.start, end: v.end });
-    else await post('/availability/exceptions', { practitioner_id: practitionerId, from: v.from, to: v.to, reason: v.reason.trim() });
+    try {
+      await save({ kind: 'absent', from: `${v.first}T00:00`, to: `${addDaysIso(v.last, 1)}T00:00`, reason: v.reason.trim() });
+    } catch (e) {
+      // The server names the list ("exceptions[2].to"); the dialog shows one absence.
+      const f = (x) => (/\.from$/.test(x || '') ? 'first' : /\.to$/.test(x || '') ? 'last' : /\.reason$/.test(x || '') ? 'reason' : x);
+      throw Object.assign(e, { field: f(e.field), errors: (e.errors || []).map((x) => ({ ...x, field: f(x.field) })) });
+    }
     onSaved();
   });
-  return html`<${Dialog} title=${weekly ? 'Weekly hours' : 'An absence'} onClose=${onClose}>
-    <form ref=${form.formRef} onSubmit=${onSubmit} novalidate aria-label=${weekly ? 'Weekly hours' : 'An absence'}>
+  return html`<${Dialog} title="An absence" onClose=${onClose}>
+    <form ref=${form.formRef} onSubmit=${onSubmit} novalidate aria-label="An absence">
       <${FormError} form=${form} />
-      ${weekly
-        ? html`<${Field} form=${form} name="weekday" label="Day" type="select" options=${WEEKDAYS.map(([d, n]) => [String(d), n])} />
-          <div class="grid-2"><${Field} form=${form} name="start" label="From (clinic time)" type="time" step="300" />
-          <${Field} form=${form} name="end" label="To (clinic time)" type="time" step="300" /></div>`
-        : html`<div class="grid-2"><${Field} form=${form} name="from" label="First day absent" type="date" />
-          <${Field} form=${form} name="to" label="Last day absent" type="date" /></div>
-          <${Field} form=${form} name="reason" label="Reason" required />`}
+      <div class="grid-2"><${Field} form=${form} name="first" label="First day absent" type="date" />
+        <${Field} form=${form} name="last" label="Last day absent" type="date" /></div>
+      <${Field} form=${form} name="reason" label="Reason" required />
       <div class="actions"><button type="submit" class="btn btn-primary" disabled=${form.busy}>Save</button>
         <button type="button" class="btn btn-ghost" onClick=${onClose}>Cancel</button></div>
     </form>

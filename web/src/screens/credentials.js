@@ -15,12 +15,11 @@ import './stock.css';
 import './schedule.css';
 
 const items = (x) => (Array.isArray(x) ? x : (x && x.items) || []);
-const KINDS = [
-  ['licence', 'Licence'],
-  ['qualification', 'Qualification'],
-];
-const kindLabel = (k) => (KINDS.find(([c]) => c === k) || [k, k || ''])[1];
-const expiryOf = (c) => c.expires_on || c.expiry || c.valid_until || '';
+// Types and scopes are the server's (GET /credentials/kb); these are the short names shown.
+const TYPE_SHORT = { licence: 'Licence', registration: 'Registration', qualification: 'Qualification', insurance: 'Insurance' };
+const typeLabel = (t) => TYPE_SHORT[t] || t || '';
+const expiryOf = (c) => c.expires_on || '';
+const upper = (s) => (s ? s.charAt(0).toUpperCase() + s.slice(1) : s);
 
 /** The expiry as a badge [text, class], or null when it is far off (or there is none). */
 export function expiryBadge(c) {
@@ -34,7 +33,7 @@ export function expiryBadge(c) {
 }
 
 function Expiring({ onOpen }) {
-  const list = useLoad(() => get(`/credentials/expiring${qs({ days: 60 })}`), []);
+  const list = useLoad(() => get(`/credentials/expiring${qs({ within: 60 })}`), []);
   const rows = items(list.data);
   return html`<section class="card panel worklist" aria-labelledby="expiring-h" data-worklist="credentials-expiring">
     <header class="panel-head"><h2 id="expiring-h">Expiring within 60 days ${list.data && html`<span class="count">${rows.length}</span>`}</h2></header>
@@ -44,8 +43,8 @@ function Expiring({ onOpen }) {
     <ul class="plain cred-list">${rows.map((c) => {
       const b = expiryBadge(c);
       return html`<li key=${c.id} class="cred-row" data-credential=${c.number || c.id}>
-        <div class="cred-main"><button type="button" class="btn-link" onClick=${() => onOpen(c.staff_id)}>${c.staff_name || personName(c.staff) || 'Staff member'}</button>
-          <div class="small">${kindLabel(c.kind)} ${c.number || ''}${c.issuer ? ` · ${c.issuer}` : ''} · expires ${calendarDate(expiryOf(c))}</div></div>
+        <div class="cred-main"><button type="button" class="btn-link" onClick=${() => onOpen(c.staff_id)}>${c.staff_name || 'Staff member'}</button>
+          <div class="small">${typeLabel(c.type)} ${c.number || ''}${c.issuing_body ? ` · ${c.issuing_body}` : ''} · expires ${calendarDate(expiryOf(c))}</div></div>
         ${b && html`<span class=${`badge ${b[1]}`}>${b[0]}</span>`}
       </li>`;
     })}</ul>
@@ -61,46 +60,75 @@ const readBase64 = (file) =>
     r.readAsDataURL(file);
   });
 
-const FIELDS = ['kind', 'number', 'issuer', 'scope', 'issued_on', 'expires_on', 'evidence', 'title'];
+const FIELDS = ['type', 'number', 'issuing_body', 'scopes', 'issued_on', 'expires_on', 'note', 'evidence'];
 
-function AddCredentialDialog({ staff, onClose, onSaved }) {
-  const form = useForm({ kind: 'licence', number: '', issuer: '', scope: '', issued_on: '', expires_on: '', title: '' }, FIELDS);
+/** Upload one file as evidence of credential c (stored by the server under its hash). */
+async function addEvidence(staffId, c, file) {
+  const body = { filename: file.name, data: await readBase64(file) };
+  if (file.type) body.media_type = file.type;
+  return post(`/staff/${staffId}/credentials/${c.id}/evidence`, body);
+}
+
+function AddCredentialDialog({ staff, kb, onClose, onSaved }) {
+  const form = useForm({ type: 'licence', number: '', issuing_body: '', scopes: [], issued_on: '', expires_on: '', note: '' }, FIELDS);
   const [file, setFile] = useState(null);
+  const [saved, setSaved] = useState(null);
+  const types = items(kb && kb.types);
+  const scopes = items(kb && kb.scopes);
+  const type = types.find((t) => t.code === form.values.type);
+  const toggle = (code) => form.setValues((v) => ({ ...v, scopes: v.scopes.includes(code) ? v.scopes.filter((x) => x !== code) : [...v.scopes, code] }));
   const onSubmit = form.submit(async (v) => {
-    const body = { staff_id: staff.id, kind: v.kind };
-    for (const k of ['number', 'issuer', 'issued_on', 'expires_on', 'title']) if (v[k].trim()) body[k] = v[k].trim();
-    const scopes = v.scope.split(/[\s,]+/).filter(Boolean);
-    if (scopes.length) body.scope = scopes;
-    if (file) body.evidence = { filename: file.name, content_type: file.type || 'application/octet-stream', content_base64: await readBase64(file) };
-    const c = await post('/credentials', body);
+    let c = saved;
+    if (!c) {
+      const body = { type: v.type, scopes: v.scopes };
+      for (const k of ['number', 'issuing_body', 'issued_on', 'expires_on', 'note']) if (v[k].trim()) body[k] = v[k].trim();
+      c = await post(`/staff/${staff.id}/credentials`, body);
+      setSaved(c);
+    }
+    if (file) {
+      try {
+        await addEvidence(staff.id, c, file);
+      } catch (e) {
+        // The credential is kept; the file can be sent again from here, its error under it.
+        throw Object.assign(e, { field: 'evidence', errors: [{ field: 'evidence', message: e.message }] });
+      }
+    }
     onSaved(c);
   });
-  return html`<${Dialog} title=${`Add a credential for ${personName(staff)}`} onClose=${onClose} wide>
+  return html`<${Dialog} title=${`Add a credential for ${personName(staff)}`} onClose=${saved ? () => onSaved(saved) : onClose} wide>
+    ${saved && html`<p class="notice-ok" role="status">${typeLabel(saved.type)} ${saved.number || ''} saved; the evidence was not.</p>`}
     <form ref=${form.formRef} onSubmit=${onSubmit} novalidate aria-label="Add a credential">
       <${FormError} form=${form} />
+      <fieldset disabled=${!!saved} class="plain-fieldset">
       <div class="grid-2">
-        <${Field} form=${form} name="kind" label="Kind" type="select" options=${KINDS} />
-        <${Field} form=${form} name="number" label="Number" required=${form.values.kind === 'licence'} />
-        <${Field} form=${form} name="issuer" label="Issuing body" />
-        <${Field} form=${form} name="scope" label="Scope" hint="For example injectables; several separated by commas." />
-        <${Field} form=${form} name="issued_on" label="Issued on" type="date" />
-        <${Field} form=${form} name="expires_on" label="Expires on" type="date" required=${form.values.kind === 'licence'} />
+        <${Field} form=${form} name="type" label="Type" type="select" options=${(types.length ? types : [{ code: 'licence', label: 'licence' }]).map((t) => [t.code, upper(t.label || t.code)])} />
+        <${Field} form=${form} name="number" label="Number" />
+        <${Field} form=${form} name="issuing_body" label="Issuing body" required />
+        <${Field} form=${form} name="issued_on" label="Issued on" type="date" required />
+        <${Field} form=${form} name="expires_on" label=${type && !type.requires_expiry ? 'Expires on (optional)' : 'Expires on'} type="date" required=${!type || !!type.requires_expiry} />
+        <${Field} form=${form} name="note" label="Note (optional)" />
       </div>
-      ${form.values.kind === 'qualification' && html`<${Field} form=${form} name="title" label="Qualification" />`}
+      <fieldset class=${'checks' + (form.errors.scopes ? ' has-error' : '')} name="scopes">
+        <legend>Scope</legend>
+        ${scopes.map((sc) => html`<label key=${sc.code} class="field field-check"><input type="checkbox" checked=${form.values.scopes.includes(sc.code)} onChange=${() => toggle(sc.code)} data-scope=${sc.code} />
+          <span>${upper(sc.label || sc.code)} <span class="muted small">(${sc.code})</span></span></label>`)}
+        ${form.errors.scopes && html`<p class="field-error" role="alert">${sentence(form.errors.scopes)}</p>`}
+      </fieldset>
+      </fieldset>
       <div class=${'field' + (form.errors.evidence ? ' has-error' : '')}>
         <label for="cred-evidence">Evidence (optional)</label>
         <input id="cred-evidence" name="evidence" type="file" accept="application/pdf,image/*" onChange=${(e) => setFile(e.currentTarget.files[0] || null)} />
         <p class="hint">A scan or photo of the certificate; stored by its content hash.</p>
         ${form.errors.evidence && html`<p class="field-error" role="alert">${sentence(form.errors.evidence)}</p>`}
       </div>
-      <div class="actions"><button type="submit" class="btn btn-primary" disabled=${form.busy}>${form.busy ? 'Saving…' : 'Add credential'}</button>
-        <button type="button" class="btn btn-ghost" onClick=${onClose}>Cancel</button></div>
+      <div class="actions"><button type="submit" class="btn btn-primary" disabled=${form.busy}>${form.busy ? 'Saving…' : saved ? 'Upload the evidence' : 'Add credential'}</button>
+        <button type="button" class="btn btn-ghost" onClick=${saved ? () => onSaved(saved) : onClose}>${saved ? 'Done' : 'Cancel'}</button></div>
     </form>
   <//>`;
 }
 
-function StaffCredentials({ staff, canWrite, onChanged }) {
-  const list = useLoad(() => get(`/credentials${qs({ staff_id: staff.id })}`), [staff.id]);
+function StaffCredentials({ staff, kb, canWrite, onChanged }) {
+  const list = useLoad(() => get(`/staff/${staff.id}/credentials`), [staff.id]);
   const [adding, setAdding] = useState(false);
   const rows = items(list.data).filter((c) => c.status !== 'entered_in_error');
   return html`<section class="card panel" aria-labelledby="cred-staff-h" data-staff=${staff.email}>
@@ -113,21 +141,22 @@ function StaffCredentials({ staff, canWrite, onChanged }) {
       const b = expiryBadge(c);
       return html`<li key=${c.id} class="cred-row" data-credential=${c.number || c.id}>
         <div class="cred-main">
-          <strong>${kindLabel(c.kind)}${c.number ? ` ${c.number}` : ''}${c.title ? `: ${c.title}` : ''}</strong>
-          <div class="small">${[c.issuer, items(c.scope).length ? `scope ${items(c.scope).join(', ')}` : typeof c.scope === 'string' ? `scope ${c.scope}` : ''].filter(Boolean).join(' · ')}</div>
+          <strong>${typeLabel(c.type)}${c.number ? ` ${c.number}` : ''}</strong>${c.status && c.status !== 'active' ? html` <span class="badge badge-danger">${upper(c.status)}</span>` : ''}
+          <div class="small">${[c.issuing_body, items(c.scopes).length ? `scope ${items(c.scopes).join(', ')}` : ''].filter(Boolean).join(' · ')}</div>
           <div class="small">${c.issued_on ? `Issued ${calendarDate(c.issued_on)} · ` : ''}${expiryOf(c) ? `Expires ${calendarDate(expiryOf(c))}` : 'No expiry'}</div>
-          ${(c.evidence_hash || (c.evidence && c.evidence.hash)) && html`<div class="small muted wrap-any">Evidence <span class="mono">${String(c.evidence_hash || c.evidence.hash).slice(0, 16)}…</span></div>`}
+          ${items(c.evidence).map((e) => html`<div class="small muted wrap-any" data-evidence=${e.hash}>Evidence: ${e.filename || 'file'} <span class="mono">${String(e.hash).slice(0, 12)}…</span></div>`)}
         </div>
         ${b && html`<span class=${`badge ${b[1]}`}>${b[0]}</span>`}
       </li>`;
     })}</ul>
-    ${adding && html`<${AddCredentialDialog} staff=${staff} onClose=${() => setAdding(false)} onSaved=${() => { setAdding(false); list.reload(); onChanged(); }} />`}
+    ${adding && html`<${AddCredentialDialog} staff=${staff} kb=${kb} onClose=${() => setAdding(false)} onSaved=${() => { setAdding(false); list.reload(); onChanged(); }} />`}
   </section>`;
 }
 
 export function CredentialsScreen({ search }) {
   const session = useSession();
   const staff = useLoad(() => get('/staff'), []);
+  const kb = useLoad(() => get('/credentials/kb'), []);
   const [tick, setTick] = useState(0);
   const params = new URLSearchParams(search || '');
   const all = items(staff.data).filter((s) => s.active !== false);
@@ -144,7 +173,7 @@ export function CredentialsScreen({ search }) {
         ${staff.data && html`<div class="field"><label for="cred-who">Staff member</label>
           <select id="cred-who" value=${chosenId} onChange=${(e) => open(e.currentTarget.value)}>
             ${all.map((s) => html`<option value=${s.id}>${personName(s)} (${s.role})</option>`)}</select></div>`}
-        ${chosen && html`<${StaffCredentials} key=${chosen.id} staff=${chosen} canWrite=${session.can('staff_write')} onChanged=${() => setTick((t) => t + 1)} />`}
+        ${chosen && html`<${StaffCredentials} key=${chosen.id} staff=${chosen} kb=${kb.data} canWrite=${session.can('staff_write')} onChanged=${() => setTick((t) => t + 1)} />`}
       </div>
     </div>
   </section>`;
