@@ -53,7 +53,6 @@
 #include "mesodesk/formulation.h"
 #include "mesodesk/patch_test.h" /* md_day_add_months */
 #include "mesodesk/record.h"
-#include "mesodesk/tz.h"
 #include "mesodesk/validate.h"
 #include "record_int.h"
 
@@ -338,16 +337,10 @@ static const md_record_kind course_for_caller = COURSE_KIND(0);
 
 /* ---- today in the clinic's zone ----------------------------------------------------- */
 
-static md_code clinic_today(md_ctx *ctx, md_day *today, char zone[64], md_err *err)
+static md_code clinic_today(md_ctx *ctx, md_day *today, char zone[MD_ZONE_STR], md_err *err)
 {
-    json_t *c = NULL;
-    md_code rc = md_clinic_get(ctx->db, ctx->who.clinic_id, &c, err);
-    const char *tz = rc == MD_OK ? json_string_value(json_object_get(c, "time_zone")) : NULL;
-    if (rc == MD_OK && (!tz || md_tz_day(tz, md_now(), today) != 0))
-        rc = md_err_set(err, MD_EINTERNAL, NULL, "the clinic's time zone is not known");
-    if (zone) md_strlcpy(zone, tz ? tz : "UTC", 64);
-    json_decref(c);
-    return rc;
+    char z[MD_ZONE_STR];
+    return md_clinic_zone(ctx, zone ? zone : z, today, err);
 }
 
 /* "missed": true on every window past its latest day with its session not done. */
@@ -827,7 +820,7 @@ md_code md_course_timeline(md_ctx *ctx, const char *course_id, json_t **out, md_
 {
     json_t *cur = NULL, *windows = NULL, *done = NULL, *appts = NULL, *s;
     md_day today;
-    char zone[64];
+    char zone[MD_ZONE_STR];
     size_t i;
     md_code rc = md_require(ctx, MD_PERM_SCHEDULE_READ, err);
     if (rc == MD_OK) rc = course_current(ctx, course_id, &cur, err);
