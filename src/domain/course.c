@@ -27,7 +27,7 @@
  *     day clamped at month ends); one maintenance visit is planned at a time: when it is
  *     done, the next is planned from the day it was done.
  * Days are counted on civil dates, so a window crossing a daylight-saving change is as long
- * as any other; "today" is the clinic's civil day (md_tz_day).
+ * as any other; "today" is the clinic's civil day (md_clinic_zone).
  *
  * Re-planning (a new version, the reason saying what was missed and what moved):
  *   - a session done on D outside its window, or such that the next window is no longer
