@@ -317,6 +317,7 @@ const md_record_kind *const md_kinds[] = {
     &md_kind_patch_test_reading,
     &md_kind_recall_case,
     &md_kind_recall_contact,
+    &md_kind_credential,
     &md_kind_consent,
     NULL,
 };

@@ -170,6 +170,7 @@ struct md_kb {
     struct kb_formulation *formulation; /* kb/concerns.json and mixing rules (kb_formulation.c) */
     struct md_patch_kb *patch;    /* kb/patch_tests.json (kb_patch_tests.c), in the arena */
     struct kb_consent *consent;   /* kb/consent_texts.json (kb_consent.c), in the arena */
+    struct kb_credentials *credentials; /* kb/credentials.json (kb_credentials.c) */
 };
 
 /* --- checked access to JSON with error paths: the one validator (validate.h) --- */
@@ -216,6 +217,9 @@ md_code kb_sources_parse(const md_kb *kb, md_arena *a, const json_t *o, const ch
 /* kb_stock.c: kb/stock.json, checked against the bases the rest of the kb names. */
 md_code kb_stock_parse(md_kb *kb, const json_t *doc, const char *path, const char *const *bases,
                        md_err *err);
+
+/* kb_credentials.c: kb/credentials.json. */
+md_code kb_credentials_parse(md_kb *kb, const json_t *doc, const char *path, md_err *err);
 
 /* Parse rules.json "facts" (before the rules, which name them in "requires"). */
 md_code kb_facts_parse(md_kb *kb, const json_t *arr, const char *path, md_err *err);

@@ -12,6 +12,7 @@
  *     rule codes, incompatibility ingredients, the default jurisdiction;
  *   - kb/patch_tests.json: the ICDRG scale, reading windows, validity (kb_patch_tests.c);
  *   - kb/consent_texts.json: consent texts, versions, languages, sources (kb_consent.c);
+ *   - kb/credentials.json: credential types and scopes (kb_credentials.c);
  *   - manifest "files" lists exactly the kb files, each once.
  * The content hash is BLAKE2b-256 over, for the manifest then each listed file
  * in manifest order: name, NUL, 8-byte little-endian length, bytes.  It does
@@ -34,13 +35,15 @@
 
 #define KB_FILE_MAX ((size_t)4 << 20)
 
-enum { F_SOURCES, F_VOCABULARY, F_RULES, F_INCOMPAT, F_STOCK, F_CONCERNS, F_PATCH, F_CONSENT, F_COUNT };
+enum { F_SOURCES, F_VOCABULARY, F_RULES, F_INCOMPAT, F_STOCK, F_CONCERNS, F_PATCH, F_CONSENT,
+       F_CREDENTIALS, F_COUNT };
 static const char *const bases[] = {"aqueous", "oil", "alcohol", "cream", NULL};
 static const char *const kb_files[F_COUNT] = {
     "sources.json", "vocabulary.json", "rules.json", "incompatibilities.json", "stock.json",
     "concerns.json", /* kb_formulation.c */
     "patch_tests.json", /* kb_patch_tests.c */
     "consent_texts.json", /* kb_consent.c */
+    "credentials.json",   /* kb_credentials.c */
 };
 
 typedef struct loader {
@@ -639,6 +642,8 @@ md_code md_kb_load(const char *dir, md_kb **out, md_err *err)
     if ((rc = kb_formulation_load(L.kb, L.doc[F_CONCERNS], L.doc[F_INCOMPAT], err))) goto cleanup;
     if ((rc = kb_patch_tests_parse(L.kb, L.doc[F_PATCH], L.path[F_PATCH], err))) goto cleanup;
     if ((rc = kb_consent_parse(L.kb, L.doc[F_CONSENT], L.path[F_CONSENT], err))) goto cleanup;
+    if ((rc = kb_credentials_parse(L.kb, L.doc[F_CREDENTIALS], L.path[F_CREDENTIALS], err)))
+        goto cleanup;
     crypto_generichash_final(&L.hs, digest, sizeof digest);
     sodium_bin2hex(L.kb->hash, sizeof L.kb->hash, digest, sizeof digest);
     *out = L.kb;

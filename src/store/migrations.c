@@ -370,6 +370,19 @@ static const migration migrations[] = {
       "clinic_id TEXT NOT NULL REFERENCES clinics(clinic_id), consent_id TEXT NOT NULL, "
       "expires_at BIGINT NOT NULL, created_at TEXT NOT NULL)",
       "CREATE INDEX consent_links_consent ON consent_links (clinic_id, consent_id)", NULL}},
+    {21,
+     "staff credentials",
+     /* Licences, registrations, qualifications and insurance of staff members (credential.c):
+      * a clinic-level versioned record with the holder in staff_id. */
+     {"CREATE TABLE staff_credentials (" VERSIONED_COLUMNS
+      "staff_id TEXT NOT NULL, type TEXT NOT NULL, number TEXT, issuing_body TEXT NOT NULL, "
+      "issued_on TEXT NOT NULL, expires_on TEXT, scopes TEXT, status TEXT NOT NULL, "
+      "evidence TEXT, note TEXT, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX staff_credentials_current ON staff_credentials (clinic_id, id) "
+      "WHERE current = 1",
+      "CREATE INDEX staff_credentials_staff ON staff_credentials (clinic_id, staff_id) "
+      "WHERE current = 1",
+      NULL}},
 };
 
 /* Code run after a migration's statements, in the same transaction: backfills of data

@@ -10,7 +10,8 @@
 
 static const char *const kb_files[] = {"manifest.json", "sources.json", "vocabulary.json",
                                        "rules.json", "incompatibilities.json", "stock.json",
-                                       "concerns.json", "patch_tests.json", "consent_texts.json", NULL};
+                                       "concerns.json", "patch_tests.json", "consent_texts.json",
+                                       "credentials.json", NULL};
 
 static md_kb *kb;
 
@@ -104,7 +105,7 @@ static const breakage breakages[] = {
      "kb/incompatibilities.json:same_syringe[0].ingredients[2]", "unknown ingredient"},
     {"incompatibilities.json", "never_inject/0/bases", NULL, "\"plasma\"", NULL,
      "kb/incompatibilities.json:never_inject[0].bases[2]", "unknown value"},
-    {"sources.json", "sources", NULL, "{\"key\":\"S0\",\"title\":\"again\"}", NULL, "kb/sources.json:sources[22]", "duplicate source"},
+    {"sources.json", "sources", NULL, "{\"key\":\"S0\",\"title\":\"again\"}", NULL, "kb/sources.json:sources[23]", "duplicate source"},
     {"sources.json", "sources/5", "url", "\"http://example.org\"", NULL, "kb/sources.json:sources[5].url", "https://"},
     /* facts a rule needs known, and for whom */
     {"rules.json", "rules/0", "requires", "[\"allergies\"]", NULL, "kb/rules.json:rules[0].requires[0]", "does not read"},
@@ -116,7 +117,7 @@ static const breakage breakages[] = {
     {"rules.json", "facts/1", "fact", "\"pregnant\"", NULL, "kb/rules.json:facts[1].fact", "described twice"},
     {"rules.json", "facts/2", NULL, NULL, "question", "kb/rules.json:facts[2].question", "required"},
     {"manifest.json", "", "default_jurisdiction", "\"Atlantis\"", NULL, "kb/manifest.json:default_jurisdiction", "unknown jurisdiction"},
-    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[8]", "not a kb file"},
+    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[9]", "not a kb file"},
     /* kb/stock.json */
     {"stock.json", "regulatory_statuses/3", "policy", "\"maybe\"", NULL, "kb/stock.json:regulatory_statuses[3].policy", "unknown value"},
     {"stock.json", "regulatory_statuses/0", "sources", "[]", NULL, "kb/stock.json:regulatory_statuses[0].sources", "at least one"},
@@ -161,6 +162,13 @@ static const breakage breakages[] = {
     {"consent_texts.json", "texts/0/versions/0", "version", "2", NULL, "kb/consent_texts.json:texts[0].versions[0]", "numbered"},
     {"consent_texts.json", "texts/0/versions/0/title", NULL, NULL, "en", "kb/consent_texts.json:texts[0].versions[0].title", "English"},
     {"consent_texts.json", "", "languages", "[\"es\"]", NULL, "kb/consent_texts.json:languages", "must include"},
+    /* credentials: types, scopes, the worklist window */
+    {"credentials.json", "types/0", "authorises", "false", NULL, "kb/credentials.json:types", "authorises"},
+    {"credentials.json", "types/1", "code", "\"licence\"", NULL, "kb/credentials.json:types[1].code", "duplicate code"},
+    {"credentials.json", "scopes/0", "code", "\"Inject\"", NULL, "kb/credentials.json:scopes[0].code", "[a-z0-9_]"},
+    {"credentials.json", "scopes/1", NULL, NULL, "sources", "kb/credentials.json:scopes[1].sources", "required"},
+    {"credentials.json", "types/0", "requires_expiry", "\"yes\"", NULL, "kb/credentials.json:types[0].requires_expiry", ""},
+    {"credentials.json", "expiring_window_days", "default", "900", NULL, "kb/credentials.json:expiring_window_days.default", ""},
 };
 
 static void break_kb(const char *dir, const breakage *b)

@@ -1,0 +1,183 @@
+/*
+ * test_day.c - staff credentials over HTTP (record, read one's own, correct, enter in error,
+ * the expiring worklist, who may do what, bad input naming the field) and the clinic's day.
+ */
+#include "support.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *str(json_t *o, const char *k)
+{
+    const char *s = json_string_value(json_object_get(o, k));
+    return s ? s : "";
+}
+
+static void day_offset(int days, char out[MD_DATE_STR])
+{
+    md_date_format(md_today_utc() + days, out);
+}
+
+/* A licence of the demo practitioner expiring in `days`; its id in id. */
+static void licence_for(const char *staff, const char *number, int issued, int expires,
+                        char id[MD_ID_STR])
+{
+    char body[512], a[MD_DATE_STR], b[MD_DATE_STR];
+    day_offset(issued, a);
+    day_offset(expires, b);
+    snprintf(body, sizeof body,
+             "{\"type\":\"licence\",\"number\":\"%s\",\"issuing_body\":\"General Medical "
+             "Council\",\"issued_on\":\"%s\",\"expires_on\":\"%s\",\"scopes\":[\"injectables\"]}",
+             number, a, b);
+    json_t *c = api_ok(api.admin, "POST", body, 201, "/api/v1/staff/%s/credentials", staff);
+    assert_string_equal(str(c, "staff_id"), staff);
+    assert_string_equal(str(c, "status"), "active");
+    md_strlcpy(id, str(c, "id"), MD_ID_STR);
+    json_decref(c);
+}
+
+static int listed(json_t *out, const char *id)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(out, "items"), i,
+                       it) if (strcmp(str(it, "id"), id) == 0) return 1;
+    return 0;
+}
+
+static void credentials_are_recorded_read_and_corrected(void **state)
+{
+    (void)state;
+    char id[MD_ID_STR], number[32], tag[16];
+    api_unique(tag);
+    snprintf(number, sizeof number, "GMC-%s", tag);
+    licence_for(api.practitioner_id, number, -100, 30, id);
+
+    /* the practitioner reads their own; the admin everyone's; reception neither */
+    json_t *l = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/staff/%s/credentials",
+                       api.practitioner_id);
+    assert_true(listed(l, id));
+    json_decref(l);
+    json_decref(api_ok(api.admin, "GET", NULL, 200, "/api/v1/staff/%s/credentials/%s",
+                       api.practitioner_id, id));
+    api_err(api.reception, "GET", NULL, 403, "forbidden", NULL, "/api/v1/staff/%s/credentials",
+            api.practitioner_id);
+    api_err(api.practitioner, "GET", NULL, 403, "forbidden", NULL, "/api/v1/staff/%s/credentials",
+            api.admin_id);
+    /* another clinic sees nothing of it */
+    api_err(api.other_admin, "GET", NULL, 404, "not_found", "staff_id",
+            "/api/v1/staff/%s/credentials", api.practitioner_id);
+    api_err(api.other_admin, "GET", NULL, 404, "not_found", "id", "/api/v1/staff/%s/credentials/%s",
+            api.other_admin_id, id);
+    /* only an admin writes */
+    api_err(api.practitioner, "PATCH", "{\"number\":\"X\",\"reason\":\"r\"}", 403, "forbidden",
+            NULL, "/api/v1/staff/%s/credentials/%s", api.practitioner_id, id);
+
+    /* a correction is a new version with why */
+    json_t *c = api_ok(api.admin, "PATCH", "{\"issuing_body\":\"GMC\",\"reason\":\"short name\"}",
+                       200, "/api/v1/staff/%s/credentials/%s", api.practitioner_id, id);
+    assert_int_equal(json_integer_value(json_object_get(c, "version")), 2);
+    json_decref(c);
+    api_err(api.admin, "PATCH", "{\"note\":\"x\",\"reason\":\"r\",\"version\":1}", 409, "conflict",
+            "version", "/api/v1/staff/%s/credentials/%s", api.practitioner_id, id);
+    json_t *h = api_ok(api.practitioner, "GET", NULL, 200,
+                       "/api/v1/staff/%s/credentials/%s/history", api.practitioner_id, id);
+    assert_int_equal(json_array_size(json_object_get(h, "versions")), 2);
+    json_decref(h);
+
+    /* the worklist (admin only) lists it: 30 days left */
+    json_t *w = api_ok(api.admin, "GET", NULL, 200, "/api/v1/credentials/expiring");
+    assert_int_equal(json_integer_value(json_object_get(w, "within")), 60);
+    assert_true(listed(w, id));
+    json_decref(w);
+    w = api_ok(api.admin, "GET", NULL, 200, "/api/v1/credentials/expiring?within=10");
+    assert_false(listed(w, id));
+    json_decref(w);
+    api_err(api.reception, "GET", NULL, 403, "forbidden", NULL, "/api/v1/credentials/expiring");
+    api_err(api.admin, "GET", NULL, 400, "invalid", "within",
+            "/api/v1/credentials/expiring?within=soon");
+
+    /* entered in error: gone from the list and the worklist, kept in history */
+    json_decref(api_ok(api.admin, "POST", "{\"reason\":\"wrong person\"}", 200,
+                       "/api/v1/staff/%s/credentials/%s/entered-in-error", api.practitioner_id,
+                       id));
+    l = api_ok(api.admin, "GET", NULL, 200, "/api/v1/staff/%s/credentials", api.practitioner_id);
+    assert_false(listed(l, id));
+    json_decref(l);
+    l = api_ok(api.admin, "GET", NULL, 200, "/api/v1/staff/%s/credentials?include=all",
+               api.practitioner_id);
+    assert_true(listed(l, id));
+    json_decref(l);
+    w = api_ok(api.admin, "GET", NULL, 200, "/api/v1/credentials/expiring");
+    assert_false(listed(w, id));
+    json_decref(w);
+}
+
+static void bad_credentials_name_the_field(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "/api/v1/staff/%s/credentials", api.practitioner_id);
+    json_t *l = api_ok(api.admin, "GET", NULL, 200, "%s?include=all", path);
+    size_t n = json_array_size(json_object_get(l, "items"));
+    json_decref(l);
+    api_err(api.admin, "POST",
+            "{\"type\":\"licence\",\"issuing_body\":\"GMC\",\"issued_on\":\"2026-01-01\","
+            "\"scopes\":[\"injectables\"]}",
+            400, "invalid", "expires_on", "%s", path);
+    api_err(api.admin, "POST",
+            "{\"type\":\"permit\",\"issuing_body\":\"GMC\",\"issued_on\":\"2026-01-01\"}", 422,
+            "unprocessable", "type", "%s", path);
+    api_err(api.admin, "POST",
+            "{\"type\":\"licence\",\"issuing_body\":\"GMC\",\"issued_on\":\"2026-01-01\","
+            "\"expires_on\":\"2027-01-01\",\"scopes\":[\"lasers\"]}",
+            422, "unprocessable", "scopes", "%s", path);
+    api_err(api.admin, "POST",
+            "{\"type\":\"licence\",\"issuing_body\":\"GMC\",\"issued_on\":\"2026-01-01\","
+            "\"expires_on\":\"2025-01-01\"}",
+            422, "unprocessable", "expires_on", "%s", path);
+    api_err(api.admin, "POST",
+            "{\"type\":\"licence\",\"issuing_body\":\"GMC\",\"issued_on\":\"2026-02-30\","
+            "\"expires_on\":\"2027-01-01\"}",
+            422, "unprocessable", "issued_on", "%s", path);
+    api_err(api.admin, "POST",
+            "{\"type\":\"licence\",\"issuing_body\":\"GMC\",\"issued_on\":\"2026-01-01\","
+            "\"expires_on\":\"2027-01-01\",\"colour\":\"red\"}",
+            400, "invalid", "colour", "%s", path);
+    api_err(api.admin, "POST",
+            "{\"type\":\"qualification\",\"issuing_body\":\"X\",\"issued_on\":\"2026-01-01\","
+            "\"evidence\":[]}",
+            422, "unprocessable", "evidence", "%s", path);
+    api_err(api.admin, "POST",
+            "{\"type\":\"qualification\",\"issuing_body\":\"X\",\"issued_on\":\"2026-01-01\"}", 404,
+            "not_found", "staff_id", "/api/v1/staff/%s/credentials",
+            "0123456789abcdef0123456789abcdef");
+    /* nothing of the above was stored */
+    l = api_ok(api.admin, "GET", NULL, 200, "%s?include=all", path);
+    assert_int_equal(json_array_size(json_object_get(l, "items")), n);
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(l, "items"), i, it)
+        assert_string_not_equal(str(it, "issuing_body"), "X");
+    json_decref(l);
+}
+
+static void the_kb_lists_types_and_scopes(void **state)
+{
+    (void)state;
+    json_t *k = api_ok(api.reception, "GET", NULL, 200, "/api/v1/credentials/kb");
+    json_t *t = json_array_get(json_object_get(k, "types"), 0);
+    assert_string_equal(str(t, "code"), "licence");
+    assert_true(json_is_true(json_object_get(t, "requires_expiry")));
+    json_decref(k);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(credentials_are_recorded_read_and_corrected),
+        cmocka_unit_test(bad_credentials_name_the_field),
+        cmocka_unit_test(the_kb_lists_types_and_scopes),
+    };
+    return cmocka_run_group_tests(tests, api_setup, api_teardown);
+}
