@@ -1354,6 +1354,8 @@ const { issue8Tests, issue8ReceptionTests } = await import('./issue8.mjs');
 const issue8 = { test, assert, BASE, login, checkWidths, apiCall, DEMO_PASSWORD, stamp, clinicDay, page: () => page };
 await issue8Tests(issue8);
 await issue8ReceptionTests(issue8);
+const { consentTests } = await import('./consent.mjs');
+await consentTests({ ...issue8, browser });
 
 await test('no uncaught errors in the page', async () => {
   assert(consoleErrors.length === 0, consoleErrors.join('\n'));

@@ -17,6 +17,7 @@ import { StatusPanel } from './status-panel.js';
 import { ScreeningPanel } from './screening-panel.js';
 import { ClearancesPanel } from './clearances-panel.js';
 import { QuestionnairePanel } from './questionnaire-panel.js';
+import { ConsentPanel } from './consent-panel.js';
 
 function Details({ patient, canWrite }) {
   const session = useSession();
@@ -196,6 +197,7 @@ export function PatientScreen({ id }) {
         ${clinical && html`<${ClearancesPanel} patientId=${id} list=${clearances} canWrite=${session.can('clearance_write')} onChanged=${() => { clearances.reload(); bump(); }} />`}
         ${(clinical || session.can('demographics_write')) && html`<${QuestionnairePanel} patientId=${id} list=${questionnaires} canWrite=${canWriteClinical} canRead=${clinical}
           onConfirmed=${() => { for (const f of Object.values(facts)) f.reload(); allergiesAll.reload(); bump(); }} />`}
+        <${ConsentPanel} patientId=${id} />
       </div>
       <div class="patient-main">
         ${clinical
