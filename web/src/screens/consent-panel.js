@@ -162,7 +162,7 @@ function StartForm({ patientId, courses, onStarted, onClose }) {
     ${purpose === 'treatment' && html`<div class="field">
       <label for="c-course">Course</label>
       <select id="c-course" name="course_id" value=${course} onChange=${(e) => setCourse(e.currentTarget.value)}>
-        ${courses.map((c) => html`<option value=${c.id}>${(c.protocol || 'course').replace(/_/g, ' ')} from ${c.start_date || ''}</option>`)}
+        ${courses.map((c) => html`<option value=${c.id}>${(c.protocol || 'course').replace(/_/g, ' ')} from ${c.start || ''}</option>`)}
       </select>
     </div>`}
     <div class="field">
