@@ -177,10 +177,23 @@ static void the_link_signs_once(void **state)
     q.path = path;
     api_send(NULL, &q, &page);
     api_res_free(&page);
+    /* Nor a questionnaire's link (the same kind of secret). */
+    json_t *qn =
+        api_ok(api.reception, "POST", NULL, 201, "/api/v1/patients/%s/questionnaires", pid);
+    char qtoken[MD_TOKEN_STR];
+    snprintf(qtoken, sizeof qtoken, "%s", api_str(qn, "token"));
+    json_decref(qn);
+    json_decref(api_ok(NULL, "GET", NULL, 200, "/api/v1/questionnaire/%s", qtoken));
+    snprintf(path, sizeof path, "/q/%s", qtoken);
+    q.path = path;
+    api_send(NULL, &q, &page);
+    api_res_free(&page);
     api_sleep_ms(300);
     char *log = server_log();
     assert_non_null(strstr(log, "/api/v1/consent/{token}"));
     assert_null(strstr(log, token));
+    assert_non_null(strstr(log, "/api/v1/questionnaire/{token}"));
+    assert_null(strstr(log, qtoken));
     free(log);
     free(body);
     free(sig);
