@@ -40,16 +40,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Until the course part of issue 9 is merged in, its functions are weak
- * references: a booking that needs one is refused (404) instead of failing to link. */
-#pragma weak md_course_slot_get
-#pragma weak md_course_session_done
-
-static md_code missing_part(const char *field, const char *what, md_err *err)
-{
-    return md_err_set(err, MD_ENOTFOUND, field, "no such record: %s are not in this build", what);
-}
-
 /* ---- the kind ---- */
 
 static const char *const appt_kinds[] = {"treatment", "consultation", "patch_test", "review", NULL};
@@ -260,7 +250,6 @@ static md_code read_input(md_ctx *ctx, json_t *in, booking *b, int creating, md_
         return md_err_set(err, MD_EINVAL, "start", "start must be a UTC time YYYY-MM-DDTHH:MM:SSZ");
     if (sl && (rc = md_tz_local_to_utc(b->tz, sl, &b->start, "start_local", err)) != MD_OK)
         return rc;
-    if (b->course_id && !md_course_slot_get) return missing_part("course_id", "courses", err);
     if (b->course_id) {
         if ((rc = md_course_slot_get(ctx, b->course_id, (int)b->course_session, &b->slot, err)))
             return rc;
@@ -611,9 +600,7 @@ md_code md_appointment_move(md_ctx *ctx, const char *id, const char *action, jso
             rc = md_record_update(ctx, &md_kind_appointment, b.patient_id, id, up, &made, err);
         if (rc == MD_OK && resched) rc = audit_override(ctx, &b, id, err);
         if (rc == MD_OK && strcmp(m->name, "complete") == 0 && b.course_id)
-            rc = md_course_session_done
-                     ? md_course_session_done(ctx, b.course_id, (int)b.course_session, day, id, err)
-                     : missing_part("course_id", "courses", err);
+            rc = md_course_session_done(ctx, b.course_id, (int)b.course_session, day, id, err);
         rc = md_write_finish(ctx, rc, err);
     }
     json_decref(rec);

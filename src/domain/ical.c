@@ -23,8 +23,6 @@
 #include <string.h>
 #include <time.h>
 
-#pragma weak md_course_slot_get
-
 #define COURSE_SESSIONS_MAX 60
 
 static struct icaltimetype utc_time(const char *s)
@@ -168,8 +166,6 @@ md_code md_ical_course(md_ctx *ctx, const char *course_id, char **out, size_t *l
     json_t *list = NULL;
     md_course_slot slot;
     md_code rc = md_require(ctx, MD_PERM_SCHEDULE_READ, err);
-    if (rc == MD_OK && !md_course_slot_get)
-        rc = md_err_set(err, MD_ENOTFOUND, "id", "no such course: courses are not in this build");
     if (rc == MD_OK) rc = md_course_slot_get(ctx, course_id, 1, &slot, err);
     if (rc == MD_ENOTFOUND) md_err_set(err, MD_ENOTFOUND, "id", "no such course");
     if (rc == MD_OK) rc = md__clinic_zone(ctx, tz, err);

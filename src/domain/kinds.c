@@ -322,6 +322,9 @@ const md_record_kind *const md_kinds[] = {
     &md_kind_availability,
     &md_kind_appointment,
     &md_kind_credential,
+    &md_kind_protocol_setting, /* course.h */
+    &md_kind_course,
+    &md_kind_consent,
     NULL,
 };
 

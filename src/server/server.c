@@ -111,7 +111,8 @@ static void routes_build(void)
         &md_routes_system,      &md_routes_patients,    records,
         &md_routes_screening,   &md_routes_admin,       &md_routes_stock,
         &md_routes_formulation, &md_routes_patch_tests, &md_routes_recall,
-        &md_routes_booking,     &md_routes_day};
+        &md_routes_day,         &md_routes_course,      &md_routes_consent,
+        &md_routes_booking};
     size_t n = 0;
     for (size_t m = 0; m < sizeof modules / sizeof modules[0]; m++)
         for (size_t i = 0; i < modules[m]->n; i++) {
@@ -267,6 +268,22 @@ static const char *shown(md_arena *a, const char *text)
     }
     out[o] = '\0';
     return out;
+}
+
+/* Paths whose last segment is a patient's one-time consent link (consent.c): the token is
+ * a secret, so neither a log line nor a message shows it. */
+static const char *const link_token_paths[] = {"/api/v1/consent/", "/c/", NULL};
+
+static const char *without_link_token(md_arena *a, const char *url)
+{
+    for (int i = 0; link_token_paths[i]; i++) {
+        size_t n = strlen(link_token_paths[i]);
+        if (strncmp(url, link_token_paths[i], n) == 0 && url[n]) {
+            const char *p = md_arena_printf(a, "%s{token}", link_token_paths[i]);
+            return p ? p : "?";
+        }
+    }
+    return url;
 }
 
 /* --- responses --- */
@@ -650,7 +667,7 @@ static md_req *request_new(md_server *s, struct MHD_Connection *conn, const char
         return NULL;
     }
     r->shown_method = shown(r->ctx.arena, method);
-    r->shown_path = shown(r->ctx.arena, url);
+    r->shown_path = shown(r->ctx.arena, without_link_token(r->ctx.arena, url));
     r->started_us = now_us();
     r->conn = conn;
     r->srv = s;
