@@ -209,6 +209,7 @@ md_code md_ical_course(md_ctx *ctx, const char *course_id, char **out, size_t *l
         icalcomponent_add_property(ev, icalproperty_new_dtstamp(now));
         icalcomponent_add_property(ev, icalproperty_new_dtstart(date_of(slot.window.earliest)));
         icalcomponent_add_property(ev, icalproperty_new_dtend(date_of(slot.window.latest + 1)));
+        icalcomponent_add_property(ev, icalproperty_new_sequence(0));
         icalcomponent_add_property(ev, icalproperty_new_status(ICAL_STATUS_TENTATIVE));
         icalcomponent_add_property(ev, icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT));
         icalcomponent_add_property(ev, icalproperty_new_summary(summary));
