@@ -416,7 +416,7 @@ md_code md__schedule_check(md_ctx *ctx, const char *tz, const char *practitioner
             weekly_text(weekly, d0, text, sizeof text);
             int starts_inside = weekly_holds(weekly, d0, m0, m0);
             rc = md_err_set(err, MD_EUNPROCESSABLE, starts_inside ? "end" : "start",
-                            "outside the clinic's hours: on %s (%s) the clinic is open %s", date,
+                            "outside the clinic's hours on %s (%s): %s", date,
                             weekdays[weekday(d0)], text);
         }
     }
@@ -450,7 +450,7 @@ md_code md__schedule_check(md_ctx *ctx, const char *tz, const char *practitioner
             !(one_day && weekly_holds(weekly, d0, m0, m1))) {
             weekly_text(weekly, d0, text, sizeof text);
             rc = md_err_set(err, MD_EUNPROCESSABLE, "practitioner_id",
-                            "outside the practitioner's availability: on %s (%s) %s", date,
+                            "outside the practitioner's availability on %s (%s): %s", date,
                             weekdays[weekday(d0)], text);
         }
     }

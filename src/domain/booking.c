@@ -321,6 +321,12 @@ static md_code static_checks(md_ctx *ctx, booking *b, md_err *err)
     return rc;
 }
 
+static int id_row(void *vctx, const md_row *r)
+{
+    md_strlcpy(vctx, md_row_text(r, 0), MD_ID_STR);
+    return 1;
+}
+
 static int64_t lock_key(const char *what, const char *clinic, const char *id)
 {
     uint64_t h = 1469598103934665603ull; /* FNV-1a */
@@ -360,10 +366,35 @@ static md_code conflicts(md_ctx *ctx, const booking *b, md_err *err)
     md_time_format(b->start - (int64_t)MD_APPT_MAX_MINUTES * 60, lo);
     md_time_format(b->start, s);
     md_time_format(b->end, e);
-    int64_t k1 = lock_key("practitioner", ctx->who.clinic_id, b->practitioner_id);
-    int64_t k2 = lock_key("room", ctx->who.clinic_id, b->room_id);
-    md_code rc = md_store_lock(ctx->db, k1 < k2 ? k1 : k2, err);
-    if (rc == MD_OK) rc = md_store_lock(ctx->db, k1 < k2 ? k2 : k1, err);
+    /* The practitioner's, the room's and the course session's keys, locked in key order. */
+    int64_t k[3] = {lock_key("practitioner", ctx->who.clinic_id, b->practitioner_id),
+                    lock_key("room", ctx->who.clinic_id, b->room_id),
+                    lock_key("course", ctx->who.clinic_id, b->course_id ? b->course_id : "")};
+    int nk = b->course_id ? 3 : 2;
+    for (int i = 1; i < nk; i++)
+        for (int j = i; j > 0 && k[j] < k[j - 1]; j--) {
+            int64_t t = k[j];
+            k[j] = k[j - 1];
+            k[j - 1] = t;
+        }
+    md_code rc = MD_OK;
+    for (int i = 0; rc == MD_OK && i < nk; i++)
+        rc = md_store_lock(ctx->db, k[i], err);
+    if (rc == MD_OK && b->course_id) {
+        /* One live appointment per course session. */
+        char other[MD_ID_STR] = "";
+        md_val v[] = {md_text(ctx->who.clinic_id), md_text(b->course_id), md_int(b->course_session),
+                      md_text(b->self_id)};
+        rc = md_store_exec(ctx->db,
+                           "SELECT id FROM appointments WHERE clinic_id = $1 AND course_id = $2 "
+                           "AND current = 1 AND course_session = $3 AND id <> $4 AND "
+                           "(status = 'booked' OR status = 'arrived') ORDER BY id LIMIT 1",
+                           v, 4, id_row, other, err);
+        if (rc == MD_OK && other[0])
+            rc = md_err_set(err, MD_ECONFLICT, "course_session",
+                            "session %ld of the course is booked already: appointment %s",
+                            b->course_session, other);
+    }
     for (int room = 0; rc == MD_OK && room < 2; room++) {
         clash c;
         memset(&c, 0, sizeof c);
@@ -455,12 +486,6 @@ md_code md_appointment_create(md_ctx *ctx, json_t *in, json_t **out, md_err *err
 
 /* ---- one appointment ---- */
 
-static int patient_row(void *vctx, const md_row *r)
-{
-    md_strlcpy(vctx, md_row_text(r, 0), MD_ID_STR);
-    return 1;
-}
-
 /* The current version of appointment id, as the engine keeps it (start_at, ...). */
 static md_code appointment_raw(md_ctx *ctx, const char *id, json_t **out, md_err *err)
 {
@@ -470,7 +495,7 @@ static md_code appointment_raw(md_ctx *ctx, const char *id, json_t **out, md_err
     md_code rc = md_store_exec(ctx->db,
                                "SELECT patient_id FROM appointments WHERE clinic_id = $1 AND "
                                "id = $2 AND current = 1",
-                               v, 2, patient_row, patient, err);
+                               v, 2, id_row, patient, err);
     if (rc == MD_OK && !patient[0]) rc = md_err_set(err, MD_ENOTFOUND, "id", "no such appointment");
     if (rc == MD_OK) rc = md__record_current(ctx, &md_kind_appointment, patient, id, out, err);
     return rc;

@@ -488,6 +488,11 @@ static void a_course_is_booked_inside_its_windows_or_overridden_by_a_practitione
     json_t *ov = json_object_get(a2, "window_override");
     assert_string_equal(api_str(ov, "reason"), "patient travels");
     assert_string_equal(api_str(ov, "by"), api.practitioner_id);
+    /* One live appointment per session. */
+    msg = api_err(api.practitioner, "POST",
+                  course_booking(api.practitioner_id, pid, cid, 2, at(early, "14:00"), "again"),
+                  409, "conflict", "course_session", "/api/v1/appointments");
+    assert_non_null(strstr(msg, api_str(a2, "id")));
     /* The override is in the audit trail. */
     json_t *audit =
         api_ok(api.admin, "GET", NULL, 200, "/api/v1/audit?object_id=%s", api_str(a2, "id"));
