@@ -70,7 +70,7 @@ static const md_field appointment_fields[] = {
 static md_code decorate_appointment(md_ctx *ctx, json_t *rec, md_err *err)
 {
     char tz[MD__TZ_NAME];
-    md_code rc = md__clinic_zone(ctx, tz, err);
+    md_code rc = md_clinic_zone(ctx, tz, NULL, err);
     if (rc == MD_OK) md__appointment_shape(rec, tz);
     return rc;
 }
@@ -245,7 +245,7 @@ static md_code read_input(md_ctx *ctx, json_t *in, booking *b, int creating, md_
     if (!!e + !!el + has_minutes > 1)
         return md_err_set(err, MD_EINVAL, "end",
                           "give end, end_local or duration_minutes, at most one of them");
-    if ((rc = md__clinic_zone(ctx, b->tz, err)) != MD_OK) return rc;
+    if ((rc = md_clinic_zone(ctx, b->tz, NULL, err)) != MD_OK) return rc;
     if (s && md_time_parse(s, &b->start) != 0)
         return md_err_set(err, MD_EINVAL, "start", "start must be a UTC time YYYY-MM-DDTHH:MM:SSZ");
     if (sl && (rc = md_tz_local_to_utc(b->tz, sl, &b->start, "start_local", err)) != MD_OK)
@@ -524,7 +524,7 @@ md_code md_appointment_history(md_ctx *ctx, const char *id, json_t **out, md_err
         const char *pid = json_string_value(json_object_get(rec, "patient_id"));
         rc = md_record_history(ctx, &md_kind_appointment, pid, id, out, err);
     }
-    if (rc == MD_OK) rc = md__clinic_zone(ctx, tz, err);
+    if (rc == MD_OK) rc = md_clinic_zone(ctx, tz, NULL, err);
     if (rc == MD_OK) {
         size_t i;
         json_t *v;
@@ -569,7 +569,7 @@ static md_code booking_of(md_ctx *ctx, json_t *rec, booking *b, md_err *err)
     b->has_session = b->course_id != NULL;
     md_time_parse(json_string_value(json_object_get(rec, "start_at")), &b->start);
     md_time_parse(json_string_value(json_object_get(rec, "end_at")), &b->end);
-    return md__clinic_zone(ctx, b->tz, err);
+    return md_clinic_zone(ctx, b->tz, NULL, err);
 }
 
 /* body is the caller's copy: without a new end or length the appointment keeps its length.
@@ -645,7 +645,7 @@ static md_code shaped_query(md_ctx *ctx, const char *where, const md_val *v, int
 {
     char tz[MD__TZ_NAME];
     json_t *items = NULL;
-    md_code rc = md__clinic_zone(ctx, tz, err);
+    md_code rc = md_clinic_zone(ctx, tz, NULL, err);
     if (rc == MD_OK) rc = md__record_query(ctx, &md_kind_appointment, where, v, n, &items, err);
     if (rc != MD_OK) return rc;
     size_t i;
@@ -660,7 +660,7 @@ md_code md_appointments_of_day(md_ctx *ctx, md_day day, const char *practitioner
 {
     char tz[MD__TZ_NAME], lo[MD_TIME_STR], hi[MD_TIME_STR];
     int64_t a, b;
-    md_code rc = md__clinic_zone(ctx, tz, err);
+    md_code rc = md_clinic_zone(ctx, tz, NULL, err);
     if (rc != MD_OK) return rc;
     if (md_tz_day_start(tz, day, &a) != 0 || md_tz_day_start(tz, day + 1, &b) != 0)
         return md_err_set(err, MD_EINTERNAL, "time_zone", "the clinic's zone %s is unknown", tz);

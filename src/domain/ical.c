@@ -141,7 +141,7 @@ md_code md_ical_day(md_ctx *ctx, const char *staff_id, md_day day, char **out, s
         rc = md_store_scalar_int(
             ctx->db, "SELECT count(*) FROM staff WHERE clinic_id = $1 AND id = $2", v, 2, &n, err);
     if (rc == MD_OK && n == 0) rc = md_err_set(err, MD_ENOTFOUND, "id", "no such staff member");
-    if (rc == MD_OK) rc = md__clinic_zone(ctx, tz, err);
+    if (rc == MD_OK) rc = md_clinic_zone(ctx, tz, NULL, err);
     if (rc == MD_OK) rc = md_appointments_of_day(ctx, day, staff_id, &list, err);
     if (rc == MD_OK) rc = audit_items(ctx, json_object_get(list, "items"), "day calendar", err);
     if (rc != MD_OK) {
@@ -168,7 +168,7 @@ md_code md_ical_course(md_ctx *ctx, const char *course_id, char **out, size_t *l
     md_code rc = md_require(ctx, MD_PERM_SCHEDULE_READ, err);
     if (rc == MD_OK) rc = md_course_slot_get(ctx, course_id, 1, &slot, err);
     if (rc == MD_ENOTFOUND) md_err_set(err, MD_ENOTFOUND, "id", "no such course");
-    if (rc == MD_OK) rc = md__clinic_zone(ctx, tz, err);
+    if (rc == MD_OK) rc = md_clinic_zone(ctx, tz, NULL, err);
     if (rc == MD_OK) rc = md_appointments_of_course(ctx, course_id, &list, err);
     if (rc == MD_OK) rc = audit_items(ctx, json_object_get(list, "items"), "course calendar", err);
     if (rc == MD_OK) {

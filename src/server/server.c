@@ -111,8 +111,7 @@ static void routes_build(void)
         &md_routes_system,      &md_routes_patients,    records,
         &md_routes_screening,   &md_routes_admin,       &md_routes_stock,
         &md_routes_formulation, &md_routes_patch_tests, &md_routes_recall,
-        &md_routes_day,         &md_routes_course,      &md_routes_consent,
-        &md_routes_booking};
+        &md_routes_day, &md_routes_course, &md_routes_consent, &md_routes_booking};
     size_t n = 0;
     for (size_t m = 0; m < sizeof modules / sizeof modules[0]; m++)
         for (size_t i = 0; i < modules[m]->n; i++) {
@@ -350,6 +349,24 @@ static enum MHD_Result send_json(md_req *r, int status, json_t *body, int64_t re
     return ret;
 }
 
+/* Queue a downloaded file (r->bytes, copied) with its media type, as an attachment that no
+ * browser runs in the application's origin. */
+static enum MHD_Result send_bytes(md_req *r)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(r->bytes_len, (void *)r->bytes, MHD_RESPMEM_MUST_COPY);
+    if (!resp) return MHD_NO;
+    MHD_add_response_header(resp, "Content-Type", r->bytes_type);
+    MHD_add_response_header(resp, "Content-Disposition", "attachment");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'none'; frame-ancestors 'none'; sandbox");
+    add_common_headers(resp, r);
+    enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
 /* {"error":{"code","message","field"}}, the texts made valid UTF-8 first: a message may
  * quote request text, or be cut inside a character.  NULL only when out of memory. */
 static json_t *error_json(const md_err *err)
@@ -563,6 +580,7 @@ static enum MHD_Result dispatch(md_req *r)
         return send_error(r, &err);
     }
     if (r->raw) return send_raw(r);
+    if (r->bytes && r->bytes_type) return send_bytes(r);
     json_t *body = r->resp ? r->resp : json_object();
     enum MHD_Result ret = send_json(r, r->status, body, 0);
     if (!r->resp) json_decref(body);
