@@ -318,6 +318,9 @@ const md_record_kind *const md_kinds[] = {
     &md_kind_recall_case,
     &md_kind_recall_contact,
     &md_kind_credential,
+    &md_kind_protocol_setting, /* course.h */
+    &md_kind_course,
+    &md_kind_consent,
     NULL,
 };
 

@@ -172,6 +172,7 @@ struct md_kb {
     struct kb_consent *consent;   /* kb/consent_texts.json (kb_consent.c), in the arena */
     struct kb_credentials *credentials; /* kb/credentials.json (kb_credentials.c) */
     struct kb_day *day;                 /* kb/day.json (kb_day.c) */
+    struct md_protocol_kb *protocols; /* kb/protocols.json (kb_protocols.c), in the arena */
 };
 
 /* --- checked access to JSON with error paths: the one validator (validate.h) --- */

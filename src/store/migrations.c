@@ -349,6 +349,33 @@ static const migration migrations[] = {
       "sum(volume_ul) FROM vial_draws GROUP BY clinic_id, vial_id",
       "ALTER TABLE vials ADD COLUMN opened_by TEXT",
       NULL}},
+    {18,
+     "protocol settings, courses and their window index",
+     /* course.h: the clinic's choices of protocol values (one current per protocol); a
+      * patient's treatment courses with their plan; course_windows, a derived index of the
+      * windows not done (rewritten with every course version, course.c). */
+     {"CREATE TABLE protocol_settings (" VERSIONED_COLUMNS
+      "protocol TEXT NOT NULL, session_count BIGINT, spacing_days BIGINT, "
+      "maintenance_months BIGINT, session_minutes BIGINT, status TEXT NOT NULL, "
+      "PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX protocol_settings_current ON protocol_settings (clinic_id, id) "
+      "WHERE current = 1",
+      "CREATE UNIQUE INDEX protocol_settings_protocol ON protocol_settings (clinic_id, "
+      "protocol) WHERE current = 1 AND status <> 'entered_in_error'",
+      "CREATE TABLE courses (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, protocol TEXT NOT NULL, formulation_id TEXT NOT NULL, "
+      "start TEXT NOT NULL, session_count BIGINT NOT NULL, spacing_days BIGINT NOT NULL, "
+      "maintenance_months BIGINT NOT NULL, session_minutes BIGINT NOT NULL, "
+      "state TEXT NOT NULL, plan TEXT NOT NULL, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX courses_current ON courses (clinic_id, id) WHERE current = 1",
+      "CREATE INDEX courses_patient ON courses (clinic_id, patient_id)",
+      "CREATE TABLE course_windows (clinic_id TEXT NOT NULL REFERENCES clinics(clinic_id), "
+      "course_id TEXT NOT NULL, seq BIGINT NOT NULL, patient_id TEXT NOT NULL, "
+      "protocol TEXT NOT NULL, kind TEXT NOT NULL, earliest TEXT NOT NULL, "
+      "target TEXT NOT NULL, latest TEXT NOT NULL, PRIMARY KEY (clinic_id, course_id, seq))",
+      "CREATE INDEX course_windows_latest ON course_windows (clinic_id, kind, latest)",
+      "CREATE INDEX course_windows_target ON course_windows (clinic_id, kind, target)",
+      NULL}},
     {19,
      "the content store; consent records and their one-time links",
      /* content_blobs: bytes once per clinic and SHA-256, base64 text (content.h says why).
