@@ -177,6 +177,7 @@ extern const md_route_table md_routes_stock; /* h_stock.c */
 extern const md_route_table md_routes_formulation; /* h_formulation.c */
 extern const md_route_table md_routes_patch_tests;
 extern const md_route_table md_routes_recall; /* h_recall.c */
+extern const md_route_table md_routes_booking; /* h_booking.c */
 extern const md_route_table md_routes_day;    /* h_day.c: credentials, the clinic's day */
 extern const md_route_table md_routes_course; /* h_course.c */
 extern const md_route_table md_routes_consent; /* h_consent.c */

@@ -397,6 +397,39 @@ static const migration migrations[] = {
       "clinic_id TEXT NOT NULL REFERENCES clinics(clinic_id), consent_id TEXT NOT NULL, "
       "expires_at BIGINT NOT NULL, created_at TEXT NOT NULL)",
       "CREATE INDEX consent_links_consent ON consent_links (clinic_id, consent_id)", NULL}},
+    {20,
+     "rooms, clinic hours, practitioner availability, appointments",
+     /* booking.c, availability.c: one current hours record per clinic and one availability
+      * record per practitioner (unique indexes); the conflict probes are index ranges on
+      * (clinic_id, practitioner_id, start_at) and (clinic_id, room_id, start_at) over the
+      * current versions, bounded by the longest appointment (MD_APPT_MAX_MINUTES). */
+     {"CREATE TABLE rooms (" VERSIONED_COLUMNS
+      "name TEXT NOT NULL, note TEXT, status TEXT NOT NULL, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX rooms_current ON rooms (clinic_id, id) WHERE current = 1",
+      "CREATE TABLE clinic_hours (" VERSIONED_COLUMNS
+      "weekly TEXT NOT NULL, closures TEXT, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX clinic_hours_current ON clinic_hours (clinic_id) WHERE current = 1",
+      "CREATE TABLE availability (" VERSIONED_COLUMNS
+      "staff_id TEXT NOT NULL, weekly TEXT, exceptions TEXT, "
+      "PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX availability_current ON availability (clinic_id, staff_id) "
+      "WHERE current = 1",
+      "CREATE TABLE appointments (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, practitioner_id TEXT NOT NULL, room_id TEXT NOT NULL, "
+      "kind TEXT NOT NULL, start_at TEXT NOT NULL, end_at TEXT NOT NULL, status TEXT NOT NULL, "
+      "course_id TEXT, course_session BIGINT, override_reason TEXT, override_by TEXT, "
+      "override_at TEXT, note TEXT, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX appointments_current ON appointments (clinic_id, id) "
+      "WHERE current = 1",
+      "CREATE INDEX appointments_practitioner ON appointments (clinic_id, practitioner_id, "
+      "start_at) WHERE current = 1",
+      "CREATE INDEX appointments_room ON appointments (clinic_id, room_id, start_at) "
+      "WHERE current = 1",
+      "CREATE INDEX appointments_start ON appointments (clinic_id, start_at) WHERE current = 1",
+      "CREATE INDEX appointments_course ON appointments (clinic_id, course_id) "
+      "WHERE current = 1",
+      "CREATE INDEX appointments_patient ON appointments (clinic_id, patient_id)",
+      NULL}},
     {21,
      "staff credentials",
      /* Licences, registrations, qualifications and insurance of staff members (credential.c):
