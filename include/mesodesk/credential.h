@@ -93,4 +93,21 @@ md_code md_credential_expiring(md_ctx *ctx, long within_days, json_t **out, md_e
 md_code md_credential_check_all(md_ctx *ctx, const char *scope, md_day day, json_t **out,
                                 md_err *err);
 
+/* Attach evidence to a credential (admin): in {"filename" (1..200 characters), "data"
+ * (base64 of the file), "media_type"? (when given, it must be what the bytes are)}.  The
+ * file must be a PDF, PNG or JPEG by its magic bytes (MD_EUNPROCESSABLE "data" otherwise),
+ * at most MD_CREDENTIAL_EVIDENCE_MAX bytes (MD_ETOOBIG "data"); it is stored by content
+ * hash (content.h) and listed on a new version of the credential (reason "evidence added:
+ * <filename>") in the same transaction.  The same file twice is MD_ECONFLICT ("data").
+ * *out: the credential's new version. */
+#define MD_CREDENTIAL_EVIDENCE_MAX (700 * 1024) /* base64 of it fits the 1 MiB request body */
+md_code md_credential_evidence_add(md_ctx *ctx, const char *staff_id, const char *id,
+                                   json_t *in, json_t **out, md_err *err);
+/* The bytes of evidence sha256 listed on the credential (whoever may read it), audited as
+ * a read: *data in ctx->arena, media_type as stored.  MD_ENOTFOUND ("sha256") when the
+ * credential lists no such file. */
+md_code md_credential_evidence_get(md_ctx *ctx, const char *staff_id, const char *id,
+                                   const char *sha256, char media_type[128],
+                                   unsigned char **data, size_t *len, md_err *err);
+
 #endif

@@ -110,7 +110,11 @@ extern const md_record_kind md_kind_patient, md_kind_allergy, md_kind_condition,
     md_kind_administration /* stock.h */, md_kind_recall_case,
     md_kind_recall_contact /* recall.h */;
 extern const md_record_kind md_kind_formulation; /* formulation.h */
+extern const md_record_kind md_kind_room, md_kind_clinic_hours, md_kind_availability,
+    md_kind_appointment; /* booking.h */
 extern const md_record_kind md_kind_credential; /* credential.h */
+extern const md_record_kind md_kind_protocol_setting, md_kind_course; /* course.h */
+extern const md_record_kind md_kind_consent;     /* consent.h */
 
 /* Every kind, NULL-terminated (the registry). */
 extern const md_record_kind *const md_kinds[];

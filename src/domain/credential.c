@@ -17,20 +17,16 @@
 #include "mesodesk/credential.h"
 #include "mesodesk/audit.h"
 #include "mesodesk/commit.h"
+#include "mesodesk/content.h"
+#include "mesodesk/day.h"
 #include "mesodesk/validate.h"
 #include "record_int.h"
 #include "stock_int.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Today in the clinic's zone. */
-static md_day md__clinic_today(md_ctx *ctx)
-{
-    (void)ctx;
-    return md_today_utc();
-}
 
 /* ---- the kind ---- */
 
@@ -587,7 +583,9 @@ md_code md_credential_expiring(md_ctx *ctx, long within_days, json_t **out, md_e
     if (rc == MD_OK && within_days > max)
         rc = md_err_set(err, MD_EUNPROCESSABLE, "within", "within is at most %ld days", max);
     if (rc == MD_OK && !items) rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
-    md_day today = md__clinic_today(ctx);
+    md_day today = 0;
+    char zone[64];
+    if (rc == MD_OK) rc = md_day_clinic_today(ctx, zone, sizeof zone, &today, err);
     if (rc == MD_OK) rc = load_clinic(ctx, &map, err);
     if (rc == MD_OK) rc = expiring_items(ctx, map, today, within_days, items, err);
     if (rc == MD_OK) rc = audit_read(ctx, ctx->who.clinic_id, "expiring credentials", err);
@@ -597,5 +595,125 @@ md_code md_credential_expiring(md_ctx *ctx, long within_days, json_t **out, md_e
         rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     json_decref(map);
     json_decref(items);
+    return rc;
+}
+
+/* ---- evidence ---- */
+
+/* The media type of a file by its first bytes: PDF, PNG or JPEG; NULL for anything else. */
+static const char *sniff(const unsigned char *d, size_t n)
+{
+    static const struct {
+        const char *magic;
+        size_t len;
+        const char *type;
+    } kinds[] = {{"%PDF-", 5, "application/pdf"},
+                 {"\x89PNG\r\n\x1a\n", 8, "image/png"},
+                 {"\xff\xd8\xff", 3, "image/jpeg"}};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (n >= kinds[i].len && memcmp(d, kinds[i].magic, kinds[i].len) == 0) return kinds[i].type;
+    return NULL;
+}
+
+/* The file of in, decoded and checked: bytes in ctx->arena, its media type. */
+static md_code evidence_input(md_ctx *ctx, json_t *in, const char **filename, unsigned char **bytes,
+                              size_t *len, const char **type, md_err *err)
+{
+    static const char *const keys[] = {"filename", "data", "media_type", NULL};
+    const char *b64 = NULL, *given = NULL;
+    md_code rc =
+        json_is_object(in) ? MD_OK : md_err_set(err, MD_EINVAL, NULL, "the body must be an object");
+    if (rc == MD_OK) rc = md_json_check_keys(in, keys, "", err);
+    if (rc == MD_OK) rc = md_json_text(in, "filename", 1, 200, filename, err);
+    if (rc == MD_OK) rc = md_json_text(in, "media_type", 0, 127, &given, err);
+    if (rc == MD_OK && !json_is_string(json_object_get(in, "data")))
+        rc = md_err_set(err, MD_EINVAL, "data", "data (the file, base64) is required");
+    if (rc != MD_OK) return rc;
+    b64 = json_string_value(json_object_get(in, "data"));
+    size_t n = strlen(b64), cap = n / 4 * 3 + 3;
+    if (cap > MD_CREDENTIAL_EVIDENCE_MAX + 3)
+        return md_err_set(err, MD_ETOOBIG, "data", "the file is over %d bytes",
+                          MD_CREDENTIAL_EVIDENCE_MAX);
+    unsigned char *buf = md_arena_alloc(ctx->arena, cap + 1);
+    if (!buf) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    if (sodium_base642bin(buf, cap, b64, n, " \r\n", len, NULL, sodium_base64_VARIANT_ORIGINAL) !=
+            0 ||
+        *len == 0)
+        return md_err_set(err, MD_EINVAL, "data", "data must be the file in base64");
+    if (*len > MD_CREDENTIAL_EVIDENCE_MAX)
+        return md_err_set(err, MD_ETOOBIG, "data", "the file is over %d bytes",
+                          MD_CREDENTIAL_EVIDENCE_MAX);
+    if (!(*type = sniff(buf, *len)))
+        return md_err_set(err, MD_EUNPROCESSABLE, "data",
+                          "evidence is a PDF, PNG or JPEG file (by its content)");
+    if (given && strcmp(given, *type) != 0)
+        return md_err_set(err, MD_EUNPROCESSABLE, "media_type", "the file is %s, not %.64s", *type,
+                          given);
+    *bytes = buf;
+    return MD_OK;
+}
+
+static md_code evidence_write(md_ctx *ctx, const char *staff_id, const char *id, const char *name,
+                              const unsigned char *bytes, size_t len, const char *type,
+                              json_t **out, md_err *err)
+{
+    char hash[MD_SHA256_STR], now[MD_TIME_STR], reason[240];
+    json_t *rec = NULL;
+    md_code rc = held(ctx, staff_id, id, &rec, err);
+    if (rc == MD_OK)
+        rc = md_content_put(ctx, type, bytes, len, MD_CREDENTIAL_EVIDENCE_MAX, "data", hash, err);
+    json_t *list = rc == MD_OK ? json_object_get(rec, "evidence") : NULL, *e;
+    size_t i;
+    json_array_foreach(list, i,
+                       e) if (rc == MD_OK &&
+                              strcmp(json_string_value(json_object_get(e, "hash")), hash) == 0) rc =
+        md_err_set(err, MD_ECONFLICT, "data", "this file is attached already");
+    if (rc == MD_OK) {
+        json_t *next = json_is_array(list) ? json_deep_copy(list) : json_array();
+        md_time_format(md_now(), now);
+        json_array_append_new(next,
+                              json_pack("{s:s,s:s,s:s,s:I,s:s,s:s}", "hash", hash, "media_type",
+                                        type, "filename", name, "size", (json_int_t)len, "added_at",
+                                        now, "added_by", md_actor_id(ctx)));
+        snprintf(reason, sizeof reason, "evidence added: %.200s", name);
+        json_t *up = json_pack("{s:o,s:s}", "evidence", next, "reason", reason);
+        rc = md_record_update(ctx, &md_kind_credential, NULL, id, up, out, err);
+        json_decref(up);
+    }
+    json_decref(rec);
+    return rc;
+}
+
+md_code md_credential_evidence_add(md_ctx *ctx, const char *staff_id, const char *id, json_t *in,
+                                   json_t **out, md_err *err)
+{
+    const char *name = NULL, *type = NULL;
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    json_t *made = NULL;
+    md_code rc = md_require(ctx, MD_PERM_STAFF_WRITE, err);
+    if (rc == MD_OK) rc = evidence_input(ctx, in, &name, &bytes, &len, &type, err);
+    if (rc == MD_OK) rc = md_write_begin(ctx, err);
+    if (rc != MD_OK) return rc;
+    rc = evidence_write(ctx, staff_id, id, name, bytes, len, type, &made, err);
+    return md__write_answer(ctx, rc, made, out, err);
+}
+
+md_code md_credential_evidence_get(md_ctx *ctx, const char *staff_id, const char *id,
+                                   const char *sha256, char media_type[128], unsigned char **data,
+                                   size_t *len, md_err *err)
+{
+    json_t *rec = NULL, *e;
+    size_t i;
+    int listed = 0;
+    md_code rc = may_read(ctx, staff_id, err);
+    if (rc == MD_OK) rc = held(ctx, staff_id, id, &rec, err);
+    json_array_foreach(rc == MD_OK ? json_object_get(rec, "evidence") : NULL, i, e) listed |=
+        sha256 && strcmp(json_string_value(json_object_get(e, "hash")), sha256) == 0;
+    json_decref(rec);
+    if (rc == MD_OK && !listed)
+        rc = md_err_set(err, MD_ENOTFOUND, "sha256", "the credential lists no such file");
+    if (rc == MD_OK) rc = md_content_get(ctx, sha256, media_type, data, len, err);
+    if (rc == MD_OK) rc = audit_read(ctx, id, "evidence of a credential", err);
     return rc;
 }

@@ -317,7 +317,14 @@ const md_record_kind *const md_kinds[] = {
     &md_kind_patch_test_reading,
     &md_kind_recall_case,
     &md_kind_recall_contact,
+    &md_kind_room,
+    &md_kind_clinic_hours,
+    &md_kind_availability,
+    &md_kind_appointment,
     &md_kind_credential,
+    &md_kind_protocol_setting, /* course.h */
+    &md_kind_course,
+    &md_kind_consent,
     NULL,
 };
 

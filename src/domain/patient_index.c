@@ -892,7 +892,7 @@ const md_record_kind *md_patient_merge_kind(size_t i)
     static const char *const collections[] = {
         "allergies",    "allergy_statements", "conditions",  "medications",         "status",
         "clearances",   "administrations",    "patch_tests", "patch_test_readings", "formulations",
-        "recall_cases", "recall_contacts"};
+        "recall_cases", "recall_contacts", "appointments"};
     return i < sizeof collections / sizeof collections[0]
                ? md_fact_kind_by_collection(collections[i])
                : NULL;

@@ -36,10 +36,11 @@ static int tz_cached;
 /* The zone named name, or NULL; tz_lock held. */
 static icaltimezone *zone_locked(const char *name)
 {
-    if (!md_time_zone_valid(name)) return NULL;
+    if (!name) return NULL;
     if (strcmp(name, "UTC") == 0) return icaltimezone_get_utc_timezone();
     for (int i = 0; i < tz_cached; i++)
         if (strcmp(tz_cache[i].name, name) == 0) return tz_cache[i].zone;
+    if (!md_time_zone_valid(name)) return NULL; /* a file name: checked before libical opens it */
     icaltimezone *z = icaltimezone_get_builtin_timezone(name);
     if (z && tz_cached < TZ_CACHE) {
         md_strlcpy(tz_cache[tz_cached].name, name, sizeof tz_cache[tz_cached].name);

@@ -36,7 +36,7 @@ typedef struct langs {
     size_t n;
 } langs;
 
-static md_code parse_languages(const json_t *doc, const char *fp, langs *L, md_err *err)
+static md_code parse_languages(md_kb *kb, const json_t *doc, const char *fp, langs *L, md_err *err)
 {
     const json_t *arr;
     char p[KB_PATH_MAX], ip[KB_PATH_MAX];
@@ -52,7 +52,8 @@ static md_code parse_languages(const json_t *doc, const char *fp, langs *L, md_e
         for (size_t k = 0; k < i; k++)
             if (strcmp(L->code[k], c) == 0)
                 return md_err_set(err, MD_EINVAL, ip, "%s: duplicate language '%s'", ip, c);
-        L->code[L->n++] = c;
+        if (!(L->code[L->n++] = md_arena_strdup(kb->arena, c)))
+            return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
         english |= strcmp(c, "en") == 0;
     }
     if (!english) return md_err_set(err, MD_EINVAL, p, "%s: must include \"en\"", p);
@@ -220,7 +221,7 @@ md_code kb_consent_parse(md_kb *kb, const json_t *doc, const char *fp, md_err *e
     kb_consent *kc = md_arena_calloc(kb->arena, sizeof *kc);
     if (!kc) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     md_code rc = kj_object(doc, "kb/consent_texts.json", top, err);
-    if (rc || (rc = parse_languages(doc, fp, &L, err)) ||
+    if (rc || (rc = parse_languages(kb, doc, fp, &L, err)) ||
         (rc = kj_array(doc, "texts", fp, 1, 64, &arr, err)))
         return rc;
     /* At most 64 versions of each of 64 texts, in every language. */

@@ -171,6 +171,8 @@ struct md_kb {
     struct md_patch_kb *patch;    /* kb/patch_tests.json (kb_patch_tests.c), in the arena */
     struct kb_consent *consent;   /* kb/consent_texts.json (kb_consent.c), in the arena */
     struct kb_credentials *credentials; /* kb/credentials.json (kb_credentials.c) */
+    struct md_protocol_kb *protocols; /* kb/protocols.json (kb_protocols.c), in the arena */
+    struct kb_day *day;                 /* kb/day.json (kb_day.c) */
 };
 
 /* --- checked access to JSON with error paths: the one validator (validate.h) --- */
@@ -220,6 +222,8 @@ md_code kb_stock_parse(md_kb *kb, const json_t *doc, const char *path, const cha
 
 /* kb_credentials.c: kb/credentials.json. */
 md_code kb_credentials_parse(md_kb *kb, const json_t *doc, const char *path, md_err *err);
+/* kb_day.c: kb/day.json. */
+md_code kb_day_parse(md_kb *kb, const json_t *doc, const char *path, md_err *err);
 
 /* Parse rules.json "facts" (before the rules, which name them in "requires"). */
 md_code kb_facts_parse(md_kb *kb, const json_t *arr, const char *path, md_err *err);

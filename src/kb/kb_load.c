@@ -13,6 +13,8 @@
  *   - kb/patch_tests.json: the ICDRG scale, reading windows, validity (kb_patch_tests.c);
  *   - kb/consent_texts.json: consent texts, versions, languages, sources (kb_consent.c);
  *   - kb/credentials.json: credential types and scopes (kb_credentials.c);
+ *   - kb/protocols.json: treatment protocols, ranges with defaults, areas (kb_protocols.c);
+ *   - kb/day.json: the clinic's day: screening validity, look-ahead (kb_day.c);
  *   - manifest "files" lists exactly the kb files, each once.
  * The content hash is BLAKE2b-256 over, for the manifest then each listed file
  * in manifest order: name, NUL, 8-byte little-endian length, bytes.  It does
@@ -31,12 +33,13 @@
 #include "kb/kb_int.h"
 #include "kb/kb_patch_int.h"
 #include "kb/kb_consent_int.h"
+#include "kb/kb_protocols_int.h"
 #include "mesodesk/util.h"
 
 #define KB_FILE_MAX ((size_t)4 << 20)
 
 enum { F_SOURCES, F_VOCABULARY, F_RULES, F_INCOMPAT, F_STOCK, F_CONCERNS, F_PATCH, F_CONSENT,
-       F_CREDENTIALS, F_COUNT };
+       F_CREDENTIALS, F_PROTOCOLS, F_DAY, F_COUNT };
 static const char *const bases[] = {"aqueous", "oil", "alcohol", "cream", NULL};
 static const char *const kb_files[F_COUNT] = {
     "sources.json", "vocabulary.json", "rules.json", "incompatibilities.json", "stock.json",
@@ -44,6 +47,8 @@ static const char *const kb_files[F_COUNT] = {
     "patch_tests.json", /* kb_patch_tests.c */
     "consent_texts.json", /* kb_consent.c */
     "credentials.json",   /* kb_credentials.c */
+    "protocols.json",     /* kb_protocols.c */
+    "day.json",           /* kb_day.c */
 };
 
 typedef struct loader {
@@ -641,9 +646,12 @@ md_code md_kb_load(const char *dir, md_kb **out, md_err *err)
     if ((rc = kb_stock_parse(L.kb, L.doc[F_STOCK], L.path[F_STOCK], bases, err))) goto cleanup;
     if ((rc = kb_formulation_load(L.kb, L.doc[F_CONCERNS], L.doc[F_INCOMPAT], err))) goto cleanup;
     if ((rc = kb_patch_tests_parse(L.kb, L.doc[F_PATCH], L.path[F_PATCH], err))) goto cleanup;
+    if ((rc = kb_protocols_parse(L.kb, L.doc[F_PROTOCOLS], L.path[F_PROTOCOLS], err)))
+        goto cleanup;
     if ((rc = kb_consent_parse(L.kb, L.doc[F_CONSENT], L.path[F_CONSENT], err))) goto cleanup;
     if ((rc = kb_credentials_parse(L.kb, L.doc[F_CREDENTIALS], L.path[F_CREDENTIALS], err)))
         goto cleanup;
+    if ((rc = kb_day_parse(L.kb, L.doc[F_DAY], L.path[F_DAY], err))) goto cleanup;
     crypto_generichash_final(&L.hs, digest, sizeof digest);
     sodium_bin2hex(L.kb->hash, sizeof L.kb->hash, digest, sizeof digest);
     *out = L.kb;

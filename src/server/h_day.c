@@ -6,6 +6,7 @@
 #include "server.h"
 
 #include "mesodesk/credential.h"
+#include "mesodesk/day.h"
 
 #include <string.h>
 
@@ -57,6 +58,35 @@ static md_code h_cred_eie(md_req *r, md_err *err)
     return md_req_with_body(r, cred_eie, err);
 }
 
+static md_code evidence_add(md_req *r, json_t *body, md_err *err)
+{
+    md_code rc =
+        md_credential_evidence_add(&r->ctx, r->params[0], r->params[1], body, &r->resp, err);
+    if (rc == MD_OK) r->status = 201;
+    return rc;
+}
+
+static md_code h_evidence_add(md_req *r, md_err *err)
+{
+    return md_req_with_body(r, evidence_add, err);
+}
+
+static md_code h_evidence_get(md_req *r, md_err *err)
+{
+    char *type = md_arena_alloc(r->ctx.arena, 128);
+    unsigned char *data = NULL;
+    size_t len = 0;
+    if (!type) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    md_code rc = md_credential_evidence_get(&r->ctx, r->params[0], r->params[1], r->params[2], type,
+                                            &data, &len, err);
+    if (rc == MD_OK) {
+        r->bytes = data;
+        r->bytes_len = len;
+        r->bytes_type = type;
+    }
+    return rc;
+}
+
 static md_code h_expiring(md_req *r, md_err *err)
 {
     long within = -1, dflt, max;
@@ -73,7 +103,19 @@ static md_code h_cred_kb(md_req *r, md_err *err)
     return rc;
 }
 
+static md_code h_day(md_req *r, md_err *err)
+{
+    md_day_query q = {.practitioner_id = md_req_query(r, "practitioner_id"),
+                      .room_id = md_req_query(r, "room_id")};
+    const char *date = md_req_query(r, "date");
+    if (date && md_date_parse(date, &q.day) != 0)
+        return md_err_set(err, MD_EINVAL, "date", "date must be a calendar day YYYY-MM-DD");
+    q.has_day = date != NULL;
+    return md_day_get(&r->ctx, &q, &r->resp, err);
+}
+
 static const md_route routes[] = {
+    {"GET", "/api/v1/day", h_day, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
     {"GET", "/api/v1/staff/{}/credentials", h_cred_list, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
     {"POST", "/api/v1/staff/{}/credentials", h_cred_create, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
     {"GET", "/api/v1/staff/{}/credentials/{}", h_cred_get, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
@@ -81,6 +123,10 @@ static const md_route routes[] = {
     {"GET", "/api/v1/staff/{}/credentials/{}/history", h_cred_history, MD_ROUTE_AUTHED, NULL,
      MD_OP_NONE},
     {"POST", "/api/v1/staff/{}/credentials/{}/entered-in-error", h_cred_eie, MD_ROUTE_AUTHED, NULL,
+     MD_OP_NONE},
+    {"POST", "/api/v1/staff/{}/credentials/{}/evidence", h_evidence_add, MD_ROUTE_AUTHED, NULL,
+     MD_OP_NONE},
+    {"GET", "/api/v1/staff/{}/credentials/{}/evidence/{}", h_evidence_get, MD_ROUTE_AUTHED, NULL,
      MD_OP_NONE},
     {"GET", "/api/v1/credentials/expiring", h_expiring, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
     {"GET", "/api/v1/credentials/kb", h_cred_kb, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},

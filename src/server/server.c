@@ -111,7 +111,7 @@ static void routes_build(void)
         &md_routes_system,      &md_routes_patients,    records,
         &md_routes_screening,   &md_routes_admin,       &md_routes_stock,
         &md_routes_formulation, &md_routes_patch_tests, &md_routes_recall,
-        &md_routes_day};
+        &md_routes_day, &md_routes_course, &md_routes_consent, &md_routes_booking};
     size_t n = 0;
     for (size_t m = 0; m < sizeof modules / sizeof modules[0]; m++)
         for (size_t i = 0; i < modules[m]->n; i++) {
@@ -269,6 +269,22 @@ static const char *shown(md_arena *a, const char *text)
     return out;
 }
 
+/* Paths whose last segment is a patient's one-time consent link (consent.c): the token is
+ * a secret, so neither a log line nor a message shows it. */
+static const char *const link_token_paths[] = {"/api/v1/consent/", "/c/", NULL};
+
+static const char *without_link_token(md_arena *a, const char *url)
+{
+    for (int i = 0; link_token_paths[i]; i++) {
+        size_t n = strlen(link_token_paths[i]);
+        if (strncmp(url, link_token_paths[i], n) == 0 && url[n]) {
+            const char *p = md_arena_printf(a, "%s{token}", link_token_paths[i]);
+            return p ? p : "?";
+        }
+    }
+    return url;
+}
+
 /* --- responses --- */
 
 /* Sent when an answer cannot be built: the only 500 without a handler's error. */
@@ -282,6 +298,23 @@ static void add_common_headers(struct MHD_Response *resp, const md_req *r)
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     if (r->ctx.request_id[0]) MHD_add_response_header(resp, "X-Request-Id", r->ctx.request_id);
     if (r->close) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+}
+
+/* Queue r->raw (taken: MHD frees it) with r->raw_type and r->status. */
+static enum MHD_Result send_raw(md_req *r)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(r->raw_len, r->raw, MHD_RESPMEM_MUST_FREE);
+    if (!resp) return MHD_NO;
+    r->raw = NULL;
+    MHD_add_response_header(resp, "Content-Type", r->raw_type);
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'none'; frame-ancestors 'none'");
+    add_common_headers(resp, r);
+    enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
 }
 
 /* Queue body (borrowed; NULL is allowed and answers the fallback 500) with status. */
@@ -312,6 +345,24 @@ static enum MHD_Result send_json(md_req *r, int status, json_t *body, int64_t re
     }
     r->status = status;
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+/* Queue a downloaded file (r->bytes, copied) with its media type, as an attachment that no
+ * browser runs in the application's origin. */
+static enum MHD_Result send_bytes(md_req *r)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(r->bytes_len, (void *)r->bytes, MHD_RESPMEM_MUST_COPY);
+    if (!resp) return MHD_NO;
+    MHD_add_response_header(resp, "Content-Type", r->bytes_type);
+    MHD_add_response_header(resp, "Content-Disposition", "attachment");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'none'; frame-ancestors 'none'; sandbox");
+    add_common_headers(resp, r);
+    enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     return ret;
 }
@@ -528,6 +579,8 @@ static enum MHD_Result dispatch(md_req *r)
         r->resp = NULL;
         return send_error(r, &err);
     }
+    if (r->raw) return send_raw(r);
+    if (r->bytes && r->bytes_type) return send_bytes(r);
     json_t *body = r->resp ? r->resp : json_object();
     enum MHD_Result ret = send_json(r, r->status, body, 0);
     if (!r->resp) json_decref(body);
@@ -632,7 +685,7 @@ static md_req *request_new(md_server *s, struct MHD_Connection *conn, const char
         return NULL;
     }
     r->shown_method = shown(r->ctx.arena, method);
-    r->shown_path = shown(r->ctx.arena, url);
+    r->shown_path = shown(r->ctx.arena, without_link_token(r->ctx.arena, url));
     r->started_us = now_us();
     r->conn = conn;
     r->srv = s;
@@ -710,6 +763,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (r->receiving) atomic_fetch_sub(&s->receiving, 1);
     atomic_store(&s->last_done_us, (long long)now_us());
     json_decref(r->resp);
+    free(r->raw);
     free(r->body);
     md_arena_free(r->ctx.arena);
     free(r);

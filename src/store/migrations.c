@@ -349,6 +349,33 @@ static const migration migrations[] = {
       "sum(volume_ul) FROM vial_draws GROUP BY clinic_id, vial_id",
       "ALTER TABLE vials ADD COLUMN opened_by TEXT",
       NULL}},
+    {18,
+     "protocol settings, courses and their window index",
+     /* course.h: the clinic's choices of protocol values (one current per protocol); a
+      * patient's treatment courses with their plan; course_windows, a derived index of the
+      * windows not done (rewritten with every course version, course.c). */
+     {"CREATE TABLE protocol_settings (" VERSIONED_COLUMNS
+      "protocol TEXT NOT NULL, session_count BIGINT, spacing_days BIGINT, "
+      "maintenance_months BIGINT, session_minutes BIGINT, status TEXT NOT NULL, "
+      "PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX protocol_settings_current ON protocol_settings (clinic_id, id) "
+      "WHERE current = 1",
+      "CREATE UNIQUE INDEX protocol_settings_protocol ON protocol_settings (clinic_id, "
+      "protocol) WHERE current = 1 AND status <> 'entered_in_error'",
+      "CREATE TABLE courses (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, protocol TEXT NOT NULL, formulation_id TEXT NOT NULL, "
+      "start TEXT NOT NULL, session_count BIGINT NOT NULL, spacing_days BIGINT NOT NULL, "
+      "maintenance_months BIGINT NOT NULL, session_minutes BIGINT NOT NULL, "
+      "state TEXT NOT NULL, plan TEXT NOT NULL, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX courses_current ON courses (clinic_id, id) WHERE current = 1",
+      "CREATE INDEX courses_patient ON courses (clinic_id, patient_id)",
+      "CREATE TABLE course_windows (clinic_id TEXT NOT NULL REFERENCES clinics(clinic_id), "
+      "course_id TEXT NOT NULL, seq BIGINT NOT NULL, patient_id TEXT NOT NULL, "
+      "protocol TEXT NOT NULL, kind TEXT NOT NULL, earliest TEXT NOT NULL, "
+      "target TEXT NOT NULL, latest TEXT NOT NULL, PRIMARY KEY (clinic_id, course_id, seq))",
+      "CREATE INDEX course_windows_latest ON course_windows (clinic_id, kind, latest)",
+      "CREATE INDEX course_windows_target ON course_windows (clinic_id, kind, target)",
+      NULL}},
     {19,
      "the content store; consent records and their one-time links",
      /* content_blobs: bytes once per clinic and SHA-256, base64 text (content.h says why).
@@ -370,6 +397,39 @@ static const migration migrations[] = {
       "clinic_id TEXT NOT NULL REFERENCES clinics(clinic_id), consent_id TEXT NOT NULL, "
       "expires_at BIGINT NOT NULL, created_at TEXT NOT NULL)",
       "CREATE INDEX consent_links_consent ON consent_links (clinic_id, consent_id)", NULL}},
+    {20,
+     "rooms, clinic hours, practitioner availability, appointments",
+     /* booking.c, availability.c: one current hours record per clinic and one availability
+      * record per practitioner (unique indexes); the conflict probes are index ranges on
+      * (clinic_id, practitioner_id, start_at) and (clinic_id, room_id, start_at) over the
+      * current versions, bounded by the longest appointment (MD_APPT_MAX_MINUTES). */
+     {"CREATE TABLE rooms (" VERSIONED_COLUMNS
+      "name TEXT NOT NULL, note TEXT, status TEXT NOT NULL, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX rooms_current ON rooms (clinic_id, id) WHERE current = 1",
+      "CREATE TABLE clinic_hours (" VERSIONED_COLUMNS
+      "weekly TEXT NOT NULL, closures TEXT, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX clinic_hours_current ON clinic_hours (clinic_id) WHERE current = 1",
+      "CREATE TABLE availability (" VERSIONED_COLUMNS
+      "staff_id TEXT NOT NULL, weekly TEXT, exceptions TEXT, "
+      "PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX availability_current ON availability (clinic_id, staff_id) "
+      "WHERE current = 1",
+      "CREATE TABLE appointments (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, practitioner_id TEXT NOT NULL, room_id TEXT NOT NULL, "
+      "kind TEXT NOT NULL, start_at TEXT NOT NULL, end_at TEXT NOT NULL, status TEXT NOT NULL, "
+      "course_id TEXT, course_session BIGINT, override_reason TEXT, override_by TEXT, "
+      "override_at TEXT, note TEXT, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX appointments_current ON appointments (clinic_id, id) "
+      "WHERE current = 1",
+      "CREATE INDEX appointments_practitioner ON appointments (clinic_id, practitioner_id, "
+      "start_at) WHERE current = 1",
+      "CREATE INDEX appointments_room ON appointments (clinic_id, room_id, start_at) "
+      "WHERE current = 1",
+      "CREATE INDEX appointments_start ON appointments (clinic_id, start_at) WHERE current = 1",
+      "CREATE INDEX appointments_course ON appointments (clinic_id, course_id) "
+      "WHERE current = 1",
+      "CREATE INDEX appointments_patient ON appointments (clinic_id, patient_id)",
+      NULL}},
     {21,
      "staff credentials",
      /* Licences, registrations, qualifications and insurance of staff members (credential.c):

@@ -4,7 +4,9 @@
  */
 #include "support.h"
 
+#include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *str(json_t *o, const char *k)
@@ -172,12 +174,83 @@ static void the_kb_lists_types_and_scopes(void **state)
     json_decref(k);
 }
 
+/* {"filename","data"} of len bytes of d, base64. */
+static char *upload_body(const char *filename, const void *d, size_t len, const char *type)
+{
+    size_t n = sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
+    char *b64 = malloc(n), *body = malloc(n + 256);
+    sodium_bin2base64(b64, n, d, len, sodium_base64_VARIANT_ORIGINAL);
+    snprintf(body, n + 256, "{\"filename\":\"%s\",\"data\":\"%s\"%s%s%s}", filename, b64,
+             type ? ",\"media_type\":\"" : "", type ? type : "", type ? "\"" : "");
+    free(b64);
+    return body;
+}
+
+static void evidence_is_stored_by_hash_and_downloaded_with_its_type(void **state)
+{
+    (void)state;
+    char id[MD_ID_STR], tag[16], number[32], path[256];
+    static const unsigned char png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n',
+                                        0,    0,   0,   13,  'I',  'H',  'D',  'R'};
+    api_unique(tag);
+    snprintf(number, sizeof number, "EV-%s", tag);
+    licence_for(api.practitioner_id, number, -10, 300, id);
+    snprintf(path, sizeof path, "/api/v1/staff/%s/credentials/%s/evidence", api.practitioner_id,
+             id);
+
+    char *body = upload_body("licence.png", png, sizeof png, NULL);
+    api_err(api.reception, "POST", body, 403, "forbidden", NULL, "%s", path);
+    json_t *c = api_ok(api.admin, "POST", body, 201, "%s", path);
+    json_t *ev = json_array_get(json_object_get(c, "evidence"), 0);
+    char hash[65];
+    md_strlcpy(hash, str(ev, "hash"), sizeof hash);
+    assert_int_equal(strlen(hash), 64);
+    assert_string_equal(str(ev, "media_type"), "image/png");
+    assert_string_equal(str(ev, "filename"), "licence.png");
+    assert_int_equal(json_integer_value(json_object_get(ev, "size")), sizeof png);
+    assert_int_equal(json_integer_value(json_object_get(c, "version")), 2);
+    json_decref(c);
+    api_err(api.admin, "POST", body, 409, "conflict", "data", "%s", path);
+    free(body);
+
+    /* not a PDF, PNG or JPEG by its bytes, whatever it claims */
+    body = upload_body("licence.pdf", "hello, I am text", 16, NULL);
+    api_err(api.admin, "POST", body, 422, "unprocessable", "data", "%s", path);
+    free(body);
+    body = upload_body("licence.pdf", png, sizeof png, "application/pdf");
+    api_err(api.admin, "POST", body, 422, "unprocessable", "media_type", "%s", path);
+    free(body);
+    api_err(api.admin, "POST", "{\"filename\":\"x.pdf\",\"data\":\"@@@\"}", 400, "invalid", "data",
+            "%s", path);
+
+    /* the holder downloads it with its media type; nobody else but an admin */
+    CURL *h = curl_easy_init();
+    char url[400];
+    snprintf(url, sizeof url, "%s/%s", path, hash);
+    api_req q = {.method = "GET", .path = url, .token = api.practitioner};
+    api_res r;
+    api_send(h, &q, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.len, sizeof png);
+    assert_memory_equal(r.text, png, sizeof png);
+    char *ct = NULL;
+    curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
+    assert_non_null(ct);
+    assert_string_equal(ct, "image/png");
+    api_res_free(&r);
+    curl_easy_cleanup(h);
+    api_err(api.reception, "GET", NULL, 403, "forbidden", NULL, "%s", url);
+    api_err(api.other_admin, "GET", NULL, 404, "not_found", "id", "%s", url);
+    api_err(api.admin, "GET", NULL, 404, "not_found", "sha256", "%s/%064d", path, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(credentials_are_recorded_read_and_corrected),
         cmocka_unit_test(bad_credentials_name_the_field),
         cmocka_unit_test(the_kb_lists_types_and_scopes),
+        cmocka_unit_test(evidence_is_stored_by_hash_and_downloaded_with_its_type),
     };
     return cmocka_run_group_tests(tests, api_setup, api_teardown);
 }

@@ -11,7 +11,7 @@
 static const char *const kb_files[] = {"manifest.json", "sources.json", "vocabulary.json",
                                        "rules.json", "incompatibilities.json", "stock.json",
                                        "concerns.json", "patch_tests.json", "consent_texts.json",
-                                       "credentials.json", NULL};
+                                       "credentials.json", "protocols.json", "day.json", NULL};
 
 static md_kb *kb;
 
@@ -105,7 +105,7 @@ static const breakage breakages[] = {
      "kb/incompatibilities.json:same_syringe[0].ingredients[2]", "unknown ingredient"},
     {"incompatibilities.json", "never_inject/0/bases", NULL, "\"plasma\"", NULL,
      "kb/incompatibilities.json:never_inject[0].bases[2]", "unknown value"},
-    {"sources.json", "sources", NULL, "{\"key\":\"S0\",\"title\":\"again\"}", NULL, "kb/sources.json:sources[23]", "duplicate source"},
+    {"sources.json", "sources", NULL, "{\"key\":\"S0\",\"title\":\"again\"}", NULL, "kb/sources.json:sources[24]", "duplicate source"},
     {"sources.json", "sources/5", "url", "\"http://example.org\"", NULL, "kb/sources.json:sources[5].url", "https://"},
     /* facts a rule needs known, and for whom */
     {"rules.json", "rules/0", "requires", "[\"allergies\"]", NULL, "kb/rules.json:rules[0].requires[0]", "does not read"},
@@ -117,7 +117,7 @@ static const breakage breakages[] = {
     {"rules.json", "facts/1", "fact", "\"pregnant\"", NULL, "kb/rules.json:facts[1].fact", "described twice"},
     {"rules.json", "facts/2", NULL, NULL, "question", "kb/rules.json:facts[2].question", "required"},
     {"manifest.json", "", "default_jurisdiction", "\"Atlantis\"", NULL, "kb/manifest.json:default_jurisdiction", "unknown jurisdiction"},
-    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[8]", "not a kb file"},
+    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[11]", "not a kb file"},
     /* kb/stock.json */
     {"stock.json", "regulatory_statuses/3", "policy", "\"maybe\"", NULL, "kb/stock.json:regulatory_statuses[3].policy", "unknown value"},
     {"stock.json", "regulatory_statuses/0", "sources", "[]", NULL, "kb/stock.json:regulatory_statuses[0].sources", "at least one"},
@@ -169,6 +169,9 @@ static const breakage breakages[] = {
     {"credentials.json", "scopes/1", NULL, NULL, "sources", "kb/credentials.json:scopes[1].sources", "required"},
     {"credentials.json", "types/0", "requires_expiry", "\"yes\"", NULL, "kb/credentials.json:types[0].requires_expiry", ""},
     {"credentials.json", "expiring_window_days", "default", "900", NULL, "kb/credentials.json:expiring_window_days.default", ""},
+    {"day.json", "screening_valid_days", "default", "0", NULL, "kb/day.json:screening_valid_days.default", ""},
+    {"day.json", "due_ahead_days", NULL, NULL, "sources", "kb/day.json:due_ahead_days.sources", "required"},
+    {"day.json", "", "colour", "\"red\"", NULL, "kb/day.json.colour", "unknown key"},
 };
 
 static void break_kb(const char *dir, const breakage *b)

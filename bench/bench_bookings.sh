@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# bench_bookings.sh - a durable booking through the API, with its checks, as wrk drives it,
+# beside nginx (the HTTP floor) in the same run.
+#
+# Starts the real server on a fresh database (SQLite in a temporary directory, or DB, a
+# postgresql:// URI of an empty database) with the demo clinic, records its hours (every day
+# 00:00-24:00, Europe/London) and two rooms, then runs
+#   wrk -t2 -c$CONNS -d$SECONDS -s book.lua
+# where every request is POST /api/v1/appointments for one of two practitioner-and-room
+# pairs (the demo practitioner, the demo admin), rotating over the 20 demo patients, at a
+# 30-minute slot of its own (a counter per wrk thread): each booking reads the clinic's
+# zone, converts start_local through the zone, checks the patient, the room, the hours,
+# the availability, then inside the write locks the practitioner and the room, runs both
+# conflict probes (index ranges), inserts the appointment and its audit entry, committed
+# (group commit) before the 201.  Then nginx answers the same POSTs with a body of the same
+# size.  Prints req/s, p99 and server CPU per request of each, the ratio, the load average,
+# and the appointments stored.
+#
+# Environment: BUILD (build), DB, CONNS (32), SECONDS (10), THREADS (server worker
+# threads), PERF=1 to `perf record -g` (PERF_FLAGS) the server during the load (PERF_OUT, default
+# ./perf-bookings.data).  Needs wrk, nginx, curl, jq, python3 (scripts/install-deps bench).
+# Exit 1 when a booking is not 201.
+set -euo pipefail
+BUILD=${BUILD:-build}
+CONNS=${CONNS:-32}
+SECONDS_=${SECONDS:-10}
+BIN=$(cd "$BUILD" && pwd)/mesodesk
+for t in wrk nginx curl jq python3; do
+  command -v $t >/dev/null || { echo "bench_bookings: $t is not installed" >&2; exit 1; }
+done
+dir=$(mktemp -d)
+pid=
+nginx_started=
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+  [ -n "$nginx_started" ] && nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -s stop 2>/dev/null
+  rm -rf "$dir"
+}
+trap cleanup EXIT INT TERM
+ticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo $t; }
+
+db=${DB:-$dir/db}
+. "$(dirname "$0")/lib.sh"
+bench_serve_demo bench-bookings-password-1
+auth="Authorization: Bearer $token"
+day='[{"from":"00:00","to":"24:00"}]'
+curl -sf -X PUT -H "$auth" "$base/api/v1/schedule/hours" -d "{\"weekly\":{\"mon\":$day,\
+\"tue\":$day,\"wed\":$day,\"thu\":$day,\"fri\":$day,\"sat\":$day,\"sun\":$day}}" >/dev/null
+room1=$(curl -sf -H "$auth" "$base/api/v1/rooms" -d '{"name":"Bench room 1"}' | jq -r .id)
+room2=$(curl -sf -H "$auth" "$base/api/v1/rooms" -d '{"name":"Bench room 2"}' | jq -r .id)
+staff=$(curl -sf -H "$auth" "$base/api/v1/staff")
+pract=$(echo "$staff" | jq -r '[.items[] | select(.role == "practitioner")][0].id')
+admin=$(echo "$staff" | jq -r '[.items[] | select(.role == "admin")][0].id')
+ids=$(curl -sf -H "$auth" "$base/api/v1/patients?limit=20" | jq -r '[.items[].id] | map("\"" + . + "\"") | join(",")')
+# Slots from the next Monday 00:00 UTC, 60 days ahead: past no clock change for a while.
+base_epoch=$(python3 -c 'import time; t = int(time.time()) + 60 * 86400; print(t - t % 86400)')
+first=$(curl -sf -H "$auth" "$base/api/v1/appointments" -d "{\"patient_id\":$(echo "$ids" | cut -d, -f1),\
+\"practitioner_id\":\"$pract\",\"room_id\":\"$room1\",\"kind\":\"consultation\",\
+\"start\":\"$(date -u -d "@$((base_epoch - 86400))" +%Y-%m-%dT%H:%M:%SZ)\",\"duration_minutes\":30}")
+[ -n "$first" ] || { echo "bench_bookings: the sample booking failed" >&2; tail -5 "$dir/server.log" >&2; exit 1; }
+
+cat >"$dir/book.lua" <<LUA
+local ids = {$ids}
+local pairs_ = {{"$pract", "$room1"}, {"$admin", "$room2"}}
+local n = 0
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+wrk.method = "POST"
+wrk.headers["Authorization"] = "Bearer $token"
+wrk.headers["Content-Type"] = "application/json"
+function request()
+  n = n + 1
+  local pair = pairs_[(n % 2) + 1]
+  -- A slot of its own: per pair, thread tid takes every other 30-minute slot.
+  local slot = math.floor(n / 2) * 2 + (tid - 1)
+  local start = os.date("!%Y-%m-%dT%H:%M:%SZ", $base_epoch + slot * 1800)
+  local body = string.format('{"patient_id":"%s","practitioner_id":"%s","room_id":"%s",'
+    .. '"kind":"consultation","start":"%s","duration_minutes":30}',
+    ids[(n % #ids) + 1], pair[1], pair[2], start)
+  return wrk.format(nil, "/api/v1/appointments", nil, body)
+end
+LUA
+
+run_wrk() { # URL -> "rps p99_us requests non2xx"
+  wrk -t2 -c"$CONNS" -d"${SECONDS_}s" --latency -s "$dir/book.lua" "$1" >"$dir/wrk.out"
+  python3 - "$dir/wrk.out" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+m = re.search(r"99%\s+([\d.]+)(us|ms|s)", t)
+p99 = float(m.group(1)) * {"us": 1, "ms": 1e3, "s": 1e6}[m.group(2)]
+req = int(re.search(r"(\d+) requests in", t).group(1))
+bad = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
+print(f"{rps:.1f} {p99:.0f} {req} {bad.group(1) if bad else 0}")
+PY
+}
+
+if [ "${PERF:-0}" = 1 ]; then
+  perf record ${PERF_FLAGS:--g} -o "${PERF_OUT:-perf-bookings.data}" -p "$pid" -- sleep "$SECONDS_" >/dev/null 2>&1 &
+  perfpid=$!
+fi
+t0=$(ticks "$pid")
+read -r m_rps m_p99 m_req m_bad < <(run_wrk "$base")
+m_cpu=$(($(ticks "$pid") - t0))
+[ -n "${perfpid:-}" ] && wait "$perfpid"
+kill "$pid" && wait "$pid" || true
+pid=
+grep -o "commit.stopped.*" "$dir/server.log" || true
+stored=$([ -z "${DB:-}" ] && sqlite3 "$db" "SELECT count(*) FROM appointments" 2>/dev/null || echo "?")
+
+# ---- nginx, the floor: the same POSTs answered 201 with a body of the same size ----
+fixed=$(printf '%s' "$first" | sed "s/'/ /g")
+bench_nginx_start "$dir/nginx" 2 "location / { return 201 '$fixed'; }"
+sleep 0.3
+workers=$(pgrep -P "$(cat "$dir/nginx/nginx.pid")" | tr '\n' ' ')
+t0=$(ticks $workers)
+read -r n_rps n_p99 n_req n_bad < <(run_wrk "http://127.0.0.1:$nport")
+n_cpu=$(($(ticks $workers) - t0))
+
+python3 - "$m_rps" "$m_p99" "$m_req" "$m_bad" "$m_cpu" "$n_rps" "$n_p99" "$n_req" "$n_bad" \
+  "$n_cpu" "$(getconf CLK_TCK)" "$(cat /proc/loadavg)" "${DB:+postgresql}" "$stored" <<'PY'
+import sys
+a = sys.argv[1:]
+m_rps, m_p99, m_req, m_bad, m_cpu, n_rps, n_p99, n_req, n_bad, n_cpu, hz = map(float, a[:11])
+m_us, n_us = m_cpu / hz * 1e6 / max(m_req, 1), n_cpu / hz * 1e6 / max(n_req, 1)
+print(f"backend: {a[12] or 'sqlite'}")
+print(f"{'':26}{'req/s':>10}{'p99 ms':>10}{'CPU us/req':>12}{'non-2xx':>9}")
+print(f"{'mesodesk booking':26}{m_rps:10.0f}{m_p99/1000:10.2f}{m_us:12.1f}{m_bad:9.0f}")
+print(f"{'nginx return 201':26}{n_rps:10.0f}{n_p99/1000:10.2f}{n_us:12.1f}{n_bad:9.0f}")
+print(f"ratio mesodesk/nginx: req/s {m_rps/n_rps:.3f}, p99 {m_p99/max(n_p99,1):.1f}x, CPU per request {m_us/max(n_us,0.01):.1f}x")
+print(f"appointments stored: {a[13]} of {m_req - m_bad + 1:.0f} answered 201 (+1 sample)")
+print(f"load average: {a[11]}")
+print(f"target >= 5000 bookings/s: {'met' if m_rps >= 5000 and m_bad == 0 else 'NOT met'}")
+PY
+[ "$m_bad" = 0 ] || { echo "bench_bookings: some bookings were not 201" >&2; exit 1; }

@@ -1,0 +1,427 @@
+/*
+ * Bookings over HTTP (docs/BOOKINGS.md): rooms and hours by an admin, availability, booking
+ * by reception with every check a 4xx naming its field, conflicts 409 naming the
+ * practitioner or the room (and one winner among concurrent requests for one slot), the
+ * moves with who and when, another clinic seeing nothing, and the iCalendar of a day parsed
+ * by a third-party parser (Debian's python3-icalendar) across the March clock change.
+ */
+#include "support.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct fix {
+    char room[MD_ID_STR], room2[MD_ID_STR], pat[MD_ID_STR], pat2[MD_ID_STR];
+    md_day wed;    /* a Wednesday 8 to 14 days ahead */
+    md_day change; /* the next March change of Europe/London, more than a month ahead */
+} fix;
+
+static fix fx;
+
+static int weekday(md_day d)
+{
+    return (int)(((d % 7) + 7 + 3) % 7);
+}
+
+static const char *at(md_day day, const char *hhmm)
+{
+    static char buf[8][24];
+    static int n;
+    char date[MD_DATE_STR];
+    md_date_format(day, date);
+    char *b = buf[n++ % 8];
+    snprintf(b, 24, "%sT%s", date, hhmm);
+    return b;
+}
+
+static void setup_schedule(void)
+{
+    static int done;
+    if (done) return;
+    done = 1;
+    json_t *r = api_ok(api.admin, "POST", "{\"name\":\"Room A\"}", 201, "/api/v1/rooms");
+    md_strlcpy(fx.room, api_str(r, "id"), sizeof fx.room);
+    json_decref(r);
+    r = api_ok(api.admin, "POST", "{\"name\":\"Room B\"}", 201, "/api/v1/rooms");
+    md_strlcpy(fx.room2, api_str(r, "id"), sizeof fx.room2);
+    json_decref(r);
+    const char *hours = "{\"weekly\":{\"mon\":[{\"from\":\"08:00\",\"to\":\"18:00\"}],"
+                        "\"tue\":[{\"from\":\"08:00\",\"to\":\"18:00\"}],"
+                        "\"wed\":[{\"from\":\"08:00\",\"to\":\"12:00\"},"
+                        "{\"from\":\"13:00\",\"to\":\"18:00\"}],"
+                        "\"thu\":[{\"from\":\"08:00\",\"to\":\"18:00\"}],"
+                        "\"fri\":[{\"from\":\"08:00\",\"to\":\"18:00\"}],"
+                        "\"sun\":[{\"from\":\"00:00\",\"to\":\"24:00\"}]}}";
+    r = api_ok(api.admin, "PUT", hours, 200, "/api/v1/schedule/hours");
+    json_decref(r);
+    /* The practitioner's licence covers injectables; the admin's expired. */
+    json_decref(api_ok(api.admin, "POST",
+                       "{\"type\":\"licence\",\"number\":\"NMC-1\",\"issuing_body\":\"NMC\","
+                       "\"issued_on\":\"2020-01-01\",\"expires_on\":\"2099-12-31\","
+                       "\"scopes\":[\"injectables\"]}",
+                       201, "/api/v1/staff/%s/credentials", api.practitioner_id));
+    json_decref(api_ok(api.admin, "POST",
+                       "{\"type\":\"licence\",\"number\":\"GMC-9\",\"issuing_body\":\"GMC\","
+                       "\"issued_on\":\"2020-01-01\",\"expires_on\":\"2026-01-31\","
+                       "\"scopes\":[\"injectables\"]}",
+                       201, "/api/v1/staff/%s/credentials", api.admin_id));
+    json_t *p = api_patient_new(api.reception, "Bea", "Booker", "1980-04-05");
+    md_strlcpy(fx.pat, api_str(p, "id"), sizeof fx.pat);
+    json_decref(p);
+    p = api_patient_new(api.reception, "Cal", "Booker", "1981-04-05");
+    md_strlcpy(fx.pat2, api_str(p, "id"), sizeof fx.pat2);
+    json_decref(p);
+    md_day today = md_today_utc();
+    fx.wed = today + 8;
+    while (weekday(fx.wed) != 2)
+        fx.wed++;
+    int y, m, d;
+    md_date_to_ymd(today + 40, &y, &m, &d);
+    if (m > 3) y++;
+    fx.change = md_date_from_ymd(y, 3, 31);
+    while (weekday(fx.change) != 6)
+        fx.change--;
+}
+
+static char *booking(const char *pract, const char *room, const char *patient, const char *kind,
+                     const char *start_local, int minutes)
+{
+    static char buf[4][512];
+    static int n;
+    char *b = buf[n++ % 4];
+    snprintf(b, 512,
+             "{\"patient_id\":\"%s\",\"practitioner_id\":\"%s\",\"room_id\":\"%s\",\"kind\":"
+             "\"%s\",\"start_local\":\"%s\",\"duration_minutes\":%d}",
+             patient, pract, room, kind, start_local, minutes);
+    return b;
+}
+
+static void reception_books_and_everyone_reads_it_in_utc_and_local_time(void **state)
+{
+    (void)state;
+    setup_schedule();
+    json_t *a = api_ok(
+        api.reception, "POST",
+        booking(api.practitioner_id, fx.room, fx.pat, "consultation", at(fx.wed, "09:00"), 30), 201,
+        "/api/v1/appointments");
+    assert_string_equal(api_str(a, "status"), "booked");
+    assert_string_equal(api_str(a, "time_zone"), "Europe/London");
+    assert_string_equal(api_str(a, "recorded_by"), api.reception_id);
+    assert_non_null(strstr(api_str(a, "start_local"), "T09:00:00+0"));
+    assert_non_null(strstr(api_str(a, "start"), "Z"));
+    json_t *g = api_ok(api.auditor, "GET", NULL, 200, "/api/v1/appointments/%s", api_str(a, "id"));
+    assert_string_equal(api_str(g, "start"), api_str(a, "start"));
+    json_decref(g);
+    char date[MD_DATE_STR];
+    md_date_format(fx.wed, date);
+    json_t *day = api_ok(api.reception, "GET", NULL, 200, "/api/v1/appointments?date=%s", date);
+    assert_int_equal(api_count_items(day, "id", api_str(a, "id")), 1);
+    json_decref(day);
+    day = api_ok(api.reception, "GET", NULL, 200, "/api/v1/appointments?date=%s&practitioner_id=%s",
+                 date, api.admin_id);
+    assert_int_equal(api_count_items(day, "id", api_str(a, "id")), 0);
+    json_decref(day);
+    /* Another clinic sees none of it. */
+    api_err(api.other_admin, "GET", NULL, 404, "not_found", "id", "/api/v1/appointments/%s",
+            api_str(a, "id"));
+    json_decref(a);
+}
+
+static void bad_bookings_are_4xx_naming_the_field(void **state)
+{
+    (void)state;
+    setup_schedule();
+    /* An absence next week. */
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"exceptions\":[{\"kind\":\"absent\",\"from\":\"%s\",\"to\":\"%s\","
+             "\"reason\":\"leave\"}]}",
+             at(fx.wed + 7, "00:00"), at(fx.wed + 8, "00:00"));
+    json_decref(api_ok(api.reception, "PUT", body, 200, "/api/v1/staff/%s/availability",
+                       api.practitioner_id));
+    char wed[MD_DATE_STR], next[MD_DATE_STR], change[MD_DATE_STR];
+    md_date_format(fx.wed, wed);
+    md_date_format(fx.wed + 7, next);
+    md_date_format(fx.change, change);
+    const api_var vars[] = {
+        {"p", api.practitioner_id}, {"r", fx.room}, {"t", fx.pat}, {"wed", wed}, {"next", next},
+        {"change", change}};
+#define B "\"patient_id\":\"{t}\",\"practitioner_id\":\"{p}\",\"room_id\":\"{r}\","
+    const api_case cases[] = {
+        {"end before start", api.reception, "POST", "/api/v1/appointments",
+         "{" B "\"kind\":\"review\",\"start_local\":\"{wed}T10:00\",\"end_local\":\"{wed}T09:30\"}",
+         422, "unprocessable", "end_local", "not after"},
+        {"in the past", api.reception, "POST", "/api/v1/appointments",
+         "{" B "\"kind\":\"review\",\"start\":\"2021-03-01T10:00:00Z\"}", 422, "unprocessable",
+         "start", "past"},
+        {"outside the clinic's hours (lunch)", api.reception, "POST", "/api/v1/appointments",
+         "{" B "\"kind\":\"review\",\"start_local\":\"{wed}T12:15\"}", 422, "unprocessable",
+         "start", "08:00-12:00, 13:00-18:00"},
+        {"running past closing", api.reception, "POST", "/api/v1/appointments",
+         "{" B "\"kind\":\"review\",\"start_local\":\"{wed}T11:50\"}", 422, "unprocessable", "end",
+         "08:00-12:00"},
+        {"the practitioner is absent", api.reception, "POST", "/api/v1/appointments",
+         "{" B "\"kind\":\"review\",\"start_local\":\"{next}T10:00\"}", 422, "unprocessable",
+         "practitioner_id", "leave"},
+        {"the skipped hour", api.reception, "POST", "/api/v1/appointments",
+         "{" B "\"kind\":\"review\",\"start_local\":\"{change}T01:30\"}", 422, "unprocessable",
+         "start_local", "does not exist"},
+        {"unknown room", api.reception, "POST", "/api/v1/appointments",
+         "{\"patient_id\":\"{t}\",\"practitioner_id\":\"{p}\",\"room_id\":"
+         "\"0123456789abcdef0123456789abcdef\",\"kind\":\"review\",\"start_local\":"
+         "\"{wed}T10:00\"}",
+         404, "not_found", "room_id", NULL},
+        {"unknown patient", api.reception, "POST", "/api/v1/appointments",
+         "{\"patient_id\":\"0123456789abcdef0123456789abcdef\",\"practitioner_id\":\"{p}\","
+         "\"room_id\":\"{r}\",\"kind\":\"review\",\"start_local\":\"{wed}T10:00\"}",
+         404, "not_found", "patient_id", NULL},
+        {"unknown practitioner", api.reception, "POST", "/api/v1/appointments",
+         "{\"patient_id\":\"{t}\",\"practitioner_id\":\"0123456789abcdef0123456789abcdef\","
+         "\"room_id\":\"{r}\",\"kind\":\"review\",\"start_local\":\"{wed}T10:00\"}",
+         404, "not_found", "practitioner_id", NULL},
+        {"unknown kind", api.reception, "POST", "/api/v1/appointments",
+         "{" B "\"kind\":\"facial\",\"start_local\":\"{wed}T10:00\"}", 422, "unprocessable", "kind",
+         NULL},
+        {"start and start_local", api.reception, "POST", "/api/v1/appointments",
+         "{" B "\"kind\":\"review\",\"start_local\":\"{wed}T10:00\",\"start\":"
+         "\"2030-01-01T10:00:00Z\"}",
+         400, "invalid", "start_local", NULL},
+        {"a day that is no date", api.reception, "GET", "/api/v1/appointments?date=2027-02-30",
+         NULL, 422, "unprocessable", "date", NULL},
+        {"a list without its day", api.reception, "GET", "/api/v1/appointments", NULL, 400,
+         "invalid", "date", NULL},
+        {"reception sets no hours", api.reception, "PUT", "/api/v1/schedule/hours",
+         "{\"weekly\":{}}", 403, "forbidden", NULL, NULL},
+        {"reception adds no room", api.reception, "POST", "/api/v1/rooms", "{\"name\":\"X\"}", 403,
+         "forbidden", NULL, NULL},
+        {"hours with a bad interval", api.admin, "PUT", "/api/v1/schedule/hours",
+         "{\"weekly\":{\"mon\":[{\"from\":\"18:00\",\"to\":\"08:00\"}]}}", 422, "unprocessable",
+         "weekly", NULL},
+        {"the auditor books nothing", api.auditor, "POST", "/api/v1/appointments",
+         "{" B "\"kind\":\"review\",\"start_local\":\"{wed}T10:00\"}", 403, "forbidden", NULL,
+         NULL},
+        {"an appointment that is not", api.reception, "POST",
+         "/api/v1/appointments/0123456789abcdef0123456789abcdef/cancel", "{\"reason\":\"x\"}", 404,
+         "not_found", "id", NULL},
+    };
+#undef B
+    api_run_cases(cases, sizeof cases / sizeof cases[0], vars, sizeof vars / sizeof vars[0]);
+}
+
+static void double_bookings_are_refused(void **state)
+{
+    (void)state;
+    setup_schedule();
+    json_t *a =
+        api_ok(api.reception, "POST",
+               booking(api.practitioner_id, fx.room, fx.pat, "review", at(fx.wed, "14:00"), 60),
+               201, "/api/v1/appointments");
+    const char *msg =
+        api_err(api.reception, "POST",
+                booking(api.practitioner_id, fx.room2, fx.pat2, "review", at(fx.wed, "14:30"), 30),
+                409, "conflict", "practitioner_id", "/api/v1/appointments");
+    assert_non_null(strstr(msg, api_str(a, "id")));
+    msg = api_err(api.reception, "POST",
+                  booking(api.admin_id, fx.room, fx.pat2, "review", at(fx.wed, "13:30"), 60), 409,
+                  "conflict", "room_id", "/api/v1/appointments");
+    assert_non_null(strstr(msg, api_str(a, "id")));
+    json_decref(a);
+}
+
+typedef struct racer {
+    const char *body;
+    long status;
+    char field[64];
+} racer;
+
+static void *race(void *arg)
+{
+    racer *r = arg;
+    api_req q = {
+        .method = "POST", .path = "/api/v1/appointments", .token = api.reception, .body = r->body};
+    api_res res;
+    api_send(NULL, &q, &res);
+    r->status = res.status;
+    json_t *f = json_object_get(json_object_get(res.json, "error"), "field");
+    md_strlcpy(r->field, json_is_string(f) ? json_string_value(f) : "", sizeof r->field);
+    api_res_free(&res);
+    return NULL;
+}
+
+static void an_expired_licence_cannot_be_booked_for_a_treatment(void **state)
+{
+    (void)state;
+    setup_schedule();
+    const char *msg =
+        api_err(api.reception, "POST",
+                booking(api.admin_id, fx.room2, fx.pat, "treatment", at(fx.wed + 2, "09:00"), 45),
+                409, "conflict", "practitioner_id", "/api/v1/appointments");
+    assert_non_null(strstr(msg, "expired"));
+    /* A consultation needs no licence; a treatment by the licensed practitioner books. */
+    json_decref(
+        api_ok(api.reception, "POST",
+               booking(api.admin_id, fx.room2, fx.pat, "consultation", at(fx.wed + 2, "09:00"), 30),
+               201, "/api/v1/appointments"));
+    json_decref(api_ok(
+        api.reception, "POST",
+        booking(api.practitioner_id, fx.room, fx.pat, "treatment", at(fx.wed + 2, "09:00"), 45),
+        201, "/api/v1/appointments"));
+}
+
+static void concurrent_requests_for_one_slot_one_wins(void **state)
+{
+    (void)state;
+    setup_schedule();
+    enum { N = 12 };
+    racer r[N];
+    pthread_t th[N];
+    char bodies[N][512];
+    for (int i = 0; i < N; i++) {
+        /* All in one room, half of them with the practitioner and half with the admin:
+         * the losers conflict on the practitioner or on the room. */
+        snprintf(bodies[i], sizeof bodies[i], "%s",
+                 booking(i % 2 ? api.admin_id : api.practitioner_id, fx.room, fx.pat2, "review",
+                         at(fx.wed, "16:00"), 30));
+        r[i] = (racer){.body = bodies[i]};
+    }
+    for (int i = 0; i < N; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, race, &r[i]), 0);
+    int won = 0, lost = 0;
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        if (r[i].status == 201) won++;
+        if (r[i].status == 409 &&
+            (!strcmp(r[i].field, "practitioner_id") || !strcmp(r[i].field, "room_id")))
+            lost++;
+    }
+    assert_int_equal(won, 1);
+    assert_int_equal(lost, N - 1);
+}
+
+static void moves_are_versions_with_who_and_when(void **state)
+{
+    (void)state;
+    setup_schedule();
+    json_t *a =
+        api_ok(api.reception, "POST",
+               booking(api.practitioner_id, fx.room, fx.pat, "review", at(fx.wed + 1, "09:00"), 20),
+               201, "/api/v1/appointments");
+    const char *id = api_str(a, "id");
+    api_err(api.reception, "POST", "{}", 400, "invalid", "reason", "/api/v1/appointments/%s/cancel",
+            id);
+    api_err(api.reception, "POST", NULL, 409, "conflict", "status",
+            "/api/v1/appointments/%s/complete", id);
+    char body[160];
+    snprintf(body, sizeof body, "{\"start_local\":\"%s\",\"reason\":\"asked\"}",
+             at(fx.wed + 1, "10:00"));
+    json_t *m = api_ok(api.reception, "POST", body, 200, "/api/v1/appointments/%s/reschedule", id);
+    assert_non_null(strstr(api_str(m, "end_local"), "T10:20:00"));
+    json_decref(m);
+    json_decref(api_ok(api.reception, "POST", NULL, 200, "/api/v1/appointments/%s/arrive", id));
+    json_decref(
+        api_ok(api.practitioner, "POST", NULL, 200, "/api/v1/appointments/%s/complete", id));
+    json_t *h = api_ok(api.auditor, "GET", NULL, 200, "/api/v1/appointments/%s/history", id);
+    json_t *v = json_object_get(h, "versions");
+    assert_int_equal(json_array_size(v), 4);
+    assert_string_equal(api_str(json_array_get(v, 1), "reason"), "asked");
+    assert_string_equal(api_str(json_array_get(v, 1), "recorded_by"), api.reception_id);
+    assert_string_equal(api_str(json_array_get(v, 3), "status"), "completed");
+    assert_string_equal(api_str(json_array_get(v, 3), "recorded_by"), api.practitioner_id);
+    json_decref(h);
+    json_decref(a);
+    /* A no-show, and a cancel with its reason. */
+    a = api_ok(api.reception, "POST",
+               booking(api.practitioner_id, fx.room, fx.pat, "review", at(fx.wed + 1, "11:00"), 20),
+               201, "/api/v1/appointments");
+    m = api_ok(api.reception, "POST", NULL, 200, "/api/v1/appointments/%s/no-show",
+               api_str(a, "id"));
+    assert_string_equal(api_str(m, "status"), "no_show");
+    json_decref(m);
+    json_decref(a);
+}
+
+/* Run python3-icalendar on text: one line per VEVENT "UID SEQUENCE STATUS LOCAL-START". */
+static void parse_ics(const char *text, char *out, size_t outsz)
+{
+    char path[320], log[320];
+    snprintf(path, sizeof path, "%s/day.ics", api.srv.dir);
+    snprintf(log, sizeof log, "%s/python.log", api.srv.dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    const char *script = "import sys, icalendar, zoneinfo\n"
+                         "cal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())\n"
+                         "assert cal.get('version') == '2.0'\n"
+                         "z = zoneinfo.ZoneInfo(str(cal.get('x-wr-timezone')))\n"
+                         "for e in cal.walk('VEVENT'):\n"
+                         "    s = e.get('dtstart').dt.astimezone(z)\n"
+                         "    print(e.get('uid'), int(e.get('sequence')), e.get('status'), "
+                         "s.strftime('%Y-%m-%dT%H:%M%z'))\n";
+    char *const argv[] = {"/usr/bin/python3", "-c", (char *)script, path, NULL};
+    int st = api_run_cmd(argv, NULL, out, outsz, log);
+    if (st != 0) {
+        fprintf(stderr, "python3-icalendar failed on:\n%s\n", text);
+        fail();
+    }
+}
+
+static void the_day_calendar_parses_across_the_clock_change(void **state)
+{
+    (void)state;
+    setup_schedule();
+    /* Sundays at 10:00: the one before the change (GMT), the change day and the one after
+     * (BST). */
+    md_day days[3] = {fx.change - 7, fx.change, fx.change + 7};
+    char ids[3][MD_ID_STR];
+    for (int i = 0; i < 3; i++) {
+        json_t *a = api_ok(
+            api.reception, "POST",
+            booking(api.practitioner_id, fx.room, fx.pat, "treatment", at(days[i], "10:00"), 45),
+            201, "/api/v1/appointments");
+        md_strlcpy(ids[i], api_str(a, "id"), sizeof ids[i]);
+        assert_non_null(strstr(api_str(a, "start"), i == 0 ? "T10:00:00Z" : "T09:00:00Z"));
+        json_decref(a);
+    }
+    json_decref(api_ok(api.reception, "POST", "{\"reason\":\"ill\"}", 200,
+                       "/api/v1/appointments/%s/cancel", ids[2]));
+    for (int i = 0; i < 3; i++) {
+        char date[MD_DATE_STR], out[4096], want[200];
+        md_date_format(days[i], date);
+        api_req q = {0};
+        char path[200];
+        snprintf(path, sizeof path, "/api/v1/staff/%s/day.ics?date=%s", api.practitioner_id, date);
+        q.method = "GET";
+        q.path = path;
+        q.token = api.reception;
+        api_res res;
+        api_send(NULL, &q, &res);
+        assert_int_equal(res.status, 200);
+        parse_ics(res.text, out, sizeof out);
+        snprintf(want, sizeof want, "%s@mesodesk %d %s %sT10:00%s", ids[i], i == 2 ? 1 : 0,
+                 i == 2 ? "CANCELLED" : "CONFIRMED", date, i == 0 ? "+0000" : "+0100");
+        if (!strstr(out, want)) fprintf(stderr, "want %s in:\n%s\n", want, out);
+        assert_non_null(strstr(out, want));
+        /* One event: each appointment on its own local day. */
+        assert_null(strchr(strchr(out, '\n') + 1, '@'));
+        api_res_free(&res);
+    }
+    api_err(api.reception, "GET", NULL, 400, "invalid", "date", "/api/v1/staff/%s/day.ics",
+            api.practitioner_id);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(reception_books_and_everyone_reads_it_in_utc_and_local_time),
+        cmocka_unit_test(bad_bookings_are_4xx_naming_the_field),
+        cmocka_unit_test(double_bookings_are_refused),
+        cmocka_unit_test(an_expired_licence_cannot_be_booked_for_a_treatment),
+        cmocka_unit_test(concurrent_requests_for_one_slot_one_wins),
+        cmocka_unit_test(moves_are_versions_with_who_and_when),
+        cmocka_unit_test(the_day_calendar_parses_across_the_clock_change),
+    };
+    return cmocka_run_group_tests_name("api.bookings", tests, api_setup, api_teardown);
+}
