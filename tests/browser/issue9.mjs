@@ -59,6 +59,11 @@ export async function issue9Tests(h) {
     await d.getByRole('button', { name: 'Save' }).click();
     await d.waitFor({ state: 'detached' });
     await page.locator('[data-panel="hours"] dd[data-weekday="wed"]', { hasText: '08:00–20:00' }).waitFor();
+    const hours = page.locator('[data-panel="hours"]');
+    await hours.getByLabel('Closed on').fill(clinicDay(90));
+    await hours.getByLabel('Why').fill('Staff training day');
+    await hours.getByRole('button', { name: 'Add closure' }).click();
+    await hours.locator(`li[data-closure="${clinicDay(90)}"]`, { hasText: 'Staff training day' }).waitFor();
     for (const name of [roomA, roomB]) {
       await page.getByLabel('New room').fill(name);
       await page.getByRole('button', { name: 'Add room' }).click();
