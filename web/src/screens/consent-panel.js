@@ -111,7 +111,8 @@ function EndDialog({ consent, action, onClose, onDone }) {
 /** The full-screen view handed to the patient on the clinic's tablet. */
 function TabletSigning({ consent, onClose }) {
   const view = useLoad(() => post(`/consents/${consent.id}/open`), [consent.id]);
-  const [done, setDone] = useState(false);
+  const [signedNow, setDone] = useState(false);
+  const done = signedNow || (view.data && view.data.state === 'signed');
   const sign = async (body) => {
     await post(`/consents/${consent.id}/sign`, body);
     setDone(true);
