@@ -34,7 +34,7 @@ run: build
 	@if [ ! -f $(DB) ]; then \
 	  mkdir -p $(dir $(DB)); \
 	  echo "Creating the demo clinic in $(DB)."; \
-	  $(BUILD)/mesodesk demo --db $(DB) || exit 1; \
+	  $(BUILD)/mesodesk demo --db $(DB) --schedule || exit 1; \
 	  echo; \
 	  if [ -n "$$MESODESK_ADMIN_PASSWORD" ]; then pw='the password in $$MESODESK_ADMIN_PASSWORD'; \
 	  else pw='the admin password printed above'; fi; \

@@ -112,4 +112,16 @@ void md_gen_clinic_name(uint64_t seed, int clinic, char *out, size_t size);
  * use it meanwhile, and a process killed before the end leaves it without those indexes. */
 md_code md_gen_run(md_ctx *ctx, const md_gen_options *o, md_gen_result *res, md_err *err);
 
+/* The schedule of every clinic md_gen_run made (res), after it (gen_schedule.c): 50 more
+ * practitioners each with a licence of scope injectables (one lapsed, a few expiring), 20
+ * rooms, clinic hours, availability, appointments on a grid of 12 slots a day in every room
+ * over history_days (0: 730) of history (completed, no-shows, cancellations) and the next 28
+ * days (booked), never double-booking a practitioner or a room, and a screening of each
+ * patient booked in the next 7 days.  Deterministic like the patients (the rooms' ids
+ * aside).  Each clinic in transactions of 30 days, each with one "generate" audit entry.
+ * *rows: the rows written.  ctx->who must be the system principal; its clinic is left as
+ * it was.  MD_EINVAL ("schedule_days") out of 1..3650. */
+md_code md_gen_schedule(md_ctx *ctx, const md_gen_options *o, const md_gen_result *res,
+                        long history_days, long *rows, md_err *err);
+
 #endif

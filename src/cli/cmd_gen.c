@@ -17,7 +17,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: mesodesk gen [--clinics N] [--patients N] [--seed S] [--db URI]\n"
-            "                    [--as-of YYYY-MM-DD] [--batch N] [--validate-every N]\n\n"
+            "                    [--as-of YYYY-MM-DD] [--batch N] [--validate-every N]\n"
+            "                    [--schedule] [--schedule-days N]\n\n"
             "Create N clinics (\"Generated clinic K (seed S)\"), each with an admin, two\n"
             "practitioners, a receptionist and an auditor, and --patients patients each with\n"
             "allergies, conditions, medications, pregnancy/breastfeeding answers and \"no known\n"
@@ -25,7 +26,10 @@ static void usage(FILE *f)
             "same patient and fact rows.  Defaults: 1 clinic, 100 patients, seed 1, as of today,\n"
             "batches of 20000 patients per transaction, every 1000th patient re-validated by\n"
             "the record engine (1: all).  Staff passwords: $MESODESK_GEN_PASSWORD, else random\n"
-            "and not shown (set one with 'mesodesk user').  A progress bar goes to a terminal.\n");
+            "and not shown (set one with 'mesodesk user').  A progress bar goes to a terminal.\n"
+            "--schedule adds to each clinic 50 practitioners with licences, 20 rooms, hours,\n"
+            "availability, appointments over --schedule-days (730) of history and the next 28\n"
+            "days, and screenings of the patients booked in the next 7 days.\n");
 }
 
 typedef struct bar {
@@ -72,11 +76,14 @@ int cmd_gen(int argc, char **argv)
                                          {"as-of", required_argument, 0, 'a'},
                                          {"batch", required_argument, 0, 'b'},
                                          {"validate-every", required_argument, 0, 'v'},
+                                         {"schedule", no_argument, 0, 'S'},
+                                         {"schedule-days", required_argument, 0, 'D'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     md_gen_options o = {1, 100, 1, md_today_utc(), 0, 1000, NULL, NULL, NULL};
     const char *db = NULL;
-    long n;
+    long n, schedule_days = 0, schedule_rows = 0;
+    int schedule = 0;
     int c, st = 0;
     optind = 1;
     while (st == 0 && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -108,6 +115,12 @@ int cmd_gen(int argc, char **argv)
         case 'd':
             db = optarg;
             break;
+        case 'S':
+            schedule = 1;
+            break;
+        case 'D':
+            st = parse_count("--schedule-days", optarg, 1, 3650, &schedule_days);
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -135,6 +148,8 @@ int cmd_gen(int argc, char **argv)
     md_err_clear(&err);
     md_code rc = res ? md_gen_run(&s.ctx, &o, res, &err)
                      : md_err_set(&err, MD_ENOMEM, NULL, "out of memory");
+    if (rc == MD_OK && schedule)
+        rc = md_gen_schedule(&s.ctx, &o, res, schedule_days, &schedule_rows, &err);
     if (b.tty && rc != MD_OK) fputc('\n', stderr);
     if (res) {
         for (int i = 0; i < res->clinics; i++) {
@@ -142,8 +157,9 @@ int cmd_gen(int argc, char **argv)
             md_gen_clinic_name(o.seed, i, name, sizeof name);
             printf("%s %s\n", res->clinic_ids[i], name);
         }
-        printf("%d clinics, %ld staff, %ld patients, %ld facts in %.1f s\n", res->clinics,
-               res->staff, res->patients, res->facts, elapsed(&b.t0));
+        printf("%d clinics, %ld staff, %ld patients, %ld facts, %ld schedule rows in %.1f s\n",
+               res->clinics, res->staff, res->patients, res->facts, schedule_rows,
+               elapsed(&b.t0));
     }
     if (rc != MD_OK) st = cli_fail("gen", &err);
     free(res);

@@ -29,13 +29,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Until the booking, course and consent parts of issue 9 are merged in, their functions are
- * weak references: the day then says which part is missing instead of failing to link. */
-#pragma weak md_appointments_of_day
-#pragma weak md_course_due
-#pragma weak md_course_slot_get
-#pragma weak md_consent_status
-
 /* Appointments still to happen get the checks; the others are shown as they are. */
 static int to_happen(json_t *a)
 {
@@ -284,7 +277,7 @@ static md_code consent_items(md_ctx *ctx, json_t *a, json_t *statuses, json_t *l
     const char *pid = json_string_value(json_object_get(a, "patient_id"));
     const char *course = json_string_value(json_object_get(a, "course_id"));
     char key[2 * MD_ID_STR + 2], msg[160];
-    if (!pid || !md_consent_status) return MD_OK;
+    if (!pid) return MD_OK;
     snprintf(key, sizeof key, "%s/%s", pid, course ? course : "");
     json_t *st = json_object_get(statuses, key);
     if (!st) {
@@ -316,7 +309,7 @@ static const char *scope_of(md_ctx *ctx, json_t *a, json_t *scopes)
     const char *course = json_string_value(json_object_get(a, "course_id"));
     json_int_t seq = json_integer_value(json_object_get(a, "course_session"));
     char key[MD_ID_STR + 24];
-    if (!course || !md_course_slot_get) return NULL;
+    if (!course) return NULL;
     snprintf(key, sizeof key, "%s/%lld", course, (long long)seq);
     json_t *s = json_object_get(scopes, key);
     if (!s) {
@@ -500,7 +493,7 @@ static md_code day_due(md_ctx *ctx, md_day day, long ahead, json_t *out, md_err 
 {
     json_t *due = NULL, *closing = json_array(), *maint = json_array(), *it;
     size_t i;
-    md_code rc = md_course_due ? md_course_due(ctx, day, day + (md_day)ahead, &due, err) : MD_OK;
+    md_code rc = md_course_due(ctx, day, day + (md_day)ahead, &due, err);
     json_array_foreach(rc == MD_OK ? json_object_get(due, "items") : NULL, i, it)
     {
         const char *k = json_string_value(json_object_get(it, "kind"));
@@ -529,7 +522,7 @@ static md_code day_no_shows(md_ctx *ctx, const char *zone, md_day day, long back
     char los[MD_TIME_STR], his[MD_TIME_STR];
     json_t *items = json_array();
     md_code rc = MD_OK;
-    if (md_appointments_of_day && md_tz_day_start(zone, day - (md_day)back, &lo) == 0 &&
+    if (md_tz_day_start(zone, day - (md_day)back, &lo) == 0 &&
         md_tz_day_start(zone, day, &hi) == 0) {
         md_time_format(lo, los);
         md_time_format(hi, his);
@@ -618,8 +611,6 @@ md_code md_day_get(md_ctx *ctx, const md_day_query *q, json_t **out, md_err *err
     md_day_kb dk;
     json_t *o = NULL;
     md_code rc = md_require(ctx, MD_PERM_SCHEDULE_READ, err);
-    if (rc == MD_OK && !md_appointments_of_day)
-        rc = md_err_set(err, MD_ENOTFOUND, NULL, "no day: bookings are not in this build");
     if (rc != MD_OK) return rc;
     md_kb_day(ctx->kb, &dk);
     if ((rc = md_store_snapshot_begin(ctx->db, err)) != MD_OK) return rc;

@@ -20,6 +20,7 @@
  * Regulatory statuses and product bases are the kb's (checked against it at start); the
  * names, concentrations and volumes of the catalogue are label text, not clinical rules.
  */
+#include "gen_rng.h"
 #include "gen_stock.h"
 #include "mesodesk/kb.h"
 #include "mesodesk/record.h"
@@ -38,41 +39,17 @@
 const char *const md__gen_stock_tables[] = {
     "products", "lots", "vials", "administrations", "stock_movements", "vial_draws", NULL};
 
-/* ---- randomness (splitmix64, as gen.c) ---- */
-
-typedef struct srng {
-    uint64_t s;
-} srng;
-
-static uint64_t next(srng *r)
-{
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static uint32_t pick(srng *r, uint32_t n)
-{
-    return (uint32_t)(((next(r) >> 32) * (uint64_t)n) >> 32);
-}
+/* ---- randomness (gen_rng.h) ---- */
 
 /* A stream for (seed, a, b, c): one per catalogue item or patient. */
-static srng stream(uint64_t seed, uint64_t a, uint64_t b, uint64_t c)
+static md__rng stream(uint64_t seed, uint64_t a, uint64_t b, uint64_t c)
 {
-    srng r = {seed ^ 0x5DEECE66Dull};
-    r.s ^= (a + 1) * 0xD1B54A32D192ED03ull;
-    next(&r);
-    r.s ^= (b + 1) * 0x8CB92BA72F3D8DD7ull;
-    next(&r);
-    r.s ^= (c + 1) * 0xA0761D6478BD642Full;
-    next(&r);
-    return r;
+    return md__rng_stream(seed, 0x5DEECE66Dull, a, b, c);
 }
 
-static void hex_id(srng *r, char out[MD_ID_STR])
+static void hex_id(md__rng *r, char out[MD_ID_STR])
 {
-    unsigned long long a = next(r), b = next(r);
+    unsigned long long a = md__rng_next(r), b = md__rng_next(r);
     snprintf(out, MD_ID_STR, "%016llx%016llx", a, b);
 }
 
@@ -80,8 +57,8 @@ static void hex_id(srng *r, char out[MD_ID_STR])
 static void cat_id(uint64_t seed, int clinic, unsigned kind, long a, long b, long c,
                    char out[MD_ID_STR])
 {
-    srng r = stream(seed ^ ((uint64_t)kind << 56), (uint64_t)clinic, (uint64_t)a,
-                    ((uint64_t)b << 24) ^ (uint64_t)c);
+    md__rng r = stream(seed ^ ((uint64_t)kind << 56), (uint64_t)clinic, (uint64_t)a,
+                       ((uint64_t)b << 24) ^ (uint64_t)c);
     hex_id(&r, out);
 }
 
@@ -163,17 +140,18 @@ static md_code product_row(md_ctx *ctx, const md_gen_options *o, int clinic, int
                            long *rows, md_err *err)
 {
     char id[MD_ID_STR], ingredients[512], regulatory[64];
-    srng r = stream(o->seed, (uint64_t)clinic, 1000 + (uint64_t)j, 0);
+    md__rng r = stream(o->seed, (uint64_t)clinic, 1000 + (uint64_t)j, 0);
     int multi = j >= PRODUCTS - MULTI;
-    size_t n = md_kb_vocab_count(ctx->kb, MD_VOCAB_INGREDIENT), first = pick(&r, (uint32_t)n);
-    int k = 1 + (int)pick(&r, 3);
+    size_t n = md_kb_vocab_count(ctx->kb, MD_VOCAB_INGREDIENT),
+           first = md__rng_below(&r, (uint32_t)n);
+    int k = 1 + (int)md__rng_below(&r, 3);
     size_t off = (size_t)snprintf(ingredients, sizeof ingredients, "[");
     for (int i = 0; i < k && (size_t)i < n; i++) /* distinct: consecutive vocabulary entries */
         off += (size_t)snprintf(
             ingredients + off, sizeof ingredients - off,
             "%s{\"ingredient\":\"%s\",\"concentration\":\"%s\"}", i ? "," : "",
             md_kb_vocab_code(ctx->kb, MD_VOCAB_INGREDIENT, (first + (size_t)i) % n),
-            concentrations[pick(&r, sizeof concentrations / sizeof concentrations[0])]);
+            concentrations[md__rng_below(&r, sizeof concentrations / sizeof concentrations[0])]);
     snprintf(ingredients + off, sizeof ingredients - off, "]");
     snprintf(regulatory, sizeof regulatory, "{\"EU\":\"%s\"}", reg_status);
     cat_id(o->seed, clinic, 1, j, 0, 0, id);
@@ -181,7 +159,7 @@ static md_code product_row(md_ctx *ctx, const md_gen_options *o, int clinic, int
                   md_text(md_actor_id(ctx)),    md_text(at),
                   md_text(product_names[j]),    md_text("Generated Laboratories"),
                   md_text("solution"),          md_text(multi ? "multi_dose" : "single_dose"),
-                  md_int(multi ? 10000 : 2000), md_text(bases[multi ? 2 : pick(&r, 2)]),
+                  md_int(multi ? 10000 : 2000), md_text(bases[multi ? 2 : md__rng_below(&r, 2)]),
                   md_text(ingredients),         md_text(regulatory)};
     return exec(ctx,
                 "INSERT INTO products (clinic_id, id, version, current, recorded_by, recorded_at, "
@@ -191,7 +169,7 @@ static md_code product_row(md_ctx *ctx, const md_gen_options *o, int clinic, int
                 v, 12, rows, err);
 }
 
-static md_code movement(md_ctx *ctx, srng *r, const char *lot, const char *kind, long qty,
+static md_code movement(md_ctx *ctx, md__rng *r, const char *lot, const char *kind, long qty,
                         const char *admin, const char *vial, const char *at, long *rows,
                         md_err *err)
 {
@@ -242,7 +220,7 @@ static md_code lot_row(md_ctx *ctx, const md_gen_options *o, const plan *pl, int
                       "supplier, quantity, unit, status) VALUES ($1, $2, 1, 1, $3, $4, "
                       "'generated', $5, $6, $7, $8, 'Generated Supplies', $9, $10, 'active')",
                       v, 10, rows, err);
-    srng r = stream(o->seed, (uint64_t)clinic, 2000 + (uint64_t)j, (uint64_t)k);
+    md__rng r = stream(o->seed, (uint64_t)clinic, 2000 + (uint64_t)j, (uint64_t)k);
     if (rc == MD_OK) rc = movement(ctx, &r, id, "received", qty, NULL, NULL, at, rows, err);
     return rc;
 }
@@ -265,7 +243,7 @@ static md_code vial_rows(md_ctx *ctx, const md_gen_options *o, const plan *pl, i
     vial_times(pl, bucket, opened, bud, &bud_t);
     int discarded = bud_t < (int64_t)o->as_of * 86400;
     cat_id(o->seed, clinic, 2, j, bucket * pl->vial_days / pl->lot_days, 0, lot);
-    srng r = stream(o->seed, (uint64_t)clinic, 3000 + (uint64_t)j, (uint64_t)bucket);
+    md__rng r = stream(o->seed, (uint64_t)clinic, 3000 + (uint64_t)j, (uint64_t)bucket);
     for (long v = 0; rc == MD_OK && v < pl->vials; v++) {
         cat_id(o->seed, clinic, 3, j, bucket, v, id);
         md_val p[] = {md_text(ctx->who.clinic_id),
@@ -332,23 +310,24 @@ static int staff_row(void *vids, const md_row *r)
 static const char *const routes[] = {"intradermal", "intradermal",    "intradermal",
                                      "intradermal", "intraepidermal", "subcutaneous"};
 
-static md_code dose_row(md_ctx *ctx, const md_gen_options *o, const plan *pl, srng *r, int clinic,
-                        long index, int n, const md_gen_patient *p, md_day day, int64_t t,
-                        const char *session, const char *by, long *rows, md_err *err)
+static md_code dose_row(md_ctx *ctx, const md_gen_options *o, const plan *pl, md__rng *r,
+                        int clinic, long index, int n, const md_gen_patient *p, md_day day,
+                        int64_t t, const char *session, const char *by, long *rows, md_err *err)
 {
     char id[MD_ID_STR], lot[MD_ID_STR], product[MD_ID_STR], vial[MD_ID_STR], at[MD_TIME_STR];
-    int j = (int)pick(r, PRODUCTS), multi = j >= PRODUCTS - MULTI;
+    int j = (int)md__rng_below(r, PRODUCTS), multi = j >= PRODUCTS - MULTI;
     long off = (long)(day - pl->first), bucket = off / pl->vial_days;
-    unsigned long long lo = next(r), hi = next(r);
+    unsigned long long lo = md__rng_next(r), hi = md__rng_next(r);
     snprintf(id, sizeof id, "%03x%09lx%02x%02llx%016llx", (unsigned)clinic & 0xfff,
              (unsigned long)index & 0xfffffffffUL, 0x80u | ((unsigned)n & 0x7f), lo & 0xff, hi);
     cat_id(o->seed, clinic, 1, j, 0, 0, product);
     cat_id(o->seed, clinic, 2, j, off / pl->lot_days, 0, lot);
-    if (multi) cat_id(o->seed, clinic, 3, j, bucket, (long)pick(r, (uint32_t)pl->vials), vial);
-    long ul = multi ? 50 + 10 * (long)pick(r, 31) : 500 + 100 * (long)pick(r, 16);
+    if (multi)
+        cat_id(o->seed, clinic, 3, j, bucket, (long)md__rng_below(r, (uint32_t)pl->vials), vial);
+    long ul = multi ? 50 + 10 * (long)md__rng_below(r, 31) : 500 + 100 * (long)md__rng_below(r, 16);
     size_t area = 0;
     size_t nareas = md_kb_vocab_count(ctx->kb, MD_VOCAB_AREA);
-    area = pick(r, (uint32_t)nareas);
+    area = md__rng_below(r, (uint32_t)nareas);
     md_time_format(t, at);
     md_val v[] = {md_text(ctx->who.clinic_id),
                   md_text(id),
@@ -359,7 +338,7 @@ static md_code dose_row(md_ctx *ctx, const md_gen_options *o, const plan *pl, sr
                   md_text(lot),
                   md_text(multi ? vial : NULL),
                   md_int(ul),
-                  md_text(routes[pick(r, sizeof routes / sizeof routes[0])]),
+                  md_text(routes[md__rng_below(r, sizeof routes / sizeof routes[0])]),
                   md_text(md_kb_vocab_code(ctx->kb, MD_VOCAB_AREA, area)),
                   md_text(session),
                   md_text(at),
@@ -420,20 +399,20 @@ md_code md__gen_stock_patient(md_ctx *ctx, const md_gen_options *o, int clinic, 
         nby++;
     if (md_time_parse(p->recorded_at, &intake) || md_time_parse(p->reviewed_at, &visit))
         return md_err_set(err, MD_EINTERNAL, NULL, "a generated patient without visit times");
-    srng r = stream(o->seed, (uint64_t)clinic, (uint64_t)index, 4000);
+    md__rng r = stream(o->seed, (uint64_t)clinic, (uint64_t)index, 4000);
     md_day d0 = (md_day)(intake / 86400), d1 = (md_day)(visit / 86400);
-    int sessions = 1 + (int)pick(&r, 4), n = 0;
+    int sessions = 1 + (int)md__rng_below(&r, 4), n = 0;
     for (int s = 0; rc == MD_OK && s < sessions; s++) {
-        md_day day = s == 0 ? d0 : d0 + (md_day)pick(&r, (uint32_t)(d1 - d0 + 1));
-        int64_t t = (int64_t)day * 86400 + 9 * 3600 + (int64_t)pick(&r, 9 * 3600);
+        md_day day = s == 0 ? d0 : d0 + (md_day)md__rng_below(&r, (uint32_t)(d1 - d0 + 1));
+        int64_t t = (int64_t)day * 86400 + 9 * 3600 + (int64_t)md__rng_below(&r, 9 * 3600);
         if (t < intake) t = intake; /* within the patient's own visits */
         if (t > visit) t = visit;
         if (t > (int64_t)o->as_of * 86400 - 600) /* every time lies before the as-of day */
             t = (int64_t)o->as_of * 86400 - 600;
         char session[MD_ID_STR];
         hex_id(&r, session);
-        const char *who = nby ? by[pick(&r, (uint32_t)nby)] : md_actor_id(ctx);
-        int doses = 1 + (int)pick(&r, 3);
+        const char *who = nby ? by[md__rng_below(&r, (uint32_t)nby)] : md_actor_id(ctx);
+        int doses = 1 + (int)md__rng_below(&r, 3);
         for (int k = 0; rc == MD_OK && k < doses; k++, n++)
             rc = dose_row(ctx, o, &pl, &r, clinic, index, n, p, (md_day)(t / 86400), t + 60 * k,
                           session, who, rows, err);

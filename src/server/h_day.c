@@ -8,6 +8,7 @@
 #include "mesodesk/credential.h"
 #include "mesodesk/day.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static md_code h_cred_list(md_req *r, md_err *err)
@@ -79,10 +80,12 @@ static md_code h_evidence_get(md_req *r, md_err *err)
     if (!type) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     md_code rc = md_credential_evidence_get(&r->ctx, r->params[0], r->params[1], r->params[2], type,
                                             &data, &len, err);
+    if (rc == MD_OK && len && !(r->raw = malloc(len)))
+        rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     if (rc == MD_OK) {
-        r->bytes = data;
-        r->bytes_len = len;
-        r->bytes_type = type;
+        memcpy(r->raw, data, len);
+        r->raw_len = len;
+        r->raw_type = type;
     }
     return rc;
 }

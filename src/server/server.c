@@ -269,9 +269,10 @@ static const char *shown(md_arena *a, const char *text)
     return out;
 }
 
-/* Paths whose last segment is a patient's one-time consent link (consent.c): the token is
- * a secret, so neither a log line nor a message shows it. */
-static const char *const link_token_paths[] = {"/api/v1/consent/", "/c/", NULL};
+/* Paths whose last segment is a patient's one-time link (consent.c, questionnaire.c): the
+ * token is a secret, so neither a log line nor a message shows it. */
+static const char *const link_token_paths[] = {"/api/v1/consent/", "/c/", "/api/v1/questionnaire/",
+                                               "/q/", NULL};
 
 static const char *without_link_token(md_arena *a, const char *url)
 {
@@ -345,24 +346,6 @@ static enum MHD_Result send_json(md_req *r, int status, json_t *body, int64_t re
     }
     r->status = status;
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)status, resp);
-    MHD_destroy_response(resp);
-    return ret;
-}
-
-/* Queue a downloaded file (r->bytes, copied) with its media type, as an attachment that no
- * browser runs in the application's origin. */
-static enum MHD_Result send_bytes(md_req *r)
-{
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(r->bytes_len, (void *)r->bytes, MHD_RESPMEM_MUST_COPY);
-    if (!resp) return MHD_NO;
-    MHD_add_response_header(resp, "Content-Type", r->bytes_type);
-    MHD_add_response_header(resp, "Content-Disposition", "attachment");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    MHD_add_response_header(resp, "Content-Security-Policy",
-                            "default-src 'none'; frame-ancestors 'none'; sandbox");
-    add_common_headers(resp, r);
-    enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);
     return ret;
 }
@@ -580,7 +563,6 @@ static enum MHD_Result dispatch(md_req *r)
         return send_error(r, &err);
     }
     if (r->raw) return send_raw(r);
-    if (r->bytes && r->bytes_type) return send_bytes(r);
     json_t *body = r->resp ? r->resp : json_object();
     enum MHD_Result ret = send_json(r, r->status, body, 0);
     if (!r->resp) json_decref(body);

@@ -77,11 +77,6 @@ typedef struct md_req {
     int status;
     int64_t retry_after; /* seconds; sent as Retry-After with a 429 */
     json_t *resp;
-    /* A handler that answers bytes instead of JSON (a downloaded file) sets these; the bytes
-     * are copied into the answer, so they may live in the request's arena. */
-    const void *bytes;
-    size_t bytes_len;
-    const char *bytes_type; /* its Content-Type */
     int64_t started_us;
     const struct md_route *route; /* the route matched (set before the handler runs) */
     /* A body that is not JSON (text/calendar): malloc'd by the handler, freed by the server,

@@ -249,6 +249,49 @@ static void patient_add_checks_for_duplicates(void **state)
     assert_int_equal(system(args), 0);
 }
 
+/* `mesodesk demo --schedule` (what `make run` makes): rooms, hours, the practitioner's
+ * licence, a course and its first session, and two consultations, so the day opens on
+ * something. */
+static void demo_schedule_books_the_next_open_hours(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/mesodesk-cli-demo-XXXXXX", args[1024], out[8192], db[128];
+    assert_non_null(mkdtemp(dir));
+    snprintf(db, sizeof db, "%s/m.db", dir);
+    snprintf(args, sizeof args, "demo --db '%s' --schedule", db);
+    int st = run(args, "", out, sizeof out);
+    if (st != 0 || !strstr(out, "3 rooms, hours, a course and 3 appointments"))
+        fail_msg("demo --schedule: exit %d: %s", st, out);
+    md_store *s = NULL;
+    md_err err;
+    md_err_clear(&err);
+    assert_int_equal(md_store_open(db, &s, &err), MD_OK);
+    static const struct {
+        const char *sql;
+        int64_t want;
+    } counts[] = {
+        {"SELECT count(*) FROM rooms WHERE current = 1", 3},
+        {"SELECT count(*) FROM clinic_hours WHERE current = 1", 1},
+        {"SELECT count(*) FROM availability WHERE current = 1", 1},
+        {"SELECT count(*) FROM staff_credentials WHERE current = 1 AND type = 'licence'", 1},
+        {"SELECT count(*) FROM courses WHERE current = 1 AND state = 'planned'", 1},
+        {"SELECT count(*) FROM appointments WHERE current = 1 AND status = 'booked'", 3},
+        {"SELECT count(*) FROM appointments WHERE current = 1 AND course_session = 1", 1},
+    };
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        int64_t n = -1;
+        assert_int_equal(md_store_scalar_int(s, counts[i].sql, NULL, 0, &n, &err), MD_OK);
+        if (n != counts[i].want)
+            fail_msg("%s: %lld, want %lld", counts[i].sql, (long long)n, (long long)counts[i].want);
+    }
+    md_store_close(s);
+    /* Idempotent: a second run adds nothing. */
+    assert_int_equal(run(args, "", out, sizeof out), 0);
+    assert_non_null(strstr(out, "exists already"));
+    snprintf(args, sizeof args, "rm -rf '%s'", dir);
+    assert_int_equal(system(args), 0);
+}
+
 /* `mesodesk openapi` prints the document checked in as docs/openapi.json. */
 static void openapi_prints_the_checked_in_document(void **state)
 {
@@ -281,6 +324,7 @@ int main(void)
         cmocka_unit_test(screen_bad_input_exits_2_naming_the_field),
         cmocka_unit_test(every_command_has_help),
         cmocka_unit_test(patient_add_checks_for_duplicates),
+        cmocka_unit_test(demo_schedule_books_the_next_open_hours),
         cmocka_unit_test(openapi_prints_the_checked_in_document),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

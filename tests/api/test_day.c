@@ -244,6 +244,96 @@ static void evidence_is_stored_by_hash_and_downloaded_with_its_type(void **state
     api_err(api.admin, "GET", NULL, 404, "not_found", "sha256", "%s/%064d", path, 0);
 }
 
+/* ---- the clinic's day ---- */
+
+static void the_day_shows_what_is_missing_and_hides_clinical_detail_from_reception(void **state)
+{
+    (void)state;
+    char tag[16], body[512], date[MD_DATE_STR], pid[MD_ID_STR], room[MD_ID_STR], aid[MD_ID_STR];
+    api_unique(tag);
+    md_day wed = md_today_utc() + 8;
+    while ((wed + 3) % 7 != 2) /* 1970-01-01 was a Thursday: 2 is a Wednesday */
+        wed++;
+    md_date_format(wed, date);
+    snprintf(body, sizeof body, "{\"name\":\"Day room %s\"}", tag);
+    json_t *r = api_ok(api.admin, "POST", body, 201, "/api/v1/rooms");
+    md_strlcpy(room, api_str(r, "id"), sizeof room);
+    json_decref(r);
+    json_t *p = api_patient_new(api.reception, "Dee", tag, "1966-05-05");
+    md_strlcpy(pid, api_str(p, "id"), sizeof pid);
+    json_decref(p);
+    json_decref(api_ok(api.practitioner, "POST", "{\"substance\":\"latex\"}", 201,
+                       "/api/v1/patients/%s/allergies", pid));
+    json_decref(api_ok(api.practitioner, "POST",
+                       "{\"code\":\"anticoagulant\",\"name\":\"warfarin\"}", 201,
+                       "/api/v1/patients/%s/medications", pid));
+    snprintf(body, sizeof body,
+             "{\"patient_id\":\"%s\",\"practitioner_id\":\"%s\",\"room_id\":\"%s\",\"kind\":"
+             "\"treatment\",\"start_local\":\"%sT11:00\",\"duration_minutes\":30}",
+             pid, api.practitioner_id, room, date);
+    json_t *a = api_ok(api.reception, "POST", body, 201, "/api/v1/appointments");
+    md_strlcpy(aid, api_str(a, "id"), sizeof aid);
+    json_decref(a);
+
+    /* before any screening */
+    json_t *d =
+        api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/day?date=%s&room_id=%s", date, room);
+    assert_string_equal(api_str(d, "date"), date);
+    json_t *appts = json_object_get(d, "appointments");
+    assert_int_equal(json_array_size(appts), 1);
+    json_t *mine = json_array_get(appts, 0);
+    assert_string_equal(api_str(mine, "id"), aid);
+    assert_string_equal(api_str(json_object_get(mine, "patient"), "family_name"), tag);
+    char *text = json_dumps(mine, 0);
+    assert_non_null(strstr(text, "screening_missing"));
+    assert_non_null(strstr(text, "consent_treatment"));
+    free(text);
+    json_decref(d);
+
+    /* screened: a patch test and a clearance are due */
+    snprintf(body, sizeof body,
+             "{\"patient_id\":\"%s\",\"date\":\"%s\",\"plan\":{\"areas\":[\"face\"],"
+             "\"ingredients\":[\"hyaluronic_acid\"]}}",
+             pid, date);
+    json_decref(api_ok(api.practitioner, "POST", body, 201, "/api/v1/screenings"));
+    d = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/day?date=%s&room_id=%s", date, room);
+    text = json_dumps(json_object_get(d, "appointments"), 0);
+    assert_null(strstr(text, "screening_missing"));
+    assert_non_null(strstr(text, "patch_test_needed"));
+    assert_non_null(strstr(text, "clearance_due"));
+    assert_non_null(strstr(text, "anticoagulant_clearance")); /* the detail, for clinicians */
+    free(text);
+    json_decref(d);
+
+    /* reception: the same codes, no clinical detail */
+    d = api_ok(api.reception, "GET", NULL, 200, "/api/v1/day?date=%s&room_id=%s", date, room);
+    text = json_dumps(d, 0);
+    assert_non_null(strstr(text, "patch_test_needed"));
+    assert_non_null(strstr(text, "clearance_due"));
+    static const char *const never[] = {"\"detail\"", "anticoagulant", "warfarin", "latex",
+                                        "hyaluronic", "\"rule",        "finding",  NULL};
+    for (int i = 0; never[i]; i++)
+        if (strstr(text, never[i])) fail_msg("reception sees %s: %s", never[i], text);
+    free(text);
+    json_decref(d);
+
+    /* each patient shown is audited as a read */
+    json_t *au = api_ok(api.admin, "GET", NULL, 200,
+                        "/api/v1/audit?patient_id=%s&action=read&object_type=patient", pid);
+    char want[64];
+    snprintf(want, sizeof want, "the clinic's day %s", date);
+    assert_true(api_count_items(au, "detail", want) >= 3);
+    json_decref(au);
+
+    api_err(api.reception, "GET", NULL, 400, "invalid", "date", "/api/v1/day?date=tomorrow");
+    /* another clinic's day shows none of it */
+    d = api_ok(api.other_admin, "GET", NULL, 200, "/api/v1/day?date=%s", date);
+    text = json_dumps(d, 0);
+    assert_null(strstr(text, aid));
+    free(text);
+    json_decref(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +341,7 @@ int main(void)
         cmocka_unit_test(bad_credentials_name_the_field),
         cmocka_unit_test(the_kb_lists_types_and_scopes),
         cmocka_unit_test(evidence_is_stored_by_hash_and_downloaded_with_its_type),
+        cmocka_unit_test(the_day_shows_what_is_missing_and_hides_clinical_detail_from_reception),
     };
     return cmocka_run_group_tests(tests, api_setup, api_teardown);
 }

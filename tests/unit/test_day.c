@@ -9,8 +9,12 @@
 #include <stdarg.h>
 #include <stddef.h>
 
+#include <cairo.h>
 #include <cmocka.h>
+#include <sodium.h>
 
+#include "mesodesk/booking.h"
+#include "mesodesk/consent.h"
 #include "mesodesk/credential.h"
 #include "mesodesk/day.h"
 #include "mesodesk/record.h"
@@ -271,6 +275,233 @@ static void appointments_not_to_happen_carry_no_checks(void **state)
     json_decref(a);
 }
 
+/* ---- the day over real appointments ---- */
+
+static void staff_member(unit_db *u, const char *email, char id[MD_ID_STR])
+{
+    md_err err;
+    json_t *in =
+               json_pack("{s:s,s:s,s:s,s:s,s:s}", "email", email, "display_name", "Dr Osei", "role",
+                         "practitioner", "licence_number", "L", "licence_expiry", "2099-01-01"),
+           *out = NULL;
+    assert_int_equal(md_staff_create(&u->ctx, in, "a-long-password", &out, &err), MD_OK);
+    md_strlcpy(id, json_string_value(json_object_get(out, "id")), MD_ID_STR);
+    json_decref(in);
+    json_decref(out);
+}
+
+static void room(unit_db *u, char id[MD_ID_STR])
+{
+    md_err err;
+    json_t *in = json_pack("{s:s}", "name", "Room 1"), *out = NULL;
+    assert_int_equal(md_record_create(&u->ctx, &md_kind_room, NULL, in, &out, &err), MD_OK);
+    md_strlcpy(id, json_string_value(json_object_get(out, "id")), MD_ID_STR);
+    json_decref(in);
+    json_decref(out);
+}
+
+/* An appointment row as booking writes it, at local midnight of day + hours (UTC here:
+ * the test's clinic is in Europe/London, and these days are in winter). */
+static void appointment_row(unit_db *u, const char *pid, const char *prac, const char *rm,
+                            md_day day, int hour, const char *status)
+{
+    md_err err;
+    char id[MD_ID_STR], start[MD_TIME_STR], end[MD_TIME_STR];
+    static int n;
+    snprintf(id, sizeof id, "%032x", ++n);
+    md_time_format((int64_t)day * 86400 + hour * 3600, start);
+    md_time_format((int64_t)day * 86400 + hour * 3600 + 1800, end);
+    md_val v[] = {md_text(u->ctx.who.clinic_id),
+                  md_text(id),
+                  md_text(pid),
+                  md_text(prac),
+                  md_text(rm),
+                  md_text(start),
+                  md_text(end),
+                  md_text(status)};
+    assert_int_equal(md_store_exec(u->db,
+                                   "INSERT INTO appointments (clinic_id, id, version, current, "
+                                   "recorded_by, recorded_at, reason, patient_id, "
+                                   "practitioner_id, room_id, kind, start_at, end_at, status) "
+                                   "VALUES ($1, $2, 1, 1, 'test', '2026-01-01T00:00:00Z', 'test', "
+                                   "$3, $4, $5, 'treatment', $6, $7, $8)",
+                                   v, 8, NULL, NULL, &err),
+                     MD_OK);
+}
+
+static int has_id(json_t *list, const char *key, const char *id)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach(list, i, it) if (strcmp(json_string_value(json_object_get(it, key)), id) ==
+                                        0) return 1;
+    return 0;
+}
+
+static void the_day_groups_its_appointments_and_audits_its_patients(void **state)
+{
+    unit_db *u = *state;
+    char p[MD_ID_STR], q[MD_ID_STR], prac[MD_ID_STR], rm[MD_ID_STR], date[MD_DATE_STR];
+    md_err err;
+    md_day day;
+    md_date_parse("2026-01-20", &day); /* winter: London is UTC */
+    staff_member(u, "osei@x.org", prac);
+    room(u, rm);
+    plain_patient(u, p);
+    plain_patient(u, q);
+    appointment_row(u, p, prac, rm, day, 9, "booked");
+    appointment_row(u, q, prac, rm, day, 10, "cancelled");
+    appointment_row(u, q, prac, rm, day + 1, 10, "booked"); /* another day */
+    md_day_query dq = {.day = day, .has_day = 1};
+    json_t *out = NULL;
+    assert_int_equal(md_day_get(&u->ctx, &dq, &out, &err), MD_OK);
+    md_date_format(day, date);
+    assert_string_equal(json_string_value(json_object_get(out, "date")), date);
+    assert_string_equal(json_string_value(json_object_get(out, "time_zone")), "Europe/London");
+    json_t *appts = json_object_get(out, "appointments");
+    assert_int_equal(json_array_size(appts), 2);
+    json_t *a = json_array_get(appts, 0);
+    assert_string_equal(json_string_value(json_object_get(a, "practitioner_name")), "Dr Osei");
+    assert_true(has(a, "screening_missing"));
+    assert_true(has(a, "consent_treatment"));
+    assert_non_null(json_object_get(a, "start_local"));
+    json_t *cancelled = json_array_get(appts, 1);
+    assert_int_equal(json_array_size(json_object_get(cancelled, "missing")), 0);
+    json_t *pr = json_array_get(json_object_get(out, "practitioners"), 0);
+    assert_string_equal(json_string_value(json_object_get(pr, "id")), prac);
+    assert_int_equal(json_array_size(json_object_get(pr, "appointments")), 2);
+    assert_int_equal(json_array_size(json_object_get(out, "rooms")), 1);
+    json_decref(out);
+    /* one read entry per patient shown */
+    char sql[300];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM audit_log WHERE clinic_id = $1 AND action = 'read' AND "
+             "object_type = 'patient' AND patient_id = $2 AND detail = 'the clinic''s day %s'",
+             date);
+    int64_t n = -1;
+    md_val v[] = {md_text(u->ctx.who.clinic_id), md_text(p)};
+    assert_int_equal(md_store_scalar_int(u->db, sql, v, 2, &n, &err), MD_OK);
+    assert_int_equal(n, 1);
+    /* a room or a practitioner only */
+    dq.room_id = "0123456789abcdef0123456789abcdef";
+    assert_int_equal(md_day_get(&u->ctx, &dq, &out, &err), MD_OK);
+    assert_int_equal(json_array_size(json_object_get(out, "appointments")), 0);
+    json_decref(out);
+    dq.room_id = rm;
+    dq.practitioner_id = prac;
+    assert_int_equal(md_day_get(&u->ctx, &dq, &out, &err), MD_OK);
+    assert_int_equal(json_array_size(json_object_get(out, "appointments")), 2);
+    json_decref(out);
+}
+
+static void no_shows_without_a_later_booking_are_followed_up(void **state)
+{
+    unit_db *u = *state;
+    char a[MD_ID_STR], b[MD_ID_STR], c[MD_ID_STR], d[MD_ID_STR], prac[MD_ID_STR], rm[MD_ID_STR];
+    md_err err;
+    md_day day;
+    md_date_parse("2026-01-20", &day);
+    staff_member(u, "osei@x.org", prac);
+    room(u, rm);
+    plain_patient(u, a);
+    plain_patient(u, b);
+    plain_patient(u, c);
+    plain_patient(u, d);
+    appointment_row(u, a, prac, rm, day - 3, 9, "no_show");  /* listed */
+    appointment_row(u, b, prac, rm, day - 15, 9, "no_show"); /* too long ago */
+    appointment_row(u, c, prac, rm, day - 5, 9, "no_show");  /* booked again */
+    appointment_row(u, c, prac, rm, day + 4, 9, "booked");
+    appointment_row(u, d, prac, rm, day - 2, 9, "completed"); /* came */
+    md_day_query dq = {.day = day, .has_day = 1};
+    json_t *out = NULL;
+    assert_int_equal(md_day_get(&u->ctx, &dq, &out, &err), MD_OK);
+    json_t *ns = json_object_get(out, "no_shows");
+    assert_true(has_id(ns, "patient_id", a));
+    assert_false(has_id(ns, "patient_id", b));
+    assert_false(has_id(ns, "patient_id", c));
+    assert_false(has_id(ns, "patient_id", d));
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(json_array_get(ns, 0), "patient"), "id")),
+        a);
+    json_decref(out);
+    u->ctx.who.role = MD_ROLE_AUDITOR; /* schedule_read: yes */
+    assert_int_equal(md_day_get(&u->ctx, &dq, &out, &err), MD_OK);
+    json_decref(out);
+    u->ctx.who.role = MD_ROLE_NONE;
+    assert_int_equal(md_day_get(&u->ctx, &dq, &out, &err), MD_EFORBIDDEN);
+}
+
+typedef struct png_buf {
+    unsigned char p[64 * 1024];
+    size_t n;
+} png_buf;
+
+static cairo_status_t png_write(void *closure, const unsigned char *data, unsigned int len)
+{
+    png_buf *b = closure;
+    if (b->n + len > sizeof b->p) return CAIRO_STATUS_WRITE_ERROR;
+    memcpy(b->p + b->n, data, len);
+    b->n += len;
+    return CAIRO_STATUS_SUCCESS;
+}
+
+/* A drawn signature: a small PNG with a stroke, base64 (caller frees). */
+static char *signature_b64(void)
+{
+    static png_buf b;
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 120, 40);
+    cairo_t *cr = cairo_create(s);
+    cairo_move_to(cr, 2, 2);
+    cairo_line_to(cr, 118, 38);
+    cairo_stroke(cr);
+    cairo_destroy(cr);
+    b.n = 0;
+    assert_int_equal(cairo_surface_write_to_png_stream(s, png_write, &b), CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy(s);
+    size_t m = sodium_base64_encoded_len(b.n, sodium_base64_VARIANT_ORIGINAL);
+    char *out = malloc(m);
+    sodium_bin2base64(out, m, b.p, b.n, sodium_base64_VARIANT_ORIGINAL);
+    return out;
+}
+
+static void photo_consent_signed_on_the_tablet_is_no_longer_missing(void **state)
+{
+    unit_db *u = *state;
+    char p[MD_ID_STR], prac[MD_ID_STR], rm[MD_ID_STR];
+    md_err err;
+    md_day day;
+    md_date_parse("2026-01-20", &day);
+    staff_member(u, "osei@x.org", prac);
+    room(u, rm);
+    plain_patient(u, p);
+    appointment_row(u, p, prac, rm, day, 9, "booked");
+    md_day_query dq = {.day = day, .has_day = 1};
+    json_t *out = NULL;
+    assert_int_equal(md_day_get(&u->ctx, &dq, &out, &err), MD_OK);
+    assert_true(has(json_array_get(json_object_get(out, "appointments"), 0), "consent_photo"));
+    json_decref(out);
+    json_t *in = json_pack("{s:s,s:s}", "purpose", "photo", "channel", "tablet"), *c = NULL;
+    assert_int_equal(md_consent_start(&u->ctx, p, in, "Tablet/1.0", &c, &err), MD_OK);
+    json_decref(in);
+    char *sig = signature_b64();
+    in = json_pack("{s:s,s:s,s:b}", "typed_name", "Ivy Hale", "signature", sig, "agree", 1);
+    json_t *signed_ = NULL, *opened = NULL;
+    const char *cid = json_string_value(json_object_get(c, "id"));
+    assert_int_equal(md_consent_open_tablet(&u->ctx, cid, "Tablet/1.0", &opened, &err), MD_OK);
+    md_code rc = md_consent_sign_tablet(&u->ctx, cid, in, "Tablet/1.0", &signed_, &err);
+    if (rc != MD_OK) fail_msg("sign: %s %s", err.field, err.message);
+    free(sig);
+    json_decref(in);
+    json_decref(c);
+    json_decref(opened);
+    json_decref(signed_);
+    assert_int_equal(md_day_get(&u->ctx, &dq, &out, &err), MD_OK);
+    json_t *a = json_array_get(json_object_get(out, "appointments"), 0);
+    assert_false(has(a, "consent_photo"));
+    assert_true(has(a, "consent_treatment")); /* photo consent is not treatment consent */
+    json_decref(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -290,6 +521,12 @@ int main(void)
                                         unit_db_teardown),
         cmocka_unit_test_setup_teardown(appointments_not_to_happen_carry_no_checks, setup,
                                         unit_db_teardown),
+        cmocka_unit_test_setup_teardown(the_day_groups_its_appointments_and_audits_its_patients,
+                                        setup, unit_db_teardown),
+        cmocka_unit_test_setup_teardown(no_shows_without_a_later_booking_are_followed_up, setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(photo_consent_signed_on_the_tablet_is_no_longer_missing,
+                                        setup, unit_db_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
