@@ -268,7 +268,7 @@ static void next_slot(const char *zone, int step, char out[32])
     char local[MD_LOCAL_STR];
     for (int found = 0;; t += 3600) {
         md_tz_from_utc(zone, t, local, NULL);
-        int hour = atoi(local + 11);
+        int hour = (local[11] - '0') * 10 + (local[12] - '0'); /* "...THH:" */
         md_day d;
         md_tz_day(zone, t, &d);
         int sunday = ((d % 7) + 7 + 4) % 7 == 0; /* 1970-01-01 was a Thursday */
