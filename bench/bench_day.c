@@ -19,6 +19,7 @@
  */
 #include "bench_time.h"
 #include "mesodesk/audit.h"
+#include "mesodesk/clinic.h"
 #include "mesodesk/day.h"
 #include "mesodesk/kb.h"
 #include "mesodesk/tz.h"
@@ -131,9 +132,9 @@ int main(int argc, char **argv)
                       ctx.who.clinic_id, &err))
         die("clinic", &err);
     md_day_query q = {0};
-    char zone[64];
+    char zone[MD_ZONE_STR];
     md_day today;
-    if (md_day_clinic_today(&ctx, zone, sizeof zone, &today, &err)) die("zone", &err);
+    if (md_clinic_zone(&ctx, zone, &today, &err)) die("zone", &err);
     if (date && md_date_parse(date, &q.day) != 0) die("--date must be YYYY-MM-DD", NULL);
     q.has_day = date != NULL;
     md_day day = q.has_day ? q.day : today;

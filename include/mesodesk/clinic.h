@@ -20,6 +20,11 @@ md_code md_clinic_create(md_store *db, const char *name, const char *time_zone,
 md_code md_clinic_get(md_store *db, const char *clinic_id, json_t **out, md_err *err);
 /* Find a clinic by exact name; MD_ENOTFOUND when none. */
 md_code md_clinic_find(md_store *db, const char *name, char id_out[MD_ID_STR], md_err *err);
+/* ctx's clinic's IANA time zone into zone (MD_ZONE_STR bytes) and, when today is not NULL,
+ * today's civil date in that zone.  MD_ENOTFOUND for no such clinic, MD_EINTERNAL for a
+ * stored zone the system no longer knows. */
+#define MD_ZONE_STR 65
+md_code md_clinic_zone(md_ctx *ctx, char zone[MD_ZONE_STR], md_day *today, md_err *err);
 /* A time zone name that exists under /usr/share/zoneinfo. */
 int md_time_zone_valid(const char *tz);
 /* One of the date_format codes above. */

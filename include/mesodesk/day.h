@@ -34,10 +34,6 @@ typedef struct md_day_kb {
 } md_day_kb;
 void md_kb_day(const md_kb *kb, md_day_kb *out);
 
-/* The clinic's time zone (zone, zsize bytes) and today's civil day in it.  MD_ENOTFOUND
- * for a clinic that is not there, MD_EINTERNAL for a zone the system does not know. */
-md_code md_day_clinic_today(md_ctx *ctx, char *zone, size_t zsize, md_day *today, md_err *err);
-
 /* The clinic's day: q->day (q->has_day 0: today in the clinic's zone), the appointments of
  * every status (q->practitioner_id, q->room_id: only theirs), each with what is missing
  * (md_day_missing), grouped per practitioner and per room, and the day's lists:

@@ -7,6 +7,7 @@
 #include "mesodesk/commit.h"
 #include "mesodesk/kb.h"
 #include "mesodesk/sbuf.h"
+#include "mesodesk/tz.h"
 #include "mesodesk/validate.h"
 
 #include <stdio.h>
@@ -36,6 +37,25 @@ int md_time_zone_valid(const char *tz)
     struct stat st;
     snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz);
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int zone_row(void *vctx, const md_row *r)
+{
+    md_strlcpy(vctx, md_row_text(r, 0), MD_ZONE_STR);
+    return 1;
+}
+
+md_code md_clinic_zone(md_ctx *ctx, char zone[MD_ZONE_STR], md_day *today, md_err *err)
+{
+    zone[0] = '\0';
+    md_val v[] = {md_text(ctx->who.clinic_id)};
+    md_code rc = md_store_exec(ctx->db, "SELECT time_zone FROM clinics WHERE clinic_id = $1", v, 1,
+                               zone_row, zone, err);
+    if (rc != MD_OK) return rc;
+    if (!zone[0]) return md_err_set(err, MD_ENOTFOUND, "clinic", "no such clinic");
+    if (today && md_tz_day(zone, md_now(), today) != 0)
+        return md_err_set(err, MD_EINTERNAL, "time_zone", "the clinic's zone %s is unknown", zone);
+    return MD_OK;
 }
 
 md_code md_clinic_create(md_store *db, const char *name, const char *time_zone,

@@ -320,7 +320,8 @@ static const md_field course_fields[] = {
 
 #define COURSE_KIND(write)                                                                         \
     {                                                                                              \
-        .name = "course", .table = "courses", .schema = "Course", .title = "courses",              \
+        .name = "course", .table = "courses", .collection = "courses", .schema = "Course",         \
+        .title = "courses",                                                                        \
         .parent = &md_kind_patient, .has_parent = 1, .read_perm = MD_PERM_CLINICAL_READ,           \
         .write_perm = (write), .fields = course_fields, .status_field = "state",                   \
         .hooks = {.after_write = course_after_write, .decorate = course_decorate},                 \

@@ -14,6 +14,7 @@
  * wrote it (its decision, findings, cautions and missing lists, docs/SCREENING.md), never
  * from a rule name written here.
  */
+#include "mesodesk/clinic.h"
 #include "mesodesk/day.h"
 #include "mesodesk/audit.h"
 #include "mesodesk/booking.h"
@@ -403,27 +404,6 @@ md_code md_day_missing(md_ctx *ctx, md_day day, json_t *appts, md_err *err)
 
 /* ---- the day ---- */
 
-static int zone_row(void *va, const md_row *r)
-{
-    char *z = va;
-    md_strlcpy(z, md_row_text(r, 0), 64);
-    return 0;
-}
-
-md_code md_day_clinic_today(md_ctx *ctx, char *zone, size_t zsize, md_day *today, md_err *err)
-{
-    char z[64] = "";
-    md_val v[] = {md_text(ctx->who.clinic_id)};
-    md_code rc = md_store_exec(ctx->db, "SELECT time_zone FROM clinics WHERE clinic_id = $1", v, 1,
-                               zone_row, z, err);
-    if (rc != MD_OK) return rc;
-    if (!z[0]) return md_err_set(err, MD_ENOTFOUND, NULL, "no such clinic");
-    if (md_tz_day(z, md_now(), today) != 0)
-        return md_err_set(err, MD_EINTERNAL, "time_zone", "the clinic's zone %s is unknown", z);
-    md_strlcpy(zone, z, zsize);
-    return MD_OK;
-}
-
 /* Append id to the "appointments" list of the entry of group (an array of {"id",...})
  * named key, making the entry when it is new. */
 static void group_add(json_t *index, json_t *group, const char *key, const char *id)
@@ -606,7 +586,7 @@ static md_code audit_day(md_ctx *ctx, json_t *out, const char *date, md_err *err
 
 md_code md_day_get(md_ctx *ctx, const md_day_query *q, json_t **out, md_err *err)
 {
-    char zone[64], date[MD_DATE_STR];
+    char zone[MD_ZONE_STR], date[MD_DATE_STR];
     md_day day = 0;
     md_day_kb dk;
     json_t *o = NULL;
@@ -614,7 +594,7 @@ md_code md_day_get(md_ctx *ctx, const md_day_query *q, json_t **out, md_err *err
     if (rc != MD_OK) return rc;
     md_kb_day(ctx->kb, &dk);
     if ((rc = md_store_snapshot_begin(ctx->db, err)) != MD_OK) return rc;
-    rc = md_day_clinic_today(ctx, zone, sizeof zone, &day, err);
+    rc = md_clinic_zone(ctx, zone, &day, err);
     if (rc == MD_OK && q->has_day) day = q->day;
     md_date_format(day, date);
     if (rc == MD_OK && !(o = json_pack("{s:s,s:s}", "date", date, "time_zone", zone)))

@@ -889,10 +889,21 @@ const md_record_kind *md_patient_merge_kind(size_t i)
 {
     /* Every collection of facts under a patient (a unit test checks that each versioned
      * table with a patient_id is one of these). */
-    static const char *const collections[] = {
-        "allergies",    "allergy_statements", "conditions",  "medications",         "status",
-        "clearances",   "administrations",    "patch_tests", "patch_test_readings", "formulations",
-        "recall_cases", "recall_contacts", "appointments"};
+    static const char *const collections[] = {"allergies",
+                                              "allergy_statements",
+                                              "conditions",
+                                              "medications",
+                                              "status",
+                                              "clearances",
+                                              "administrations",
+                                              "patch_tests",
+                                              "patch_test_readings",
+                                              "formulations",
+                                              "recall_cases",
+                                              "recall_contacts",
+                                              "appointments",
+                                              "courses",
+                                              "consents"};
     return i < sizeof collections / sizeof collections[0]
                ? md_fact_kind_by_collection(collections[i])
                : NULL;
@@ -968,6 +979,10 @@ static md_code move_facts(md_ctx *ctx, const char *dup, const char *surv, const 
         }
         if (rc == MD_OK && json_array_size(ids))
             rc = new_versions(ctx, k, "patient_id", dup, surv, reason, err);
+        /* What a kind derives from its records (a course's window index) follows the move,
+         * as after any other write of the kind. */
+        for (size_t j = 0; rc == MD_OK && k->hooks.after_write && j < json_array_size(ids); j++)
+            rc = k->hooks.after_write(ctx, k, json_string_value(json_array_get(ids, j)), err);
         json_decref(ids);
     }
     return rc;

@@ -171,8 +171,8 @@ struct md_kb {
     struct md_patch_kb *patch;    /* kb/patch_tests.json (kb_patch_tests.c), in the arena */
     struct kb_consent *consent;   /* kb/consent_texts.json (kb_consent.c), in the arena */
     struct kb_credentials *credentials; /* kb/credentials.json (kb_credentials.c) */
-    struct kb_day *day;                 /* kb/day.json (kb_day.c) */
     struct md_protocol_kb *protocols; /* kb/protocols.json (kb_protocols.c), in the arena */
+    struct kb_day *day;                 /* kb/day.json (kb_day.c) */
 };
 
 /* --- checked access to JSON with error paths: the one validator (validate.h) --- */

@@ -13,8 +13,8 @@
  *   - kb/patch_tests.json: the ICDRG scale, reading windows, validity (kb_patch_tests.c);
  *   - kb/consent_texts.json: consent texts, versions, languages, sources (kb_consent.c);
  *   - kb/credentials.json: credential types and scopes (kb_credentials.c);
- *   - kb/day.json: the clinic's day: screening validity, look-ahead (kb_day.c);
  *   - kb/protocols.json: treatment protocols, ranges with defaults, areas (kb_protocols.c);
+ *   - kb/day.json: the clinic's day: screening validity, look-ahead (kb_day.c);
  *   - manifest "files" lists exactly the kb files, each once.
  * The content hash is BLAKE2b-256 over, for the manifest then each listed file
  * in manifest order: name, NUL, 8-byte little-endian length, bytes.  It does
@@ -39,7 +39,7 @@
 #define KB_FILE_MAX ((size_t)4 << 20)
 
 enum { F_SOURCES, F_VOCABULARY, F_RULES, F_INCOMPAT, F_STOCK, F_CONCERNS, F_PATCH, F_CONSENT,
-       F_CREDENTIALS, F_DAY, F_PROTOCOLS, F_COUNT };
+       F_CREDENTIALS, F_PROTOCOLS, F_DAY, F_COUNT };
 static const char *const bases[] = {"aqueous", "oil", "alcohol", "cream", NULL};
 static const char *const kb_files[F_COUNT] = {
     "sources.json", "vocabulary.json", "rules.json", "incompatibilities.json", "stock.json",
@@ -47,8 +47,8 @@ static const char *const kb_files[F_COUNT] = {
     "patch_tests.json", /* kb_patch_tests.c */
     "consent_texts.json", /* kb_consent.c */
     "credentials.json",   /* kb_credentials.c */
-    "day.json",           /* kb_day.c */
     "protocols.json",     /* kb_protocols.c */
+    "day.json",           /* kb_day.c */
 };
 
 typedef struct loader {

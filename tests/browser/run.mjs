@@ -145,7 +145,8 @@ page.on('console', (m) => m.type() === 'error' && !/status of 4\d\d/.test(m.text
 const panel = (kind) => page.locator(`section[data-kind="${kind}"]`);
 
 async function login(email, password) {
-  await page.goto(`${BASE}/login`);
+  // Staff land on the day (issue 9); these tests start from the patient list.
+  await page.goto(`${BASE}/login?next=%2Fpatients`);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -999,7 +1000,7 @@ await test('when the vocabulary cannot be loaded, the page says so and shows the
   await vp.route('**/api/v1/kb', (route) =>
     route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'unavailable', message: 'knowledge base unavailable', field: null } }) }));
   try {
-    await vp.goto(`${BASE}/login`);
+    await vp.goto(`${BASE}/login?next=%2Fpatients`);
     await vp.getByLabel('Email').fill('practitioner@demo.clinic');
     await vp.getByLabel('Password').fill(DEMO_PASSWORD);
     await vp.getByRole('button', { name: 'Sign in' }).click();
@@ -1208,7 +1209,7 @@ await test('deactivating ends the account’s session at once; reactivating lets
   other.setDefaultTimeout(STEP_TIMEOUT);
   const op = await other.newPage();
   try {
-    await op.goto(`${BASE}/login`);
+    await op.goto(`${BASE}/login?next=%2Fpatients`);
     await op.getByLabel('Email').fill(newStaffEmail);
     await op.getByLabel('Password').fill(newStaffPassword);
     await op.getByRole('button', { name: 'Sign in' }).click();
@@ -1331,7 +1332,7 @@ await test("dates follow the clinic's date format (dd/mm/yyyy): calendar dates a
     await route.fulfill({ response: res, json: me });
   });
   try {
-    await dp.goto(`${BASE}/login`);
+    await dp.goto(`${BASE}/login?next=%2Fpatients`);
     await dp.getByLabel('Email').fill('practitioner@demo.clinic');
     await dp.getByLabel('Password').fill(DEMO_PASSWORD);
     await dp.getByRole('button', { name: 'Sign in' }).click();
@@ -1354,6 +1355,10 @@ const { issue8Tests, issue8ReceptionTests } = await import('./issue8.mjs');
 const issue8 = { test, assert, BASE, login, checkWidths, apiCall, DEMO_PASSWORD, stamp, clinicDay, page: () => page };
 await issue8Tests(issue8);
 await issue8ReceptionTests(issue8);
+
+// --- the day, calendar, courses, set-up and credentials (issue 9): tests/browser/issue9.mjs ---
+const { issue9Tests } = await import('./issue9.mjs');
+await issue9Tests({ ...issue8, ADMIN_PASSWORD });
 
 await test('no uncaught errors in the page', async () => {
   assert(consoleErrors.length === 0, consoleErrors.join('\n'));

@@ -11,7 +11,7 @@
 static const char *const kb_files[] = {"manifest.json", "sources.json", "vocabulary.json",
                                        "rules.json", "incompatibilities.json", "stock.json",
                                        "concerns.json", "patch_tests.json", "consent_texts.json",
-                                       "credentials.json", "day.json", "protocols.json", NULL};
+                                       "credentials.json", "protocols.json", "day.json", NULL};
 
 static md_kb *kb;
 

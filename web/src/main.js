@@ -20,6 +20,11 @@ import { WorklistsScreen } from './screens/stock-worklists.js';
 import { RecallsScreen, RecallWorklistScreen } from './screens/recall.js';
 import { FormulationScreen } from './screens/formulation.js';
 import { PatchTestsScreen } from './screens/patch-tests.js';
+import { DayScreen } from './screens/day.js';
+import { CalendarScreen } from './screens/calendar.js';
+import { CourseScreen } from './screens/course.js';
+import { ClinicSetupScreen } from './screens/clinic-setup.js';
+import { CredentialsScreen } from './screens/credentials.js';
 
 const ROLE_LABELS = { admin: 'Admin', practitioner: 'Practitioner', reception: 'Reception', auditor: 'Auditor' };
 
@@ -44,6 +49,10 @@ function route(path) {
   if ((m = /^\/stock\/products\/([A-Za-z0-9_-]+)$/.exec(path))) return { name: 'product', id: m[1] };
   if ((m = /^\/stock\/lots\/([A-Za-z0-9_-]+)$/.exec(path))) return { name: 'lot', id: m[1] };
   if ((m = /^\/stock\/vials\/([A-Za-z0-9_-]+)$/.exec(path))) return { name: 'vial', id: m[1] };
+  if (path === '/calendar') return { name: 'calendar' };
+  if (path === '/schedule/setup') return { name: 'schedule-setup' };
+  if (path === '/credentials') return { name: 'credentials' };
+  if ((m = /^\/courses\/([A-Za-z0-9_-]+)$/.exec(path))) return { name: 'course', id: m[1] };
   return { name: 'not-found' };
 }
 
@@ -57,6 +66,8 @@ function Header({ session, onLogout }) {
       <//>
       <span class="clinic-name">${me.clinic && me.clinic.name}</span>
       <nav aria-label="Main" class="mainnav">
+        ${session.can('schedule_read') && html`<${Link} href="/" aria-current=${location.pathname === '/' ? 'page' : undefined}>Today<//>`}
+        ${session.can('schedule_read') && html`<${Link} href="/calendar" aria-current=${location.pathname === '/calendar' ? 'page' : undefined}>Calendar<//>`}
         <${Link} href="/patients" aria-current=${location.pathname.startsWith('/patients') ? 'page' : undefined}>Patients<//>
         ${session.can('stock_read') && html`<${Link} href="/stock" aria-current=${location.pathname.startsWith('/stock') ? 'page' : undefined}>Stock<//>`}
         ${session.can('staff_write') && html`<${Link} href="/staff" aria-current=${location.pathname === '/staff' ? 'page' : undefined}>Staff<//>`}
@@ -130,8 +141,9 @@ function App() {
       onSignedIn=${async () => {
         await signIn();
         setNotice(null);
-        const to = next && next.startsWith('/') && !next.startsWith('//') && next !== '/login' ? next : '/patients';
-        navigate(to === '/' ? '/patients' : to, { replace: true });
+        // Staff who see the schedule land on the day ('/'); the others on the patient list.
+        const to = next && next.startsWith('/') && !next.startsWith('//') && next !== '/login' ? next : '/';
+        navigate(to, { replace: true });
       }}
     />`;
   }
@@ -139,8 +151,10 @@ function App() {
   let screen;
   switch (r.name) {
     case 'home':
+      screen = session.can('schedule_read') ? html`<${DayScreen} search=${loc.search} />` : html`<${Redirect} to="/patients" />`;
+      break;
     case 'login':
-      screen = html`<${Redirect} to="/patients" />`;
+      screen = html`<${Redirect} to="/" />`;
       break;
     case 'patients':
       screen = html`<${PatientListScreen} search=${loc.search} />`;
@@ -192,6 +206,18 @@ function App() {
       break;
     case 'patch-tests':
       screen = html`<${PatchTestsScreen} id=${r.id} key=${r.id} />`;
+      break;
+    case 'calendar':
+      screen = html`<${CalendarScreen} search=${loc.search} />`;
+      break;
+    case 'schedule-setup':
+      screen = html`<${ClinicSetupScreen} />`;
+      break;
+    case 'credentials':
+      screen = html`<${CredentialsScreen} search=${loc.search} />`;
+      break;
+    case 'course':
+      screen = html`<${CourseScreen} id=${r.id} key=${r.id} />`;
       break;
     default:
       screen = html`<${NotFound} />`;

@@ -17,6 +17,7 @@ import { StatusPanel } from './status-panel.js';
 import { ScreeningPanel } from './screening-panel.js';
 import { ClearancesPanel } from './clearances-panel.js';
 import { QuestionnairePanel } from './questionnaire-panel.js';
+import { CoursesPanel } from './course.js';
 
 function Details({ patient, canWrite }) {
   const session = useSession();
@@ -191,6 +192,7 @@ export function PatientScreen({ id }) {
     <div class="patient-grid">
       <div class="patient-side">
         <${Details} patient=${p} canWrite=${session.can('demographics_write')} />
+        ${clinical && html`<${CoursesPanel} patientId=${id} canPlan=${canWriteClinical} />`}
         ${isAdmin && html`<p class="merge-action"><button type="button" class="btn btn-small" onClick=${() => setMerging(true)}>Merge a duplicate</button></p>`}
         ${clinical && html`<${StatusPanel} patientId=${id} patient=${p} list=${facts.status} canWrite=${canWriteClinical} onChanged=${() => { facts.status.reload(); bump(); }} />`}
         ${clinical && html`<${ClearancesPanel} patientId=${id} list=${clearances} canWrite=${session.can('clearance_write')} onChanged=${() => { clearances.reload(); bump(); }} />`}
