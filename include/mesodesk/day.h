@@ -59,7 +59,8 @@ md_code md_day_missing(md_ctx *ctx, md_day day, json_t *appts, md_err *err);
 
 /* For benchmarks and diagnostics (EXPLAIN): the gather's statements over n patient ids
  * ($1 the clinic, $2.. the ids): which 0 the patients, 1 their latest screenings, 2 the
- * latest change to their screening facts; built in ctx->arena, NULL when it cannot be.  The
+ * latest change to their screening facts, 3 their latest appointment booked, arrived or
+ * completed (the no-shows' follow-up); built in ctx->arena, NULL when it cannot be.  The
  * day pads its IN-lists to md_day_padded(n) ids (the last id repeated). */
 const char *md_day_gather_sql(md_ctx *ctx, int which, size_t n);
 size_t md_day_padded(size_t n);
