@@ -221,16 +221,6 @@ static int text_row(void *vctx, const md_row *r)
     return 1;
 }
 
-md_code md__clinic_zone(md_ctx *ctx, char tz[MD__TZ_NAME], md_err *err)
-{
-    tz[0] = '\0';
-    md_val v[] = {md_text(ctx->who.clinic_id)};
-    md_code rc = md_store_exec(ctx->db, "SELECT time_zone FROM clinics WHERE clinic_id = $1", v, 1,
-                               text_row, tz, err);
-    if (rc == MD_OK && !tz[0]) rc = md_err_set(err, MD_ENOTFOUND, "clinic", "no such clinic");
-    return rc;
-}
-
 /* The current record of k in the clinic (where: its extra condition on $2), or NULL. */
 static md_code current_one(md_ctx *ctx, const md_record_kind *k, const char *where, const char *arg,
                            json_t **out, md_err *err)
@@ -416,7 +406,7 @@ md_code md__schedule_check(md_ctx *ctx, const char *tz, const char *practitioner
             weekly_text(weekly, d0, text, sizeof text);
             int starts_inside = weekly_holds(weekly, d0, m0, m0);
             rc = md_err_set(err, MD_EUNPROCESSABLE, starts_inside ? "end" : "start",
-                            "outside the clinic's hours: on %s (%s) the clinic is open %s", date,
+                            "outside the clinic's hours on %s (%s): %s", date,
                             weekdays[weekday(d0)], text);
         }
     }
@@ -450,7 +440,7 @@ md_code md__schedule_check(md_ctx *ctx, const char *tz, const char *practitioner
             !(one_day && weekly_holds(weekly, d0, m0, m1))) {
             weekly_text(weekly, d0, text, sizeof text);
             rc = md_err_set(err, MD_EUNPROCESSABLE, "practitioner_id",
-                            "outside the practitioner's availability: on %s (%s) %s", date,
+                            "outside the practitioner's availability on %s (%s): %s", date,
                             weekdays[weekday(d0)], text);
         }
     }

@@ -40,16 +40,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Until the course part of issue 9 is merged in, its functions are weak
- * references: a booking that needs one is refused (404) instead of failing to link. */
-#pragma weak md_course_slot_get
-#pragma weak md_course_session_done
-
-static md_code missing_part(const char *field, const char *what, md_err *err)
-{
-    return md_err_set(err, MD_ENOTFOUND, field, "no such record: %s are not in this build", what);
-}
-
 /* ---- the kind ---- */
 
 static const char *const appt_kinds[] = {"treatment", "consultation", "patch_test", "review", NULL};
@@ -80,7 +70,7 @@ static const md_field appointment_fields[] = {
 static md_code decorate_appointment(md_ctx *ctx, json_t *rec, md_err *err)
 {
     char tz[MD__TZ_NAME];
-    md_code rc = md__clinic_zone(ctx, tz, err);
+    md_code rc = md_clinic_zone(ctx, tz, NULL, err);
     if (rc == MD_OK) md__appointment_shape(rec, tz);
     return rc;
 }
@@ -255,12 +245,11 @@ static md_code read_input(md_ctx *ctx, json_t *in, booking *b, int creating, md_
     if (!!e + !!el + has_minutes > 1)
         return md_err_set(err, MD_EINVAL, "end",
                           "give end, end_local or duration_minutes, at most one of them");
-    if ((rc = md__clinic_zone(ctx, b->tz, err)) != MD_OK) return rc;
+    if ((rc = md_clinic_zone(ctx, b->tz, NULL, err)) != MD_OK) return rc;
     if (s && md_time_parse(s, &b->start) != 0)
         return md_err_set(err, MD_EINVAL, "start", "start must be a UTC time YYYY-MM-DDTHH:MM:SSZ");
     if (sl && (rc = md_tz_local_to_utc(b->tz, sl, &b->start, "start_local", err)) != MD_OK)
         return rc;
-    if (b->course_id && !md_course_slot_get) return missing_part("course_id", "courses", err);
     if (b->course_id) {
         if ((rc = md_course_slot_get(ctx, b->course_id, (int)b->course_session, &b->slot, err)))
             return rc;
@@ -332,6 +321,12 @@ static md_code static_checks(md_ctx *ctx, booking *b, md_err *err)
     return rc;
 }
 
+static int id_row(void *vctx, const md_row *r)
+{
+    md_strlcpy(vctx, md_row_text(r, 0), MD_ID_STR);
+    return 1;
+}
+
 static int64_t lock_key(const char *what, const char *clinic, const char *id)
 {
     uint64_t h = 1469598103934665603ull; /* FNV-1a */
@@ -371,10 +366,35 @@ static md_code conflicts(md_ctx *ctx, const booking *b, md_err *err)
     md_time_format(b->start - (int64_t)MD_APPT_MAX_MINUTES * 60, lo);
     md_time_format(b->start, s);
     md_time_format(b->end, e);
-    int64_t k1 = lock_key("practitioner", ctx->who.clinic_id, b->practitioner_id);
-    int64_t k2 = lock_key("room", ctx->who.clinic_id, b->room_id);
-    md_code rc = md_store_lock(ctx->db, k1 < k2 ? k1 : k2, err);
-    if (rc == MD_OK) rc = md_store_lock(ctx->db, k1 < k2 ? k2 : k1, err);
+    /* The practitioner's, the room's and the course session's keys, locked in key order. */
+    int64_t k[3] = {lock_key("practitioner", ctx->who.clinic_id, b->practitioner_id),
+                    lock_key("room", ctx->who.clinic_id, b->room_id),
+                    lock_key("course", ctx->who.clinic_id, b->course_id ? b->course_id : "")};
+    int nk = b->course_id ? 3 : 2;
+    for (int i = 1; i < nk; i++)
+        for (int j = i; j > 0 && k[j] < k[j - 1]; j--) {
+            int64_t t = k[j];
+            k[j] = k[j - 1];
+            k[j - 1] = t;
+        }
+    md_code rc = MD_OK;
+    for (int i = 0; rc == MD_OK && i < nk; i++)
+        rc = md_store_lock(ctx->db, k[i], err);
+    if (rc == MD_OK && b->course_id) {
+        /* One live appointment per course session. */
+        char other[MD_ID_STR] = "";
+        md_val v[] = {md_text(ctx->who.clinic_id), md_text(b->course_id), md_int(b->course_session),
+                      md_text(b->self_id)};
+        rc = md_store_exec(ctx->db,
+                           "SELECT id FROM appointments WHERE clinic_id = $1 AND course_id = $2 "
+                           "AND current = 1 AND course_session = $3 AND id <> $4 AND "
+                           "(status = 'booked' OR status = 'arrived') ORDER BY id LIMIT 1",
+                           v, 4, id_row, other, err);
+        if (rc == MD_OK && other[0])
+            rc = md_err_set(err, MD_ECONFLICT, "course_session",
+                            "session %ld of the course is booked already: appointment %s",
+                            b->course_session, other);
+    }
     for (int room = 0; rc == MD_OK && room < 2; room++) {
         clash c;
         memset(&c, 0, sizeof c);
@@ -466,12 +486,6 @@ md_code md_appointment_create(md_ctx *ctx, json_t *in, json_t **out, md_err *err
 
 /* ---- one appointment ---- */
 
-static int patient_row(void *vctx, const md_row *r)
-{
-    md_strlcpy(vctx, md_row_text(r, 0), MD_ID_STR);
-    return 1;
-}
-
 /* The current version of appointment id, as the engine keeps it (start_at, ...). */
 static md_code appointment_raw(md_ctx *ctx, const char *id, json_t **out, md_err *err)
 {
@@ -481,7 +495,7 @@ static md_code appointment_raw(md_ctx *ctx, const char *id, json_t **out, md_err
     md_code rc = md_store_exec(ctx->db,
                                "SELECT patient_id FROM appointments WHERE clinic_id = $1 AND "
                                "id = $2 AND current = 1",
-                               v, 2, patient_row, patient, err);
+                               v, 2, id_row, patient, err);
     if (rc == MD_OK && !patient[0]) rc = md_err_set(err, MD_ENOTFOUND, "id", "no such appointment");
     if (rc == MD_OK) rc = md__record_current(ctx, &md_kind_appointment, patient, id, out, err);
     return rc;
@@ -510,7 +524,7 @@ md_code md_appointment_history(md_ctx *ctx, const char *id, json_t **out, md_err
         const char *pid = json_string_value(json_object_get(rec, "patient_id"));
         rc = md_record_history(ctx, &md_kind_appointment, pid, id, out, err);
     }
-    if (rc == MD_OK) rc = md__clinic_zone(ctx, tz, err);
+    if (rc == MD_OK) rc = md_clinic_zone(ctx, tz, NULL, err);
     if (rc == MD_OK) {
         size_t i;
         json_t *v;
@@ -555,7 +569,7 @@ static md_code booking_of(md_ctx *ctx, json_t *rec, booking *b, md_err *err)
     b->has_session = b->course_id != NULL;
     md_time_parse(json_string_value(json_object_get(rec, "start_at")), &b->start);
     md_time_parse(json_string_value(json_object_get(rec, "end_at")), &b->end);
-    return md__clinic_zone(ctx, b->tz, err);
+    return md_clinic_zone(ctx, b->tz, NULL, err);
 }
 
 /* body is the caller's copy: without a new end or length the appointment keeps its length.
@@ -611,9 +625,7 @@ md_code md_appointment_move(md_ctx *ctx, const char *id, const char *action, jso
             rc = md_record_update(ctx, &md_kind_appointment, b.patient_id, id, up, &made, err);
         if (rc == MD_OK && resched) rc = audit_override(ctx, &b, id, err);
         if (rc == MD_OK && strcmp(m->name, "complete") == 0 && b.course_id)
-            rc = md_course_session_done
-                     ? md_course_session_done(ctx, b.course_id, (int)b.course_session, day, id, err)
-                     : missing_part("course_id", "courses", err);
+            rc = md_course_session_done(ctx, b.course_id, (int)b.course_session, day, id, err);
         rc = md_write_finish(ctx, rc, err);
     }
     json_decref(rec);
@@ -633,7 +645,7 @@ static md_code shaped_query(md_ctx *ctx, const char *where, const md_val *v, int
 {
     char tz[MD__TZ_NAME];
     json_t *items = NULL;
-    md_code rc = md__clinic_zone(ctx, tz, err);
+    md_code rc = md_clinic_zone(ctx, tz, NULL, err);
     if (rc == MD_OK) rc = md__record_query(ctx, &md_kind_appointment, where, v, n, &items, err);
     if (rc != MD_OK) return rc;
     size_t i;
@@ -648,7 +660,7 @@ md_code md_appointments_of_day(md_ctx *ctx, md_day day, const char *practitioner
 {
     char tz[MD__TZ_NAME], lo[MD_TIME_STR], hi[MD_TIME_STR];
     int64_t a, b;
-    md_code rc = md__clinic_zone(ctx, tz, err);
+    md_code rc = md_clinic_zone(ctx, tz, NULL, err);
     if (rc != MD_OK) return rc;
     if (md_tz_day_start(tz, day, &a) != 0 || md_tz_day_start(tz, day + 1, &b) != 0)
         return md_err_set(err, MD_EINTERNAL, "time_zone", "the clinic's zone %s is unknown", tz);

@@ -10,10 +10,9 @@
 #include "mesodesk/booking.h"
 #include "mesodesk/record.h"
 
-#define MD__TZ_NAME 65
+#include "mesodesk/clinic.h"
 
-/* The clinic's IANA zone into tz (MD__TZ_NAME bytes). */
-md_code md__clinic_zone(md_ctx *ctx, char tz[MD__TZ_NAME], md_err *err);
+#define MD__TZ_NAME MD_ZONE_STR
 
 /* May an appointment of practitioner_id run from start to end (UTC) in zone tz?  Checks
  * the clinic's hours and closures (field "start" or "end", the day's hours in the message)

@@ -41,9 +41,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Until course.c is linked, a treatment consent cannot name a course (see course_of). */
-#pragma weak md_course_slot_get
-
 static const char *const purposes[] = {"treatment", "photo", "marketing", NULL};
 static const char *const channels[] = {"tablet", "link", NULL};
 static const char *const states[] = {"sent", "opened", "signed", "withdrawn", "cancelled", NULL};
@@ -256,14 +253,14 @@ static md_code course_of(md_ctx *ctx, const char *patient_id, const char *course
                          char protocol[64], md_err *err)
 {
     md_course_slot slot;
-    if (!md_course_slot_get)
-        return md_err_set(err, MD_EUNPROCESSABLE, "course_id", "courses are not available");
     md_code rc = md_course_slot_get(ctx, course_id, 1, &slot, err);
     if (rc == MD_ENOTFOUND || rc == MD_EUNPROCESSABLE)
         return md_err_set(err, MD_ENOTFOUND, "course_id", "no such course");
     if (rc != MD_OK) return rc;
     if (strcmp(slot.patient_id, patient_id) != 0)
         return md_err_set(err, MD_EUNPROCESSABLE, "course_id", "the course is another patient's");
+    if (strcmp(slot.state, "abandoned") == 0 || strcmp(slot.state, "completed") == 0)
+        return md_err_set(err, MD_EUNPROCESSABLE, "course_id", "the course is %s", slot.state);
     md_strlcpy(protocol, slot.protocol, 64);
     return MD_OK;
 }

@@ -21,9 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Until tz.c is linked, times are printed in UTC only (see when()). */
-#pragma weak md_tz_from_utc
-
 #define PAGE_W 595.276 /* A4 in points */
 #define PAGE_H 841.890
 #define MARGIN 56.0
@@ -162,8 +159,8 @@ static const char *when(md_arena *a, const char *zone, const char *utc)
     char local[MD_LOCAL_STR];
     int off = 0;
     if (!utc || md_time_parse(utc, &t) != 0) return "-";
-    if (md_tz_from_utc && zone && md_tz_from_utc(zone, t, local, &off) == 0)
-        return md_arena_printf(a, "%s (%s)  -  %s UTC", local, zone, utc);
+    if (zone && md_tz_from_utc(zone, t, local, &off) == 0)
+        return md_arena_printf(a, "%s clinic time (%s)  -  %s UTC", local, zone, utc);
     return md_arena_printf(a, "%s UTC", utc);
 }
 

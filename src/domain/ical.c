@@ -23,8 +23,6 @@
 #include <string.h>
 #include <time.h>
 
-#pragma weak md_course_slot_get
-
 #define COURSE_SESSIONS_MAX 60
 
 static struct icaltimetype utc_time(const char *s)
@@ -143,7 +141,7 @@ md_code md_ical_day(md_ctx *ctx, const char *staff_id, md_day day, char **out, s
         rc = md_store_scalar_int(
             ctx->db, "SELECT count(*) FROM staff WHERE clinic_id = $1 AND id = $2", v, 2, &n, err);
     if (rc == MD_OK && n == 0) rc = md_err_set(err, MD_ENOTFOUND, "id", "no such staff member");
-    if (rc == MD_OK) rc = md__clinic_zone(ctx, tz, err);
+    if (rc == MD_OK) rc = md_clinic_zone(ctx, tz, NULL, err);
     if (rc == MD_OK) rc = md_appointments_of_day(ctx, day, staff_id, &list, err);
     if (rc == MD_OK) rc = audit_items(ctx, json_object_get(list, "items"), "day calendar", err);
     if (rc != MD_OK) {
@@ -168,11 +166,9 @@ md_code md_ical_course(md_ctx *ctx, const char *course_id, char **out, size_t *l
     json_t *list = NULL;
     md_course_slot slot;
     md_code rc = md_require(ctx, MD_PERM_SCHEDULE_READ, err);
-    if (rc == MD_OK && !md_course_slot_get)
-        rc = md_err_set(err, MD_ENOTFOUND, "id", "no such course: courses are not in this build");
     if (rc == MD_OK) rc = md_course_slot_get(ctx, course_id, 1, &slot, err);
     if (rc == MD_ENOTFOUND) md_err_set(err, MD_ENOTFOUND, "id", "no such course");
-    if (rc == MD_OK) rc = md__clinic_zone(ctx, tz, err);
+    if (rc == MD_OK) rc = md_clinic_zone(ctx, tz, NULL, err);
     if (rc == MD_OK) rc = md_appointments_of_course(ctx, course_id, &list, err);
     if (rc == MD_OK) rc = audit_items(ctx, json_object_get(list, "items"), "course calendar", err);
     if (rc == MD_OK) {
@@ -213,6 +209,7 @@ md_code md_ical_course(md_ctx *ctx, const char *course_id, char **out, size_t *l
         icalcomponent_add_property(ev, icalproperty_new_dtstamp(now));
         icalcomponent_add_property(ev, icalproperty_new_dtstart(date_of(slot.window.earliest)));
         icalcomponent_add_property(ev, icalproperty_new_dtend(date_of(slot.window.latest + 1)));
+        icalcomponent_add_property(ev, icalproperty_new_sequence(0));
         icalcomponent_add_property(ev, icalproperty_new_status(ICAL_STATUS_TENTATIVE));
         icalcomponent_add_property(ev, icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT));
         icalcomponent_add_property(ev, icalproperty_new_summary(summary));

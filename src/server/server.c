@@ -269,9 +269,10 @@ static const char *shown(md_arena *a, const char *text)
     return out;
 }
 
-/* Paths whose last segment is a patient's one-time consent link (consent.c): the token is
- * a secret, so neither a log line nor a message shows it. */
-static const char *const link_token_paths[] = {"/api/v1/consent/", "/c/", NULL};
+/* Paths whose last segment is a patient's one-time link (consent.c, questionnaire.c): the
+ * token is a secret, so neither a log line nor a message shows it. */
+static const char *const link_token_paths[] = {"/api/v1/consent/", "/c/", "/api/v1/questionnaire/",
+                                               "/q/", NULL};
 
 static const char *without_link_token(md_arena *a, const char *url)
 {

@@ -198,6 +198,9 @@ json_int_t api_int(const json_t *obj, const char *key);
 const json_t *api_find_rule(const json_t *result, const char *rule);
 /* How many members of list["items"] have the string value at key. */
 size_t api_count_items(const json_t *list, const char *key, const char *value);
+/* A new patient (pregnancy and allergy statements recorded) with a current formulation of
+ * a new hyaluronic-acid product in stock, as a course needs: their ids (support_fixtures.c). */
+void api_patient_with_formulation(char pid[MD_ID_STR], char fid[MD_ID_STR]);
 
 /* --- raw HTTP (support_raw.c) --- */
 

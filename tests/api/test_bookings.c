@@ -357,15 +357,27 @@ static void parse_ics(const char *text, char *out, size_t outsz)
                          "assert cal.get('version') == '2.0'\n"
                          "z = zoneinfo.ZoneInfo(str(cal.get('x-wr-timezone')))\n"
                          "for e in cal.walk('VEVENT'):\n"
-                         "    s = e.get('dtstart').dt.astimezone(z)\n"
-                         "    print(e.get('uid'), int(e.get('sequence')), e.get('status'), "
-                         "s.strftime('%Y-%m-%dT%H:%M%z'))\n";
+                         "    d = e.get('dtstart').dt\n"
+                         "    s = d.astimezone(z).strftime('%Y-%m-%dT%H:%M%z') if hasattr(d, "
+                         "'hour') else d.isoformat()\n"
+                         "    print(e.get('uid'), int(e.get('sequence')), e.get('status'), s)\n";
     char *const argv[] = {"/usr/bin/python3", "-c", (char *)script, path, NULL};
     int st = api_run_cmd(argv, NULL, out, outsz, log);
     if (st != 0) {
         fprintf(stderr, "python3-icalendar failed on:\n%s\n", text);
         fail();
     }
+}
+
+/* GET path (an .ics) as reception: 200, its events as parse_ics prints them. */
+static void ics_events(const char *path, char *out, size_t outsz)
+{
+    api_req q = {.method = "GET", .path = path, .token = api.reception};
+    api_res res;
+    api_send(NULL, &q, &res);
+    assert_int_equal(res.status, 200);
+    parse_ics(res.text, out, outsz);
+    api_res_free(&res);
 }
 
 static void the_day_calendar_parses_across_the_clock_change(void **state)
@@ -390,26 +402,140 @@ static void the_day_calendar_parses_across_the_clock_change(void **state)
     for (int i = 0; i < 3; i++) {
         char date[MD_DATE_STR], out[4096], want[200];
         md_date_format(days[i], date);
-        api_req q = {0};
         char path[200];
         snprintf(path, sizeof path, "/api/v1/staff/%s/day.ics?date=%s", api.practitioner_id, date);
-        q.method = "GET";
-        q.path = path;
-        q.token = api.reception;
-        api_res res;
-        api_send(NULL, &q, &res);
-        assert_int_equal(res.status, 200);
-        parse_ics(res.text, out, sizeof out);
+        ics_events(path, out, sizeof out);
         snprintf(want, sizeof want, "%s@mesodesk %d %s %sT10:00%s", ids[i], i == 2 ? 1 : 0,
                  i == 2 ? "CANCELLED" : "CONFIRMED", date, i == 0 ? "+0000" : "+0100");
         if (!strstr(out, want)) fprintf(stderr, "want %s in:\n%s\n", want, out);
         assert_non_null(strstr(out, want));
         /* One event: each appointment on its own local day. */
         assert_null(strchr(strchr(out, '\n') + 1, '@'));
-        api_res_free(&res);
     }
     api_err(api.reception, "GET", NULL, 400, "invalid", "date", "/api/v1/staff/%s/day.ics",
             api.practitioner_id);
+}
+
+static json_t *course_session(json_t *course, int seq)
+{
+    return json_array_get(json_object_get(json_object_get(course, "plan"), "sessions"),
+                          (size_t)seq - 1);
+}
+
+static md_day day_of(const char *s)
+{
+    md_day d = 0;
+    assert_int_equal(md_date_parse(s, &d), 0);
+    return d;
+}
+
+static char *course_booking(const char *pract, const char *patient, const char *course, int seq,
+                            const char *start_local, const char *override)
+{
+    static char buf[2][768];
+    static int n;
+    char *b = buf[n++ % 2];
+    snprintf(b, 768,
+             "{\"patient_id\":\"%s\",\"practitioner_id\":\"%s\",\"room_id\":\"%s\","
+             "\"kind\":\"treatment\",\"start_local\":\"%s\",\"course_id\":\"%s\","
+             "\"course_session\":%d%s%s%s}",
+             patient, pract, fx.room2, start_local, course, seq,
+             override ? ",\"window_override_reason\":\"" : "", override ? override : "",
+             override ? "\"" : "");
+    return b;
+}
+
+static void a_course_is_booked_inside_its_windows_or_overridden_by_a_practitioner(void **state)
+{
+    (void)state;
+    setup_schedule();
+    char pid[MD_ID_STR], fid[MD_ID_STR], body[512], start[MD_DATE_STR];
+    api_patient_with_formulation(pid, fid);
+    md_date_format(fx.wed + 19, start); /* a Monday */
+    snprintf(body, sizeof body,
+             "{\"protocol\":\"facial_rejuvenation\",\"formulation_id\":\"%s\",\"start\":"
+             "\"%s\"}",
+             fid, start);
+    json_t *c = api_ok(api.practitioner, "POST", body, 201, "/api/v1/patients/%s/courses", pid);
+    const char *cid = api_str(c, "id");
+    md_day t1 = day_of(api_str(course_session(c, 1), "target"));
+    md_day e2 = day_of(api_str(course_session(c, 2), "earliest"));
+    while (weekday(t1) > 4)
+        t1++; /* the fixture's clinic opens on weekdays (and Sundays) */
+    /* Session 1 inside its window, by reception: the course's session length. */
+    json_t *a1 = api_ok(api.reception, "POST",
+                        course_booking(api.practitioner_id, pid, cid, 1, at(t1, "09:00"), NULL),
+                        201, "/api/v1/appointments");
+    assert_int_equal(api_int(a1, "course_session"), 1);
+    assert_true(json_is_null(json_object_get(a1, "window_override")));
+    /* Session 2 before its window: refused with the window; reception cannot override. */
+    md_day early = e2 - 2;
+    while (weekday(early) > 4)
+        early--;
+    const char *msg =
+        api_err(api.reception, "POST",
+                course_booking(api.practitioner_id, pid, cid, 2, at(early, "09:00"), NULL), 409,
+                "conflict", "start", "/api/v1/appointments");
+    assert_non_null(strstr(msg, api_str(course_session(c, 2), "earliest")));
+    assert_non_null(strstr(msg, "before"));
+    api_err(api.reception, "POST",
+            course_booking(api.practitioner_id, pid, cid, 2, at(early, "09:00"), "patient travels"),
+            403, "forbidden", "window_override_reason", "/api/v1/appointments");
+    json_t *a2 = api_ok(
+        api.practitioner, "POST",
+        course_booking(api.practitioner_id, pid, cid, 2, at(early, "09:00"), "patient travels"),
+        201, "/api/v1/appointments");
+    json_t *ov = json_object_get(a2, "window_override");
+    assert_string_equal(api_str(ov, "reason"), "patient travels");
+    assert_string_equal(api_str(ov, "by"), api.practitioner_id);
+    /* One live appointment per session. */
+    msg = api_err(api.practitioner, "POST",
+                  course_booking(api.practitioner_id, pid, cid, 2, at(early, "14:00"), "again"),
+                  409, "conflict", "course_session", "/api/v1/appointments");
+    assert_non_null(strstr(msg, api_str(a2, "id")));
+    /* The override is in the audit trail. */
+    json_t *audit =
+        api_ok(api.admin, "GET", NULL, 200, "/api/v1/audit?object_id=%s", api_str(a2, "id"));
+    assert_non_null(strstr(json_dumps(audit, 0), "window_override"));
+    json_decref(audit);
+    /* Unknown course, a session that is none, another patient's course. */
+    api_err(api.reception, "POST",
+            course_booking(api.practitioner_id, pid, "0123456789abcdef0123456789abcdef", 1,
+                           at(t1, "11:00"), NULL),
+            404, "not_found", "course_id", "/api/v1/appointments");
+    api_err(api.reception, "POST",
+            course_booking(api.practitioner_id, pid, cid, 99, at(t1, "11:00"), NULL), 422,
+            "unprocessable", "course_session", "/api/v1/appointments");
+    api_err(api.reception, "POST",
+            course_booking(api.practitioner_id, fx.pat, cid, 3, at(t1, "11:00"), NULL), 422,
+            "unprocessable", "course_id", "/api/v1/appointments");
+    /* The course's calendar: both appointments, and the windows of sessions not booked. */
+    char path[200], out[8192];
+    snprintf(path, sizeof path, "/api/v1/courses/%s/calendar.ics", cid);
+    ics_events(path, out, sizeof out);
+    char want[120];
+    snprintf(want, sizeof want, "%s@mesodesk 0 CONFIRMED", api_str(a1, "id"));
+    assert_non_null(strstr(out, want));
+    snprintf(want, sizeof want, "%s-3@mesodesk 0 TENTATIVE", cid);
+    assert_non_null(strstr(out, want));
+    snprintf(want, sizeof want, "%s-1@mesodesk", cid);
+    assert_null(strstr(out, want)); /* booked: no window event */
+    /* Completing session 1 marks it done in the course, in the same transaction. */
+    json_decref(api_ok(api.reception, "POST", NULL, 200, "/api/v1/appointments/%s/arrive",
+                       api_str(a1, "id")));
+    json_decref(api_ok(api.practitioner, "POST", NULL, 200, "/api/v1/appointments/%s/complete",
+                       api_str(a1, "id")));
+    json_t *c2 = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/courses/%s", cid);
+    assert_string_equal(api_str(course_session(c2, 1), "appointment_id"), api_str(a1, "id"));
+    assert_string_equal(api_str(c2, "state"), "active");
+    json_decref(c2);
+    /* A done session takes no second booking. */
+    api_err(api.reception, "POST",
+            course_booking(api.practitioner_id, pid, cid, 1, at(t1, "13:00"), NULL), 409,
+            "conflict", "course_session", "/api/v1/appointments");
+    json_decref(a1);
+    json_decref(a2);
+    json_decref(c);
 }
 
 int main(void)
@@ -422,6 +548,7 @@ int main(void)
         cmocka_unit_test(concurrent_requests_for_one_slot_one_wins),
         cmocka_unit_test(moves_are_versions_with_who_and_when),
         cmocka_unit_test(the_day_calendar_parses_across_the_clock_change),
+        cmocka_unit_test(a_course_is_booked_inside_its_windows_or_overridden_by_a_practitioner),
     };
     return cmocka_run_group_tests_name("api.bookings", tests, api_setup, api_teardown);
 }

@@ -177,10 +177,23 @@ static void the_link_signs_once(void **state)
     q.path = path;
     api_send(NULL, &q, &page);
     api_res_free(&page);
+    /* Nor a questionnaire's link (the same kind of secret). */
+    json_t *qn =
+        api_ok(api.reception, "POST", NULL, 201, "/api/v1/patients/%s/questionnaires", pid);
+    char qtoken[MD_TOKEN_STR];
+    snprintf(qtoken, sizeof qtoken, "%s", api_str(qn, "token"));
+    json_decref(qn);
+    json_decref(api_ok(NULL, "GET", NULL, 200, "/api/v1/questionnaire/%s", qtoken));
+    snprintf(path, sizeof path, "/q/%s", qtoken);
+    q.path = path;
+    api_send(NULL, &q, &page);
+    api_res_free(&page);
     api_sleep_ms(300);
     char *log = server_log();
     assert_non_null(strstr(log, "/api/v1/consent/{token}"));
     assert_null(strstr(log, token));
+    assert_non_null(strstr(log, "/api/v1/questionnaire/{token}"));
+    assert_null(strstr(log, qtoken));
     free(log);
     free(body);
     free(sig);
@@ -422,12 +435,112 @@ static void bad_input_names_the_field(void **state)
     json_decref(p);
 }
 
+/* A patient with a current formulation and a facial course (the recipe of test_courses.c). */
+static void patient_with_course(const char *given, char pid[MD_ID_STR], char cid[MD_ID_STR])
+{
+    char tag[16], body[1024];
+    api_unique(tag);
+    snprintf(body, sizeof body,
+             "{\"name\":\"HA %s\",\"presentation\":\"single_dose\",\"volume_ml\":2,"
+             "\"base\":\"aqueous\",\"ingredients\":[{\"ingredient\":\"hyaluronic_acid\"}],"
+             "\"regulatory\":{\"UK\":\"ce_marked\"}}",
+             tag);
+    json_t *p = api_ok(api.admin, "POST", body, 201, "/api/v1/products");
+    snprintf(body, sizeof body,
+             "{\"product_id\":\"%s\",\"lot_number\":\"%s-1\",\"expiry\":\"2099-01-31\","
+             "\"received_on\":\"2026-01-10\",\"quantity\":5}",
+             api_str(p, "id"), tag);
+    json_decref(api_ok(api.admin, "POST", body, 201, "/api/v1/lots"));
+    json_t *pt = api_patient_new(api.practitioner, given, tag, "1984-03-03");
+    snprintf(pid, MD_ID_STR, "%s", api_str(pt, "id"));
+    json_decref(pt);
+    json_decref(api_ok(api.practitioner, "POST",
+                       "{\"pregnant\":\"no\",\"breastfeeding\":\"no\",\"recorded_on\":"
+                       "\"2026-11-21\"}",
+                       201, "/api/v1/patients/%s/status", pid));
+    json_decref(api_ok(api.practitioner, "POST", "{\"asked_on\":\"2026-11-21\"}", 201,
+                       "/api/v1/patients/%s/allergy_statements", pid));
+    snprintf(body, sizeof body,
+             "{\"name\":\"Glow\",\"mixture\":{\"components\":[{\"product_id\":\"%s\","
+             "\"volume_ml\":1}],\"areas\":[\"cheeks\"],\"concerns\":[\"dryness\"]},"
+             "\"planned_date\":\"2026-11-21\"}",
+             api_str(p, "id"));
+    json_t *f =
+        api_ok(api.practitioner, "POST", body, 201, "/api/v1/patients/%s/formulations", pid);
+    snprintf(body, sizeof body,
+             "{\"protocol\":\"facial_rejuvenation\",\"formulation_id\":\"%s\",\"start\":"
+             "\"2027-01-04\"}",
+             api_str(f, "id"));
+    json_t *c = api_ok(api.practitioner, "POST", body, 201, "/api/v1/patients/%s/courses", pid);
+    snprintf(cid, MD_ID_STR, "%s", api_str(c, "id"));
+    json_decref(c);
+    json_decref(f);
+    json_decref(p);
+}
+
+/* A treatment consent names a course of this patient; its protocol chooses the text; it
+ * covers that course only; withdrawn, it blocks that course. */
+static void treatment_consent_covers_one_course(void **state)
+{
+    (void)state;
+    char pid[MD_ID_STR], cid[MD_ID_STR], opid[MD_ID_STR], ocid[MD_ID_STR], body[512];
+    patient_with_course("Carmen", pid, cid);
+    patient_with_course("Otto", opid, ocid);
+    snprintf(body, sizeof body,
+             "{\"purpose\":\"treatment\",\"channel\":\"link\",\"course_id\":\"%s\","
+             "\"language\":\"es\"}",
+             ocid);
+    api_err(api.practitioner, "POST", body, 422, "unprocessable", "course_id",
+            "/api/v1/patients/%s/consents", pid);
+    api_err(api.practitioner, "POST",
+            "{\"purpose\":\"treatment\",\"channel\":\"link\",\"course_id\":"
+            "\"0123456789abcdef0123456789abcdef\"}",
+            404, "not_found", "course_id", "/api/v1/patients/%s/consents", pid);
+    snprintf(body, sizeof body,
+             "{\"purpose\":\"treatment\",\"channel\":\"link\",\"course_id\":\"%s\","
+             "\"language\":\"es\"}",
+             cid);
+    json_t *c = start(api.practitioner, pid, body);
+    assert_string_equal(api_str(c, "text_id"), "treatment_facial_rejuvenation");
+    assert_string_equal(api_str(c, "course_id"), cid);
+    assert_string_equal(api_str(c, "language"), "es");
+    char path[128], *sig = png_b64(300, 120), *sb = sign_body("Carmen Gil", sig, 1);
+    snprintf(path, sizeof path, "/api/v1/consent/%s", api_str(c, "token"));
+    json_t *v = api_ok(NULL, "GET", NULL, 200, "%s", path);
+    assert_non_null(strstr(api_str(json_object_get(v, "text"), "title"), "mesoterapia facial"));
+    json_decref(v);
+    json_decref(api_ok(NULL, "POST", sb, 200, "%s", path));
+    json_t *st = api_ok(api.reception, "GET", NULL, 200,
+                        "/api/v1/patients/%s/consent_status?course_id=%s", pid, cid);
+    assert_string_equal(api_str(json_object_get(st, "treatment"), "status"), "signed");
+    assert_string_equal(api_str(json_object_get(st, "treatment"), "course_id"), cid);
+    json_decref(st);
+    /* It covers that course, not another. */
+    st = api_ok(api.reception, "GET", NULL, 200,
+                "/api/v1/patients/%s/consent_status?course_id=0123456789abcdef0123456789abcdef",
+                pid);
+    assert_string_equal(api_str(json_object_get(st, "treatment"), "status"), "missing");
+    json_decref(st);
+    json_decref(api_ok(api.practitioner, "POST", "{\"reason\":\"no more sessions\"}", 200,
+                       "/api/v1/consents/%s/withdraw", api_str(c, "id")));
+    st = api_ok(api.reception, "GET", NULL, 200, "/api/v1/patients/%s/consent_status?course_id=%s",
+                pid, cid);
+    assert_string_equal(api_str(json_object_get(st, "treatment"), "status"), "withdrawn");
+    json_decref(st);
+    free(sb);
+    free(sig);
+    json_decref(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(texts_are_served),          cmocka_unit_test(the_link_signs_once),
-        cmocka_unit_test(tablet_and_withdrawal),     cmocka_unit_test(the_pdf),
+        cmocka_unit_test(texts_are_served),
+        cmocka_unit_test(the_link_signs_once),
+        cmocka_unit_test(tablet_and_withdrawal),
+        cmocka_unit_test(the_pdf),
         cmocka_unit_test(bad_input_names_the_field),
+        cmocka_unit_test(treatment_consent_covers_one_course),
     };
     return cmocka_run_group_tests(tests, api_setup, api_teardown);
 }

@@ -269,6 +269,53 @@ static void test_reception_view(void **state)
     json_decref(c);
 }
 
+/* Booked and completed through the booking routes: the session is done on the appointment's
+ * day, the course becomes active, and the timeline shows the booking and the session. */
+static void test_a_booked_session_done(void **state)
+{
+    (void)state;
+    char pid[MD_ID_STR], fid[MD_ID_STR], start[MD_DATE_STR], body[512], id[MD_ID_STR];
+    patient_with_formulation(pid, fid);
+    md_date_format(md_today_utc() + 10, start);
+    json_t *c = plan(pid, fid, start);
+    snprintf(id, sizeof id, "%s", api_str(c, "id"));
+    json_decref(c);
+    json_t *room = api_ok(api.admin, "POST", "{\"name\":\"Course room\"}", 201, "/api/v1/rooms");
+    json_decref(api_ok(api.admin, "POST",
+                       "{\"type\":\"licence\",\"number\":\"NMC-7\",\"issuing_body\":\"NMC\","
+                       "\"issued_on\":\"2020-01-01\",\"expires_on\":\"2099-12-31\","
+                       "\"scopes\":[\"injectables\"]}",
+                       201, "/api/v1/staff/%s/credentials", api.practitioner_id));
+    snprintf(body, sizeof body,
+             "{\"patient_id\":\"%s\",\"practitioner_id\":\"%s\",\"room_id\":\"%s\","
+             "\"kind\":\"treatment\",\"start_local\":\"%sT10:00\",\"course_id\":\"%s\","
+             "\"course_session\":1}",
+             pid, api.practitioner_id, api_str(room, "id"), start, id);
+    json_t *a = api_ok(api.reception, "POST", body, 201, "/api/v1/appointments");
+    json_t *t = api_ok(api.reception, "GET", NULL, 200, "/api/v1/courses/%s/timeline", id);
+    assert_int_equal(json_array_size(json_object_get(t, "bookings")), 1);
+    assert_int_equal(json_array_size(json_object_get(t, "sessions_done")), 0);
+    json_decref(t);
+    json_decref(api_ok(api.reception, "POST", NULL, 200, "/api/v1/appointments/%s/arrive",
+                       api_str(a, "id")));
+    json_decref(api_ok(api.practitioner, "POST", NULL, 200, "/api/v1/appointments/%s/complete",
+                       api_str(a, "id")));
+    c = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/courses/%s", id);
+    assert_string_equal(api_str(c, "state"), "active");
+    assert_string_equal(api_str(json_array_get(sessions(c), 0), "done_on"), start);
+    assert_string_equal(api_str(json_array_get(sessions(c), 0), "appointment_id"),
+                        api_str(a, "id"));
+    assert_non_null(strstr(api_str(c, "reason"), "session 1 done on"));
+    json_decref(c);
+    t = api_ok(api.reception, "GET", NULL, 200, "/api/v1/courses/%s/timeline", id);
+    json_t *d = json_array_get(json_object_get(t, "sessions_done"), 0);
+    assert_int_equal(api_int(d, "seq"), 1);
+    assert_string_equal(api_str(d, "appointment_id"), api_str(a, "id"));
+    json_decref(t);
+    json_decref(a);
+    json_decref(room);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -277,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_course_create_and_bad_input),
         cmocka_unit_test(test_missed_replan_abandon_history),
         cmocka_unit_test(test_reception_view),
+        cmocka_unit_test(test_a_booked_session_done),
     };
     return cmocka_run_group_tests(tests, api_setup, api_teardown);
 }

@@ -1355,6 +1355,8 @@ const { issue8Tests, issue8ReceptionTests } = await import('./issue8.mjs');
 const issue8 = { test, assert, BASE, login, checkWidths, apiCall, DEMO_PASSWORD, stamp, clinicDay, page: () => page };
 await issue8Tests(issue8);
 await issue8ReceptionTests(issue8);
+const { consentTests } = await import('./consent.mjs');
+await consentTests({ ...issue8, browser });
 
 // --- the day, calendar, courses, set-up and credentials (issue 9): tests/browser/issue9.mjs ---
 const { issue9Tests } = await import('./issue9.mjs');

@@ -480,30 +480,31 @@ static void moves_follow_the_state_machine_with_who_and_when(void **state)
     json_decref(why);
 }
 
-static void weekly_sessions_at_ten_across_the_march_change(void **state)
+/* Weekly sessions at 10:00 local around the clock change on day change (a Sunday): the
+ * Thursday before, the change day, two Thursdays after.  before/after: the offsets in force,
+ * in hours. */
+static void weekly_at_ten_across(fixture *f, md_day change, int before, int after)
 {
-    fixture *f = *state;
     md_err err;
     hours(f, every_day("08:00", "18:00"), NULL);
-    /* The Thursday before, the change day itself (a Sunday), and two Thursdays after. */
-    md_day days[] = {f->change - 3, f->change, f->change + 4, f->change + 11};
+    md_day days[] = {change - 3, change, change + 4, change + 11};
     int64_t utc[4];
     for (int i = 0; i < 4; i++) {
         json_t *a = NULL;
         assert_int_equal(book(f, f->pract, f->room, f->pat, at(days[i], "10:00"), 0, &a, &err),
                          MD_OK);
         assert_int_equal(md_time_parse(str(a, "start"), &utc[i]), 0);
-        char want[32];
-        md_date_format(days[i], want);
-        md_strlcpy(want + 10, i == 0 ? "T10:00:00+00:00" : "T10:00:00+01:00", sizeof want - 10);
+        char want[32], date[MD_DATE_STR];
+        md_date_format(days[i], date);
+        snprintf(want, sizeof want, "%sT10:00:00+%02d:00", date, i == 0 ? before : after);
         assert_string_equal(str(a, "start_local"), want);
         json_decref(a);
     }
-    /* The UTC times differ by an hour: 10:00Z before, 09:00Z after. */
-    assert_int_equal(utc[0] % 86400, 10 * 3600);
+    /* The UTC times differ by the change: 10:00 less the offset in force. */
+    assert_int_equal(utc[0] % 86400, (10 - before) * 3600);
     for (int i = 1; i < 4; i++)
-        assert_int_equal(utc[i] % 86400, 9 * 3600);
-    assert_int_equal(utc[2] - utc[0], 7 * 86400 - 3600);
+        assert_int_equal(utc[i] % 86400, (10 - after) * 3600);
+    assert_int_equal(utc[2] - utc[0], 7 * 86400 - (after - before) * 3600);
     /* Each on its own local day, and on no other. */
     for (int i = 0; i < 4; i++) {
         json_t *day = NULL;
@@ -522,6 +523,34 @@ static void weekly_sessions_at_ten_across_the_march_change(void **state)
     assert_int_equal(md_appointments_of_day(&f->u->ctx, days[1], f->pract2, &day, &err), MD_OK);
     assert_int_equal(json_array_size(json_object_get(day, "items")), 0);
     json_decref(day);
+}
+
+static void weekly_sessions_at_ten_across_the_march_change(void **state)
+{
+    fixture *f = *state;
+    weekly_at_ten_across(f, f->change, 0, 1);
+}
+
+static void weekly_sessions_at_ten_across_the_october_change(void **state)
+{
+    fixture *f = *state;
+    /* The next last Sunday of October more than a month ahead. */
+    int y, m, d;
+    md_date_to_ymd(md_today_utc() + 40, &y, &m, &d);
+    if (m > 10) y++;
+    md_day oct = md_date_from_ymd(y, 10, 31);
+    while (weekday(oct) != 6)
+        oct--;
+    weekly_at_ten_across(f, oct, 1, 0);
+    /* The change day lasts 25 hours: 23:30 local is still that day. */
+    json_t *a = NULL, *day = NULL;
+    md_err err;
+    hours(f, every_day("00:00", "24:00"), NULL);
+    assert_int_equal(book(f, f->pract2, f->room2, f->pat2, at(oct, "23:30"), 0, &a, &err), MD_OK);
+    assert_int_equal(md_appointments_of_day(&f->u->ctx, oct, f->pract2, &day, &err), MD_OK);
+    assert_int_equal(json_array_size(json_object_get(day, "items")), 1);
+    json_decref(day);
+    json_decref(a);
 }
 
 /* Two connections book the same slot at once: exactly one wins. */
@@ -619,6 +648,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(moves_follow_the_state_machine_with_who_and_when, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(weekly_sessions_at_ten_across_the_march_change, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(weekly_sessions_at_ten_across_the_october_change, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(concurrent_bookings_of_one_slot_one_wins, setup, teardown),
         cmocka_unit_test_setup_teardown(reception_books_but_cannot_override_or_change_rooms, setup,

@@ -482,6 +482,85 @@ static void bad_starts_and_permissions(void **state)
     u->ctx.who.role = MD_ROLE_ADMIN;
 }
 
+/* A new wording is a new version: consents started before keep theirs; a long text breaks
+ * across pages of the PDF, every section printed. */
+static void new_version_and_a_long_pdf(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    char dir[] = "/tmp/mesodesk-consent-kb-XXXXXX", cmd[1400], path[300];
+    assert_non_null(mkdtemp(dir));
+    snprintf(cmd, sizeof cmd, "cp %s/*.json %s/", MESODESK_SOURCE_DIR "/kb", dir);
+    assert_int_equal(system(cmd), 0);
+    char pid[MD_ID_STR];
+    new_patient(u, pid);
+    json_t *v1 = start(u, pid, "{\"purpose\":\"photo\",\"channel\":\"tablet\"}", MD_OK);
+    assert_int_equal(json_integer_value(json_object_get(v1, "text_version")), 1);
+
+    /* Version 2 of the photo text: sixteen long sections. */
+    snprintf(path, sizeof path, "%s/consent_texts.json", dir);
+    json_t *doc = json_load_file(path, 0, NULL), *texts = json_object_get(doc, "texts"), *photo = NULL;
+    size_t i;
+    json_array_foreach(texts, i, photo) if (strcmp(json_string_value(json_object_get(photo, "id")),
+                                                   "photo_clinical") == 0) break;
+    json_t *vers = json_object_get(photo, "versions");
+    json_t *v2 = json_deep_copy(json_array_get(vers, 0)), *secs = json_array();
+    json_object_set_new(v2, "version", json_integer(2));
+    char para[2400];
+    for (int k = 0; k < 16; k++) {
+        int n = snprintf(para, sizeof para, "Section %d.", k + 1);
+        while (n < 2000)
+            n += snprintf(para + n, sizeof para - n, " Words that wrap on the page.");
+        json_array_append_new(secs,
+                              json_pack("{s:[s],s:{s:s,s:s},s:{s:s,s:s}}", "sources",
+                                        "Mesodesk default 2026", "en", "heading", "Part", "text",
+                                        para, "es", "heading", "Parte", "text", para));
+    }
+    json_object_set_new(v2, "sections", secs);
+    json_array_append_new(vers, v2);
+    assert_int_equal(json_dump_file(doc, path, JSON_INDENT(1)), 0);
+    json_decref(doc);
+    md_kb *kb2 = NULL;
+    assert_int_equal(md_kb_load(dir, &kb2, &err), MD_OK);
+    const md_kb *kb1 = u->ctx.kb;
+    u->ctx.kb = kb2;
+    assert_int_equal(md_consent_text_find(kb2, "photo", NULL, "en")->version, 2);
+    assert_non_null(md_consent_text_get(kb2, "photo_clinical", 1, "en")); /* kept */
+
+    json_t *c2 = start(u, pid, "{\"purpose\":\"photo\",\"channel\":\"tablet\"}", MD_OK), *rec;
+    assert_int_equal(json_integer_value(json_object_get(c2, "text_version")), 2);
+    char *sig = png_b64(200, 80);
+    json_t *body = sign_body("Lucia Moreno", sig);
+    const char *id2 = json_string_value(json_object_get(c2, "id"));
+    assert_int_equal(md_consent_sign_tablet(&u->ctx, id2, body, NULL, &rec, &err), MD_OK);
+    json_decref(rec);
+    unsigned char *pdf = NULL;
+    size_t len = 0;
+    assert_int_equal(md_consent_pdf(&u->ctx, id2, &pdf, &len, &err), MD_OK);
+    snprintf(path, sizeof path, "%s/long.pdf", dir);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(pdf, 1, len, f), len);
+    fclose(f);
+    snprintf(cmd, sizeof cmd,
+             "test \"$(pdfinfo %s | awk '/^Pages:/ {print $2}')\" -ge 4 && "
+             "pdftotext %s - | grep -q 'Section 16.' && qpdf --check %s > /dev/null",
+             path, path, path);
+    assert_int_equal(system(cmd), 0);
+    /* The consent of version 1 still prints its own text, from the content store. */
+    u->ctx.kb = kb1;
+    assert_int_equal(
+        md_consent_pdf(&u->ctx, json_string_value(json_object_get(v1, "id")), &pdf, &len, &err),
+        MD_OK);
+    json_decref(v1);
+    json_decref(c2);
+    json_decref(body);
+    free(sig);
+    md_kb_free(kb2);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, unit_db_setup, unit_db_teardown)
@@ -493,6 +572,7 @@ int main(void)
         T(signature_must_be_a_png_within_limits),
         T(status_of_several_consents),
         T(bad_starts_and_permissions),
+        T(new_version_and_a_long_pdf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 
 #include "mesodesk/course.h"
 #include "mesodesk/record.h"
+#include "mesodesk/tz.h"
 #include "unit_db.h"
 
 /* ---- kb ------------------------------------------------------------------------------ */
@@ -592,6 +593,36 @@ static void a_missed_window_is_marked_and_replanned_from_today(void **state)
     json_decref(c);
 }
 
+/* "today" is the clinic's civil day: Pacific/Pago_Pago (UTC-11) and Pacific/Kiritimati
+ * (UTC+14) are never on the same date, so a window that closes today in Pago Pago is open
+ * there and already missed in Kiritimati, whatever the time of day in UTC. */
+static void missed_is_judged_on_the_clinics_day(void **state)
+{
+    unit_db *u = *state;
+    fixture f;
+    json_t *c = NULL, *out = NULL, *in;
+    md_err err;
+    md_day pago;
+    char start[MD_DATE_STR];
+    fixture_new(u, &f);
+    assert_int_equal(md_tz_day("Pacific/Pago_Pago", md_now(), &pago), 0);
+    md_date_format(pago - 21, start); /* session 1: [start, start, start + 21] */
+    assert_int_equal(plan_course(&f, start, NULL, &c, &err), MD_OK);
+    in = json_pack("{s:s}", "time_zone", "Pacific/Pago_Pago");
+    assert_int_equal(md_clinic_update(&u->ctx, in, &out, &err), MD_OK);
+    json_decref(out);
+    json_decref(in);
+    c = reread(&f, c);
+    assert_true(json_is_false(json_object_get(session(c, 1), "missed")));
+    in = json_pack("{s:s}", "time_zone", "Pacific/Kiritimati");
+    assert_int_equal(md_clinic_update(&u->ctx, in, &out, &err), MD_OK);
+    json_decref(out);
+    json_decref(in);
+    c = reread(&f, c);
+    assert_true(json_is_true(json_object_get(session(c, 1), "missed")));
+    json_decref(c);
+}
+
 static void slots_due_and_the_timeline_for_other_modules(void **state)
 {
     unit_db *u = *state;
@@ -655,6 +686,30 @@ static void slots_due_and_the_timeline_for_other_modules(void **state)
     json_decref(c);
 }
 
+/* A patient merge moves the duplicate's courses to the survivor; the clinic's day names the
+ * survivor. */
+static void a_merge_moves_the_courses(void **state)
+{
+    unit_db *u = *state;
+    fixture f;
+    char survivor[MD_ID_STR];
+    json_t *c = NULL, *out = NULL;
+    md_err err;
+    fixture_new(u, &f);
+    new_patient(u, "Ada", survivor);
+    assert_int_equal(plan_course(&f, "2027-01-04", NULL, &c, &err), MD_OK);
+    assert_int_equal(md_patient_merge(&u->ctx, survivor, f.pid, "same person", &out, &err), MD_OK);
+    json_decref(out);
+    c = reread(&f, c);
+    assert_string_equal(json_string_value(json_object_get(c, "patient_id")), survivor);
+    assert_int_equal(md_course_due(&u->ctx, day("2027-02-01"), day("2027-02-01"), &out, &err),
+                     MD_OK);
+    json_t *it = json_array_get(json_object_get(out, "items"), 0);
+    assert_string_equal(json_string_value(json_object_get(it, "patient_id")), survivor);
+    json_decref(out);
+    json_decref(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -675,8 +730,11 @@ int main(void)
                                         unit_db_teardown),
         cmocka_unit_test_setup_teardown(a_missed_window_is_marked_and_replanned_from_today,
                                         unit_db_setup, unit_db_teardown),
+        cmocka_unit_test_setup_teardown(missed_is_judged_on_the_clinics_day, unit_db_setup,
+                                        unit_db_teardown),
         cmocka_unit_test_setup_teardown(slots_due_and_the_timeline_for_other_modules, unit_db_setup,
                                         unit_db_teardown),
+        cmocka_unit_test_setup_teardown(a_merge_moves_the_courses, unit_db_setup, unit_db_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

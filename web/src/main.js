@@ -10,6 +10,7 @@ import { PatientListScreen } from './screens/patient-list.js';
 import { PatientFormScreen } from './screens/patient-form.js';
 import { PatientScreen } from './screens/patient.js';
 import { PublicQuestionnaire } from './screens/questionnaire-public.js';
+import { consentPage } from './screens/consent-public.js';
 import { StaffScreen } from './screens/staff.js';
 import { ClinicSettingsScreen } from './screens/clinic-settings.js';
 import { AuditScreen } from './screens/audit.js';
@@ -231,4 +232,4 @@ function App() {
 
 // /q/{token}: the patient's questionnaire, public and outside the staff app.
 const q = /^\/q\/([A-Za-z0-9_-]+)\/?$/.exec(location.pathname);
-render(q ? html`<${PublicQuestionnaire} token=${q[1]} />` : html`<${App} />`, document.getElementById('app'));
+render(q ? html`<${PublicQuestionnaire} token=${q[1]} />` : consentPage() || html`<${App} />`, document.getElementById('app'));

@@ -125,7 +125,7 @@ export async function loadPractitioners() {
 
 /** The clinic's rooms (active ones; every one with all). */
 export async function loadRooms(all) {
-  const r = await get('/rooms');
+  const r = await get(all ? '/rooms?include=all' : '/rooms');
   return (r.items || []).filter((x) => all || (x.status || 'active') === 'active');
 }
 

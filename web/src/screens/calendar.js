@@ -177,7 +177,11 @@ function BookDialog({ init, practitioners, rooms, course, win, onClose, onBooked
     };
     if (v.end) body.duration_minutes = Number(v.end);
     if (course) Object.assign(body, { course_id: course.id, course_session: Number(init.seq) });
-    if (override) body.window_override_reason = v.override_reason.trim();
+    if (override) {
+      // A written reason, always: an empty one is never sent.
+      if (!v.override_reason.trim()) throw Object.assign(new Error('a reason is required'), { errors: [{ field: 'override_reason', message: 'override_reason is required' }] });
+      body.window_override_reason = v.override_reason.trim();
+    }
     try {
       const a = await post('/appointments', body);
       onBooked(await withPatient(a));
@@ -311,7 +315,9 @@ export function CalendarScreen({ search }) {
   const practitioners = useLoad(loadPractitioners, []);
   const rooms = useLoad(() => loadRooms(false), []);
   const list = practitioners.data && rooms.data ? (by === 'room' ? rooms.data : practitioners.data) : [];
-  const id = p.get('id') || (list[0] && list[0].id) || '';
+  // The week's practitioner or room: the one asked for, else oneself when bookable, else the first.
+  const me = session.me.staff.id;
+  const id = p.get('id') || (list.some((c) => c.id === me) ? me : list[0] && list[0].id) || '';
   const appts = useLoad(() => loadAppointments(from, to), [from, to]);
   const [booking, setBooking] = useState(null);
   const [opened, setOpened] = useState(null);
@@ -390,7 +396,15 @@ export function CalendarScreen({ search }) {
     </div>`}
     ${booking && html`<${BookDialog} init=${booking} practitioners=${practitioners.data || []} rooms=${rooms.data || []} course=${course.data} win=${win}
       onClose=${() => setBooking(null)}
-      onBooked=${(a) => { setBooking(null); setNotice(`Booked ${patientName(a)} on ${dayLabel((apptTime(a) || {}).day || date)} at ${apptRange(a)}${a.window_override ? ' (outside the window, reason recorded)' : ''}.`); appts.reload(); const d = (apptTime(a) || {}).day; if (d && (d < from || d > to)) go({ date: d }); }} />`}
+      onBooked=${(a) => {
+        setBooking(null);
+        setNotice(`Booked ${patientName(a)} on ${dayLabel((apptTime(a) || {}).day || date)} at ${apptRange(a)}${a.window_override ? ' (outside the window, reason recorded)' : ''}.`);
+        // Show the booking: its day, and in the week view its practitioner or room.
+        const d = (apptTime(a) || {}).day || date;
+        const col = by === 'room' ? a.room_id : a.practitioner_id;
+        if (d < from || d > to || (view === 'week' && col !== id)) go({ date: d, id: view === 'week' ? col : p.get('id') || '' });
+        else appts.reload();
+      }} />`}
     ${opened && html`<${ApptDialog} a=${opened} practitioners=${practitioners.data || []} rooms=${rooms.data || []} canWrite=${canWrite}
       onClose=${() => setOpened(null)}
       onChanged=${() => { setOpened(null); setNotice('Appointment updated.'); appts.reload(); }} />`}

@@ -92,11 +92,36 @@ function HoursPanel({ canWrite }) {
     ${hours.loading && html`<${Spinner} />`}
     ${!hours.loading && !h && !hours.error && html`<p class="empty">Not recorded yet: bookings are not limited to opening hours.</p>`}
     ${h && html`<${WeekList} weekly=${h.weekly} attr="data-weekday" />`}
-    ${h && items(h.closures).length > 0 && html`<h3 class="sub-h">Closed on</h3><ul class="plain setup-list">${items(h.closures).map((c) => html`<li key=${c.date}>${calendarDate(c.date)} <span class="muted small">${c.reason || ''}</span></li>`)}</ul>`}
+    ${h && html`<h3 class="sub-h">Closed on</h3>
+      ${items(h.closures).length === 0 && html`<p class="empty">No closures.</p>`}
+      <ul class="plain setup-list">${items(h.closures).map((c) => html`<li key=${c.date} data-closure=${c.date}>${calendarDate(c.date)} <span class="muted small wrap-any">${c.reason || ''}</span></li>`)}</ul>
+      ${canWrite && html`<${ClosureForm} save=${(c) => put('/schedule/hours', { weekly: h.weekly, closures: [...items(h.closures), c], reason: `closed on ${c.date}` })} onSaved=${hours.reload} />`}`}
     ${editing && html`<${WeekDialog} title="Opening hours" weekly=${h && h.weekly} onClose=${() => setEditing(false)}
       save=${(weekly, reason) => put('/schedule/hours', { weekly, closures: items(h && h.closures), reason })}
       onSaved=${() => { setEditing(false); hours.reload(); }} />`}
   </section>`;
+}
+
+/** A day the clinic is closed (a holiday): date and reason, added to the hours' closures. */
+function ClosureForm({ save, onSaved }) {
+  const form = useForm({ date: '', reason: '' }, ['date', 'reason', 'closures']);
+  const onSubmit = form.submit(async (v) => {
+    try {
+      await save({ date: v.date, reason: v.reason.trim() });
+    } catch (e) {
+      // The server names the list entry ("closures[1].date"); the form shows one closure.
+      const f = (x) => (/\.date$/.test(x || '') ? 'date' : /\.reason$/.test(x || '') ? 'reason' : x);
+      throw Object.assign(e, { field: f(e.field), errors: (e.errors || []).map((x) => ({ ...x, field: f(x.field) })) });
+    }
+    form.setValues({ date: '', reason: '' });
+    onSaved();
+  });
+  return html`<form class="inline-form" ref=${form.formRef} onSubmit=${onSubmit} novalidate aria-label="Add a closure">
+    <${FormError} form=${form} />
+    <${Field} form=${form} name="date" label="Closed on" type="date" />
+    <${Field} form=${form} name="reason" label="Why" />
+    <button type="submit" class="btn" disabled=${form.busy}>Add closure</button>
+  </form>`;
 }
 
 function RoomsPanel({ canWrite }) {

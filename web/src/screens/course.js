@@ -10,6 +10,8 @@ import { calendarDate, instant, sentence, todayInClinic } from '../format.js';
 import { html, Link, navigate, useLoad, useForm, Field, FormError, Dialog, PageTitle, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
 import { History } from '../history.js';
+import { useKb } from '../vocab.js';
+import { sourceInfo } from '../screening.js';
 import { apptRange, apptStatus, apptTime, courseState, dayLabel, ZoneLabel } from '../schedule.js';
 import './admin.css';
 import './stock.css';
@@ -69,18 +71,23 @@ function rangeOf(p, name) {
   const d = r.default && typeof r.default === 'object' ? r.default : { value: r.default, sources: [] };
   return { ...r, dflt: r.value !== undefined ? r.value : d.value, chosen: !!r.chosen_by_clinic, dsources: items(d.sources) };
 }
-const srcText = (r) =>
-  items(r && (r.sources || (r.source ? [r.source] : [])))
-    .map((s) => (typeof s === 'string' ? s : s.title || s.id || ''))
-    .filter(Boolean)
-    .join('; ');
+/** Source keys ("S2") as people read them: each with its kb title on hover, linked when it has a url. */
+function Sources({ keys, kb }) {
+  return keys.map((k, i) => {
+    const info = sourceInfo(k, kb);
+    const t = html`<abbr title=${info.title}>${info.key}</abbr>`;
+    return html`${i ? ', ' : ''}${info.url ? html`<a href=${info.url} target="_blank" rel="noopener noreferrer">${t}</a>` : t}`;
+  });
+}
 
-/** "Range 3–6 (S2, S4); this clinic uses 4 (default, S2)". */
-function rangeHint(r, unit) {
+/** "Range 3–6 (sources S2, S4); default 4 (S2). Leave empty for the default." */
+function rangeHint(r, unit, kb) {
   if (!r) return undefined;
-  const src = srcText(r);
-  const d = r.dflt !== undefined ? `; ${r.chosen ? 'this clinic chose' : 'default'} ${r.dflt}${unit}${!r.chosen && r.dsources.length ? ` (${r.dsources.join(', ')})` : ''}` : '';
-  return `Range ${r.min}–${r.max}${unit}${src ? ` (sources ${src})` : ''}${d}. Leave empty for ${r.chosen ? "the clinic's choice" : 'the default'}.`;
+  const src = items(r.sources);
+  const dsrc = !r.chosen && r.dsources.length ? html` (<${Sources} keys=${r.dsources} kb=${kb} />)` : '';
+  return html`Range ${r.min}–${r.max}${unit}${src.length ? html` (sources <${Sources} keys=${src} kb=${kb} />)` : ''}${r.dflt !== undefined
+    ? html`; ${r.chosen ? 'this clinic chose' : 'default'} ${r.dflt}${unit}${dsrc}`
+    : ''}. Leave empty for ${r.chosen ? "the clinic's choice" : 'the default'}.`;
 }
 
 const PLAN_FIELDS = ['protocol', 'formulation_id', 'start', 'session_count', 'spacing_days', 'reason'];
@@ -88,6 +95,7 @@ const PLAN_FIELDS = ['protocol', 'formulation_id', 'start', 'session_count', 'sp
 /** The planner: POST /patients/{id}/courses, then the course page. */
 export function PlanCourseDialog({ patientId, onClose }) {
   const protocols = useLoad(loadProtocols, []);
+  const kb = useKb();
   const mixtures = useLoad(() => get(`/patients/${patientId}/formulations`), [patientId]);
   const form = useForm({ protocol: '', formulation_id: '', start: todayInClinic(), session_count: '', spacing_days: '' }, PLAN_FIELDS);
   const plist = items(protocols.data);
@@ -114,9 +122,9 @@ export function PlanCourseDialog({ patientId, onClose }) {
       <${Field} form=${form} name="start" label="Start date" type="date" required />
       <div class="grid-2">
         <${Field} form=${form} name="session_count" label="Sessions (optional)" type="number" inputmode="numeric" min=${sessions && sessions.min} max=${sessions && sessions.max}
-          hint=${sessions ? rangeHint(sessions, '') : 'Choose a protocol to see its range.'} />
+          hint=${sessions ? rangeHint(sessions, '', kb.data) : 'Choose a protocol to see its range.'} />
         <${Field} form=${form} name="spacing_days" label="Spacing in days (optional)" type="number" inputmode="numeric" min=${spacing && spacing.min} max=${spacing && spacing.max}
-          hint=${spacing ? rangeHint(spacing, ' days') : undefined} />
+          hint=${spacing ? rangeHint(spacing, ' days', kb.data) : undefined} />
       </div>
       <div class="actions">
         <button type="submit" class="btn btn-primary" disabled=${form.busy}>${form.busy ? 'Planning…' : 'Plan the course'}</button>

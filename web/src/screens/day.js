@@ -1,5 +1,6 @@
 // The clinic's day (the landing screen with schedule_read): GET /day?date= gives the day's
-// appointments, each with what is missing before treatment (code and message), and the
+// appointments, each with what is missing before treatment (code, message, what satisfies
+// it; DAY.md), and the
 // lists: maintenance due, windows about to be missed, no-shows to follow up. Grouped per
 // practitioner or per room (a switch kept in the URL, ?by=room); times in the clinic's
 // zone, labelled. Reception gets the same answer without clinical detail (the server
@@ -8,7 +9,7 @@ import { get, qs } from '../api.js';
 import { calendarDate } from '../format.js';
 import { html, Link, navigate, useLoad, PageTitle, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
-import { addDays, apptRange, apptStatus, dayLabel, fixLink, kindLabel, personName, ScheduleNav, todayInClinic, ZoneLabel } from '../schedule.js';
+import { addDays, apptRange, apptStatus, apptTime, dayLabel, fixLink, kindLabel, loadRooms, personName, ScheduleNav, todayInClinic, ZoneLabel } from '../schedule.js';
 import './admin.css';
 import './stock.css';
 import './schedule.css';
@@ -22,9 +23,9 @@ function Missing({ appt }) {
   return html`<ul class="missing" aria-label=${`Missing before treatment for ${patientName(appt)}`}>
     ${list.map((m) => {
       const fix = fixLink(m, appt);
-      return html`<li key=${m.code} class="missing-item" data-code=${m.code}>
-        <span class="badge badge-warn mono">${m.code}</span>
-        <span class="missing-msg">${m.message}</span>
+      return html`<li key=${m.code} class=${`missing-item sev-${m.severity || 'blocking'}`} data-code=${m.code}>
+        <span class=${`badge mono ${m.severity === 'info' ? 'badge-info' : 'badge-warn'}`}>${m.code}</span>
+        <span class="missing-msg">${m.message}${m.satisfy && html`<span class="missing-satisfy small"> ${m.satisfy}</span>`}</span>
         ${fix && html`<${Link} href=${fix[0]} class="missing-fix">${fix[1]} ›<//>`}
       </li>`;
     })}
@@ -67,11 +68,14 @@ export function DayScreen({ search }) {
   const date = params.get('date') || todayInClinic();
   const by = params.get('by') === 'room' ? 'room' : 'practitioner';
   const day = useLoad(() => get(`/day${qs({ date })}`), [date]);
+  // The day names its practitioners; rooms come by id, their names from GET /rooms.
+  const roomList = useLoad(() => loadRooms(true).catch(() => []), []);
   const go = (p) => navigate(`/${qs({ date: p.date === todayInClinic() ? '' : p.date, by: p.by === 'room' ? 'room' : '' })}`);
   const d = day.data;
   const appts = d ? items(d.appointments) : [];
   const staff = new Map(items(d && d.practitioners).map((s) => [s.id, personName(s)]));
-  const rooms = new Map(items(d && d.rooms).map((r) => [r.id, r.name]));
+  const rooms = new Map(items(roomList.data).map((r) => [r.id, r.name]));
+  const dayRooms = items(d && d.rooms).map((r) => r.id);
   const names = { staff: (id) => staff.get(id) || session.staffName(id), room: (id) => rooms.get(id) || (id ? 'Room' : 'No room') };
   const groups = new Map();
   for (const a of appts) {
@@ -80,12 +84,8 @@ export function DayScreen({ search }) {
     groups.get(key).push(a);
   }
   // Every practitioner or room of the day is shown, with no appointments too.
-  for (const id of by === 'room' ? rooms.keys() : staff.keys()) if (!groups.has(id)) groups.set(id, []);
-  const title = (key) => (by === 'room' ? (key ? names.room(key) : 'No room') : a0(key));
-  const a0 = (key) => {
-    const a = groups.get(key).find((x) => x.practitioner_name);
-    return (a && a.practitioner_name) || names.staff(key);
-  };
+  for (const id of by === 'room' ? dayRooms : staff.keys()) if (!groups.has(id)) groups.set(id, []);
+  const title = (key) => (by === 'room' ? (key ? names.room(key) : 'No room') : names.staff(key));
   const isToday = date === todayInClinic();
   return html`<section class="page day-page">
     <div class="page-head">
@@ -127,7 +127,7 @@ export function DayScreen({ search }) {
         <${Worklist} id="noshows-h" title="No-shows to follow up" list=${items(d.no_shows)} empty="No no-show to follow up."
           render=${(a) => html`<li key=${a.id} class="day-work" data-appointment=${a.id}>
             <${Link} href=${`/patients/${a.patient_id}`}>${patientName(a)}<//>
-            <div class="small">Missed ${dayLabel((a.start_local || '').slice(0, 10) || date)} ${apptRange(a)}</div>
+            <div class="small">Missed ${dayLabel((apptTime(a) || {}).day || date)} at ${(apptTime(a) || {}).time || ''}</div>
             ${a.phone && html`<div class="small"><a href=${`tel:${a.phone.replace(/\s+/g, '')}`}>${a.phone}</a></div>`}
           </li>`} />
       </div>

@@ -18,6 +18,7 @@ import { ScreeningPanel } from './screening-panel.js';
 import { ClearancesPanel } from './clearances-panel.js';
 import { QuestionnairePanel } from './questionnaire-panel.js';
 import { CoursesPanel } from './course.js';
+import { ConsentPanel } from './consent-panel.js';
 
 function Details({ patient, canWrite }) {
   const session = useSession();
@@ -198,6 +199,7 @@ export function PatientScreen({ id }) {
         ${clinical && html`<${ClearancesPanel} patientId=${id} list=${clearances} canWrite=${session.can('clearance_write')} onChanged=${() => { clearances.reload(); bump(); }} />`}
         ${(clinical || session.can('demographics_write')) && html`<${QuestionnairePanel} patientId=${id} list=${questionnaires} canWrite=${canWriteClinical} canRead=${clinical}
           onConfirmed=${() => { for (const f of Object.values(facts)) f.reload(); allergiesAll.reload(); bump(); }} />`}
+        <${ConsentPanel} patientId=${id} />
       </div>
       <div class="patient-main">
         ${clinical
