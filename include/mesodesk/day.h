@@ -34,10 +34,6 @@ typedef struct md_day_kb {
 } md_day_kb;
 void md_kb_day(const md_kb *kb, md_day_kb *out);
 
-/* The clinic's time zone (zone, zsize bytes) and today's civil day in it.  MD_ENOTFOUND
- * for a clinic that is not there, MD_EINTERNAL for a zone the system does not know. */
-md_code md_day_clinic_today(md_ctx *ctx, char *zone, size_t zsize, md_day *today, md_err *err);
-
 /* The clinic's day: q->day (q->has_day 0: today in the clinic's zone), the appointments of
  * every status (q->practitioner_id, q->room_id: only theirs), each with what is missing
  * (md_day_missing), grouped per practitioner and per room, and the day's lists:
@@ -63,7 +59,8 @@ md_code md_day_missing(md_ctx *ctx, md_day day, json_t *appts, md_err *err);
 
 /* For benchmarks and diagnostics (EXPLAIN): the gather's statements over n patient ids
  * ($1 the clinic, $2.. the ids): which 0 the patients, 1 their latest screenings, 2 the
- * latest change to their screening facts; built in ctx->arena, NULL when it cannot be.  The
+ * latest change to their screening facts, 3 their latest appointment booked, arrived or
+ * completed (the no-shows' follow-up); built in ctx->arena, NULL when it cannot be.  The
  * day pads its IN-lists to md_day_padded(n) ids (the last id repeated). */
 const char *md_day_gather_sql(md_ctx *ctx, int which, size_t n);
 size_t md_day_padded(size_t n);

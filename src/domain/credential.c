@@ -18,6 +18,7 @@
 #include "mesodesk/audit.h"
 #include "mesodesk/commit.h"
 #include "mesodesk/content.h"
+#include "mesodesk/clinic.h"
 #include "mesodesk/day.h"
 #include "mesodesk/validate.h"
 #include "record_int.h"
@@ -584,8 +585,8 @@ md_code md_credential_expiring(md_ctx *ctx, long within_days, json_t **out, md_e
         rc = md_err_set(err, MD_EUNPROCESSABLE, "within", "within is at most %ld days", max);
     if (rc == MD_OK && !items) rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     md_day today = 0;
-    char zone[64];
-    if (rc == MD_OK) rc = md_day_clinic_today(ctx, zone, sizeof zone, &today, err);
+    char zone[MD_ZONE_STR];
+    if (rc == MD_OK) rc = md_clinic_zone(ctx, zone, &today, err);
     if (rc == MD_OK) rc = load_clinic(ctx, &map, err);
     if (rc == MD_OK) rc = expiring_items(ctx, map, today, within_days, items, err);
     if (rc == MD_OK) rc = audit_read(ctx, ctx->who.clinic_id, "expiring credentials", err);

@@ -14,6 +14,7 @@
  * wrote it (its decision, findings, cautions and missing lists, docs/SCREENING.md), never
  * from a rule name written here.
  */
+#include "mesodesk/clinic.h"
 #include "mesodesk/day.h"
 #include "mesodesk/audit.h"
 #include "mesodesk/booking.h"
@@ -49,6 +50,7 @@ typedef struct gather {
     json_t *patients;  /* id -> {"id","given_name","family_name","birth_date"} */
     json_t *screening; /* id -> {"id","date","decision","result","screened_at"} */
     json_t *changed;   /* id -> latest recorded_at of a screening fact */
+    json_t *later;     /* id -> start of the patient's latest appointment kept (no-shows) */
 } gather;
 
 static json_t *text_or_null(const md_row *r, int i)
@@ -86,6 +88,14 @@ static int changed_row(void *va, const md_row *r)
     return 0;
 }
 
+static int later_row(void *va, const md_row *r)
+{
+    gather *g = va;
+    if (!md_row_is_null(r, 1))
+        json_object_set_new(g->later, md_row_text(r, 0), json_string(md_row_text(r, 1)));
+    return 0;
+}
+
 /* The tables whose rows screening reads (md_screening_gather). */
 static const md_record_kind *const fact_kinds[] = {&md_kind_allergy,
                                                    &md_kind_allergy_statement,
@@ -117,6 +127,12 @@ const char *md_day_gather_sql(md_ctx *ctx, int which, size_t n)
         md_sbuf_append(&b, ") AND s.screened_us = (SELECT max(s2.screened_us) FROM screenings "
                            "s2 WHERE s2.clinic_id = s.clinic_id AND s2.patient_id = "
                            "s.patient_id) ORDER BY s.patient_id, s.id");
+    } else if (which == 3) {
+        md_sbuf_append(&b, "SELECT patient_id, max(start_at) FROM appointments WHERE clinic_id = "
+                           "$1 AND current = 1 AND status IN ('booked', 'arrived', 'completed') "
+                           "AND patient_id IN (");
+        in_list(&b, n);
+        md_sbuf_append(&b, ") GROUP BY patient_id ORDER BY patient_id");
     } else {
         md_sbuf_append(&b, "SELECT patient_id, max(recorded_at) FROM (");
         for (int k = 0; fact_kinds[k]; k++) {
@@ -132,13 +148,13 @@ const char *md_day_gather_sql(md_ctx *ctx, int which, size_t n)
     return SQL(b);
 }
 
-/* Statements 0..upto-1 of the gather over n ids. */
-static md_code gather_chunk(md_ctx *ctx, const md_val *v, size_t n, int upto, gather *g,
+/* Statements from..upto-1 of the gather over n ids. */
+static md_code gather_chunk(md_ctx *ctx, const md_val *v, size_t n, int from, int upto, gather *g,
                             md_err *err)
 {
-    static const md_row_fn fns[] = {patient_row, screening_row, changed_row};
+    static const md_row_fn fns[] = {patient_row, screening_row, changed_row, later_row};
     md_code rc = MD_OK;
-    for (int w = 0; rc == MD_OK && w < upto; w++)
+    for (int w = from; rc == MD_OK && w < upto; w++)
         rc = md_store_exec(ctx->db, md_day_gather_sql(ctx, w, n), v, (int)n + 1, fns[w], g, err);
     return rc;
 }
@@ -153,7 +169,7 @@ size_t md_day_padded(size_t n)
     return MD_DAY_IN_MAX;
 }
 
-static md_code gather_all(md_ctx *ctx, json_t *ids, int upto, gather *g, md_err *err)
+static md_code gather_all(md_ctx *ctx, json_t *ids, int from, int upto, gather *g, md_err *err)
 {
     md_val v[MD_DAY_IN_MAX + 1];
     size_t total = json_array_size(ids);
@@ -163,7 +179,7 @@ static md_code gather_all(md_ctx *ctx, json_t *ids, int upto, gather *g, md_err 
         size_t n = total - at < MD_DAY_IN_MAX ? total - at : MD_DAY_IN_MAX, m = md_day_padded(n);
         for (size_t i = 0; i < m; i++)
             v[i + 1] = md_text(json_string_value(json_array_get(ids, at + (i < n ? i : n - 1))));
-        rc = gather_chunk(ctx, v, m, upto, g, err);
+        rc = gather_chunk(ctx, v, m, from, upto, g, err);
     }
     return rc;
 }
@@ -338,7 +354,7 @@ static void licence_item(json_t *list, json_t *verdict, int clinical)
 
 md_code md_day_missing(md_ctx *ctx, md_day day, json_t *appts, md_err *err)
 {
-    gather g = {json_object(), json_object(), json_object()};
+    gather g = {.patients = json_object(), .screening = json_object(), .changed = json_object()};
     json_t *ids = json_array(), *seen = json_object(), *checks = json_object();
     json_t *statuses = json_object(), *scopes = json_object();
     md_day_kb dk;
@@ -357,7 +373,7 @@ md_code md_day_missing(md_ctx *ctx, md_day day, json_t *appts, md_err *err)
             json_array_append_new(ids, json_string(pid));
         }
     }
-    if (rc == MD_OK) rc = gather_all(ctx, ids, 3, &g, err);
+    if (rc == MD_OK) rc = gather_all(ctx, ids, 0, 3, &g, err);
     json_array_foreach(rc == MD_OK ? appts : NULL, i, a)
     {
         const char *pid = json_string_value(json_object_get(a, "patient_id"));
@@ -402,27 +418,6 @@ md_code md_day_missing(md_ctx *ctx, md_day day, json_t *appts, md_err *err)
 }
 
 /* ---- the day ---- */
-
-static int zone_row(void *va, const md_row *r)
-{
-    char *z = va;
-    md_strlcpy(z, md_row_text(r, 0), 64);
-    return 0;
-}
-
-md_code md_day_clinic_today(md_ctx *ctx, char *zone, size_t zsize, md_day *today, md_err *err)
-{
-    char z[64] = "";
-    md_val v[] = {md_text(ctx->who.clinic_id)};
-    md_code rc = md_store_exec(ctx->db, "SELECT time_zone FROM clinics WHERE clinic_id = $1", v, 1,
-                               zone_row, z, err);
-    if (rc != MD_OK) return rc;
-    if (!z[0]) return md_err_set(err, MD_ENOTFOUND, NULL, "no such clinic");
-    if (md_tz_day(z, md_now(), today) != 0)
-        return md_err_set(err, MD_EINTERNAL, "time_zone", "the clinic's zone %s is unknown", z);
-    md_strlcpy(zone, z, zsize);
-    return MD_OK;
-}
 
 /* Append id to the "appointments" list of the entry of group (an array of {"id",...})
  * named key, making the entry when it is new. */
@@ -514,13 +509,16 @@ static int no_show_row(void *va, const md_row *r)
     return 0;
 }
 
-/* No-shows of [day - back, day) whose patient has no later appointment still booked. */
+/* No-shows of [day - back, day) whose patient has no later appointment booked, arrived or
+ * completed: the no-shows by the day index, then the patients' latest such appointment by
+ * the patient index (IN-lists), compared here. */
 static md_code day_no_shows(md_ctx *ctx, const char *zone, md_day day, long back, json_t *out,
                             md_err *err)
 {
     int64_t lo, hi;
     char los[MD_TIME_STR], his[MD_TIME_STR];
-    json_t *items = json_array();
+    json_t *found = json_array(), *items = json_array(), *ids = json_array(), *seen = json_object();
+    gather g = {.later = json_object()};
     md_code rc = MD_OK;
     if (md_tz_day_start(zone, day - (md_day)back, &lo) == 0 &&
         md_tz_day_start(zone, day, &hi) == 0) {
@@ -528,16 +526,34 @@ static md_code day_no_shows(md_ctx *ctx, const char *zone, md_day day, long back
         md_time_format(hi, his);
         md_val v[] = {md_text(ctx->who.clinic_id), md_text(los), md_text(his)};
         rc = md_store_exec(ctx->db,
-                           "SELECT a.id, a.patient_id, a.practitioner_id, a.start_at, a.course_id "
-                           "FROM appointments a WHERE a.clinic_id = $1 AND a.current = 1 AND "
-                           "a.start_at >= $2 AND a.start_at < $3 AND a.status = 'no_show' AND "
-                           "NOT EXISTS (SELECT 1 FROM appointments b WHERE b.clinic_id = "
-                           "a.clinic_id AND b.patient_id = a.patient_id AND b.current = 1 AND "
-                           "b.start_at > a.start_at AND b.status IN ('booked', 'arrived', "
-                           "'completed')) ORDER BY a.start_at, a.id",
-                           v, 3, no_show_row, items, err);
+                           "SELECT id, patient_id, practitioner_id, start_at, course_id FROM "
+                           "appointments WHERE clinic_id = $1 AND current = 1 AND start_at >= $2 "
+                           "AND start_at < $3 AND status = 'no_show' ORDER BY start_at, id",
+                           v, 3, no_show_row, found, err);
+    }
+    size_t i;
+    json_t *it;
+    json_array_foreach(found, i, it)
+    {
+        const char *pid = json_string_value(json_object_get(it, "patient_id"));
+        if (!json_object_get(seen, pid)) {
+            json_object_set_new(seen, pid, json_true());
+            json_array_append_new(ids, json_string(pid));
+        }
+    }
+    if (rc == MD_OK) rc = gather_all(ctx, ids, 3, 4, &g, err);
+    json_array_foreach(rc == MD_OK ? found : NULL, i, it)
+    {
+        const char *later = json_string_value(
+            json_object_get(g.later, json_string_value(json_object_get(it, "patient_id"))));
+        if (!later || strcmp(later, json_string_value(json_object_get(it, "start"))) <= 0)
+            json_array_append(items, it);
     }
     json_object_set_new(out, "no_shows", items);
+    json_decref(found);
+    json_decref(ids);
+    json_decref(seen);
+    json_decref(g.later);
     return rc;
 }
 
@@ -545,7 +561,7 @@ static md_code day_no_shows(md_ctx *ctx, const char *zone, md_day day, long back
 static md_code name_list_patients(md_ctx *ctx, json_t *out, md_err *err)
 {
     static const char *const lists[] = {"windows_closing", "maintenance_due", "no_shows", NULL};
-    gather g = {json_object(), json_object(), json_object()};
+    gather g = {.patients = json_object(), .screening = json_object(), .changed = json_object()};
     json_t *ids = json_array(), *seen = json_object(), *it;
     size_t i;
     for (int l = 0; lists[l]; l++)
@@ -557,7 +573,7 @@ static md_code name_list_patients(md_ctx *ctx, json_t *out, md_err *err)
                 json_array_append_new(ids, json_string(pid));
             }
         }
-    md_code rc = gather_all(ctx, ids, 1, &g, err);
+    md_code rc = gather_all(ctx, ids, 0, 1, &g, err);
     for (int l = 0; rc == MD_OK && lists[l]; l++)
         json_array_foreach(json_object_get(out, lists[l]), i, it) json_object_set(
             it, "patient",
@@ -606,7 +622,7 @@ static md_code audit_day(md_ctx *ctx, json_t *out, const char *date, md_err *err
 
 md_code md_day_get(md_ctx *ctx, const md_day_query *q, json_t **out, md_err *err)
 {
-    char zone[64], date[MD_DATE_STR];
+    char zone[MD_ZONE_STR], date[MD_DATE_STR];
     md_day day = 0;
     md_day_kb dk;
     json_t *o = NULL;
@@ -614,7 +630,7 @@ md_code md_day_get(md_ctx *ctx, const md_day_query *q, json_t **out, md_err *err
     if (rc != MD_OK) return rc;
     md_kb_day(ctx->kb, &dk);
     if ((rc = md_store_snapshot_begin(ctx->db, err)) != MD_OK) return rc;
-    rc = md_day_clinic_today(ctx, zone, sizeof zone, &day, err);
+    rc = md_clinic_zone(ctx, zone, &day, err);
     if (rc == MD_OK && q->has_day) day = q->day;
     md_date_format(day, date);
     if (rc == MD_OK && !(o = json_pack("{s:s,s:s}", "date", date, "time_zone", zone)))
