@@ -205,7 +205,7 @@ export async function issue9Tests(h) {
     await a.getByRole('button', { name: 'Close' }).click();
   });
 
-  await test('reception books: a double booking of the practitioner is refused with the message; then reschedule and cancel', async () => {
+  await test('reception books: a double booking of the practitioner is refused with the message; outside a course window no override; reschedule and cancel', async () => {
     await signInToDay('reception@demo.clinic', DEMO_PASSWORD);
     await main().getByRole('link', { name: 'Calendar' }).click();
     await page.getByRole('heading', { level: 1, name: 'Calendar' }).waitFor();
@@ -242,6 +242,19 @@ export async function issue9Tests(h) {
     await b.getByRole('button', { name: 'Cancel the appointment' }).click();
     await b.waitFor({ state: 'detached' });
     await page.locator('.cal-appt.status-cancelled', { hasText: 'Amelia' }).waitFor();
+    // Outside a course window reception is told why and that only a practitioner may override.
+    await nav(`/calendar?course_id=${ids.course}&seq=3`);
+    await page.locator('[data-window-banner]').waitFor();
+    await page.locator('.page-head').getByRole('button', { name: 'Book session 3' }).click();
+    const r = dialog('Book session 3');
+    await r.getByLabel('Practitioner').selectOption({ label: 'Nurse Sam Patel' });
+    await r.getByLabel('Date').fill(tomorrow);
+    await r.getByLabel('Start (clinic time)').fill('16:30');
+    await r.getByRole('button', { name: 'Book', exact: true }).click();
+    await r.locator('.refusal', { hasText: 'Only a practitioner can book outside the window' }).waitFor();
+    assert((await r.getByRole('button', { name: 'Book outside the window' }).count()) === 0, 'no override for reception');
+    await r.getByRole('button', { name: 'Close' }).click();
+    await nav(`/calendar?view=day&date=${tomorrow}`);
     await page.getByRole('tab', { name: 'Rooms' }).click();
     await page.locator(`.cal-col-head`, { hasText: roomA }).waitFor();
     await checkWidths(page, 'calendar day per room');

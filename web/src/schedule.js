@@ -109,10 +109,10 @@ export function fixLink(item, appt) {
   if (item.href && item.href.startsWith('/')) return [item.href, 'Fix'];
   if (/licen|credential|scope/.test(code)) return ['/credentials', 'Credentials'];
   if (!pid) return null;
-  if (/consent/.test(code)) return [`/patients/${pid}#consents`, 'Consents'];
+  if (/consent/.test(code)) return [`/patients/${pid}#consents-h`, 'Consents'];
   if (/patch/.test(code)) return [`/patients/${pid}/patch-tests`, 'Patch tests'];
-  if (/clearance/.test(code)) return [`/patients/${pid}#clearances`, 'Clearances'];
-  if (/screening/.test(code)) return [`/patients/${pid}#screening`, 'Screening'];
+  if (/clearance/.test(code)) return [`/patients/${pid}#clearances-h`, 'Clearances'];
+  if (/screening/.test(code)) return [`/patients/${pid}#screening-h`, 'Screening'];
   if (/course/.test(code) && appt && appt.course_id) return [`/courses/${appt.course_id}`, 'Course'];
   return [`/patients/${pid}`, 'Patient'];
 }

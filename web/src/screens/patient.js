@@ -4,7 +4,7 @@
 // narrower) styles.css dissolves the two columns and orders the panels by their data-kind:
 // details, allergies, medications, pregnancy, conditions, screening, clearances,
 // questionnaires. A new panel needs a data-kind (and an order there, or it comes last).
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { get, post, qs } from '../api.js';
 import { calendarDate, age, instant, sentence, SEX_LABELS, FITZPATRICK } from '../format.js';
 import { html, Link, useLoad, useForm, Field, FormError, Dialog, PageTitle, Spinner, Alert } from '../ui.js';
@@ -140,6 +140,13 @@ export function PatientScreen({ id }) {
   const bump = () => setTick((t) => t + 1);
   const [merging, setMerging] = useState(false);
   const isAdmin = !!(session.me && session.me.staff && session.me.staff.role === 'admin');
+
+  // A link to a panel (the day's "what is missing": #consents-h, #screening-h, #clearances-h)
+  // scrolls to it once the page is there.
+  useEffect(() => {
+    const el = patient.data && location.hash && document.getElementById(location.hash.slice(1));
+    if (el) requestAnimationFrame(() => el.scrollIntoView({ block: 'start' }));
+  }, [patient.data]);
 
   if (patient.error) return html`<section class="page"><${PageTitle}>Patient<//><${Alert}>${sentence(patient.error.message)}<//></section>`;
   if (!patient.data) return html`<section class="page"><${Spinner} /></section>`;
