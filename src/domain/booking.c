@@ -228,6 +228,10 @@ static md_code read_input(md_ctx *ctx, json_t *in, booking *b, int creating, md_
         rc = md_json_int(in, "course_session", 0, 1, 1000, &session, &b->has_session, err);
     if (rc == MD_OK)
         rc = md_json_text(in, "window_override_reason", 0, 500, &b->override_reason, err);
+    if (rc == MD_OK && b->override_reason &&
+        !b->override_reason[strspn(b->override_reason, " \t\r\n")])
+        rc = md_err_set(err, MD_EUNPROCESSABLE, "window_override_reason",
+                        "an override needs a written reason");
     const char *note = NULL;
     if (rc == MD_OK) rc = md_json_text(in, "note", 0, 500, &note, err);
     if (note) b->note = note;

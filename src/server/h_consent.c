@@ -110,11 +110,7 @@ static md_code h_pdf(md_req *r, md_err *err)
     size_t len = 0;
     md_code rc = md_consent_pdf(&r->ctx, r->params[0], &pdf, &len, err);
     if (rc != MD_OK) return rc;
-    if (!(r->raw = malloc(len))) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
-    memcpy(r->raw, pdf, len);
-    r->raw_len = len;
-    r->raw_type = "application/pdf";
-    return MD_OK;
+    return md_req_raw(r, pdf, len, "application/pdf", "inline; filename=\"consent.pdf\"", err);
 }
 
 static md_code h_link_open(md_req *r, md_err *err)

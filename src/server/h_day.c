@@ -80,14 +80,7 @@ static md_code h_evidence_get(md_req *r, md_err *err)
     if (!type) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     md_code rc = md_credential_evidence_get(&r->ctx, r->params[0], r->params[1], r->params[2], type,
                                             &data, &len, err);
-    if (rc == MD_OK && len && !(r->raw = malloc(len)))
-        rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
-    if (rc == MD_OK) {
-        memcpy(r->raw, data, len);
-        r->raw_len = len;
-        r->raw_type = type;
-    }
-    return rc;
+    return rc == MD_OK ? md_req_raw(r, data, len, type, "attachment", err) : rc;
 }
 
 static md_code h_expiring(md_req *r, md_err *err)

@@ -111,7 +111,8 @@ static void routes_build(void)
         &md_routes_system,      &md_routes_patients,    records,
         &md_routes_screening,   &md_routes_admin,       &md_routes_stock,
         &md_routes_formulation, &md_routes_patch_tests, &md_routes_recall,
-        &md_routes_day, &md_routes_course, &md_routes_consent, &md_routes_booking};
+        &md_routes_day,         &md_routes_course,      &md_routes_consent,
+        &md_routes_booking};
     size_t n = 0;
     for (size_t m = 0; m < sizeof modules / sizeof modules[0]; m++)
         for (size_t i = 0; i < modules[m]->n; i++) {
@@ -301,6 +302,18 @@ static void add_common_headers(struct MHD_Response *resp, const md_req *r)
     if (r->close) MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 }
 
+md_code md_req_raw(md_req *r, const void *data, size_t len, const char *type,
+                   const char *disposition, md_err *err)
+{
+    free(r->raw);
+    if (!(r->raw = malloc(len ? len : 1))) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    if (len) memcpy(r->raw, data, len);
+    r->raw_len = len;
+    r->raw_type = type;
+    r->raw_disposition = disposition;
+    return MD_OK;
+}
+
 /* Queue r->raw (taken: MHD frees it) with r->raw_type and r->status. */
 static enum MHD_Result send_raw(md_req *r)
 {
@@ -310,8 +323,12 @@ static enum MHD_Result send_raw(md_req *r)
     r->raw = NULL;
     MHD_add_response_header(resp, "Content-Type", r->raw_type);
     MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (r->raw_disposition)
+        MHD_add_response_header(resp, "Content-Disposition", r->raw_disposition);
     MHD_add_response_header(resp, "Content-Security-Policy",
-                            "default-src 'none'; frame-ancestors 'none'");
+                            r->raw_disposition && strncmp(r->raw_disposition, "attachment", 10) == 0
+                                ? "default-src 'none'; frame-ancestors 'none'; sandbox"
+                                : "default-src 'none'; frame-ancestors 'none'");
     add_common_headers(resp, r);
     enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
     MHD_destroy_response(resp);

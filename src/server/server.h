@@ -84,7 +84,13 @@ typedef struct md_req {
     char *raw;
     size_t raw_len;
     const char *raw_type;
+    const char *raw_disposition; /* Content-Disposition, e.g. "attachment"; NULL: none */
 } md_req;
+
+/* Answer a copy of data (len bytes) as type, with Content-Disposition disposition (NULL: none;
+ * an "attachment" is also sandboxed, so an uploaded file never runs in the app's origin). */
+md_code md_req_raw(md_req *r, const void *data, size_t len, const char *type,
+                   const char *disposition, md_err *err);
 
 /* A handler fills r->status (default 200) and r->resp, or returns an error that the
  * server renders as {"error":{"code","message","field"}}. */

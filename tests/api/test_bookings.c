@@ -481,6 +481,13 @@ static void a_course_is_booked_inside_its_windows_or_overridden_by_a_practitione
     api_err(api.reception, "POST",
             course_booking(api.practitioner_id, pid, cid, 2, at(early, "09:00"), "patient travels"),
             403, "forbidden", "window_override_reason", "/api/v1/appointments");
+    /* An override needs a written reason: an empty or blank one is no reason. */
+    api_err(api.practitioner, "POST",
+            course_booking(api.practitioner_id, pid, cid, 2, at(early, "09:00"), ""), 422,
+            "unprocessable", "window_override_reason", "/api/v1/appointments");
+    api_err(api.practitioner, "POST",
+            course_booking(api.practitioner_id, pid, cid, 2, at(early, "09:00"), "   "), 422,
+            "unprocessable", "window_override_reason", "/api/v1/appointments");
     json_t *a2 = api_ok(
         api.practitioner, "POST",
         course_booking(api.practitioner_id, pid, cid, 2, at(early, "09:00"), "patient travels"),
