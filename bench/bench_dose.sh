@@ -22,6 +22,8 @@ set -euo pipefail
 BUILD=${BUILD:-build}
 CONNS=${CONNS:-32}
 SECONDS_=${SECONDS:-10}
+# bash counts SECONDS up from 0 when the environment does not set it: 0 means "not given".
+[ "$SECONDS_" -ge 1 ] || SECONDS_=10
 BIN=$(cd "$BUILD" && pwd)/mesodesk
 for t in wrk nginx curl jq python3; do
   command -v $t >/dev/null || { echo "bench_dose: $t is not installed" >&2; exit 1; }

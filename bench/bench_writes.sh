@@ -20,6 +20,8 @@ set -eu
 BUILD=${BUILD:-build}
 CONNS=${CONNS:-32}
 SECONDS_=${SECONDS:-10}
+# bash counts SECONDS up from 0 when the environment does not set it: 0 means "not given".
+[ "$SECONDS_" -ge 1 ] || SECONDS_=10
 BIN=$(cd "$BUILD" && pwd)/mesodesk
 for t in wrk curl jq; do
     command -v $t >/dev/null || { echo "bench_writes: $t is not installed" >&2; exit 1; }
