@@ -32,6 +32,10 @@
  * (MD_F_MILLI) prints as 0.2, not 0.20000000000000001. */
 #define MD_JSON_NUMBERS JSON_REAL_PRECISION(15)
 
+/* Sort the members of a JSON array in place with qsort's cmp, which compares two
+ * `json_t *const *`.  MD_ENOMEM (arr unchanged) when the work array cannot be had. */
+md_code md_json_array_sort(json_t *arr, int (*cmp)(const void *, const void *), md_err *err);
+
 /* path + key ("a" + "b" -> "a.b"; "" + "b" -> "b"; "f.json:" + "b" -> "f.json:b"), cut to
  * MD_JSON_PATH_MAX - 1 bytes; path + "[i]". */
 void md_json_path(char out[MD_JSON_PATH_MAX], const char *path, const char *key);

@@ -561,16 +561,7 @@ static md_code expiring_items(md_ctx *ctx, json_t *map, md_day today, long withi
             n++;
         }
     }
-    json_t **v = n ? calloc(n, sizeof *v) : NULL;
-    if (n && !v) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
-    for (i = 0; i < n; i++)
-        v[i] = json_incref(json_array_get(items, i));
-    qsort(v, n, sizeof *v, by_expiry);
-    json_array_clear(items);
-    for (i = 0; i < n; i++)
-        json_array_append_new(items, v[i]);
-    free(v);
-    return MD_OK;
+    return md_json_array_sort(items, by_expiry, err);
 }
 
 md_code md_credential_expiring(md_ctx *ctx, long within_days, json_t **out, md_err *err)

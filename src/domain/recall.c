@@ -381,21 +381,6 @@ static int by_attempt(const void *a, const void *b)
                       json_string_value(json_object_get(jb, "id")));
 }
 
-static void sort_attempts(json_t *list)
-{
-    size_t n = json_array_size(list);
-    if (n < 2) return;
-    json_t **v = malloc(n * sizeof *v);
-    if (!v) return;
-    for (size_t i = 0; i < n; i++)
-        v[i] = json_incref(json_array_get(list, i));
-    qsort(v, n, sizeof *v, by_attempt);
-    json_array_clear(list);
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(list, v[i]);
-    free(v);
-}
-
 static md_code require_recalled(const md__lot *lot, md_err *err)
 {
     if (strcmp(lot->status, "recalled") != 0)
@@ -433,7 +418,7 @@ md_code md_recall_worklist(md_ctx *ctx, const char *lot_id, json_t **out, md_err
             counts[strcmp(st, "closed") == 0 ? 2 : strcmp(st, "contacted") == 0 ? 1 : 0]++;
             json_object_set_new(it, "case",
                                 c ? json_incref(c) : json_pack("{s:s}", "status", "open"));
-            if (list) sort_attempts(list);
+            if (list && rc == MD_OK) rc = md_json_array_sort(list, by_attempt, err);
             json_object_set_new(it, "contacts", list ? json_incref(list) : json_array());
         }
         *out = json_pack("{s:o,s:I,s:I,s:{s:I,s:I,s:I},s:O}", "lot", lj, "patients",

@@ -388,3 +388,19 @@ md_code md_json_doc_date(const json_t *o, const char *key, const char *path, int
     if (present) *present = 1;
     return MD_OK;
 }
+
+md_code md_json_array_sort(json_t *arr, int (*cmp)(const void *, const void *), md_err *err)
+{
+    size_t n = json_array_size(arr);
+    if (n < 2) return MD_OK;
+    json_t **v = malloc(n * sizeof *v);
+    if (!v) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        v[i] = json_incref(json_array_get(arr, i));
+    qsort(v, n, sizeof *v, cmp);
+    json_array_clear(arr);
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, v[i]);
+    free(v);
+    return MD_OK;
+}

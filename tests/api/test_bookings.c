@@ -503,7 +503,10 @@ static void a_course_is_booked_inside_its_windows_or_overridden_by_a_practitione
     /* The override is in the audit trail. */
     json_t *audit =
         api_ok(api.admin, "GET", NULL, 200, "/api/v1/audit?object_id=%s", api_str(a2, "id"));
-    assert_non_null(strstr(json_dumps(audit, 0), "window_override"));
+    char *dumped = json_dumps(audit, 0);
+    assert_non_null(dumped);
+    assert_non_null(strstr(dumped, "window_override"));
+    free(dumped);
     json_decref(audit);
     /* Unknown course, a session that is none, another patient's course. */
     api_err(api.reception, "POST",

@@ -168,7 +168,10 @@ static void the_link_signs_once(void **state)
     json_decref(rec);
     /* Reception's list shows no token. */
     json_t *list = api_ok(api.reception, "GET", NULL, 200, "/api/v1/patients/%s/consents", pid);
-    assert_null(strstr(json_dumps(list, 0), token));
+    char *dumped = json_dumps(list, 0);
+    assert_non_null(dumped);
+    assert_null(strstr(dumped, token));
+    free(dumped);
     json_decref(list);
     /* Neither the API route nor the web page put the token in a log line. */
     api_res page;
