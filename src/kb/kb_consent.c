@@ -18,6 +18,7 @@
 #include "kb/kb_consent_int.h"
 #include "kb/kb_int.h"
 #include "mesodesk/consent.h"
+#include "mesodesk/course.h"
 #include "mesodesk/sbuf.h"
 
 static const char *const purposes[] = {"treatment", "photo", "marketing", NULL};
@@ -182,6 +183,9 @@ static md_code parse_text(md_kb *kb, const langs *L, const json_t *j, const char
                           "%s: a treatment text names its protocol, no other does", f);
     if (proto.protocol && !code_valid(proto.protocol, 63))
         return md_err_set(err, MD_EINVAL, f, "%s: a protocol code, [a-z0-9_]", f);
+    if (proto.protocol && !md_kb_protocol_find(kb, proto.protocol))
+        return md_err_set(err, MD_EINVAL, f, "%s: unknown protocol '%s' (kb/protocols.json)", f,
+                          proto.protocol);
     for (size_t k = 0; k < kc->n; k++) {
         const md_consent_text *o = &kc->texts[k];
         if (strcmp(o->id, proto.id) == 0)

@@ -157,6 +157,7 @@ static const breakage breakages[] = {
      "kb/consent_texts.json:texts[0].versions[0].sections[0].sources", "required"},
     {"consent_texts.json", "texts/3", "protocol", "\"facial_rejuvenation\"", NULL, "kb/consent_texts.json:texts[3].protocol", "names its protocol"},
     {"consent_texts.json", "texts/0", NULL, NULL, "protocol", "kb/consent_texts.json:texts[0].protocol", "names its protocol"},
+    {"consent_texts.json", "texts/0", "protocol", "\"facial_lift\"", NULL, "kb/consent_texts.json:texts[0].protocol", "unknown protocol"},
     {"consent_texts.json", "texts/1", "protocol", "\"facial_rejuvenation\"", NULL, "kb/consent_texts.json:texts[1]", "second text"},
     {"consent_texts.json", "texts/4", "purpose", "\"newsletter\"", NULL, "kb/consent_texts.json:texts[4].purpose", "unknown value"},
     {"consent_texts.json", "texts/0/versions/0", "version", "2", NULL, "kb/consent_texts.json:texts[0].versions[0]", "numbered"},
