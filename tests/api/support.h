@@ -48,8 +48,8 @@ typedef struct api_server {
     int exit_status; /* of the last stop: exit code, or 128 + signal */
     /* The server whose database this one shares (api_server_start_sharing); NULL: its own. */
     const struct api_server *db_of;
-    char name[16];   /* "": the group's server; else another on its database (port file NAME,
-                        log NAME.log in dir) */
+    char name[16]; /* "": the group's server; else another on its database (port file NAME,
+                      log NAME.log in dir) */
 } api_server;
 
 typedef struct api_env {
@@ -200,7 +200,7 @@ const json_t *api_find_rule(const json_t *result, const char *rule);
 size_t api_count_items(const json_t *list, const char *key, const char *value);
 /* A new patient (pregnancy and allergy statements recorded) with a current formulation of
  * a new hyaluronic-acid product in stock, as a course needs: their ids (support_fixtures.c). */
-void api_patient_with_formulation(char pid[MD_ID_STR], char fid[MD_ID_STR]);
+void api_patient_with_formulation(const char *given, char pid[MD_ID_STR], char fid[MD_ID_STR]);
 
 /* --- raw HTTP (support_raw.c) --- */
 

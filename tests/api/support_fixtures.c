@@ -5,7 +5,7 @@
 
 #include <stdio.h>
 
-void api_patient_with_formulation(char pid[MD_ID_STR], char fid[MD_ID_STR])
+void api_patient_with_formulation(const char *given, char pid[MD_ID_STR], char fid[MD_ID_STR])
 {
     char tag[16], body[1024];
     api_unique(tag);
@@ -20,7 +20,7 @@ void api_patient_with_formulation(char pid[MD_ID_STR], char fid[MD_ID_STR])
              "\"received_on\":\"2026-01-10\",\"quantity\":5}",
              api_str(p, "id"), tag);
     json_decref(api_ok(api.admin, "POST", body, 201, "/api/v1/lots"));
-    json_t *pt = api_patient_new(api.practitioner, "Dee", tag, "1984-03-03");
+    json_t *pt = api_patient_new(api.practitioner, given, tag, "1984-03-03");
     snprintf(pid, MD_ID_STR, "%s", api_str(pt, "id"));
     json_decref(pt);
     json_decref(api_ok(api.practitioner, "POST",

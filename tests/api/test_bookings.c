@@ -450,7 +450,7 @@ static void a_course_is_booked_inside_its_windows_or_overridden_by_a_practitione
     (void)state;
     setup_schedule();
     char pid[MD_ID_STR], fid[MD_ID_STR], body[512], start[MD_DATE_STR];
-    api_patient_with_formulation(pid, fid);
+    api_patient_with_formulation("Dee", pid, fid);
     md_date_format(fx.wed + 19, start); /* a Monday */
     snprintf(body, sizeof body,
              "{\"protocol\":\"facial_rejuvenation\",\"formulation_id\":\"%s\",\"start\":"

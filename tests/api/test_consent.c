@@ -441,44 +441,15 @@ static void bad_input_names_the_field(void **state)
 /* A patient with a current formulation and a facial course (the recipe of test_courses.c). */
 static void patient_with_course(const char *given, char pid[MD_ID_STR], char cid[MD_ID_STR])
 {
-    char tag[16], body[1024];
-    api_unique(tag);
-    snprintf(body, sizeof body,
-             "{\"name\":\"HA %s\",\"presentation\":\"single_dose\",\"volume_ml\":2,"
-             "\"base\":\"aqueous\",\"ingredients\":[{\"ingredient\":\"hyaluronic_acid\"}],"
-             "\"regulatory\":{\"UK\":\"ce_marked\"}}",
-             tag);
-    json_t *p = api_ok(api.admin, "POST", body, 201, "/api/v1/products");
-    snprintf(body, sizeof body,
-             "{\"product_id\":\"%s\",\"lot_number\":\"%s-1\",\"expiry\":\"2099-01-31\","
-             "\"received_on\":\"2026-01-10\",\"quantity\":5}",
-             api_str(p, "id"), tag);
-    json_decref(api_ok(api.admin, "POST", body, 201, "/api/v1/lots"));
-    json_t *pt = api_patient_new(api.practitioner, given, tag, "1984-03-03");
-    snprintf(pid, MD_ID_STR, "%s", api_str(pt, "id"));
-    json_decref(pt);
-    json_decref(api_ok(api.practitioner, "POST",
-                       "{\"pregnant\":\"no\",\"breastfeeding\":\"no\",\"recorded_on\":"
-                       "\"2026-11-21\"}",
-                       201, "/api/v1/patients/%s/status", pid));
-    json_decref(api_ok(api.practitioner, "POST", "{\"asked_on\":\"2026-11-21\"}", 201,
-                       "/api/v1/patients/%s/allergy_statements", pid));
-    snprintf(body, sizeof body,
-             "{\"name\":\"Glow\",\"mixture\":{\"components\":[{\"product_id\":\"%s\","
-             "\"volume_ml\":1}],\"areas\":[\"cheeks\"],\"concerns\":[\"dryness\"]},"
-             "\"planned_date\":\"2026-11-21\"}",
-             api_str(p, "id"));
-    json_t *f =
-        api_ok(api.practitioner, "POST", body, 201, "/api/v1/patients/%s/formulations", pid);
+    char fid[MD_ID_STR], body[512];
+    api_patient_with_formulation(given, pid, fid);
     snprintf(body, sizeof body,
              "{\"protocol\":\"facial_rejuvenation\",\"formulation_id\":\"%s\",\"start\":"
              "\"2027-01-04\"}",
-             api_str(f, "id"));
+             fid);
     json_t *c = api_ok(api.practitioner, "POST", body, 201, "/api/v1/patients/%s/courses", pid);
     snprintf(cid, MD_ID_STR, "%s", api_str(c, "id"));
     json_decref(c);
-    json_decref(f);
-    json_decref(p);
 }
 
 /* A treatment consent names a course of this patient; its protocol chooses the text; it

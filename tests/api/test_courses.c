@@ -9,43 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-/* A patient with a current formulation (hyaluronic acid, in stock). */
-static void patient_with_formulation(char pid[MD_ID_STR], char fid[MD_ID_STR])
-{
-    char tag[16], body[1024];
-    api_unique(tag);
-    snprintf(body, sizeof body,
-             "{\"name\":\"HA %s\",\"presentation\":\"single_dose\",\"volume_ml\":2,"
-             "\"base\":\"aqueous\",\"ingredients\":[{\"ingredient\":\"hyaluronic_acid\"}],"
-             "\"regulatory\":{\"UK\":\"ce_marked\"}}",
-             tag);
-    json_t *p = api_ok(api.admin, "POST", body, 201, "/api/v1/products");
-    snprintf(body, sizeof body,
-             "{\"product_id\":\"%s\",\"lot_number\":\"%s-1\",\"expiry\":\"2099-01-31\","
-             "\"received_on\":\"2026-01-10\",\"quantity\":5}",
-             api_str(p, "id"), tag);
-    json_decref(api_ok(api.admin, "POST", body, 201, "/api/v1/lots"));
-    json_t *pt = api_patient_new(api.practitioner, "Cora", tag, "1984-03-03");
-    snprintf(pid, MD_ID_STR, "%s", api_str(pt, "id"));
-    json_decref(pt);
-    json_decref(api_ok(api.practitioner, "POST",
-                       "{\"pregnant\":\"no\",\"breastfeeding\":\"no\",\"recorded_on\":"
-                       "\"2026-11-21\"}",
-                       201, "/api/v1/patients/%s/status", pid));
-    json_decref(api_ok(api.practitioner, "POST", "{\"asked_on\":\"2026-11-21\"}", 201,
-                       "/api/v1/patients/%s/allergy_statements", pid));
-    snprintf(body, sizeof body,
-             "{\"name\":\"Glow\",\"mixture\":{\"components\":[{\"product_id\":\"%s\","
-             "\"volume_ml\":1}],\"areas\":[\"cheeks\"],\"concerns\":[\"dryness\"]},"
-             "\"planned_date\":\"2026-11-21\"}",
-             api_str(p, "id"));
-    json_t *f =
-        api_ok(api.practitioner, "POST", body, 201, "/api/v1/patients/%s/formulations", pid);
-    snprintf(fid, MD_ID_STR, "%s", api_str(f, "id"));
-    json_decref(f);
-    json_decref(p);
-}
-
 static json_t *plan(const char *pid, const char *fid, const char *start)
 {
     char body[512];
@@ -125,8 +88,8 @@ static void test_course_create_and_bad_input(void **state)
 {
     (void)state;
     char pid[MD_ID_STR], fid[MD_ID_STR], opid[MD_ID_STR], ofid[MD_ID_STR];
-    patient_with_formulation(pid, fid);
-    patient_with_formulation(opid, ofid);
+    api_patient_with_formulation("Cora", pid, fid);
+    api_patient_with_formulation("Cora", opid, ofid);
     json_t *c = plan(pid, fid, "2027-01-31");
     assert_string_equal(api_str(c, "state"), "planned");
     assert_int_equal(json_array_size(sessions(c)), 5);
@@ -195,7 +158,7 @@ static void test_missed_replan_abandon_history(void **state)
 {
     (void)state;
     char pid[MD_ID_STR], fid[MD_ID_STR], start[MD_DATE_STR], id[MD_ID_STR];
-    patient_with_formulation(pid, fid);
+    api_patient_with_formulation("Cora", pid, fid);
     md_date_format(md_today_utc() - 60, start);
     json_t *c = plan(pid, fid, start);
     snprintf(id, sizeof id, "%s", api_str(c, "id"));
@@ -240,7 +203,7 @@ static void test_reception_view(void **state)
 {
     (void)state;
     char pid[MD_ID_STR], fid[MD_ID_STR];
-    patient_with_formulation(pid, fid);
+    api_patient_with_formulation("Cora", pid, fid);
     json_t *c = plan(pid, fid, "2027-03-22");
     const char *id = api_str(c, "id");
     json_t *t = api_ok(api.reception, "GET", NULL, 200, "/api/v1/courses/%s/timeline", id);
@@ -275,7 +238,7 @@ static void test_a_booked_session_done(void **state)
 {
     (void)state;
     char pid[MD_ID_STR], fid[MD_ID_STR], start[MD_DATE_STR], body[512], id[MD_ID_STR];
-    patient_with_formulation(pid, fid);
+    api_patient_with_formulation("Cora", pid, fid);
     md_date_format(md_today_utc() + 10, start);
     json_t *c = plan(pid, fid, start);
     snprintf(id, sizeof id, "%s", api_str(c, "id"));
