@@ -37,7 +37,6 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT INT TERM
-ticks() { local t=0; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo $t; }
 
 db=${DB:-$dir/db}
 . "$(dirname "$0")/lib.sh"
@@ -67,27 +66,14 @@ function request()
 end
 LUA
 
-run_wrk() { # URL -> "rps p99_us requests non2xx"
-  wrk -t2 -c"$CONNS" -d"${SECONDS_}s" --latency -s "$dir/dose.lua" "$1" >"$dir/wrk.out"
-  python3 - "$dir/wrk.out" <<'PY'
-import re, sys
-t = open(sys.argv[1]).read()
-rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
-m = re.search(r"99%\s+([\d.]+)(us|ms|s)", t)
-p99 = float(m.group(1)) * {"us": 1, "ms": 1e3, "s": 1e6}[m.group(2)]
-req = int(re.search(r"(\d+) requests in", t).group(1))
-bad = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
-print(f"{rps:.1f} {p99:.0f} {req} {bad.group(1) if bad else 0}")
-PY
-}
 
 if [ "${PERF:-0}" = 1 ]; then
   perf record -g -o "${PERF_OUT:-perf-dose.data}" -p "$pid" -- sleep "$SECONDS_" >/dev/null 2>&1 &
   perfpid=$!
 fi
-t0=$(ticks "$pid")
-read -r m_rps m_p99 m_req m_bad < <(run_wrk "$base")
-m_cpu=$(($(ticks "$pid") - t0))
+t0=$(bench_ticks "$pid")
+read -r m_rps m_p99 m_req m_bad < <(bench_wrk "$base" "$dir/dose.lua")
+m_cpu=$(($(bench_ticks "$pid") - t0))
 [ -n "${perfpid:-}" ] && wait "$perfpid"
 doses=$(curl -sf -H "$auth" "$base/api/v1/lots/$lot/movements" | jq '[.items[] | select(.kind == "used")] | length')
 kill "$pid" && wait "$pid" || true
@@ -99,9 +85,9 @@ fixed=$(printf '%s' "$sample" | sed "s/'/ /g")
 bench_nginx_start "$dir/nginx" 2 "location / { return 201 '$fixed'; }"
 sleep 0.3
 workers=$(pgrep -P "$(cat "$dir/nginx/nginx.pid")" | tr '\n' ' ')
-t0=$(ticks $workers)
-read -r n_rps n_p99 n_req n_bad < <(run_wrk "http://127.0.0.1:$nport")
-n_cpu=$(($(ticks $workers) - t0))
+t0=$(bench_ticks $workers)
+read -r n_rps n_p99 n_req n_bad < <(bench_wrk "http://127.0.0.1:$nport" "$dir/dose.lua")
+n_cpu=$(($(bench_ticks $workers) - t0))
 
 python3 - "$m_rps" "$m_p99" "$m_req" "$m_bad" "$m_cpu" "$n_rps" "$n_p99" "$n_req" "$n_bad" \
   "$n_cpu" "$(getconf CLK_TCK)" "$doses" "$(cat /proc/loadavg)" "${DB:+postgresql}" <<'PY'

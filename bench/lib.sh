@@ -1,5 +1,5 @@
-# lib.sh - what the HTTP benchmarks share (POSIX sh; sourced by bench_writes.sh and
-# bench_dose.sh).
+# lib.sh - what the HTTP benchmarks share (POSIX sh; sourced by bench_writes.sh,
+# bench_dose.sh and bench_bookings.sh).
 #
 # bench_serve_demo PASSWORD: the demo clinic (its admin signs in with PASSWORD) in $db (a
 # SQLite path or a postgresql:// URI of an empty database), then `$BIN serve` on a free
@@ -64,4 +64,27 @@ http {
 NGX
     nginx -p "$1" -c "$1/nginx.conf"
     nginx_started=1
+}
+
+# bench_ticks PID...: the user + system clock ticks those processes have used.
+bench_ticks() {
+    _t=0
+    for _p in "$@"; do _t=$((_t + $(awk '{print $14 + $15}' "/proc/$_p/stat"))); done
+    echo $_t
+}
+
+# bench_wrk URL LUA: wrk -t2 -c$CONNS -d$SECONDS_ with the request script LUA against URL;
+# prints "requests/s p99_us requests non2xx" (the raw output stays in $dir/wrk.out).
+bench_wrk() {
+    wrk -t2 -c"$CONNS" -d"${SECONDS_}s" --latency -s "$2" "$1" >"$dir/wrk.out"
+    python3 - "$dir/wrk.out" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+m = re.search(r"99%\s+([\d.]+)(us|ms|s)", t)
+p99 = float(m.group(1)) * {"us": 1, "ms": 1e3, "s": 1e6}[m.group(2)]
+req = int(re.search(r"(\d+) requests in", t).group(1))
+bad = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
+print(f"{rps:.1f} {p99:.0f} {req} {bad.group(1) if bad else 0}")
+PY
 }
