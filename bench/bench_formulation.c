@@ -33,38 +33,9 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-/* CPU time of the whole process (every thread: the audit writer's too), in ms: steadier
- * than the wall clock on shared cores. */
-static double cpu_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
+#include "bench_time.h"
 
 static double cpu_start;
-
-static void report(const char *what, double *t, long n)
-{
-    double cpu = (cpu_ms() - cpu_start) / (double)n;
-    qsort(t, (size_t)n, sizeof *t, cmp_double);
-    printf("%-8s median %.3f ms  p99 %.3f ms  max %.3f ms  CPU %.3f ms a run  (%ld runs)\n", what,
-           t[n / 2], t[(long)((double)n * 0.99)], t[n - 1], cpu, n);
-    cpu_start = cpu_ms();
-}
 
 static void die(const char *what, const md_err *e)
 {
@@ -252,15 +223,15 @@ int main(int argc, char **argv)
         q.n_areas = 2;
         q.available = json_object_get(all, "items");
         md_arena *ra = md_arena_new(64 * 1024, 0);
-        cpu_start = cpu_ms();
+        cpu_start = bench_cpu_ms();
         for (long i = 0; i < iterations; i++) {
             md_arena_reset(ra);
-            double t0 = now_ms();
+            double t0 = bench_now_ms();
             if (md_fm_evaluate(&q, ra, &out, &err) != MD_OK) die("engine", &err);
             json_decref(out);
-            t[i] = now_ms() - t0;
+            t[i] = bench_now_ms() - t0;
         }
-        report("engine", t, iterations);
+        bench_report("engine", t, iterations, &cpu_start);
         md_arena_free(ra);
         json_decref(all);
         md_ruleset_free(owned);
@@ -268,43 +239,43 @@ int main(int argc, char **argv)
         md_arena_free(ea);
     }
     /* the patient's facts and the clinic's rule set, as the build reads them */
-    cpu_start = cpu_ms();
+    cpu_start = bench_cpu_ms();
     for (long i = 0; i < iterations; i++) {
         md_screen_input input;
         const md_ruleset *rs;
         md_ruleset *owned = NULL;
         md_arena_reset(arena);
         md_screen_input_init(&input);
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         if (md_clinic_ruleset(&ctx, &rs, &owned, NULL, &err) ||
             md_screening_gather(&ctx, pid, rs, &input, &err))
             die("facts", &err);
-        t[i] = now_ms() - t0;
+        t[i] = bench_now_ms() - t0;
         md_ruleset_free(owned);
     }
-    report("facts", t, iterations);
+    bench_report("facts", t, iterations, &cpu_start);
     /* the usable stock alone (stock.h), as the build reads it */
-    cpu_start = cpu_ms();
+    cpu_start = bench_cpu_ms();
     for (long i = 0; i < iterations; i++) {
         md_day day;
         md_date_parse("2026-12-01", &day);
         md_arena_reset(arena);
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         if (md_stock_available(&ctx, day, &out, &err) != MD_OK) die("stock", &err);
         json_decref(out);
-        t[i] = now_ms() - t0;
+        t[i] = bench_now_ms() - t0;
     }
-    report("stock", t, iterations);
+    bench_report("stock", t, iterations, &cpu_start);
     /* the whole build, audited */
-    cpu_start = cpu_ms();
+    cpu_start = bench_cpu_ms();
     for (long i = 0; i < iterations; i++) {
         md_arena_reset(arena);
-        double t0 = now_ms();
+        double t0 = bench_now_ms();
         if (md_formulation_build(&ctx, pid, in, &out, &err) != MD_OK) die("build", &err);
         json_decref(out);
-        t[i] = now_ms() - t0;
+        t[i] = bench_now_ms() - t0;
     }
-    report("build", t, iterations);
+    bench_report("build", t, iterations, &cpu_start);
     free(t);
     json_decref(in);
     md_auditor_stop(auditor);
