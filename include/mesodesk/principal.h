@@ -22,6 +22,7 @@ typedef enum md_role {
     MD_ROLE_PRACTITIONER,
     MD_ROLE_RECEPTION,
     MD_ROLE_AUDITOR,
+    MD_ROLE_MEDICAL_DIRECTOR, /* a practitioner who also signs off charts (issue 10) */
     MD_ROLE_SYSTEM, /* the CLI acting on the operator's behalf */
 } md_role;
 
@@ -41,6 +42,8 @@ typedef enum md_perm {
     MD_PERM_SCHEDULE_READ = 1u << 11,  /* hours, rooms, availability, appointments, the day */
     MD_PERM_SCHEDULE_WRITE = 1u << 12, /* book, reschedule, cancel, no-show, rooms, hours */
     MD_PERM_CONSENT_WRITE = 1u << 13,  /* send consent links, record a signature on the tablet */
+    MD_PERM_CHART_WRITE = 1u << 14,    /* check in, precheck, chart, complete a session */
+    MD_PERM_CHART_SIGNOFF = 1u << 15,  /* sign off charts, the review queue (medical director) */
 } md_perm;
 
 typedef struct md_principal {
@@ -62,6 +65,9 @@ const char *md_role_name(md_role r);
 md_role md_role_parse(const char *s);
 /* The MD_PERM_* bits of a role; 0 for MD_ROLE_NONE and any value out of range. */
 unsigned md_role_perms(md_role r);
+/* Does a staff member with this role name treat patients (practitioner, medical_director,
+ * admin)?  1 or 0; 0 for NULL.  Licences, availability and credential checks ask this. */
+int md_role_name_treats(const char *role);
 /* MD_OK when ctx's role holds every bit of perm, or MD_EFORBIDDEN with a message naming the
  * role. */
 md_code md_require(const md_ctx *ctx, unsigned perm, md_err *err);

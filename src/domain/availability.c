@@ -291,7 +291,7 @@ static md_code practitioner_check(md_ctx *ctx, const char *staff_id, md_err *err
     if (rc == MD_OK && !role[0])
         rc = md_err_set(err, MD_ENOTFOUND, "practitioner_id", "no active staff member %.40s",
                         staff_id ? staff_id : "");
-    if (rc == MD_OK && strcmp(role, "practitioner") != 0 && strcmp(role, "admin") != 0)
+    if (rc == MD_OK && !md_role_name_treats(role))
         rc = md_err_set(err, MD_EUNPROCESSABLE, "practitioner_id",
                         "staff member %s is %s, not a practitioner", staff_id, role);
     return rc;

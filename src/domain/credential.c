@@ -373,7 +373,7 @@ static void judge(const md_ctx *ctx, const staff_row *s, json_t *creds, const ch
         snprintf(out->message, sizeof out->message, "%.100s's account is deactivated", s->name);
         return;
     }
-    if (strcmp(s->role, "practitioner") != 0 && strcmp(s->role, "admin") != 0) {
+    if (!md_role_name_treats(s->role)) {
         out->code = "role";
         snprintf(out->message, sizeof out->message, "%.100s is %s staff, not a practitioner",
                  s->name, s->role);

@@ -17,13 +17,15 @@ static const struct {
                            MD_PERM_CLINICAL_READ | MD_PERM_CLINICAL_WRITE | MD_PERM_STAFF_READ |
                            MD_PERM_STAFF_WRITE | MD_PERM_AUDIT_READ | MD_PERM_CLEARANCE_WRITE |
                            MD_PERM_KB_WRITE | MD_PERM_STOCK_READ | MD_PERM_STOCK_WRITE |
-                           MD_PERM_SCHEDULE_READ | MD_PERM_SCHEDULE_WRITE | MD_PERM_CONSENT_WRITE},
+                           MD_PERM_SCHEDULE_READ | MD_PERM_SCHEDULE_WRITE | MD_PERM_CONSENT_WRITE |
+                           MD_PERM_CHART_WRITE},
     [MD_ROLE_PRACTITIONER] = {"practitioner",
                               MD_PERM_DEMOGRAPHICS_READ | MD_PERM_DEMOGRAPHICS_WRITE |
                                   MD_PERM_CLINICAL_READ | MD_PERM_CLINICAL_WRITE |
                                   MD_PERM_STAFF_READ | MD_PERM_CLEARANCE_WRITE |
                                   MD_PERM_STOCK_READ | MD_PERM_STOCK_WRITE | MD_PERM_SCHEDULE_READ |
-                                  MD_PERM_SCHEDULE_WRITE | MD_PERM_CONSENT_WRITE},
+                                  MD_PERM_SCHEDULE_WRITE | MD_PERM_CONSENT_WRITE |
+                                  MD_PERM_CHART_WRITE},
     [MD_ROLE_RECEPTION] = {"reception", MD_PERM_DEMOGRAPHICS_READ | MD_PERM_DEMOGRAPHICS_WRITE |
                                             MD_PERM_STAFF_READ | MD_PERM_STOCK_READ |
                                             MD_PERM_SCHEDULE_READ | MD_PERM_SCHEDULE_WRITE |
@@ -31,6 +33,14 @@ static const struct {
     [MD_ROLE_AUDITOR] = {"auditor", MD_PERM_DEMOGRAPHICS_READ | MD_PERM_CLINICAL_READ |
                                         MD_PERM_STAFF_READ | MD_PERM_AUDIT_READ |
                                         MD_PERM_STOCK_READ | MD_PERM_SCHEDULE_READ},
+    [MD_ROLE_MEDICAL_DIRECTOR] = {"medical_director",
+                                  MD_PERM_DEMOGRAPHICS_READ | MD_PERM_DEMOGRAPHICS_WRITE |
+                                      MD_PERM_CLINICAL_READ | MD_PERM_CLINICAL_WRITE |
+                                      MD_PERM_STAFF_READ | MD_PERM_CLEARANCE_WRITE |
+                                      MD_PERM_STOCK_READ | MD_PERM_STOCK_WRITE |
+                                      MD_PERM_SCHEDULE_READ | MD_PERM_SCHEDULE_WRITE |
+                                      MD_PERM_CONSENT_WRITE | MD_PERM_CHART_WRITE |
+                                      MD_PERM_CHART_SIGNOFF | MD_PERM_AUDIT_READ},
     [MD_ROLE_SYSTEM] = {"system", ~0u},
 };
 
@@ -46,9 +56,15 @@ const char *md_role_name(md_role r)
 
 md_role md_role_parse(const char *s)
 {
-    for (int r = MD_ROLE_ADMIN; s && r <= MD_ROLE_AUDITOR; r++)
+    for (int r = MD_ROLE_ADMIN; s && r < MD_ROLE_SYSTEM; r++)
         if (strcmp(roles[r].name, s) == 0) return (md_role)r;
     return MD_ROLE_NONE;
+}
+
+int md_role_name_treats(const char *role)
+{
+    return role && (strcmp(role, "practitioner") == 0 || strcmp(role, "medical_director") == 0 ||
+                    strcmp(role, "admin") == 0);
 }
 
 unsigned md_role_perms(md_role r)

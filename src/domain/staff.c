@@ -136,7 +136,7 @@ md_code md_staff_update(md_ctx *ctx, const char *id, json_t *in, json_t **out, m
         rc = md_err_set(err, MD_ECONFLICT, "active", "you cannot deactivate your own account");
         goto done;
     }
-    if (strcmp(role, "practitioner") == 0 && (!lic || !exp)) {
+    if (md_role_name_treats(role) && strcmp(role, "admin") != 0 && (!lic || !exp)) {
         rc = md_err_set(err, MD_EINVAL, lic ? "licence_expiry" : "licence_number",
                         "a practitioner needs a licence number and its expiry date");
         goto done;
@@ -226,7 +226,8 @@ md_code md_staff_set_password(md_ctx *ctx, const char *id, const char *password,
     return md_write_finish(ctx, rc, err);
 }
 
-static const char *const staff_roles[] = {"admin", "practitioner", "reception", "auditor", NULL};
+static const char *const staff_roles[] = {"admin",   "practitioner",     "reception",
+                                          "auditor", "medical_director", NULL};
 
 static json_t *staff_json_from_row(const md_row *r)
 {
@@ -273,7 +274,7 @@ md_code md_staff_create(md_ctx *ctx, json_t *in, const char *password, json_t **
     if ((rc = md_json_date(in, "licence_expiry", 0, &expiry, NULL, err)) != MD_OK) return rc;
     json_t *quals = json_object_get(in, "qualifications");
     if ((rc = md_staff_check_qualifications(quals, err)) != MD_OK) return rc;
-    if (strcmp(role, "practitioner") == 0 && (!lic || !expiry))
+    if (md_role_name_treats(role) && strcmp(role, "admin") != 0 && (!lic || !expiry))
         return md_err_set(err, MD_EINVAL, lic ? "licence_expiry" : "licence_number",
                           "a practitioner needs a licence number and its expiry date");
     char hash[crypto_pwhash_STRBYTES];

@@ -392,6 +392,10 @@ static json_t *error_json(const md_err *err)
 static enum MHD_Result send_error(md_req *r, const md_err *err)
 {
     json_t *body = error_json(err);
+    /* What the handler added to explain the error (every failing gate of a precheck): its
+     * members join "error", never replacing code, message or field. */
+    if (body && r->err_detail)
+        json_object_update_missing(json_object_get(body, "error"), r->err_detail);
     /* Every 429 says when to come back: the handler's figure, else a second (a busy
      * password-hash cap, which any handler that sets a password can meet). */
     int64_t retry = err->code != MD_ELIMIT ? 0
@@ -762,6 +766,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (r->receiving) atomic_fetch_sub(&s->receiving, 1);
     atomic_store(&s->last_done_us, (long long)now_us());
     json_decref(r->resp);
+    json_decref(r->err_detail);
     free(r->raw);
     free(r->body);
     md_arena_free(r->ctx.arena);

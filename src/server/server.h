@@ -85,6 +85,10 @@ typedef struct md_req {
     size_t raw_len;
     const char *raw_type;
     const char *raw_disposition; /* Content-Disposition, e.g. "attachment"; NULL: none */
+    /* Set by a handler that returns an error: members added to the error object beside
+     * code, message and field (e.g. {"checks":[...]} of a failed precheck).  The server
+     * owns it (decrefs it); ignored on success. */
+    json_t *err_detail;
 } md_req;
 
 /* Answer a copy of data (len bytes) as type, with Content-Disposition disposition (NULL: none;

@@ -27,7 +27,7 @@ import { CourseScreen } from './screens/course.js';
 import { ClinicSetupScreen } from './screens/clinic-setup.js';
 import { CredentialsScreen } from './screens/credentials.js';
 
-const ROLE_LABELS = { admin: 'Admin', practitioner: 'Practitioner', reception: 'Reception', auditor: 'Auditor' };
+const ROLE_LABELS = { admin: 'Admin', practitioner: 'Practitioner', reception: 'Reception', auditor: 'Auditor', medical_director: 'Medical director' };
 
 function route(path) {
   let m;

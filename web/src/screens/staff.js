@@ -11,6 +11,7 @@ import './admin.css';
 export const ROLE_OPTIONS = [
   ['reception', 'Reception'],
   ['practitioner', 'Practitioner'],
+  ['medical_director', 'Medical director'],
   ['auditor', 'Auditor'],
   ['admin', 'Admin'],
 ];
@@ -73,7 +74,7 @@ function AddStaffDialog({ onClose, onSaved }) {
       ${created.password ? html`<${OncePassword} password=${created.password} email=${created.email} />` : html`<p>They sign in with the password you set.</p>`}
       <div class="actions"><button type="button" class="btn btn-primary" onClick=${onClose}>Done</button></div>
     <//>`;
-  const practitioner = form.values.role === 'practitioner';
+  const practitioner = form.values.role === 'practitioner' || form.values.role === 'medical_director';
   return html`<${Dialog} title="Add a staff member" onClose=${onClose} wide>
     <form ref=${form.formRef} onSubmit=${onSubmit} novalidate aria-label="Add a staff member">
       <${FormError} form=${form} />
