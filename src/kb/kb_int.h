@@ -173,6 +173,7 @@ struct md_kb {
     struct kb_credentials *credentials; /* kb/credentials.json (kb_credentials.c) */
     struct md_protocol_kb *protocols; /* kb/protocols.json (kb_protocols.c), in the arena */
     struct kb_day *day;                 /* kb/day.json (kb_day.c) */
+    struct kb_aftercare *aftercare;     /* kb/aftercare.json (kb_aftercare.c) */
 };
 
 /* --- checked access to JSON with error paths: the one validator (validate.h) --- */
@@ -224,6 +225,12 @@ md_code kb_stock_parse(md_kb *kb, const json_t *doc, const char *path, const cha
 md_code kb_credentials_parse(md_kb *kb, const json_t *doc, const char *path, md_err *err);
 /* kb_day.c: kb/day.json. */
 md_code kb_day_parse(md_kb *kb, const json_t *doc, const char *path, md_err *err);
+/* kb_consent.c: a file's "languages" (1..max two-letter codes, unique, with "en") into
+ * out[*n...] (arena copies). */
+md_code kb_languages_parse(md_kb *kb, const json_t *doc, const char *fp, size_t max,
+                           const char **out, size_t *n, md_err *err);
+/* kb_aftercare.c: kb/aftercare.json. */
+md_code kb_aftercare_parse(md_kb *kb, const json_t *doc, const char *path, md_err *err);
 
 /* Parse rules.json "facts" (before the rules, which name them in "requires"). */
 md_code kb_facts_parse(md_kb *kb, const json_t *arr, const char *path, md_err *err);

@@ -443,6 +443,10 @@ static const migration migrations[] = {
       "CREATE INDEX staff_credentials_staff ON staff_credentials (clinic_id, staff_id) "
       "WHERE current = 1",
       NULL}},
+    {25,
+     "clinic phone",
+     /* The number the aftercare gives patients to call (aftercare.c); null: not recorded. */
+     {"ALTER TABLE clinics ADD COLUMN phone TEXT", NULL}},
 };
 
 /* Code run after a migration's statements, in the same transaction: backfills of data
