@@ -240,6 +240,7 @@ md_code md_aftercare_read(md_ctx *ctx, const char *session_id, json_t **out, md_
     if (rc == MD_OK) {
         json_object_set(o, "session_id", json_object_get(s, "id"));
         json_object_set(o, "state", json_object_get(s, "state"));
+        json_object_set(o, "patient_id", json_object_get(s, "patient_id"));
         *out = o;
         o = NULL;
     }
