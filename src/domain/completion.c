@@ -28,7 +28,9 @@
 #include "mesodesk/completion.h"
 #include "mesodesk/consent.h"
 #include "mesodesk/photo.h"
+#include "mesodesk/principal.h"
 #include "mesodesk/store.h"
+#include "mesodesk/validate.h"
 
 static json_t *check(const char *gate, int pass, const char *message, const char *satisfy, int cdc)
 {
@@ -284,4 +286,155 @@ md_code md_chart_review(md_ctx *ctx, json_t *session, json_t **review, md_err *e
     if (!(*review = md_review_evaluate(ctx->who.clinic_id, session, policy.review_share_percent)))
         return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     return MD_OK;
+}
+
+/* ---- worklists ------------------------------------------------------------------------- */
+
+#define WORKLIST_MAX 500 /* sessions one worklist answer holds, oldest first */
+
+typedef struct ids {
+    char (*id)[MD_ID_STR];
+    size_t n, cap;
+} ids;
+
+static int id_row(void *vids, const md_row *r)
+{
+    ids *l = vids;
+    if (l->n == l->cap) return 1;
+    md_strlcpy(l->id[l->n++], md_row_text(r, 0), MD_ID_STR);
+    return 0;
+}
+
+/* The ids of the clinic's current sessions in state (one of two), oldest first. */
+static md_code sessions_in(md_ctx *ctx, const char *s1, const char *s2, const char *s3, ids *out,
+                           md_err *err)
+{
+    out->cap = WORKLIST_MAX;
+    out->n = 0;
+    if (!(out->id = md_arena_alloc(ctx->arena, out->cap * sizeof *out->id)))
+        return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    md_val v[] = {md_text(ctx->who.clinic_id), md_text(s1), md_text(s2), md_text(s3)};
+    return md_store_exec(ctx->db,
+                         "SELECT id FROM treatment_sessions WHERE clinic_id = $1 AND current = 1 "
+                         "AND state IN ($2, $3, $4) ORDER BY recorded_at, id",
+                         v, 4, id_row, out, err);
+}
+
+/* When the session entered state: its first event of that state. */
+static const char *event_at(json_t *s, const char *state)
+{
+    json_t *ev = json_object_get(s, "events");
+    for (size_t i = 0; i < json_array_size(ev); i++) {
+        json_t *e = json_array_get(ev, i);
+        const char *st = json_string_value(json_object_get(e, "state"));
+        if (st && strcmp(st, state) == 0) return json_string_value(json_object_get(e, "at"));
+    }
+    return NULL;
+}
+
+static json_t *summary(json_t *s)
+{
+    static const char *const keys[] = {"id",        "version",        "patient_id",
+                                       "course_id", "course_session", "practitioner_id",
+                                       "day",       "state",          NULL};
+    json_t *o = json_object();
+    for (const char *const *k = keys; o && *k; k++)
+        if (json_object_get(s, *k)) json_object_set(o, *k, json_object_get(s, *k));
+    return o;
+}
+
+static int by_check_in(const void *a, const void *b)
+{
+    const char *x = json_string_value(json_object_get(*(json_t *const *)a, "checked_in_at"));
+    const char *y = json_string_value(json_object_get(*(json_t *const *)b, "checked_in_at"));
+    return strcmp(x ? x : "", y ? y : "");
+}
+
+md_code md_chart_overdue(md_ctx *ctx, int64_t now, json_t **out, md_err *err)
+{
+    md_chart_policy policy;
+    ids l;
+    char as_of[MD_TIME_STR];
+    md_code rc = md_require(ctx, MD_PERM_CHART_WRITE, err);
+    if (rc == MD_OK) rc = md_chart_policy_get(ctx, &policy, err);
+    if (rc == MD_OK) rc = sessions_in(ctx, "checked_in", "prechecked", "in_progress", &l, err);
+    if (rc != MD_OK) return rc;
+    json_t *items = json_array();
+    md_time_format(now, as_of);
+    for (size_t i = 0; rc == MD_OK && items && i < l.n; i++) {
+        json_t *s = NULL;
+        int64_t in_at = 0;
+        if ((rc = md_chart_get(ctx, l.id[i], &s, err)) != MD_OK) break;
+        const char *at = event_at(s, "checked_in");
+        if (at && md_time_parse(at, &in_at) == 0 &&
+            now - in_at > (int64_t)policy.completion_hours * 3600) {
+            char due[MD_TIME_STR];
+            md_time_format(in_at + (int64_t)policy.completion_hours * 3600, due);
+            json_t *o = summary(s);
+            json_object_set_new(o, "checked_in_at", json_string(at));
+            json_object_set_new(o, "due_at", json_string(due));
+            json_object_set_new(o, "hours_overdue",
+                                json_integer((now - in_at) / 3600 - policy.completion_hours));
+            json_array_append_new(items, o);
+        }
+        json_decref(s);
+    }
+    if (rc == MD_OK && !items) rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    if (rc == MD_OK) rc = md_json_array_sort(items, by_check_in, err);
+    if (rc == MD_OK)
+        *out = json_pack("{s:s,s:i,s:o}", "as_of", as_of, "hours", policy.completion_hours, "items",
+                         items);
+    else
+        json_decref(items);
+    return rc;
+}
+
+static int by_review_then_age(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    int sx = json_is_true(json_object_get(json_object_get(x, "review"), "selected"));
+    int sy = json_is_true(json_object_get(json_object_get(y, "review"), "selected"));
+    if (sx != sy) return sy - sx;
+    const char *cx = json_string_value(json_object_get(x, "completed_at"));
+    const char *cy = json_string_value(json_object_get(y, "completed_at"));
+    return strcmp(cx ? cx : "", cy ? cy : "");
+}
+
+md_code md_chart_signoff_queue(md_ctx *ctx, json_t **out, md_err *err)
+{
+    md_chart_policy policy;
+    ids l;
+    md_code rc = md_require(ctx, MD_PERM_CHART_SIGNOFF, err);
+    if (rc == MD_OK) rc = md_chart_policy_get(ctx, &policy, err);
+    if (rc == MD_OK) rc = sessions_in(ctx, "completed", "completed", "completed", &l, err);
+    if (rc != MD_OK) return rc;
+    json_t *items = json_array();
+    const char *me = md_actor_id(ctx);
+    for (size_t i = 0; rc == MD_OK && items && i < l.n; i++) {
+        json_t *s = NULL;
+        if ((rc = md_chart_get(ctx, l.id[i], &s, err)) != MD_OK) break;
+        json_t *o = summary(s);
+        json_t *review = json_object_get(s, "review");
+        /* the review stored at completion; a session completed without one is evaluated */
+        if (json_is_object(review) && json_object_get(review, "selected"))
+            json_object_set(o, "review", review);
+        else
+            json_object_set_new(
+                o, "review",
+                md_review_evaluate(ctx->who.clinic_id, s, policy.review_share_percent));
+        const char *at =
+            json_string_value(json_object_get(json_object_get(s, "completion"), "completed_at"));
+        json_object_set_new(o, "completed_at", at ? json_string(at) : json_null());
+        const char *by = json_string_value(json_object_get(s, "practitioner_id"));
+        json_object_set_new(o, "own", json_boolean(me && by && strcmp(me, by) == 0));
+        json_array_append_new(items, o);
+        json_decref(s);
+    }
+    if (rc == MD_OK && !items) rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    if (rc == MD_OK) rc = md_json_array_sort(items, by_review_then_age, err);
+    if (rc == MD_OK)
+        *out = json_pack("{s:o}", "items", items);
+    else
+        json_decref(items);
+    return rc;
 }

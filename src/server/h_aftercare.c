@@ -43,7 +43,19 @@ static md_code h_completion(md_req *r, md_err *err)
     return rc;
 }
 
+static md_code h_overdue(md_req *r, md_err *err)
+{
+    return md_chart_overdue(&r->ctx, md_now(), &r->resp, err);
+}
+
+static md_code h_signoff_queue(md_req *r, md_err *err)
+{
+    return md_chart_signoff_queue(&r->ctx, &r->resp, err);
+}
+
 static const md_route routes[] = {
+    {"GET", "/api/v1/charting/overdue", h_overdue, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
+    {"GET", "/api/v1/charting/signoff-queue", h_signoff_queue, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
     {"GET", "/api/v1/sessions/{}/completion", h_completion, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
     {"GET", "/api/v1/sessions/{}/aftercare", h_aftercare, MD_ROUTE_AUTHED, NULL, MD_OP_NONE},
     {"GET", "/api/v1/sessions/{}/aftercare.pdf", h_aftercare_pdf, MD_ROUTE_AUTHED, NULL,
