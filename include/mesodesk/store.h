@@ -166,6 +166,9 @@ const char *md_store_backend(const md_store *s);
 /* Prepare (and cache) sql without running it: MD_OK when the backend accepts it, else
  * the error the statement would fail with. */
 md_code md_store_prepare(md_store *s, const char *sql, md_err *err);
+/* How many statements the connection has compiled since it opened (a cached statement run
+ * again is not compiled again): what the statement cache saves, for tests and benches. */
+uint64_t md_store_prepares(const md_store *s);
 
 const char *md_row_text(const md_row *r, int i);
 int64_t md_row_int(const md_row *r, int i);

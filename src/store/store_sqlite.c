@@ -2,7 +2,7 @@
  * store_sqlite.c - the SQLite backend of md_store (the embedded default).
  *
  * Each connection: WAL journal, foreign keys on, synchronous=FULL, a busy
- * timeout, and a cache of prepared statements keyed by SQL text (portable
+ * timeout, and a cache of prepared statements keyed by SQL text (store_int.h; portable
  * "$n" placeholders are rewritten to SQLite's "?n" once, at prepare time).
  * begin() takes the write lock up front (BEGIN IMMEDIATE) so a transaction
  * never fails half-way on a lock upgrade.  That lock is database-wide, so
@@ -19,7 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define STMT_CACHE 256
 #define BUSY_TIMEOUT_MS 10000
 /* Page cache in bulk mode, KiB (a negative cache_size): 1 GiB holds every page a 20,000-
  * patient transaction dirties (SQLite's default, 2 MiB, spills them to the WAL and reads
@@ -31,17 +30,13 @@
 /* Indexes one connection may hold deferred (md_store_defer_indexes). */
 #define MAX_DEFERRED 64
 
-typedef struct cached_stmt {
-    char *sql; /* the portable text, the cache key */
-    sqlite3_stmt *stmt;
-} cached_stmt;
-
 typedef struct sqlite_store {
     md_store base;
     sqlite3 *db;
-    int64_t changes; /* of the last statement */
-    cached_stmt cache[STMT_CACHE];
-    char *deferred[MAX_DEFERRED]; /* CREATE INDEX texts of dropped indexes, owned */
+    int64_t changes;                    /* of the last statement */
+    md__stmt_cache cache;               /* the keys of stmts (store_int.h) */
+    sqlite3_stmt *stmts[MD_STMT_SLOTS]; /* prepared, by cache slot */
+    char *deferred[MAX_DEFERRED];       /* CREATE INDEX texts of dropped indexes, owned */
     int ndeferred;
 } sqlite_store;
 
@@ -68,9 +63,9 @@ static md_code db_error(sqlite3 *db, int rc, md_err *err, const char *what)
 static void sqlite_close(md_store *base)
 {
     sqlite_store *s = (sqlite_store *)base;
-    for (int i = 0; i < STMT_CACHE; i++) {
-        if (s->cache[i].stmt) sqlite3_finalize(s->cache[i].stmt);
-        free(s->cache[i].sql);
+    for (int i = 0; i < MD_STMT_SLOTS; i++) {
+        if (s->stmts[i]) sqlite3_finalize(s->stmts[i]);
+        md__stmt_clear(&s->cache, i);
     }
     for (int i = 0; i < s->ndeferred; i++)
         free(s->deferred[i]);
@@ -129,33 +124,27 @@ static char *rewrite_placeholders(const char *sql)
 
 static md_code prepare(sqlite_store *s, const char *sql, sqlite3_stmt **out, md_err *err)
 {
-    /* FNV-1a over the text picks the slot; collisions evict. */
-    uint32_t h = 2166136261u;
-    for (const char *p = sql; *p; p++)
-        h = (h ^ (unsigned char)*p) * 16777619u;
-    cached_stmt *c = &s->cache[h % STMT_CACHE];
-    if (c->sql && strcmp(c->sql, sql) == 0) {
-        *out = c->stmt;
+    int hit = 0, slot = md__stmt_slot(&s->cache, sql, &hit);
+    if (hit) {
+        *out = s->stmts[slot];
         return MD_OK;
     }
+    if (s->stmts[slot]) sqlite3_finalize(s->stmts[slot]);
+    s->stmts[slot] = NULL;
+    md__stmt_clear(&s->cache, slot);
     char *native = rewrite_placeholders(sql);
-    char *key = strdup(sql);
+    if (!native) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     sqlite3_stmt *stmt = NULL;
-    if (!native || !key) {
-        free(native);
-        free(key);
-        return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
-    }
     int rc = sqlite3_prepare_v3(s->db, native, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
     free(native);
-    if (rc != SQLITE_OK) {
-        free(key);
-        return db_error(s->db, rc, err, "prepare");
+    s->base.prepares++;
+    if (rc != SQLITE_OK) return db_error(s->db, rc, err, "prepare");
+    md_code code = md__stmt_fill(&s->cache, slot, sql, err);
+    if (code != MD_OK) {
+        sqlite3_finalize(stmt);
+        return code;
     }
-    if (c->stmt) sqlite3_finalize(c->stmt);
-    free(c->sql);
-    c->sql = key;
-    c->stmt = stmt;
+    s->stmts[slot] = stmt;
     *out = stmt;
     return MD_OK;
 }
