@@ -192,6 +192,16 @@ md_code md_store_restore_indexes(md_store *s, md_err *err)
     return s->ops->restore_indexes ? s->ops->restore_indexes(s, err) : MD_OK;
 }
 
+md_code md_store_defer_sync(md_store *s, md_err *err)
+{
+    return s->ops->defer_sync ? s->ops->defer_sync(s, err) : MD_OK;
+}
+
+md_code md_store_sync(md_store *s, md_err *err)
+{
+    return s->ops->sync ? s->ops->sync(s, err) : MD_OK;
+}
+
 int64_t md_store_changes(md_store *s)
 {
     return s->ops->changes(s);

@@ -51,6 +51,10 @@ typedef struct md_store_ops {
      * md_store_restore_indexes(), called inside a transaction. */
     md_code (*defer_indexes)(md_store *s, const char *const *tables, md_err *err);
     md_code (*restore_indexes)(md_store *s, md_err *err);
+    /* Optional (NULL: every commit is durable when it returns): md_store_defer_sync() and
+     * md_store_sync(); sync may run while another thread runs statements on s. */
+    md_code (*defer_sync)(md_store *s, md_err *err);
+    md_code (*sync)(md_store *s, md_err *err);
 } md_store_ops;
 
 /* Every backend's connection struct begins with this. */

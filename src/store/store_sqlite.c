@@ -14,10 +14,14 @@
 
 #include "mesodesk/util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define BUSY_TIMEOUT_MS 10000
 /* Page cache in bulk mode, KiB (a negative cache_size): 1 GiB holds every page a 20,000-
@@ -38,6 +42,11 @@ typedef struct sqlite_store {
     sqlite3_stmt *stmts[MD_STMT_SLOTS]; /* prepared, by cache slot */
     char *deferred[MAX_DEFERRED];       /* CREATE INDEX texts of dropped indexes, owned */
     int ndeferred;
+    /* md_store_defer_sync: commits are synchronous=NORMAL and sqlite_sync flushes the WAL
+     * through a descriptor of its own (the WAL file holds no POSIX lock of SQLite's, so
+     * opening and closing it cannot drop one).  Used by the syncing thread only. */
+    char *wal_path; /* NULL: commits are synchronous (FULL) */
+    int wal_fd;     /* -1 until the first sync */
 } sqlite_store;
 
 typedef struct sqlite_row {
@@ -69,6 +78,8 @@ static void sqlite_close(md_store *base)
     }
     for (int i = 0; i < s->ndeferred; i++)
         free(s->deferred[i]);
+    if (s->wal_fd >= 0) close(s->wal_fd);
+    free(s->wal_path);
     sqlite3_close(s->db);
     free(s);
 }
@@ -90,6 +101,7 @@ static md_code sqlite_open(const char *uri, md_store **out, md_err *err)
     sqlite_store *s = calloc(1, sizeof *s);
     if (!s) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     s->base.ops = &md_store_sqlite_ops;
+    s->wal_fd = -1;
     int rc = sqlite3_open_v2(
         uri, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
@@ -324,6 +336,73 @@ static md_code sqlite_restore_indexes(md_store *base, md_err *err)
     return MD_OK;
 }
 
+static md_code sqlite_defer_sync(md_store *base, md_err *err)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    const char *main_db = sqlite3_db_filename(s->db, "main");
+    const char *wal = main_db && *main_db ? sqlite3_filename_wal(main_db) : NULL;
+    if (!wal || !*wal || s->wal_path) return MD_OK; /* a memory database: nothing to flush */
+    if (!(s->wal_path = strdup(wal))) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    md_code rc = pragma(s, "PRAGMA synchronous=NORMAL", err);
+    if (rc != MD_OK) {
+        free(s->wal_path);
+        s->wal_path = NULL;
+    }
+    return rc;
+}
+
+/* The directory of path made durable (a WAL file created since the last checkpoint is
+ * lost with its commits if its directory entry is not). */
+static int sync_dir(const char *path)
+{
+    char dir[4096];
+    md_strlcpy(dir, path, sizeof dir);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        md_strlcpy(dir, ".", sizeof dir);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* fdatasync of the WAL: every frame written before it (every transaction committed on this
+ * or another connection of the file) is then on disk.  A WAL file replaced since the
+ * descriptor was opened (the last connection of another process closed it after a full
+ * checkpoint, which synced the database) is opened again. */
+static md_code sqlite_sync(md_store *base, md_err *err)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    if (!s->wal_path) return MD_OK;
+    struct stat now, had;
+    int gone = stat(s->wal_path, &now) != 0;
+    if (gone && errno != ENOENT)
+        return md_err_set(err, MD_EIO, NULL, "flushing the database journal: %s", strerror(errno));
+    if (s->wal_fd >= 0 && (gone || fstat(s->wal_fd, &had) != 0 || had.st_ino != now.st_ino ||
+                           had.st_dev != now.st_dev)) {
+        close(s->wal_fd);
+        s->wal_fd = -1;
+    }
+    if (gone) return MD_OK; /* no journal: every commit is in the (synced) database file */
+    if (s->wal_fd < 0) {
+        s->wal_fd = open(s->wal_path, O_RDWR | O_CLOEXEC);
+        if (s->wal_fd < 0 || sync_dir(s->wal_path) != 0) {
+            int e = errno;
+            if (s->wal_fd >= 0) close(s->wal_fd);
+            s->wal_fd = -1;
+            return md_err_set(err, MD_EIO, NULL, "flushing the database journal: %s", strerror(e));
+        }
+    }
+    if (fdatasync(s->wal_fd) != 0)
+        return md_err_set(err, MD_EIO, NULL, "flushing the database journal: %s", strerror(errno));
+    return MD_OK;
+}
+
 const md_store_ops md_store_sqlite_ops = {
     .version = MD_STORE_OPS_VERSION,
     .name = "sqlite",
@@ -346,4 +425,6 @@ const md_store_ops md_store_sqlite_ops = {
     .bulk = sqlite_bulk,
     .defer_indexes = sqlite_defer_indexes,
     .restore_indexes = sqlite_restore_indexes,
+    .defer_sync = sqlite_defer_sync,
+    .sync = sqlite_sync,
 };
