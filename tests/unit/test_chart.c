@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "test_kb_support.h"
+#include "unit_db.h"
 
 #include "mesodesk/chart.h"
 #include "mesodesk/course.h"
@@ -349,6 +350,68 @@ static void a_technique_is_the_kb_s_and_the_protocol_s(void **state)
     json_decref(scalp);
 }
 
+/* ---- no direct write skips the state machine ---------------------------------------- */
+
+static md_code direct(unit_db *u, const char *pid, const char *id, const char *fmt, json_t **out,
+                      md_err *e)
+{
+    json_t *in = j(fmt);
+    md_code rc = id ? md_record_update(&u->ctx, &md_kind_treatment_session, pid, id, in, out, e)
+                    : md_record_create(&u->ctx, &md_kind_treatment_session, pid, in, out, e);
+    json_decref(in);
+    return rc;
+}
+
+#define ACTOR "0123456789abcdef0123456789abcdef"
+#define EVA(state, step) "{\"state\":\"" state "\",\"step\":\"" step "\",\"at\":\"2026-12-01T10:00:00Z\",\"by\":\"" ACTOR "\"}"
+#define BASE "\"course_id\":\"00000000000000000000000000000001\",\"course_session\":1,\"practitioner_id\":\"" ACTOR "\",\"day\":\"2026-12-01\","
+
+static void a_direct_record_write_cannot_skip_a_step(void **state)
+{
+    (void)state;
+    unit_db u;
+    unit_db_open(&u, 1);
+    json_t *p = j("{\"given_name\":\"Ada\",\"family_name\":\"Direct\",\"birth_date\":\"1980-01-01\",\"sex\":\"female\"}"), *out = NULL;
+    md_err e;
+    if (md_record_create(&u.ctx, &md_kind_patient, NULL, p, &out, &e) != MD_OK) fail_msg("patient: %s %s", e.field, e.message);
+    char pid[MD_ID_STR], id[MD_ID_STR];
+    md_strlcpy(pid, json_string_value(json_object_get(out, "id")), sizeof pid);
+    json_decref(out);
+    json_decref(p);
+    /* A create straight into in_progress, or with a chart. */
+    assert_int_equal(direct(&u, pid, NULL, "{" BASE "\"state\":\"in_progress\",\"events\":[" EVA("in_progress", "checkin") "]}", &out, &e),
+                     MD_EUNPROCESSABLE);
+    assert_string_equal(e.field, "state");
+    assert_int_equal(direct(&u, pid, NULL, "{" BASE "\"state\":\"checked_in\",\"warnings\":[{\"code\":\"x\"}],\"events\":[" EVA("checked_in", "checkin") "]}", &out, &e),
+                     MD_EUNPROCESSABLE);
+    assert_string_equal(e.field, "warnings");
+    /* A proper check-in, then a precheck whose gates do not pass: refused, nothing stored. */
+    assert_int_equal(direct(&u, pid, NULL, "{" BASE "\"state\":\"checked_in\",\"events\":[" EVA("checked_in", "checkin") "]}", &out, &e),
+                     MD_OK);
+    md_strlcpy(id, json_string_value(json_object_get(out, "id")), sizeof id);
+    json_decref(out);
+    assert_int_not_equal(direct(&u, pid, id, "{\"state\":\"prechecked\",\"reason\":\"r\",\"events\":[" EVA("checked_in", "checkin") "," EVA("prechecked", "precheck") "]}", &out, &e),
+                         MD_OK);
+    assert_int_equal(direct(&u, pid, id, "{\"state\":\"in_progress\",\"reason\":\"r\",\"events\":[" EVA("checked_in", "checkin") "," EVA("in_progress", "start") "]}", &out, &e),
+                     MD_EUNPROCESSABLE);
+    assert_string_equal(e.field, "state");
+    /* An update that appends no event. */
+    assert_int_equal(direct(&u, pid, id, "{\"state\":\"cancelled\",\"reason\":\"r\"}", &out, &e), MD_EUNPROCESSABLE);
+    assert_string_equal(e.field, "events");
+    json_t *cur = NULL;
+    assert_int_equal(md_record_get(&u.ctx, &md_kind_treatment_session, pid, id, &cur, &e), MD_OK);
+    assert_int_equal(json_integer_value(json_object_get(cur, "version")), 1);
+    assert_string_equal(json_string_value(json_object_get(cur, "state")), "checked_in");
+    json_decref(cur);
+    /* A cancel is a step; after it, nothing more. */
+    assert_int_equal(direct(&u, pid, id, "{\"state\":\"cancelled\",\"reason\":\"r\",\"events\":[" EVA("checked_in", "checkin") "," EVA("cancelled", "cancel") "]}", &out, &e),
+                     MD_OK);
+    json_decref(out);
+    assert_int_equal(direct(&u, pid, id, "{\"state\":\"cancelled\",\"reason\":\"r\",\"addenda\":[{\"text\":\"t\"}],\"events\":[" EVA("checked_in", "checkin") "," EVA("cancelled", "cancel") "," EVA("cancelled", "addendum") "]}", &out, &e),
+                     MD_EUNPROCESSABLE);
+    unit_db_close(&u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -361,6 +424,7 @@ int main(void)
         cmocka_unit_test(a_version_changes_only_what_its_step_may),
         cmocka_unit_test(an_entry_is_refused_or_warned_as_the_kb_says),
         cmocka_unit_test(a_technique_is_the_kb_s_and_the_protocol_s),
+        cmocka_unit_test(a_direct_record_write_cannot_skip_a_step),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
