@@ -24,11 +24,12 @@ export async function loadChartStock() {
     get('/consumables').catch(() => ({ items: [] })),
   ]);
   const drug = items(avail).flatMap((it) => items(it.lots).map((l) => ({ ...l, product: it.product })));
-  const drugIds = new Set(drug.map((l) => l.id));
   const consumables = new Map(items(cons).map((c) => [c.id, c]));
   const usable = items(lots).filter((l) => l.status !== 'entered_in_error' && l.status !== 'recalled' && l.usable !== false);
+  const products = new Map(drug.map((l) => [l.product_id || (l.product && l.product.id), l.product]));
   let needle = usable.filter((l) => consumables.has(l.product_id) || consumables.has(l.consumable_id)).map((l) => ({ ...l, product: consumables.get(l.product_id) || consumables.get(l.consumable_id) }));
-  if (!needle.length) needle = usable.filter((l) => !drugIds.has(l.id));
+  // No lot of a consumable on record: every usable lot (the server says which is a needle's).
+  if (!needle.length) needle = usable.map((l) => ({ ...l, product: l.product || products.get(l.product_id) }));
   return { drug, needle };
 }
 
