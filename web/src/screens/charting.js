@@ -89,3 +89,19 @@ export function ChartingScreen({ search }) {
     </section>`}
   </section>`;
 }
+
+/** The patient page's treatment sessions, newest first, each opening its session page. */
+export function PatientSessionsPanel({ patientId }) {
+  const list = useLoad(() => get(`/patients/${patientId}/sessions`), [patientId]);
+  if (list.error && list.error.status === 404) return null; // a server without charting
+  const all = items(list.data);
+  return html`<section class="card panel" aria-labelledby="sessions-h" data-kind="sessions" id="sessions">
+    <header class="panel-head"><h2 id="sessions-h">Treatment sessions${list.data && html` <span class="count">${all.length}</span>`}</h2></header>
+    ${list.error && html`<${Alert}>${sentence(list.error.message)}<//>`}
+    ${!list.data && !list.error && html`<${Spinner} />`}
+    ${list.data && !all.length && html`<p class="empty">No session yet: check the patient in from the day or a course.</p>`}
+    ${all.length > 0 && html`<ul class="plain course-sessions">${all.map((x) => html`<li key=${x.id} data-session=${x.id}>
+      <${Link} href=${`/sessions/${x.id}`}>${x.day ? calendarDate(x.day) : 'Session'}${x.course_session ? `, session ${x.course_session}` : ''}<//>
+      <span class=${`badge ${stateBadge(x.state)}`}>${stateLabel(x.state)}</span></li>`)}</ul>`}
+  </section>`;
+}
