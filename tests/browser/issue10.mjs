@@ -109,6 +109,7 @@ export async function issue10Tests(h) {
     const at = await page.evaluate((zone) => {
       const poly = document.querySelector(`.body-map polygon[data-zone="${zone}"]`);
       if (!poly) return null;
+      poly.scrollIntoView({ block: 'center' });
       const svg = poly.ownerSVGElement;
       const pts = [...poly.points].map((p) => [p.x, p.y]);
       const inside = (x, y) => {

@@ -6,7 +6,7 @@
 // the protocol's range) are listed with an acknowledge box each and the chart is sent again
 // with the codes acknowledged. A chart already recorded is corrected as an amendment, with
 // a reason. ChartView shows a recorded chart read-only.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { post } from '../api.js';
 import { instant, sentence } from '../format.js';
 import { html, useId, Alert } from '../ui.js';
@@ -127,11 +127,6 @@ export function ChartEditor({ s, maps, stock, onSaved }) {
     setErrors({});
     setSel(-1);
   };
-  useEffect(() => {
-    const el = sel >= 0 && document.querySelector(`[data-entry="${sel}"]`);
-    if (el && el.scrollIntoView && !el.contains(document.activeElement)) el.scrollIntoView({ block: 'nearest' });
-  }, [sel]);
-
   const body = () => {
     const b = {
       technique: v.technique || undefined,
