@@ -188,6 +188,9 @@ let policyOnce = null;
 /** The clinic's chart policy (before and after views, hours, review share); the defaults when it cannot be read. */
 export function loadPolicy() {
   const dflt = { before_views: ['front', 'left', 'right'], after_views: [], completion_hours: 72, review_share_percent: 10 };
-  if (!policyOnce) policyOnce = get('/chart_policy').then((p) => ({ ...dflt, ...p }), () => ((policyOnce = null), dflt));
+  if (!policyOnce) policyOnce = get('/clinic/chart-policy').then((p) => ({ ...dflt, ...p }), () => ((policyOnce = null), dflt));
   return policyOnce;
 }
+
+/** The session's gates evaluated now without writing (GET /sessions/{id}/prechecks): {ok, checks}. */
+export const previewGates = (id) => get(sessionPath(id, '/prechecks'));

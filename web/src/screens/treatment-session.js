@@ -9,12 +9,12 @@
 //     preview (print, PDF), the medical director's sign-off, addenda.
 // The photos (before and after, by view) are beside it throughout. The server is the
 // judge of every gate and check: a refusal is shown as it comes (409 with every check).
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { get, getBlob, post } from '../api.js';
 import { calendarDate, instant, sentence } from '../format.js';
 import { html, Link, useLoad, useForm, Field, FormError, Dialog, PageTitle, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
-import { checksOf, checkStatus, eventLine, gateFix, gateTitle, items, loadMaps, loadPolicy, loadSession, sessionPath, sourceKeys, STATES, stateBadge, stateLabel } from '../chart.js';
+import { checksOf, checkStatus, eventLine, gateFix, gateTitle, items, loadMaps, loadPolicy, loadSession, previewGates, sessionPath, sourceKeys, STATES, stateBadge, stateLabel } from '../chart.js';
 import { ChartEditor, ChartView } from './chart-editor.js';
 import { LotInput, loadChartStock } from './lot-input.js';
 import { PhotosPanel } from './photos.js';
@@ -61,12 +61,23 @@ function PrecheckPanel({ s, stock, onChanged }) {
   const [needle, setNeedle] = useState({ lot_id: m.needle_lot_id || '' });
   const [checks, setChecks] = useState(() => items(s.prechecks && s.prechecks.checks));
   const [ran, setRan] = useState(!!(s.prechecks && s.prechecks.passed_at));
+  const ranRef = useRef(false);
+  // Where the gates stand now, before anything is sent (a read: nothing is written).
+  useEffect(() => {
+    if (checks.length) return;
+    let live = true;
+    previewGates(s.id).then((r) => live && !ranRef.current && setChecks(items(r && r.checks)), () => {});
+    return () => {
+      live = false;
+    };
+  }, [s.id]);
   const [errors, setErrors] = useState({});
   const [err, setErr] = useState(null);
   const [busy, setBusy] = useState('');
   const canWrite = session.can('chart_write');
   const ok = checks.length > 0 && checks.every((c) => c.status === 'pass');
   const run = async (what) => {
+    ranRef.current = true;
     setBusy(what);
     setErr(null);
     setErrors({});
