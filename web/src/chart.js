@@ -22,21 +22,13 @@ export const stateBadge = (s) => STATE_BADGE[s] || 'badge-muted';
 /** Open: not completed, signed off or cancelled (one open session per course session). */
 export const isOpen = (s) => s && !['completed', 'signed_off', 'cancelled'].includes(s.state);
 
-/** What each gate or completion item is about, as the checklist titles it. */
-const GATE_TITLE = {
-  screening: 'Screening today',
-  consent: 'Treatment consent',
-  patch_tests: 'Patch tests',
-  practitioner: 'Practitioner: licence and scope',
-  materials: 'Lots, vials and needles',
-  photos_before: 'Before photos',
-  photos_after: 'After photos',
-  traceability: 'Traceability: lot and vial of every dose, needle lot',
-  notes: 'Notes',
-  questionnaire: 'Questionnaire or screening',
-  chart: 'The injection record',
-};
-export const gateTitle = (g) => GATE_TITLE[g] || String(g || '').replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+/**
+ * What each gate or completion item is about, as the checklist titles it: the check's own
+ * title, the kb's (GET /charting/prechecks, setGateTitles), or the code in words.
+ */
+const gateTitles = new Map();
+export const setGateTitles = (list) => items(list).forEach((g) => g && g.gate && g.title && gateTitles.set(g.gate, g.title));
+export const gateTitle = (g, check) => (check && check.title) || gateTitles.get(g) || String(g || '').replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
 export const CHECK_STATUS = {
   pass: ['Pass', 'badge-ok', '✓'],
   fail: ['Fail', 'badge-danger', '✗'],
@@ -63,15 +55,24 @@ export function gateFix(check, session) {
   return null;
 }
 
-export const TECHNIQUES = [
-  ['point_by_point', 'Point by point'],
-  ['papule', 'Papule'],
-  ['nappage', 'Nappage'],
-  ['linear_retrograde', 'Linear retrograde'],
-  ['mesogun', 'Mesogun'],
-  ['multi_injector', 'Multi-injector'],
-];
-export const techniqueLabel = (t) => (TECHNIQUES.find((x) => x[0] === t) || [t, String(t || '').replace(/_/g, ' ')])[1];
+/** The techniques as the kb has them (GET /charting/techniques); a code not listed reads as itself. */
+let techniques = [];
+export const setTechniques = (list) => (techniques = items(list).map((t) => [t.code, t.label || t.code]));
+export const techniqueList = () => techniques;
+export const techniqueLabel = (t) => (techniques.find((x) => x[0] === t) || [t, String(t || '').replace(/_/g, ' ')])[1];
+
+let chartKbOnce = null;
+/** What charting reads of the kb, once per page load: the techniques and the gates' titles. */
+export function loadChartKb() {
+  if (!chartKbOnce)
+    chartKbOnce = Promise.all([get('/charting/techniques').catch(() => null), get('/charting/prechecks').catch(() => null)]).then(([t, g]) => {
+      if (t) setTechniques(t);
+      if (g) setGateTitles(g.gates);
+      if (!t) chartKbOnce = null;
+      return { techniques: techniqueList(), gates: items(g && g.gates) };
+    });
+  return chartKbOnce;
+}
 
 export const VIEWS = [
   ['front', 'Front'],

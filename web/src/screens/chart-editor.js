@@ -13,7 +13,7 @@ import { html, useId, Alert } from '../ui.js';
 import { useSession } from '../session.js';
 import { clinicParts } from '../schedule.js';
 import { clinicToUtc, ml } from '../stock-common.js';
-import { items, sessionPath, sourceKeys, techniqueLabel, TECHNIQUES } from '../chart.js';
+import { items, sessionPath, sourceKeys, techniqueLabel, techniqueList } from '../chart.js';
 import { BodyMap } from './body-map.js';
 import { LotInput, lotLabel } from './lot-input.js';
 
@@ -27,6 +27,19 @@ const ENTRY_FIELDS = [
 ];
 const NUM = (v) => (v === '' || v === undefined || v === null ? undefined : Number(String(v).replace(',', '.')));
 const timeOf = (utc) => (utc ? (clinicParts(utc) || {}).time || '' : '');
+
+/** The protocol's ranges for a zone's area ({area, depth_mm, angle_deg, needles}), or null. */
+export function protocolArea(protocol, area) {
+  return (protocol && area && items(protocol.areas).find((a) => a.area === area)) || null;
+}
+const range = (r, unit) => (r && r.min !== undefined ? `${r.min}–${r.max}${unit}${sourceKeys(r).length ? ` (${sourceKeys(r).join(', ')})` : ''}` : '');
+/** "Protocol for Cheeks: depth 1–2 mm (S1, S3) · angle 30–45° (S3) · needles 30G 13 mm, 27G 4 mm". */
+function ProtocolHint({ pa, label }) {
+  if (!pa) return null;
+  const needles = items(pa.needles).map((n) => `${n.gauge}G ${n.length_mm} mm`).join(', ');
+  const parts = [pa.depth_mm && `depth ${range(pa.depth_mm, ' mm')}`, pa.angle_deg && `angle ${range(pa.angle_deg, '°')}`, needles && `needles ${needles}`].filter(Boolean);
+  return html`<p class="hint entry-protocol">Protocol for ${label}: ${parts.join(' · ')}</p>`;
+}
 
 /** A small labelled number box of an entry, its server error under it. */
 function EntryInput({ i, f, label, mode, placeholder, value, onInput, error }) {
@@ -72,7 +85,7 @@ export function WarningItem({ w, checked, onToggle, staffName }) {
   </li>`;
 }
 
-export function ChartEditor({ s, maps, stock, onSaved }) {
+export function ChartEditor({ s, maps, stock, protocol, onSaved }) {
   const session = useSession();
   const chart = s.chart || {};
   const materials = s.materials || {};
@@ -194,6 +207,12 @@ export function ChartEditor({ s, maps, stock, onSaved }) {
     }
   };
   const onMap = rows.map((r, i) => ({ ...r, n: i + 1, i })).filter((r) => r.map === (map && map.id));
+  // The course protocol's techniques (the server refuses any other).
+  const allowed = protocol && protocol.techniques ? items(protocol.techniques.codes || protocol.techniques) : null;
+  const zoneOf = (r) => {
+    const m = maps.find((x) => x.id === r.map);
+    return m && m.zones.find((z) => z.code === r.zone);
+  };
   const techId = useId('technique');
   return html`<form class="chart-editor" onSubmit=${save} novalidate aria-label="Injection record">
     ${formErr && html`<div class="form-error" role="alert" tabindex="-1">${formErr}</div>`}
@@ -202,7 +221,9 @@ export function ChartEditor({ s, maps, stock, onSaved }) {
         <label for=${techId}>Technique<span class="req" aria-hidden="true"> *</span></label>
         <select id=${techId} name="technique" value=${v.technique} onChange=${set('technique')} aria-invalid=${errors.technique ? 'true' : undefined}>
           <option value="">Choose…</option>
-          ${TECHNIQUES.map(([c, l]) => html`<option value=${c}>${l}</option>`)}
+          ${(techniqueList().length ? techniqueList() : (allowed || []).map((c) => [c, techniqueLabel(c)]))
+            .filter(([c]) => !allowed || allowed.includes(c) || c === v.technique)
+            .map(([c, l]) => html`<option value=${c}>${l}</option>`)}
         </select>
         ${errors.technique && html`<p class="field-error" role="alert"><span aria-hidden="true">⚠ </span>${errors.technique}</p>`}
       </div>
@@ -245,6 +266,7 @@ export function ChartEditor({ s, maps, stock, onSaved }) {
                 <button type="button" class="btn btn-small btn-ghost" aria-label=${`Remove point ${i + 1}`} onClick=${() => remove(i)}>Remove</button>
               </div>
               ${rowErr && html`<p class="field-error" role="alert" tabindex="-1" data-entry-error=${`entries[${i}]`}><span aria-hidden="true">⚠ </span>${rowErr}</p>`}
+              <${ProtocolHint} pa=${protocolArea(protocol, (zoneOf(r) || {}).area)} label=${r.zone_label || r.zone} />
               <div class="entry-grid">
                 ${ENTRY_FIELDS.map(([f, label, mode, ph]) => html`<${EntryInput} key=${f} i=${i} f=${f} label=${label} mode=${mode} placeholder=${ph} value=${r[f]} onInput=${(val) => setRow(i, f, val)} error=${errors[`entries[${i}].${f}`]} />`)}
               </div>

@@ -14,10 +14,11 @@ import { get, getBlob, post } from '../api.js';
 import { calendarDate, instant, sentence } from '../format.js';
 import { html, Link, useLoad, useForm, Field, FormError, Dialog, PageTitle, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
-import { checksOf, checkStatus, eventLine, gateFix, gateTitle, items, loadMaps, loadPolicy, loadSession, previewGates, sessionPath, sourceKeys, STATES, stateBadge, stateLabel } from '../chart.js';
+import { checksOf, checkStatus, eventLine, gateFix, gateTitle, items, loadChartKb, loadMaps, loadPolicy, loadSession, previewGates, sessionPath, sourceKeys, STATES, stateBadge, stateLabel } from '../chart.js';
 import { ChartEditor, ChartView } from './chart-editor.js';
 import { LotInput, loadChartStock } from './lot-input.js';
 import { PhotosPanel } from './photos.js';
+import { loadCourse, loadProtocols } from './course.js';
 import './admin.css';
 import './stock.css';
 import './schedule.css';
@@ -42,7 +43,7 @@ export function Checklist({ checks, s, label }) {
       const [word, cls, icon] = checkStatus(c.status);
       const fix = c.status !== 'pass' && gateFix(c, s);
       return html`<li key=${(c.gate || c.code || '') + i} class=${`check check-${c.status}`} data-gate=${c.gate || c.code} data-status=${c.status}>
-        <div class="check-top"><span class="check-icon" aria-hidden="true">${icon}</span><span class="check-title">${gateTitle(c.gate || c.code)}</span><span class=${`badge ${cls}`}>${word}</span></div>
+        <div class="check-top"><span class="check-icon" aria-hidden="true">${icon}</span><span class="check-title">${gateTitle(c.gate || c.code, c)}</span><span class=${`badge ${cls}`}>${word}</span></div>
         ${c.message && html`<p class="check-msg">${sentence(c.message)}</p>`}
         ${c.status !== 'pass' && c.satisfy && html`<p class="check-satisfy"><strong>To satisfy:</strong> ${sentence(c.satisfy)}</p>`}
         ${(fix || c.rule || sourceKeys(c).length > 0) && html`<p class="check-foot small">
@@ -300,11 +301,20 @@ export function SessionScreen({ id }) {
   const maps = useLoad(() => loadMaps(), []);
   const stock = useLoad(() => loadChartStock().catch(() => ({ drug: [], needle: [] })), [id]);
   const policy = useLoad(() => loadPolicy(), []);
+  const chartKb = useLoad(() => loadChartKb(), []);
+  // The course's protocol: its techniques and each area's depth, angle and needles (hints).
+  const sid = data.data && data.data.course_id;
+  const protocol = useLoad(async () => {
+    if (!sid) return null;
+    const c = await loadCourse(sid).catch(() => null);
+    const ps = c && (await loadProtocols().catch(() => null));
+    return (ps && items(ps).find((p) => p.code === c.protocol)) || null;
+  }, [sid]);
   const [cur, setCur] = useState(null);
   const [cancelling, setCancelling] = useState(false);
   const [showVersions, setShowVersions] = useState(false);
   if (data.error) return html`<section class="page"><${PageTitle}>Session<//><${Alert}>${sentence(data.error.message)}<//></section>`;
-  if (!data.data || !stock.data) return html`<section class="page"><${Spinner} /></section>`;
+  if (!data.data || !stock.data || chartKb.loading) return html`<section class="page"><${Spinner} /></section>`;
   const s = cur && cur.id === data.data.id && cur.version >= data.data.version ? { ...cur, patient: data.data.patient } : data.data;
   const onChanged = (out) => (out && out.id ? setCur(out) : data.reload());
   const p = s.patient;
@@ -328,7 +338,7 @@ export function SessionScreen({ id }) {
         ${s.state === 'in_progress' && html`<section class="card panel" aria-labelledby="chart-h" data-kind="chart" id="chart">
           <header class="panel-head"><h2 id="chart-h">Injection record</h2></header>
           ${!maps.data && !maps.error && html`<${Spinner} label="Loading the maps…" />`}
-          ${maps.data && (canWrite ? html`<${ChartEditor} key=${s.id} s=${s} maps=${mapList} stock=${stock.data} onSaved=${onChanged} />` : html`<${ChartView} s=${s} maps=${mapList} stock=${stock.data} />`)}
+          ${maps.data && (canWrite ? html`<${ChartEditor} key=${s.id} s=${s} maps=${mapList} stock=${stock.data} protocol=${protocol.data} onSaved=${onChanged} />` : html`<${ChartView} s=${s} maps=${mapList} stock=${stock.data} />`)}
         </section>`}
         ${s.state === 'in_progress' && html`<${CompletionPanel} key=${'c' + s.version} s=${s} onChanged=${onChanged} />`}
         ${after && html`<section class="card panel" aria-labelledby="chart-h" data-kind="chart" id="chart">
