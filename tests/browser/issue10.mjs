@@ -255,6 +255,11 @@ export async function issue10Tests(h) {
     await chart.getByRole('status').filter({ hasText: 'Chart saved' }).waitFor();
     await checkWidths(page, `chart saved (${tag})`);
 
+    // The aftercare preview while in progress: the red flags first, each with its sources.
+    await panel('aftercare').locator('[data-aftercare][data-stored="false"] [data-red-flags] li').first().waitFor();
+    const flags = await panel('aftercare').locator('[data-red-flags]').innerText();
+    assert(/blanching/i.test(flags) && /vision/i.test(flags) && /\(S0/.test(flags), `red flags with sources: ${flags}`);
+
     // Completion: refused on its checklist (no notes), then complete.
     const comp = panel('completion');
     await comp.getByRole('button', { name: 'Complete the session' }).click();
@@ -268,8 +273,9 @@ export async function issue10Tests(h) {
 
     // The aftercare: its preview, printable, and the PDF (fetched: it is a PDF).
     const ac = panel('aftercare');
-    await ac.locator('[data-aftercare]').waitFor();
-    await ac.locator('[data-red-flags]').waitFor();
+    await ac.locator('[data-aftercare][data-stored="true"]').waitFor();
+    const given = await ac.locator('[data-aftercare]').innerText();
+    assert(/SPF 30/.test(given) && /24 to 48 hours/.test(given) && /week/.test(given), `the stored aftercare: ${given.slice(0, 300)}`);
     const pdf = await page.evaluate(async (id) => {
       const r = await fetch(`/api/v1/sessions/${id}/aftercare.pdf`, { headers: { Authorization: `Bearer ${sessionStorage.getItem('mesodesk.token')}` } });
       const b = new Uint8Array(await r.arrayBuffer());

@@ -28,7 +28,10 @@ export const isOpen = (s) => s && !['completed', 'signed_off', 'cancelled'].incl
  */
 const gateTitles = new Map();
 export const setGateTitles = (list) => items(list).forEach((g) => g && g.gate && g.title && gateTitles.set(g.gate, g.title));
-export const gateTitle = (g, check) => (check && check.title) || gateTitles.get(g) || String(g || '').replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+// The completion items that are not gates (completion.h) and a fallback before the kb loads.
+const ITEM_TITLE = { traceability: 'Traceability: lot and vial of every dose, the needle lot', notes: 'Notes', photos_after: 'After photos', photos_before: 'Before photos', screening: 'Screening', consent: 'Treatment consent' };
+export const gateTitle = (g, check) =>
+  (check && check.title) || gateTitles.get(g) || ITEM_TITLE[g] || String(g || '').replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
 export const CHECK_STATUS = {
   pass: ['Pass', 'badge-ok', '✓'],
   fail: ['Fail', 'badge-danger', '✗'],
@@ -195,3 +198,10 @@ export function loadPolicy() {
 
 /** The session's gates evaluated now without writing (GET /sessions/{id}/prechecks): {ok, checks}. */
 export const previewGates = (id) => get(sessionPath(id, '/prechecks'));
+
+/** A review reason ({code, message} or a code) in words. */
+export const reviewReason = (r) => {
+  const code = typeof r === 'string' ? r : r && r.code;
+  if (r && r.message) return r.message;
+  return code === 'sample' ? 'the practitioner’s review sample' : code === 'warning_acknowledged' ? 'a warning was acknowledged' : String(code || '').replace(/_/g, ' ');
+};

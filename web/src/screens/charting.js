@@ -9,7 +9,7 @@ import { get } from '../api.js';
 import { calendarDate, instant, sentence } from '../format.js';
 import { html, Link, navigate, useLoad, PageTitle, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
-import { checkIn, items, openSessionOf, stateBadge, stateLabel } from '../chart.js';
+import { checkIn, items, openSessionOf, reviewReason, stateBadge, stateLabel } from '../chart.js';
 import './admin.css';
 import './stock.css';
 import './schedule.css';
@@ -76,7 +76,7 @@ export function ChartingScreen({ search }) {
       ${!queue.data && !queue.error && html`<${Spinner} />`}
       ${queue.data && !q.length && html`<p class="empty">No chart is waiting for sign-off.</p>`}
       ${q.length > 0 && html`<ul class="plain day-list">${q.map((r) => html`<${Row} key=${(r.session || r).id} r=${r} session=${session}
-        extra=${items((r.review || (r.session && r.session.review) || {}).reasons).map((x) => html`<span class="badge badge-warn">${REVIEW[x] || String(x).replace(/_/g, ' ')}</span>`)} />`)}</ul>`}
+        extra=${items((r.review || (r.session && r.session.review) || {}).reasons).map((x) => html`<span class="badge badge-warn">${REVIEW[x && x.code ? x.code : x] || reviewReason(x)}</span>`)} />`)}</ul>`}
     </section>`}
     ${tab === 'overdue' && html`<section class="card panel" aria-labelledby="overdue-h" data-worklist="overdue">
       <header class="panel-head"><h2 id="overdue-h">Overdue charts</h2></header>

@@ -14,7 +14,7 @@ import { get, getBlob, post } from '../api.js';
 import { calendarDate, instant, sentence } from '../format.js';
 import { html, Link, useLoad, useForm, Field, FormError, Dialog, PageTitle, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
-import { checksOf, checkStatus, eventLine, gateFix, gateTitle, items, loadChartKb, loadMaps, loadPolicy, loadSession, previewGates, sessionPath, sourceKeys, STATES, stateBadge, stateLabel } from '../chart.js';
+import { reviewReason, checksOf, checkStatus, eventLine, gateFix, gateTitle, items, loadChartKb, loadMaps, loadPolicy, loadSession, previewGates, sessionPath, sourceKeys, STATES, stateBadge, stateLabel } from '../chart.js';
 import { ChartEditor, ChartView } from './chart-editor.js';
 import { LotInput, loadChartStock } from './lot-input.js';
 import { PhotosPanel } from './photos.js';
@@ -184,11 +184,52 @@ function printAftercare() {
   setTimeout(done, 1000);
 }
 
+/**
+ * The aftercare as given: the stored exact text (blocks separated by a blank line, each
+ * block's first line its heading, the first block the title), or before completion the
+ * preview's sections; the red flags' block stands out, phone numbers are links.
+ */
+export function AftercareDoc({ a }) {
+  const rf = a.red_flags && !Array.isArray(a.red_flags) ? a.red_flags : { items: items(a.red_flags) };
+  const src = (x) => (sourceKeys(x).length ? html` <span class="src small">(${sourceKeys(x).join(', ')})</span>` : '');
+  if (a.text && (a.stored || !items(a.sections).length)) {
+    const blocks = String(a.text).split(/\n\s*\n/).map((b) => b.split('\n').filter((l) => l.trim()));
+    const [title, ...rest] = blocks;
+    return html`<article class="aftercare-doc" lang=${a.language || 'en'} data-aftercare data-stored=${a.stored ? 'true' : 'false'}>
+      <h3 class="aftercare-title">${(title || [])[0] || 'Aftercare'}</h3>
+      ${(title || []).slice(1).map((l) => html`<p>${l}</p>`)}
+      ${rest.map((b, i) => {
+        const red = rf.heading && b[0] === rf.heading;
+        return html`<section key=${i} class=${red ? 'red-flags' : 'aftercare-section'} data-red-flags=${red ? '' : undefined}>
+          <h4>${b[0]}</h4>
+          ${b.length > 2 || /^[-•*] /.test(b[1] || '') ? html`<ul>${b.slice(1).map((l) => html`<li>${l.replace(/^[-•*]\s+/, '')}</li>`)}</ul>` : b.slice(1).map((l) => html`<p>${l}</p>`)}
+        </section>`;
+      })}
+    </article>`;
+  }
+  const clinic = a.clinic || {};
+  const next = a.next_appointment;
+  return html`<article class="aftercare-doc" lang=${a.language || 'en'} data-aftercare data-stored="false">
+    <h3 class="aftercare-title">${a.title || 'Aftercare'}</h3>
+    ${items(rf.items).length > 0 && html`<section class="red-flags" data-red-flags>
+      <h4>${rf.heading || 'Call the clinic at once if you notice'}</h4>
+      <ul>${items(rf.items).map((f, i) => html`<li key=${i}>${typeof f === 'string' ? f : f.text}${src(f)}</li>`)}</ul>
+    </section>`}
+    ${items(a.sections).map((sec, i) => html`<section key=${i} class="aftercare-section">
+      <h4>${sec.heading || sec.title}</h4>
+      <ul>${items(sec.items).map((it, j) => html`<li key=${j}>${typeof it === 'string' ? it : it.text}${src(it)}${it.note ? html` <em class="small">${it.note}</em>` : ''}</li>`)}</ul>
+    </section>`)}
+    ${next && html`<section class="aftercare-section"><h4>${next.heading || 'Your next appointment'}</h4><p>${typeof next === 'string' ? next : next.text}</p></section>`}
+    ${(clinic.name || clinic.phone) && html`<section class="aftercare-section"><h4>${clinic.heading || 'The clinic'}</h4>
+      <p>${clinic.name}${clinic.phone ? html` · <a href=${`tel:${String(clinic.phone).replace(/\s+/g, '')}`}>${clinic.phone}</a>` : ''}</p></section>`}
+    ${items(a.unknown).length > 0 && html`<p class="hint">${items(a.unknown).map((u) => u.message).join(' ')}</p>`}
+  </article>`;
+}
+
 function AftercarePanel({ s }) {
   const ac = useLoad(() => get(sessionPath(s.id, '/aftercare')), [s.id, s.version]);
   const [pdfErr, setPdfErr] = useState(null);
   const a = ac.data;
-  const clinic = (a && a.clinic) || {};
   const onPdf = async () => {
     setPdfErr(null);
     try {
@@ -201,26 +242,14 @@ function AftercarePanel({ s }) {
     <header class="panel-head"><h2 id="aftercare-h">Aftercare</h2>
       <div class="panel-tools">
         <button type="button" class="btn btn-small" onClick=${printAftercare} disabled=${!a}>Print</button>
-        <button type="button" class="btn btn-small" onClick=${onPdf}>Download PDF</button>
+        ${s.aftercare && s.aftercare.sha256 ? html`<button type="button" class="btn btn-small" onClick=${onPdf}>Download PDF</button>` : null}
       </div></header>
     ${s.aftercare && s.aftercare.generated_at && html`<p class="small muted">Given ${instant(s.aftercare.generated_at)}${s.aftercare.kb_version ? ` · kb ${s.aftercare.kb_version}` : ''}${s.aftercare.sha256 ? html` · <span class="mono">${String(s.aftercare.sha256).slice(0, 12)}</span>` : ''}</p>`}
+    ${!(s.aftercare && s.aftercare.sha256) && html`<p class="hint" data-aftercare-preview>A preview: the aftercare is given, and stored with the session exactly as given, when the session is completed.</p>`}
     ${pdfErr && html`<${Alert}>${sentence(pdfErr.message)}<//>`}
     ${ac.error && html`<${Alert}>${sentence(ac.error.message)}<//>`}
     ${!a && !ac.error && html`<${Spinner} />`}
-    ${a && html`<article class="aftercare-doc" lang=${a.language || 'en'} data-aftercare>
-      <h3 class="aftercare-title">Aftercare${s.patient ? ` for ${s.patient.given_name} ${s.patient.family_name}` : ''}</h3>
-      ${items(a.red_flags).length > 0 && html`<div class="red-flags" data-red-flags>
-        <h4>Call the clinic at once${clinic.phone ? html` on <a href=${`tel:${String(clinic.phone).replace(/\s+/g, '')}`}>${clinic.phone}</a>` : ''} if you notice</h4>
-        <ul>${items(a.red_flags).map((f, i) => html`<li key=${i}>${typeof f === 'string' ? f : f.text || f.label}${sourceKeys(f).length ? html` <span class="src small">(${sourceKeys(f).join(', ')})</span>` : ''}</li>`)}</ul>
-      </div>`}
-      ${items(a.sections).map((sec, i) => html`<section key=${i} class="aftercare-section">
-        <h4>${sec.heading || sec.title}</h4>
-        <ul>${items(sec.items).map((it, j) => html`<li key=${j}>${typeof it === 'string' ? it : it.text}${sourceKeys(it).length ? html` <span class="src small">(${sourceKeys(it).join(', ')})</span>` : ''}</li>`)}</ul>
-      </section>`)}
-      ${!items(a.sections).length && a.text && html`<p class="prewrap">${a.text}</p>`}
-      ${a.next_appointment && html`<p class="aftercare-next"><strong>Your next appointment:</strong> ${typeof a.next_appointment === 'string' ? a.next_appointment : a.next_appointment.local || a.next_appointment.text || instant(a.next_appointment.start)}</p>`}
-      ${(clinic.name || clinic.phone || clinic.email) && html`<p class="aftercare-clinic"><strong>${clinic.name || 'The clinic'}</strong>${clinic.phone ? ` · ${clinic.phone}` : ''}${clinic.email ? ` · ${clinic.email}` : ''}${clinic.address ? ` · ${clinic.address}` : ''}</p>`}
-    </article>`}
+    ${a && html`<${AftercareDoc} a=${a} />`}
   </section>`;
 }
 
@@ -234,7 +263,7 @@ function SignoffPanel({ s, onChanged }) {
   return html`<section class="card panel" aria-labelledby="signoff-h" data-kind="signoff" id="signoff">
     <header class="panel-head"><h2 id="signoff-h">Sign-off</h2>
       ${s.state === 'signed_off' ? html`<span class="badge badge-ok">Signed off</span>` : review.selected ? html`<span class="badge badge-warn">Set for review</span>` : html`<span class="badge badge-muted">Awaiting sign-off</span>`}</header>
-    ${reasons.length > 0 && html`<p class="small" data-review>Set for review: ${reasons.map((r) => (r === 'sample' ? 'the practitioner’s review sample' : r === 'warning_acknowledged' ? 'a warning was acknowledged' : String(r).replace(/_/g, ' '))).join('; ')}.</p>`}
+    ${reasons.length > 0 && html`<p class="small" data-review>Set for review: ${reasons.map(reviewReason).join('; ')}.</p>`}
     ${s.state === 'signed_off' && html`<p data-signed-off>Signed off by <strong>${session.staffName(s.signed_off_by)}</strong>, ${instant(s.signed_off_at)}.</p>`}
     ${s.state === 'completed' && !session.can('chart_signoff') && html`<p class="hint">A medical director signs off completed charts.</p>`}
     ${s.state === 'completed' && session.can('chart_signoff') && (own
@@ -341,6 +370,7 @@ export function SessionScreen({ id }) {
           ${maps.data && (canWrite ? html`<${ChartEditor} key=${s.id} s=${s} maps=${mapList} stock=${stock.data} protocol=${protocol.data} onSaved=${onChanged} />` : html`<${ChartView} s=${s} maps=${mapList} stock=${stock.data} />`)}
         </section>`}
         ${s.state === 'in_progress' && html`<${CompletionPanel} key=${'c' + s.version} s=${s} onChanged=${onChanged} />`}
+        ${s.state === 'in_progress' && html`<${AftercarePanel} s=${s} />`}
         ${after && html`<section class="card panel" aria-labelledby="chart-h" data-kind="chart" id="chart">
           <header class="panel-head"><h2 id="chart-h">Injection record</h2></header>
           ${maps.data && html`<${ChartView} s=${s} maps=${mapList} stock=${stock.data} />`}
