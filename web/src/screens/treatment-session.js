@@ -130,7 +130,18 @@ function CompletionPanel({ s, onChanged }) {
   const [checks, setChecks] = useState(() => items(s.completion && s.completion.checks));
   const [err, setErr] = useState(null);
   const [busy, setBusy] = useState(false);
+  const tried = useRef(false);
+  // While in progress, the checklist as it stands now (GET .../completion: nothing written).
+  useEffect(() => {
+    if (s.state !== 'in_progress') return;
+    let live = true;
+    get(sessionPath(s.id, '/completion')).then((r) => live && !tried.current && setChecks(items(r && r.checks)), () => {});
+    return () => {
+      live = false;
+    };
+  }, [s.id, s.version]);
   const complete = async () => {
+    tried.current = true;
     setBusy(true);
     setErr(null);
     try {
@@ -242,7 +253,7 @@ function AftercarePanel({ s }) {
     <header class="panel-head"><h2 id="aftercare-h">Aftercare</h2>
       <div class="panel-tools">
         <button type="button" class="btn btn-small" onClick=${printAftercare} disabled=${!a}>Print</button>
-        ${s.aftercare && s.aftercare.sha256 ? html`<button type="button" class="btn btn-small" onClick=${onPdf}>Download PDF</button>` : null}
+        <button type="button" class="btn btn-small" onClick=${onPdf}>${s.aftercare && s.aftercare.sha256 ? 'Download PDF' : 'Download PDF (preview)'}</button>
       </div></header>
     ${s.aftercare && s.aftercare.generated_at && html`<p class="small muted">Given ${instant(s.aftercare.generated_at)}${s.aftercare.kb_version ? ` · kb ${s.aftercare.kb_version}` : ''}${s.aftercare.sha256 ? html` · <span class="mono">${String(s.aftercare.sha256).slice(0, 12)}</span>` : ''}</p>`}
     ${!(s.aftercare && s.aftercare.sha256) && html`<p class="hint" data-aftercare-preview>A preview: the aftercare is given, and stored with the session exactly as given, when the session is completed.</p>`}
