@@ -40,52 +40,64 @@ export function CheckInButton({ body, patientId, courseId, seq, label = 'Check i
   </span>`;
 }
 
-const who = (r, session) => r.patient_name || (r.patient && [r.patient.family_name, r.patient.given_name].filter(Boolean).join(', ')) || 'Patient';
+/** The worklist's items with their patients' names (GET /patients/{id}, once per patient). */
+async function withPatients(list) {
+  const rows = items(list);
+  const ids = [...new Set(rows.map((r) => r.patient_id).filter(Boolean))];
+  const people = new Map(await Promise.all(ids.map((id) => get(`/patients/${id}`).then((p) => [id, p], () => [id, null]))));
+  return { ...list, items: rows.map((r) => ({ ...r, patient: people.get(r.patient_id) || null })) };
+}
 
-function Row({ r, session, extra }) {
-  const s = r.session || r;
-  return html`<li class="chart-work-row" data-session=${s.id}>
+const who = (r) => (r.patient ? `${r.patient.family_name}, ${r.patient.given_name}` : 'Patient');
+
+function Row({ r, session, extra, when }) {
+  return html`<li class="chart-work-row" data-session=${r.id}>
     <div class="day-appt-top">
-      <${Link} href=${`/sessions/${s.id}`} class="fact-name">${who(r, session)}<//>
-      <span class=${`badge ${stateBadge(s.state)}`}>${stateLabel(s.state)}</span>
-      ${extra}
+      <${Link} href=${`/sessions/${r.id}`} class="fact-name">${who(r)}<//>
+      <span class="badge-row"><span class=${`badge ${stateBadge(r.state)}`}>${stateLabel(r.state)}</span>${extra}</span>
     </div>
-    <p class="small muted">${s.day ? calendarDate(s.day) : ''}${s.course_session ? ` · session ${s.course_session}` : ''} · ${session.staffName(s.practitioner_id)}${s.recorded_at ? ` · last change ${instant(s.recorded_at)}` : ''}</p>
+    <p class="small muted">${r.day ? calendarDate(r.day) : ''}${r.course_session ? ` · session ${r.course_session}` : ''} · ${session.staffName(r.practitioner_id)}${when ? ` · ${when}` : ''}</p>
   </li>`;
 }
 
-const REVIEW = { sample: 'Review sample', warning_acknowledged: 'Warning acknowledged' };
-
 export function ChartingScreen({ search }) {
   const session = useSession();
-  const tab = new URLSearchParams(search || '').get('list') === 'overdue' ? 'overdue' : 'queue';
-  const queue = useLoad(() => get('/charting/signoff-queue'), []);
-  const overdue = useLoad(() => get('/charting/overdue'), []);
+  const director = session.can('chart_signoff');
+  const asked = new URLSearchParams(search || '').get('list');
+  const tab = asked === 'overdue' || !director ? 'overdue' : 'queue';
+  // The queue is the medical director's (chart_signoff); the overdue list every charting role's.
+  const queue = useLoad(() => (director ? get('/charting/signoff-queue').then(withPatients) : Promise.resolve(null)), [director]);
+  const overdue = useLoad(() => get('/charting/overdue').then(withPatients), []);
   const q = items(queue.data);
   const o = items(overdue.data);
   return html`<section class="page charting-page">
     <div class="page-head"><${PageTitle} title="Charting">Charting<//></div>
     <div class="seg" role="tablist" aria-label="Worklist">
-      <button type="button" role="tab" class="seg-btn" aria-selected=${tab === 'queue'} onClick=${() => navigate('/charting')}>Sign-off queue${queue.data ? html` <span class="count">${q.length}</span>` : ''}</button>
+      ${director && html`<button type="button" role="tab" class="seg-btn" aria-selected=${tab === 'queue'} onClick=${() => navigate('/charting')}>Sign-off queue${queue.data ? html` <span class="count">${q.length}</span>` : ''}</button>`}
       <button type="button" role="tab" class="seg-btn" aria-selected=${tab === 'overdue'} onClick=${() => navigate('/charting?list=overdue')}>Overdue charts${overdue.data ? html` <span class="count">${o.length}</span>` : ''}</button>
     </div>
     ${tab === 'queue' && html`<section class="card panel" aria-labelledby="queue-h" data-worklist="signoff-queue">
       <header class="panel-head"><h2 id="queue-h">Sign-off queue</h2></header>
-      <p class="hint">Completed charts waiting for a medical director: those set for review first (a practitioner’s review sample, a warning acknowledged).${session.can('chart_signoff') ? '' : ' Only a medical director signs off.'}</p>
+      <p class="hint">Completed charts waiting for sign-off: those set for review first (the practitioner’s review sample, a warning acknowledged), then the oldest.</p>
       ${queue.error && html`<${Alert}>${sentence(queue.error.message)}<//>`}
       ${!queue.data && !queue.error && html`<${Spinner} />`}
       ${queue.data && !q.length && html`<p class="empty">No chart is waiting for sign-off.</p>`}
-      ${q.length > 0 && html`<ul class="plain day-list">${q.map((r) => html`<${Row} key=${(r.session || r).id} r=${r} session=${session}
-        extra=${items((r.review || (r.session && r.session.review) || {}).reasons).map((x) => html`<span class="badge badge-warn">${REVIEW[x && x.code ? x.code : x] || reviewReason(x)}</span>`)} />`)}</ul>`}
+      ${q.length > 0 && html`<ul class="plain day-list">${q.map((r) => html`<${Row} key=${r.id} r=${r} session=${session}
+        when=${r.completed_at ? `completed ${instant(r.completed_at)}` : ''}
+        extra=${[
+          ...(r.review && r.review.selected ? items(r.review.reasons).map((x) => html`<span class="badge badge-warn" data-review=${x.code || x}>${REVIEW[x && x.code ? x.code : x] || reviewReason(x)}</span>`) : []),
+          r.own ? html`<span class="badge badge-muted">Your own chart</span>` : null,
+        ]} />`)}</ul>`}
     </section>`}
     ${tab === 'overdue' && html`<section class="card panel" aria-labelledby="overdue-h" data-worklist="overdue">
       <header class="panel-head"><h2 id="overdue-h">Overdue charts</h2></header>
-      <p class="hint">Sessions not completed within the clinic’s time (72 hours unless the clinic set another).</p>
+      <p class="hint">Sessions not completed within ${overdue.data && overdue.data.hours ? `${overdue.data.hours} hours` : 'the clinic’s time'} of check-in (the clinic’s chart policy).</p>
       ${overdue.error && html`<${Alert}>${sentence(overdue.error.message)}<//>`}
       ${!overdue.data && !overdue.error && html`<${Spinner} />`}
       ${overdue.data && !o.length && html`<p class="empty">No chart is overdue.</p>`}
-      ${o.length > 0 && html`<ul class="plain day-list">${o.map((r) => html`<${Row} key=${(r.session || r).id} r=${r} session=${session}
-        extra=${r.hours_overdue !== undefined ? html`<span class="badge badge-danger">${Math.round(r.hours_overdue)} h overdue</span>` : r.due_at ? html`<span class="badge badge-danger">Due ${instant(r.due_at)}</span>` : ''} />`)}</ul>`}
+      ${o.length > 0 && html`<ul class="plain day-list">${o.map((r) => html`<${Row} key=${r.id} r=${r} session=${session}
+        when=${r.checked_in_at ? `checked in ${instant(r.checked_in_at)}` : ''}
+        extra=${html`<span class="badge badge-danger">${r.hours_overdue !== undefined ? `${r.hours_overdue} h overdue` : `due ${instant(r.due_at)}`}</span>`} />`)}</ul>`}
     </section>`}
   </section>`;
 }
