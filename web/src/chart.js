@@ -31,7 +31,7 @@ export const setGateTitles = (list) => items(list).forEach((g) => g && g.gate &&
 // The completion items that are not gates (completion.h) and a fallback before the kb loads.
 const ITEM_TITLE = { traceability: 'Traceability: lot and vial of every dose, the needle lot', notes: 'Notes', photos_after: 'After photos', photos_before: 'Before photos', screening: 'Screening', consent: 'Treatment consent' };
 export const gateTitle = (g, check) =>
-  (check && check.title) || gateTitles.get(g) || ITEM_TITLE[g] || String(g || '').replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+  String((check && check.title) || gateTitles.get(g) || ITEM_TITLE[g] || String(g || '').replace(/_/g, ' ')).replace(/^./, (c) => c.toUpperCase());
 export const CHECK_STATUS = {
   pass: ['Pass', 'badge-ok', '✓'],
   fail: ['Fail', 'badge-danger', '✗'],
@@ -72,7 +72,7 @@ export function loadChartKb() {
       if (t) setTechniques(t);
       if (g) setGateTitles(g.gates);
       if (!t) chartKbOnce = null;
-      return { techniques: techniqueList(), gates: items(g && g.gates) };
+      return { techniques: techniqueList(), gates: items(g && g.gates), needle_kinds: g ? items(g.needle_kinds) : null };
     });
   return chartKbOnce;
 }

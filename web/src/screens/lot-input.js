@@ -10,7 +10,7 @@ import { calendarDate } from '../format.js';
 import { html, useId } from '../ui.js';
 import { readScan } from './stock-receive.js';
 import { ml } from '../stock-common.js';
-import { items } from '../chart.js';
+import { items, loadChartKb } from '../chart.js';
 
 /**
  * The lots charting can use: {drug: [{id, lot_number, expiry, remaining, open_vials,
@@ -18,13 +18,16 @@ import { items } from '../chart.js';
  * of a consumable; every other usable lot when the clinic has no consumable on record).
  */
 export async function loadChartStock() {
-  const [avail, lots, cons] = await Promise.all([
+  const [avail, lots, cons, kb] = await Promise.all([
     get('/stock/available'),
     get('/lots').catch(() => ({ items: [] })),
     get('/consumables').catch(() => ({ items: [] })),
+    loadChartKb().catch(() => null),
   ]);
+  // The consumable kinds whose lot is the needle lot are the kb's (GET /charting/prechecks).
+  const needleKinds = kb && kb.needle_kinds;
   const drug = items(avail).flatMap((it) => items(it.lots).map((l) => ({ ...l, product: it.product })));
-  const consumables = new Map(items(cons).map((c) => [c.id, c]));
+  const consumables = new Map(items(cons).filter((c) => !needleKinds || needleKinds.includes(c.kind)).map((c) => [c.id, c]));
   const usable = items(lots).filter((l) => l.status !== 'entered_in_error' && l.status !== 'recalled' && l.usable !== false);
   const products = new Map(drug.map((l) => [l.product_id || (l.product && l.product.id), l.product]));
   let needle = usable.filter((l) => consumables.has(l.product_id) || consumables.has(l.consumable_id)).map((l) => ({ ...l, product: consumables.get(l.product_id) || consumables.get(l.consumable_id) }));
