@@ -285,7 +285,7 @@ export function ChartEditor({ s, maps, stock, protocol, onSaved }) {
     <//>`}
     ${warnings.length > 0 && html`<div class="chart-warnings" role="alert" data-warnings>
       <p><strong>Check before saving:</strong> nothing was stored. Acknowledge each warning to record the chart as it is, or change it.</p>
-      <ul class="plain">${warnings.map((w) => html`<${WarningItem} key=${w.code} w=${w} checked=${acks.has(w.code)} staffName=${session.staffName}
+      <ul class="plain">${warnings.map((w, i) => html`<${WarningItem} key=${i} w=${w} checked=${acks.has(w.code)} staffName=${session.staffName}
         onToggle=${() => setAcks((a) => { const n = new Set(a); n.has(w.code) ? n.delete(w.code) : n.add(w.code); return n; })} />`)}</ul>
     </div>`}
     <div class="actions">
@@ -328,7 +328,7 @@ export function ChartView({ s, maps, stock }) {
       </div>
     </div>
     ${c.notes && html`<p class="prewrap"><strong>Notes:</strong> ${c.notes}</p>`}
-    ${items(s.warnings).length > 0 && html`<ul class="plain chart-warnings-stored">${items(s.warnings).map((w) => html`<${WarningItem} key=${w.code} w=${w} staffName=${session.staffName} />`)}</ul>`}
+    ${items(s.warnings).length > 0 && html`<ul class="plain chart-warnings-stored">${items(s.warnings).map((w, i) => html`<${WarningItem} key=${i} w=${w} staffName=${session.staffName} />`)}</ul>`}
   </div>`;
 }
 

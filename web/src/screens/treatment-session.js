@@ -292,7 +292,7 @@ function AddendaPanel({ s, onChanged }) {
   const form = useForm({ text: '' }, ['text']);
   const list = items(s.addenda);
   const onSubmit = form.submit(async (v) => {
-    const out = await post(sessionPath(s.id, '/addendum'), { text: v.text.trim(), version: s.version });
+    const out = await post(sessionPath(s.id, '/addenda'), { text: v.text.trim(), version: s.version });
     form.setValues({ text: '' });
     onChanged(out);
   });
@@ -353,6 +353,7 @@ export function SessionScreen({ id }) {
   const [cur, setCur] = useState(null);
   const [cancelling, setCancelling] = useState(false);
   const [showVersions, setShowVersions] = useState(false);
+  const [amending, setAmending] = useState(false);
   if (data.error) return html`<section class="page"><${PageTitle}>Session<//><${Alert}>${sentence(data.error.message)}<//></section>`;
   if (!data.data || !stock.data || chartKb.loading) return html`<section class="page"><${Spinner} /></section>`;
   const s = cur && cur.id === data.data.id && cur.version >= data.data.version ? { ...cur, patient: data.data.patient } : data.data;
@@ -383,8 +384,12 @@ export function SessionScreen({ id }) {
         ${s.state === 'in_progress' && html`<${CompletionPanel} key=${'c' + s.version} s=${s} onChanged=${onChanged} />`}
         ${s.state === 'in_progress' && html`<${AftercarePanel} s=${s} />`}
         ${after && html`<section class="card panel" aria-labelledby="chart-h" data-kind="chart" id="chart">
-          <header class="panel-head"><h2 id="chart-h">Injection record</h2></header>
-          ${maps.data && html`<${ChartView} s=${s} maps=${mapList} stock=${stock.data} />`}
+          <header class="panel-head"><h2 id="chart-h">Injection record</h2>
+            ${s.state === 'completed' && canWrite && html`<button type="button" class="btn btn-small" aria-expanded=${amending} onClick=${() => setAmending(!amending)}>${amending ? 'Stop amending' : 'Amend the chart…'}</button>`}</header>
+          ${s.state === 'signed_off' && html`<p class="hint">Signed off: the chart is kept as it is; add an addendum to correct or add to it.</p>`}
+          ${maps.data && (amending && s.state === 'completed'
+            ? html`<${ChartEditor} key=${'amend' + s.id} s=${s} maps=${mapList} stock=${stock.data} protocol=${protocol.data} onSaved=${(out) => { setAmending(false); onChanged(out); }} />`
+            : html`<${ChartView} s=${s} maps=${mapList} stock=${stock.data} />`)}
         </section>`}
         ${after && html`<${SignoffPanel} key=${'s' + s.version} s=${s} onChanged=${onChanged} />`}
         ${after && html`<${AftercarePanel} s=${s} />`}
