@@ -149,31 +149,70 @@ export async function issue10Tests(h) {
     return at;
   }
 
-  /** The zones to chart: six, on at least two maps (face front and another), from the kb's maps. */
-  function sixZones(maps) {
+  /**
+   * The zones to chart and the dose that fits them all: six zones on at least two maps
+   * (four of the face front, then other face maps), each of an area the course protocol
+   * gives ranges for that hold the depth, the angle and the needle used.
+   */
+  const DOSE = { points: '4', volume_ml: '0.2', depth_mm: '1.5', angle_deg: '40', needle_gauge: '27', needle_length_mm: '4' };
+  function sixZones(maps, protocol) {
+    const fits = (area) => {
+      const a = (protocol.areas || []).find((x) => x.area === area);
+      return a && a.depth_mm.min <= 1.5 && a.depth_mm.max >= 1.5 && a.angle_deg.min <= 40 && a.angle_deg.max >= 40 && (a.needles || []).some((n) => n.gauge === 27 && n.length_mm === 4);
+    };
     const list = [];
-    const front = maps.find((m) => m.id === 'face_front') || maps[0];
-    for (const z of front.zones.slice(0, 4)) list.push([front.id, z.code]);
-    for (const m of maps.filter((x) => x !== front)) {
-      if (list.length >= 6) break;
-      list.push([m.id, m.zones[0].code]);
-    }
+    const front = maps.find((m) => m.id === 'face_front');
+    for (const z of front.zones.filter((z) => fits(z.area)).slice(0, 4)) list.push([front.id, z.code]);
+    for (const m of maps.filter((x) => x !== front && /^face_/.test(x.id)))
+      for (const z of m.zones.filter((z) => fits(z.area)).slice(0, 1)) if (list.length < 6) list.push([m.id, z.code]);
+    assert(list.length === 6 && new Set(list.map((x) => x[0])).size >= 2, `six zones on two maps: ${JSON.stringify(list)}`);
     return list;
+  }
+
+  /** Book the course's session 1 with the practitioner: today when the clinic is still open, else tomorrow. */
+  async function book(fx) {
+    const me = (await apiCall('GET', '/me')).json.staff.id;
+    const rooms = ((await apiCall('GET', '/rooms')).json.items || []).filter((r) => (r.status || 'active') === 'active');
+    const now = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date());
+    const [hh, mm] = now.split(':').map(Number);
+    const tries = [];
+    for (let m = hh * 60 + mm + 20; m <= 19 * 60; m += 35) tries.push([clinicDay(0), m]);
+    for (let m = 18 * 60 + 10; m <= 19 * 60; m += 35) tries.push([clinicDay(1), m]);
+    let last = null;
+    for (const [day, m] of tries) {
+      const t = `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+      const body = { patient_id: fx.pid, practitioner_id: me, kind: 'treatment', start_local: `${day}T${t}:00`, duration_minutes: 30, course_id: fx.course, course_session: 1 };
+      if (rooms[0]) body.room_id = rooms[0].id;
+      last = await apiCall('POST', '/appointments', body);
+      if (last.status === 409 && last.json.error.field === 'start') last = await apiCall('POST', '/appointments', { ...body, window_override_reason: 'charting test' });
+      if (last.status === 201) return { ...last.json, day };
+    }
+    assert(false, `no appointment could be booked: ${JSON.stringify(last && last.json)}`);
   }
 
   let maps = null;
   const ids = {};
 
-  /** The whole flow for one patient at one viewport size. */
-  async function flow(viewport, tag) {
+  /** The whole flow for one patient at one viewport size, checked in from the course page or the day. */
+  async function flow(viewport, tag, via) {
     await page.setViewportSize(viewport);
     await signIn('practitioner@demo.clinic');
     const fx = await fixture(tag);
     ids[tag] = fx;
 
-    // Check in from the course page: the session opens, checked in.
-    await page.goto(`${BASE}/courses/${fx.course}`);
-    await panel('course-sessions').getByRole('button', { name: 'Check in for session 1' }).click();
+    if (via === 'day') {
+      // Check in from the day: the booked appointment of the course session.
+      const appt = await book(fx);
+      await page.goto(`${BASE}/?date=${appt.day}`);
+      const row = page.locator(`li.day-appt[data-appointment="${appt.id}"]`);
+      await row.waitFor();
+      await checkWidths(page, `the day with a check-in (${tag})`);
+      await row.getByRole('button', { name: /^Check in/ }).click();
+    } else {
+      // Check in from the course page: the session opens, checked in.
+      await page.goto(`${BASE}/courses/${fx.course}`);
+      await panel('course-sessions').getByRole('button', { name: 'Check in for session 1' }).click();
+    }
     await page.waitForURL(/\/sessions\/[A-Za-z0-9_-]+$/);
     fx.session = new URL(page.url()).pathname.split('/').pop();
     await page.locator('.session-page[data-state="checked_in"]').waitFor();
@@ -227,7 +266,8 @@ export async function issue10Tests(h) {
     const chart = panel('chart');
     await chart.locator('.body-map svg').waitFor();
     await chart.getByLabel('Technique').selectOption('point_by_point');
-    const zones = sixZones(maps);
+    const protocol = ((await apiCall('GET', '/protocols')).json.items || []).find((p) => p.code === 'facial_rejuvenation');
+    const zones = sixZones(maps, protocol);
     let i = 0;
     for (const [map, zone] of zones) {
       await chart.locator(`button[data-map-tab="${map}"]`).click();
@@ -236,10 +276,8 @@ export async function issue10Tests(h) {
       const entry = chart.locator(`li.entry[data-entry="${i}"]`);
       await entry.waitFor();
       assert((await entry.getAttribute('data-zone')) === zone, `point ${i + 1} in zone ${zone}`);
-      if (i === 0) {
-        for (const [f, v] of [['points', '4'], ['volume_ml', '0.2'], ['depth_mm', '2'], ['angle_deg', '45'], ['needle_gauge', '30'], ['needle_length_mm', '4']])
-          await entry.locator(`input[name="entries[0].${f}"]`).fill(v);
-      }
+      if (i === 0) for (const [f, v] of Object.entries(DOSE)) await entry.locator(`input[name="entries[0].${f}"]`).fill(v);
+      else assert((await entry.locator(`input[name="entries[${i}].depth_mm"]`).inputValue()) === DOSE.depth_mm, 'a new point takes the dose of the one before');
       i++;
     }
     assert((await chart.locator('li.entry').count()) === 6, 'six entries');
@@ -250,9 +288,21 @@ export async function issue10Tests(h) {
     const depthErr = chart.locator('li.entry[data-entry="2"] .field.has-error', { has: page.locator('input[name="entries[2].depth_mm"]') }).locator('.field-error');
     await depthErr.waitFor();
     await checkWidths(page, `chart refused at a depth (${tag})`);
-    await chart.locator('input[name="entries[2].depth_mm"]').fill('2');
+    // An angle outside the protocol's range is a warning to acknowledge: nothing is stored until then.
+    await chart.locator('input[name="entries[2].depth_mm"]').fill(DOSE.depth_mm);
+    await chart.locator('input[name="entries[1].angle_deg"]').fill('60');
     await chart.getByRole('button', { name: 'Save the chart' }).click();
+    const warn = chart.locator('[data-warnings] li[data-warning="angle_out_of_range"]');
+    await warn.waitFor();
+    assert(/entries\[1\]/.test(await warn.innerText()), 'the warning names the entry');
+    assert((await apiCall('GET', `/sessions/${fx.session}`)).json.chart == null, 'nothing stored before the acknowledgement');
+    await checkWidths(page, `chart warning to acknowledge (${tag})`);
+    await warn.getByLabel('I have checked this and acknowledge it').check();
+    await chart.getByRole('button', { name: 'Save with the warnings acknowledged' }).click();
     await chart.getByRole('status').filter({ hasText: 'Chart saved' }).waitFor();
+    const saved = (await apiCall('GET', `/sessions/${fx.session}`)).json;
+    assert(saved.chart.entries.length === 6 && saved.chart.entries.every((e) => e.administration_id), 'six entries, each an administration');
+    assert(saved.warnings.some((w) => w.code === 'angle_out_of_range' && w.acknowledged_by), 'the warning stored acknowledged');
     await checkWidths(page, `chart saved (${tag})`);
 
     // The aftercare preview while in progress: the red flags first, each with its sources.
@@ -265,8 +315,13 @@ export async function issue10Tests(h) {
     await comp.getByRole('button', { name: 'Complete the session' }).click();
     await comp.locator('[data-completion="fail"]').waitFor();
     await comp.locator('li.check[data-gate="notes"]:not([data-status="pass"])').waitFor();
+    assert((await page.locator('.session-page').getAttribute('data-state')) === 'in_progress', 'not completed');
+    // The notes are a correction of a recorded chart: an amendment, with its reason (and the warning again).
     await chart.getByLabel('Notes').fill('Six zones, well tolerated; no bleeding.');
-    await chart.getByRole('button', { name: /Save the (chart|amendment)/ }).click();
+    await chart.getByLabel('Reason for the amendment').fill('notes added');
+    await chart.getByRole('button', { name: 'Save the amendment' }).click();
+    await chart.locator('[data-warnings] li[data-warning="angle_out_of_range"]').getByLabel('I have checked this and acknowledge it').check();
+    await chart.getByRole('button', { name: 'Save with the warnings acknowledged' }).click();
     await chart.getByRole('status').filter({ hasText: 'Chart saved' }).waitFor();
     await panel('completion').getByRole('button', { name: 'Complete the session' }).click();
     await page.locator('.session-page[data-state="completed"]').waitFor();
@@ -302,10 +357,10 @@ export async function issue10Tests(h) {
   }
 
   await test('charting at desktop width (1366 x 900): check in, prechecks fail then pass, six zones, complete, aftercare PDF', async () => {
-    await flow({ width: 1366, height: 900 }, 'D');
+    await flow({ width: 1366, height: 900 }, 'D', 'course');
   });
-  await test('charting at tablet width (820 x 1180): the same flow', async () => {
-    await flow({ width: 820, height: 1180 }, 'T');
+  await test('charting at tablet width (820 x 1180): the same flow, checked in from the day', async () => {
+    await flow({ width: 820, height: 1180 }, 'T', 'day');
   });
 
   await test('sign-off by the medical director from the queue; an addendum after sign-off', async () => {
