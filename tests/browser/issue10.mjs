@@ -76,7 +76,7 @@ export async function issue10Tests(h) {
    */
   async function fixture(tag) {
     const today = clinicDay(0);
-    const p = await apiCall('POST', '/patients', { given_name: 'Chloe', family_name: `Chart${tag}${stamp}`, birth_date: '1984-03-09', sex: 'female', fitzpatrick: 'III', confirm_not_duplicate: true });
+    const p = await apiCall('POST', '/patients', { given_name: 'Chloe', family_name: `Chart${tag}${stamp}`, birth_date: '1984-03-09', sex: 'female', fitzpatrick: 3, confirm_not_duplicate: true });
     ok(p, 'patient');
     const pid = p.json.id;
     await apiCall('POST', `/patients/${pid}/status`, { pregnant: 'no', breastfeeding: 'no', recorded_on: today });
