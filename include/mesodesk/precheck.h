@@ -57,9 +57,7 @@ char *md_precheck_render(const char *tmpl, const md_tmpl_value *values, char *ou
 int md_kb_needle_kind(const md_kb *kb, const char *kind);
 /* Is view one of the photo views besides body-map zones ("front", "left", "right")? */
 int md_kb_photo_view(const md_kb *kb, const char *view);
-/* Is area (a kb area code) the area container or part of it (cheeks within face)?  1 or
- * 0; 0 for codes the kb does not know. */
-int md_kb_area_within(const md_kb *kb, const char *area, const char *container);
+/* Is area within another (cheeks within face)?  md_kb_area_within, chart.h. */
 /* The chart policy's defaults (kb/prechecks.json "chart_policy"). */
 void md_kb_chart_policy(const md_kb *kb, md_chart_policy *out);
 

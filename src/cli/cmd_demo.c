@@ -95,7 +95,7 @@ static md_code add_fact(cli_session *s, const char *collection, const char *pid,
 
 /* Ids the schedule part needs (set as the demo is made). */
 static char demo_patient_ids[32][MD_ID_STR], demo_product_id[MD_ID_STR],
-    demo_practitioner[MD_ID_STR];
+    demo_practitioner[MD_ID_STR], demo_director[MD_ID_STR];
 
 static md_code add_patient(cli_session *s, const demo_patient *p, size_t index, md_err *err)
 {
@@ -212,6 +212,12 @@ static md_code add_staff(cli_session *s, const char *email, const char *name, co
     else
         md_password_generate(password);
     json_t *in = json_pack("{s:s,s:s,s:s}", "email", email, "display_name", name, "role", role);
+    int director = strcmp(role, "medical_director") == 0;
+    if (director) {
+        json_object_set_new(in, "licence_number", json_string("GMC 7654321"));
+        json_object_set_new(in, "licence_expiry", json_string("2029-06-30"));
+        json_object_set_new(in, "qualifications", json_pack("[s,s]", "MBBS", "MRCP"));
+    }
     if (strcmp(role, "practitioner") == 0) {
         json_object_set_new(in, "licence_number", json_string("NMC 12A3456E"));
         json_object_set_new(in, "licence_expiry", json_string("2028-03-31"));
@@ -223,11 +229,13 @@ static md_code add_staff(cli_session *s, const char *email, const char *name, co
     json_decref(in);
     if (rc == MD_OK && strcmp(role, "practitioner") == 0)
         md_strlcpy(demo_practitioner, json_string_value(json_object_get(out, "id")), MD_ID_STR);
+    if (rc == MD_OK && director)
+        md_strlcpy(demo_director, json_string_value(json_object_get(out, "id")), MD_ID_STR);
     json_decref(out);
     if (rc == MD_OK && given && *given)
-        printf("  %-13s %-28s password: from $%s\n", role, email, env);
+        printf("  %-16s %-28s password: from $%s\n", role, email, env);
     else if (rc == MD_OK)
-        printf("  %-13s %-28s password: %s\n", role, email, password);
+        printf("  %-16s %-28s password: %s\n", role, email, password);
     return rc;
 }
 
@@ -300,14 +308,19 @@ static md_code add_schedule(cli_session *s, md_err *err)
         json_decref(in);
         json_decref(out);
     }
-    if (rc == MD_OK) {
+    /* The practitioner's and the medical director's licences, both for injectables. */
+    static const struct {
+        const char *number, *body, *expires;
+    } licences[] = {{"NMC 12A3456E", "Nursing and Midwifery Council", "2028-03-31"},
+                    {"GMC 7654321", "General Medical Council", "2029-06-30"}};
+    for (int i = 0; rc == MD_OK && i < 2; i++) {
         md_date_format(today - 400, from);
         json_t *in = json_pack("{s:s,s:s,s:s,s:s,s:s,s:[s]}", "type", "licence", "number",
-                               "NMC 12A3456E", "issuing_body", "Nursing and Midwifery Council",
-                               "issued_on", from, "expires_on", "2028-03-31", "scopes",
-                               "injectables"),
+                               licences[i].number, "issuing_body", licences[i].body, "issued_on",
+                               from, "expires_on", licences[i].expires, "scopes", "injectables"),
                *out = NULL;
-        rc = md_credential_create(&s->ctx, demo_practitioner, in, &out, err);
+        rc = md_credential_create(&s->ctx, i == 0 ? demo_practitioner : demo_director, in, &out,
+                                  err);
         json_decref(in);
         json_decref(out);
     }
@@ -412,6 +425,9 @@ int cmd_demo(int argc, char **argv)
     }
     if (rc == MD_OK)
         rc = add_staff(&s, "practitioner@demo.clinic", "Nurse Sam Patel", "practitioner",
+                       "MESODESK_DEMO_PASSWORD", &err);
+    if (rc == MD_OK)
+        rc = add_staff(&s, "director@demo.clinic", "Dr Rosa Lind", "medical_director",
                        "MESODESK_DEMO_PASSWORD", &err);
     if (rc == MD_OK)
         rc = add_staff(&s, "reception@demo.clinic", "Jo Reid", "reception",

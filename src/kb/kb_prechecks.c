@@ -356,18 +356,6 @@ int md_kb_photo_view(const md_kb *kb, const char *view)
     return 0;
 }
 
-int md_kb_area_within(const md_kb *kb, const char *area, const char *container)
-{
-    if (!kb || !area || !container) return 0;
-    int a = md_kb_lookup(kb, MD_VOCAB_AREA, area), c = md_kb_lookup(kb, MD_VOCAB_AREA, container);
-    const kb_vocab *v = &kb->vocab[MD_VOCAB_AREA];
-    for (size_t hops = 0; a >= 0 && c >= 0 && (size_t)a < v->n && hops <= v->n; hops++) {
-        if (a == c) return 1;
-        a = v->e[a].parent;
-    }
-    return 0;
-}
-
 void md_kb_chart_policy(const md_kb *kb, md_chart_policy *out)
 {
     const struct kb_prechecks *pc = pc_of(kb);
