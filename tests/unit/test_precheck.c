@@ -790,11 +790,12 @@ static void the_policy_has_defaults_until_set(void **state)
     assert_int_equal(md_chart_policy_read(&u->ctx, &out, &err), MD_OK);
     assert_true(json_is_true(json_object_get(out, "defaults")));
     json_decref(out);
-    set_policy(u, "{\"completion_hours\":48,\"after_views\":[\"front\"]}");
+    set_policy(u, "{\"completion_hours\":48,\"after_views\":[\"front\",\"cheek_left\"]}");
     assert_int_equal(md_chart_policy_get(&u->ctx, &p, &err), MD_OK);
     assert_int_equal(p.completion_hours, 48);
     assert_int_equal(p.n_before, 3); /* kept from the defaults */
-    assert_int_equal(p.n_after, 1);
+    assert_int_equal(p.n_after, 2);  /* a body-map zone is a view too */
+    assert_string_equal(p.after_views[1], "cheek_left");
     json_t *in = json_pack("{s:i}", "review_share_percent", 25);
     assert_int_equal(md_chart_policy_set(&u->ctx, in, &out, &err), MD_EINVAL); /* no reason */
     assert_string_equal(err.field, "reason");
