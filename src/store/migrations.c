@@ -453,6 +453,10 @@ static const migration migrations[] = {
       "CREATE UNIQUE INDEX chart_policies_current ON chart_policies (clinic_id) "
       "WHERE current = 1",
       NULL}},
+    {25,
+     "clinic phone",
+     /* The number the aftercare gives patients to call (aftercare.c); null: not recorded. */
+     {"ALTER TABLE clinics ADD COLUMN phone TEXT", NULL}},
 };
 
 /* Code run after a migration's statements, in the same transaction: backfills of data
