@@ -148,6 +148,28 @@ const char *md_body_map_zone_area(const md_body_map *m, const char *zone, double
 /* Every map as JSON for GET /api/v1/charting/maps (new reference). */
 json_t *md_kb_maps_json(const md_kb *kb);
 
+/* Added by kb_maps.c for chart.c.  The facial depth limit (kb/body_maps.json
+ * "facial_depth_max_mm"): the kb owns the sources; NULL when the kb has no maps. */
+typedef struct md_depth_limit {
+    double max_mm;
+    const char **sources;
+    size_t n_sources;
+} md_depth_limit;
+const md_depth_limit *md_kb_facial_depth_limit(const md_kb *kb);
+/* 1 when the facial depth limit applies to zone of m (its area is part of the face). */
+int md_body_map_zone_facial(const md_body_map *m, const char *zone);
+const char *md_body_map_id(const md_body_map *m);
+/* 1 when area is ancestor or part of it (vocabulary part_of followed up), e.g. abdomen
+ * within body; 0 otherwise or for an unknown code. */
+int md_kb_area_within(const md_kb *kb, const char *area, const char *ancestor);
+/* (x, y) inside or on the edge of the polygon of n points (x then y), even-odd rule. */
+int md_polygon_contains(const double *xy, size_t n, double x, double y);
+/* The kb's injection techniques (kb/protocols.json "techniques", kb_protocols.c) for GET
+ * /api/v1/charting/techniques: {"items":[{"code","label","sources"}]} (new reference). */
+json_t *md_kb_techniques_json(const md_kb *kb);
+/* 1 when code is one of the kb's techniques. */
+int md_kb_technique_known(const md_kb *kb, const char *code);
+
 /* ---- precheck.c --------------------------------------------------------------------- */
 
 /* Evaluate every gate for session (its record as md_chart_get answers it; "materials"

@@ -173,6 +173,7 @@ struct md_kb {
     struct kb_credentials *credentials; /* kb/credentials.json (kb_credentials.c) */
     struct md_protocol_kb *protocols; /* kb/protocols.json (kb_protocols.c), in the arena */
     struct kb_day *day;                 /* kb/day.json (kb_day.c) */
+    struct kb_maps *maps;               /* kb/body_maps.json (kb_maps.c) */
     struct kb_aftercare *aftercare;     /* kb/aftercare.json (kb_aftercare.c) */
 };
 
@@ -225,6 +226,13 @@ md_code kb_stock_parse(md_kb *kb, const json_t *doc, const char *path, const cha
 md_code kb_credentials_parse(md_kb *kb, const json_t *doc, const char *path, md_err *err);
 /* kb_day.c: kb/day.json. */
 md_code kb_day_parse(md_kb *kb, const json_t *doc, const char *path, md_err *err);
+/* kb_protocols.c: a code member [a-z0-9_]{1,63} copied into the kb's arena (MD_EINVAL
+ * naming ep.key); an array of strings as JSON (new reference). */
+md_code kb_code_field(md_kb *kb, const json_t *j, const char *key, const char *ep,
+                      const char **out, md_err *err);
+json_t *kb_strings_json(const char *const *s, size_t n);
+/* kb_maps.c: kb/body_maps.json (after the vocabulary). */
+md_code kb_maps_parse(md_kb *kb, const json_t *doc, const char *path, md_err *err);
 /* kb_consent.c: a file's "languages" (1..max two-letter codes, unique, with "en") into
  * out[*n...] (arena copies). */
 md_code kb_languages_parse(md_kb *kb, const json_t *doc, const char *fp, size_t max,

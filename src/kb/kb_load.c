@@ -15,6 +15,7 @@
  *   - kb/credentials.json: credential types and scopes (kb_credentials.c);
  *   - kb/protocols.json: treatment protocols, ranges with defaults, areas (kb_protocols.c);
  *   - kb/day.json: the clinic's day: screening validity, look-ahead (kb_day.c);
+ *   - kb/body_maps.json: body maps, zones, the facial depth limit (kb_maps.c);
  *   - kb/aftercare.json: aftercare items, red flags, per language (kb_aftercare.c);
  *   - manifest "files" lists exactly the kb files, each once.
  * The content hash is BLAKE2b-256 over, for the manifest then each listed file
@@ -40,7 +41,7 @@
 #define KB_FILE_MAX ((size_t)4 << 20)
 
 enum { F_SOURCES, F_VOCABULARY, F_RULES, F_INCOMPAT, F_STOCK, F_CONCERNS, F_PATCH, F_CONSENT,
-       F_CREDENTIALS, F_PROTOCOLS, F_DAY, F_AFTERCARE, F_COUNT };
+       F_CREDENTIALS, F_PROTOCOLS, F_DAY, F_MAPS, F_AFTERCARE, F_COUNT };
 static const char *const bases[] = {"aqueous", "oil", "alcohol", "cream", NULL};
 static const char *const kb_files[F_COUNT] = {
     "sources.json", "vocabulary.json", "rules.json", "incompatibilities.json", "stock.json",
@@ -50,6 +51,7 @@ static const char *const kb_files[F_COUNT] = {
     "credentials.json",   /* kb_credentials.c */
     "protocols.json",     /* kb_protocols.c */
     "day.json",           /* kb_day.c */
+    "body_maps.json",     /* kb_maps.c */
     "aftercare.json",     /* kb_aftercare.c */
 };
 
@@ -654,6 +656,7 @@ md_code md_kb_load(const char *dir, md_kb **out, md_err *err)
     if ((rc = kb_credentials_parse(L.kb, L.doc[F_CREDENTIALS], L.path[F_CREDENTIALS], err)))
         goto cleanup;
     if ((rc = kb_day_parse(L.kb, L.doc[F_DAY], L.path[F_DAY], err))) goto cleanup;
+    if ((rc = kb_maps_parse(L.kb, L.doc[F_MAPS], L.path[F_MAPS], err))) goto cleanup;
     if ((rc = kb_aftercare_parse(L.kb, L.doc[F_AFTERCARE], L.path[F_AFTERCARE], err)))
         goto cleanup;
     crypto_generichash_final(&L.hs, digest, sizeof digest);

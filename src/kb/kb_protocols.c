@@ -17,6 +17,7 @@
 
 #include "kb/kb_int.h"
 #include "kb/kb_protocols_int.h"
+#include "mesodesk/chart.h"
 #include "mesodesk/course.h"
 #include "mesodesk/formulation.h"
 
@@ -96,8 +97,8 @@ static int code_ok(const char *s)
     return 1;
 }
 
-static md_code code_field(md_kb *kb, const json_t *j, const char *key, const char *ep,
-                          const char **out, md_err *err)
+md_code kb_code_field(md_kb *kb, const json_t *j, const char *key, const char *ep, const char **out,
+                      md_err *err)
 {
     char f[KB_PATH_MAX];
     md_code rc = kj_string_copy(kb->arena, j, key, ep, 1, out, err);
@@ -122,7 +123,7 @@ static md_code parse_techniques(md_kb *kb, struct md_protocol_kb *pk, const json
         const json_t *j = json_array_get(arr, i);
         kj_index(ep, sp, i);
         if ((rc = kj_object(j, ep, keys, err)) ||
-            (rc = code_field(kb, j, "code", ep, &t->code, err)) ||
+            (rc = kb_code_field(kb, j, "code", ep, &t->code, err)) ||
             (rc = kj_string_copy(kb->arena, j, "label", ep, 1, &t->label, err)) ||
             (rc = sources(kb, j, ep, &t->src, err)))
             return rc;
@@ -296,7 +297,7 @@ static md_code parse_protocol(md_kb *kb, const struct md_protocol_kb *pk, const 
     const json_t *scope, *arr;
     char f[KB_PATH_MAX], ap[KB_PATH_MAX], ip[KB_PATH_MAX];
     md_code rc = kj_object(j, ep, keys, err);
-    if (rc || (rc = code_field(kb, j, "code", ep, &p->code, err)) ||
+    if (rc || (rc = kb_code_field(kb, j, "code", ep, &p->code, err)) ||
         (rc = kj_string_copy(kb->arena, j, "label", ep, 1, &p->label, err)) ||
         (rc = sources(kb, j, ep, &p->src, err)) ||
         (rc = parse_codes(kb, pk, j, "concerns", ep, &p->concerns, err)) ||
@@ -306,7 +307,7 @@ static md_code parse_protocol(md_kb *kb, const struct md_protocol_kb *pk, const 
     if (!(scope = json_object_get(j, "required_scope")))
         return md_err_set(err, MD_EINVAL, f, "%s: required", f);
     if ((rc = kj_object(scope, f, skeys, err)) ||
-        (rc = code_field(kb, scope, "code", f, &p->scope, err)) ||
+        (rc = kb_code_field(kb, scope, "code", f, &p->scope, err)) ||
         (rc = kj_string_copy(kb->arena, scope, "note", f, 0, &p->scope_note, err)) ||
         (rc = sources(kb, scope, f, &p->scope_src, err)))
         return rc;
@@ -393,7 +394,7 @@ const char *md_protocol_param_name(md_protocol_param which)
     return which >= 0 && which < MD_PP_COUNT ? param_names[which] : NULL;
 }
 
-static json_t *src_json(const char *const *s, size_t n)
+json_t *kb_strings_json(const char *const *s, size_t n)
 {
     json_t *a = json_array();
     for (size_t i = 0; a && i < n; i++)
@@ -403,14 +404,14 @@ static json_t *src_json(const char *const *s, size_t n)
 
 static json_t *codes_json(const kb_codes *c)
 {
-    return json_pack("{s:o,s:o}", "codes", src_json(c->codes, c->n), "sources",
-                     src_json(c->src.s, c->src.n));
+    return json_pack("{s:o,s:o}", "codes", kb_strings_json(c->codes, c->n), "sources",
+                     kb_strings_json(c->src.s, c->src.n));
 }
 
 static json_t *span_json(const kb_span *s)
 {
     return json_pack("{s:f,s:f,s:o}", "min", s->min, "max", s->max, "sources",
-                     src_json(s->src.s, s->src.n));
+                     kb_strings_json(s->src.s, s->src.n));
 }
 
 json_t *md_protocol_kb_json(const md_protocol *p)
@@ -420,26 +421,47 @@ json_t *md_protocol_kb_json(const md_protocol *p)
         const kb_protocol_area *a = &p->areas[i];
         json_t *needles = json_array();
         for (size_t k = 0; needles && k < a->n_needles; k++)
-            json_array_append_new(needles,
-                                  json_pack("{s:i,s:i,s:o}", "gauge", a->needles[k].gauge,
-                                            "length_mm", a->needles[k].length_mm, "sources",
-                                            src_json(a->needles[k].src.s, a->needles[k].src.n)));
+            json_array_append_new(
+                needles, json_pack("{s:i,s:i,s:o}", "gauge", a->needles[k].gauge, "length_mm",
+                                   a->needles[k].length_mm, "sources",
+                                   kb_strings_json(a->needles[k].src.s, a->needles[k].src.n)));
         json_array_append_new(areas, json_pack("{s:s,s:o,s:o,s:o}", "area", a->area, "depth_mm",
                                                span_json(&a->depth), "angle_deg",
                                                span_json(&a->angle), "needles", needles));
     }
     json_t *o = json_pack("{s:s,s:s,s:o,s:o,s:o,s:{s:s,s:s?,s:o},s:o}", "code", p->code, "label",
-                          p->label, "sources", src_json(p->src.s, p->src.n), "concerns",
+                          p->label, "sources", kb_strings_json(p->src.s, p->src.n), "concerns",
                           codes_json(&p->concerns), "techniques", codes_json(&p->techniques),
                           "required_scope", "code", p->scope, "note", p->scope_note, "sources",
-                          src_json(p->scope_src.s, p->scope_src.n), "areas", areas);
+                          kb_strings_json(p->scope_src.s, p->scope_src.n), "areas", areas);
     for (int w = 0; o && w < MD_PP_COUNT; w++) {
         const md_protocol_range *r = &p->range[w];
-        json_object_set_new(
-            o, param_names[w],
-            json_pack("{s:i,s:i,s:o,s:{s:i,s:o},s:s?}", "min", r->min, "max", r->max, "sources",
-                      src_json(r->sources, r->n_sources), "default", "value", r->dflt, "sources",
-                      src_json(r->dflt_sources, r->n_dflt_sources), "note", r->note));
+        json_object_set_new(o, param_names[w],
+                            json_pack("{s:i,s:i,s:o,s:{s:i,s:o},s:s?}", "min", r->min, "max",
+                                      r->max, "sources", kb_strings_json(r->sources, r->n_sources),
+                                      "default", "value", r->dflt, "sources",
+                                      kb_strings_json(r->dflt_sources, r->n_dflt_sources), "note",
+                                      r->note));
     }
     return o;
+}
+
+/* chart.h: the kb's technique list, for the charting screen and the injection record. */
+json_t *md_kb_techniques_json(const md_kb *kb)
+{
+    json_t *items = json_array();
+    const struct md_protocol_kb *pk = kb ? kb->protocols : NULL;
+    for (size_t i = 0; items && pk && i < pk->n_tech; i++)
+        json_array_append_new(
+            items, json_pack("{s:s,s:s,s:o}", "code", pk->tech[i].code, "label", pk->tech[i].label,
+                             "sources", kb_strings_json(pk->tech[i].src.s, pk->tech[i].src.n)));
+    return json_pack("{s:o}", "items", items);
+}
+
+int md_kb_technique_known(const md_kb *kb, const char *code)
+{
+    const struct md_protocol_kb *pk = kb ? kb->protocols : NULL;
+    for (size_t i = 0; pk && code && i < pk->n_tech; i++)
+        if (strcmp(pk->tech[i].code, code) == 0) return 1;
+    return 0;
 }

@@ -12,7 +12,7 @@ static const char *const kb_files[] = {"manifest.json", "sources.json", "vocabul
                                        "rules.json", "incompatibilities.json", "stock.json",
                                        "concerns.json", "patch_tests.json", "consent_texts.json",
                                        "credentials.json", "protocols.json", "day.json",
-                                       "aftercare.json", NULL};
+                                       "body_maps.json", "aftercare.json", NULL};
 
 static md_kb *kb;
 
@@ -118,7 +118,7 @@ static const breakage breakages[] = {
     {"rules.json", "facts/1", "fact", "\"pregnant\"", NULL, "kb/rules.json:facts[1].fact", "described twice"},
     {"rules.json", "facts/2", NULL, NULL, "question", "kb/rules.json:facts[2].question", "required"},
     {"manifest.json", "", "default_jurisdiction", "\"Atlantis\"", NULL, "kb/manifest.json:default_jurisdiction", "unknown jurisdiction"},
-    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[12]", "not a kb file"},
+    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[13]", "not a kb file"},
     /* kb/stock.json */
     {"stock.json", "regulatory_statuses/3", "policy", "\"maybe\"", NULL, "kb/stock.json:regulatory_statuses[3].policy", "unknown value"},
     {"stock.json", "regulatory_statuses/0", "sources", "[]", NULL, "kb/stock.json:regulatory_statuses[0].sources", "at least one"},
@@ -174,6 +174,20 @@ static const breakage breakages[] = {
     {"day.json", "screening_valid_days", "default", "0", NULL, "kb/day.json:screening_valid_days.default", ""},
     {"day.json", "due_ahead_days", NULL, NULL, "sources", "kb/day.json:due_ahead_days.sources", "required"},
     {"day.json", "", "colour", "\"red\"", NULL, "kb/day.json.colour", "unknown key"},
+    /* body maps (kb_maps.c) */
+    {"body_maps.json", "maps/0/zones/0", "area", "\"nose\"", NULL, "kb/body_maps.json:maps[0].zones[0].area", "unknown area"},
+    {"body_maps.json", "maps/0/zones/0", "area", "\"cheek\"", NULL, "kb/body_maps.json:maps[0].zones[0].area", "synonym"},
+    {"body_maps.json", "maps/0/zones/1", "code", "\"forehead\"", NULL, "kb/body_maps.json:maps[0].zones[1]", "duplicate zone"},
+    {"body_maps.json", "maps/1", "id", "\"face_front\"", NULL, "kb/body_maps.json:maps[1]", "duplicate map"},
+    {"body_maps.json", "maps/0/zones/0/polygon", NULL, "[401, 10]", NULL, "kb/body_maps.json:maps[0].zones[0].polygon[4]", "outside the map"},
+    {"body_maps.json", "maps/0/zones/0", "polygon", "[[0,0],[10,10],[20,20]]", NULL, "kb/body_maps.json:maps[0].zones[0].polygon", "no area"},
+    {"body_maps.json", "maps/0/zones/0", "polygon", "[[0,0],[10,10]]", NULL, "kb/body_maps.json:maps[0].zones[0].polygon", "at least 3"},
+    {"body_maps.json", "maps/0/zones/2", "sources", "[]", NULL, "kb/body_maps.json:maps[0].zones[2].sources", "at least one"},
+    {"body_maps.json", "maps/2", "view", "\"sideways\"", NULL, "kb/body_maps.json:maps[2].view", ""},
+    {"body_maps.json", "maps/0", "width", "0", NULL, "kb/body_maps.json:maps[0].width", ""},
+    {"body_maps.json", "facial_depth_max_mm", "value", "12", NULL, "kb/body_maps.json:facial_depth_max_mm.value", "0 < value <= 10"},
+    {"body_maps.json", "facial_depth_max_mm", NULL, NULL, "sources", "kb/body_maps.json:facial_depth_max_mm.sources", "required"},
+    {"body_maps.json", "facial_depth_max_mm/areas", NULL, "\"torso\"", NULL, "kb/body_maps.json:facial_depth_max_mm.areas[1]", "unknown area"},
     /* aftercare: items, conditions, red flags, languages */
     {"aftercare.json", "items/0", NULL, NULL, "sources", "kb/aftercare.json:items[0].sources", "required"},
     {"aftercare.json", "items/0", NULL, NULL, "es", "kb/aftercare.json:items[0].es", "required"},
