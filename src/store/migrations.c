@@ -443,6 +443,16 @@ static const migration migrations[] = {
       "CREATE INDEX staff_credentials_staff ON staff_credentials (clinic_id, staff_id) "
       "WHERE current = 1",
       NULL}},
+    {23,
+     "the clinic's chart policy",
+     /* chart_policy.c: before and after photo views, completion hours, review share; one
+      * current record per clinic. */
+     {"CREATE TABLE chart_policies (" VERSIONED_COLUMNS
+      "before_views TEXT NOT NULL, after_views TEXT NOT NULL, completion_hours BIGINT NOT NULL, "
+      "review_share_percent BIGINT NOT NULL, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX chart_policies_current ON chart_policies (clinic_id) "
+      "WHERE current = 1",
+      NULL}},
     {25,
      "clinic phone",
      /* The number the aftercare gives patients to call (aftercare.c); null: not recorded. */
