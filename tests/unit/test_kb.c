@@ -12,7 +12,8 @@ static const char *const kb_files[] = {"manifest.json", "sources.json", "vocabul
                                        "rules.json", "incompatibilities.json", "stock.json",
                                        "concerns.json", "patch_tests.json", "consent_texts.json",
                                        "credentials.json", "protocols.json", "day.json",
-                                       "body_maps.json", "prechecks.json", "aftercare.json", NULL};
+                                       "body_maps.json", "prechecks.json",
+                                       "aftercare.json", NULL};
 
 static md_kb *kb;
 
