@@ -621,7 +621,7 @@ static md_code add_staff(md_ctx *ctx, const md_gen_options *o, int clinic, int n
     else
         md_password_generate(password);
     json_t *in = json_pack("{s:s,s:s,s:s}", "email", email, "display_name", display, "role", role);
-    if (strcmp(role, "practitioner") == 0) {
+    if (md_role_name_treats(role)) {
         snprintf(lic, sizeof lic, "NMC %02u%c%04u%c", below(&r, 100), 'A' + (char)below(&r, 26),
                  below(&r, 10000), 'A' + (char)below(&r, 26));
         md_date_format(o->as_of + 365 + (md_day)below(&r, 730), expiry);
@@ -638,8 +638,8 @@ static md_code add_staff(md_ctx *ctx, const md_gen_options *o, int clinic, int n
     return rc;
 }
 
-static const char *const staff_roles[] = {"admin", "practitioner", "practitioner", "reception",
-                                          "auditor"};
+static const char *const staff_roles[] = {"admin",     "practitioner", "practitioner",
+                                          "reception", "auditor",      "medical_director"};
 
 static md_code check_options(const md_gen_options *o, md_err *err)
 {

@@ -5,11 +5,10 @@
  * at t, prechecked, started 15 minutes later, each dose an entry (a point inside a zone of
  * a face map, 1 to 10 points, the dose's volume, depth 1.0-2.0 mm at 30-45 degrees with a
  * 30G 4 mm or 13 mm needle, its lot, vial and administration), point by point or papules,
- * ended a few minutes a zone later, completed at the end, signed off by the practitioner's
+ * ended a few minutes a zone later, completed at the end, signed off by the clinic's
  * medical director 1 to 3 days later unless that is after the as-of day (then completed).
  * The numbers are a benchmark's data, not clinical rules: the gates and checks of chart.c
- * do not run on this bulk path (the doses' administrations are gen_stock.c's rows), but the
- * record engine validates every validate_every-th session against the kind.
+ * do not run on this bulk path (the doses' administrations are gen_stock.c's rows).
  */
 #include "gen_chart.h"
 #include "mesodesk/chart.h"
@@ -122,11 +121,11 @@ md_code md__gen_chart_init(const md_kb *kb, md__gen_chart *gc, md_err *err)
     return MD_OK;
 }
 
-static json_t *event(const char *state, int64_t t, const char *by)
+static json_t *event(const char *state, const char *step, int64_t t, const char *by)
 {
     char at[MD_TIME_STR];
     md_time_format(t, at);
-    return json_pack("{s:s,s:s,s:s}", "state", state, "at", at, "by", by);
+    return json_pack("{s:s,s:s,s:s,s:s}", "state", state, "step", step, "at", at, "by", by);
 }
 
 static json_t *time_json(int64_t t)
@@ -136,72 +135,69 @@ static json_t *time_json(int64_t t)
     return json_string(at);
 }
 
-/* The record md_chart_get would answer for the generated session, without its base
- * columns (id, version, patient_id, recorded_*). */
-static json_t *session_body(md__rng *r, const md_gen_patient *p, int64_t t, md_day as_of,
-                            const char *by, const md__gen_dose *d, int n, const char *needle_lot)
+/* The entries of the chart (one a dose) into entries, the distinct lots and vials into
+ * lots. */
+static void chart_entries(md__rng *r, const md__gen_dose *d, int n, json_t *entries, json_t *lots)
 {
-    char day[MD_DATE_STR];
-    md_date_format((md_day)(t / 86400), day);
-    int64_t start = t + 15 * 60, end = start + 4 * 60 * n, completed = end + 10 * 60;
-    int64_t signed_at = completed + 86400 * (1 + (int64_t)md__rng_below(r, 3));
-    int signed_off = signed_at < (int64_t)as_of * 86400;
-    json_t *lots = json_array(), *entries = json_array(), *checks = json_array();
-    static const char *const gates[] = {"screening",    "consent",   "patch_tests",
-                                        "practitioner", "materials", "photos_before"};
-    for (size_t g = 0; g < sizeof gates / sizeof gates[0]; g++)
-        json_array_append_new(checks, json_pack("{s:s,s:s}", "gate", gates[g], "status", "pass"));
     for (int i = 0; i < n; i++) {
         int dup = 0;
         for (int j = 0; j < i; j++)
             dup |= strcmp(d[j].lot_id, d[i].lot_id) == 0 && strcmp(d[j].vial_id, d[i].vial_id) == 0;
+        const char *vial = d[i].vial_id[0] ? d[i].vial_id : NULL;
         if (!dup)
-            json_array_append_new(lots, json_pack("{s:s,s:s?}", "lot_id", d[i].lot_id, "vial_id",
-                                                  d[i].vial_id[0] ? d[i].vial_id : NULL));
+            json_array_append_new(lots,
+                                  json_pack("{s:s,s:s?}", "lot_id", d[i].lot_id, "vial_id", vial));
         int long_needle = (int)md__rng_below(r, 2);
         json_array_append_new(
-            entries,
-            json_pack("{s:s,s:f,s:f,s:s,s:i,s:f,s:f,s:i,s:i,s:i,s:s,s:s?,s:s}", "map",
-                      d[i].zone->map, "x", d[i].zone->x, "y", d[i].zone->y, "zone", d[i].zone->zone,
-                      "points", 1 + (int)md__rng_below(r, 10), "volume_ml",
-                      (double)d[i].volume_ul / 1000.0, "depth_mm",
-                      (double)(10 + (int)md__rng_below(r, 11)) / 10.0, "angle_deg",
-                      30 + (int)md__rng_below(r, 16), "needle_gauge", 30, "needle_length_mm",
-                      long_needle ? 13 : 4, "lot_id", d[i].lot_id, "vial_id",
-                      d[i].vial_id[0] ? d[i].vial_id : NULL, "administration_id", d[i].id));
+            entries, json_pack("{s:s,s:f,s:f,s:s,s:i,s:f,s:f,s:i,s:i,s:i,s:s,s:s?,s:s}", "map",
+                               d[i].zone->map, "x", d[i].zone->x, "y", d[i].zone->y, "zone",
+                               d[i].zone->zone, "points", 1 + (int)md__rng_below(r, 10),
+                               "volume_ml", (double)d[i].volume_ul / 1000.0, "depth_mm",
+                               (double)(10 + (int)md__rng_below(r, 11)) / 10.0, "angle_deg",
+                               30 + (int)md__rng_below(r, 16), "needle_gauge", 30,
+                               "needle_length_mm", long_needle ? 13 : 4, "lot_id", d[i].lot_id,
+                               "vial_id", vial, "administration_id", d[i].id));
     }
-    json_t *events = json_array();
-    json_array_append_new(events, event("checked_in", t, by));
-    json_array_append_new(events, event("prechecked", t + 5 * 60, by));
-    json_array_append_new(events, event("in_progress", start, by));
-    json_array_append_new(events, event("completed", completed, by));
-    if (signed_off) json_array_append_new(events, event("signed_off", signed_at, by));
-    json_t *o = json_object();
-    json_object_set_new(o, "day", json_string(day));
-    json_object_set_new(o, "practitioner_id", json_string(by));
-    json_object_set_new(o, "state", json_string(signed_off ? "signed_off" : "completed"));
-    json_object_set_new(o, "events", events);
-    json_object_set_new(o, "materials",
-                        json_pack("{s:o,s:s}", "lots", lots, "needle_lot_id", needle_lot));
-    json_object_set_new(
-        o, "prechecks",
-        json_pack("{s:o,s:o}", "passed_at", time_json(t + 5 * 60), "checks", checks));
-    json_object_set_new(
-        o, "chart",
-        json_pack("{s:s,s:n,s:o,s:o,s:s,s:o,s:s}", "technique",
-                  techniques[md__rng_below(r, sizeof techniques / sizeof techniques[0])], "numbing",
-                  "started_at", time_json(start), "ended_at", time_json(end), "needle_lot_id",
-                  needle_lot, "entries", entries, "notes", "Generated session."));
-    json_object_set_new(o, "warnings", json_array());
-    json_object_set_new(o, "completion",
-                        json_pack("{s:o,s:[]}", "completed_at", time_json(completed), "checks"));
-    json_object_set_new(o, "review", json_pack("{s:b,s:[]}", "selected", 0, "reasons"));
-    if (signed_off) {
-        json_object_set_new(o, "signed_off_by", json_string(by));
-        json_object_set_new(o, "signed_off_at", time_json(signed_at));
-    }
-    json_object_set_new(o, "addenda", json_array());
-    (void)p;
+}
+
+/* The record of visit v as chart.c stores it, without its base columns (id, version,
+ * patient_id, recorded_*): one event per step it went through. */
+static json_t *session_body(md__rng *r, const md__gen_visit *v, md_day as_of, const md__gen_dose *d,
+                            int n)
+{
+    static const char *const gates[] = {"screening",    "consent",   "patch_tests",
+                                        "practitioner", "materials", "photos_before"};
+    char day[MD_DATE_STR];
+    int64_t t = v->t, start = t + 15 * 60, end = start + 4 * 60 * n, completed = end + 10 * 60;
+    int64_t signed_at = completed + 86400 * (1 + (int64_t)md__rng_below(r, 3));
+    int signed_off = v->director && signed_at < (int64_t)as_of * 86400;
+    md_date_format((md_day)(t / 86400), day);
+    json_t *lots = json_array(), *entries = json_array(), *checks = json_array();
+    for (size_t g = 0; g < sizeof gates / sizeof gates[0]; g++)
+        json_array_append_new(checks, json_pack("{s:s,s:s}", "gate", gates[g], "status", "pass"));
+    chart_entries(r, d, n, entries, lots);
+    json_t *events = json_pack("[o,o,o,o,o]", event("checked_in", "checkin", t, v->by),
+                               event("prechecked", "precheck", t + 5 * 60, v->by),
+                               event("in_progress", "start", start, v->by),
+                               event("in_progress", "chart", end, v->by),
+                               event("completed", "complete", completed, v->by));
+    if (signed_off)
+        json_array_append_new(events, event("signed_off", "signoff", signed_at, v->director));
+    json_t *o = json_pack(
+        "{s:s,s:i,s:s,s:s,s:s,s:o,s:{s:o,s:s},s:{s:o,s:o},s:{s:s,s:n,s:o,s:o,s:s,s:o,s:s},s:[],"
+        "s:{s:o,s:[]},s:{s:b,s:[]},s:[]}",
+        "course_id", v->course_id, "course_session", v->course_session, "practitioner_id", v->by,
+        "day", day, "state", signed_off ? "signed_off" : "completed", "events", events, "materials",
+        "lots", lots, "needle_lot_id", v->needle_lot, "prechecks", "passed_at",
+        time_json(t + 5 * 60), "checks", checks, "chart", "technique",
+        techniques[md__rng_below(r, sizeof techniques / sizeof techniques[0])], "numbing",
+        "started_at", time_json(start), "ended_at", time_json(end), "needle_lot_id", v->needle_lot,
+        "entries", entries, "notes", "Generated session.", "warnings", "completion", "completed_at",
+        time_json(completed), "checks", "review", "selected", 0, "reasons", "addenda");
+    if (o && signed_off)
+        json_object_set_new(
+            o, "signoff",
+            json_pack("{s:s,s:o,s:n}", "by", v->director, "at", time_json(signed_at), "note"));
     return o;
 }
 
@@ -226,28 +222,26 @@ static md_val field_val(md_ctx *ctx, const md_field *f, json_t *body)
 }
 
 md_code md__gen_session_write(md_ctx *ctx, const md__gen_chart *gc, md__rng *r,
-                              const md_gen_patient *p, const char *session_id, int64_t t,
-                              md_day as_of, const char *by, const md__gen_dose *d, int n,
-                              const char *needle_lot, int validate, long *rows, md_err *err)
+                              const md_gen_patient *p, const md__gen_visit *visit, md_day as_of,
+                              const md__gen_dose *d, int n, long *rows, md_err *err)
 {
     if (!gc->kind) return MD_OK;
     const md_record_kind *k = gc->kind;
-    json_t *body = session_body(r, p, t, as_of, by, d, n, needle_lot);
+    json_t *body = session_body(r, visit, as_of, d, n);
     if (!body) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
-    md_code rc = validate ? md_record_validate(ctx, k, body, err) : MD_OK;
     char at[MD_TIME_STR];
-    md_time_format(t, at);
+    md_time_format(visit->t, at);
     md_val v[MAX_PARAMS];
     int np = 0;
     v[np++] = md_text(ctx->who.clinic_id);
-    v[np++] = md_text(session_id);
-    v[np++] = md_text(by);
+    v[np++] = md_text(visit->id);
+    v[np++] = md_text(visit->by);
     v[np++] = md_text(at);
     v[np++] = md_text("generated");
     if (k->has_parent) v[np++] = md_text(p->id);
     for (int i = 0; k->fields[i].name && np < MAX_PARAMS; i++)
         v[np++] = field_val(ctx, &k->fields[i], body);
-    if (rc == MD_OK) rc = md_store_exec(ctx->db, gc->sql, v, np, NULL, NULL, err);
+    md_code rc = md_store_exec(ctx->db, gc->sql, v, np, NULL, NULL, err);
     json_decref(body);
     if (rc == MD_OK && rows) (*rows)++;
     return rc;

@@ -49,13 +49,24 @@ typedef struct md__gen_dose {
  * has no face zone; MD_EINTERNAL when the kind's statement does not fit. */
 md_code md__gen_chart_init(const md_kb *kb, md__gen_chart *gc, md_err *err);
 
-/* The session session_id of patient p, by practitioner by, checked in at t (UTC seconds),
- * with its doses d[0..n-1] (n >= 1), needle lot needle_lot, inside the batch transaction;
- * validated by the record engine first when validate.  Nothing when gc->kind is NULL.
- * *rows (may be NULL) counts the row.  Storage errors as the store gives. */
+/* A generated visit: the session's id, its course (an id: no course record is written)
+ * and seq in it, when it was checked in (UTC seconds), by whom, who signed it off (NULL:
+ * nobody can, it stays completed) and the needle lot used. */
+typedef struct md__gen_visit {
+    const char *id, *course_id;
+    int course_session;
+    int64_t t;
+    const char *by, *director, *needle_lot;
+} md__gen_visit;
+
+/* The session of visit v of patient p with its doses d[0..n-1] (n >= 1), inside the batch
+ * transaction: signed off by v->director 1 to 3 days after it was completed when that is
+ * before as_of, else completed.  Nothing when gc->kind is NULL.  *rows (may be NULL) counts
+ * the row.  Not validated by the record engine: the kind's check reads the course's
+ * protocol, and no course is generated (tests/unit/test_gen_stock.c reads sessions back
+ * through md_chart_get instead).  Storage errors as the store gives. */
 md_code md__gen_session_write(md_ctx *ctx, const md__gen_chart *gc, md__rng *r,
-                              const md_gen_patient *p, const char *session_id, int64_t t,
-                              md_day as_of, const char *by, const md__gen_dose *d, int n,
-                              const char *needle_lot, int validate, long *rows, md_err *err);
+                              const md_gen_patient *p, const md__gen_visit *v, md_day as_of,
+                              const md__gen_dose *d, int n, long *rows, md_err *err);
 
 #endif

@@ -60,7 +60,8 @@ static void hex_id(md__rng *r, char out[MD_ID_STR])
     snprintf(out, MD_ID_STR, "%016llx%016llx", a, b);
 }
 
-/* Catalogue ids: kind 1 product, 2 lot, 3 vial, 4 the needle, 5 a needle lot. */
+/* Catalogue ids: kind 1 product, 2 lot, 3 vial, 4 the needle, 5 a needle lot, 6 a patient's
+ * course (its id only: the generator writes no course records). */
 static void cat_id(uint64_t seed, int clinic, unsigned kind, long a, long b, long c,
                    char out[MD_ID_STR])
 {
@@ -453,6 +454,13 @@ md_code md__gen_stock_patient(md_ctx *ctx, const md_gen_options *o, const md__ge
     int nby = 0;
     while (nby < 4 && by[nby][0])
         nby++;
+    char director[MD_ID_STR] = "";
+    rc = md_store_scalar_text(ctx->db,
+                              "SELECT min(id) FROM staff WHERE clinic_id = $1 AND role = "
+                              "'medical_director'",
+                              cv, 1, director, sizeof director, err);
+    if (rc == MD_ENOTFOUND) rc = MD_OK;
+    if (rc != MD_OK) return rc;
     if (md_time_parse(p->recorded_at, &intake) || md_time_parse(p->reviewed_at, &visit))
         return md_err_set(err, MD_EINTERNAL, NULL, "a generated patient without visit times");
     md__rng r = stream(o->seed, (uint64_t)clinic, (uint64_t)index, 4000);
@@ -476,11 +484,12 @@ md_code md__gen_stock_patient(md_ctx *ctx, const md_gen_options *o, const md__ge
         char needle[MD_ID_STR];
         cat_id(o->seed, clinic, 5, 0, (long)((md_day)(t / 86400) - pl.first) / pl.lot_days, 0,
                needle);
-        int validate = o->validate_every > 0 && index % o->validate_every == 0 && s == 0;
+        char course[MD_ID_STR];
+        cat_id(o->seed, clinic, 6, index, 0, 0, course);
+        md__gen_visit sv = {session, course, s + 1, t, who, director[0] ? director : NULL, needle};
         md__rng sr = stream(o->seed, (uint64_t)clinic, (uint64_t)index, 6000 + (uint64_t)s);
         if (rc == MD_OK)
-            rc = md__gen_session_write(ctx, gc, &sr, p, session, t, o->as_of, who, d, doses, needle,
-                                       validate, rows, err);
+            rc = md__gen_session_write(ctx, gc, &sr, p, &sv, o->as_of, d, doses, rows, err);
     }
     return rc;
 }
