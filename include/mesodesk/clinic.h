@@ -4,7 +4,9 @@
  * which sets defaults such as the age of majority, and a date format for display
  * (date_format: "d_mon_yyyy" = "2 Nov 1979", the default; "dd/mm/yyyy"; "mm/dd/yyyy";
  * "yyyy-mm-dd"), and how long a negative patch test counts for screening
- * (patch_test_validity_months, 1 to 60; null: the kb's period, patch_test.h).
+ * (patch_test_validity_months, 1 to 60; null: the kb's period, patch_test.h), and the
+ * phone number patients are given to call (phone, up to 40 of digits, spaces and + - ( ) .;
+ * null: not recorded; the aftercare says so).
  */
 #ifndef MESODESK_CLINIC_H
 #define MESODESK_CLINIC_H
@@ -34,7 +36,8 @@ int md_date_format_valid(const char *code);
 #define MD_PERM_CLINIC_ADMIN (MD_PERM_STAFF_WRITE | MD_PERM_KB_WRITE)
 
 /* Change ctx's clinic from JSON {name?, time_zone?, jurisdiction?, date_format?,
- * patch_test_validity_months? (an integer 1..60, or null for the kb's period), reason?}
+ * patch_test_validity_months? (an integer 1..60, or null for the kb's period), phone? (null or
+ * "" clears it), reason?}
  * (every member optional; PUT and PATCH alike).  The time zone must exist (IANA), the
  * jurisdiction be one of ctx->kb's (canonicalised: "GB" is stored as "UK"; the fixed list
  * without a kb).  Audited ("update", "clinic", detail: the fields changed and the reason) in the

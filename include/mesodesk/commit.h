@@ -42,8 +42,12 @@
  * with MD_EUNAVAILABLE; what is queued or open is committed; the hooks' final batch)
  * -> STOPPED.
  *
- * Durability: the batch commits on the writer connection with the store's settings
- * (SQLite WAL with synchronous=FULL: the WAL is synced at every commit).
+ * Durability: the batch commits on the writer connection, whose flush is the writer's
+ * (md_store_defer_sync): after the COMMIT the connection goes to the next batch at once,
+ * and the writer flushes (md_store_sync: one fdatasync of SQLite's WAL) before it posts
+ * any member.  So the next batch's statements run during the last one's flush, and no
+ * member hears MD_OK before its batch is on disk; a failed flush answers every member
+ * MD_EUNAVAILABLE.  (PostgreSQL: each COMMIT is durable when it returns.)
  */
 #ifndef MESODESK_COMMIT_H
 #define MESODESK_COMMIT_H
@@ -131,5 +135,8 @@ md_code md_commit_wait(md_commit_job *job, md_err *err);
 
 /* Fault injection (tests): the next n batch COMMITs fail as an I/O error would. */
 void md_committer_fail_commits(md_committer *c, int n);
+/* Fault injection (tests): the next batch's flush takes ms milliseconds longer, as a slow
+ * disk's would. */
+void md_committer_delay_flush(md_committer *c, int ms);
 
 #endif

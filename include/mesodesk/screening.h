@@ -34,6 +34,13 @@ struct md_screen_input;
 md_code md_screening_gather(md_ctx *ctx, const char *patient_id, const md_ruleset *rs,
                             struct md_screen_input *in, md_err *err);
 
+/* The record kinds of the facts screening reads (allergies, "no known allergies",
+ * conditions, medications, pregnancy/breastfeeding status, clearances, patch tests and their
+ * readings), NULL-terminated: one recorded after a screening outdates it (day.c,
+ * precheck.c). */
+struct md_record_kind;
+extern const struct md_record_kind *const md_screening_fact_kinds[];
+
 /* Why a clinic's stored rules could not be compiled (broken == 0 when they could). */
 typedef struct md_clinic_ruleset_error {
     int broken;

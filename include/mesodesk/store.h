@@ -158,6 +158,19 @@ md_code md_store_bulk(md_store *s, int on, md_err *err);
 md_code md_store_defer_indexes(md_store *s, const char *const *tables, md_err *err);
 md_code md_store_restore_indexes(md_store *s, md_err *err);
 
+/* Commits whose flush is the caller's (the group committer's writer connection): after
+ * md_store_defer_sync(s), a COMMIT on s returns once its transaction is written and
+ * visible but before it is on disk (SQLite: synchronous=NORMAL in WAL mode, which keeps the
+ * database consistent through a crash but may lose the latest commits), and
+ * md_store_sync(s) makes every transaction committed on s before the call durable (SQLite:
+ * one fdatasync of the WAL).  md_store_sync may run on another thread while the next
+ * transaction runs statements on s, so that writing the next batch overlaps the flush of
+ * the last.  Nothing committed on s may be acknowledged as durable before md_store_sync
+ * returned MD_OK (MD_EIO: the disk refused; it is not known to be durable).  Backends
+ * whose commit is always durable (PostgreSQL here) do nothing in either (MD_OK). */
+md_code md_store_defer_sync(md_store *s, md_err *err);
+md_code md_store_sync(md_store *s, md_err *err);
+
 /* Rows inserted, updated or deleted by the last statement run on s (0 after a query). */
 int64_t md_store_changes(md_store *s);
 /* MD_STORE_SUPPORTS_* bits of the backend; its name ("sqlite", "postgres"). */
@@ -166,6 +179,9 @@ const char *md_store_backend(const md_store *s);
 /* Prepare (and cache) sql without running it: MD_OK when the backend accepts it, else
  * the error the statement would fail with. */
 md_code md_store_prepare(md_store *s, const char *sql, md_err *err);
+/* How many statements the connection has compiled since it opened (a cached statement run
+ * again is not compiled again): what the statement cache saves, for tests and benches. */
+uint64_t md_store_prepares(const md_store *s);
 
 const char *md_row_text(const md_row *r, int i);
 int64_t md_row_int(const md_row *r, int i);

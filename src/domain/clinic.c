@@ -92,6 +92,10 @@ static int clinic_row(void *ctx, const md_row *r)
     if (*out)
         json_object_set_new(*out, "patch_test_validity_months",
                             md_row_is_null(r, 6) ? json_null() : json_integer(md_row_int(r, 6)));
+    /* null: not recorded (the aftercare says so) */
+    if (*out)
+        json_object_set_new(*out, "phone",
+                            md_row_is_null(r, 7) ? json_null() : json_string(md_row_text(r, 7)));
     return 1;
 }
 
@@ -101,8 +105,8 @@ md_code md_clinic_get(md_store *db, const char *clinic_id, json_t **out, md_err 
     md_val v[] = {md_text(clinic_id)};
     md_code rc = md_store_exec(db,
                                "SELECT clinic_id, name, time_zone, jurisdiction, created_at, "
-                               "date_format, patch_test_validity_months FROM clinics WHERE "
-                               "clinic_id = $1",
+                               "date_format, patch_test_validity_months, phone FROM clinics "
+                               "WHERE clinic_id = $1",
                                v, 1, clinic_row, &o, err);
     if (rc != MD_OK) return rc;
     if (!o) return md_err_set(err, MD_ENOTFOUND, "clinic_id", "no such clinic");
@@ -136,8 +140,8 @@ static md_code jurisdiction_code(const md_kb *kb, const char *in, const char **o
 
 md_code md_clinic_update(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
 {
-    static const char *const allowed[] = {
-        "name", "time_zone", "jurisdiction", "date_format", "reason", PATCH_VALIDITY, NULL};
+    static const char *const allowed[] = {"name",   "time_zone",    "jurisdiction", "date_format",
+                                          "reason", PATCH_VALIDITY, "phone",        NULL};
     static const char *const fields[] = {"name", "time_zone", "jurisdiction", "date_format"};
     const char *v[4] = {NULL, NULL, NULL, NULL}, *reason = NULL;
     json_t *cur = NULL;
@@ -161,8 +165,20 @@ md_code md_clinic_update(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
     long months = 0;
     int has_months = 0, months_given = json_object_get(in, PATCH_VALIDITY) != NULL;
     if (rc == MD_OK) rc = md_json_int(in, PATCH_VALIDITY, 0, 1, 60, &months, &has_months, err);
+    /* The number patients are given to call (aftercare); null or "" clears it. */
+    const char *phone = NULL;
+    int phone_given = json_object_get(in, "phone") != NULL;
+    if (rc == MD_OK) rc = md_json_text(in, "phone", 0, 40, &phone, err);
+    for (const char *q = phone; rc == MD_OK && q && *q; q++)
+        if (!strchr("0123456789+-() .", *q))
+            rc = md_err_set(err, MD_EUNPROCESSABLE, "phone",
+                            "phone may hold only digits, spaces and + - ( ) .");
     if (rc == MD_OK) rc = md_clinic_get(ctx->db, ctx->who.clinic_id, &cur, err);
     if (rc != MD_OK) goto done;
+    const char *was_phone = json_string_value(json_object_get(cur, "phone"));
+    if (phone && !*phone) phone = NULL;
+    int phone_changed =
+        phone_given && (phone ? !was_phone || strcmp(was_phone, phone) != 0 : was_phone != NULL);
     json_t *was = json_object_get(cur, PATCH_VALIDITY);
     int months_changed =
         months_given && (has_months ? json_integer_value(was) != months : !json_is_null(was));
@@ -178,6 +194,7 @@ md_code md_clinic_update(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
             md_sbuf_appendf(&b, "%s%s", changed[0] ? "," : "", fields[i]);
     }
     if (months_changed) md_sbuf_appendf(&b, "%s" PATCH_VALIDITY, changed[0] ? "," : "");
+    if (phone_changed) md_sbuf_appendf(&b, "%sphone", changed[0] ? "," : "");
     if (changed[0]) {
         md_val p[] = {md_text(ctx->who.clinic_id), md_text(v[0]), md_text(v[1]), md_text(v[2]),
                       md_text(v[3])};
@@ -196,6 +213,10 @@ md_code md_clinic_update(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
                                "UPDATE clinics SET patch_test_validity_months = $2 WHERE "
                                "clinic_id = $1",
                                pm, 2, NULL, NULL, err);
+        md_val pp[] = {md_text(ctx->who.clinic_id), md_text(phone)};
+        if (rc == MD_OK && phone_changed)
+            rc = md_store_exec(ctx->db, "UPDATE clinics SET phone = $2 WHERE clinic_id = $1", pp, 2,
+                               NULL, NULL, err);
         if (rc == MD_OK) rc = md_audit(ctx, &a, err);
         if ((rc = md_write_finish(ctx, rc, err)) != MD_OK) goto done;
     }

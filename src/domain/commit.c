@@ -15,10 +15,12 @@
  *   ... the caller's statements ...             or a hook's time due, or stopping
  *   RELEASE (or ROLLBACK TO) the savepoint    hold; run each job in a savepoint
  *   lock; join the batch (when MD_OK);        waiters left? hand over, wait again
- *   hand over: the next borrower, or the      before_commit hook; COMMIT (one flush)
- *   writer's turn; unlock                     unhold; hand over; each member's slot
- *   wait on my own semaphore                  gets the outcome, its semaphore posted
- *                                             after_commit hook
+ *   hand over: the next borrower, or the      before_commit hook; COMMIT (written,
+ *   writer's turn; unlock                       not yet flushed); unhold; hand over
+ *   wait on my own semaphore                  flush (md_store_sync) while the next
+ *                                               batch is being written on db
+ *                                             each member's slot gets the outcome,
+ *                                               its semaphore posted; after_commit
  *
  * Queued jobs run one savepoint each, except a run of jobs queued one after another with
  * the same group function (md_commit_job.group): one savepoint for the run; should it fail
@@ -72,6 +74,7 @@ struct md_committer {
     md_commit_job *members;      /* released savepoints of the open batch, waiting */
     size_t nmembers;
     int fail_commits; /* fault injection */
+    int delay_flush_ms;
     uint64_t writes, batches;
     uint64_t groups, grouped; /* runs of jobs in one savepoint, and their jobs */
 };
@@ -217,7 +220,8 @@ static void commit_batch(md_committer *c, int final)
 {
     md_commit_job *members = c->members;
     size_t n = c->nmembers;
-    int broken = c->broken, fail = 0;
+    int broken = c->broken, fail = 0, delay_ms = c->delay_flush_ms;
+    c->delay_flush_ms = 0;
     c->members = NULL;
     c->nmembers = 0;
     if (!broken && c->fail_commits > 0) {
@@ -234,11 +238,13 @@ static void commit_batch(md_committer *c, int final)
         rc = ensure_open(c, &err);
         if (rc == MD_OK) state = c->hooks.before_commit(c->hooks.arg, c->db, final);
     }
+    int flush = 0;
     if (broken || fail) {
         if (md_store_in_tx(c->db) > 0) md_store_rollback(c->db);
         rc = broken ? MD_EIO : md_err_set(&err, MD_EIO, NULL, "injected commit failure");
     } else if (md_store_in_tx(c->db) > 0) {
         rc = md_store_commit(c->db, &err);
+        flush = rc == MD_OK;
     }
     if (rc != MD_OK)
         md_log(MD_LOG_ERROR, "commit.failed", "a batch of %zu writes: %s", n,
@@ -246,15 +252,23 @@ static void commit_batch(md_committer *c, int final)
     md_err out;
     md_err_set(&out, MD_EUNAVAILABLE, NULL, "the write could not be made durable: try again");
 
+    /* The connection goes on to the next batch at once; its statements run while this
+     * batch's flush is under way, and nobody of this batch hears before the flush. */
     pthread_mutex_lock(&c->mu);
     c->open = 0;
     c->broken = 0;
+    c->linger = n > 1;
+    hand_over(c, 1);
+    pthread_mutex_unlock(&c->mu);
+    if (flush && delay_ms)
+        nanosleep(&(struct timespec){delay_ms / 1000, (delay_ms % 1000) * 1000000L}, NULL);
+    if (flush && (rc = md_store_sync(c->db, &err)) != MD_OK)
+        md_log(MD_LOG_ERROR, "commit.failed", "a batch of %zu writes: %s", n, err.message);
+    pthread_mutex_lock(&c->mu);
     if (rc == MD_OK && n) {
         c->writes += n;
         c->batches++;
     }
-    c->linger = n > 1;
-    hand_over(c, 1);
     pthread_mutex_unlock(&c->mu);
     while (members) {
         md_commit_job *m = members;
@@ -351,6 +365,7 @@ md_code md_committer_start(const char *db_uri, const md_commit_hooks *hooks, md_
     md_committer *c = calloc(1, sizeof *c);
     if (!c) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     md_code rc = md_store_open(db_uri, &c->db, err);
+    if (rc == MD_OK && (rc = md_store_defer_sync(c->db, err)) != MD_OK) md_store_close(c->db);
     if (rc != MD_OK) {
         free(c);
         return rc;
@@ -423,6 +438,13 @@ void md_committer_watch_load(md_committer *c, const atomic_int *in_flight)
 {
     pthread_mutex_lock(&c->mu);
     c->in_flight = in_flight;
+    pthread_mutex_unlock(&c->mu);
+}
+
+void md_committer_delay_flush(md_committer *c, int ms)
+{
+    pthread_mutex_lock(&c->mu);
+    c->delay_flush_ms = ms;
     pthread_mutex_unlock(&c->mu);
 }
 

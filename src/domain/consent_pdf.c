@@ -8,7 +8,8 @@
  *
  * The text printed is the one kept in the content store under the record's text_sha256 (so
  * the copy shows what was signed even when the kb in use no longer has that version).
- * Everything is drawn into memory; the PDF is copied into ctx->arena.
+ * Everything is drawn into memory; the PDF is copied into ctx->arena.  The page layout is
+ * shared with the aftercare (pdf_int.h).
  */
 #include "mesodesk/clinic.h"
 #include "mesodesk/audit.h"
@@ -16,99 +17,10 @@
 #include "mesodesk/content.h"
 #include "mesodesk/tz.h"
 
-#include <cairo-pdf.h>
-#include <pango/pangocairo.h>
+#include "domain/pdf_int.h"
+
 #include <stdlib.h>
 #include <string.h>
-
-#define PAGE_W 595.276 /* A4 in points */
-#define PAGE_H 841.890
-#define MARGIN 56.0
-#define CONTENT_W (PAGE_W - 2 * MARGIN)
-#define BOTTOM (PAGE_H - MARGIN - 18)
-#define PDF_MAX (8u << 20)
-
-typedef struct pdf_out {
-    unsigned char *p;
-    size_t n, cap;
-    int failed;
-} pdf_out;
-
-static cairo_status_t pdf_write(void *closure, const unsigned char *data, unsigned int len)
-{
-    pdf_out *o = closure;
-    if (o->n + len > PDF_MAX) {
-        o->failed = 1;
-        return CAIRO_STATUS_WRITE_ERROR;
-    }
-    if (o->n + len > o->cap) {
-        size_t cap = (o->n + len) * 2;
-        unsigned char *p = realloc(o->p, cap);
-        if (!p) {
-            o->failed = 1;
-            return CAIRO_STATUS_NO_MEMORY;
-        }
-        o->p = p;
-        o->cap = cap;
-    }
-    memcpy(o->p + o->n, data, len);
-    o->n += len;
-    return CAIRO_STATUS_SUCCESS;
-}
-
-typedef struct doc {
-    cairo_t *cr;
-    double y;
-    int page;
-    const char *footer;
-} doc;
-
-static void footer(doc *d)
-{
-    char text[160];
-    snprintf(text, sizeof text, "%s  -  page %d", d->footer, d->page);
-    PangoLayout *l = pango_cairo_create_layout(d->cr);
-    PangoFontDescription *fd = pango_font_description_from_string("DejaVu Sans 7");
-    pango_layout_set_font_description(l, fd);
-    pango_layout_set_text(l, text, -1);
-    cairo_move_to(d->cr, MARGIN, PAGE_H - MARGIN);
-    pango_cairo_show_layout(d->cr, l);
-    pango_font_description_free(fd);
-    g_object_unref(l);
-}
-
-static void new_page(doc *d)
-{
-    footer(d);
-    cairo_show_page(d->cr);
-    d->page++;
-    d->y = MARGIN;
-}
-
-/* A paragraph in font, wrapped to the page, broken across pages between lines. */
-static void para(doc *d, const char *text, const char *font, double after)
-{
-    PangoLayout *l = pango_cairo_create_layout(d->cr);
-    PangoFontDescription *fd = pango_font_description_from_string(font);
-    pango_layout_set_font_description(l, fd);
-    pango_layout_set_width(l, (int)(CONTENT_W * PANGO_SCALE));
-    pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
-    pango_layout_set_text(l, text && *text ? text : "-", -1);
-    int n = pango_layout_get_line_count(l);
-    for (int i = 0; i < n; i++) {
-        PangoLayoutLine *line = pango_layout_get_line_readonly(l, i);
-        PangoRectangle ink, logical;
-        pango_layout_line_get_extents(line, &ink, &logical);
-        double h = (double)logical.height / PANGO_SCALE;
-        if (d->y + h > BOTTOM) new_page(d);
-        cairo_move_to(d->cr, MARGIN, d->y - (double)logical.y / PANGO_SCALE);
-        pango_cairo_show_layout_line(d->cr, line);
-        d->y += h;
-    }
-    d->y += after;
-    pango_font_description_free(fd);
-    g_object_unref(l);
-}
 
 typedef struct png_src {
     const unsigned char *p;
@@ -126,24 +38,24 @@ static cairo_status_t png_read(void *closure, unsigned char *data, unsigned int 
 }
 
 /* The signature, at most 220 x 110 points, kept in proportion, with a frame. */
-static void signature(doc *d, const unsigned char *png, size_t len)
+static void signature(md_pdf *d, const unsigned char *png, size_t len)
 {
     png_src src = {png, len};
     cairo_surface_t *img = cairo_image_surface_create_from_png_stream(png_read, &src);
     if (cairo_surface_status(img) != CAIRO_STATUS_SUCCESS) {
         cairo_surface_destroy(img);
-        para(d, "(the signature image could not be read)", "DejaVu Sans Oblique 9", 6);
+        md_pdf_para(d, "(the signature image could not be read)", "DejaVu Sans Oblique 9", 6);
         return;
     }
     double w = cairo_image_surface_get_width(img), h = cairo_image_surface_get_height(img);
     double k = 220.0 / w < 110.0 / h ? 220.0 / w : 110.0 / h;
-    if (d->y + h * k + 8 > BOTTOM) new_page(d);
+    if (d->y + h * k + 8 > MD_PDF_BOTTOM) md_pdf_new_page(d);
     cairo_save(d->cr);
-    cairo_rectangle(d->cr, MARGIN, d->y, w * k, h * k);
+    cairo_rectangle(d->cr, MD_PDF_MARGIN, d->y, w * k, h * k);
     cairo_set_line_width(d->cr, 0.5);
     cairo_set_source_rgb(d->cr, 0.6, 0.6, 0.6);
     cairo_stroke(d->cr);
-    cairo_translate(d->cr, MARGIN, d->y);
+    cairo_translate(d->cr, MD_PDF_MARGIN, d->y);
     cairo_scale(d->cr, k, k);
     cairo_set_source_surface(d->cr, img, 0, 0);
     cairo_paint(d->cr);
@@ -164,11 +76,11 @@ static const char *when(md_arena *a, const char *zone, const char *utc)
     return md_arena_printf(a, "%s UTC", utc);
 }
 
-static void steps(doc *d, md_arena *a, json_t *rec, const char *zone)
+static void steps(md_pdf *d, md_arena *a, json_t *rec, const char *zone)
 {
     static const char *const names[] = {"sent", "opened", "signed", "withdrawn", "cancelled"};
     json_t *events = json_object_get(rec, "events");
-    para(d, "Audit details", "DejaVu Sans Bold 11", 4);
+    md_pdf_para(d, "Audit details", "DejaVu Sans Bold 11", 4);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         json_t *e = json_object_get(events, names[i]);
         if (!e) continue;
@@ -176,12 +88,13 @@ static void steps(doc *d, md_arena *a, json_t *rec, const char *zone)
         const char *reason = json_string_value(json_object_get(e, "reason"));
         const char *ua = json_string_value(json_object_get(e, "user_agent"));
         const char *addr = json_string_value(json_object_get(e, "address"));
-        para(d,
-             md_arena_printf(a, "%s: %s\naddress: %s   user agent: %s%s%s%s%s", names[i],
-                             when(a, zone, json_string_value(json_object_get(e, "at"))),
-                             addr && *addr ? addr : "-", ua && *ua ? ua : "-", by ? "\nby: " : "",
-                             by ? by : "", reason ? "\nreason: " : "", reason ? reason : ""),
-             "DejaVu Sans 8", 4);
+        md_pdf_para(d,
+                    md_arena_printf(a, "%s: %s\naddress: %s   user agent: %s%s%s%s%s", names[i],
+                                    when(a, zone, json_string_value(json_object_get(e, "at"))),
+                                    addr && *addr ? addr : "-", ua && *ua ? ua : "-",
+                                    by ? "\nby: " : "", by ? by : "", reason ? "\nreason: " : "",
+                                    reason ? reason : ""),
+                    "DejaVu Sans 8", 4);
     }
 }
 
@@ -199,7 +112,7 @@ static int patient_fn(void *vctx, const md_row *r)
 }
 
 /* The text body as printed: the title, then each section's heading (bold) and text. */
-static void body_text(doc *d, md_arena *a, const char *body)
+static void body_text(md_pdf *d, md_arena *a, const char *body)
 {
     const char *p = body;
     int first = 1;
@@ -209,12 +122,12 @@ static void body_text(doc *d, md_arena *a, const char *body)
         char *block = md_arena_strndup(a, p, n);
         if (!block) return;
         if (first) {
-            para(d, block, "DejaVu Sans Bold 12", 6);
+            md_pdf_para(d, block, "DejaVu Sans Bold 12", 6);
         } else {
             char *nl = strchr(block, '\n');
             if (nl) *nl = 0;
-            para(d, block, "DejaVu Sans Bold 10", 2);
-            if (nl) para(d, nl + 1, "DejaVu Serif 10", 6);
+            md_pdf_para(d, block, "DejaVu Sans Bold 10", 2);
+            if (nl) md_pdf_para(d, nl + 1, "DejaVu Serif 10", 6);
         }
         first = 0;
         p = end ? end + 2 : NULL;
@@ -228,7 +141,6 @@ md_code md_consent_pdf(md_ctx *ctx, const char *consent_id, unsigned char **pdf,
     patient_row pt = {"", "", ""};
     unsigned char *text = NULL, *sig = NULL;
     size_t text_len = 0, sig_len = 0;
-    pdf_out out = {0};
     md_code rc = md_consent_get(ctx, consent_id, &rec, err);
     if (rc == MD_OK) rc = md_clinic_get(ctx->db, ctx->who.clinic_id, &clinic, err);
     const char *patient_id = json_string_value(json_object_get(rec, "patient_id"));
@@ -249,67 +161,49 @@ md_code md_consent_pdf(md_ctx *ctx, const char *consent_id, unsigned char **pdf,
 
     const char *zone = json_string_value(json_object_get(clinic, "time_zone"));
     const char *purpose = json_string_value(json_object_get(rec, "purpose"));
-    cairo_surface_t *surf = cairo_pdf_surface_create_for_stream(pdf_write, &out, PAGE_W, PAGE_H);
-    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_TITLE, "Consent record");
-    cairo_pdf_surface_set_metadata(surf, CAIRO_PDF_METADATA_CREATOR, "Mesodesk");
-    doc d = {cairo_create(surf), MARGIN, 1,
-             md_arena_printf(ctx->arena, "Consent %s, version %lld", consent_id,
-                             (long long)json_integer_value(json_object_get(rec, "version")))};
+    md_pdf d;
+    md_pdf_begin(&d, "Consent record",
+                 md_arena_printf(ctx->arena, "Consent %s, version %lld", consent_id,
+                                 (long long)json_integer_value(json_object_get(rec, "version"))));
     md_arena *ar = ctx->arena;
-    cairo_set_source_rgb(d.cr, 0, 0, 0);
-    para(&d, json_string_value(json_object_get(clinic, "name")), "DejaVu Sans Bold 14", 2);
-    para(&d, md_arena_printf(ar, "Consent record: %s", purpose), "DejaVu Sans 11", 10);
-    para(&d,
-         md_arena_printf(ar, "Patient: %s %s, born %s\nPurpose: %s%s%s\nState: %s   Channel: %s",
-                         pt.given, pt.family, pt.birth, purpose,
-                         json_object_get(rec, "course_id") ? "   Course: " : "",
-                         json_string_value(json_object_get(rec, "course_id"))
-                             ? json_string_value(json_object_get(rec, "course_id"))
-                             : "",
-                         json_string_value(json_object_get(rec, "state")),
-                         json_string_value(json_object_get(rec, "channel"))),
-         "DejaVu Sans 9", 4);
-    para(&d,
-         md_arena_printf(ar, "Text: %s, version %lld, language %s\nSHA-256: %s",
-                         json_string_value(json_object_get(rec, "text_id")),
-                         (long long)json_integer_value(json_object_get(rec, "text_version")),
-                         json_string_value(json_object_get(rec, "language")),
-                         json_string_value(json_object_get(rec, "text_sha256"))),
-         "DejaVu Sans Mono 8", 12);
+    md_pdf_para(&d, json_string_value(json_object_get(clinic, "name")), "DejaVu Sans Bold 14", 2);
+    md_pdf_para(&d, md_arena_printf(ar, "Consent record: %s", purpose), "DejaVu Sans 11", 10);
+    md_pdf_para(&d,
+                md_arena_printf(ar,
+                                "Patient: %s %s, born %s\nPurpose: %s%s%s\nState: %s   Channel: %s",
+                                pt.given, pt.family, pt.birth, purpose,
+                                json_object_get(rec, "course_id") ? "   Course: " : "",
+                                json_string_value(json_object_get(rec, "course_id"))
+                                    ? json_string_value(json_object_get(rec, "course_id"))
+                                    : "",
+                                json_string_value(json_object_get(rec, "state")),
+                                json_string_value(json_object_get(rec, "channel"))),
+                "DejaVu Sans 9", 4);
+    md_pdf_para(&d,
+                md_arena_printf(ar, "Text: %s, version %lld, language %s\nSHA-256: %s",
+                                json_string_value(json_object_get(rec, "text_id")),
+                                (long long)json_integer_value(json_object_get(rec, "text_version")),
+                                json_string_value(json_object_get(rec, "language")),
+                                json_string_value(json_object_get(rec, "text_sha256"))),
+                "DejaVu Sans Mono 8", 12);
     body_text(&d, ar, (const char *)text);
     d.y += 8;
-    para(&d, "Signature", "DejaVu Sans Bold 11", 4);
+    md_pdf_para(&d, "Signature", "DejaVu Sans Bold 11", 4);
     if (sig) {
         signature(&d, sig, sig_len);
         json_t *signed_ev = json_object_get(json_object_get(rec, "events"), "signed");
-        para(&d,
-             md_arena_printf(ar, "Typed name: %s\nSigned: %s",
-                             json_string_value(json_object_get(rec, "typed_name")),
-                             when(ar, zone, json_string_value(json_object_get(signed_ev, "at")))),
-             "DejaVu Sans 9", 12);
+        md_pdf_para(
+            &d,
+            md_arena_printf(ar, "Typed name: %s\nSigned: %s",
+                            json_string_value(json_object_get(rec, "typed_name")),
+                            when(ar, zone, json_string_value(json_object_get(signed_ev, "at")))),
+            "DejaVu Sans 9", 12);
     } else {
-        para(&d, "Not signed.", "DejaVu Sans Oblique 9", 12);
+        md_pdf_para(&d, "Not signed.", "DejaVu Sans Oblique 9", 12);
     }
     steps(&d, ar, rec, zone);
-    footer(&d);
-    cairo_show_page(d.cr);
-    cairo_destroy(d.cr);
-    cairo_surface_finish(surf);
-    cairo_status_t st = cairo_surface_status(surf);
-    cairo_surface_destroy(surf);
-    if (st != CAIRO_STATUS_SUCCESS || out.failed) {
-        rc = md_err_set(err, MD_EIO, NULL, "the PDF could not be made (%s)",
-                        cairo_status_to_string(st));
-        goto done;
-    }
-    if (!(*pdf = md_arena_alloc(ctx->arena, out.n))) {
-        rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
-        goto done;
-    }
-    memcpy(*pdf, out.p, out.n);
-    *len = out.n;
+    rc = md_pdf_end(&d, ctx->arena, pdf, len, err);
 done:
-    free(out.p);
     json_decref(rec);
     json_decref(clinic);
     return rc;

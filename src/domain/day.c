@@ -23,6 +23,7 @@
 #include "mesodesk/credential.h"
 #include "mesodesk/patch_test.h"
 #include "mesodesk/record.h"
+#include "mesodesk/screening.h"
 #include "mesodesk/sbuf.h"
 #include "mesodesk/tz.h"
 
@@ -96,17 +97,7 @@ static int later_row(void *va, const md_row *r)
     return 0;
 }
 
-/* The tables whose rows screening reads (md_screening_gather). */
-static const md_record_kind *const fact_kinds[] = {&md_kind_allergy,
-                                                   &md_kind_allergy_statement,
-                                                   &md_kind_condition,
-                                                   &md_kind_medication,
-                                                   &md_kind_status,
-                                                   &md_kind_clearance,
-                                                   &md_kind_patch_test,
-                                                   &md_kind_patch_test_reading,
-                                                   NULL};
-
+/* The tables whose rows screening reads: md_screening_fact_kinds (screening.h). */
 #define SQL(b) (md_sbuf_ok(&(b)) ? (b).p : NULL)
 #define DAY_SQL_MAX (64 * 1024)
 
@@ -135,11 +126,11 @@ const char *md_day_gather_sql(md_ctx *ctx, int which, size_t n)
         md_sbuf_append(&b, ") GROUP BY patient_id ORDER BY patient_id");
     } else {
         md_sbuf_append(&b, "SELECT patient_id, max(recorded_at) FROM (");
-        for (int k = 0; fact_kinds[k]; k++) {
+        for (int k = 0; md_screening_fact_kinds[k]; k++) {
             md_sbuf_appendf(&b,
                             "%sSELECT patient_id, recorded_at FROM %s WHERE clinic_id = $1 AND "
                             "patient_id IN (",
-                            k ? " UNION ALL " : "", fact_kinds[k]->table);
+                            k ? " UNION ALL " : "", md_screening_fact_kinds[k]->table);
             in_list(&b, n);
             md_sbuf_append(&b, ")");
         }

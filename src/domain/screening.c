@@ -375,6 +375,16 @@ const md_record_kind md_kind_clearance = {
 
 /* ---- gathering the stored facts ---- */
 
+const md_record_kind *const md_screening_fact_kinds[] = {&md_kind_allergy,
+                                                         &md_kind_allergy_statement,
+                                                         &md_kind_condition,
+                                                         &md_kind_medication,
+                                                         &md_kind_status,
+                                                         &md_kind_clearance,
+                                                         &md_kind_patch_test,
+                                                         &md_kind_patch_test_reading,
+                                                         NULL};
+
 typedef struct gather {
     md_ctx *ctx;
     md_screen_input *in;

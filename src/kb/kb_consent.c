@@ -37,12 +37,14 @@ typedef struct langs {
     size_t n;
 } langs;
 
-static md_code parse_languages(md_kb *kb, const json_t *doc, const char *fp, langs *L, md_err *err)
+/* Shared with kb_aftercare.c (kb_int.h). */
+md_code kb_languages_parse(md_kb *kb, const json_t *doc, const char *fp, size_t max,
+                           const char **out, size_t *n, md_err *err)
 {
     const json_t *arr;
     char p[KB_PATH_MAX], ip[KB_PATH_MAX];
     int english = 0;
-    md_code rc = kj_array(doc, "languages", fp, 1, MD_CONSENT_LANGUAGES_MAX, &arr, err);
+    md_code rc = kj_array(doc, "languages", fp, 1, max, &arr, err);
     if (rc) return rc;
     kj_key(p, fp, "languages");
     for (size_t i = 0; i < json_array_size(arr); i++) {
@@ -51,9 +53,9 @@ static md_code parse_languages(md_kb *kb, const json_t *doc, const char *fp, lan
         if (!c || strlen(c) != 2 || !code_valid(c, 2))
             return md_err_set(err, MD_EINVAL, ip, "%s: a two-letter language code", ip);
         for (size_t k = 0; k < i; k++)
-            if (strcmp(L->code[k], c) == 0)
+            if (strcmp(out[k], c) == 0)
                 return md_err_set(err, MD_EINVAL, ip, "%s: duplicate language '%s'", ip, c);
-        if (!(L->code[L->n++] = md_arena_strdup(kb->arena, c)))
+        if (!(out[(*n)++] = md_arena_strdup(kb->arena, c)))
             return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
         english |= strcmp(c, "en") == 0;
     }
@@ -225,7 +227,7 @@ md_code kb_consent_parse(md_kb *kb, const json_t *doc, const char *fp, md_err *e
     kb_consent *kc = md_arena_calloc(kb->arena, sizeof *kc);
     if (!kc) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     md_code rc = kj_object(doc, "kb/consent_texts.json", top, err);
-    if (rc || (rc = parse_languages(kb, doc, fp, &L, err)) ||
+    if (rc || (rc = kb_languages_parse(kb, doc, fp, MD_CONSENT_LANGUAGES_MAX, L.code, &L.n, err)) ||
         (rc = kj_array(doc, "texts", fp, 1, 64, &arr, err)))
         return rc;
     /* At most 64 versions of each of 64 texts, in every language. */

@@ -174,6 +174,8 @@ struct md_kb {
     struct md_protocol_kb *protocols; /* kb/protocols.json (kb_protocols.c), in the arena */
     struct kb_day *day;                 /* kb/day.json (kb_day.c) */
     struct kb_maps *maps;               /* kb/body_maps.json (kb_maps.c) */
+    struct kb_prechecks *prechecks;     /* kb/prechecks.json (kb_prechecks.c) */
+    struct kb_aftercare *aftercare;     /* kb/aftercare.json (kb_aftercare.c) */
 };
 
 /* --- checked access to JSON with error paths: the one validator (validate.h) --- */
@@ -232,6 +234,14 @@ md_code kb_code_field(md_kb *kb, const json_t *j, const char *key, const char *e
 json_t *kb_strings_json(const char *const *s, size_t n);
 /* kb_maps.c: kb/body_maps.json (after the vocabulary). */
 md_code kb_maps_parse(md_kb *kb, const json_t *doc, const char *path, md_err *err);
+/* kb_prechecks.c: kb/prechecks.json (after kb/stock.json: it names consumable kinds). */
+md_code kb_prechecks_parse(md_kb *kb, const json_t *doc, const char *path, md_err *err);
+/* kb_consent.c: a file's "languages" (1..max two-letter codes, unique, with "en") into
+ * out[*n...] (arena copies). */
+md_code kb_languages_parse(md_kb *kb, const json_t *doc, const char *fp, size_t max,
+                           const char **out, size_t *n, md_err *err);
+/* kb_aftercare.c: kb/aftercare.json. */
+md_code kb_aftercare_parse(md_kb *kb, const json_t *doc, const char *path, md_err *err);
 
 /* Parse rules.json "facts" (before the rules, which name them in "requires"). */
 md_code kb_facts_parse(md_kb *kb, const json_t *arr, const char *path, md_err *err);

@@ -443,6 +443,16 @@ static const migration migrations[] = {
       "CREATE INDEX staff_credentials_staff ON staff_credentials (clinic_id, staff_id) "
       "WHERE current = 1",
       NULL}},
+    {23,
+     "the clinic's chart policy",
+     /* chart_policy.c: before and after photo views, completion hours, review share; one
+      * current record per clinic. */
+     {"CREATE TABLE chart_policies (" VERSIONED_COLUMNS
+      "before_views TEXT NOT NULL, after_views TEXT NOT NULL, completion_hours BIGINT NOT NULL, "
+      "review_share_percent BIGINT NOT NULL, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX chart_policies_current ON chart_policies (clinic_id) "
+      "WHERE current = 1",
+      NULL}},
     {24,
      "photos of treatment sessions",
      /* photo.c: a versioned patient record per photograph; the bytes are files named by
@@ -460,6 +470,10 @@ static const migration migrations[] = {
       "CREATE INDEX photos_course ON photos (clinic_id, course_id) WHERE current = 1",
       "CREATE INDEX photos_patient ON photos (clinic_id, patient_id)",
       NULL}},
+    {25,
+     "clinic phone",
+     /* The number the aftercare gives patients to call (aftercare.c); null: not recorded. */
+     {"ALTER TABLE clinics ADD COLUMN phone TEXT", NULL}},
 };
 
 /* Code run after a migration's statements, in the same transaction: backfills of data

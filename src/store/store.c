@@ -22,6 +22,7 @@ md_code md__store_open_with(const md_store_ops *ops, const char *uri, md_store *
     if (rc == MD_OK) {
         (*out)->in_tx = 0;
         (*out)->in_snapshot = 0;
+        (*out)->prepares = 0;
     }
     return rc;
 }
@@ -191,6 +192,16 @@ md_code md_store_restore_indexes(md_store *s, md_err *err)
     return s->ops->restore_indexes ? s->ops->restore_indexes(s, err) : MD_OK;
 }
 
+md_code md_store_defer_sync(md_store *s, md_err *err)
+{
+    return s->ops->defer_sync ? s->ops->defer_sync(s, err) : MD_OK;
+}
+
+md_code md_store_sync(md_store *s, md_err *err)
+{
+    return s->ops->sync ? s->ops->sync(s, err) : MD_OK;
+}
+
 int64_t md_store_changes(md_store *s)
 {
     return s->ops->changes(s);
@@ -211,6 +222,56 @@ md_code md_store_prepare(md_store *s, const char *sql, md_err *err)
     if (!sql) return no_statement(err);
     if (trace_fn) trace_fn(trace_ctx, sql);
     return s->ops->prepare(s, sql, err);
+}
+
+static uint32_t fnv1a(const char *p)
+{
+    uint32_t h = 2166136261u;
+    for (; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    return h;
+}
+
+int md__stmt_slot(md__stmt_cache *c, const char *sql, int *hit)
+{
+    uint32_t h = fnv1a(sql);
+    int first = (int)(h % MD_STMT_SETS) * MD_STMT_WAYS, victim = first;
+    c->tick++;
+    for (int i = first; i < first + MD_STMT_WAYS; i++) {
+        md__stmt_key *k = &c->key[i];
+        if (k->sql && k->hash == h && strcmp(k->sql, sql) == 0) {
+            k->used = c->tick;
+            *hit = 1;
+            return i;
+        }
+        const md__stmt_key *v = &c->key[victim];
+        if (!v->sql) continue; /* an empty slot is the best victim */
+        if (!k->sql || k->used < v->used) victim = i;
+    }
+    *hit = 0;
+    return victim;
+}
+
+md_code md__stmt_fill(md__stmt_cache *c, int i, const char *sql, md_err *err)
+{
+    char *copy = strdup(sql);
+    if (!copy) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    free(c->key[i].sql);
+    c->key[i].sql = copy;
+    c->key[i].hash = fnv1a(sql);
+    c->key[i].used = c->tick;
+    return MD_OK;
+}
+
+void md__stmt_clear(md__stmt_cache *c, int i)
+{
+    free(c->key[i].sql);
+    c->key[i].sql = NULL;
+}
+
+uint64_t md_store_prepares(const md_store *s)
+{
+    return s->prepares;
 }
 
 const char *md_row_text(const md_row *r, int i)

@@ -51,6 +51,10 @@ typedef struct md_store_ops {
      * md_store_restore_indexes(), called inside a transaction. */
     md_code (*defer_indexes)(md_store *s, const char *const *tables, md_err *err);
     md_code (*restore_indexes)(md_store *s, md_err *err);
+    /* Optional (NULL: every commit is durable when it returns): md_store_defer_sync() and
+     * md_store_sync(); sync may run while another thread runs statements on s. */
+    md_code (*defer_sync)(md_store *s, md_err *err);
+    md_code (*sync)(md_store *s, md_err *err);
 } md_store_ops;
 
 /* Every backend's connection struct begins with this. */
@@ -58,7 +62,38 @@ struct md_store {
     const md_store_ops *ops;
     int in_tx;       /* transaction depth: 0 none, 1 a transaction, >1 savepoints inside it */
     int in_snapshot; /* read snapshot depth (outside any transaction) */
+    uint64_t prepares; /* statements the backend compiled (md_store_prepares) */
 };
+
+/*
+ * The statement cache's keys, shared by the backends (each keeps its own prepared handle
+ * per slot): MD_STMT_SETS sets of MD_STMT_WAYS slots, a text's set chosen by FNV-1a of the
+ * text.  A set holds its MD_STMT_WAYS most recently used texts, so texts whose hashes meet
+ * do not evict each other (a direct-mapped cache thrashed on such pairs).
+ */
+#define MD_STMT_SETS 128
+#define MD_STMT_WAYS 4
+#define MD_STMT_SLOTS (MD_STMT_SETS * MD_STMT_WAYS)
+
+typedef struct md__stmt_key {
+    char *sql;     /* the portable text (owned), NULL: an empty slot */
+    uint32_t hash; /* FNV-1a of sql */
+    uint64_t used; /* the cache's tick at its latest use */
+} md__stmt_key;
+
+typedef struct md__stmt_cache {
+    md__stmt_key key[MD_STMT_SLOTS];
+    uint64_t tick;
+} md__stmt_cache;
+
+/* The slot for sql.  *hit = 1: the slot holds sql (its statement is ready).  *hit = 0: the
+ * slot to fill, an empty one of its set or its least recently used; the caller finalises
+ * whatever statement the slot had, then calls md__stmt_fill (or leaves the slot empty when
+ * the prepare failed: md__stmt_clear). */
+int md__stmt_slot(md__stmt_cache *c, const char *sql, int *hit);
+/* Make slot i the key of sql (copied; MD_ENOMEM when it cannot be). */
+md_code md__stmt_fill(md__stmt_cache *c, int i, const char *sql, md_err *err);
+void md__stmt_clear(md__stmt_cache *c, int i);
 
 /* Every backend's row struct begins with its ops pointer. */
 struct md_row {

@@ -47,21 +47,16 @@
 #include <string.h>
 #include <strings.h>
 
-#define STMT_CACHE 256
 #define MAX_PARAMS MD_STORE_PARAMS_MAX
 #define WRITE_LOCK 0x6d65736f /* "meso": the database-wide write lock's key */
 #define LOCK_TIMEOUT "10s"
-
-typedef struct cached_stmt {
-    char *sql; /* the portable text, the cache key */
-} cached_stmt;
 
 typedef struct pg_store {
     md_store base;
     PGconn *conn;
     int64_t changes;
-    char shown_uri[256]; /* the URI without its password, for messages */
-    cached_stmt cache[STMT_CACHE];
+    char shown_uri[256];  /* the URI without its password, for messages */
+    md__stmt_cache cache; /* slot i is the prepared statement "md<i>" (store_int.h) */
 } pg_store;
 
 typedef struct pg_row {
@@ -116,10 +111,8 @@ static md_code result_error(pg_store *s, PGresult *res, md_err *err, const char 
 
 static void forget_statements(pg_store *s)
 {
-    for (int i = 0; i < STMT_CACHE; i++) {
-        free(s->cache[i].sql);
-        s->cache[i].sql = NULL;
-    }
+    for (int i = 0; i < MD_STMT_SLOTS; i++)
+        md__stmt_clear(&s->cache, i);
 }
 
 static void pg_close(md_store *base)
@@ -198,33 +191,25 @@ static int cacheable(const char *sql)
 
 static md_code prepare(pg_store *s, const char *sql, char name[16], md_err *err)
 {
-    uint32_t h = 2166136261u; /* FNV-1a over the text picks the slot; collisions evict */
-    for (const char *p = sql; *p; p++)
-        h = (h ^ (unsigned char)*p) * 16777619u;
-    unsigned slot = h % STMT_CACHE;
-    cached_stmt *c = &s->cache[slot];
-    snprintf(name, 16, "md%u", slot);
-    if (c->sql && strcmp(c->sql, sql) == 0) return MD_OK;
-    if (c->sql) {
+    int hit = 0, slot = md__stmt_slot(&s->cache, sql, &hit);
+    snprintf(name, 16, "md%d", slot);
+    if (hit) return MD_OK;
+    if (s->cache.key[slot].sql) {
         char dealloc[32];
         snprintf(dealloc, sizeof dealloc, "DEALLOCATE %s", name);
-        free(c->sql);
-        c->sql = NULL;
+        md__stmt_clear(&s->cache, slot);
         md_code rc = simple(s, dealloc, err);
         if (rc != MD_OK) return rc;
     }
-    char *key = strdup(sql);
-    if (!key) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     PGresult *res = PQprepare(s->conn, name, sql, 0, NULL);
+    s->base.prepares++;
     if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
         md_code rc = result_error(s, res, err, "prepare");
         PQclear(res);
-        free(key);
         return rc;
     }
     PQclear(res);
-    c->sql = key;
-    return MD_OK;
+    return md__stmt_fill(&s->cache, slot, sql, err);
 }
 
 static md_code run(pg_store *s, const char *sql, const md_val *params, int nparams, md_row_fn fn,

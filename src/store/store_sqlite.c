@@ -2,7 +2,7 @@
  * store_sqlite.c - the SQLite backend of md_store (the embedded default).
  *
  * Each connection: WAL journal, foreign keys on, synchronous=FULL, a busy
- * timeout, and a cache of prepared statements keyed by SQL text (portable
+ * timeout, and a cache of prepared statements keyed by SQL text (store_int.h; portable
  * "$n" placeholders are rewritten to SQLite's "?n" once, at prepare time).
  * begin() takes the write lock up front (BEGIN IMMEDIATE) so a transaction
  * never fails half-way on a lock upgrade.  That lock is database-wide, so
@@ -14,12 +14,15 @@
 
 #include "mesodesk/util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#define STMT_CACHE 256
 #define BUSY_TIMEOUT_MS 10000
 /* Page cache in bulk mode, KiB (a negative cache_size): 1 GiB holds every page a 20,000-
  * patient transaction dirties (SQLite's default, 2 MiB, spills them to the WAL and reads
@@ -31,18 +34,19 @@
 /* Indexes one connection may hold deferred (md_store_defer_indexes). */
 #define MAX_DEFERRED 64
 
-typedef struct cached_stmt {
-    char *sql; /* the portable text, the cache key */
-    sqlite3_stmt *stmt;
-} cached_stmt;
-
 typedef struct sqlite_store {
     md_store base;
     sqlite3 *db;
-    int64_t changes; /* of the last statement */
-    cached_stmt cache[STMT_CACHE];
-    char *deferred[MAX_DEFERRED]; /* CREATE INDEX texts of dropped indexes, owned */
+    int64_t changes;                    /* of the last statement */
+    md__stmt_cache cache;               /* the keys of stmts (store_int.h) */
+    sqlite3_stmt *stmts[MD_STMT_SLOTS]; /* prepared, by cache slot */
+    char *deferred[MAX_DEFERRED];       /* CREATE INDEX texts of dropped indexes, owned */
     int ndeferred;
+    /* md_store_defer_sync: commits are synchronous=NORMAL and sqlite_sync flushes the WAL
+     * through a descriptor of its own (the WAL file holds no POSIX lock of SQLite's, so
+     * opening and closing it cannot drop one).  Used by the syncing thread only. */
+    char *wal_path; /* NULL: commits are synchronous (FULL) */
+    int wal_fd;     /* -1 until the first sync */
 } sqlite_store;
 
 typedef struct sqlite_row {
@@ -68,12 +72,14 @@ static md_code db_error(sqlite3 *db, int rc, md_err *err, const char *what)
 static void sqlite_close(md_store *base)
 {
     sqlite_store *s = (sqlite_store *)base;
-    for (int i = 0; i < STMT_CACHE; i++) {
-        if (s->cache[i].stmt) sqlite3_finalize(s->cache[i].stmt);
-        free(s->cache[i].sql);
+    for (int i = 0; i < MD_STMT_SLOTS; i++) {
+        if (s->stmts[i]) sqlite3_finalize(s->stmts[i]);
+        md__stmt_clear(&s->cache, i);
     }
     for (int i = 0; i < s->ndeferred; i++)
         free(s->deferred[i]);
+    if (s->wal_fd >= 0) close(s->wal_fd);
+    free(s->wal_path);
     sqlite3_close(s->db);
     free(s);
 }
@@ -95,6 +101,7 @@ static md_code sqlite_open(const char *uri, md_store **out, md_err *err)
     sqlite_store *s = calloc(1, sizeof *s);
     if (!s) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     s->base.ops = &md_store_sqlite_ops;
+    s->wal_fd = -1;
     int rc = sqlite3_open_v2(
         uri, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
@@ -129,33 +136,27 @@ static char *rewrite_placeholders(const char *sql)
 
 static md_code prepare(sqlite_store *s, const char *sql, sqlite3_stmt **out, md_err *err)
 {
-    /* FNV-1a over the text picks the slot; collisions evict. */
-    uint32_t h = 2166136261u;
-    for (const char *p = sql; *p; p++)
-        h = (h ^ (unsigned char)*p) * 16777619u;
-    cached_stmt *c = &s->cache[h % STMT_CACHE];
-    if (c->sql && strcmp(c->sql, sql) == 0) {
-        *out = c->stmt;
+    int hit = 0, slot = md__stmt_slot(&s->cache, sql, &hit);
+    if (hit) {
+        *out = s->stmts[slot];
         return MD_OK;
     }
+    if (s->stmts[slot]) sqlite3_finalize(s->stmts[slot]);
+    s->stmts[slot] = NULL;
+    md__stmt_clear(&s->cache, slot);
     char *native = rewrite_placeholders(sql);
-    char *key = strdup(sql);
+    if (!native) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     sqlite3_stmt *stmt = NULL;
-    if (!native || !key) {
-        free(native);
-        free(key);
-        return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
-    }
     int rc = sqlite3_prepare_v3(s->db, native, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
     free(native);
-    if (rc != SQLITE_OK) {
-        free(key);
-        return db_error(s->db, rc, err, "prepare");
+    s->base.prepares++;
+    if (rc != SQLITE_OK) return db_error(s->db, rc, err, "prepare");
+    md_code code = md__stmt_fill(&s->cache, slot, sql, err);
+    if (code != MD_OK) {
+        sqlite3_finalize(stmt);
+        return code;
     }
-    if (c->stmt) sqlite3_finalize(c->stmt);
-    free(c->sql);
-    c->sql = key;
-    c->stmt = stmt;
+    s->stmts[slot] = stmt;
     *out = stmt;
     return MD_OK;
 }
@@ -335,6 +336,73 @@ static md_code sqlite_restore_indexes(md_store *base, md_err *err)
     return MD_OK;
 }
 
+static md_code sqlite_defer_sync(md_store *base, md_err *err)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    const char *main_db = sqlite3_db_filename(s->db, "main");
+    const char *wal = main_db && *main_db ? sqlite3_filename_wal(main_db) : NULL;
+    if (!wal || !*wal || s->wal_path) return MD_OK; /* a memory database: nothing to flush */
+    if (!(s->wal_path = strdup(wal))) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    md_code rc = pragma(s, "PRAGMA synchronous=NORMAL", err);
+    if (rc != MD_OK) {
+        free(s->wal_path);
+        s->wal_path = NULL;
+    }
+    return rc;
+}
+
+/* The directory of path made durable (a WAL file created since the last checkpoint is
+ * lost with its commits if its directory entry is not). */
+static int sync_dir(const char *path)
+{
+    char dir[4096];
+    md_strlcpy(dir, path, sizeof dir);
+    char *slash = strrchr(dir, '/');
+    if (slash == dir)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    else
+        md_strlcpy(dir, ".", sizeof dir);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* fdatasync of the WAL: every frame written before it (every transaction committed on this
+ * or another connection of the file) is then on disk.  A WAL file replaced since the
+ * descriptor was opened (the last connection of another process closed it after a full
+ * checkpoint, which synced the database) is opened again. */
+static md_code sqlite_sync(md_store *base, md_err *err)
+{
+    sqlite_store *s = (sqlite_store *)base;
+    if (!s->wal_path) return MD_OK;
+    struct stat now, had;
+    int gone = stat(s->wal_path, &now) != 0;
+    if (gone && errno != ENOENT)
+        return md_err_set(err, MD_EIO, NULL, "flushing the database journal: %s", strerror(errno));
+    if (s->wal_fd >= 0 && (gone || fstat(s->wal_fd, &had) != 0 || had.st_ino != now.st_ino ||
+                           had.st_dev != now.st_dev)) {
+        close(s->wal_fd);
+        s->wal_fd = -1;
+    }
+    if (gone) return MD_OK; /* no journal: every commit is in the (synced) database file */
+    if (s->wal_fd < 0) {
+        s->wal_fd = open(s->wal_path, O_RDWR | O_CLOEXEC);
+        if (s->wal_fd < 0 || sync_dir(s->wal_path) != 0) {
+            int e = errno;
+            if (s->wal_fd >= 0) close(s->wal_fd);
+            s->wal_fd = -1;
+            return md_err_set(err, MD_EIO, NULL, "flushing the database journal: %s", strerror(e));
+        }
+    }
+    if (fdatasync(s->wal_fd) != 0)
+        return md_err_set(err, MD_EIO, NULL, "flushing the database journal: %s", strerror(errno));
+    return MD_OK;
+}
+
 const md_store_ops md_store_sqlite_ops = {
     .version = MD_STORE_OPS_VERSION,
     .name = "sqlite",
@@ -357,4 +425,6 @@ const md_store_ops md_store_sqlite_ops = {
     .bulk = sqlite_bulk,
     .defer_indexes = sqlite_defer_indexes,
     .restore_indexes = sqlite_restore_indexes,
+    .defer_sync = sqlite_defer_sync,
+    .sync = sqlite_sync,
 };

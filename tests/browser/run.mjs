@@ -1362,6 +1362,10 @@ await consentTests({ ...issue8, browser });
 const { issue9Tests } = await import('./issue9.mjs');
 await issue9Tests({ ...issue8, ADMIN_PASSWORD });
 
+// --- charting: sessions, prechecks, maps, photos, completion, aftercare, sign-off (issue 10): tests/browser/issue10.mjs ---
+const { issue10Tests } = await import('./issue10.mjs');
+await issue10Tests(issue8);
+
 await test('no uncaught errors in the page', async () => {
   assert(consoleErrors.length === 0, consoleErrors.join('\n'));
 });

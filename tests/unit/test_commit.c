@@ -316,6 +316,63 @@ static void a_failing_job_in_a_group_fails_alone(void **state)
     assert_int_equal(entries_for(u, "refused"), 0);
 }
 
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+typedef struct timed_write {
+    unit_db *u;
+    const char *object_id;
+    int64_t began_ms, acked_ms;
+    md_code rc;
+} timed_write;
+
+/* One write on a connection of its own: when its savepoint was open (began_ms) and when
+ * its commit was acknowledged (acked_ms). */
+static void *timed_write_main(void *arg)
+{
+    timed_write *t = arg;
+    md_err err;
+    md_ctx ctx = t->u->ctx;
+    ctx.committer = md_auditor_committer(t->u->auditor);
+    if (md_store_open(t->u->path, &ctx.db, &err) != MD_OK) return NULL;
+    job_arg j = {.object_id = t->object_id};
+    t->rc = md_write_begin(&ctx, &err);
+    t->began_ms = now_ms();
+    if (t->rc == MD_OK) t->rc = md_write_finish(&ctx, write_entry(&ctx, &j, &err), &err);
+    t->acked_ms = now_ms();
+    md_store_close(ctx.db);
+    return NULL;
+}
+
+/* While a batch's flush is under way, the next write runs its statements (into the next
+ * batch) instead of waiting for the flush; neither is acknowledged before its own flush,
+ * and the later write not before the earlier one. */
+static void the_next_batch_is_written_while_the_last_one_is_flushed(void **state)
+{
+    unit_db *u = *state;
+    md_committer *c = md_auditor_committer(u->auditor);
+    timed_write a = {.u = u, .object_id = "flushed"}, b = {.u = u, .object_id = "next"};
+    pthread_t ta, tb;
+    md_committer_delay_flush(c, 600);
+    int64_t t0 = now_ms();
+    pthread_create(&ta, NULL, timed_write_main, &a);
+    sleep_us(150000); /* a's batch is in its (slow) flush now */
+    pthread_create(&tb, NULL, timed_write_main, &b);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    assert_int_equal(a.rc, MD_OK);
+    assert_int_equal(b.rc, MD_OK);
+    assert_true(a.acked_ms - t0 >= 600);        /* not before its flush */
+    assert_true(b.began_ms < a.acked_ms - 200); /* b wrote during a's flush */
+    assert_true(b.acked_ms >= a.acked_ms);
+    assert_int_equal(entries_for(u, "flushed"), 1);
+    assert_int_equal(entries_for(u, "next"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -331,6 +388,8 @@ int main(void)
                                         unit_db_teardown),
         cmocka_unit_test_setup_teardown(queued_jobs_of_one_group_share_a_savepoint, unit_db_setup,
                                         unit_db_teardown),
+        cmocka_unit_test_setup_teardown(the_next_batch_is_written_while_the_last_one_is_flushed,
+                                        unit_db_setup, unit_db_teardown),
         cmocka_unit_test_setup_teardown(a_failing_job_in_a_group_fails_alone, unit_db_setup,
                                         unit_db_teardown),
     };

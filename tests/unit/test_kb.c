@@ -12,7 +12,8 @@ static const char *const kb_files[] = {"manifest.json", "sources.json", "vocabul
                                        "rules.json", "incompatibilities.json", "stock.json",
                                        "concerns.json", "patch_tests.json", "consent_texts.json",
                                        "credentials.json", "protocols.json", "day.json",
-                                       "body_maps.json", NULL};
+                                       "body_maps.json", "prechecks.json",
+                                       "aftercare.json", NULL};
 
 static md_kb *kb;
 
@@ -106,7 +107,7 @@ static const breakage breakages[] = {
      "kb/incompatibilities.json:same_syringe[0].ingredients[2]", "unknown ingredient"},
     {"incompatibilities.json", "never_inject/0/bases", NULL, "\"plasma\"", NULL,
      "kb/incompatibilities.json:never_inject[0].bases[2]", "unknown value"},
-    {"sources.json", "sources", NULL, "{\"key\":\"S0\",\"title\":\"again\"}", NULL, "kb/sources.json:sources[24]", "duplicate source"},
+    {"sources.json", "sources", NULL, "{\"key\":\"S0\",\"title\":\"again\"}", NULL, "kb/sources.json:sources[26]", "duplicate source"},
     {"sources.json", "sources/5", "url", "\"http://example.org\"", NULL, "kb/sources.json:sources[5].url", "https://"},
     /* facts a rule needs known, and for whom */
     {"rules.json", "rules/0", "requires", "[\"allergies\"]", NULL, "kb/rules.json:rules[0].requires[0]", "does not read"},
@@ -118,7 +119,7 @@ static const breakage breakages[] = {
     {"rules.json", "facts/1", "fact", "\"pregnant\"", NULL, "kb/rules.json:facts[1].fact", "described twice"},
     {"rules.json", "facts/2", NULL, NULL, "question", "kb/rules.json:facts[2].question", "required"},
     {"manifest.json", "", "default_jurisdiction", "\"Atlantis\"", NULL, "kb/manifest.json:default_jurisdiction", "unknown jurisdiction"},
-    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[12]", "not a kb file"},
+    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[14]", "not a kb file"},
     /* kb/stock.json */
     {"stock.json", "regulatory_statuses/3", "policy", "\"maybe\"", NULL, "kb/stock.json:regulatory_statuses[3].policy", "unknown value"},
     {"stock.json", "regulatory_statuses/0", "sources", "[]", NULL, "kb/stock.json:regulatory_statuses[0].sources", "at least one"},
@@ -188,6 +189,30 @@ static const breakage breakages[] = {
     {"body_maps.json", "facial_depth_max_mm", "value", "12", NULL, "kb/body_maps.json:facial_depth_max_mm.value", "0 < value <= 10"},
     {"body_maps.json", "facial_depth_max_mm", NULL, NULL, "sources", "kb/body_maps.json:facial_depth_max_mm.sources", "required"},
     {"body_maps.json", "facial_depth_max_mm/areas", NULL, "\"torso\"", NULL, "kb/body_maps.json:facial_depth_max_mm.areas[1]", "unknown area"},
+    {"prechecks.json", "gates/0", "gate", "\"consent\"", NULL, "kb/prechecks.json:gates[0].gate", "gate 0 is 'screening'"},
+    {"prechecks.json", "gates/1/reasons", NULL, NULL, "sent", "kb/prechecks.json:gates[1].reasons.sent", "required"},
+    {"prechecks.json", "gates/1/reasons", "bogus", "{\"message\":\"x\",\"satisfy\":\"y\"}", NULL, "kb/prechecks.json:gates[1].reasons.bogus", "gives no reason"},
+    {"prechecks.json", "gates/0/reasons/none", "satisfy", "\"screen on {dya}\"", NULL, "kb/prechecks.json:gates[0].reasons.none.satisfy", "unknown value {dya}"},
+    {"prechecks.json", "gates/0/reasons/pass", "satisfy", "\"do it\"", NULL, "kb/prechecks.json:gates[0].reasons.pass.satisfy", "satisfy null"},
+    {"prechecks.json", "gates/2/reasons/missing", "satisfy", "null", NULL, "kb/prechecks.json:gates[2].reasons.missing.satisfy", "required"},
+    {"prechecks.json", "gates/4", NULL, NULL, "sources", "kb/prechecks.json:gates[4].sources", "required"},
+    {"prechecks.json", "needle_kinds", "codes", "[\"scalpel\"]", NULL, "kb/prechecks.json:needle_kinds.codes[0]", "no consumable kind"},
+    {"prechecks.json", "chart_policy/completion_hours", "default", "0", NULL, "kb/prechecks.json:chart_policy.completion_hours.default", ""},
+    {"prechecks.json", "chart_policy/before_views", "default", "[\"top\"]", NULL, "kb/prechecks.json:chart_policy.before_views.default[0]", "photo_views"},
+    /* aftercare: items, conditions, red flags, languages */
+    {"aftercare.json", "items/0", NULL, NULL, "sources", "kb/aftercare.json:items[0].sources", "required"},
+    {"aftercare.json", "items/0", NULL, NULL, "es", "kb/aftercare.json:items[0].es", "required"},
+    {"aftercare.json", "items/1", "section", "\"someday\"", NULL, "kb/aftercare.json:items[1].section", "unknown section"},
+    {"aftercare.json", "items/1", "id", "\"no_sun_48h\"", NULL, "kb/aftercare.json:items[1].id", "duplicate item"},
+    {"aftercare.json", "items/12/when", "ingredients", "[\"snake_oil\"]", NULL,
+     "kb/aftercare.json:items[12].when.ingredients[0]", "unknown ingredient"},
+    {"aftercare.json", "items/13/when", "areas", "[\"torso\"]", NULL, "kb/aftercare.json:items[13].when.areas[0]", "unknown area"},
+    {"aftercare.json", "items/14/when/fitzpatrick", "min", "7", NULL, "kb/aftercare.json:items[14].when.fitzpatrick.min", ""},
+    {"aftercare.json", "items/14", NULL, NULL, "unknown", "kb/aftercare.json:items[14].unknown", "not recorded"},
+    {"aftercare.json", "red_flags/items/0", "sources", "[\"S9\"]", NULL, "kb/aftercare.json:red_flags.items[0].sources[0]", "unknown source"},
+    {"aftercare.json", "red_flags", "items", "[]", NULL, "kb/aftercare.json:red_flags.items", "at least one"},
+    {"aftercare.json", "", "languages", "[\"es\"]", NULL, "kb/aftercare.json:languages", "must include"},
+    {"aftercare.json", "", "colour", "\"red\"", NULL, "kb/aftercare.json.colour", "unknown key"},
 };
 
 static void break_kb(const char *dir, const breakage *b)

@@ -59,6 +59,9 @@ export async function api(method, path, body) {
     if (Array.isArray(e.candidates)) err.candidates = e.candidates; // 409 duplicate_suspected
     if (Array.isArray(e.reasons)) err.reasons = e.reasons; // 409 mixture_blocked
     if (Array.isArray(e.cautions)) err.cautions = e.cautions;
+    if (Array.isArray(e.checks)) err.checks = e.checks; // 409 prechecks / completion (every check)
+    if (Array.isArray(e.warnings)) err.warnings = e.warnings; // 409 acknowledge (chart warnings)
+    err.detail = e; // every member the handler added (server.h err_detail)
     if (res.status === 401 && path !== '/login') onUnauthorized(err);
     throw err;
   }
@@ -66,6 +69,55 @@ export async function api(method, path, body) {
 }
 
 export const get = (p) => api('GET', p);
+
+/**
+ * Send raw bytes (a photo) with the bearer token: POST path with the file's own type;
+ * answers as api() does (JSON, ApiError).
+ */
+export async function upload(path, blob, type) {
+  const headers = { Accept: 'application/json', 'Content-Type': type || blob.type || 'application/octet-stream' };
+  const t = token.get();
+  if (t) headers.Authorization = `Bearer ${t}`;
+  let res;
+  try {
+    res = await fetch(`/api/v1${path}`, { method: 'POST', headers, body: blob });
+  } catch {
+    throw new ApiError(0, 'network', 'The server cannot be reached. Check the connection and try again.');
+  }
+  const data = await res.json().catch(() => null);
+  if (!res.ok) {
+    const e = (data && data.error) || {};
+    const err = new ApiError(res.status, e.code || 'http_' + res.status, e.message || res.statusText || 'Request failed', e.field, e.errors);
+    err.detail = e;
+    if (res.status === 401) onUnauthorized(err);
+    throw err;
+  }
+  return data;
+}
+
+/** The bytes of an authenticated file (an image, a PDF) as a Blob; ApiError when refused. */
+export async function getBlob(path) {
+  const t = token.get();
+  const res = await fetch(`/api/v1${path}`, { headers: t ? { Authorization: `Bearer ${t}` } : {} }).catch(() => {
+    throw new ApiError(0, 'network', 'The server cannot be reached. Check the connection and try again.');
+  });
+  if (!res.ok) {
+    const data = await res.json().catch(() => null);
+    const e = (data && data.error) || {};
+    if (res.status === 401) onUnauthorized(e);
+    throw new ApiError(res.status, e.code || 'http_' + res.status, e.message || res.statusText || 'Request failed', e.field, e.errors);
+  }
+  return res.blob();
+}
+
+/** A Blob as a data: URL (the app's Content-Security-Policy allows data: images, not blob:). */
+export const dataUrl = (blob) =>
+  new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onload = () => resolve(r.result);
+    r.onerror = () => reject(r.error);
+    r.readAsDataURL(blob);
+  });
 export const post = (p, b) => api('POST', p, b ?? {});
 export const put = (p, b) => api('PUT', p, b);
 

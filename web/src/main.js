@@ -26,6 +26,8 @@ import { CalendarScreen } from './screens/calendar.js';
 import { CourseScreen } from './screens/course.js';
 import { ClinicSetupScreen } from './screens/clinic-setup.js';
 import { CredentialsScreen } from './screens/credentials.js';
+import { SessionScreen } from './screens/treatment-session.js';
+import { ChartingScreen } from './screens/charting.js';
 
 const ROLE_LABELS = { admin: 'Admin', practitioner: 'Practitioner', reception: 'Reception', auditor: 'Auditor', medical_director: 'Medical director' };
 
@@ -54,6 +56,8 @@ function route(path) {
   if (path === '/schedule/setup') return { name: 'schedule-setup' };
   if (path === '/credentials') return { name: 'credentials' };
   if ((m = /^\/courses\/([A-Za-z0-9_-]+)$/.exec(path))) return { name: 'course', id: m[1] };
+  if ((m = /^\/sessions\/([A-Za-z0-9_-]+)$/.exec(path))) return { name: 'session', id: m[1] };
+  if (path === '/charting') return { name: 'charting' };
   return { name: 'not-found' };
 }
 
@@ -70,6 +74,7 @@ function Header({ session, onLogout }) {
         ${session.can('schedule_read') && html`<${Link} href="/" aria-current=${location.pathname === '/' ? 'page' : undefined}>Today<//>`}
         ${session.can('schedule_read') && html`<${Link} href="/calendar" aria-current=${location.pathname === '/calendar' ? 'page' : undefined}>Calendar<//>`}
         <${Link} href="/patients" aria-current=${location.pathname.startsWith('/patients') ? 'page' : undefined}>Patients<//>
+        ${(session.can('chart_write') || session.can('chart_signoff')) && html`<${Link} href="/charting" aria-current=${location.pathname === '/charting' ? 'page' : undefined}>Charting<//>`}
         ${session.can('stock_read') && html`<${Link} href="/stock" aria-current=${location.pathname.startsWith('/stock') ? 'page' : undefined}>Stock<//>`}
         ${session.can('staff_write') && html`<${Link} href="/staff" aria-current=${location.pathname === '/staff' ? 'page' : undefined}>Staff<//>`}
         ${session.can('staff_write') && html`<${Link} href="/clinic" aria-current=${location.pathname === '/clinic' ? 'page' : undefined}>Clinic<//>`}
@@ -219,6 +224,12 @@ function App() {
       break;
     case 'course':
       screen = html`<${CourseScreen} id=${r.id} key=${r.id} />`;
+      break;
+    case 'session':
+      screen = html`<${SessionScreen} id=${r.id} key=${r.id} />`;
+      break;
+    case 'charting':
+      screen = html`<${ChartingScreen} search=${loc.search} />`;
       break;
     default:
       screen = html`<${NotFound} />`;

@@ -1,6 +1,8 @@
 // Clinic settings (admin): name, time zone (IANA, checked by the server), jurisdiction (the
 // server's kb jurisdictions) and how dates are shown (date_format). PATCH /clinic with the
-// members that changed; the change is audited with its reason.
+// members that changed; the change is audited with its reason. The clinic's phone (the number
+// the aftercare gives patients to call) is shown when the server keeps one (`phone` in GET
+// /clinic); empty clears it.
 import { api, get } from '../api.js';
 import * as format from '../format.js';
 import { html, useForm, useLoad, Field, FormError, PageTitle, Spinner, Alert } from '../ui.js';
@@ -8,7 +10,7 @@ import { useSession } from '../session.js';
 import { useState } from 'preact/hooks';
 import './admin.css';
 
-const FIELDS = ['name', 'time_zone', 'jurisdiction', 'date_format', 'reason'];
+const FIELDS = ['name', 'time_zone', 'jurisdiction', 'date_format', 'phone', 'reason'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 /** The date formats the server knows, each with 2 November 1979 written in it. */
@@ -38,12 +40,13 @@ function applyToSession(session, clinic) {
 
 function SettingsForm({ clinic, jurisdictions, onSaved }) {
   const form = useForm(
-    { name: clinic.name, time_zone: clinic.time_zone, jurisdiction: clinic.jurisdiction, date_format: clinic.date_format || 'd_mon_yyyy', reason: '' },
+    { name: clinic.name, time_zone: clinic.time_zone, jurisdiction: clinic.jurisdiction, date_format: clinic.date_format || 'd_mon_yyyy', phone: clinic.phone || '', reason: '' },
     FIELDS,
   );
   const onSubmit = form.submit(async (v) => {
     const body = {};
     for (const k of ['name', 'time_zone', 'jurisdiction', 'date_format']) if (v[k].trim() !== clinic[k]) body[k] = v[k].trim();
+    if (hasPhone && v.phone.trim() !== (clinic.phone || '')) body.phone = v.phone.trim();
     if (!Object.keys(body).length) {
       onSaved(clinic, 'Nothing to save: the settings are unchanged.');
       return;
@@ -56,6 +59,7 @@ function SettingsForm({ clinic, jurisdictions, onSaved }) {
   const jurOptions = jurisdictions.filter((j) => j.code !== 'default').map((j) => [j.code, j.label && j.label !== j.code ? `${j.label} (${j.code})` : j.code]);
   if (!jurOptions.some(([c]) => c === clinic.jurisdiction)) jurOptions.unshift([clinic.jurisdiction, clinic.jurisdiction]);
   const tzList = zones();
+  const hasPhone = 'phone' in clinic;
   return html`<form class="card form" ref=${form.formRef} onSubmit=${onSubmit} novalidate aria-label="Clinic settings">
     <${FormError} form=${form} />
     <${Field} form=${form} name="name" label="Clinic name" required autocomplete="off" />
@@ -75,6 +79,8 @@ function SettingsForm({ clinic, jurisdictions, onSaved }) {
       )}
       ${form.errors.date_format && html`<p class="field-error" role="alert">${form.errors.date_format}</p>`}
     </fieldset>
+    ${hasPhone && html`<${Field} form=${form} name="phone" label="Clinic phone (optional)" type="tel" autocomplete="off"
+      hint="The number patients are given to call, in their aftercare (red flags). Empty: not recorded." />`}
     <${Field} form=${form} name="reason" label="Why (optional)" hint="Kept in the audit trail with the change." />
     <div class="actions">
       <button type="submit" class="btn btn-primary" disabled=${form.busy}>${form.busy ? 'Saving…' : 'Save settings'}</button>

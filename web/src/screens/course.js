@@ -13,6 +13,9 @@ import { History } from '../history.js';
 import { useKb } from '../vocab.js';
 import { sourceInfo } from '../screening.js';
 import { apptRange, apptStatus, apptTime, courseState, dayLabel, ZoneLabel } from '../schedule.js';
+import { CheckInButton } from './charting.js';
+import { PhotoCompare } from './photos.js';
+import { isOpen, items as listOf, stateBadge, stateLabel } from '../chart.js';
 import './admin.css';
 import './stock.css';
 import './schedule.css';
@@ -224,6 +227,28 @@ export function Timeline({ course, bookings, canBook }) {
   </ol>`;
 }
 
+/**
+ * The course's treatment sessions (GET /patients/{id}/sessions, this course's): each with its
+ * state and a link, and Check in for the next series session not done (chart_write).
+ */
+function CourseSessions({ course, canChart }) {
+  const list = useLoad(() => get(`/patients/${course.patient_id}/sessions`), [course.patient_id, course.version]);
+  const mine = listOf(list.data).filter((x) => x.course_id === course.id).sort((a, b) => (a.course_session || 0) - (b.course_session || 0));
+  const next = sessionsOf(course).find((x) => x.kind === 'series' && !x.done_on && !x.missed && !mine.some((m) => String(m.course_session) === String(x.seq) && m.state !== 'cancelled'));
+  const openOne = mine.find(isOpen);
+  const live = course.state === 'planned' || course.state === 'active';
+  return html`<section class="card panel" aria-labelledby="course-sessions-h" data-kind="course-sessions">
+    <header class="panel-head"><h2 id="course-sessions-h">Treatment sessions${list.data && html` <span class="count">${mine.length}</span>`}</h2>
+      ${canChart && live && next && !openOne && html`<${CheckInButton} body=${{ patient_id: course.patient_id, course_id: course.id, course_session: next.seq }} patientId=${course.patient_id} courseId=${course.id} seq=${next.seq} label=${`Check in for session ${next.seq}`} />`}
+    </header>
+    ${list.error && list.error.status !== 404 && html`<${Alert}>${sentence(list.error.message)}<//>`}
+    ${list.data && !mine.length && html`<p class="empty">No session charted yet.</p>`}
+    ${mine.length > 0 && html`<ul class="plain course-sessions">${mine.map((x) => html`<li key=${x.id} data-session=${x.id}>
+      <${Link} href=${`/sessions/${x.id}`}>Session ${x.course_session}<//> <span class=${`badge ${stateBadge(x.state)}`}>${stateLabel(x.state)}</span>
+      <span class="small muted">${x.day ? calendarDate(x.day) : ''}</span></li>`)}</ul>`}
+  </section>`;
+}
+
 function ReplanButton({ course, onDone }) {
   const [err, setErr] = useState(null);
   const [busy, setBusy] = useState(false);
@@ -299,6 +324,10 @@ export function CourseScreen({ id }) {
         ${timeline.error && html`<${Alert}>${sentence(timeline.error.message)}<//>`}
         <${Timeline} course=${c} bookings=${bookings} canBook=${session.can('schedule_write')} />
       </section>
+    </div>
+    <div class="course-grid course-charting">
+      <${CourseSessions} course=${c} canChart=${session.can('chart_write')} />
+      <${PhotoCompare} courseId=${c.id} />
     </div>
     ${abandoning && html`<${AbandonDialog} course=${c} onClose=${() => setAbandoning(false)} onDone=${() => { setAbandoning(false); reload(); }} />`}
   </section>`;

@@ -10,6 +10,7 @@ import { calendarDate } from '../format.js';
 import { html, Link, navigate, useLoad, PageTitle, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
 import { addDays, apptRange, apptStatus, apptTime, dayLabel, fixLink, kindLabel, loadRooms, personName, ScheduleNav, todayInClinic, ZoneLabel } from '../schedule.js';
+import { CheckInButton } from './charting.js';
 import './admin.css';
 import './stock.css';
 import './schedule.css';
@@ -32,7 +33,7 @@ function Missing({ appt }) {
   </ul>`;
 }
 
-function ApptRow({ a, by, names }) {
+function ApptRow({ a, by, names, canChart }) {
   const [st, cls] = apptStatus(a.status);
   const other = by === 'room' ? a.practitioner_name || names.staff(a.practitioner_id) : a.room_name || names.room(a.room_id);
   return html`<li class=${`day-appt status-${a.status}`} data-appointment=${a.id} data-patient=${patientName(a)}>
@@ -43,13 +44,15 @@ function ApptRow({ a, by, names }) {
     </div>
     <p class="small muted day-sub">${other}${a.course_id ? html` · <${Link} href=${`/courses/${a.course_id}`}>Course${a.course_session ? `, session ${a.course_session}` : ''}<//>` : ''}</p>
     <${Missing} appt=${a} />
+    ${canChart && a.course_id && (a.status === 'booked' || a.status === 'arrived') &&
+    html`<div class="day-checkin"><${CheckInButton} body=${{ appointment_id: a.id }} patientId=${a.patient_id} courseId=${a.course_id} seq=${a.course_session} label=${`Check in ${patientName(a)}`} /></div>`}
   </li>`;
 }
 
-function Group({ title, list, by, names }) {
+function Group({ title, list, by, names, canChart }) {
   return html`<section class="card panel day-group" data-group=${title}>
     <header class="panel-head"><h2>${title} <span class="count">${list.length}</span></h2></header>
-    ${list.length ? html`<ul class="plain day-list">${list.map((a) => html`<${ApptRow} key=${a.id} a=${a} by=${by} names=${names} />`)}</ul>` : html`<p class="empty">No appointments.</p>`}
+    ${list.length ? html`<ul class="plain day-list">${list.map((a) => html`<${ApptRow} key=${a.id} a=${a} by=${by} names=${names} canChart=${canChart} />`)}</ul>` : html`<p class="empty">No appointments.</p>`}
   </section>`;
 }
 
@@ -109,7 +112,7 @@ export function DayScreen({ search }) {
     html`<div class="day-layout">
       <div class="day-groups">
         ${groups.size === 0 && html`<p class="empty card">No appointments on this day.</p>`}
-        ${[...groups.keys()].map((k) => html`<${Group} key=${k || 'none'} title=${title(k)} list=${groups.get(k)} by=${by} names=${names} />`)}
+        ${[...groups.keys()].map((k) => html`<${Group} key=${k || 'none'} title=${title(k)} list=${groups.get(k)} by=${by} names=${names} canChart=${session.can('chart_write')} />`)}
       </div>
       <div class="day-side">
         <${Worklist} id="windows-h" title="Windows about to be missed" list=${items(d.windows_closing)} empty="No course window closes soon without a booking."

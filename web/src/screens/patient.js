@@ -18,6 +18,7 @@ import { ScreeningPanel } from './screening-panel.js';
 import { ClearancesPanel } from './clearances-panel.js';
 import { QuestionnairePanel } from './questionnaire-panel.js';
 import { CoursesPanel } from './course.js';
+import { PatientSessionsPanel } from './charting.js';
 import { ConsentPanel } from './consent-panel.js';
 
 function Details({ patient, canWrite }) {
@@ -201,6 +202,7 @@ export function PatientScreen({ id }) {
       <div class="patient-side">
         <${Details} patient=${p} canWrite=${session.can('demographics_write')} />
         ${clinical && html`<${CoursesPanel} patientId=${id} canPlan=${canWriteClinical} />`}
+        ${clinical && html`<${PatientSessionsPanel} patientId=${id} />`}
         ${isAdmin && html`<p class="merge-action"><button type="button" class="btn btn-small" onClick=${() => setMerging(true)}>Merge a duplicate</button></p>`}
         ${clinical && html`<${StatusPanel} patientId=${id} patient=${p} list=${facts.status} canWrite=${canWriteClinical} onChanged=${() => { facts.status.reload(); bump(); }} />`}
         ${clinical && html`<${ClearancesPanel} patientId=${id} list=${clearances} canWrite=${session.can('clearance_write')} onChanged=${() => { clearances.reload(); bump(); }} />`}
