@@ -263,8 +263,9 @@ md_code md_chart_completion(md_ctx *ctx, json_t *session, json_t **report, md_er
     if (rc == MD_OK && (!id || !patient))
         rc = md_err_set(err, MD_EINVAL, "id", "the session has no id or patient");
     if (rc == MD_OK) rc = md_chart_policy_get(ctx, &policy, err);
-    if (rc == MD_OK) rc = md_photo_views(ctx, id, "before", &before, err);
-    if (rc == MD_OK) rc = md_photo_views(ctx, id, "after", &after, err);
+    /* the photos only where the policy asks for some */
+    if (rc == MD_OK && policy.n_before) rc = md_photo_views(ctx, id, "before", &before, err);
+    if (rc == MD_OK && policy.n_after) rc = md_photo_views(ctx, id, "after", &after, err);
     if (rc == MD_OK) rc = md_consent_status(ctx, patient, course, &consent_st, err);
     if (rc == MD_OK) rc = charted_lots(ctx, session, lots, err);
     if (rc == MD_OK) {
@@ -317,7 +318,7 @@ static md_code sessions_in(md_ctx *ctx, const char *s1, const char *s2, const ch
     md_val v[] = {md_text(ctx->who.clinic_id), md_text(s1), md_text(s2), md_text(s3)};
     return md_store_exec(ctx->db,
                          "SELECT id FROM treatment_sessions WHERE clinic_id = $1 AND current = 1 "
-                         "AND state IN ($2, $3, $4) ORDER BY recorded_at, id",
+                         "AND state IN ($2, $3, $4) ORDER BY day, id",
                          v, 4, id_row, out, err);
 }
 

@@ -201,6 +201,21 @@ size_t api_count_items(const json_t *list, const char *key, const char *value);
 /* A new patient (pregnancy and allergy statements recorded) with a current formulation of
  * a new hyaluronic-acid product in stock, as a course needs: their ids (support_fixtures.c). */
 void api_patient_with_formulation(const char *given, char pid[MD_ID_STR], char fid[MD_ID_STR]);
+/* Sign a treatment consent for course_id on the tablet, in language (support_fixtures.c). */
+void api_consent_signed(const char *pid, const char *course_id, const char *language);
+/* A session of a new patient (Fitzpatrick type fitzpatrick, 0: not recorded) in progress:
+ * a facial course starting today with its hyaluronic-acid lot, a needle lot, and the
+ * session's rows checked in at checked_in_at, prechecked (gates passed) and started, written
+ * behind the server's back as chart.c writes them; no consent yet (api_consent_signed), no
+ * chart (PUT /sessions/{id}/chart with api_chart_body). */
+typedef struct api_session_fix {
+    char pid[MD_ID_STR], cid[MD_ID_STR], sid[MD_ID_STR], lot[MD_ID_STR], needle_lot[MD_ID_STR];
+    char day[MD_DATE_STR], checked_in_at[MD_TIME_STR];
+} api_session_fix;
+void api_session_in_progress(api_session_fix *f, int fitzpatrick, const char *checked_in_at);
+/* One dose on the left cheek from the fixture's lot; notes NULL for none; the needle lot
+ * when with_needle (new reference). */
+json_t *api_chart_body(const api_session_fix *f, const char *notes, int with_needle);
 
 /* --- raw HTTP (support_raw.c) --- */
 

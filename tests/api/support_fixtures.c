@@ -3,7 +3,12 @@
  */
 #include "support.h"
 
+#include <cairo.h>
+#include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 void api_patient_with_formulation(const char *given, char pid[MD_ID_STR], char fid[MD_ID_STR])
 {
@@ -39,4 +44,161 @@ void api_patient_with_formulation(const char *given, char pid[MD_ID_STR], char f
     snprintf(fid, MD_ID_STR, "%s", api_str(f, "id"));
     json_decref(f);
     json_decref(p);
+}
+
+/* ---- a session ready to complete (test_signoff.c, test_aftercare.c) ---- */
+
+static cairo_status_t sig_write(void *closure, const unsigned char *data, unsigned int len)
+{
+    char **b = closure; /* [0] buffer, [1] used (as a pointer-sized count) */
+    size_t n = (size_t)(uintptr_t)b[1];
+    char *p = realloc(b[0], n + len);
+    if (!p) return CAIRO_STATUS_WRITE_ERROR;
+    memcpy(p + n, data, len);
+    b[0] = p;
+    b[1] = (char *)(uintptr_t)(n + len);
+    return CAIRO_STATUS_SUCCESS;
+}
+
+void api_consent_signed(const char *pid, const char *course_id, const char *language)
+{
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"purpose\":\"treatment\",\"course_id\":\"%s\",\"channel\":\"tablet\","
+             "\"language\":\"%s\"}",
+             course_id, language);
+    json_t *c = api_ok(api.practitioner, "POST", body, 201, "/api/v1/patients/%s/consents", pid);
+    json_decref(
+        api_ok(api.practitioner, "POST", "{}", 200, "/api/v1/consents/%s/open", api_str(c, "id")));
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 240, 80);
+    cairo_t *cr = cairo_create(s);
+    cairo_set_line_width(cr, 3);
+    cairo_move_to(cr, 5, 40);
+    cairo_curve_to(cr, 80, 0, 120, 80, 235, 25);
+    cairo_stroke(cr);
+    cairo_destroy(cr);
+    char *png[2] = {NULL, NULL};
+    assert_int_equal(cairo_surface_write_to_png_stream(s, sig_write, png), CAIRO_STATUS_SUCCESS);
+    cairo_surface_destroy(s);
+    size_t n = (size_t)(uintptr_t)png[1];
+    size_t m = sodium_base64_encoded_len(n, sodium_base64_VARIANT_ORIGINAL);
+    char *b64 = malloc(m), *sign = malloc(m + 96);
+    assert_non_null(b64);
+    assert_non_null(sign);
+    sodium_bin2base64(b64, m, (const unsigned char *)png[0], n, sodium_base64_VARIANT_ORIGINAL);
+    snprintf(sign, m + 96, "{\"typed_name\":\"Pat Ient\",\"signature\":\"%s\",\"agree\":true}",
+             b64);
+    json_decref(
+        api_ok(api.practitioner, "POST", sign, 200, "/api/v1/consents/%s/sign", api_str(c, "id")));
+    free(png[0]);
+    free(b64);
+    free(sign);
+    json_decref(c);
+}
+
+/* One session row: version v of id, in state, with the events and members given (JSON text,
+ * "NULL" for none), written behind the server's back as chart.c would have. */
+static void session_row(const api_session_fix *f, int v, int current, const char *state,
+                        const char *events, const char *materials, const char *prechecks)
+{
+    char sql[4096];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO treatment_sessions (clinic_id, id, version, current, recorded_by, "
+             "recorded_at, reason, patient_id, course_id, course_session, appointment_id, "
+             "practitioner_id, day, state, events, materials, prechecks, chart, warnings, "
+             "completion, review, signoff, aftercare, addenda) SELECT clinic_id, '%s', %d, %d, "
+             "'%s', '%s', '%s', '%s', '%s', 1, NULL, '%s', '%s', '%s', '%s', %s, %s, NULL, NULL, "
+             "NULL, NULL, NULL, NULL, NULL FROM staff WHERE id = '%s'",
+             f->sid, v, current, api.practitioner_id, f->checked_in_at, state, f->pid, f->cid,
+             api.practitioner_id, f->day, state, events, materials, prechecks, api.practitioner_id);
+    api_db_exec(sql);
+}
+
+void api_session_in_progress(api_session_fix *f, int fitzpatrick, const char *checked_in_at)
+{
+    char tag[16], body[1024], fid[MD_ID_STR];
+    api_unique(tag);
+    api_patient_with_formulation("Sig", f->pid, fid);
+    { /* api_patient_new records type III: set it, or clear it (0: not recorded) */
+        char fz[8];
+        snprintf(fz, sizeof fz, fitzpatrick ? "%d" : "null", fitzpatrick);
+        json_t *p = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/patients/%s", f->pid);
+        snprintf(body, sizeof body, "{\"fitzpatrick\":%s,\"version\":%lld,\"reason\":\"typed\"}",
+                 fz, (long long)api_int(p, "version"));
+        json_decref(api_ok(api.practitioner, "PATCH", body, 200, "/api/v1/patients/%s", f->pid));
+        json_decref(p);
+    }
+    /* the formulation's product -> its lot */
+    json_t *fo = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/patients/%s/formulations/%s",
+                        f->pid, fid);
+    const char *product =
+        api_str(json_array_get(json_object_get(json_object_get(fo, "mixture"), "components"), 0),
+                "product_id");
+    json_t *lots =
+        api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/lots?product_id=%s", product);
+    md_strlcpy(f->lot, api_str(json_array_get(json_object_get(lots, "items"), 0), "id"),
+               sizeof f->lot);
+    json_decref(lots);
+    json_decref(fo);
+    char today[MD_DATE_STR];
+    md_date_format(md_today_utc(), today);
+    snprintf(body, sizeof body,
+             "{\"protocol\":\"facial_rejuvenation\",\"formulation_id\":\"%s\",\"start\":\"%s\"}",
+             fid, today);
+    json_t *c = api_ok(api.practitioner, "POST", body, 201, "/api/v1/patients/%s/courses", f->pid);
+    md_strlcpy(f->cid, api_str(c, "id"), sizeof f->cid);
+    json_decref(c);
+    snprintf(body, sizeof body,
+             "{\"kind\":\"needle\",\"name\":\"Needle 30G %s\",\"gauge\":30,\"length_mm\":13}", tag);
+    json_t *n = api_ok(api.admin, "POST", body, 201, "/api/v1/consumables");
+    snprintf(body, sizeof body,
+             "{\"product_id\":\"%s\",\"lot_number\":\"ND-%s\",\"expiry\":\"2099-01-31\","
+             "\"received_on\":\"2026-01-10\",\"quantity\":50}",
+             api_str(n, "id"), tag);
+    json_t *nl = api_ok(api.admin, "POST", body, 201, "/api/v1/lots");
+    md_strlcpy(f->needle_lot, api_str(nl, "id"), sizeof f->needle_lot);
+    json_decref(nl);
+    json_decref(n);
+    /* checked in, prechecked (every gate passed) and started, as chart.c writes them */
+    md_id_new(f->sid);
+    md_strlcpy(f->day, today, sizeof f->day);
+    md_strlcpy(f->checked_in_at, checked_in_at, sizeof f->checked_in_at);
+    char ev1[256], ev2[512], ev3[768], materials[256], prechecks[512];
+    snprintf(ev1, sizeof ev1,
+             "[{\"state\":\"checked_in\",\"step\":\"checkin\",\"at\":\"%s\",\"by\":\"%s\"}",
+             checked_in_at, api.practitioner_id);
+    snprintf(ev2, sizeof ev2,
+             "%s,{\"state\":\"prechecked\",\"step\":\"precheck\",\"at\":\"%s\",\"by\":\"%s\"}", ev1,
+             checked_in_at, api.practitioner_id);
+    snprintf(ev3, sizeof ev3,
+             "%s,{\"state\":\"in_progress\",\"step\":\"start\",\"at\":\"%s\",\"by\":\"%s\"}]", ev2,
+             checked_in_at, api.practitioner_id);
+    strcat(ev1, "]");
+    strcat(ev2, "]");
+    snprintf(materials, sizeof materials,
+             "'{\"lots\":[{\"lot_id\":\"%s\"}],\"needle_lot_id\":\"%s\"}'", f->lot, f->needle_lot);
+    snprintf(prechecks, sizeof prechecks,
+             "'{\"passed_at\":\"%s\",\"checks\":[{\"gate\":\"screening\",\"status\":\"pass\"},"
+             "{\"gate\":\"consent\",\"status\":\"pass\"}]}'",
+             checked_in_at);
+    session_row(f, 1, 0, "checked_in", ev1, "NULL", "NULL");
+    session_row(f, 2, 0, "prechecked", ev2, materials, prechecks);
+    session_row(f, 3, 1, "in_progress", ev3, materials, prechecks);
+}
+
+json_t *api_chart_body(const api_session_fix *f, const char *notes, int with_needle)
+{
+    char body[2048];
+    snprintf(body, sizeof body,
+             "{\"technique\":\"papule\",\"started_at\":\"%sT09:00:00Z\",\"ended_at\":"
+             "\"%sT09:30:00Z\",%s%s%s\"entries\":[{\"map\":\"face_front\",\"x\":280,\"y\":300,"
+             "\"zone\":\"cheek_left\",\"points\":5,\"volume_ml\":0.5,\"depth_mm\":1.5,"
+             "\"angle_deg\":40,\"needle_gauge\":30,\"needle_length_mm\":13,\"lot_id\":\"%s\"}]"
+             "%s%s%s}",
+             f->day, f->day, with_needle ? "\"needle_lot_id\":\"" : "",
+             with_needle ? f->needle_lot : "", with_needle ? "\"," : "", f->lot,
+             notes ? ",\"notes\":\"" : "", notes ? notes : "", notes ? "\"" : "");
+    json_t *j = json_loads(body, 0, NULL);
+    assert_non_null(j);
+    return j;
 }
