@@ -343,16 +343,28 @@ export async function issue10Tests(h) {
     return fx;
   }
 
+  // The flow needs every charting route (sessions, photos, aftercare, worklists): a server
+  // that lacks one answers "no such endpoint", and the flow is skipped, said so.
+  let missing = [];
   await test('charting: the routes are there', async () => {
     await signIn('practitioner@demo.clinic');
+    // In this order, stopping at the first missing (a route whose module is missing may fail otherwise).
+    const probes = ['/charting/maps', '/sessions/none', '/sessions/none/photos', '/photos/none', '/sessions/none/aftercare', '/charting/overdue'];
+    for (const path of probes) {
+      const r = await apiCall('GET', path);
+      if (r.status === 404 && /no such endpoint/.test((r.json.error || {}).message || '')) {
+        missing.push(path);
+        break;
+      }
+    }
+    if (missing.length) return;
     const r = await apiCall('GET', '/charting/maps');
-    if (r.status === 404) return;
     ok(r, 'maps');
-    maps = (r.json.maps || r.json.items || []).map((m) => ({ ...m, zones: m.zones || [] }));
+    maps = (r.json.maps || []).map((m) => ({ ...m, zones: m.zones || [] }));
     assert(maps.length >= 6, `the kb maps: ${maps.map((m) => m.id)}`);
   });
   if (!maps) {
-    console.log('skip charting: this server has no charting routes (no such endpoint)');
+    console.log(`skip charting: this server has no ${missing.join(', ')} (no such endpoint)`);
     return;
   }
 
