@@ -127,6 +127,28 @@ md_code md_chart_addendum(md_ctx *ctx, const char *id, json_t *in, json_t **out,
 /* checked_in | prechecked -> cancelled: in {"reason"}. */
 md_code md_chart_cancel(md_ctx *ctx, const char *id, json_t *in, json_t **out, md_err *err);
 
+/* Added by chart.c.  md_chart_record with, on the MD_ECONFLICT "acknowledge", *report
+ * {"warnings":[the warnings not acknowledged]} (NULL otherwise; new reference). */
+md_code md_chart_record_report(md_ctx *ctx, const char *id, json_t *in, json_t **out,
+                               json_t **report, md_err *err);
+/* The state machine as data (pure): may step ("checkin", "precheck", "start", "chart",
+ * "amend", "complete", "signoff", "addendum", "cancel") go from state from (NULL: a new
+ * record) to state to?  1 or 0. */
+int md_chart_step_allowed(const char *step, const char *from, const char *to);
+/* Is next (a version as stored) a valid step after prev (the version before; NULL for a
+ * create)?  One event appended naming the step and the state it enters, the step allowed
+ * from prev's state, only what the step may change changed (chart.c's table), earlier
+ * events and addenda untouched.  MD_OK or MD_EUNPROCESSABLE naming the member. */
+md_code md_chart_step_check(const json_t *prev, const json_t *next, md_err *err);
+/* The kb and protocol checks of one chart entry (protocol as md_protocol_kb_json gives
+ * it), path its name ("entries[2]"): refusals as MD_EINVAL / MD_EUNPROCESSABLE naming the
+ * member, warnings appended to warnings.  Pure (no database). */
+md_code md_chart_entry_check(const md_kb *kb, const json_t *protocol, json_t *entry,
+                             const char *path, json_t *warnings, md_err *err);
+/* A kb technique that the protocol allows; MD_EUNPROCESSABLE naming field otherwise. */
+md_code md_chart_technique_check(const md_kb *kb, const json_t *protocol, const char *technique,
+                                 const char *field, md_err *err);
+
 /* Reads (clinical read, audited). */
 md_code md_chart_get(md_ctx *ctx, const char *id, json_t **out, md_err *err);
 md_code md_chart_history(md_ctx *ctx, const char *id, json_t **out, md_err *err);

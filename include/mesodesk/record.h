@@ -115,6 +115,7 @@ extern const md_record_kind md_kind_room, md_kind_clinic_hours, md_kind_availabi
 extern const md_record_kind md_kind_credential; /* credential.h */
 extern const md_record_kind md_kind_protocol_setting, md_kind_course; /* course.h */
 extern const md_record_kind md_kind_consent;     /* consent.h */
+extern const md_record_kind md_kind_treatment_session; /* chart.h */
 extern const md_record_kind md_kind_chart_policy; /* chart.h */
 
 /* Every kind, NULL-terminated (the registry). */

@@ -99,6 +99,10 @@ static md_code dose_write(md_ctx *ctx, const md_dose *d, int64_t t, json_t **out
     char given[MD_TIME_STR];
     md_code rc = md__lot_load(ctx, d->lot_id, "lot_id", &lot, err);
     if (rc == MD_OK) rc = md__lot_usable(&lot, t, "lot_id", err);
+    if (rc == MD_OK && strcmp(lot.presentation, "consumable") == 0)
+        rc = md_err_set(err, MD_EUNPROCESSABLE, "lot_id",
+                        "lot %s is a consumable's (needles): no dose is drawn from it",
+                        lot.lot_number);
     if (rc != MD_OK) return rc;
     int multi = strcmp(lot.presentation, "multi_dose") == 0;
     /* Given before the recall was marked: the recall counted its container as recalled. */

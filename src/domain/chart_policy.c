@@ -25,7 +25,20 @@
 /* A view the kb knows: a photo view, or the code of a zone of a body map. */
 static int view_known(const md_kb *kb, const char *view)
 {
-    return md_kb_photo_view(kb, view);
+    if (md_kb_photo_view(kb, view)) return 1;
+    json_t *maps = md_kb_maps_json(kb), *m, *z;
+    size_t i, k;
+    int known = 0;
+    json_array_foreach(json_object_get(maps, "maps"), i, m)
+    {
+        json_array_foreach(json_object_get(m, "zones"), k, z)
+        {
+            const char *code = json_string_value(json_object_get(z, "code"));
+            known |= code && strcmp(code, view) == 0;
+        }
+    }
+    json_decref(maps);
+    return known;
 }
 
 static md_code check_views(const md_ctx *ctx, json_t *v, const char *field, md_err *err)

@@ -325,6 +325,7 @@ const md_record_kind *const md_kinds[] = {
     &md_kind_protocol_setting, /* course.h */
     &md_kind_course,
     &md_kind_consent,
+    &md_kind_treatment_session, /* chart.h */
     &md_kind_chart_policy, /* chart.h, chart_policy.c */
     NULL,
 };

@@ -267,7 +267,7 @@ static md_code outdated(env *e, json_t *s, int *stale, latest *l, md_err *err)
     }
     /* The same second: the audit trail orders the writes (each write's entry is in its own
      * transaction).  A screening without its entry counts as outdated. */
-    latest seq = {.n = -1}, after = {.n = 0};
+    latest seq = {.n = -1};
     md_val w[] = {md_text(e->ctx->who.clinic_id), md_text(str(s, "id"))};
     rc = md_store_exec(e->ctx->db,
                        "SELECT min(seq) FROM audit_log WHERE clinic_id = $1 AND object_type = "
@@ -279,29 +279,39 @@ static md_code outdated(env *e, json_t *s, int *stale, latest *l, md_err *err)
         return MD_OK;
     }
     md_sbuf_init(&b, sql, sizeof sql);
-    md_sbuf_append(&b, "SELECT count(*) FROM audit_log WHERE clinic_id = $1 AND patient_id = $2 "
-                       "AND seq > $3 AND action IN ('create', 'update', 'merge') AND "
-                       "object_type IN (");
+    md_sbuf_append(&b, "SELECT at, object_type FROM audit_log WHERE clinic_id = $1 AND "
+                       "patient_id = $2 AND seq > $3 AND action IN ('create', 'update', "
+                       "'merge') AND object_type IN (");
     for (int k = 0; md_screening_fact_kinds[k]; k++)
         md_sbuf_appendf(&b, "%s'%s'", k ? ", " : "", md_screening_fact_kinds[k]->name);
-    md_sbuf_append(&b, ")");
+    md_sbuf_append(&b, ") ORDER BY seq DESC");
     md_val x[] = {md_text(e->ctx->who.clinic_id), md_text(e->patient_id), md_int(seq.n)};
-    rc = md_store_exec(e->ctx->db, md_sbuf_ok(&b) ? sql : NULL, x, 3, count_row, &after, err);
-    if (rc == MD_OK) *stale = after.n > 0;
+    memset(l, 0, sizeof *l);
+    rc = md_store_exec(e->ctx->db, md_sbuf_ok(&b) ? sql : NULL, x, 3, latest_row, l, err);
+    for (int k = 0; rc == MD_OK && l->at[0] && md_screening_fact_kinds[k]; k++)
+        if (strcmp(md_screening_fact_kinds[k]->name, l->what) == 0)
+            md_strlcpy(l->what, md_screening_fact_kinds[k]->title, sizeof l->what);
+    if (rc == MD_OK) *stale = l->at[0] != 0;
     return rc;
 }
 
-/* The rule ids of findings of class cls not cleared. */
-static json_t *uncleared(json_t *result, const char *cls)
+/* The rule ids of findings of class cls not cleared; the latest of their earliest dates
+ * into earliest (when given), "" when one of them has none (deferred until healed). */
+static json_t *uncleared(json_t *result, const char *cls, char earliest[MD_DATE_STR])
 {
     json_t *rules = json_array(), *f;
     size_t i;
+    int undated = 0;
+    if (earliest) earliest[0] = '\0';
     json_array_foreach(json_object_get(result, "findings"), i, f)
     {
-        const char *c = str(f, "class");
-        if (c && strcmp(c, cls) == 0 && !json_object_get(f, "cleared"))
-            add_unique(rules, str(f, "rule"));
+        const char *c = str(f, "class"), *e = str(f, "earliest_date");
+        if (!c || strcmp(c, cls) != 0 || json_object_get(f, "cleared")) continue;
+        add_unique(rules, str(f, "rule"));
+        undated |= !e;
+        if (earliest && e && strcmp(e, earliest) > 0) md_strlcpy(earliest, e, MD_DATE_STR);
     }
+    if (earliest && undated) earliest[0] = '\0';
     return rules;
 }
 
@@ -334,10 +344,10 @@ static md_code screening_gate(env *e, check *c, md_err *err)
                     {"clearance_required", "clearance"}};
     int blocked = 0;
     for (size_t k = 0; rc == MD_OK && k < sizeof blocking / sizeof blocking[0]; k++) {
-        json_t *rules = uncleared(result, blocking[k].cls);
-        const char *earliest = str(result, "earliest_date");
+        char earliest[MD_DATE_STR];
+        json_t *rules = uncleared(result, blocking[k].cls, earliest);
         const char *reason = blocking[k].reason;
-        if (strcmp(reason, "deferred") == 0 && !earliest) reason = "deferred_healed";
+        if (strcmp(reason, "deferred") == 0 && !earliest[0]) reason = "deferred_healed";
         md_tmpl_value v[] = {
             {"rules", join(rules, a, sizeof a)}, {"earliest", earliest}, {NULL, NULL}};
         if (json_array_size(rules)) {
@@ -351,7 +361,7 @@ static md_code screening_gate(env *e, check *c, md_err *err)
     size_t i;
     json_array_foreach(json_object_get(result, "missing"), i, m)
         add_unique(missing, str(m, "field") ? str(m, "field") : str(m, "fact"));
-    json_t *incomplete = uncleared(result, "incomplete");
+    json_t *incomplete = uncleared(result, "incomplete", NULL);
     json_array_extend(missing, incomplete);
     json_decref(incomplete);
     const char *decision = str(s, "decision");
@@ -611,7 +621,9 @@ static int needle_row(void *vn, const md_row *r)
     return 1;
 }
 
-static md_code needle_check(env *e, check *c, const char *id, md_err *err)
+/* The needle lot id: a lot of a needle of this clinic, usable on the day; its lot number
+ * into number. */
+static md_code needle_check(env *e, check *c, const char *id, char number[65], md_err *err)
 {
     md_ctx *ctx = e->ctx;
     needle n = {0};
@@ -626,7 +638,8 @@ static md_code needle_check(env *e, check *c, const char *id, md_err *err)
                                "$2 AND l.current = 1",
                                v, 2, needle_row, &n, err);
     if (rc != MD_OK) return rc;
-    md_tmpl_value t[] = {{"needle", n.found ? n.number : id}, {"message", why}, {NULL, NULL}};
+    md_strlcpy(number, n.found ? n.number : id, 65);
+    md_tmpl_value t[] = {{"needle", number}, {"message", why}, {NULL, NULL}};
     if (!n.found || !md_kb_needle_kind(ctx->kb, n.kind))
         return add(ctx, c, ST_FAIL, "needle_unknown", t, err);
     if (strcmp(n.status, "active") != 0)
@@ -648,12 +661,12 @@ static md_code materials_gate(env *e, check *c, md_err *err)
     md_code rc = MD_OK;
     if (json_array_size(lots) == 0) rc = add(e->ctx, c, ST_UNKNOWN, "no_lots", NULL, err);
     json_array_foreach(lots, i, item) if (rc == MD_OK) rc = lot_check(e, c, item, err);
-    if (rc == MD_OK) rc = needle_check(e, c, str(mat, "needle_lot_id"), err);
+    char number[65] = "";
+    if (rc == MD_OK) rc = needle_check(e, c, str(mat, "needle_lot_id"), number, err);
     if (rc == MD_OK && c->status == ST_PASS) {
         char n[24];
         snprintf(n, sizeof n, "%zu", json_array_size(lots));
-        md_tmpl_value v[] = {
-            {"lots", n}, {"day", e->day_text}, {"needle", str(mat, "needle_lot_id")}, {NULL, NULL}};
+        md_tmpl_value v[] = {{"lots", n}, {"day", e->day_text}, {"needle", number}, {NULL, NULL}};
         rc = add(e->ctx, c, ST_PASS, "pass", v, err);
     }
     return rc;

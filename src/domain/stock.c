@@ -9,6 +9,9 @@
  *                           |  corrections (lot number, dates, supplier): new versions
  *   usable on day D  <=>  ACTIVE, expiry >= D, product active, and something left: a
  *   container on hand (single dose) or an open vial still usable (multi dose).
+ *   A lot may be of a consumable instead of a product (product_id names it: a box of
+ *   needles, whose lot number a session records): it is received, moved, recalled and
+ *   checked like any lot (presentation "consumable"), and no dose is ever drawn from it.
  *
  * Its quantity on hand (containers) is always the sum of its movements: received +q at
  * creation, used -1 per single-dose administration or vial opened, wasted / returned -q,
@@ -87,10 +90,12 @@ md_code md__lot_load(md_ctx *ctx, const char *id, const char *field, md__lot *lo
     md_code rc = md_store_exec(
         ctx->db,
         "SELECT l.id, l.product_id, l.lot_number, l.expiry, l.status, l.recall_reason, "
-        "l.recalled_on, p.presentation, p.status, p.volume_ml, p.beyond_use_hours, p.low_stock, "
-        "l.recalled_at "
-        "FROM lots l JOIN products p ON p.clinic_id = l.clinic_id AND p.id = l.product_id AND "
-        "p.current = 1 WHERE l.clinic_id = $1 AND l.id = $2 AND l.current = 1",
+        "l.recalled_on, coalesce(p.presentation, 'consumable'), coalesce(p.status, c.status), "
+        "coalesce(p.volume_ml, 0), p.beyond_use_hours, p.low_stock, l.recalled_at "
+        "FROM lots l LEFT JOIN products p ON p.clinic_id = l.clinic_id AND p.id = l.product_id "
+        "AND p.current = 1 LEFT JOIN consumables c ON c.clinic_id = l.clinic_id AND "
+        "c.id = l.product_id AND c.current = 1 WHERE l.clinic_id = $1 AND l.id = $2 AND "
+        "l.current = 1 AND (p.id IS NOT NULL OR c.id IS NOT NULL)",
         v, 2, lot_row, lot, err);
     if (rc == MD_OK && !lot->id[0]) rc = md_err_set(err, MD_ENOTFOUND, field, "no such lot");
     return rc;
@@ -237,7 +242,8 @@ md_code md__draw_insert(md_ctx *ctx, const md__vial *vial, int64_t volume_ul,
 
 /* ---- lots ---- */
 
-/* Expiry not before receipt; the product exists and is not entered in error. */
+/* Expiry not before receipt; the product (or consumable: a lot of needles) exists and is not
+ * entered in error. */
 static md_code check_lot(md_ctx *ctx, json_t *rec, md_err *err)
 {
     const char *exp = json_string_value(json_object_get(rec, "expiry"));
@@ -251,6 +257,8 @@ static md_code check_lot(md_ctx *ctx, json_t *rec, md_err *err)
     json_t *p = NULL;
     md_err one;
     md_code rc = md__record_current(ctx, &md_kind_product, NULL, product, &p, &one);
+    if (rc == MD_ENOTFOUND) /* a consumable's lot (needles): its lot number is traced too */
+        rc = md__record_current(ctx, &md_kind_consumable, NULL, product, &p, &one);
     const char *status = json_string_value(json_object_get(p, "status"));
     if (rc == MD_ENOTFOUND || (rc == MD_OK && strcmp(status, "entered_in_error") == 0))
         rc = md_err_set(err, MD_EUNPROCESSABLE, "product_id", "no such product");

@@ -12,7 +12,7 @@ typedef struct md__lot {
     char id[MD_ID_STR], product_id[MD_ID_STR];
     char lot_number[65], expiry[MD_DATE_STR], status[24];
     char recall_reason[256], recalled_on[MD_DATE_STR], recalled_at[MD_TIME_STR];
-    /* the product */
+    /* the product; presentation "consumable" for a consumable's lot (needles) */
     char presentation[16], product_status[24];
     int64_t volume_ul;        /* of one container */
     int64_t beyond_use_hours; /* the manufacturer's, 0 when none */

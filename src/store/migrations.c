@@ -443,6 +443,25 @@ static const migration migrations[] = {
       "CREATE INDEX staff_credentials_staff ON staff_credentials (clinic_id, staff_id) "
       "WHERE current = 1",
       NULL}},
+    {22,
+     "treatment sessions",
+     /* chart.c: the charted visit of a course session, one version per step; at most one
+      * open session (checked in, prechecked, in progress) per course session. */
+     {"CREATE TABLE treatment_sessions (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, course_id TEXT NOT NULL, course_session BIGINT NOT NULL, "
+      "appointment_id TEXT, practitioner_id TEXT NOT NULL, day TEXT NOT NULL, "
+      "state TEXT NOT NULL, events TEXT NOT NULL, materials TEXT, prechecks TEXT, chart TEXT, "
+      "warnings TEXT, completion TEXT, review TEXT, signoff TEXT, aftercare TEXT, addenda TEXT, "
+      "PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX treatment_sessions_current ON treatment_sessions (clinic_id, id) "
+      "WHERE current = 1",
+      "CREATE UNIQUE INDEX treatment_sessions_open ON treatment_sessions (clinic_id, course_id, "
+      "course_session) WHERE current = 1 AND state IN ('checked_in', 'prechecked', "
+      "'in_progress')",
+      "CREATE INDEX treatment_sessions_patient ON treatment_sessions (clinic_id, patient_id)",
+      "CREATE INDEX treatment_sessions_state ON treatment_sessions (clinic_id, state, day) "
+      "WHERE current = 1",
+      NULL}},
     {23,
      "the clinic's chart policy",
      /* chart_policy.c: before and after photo views, completion hours, review share; one

@@ -7,6 +7,7 @@
 #include "test_kb_support.h"
 
 #include "mesodesk/chart.h"
+#include "mesodesk/course.h"
 
 static md_kb *kb;
 
@@ -133,6 +134,221 @@ static void maps_json_has_every_zone_with_its_polygon(void **state)
     assert_false(md_kb_technique_known(kb, "acupuncture"));
 }
 
+/* ---- the state machine ------------------------------------------------------------------ */
+
+static void the_steps_follow_the_state_machine(void **state)
+{
+    (void)state;
+    assert_true(md_chart_step_allowed("checkin", NULL, "checked_in"));
+    assert_false(md_chart_step_allowed("checkin", NULL, "in_progress"));
+    assert_false(md_chart_step_allowed("checkin", "checked_in", "checked_in"));
+    assert_true(md_chart_step_allowed("precheck", "checked_in", "prechecked"));
+    assert_true(md_chart_step_allowed("precheck", "prechecked", "prechecked"));
+    assert_false(md_chart_step_allowed("precheck", "in_progress", "prechecked"));
+    assert_true(md_chart_step_allowed("start", "prechecked", "in_progress"));
+    assert_false(md_chart_step_allowed("start", "checked_in", "in_progress"));
+    assert_true(md_chart_step_allowed("chart", "in_progress", "in_progress"));
+    assert_false(md_chart_step_allowed("chart", "completed", "completed"));
+    assert_true(md_chart_step_allowed("amend", "in_progress", "in_progress"));
+    assert_true(md_chart_step_allowed("amend", "completed", "completed"));
+    assert_false(md_chart_step_allowed("amend", "signed_off", "signed_off"));
+    assert_false(md_chart_step_allowed("amend", "completed", "in_progress"));
+    assert_true(md_chart_step_allowed("complete", "in_progress", "completed"));
+    assert_false(md_chart_step_allowed("complete", "prechecked", "completed"));
+    assert_true(md_chart_step_allowed("signoff", "completed", "signed_off"));
+    assert_false(md_chart_step_allowed("signoff", "in_progress", "signed_off"));
+    assert_true(md_chart_step_allowed("addendum", "signed_off", "signed_off"));
+    assert_true(md_chart_step_allowed("addendum", "completed", "completed"));
+    assert_false(md_chart_step_allowed("addendum", "in_progress", "in_progress"));
+    assert_true(md_chart_step_allowed("cancel", "checked_in", "cancelled"));
+    assert_true(md_chart_step_allowed("cancel", "prechecked", "cancelled"));
+    assert_false(md_chart_step_allowed("cancel", "in_progress", "cancelled"));
+    assert_false(md_chart_step_allowed("cancel", "cancelled", "cancelled"));
+    assert_false(md_chart_step_allowed("teleport", "checked_in", "signed_off"));
+}
+
+static json_t *j(const char *text)
+{
+    json_error_t e;
+    json_t *v = json_loads(text, 0, &e);
+    if (!v) fprintf(stderr, "bad JSON %s: %s\n", e.text, text);
+    assert_non_null(v);
+    return v;
+}
+
+#define EV(state, step) "{\"state\":\"" state "\",\"step\":\"" step "\",\"at\":\"2026-12-01T10:00:00Z\",\"by\":\"a\"}"
+#define FIXED "\"course_id\":\"c\",\"course_session\":1,\"practitioner_id\":\"p\",\"day\":\"2026-12-01\","
+
+static void step_check_expect(const char *prev, const char *next, md_code want, const char *field)
+{
+    json_t *a = prev ? j(prev) : NULL, *b = j(next);
+    md_err e;
+    md_err_clear(&e);
+    md_code rc = md_chart_step_check(a, b, &e);
+    if (rc != want || (field && strcmp(e.field, field) != 0)) {
+        fprintf(stderr, "step check: rc %s field '%s' message '%s'\n", md_code_name(rc), e.field,
+                e.message);
+        fail();
+    }
+    json_decref(a);
+    json_decref(b);
+}
+
+static void a_version_changes_only_what_its_step_may(void **state)
+{
+    (void)state;
+    const char *v1 = "{" FIXED "\"state\":\"checked_in\",\"events\":[" EV("checked_in", "checkin") "]}";
+    step_check_expect(NULL, v1, MD_OK, NULL);
+    /* a create that skips ahead, or comes with a chart */
+    step_check_expect(NULL, "{" FIXED "\"state\":\"in_progress\",\"events\":[" EV("in_progress", "checkin") "]}",
+                      MD_EUNPROCESSABLE, "state");
+    step_check_expect(NULL, "{" FIXED "\"state\":\"checked_in\",\"chart\":{},\"events\":[" EV("checked_in", "checkin") "]}",
+                      MD_EUNPROCESSABLE, "chart");
+    const char *v2 = "{" FIXED "\"state\":\"prechecked\",\"materials\":{\"lots\":[]},\"events\":["
+                     EV("checked_in", "checkin") "," EV("prechecked", "precheck") "]}";
+    step_check_expect(v1, v2, MD_OK, NULL);
+    /* no event appended, an event rewritten, a wrong step */
+    step_check_expect(v1, "{" FIXED "\"state\":\"prechecked\",\"events\":[" EV("checked_in", "checkin") "]}",
+                      MD_EUNPROCESSABLE, "events");
+    step_check_expect(v1, "{" FIXED "\"state\":\"prechecked\",\"events\":[" EV("checked_in", "cancel") ","
+                      EV("prechecked", "precheck") "]}", MD_EUNPROCESSABLE, "events");
+    step_check_expect(v1, "{" FIXED "\"state\":\"in_progress\",\"events\":[" EV("checked_in", "checkin") ","
+                      EV("in_progress", "start") "]}", MD_EUNPROCESSABLE, "state");
+    /* a precheck that charts, or moves the session to another course */
+    step_check_expect(v1, "{" FIXED "\"state\":\"prechecked\",\"chart\":{\"technique\":\"nappage\"},\"events\":["
+                      EV("checked_in", "checkin") "," EV("prechecked", "precheck") "]}", MD_EUNPROCESSABLE, "chart");
+    step_check_expect(v1, "{\"course_id\":\"other\",\"course_session\":1,\"practitioner_id\":\"p\",\"day\":\"2026-12-01\","
+                      "\"state\":\"prechecked\",\"events\":[" EV("checked_in", "checkin") "," EV("prechecked", "precheck") "]}",
+                      MD_EUNPROCESSABLE, "course_id");
+    /* after sign-off only an addendum, appended */
+    const char *s1 = "{" FIXED "\"state\":\"signed_off\",\"chart\":{\"notes\":\"a\"},\"addenda\":[{\"text\":\"one\"}],\"events\":["
+                     EV("signed_off", "signoff") "]}";
+    step_check_expect(s1, "{" FIXED "\"state\":\"signed_off\",\"chart\":{\"notes\":\"a\"},\"addenda\":[{\"text\":\"one\"},{\"text\":\"two\"}],\"events\":["
+                      EV("signed_off", "signoff") "," EV("signed_off", "addendum") "]}", MD_OK, NULL);
+    step_check_expect(s1, "{" FIXED "\"state\":\"signed_off\",\"chart\":{\"notes\":\"b\"},\"addenda\":[{\"text\":\"one\"},{\"text\":\"two\"}],\"events\":["
+                      EV("signed_off", "signoff") "," EV("signed_off", "addendum") "]}", MD_EUNPROCESSABLE, "chart");
+    step_check_expect(s1, "{" FIXED "\"state\":\"signed_off\",\"chart\":{\"notes\":\"a\"},\"addenda\":[{\"text\":\"uno\"},{\"text\":\"two\"}],\"events\":["
+                      EV("signed_off", "signoff") "," EV("signed_off", "addendum") "]}", MD_EUNPROCESSABLE, "addenda");
+    step_check_expect(s1, "{" FIXED "\"state\":\"signed_off\",\"chart\":{\"notes\":\"c\"},\"addenda\":[{\"text\":\"one\"}],\"events\":["
+                      EV("signed_off", "signoff") "," EV("signed_off", "amend") "]}", MD_EUNPROCESSABLE, "state");
+    /* before sign-off, a correction of the chart is an amendment; a second first chart is not */
+    const char *p1 = "{" FIXED "\"state\":\"in_progress\",\"chart\":{\"notes\":\"a\"},\"events\":[" EV("in_progress", "chart") "]}";
+    step_check_expect(p1, "{" FIXED "\"state\":\"in_progress\",\"chart\":{\"notes\":\"b\"},\"events\":["
+                      EV("in_progress", "chart") "," EV("in_progress", "amend") "]}", MD_OK, NULL);
+    step_check_expect(p1, "{" FIXED "\"state\":\"in_progress\",\"chart\":{\"notes\":\"b\"},\"events\":["
+                      EV("in_progress", "chart") "," EV("in_progress", "chart") "]}", MD_EUNPROCESSABLE, "chart");
+}
+
+/* ---- the checks of the injection record ------------------------------------------------ */
+
+static json_t *entry(const char *map, const char *zone, double x, double y, int points,
+                     const char *volume, double depth, double angle, int gauge, int length)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf,
+             "{\"map\":\"%s\",\"zone\":\"%s\",\"x\":%g,\"y\":%g,\"points\":%d,\"volume_ml\":%s,"
+             "\"depth_mm\":%g,\"angle_deg\":%g,\"needle_gauge\":%d,\"needle_length_mm\":%d,"
+             "\"lot_id\":\"0123456789abcdef0123456789abcdef\"}",
+             map, zone, x, y, points, volume, depth, angle, gauge, length);
+    return j(buf);
+}
+
+/* Check e against protocol p: the code, the field at fault (NULL: none) and the warning codes
+ * raised, joined by ','. */
+static void entry_expect(const char *protocol, json_t *e, md_code want, const char *field,
+                         const char *warnings)
+{
+    json_t *p = md_protocol_kb_json(md_kb_protocol_find(kb, protocol)), *w = json_array(), *it;
+    md_err err;
+    md_err_clear(&err);
+    char codes[256] = "";
+    md_code rc = md_chart_entry_check(kb, p, e, "entries[0]", w, &err);
+    size_t i;
+    json_array_foreach(w, i, it)
+    {
+        size_t n = strlen(codes);
+        snprintf(codes + n, sizeof codes - n, "%s%s", n ? "," : "",
+                 json_string_value(json_object_get(it, "code")));
+        assert_true(json_array_size(json_object_get(it, "sources")) >= 1);
+    }
+    if (rc != want || (field && strcmp(err.field, field) != 0) || strcmp(codes, warnings) != 0) {
+        fprintf(stderr, "entry check: rc %s field '%s' message '%s' warnings '%s'\n",
+                md_code_name(rc), err.field, err.message, codes);
+        fail();
+    }
+    json_decref(p);
+    json_decref(w);
+    json_decref(e);
+}
+
+static void an_entry_is_refused_or_warned_as_the_kb_says(void **state)
+{
+    (void)state;
+    const char *F = "facial_rejuvenation";
+    /* inside the cheek, inside the protocol's cheek range (1-2 mm, 30-45 deg, 27G 4 mm) */
+    entry_expect(F, entry("face_front", "cheek_right", 120, 290, 5, "0.5", 1.5, 35, 27, 4), MD_OK, NULL, "");
+    /* each refusal names its member */
+    entry_expect(F, entry("face_front", "cheek_right", 120, 290, 5, "0.5", 4.5, 35, 27, 4),
+                 MD_EUNPROCESSABLE, "entries[0].depth_mm", "");
+    entry_expect(F, entry("face_front", "cheek_right", 120, 290, 5, "0.5", -0.5, 35, 27, 4),
+                 MD_EUNPROCESSABLE, "entries[0].depth_mm", "");
+    entry_expect(F, entry("face_front", "cheek_right", 120, 290, 0, "0.2", 1.5, 35, 27, 4),
+                 MD_EUNPROCESSABLE, "entries[0].points", "");
+    entry_expect(F, entry("face_front", "nose", 200, 250, 5, "0.5", 1.5, 35, 27, 4),
+                 MD_EUNPROCESSABLE, "entries[0].zone", "");
+    entry_expect(F, entry("face_back", "cheek_right", 120, 290, 5, "0.5", 1.5, 35, 27, 4),
+                 MD_EUNPROCESSABLE, "entries[0].map", "");
+    entry_expect(F, entry("face_front", "cheek_right", 500, 10, 5, "0.5", 1.5, 35, 27, 4),
+                 MD_EUNPROCESSABLE, "entries[0].x", "");
+    entry_expect(F, entry("face_front", "cheek_right", 300, 290, 5, "0.5", 1.5, 35, 27, 4),
+                 MD_EUNPROCESSABLE, "entries[0].x", "");
+    entry_expect(F, entry("face_front", "cheek_right", 120, 290, 5, "0.5", 1.5, 95, 27, 4),
+                 MD_EUNPROCESSABLE, "entries[0].angle_deg", "");
+    entry_expect(F, entry("face_front", "cheek_right", 120, 290, 5, "0.5", 1.5, 35, 19, 4),
+                 MD_EUNPROCESSABLE, "entries[0].needle_gauge", "");
+    entry_expect(F, entry("face_front", "cheek_right", 120, 290, 5, "0.5", 1.5, 35, 27, 4), MD_OK, NULL, "");
+    json_t *e = entry("face_front", "cheek_right", 120, 290, 5, "0.5", 1.5, 35, 27, 4);
+    json_object_del(e, "lot_id");
+    entry_expect(F, e, MD_EINVAL, "entries[0].lot_id", "");
+    e = entry("face_front", "cheek_right", 120, 290, 5, "0.5", 1.5, 35, 27, 4);
+    json_object_set_new(e, "colour", json_string("red"));
+    entry_expect(F, e, MD_EINVAL, "entries[0].colour", "");
+    /* outside the protocol's ranges: warnings, each with its sources */
+    entry_expect(F, entry("face_front", "cheek_right", 120, 290, 5, "0.5", 3, 35, 27, 4), MD_OK, NULL,
+                 "depth_out_of_range");
+    entry_expect(F, entry("face_front", "forehead", 200, 100, 5, "0.5", 1.5, 60, 30, 4), MD_OK, NULL,
+                 "angle_out_of_range,needle_not_in_protocol");
+    entry_expect(F, entry("body_front", "abdomen_upper", 200, 300, 5, "0.5", 1.5, 35, 27, 4), MD_OK,
+                 NULL, "area_not_in_protocol");
+    /* the body protocol's "body" range covers the abdomen (vocabulary part_of); the facial
+     * limit does not apply there, the protocol's range does */
+    const char *B = "body_fat_cellulite";
+    entry_expect(B, entry("body_front", "abdomen_upper", 200, 300, 5, "0.5", 1.5, 35, 27, 4), MD_OK, NULL, "");
+    entry_expect(B, entry("body_front", "abdomen_upper", 200, 300, 5, "0.5", 5, 35, 27, 4), MD_OK, NULL,
+                 "depth_out_of_range");
+    /* a facial zone on the neck map keeps the facial limit */
+    entry_expect(B, entry("neck", "submental", 200, 40, 5, "0.5", 4.5, 35, 27, 4), MD_EUNPROCESSABLE,
+                 "entries[0].depth_mm", "");
+}
+
+static void a_technique_is_the_kb_s_and_the_protocol_s(void **state)
+{
+    (void)state;
+    json_t *face = md_protocol_kb_json(md_kb_protocol_find(kb, "facial_rejuvenation"));
+    json_t *scalp = md_protocol_kb_json(md_kb_protocol_find(kb, "scalp_hair_loss"));
+    md_err e;
+    assert_int_equal(md_chart_technique_check(kb, face, "linear_retrograde", "technique", &e), MD_OK);
+    assert_int_equal(md_chart_technique_check(kb, scalp, "linear_retrograde", "technique", &e),
+                     MD_EUNPROCESSABLE);
+    assert_string_equal(e.field, "technique");
+    assert_non_null(strstr(e.message, "does not allow"));
+    assert_int_equal(md_chart_technique_check(kb, face, "acupuncture", "technique", &e),
+                     MD_EUNPROCESSABLE);
+    assert_non_null(strstr(e.message, "unknown technique"));
+    json_decref(face);
+    json_decref(scalp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -141,6 +357,10 @@ int main(void)
         cmocka_unit_test(polygon_containment_even_odd),
         cmocka_unit_test(the_facial_limit_follows_the_vocabulary),
         cmocka_unit_test(maps_json_has_every_zone_with_its_polygon),
+        cmocka_unit_test(the_steps_follow_the_state_machine),
+        cmocka_unit_test(a_version_changes_only_what_its_step_may),
+        cmocka_unit_test(an_entry_is_refused_or_warned_as_the_kb_says),
+        cmocka_unit_test(a_technique_is_the_kb_s_and_the_protocol_s),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -21,6 +21,7 @@
 #include "mesodesk/screening.h"
 #include "mesodesk/staff.h"
 #include "unit_db.h"
+#include "unit_signature.h"
 
 static md_day D; /* the day: 2026-06-15 */
 
@@ -429,39 +430,6 @@ static void no_shows_without_a_later_booking_are_followed_up(void **state)
     json_decref(out);
     u->ctx.who.role = MD_ROLE_NONE;
     assert_int_equal(md_day_get(&u->ctx, &dq, &out, &err), MD_EFORBIDDEN);
-}
-
-typedef struct png_buf {
-    unsigned char p[64 * 1024];
-    size_t n;
-} png_buf;
-
-static cairo_status_t png_write(void *closure, const unsigned char *data, unsigned int len)
-{
-    png_buf *b = closure;
-    if (b->n + len > sizeof b->p) return CAIRO_STATUS_WRITE_ERROR;
-    memcpy(b->p + b->n, data, len);
-    b->n += len;
-    return CAIRO_STATUS_SUCCESS;
-}
-
-/* A drawn signature: a small PNG with a stroke, base64 (caller frees). */
-static char *signature_b64(void)
-{
-    static png_buf b;
-    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 120, 40);
-    cairo_t *cr = cairo_create(s);
-    cairo_move_to(cr, 2, 2);
-    cairo_line_to(cr, 118, 38);
-    cairo_stroke(cr);
-    cairo_destroy(cr);
-    b.n = 0;
-    assert_int_equal(cairo_surface_write_to_png_stream(s, png_write, &b), CAIRO_STATUS_SUCCESS);
-    cairo_surface_destroy(s);
-    size_t m = sodium_base64_encoded_len(b.n, sodium_base64_VARIANT_ORIGINAL);
-    char *out = malloc(m);
-    sodium_bin2base64(out, m, b.p, b.n, sodium_base64_VARIANT_ORIGINAL);
-    return out;
 }
 
 static void photo_consent_signed_on_the_tablet_is_no_longer_missing(void **state)
