@@ -30,6 +30,7 @@ typedef struct md_ctx {
     md_principal who;
     char request_id[MD_ID_STR];
     char client_addr[MD_ADDR_STR]; /* the client's address (server.c), "" when not a request */
+    const char *media_dir; /* the photo file store (photo.h, media.c); NULL: none configured */
 } md_ctx;
 
 #endif

@@ -60,4 +60,43 @@ md_code md_photo_bytes(md_ctx *ctx, const char *id, int thumb, char media_type[3
 md_code md_photo_compare(md_ctx *ctx, const char *course_id, const char *view, json_t **out,
                          md_err *err);
 
+/* ---- added by the photo module (photo.c, media.c) ---------------------------------- */
+
+/* md_photo_bytes for a use: "clinical" (what md_photo_bytes does) or "marketing", which
+ * needs the patient's marketing consent signed and unwithdrawn now (MD_EFORBIDDEN naming
+ * "consent" otherwise); any other use is MD_EINVAL naming "use". */
+md_code md_photo_bytes_use(md_ctx *ctx, const char *id, int thumb, const char *use,
+                           char media_type[32], unsigned char **data, size_t *len, md_err *err);
+/* A photo taken in error: in {"reason" (required),"version"?}: a new version with status
+ * entered_in_error; the bytes stay.  MD_PERM_CHART_WRITE.  *out the record. */
+md_code md_photo_entered_in_error(md_ctx *ctx, const char *id, json_t *in, json_t **out,
+                                  md_err *err);
+/* Every version of one photo, oldest first: {"versions":[...]} (clinical read, audited). */
+md_code md_photo_history(md_ctx *ctx, const char *id, json_t **out, md_err *err);
+
+/*
+ * The file store (media.c): bytes named by their SHA-256 under ctx->media_dir, one
+ * directory per clinic (<dir>/<clinic_id>/<first two hex digits>/<sha256>).  A file is
+ * written to a temporary file beside its place, fsync'd, renamed into place without ever
+ * replacing a file (the same bytes stored twice are one file), then its directory fsync'd;
+ * nothing is ever overwritten nor deleted.  Several processes (on one host or sharing one
+ * filesystem) may store into one directory at once.  Without a directory (ctx->media_dir
+ * NULL or ""): MD_EUNAVAILABLE naming "media_dir".  Not audited (the record is).
+ */
+#define MD_MEDIA_DIR_MAX 512
+/* Store len (1..MD_PHOTO_MAX) bytes: sha256 set on MD_OK; MD_EIO naming "media_dir" when
+ * the file cannot be written, or when a file already there does not hold those bytes. */
+md_code md_media_put(md_ctx *ctx, const void *data, size_t len, char sha256[65], md_err *err);
+/* Read the file of that hash back into ctx->arena (*data, *len; NUL after them), verified:
+ * MD_ENOTFOUND naming "sha256" for a malformed hash or a missing file, MD_EIO when the
+ * bytes no longer match their hash. */
+md_code md_media_get(md_ctx *ctx, const char *sha256, unsigned char **data, size_t *len,
+                     md_err *err);
+/* Make dir (one level) if it is missing and check that files can be made in it: MD_EIO
+ * naming "media_dir" otherwise (the server refuses to start). */
+md_code md_media_dir_check(const char *dir, md_err *err);
+/* The default directory for a database: "<file>.media" beside a SQLite file; "" for a
+ * PostgreSQL URI (several servers share it: it must be configured, --media-dir). */
+void md_media_default_dir(const char *db_uri, char out[MD_MEDIA_DIR_MAX]);
+
 #endif

@@ -96,6 +96,7 @@ int cmd_serve(int argc, char **argv)
                                          {"hash-memory", required_argument, 0, 'M'},
                                          {"trusted-proxy", required_argument, 0, 'T'},
                                          {"login-address-limit", required_argument, 0, 'L'},
+                                         {"media-dir", required_argument, 0, 'D'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     md_server_config cfg = {0};
@@ -110,6 +111,7 @@ int cmd_serve(int argc, char **argv)
                          ? getenv("MESODESK_PUBLIC_URL")
                          : NULL;
     cfg.trusted_proxy = getenv("MESODESK_TRUSTED_PROXY");
+    cfg.media_dir = getenv("MESODESK_MEDIA_DIR");
     /* The connection limits: flag letter, flag, variable, maximum, setting. */
     const struct {
         int letter;
@@ -148,6 +150,7 @@ int cmd_serve(int argc, char **argv)
             break;
         case 'M': hash_mib = optarg; break;
         case 'T': cfg.trusted_proxy = optarg; break;
+        case 'D': cfg.media_dir = optarg; break;
         case 't':
             if (md_parse_long(optarg, 1, 256, &threads) != 0) {
                 fprintf(stderr, "mesodesk serve: --threads must be 1..256\n");
@@ -160,7 +163,8 @@ int cmd_serve(int argc, char **argv)
                    "                     [--audit-key FILE] [--audit-log FILE] [--public-url URL]\n"
                    "       [--max-connections N] [--max-connections-per-ip N] "
                    "[--request-timeout SECONDS] [--hash-memory MIB]\n"
-                   "       [--trusted-proxy ADDR[,ADDR...]] [--login-address-limit N]\n\n"
+                   "       [--trusted-proxy ADDR[,ADDR...]] [--login-address-limit N] "
+                   "[--media-dir DIR]\n\n"
                    "Serve the web app at /, the JSON API under /api/v1 and health at /healthz.\n"
                    "Defaults: --db $MESODESK_DB or var/mesodesk.db; --listen $MESODESK_LISTEN or "
                    "127.0.0.1:8080 (port 0 picks a free port; --port-file records it);\n"
@@ -183,6 +187,9 @@ int cmd_serve(int argc, char **argv)
                    "X-Forwarded-For gives the client's\naddress (otherwise it is the socket's "
                    "peer); --login-address-limit $MESODESK_LOGIN_ADDRESS_LIMIT or 100: failed\n"
                    "sign-ins from one client address before it waits (5 per email in any case).\n"
+                   "--media-dir $MESODESK_MEDIA_DIR or DB.media beside a SQLite file: where photos "
+                   "are kept, by SHA-256, one\ndirectory per clinic (required with PostgreSQL: "
+                   "a directory every server shares; without it photos are refused).\n"
                    "SIGTERM or SIGINT finishes the requests being answered and exits 0.\n");
             return 0;
         default: return 2;

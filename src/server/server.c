@@ -28,6 +28,7 @@
 #include "mesodesk/commit.h"
 #include "mesodesk/kb.h"
 #include "mesodesk/log.h"
+#include "mesodesk/photo.h"
 #include "mesodesk/record.h"
 #include "mesodesk/validate.h"
 
@@ -89,6 +90,7 @@ struct md_server {
     char web_dir[1024];
     char public_url[MD_PUBLIC_URL_MAX + 1];
     md_trusted_proxies trusted; /* cfg->trusted_proxy, parsed */
+    char media_dir[MD_MEDIA_DIR_MAX]; /* the photo file store; "": none */
 };
 
 /* ---- the route table: every module's table, concatenated once ---- */
@@ -549,7 +551,8 @@ static enum MHD_Result dispatch(md_req *r)
         return send_static(r);
     }
     if (r->too_big) {
-        md_err_set(&err, MD_ETOOBIG, "body", "the request body is over %d bytes", MD_BODY_MAX);
+        md_err_set(&err, MD_ETOOBIG, r->body_field, "the request body is over %zu bytes",
+                   r->body_max);
         return send_error(r, &err);
     }
     md_store *db = md_pool_acquire(r->srv->pool);
@@ -630,10 +633,10 @@ static md_code check_framing(md_req *r, md_err *err)
     r->expect_body = f.chunked ? -1 : 0;
     if (f.first && !f.chunked && md_parse_long(f.first, 0, 1L << 40, &len) == 0)
         r->expect_body = len;
-    if (f.first && md_parse_long(f.first, 0, 1L << 40, &len) == 0 && len > MD_BODY_MAX) {
+    if (f.first && md_parse_long(f.first, 0, 1L << 40, &len) == 0 && (size_t)len > r->body_max) {
         r->too_big = 1;
-        return md_err_set(err, MD_ETOOBIG, "body", "the request body is over %d bytes",
-                          MD_BODY_MAX);
+        return md_err_set(err, MD_ETOOBIG, r->body_field, "the request body is over %zu bytes",
+                          r->body_max);
     }
     return MD_OK;
 }
@@ -674,6 +677,27 @@ static void connection_began(md_server *s, struct MHD_Connection *conn)
     }
 }
 
+/* Routes that take a body over MD_BODY_MAX. */
+static const md_body_limit *const body_limits[] = {&md_body_limit_photo};
+
+/* The body cap of the route the request names (its own, for a photo upload), else
+ * MD_BODY_MAX: known at NEW, before a byte of the body is kept. */
+static void body_cap(md_req *r)
+{
+    char scratch[512];
+    r->body_max = MD_BODY_MAX;
+    r->body_field = "body";
+    for (size_t i = 0; i < sizeof body_limits / sizeof body_limits[0]; i++) {
+        const char *params[MD_MAX_PATH_PARAMS] = {0};
+        if (strcmp(body_limits[i]->method, r->method) != 0 ||
+            !match(body_limits[i]->pattern, r->path, params, scratch, sizeof scratch))
+            continue;
+        r->body_max = body_limits[i]->max;
+        r->body_field = body_limits[i]->field;
+        return;
+    }
+}
+
 static md_req *request_new(md_server *s, struct MHD_Connection *conn, const char *url,
                            const char *method)
 {
@@ -696,6 +720,8 @@ static md_req *request_new(md_server *s, struct MHD_Connection *conn, const char
     r->ctx.auditor = s->auditor;
     r->ctx.committer = md_auditor_committer(s->auditor); /* writes share its batches */
     r->ctx.kb = s->kb;
+    r->ctx.media_dir = s->media_dir[0] ? s->media_dir : NULL;
+    body_cap(r);
     md_id_new(r->ctx.request_id);
     r->receiving = 1;
     atomic_fetch_add(&s->receiving, 1);
@@ -727,7 +753,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->got_body += (long long)*upload_data_size;
         if (r->expect_body >= 0 && r->got_body >= r->expect_body) arrived(r);
         if (!r->too_big && !r->status) {
-            if (r->body_len + *upload_data_size > MD_BODY_MAX) {
+            if (r->body_len + *upload_data_size > r->body_max) {
                 r->too_big = 1;
                 free(r->body);
                 r->body = NULL;
@@ -996,6 +1022,27 @@ int md_server_default_threads(const char *db_uri)
     return pg ? DEFAULT_THREADS_PG : DEFAULT_THREADS;
 }
 
+/* The photo file store: the configured directory or the default beside a SQLite file,
+ * made now so that a directory that cannot be written stops the start, not the first
+ * photo.  None (PostgreSQL without --media-dir): photos answer 503, said once here. */
+static md_code media_dir(md_server *s, md_err *err)
+{
+    if (s->cfg->media_dir && *s->cfg->media_dir) {
+        if (strlen(s->cfg->media_dir) >= sizeof s->media_dir)
+            return md_err_set(err, MD_EINVAL, "media_dir", "the media directory's name is too long");
+        md_strlcpy(s->media_dir, s->cfg->media_dir, sizeof s->media_dir);
+    } else {
+        md_media_default_dir(s->cfg->db_uri, s->media_dir);
+    }
+    if (!s->media_dir[0]) {
+        md_log(MD_LOG_WARN, "serve.media_dir",
+               "no media directory (--media-dir, MESODESK_MEDIA_DIR): photos are refused; with "
+               "PostgreSQL give a directory every server shares");
+        return MD_OK;
+    }
+    return md_media_dir_check(s->media_dir, err);
+}
+
 md_code md_server_start(const md_server_config *cfg, md_server **out, md_err *err)
 {
     md_code rc;
@@ -1020,6 +1067,7 @@ md_code md_server_start(const md_server_config *cfg, md_server **out, md_err *er
         goto fail;
     md_committer_watch_load(md_auditor_committer(s->auditor), &s->responding);
     find_web_dir(s);
+    if ((rc = media_dir(s, err)) != MD_OK) goto fail;
     unsigned per_ip =
         (unsigned)(cfg->max_connections_per_ip > 0 ? cfg->max_connections_per_ip : DEFAULT_PER_IP);
     unsigned timeout =

@@ -55,6 +55,8 @@ typedef struct md_server_config {
                                    address (a warning is logged when it is a loopback one) */
     const char *trusted_proxy;  /* "ADDR[,ADDR...]": peers whose X-Forwarded-For is believed
                                    (client_addr.c); NULL or "": none */
+    const char *media_dir;      /* the photo file store (photo.h); NULL: "<SQLite file>.media",
+                                   none for PostgreSQL (photos then answer 503) */
 } md_server_config;
 
 typedef struct md_req {
@@ -89,6 +91,10 @@ typedef struct md_req {
      * code, message and field (e.g. {"checks":[...]} of a failed precheck).  The server
      * owns it (decrefs it); ignored on success. */
     json_t *err_detail;
+    /* The body cap of the route matched at NEW (MD_BODY_MAX unless the route has its own)
+     * and the field a 413 names ("body" unless the route says). */
+    size_t body_max;
+    const char *body_field;
 } md_req;
 
 /* Answer a copy of data (len bytes) as type, with Content-Disposition disposition (NULL: none;
@@ -170,6 +176,15 @@ typedef struct md_route {
     md_route_op op;                    /* for generated documentation; MD_OP_NONE: by hand */
 } md_route;
 
+/* A route whose request body may exceed MD_BODY_MAX (a photo), with the field a body over
+ * its own cap is named by.  server.c lists them (body_limits) and applies them at NEW. */
+typedef struct md_body_limit {
+    const char *method, *pattern;
+    size_t max;
+    const char *field;
+} md_body_limit;
+extern const md_body_limit md_body_limit_photo; /* h_photo.c: the upload */
+
 typedef struct md_route_table {
     const char *module;
     const md_route *routes;
@@ -194,6 +209,7 @@ extern const md_route_table md_routes_consent; /* h_consent.c */
 extern const md_route_table md_routes_chart;   /* h_chart.c: sessions, charting kb */
 extern const md_route_table md_routes_precheck; /* h_precheck.c: chart policy, gate preview */
 extern const md_route_table md_routes_aftercare; /* h_aftercare.c: completion, aftercare, worklists */
+extern const md_route_table md_routes_photo;   /* h_photo.c */
 /* The routes of the registry's kinds (built once); NULL and err when they cannot be. */
 const md_route_table *md_routes_records(md_err *err);
 /* Every route in matching order (i < md_server_route_count()), NULL past the end. */

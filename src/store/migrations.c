@@ -472,6 +472,23 @@ static const migration migrations[] = {
       "CREATE UNIQUE INDEX chart_policies_current ON chart_policies (clinic_id) "
       "WHERE current = 1",
       NULL}},
+    {24,
+     "photos of treatment sessions",
+     /* photo.c: a versioned patient record per photograph; the bytes are files named by
+      * their SHA-256 outside the database (media.c), the record holds the hashes.  The
+      * gates read a session's views (photos_session), the comparison a course's
+      * (photos_course), the patient's list its own (photos_patient). */
+     {"CREATE TABLE photos (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, session_id TEXT NOT NULL, course_id TEXT, course_session BIGINT, "
+      "day TEXT, phase TEXT NOT NULL, view TEXT NOT NULL, sha256 TEXT NOT NULL, "
+      "thumb_sha256 TEXT NOT NULL, media_type TEXT NOT NULL, width BIGINT NOT NULL, "
+      "height BIGINT NOT NULL, bytes BIGINT NOT NULL, consent TEXT NOT NULL, "
+      "taken_at TEXT NOT NULL, status TEXT NOT NULL, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX photos_current ON photos (clinic_id, id) WHERE current = 1",
+      "CREATE INDEX photos_session ON photos (clinic_id, session_id, phase) WHERE current = 1",
+      "CREATE INDEX photos_course ON photos (clinic_id, course_id) WHERE current = 1",
+      "CREATE INDEX photos_patient ON photos (clinic_id, patient_id)",
+      NULL}},
     {25,
      "clinic phone",
      /* The number the aftercare gives patients to call (aftercare.c); null: not recorded. */

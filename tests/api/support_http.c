@@ -112,10 +112,13 @@ int api_send(CURL *h, const api_req *q, api_res *r)
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", q->token);
         hdrs = curl_slist_append(hdrs, auth);
     }
-    for (const char *const *x = q->headers; x && *x; x++)
+    int typed = 0; /* the caller gave the Content-Type (a photo's image/jpeg) */
+    for (const char *const *x = q->headers; x && *x; x++) {
         hdrs = curl_slist_append(hdrs, *x);
+        if (strncasecmp(*x, "Content-Type:", 13) == 0) typed = 1;
+    }
     if (q->body) {
-        hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+        if (!typed) hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
         curl_easy_setopt(c, CURLOPT_POST, 1L);
         if (q->chunked) {
             hdrs = curl_slist_append(hdrs, "Transfer-Encoding: chunked");
