@@ -88,7 +88,8 @@ md_code md_chart_policy_history(md_ctx *ctx, json_t **out, md_err *err);
 
 /* The session's gates evaluated now without writing anything (a read of the session,
  * audited by md_chart_get): *out {"ok","checks":[...]} as md_chart_gates gives it, for the
- * session's day at now.  Needs MD_PERM_CLINICAL_READ. */
+ * clinic's today at now (the day the precheck and start steps judge, chart.c).  Needs
+ * MD_PERM_CLINICAL_READ. */
 md_code md_chart_gates_preview(md_ctx *ctx, const char *session_id, json_t **out, md_err *err);
 
 #endif

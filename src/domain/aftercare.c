@@ -80,8 +80,14 @@ static void entry_area(gather *g, json_t *e)
     const char *area = json_string_value(json_object_get(e, "area"));
     const char *zone = json_string_value(json_object_get(e, "zone"));
     const char *code = NULL;
-    /* MAPS: until the body maps land, a zone named like a kb area stands for it. */
-    if (!area) area = zone;
+    if (!area && zone) {
+        const md_body_map *m =
+            md_kb_map_find(g->ctx->kb, json_string_value(json_object_get(e, "map")));
+        const char *why = NULL;
+        if (m)
+            area = md_body_map_zone_area(m, zone, json_number_value(json_object_get(e, "x")),
+                                         json_number_value(json_object_get(e, "y")), &why);
+    }
     if (area && md_kb_resolve(g->ctx->kb, MD_VOCAB_AREA, area, NULL, &code, NULL) == MD_OK)
         add_unique(g->f.areas, &g->f.n_areas, code);
 }

@@ -706,8 +706,10 @@ static md_code acknowledged(const json_t *raised, const json_t *stored, md_err *
     json_array_foreach(raised, i, w)
     {
         int ok = 0;
+        const char *field = str(w, "field");
+        if (strncmp(field, "chart.", 6) == 0) field += 6; /* stored as md_chart_record names it */
         json_array_foreach(stored, k, s) ok |=
-            is(str(s, "code"), str(w, "code")) && is(str(s, "field"), str(w, "field")) &&
+            is(str(s, "code"), str(w, "code")) && is(str(s, "field"), field) &&
             *str(s, "acknowledged_by") && *str(s, "acknowledged_at");
         if (!ok)
             return md_err_set(err, MD_ECONFLICT, "acknowledge",

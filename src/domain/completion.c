@@ -56,7 +56,8 @@ static int has_view(json_t *views, const char *v)
     return 0;
 }
 
-static json_t *photos(const char *gate, const char *phase, char views[][24], int n, json_t *have)
+static json_t *photos(const char *gate, const char *phase, const char views[][24], int n,
+                      json_t *have)
 {
     char missing[256] = "", msg[400], sat[400];
     for (int i = 0; i < n; i++)

@@ -621,7 +621,7 @@ static md_code add_staff(md_ctx *ctx, const md_gen_options *o, int clinic, int n
     else
         md_password_generate(password);
     json_t *in = json_pack("{s:s,s:s,s:s}", "email", email, "display_name", display, "role", role);
-    if (strcmp(role, "practitioner") == 0) {
+    if (md_role_name_treats(role)) {
         snprintf(lic, sizeof lic, "NMC %02u%c%04u%c", below(&r, 100), 'A' + (char)below(&r, 26),
                  below(&r, 10000), 'A' + (char)below(&r, 26));
         md_date_format(o->as_of + 365 + (md_day)below(&r, 730), expiry);
@@ -638,8 +638,8 @@ static md_code add_staff(md_ctx *ctx, const md_gen_options *o, int clinic, int n
     return rc;
 }
 
-static const char *const staff_roles[] = {"admin", "practitioner", "practitioner", "reception",
-                                          "auditor"};
+static const char *const staff_roles[] = {"admin",     "practitioner", "practitioner",
+                                          "reception", "auditor",      "medical_director"};
 
 static md_code check_options(const md_gen_options *o, md_err *err)
 {
@@ -656,9 +656,9 @@ static md_code check_options(const md_gen_options *o, md_err *err)
 }
 
 /* One clinic: create it with its staff, then its patients batch by batch. */
-static md_code gen_clinic(md_ctx *ctx, const md_gen_options *o, int c, row_writer *w,
-                          md__term_stage *stage, md_gen_result *res, long *done, long total,
-                          md_err *err)
+static md_code gen_clinic(md_ctx *ctx, const md_gen_options *o, const md__gen_chart *gc, int c,
+                          row_writer *w, md__term_stage *stage, md_gen_result *res, long *done,
+                          long total, md_err *err)
 {
     char cname[128], detail[160];
     const place *pl = &places[(size_t)c % COUNT(places)];
@@ -683,7 +683,7 @@ static md_code gen_clinic(md_ctx *ctx, const md_gen_options *o, int c, row_write
             rc = md_gen_patient_make(ctx->kb, o->seed, c, i, o->as_of, p, err);
             b.validate = o->validate_every > 0 && i % o->validate_every == 0;
             if (rc == MD_OK) rc = write_patient(&b, &facts, err);
-            if (rc == MD_OK) rc = md__gen_stock_patient(ctx, o, c, i, p, NULL, err);
+            if (rc == MD_OK) rc = md__gen_stock_patient(ctx, o, gc, c, i, p, NULL, err);
             md_arena_reset(ctx->arena);
         }
         snprintf(detail, sizeof detail, "patients %ld-%ld of %ld, seed %llu", first + 1, last,
@@ -756,6 +756,9 @@ md_code md_gen_run(md_ctx *ctx, const md_gen_options *o, md_gen_result *res, md_
     if (rc == MD_OK) rc = md_gen_patient_make(ctx->kb, o->seed, 0, 0, o->as_of, &probe, err);
     for (int i = 0; rc == MD_OK && i < W_COUNT; i++)
         rc = writer_init(&w[i], written_kinds[i], err);
+    md__gen_chart *gc = rc == MD_OK ? malloc(sizeof *gc) : NULL;
+    if (rc == MD_OK && !gc) rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    if (rc == MD_OK) rc = md__gen_chart_init(ctx->kb, gc, err);
     for (int c = 0; rc == MD_OK && c < o->clinics; c++) {
         md_gen_clinic_name(o->seed, c, cname, sizeof cname);
         rc = md_clinic_find(ctx->db, cname, id, err);
@@ -765,7 +768,10 @@ md_code md_gen_run(md_ctx *ctx, const md_gen_options *o, md_gen_result *res, md_
         else if (rc == MD_ENOTFOUND)
             rc = MD_OK;
     }
-    if (rc != MD_OK) return rc;
+    if (rc != MD_OK) {
+        free(gc);
+        return rc;
+    }
     md_strlcpy(saved, ctx->who.clinic_id, sizeof saved);
     long done = 0, total = o->patients * o->clinics;
     int fresh = 0;
@@ -776,7 +782,7 @@ md_code md_gen_run(md_ctx *ctx, const md_gen_options *o, md_gen_result *res, md_
         rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     if (rc == MD_OK && fresh && (rc = defer(ctx, err)) != MD_OK) fresh = 0; /* rolled back */
     for (int c = 0; rc == MD_OK && c < o->clinics; c++)
-        rc = gen_clinic(ctx, o, c, w, fresh ? stage : NULL, res, &done, total, err);
+        rc = gen_clinic(ctx, o, gc, c, w, fresh ? stage : NULL, res, &done, total, err);
     md__term_stage_free(stage);
     if (fresh) {
         /* After a failure too: the batches committed keep their keys and indexes. */
@@ -787,5 +793,6 @@ md_code md_gen_run(md_ctx *ctx, const md_gen_options *o, md_gen_result *res, md_
     if (rc == MD_OK) rc = md__gen_stock_balances(ctx, err);
     md_store_bulk(ctx->db, 0, NULL);
     md_strlcpy(ctx->who.clinic_id, saved, sizeof ctx->who.clinic_id);
+    free(gc);
     return rc;
 }

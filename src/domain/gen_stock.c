@@ -1,10 +1,15 @@
 /*
  * gen_stock.c - the generator's products, lots, vials and administrations (gen_stock.h).
  *
- * Rates (about 5 doses per patient: 5,000,000 at 1,000,000 patients):
- *   - each patient has 1 to 4 sessions (2.5 on average) between the intake and the latest
+ * Rates (5 sessions and about 10 doses per patient: 5,000,000 sessions and 10,000,000 doses
+ * at 1,000,000 patients):
+ *   - each patient has 1 to 9 sessions (5 on average) between the intake and the latest
  *     visit, each of 1 to 3 doses (2 on average) of a product drawn from the clinic's
- *     catalogue: PRODUCTS products, MULTI of them multi-dose vials;
+ *     catalogue (PRODUCTS products, MULTI of them multi-dose vials), each dose in a zone of
+ *     a face map (gen_chart.c: the administration's area is the zone's);
+ *   - each session is charted (gen_chart.c: a treatment session row whose entries are its
+ *     doses) with a needle lot of the clinic's needle (one consumable, a lot per lot
+ *     period, received only: the generator does not count needles used);
  *   - time from as_of - SPAN days to as_of is cut into lot periods of L days (the same for
  *     every product), L chosen so that a lot serves about LOT_DOSES doses (1 to 364 days):
  *     a dose of product j on day d is from lot (j, (d - first day) / L);
@@ -20,6 +25,7 @@
  * Regulatory statuses and product bases are the kb's (checked against it at start); the
  * names, concentrations and volumes of the catalogue are label text, not clinical rules.
  */
+#include "gen_chart.h"
 #include "gen_rng.h"
 #include "gen_stock.h"
 #include "mesodesk/kb.h"
@@ -34,10 +40,11 @@
 #define SPAN 1800
 #define LOT_DOSES 200
 #define VIAL_DOSES 10
-#define DOSES_PER_PATIENT 5
+#define DOSES_PER_PATIENT 10
 
-const char *const md__gen_stock_tables[] = {
-    "products", "lots", "vials", "administrations", "stock_movements", "vial_draws", NULL};
+const char *const md__gen_stock_tables[] = {"products",   "consumables",        "lots",
+                                            "vials",      "administrations",    "stock_movements",
+                                            "vial_draws", "treatment_sessions", NULL};
 
 /* ---- randomness (gen_rng.h) ---- */
 
@@ -53,7 +60,8 @@ static void hex_id(md__rng *r, char out[MD_ID_STR])
     snprintf(out, MD_ID_STR, "%016llx%016llx", a, b);
 }
 
-/* Catalogue ids: kind 1 product, 2 lot, 3 vial. */
+/* Catalogue ids: kind 1 product, 2 lot, 3 vial, 4 the needle, 5 a needle lot, 6 a patient's
+ * course (its id only: the generator writes no course records). */
 static void cat_id(uint64_t seed, int clinic, unsigned kind, long a, long b, long c,
                    char out[MD_ID_STR])
 {
@@ -277,12 +285,58 @@ static md_code vial_rows(md_ctx *ctx, const md_gen_options *o, const plan *pl, i
     return rc;
 }
 
+/* The clinic's needle (30G 4 mm) and a lot of it for every lot period, received once. */
+static md_code needle_rows(md_ctx *ctx, const md_gen_options *o, const plan *pl, int clinic,
+                           const char *at, long *rows, md_err *err)
+{
+    char id[MD_ID_STR], lot[MD_ID_STR], number[32], expiry[MD_DATE_STR], received[MD_DATE_STR],
+        rat[MD_TIME_STR];
+    if (!md_kb_consumable_kind_known(ctx->kb, "needle"))
+        return md_err_set(err, MD_EINVAL, "kb", "the kb has no consumable kind needle");
+    cat_id(o->seed, clinic, 4, 0, 0, 0, id);
+    md_val v[] = {md_text(ctx->who.clinic_id), md_text(id), md_text(md_actor_id(ctx)), md_text(at)};
+    md_code rc = exec(ctx,
+                      "INSERT INTO consumables (clinic_id, id, version, current, recorded_by, "
+                      "recorded_at, reason, kind, name, manufacturer, gauge, length_mm, status) "
+                      "VALUES ($1, $2, 1, 1, $3, $4, 'generated', 'needle', 'Mesotherapy needle "
+                      "30G 4 mm', 'Generated Laboratories', 30, 4, 'active')",
+                      v, 4, rows, err);
+    md__rng r = stream(o->seed, (uint64_t)clinic, 5000, 0);
+    for (long k = 0; rc == MD_OK && k < pl->lots; k++) {
+        md_day start = pl->first + (md_day)(k * pl->lot_days);
+        cat_id(o->seed, clinic, 5, 0, k, 0, lot);
+        snprintf(number, sizeof number, "N%02d-%05ld", clinic % 100, k);
+        md_date_format(start + (md_day)pl->lot_days + 3 * 365, expiry);
+        md_date_format(start - 3, received);
+        md_time_format((int64_t)(start - 3) * 86400 + 9 * 3600, rat);
+        md_val l[] = {md_text(ctx->who.clinic_id),
+                      md_text(lot),
+                      md_text(md_actor_id(ctx)),
+                      md_text(rat),
+                      md_text(id),
+                      md_text(number),
+                      md_text(expiry),
+                      md_text(received),
+                      md_int(pl->single_qty)};
+        rc = exec(ctx,
+                  "INSERT INTO lots (clinic_id, id, version, current, recorded_by, recorded_at, "
+                  "reason, product_id, lot_number, expiry, received_on, supplier, quantity, unit, "
+                  "status) VALUES ($1, $2, 1, 1, $3, $4, 'generated', $5, $6, $7, $8, "
+                  "'Generated Supplies', $9, 'needle', 'active')",
+                  l, 9, rows, err);
+        if (rc == MD_OK)
+            rc = movement(ctx, &r, lot, "received", pl->single_qty, NULL, NULL, rat, rows, err);
+    }
+    return rc;
+}
+
 static md_code catalogue(md_ctx *ctx, const md_gen_options *o, const plan *pl, int clinic,
                          long *rows, md_err *err)
 {
     char at[MD_TIME_STR];
     md_time_format((int64_t)(pl->first - 10) * 86400 + 9 * 3600, at);
     md_code rc = check_catalogue(ctx->kb, err);
+    if (rc == MD_OK) rc = needle_rows(ctx, o, pl, clinic, at, rows, err);
     for (int j = 0; rc == MD_OK && j < PRODUCTS; j++) {
         rc = product_row(ctx, o, clinic, j, at, rows, err);
         for (long k = 0; rc == MD_OK && k < pl->lots; k++)
@@ -310,24 +364,26 @@ static int staff_row(void *vids, const md_row *r)
 static const char *const routes[] = {"intradermal", "intradermal",    "intradermal",
                                      "intradermal", "intraepidermal", "subcutaneous"};
 
-static md_code dose_row(md_ctx *ctx, const md_gen_options *o, const plan *pl, md__rng *r,
-                        int clinic, long index, int n, const md_gen_patient *p, md_day day,
-                        int64_t t, const char *session, const char *by, long *rows, md_err *err)
+static md_code dose_row(md_ctx *ctx, const md_gen_options *o, const plan *pl,
+                        const md__gen_chart *gc, md__rng *r, int clinic, long index, int n,
+                        const md_gen_patient *p, md_day day, int64_t t, const char *session,
+                        const char *by, md__gen_dose *dose, long *rows, md_err *err)
 {
-    char id[MD_ID_STR], lot[MD_ID_STR], product[MD_ID_STR], vial[MD_ID_STR], at[MD_TIME_STR];
+    char *id = dose->id, *lot = dose->lot_id, *vial = dose->vial_id, product[MD_ID_STR],
+         at[MD_TIME_STR];
     int j = (int)md__rng_below(r, PRODUCTS), multi = j >= PRODUCTS - MULTI;
     long off = (long)(day - pl->first), bucket = off / pl->vial_days;
     unsigned long long lo = md__rng_next(r), hi = md__rng_next(r);
-    snprintf(id, sizeof id, "%03x%09lx%02x%02llx%016llx", (unsigned)clinic & 0xfff,
+    snprintf(id, MD_ID_STR, "%03x%09lx%02x%02llx%016llx", (unsigned)clinic & 0xfff,
              (unsigned long)index & 0xfffffffffUL, 0x80u | ((unsigned)n & 0x7f), lo & 0xff, hi);
     cat_id(o->seed, clinic, 1, j, 0, 0, product);
     cat_id(o->seed, clinic, 2, j, off / pl->lot_days, 0, lot);
+    vial[0] = '\0';
     if (multi)
         cat_id(o->seed, clinic, 3, j, bucket, (long)md__rng_below(r, (uint32_t)pl->vials), vial);
     long ul = multi ? 50 + 10 * (long)md__rng_below(r, 31) : 500 + 100 * (long)md__rng_below(r, 16);
-    size_t area = 0;
-    size_t nareas = md_kb_vocab_count(ctx->kb, MD_VOCAB_AREA);
-    area = md__rng_below(r, (uint32_t)nareas);
+    dose->volume_ul = ul;
+    dose->zone = &gc->zones[md__rng_below(r, (uint32_t)gc->nzones)];
     md_time_format(t, at);
     md_val v[] = {md_text(ctx->who.clinic_id),
                   md_text(id),
@@ -339,7 +395,7 @@ static md_code dose_row(md_ctx *ctx, const md_gen_options *o, const plan *pl, md
                   md_text(multi ? vial : NULL),
                   md_int(ul),
                   md_text(routes[md__rng_below(r, sizeof routes / sizeof routes[0])]),
-                  md_text(md_kb_vocab_code(ctx->kb, MD_VOCAB_AREA, area)),
+                  md_text(dose->zone->area),
                   md_text(session),
                   md_text(at),
                   md_text(by)};
@@ -379,8 +435,9 @@ static md_code dose_row(md_ctx *ctx, const md_gen_options *o, const plan *pl, md
                 d, 8, rows, err);
 }
 
-md_code md__gen_stock_patient(md_ctx *ctx, const md_gen_options *o, int clinic, long index,
-                              const md_gen_patient *p, long *rows, md_err *err)
+md_code md__gen_stock_patient(md_ctx *ctx, const md_gen_options *o, const md__gen_chart *gc,
+                              int clinic, long index, const md_gen_patient *p, long *rows,
+                              md_err *err)
 {
     plan pl;
     int64_t intake = 0, visit = 0;
@@ -397,11 +454,18 @@ md_code md__gen_stock_patient(md_ctx *ctx, const md_gen_options *o, int clinic, 
     int nby = 0;
     while (nby < 4 && by[nby][0])
         nby++;
+    char director[MD_ID_STR] = "";
+    rc = md_store_scalar_text(ctx->db,
+                              "SELECT min(id) FROM staff WHERE clinic_id = $1 AND role = "
+                              "'medical_director'",
+                              cv, 1, director, sizeof director, err);
+    if (rc == MD_ENOTFOUND) rc = MD_OK;
+    if (rc != MD_OK) return rc;
     if (md_time_parse(p->recorded_at, &intake) || md_time_parse(p->reviewed_at, &visit))
         return md_err_set(err, MD_EINTERNAL, NULL, "a generated patient without visit times");
     md__rng r = stream(o->seed, (uint64_t)clinic, (uint64_t)index, 4000);
     md_day d0 = (md_day)(intake / 86400), d1 = (md_day)(visit / 86400);
-    int sessions = 1 + (int)md__rng_below(&r, 4), n = 0;
+    int sessions = 1 + (int)md__rng_below(&r, 9), n = 0;
     for (int s = 0; rc == MD_OK && s < sessions; s++) {
         md_day day = s == 0 ? d0 : d0 + (md_day)md__rng_below(&r, (uint32_t)(d1 - d0 + 1));
         int64_t t = (int64_t)day * 86400 + 9 * 3600 + (int64_t)md__rng_below(&r, 9 * 3600);
@@ -413,9 +477,19 @@ md_code md__gen_stock_patient(md_ctx *ctx, const md_gen_options *o, int clinic, 
         hex_id(&r, session);
         const char *who = nby ? by[md__rng_below(&r, (uint32_t)nby)] : md_actor_id(ctx);
         int doses = 1 + (int)md__rng_below(&r, 3);
+        md__gen_dose d[3];
         for (int k = 0; rc == MD_OK && k < doses; k++, n++)
-            rc = dose_row(ctx, o, &pl, &r, clinic, index, n, p, (md_day)(t / 86400), t + 60 * k,
-                          session, who, rows, err);
+            rc = dose_row(ctx, o, &pl, gc, &r, clinic, index, n, p, (md_day)(t / 86400), t + 60 * k,
+                          session, who, &d[k], rows, err);
+        char needle[MD_ID_STR];
+        cat_id(o->seed, clinic, 5, 0, (long)((md_day)(t / 86400) - pl.first) / pl.lot_days, 0,
+               needle);
+        char course[MD_ID_STR];
+        cat_id(o->seed, clinic, 6, index, 0, 0, course);
+        md__gen_visit sv = {session, course, s + 1, t, who, director[0] ? director : NULL, needle};
+        md__rng sr = stream(o->seed, (uint64_t)clinic, (uint64_t)index, 6000 + (uint64_t)s);
+        if (rc == MD_OK)
+            rc = md__gen_session_write(ctx, gc, &sr, p, &sv, o->as_of, d, doses, rows, err);
     }
     return rc;
 }

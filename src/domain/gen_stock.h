@@ -12,6 +12,7 @@
 #ifndef MESODESK_GEN_STOCK_H
 #define MESODESK_GEN_STOCK_H
 
+#include "gen_chart.h"
 #include "mesodesk/gen.h"
 
 /* The tables filled, NULL-terminated: a fresh load defers their secondary indexes. */
@@ -19,11 +20,13 @@ extern const char *const md__gen_stock_tables[];
 
 /* Inside the batch transaction, after patient p (number index of clinic number clinic,
  * ctx->who.clinic_id) was written: at index 0 the clinic's catalogue first, then the
- * patient's doses.  *rows (may be NULL) grows by
+ * patient's sessions: their doses, and each session charted (gc, gen_chart.h).  *rows (may
+ * be NULL) grows by
  * the rows written.  MD_EINVAL when the kb lacks what the
  * catalogue draws from; storage errors as the store gives (the batch then rolls back). */
-md_code md__gen_stock_patient(md_ctx *ctx, const md_gen_options *o, int clinic, long index,
-                              const md_gen_patient *p, long *rows, md_err *err);
+md_code md__gen_stock_patient(md_ctx *ctx, const md_gen_options *o, const md__gen_chart *gc,
+                              int clinic, long index, const md_gen_patient *p, long *rows,
+                              md_err *err);
 
 /* After the load (every batch committed): the running balances stock.c keeps beside its
  * ledgers (lot_balances, vial_drawn; migration 17), set once from the generated ledgers for

@@ -34,6 +34,7 @@
  *   photos_before md_photo_views "before" covering the clinic policy's before_views.
  */
 #include "mesodesk/precheck.h"
+#include "mesodesk/clinic.h"
 #include "mesodesk/consent.h"
 #include "mesodesk/course.h"
 #include "mesodesk/credential.h"
@@ -822,12 +823,13 @@ md_code md_chart_gates(md_ctx *ctx, json_t *session, md_day day, int64_t now, js
 md_code md_chart_gates_preview(md_ctx *ctx, const char *session_id, json_t **out, md_err *err)
 {
     json_t *s = NULL;
-    md_day day;
+    md_day today = 0;
+    char zone[MD_ZONE_STR];
+    /* The day the precheck and start steps judge: the clinic's today (chart.c). */
     md_code rc = md_require(ctx, MD_PERM_CLINICAL_READ, err);
     if (rc == MD_OK) rc = md_chart_get(ctx, session_id, &s, err);
-    if (rc == MD_OK && md_date_parse(str(s, "day"), &day) != 0)
-        rc = md_err_set(err, MD_EINTERNAL, "day", "the session has no day");
-    if (rc == MD_OK) rc = md_chart_gates(ctx, s, day, md_now(), out, err);
+    if (rc == MD_OK) rc = md_clinic_zone(ctx, zone, &today, err);
+    if (rc == MD_OK) rc = md_chart_gates(ctx, s, today, md_now(), out, err);
     json_decref(s);
     return rc;
 }

@@ -22,6 +22,7 @@
 
 #include "kb/kb_int.h"
 #include "mesodesk/aftercare.h"
+#include "mesodesk/chart.h"
 #include "mesodesk/sbuf.h"
 
 #define L_MAX MD_AFTERCARE_LANGUAGES_MAX
@@ -42,7 +43,7 @@ typedef struct ac_item {
     size_t n_sources;
     const char *ingredients[WHEN_MAX];
     size_t n_ingredients;
-    int areas[WHEN_MAX]; /* area ids */
+    const char *areas[WHEN_MAX]; /* kb area codes */
     size_t n_areas;
     int has_fitz, fitz_min, fitz_max;
 } ac_item;
@@ -172,7 +173,7 @@ static md_code parse_when(md_kb *kb, ac_item *it, const json_t *w, const char *i
         kj_index(xp, ep, i);
         if (!c) return md_err_set(err, MD_EINVAL, xp, "%s: a kb area code", xp);
         if ((rc = kb_vocab_resolve(kb, MD_VOCAB_AREA, c, xp, MD_EINVAL, &id, err))) return rc;
-        it->areas[it->n_areas++] = id;
+        it->areas[it->n_areas++] = kb->vocab[MD_VOCAB_AREA].e[id].code;
     }
     const json_t *fz = json_object_get(w, "fitzpatrick");
     if (fz) {
@@ -324,16 +325,6 @@ int md_aftercare_language_known(const md_kb *kb, const char *lang)
     return kb && kb->aftercare && lang_index(kb->aftercare, lang) >= 0;
 }
 
-/* Is a treated area (id) the item's area or within it? */
-static int area_within(const md_kb *kb, int treated, int area)
-{
-    const kb_vocab *v = &kb->vocab[MD_VOCAB_AREA];
-    for (int a = treated, depth = 0; a >= 0 && (size_t)a < v->n && depth < 16;
-         a = v->e[a].parent, depth++)
-        if (a == area) return 1;
-    return 0;
-}
-
 /* 1: applies, 0: does not, -1: depends on a fact not recorded (given, with its note). */
 static int applies(const md_kb *kb, const ac_item *it, const md_aftercare_facts *f)
 {
@@ -351,7 +342,7 @@ static int applies(const md_kb *kb, const ac_item *it, const md_aftercare_facts 
         int any = 0;
         for (size_t i = 0; i < it->n_areas && !any; i++)
             for (size_t k = 0; k < f->n_areas && !any; k++)
-                any = area_within(kb, md_kb_lookup(kb, MD_VOCAB_AREA, f->areas[k]), it->areas[i]);
+                any = md_kb_area_within(kb, f->areas[k], it->areas[i]);
         if (!any) return 0;
     }
     if (it->has_fitz) {

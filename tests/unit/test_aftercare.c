@@ -8,6 +8,9 @@
 
 #include "mesodesk/aftercare.h"
 #include "mesodesk/completion.h"
+#include "mesodesk/content.h"
+#include "mesodesk/stock.h"
+#include "unit_db.h"
 
 static md_kb *kb;
 
@@ -445,6 +448,109 @@ static void acknowledged_warnings_set_a_chart_for_review(void **state)
     json_decref(s);
 }
 
+/* ---- md_aftercare_build and md_aftercare_store on a database ------------------------------ */
+
+static void new_record(unit_db *u, const md_record_kind *k, json_t *in, char id[MD_ID_STR])
+{
+    md_err err;
+    json_t *o = NULL;
+    md_code rc = md_record_create(&u->ctx, k, NULL, in, &o, &err);
+    if (rc != MD_OK) fprintf(stderr, "%s: %s %s\n", k->name, err.field, err.message);
+    assert_int_equal(rc, MD_OK);
+    md_strlcpy(id, json_string_value(json_object_get(o, "id")), MD_ID_STR);
+    json_decref(in);
+    json_decref(o);
+}
+
+static void new_lot_of(unit_db *u, const char *ingredient, char lot[MD_ID_STR])
+{
+    char product[MD_ID_STR];
+    md_err err;
+    json_t *l = NULL;
+    new_record(u, &md_kind_product,
+               json_pack("{s:s,s:s,s:i,s:s,s:[{s:s}],s:{s:s}}", "name", ingredient, "presentation",
+                         "single_dose", "volume_ml", 2, "base", "aqueous", "ingredients",
+                         "ingredient", ingredient, "regulatory", "UK", "ce_marked"),
+               product);
+    static int n;
+    char number[64];
+    snprintf(number, sizeof number, "%s-%d", ingredient, ++n);
+    json_t *in = json_pack("{s:s,s:s,s:s,s:s,s:i}", "product_id", product, "lot_number", number,
+                           "expiry", "2099-01-31", "received_on", "2026-01-10", "quantity", 5);
+    md_code rc = md_lot_create(&u->ctx, in, &l, &err);
+    if (rc != MD_OK) fprintf(stderr, "lot: %s %s\n", err.field, err.message);
+    assert_int_equal(rc, MD_OK);
+    md_strlcpy(lot, json_string_value(json_object_get(l, "id")), MD_ID_STR);
+    json_decref(in);
+    json_decref(l);
+}
+
+/* A session charted with deoxycholic acid under the chin (neck map) and hyaluronic acid on
+ * the left cheek, for a patient whose Fitzpatrick type is fitz (0: not recorded). */
+static json_t *charted_session(unit_db *u, int fitz)
+{
+    char pid[MD_ID_STR], dca[MD_ID_STR], ha[MD_ID_STR];
+    json_t *p = json_pack("{s:s,s:s,s:s,s:s}", "given_name", "Ada", "family_name", "Moss",
+                          "birth_date", "1985-05-05", "sex", "female");
+    if (fitz) json_object_set_new(p, "fitzpatrick", json_integer(fitz));
+    new_record(u, &md_kind_patient, p, pid);
+    new_lot_of(u, "deoxycholic_acid", dca);
+    new_lot_of(u, "hyaluronic_acid", ha);
+    return json_pack("{s:s,s:s,s:s,s:{s:[{s:s,s:s,s:i,s:i,s:s},{s:s,s:s,s:i,s:i,s:s}]}}", "id",
+                     "0123456789abcdef0123456789abcdee", "patient_id", pid, "day", "2026-12-01",
+                     "chart", "entries", "map", "neck", "zone", "submental", "x", 200, "y", 40,
+                     "lot_id", dca, "map", "face_left", "zone", "cheek_left", "x", 180, "y", 300,
+                     "lot_id", ha);
+}
+
+static void build_gathers_lots_areas_patient_and_clinic(void **state)
+{
+    unit_db *u = *state;
+    md_err err;
+    json_t *o = NULL, *out = NULL;
+    /* no phone recorded yet: the text says so */
+    json_t *s = charted_session(u, 0);
+    assert_int_equal(md_aftercare_build(&u->ctx, s, &o, &err), MD_OK);
+    assert_non_null(item(o, "aftercare.deoxycholic_swelling"));       /* from the lot */
+    assert_non_null(item(o, "aftercare.deoxycholic_submental_call")); /* from the zone */
+    assert_non_null(json_object_get(item(o, "aftercare.pigmentation_fitzpatrick"), "note"));
+    assert_non_null(strstr(text(o), "phone number is not recorded"));
+    assert_non_null(strstr(text(o), "Unit Clinic, 2026-12-01"));
+    json_decref(o);
+    json_decref(s);
+    /* the clinic's phone, a patient of type II: no pigmentation item */
+    json_t *in = json_pack("{s:s}", "phone", "+44 20 7946 0001");
+    assert_int_equal(md_clinic_update(&u->ctx, in, &out, &err), MD_OK);
+    assert_string_equal(json_string_value(json_object_get(out, "phone")), "+44 20 7946 0001");
+    json_decref(in);
+    json_decref(out);
+    s = charted_session(u, 2);
+    assert_int_equal(md_aftercare_build(&u->ctx, s, &o, &err), MD_OK);
+    assert_null(item(o, "aftercare.pigmentation_fitzpatrick"));
+    assert_non_null(strstr(text(o), "Phone: +44 20 7946 0001"));
+    /* stored: the exact text, by its SHA-256, in the content store */
+    json_t *ref = NULL;
+    assert_int_equal(md_aftercare_store(&u->ctx, o, &ref, &err), MD_OK);
+    const char *sha = json_string_value(json_object_get(ref, "sha256"));
+    char want[MD_SHA256_STR];
+    md_content_hash(text(o), strlen(text(o)), want);
+    assert_string_equal(sha, want);
+    assert_string_equal(json_string_value(json_object_get(ref, "language")), "en");
+    assert_non_null(json_string_value(json_object_get(ref, "generated_at")));
+    unsigned char *back = NULL;
+    size_t len = 0;
+    assert_int_equal(md_content_get(&u->ctx, sha, NULL, &back, &len, &err), MD_OK);
+    assert_string_equal((const char *)back, text(o));
+    json_decref(ref);
+    json_decref(o);
+    json_decref(s);
+    /* a phone that is not one */
+    in = json_pack("{s:s}", "phone", "call us!");
+    assert_int_equal(md_clinic_update(&u->ctx, in, &out, &err), MD_EUNPROCESSABLE);
+    assert_string_equal(err.field, "phone");
+    json_decref(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -460,5 +566,9 @@ int main(void)
         cmocka_unit_test(the_sample_is_near_the_share_over_1000_ids),
         cmocka_unit_test(acknowledged_warnings_set_a_chart_for_review),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    const struct CMUnitTest db_tests[] = {
+        cmocka_unit_test(build_gathers_lots_areas_patient_and_clinic),
+    };
+    int failed = cmocka_run_group_tests(tests, setup, teardown);
+    return failed + cmocka_run_group_tests(db_tests, unit_db_setup, unit_db_teardown);
 }

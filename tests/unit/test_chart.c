@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "test_kb_support.h"
+#include "unit_db.h"
 
 #include "mesodesk/chart.h"
 #include "mesodesk/course.h"
@@ -176,8 +177,10 @@ static json_t *j(const char *text)
     return v;
 }
 
-#define EV(state, step) "{\"state\":\"" state "\",\"step\":\"" step "\",\"at\":\"2026-12-01T10:00:00Z\",\"by\":\"a\"}"
-#define FIXED "\"course_id\":\"c\",\"course_session\":1,\"practitioner_id\":\"p\",\"day\":\"2026-12-01\","
+#define EV(state, step)                                                                            \
+    "{\"state\":\"" state "\",\"step\":\"" step "\",\"at\":\"2026-12-01T10:00:00Z\",\"by\":\"a\"}"
+#define FIXED                                                                                      \
+    "\"course_id\":\"c\",\"course_session\":1,\"practitioner_id\":\"p\",\"day\":\"2026-12-01\","
 
 static void step_check_expect(const char *prev, const char *next, md_code want, const char *field)
 {
@@ -197,46 +200,82 @@ static void step_check_expect(const char *prev, const char *next, md_code want, 
 static void a_version_changes_only_what_its_step_may(void **state)
 {
     (void)state;
-    const char *v1 = "{" FIXED "\"state\":\"checked_in\",\"events\":[" EV("checked_in", "checkin") "]}";
+    const char *v1 =
+        "{" FIXED "\"state\":\"checked_in\",\"events\":[" EV("checked_in", "checkin") "]}";
     step_check_expect(NULL, v1, MD_OK, NULL);
     /* a create that skips ahead, or comes with a chart */
-    step_check_expect(NULL, "{" FIXED "\"state\":\"in_progress\",\"events\":[" EV("in_progress", "checkin") "]}",
-                      MD_EUNPROCESSABLE, "state");
-    step_check_expect(NULL, "{" FIXED "\"state\":\"checked_in\",\"chart\":{},\"events\":[" EV("checked_in", "checkin") "]}",
+    step_check_expect(
+        NULL, "{" FIXED "\"state\":\"in_progress\",\"events\":[" EV("in_progress", "checkin") "]}",
+        MD_EUNPROCESSABLE, "state");
+    step_check_expect(NULL,
+                      "{" FIXED "\"state\":\"checked_in\",\"chart\":{},\"events\":[" EV(
+                          "checked_in", "checkin") "]}",
                       MD_EUNPROCESSABLE, "chart");
-    const char *v2 = "{" FIXED "\"state\":\"prechecked\",\"materials\":{\"lots\":[]},\"events\":["
-                     EV("checked_in", "checkin") "," EV("prechecked", "precheck") "]}";
+    const char *v2 =
+        "{" FIXED "\"state\":\"prechecked\",\"materials\":{\"lots\":[]},\"events\":[" EV(
+            "checked_in", "checkin") "," EV("prechecked", "precheck") "]}";
     step_check_expect(v1, v2, MD_OK, NULL);
     /* no event appended, an event rewritten, a wrong step */
-    step_check_expect(v1, "{" FIXED "\"state\":\"prechecked\",\"events\":[" EV("checked_in", "checkin") "]}",
+    step_check_expect(
+        v1, "{" FIXED "\"state\":\"prechecked\",\"events\":[" EV("checked_in", "checkin") "]}",
+        MD_EUNPROCESSABLE, "events");
+    step_check_expect(v1,
+                      "{" FIXED "\"state\":\"prechecked\",\"events\":[" EV(
+                          "checked_in", "cancel") "," EV("prechecked", "precheck") "]}",
                       MD_EUNPROCESSABLE, "events");
-    step_check_expect(v1, "{" FIXED "\"state\":\"prechecked\",\"events\":[" EV("checked_in", "cancel") ","
-                      EV("prechecked", "precheck") "]}", MD_EUNPROCESSABLE, "events");
-    step_check_expect(v1, "{" FIXED "\"state\":\"in_progress\",\"events\":[" EV("checked_in", "checkin") ","
-                      EV("in_progress", "start") "]}", MD_EUNPROCESSABLE, "state");
+    step_check_expect(v1,
+                      "{" FIXED "\"state\":\"in_progress\",\"events\":[" EV(
+                          "checked_in", "checkin") "," EV("in_progress", "start") "]}",
+                      MD_EUNPROCESSABLE, "state");
     /* a precheck that charts, or moves the session to another course */
-    step_check_expect(v1, "{" FIXED "\"state\":\"prechecked\",\"chart\":{\"technique\":\"nappage\"},\"events\":["
-                      EV("checked_in", "checkin") "," EV("prechecked", "precheck") "]}", MD_EUNPROCESSABLE, "chart");
-    step_check_expect(v1, "{\"course_id\":\"other\",\"course_session\":1,\"practitioner_id\":\"p\",\"day\":\"2026-12-01\","
-                      "\"state\":\"prechecked\",\"events\":[" EV("checked_in", "checkin") "," EV("prechecked", "precheck") "]}",
+    step_check_expect(
+        v1,
+        "{" FIXED "\"state\":\"prechecked\",\"chart\":{\"technique\":\"nappage\"},\"events\":[" EV(
+            "checked_in", "checkin") "," EV("prechecked", "precheck") "]}",
+        MD_EUNPROCESSABLE, "chart");
+    step_check_expect(v1,
+                      "{\"course_id\":\"other\",\"course_session\":1,\"practitioner_id\":\"p\","
+                      "\"day\":\"2026-12-01\","
+                      "\"state\":\"prechecked\",\"events\":[" EV("checked_in", "checkin") "," EV(
+                          "prechecked", "precheck") "]}",
                       MD_EUNPROCESSABLE, "course_id");
     /* after sign-off only an addendum, appended */
-    const char *s1 = "{" FIXED "\"state\":\"signed_off\",\"chart\":{\"notes\":\"a\"},\"addenda\":[{\"text\":\"one\"}],\"events\":["
-                     EV("signed_off", "signoff") "]}";
-    step_check_expect(s1, "{" FIXED "\"state\":\"signed_off\",\"chart\":{\"notes\":\"a\"},\"addenda\":[{\"text\":\"one\"},{\"text\":\"two\"}],\"events\":["
-                      EV("signed_off", "signoff") "," EV("signed_off", "addendum") "]}", MD_OK, NULL);
-    step_check_expect(s1, "{" FIXED "\"state\":\"signed_off\",\"chart\":{\"notes\":\"b\"},\"addenda\":[{\"text\":\"one\"},{\"text\":\"two\"}],\"events\":["
-                      EV("signed_off", "signoff") "," EV("signed_off", "addendum") "]}", MD_EUNPROCESSABLE, "chart");
-    step_check_expect(s1, "{" FIXED "\"state\":\"signed_off\",\"chart\":{\"notes\":\"a\"},\"addenda\":[{\"text\":\"uno\"},{\"text\":\"two\"}],\"events\":["
-                      EV("signed_off", "signoff") "," EV("signed_off", "addendum") "]}", MD_EUNPROCESSABLE, "addenda");
-    step_check_expect(s1, "{" FIXED "\"state\":\"signed_off\",\"chart\":{\"notes\":\"c\"},\"addenda\":[{\"text\":\"one\"}],\"events\":["
-                      EV("signed_off", "signoff") "," EV("signed_off", "amend") "]}", MD_EUNPROCESSABLE, "state");
+    const char *s1 = "{" FIXED "\"state\":\"signed_off\",\"chart\":{\"notes\":\"a\"},\"addenda\":[{"
+                               "\"text\":\"one\"}],\"events\":[" EV("signed_off", "signoff") "]}";
+    step_check_expect(s1,
+                      "{" FIXED "\"state\":\"signed_off\",\"chart\":{\"notes\":\"a\"},\"addenda\":["
+                                "{\"text\":\"one\"},{\"text\":\"two\"}],\"events\":[" EV(
+                                    "signed_off", "signoff") "," EV("signed_off", "addendum") "]}",
+                      MD_OK, NULL);
+    step_check_expect(s1,
+                      "{" FIXED "\"state\":\"signed_off\",\"chart\":{\"notes\":\"b\"},\"addenda\":["
+                                "{\"text\":\"one\"},{\"text\":\"two\"}],\"events\":[" EV(
+                                    "signed_off", "signoff") "," EV("signed_off", "addendum") "]}",
+                      MD_EUNPROCESSABLE, "chart");
+    step_check_expect(s1,
+                      "{" FIXED "\"state\":\"signed_off\",\"chart\":{\"notes\":\"a\"},\"addenda\":["
+                                "{\"text\":\"uno\"},{\"text\":\"two\"}],\"events\":[" EV(
+                                    "signed_off", "signoff") "," EV("signed_off", "addendum") "]}",
+                      MD_EUNPROCESSABLE, "addenda");
+    step_check_expect(s1,
+                      "{" FIXED "\"state\":\"signed_off\",\"chart\":{\"notes\":\"c\"},\"addenda\":["
+                                "{\"text\":\"one\"}],\"events\":[" EV(
+                                    "signed_off", "signoff") "," EV("signed_off", "amend") "]}",
+                      MD_EUNPROCESSABLE, "state");
     /* before sign-off, a correction of the chart is an amendment; a second first chart is not */
-    const char *p1 = "{" FIXED "\"state\":\"in_progress\",\"chart\":{\"notes\":\"a\"},\"events\":[" EV("in_progress", "chart") "]}";
-    step_check_expect(p1, "{" FIXED "\"state\":\"in_progress\",\"chart\":{\"notes\":\"b\"},\"events\":["
-                      EV("in_progress", "chart") "," EV("in_progress", "amend") "]}", MD_OK, NULL);
-    step_check_expect(p1, "{" FIXED "\"state\":\"in_progress\",\"chart\":{\"notes\":\"b\"},\"events\":["
-                      EV("in_progress", "chart") "," EV("in_progress", "chart") "]}", MD_EUNPROCESSABLE, "chart");
+    const char *p1 =
+        "{" FIXED "\"state\":\"in_progress\",\"chart\":{\"notes\":\"a\"},\"events\":[" EV(
+            "in_progress", "chart") "]}";
+    step_check_expect(p1,
+                      "{" FIXED
+                      "\"state\":\"in_progress\",\"chart\":{\"notes\":\"b\"},\"events\":[" EV(
+                          "in_progress", "chart") "," EV("in_progress", "amend") "]}",
+                      MD_OK, NULL);
+    step_check_expect(p1,
+                      "{" FIXED
+                      "\"state\":\"in_progress\",\"chart\":{\"notes\":\"b\"},\"events\":[" EV(
+                          "in_progress", "chart") "," EV("in_progress", "chart") "]}",
+                      MD_EUNPROCESSABLE, "chart");
 }
 
 /* ---- the checks of the injection record ------------------------------------------------ */
@@ -286,7 +325,8 @@ static void an_entry_is_refused_or_warned_as_the_kb_says(void **state)
     (void)state;
     const char *F = "facial_rejuvenation";
     /* inside the cheek, inside the protocol's cheek range (1-2 mm, 30-45 deg, 27G 4 mm) */
-    entry_expect(F, entry("face_front", "cheek_right", 120, 290, 5, "0.5", 1.5, 35, 27, 4), MD_OK, NULL, "");
+    entry_expect(F, entry("face_front", "cheek_right", 120, 290, 5, "0.5", 1.5, 35, 27, 4), MD_OK,
+                 NULL, "");
     /* each refusal names its member */
     entry_expect(F, entry("face_front", "cheek_right", 120, 290, 5, "0.5", 4.5, 35, 27, 4),
                  MD_EUNPROCESSABLE, "entries[0].depth_mm", "");
@@ -306,7 +346,8 @@ static void an_entry_is_refused_or_warned_as_the_kb_says(void **state)
                  MD_EUNPROCESSABLE, "entries[0].angle_deg", "");
     entry_expect(F, entry("face_front", "cheek_right", 120, 290, 5, "0.5", 1.5, 35, 19, 4),
                  MD_EUNPROCESSABLE, "entries[0].needle_gauge", "");
-    entry_expect(F, entry("face_front", "cheek_right", 120, 290, 5, "0.5", 1.5, 35, 27, 4), MD_OK, NULL, "");
+    entry_expect(F, entry("face_front", "cheek_right", 120, 290, 5, "0.5", 1.5, 35, 27, 4), MD_OK,
+                 NULL, "");
     json_t *e = entry("face_front", "cheek_right", 120, 290, 5, "0.5", 1.5, 35, 27, 4);
     json_object_del(e, "lot_id");
     entry_expect(F, e, MD_EINVAL, "entries[0].lot_id", "");
@@ -314,21 +355,22 @@ static void an_entry_is_refused_or_warned_as_the_kb_says(void **state)
     json_object_set_new(e, "colour", json_string("red"));
     entry_expect(F, e, MD_EINVAL, "entries[0].colour", "");
     /* outside the protocol's ranges: warnings, each with its sources */
-    entry_expect(F, entry("face_front", "cheek_right", 120, 290, 5, "0.5", 3, 35, 27, 4), MD_OK, NULL,
-                 "depth_out_of_range");
-    entry_expect(F, entry("face_front", "forehead", 200, 100, 5, "0.5", 1.5, 60, 30, 4), MD_OK, NULL,
-                 "angle_out_of_range,needle_not_in_protocol");
+    entry_expect(F, entry("face_front", "cheek_right", 120, 290, 5, "0.5", 3, 35, 27, 4), MD_OK,
+                 NULL, "depth_out_of_range");
+    entry_expect(F, entry("face_front", "forehead", 200, 100, 5, "0.5", 1.5, 60, 30, 4), MD_OK,
+                 NULL, "angle_out_of_range,needle_not_in_protocol");
     entry_expect(F, entry("body_front", "abdomen_upper", 200, 300, 5, "0.5", 1.5, 35, 27, 4), MD_OK,
                  NULL, "area_not_in_protocol");
     /* the body protocol's "body" range covers the abdomen (vocabulary part_of); the facial
      * limit does not apply there, the protocol's range does */
     const char *B = "body_fat_cellulite";
-    entry_expect(B, entry("body_front", "abdomen_upper", 200, 300, 5, "0.5", 1.5, 35, 27, 4), MD_OK, NULL, "");
-    entry_expect(B, entry("body_front", "abdomen_upper", 200, 300, 5, "0.5", 5, 35, 27, 4), MD_OK, NULL,
-                 "depth_out_of_range");
+    entry_expect(B, entry("body_front", "abdomen_upper", 200, 300, 5, "0.5", 1.5, 35, 27, 4), MD_OK,
+                 NULL, "");
+    entry_expect(B, entry("body_front", "abdomen_upper", 200, 300, 5, "0.5", 5, 35, 27, 4), MD_OK,
+                 NULL, "depth_out_of_range");
     /* a facial zone on the neck map keeps the facial limit */
-    entry_expect(B, entry("neck", "submental", 200, 40, 5, "0.5", 4.5, 35, 27, 4), MD_EUNPROCESSABLE,
-                 "entries[0].depth_mm", "");
+    entry_expect(B, entry("neck", "submental", 200, 40, 5, "0.5", 4.5, 35, 27, 4),
+                 MD_EUNPROCESSABLE, "entries[0].depth_mm", "");
 }
 
 static void a_technique_is_the_kb_s_and_the_protocol_s(void **state)
@@ -337,7 +379,8 @@ static void a_technique_is_the_kb_s_and_the_protocol_s(void **state)
     json_t *face = md_protocol_kb_json(md_kb_protocol_find(kb, "facial_rejuvenation"));
     json_t *scalp = md_protocol_kb_json(md_kb_protocol_find(kb, "scalp_hair_loss"));
     md_err e;
-    assert_int_equal(md_chart_technique_check(kb, face, "linear_retrograde", "technique", &e), MD_OK);
+    assert_int_equal(md_chart_technique_check(kb, face, "linear_retrograde", "technique", &e),
+                     MD_OK);
     assert_int_equal(md_chart_technique_check(kb, scalp, "linear_retrograde", "technique", &e),
                      MD_EUNPROCESSABLE);
     assert_string_equal(e.field, "technique");
@@ -347,6 +390,99 @@ static void a_technique_is_the_kb_s_and_the_protocol_s(void **state)
     assert_non_null(strstr(e.message, "unknown technique"));
     json_decref(face);
     json_decref(scalp);
+}
+
+/* ---- no direct write skips the state machine ---------------------------------------- */
+
+static md_code direct(unit_db *u, const char *pid, const char *id, const char *fmt, json_t **out,
+                      md_err *e)
+{
+    json_t *in = j(fmt);
+    md_code rc = id ? md_record_update(&u->ctx, &md_kind_treatment_session, pid, id, in, out, e)
+                    : md_record_create(&u->ctx, &md_kind_treatment_session, pid, in, out, e);
+    json_decref(in);
+    return rc;
+}
+
+#define ACTOR "0123456789abcdef0123456789abcdef"
+#define EVA(state, step)                                                                           \
+    "{\"state\":\"" state "\",\"step\":\"" step                                                    \
+    "\",\"at\":\"2026-12-01T10:00:00Z\",\"by\":\"" ACTOR "\"}"
+#define BASE                                                                                       \
+    "\"course_id\":\"00000000000000000000000000000001\",\"course_session\":1,\"practitioner_id\":" \
+    "\"" ACTOR "\",\"day\":\"2026-12-01\","
+
+static void a_direct_record_write_cannot_skip_a_step(void **state)
+{
+    (void)state;
+    unit_db u;
+    unit_db_open(&u, 1);
+    json_t *p = j("{\"given_name\":\"Ada\",\"family_name\":\"Direct\",\"birth_date\":\"1980-01-"
+                  "01\",\"sex\":\"female\"}"),
+           *out = NULL;
+    md_err e;
+    if (md_record_create(&u.ctx, &md_kind_patient, NULL, p, &out, &e) != MD_OK)
+        fail_msg("patient: %s %s", e.field, e.message);
+    char pid[MD_ID_STR], id[MD_ID_STR];
+    md_strlcpy(pid, json_string_value(json_object_get(out, "id")), sizeof pid);
+    json_decref(out);
+    json_decref(p);
+    /* A create straight into in_progress, or with a chart. */
+    assert_int_equal(
+        direct(&u, pid, NULL,
+               "{" BASE "\"state\":\"in_progress\",\"events\":[" EVA("in_progress", "checkin") "]}",
+               &out, &e),
+        MD_EUNPROCESSABLE);
+    assert_string_equal(e.field, "state");
+    assert_int_equal(
+        direct(&u, pid, NULL,
+               "{" BASE "\"state\":\"checked_in\",\"warnings\":[{\"code\":\"x\"}],\"events\":[" EVA(
+                   "checked_in", "checkin") "]}",
+               &out, &e),
+        MD_EUNPROCESSABLE);
+    assert_string_equal(e.field, "warnings");
+    /* A proper check-in, then a precheck whose gates do not pass: refused, nothing stored. */
+    assert_int_equal(
+        direct(&u, pid, NULL,
+               "{" BASE "\"state\":\"checked_in\",\"events\":[" EVA("checked_in", "checkin") "]}",
+               &out, &e),
+        MD_OK);
+    md_strlcpy(id, json_string_value(json_object_get(out, "id")), sizeof id);
+    json_decref(out);
+    assert_int_not_equal(direct(&u, pid, id,
+                                "{\"state\":\"prechecked\",\"reason\":\"r\",\"events\":[" EVA(
+                                    "checked_in", "checkin") "," EVA("prechecked", "precheck") "]}",
+                                &out, &e),
+                         MD_OK);
+    assert_int_equal(direct(&u, pid, id,
+                            "{\"state\":\"in_progress\",\"reason\":\"r\",\"events\":[" EVA(
+                                "checked_in", "checkin") "," EVA("in_progress", "start") "]}",
+                            &out, &e),
+                     MD_EUNPROCESSABLE);
+    assert_string_equal(e.field, "state");
+    /* An update that appends no event. */
+    assert_int_equal(direct(&u, pid, id, "{\"state\":\"cancelled\",\"reason\":\"r\"}", &out, &e),
+                     MD_EUNPROCESSABLE);
+    assert_string_equal(e.field, "events");
+    json_t *cur = NULL;
+    assert_int_equal(md_record_get(&u.ctx, &md_kind_treatment_session, pid, id, &cur, &e), MD_OK);
+    assert_int_equal(json_integer_value(json_object_get(cur, "version")), 1);
+    assert_string_equal(json_string_value(json_object_get(cur, "state")), "checked_in");
+    json_decref(cur);
+    /* A cancel is a step; after it, nothing more. */
+    assert_int_equal(direct(&u, pid, id,
+                            "{\"state\":\"cancelled\",\"reason\":\"r\",\"events\":[" EVA(
+                                "checked_in", "checkin") "," EVA("cancelled", "cancel") "]}",
+                            &out, &e),
+                     MD_OK);
+    json_decref(out);
+    assert_int_equal(direct(&u, pid, id,
+                            "{\"state\":\"cancelled\",\"reason\":\"r\",\"addenda\":[{\"text\":"
+                            "\"t\"}],\"events\":[" EVA("checked_in", "checkin") "," EVA(
+                                "cancelled", "cancel") "," EVA("cancelled", "addendum") "]}",
+                            &out, &e),
+                     MD_EUNPROCESSABLE);
+    unit_db_close(&u);
 }
 
 int main(void)
@@ -361,6 +497,7 @@ int main(void)
         cmocka_unit_test(a_version_changes_only_what_its_step_may),
         cmocka_unit_test(an_entry_is_refused_or_warned_as_the_kb_says),
         cmocka_unit_test(a_technique_is_the_kb_s_and_the_protocol_s),
+        cmocka_unit_test(a_direct_record_write_cannot_skip_a_step),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

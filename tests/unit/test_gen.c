@@ -38,7 +38,7 @@ static void generate(unit_db *u, uint64_t seed, md_gen_result *res)
     if (md_gen_run(&u->ctx, &o, res, &err) != MD_OK) fail_msg("gen: %s %s", err.field, err.message);
     assert_int_equal(res->clinics, CLINICS);
     assert_int_equal(res->patients, CLINICS * PATIENTS);
-    assert_int_equal(res->staff, CLINICS * 5);
+    assert_int_equal(res->staff, CLINICS * 6);
 }
 
 typedef struct digest {

@@ -1,4 +1,5 @@
-/* Unit tests: the generator's stock (gen_stock.c).  About five doses per patient; every
+/* Unit tests: the generator's stock (gen_stock.c).  About five sessions and ten doses per
+ * patient, each session with the clinic's needle lot of its day; every
  * ledger adds up (no lot below zero, no vial overdrawn); each dose is of its lot's product,
  * a multi-dose dose from a vial of its lot, open at that time; the same seed gives the same
  * rows on two databases; and a generated lot's exposures list exactly its patients. */
@@ -54,7 +55,16 @@ static void stock_is_realistic_and_consistent(void **state)
     unit_db_open(&u, 1);
     generate(&u, 7, res);
     int64_t doses = scalar(&u, "SELECT count(*) FROM administrations WHERE clinic_id = $1");
-    assert_in_range(doses, PATIENTS * 4, PATIENTS * 6);
+    assert_in_range(doses, PATIENTS * 8, PATIENTS * 12);
+    assert_in_range(scalar(&u, "SELECT count(*) FROM (SELECT DISTINCT context_id FROM "
+                               "administrations WHERE clinic_id = $1) AS sessions"),
+                    PATIENTS * 4, PATIENTS * 6);
+    /* One needle, and a needle lot for every lot period, in date on every session day. */
+    assert_int_equal(scalar(&u, "SELECT count(*) FROM consumables WHERE clinic_id = $1 AND "
+                                "kind = 'needle'"),
+                     1);
+    assert_true(scalar(&u, "SELECT count(*) FROM lots l JOIN consumables c ON c.clinic_id = "
+                           "l.clinic_id AND c.id = l.product_id WHERE l.clinic_id = $1") > 0);
     assert_int_equal(scalar(&u, "SELECT count(*) FROM (SELECT DISTINCT patient_id FROM "
                                 "administrations WHERE clinic_id = $1) AS dosed"),
                      PATIENTS);

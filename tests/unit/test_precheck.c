@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <sodium.h>
 
+#include "mesodesk/chart.h"
 #include "mesodesk/consent.h"
 #include "mesodesk/course.h"
 #include "mesodesk/credential.h"
@@ -43,6 +44,12 @@ static json_t *create(unit_db *u, const md_record_kind *k, const char *parent, c
     if (rc != MD_OK) fail_msg("%s: %s %s", k->name, err.field, err.message);
     json_decref(in);
     return out;
+}
+
+static const char *str_of(json_t *o, const char *k)
+{
+    const char *v = json_string_value(json_object_get(o, k));
+    return v ? v : "";
 }
 
 static void id_of(json_t *rec, char id[MD_ID_STR])
@@ -845,6 +852,78 @@ static void bad_policies_are_refused_naming_the_field(void **state)
     u->ctx.who.role = MD_ROLE_ADMIN;
 }
 
+/* ---- no interface skips a gate: a direct write of the kind ---- */
+
+/* A new version of the session entering state by step, with materials, written straight
+ * through the record engine (as an import or any caller of md_record_update would). */
+static md_code direct_step(unit_db *u, json_t *cur, const char *step, const char *state,
+                           json_t *materials, md_err *err)
+{
+    char now[MD_TIME_STR];
+    md_time_format(md_now(), now);
+    json_t *events = json_deep_copy(json_object_get(cur, "events"));
+    json_array_append_new(events, json_pack("{s:s,s:s,s:s,s:s}", "state", state, "step", step, "at",
+                                            now, "by", u->ctx.who.staff_id));
+    json_t *in = json_pack("{s:s,s:o,s:s}", "state", state, "events", events, "reason", step),
+           *out = NULL;
+    if (materials) json_object_set(in, "materials", materials);
+    md_code rc = md_record_update(&u->ctx, &md_kind_treatment_session, str_of(cur, "patient_id"),
+                                  str_of(cur, "id"), in, &out, err);
+    json_decref(in);
+    json_decref(out);
+    return rc;
+}
+
+static void a_direct_write_of_the_kind_runs_the_gates(void **state)
+{
+    unit_db *u = *state;
+    world w;
+    md_err err;
+    world_new(u, &w);
+    json_t *in = json_pack("{s:s,s:s,s:i,s:s}", "patient_id", w.pid, "course_id", w.course,
+                           "course_session", 1, "practitioner_id", w.prac),
+           *s = NULL, *cur = NULL;
+    md_code rc = md_chart_checkin(&u->ctx, in, &s, &err);
+    if (rc != MD_OK) fail_msg("checkin: %s %s", err.field, err.message);
+    json_decref(in);
+    const char *pid = str_of(s, "patient_id"), *id = str_of(s, "id");
+    json_t *good =
+        json_pack("{s:[{s:s}],s:s}", "lots", "lot_id", w.lot, "needle_lot_id", w.needle_lot);
+    json_t *bad = json_pack("{s:[{s:s}]}", "lots", "lot_id", w.lot); /* no needle lot */
+    /* Straight to prechecked or in_progress with a gate not passing: refused, nothing stored. */
+    assert_int_equal(direct_step(u, s, "precheck", "prechecked", bad, &err), MD_EUNPROCESSABLE);
+    assert_string_equal(err.field, "prechecks");
+    assert_non_null(strstr(err.message, "materials"));
+    assert_int_equal(direct_step(u, s, "start", "in_progress", good, &err), MD_EUNPROCESSABLE);
+    assert_int_equal(md_record_get(&u->ctx, &md_kind_treatment_session, pid, id, &cur, &err),
+                     MD_OK);
+    assert_string_equal(str_of(cur, "state"), "checked_in");
+    assert_int_equal(json_integer_value(json_object_get(cur, "version")), 1);
+    json_decref(cur);
+    /* A fact recorded after the screening: the gate fails again, whoever writes. */
+    fact(u, &md_kind_condition, w.pid, "{\"code\":\"acne\",\"active\":false}");
+    assert_int_equal(direct_step(u, s, "precheck", "prechecked", good, &err), MD_EUNPROCESSABLE);
+    assert_non_null(strstr(err.message, "screening"));
+    /* Every gate satisfied: the same write goes through. */
+    screen(u, w.pid, D, "face");
+    rc = direct_step(u, s, "precheck", "prechecked", good, &err);
+    if (rc != MD_OK) fail_msg("precheck: %s %s", err.field, err.message);
+    assert_int_equal(md_record_get(&u->ctx, &md_kind_treatment_session, pid, id, &cur, &err),
+                     MD_OK);
+    assert_string_equal(str_of(cur, "state"), "prechecked");
+    /* And the start runs them once more: a consent withdrawn meanwhile stops it. */
+    json_t *o = NULL, *why = json_pack("{s:s}", "reason", "changed her mind");
+    assert_int_equal(md_consent_withdraw(&u->ctx, w.consent, why, "Tablet/1.0", &o, &err), MD_OK);
+    json_decref(o);
+    json_decref(why);
+    assert_int_equal(direct_step(u, cur, "start", "in_progress", NULL, &err), MD_EUNPROCESSABLE);
+    assert_non_null(strstr(err.message, "consent"));
+    json_decref(cur);
+    json_decref(good);
+    json_decref(bad);
+    json_decref(s);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, unit_db_teardown)
@@ -867,6 +946,7 @@ int main(void)
         T(before_photos_follow_the_policy),
         T(the_policy_has_defaults_until_set),
         T(bad_policies_are_refused_naming_the_field),
+        T(a_direct_write_of_the_kind_runs_the_gates),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);
