@@ -297,12 +297,16 @@ export async function issue10Tests(h) {
     assert(/entries\[1\]/.test(await warn.innerText()), 'the warning names the entry');
     assert((await apiCall('GET', `/sessions/${fx.session}`)).json.chart == null, 'nothing stored before the acknowledgement');
     await checkWidths(page, `chart warning to acknowledge (${tag})`);
+    const ackSave = chart.getByRole('button', { name: 'Save with the warnings acknowledged' });
+    assert(await ackSave.isDisabled(), 'not sent again before the warning is acknowledged');
     await warn.getByLabel('I have checked this and acknowledge it').check();
-    await chart.getByRole('button', { name: 'Save with the warnings acknowledged' }).click();
+    assert(await ackSave.isEnabled(), 'sent again once acknowledged');
+    await ackSave.click();
     await chart.getByRole('status').filter({ hasText: 'Chart saved' }).waitFor();
     const saved = (await apiCall('GET', `/sessions/${fx.session}`)).json;
+    assert(saved.warnings.some((w) => w.code === 'angle_out_of_range' && w.acknowledged_by), 'the warning stored acknowledged, with who');
     assert(saved.chart.entries.length === 6 && saved.chart.entries.every((e) => e.administration_id), 'six entries, each an administration');
-    assert(saved.warnings.some((w) => w.code === 'angle_out_of_range' && w.acknowledged_by), 'the warning stored acknowledged');
+    assert(saved.chart.entries.map((e) => e.zone).join() === zones.map((z) => z[1]).join(), 'each entry in the zone tapped');
     await checkWidths(page, `chart saved (${tag})`);
 
     // The aftercare preview while in progress: the red flags first, each with its sources.
@@ -316,12 +320,15 @@ export async function issue10Tests(h) {
     await comp.locator('[data-completion="fail"]').waitFor();
     await comp.locator('li.check[data-gate="notes"]:not([data-status="pass"])').waitFor();
     assert((await page.locator('.session-page').getAttribute('data-state')) === 'in_progress', 'not completed');
-    // The notes are a correction of a recorded chart: an amendment, with its reason (and the warning again).
+    // The notes are a correction of a recorded chart: an amendment, with its reason.
     await chart.getByLabel('Notes').fill('Six zones, well tolerated; no bleeding.');
     await chart.getByLabel('Reason for the amendment').fill('notes added');
     await chart.getByRole('button', { name: 'Save the amendment' }).click();
-    await chart.locator('[data-warnings] li[data-warning="angle_out_of_range"]').getByLabel('I have checked this and acknowledge it').check();
-    await chart.getByRole('button', { name: 'Save with the warnings acknowledged' }).click();
+    // The angle is still outside its range: acknowledged again for this version, or changed back (then the warning goes).
+    await chart.locator('[data-warnings] li[data-warning="angle_out_of_range"]').waitFor();
+    await chart.locator('input[name="entries[1].angle_deg"]').fill(DOSE.angle_deg);
+    await chart.locator('[data-warnings]').waitFor({ state: 'detached' });
+    await chart.getByRole('button', { name: 'Save the amendment' }).click();
     await chart.getByRole('status').filter({ hasText: 'Chart saved' }).waitFor();
     await panel('completion').getByRole('button', { name: 'Complete the session' }).click();
     await page.locator('.session-page[data-state="completed"]').waitFor();
@@ -343,16 +350,28 @@ export async function issue10Tests(h) {
     return fx;
   }
 
+  // The flow needs every charting route (sessions, photos, aftercare, worklists): a server
+  // that lacks one answers "no such endpoint", and the flow is skipped, said so.
+  let missing = [];
   await test('charting: the routes are there', async () => {
     await signIn('practitioner@demo.clinic');
+    // In this order, stopping at the first missing (a route whose module is missing may fail otherwise).
+    const probes = ['/charting/maps', '/sessions/none', '/sessions/none/photos', '/photos/none', '/sessions/none/aftercare', '/charting/overdue'];
+    for (const path of probes) {
+      const r = await apiCall('GET', path);
+      if (r.status === 404 && /no such endpoint/.test((r.json.error || {}).message || '')) {
+        missing.push(path);
+        break;
+      }
+    }
+    if (missing.length) return;
     const r = await apiCall('GET', '/charting/maps');
-    if (r.status === 404) return;
     ok(r, 'maps');
-    maps = (r.json.maps || r.json.items || []).map((m) => ({ ...m, zones: m.zones || [] }));
+    maps = (r.json.maps || []).map((m) => ({ ...m, zones: m.zones || [] }));
     assert(maps.length >= 6, `the kb maps: ${maps.map((m) => m.id)}`);
   });
   if (!maps) {
-    console.log('skip charting: this server has no charting routes (no such endpoint)');
+    console.log(`skip charting: this server has no ${missing.join(', ')} (no such endpoint)`);
     return;
   }
 
@@ -376,7 +395,7 @@ export async function issue10Tests(h) {
     await panel('signoff').getByRole('button', { name: 'Sign off the chart' }).click();
     await page.locator('.session-page[data-state="signed_off"]').waitFor();
     await panel('signoff').locator('[data-signed-off]').waitFor();
-    await panel('addenda').getByLabel('Addendum').fill('Patient phoned on day 2: mild redness only.');
+    await panel('addenda').getByRole('textbox', { name: 'Addendum' }).fill('Patient phoned on day 2: mild redness only.');
     await panel('addenda').getByRole('button', { name: 'Add the addendum' }).click();
     await panel('addenda').locator('li[data-addendum="0"]', { hasText: 'mild redness' }).waitFor();
     await checkWidths(page, 'signed-off session with an addendum');

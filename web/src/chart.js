@@ -173,7 +173,7 @@ export const eventLine = (ev, staffName) => `${stateLabel(ev.state)} ${instant(e
 export const checksOf = (e) => items((e && (e.checks || (e.detail && e.detail.checks) || (e.report && e.report.checks))) || null);
 
 /** A photo's image or thumbnail (photo.h; PHOTOS.md). */
-export const photoPath = (id, which) => `/photos/${encodeURIComponent(id)}/${which === 'thumb' ? 'thumb' : 'image'}`;
+export const photoPath = (id, which) => `/photos/${encodeURIComponent(id)}/${which === 'thumb' ? 'thumbnail' : 'image'}`;
 
 /** Upload a photo of a session: the file's bytes as they are, phase and view in the query. */
 export const uploadPhoto = (sessionId, { phase, view }, file) =>

@@ -73,15 +73,26 @@ function rowOf(e, stock) {
   };
 }
 
-/** A warning of the chart: message, rule and sources, who acknowledged it. */
+const FIELD_WORDS = { depth_mm: 'Depth', angle_deg: 'Angle', needle_gauge: 'Needle gauge', needle_length_mm: 'Needle length', volume_ml: 'Volume' };
+/** A warning's message with its leading member name in words ("angle_deg 60 degrees…" -> "Angle 60 degrees…"). */
+const warningText = (w) => {
+  const m = String(w.message || w.code || '');
+  const f = /^([a-z_]+)\b/.exec(m);
+  return sentence(f && FIELD_WORDS[f[1]] ? FIELD_WORDS[f[1]] + m.slice(f[1].length) : m);
+};
+
+/**
+ * A warning of the chart: message, rule and sources; a pending one (onToggle: the 409 that
+ * asks for it) with its acknowledge box, a stored one with who acknowledged it and when.
+ */
 export function WarningItem({ w, checked, onToggle, staffName }) {
   const id = useId('ack');
   return html`<li class="chart-warning" data-warning=${w.code}>
-    <p class="chart-warning-msg"><span class="badge badge-warn">Warning</span> ${sentence(w.message || w.code)}</p>
+    <p class="chart-warning-msg"><span class="badge badge-warn">Warning</span> ${warningText(w)}</p>
     <p class="small muted">${w.field ? html`At <span class="mono">${w.field}</span>. ` : ''}${w.rule ? html`Rule <span class="mono">${w.rule}</span>` : ''}${sourceKeys(w).length ? ` · sources ${sourceKeys(w).join(', ')}` : ''}</p>
-    ${w.acknowledged_by
-      ? html`<p class="small">Acknowledged by ${staffName(w.acknowledged_by)}${w.acknowledged_at ? `, ${instant(w.acknowledged_at)}` : ''}</p>`
-      : onToggle && html`<div class="field field-check"><input type="checkbox" id=${id} name=${`acknowledge.${w.code}`} checked=${checked} onChange=${onToggle} /><label for=${id}>I have checked this and acknowledge it</label></div>`}
+    ${!onToggle
+      ? w.acknowledged_by && html`<p class="small">Acknowledged by ${staffName(w.acknowledged_by)}${w.acknowledged_at ? `, ${instant(w.acknowledged_at)}` : ''}</p>`
+      : html`<div class="field field-check"><input type="checkbox" id=${id} name=${`acknowledge.${w.code}`} checked=${checked} onChange=${onToggle} /><label for=${id}>I have checked this and acknowledge it</label></div>`}
   </li>`;
 }
 
@@ -116,11 +127,18 @@ export function ChartEditor({ s, maps, stock, protocol, onSaved }) {
     setV((x) => ({ ...x, [k]: val }));
     setErrors((x) => ({ ...x, [k === 'needle' ? 'needle_lot_id' : k]: undefined }));
     setSaved(false);
+    changed();
+  };
+  // The warnings were about the values sent: a change sends the chart anew, to be checked again.
+  const changed = () => {
+    setWarnings([]);
+    setAcks(new Set());
   };
   const setRow = (i, k, val) => {
     setRows((rs) => rs.map((r, j) => (j === i ? { ...r, [k]: val } : r)));
     setErrors((x) => ({ ...x, [`entries[${i}].${k === 'lot' ? 'lot_id' : k}`]: undefined, [`entries[${i}]`]: undefined }));
     setSaved(false);
+    changed();
   };
   // A new point takes the doses of the one before it (charting a face is many alike points),
   // or the first lot of the session's materials.
@@ -134,11 +152,13 @@ export function ChartEditor({ s, maps, stock, protocol, onSaved }) {
       return [...rs, { ...base, map: map.id, x, y, zone: zone.code, zone_label: zone.label }];
     });
     setSaved(false);
+    changed();
   };
   const remove = (i) => {
     setRows((rs) => rs.filter((_, j) => j !== i));
     setErrors({});
     setSel(-1);
+    changed();
   };
   const body = () => {
     const b = {

@@ -40,6 +40,8 @@ export function CheckInButton({ body, patientId, courseId, seq, label = 'Check i
   </span>`;
 }
 
+const REVIEW = { sample: 'Review sample', warning_acknowledged: 'Warning acknowledged' };
+
 /** The worklist's items with their patients' names (GET /patients/{id}, once per patient). */
 async function withPatients(list) {
   const rows = items(list);

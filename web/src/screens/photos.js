@@ -58,7 +58,8 @@ export function PhotosPanel({ s, policy, canWrite, onChange }) {
   const before = items(policy && policy.before_views).length ? items(policy.before_views) : VIEWS.map((x) => x[0]);
   const afterReq = items(policy && policy.after_views);
   const after = afterReq.length ? afterReq : VIEWS.map((x) => x[0]);
-  const writable = canWrite && !['signed_off', 'cancelled'].includes(s.state);
+  // Before photos until the session is completed, after photos once it has started (PHOTOS.md).
+  const writable = (phase) => canWrite && (phase === 'before' ? ['checked_in', 'prechecked', 'in_progress'] : ['in_progress', 'completed']).includes(s.state);
   const uploaded = () => {
     list.reload();
     onChange && onChange();
@@ -70,9 +71,9 @@ export function PhotosPanel({ s, policy, canWrite, onChange }) {
     ${list.error && html`<${Alert}>${sentence(list.error.message)}<//>`}
     ${!list.data && !list.error && html`<${Spinner} />`}
     <h3 class="sub-h">Before the treatment</h3>
-    <ul class="photo-grid plain">${before.map((v) => html`<${ViewTile} key=${'b' + v} s=${s} phase="before" view=${v} photo=${latest('before', v)} canWrite=${writable} required onUploaded=${uploaded} />`)}</ul>
+    <ul class="photo-grid plain">${before.map((v) => html`<${ViewTile} key=${'b' + v} s=${s} phase="before" view=${v} photo=${latest('before', v)} canWrite=${writable('before')} required onUploaded=${uploaded} />`)}</ul>
     ${showAfter && html`<h3 class="sub-h">After the treatment</h3>
-      <ul class="photo-grid plain">${after.map((v) => html`<${ViewTile} key=${'a' + v} s=${s} phase="after" view=${v} photo=${latest('after', v)} canWrite=${writable} required=${afterReq.includes(v)} onUploaded=${uploaded} />`)}</ul>`}
+      <ul class="photo-grid plain">${after.map((v) => html`<${ViewTile} key=${'a' + v} s=${s} phase="after" view=${v} photo=${latest('after', v)} canWrite=${writable('after')} required=${afterReq.includes(v)} onUploaded=${uploaded} />`)}</ul>`}
   </section>`;
 }
 
