@@ -90,6 +90,7 @@ bench: build
 	@echo "== bench/bench_dose.sh"; BUILD=$(BUILD) bench/bench_dose.sh
 	@echo "== bench/bench_dose.sh on PostgreSQL"; BUILD=$(BUILD) BENCH_SCRIPT=bench_dose.sh bench/bench_writes_pg.sh
 	@echo "== bench/bench_exposures.sh on PostgreSQL"; BUILD=$(BUILD) BENCH_PATIENTS=$${BENCH_PG_PATIENTS:-20000} BENCH_SCRIPT=bench_exposures.sh bench/bench_writes_pg.sh
+	@echo "== bench/bench_chart.sh"; BUILD=$(BUILD) bench/bench_chart.sh
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

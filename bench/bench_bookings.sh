@@ -86,41 +86,12 @@ end
 LUA
 
 
-if [ "${PERF:-0}" = 1 ]; then
-  perf record ${PERF_FLAGS:--g} -o "${PERF_OUT:-perf-bookings.data}" -p "$pid" -- sleep "$SECONDS_" >/dev/null 2>&1 &
-  perfpid=$!
-fi
-t0=$(bench_ticks "$pid")
-read -r m_rps m_p99 m_req m_bad < <(bench_wrk "$base" "$dir/book.lua")
-m_cpu=$(($(bench_ticks "$pid") - t0))
-[ -n "${perfpid:-}" ] && wait "$perfpid"
-kill "$pid" && wait "$pid" || true
-pid=
-grep -o "commit.stopped.*" "$dir/server.log" || true
+bench_load "$dir/book.lua" perf-bookings.data
 stored=$([ -z "${DB:-}" ] && sqlite3 "$db" "SELECT count(*) FROM appointments" 2>/dev/null || echo "?")
 
 # ---- nginx, the floor: the same POSTs answered 201 with a body of the same size ----
 fixed=$(printf '%s' "$first" | sed "s/'/ /g")
-bench_nginx_start "$dir/nginx" 2 "location / { return 201 '$fixed'; }"
-sleep 0.3
-workers=$(pgrep -P "$(cat "$dir/nginx/nginx.pid")" | tr '\n' ' ')
-t0=$(bench_ticks $workers)
-read -r n_rps n_p99 n_req n_bad < <(bench_wrk "http://127.0.0.1:$nport" "$dir/book.lua")
-n_cpu=$(($(bench_ticks $workers) - t0))
-
-python3 - "$m_rps" "$m_p99" "$m_req" "$m_bad" "$m_cpu" "$n_rps" "$n_p99" "$n_req" "$n_bad" \
-  "$n_cpu" "$(getconf CLK_TCK)" "$(cat /proc/loadavg)" "${DB:+postgresql}" "$stored" <<'PY'
-import sys
-a = sys.argv[1:]
-m_rps, m_p99, m_req, m_bad, m_cpu, n_rps, n_p99, n_req, n_bad, n_cpu, hz = map(float, a[:11])
-m_us, n_us = m_cpu / hz * 1e6 / max(m_req, 1), n_cpu / hz * 1e6 / max(n_req, 1)
-print(f"backend: {a[12] or 'sqlite'}")
-print(f"{'':26}{'req/s':>10}{'p99 ms':>10}{'CPU us/req':>12}{'non-2xx':>9}")
-print(f"{'mesodesk booking':26}{m_rps:10.0f}{m_p99/1000:10.2f}{m_us:12.1f}{m_bad:9.0f}")
-print(f"{'nginx return 201':26}{n_rps:10.0f}{n_p99/1000:10.2f}{n_us:12.1f}{n_bad:9.0f}")
-print(f"ratio mesodesk/nginx: req/s {m_rps/n_rps:.3f}, p99 {m_p99/max(n_p99,1):.1f}x, CPU per request {m_us/max(n_us,0.01):.1f}x")
-print(f"appointments stored: {a[13]} of {m_req - m_bad + 1:.0f} answered 201 (+1 sample)")
-print(f"load average: {a[11]}")
-print(f"target >= 5000 bookings/s: {'met' if m_rps >= 5000 and m_bad == 0 else 'NOT met'}")
-PY
+bench_floor "$dir/book.lua" "location / { return 201 '$fixed'; }"
+bench_summary "mesodesk booking" "nginx return 201" \
+  "appointments stored: $stored of $((m_req - m_bad + 1)) answered 201 (+1 sample)" 5000 bookings
 [ "$m_bad" = 0 ] || { echo "bench_bookings: some bookings were not 201" >&2; exit 1; }

@@ -88,3 +88,56 @@ bad = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
 print(f"{rps:.1f} {p99:.0f} {req} {bad.group(1) if bad else 0}")
 PY
 }
+
+# bench_load LUA PERF_DEFAULT: wrk with LUA against the server ($pid at $base) for
+# $SECONDS_ s (PERF=1: `perf record ${PERF_FLAGS:--g}` of it meanwhile into
+# ${PERF_OUT:-PERF_DEFAULT}), then the server stopped and its committer's line printed;
+# sets m_rps m_p99 m_req m_bad m_cpu (clock ticks).
+bench_load() {
+    if [ "${PERF:-0}" = 1 ]; then
+        perf record ${PERF_FLAGS:--g} -o "${PERF_OUT:-$2}" -p "$pid" -- sleep "$SECONDS_" \
+            >/dev/null 2>&1 &
+        _perfpid=$!
+    fi
+    _t0=$(bench_ticks "$pid")
+    read -r m_rps m_p99 m_req m_bad < <(bench_wrk "$base" "$1")
+    m_cpu=$(($(bench_ticks "$pid") - _t0))
+    [ -n "${_perfpid:-}" ] && wait "$_perfpid"
+    kill "$pid" && wait "$pid" || true
+    pid=
+    grep -o "commit.stopped.*" "$dir/server.log" || true
+}
+
+# bench_floor LUA DIRECTIVES: nginx (bench_nginx_start in $dir/nginx, 2 workers, with
+# DIRECTIVES) under wrk with LUA; sets n_rps n_p99 n_req n_bad n_cpu (clock ticks).
+bench_floor() {
+    bench_nginx_start "$dir/nginx" 2 "$2"
+    sleep 0.3
+    _workers=$(pgrep -P "$(cat "$dir/nginx/nginx.pid")" | tr '\n' ' ')
+    _t0=$(bench_ticks $_workers)
+    read -r n_rps n_p99 n_req n_bad < <(bench_wrk "http://127.0.0.1:$nport" "$1")
+    n_cpu=$(($(bench_ticks $_workers) - _t0))
+}
+
+# bench_summary WHAT FLOOR STORED TARGET UNIT: the table of a bench_load beside its
+# bench_floor: req/s, p99, server CPU per request, non-2xx of each, the ratios, STORED (a
+# line), the load average, and whether m_rps met TARGET UNIT/s with every answer 2xx.
+bench_summary() {
+    python3 - "$m_rps" "$m_p99" "$m_req" "$m_bad" "$m_cpu" "$n_rps" "$n_p99" "$n_req" "$n_bad" \
+        "$n_cpu" "$(getconf CLK_TCK)" "$(cat /proc/loadavg)" "${DB:+postgresql}" "$1" "$2" "$3" \
+        "$4" "$5" <<'PY'
+import sys
+a = sys.argv[1:]
+m_rps, m_p99, m_req, m_bad, m_cpu, n_rps, n_p99, n_req, n_bad, n_cpu, hz = map(float, a[:11])
+what, floor, stored, target, unit = a[13:18]
+m_us, n_us = m_cpu / hz * 1e6 / max(m_req, 1), n_cpu / hz * 1e6 / max(n_req, 1)
+print(f"backend: {a[12] or 'sqlite'}")
+print(f"{'':26}{'req/s':>10}{'p99 ms':>10}{'CPU us/req':>12}{'non-2xx':>9}")
+print(f"{what:26}{m_rps:10.0f}{m_p99/1000:10.2f}{m_us:12.1f}{m_bad:9.0f}")
+print(f"{floor:26}{n_rps:10.0f}{n_p99/1000:10.2f}{n_us:12.1f}{n_bad:9.0f}")
+print(f"ratio mesodesk/nginx: req/s {m_rps/n_rps:.3f}, p99 {m_p99/max(n_p99,1):.1f}x, CPU per request {m_us/max(n_us,0.01):.1f}x")
+print(stored)
+print(f"load average: {a[11]}")
+print(f"target >= {target} {unit}/s: {'met' if m_rps >= float(target) and m_bad == 0 else 'NOT met'}")
+PY
+}

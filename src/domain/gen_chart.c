@@ -3,8 +3,8 @@
  *
  * A generated session is charted as it would have been on the charting screen: checked in
  * at t, prechecked, started 15 minutes later, each dose an entry (a point inside a zone of
- * a face map, 1 to 10 points, the dose's volume, depth 1.0-2.0 mm at 30-45 degrees with a
- * 30G 4 mm or 13 mm needle, its lot, vial and administration), point by point or papules,
+ * a face map, 1 to 10 points, the dose's volume, depth 1.0-1.5 mm at 30-45 degrees with a
+ * 30G 13 mm or 27G 4 mm needle, its lot, vial and administration), point by point or papules,
  * ended a few minutes a zone later, completed at the end, signed off by the clinic's
  * medical director 1 to 3 days later unless that is after the as-of day (then completed).
  * The numbers are a benchmark's data, not clinical rules: the gates and checks of chart.c
@@ -149,14 +149,15 @@ static void chart_entries(md__rng *r, const md__gen_dose *d, int n, json_t *entr
                                   json_pack("{s:s,s:s?}", "lot_id", d[i].lot_id, "vial_id", vial));
         int long_needle = (int)md__rng_below(r, 2);
         json_array_append_new(
-            entries, json_pack("{s:s,s:f,s:f,s:s,s:i,s:f,s:f,s:i,s:i,s:i,s:s,s:s?,s:s}", "map",
-                               d[i].zone->map, "x", d[i].zone->x, "y", d[i].zone->y, "zone",
-                               d[i].zone->zone, "points", 1 + (int)md__rng_below(r, 10),
-                               "volume_ml", (double)d[i].volume_ul / 1000.0, "depth_mm",
-                               (double)(10 + (int)md__rng_below(r, 11)) / 10.0, "angle_deg",
-                               30 + (int)md__rng_below(r, 16), "needle_gauge", 30,
-                               "needle_length_mm", long_needle ? 13 : 4, "lot_id", d[i].lot_id,
-                               "vial_id", vial, "administration_id", d[i].id));
+            entries,
+            json_pack("{s:s,s:f,s:f,s:s,s:i,s:f,s:f,s:i,s:i,s:i,s:s,s:s?,s:s}", "map",
+                      d[i].zone->map, "x", d[i].zone->x, "y", d[i].zone->y, "zone", d[i].zone->zone,
+                      "points", 1 + (int)md__rng_below(r, 10), "volume_ml",
+                      (double)d[i].volume_ul / 1000.0, "depth_mm",
+                      (double)(10 + (int)md__rng_below(r, 6)) / 10.0, "angle_deg",
+                      30 + (int)md__rng_below(r, 16), "needle_gauge", long_needle ? 30 : 27,
+                      "needle_length_mm", long_needle ? 13 : 4, "lot_id", d[i].lot_id, "vial_id",
+                      vial, "administration_id", d[i].id));
     }
 }
 

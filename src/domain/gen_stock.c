@@ -285,7 +285,7 @@ static md_code vial_rows(md_ctx *ctx, const md_gen_options *o, const plan *pl, i
     return rc;
 }
 
-/* The clinic's needle (30G 4 mm) and a lot of it for every lot period, received once. */
+/* The clinic's needle (27G 4 mm) and a lot of it for every lot period, received once. */
 static md_code needle_rows(md_ctx *ctx, const md_gen_options *o, const plan *pl, int clinic,
                            const char *at, long *rows, md_err *err)
 {
@@ -299,7 +299,7 @@ static md_code needle_rows(md_ctx *ctx, const md_gen_options *o, const plan *pl,
                       "INSERT INTO consumables (clinic_id, id, version, current, recorded_by, "
                       "recorded_at, reason, kind, name, manufacturer, gauge, length_mm, status) "
                       "VALUES ($1, $2, 1, 1, $3, $4, 'generated', 'needle', 'Mesotherapy needle "
-                      "30G 4 mm', 'Generated Laboratories', 30, 4, 'active')",
+                      "27G 4 mm', 'Generated Laboratories', 27, 4, 'active')",
                       v, 4, rows, err);
     md__rng r = stream(o->seed, (uint64_t)clinic, 5000, 0);
     for (long k = 0; rc == MD_OK && k < pl->lots; k++) {

@@ -5,6 +5,7 @@
  * rows on two databases; and a generated lot's exposures list exactly its patients. */
 #include "unit_db.h"
 
+#include "mesodesk/chart.h"
 #include "mesodesk/gen.h"
 #include "mesodesk/recall.h"
 #include "mesodesk/record.h"
@@ -178,6 +179,8 @@ static void the_same_seed_gives_the_same_stock(void **state)
         "SELECT lot_id FROM administrations WHERE clinic_id = $1 ORDER BY id",
         "SELECT coalesce(vial_id, given_at) FROM administrations WHERE clinic_id = $1 ORDER BY id",
         "SELECT id FROM stock_movements WHERE clinic_id = $1 ORDER BY id",
+        "SELECT id || ' ' || day || ' ' || course_session FROM treatment_sessions WHERE "
+        "clinic_id = $1 ORDER BY id",
     };
     unit_db a, b;
     md_gen_result *ra = malloc(sizeof *ra), *rb = malloc(sizeof *rb);
@@ -199,11 +202,117 @@ static void the_same_seed_gives_the_same_stock(void **state)
     unit_db_close(&b);
 }
 
+static const char *str(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+/* Every generated session is charted: one treatment session per session of doses, whose
+ * entries are exactly its administrations (lot, vial, the zone's area), points inside
+ * their zones, read back through md_chart_get; a session signed off names the clinic's
+ * medical director. */
+static void every_session_is_charted_with_its_doses(void **state)
+{
+    (void)state;
+    unit_db u;
+    md_err err;
+    md_gen_result *res = malloc(sizeof *res);
+    unit_db_open(&u, 1);
+    generate(&u, 5, res);
+    int64_t sessions = scalar(&u, "SELECT count(*) FROM treatment_sessions WHERE clinic_id = $1");
+    assert_int_equal(sessions, scalar(&u, "SELECT count(*) FROM (SELECT DISTINCT context_id "
+                                          "FROM administrations WHERE clinic_id = $1) AS s"));
+    assert_int_equal(scalar(&u, "SELECT count(*) FROM treatment_sessions t WHERE t.clinic_id = $1 "
+                                "AND NOT EXISTS (SELECT 1 FROM administrations a WHERE "
+                                "a.clinic_id = t.clinic_id AND a.context_id = t.id AND "
+                                "a.patient_id = t.patient_id)"),
+                     0);
+    assert_true(scalar(&u, "SELECT count(*) FROM treatment_sessions WHERE clinic_id = $1 AND "
+                           "state = 'signed_off'") > 0);
+    assert_int_equal(scalar(&u, "SELECT count(*) FROM treatment_sessions WHERE clinic_id = $1 AND "
+                                "state NOT IN ('signed_off', 'completed')"),
+                     0);
+    char director[MD_ID_STR], sid[3][MD_ID_STR];
+    md_val cv[] = {md_text(u.ctx.who.clinic_id)};
+    assert_int_equal(md_store_scalar_text(u.db,
+                                          "SELECT id FROM staff WHERE clinic_id = $1 AND role = "
+                                          "'medical_director'",
+                                          cv, 1, director, sizeof director, &err),
+                     MD_OK);
+    assert_int_equal(md_store_scalar_text(u.db,
+                                          "SELECT min(id) FROM treatment_sessions WHERE "
+                                          "clinic_id = $1 AND state = 'signed_off'",
+                                          cv, 1, sid[0], MD_ID_STR, &err),
+                     MD_OK);
+    assert_int_equal(md_store_scalar_text(u.db,
+                                          "SELECT max(id) FROM treatment_sessions WHERE "
+                                          "clinic_id = $1",
+                                          cv, 1, sid[1], MD_ID_STR, &err),
+                     MD_OK);
+    assert_int_equal(md_store_scalar_text(u.db,
+                                          "SELECT max(context_id) FROM administrations WHERE "
+                                          "clinic_id = $1 AND vial_id IS NOT NULL",
+                                          cv, 1, sid[2], MD_ID_STR, &err),
+                     MD_OK);
+    for (int k = 0; k < 3; k++) {
+        json_t *sj = NULL;
+        assert_int_equal(md_chart_get(&u.ctx, sid[k], &sj, &err), MD_OK);
+        json_t *entries = json_object_get(json_object_get(sj, "chart"), "entries");
+        md_val v[] = {md_text(u.ctx.who.clinic_id), md_text(sid[k])};
+        int64_t doses = 0;
+        assert_int_equal(md_store_scalar_int(u.db,
+                                             "SELECT count(*) FROM administrations WHERE "
+                                             "clinic_id = $1 AND context_id = $2",
+                                             v, 2, &doses, &err),
+                         MD_OK);
+        assert_true(doses >= 1);
+        assert_int_equal(json_array_size(entries), doses);
+        size_t i;
+        json_t *e;
+        json_array_foreach(entries, i, e)
+        {
+            char lot[MD_ID_STR], area[64], vial[MD_ID_STR];
+            md_val a[] = {md_text(u.ctx.who.clinic_id), md_text(str(e, "administration_id")),
+                          md_text(sid[k])};
+            assert_int_equal(md_store_scalar_text(u.db,
+                                                  "SELECT lot_id FROM administrations WHERE "
+                                                  "clinic_id = $1 AND id = $2 AND context_id = $3",
+                                                  a, 3, lot, sizeof lot, &err),
+                             MD_OK);
+            assert_string_equal(lot, str(e, "lot_id"));
+            assert_int_equal(md_store_scalar_text(u.db,
+                                                  "SELECT coalesce(vial_id, '') FROM "
+                                                  "administrations WHERE clinic_id = $1 AND id = "
+                                                  "$2 AND context_id = $3",
+                                                  a, 3, vial, sizeof vial, &err),
+                             MD_OK);
+            assert_string_equal(vial, str(e, "vial_id") ? str(e, "vial_id") : "");
+            assert_int_equal(md_store_scalar_text(u.db,
+                                                  "SELECT area FROM administrations WHERE "
+                                                  "clinic_id = $1 AND id = $2 AND context_id = $3",
+                                                  a, 3, area, sizeof area, &err),
+                             MD_OK);
+            const char *why = NULL;
+            const char *zone_area = md_body_map_zone_area(
+                md_kb_map_find(u.ctx.kb, str(e, "map")), str(e, "zone"),
+                json_number_value(json_object_get(e, "x")),
+                json_number_value(json_object_get(e, "y")), &why);
+            assert_non_null(zone_area);
+            assert_string_equal(zone_area, area);
+        }
+        if (k == 0) assert_string_equal(str(sj, "signed_off_by"), director);
+        json_decref(sj);
+    }
+    free(res);
+    unit_db_close(&u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(stock_is_realistic_and_consistent),
         cmocka_unit_test(the_same_seed_gives_the_same_stock),
+        cmocka_unit_test(every_session_is_charted_with_its_doses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
