@@ -26,16 +26,16 @@
  * Never changed after check-in: course_id, course_session, appointment_id,
  * practitioner_id, day (and the patient, which the engine keeps).
  *
- * The kind's hooks are the gates of every interface (API, CLI, import, a direct
- * md_record_create/update): no caller can skip them.
- *   - check (before anything is written): the chart, when there is one, passes every check
- *     of the injection record below, and every warning it raises is stored acknowledged;
- *   - after_write (inside the write, once the new version is stored): the step is one of
- *     the table above, from the state before, changing only what it may; a version that
- *     enters prechecked or in_progress runs md_chart_gates, one that enters completed
- *     md_chart_completion, one that enters signed_off needs MD_PERM_CHART_SIGNOFF and
- *     another signer than the practitioner; every dose of the chart is a current
- *     administration of this session with the entry's lot, vial and volume.  A refusal
+ * The kind's after_write hook is the gate of every interface (API, CLI, import, a direct
+ * md_record_create/update): no caller can skip it.  Inside the write, once the new version
+ * is stored: the step is one of the table above, from the state before, changing only what
+ * it may; a version that enters prechecked or in_progress runs md_chart_gates, one that
+ * enters completed md_chart_completion, one that enters signed_off needs
+ * MD_PERM_CHART_SIGNOFF and another signer than the practitioner; a chart or amend step's
+ * chart passes every check of the injection record below, stores every warning it raises
+ * acknowledged, and each of its doses is a current administration of this session with the
+ * entry's lot, vial and volume (the doses of the chart before, entered in error).  Later
+ * steps do not re-check the chart (the kb, a formulation or a lot may change since).  A refusal
  *     rolls the whole write back (MD_EUNPROCESSABLE naming the member at fault: the
  *     md_chart_* functions check the same first and answer 409 with the checks).
  *
@@ -719,15 +719,21 @@ static md_code acknowledged(const json_t *raised, const json_t *stored, md_err *
     return MD_OK;
 }
 
-static md_code check_session(md_ctx *ctx, json_t *rec, md_err *err)
+/* The chart of a version that records or amends it passes every check of the injection
+ * record and stores every warning it raises acknowledged.  Run on those steps only: a later
+ * step (sign-off, an addendum) never fails because the kb, the formulation or a lot changed
+ * since the chart was recorded. */
+static md_code chart_holds(md_ctx *ctx, json_t *rec, md_err *err)
 {
     json_t *chart = json_object_get(rec, "chart"), *raised = NULL;
-    if (!json_is_object(chart)) return MD_OK;
-    const json_t *seq = json_object_get(rec, "course_session");
-    if (!json_is_integer(seq)) return MD_OK; /* the field's own check reports it */
-    md_code rc = chart_check(ctx, str(rec, "course_id"), (int)json_integer_value(seq), chart,
+    if (!json_is_object(chart))
+        return md_err_set(err, MD_EUNPROCESSABLE, "chart", "a chart step records a chart");
+    md_code rc = chart_check(ctx, str(rec, "course_id"),
+                             (int)json_integer_value(json_object_get(rec, "course_session")), chart,
                              "chart.", &raised, err);
     if (rc == MD_OK) rc = acknowledged(raised, json_object_get(rec, "warnings"), err);
+    /* inside the engine's update a conflict would read as a stale version */
+    if (rc == MD_ECONFLICT && err) err->code = rc = MD_EUNPROCESSABLE;
     json_decref(raised);
     return rc;
 }
@@ -904,7 +910,8 @@ static md_code after_session(md_ctx *ctx, const md_record_kind *k, const char *i
             rc = md_err_set(err, MD_EFORBIDDEN, "signoff",
                             "a medical director does not sign off their own chart");
     } else if (is(s, "chart") || is(s, "amend")) {
-        rc = doses_match(ctx, prev, next, id, err);
+        rc = chart_holds(ctx, next, err);
+        if (rc == MD_OK) rc = doses_match(ctx, prev, next, id, err);
     }
 done:
     json_decref(next);
@@ -924,7 +931,7 @@ const md_record_kind md_kind_treatment_session = {
     .read_perm = MD_PERM_CLINICAL_READ,
     .write_perm = MD_PERM_CHART_WRITE,
     .fields = session_fields,
-    .hooks = {.check = check_session, .after_write = after_session, .decorate = decorate_session},
+    .hooks = {.after_write = after_session, .decorate = decorate_session},
 };
 
 /* ---- the session's functions ----------------------------------------------------------- */
