@@ -213,7 +213,7 @@ static md_val field_val(md_ctx *ctx, const md_field *f, json_t *body)
     case MD_F_BOOL: return md_int(json_is_true(j));
     case MD_F_MILLI: return md_int((int64_t)(json_number_value(j) * 1000.0 + 0.5));
     case MD_F_JSON: {
-        char *text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+        char *text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | MD_JSON_NUMBERS);
         const char *s = text ? md_arena_strdup(ctx->arena, text) : NULL;
         free(text);
         return md_text(s);

@@ -159,7 +159,7 @@ static md_code validate_field(md_ctx *ctx, const md_field *f, json_t *rec, int c
             break;
         }
         if (f->json_check) rc = f->json_check(ctx, j, f->name, err);
-        char *text = rc == MD_OK ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        char *text = rc == MD_OK ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | MD_JSON_NUMBERS) : NULL;
         if (rc == MD_OK && !text) rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
         if (text) {
             s = md_arena_strdup(ctx->arena, text);
