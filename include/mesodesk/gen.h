@@ -52,6 +52,8 @@ typedef struct md_gen_options {
     const char *staff_password; /* every account's; NULL = a random one each (not kept) */
     md_gen_progress_fn progress;
     void *progress_arg;
+    int patients_only; /* 1: patients and facts only, without the stock, doses and charted
+                        * sessions of gen_stock.c and gen_chart.c (tests of the patients) */
 } md_gen_options;
 
 typedef struct md_gen_result {

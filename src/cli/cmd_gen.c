@@ -80,7 +80,7 @@ int cmd_gen(int argc, char **argv)
                                          {"schedule-days", required_argument, 0, 'D'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    md_gen_options o = {1, 100, 1, md_today_utc(), 0, 1000, NULL, NULL, NULL};
+    md_gen_options o = {1, 100, 1, md_today_utc(), 0, 1000, NULL, NULL, NULL, 0};
     const char *db = NULL;
     long n, schedule_days = 0, schedule_rows = 0;
     int schedule = 0;

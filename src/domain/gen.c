@@ -683,7 +683,8 @@ static md_code gen_clinic(md_ctx *ctx, const md_gen_options *o, const md__gen_ch
             rc = md_gen_patient_make(ctx->kb, o->seed, c, i, o->as_of, p, err);
             b.validate = o->validate_every > 0 && i % o->validate_every == 0;
             if (rc == MD_OK) rc = write_patient(&b, &facts, err);
-            if (rc == MD_OK) rc = md__gen_stock_patient(ctx, o, gc, c, i, p, NULL, err);
+            if (rc == MD_OK && !o->patients_only)
+                rc = md__gen_stock_patient(ctx, o, gc, c, i, p, NULL, err);
             md_arena_reset(ctx->arena);
         }
         snprintf(detail, sizeof detail, "patients %ld-%ld of %ld, seed %llu", first + 1, last,

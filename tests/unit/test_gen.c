@@ -32,7 +32,7 @@ static void generate(unit_db *u, uint64_t seed, md_gen_result *res)
 {
     md_err err;
     md_gen_options o = {CLINICS, PATIENTS, seed, as_of(), 200, 1, "gen-test-password-1",
-                        NULL,    NULL};
+                        NULL,    NULL,     1};
     u->ctx.who.role = MD_ROLE_SYSTEM;
     u->ctx.who.staff_id[0] = '\0';
     if (md_gen_run(&u->ctx, &o, res, &err) != MD_OK) fail_msg("gen: %s %s", err.field, err.message);
@@ -104,7 +104,7 @@ static void same_seed_same_rows_other_seed_differs(void **state)
     assert_string_not_equal(ra->clinic_ids[0], rb->clinic_ids[0]);
     /* The same seed again on the same database is refused, naming the seed. */
     md_err err;
-    md_gen_options o = {1, 1, 11, as_of(), 0, 0, NULL, NULL, NULL};
+    md_gen_options o = {1, 1, 11, as_of(), 0, 0, NULL, NULL, NULL, 0};
     assert_int_equal(md_gen_run(&a.ctx, &o, ra, &err), MD_ECONFLICT);
     assert_string_equal(err.field, "seed");
     unit_db_close(&a);
@@ -236,7 +236,7 @@ static void bad_options_name_their_field(void **state)
     md_err err;
     md_gen_result *res = malloc(sizeof *res);
     unit_db_open(&u, 0);
-    md_gen_options o = {0, 10, 1, as_of(), 0, 0, NULL, NULL, NULL};
+    md_gen_options o = {0, 10, 1, as_of(), 0, 0, NULL, NULL, NULL, 0};
     assert_int_equal(md_gen_run(&u.ctx, &o, res, &err), MD_EINVAL);
     assert_string_equal(err.field, "clinics");
     o.clinics = 1;
@@ -359,7 +359,7 @@ static void search_counts_stop_a_thousand_past_the_offset(void **state)
     unit_db u;
     md_err err;
     md_gen_result *res = malloc(sizeof *res);
-    md_gen_options o = {1, 1200, 5, as_of(), 0, 0, "gen-test-password-1", NULL, NULL};
+    md_gen_options o = {1, 1200, 5, as_of(), 0, 0, "gen-test-password-1", NULL, NULL, 1};
     unit_db_open(&u, 1);
     u.ctx.who.role = MD_ROLE_SYSTEM;
     assert_int_equal(md_gen_run(&u.ctx, &o, res, &err), MD_OK);

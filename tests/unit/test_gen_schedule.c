@@ -26,7 +26,7 @@ static md_day AS_OF; /* 2026-06-01, a Monday */
 static void generate(unit_db *u, uint64_t seed, md_gen_result *res)
 {
     md_err err;
-    md_gen_options o = {1, PATIENTS, seed, AS_OF, 100, 0, "a-long-password", NULL, NULL};
+    md_gen_options o = {1, PATIENTS, seed, AS_OF, 100, 0, "a-long-password", NULL, NULL, 1};
     if (pg_harness_active()) {
         json_t *in = json_pack("{s:s,s:s,s:s,s:s}", "given_name", "Ivy", "family_name", "Hale",
                                "birth_date", "1990-04-04", "sex", "female"),

@@ -21,7 +21,8 @@
 static void generate(unit_db *u, uint64_t seed, md_gen_result *res)
 {
     md_err err;
-    md_gen_options o = {1, PATIENTS, seed, md_date_from_ymd(2026, 6, 1), 250, 50, NULL, NULL, NULL};
+    md_gen_options o = {1,    PATIENTS, seed, md_date_from_ymd(2026, 6, 1), 250, 50, NULL,
+                        NULL, NULL,     0};
     if (pg_harness_active()) {
         /* A database with a patient: the generator's row-by-row path (its fresh-load path
          * stages search keys in statements of more parameters than store_pg takes). */
@@ -293,10 +294,10 @@ static void every_session_is_charted_with_its_doses(void **state)
                                                   a, 3, area, sizeof area, &err),
                              MD_OK);
             const char *why = NULL;
-            const char *zone_area = md_body_map_zone_area(
-                md_kb_map_find(u.ctx.kb, str(e, "map")), str(e, "zone"),
-                json_number_value(json_object_get(e, "x")),
-                json_number_value(json_object_get(e, "y")), &why);
+            const char *zone_area =
+                md_body_map_zone_area(md_kb_map_find(u.ctx.kb, str(e, "map")), str(e, "zone"),
+                                      json_number_value(json_object_get(e, "x")),
+                                      json_number_value(json_object_get(e, "y")), &why);
             assert_non_null(zone_area);
             assert_string_equal(zone_area, area);
         }
