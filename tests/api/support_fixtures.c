@@ -173,8 +173,9 @@ void api_session_in_progress(api_session_fix *f, int fitzpatrick, const char *ch
     snprintf(ev3, sizeof ev3,
              "%s,{\"state\":\"in_progress\",\"step\":\"start\",\"at\":\"%s\",\"by\":\"%s\"}]", ev2,
              checked_in_at, api.practitioner_id);
-    strcat(ev1, "]");
-    strcat(ev2, "]");
+    size_t n1 = strlen(ev1), n2 = strlen(ev2);
+    snprintf(ev1 + n1, sizeof ev1 - n1, "]");
+    snprintf(ev2 + n2, sizeof ev2 - n2, "]");
     snprintf(materials, sizeof materials,
              "'{\"lots\":[{\"lot_id\":\"%s\"}],\"needle_lot_id\":\"%s\"}'", f->lot, f->needle_lot);
     snprintf(prechecks, sizeof prechecks,

@@ -51,7 +51,7 @@ static void generates_and_the_trail_verifies(void **state)
     snprintf(args, sizeof args, "gen --db '%s/g.db' --clinics 2 --patients 300 --seed 9", dir);
     int st = run(args, out, sizeof out, errs, sizeof errs);
     if (st != 0) fail_msg("gen: exit %d: %s %s", st, out, errs);
-    assert_non_null(strstr(out, "2 clinics, 10 staff, 600 patients"));
+    assert_non_null(strstr(out, "2 clinics, 12 staff, 600 patients"));
     assert_non_null(strstr(out, "Generated clinic 2 (seed 9)"));
     assert_string_equal(errs, ""); /* no progress bar when stderr is not a terminal */
 

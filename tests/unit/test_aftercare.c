@@ -214,9 +214,9 @@ static md_chart_policy policy(void)
 {
     md_chart_policy p;
     memset(&p, 0, sizeof p);
-    strcpy(p.before_views[0], "front");
-    strcpy(p.before_views[1], "left");
-    strcpy(p.before_views[2], "right");
+    md_strlcpy(p.before_views[0], "front", sizeof p.before_views[0]);
+    md_strlcpy(p.before_views[1], "left", sizeof p.before_views[1]);
+    md_strlcpy(p.before_views[2], "right", sizeof p.before_views[2]);
     p.n_before = 3;
     p.completion_hours = 72;
     p.review_share_percent = 10;
@@ -378,7 +378,7 @@ static void each_missing_item_fails_completion_alone(void **state)
     fixture_free(&x);
     /* after photos where the policy requires them */
     fixture_make(&x);
-    strcpy(x.policy.after_views[0], "front");
+    md_strlcpy(x.policy.after_views[0], "front", sizeof x.policy.after_views[0]);
     x.policy.n_after = 1;
     expect_only(&x, "photos_after");
     json_array_append_new(json_object_get(x.after, "views"), json_string("front"));
@@ -423,7 +423,7 @@ static void acknowledged_warnings_set_a_chart_for_review(void **state)
     for (int i = 0; i < 1000 && !*id; i++) {
         char c[40];
         snprintf(c, sizeof c, "s%d", i);
-        if (!md_review_sampled("clinic-1", c, 10)) strcpy(id, c);
+        if (!md_review_sampled("clinic-1", c, 10)) md_strlcpy(id, c, sizeof id);
     }
     json_t *s = json_pack("{s:s,s:[{s:s,s:s}]}", "id", id, "warnings", "code", "depth_out_of_range",
                           "field", "entries[0].depth_mm");
