@@ -96,6 +96,21 @@ static md_code pragma(sqlite_store *s, const char *sql, md_err *err)
     return MD_OK;
 }
 
+/* Switch a connection to WAL.  While another connection opens the same new file and makes
+ * that switch, SQLite can answer SQLITE_BUSY at once, without its busy handler (four
+ * servers starting on one new database): so the switch is retried, up to the busy
+ * timeout. */
+static md_code wal_mode(sqlite_store *s, md_err *err)
+{
+    for (int waited = 0;; waited += 10) {
+        int rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+        int busy = (rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED;
+        if (rc == SQLITE_OK) return MD_OK;
+        if (!busy || waited >= BUSY_TIMEOUT_MS) return pragma(s, "PRAGMA journal_mode=WAL", err);
+        sqlite3_sleep(10);
+    }
+}
+
 static md_code sqlite_open(const char *uri, md_store **out, md_err *err)
 {
     sqlite_store *s = calloc(1, sizeof *s);
@@ -112,7 +127,7 @@ static md_code sqlite_open(const char *uri, md_store **out, md_err *err)
     }
     sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
     sqlite3_extended_result_codes(s->db, 1);
-    if (pragma(s, "PRAGMA journal_mode=WAL", err) || pragma(s, "PRAGMA foreign_keys=ON", err) ||
+    if (wal_mode(s, err) || pragma(s, "PRAGMA foreign_keys=ON", err) ||
         pragma(s, "PRAGMA synchronous=FULL", err) ||
         /* Savepoint journals in memory: the group-committed batch is one savepoint per
          * write, and a temp file would cost a pwrite per page (commit.c). */
