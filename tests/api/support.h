@@ -128,6 +128,15 @@ typedef struct api_res {
 /* Send one request.  h: an easy handle to reuse (keep-alive), or NULL for a fresh one.
  * Thread-safe (no cmocka calls).  Returns the curl code; r is filled either way. */
 int api_send(CURL *h, const api_req *q, api_res *r);
+/* One of several concurrent requests (a pthread start routine, arg an api_racer): sends
+ * method path with token and body on a handle of its own and keeps the answer's status and
+ * error field. */
+typedef struct api_racer {
+    const char *method, *path, *token, *body;
+    long status;
+    char field[64];
+} api_racer;
+void *api_race(void *arg);
 void api_res_free(api_res *r);
 
 /* --- asserting helpers (test thread only) --- */

@@ -415,3 +415,16 @@ void api_assert_alive(void)
     json_t *p = api_ok(api.admin, "GET", NULL, 200, "/api/v1/patients?limit=1");
     json_decref(p);
 }
+
+void *api_race(void *arg)
+{
+    api_racer *r = arg;
+    api_req q = {.method = r->method, .path = r->path, .token = r->token, .body = r->body};
+    api_res res;
+    api_send(NULL, &q, &res);
+    r->status = res.status;
+    json_t *f = json_object_get(json_object_get(res.json, "error"), "field");
+    md_strlcpy(r->field, json_is_string(f) ? json_string_value(f) : "", sizeof r->field);
+    api_res_free(&res);
+    return NULL;
+}

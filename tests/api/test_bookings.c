@@ -230,26 +230,6 @@ static void double_bookings_are_refused(void **state)
     json_decref(a);
 }
 
-typedef struct racer {
-    const char *body;
-    long status;
-    char field[64];
-} racer;
-
-static void *race(void *arg)
-{
-    racer *r = arg;
-    api_req q = {
-        .method = "POST", .path = "/api/v1/appointments", .token = api.reception, .body = r->body};
-    api_res res;
-    api_send(NULL, &q, &res);
-    r->status = res.status;
-    json_t *f = json_object_get(json_object_get(res.json, "error"), "field");
-    md_strlcpy(r->field, json_is_string(f) ? json_string_value(f) : "", sizeof r->field);
-    api_res_free(&res);
-    return NULL;
-}
-
 static void an_expired_licence_cannot_be_booked_for_a_treatment(void **state)
 {
     (void)state;
@@ -275,7 +255,7 @@ static void concurrent_requests_for_one_slot_one_wins(void **state)
     (void)state;
     setup_schedule();
     enum { N = 12 };
-    racer r[N];
+    api_racer r[N];
     pthread_t th[N];
     char bodies[N][512];
     for (int i = 0; i < N; i++) {
@@ -284,10 +264,13 @@ static void concurrent_requests_for_one_slot_one_wins(void **state)
         snprintf(bodies[i], sizeof bodies[i], "%s",
                  booking(i % 2 ? api.admin_id : api.practitioner_id, fx.room, fx.pat2, "review",
                          at(fx.wed, "16:00"), 30));
-        r[i] = (racer){.body = bodies[i]};
+        r[i] = (api_racer){.method = "POST",
+                           .path = "/api/v1/appointments",
+                           .token = api.reception,
+                           .body = bodies[i]};
     }
     for (int i = 0; i < N; i++)
-        assert_int_equal(pthread_create(&th[i], NULL, race, &r[i]), 0);
+        assert_int_equal(pthread_create(&th[i], NULL, api_race, &r[i]), 0);
     int won = 0, lost = 0;
     for (int i = 0; i < N; i++) {
         pthread_join(th[i], NULL);

@@ -566,41 +566,22 @@ static void bad_checkins_name_their_field(void **state)
     json_decref(l);
 }
 
-typedef struct racer {
-    const char *body;
-    long status;
-    char field[64];
-} racer;
-
-static void *race(void *arg)
-{
-    racer *r = arg;
-    api_req q = {
-        .method = "POST", .path = "/api/v1/sessions", .token = api.practitioner, .body = r->body};
-    api_res res;
-    api_send(NULL, &q, &res);
-    r->status = res.status;
-    json_t *f = json_object_get(json_object_get(res.json, "error"), "field");
-    md_strlcpy(r->field, json_is_string(f) ? json_string_value(f) : "", sizeof r->field);
-    api_res_free(&res);
-    return NULL;
-}
-
 static void a_concurrent_double_checkin_checks_in_once(void **state)
 {
     (void)state;
     enum { N = 8 };
     course_fix c;
     char body[512];
-    racer r[N];
+    api_racer r[N];
     pthread_t th[N];
     course_with_appointment("Lea", &c);
     /* A walk-in for session 2 of the course, sent eight times at once. */
     snprintf(body, sizeof body, "{\"patient_id\":\"%s\",\"course_id\":\"%s\",\"course_session\":2}",
              c.pid, c.cid);
     for (int i = 0; i < N; i++) {
-        r[i] = (racer){.body = body};
-        assert_int_equal(pthread_create(&th[i], NULL, race, &r[i]), 0);
+        r[i] = (api_racer){
+            .method = "POST", .path = "/api/v1/sessions", .token = api.practitioner, .body = body};
+        assert_int_equal(pthread_create(&th[i], NULL, api_race, &r[i]), 0);
     }
     int won = 0, lost = 0;
     for (int i = 0; i < N; i++) {
