@@ -1318,6 +1318,7 @@ md_code md_chart_record_report(md_ctx *ctx, const char *id, json_t *in, json_t *
             size_t n = strlen(codes);
             snprintf(codes + n, sizeof codes - n, "%s%s (%s)", n ? ", " : "", str(w, "code"),
                      str(w, "field"));
+            continue; /* listed in the 409 as it stands: nobody acknowledged it */
         }
         json_object_set_new(w, "acknowledged_by", json_string(md_actor_id(ctx)));
         json_object_set_new(w, "acknowledged_at", json_string(now));

@@ -360,6 +360,7 @@ static void the_full_flow_on_an_appointment(void **state)
     assert_string_equal(api_str(w, "code"), "depth_out_of_range");
     assert_string_equal(api_str(w, "field"), "entries[0].depth_mm");
     assert_true(json_array_size(json_object_get(w, "sources")) >= 1);
+    assert_null(json_object_get(w, "acknowledged_by")); /* nobody acknowledged it yet */
     api_res_free(&r);
     assert_int_equal(on_hand(lot), before);
     json_t *ch = api_ok(api.practitioner, "PUT",
