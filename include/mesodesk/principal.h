@@ -44,6 +44,7 @@ typedef enum md_perm {
     MD_PERM_CONSENT_WRITE = 1u << 13,  /* send consent links, record a signature on the tablet */
     MD_PERM_CHART_WRITE = 1u << 14,    /* check in, precheck, chart, complete a session */
     MD_PERM_CHART_SIGNOFF = 1u << 15,  /* sign off charts, the review queue (medical director) */
+    MD_PERM_PV_READ = 1u << 16, /* signals, rates, case reports, the dashboard (issue 11) */
 } md_perm;
 
 typedef struct md_principal {

@@ -18,21 +18,21 @@ static const struct {
                            MD_PERM_STAFF_WRITE | MD_PERM_AUDIT_READ | MD_PERM_CLEARANCE_WRITE |
                            MD_PERM_KB_WRITE | MD_PERM_STOCK_READ | MD_PERM_STOCK_WRITE |
                            MD_PERM_SCHEDULE_READ | MD_PERM_SCHEDULE_WRITE | MD_PERM_CONSENT_WRITE |
-                           MD_PERM_CHART_WRITE},
+                           MD_PERM_CHART_WRITE | MD_PERM_PV_READ},
     [MD_ROLE_PRACTITIONER] = {"practitioner",
                               MD_PERM_DEMOGRAPHICS_READ | MD_PERM_DEMOGRAPHICS_WRITE |
                                   MD_PERM_CLINICAL_READ | MD_PERM_CLINICAL_WRITE |
                                   MD_PERM_STAFF_READ | MD_PERM_CLEARANCE_WRITE |
                                   MD_PERM_STOCK_READ | MD_PERM_STOCK_WRITE | MD_PERM_SCHEDULE_READ |
                                   MD_PERM_SCHEDULE_WRITE | MD_PERM_CONSENT_WRITE |
-                                  MD_PERM_CHART_WRITE},
+                                  MD_PERM_CHART_WRITE | MD_PERM_PV_READ},
     [MD_ROLE_RECEPTION] = {"reception", MD_PERM_DEMOGRAPHICS_READ | MD_PERM_DEMOGRAPHICS_WRITE |
                                             MD_PERM_STAFF_READ | MD_PERM_STOCK_READ |
                                             MD_PERM_SCHEDULE_READ | MD_PERM_SCHEDULE_WRITE |
                                             MD_PERM_CONSENT_WRITE},
     [MD_ROLE_AUDITOR] = {"auditor", MD_PERM_DEMOGRAPHICS_READ | MD_PERM_CLINICAL_READ |
                                         MD_PERM_STAFF_READ | MD_PERM_AUDIT_READ |
-                                        MD_PERM_STOCK_READ | MD_PERM_SCHEDULE_READ},
+                                        MD_PERM_STOCK_READ | MD_PERM_SCHEDULE_READ | MD_PERM_PV_READ},
     [MD_ROLE_MEDICAL_DIRECTOR] = {"medical_director",
                                   MD_PERM_DEMOGRAPHICS_READ | MD_PERM_DEMOGRAPHICS_WRITE |
                                       MD_PERM_CLINICAL_READ | MD_PERM_CLINICAL_WRITE |
@@ -40,7 +40,7 @@ static const struct {
                                       MD_PERM_STOCK_READ | MD_PERM_STOCK_WRITE |
                                       MD_PERM_SCHEDULE_READ | MD_PERM_SCHEDULE_WRITE |
                                       MD_PERM_CONSENT_WRITE | MD_PERM_CHART_WRITE |
-                                      MD_PERM_CHART_SIGNOFF | MD_PERM_AUDIT_READ},
+                                      MD_PERM_CHART_SIGNOFF | MD_PERM_AUDIT_READ | MD_PERM_PV_READ},
     [MD_ROLE_SYSTEM] = {"system", ~0u},
 };
 

@@ -84,7 +84,8 @@ static md_code h_me(md_req *r, md_err *err)
                  {MD_PERM_SCHEDULE_WRITE, "schedule_write"},
                  {MD_PERM_CONSENT_WRITE, "consent_write"},
                  {MD_PERM_CHART_WRITE, "chart_write"},
-                 {MD_PERM_CHART_SIGNOFF, "chart_signoff"}};
+                 {MD_PERM_CHART_SIGNOFF, "chart_signoff"},
+                 {MD_PERM_PV_READ, "pv_read"}};
     unsigned mine = md_role_perms(r->ctx.who.role);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (mine & names[i].bit) json_array_append_new(perms, json_string(names[i].name));
