@@ -54,8 +54,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CSV_MAX (6u << 20) /* the CSV report's hard maximum */
-#define IN_LIST_MAX 200    /* products of one ingredient, infection codes: parameters */
+#define CSV_MAX (6u << 20)  /* the CSV report's hard maximum */
+#define IN_LIST_MAX 200     /* infection codes: parameters */
+#define STATEMENT_MAX 65536 /* the longest statement built here (ingredients) */
 
 /* The rules the report applies, each with its sources (kb/sources.json keys). */
 static const struct {
@@ -252,7 +253,57 @@ static md_code run(report *r, const char *sql, md_val *v, int n, md_row_fn fn, v
     return md_store_exec(r->ctx->db, sql, v, n, fn, p, err);
 }
 
-/* ---- ingredients: products that hold each, then one count per ingredient ---- */
+/* ---- ingredients ---- */
+
+/* The (product, ingredient) pairs of the clinic's products go into the statement as a
+ * derived table m of parameters ($4, $5 the first pair, ...), so that one pass over the
+ * administrations counts every ingredient of a chunk (each ingredient whole in one chunk, so
+ * that its distinct sessions and complications are counted once). */
+#define PAIRS_MAX 120 /* (3 + 2 * 120 parameters, under MD_STORE_PARAMS_MAX) */
+
+static md_code ingredient_chunk(report *r, md_val *v, size_t pairs, md_err *err)
+{
+    md_sbuf mb;
+    md_sbuf_init_arena(&mb, r->ctx->arena, STATEMENT_MAX);
+    md_sbuf_append(&mb, "(");
+    for (size_t i = 0; i < pairs; i++)
+        md_sbuf_appendf(&mb,
+                        "%sSELECT CAST($%zu AS TEXT) AS product_id, CAST($%zu AS TEXT) AS "
+                        "ingredient",
+                        i ? " UNION ALL " : "", 4 + 2 * i, 5 + 2 * i);
+    md_sbuf_append(&mb, ") m");
+    md_code rc = md_sbuf_check(&mb, "ingredient statement", err);
+    if (rc != MD_OK) return rc;
+    const char *map = mb.p;
+    md_sbuf sb;
+    md_sbuf_init_arena(&sb, r->ctx->arena, STATEMENT_MAX);
+    md_sbuf_appendf(&sb,
+                    "SELECT m.ingredient, count(DISTINCT a.context_id) FROM administrations a "
+                    "JOIN %s ON m.product_id = a.product_id JOIN treatment_sessions t ON "
+                    "t.clinic_id = a.clinic_id AND t.id = a.context_id AND " SESSION_OK
+                    " WHERE a.clinic_id = $1 AND a.current = 1 AND a.status = 'given' AND "
+                    "a.context = 'session' GROUP BY m.ingredient ORDER BY m.ingredient",
+                    map);
+    fill f = {r, r->lines[D_INGREDIENT], NULL};
+    rc = md_sbuf_check(&sb, "ingredient statement", err);
+    if (rc == MD_OK) rc = run(r, sb.p, v, 3 + 2 * (int)pairs, sessions_row, &f, err);
+    md_sbuf_init_arena(&sb, r->ctx->arena, STATEMENT_MAX);
+    md_sbuf_appendf(&sb,
+                    EVENTS_BY("SELECT s.ref_id AS ref, s.complication_id AS cid FROM "
+                              "complication_suspects s WHERE s.clinic_id = $1 AND s.current = 1 "
+                              "AND s.kind = 'ingredient' AND s.ref_id IN (SELECT m.ingredient "
+                              "FROM %s) UNION SELECT m.ingredient, s.complication_id FROM "
+                              "complication_suspects s JOIN %s ON m.product_id = s.ref_id WHERE "
+                              "s.clinic_id = $1 AND s.current = 1 AND s.kind = 'product' UNION "
+                              "SELECT m.ingredient, s.complication_id FROM complication_suspects "
+                              "s JOIN lots l ON l.clinic_id = s.clinic_id AND l.id = s.ref_id AND "
+                              "l.current = 1 JOIN %s ON m.product_id = l.product_id WHERE "
+                              "s.clinic_id = $1 AND s.current = 1 AND s.kind = 'lot'"),
+                    map, map, map);
+    if (rc == MD_OK) rc = md_sbuf_check(&sb, "ingredient statement", err);
+    if (rc == MD_OK) rc = run(r, sb.p, v, 3 + 2 * (int)pairs, events_row, &f, err);
+    return rc;
+}
 
 static md_code ingredient_lines(report *r, md_val *base, md_err *err)
 {
@@ -270,51 +321,28 @@ static md_code ingredient_lines(report *r, md_val *base, md_err *err)
             json_array_append_new(list, json_string(pid));
         }
     }
+    md_val v[3 + 2 * PAIRS_MAX];
+    memcpy(v, base, 3 * sizeof *v);
+    size_t pairs = 0;
     md_code rc = MD_OK;
     const char *ing;
     json_t *products;
     json_object_foreach(by_ing, ing, products)
     {
         size_t np = json_array_size(products);
-        if (np > IN_LIST_MAX) np = IN_LIST_MAX;
-        md_val v[4 + IN_LIST_MAX];
-        memcpy(v, base, 3 * sizeof *v);
-        v[3] = md_text(ing);
-        char in[IN_LIST_MAX * 6 + 8];
-        md_sbuf ib;
-        md_sbuf_init(&ib, in, sizeof in);
-        for (size_t i = 0; i < np; i++) {
-            v[4 + i] = md_text(json_string_value(json_array_get(products, i)));
-            md_sbuf_appendf(&ib, "%s$%zu", i ? ", " : "", i + 5);
+        if (np > PAIRS_MAX) np = PAIRS_MAX; /* more products of one ingredient than a chunk */
+        if (pairs + np > PAIRS_MAX) {
+            rc = ingredient_chunk(r, v, pairs, err);
+            pairs = 0;
+            if (rc != MD_OK) break;
         }
-        char sql[4096];
-        md_sbuf sb;
-        md_sbuf_init(&sb, sql, sizeof sql);
-        md_sbuf_appendf(&sb,
-                        "SELECT count(DISTINCT a.context_id) " USES
-                        "AND CAST($4 AS TEXT) IS NOT NULL AND a.product_id IN (%s)",
-                        ib.p);
-        fill f = {r, r->lines[D_INGREDIENT], ing};
-        rc = md_sbuf_check(&ib, "ingredient statement", err);
-        if (rc == MD_OK) rc = md_sbuf_check(&sb, "ingredient statement", err);
-        if (rc == MD_OK) rc = run(r, sb.p, v, 4 + (int)np, sessions_row, &f, err);
-        md_sbuf_init(&sb, sql, sizeof sql);
-        md_sbuf_appendf(&sb,
-                        "SELECT c.code, count(DISTINCT c.id) FROM (SELECT s.complication_id AS "
-                        "cid FROM complication_suspects s WHERE s.clinic_id = $1 AND "
-                        "s.current = 1 AND ((s.kind = 'ingredient' AND s.ref_id = $4) OR "
-                        "(s.kind = 'product' AND s.ref_id IN (%s))) UNION SELECT "
-                        "s.complication_id FROM complication_suspects s JOIN lots l ON "
-                        "l.clinic_id = s.clinic_id AND l.id = s.ref_id AND l.current = 1 WHERE "
-                        "s.clinic_id = $1 AND s.current = 1 AND s.kind = 'lot' AND "
-                        "l.product_id IN (%s)) x JOIN complications c ON c.clinic_id = $1 AND "
-                        "c.id = x.cid AND " COMPLICATION_OK " GROUP BY c.code ORDER BY c.code",
-                        ib.p, ib.p);
-        if (rc == MD_OK) rc = md_sbuf_check(&sb, "ingredient statement", err);
-        if (rc == MD_OK) rc = run(r, sb.p, v, 4 + (int)np, events_row, &f, err);
-        if (rc != MD_OK) break;
+        for (size_t i = 0; i < np; i++, pairs++) {
+            v[3 + 2 * pairs] = md_text(json_string_value(json_array_get(products, i)));
+            v[4 + 2 * pairs] = md_text(ing);
+        }
         json_object_set_new(r->labels[D_INGREDIENT], ing, json_string(ing));
     }
+    if (rc == MD_OK && pairs) rc = ingredient_chunk(r, v, pairs, err);
     json_decref(by_ing);
     return rc;
 }
