@@ -247,20 +247,17 @@ export async function issue11CareTests(h) {
       const qs = pp.locator('.ci-q');
       assert((await qs.count()) > 0, 'the questions');
       await checkWidths(pp, 'check-in form');
-      // Answer every question: no to each, except one red-flag question, answered yes.
-      const info = await pp.evaluate(async (t) => (await fetch(`/api/v1/checkin/${t}`, { credentials: 'omit' })).json(), token);
-      const questions = [...items(info.questions), ...items(info.outcome_questions)];
-      const flagged = questions.find((q) => q.red_flag || q.red_flags || (q.flags && q.flags.length));
-      assert(flagged, `a red-flag question: ${JSON.stringify(questions).slice(0, 400)}`);
-      for (const q of questions) {
+      // Answer every question: "no" (or the first option, or the scale's lowest), except one
+      // yes / no question that the kb maps to a red flag when answered "yes" (GET /kb/checkins).
+      const kbq = items((await apiCall('GET', '/kb/checkins')).json.questions);
+      const flagged = kbq.find((q) => q.type === 'yes_no' && q.maps_to && q.maps_to.red_flag && items(q.when).includes('yes'));
+      assert(flagged, `a red-flag question in the kb: ${JSON.stringify(kbq).slice(0, 300)}`);
+      for (const q of kbq) {
         const box = pp.locator(`.ci-q[data-question="${q.code}"]`);
-        if (await box.locator('textarea').count()) continue;
-        const opts = box.locator('label.ci-opt');
-        const n = await opts.count();
-        if (!n) continue;
-        if (q === flagged) await opts.filter({ hasText: /^\s*Yes/ }).first().click();
-        else if (await opts.filter({ hasText: /^\s*No\b/ }).count()) await opts.filter({ hasText: /^\s*No\b/ }).first().click();
-        else await opts.first().click();
+        if (!(await box.count()) || q.type === 'text') continue;
+        const want = q === flagged ? 'yes' : q.type === 'yes_no' ? 'no' : null;
+        const opt = want ? box.locator(`input[value="${want}"]`) : box.locator('input').first();
+        await opt.check();
       }
       // A photo from the camera input: sent and shown.
       await pp.locator('input[type="file"][capture="environment"][accept="image/*"]').setInputFiles({ name: 'cheek.jpg', mimeType: 'image/jpeg', buffer: await jpeg(pp, 'day 2') });

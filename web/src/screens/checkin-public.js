@@ -28,23 +28,28 @@ function friendly(field, msg) {
 
 const telOf = (phone) => `tel:${String(phone).replace(/[^\d+]/g, '')}`;
 
-/** The options of a question as [value, label]: from its options, or yes / no. */
+/** The options of a question as [value, label]: its options (with option_text, or objects
+ * {code, text | label}), a scale's numbers, or yes / no / not sure. */
 function optionsOf(q) {
   const list = Array.isArray(q.options) ? q.options : [];
-  if (list.length) return list.map((o) => (typeof o === 'object' && o !== null ? [o.code ?? o.value, o.label ?? o.text ?? String(o.code ?? o.value)] : [o, String(o)]));
-  if (q.type === 'scale' || q.type === 'integer' || q.type === 'rating') {
-    const lo = Number.isFinite(q.min) ? q.min : 1;
-    const hi = Number.isFinite(q.max) ? q.max : 5;
+  const text = Array.isArray(q.option_text) ? q.option_text : [];
+  if (list.length)
+    return list.map((o, i) => (typeof o === 'object' && o !== null ? [o.code ?? o.value, o.text ?? o.label ?? String(o.code ?? o.value)] : [o, text[i] || String(o).replace(/_/g, ' ')]));
+  if (isScale(q)) {
+    const lo = Number.isFinite(q.min) ? q.min : 0;
+    const hi = Number.isFinite(q.max) ? q.max : 10;
     const out = [];
-    for (let i = lo; i <= hi && out.length < 12; i++) out.push([i, String(i)]);
+    for (let i = lo; i <= hi && out.length < 11; i++) out.push([i, String(i)]);
     return out;
   }
   return [
-    [true, 'Yes'],
-    [false, 'No'],
+    ['yes', 'Yes'],
+    ['no', 'No'],
+    ['not_sure', 'Not sure'],
   ];
 }
 
+const isScale = (q) => q.type === 'scale' || q.type === 'integer' || q.type === 'rating';
 const isFree = (q) => q.type === 'text' || q.type === 'free_text' || q.type === 'string';
 const isMulti = (q) => q.type === 'multi' || q.type === 'multiple' || q.type === 'multi_choice';
 
@@ -52,7 +57,7 @@ function Question({ q, value, onChange, error, n }) {
   const id = `ci-q-${n}`;
   if (isFree(q))
     return html`<div class=${'ci-q field' + (error ? ' has-error' : '')} data-question=${q.code}>
-      <label for=${id} class="ci-q-text">${q.text}</label>
+      <label for=${id} class="ci-q-text">${q.text}${q.required === false ? html` <span class="ci-optional">(optional)</span>` : ''}</label>
       ${q.hint && html`<p class="hint">${q.hint}</p>`}
       <textarea id=${id} name=${`answers.${q.code}`} rows="3" maxlength=${q.max_length || NOTE_MAX} value=${value ?? ''} aria-invalid=${error ? 'true' : undefined} onInput=${(e) => onChange(e.currentTarget.value)}></textarea>
       ${error && html`<p class="field-error" role="alert">${error}</p>`}
@@ -61,13 +66,13 @@ function Question({ q, value, onChange, error, n }) {
   const multi = isMulti(q);
   const chosen = multi ? new Set(Array.isArray(value) ? value : []) : null;
   return html`<fieldset class=${'ci-q' + (error ? ' has-error' : '')} data-question=${q.code} name=${`answers.${q.code}`}>
-    <legend class="ci-q-text">${q.text}</legend>
+    <legend class="ci-q-text">${q.text}${q.required === false ? html` <span class="ci-optional">(optional)</span>` : ''}</legend>
     ${q.hint && html`<p class="hint">${q.hint}</p>`}
-    <div class=${'ci-opts' + (opts.length <= 3 ? ' ci-opts-row' : '')}>
+    <div class=${'ci-opts' + (isScale(q) ? ' ci-opts-scale' : opts.length <= 3 ? ' ci-opts-row' : '')}>
       ${opts.map(([v, label], i) => {
         const on = multi ? chosen.has(v) : value === v;
         return html`<label class=${'ci-opt' + (on ? ' on' : '')} key=${i}>
-          <input type=${multi ? 'checkbox' : 'radio'} name=${`ci-${q.code}`} checked=${on}
+          <input type=${multi ? 'checkbox' : 'radio'} name=${`ci-${q.code}`} value=${String(v)} checked=${on}
             onChange=${() => {
               if (!multi) return onChange(v);
               const s = new Set(chosen);
