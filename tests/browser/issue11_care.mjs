@@ -50,16 +50,21 @@ export async function issue11CareTests(h) {
   // --- the routes, and the charting tests' sessions ---
   const fx = {};
   let skip = '';
-  await test('care: the complication and check-in routes are there', async () => {
-    await signIn('practitioner@demo.clinic');
-    for (const path of ['/kb/complications', '/escalations', '/checkins/overdue']) {
+  let noCheckins = '';
+  /** The first of paths this server does not have ("no such endpoint"), or ''. */
+  async function missing(paths) {
+    for (const path of paths) {
       const r = await apiCall('GET', path);
-      if (r.status === 404 && /no such endpoint/.test((r.json.error || {}).message || '')) {
-        skip = `this server has no ${path} (no such endpoint)`;
-        return;
-      }
+      if (r.status === 404 && /no such endpoint/.test((r.json.error || {}).message || '')) return `this server has no ${path} (no such endpoint)`;
       ok(r, path);
     }
+    return '';
+  }
+  await test('care: the complication and check-in routes are there', async () => {
+    await signIn('practitioner@demo.clinic');
+    skip = await missing(['/kb/complications', '/escalations']);
+    if (skip) return;
+    noCheckins = await missing(['/checkins/overdue', '/kb/checkins']);
     fx.cat = (await apiCall('GET', '/kb/complications')).json;
     for (const tag of ['D', 'T']) {
       const found = await apiCall('GET', `/patients?q=${encodeURIComponent(`Chart${tag}${stamp}`)}`);
@@ -218,6 +223,10 @@ export async function issue11CareTests(h) {
     await checkWidths(page, 'escalation worklist after acting');
   });
 
+  if (noCheckins) {
+    console.log(`skip care check-ins: ${noCheckins}`);
+    return;
+  }
   await test('care: the check-in at 390 px: a red flag and a photo -> call the clinic now with its number; on the worklist; a second answer refused', async () => {
     // The clinic's number, as the admin keeps it.
     await signIn('admin@demo.clinic', ADMIN_PASSWORD);

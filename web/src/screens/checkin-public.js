@@ -149,6 +149,13 @@ function CallNow({ result, clinic }) {
   </div>`;
 }
 
+/** Why a link cannot be used: answered already (409 naming the token and saying so), or no longer valid (expired, cancelled, unknown). */
+function refusal(e) {
+  if (e.status === 409 && /answered/i.test(e.message)) return 'answered';
+  if (e.status === 404 || e.status === 410 || ((e.status === 409 || e.status === 422) && e.field === 'token')) return 'invalid';
+  return 'error';
+}
+
 export function PublicCheckin({ token }) {
   const [state, setState] = useState({ phase: 'loading' });
   const [answers, setAnswers] = useState({});
@@ -160,7 +167,7 @@ export function PublicCheckin({ token }) {
     document.title = 'Your check-in';
     call('GET', base(token)).then(
       (info) => setState(info.status === 'answered' ? { phase: 'answered', info } : { phase: 'form', info }),
-      (e) => setState({ phase: e.status === 409 ? 'answered' : e.status === 404 || e.status === 410 ? 'invalid' : 'error', message: e.message }),
+      (e) => setState({ phase: refusal(e), message: e.message }),
     );
   }, [token]);
   const info = state.info;
@@ -169,6 +176,7 @@ export function PublicCheckin({ token }) {
   if (state.phase === 'loading') return html`<${Shell}><${Spinner} label="Opening your check-in…" /><//>`;
   if (state.phase === 'invalid')
     return html`<${Shell} clinic=${clinicName}><div class="q-card q-message" data-checkin="invalid"><${Heading}>This link is no longer valid</${Heading}>
+      ${state.message && html`<p>${friendly('token', state.message)}.</p>`}
       <p>It may have expired, or the clinic sent you a newer one. Please contact the clinic.</p></div><//>`;
   if (state.phase === 'error')
     return html`<${Shell} clinic=${clinicName}><div class="q-card q-message"><${Heading}>Something went wrong</${Heading}><p>${state.message}</p></div><//>`;
@@ -197,8 +205,7 @@ export function PublicCheckin({ token }) {
       setState({ phase: 'done', info, result });
       window.scrollTo(0, 0);
     } catch (e) {
-      if (e.status === 409 && (e.field === 'token' || !e.field)) return setState({ phase: 'answered', info });
-      if (e.status === 404 || e.status === 410) return setState({ phase: 'invalid' });
+      if (refusal(e) !== 'error') return setState({ phase: refusal(e), info, message: e.message });
       const next = {};
       const rest = [];
       for (const fe of e.errors || []) {

@@ -131,9 +131,14 @@ export const followupBadge = (s) => FOLLOWUP[s] || [upper(words(s)), 'badge-mute
 export const personName = (p) => (p && (p.family_name || p.given_name) ? `${p.family_name || ''}, ${p.given_name || ''}` : 'Patient');
 
 /* --- routes (COMPLICATIONS.md, CHECKINS.md) --- */
+export const COMPLICATIONS = '/complications';
 export const complicationPath = (id, rest = '') => `/complications/${encodeURIComponent(id)}${rest}`;
 export const patientComplications = (pid) => `/patients/${encodeURIComponent(pid)}/complications`;
 export const sessionComplications = (sid) => `/sessions/${encodeURIComponent(sid)}/complications`;
 export const followupPath = (id) => `/followups/${encodeURIComponent(id)}`;
 /** What could have caused it: the sessions in the code's onset window before onset_on. */
 export const proposalPath = (pid, code, onsetOn) => `/patients/${encodeURIComponent(pid)}/complications/proposal?code=${encodeURIComponent(code)}&onset_on=${encodeURIComponent(onsetOn)}`;
+
+/** The worklist changed (an entry raised or acted on): the top bar's count reloads. */
+export const ESCALATIONS_CHANGED = 'mesodesk:escalations';
+export const escalationsChanged = () => dispatchEvent(new Event(ESCALATIONS_CHANGED));

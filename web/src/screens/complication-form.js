@@ -11,12 +11,12 @@
 // The server is the judge: every field error it names is shown beside that field (a grade
 // of 6 under Grade, an onset before the session under Onset, fatal without a date under
 // the outcome's date, an unknown code under Complication), all at once, focus on the first.
-import { useEffect, useRef, useState } from 'preact/hooks';
-import { get, post, put, qs, fieldMessage } from '../api.js';
+import { useRef, useState } from 'preact/hooks';
+import { get, post, put, fieldMessage } from '../api.js';
 import { calendarDate, instant, sentence, todayInClinic } from '../format.js';
 import { html, useId, useLoad, DateInput, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
-import { CATEGORY, OUTCOMES, SERIOUSNESS, TRI, complicationPath, gradeText, items, loadCatalogue, patientComplications, proposalPath, sessionComplications, upper, words } from './complication-common.js';
+import { CATEGORY, COMPLICATIONS, OUTCOMES, SERIOUSNESS, TRI, complicationPath, gradeText, items, loadCatalogue, proposalPath, sessionComplications, upper, words } from './complication-common.js';
 import './complication.css';
 
 /** The group of the form a server field belongs to ("suspects.lots[0]" -> "suspects"). */
@@ -219,7 +219,7 @@ export function ComplicationForm({ patientId, sessionId, current, onSaved, onCan
       if (sessionId) body.session_id = sessionId;
     }
     try {
-      const out = amend ? await put(complicationPath(current.id), body) : await post(sessionId ? sessionComplications(sessionId) : patientComplications(patientId), body);
+      const out = amend ? await put(complicationPath(current.id), body) : await post(sessionId ? sessionComplications(sessionId) : COMPLICATIONS, body);
       onSaved(out);
     } catch (err) {
       const list = (err && err.errors) || [];
@@ -349,6 +349,3 @@ export function ComplicationForm({ patientId, sessionId, current, onSaved, onCan
     </div>
   </form>`;
 }
-
-/** A patient's complications for a list (GET /patients/{id}/complications), newest onset first. */
-export const loadPatientComplications = (pid) => get(patientComplications(pid) + qs({})).then((r) => items(r).slice().sort((a, b) => String(b.onset_on || '').localeCompare(String(a.onset_on || ''))));

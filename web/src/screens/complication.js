@@ -9,14 +9,14 @@
 //     and Cancel (a reason), the escalations raised, the versions (history, newest first,
 //     with what changed, who, when and why), and Amend (the form, a reason required).
 import { useState } from 'preact/hooks';
-import { get, put } from '../api.js';
+import { get, post } from '../api.js';
 import { calendarDate, instant, sentence } from '../format.js';
 import { html, Link, useLoad, useId, Dialog, PageTitle, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
 import { ComplicationForm } from './complication-form.js';
 import {
   SERIOUSNESS, actLabel, codeName, complicationPath, flagLabel, followupBadge, followupPath, gradeBadge, gradeText, items, loadCatalogue, outcomeLabel, patientComplications,
-  personName, reasonLabel, seriousnessLine, sessionComplications, statusBadge, triLabel, upper, words,
+  personName, reasonLabel, seriousnessLine, statusBadge, triLabel, words, escalationsChanged,
 } from './complication-common.js';
 import './complication.css';
 
@@ -50,11 +50,14 @@ function RecordedNote({ out, cat }) {
 export function ComplicationsPanel({ patientId, sessionId }) {
   const session = useSession();
   const cat = useLoad(() => loadCatalogue().catch(() => null), []);
-  const list = useLoad(() => get(sessionId ? sessionComplications(sessionId) : patientComplications(patientId)), [patientId, sessionId]);
+  const list = useLoad(() => get(patientComplications(patientId)), [patientId]);
   const [open, setOpen] = useState(false);
   const [done, setDone] = useState(null);
   const canWrite = session.can('clinical_write');
-  const rows = items(list.data).filter((c) => c.status !== 'entered_in_error');
+  // A session's: those that name it as a suspect.
+  const rows = items(list.data)
+    .filter((c) => c.status !== 'entered_in_error' && (!sessionId || items(c.suspects && c.suspects.sessions).includes(sessionId)))
+    .sort((a, b) => String(b.onset_on || '').localeCompare(String(a.onset_on || '')));
   const hid = useId('cx-h');
   // A server without the complication routes: the panel is not shown.
   if (list.error && list.error.status === 404 && /no such endpoint/.test(list.error.message || '')) return null;
@@ -67,7 +70,7 @@ export function ComplicationsPanel({ patientId, sessionId }) {
     ${list.data && rows.length === 0 && html`<p class="empty">No complication recorded${sessionId ? ' for this session' : ''}.</p>`}
     ${rows.length > 0 && html`<ul class="facts">${rows.map((c) => html`<${Row} key=${c.id} c=${c} cat=${cat.data} />`)}</ul>`}
     ${open && html`<${Dialog} title=${sessionId ? 'Record a complication of this session' : 'Record a complication'} wide onClose=${() => setOpen(false)}>
-      <${ComplicationForm} patientId=${patientId} sessionId=${sessionId} onCancel=${() => setOpen(false)} onSaved=${(out) => { setOpen(false); setDone(out); list.reload(); }} />
+      <${ComplicationForm} patientId=${patientId} sessionId=${sessionId} onCancel=${() => setOpen(false)} onSaved=${(out) => { setOpen(false); setDone(out); list.reload(); if (items(out && out.escalations).length) escalationsChanged(); }} />
     <//>`}
   </section>`;
 }
@@ -83,7 +86,7 @@ function Followups({ list, canWrite, onChanged }) {
     setBusy(f.id + status);
     setErr(null);
     try {
-      await put(followupPath(f.id), { status, note: text || undefined, version: f.version });
+      await post(followupPath(f.id), { status, note: text || undefined, version: f.version });
       setCancelling(null);
       setNote('');
       onChanged();
@@ -99,8 +102,8 @@ function Followups({ list, canWrite, onChanged }) {
       const [w, cls] = followupBadge(f.overdue && (f.status === 'open' || f.status === 'pending') ? 'overdue' : f.status);
       const open = f.status === 'open' || f.status === 'pending' || !f.status;
       return html`<li key=${f.id} class="cx-followup" data-followup=${f.id} data-status=${f.status}>
-        <div class="cx-followup-top"><span class="fact-name">${f.title || f.what || upper(words(f.kind)) || 'Follow-up'}</span><span class=${`badge ${cls}`}>${w}</span></div>
-        <p class="small">Due ${calendarDate(f.due_on)}${f.day != null ? ` (day ${f.day})` : ''}${f.done_at ? ` · ${f.status === 'done' ? 'done' : 'cancelled'} ${instant(f.done_at)} by ${session.staffName(f.done_by)}` : ''}${f.note ? ` · ${f.note}` : ''}</p>
+        <div class="cx-followup-top"><span class="fact-name">${f.day != null ? `Review on day ${f.day}` : 'Review'}</span><span class=${`badge ${cls}`}>${w}</span></div>
+        <p class="small">Due ${calendarDate(f.due_on)}${f.done_at ? ` · ${f.status === 'done' ? 'done' : 'cancelled'} ${instant(f.done_at)} by ${session.staffName(f.done_by)}` : ''}${f.note ? ` · ${f.note}` : ''}</p>
         ${open && canWrite && html`<div class="fact-actions">
           <button type="button" class="btn btn-small" disabled=${!!busy} onClick=${() => act(f, 'done')}>Done</button>
           <button type="button" class="btn btn-small btn-ghost-danger" disabled=${!!busy} onClick=${() => { setCancelling(f); setNote(''); }}>Cancel…</button>
@@ -118,6 +121,8 @@ function Followups({ list, canWrite, onChanged }) {
 /** The fields a version changed, as the form names them. */
 const FIELD_LABELS = { code: 'Complication', onset_on: 'Onset', description: 'Description', grade: 'Grade', seriousness: 'Seriousness', suspects: 'Suspects', actions: 'Actions', outcome: 'Outcome', outcome_on: 'Outcome date', red_flags: 'Red flags', status: 'Status', details: 'Details' };
 function showField(k, x, cat, code) {
+  if (k === 'outcome' && !x) return outcomeLabel(x);
+  if (k === 'grade' && !x) return 'Not graded';
   if (x === null || x === undefined || x === '') return '—';
   if (k === 'code') return codeName(cat, x);
   if (k === 'outcome') return outcomeLabel(x);
@@ -149,16 +154,35 @@ function Versions({ id, version, cat }) {
   </ol>`;
 }
 
-/** A suspect list: sessions, lots and vials as links, the rest as codes. */
+/** Names for the suspects' ids: each lot's number, vial's lot, product's name, session's day (one read each). */
+async function suspectNames(x) {
+  const one = (path, f) => get(path).then(f, () => null);
+  const jobs = [
+    ...items(x.lots).map((id) => one(`/lots/${id}`, (l) => [id, `Lot ${l.lot_number}`])),
+    ...items(x.vials).map((id) => one(`/vials/${id}`, (v) => [id, `Vial ${String(v.id).slice(0, 8)}${v.lot_number ? ` (lot ${v.lot_number})` : ''}`])),
+    ...items(x.products).map((id) => one(`/products/${id}`, (p) => [id, p.name])),
+    ...items(x.sessions).map((id) => one(`/sessions/${id}`, (s) => [id, `Session of ${calendarDate(s.day)}`])),
+  ];
+  return new Map((await Promise.all(jobs)).filter(Boolean));
+}
+
+/** The suspects: sessions, lots, vials and products as links by name, ingredients in words, the doses counted. */
 function SuspectList({ s }) {
   const x = s || {};
-  const link = (kind, id) =>
-    kind === 'sessions' ? html`<${Link} href=${`/sessions/${id}`}>Session ${id.slice(0, 8)}<//>` : kind === 'lots' ? html`<${Link} href=${`/stock/lots/${id}`}>Lot ${id.slice(0, 8)}<//>` : kind === 'vials' ? html`<${Link} href=${`/stock/vials/${id}`}>Vial ${id.slice(0, 8)}<//>` : kind === 'products' ? html`<${Link} href=${`/stock/products/${id}`}>Product ${id.slice(0, 8)}<//>` : kind === 'ingredients' ? words(id) : `${id.slice(0, 8)}`;
-  const kinds = [['sessions', 'Sessions'], ['lots', 'Lots'], ['vials', 'Vials'], ['products', 'Products'], ['ingredients', 'Ingredients'], ['administrations', 'Administrations']];
-  const any = kinds.some(([k]) => items(x[k]).length);
-  if (!any) return html`<p class="small muted" data-suspects="none">No suspect named.</p>`;
+  const names = useLoad(() => suspectNames(x), [JSON.stringify(x)]);
+  const name = (id, fallback) => (names.data && names.data.get(id)) || `${fallback} ${String(id).slice(0, 8)}`;
+  const kinds = [
+    ['sessions', 'Sessions', (id) => html`<${Link} href=${`/sessions/${id}`}>${name(id, 'Session')}<//>`],
+    ['lots', 'Lots', (id) => html`<${Link} href=${`/stock/lots/${id}`}>${name(id, 'Lot')}<//>`],
+    ['vials', 'Vials', (id) => html`<${Link} href=${`/stock/vials/${id}`}>${name(id, 'Vial')}<//>`],
+    ['products', 'Products', (id) => html`<${Link} href=${`/stock/products/${id}`}>${name(id, 'Product')}<//>`],
+    ['ingredients', 'Ingredients', (id) => words(id)],
+  ];
+  const doses = items(x.administrations).length;
+  if (!kinds.some(([k]) => items(x[k]).length) && !doses) return html`<p class="small muted" data-suspects="none">No suspect named.</p>`;
   return html`<dl class="details cx-suspect-list" data-suspects>
-    ${kinds.filter(([k]) => items(x[k]).length).map(([k, l]) => html`<dt>${l}</dt><dd data-suspect-kind=${k}>${items(x[k]).map((id, i) => html`${i ? ', ' : ''}<span data-ref=${id}>${link(k, id)}</span>`)}</dd>`)}
+    ${kinds.filter(([k]) => items(x[k]).length).map(([k, l, show]) => html`<dt>${l}</dt><dd data-suspect-kind=${k}>${items(x[k]).map((id, i) => html`${i ? ', ' : ''}<span data-ref=${id}>${show(id)}</span>`)}</dd>`)}
+    ${doses > 0 && html`<dt>Doses</dt><dd data-suspect-kind="administrations">${doses} administration${doses === 1 ? '' : 's'} from these</dd>`}
   </dl>`;
 }
 
@@ -168,7 +192,6 @@ export function ComplicationScreen({ id }) {
   const data = useLoad(() => get(complicationPath(id)), [id]);
   const c0 = data.data;
   const patient = useLoad(() => (c0 ? get(`/patients/${c0.patient_id}`).catch(() => null) : Promise.resolve(null)), [c0 && c0.patient_id]);
-  const fu = useLoad(() => (c0 && !Array.isArray(c0.followups) ? get(complicationPath(id, '/followups')).catch(() => null) : Promise.resolve(null)), [id, c0 && c0.version]);
   const [amending, setAmending] = useState(false);
   const [saved, setSaved] = useState(false);
   if (data.error) return html`<section class="page"><${PageTitle}>Complication<//><${Alert}>${sentence(data.error.message)}<//></section>`;
@@ -178,7 +201,7 @@ export function ComplicationScreen({ id }) {
   const p = patient.data;
   const title = `${codeName(C, c.code)}${c.grade ? `, grade ${c.grade}` : ''}`;
   const [st, stCls] = statusBadge(c.status);
-  const followups = items(Array.isArray(c.followups) ? c.followups : fu.data);
+  const followups = items(c.followups);
   const escalations = items(c.escalations);
   const canWrite = session.can('clinical_write');
   const serious = c.seriousness || {};
@@ -193,7 +216,7 @@ export function ComplicationScreen({ id }) {
     ${amending && html`<section class="card panel" data-kind="complication-amend" aria-label="Amend the complication">
       <header class="panel-head"><h2>Amend</h2></header>
       <p class="hint">An amendment is a new version: nothing is overwritten, and the reason is kept with it.</p>
-      <${ComplicationForm} key=${c.version} patientId=${c.patient_id} current=${c} onCancel=${() => setAmending(false)} onSaved=${() => { setAmending(false); setSaved(true); data.reload(); }} />
+      <${ComplicationForm} key=${c.version} patientId=${c.patient_id} current=${c} onCancel=${() => setAmending(false)} onSaved=${(out) => { setAmending(false); setSaved(true); data.reload(); if (items(out && out.escalations).length) escalationsChanged(); }} />
     </section>`}
     <div class="cx-grid">
       <div class="cx-main">
@@ -220,7 +243,7 @@ export function ComplicationScreen({ id }) {
       <div class="cx-side">
         <section class="card panel" data-kind="followups" aria-labelledby="cx-fu-h">
           <header class="panel-head"><h2 id="cx-fu-h">Follow-up${followups.length > 0 && html` <span class="count">${followups.length}</span>`}</h2></header>
-          <${Followups} list=${followups} canWrite=${session.can('chart_write') || canWrite} onChanged=${() => { data.reload(); fu.reload(); }} />
+          <${Followups} list=${followups} canWrite=${session.can('chart_write') || canWrite} onChanged=${() => data.reload()} />
         </section>
         ${escalations.length > 0 && html`<section class="card panel" data-kind="complication-escalations" aria-labelledby="cx-esc-h">
           <header class="panel-head"><h2 id="cx-esc-h">Escalations</h2></header>

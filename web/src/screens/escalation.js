@@ -11,15 +11,13 @@ import { get, post } from '../api.js';
 import { calendarDate, instant, sentence } from '../format.js';
 import { html, Link, useLoad, useId, PageTitle, Spinner, Alert } from '../ui.js';
 import { useSession } from '../session.js';
-import { ACTS, actLabel, codeName, flagLabel, gradeBadge, items, loadCatalogue, personName, reasonLabel, upper, words } from './complication-common.js';
+import { ACTS, ESCALATIONS_CHANGED as CHANGED, escalationsChanged, actLabel, codeName, flagLabel, gradeBadge, items, loadCatalogue, personName, reasonLabel, upper, words } from './complication-common.js';
 import { CHECKIN_ROUTES, dayLabel, linkUrl } from './checkin-common.js';
 import './complication.css';
 
 export const ESCALATIONS = '/escalations';
-export const escalationActPath = (e) => `/escalations/${encodeURIComponent(e.id || e.key)}/act`;
-const CHANGED = 'mesodesk:escalations';
-/** Tell the top bar's count that the worklist changed. */
-export const escalationsChanged = () => dispatchEvent(new Event(CHANGED));
+// By id once it is a record, else by its key ("<source>:<source_id>:<reason>", the colons kept).
+export const escalationActPath = (e) => `/escalations/${encodeURIComponent(e.id || e.key).replace(/%3A/gi, ':')}/act`;
 
 /** How long ago, in days or hours: "since 3 days", "since 5 hours". */
 function since(at) {
