@@ -256,6 +256,12 @@ export async function issue11CareTests(h) {
       const qs = pp.locator('.ci-q');
       assert((await qs.count()) > 0, 'the questions');
       await checkWidths(pp, 'check-in form');
+      // Sent with nothing answered: each required question says so under it, nothing is sent.
+      await pp.getByRole('button', { name: 'Send my answers' }).click();
+      await pp.locator('.ci-q.has-error .field-error').first().waitFor();
+      // A file that is not an image: refused in words under the photo.
+      await pp.locator('input[type="file"][name="photo"]').setInputFiles({ name: 'note.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('this is not a picture') });
+      await pp.locator('.ci-photo.has-error .field-error').waitFor();
       // Answer every question: "no" (or the first option, or the scale's lowest), except one
       // yes / no question that the kb maps to a red flag when answered "yes" (GET /kb/checkins).
       const kbq = items((await apiCall('GET', '/kb/checkins')).json.questions);

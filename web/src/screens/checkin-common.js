@@ -13,8 +13,8 @@ export const CHECKIN_ROUTES = {
 /** "Day 2" (days after the session). */
 export const dayLabel = (d) => (d == null ? 'Check-in' : `Day ${d}`);
 
-/** The patient's address of a link: the one the server built from its public address, else this app's /ci/{token}. */
-export const linkUrl = (l) => (l && l.url) || (l && l.token ? `${location.origin}/ci/${l.token}` : '');
+/** The patient's address of a link: the server's url (built from its public address), else its path (or /ci/{token}) on this app's address. */
+export const linkUrl = (l) => (l && l.url) || (l && (l.path || l.token) ? `${location.origin}${l.path || `/ci/${l.token}`}` : '');
 
 export const CHECKIN_STATUS = {
   pending: ['Waiting for the patient', 'badge-info'],

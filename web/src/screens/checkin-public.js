@@ -188,7 +188,7 @@ export function PublicCheckin({ token }) {
       ? html`<${Shell} clinic=${clinicName}><${CallNow} result=${state.result} clinic=${clinic} /><//>`
       : html`<${Shell} clinic=${clinicName}><div class="q-card q-message q-thanks" data-checkin="thanks"><div class="q-tick" aria-hidden="true">✓</div><${Heading}>Thank you${info.patient && info.patient.given_name ? `, ${info.patient.given_name}` : ''}</${Heading}>
         <p>${state.result.message ? friendly(null, state.result.message) : 'The clinic has your answers.'}</p>
-        <p class="small">If anything changes or worries you, call the clinic${(state.result.clinic_phone || (clinic && clinic.phone)) ? html` on <a href=${telOf(state.result.clinic_phone || clinic.phone)}>${state.result.clinic_phone || clinic.phone}</a>` : ''}.</p></div><//>`;
+        ${(state.result.clinic_phone || (clinic && clinic.phone)) && html`<p class="small">The clinic’s number: <a href=${telOf(state.result.clinic_phone || clinic.phone)}>${state.result.clinic_phone || clinic.phone}</a></p>`}</div><//>`;
 
   const questions = [...(Array.isArray(info.questions) ? info.questions : []), ...(Array.isArray(info.outcome_questions) ? info.outcome_questions : [])];
   const setAnswer = (code, v) => {
@@ -198,6 +198,16 @@ export function PublicCheckin({ token }) {
   const submit = async (ev) => {
     ev.preventDefault();
     if (busy) return;
+    // Every required question unanswered is said at once, before anything is sent (the server checks again).
+    const missing = questions.filter((q) => q.required && (answers[q.code] === undefined || answers[q.code] === ''));
+    if (missing.length) {
+      setErrors(Object.fromEntries(missing.map((q) => [q.code, 'Please answer this question.'])));
+      requestAnimationFrame(() => {
+        const el = document.querySelector('.ci-q.has-error input, .ci-q.has-error textarea');
+        if (el) el.focus();
+      });
+      return;
+    }
     setBusy(true);
     setErrors({});
     try {
@@ -209,8 +219,10 @@ export function PublicCheckin({ token }) {
       const next = {};
       const rest = [];
       for (const fe of e.errors || []) {
-        const m = /^answers\.([^.[]+)/.exec(fe.field || '');
-        if (m && questions.some((q) => q.code === m[1])) next[m[1]] = next[m[1]] || friendly(fe.field, fe.message);
+        // The question whose code the field names (codes may hold a dot: "outcome.gais").
+        const f = fe.field || '';
+        const q = questions.filter((x) => f === `answers.${x.code}` || f.startsWith(`answers.${x.code}.`) || f.startsWith(`answers.${x.code}[`)).sort((a, b) => b.code.length - a.code.length)[0];
+        if (q) next[q.code] = next[q.code] || friendly(fe.field, fe.message);
         else rest.push(friendly(fe.field, fe.message));
       }
       if (!Object.keys(next).length || rest.length) next._form = rest.join(' ') || e.message;
