@@ -167,8 +167,14 @@ export async function issue11CareTests(h) {
     await page.setViewportSize({ width: 1366, height: 900 });
   });
 
-  await test('care: the complication page: versions, a follow-up done, an amendment as a new version', async () => {
-    await page.goto(`${BASE}/complications/${fx.grade1}`);
+  await test('care: the patient page lists the complication; its page: versions, a follow-up done, an amendment as a new version', async () => {
+    await page.goto(`${BASE}/patients/${fx.D.pid}`);
+    const row = panel('complications').locator(`li[data-complication="${fx.grade1}"]`);
+    await row.waitFor();
+    assert(/Grade 1/.test(await row.innerText()), 'listed with its grade');
+    assert((await panel('complications').getByRole('button', { name: '+ Record a complication' }).count()) === 1, 'recorded from the patient page too');
+    await checkWidths(page, 'patient page with a complication');
+    await row.getByRole('link').first().click();
     await page.locator(`.cx-page[data-complication="${fx.grade1}"]`).waitFor();
     await panel('complication-versions').locator('li[data-version="1"]').waitFor();
     await checkWidths(page, 'complication page');

@@ -225,7 +225,9 @@ export function PublicCheckin({ token }) {
         if (q) next[q.code] = next[q.code] || friendly(fe.field, fe.message);
         else rest.push(friendly(fe.field, fe.message));
       }
-      if (!Object.keys(next).length || rest.length) next._form = rest.join(' ') || e.message;
+      if (!Object.keys(next).length || rest.length) next._form = rest.join(' ') || friendly(null, e.message);
+      // Not sent at all (no connection, a fault of the server): the patient is never left without the number.
+      if (!e.status || e.status >= 500) next._unsent = true;
       setErrors(next);
       requestAnimationFrame(() => {
         const el = document.querySelector('.ci-q.has-error input, .ci-q.has-error textarea, .ci-form .form-error');
@@ -239,7 +241,8 @@ export function PublicCheckin({ token }) {
     <${Heading}>How are you feeling${info.patient && info.patient.given_name ? `, ${info.patient.given_name}` : ''}?</${Heading}>
     <p class="q-intro">${dayLabel(info.day_offset)} after your treatment. A few quick questions about the treated area: it takes a minute.</p>
     <form class="ci-form q-form" onSubmit=${submit} novalidate>
-      ${errors._form && html`<div class="form-error" role="alert" tabindex="-1">${errors._form}</div>`}
+      ${errors._form && html`<div class="form-error" role="alert" tabindex="-1">${errors._form}
+        ${errors._unsent && html`<p class="ci-unsent" data-unsent>Your answers could not be sent. If something worries you, call the clinic now${clinic && clinic.phone ? html` on <a href=${telOf(clinic.phone)}>${clinic.phone}</a>` : ''}.</p>`}</div>`}
       ${questions.map((q, i) => html`<${Question} key=${q.code} q=${q} n=${i} value=${answers[q.code]} error=${errors[q.code]} onChange=${(v) => setAnswer(q.code, v)} />`)}
       <${Photo} token=${token} photo=${photo} setPhoto=${setPhoto} error=${photoError} setError=${setPhotoError} />
       <button type="submit" class="btn btn-primary btn-block q-submit" disabled=${busy}>${busy ? 'Sending…' : 'Send my answers'}</button>
