@@ -1365,6 +1365,8 @@ await issue9Tests({ ...issue8, ADMIN_PASSWORD });
 // --- charting: sessions, prechecks, maps, photos, completion, aftercare, sign-off (issue 10): tests/browser/issue10.mjs ---
 const { issue10Tests } = await import('./issue10.mjs');
 await issue10Tests(issue8);
+const { issue11CareTests } = await import('./issue11_care.mjs');
+await issue11CareTests({ ...issue8, browser, ADMIN_PASSWORD });
 
 await test('no uncaught errors in the page', async () => {
   assert(consoleErrors.length === 0, consoleErrors.join('\n'));

@@ -28,6 +28,9 @@ import { ClinicSetupScreen } from './screens/clinic-setup.js';
 import { CredentialsScreen } from './screens/credentials.js';
 import { SessionScreen } from './screens/treatment-session.js';
 import { ChartingScreen } from './screens/charting.js';
+import { ComplicationScreen } from './screens/complication.js';
+import { EscalationsScreen, EscalationNavLink } from './screens/escalation.js';
+import { checkinPage } from './screens/checkin-public.js';
 
 const ROLE_LABELS = { admin: 'Admin', practitioner: 'Practitioner', reception: 'Reception', auditor: 'Auditor', medical_director: 'Medical director' };
 
@@ -58,6 +61,8 @@ function route(path) {
   if ((m = /^\/courses\/([A-Za-z0-9_-]+)$/.exec(path))) return { name: 'course', id: m[1] };
   if ((m = /^\/sessions\/([A-Za-z0-9_-]+)$/.exec(path))) return { name: 'session', id: m[1] };
   if (path === '/charting') return { name: 'charting' };
+  if ((m = /^\/complications\/([A-Za-z0-9_-]+)$/.exec(path))) return { name: 'complication', id: m[1] };
+  if (path === '/escalations') return { name: 'escalations' };
   return { name: 'not-found' };
 }
 
@@ -75,6 +80,7 @@ function Header({ session, onLogout }) {
         ${session.can('schedule_read') && html`<${Link} href="/calendar" aria-current=${location.pathname === '/calendar' ? 'page' : undefined}>Calendar<//>`}
         <${Link} href="/patients" aria-current=${location.pathname.startsWith('/patients') ? 'page' : undefined}>Patients<//>
         ${(session.can('chart_write') || session.can('chart_signoff')) && html`<${Link} href="/charting" aria-current=${location.pathname === '/charting' ? 'page' : undefined}>Charting<//>`}
+        ${session.can('clinical_read') && html`<${EscalationNavLink} current=${location.pathname === '/escalations'} />`}
         ${session.can('stock_read') && html`<${Link} href="/stock" aria-current=${location.pathname.startsWith('/stock') ? 'page' : undefined}>Stock<//>`}
         ${session.can('staff_write') && html`<${Link} href="/staff" aria-current=${location.pathname === '/staff' ? 'page' : undefined}>Staff<//>`}
         ${session.can('staff_write') && html`<${Link} href="/clinic" aria-current=${location.pathname === '/clinic' ? 'page' : undefined}>Clinic<//>`}
@@ -231,6 +237,12 @@ function App() {
     case 'charting':
       screen = html`<${ChartingScreen} search=${loc.search} />`;
       break;
+    case 'complication':
+      screen = html`<${ComplicationScreen} id=${r.id} key=${r.id} />`;
+      break;
+    case 'escalations':
+      screen = html`<${EscalationsScreen} />`;
+      break;
     default:
       screen = html`<${NotFound} />`;
   }
@@ -243,4 +255,4 @@ function App() {
 
 // /q/{token}: the patient's questionnaire, public and outside the staff app.
 const q = /^\/q\/([A-Za-z0-9_-]+)\/?$/.exec(location.pathname);
-render(q ? html`<${PublicQuestionnaire} token=${q[1]} />` : consentPage() || html`<${App} />`, document.getElementById('app'));
+render(q ? html`<${PublicQuestionnaire} token=${q[1]} />` : consentPage() || checkinPage() || html`<${App} />`, document.getElementById('app'));
