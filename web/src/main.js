@@ -28,6 +28,8 @@ import { ClinicSetupScreen } from './screens/clinic-setup.js';
 import { CredentialsScreen } from './screens/credentials.js';
 import { SessionScreen } from './screens/treatment-session.js';
 import { ChartingScreen } from './screens/charting.js';
+import { DashboardScreen } from './screens/dashboard.js';
+import { SignalsScreen } from './screens/signals.js';
 
 const ROLE_LABELS = { admin: 'Admin', practitioner: 'Practitioner', reception: 'Reception', auditor: 'Auditor', medical_director: 'Medical director' };
 
@@ -58,6 +60,8 @@ function route(path) {
   if ((m = /^\/courses\/([A-Za-z0-9_-]+)$/.exec(path))) return { name: 'course', id: m[1] };
   if ((m = /^\/sessions\/([A-Za-z0-9_-]+)$/.exec(path))) return { name: 'session', id: m[1] };
   if (path === '/charting') return { name: 'charting' };
+  if (path === '/dashboard') return { name: 'dashboard' };
+  if (path === '/signals') return { name: 'signals' };
   return { name: 'not-found' };
 }
 
@@ -79,6 +83,7 @@ function Header({ session, onLogout }) {
         ${session.can('staff_write') && html`<${Link} href="/staff" aria-current=${location.pathname === '/staff' ? 'page' : undefined}>Staff<//>`}
         ${session.can('staff_write') && html`<${Link} href="/clinic" aria-current=${location.pathname === '/clinic' ? 'page' : undefined}>Clinic<//>`}
         ${session.can('audit_read') && html`<${Link} href="/audit" aria-current=${location.pathname === '/audit' ? 'page' : undefined}>Audit<//>`}
+        ${session.can('pv_read') && html`<${Link} href="/dashboard" aria-current=${location.pathname === '/dashboard' || location.pathname === '/signals' ? 'page' : undefined}>Dashboard<//>`}
       </nav>
       <div class="whoami">
         <span class="who-name">${me.staff.display_name}</span>
@@ -230,6 +235,12 @@ function App() {
       break;
     case 'charting':
       screen = html`<${ChartingScreen} search=${loc.search} />`;
+      break;
+    case 'dashboard':
+      screen = html`<${DashboardScreen} />`;
+      break;
+    case 'signals':
+      screen = html`<${SignalsScreen} search=${loc.search} />`;
       break;
     default:
       screen = html`<${NotFound} />`;
