@@ -1366,6 +1366,10 @@ await issue9Tests({ ...issue8, ADMIN_PASSWORD });
 const { issue10Tests } = await import('./issue10.mjs');
 await issue10Tests(issue8);
 
+// --- the dashboard, the signal report and the course outcomes (issue 11): tests/browser/issue11_dash.mjs ---
+const { issue11DashTests } = await import('./issue11_dash.mjs');
+await issue11DashTests({ ...issue8, ADMIN_PASSWORD });
+
 await test('no uncaught errors in the page', async () => {
   assert(consoleErrors.length === 0, consoleErrors.join('\n'));
 });

@@ -35,6 +35,8 @@ function definitionOf(series, scales) {
   return items(scales).find((s) => s.id === series.scale) || { id: series.scale, name: series.scale, points: [] };
 }
 
+/** A scale's short name beside a photo: its abbreviation ("GAIS", "WSRS") or its name. */
+const shortName = (def) => def.short_name || def.abbreviation || (/^[a-z]{2,5}$/i.test(def.id || '') ? def.id.toUpperCase() : def.name || def.id);
 const sessionName = (s) => `Session ${s.course_session || '?'}`;
 const scoreText = (p, def) => {
   const pt = items(def && def.points).find((x) => x.value === p.score);
@@ -58,10 +60,12 @@ function ScaleChart({ scale, series, sessions, scales }) {
       backgroundColor: COLOURS[i % COLOURS.length],
       spanGaps: true,
       pointRadius: 4,
+      clip: false,
     })),
   };
   const pointLabel = (v) => (items(def.points).find((p) => p.value === v) || {}).label || String(v);
   const options = {
+    layout: { padding: { top: 6, right: 8 } },
     scales: {
       y: { min: lo, max: hi, reverse: lowerBetter, ticks: { stepSize: 1, callback: (v) => pointLabel(v) }, title: { display: true, text: 'better ↑' } },
       x: { ticks: { maxRotation: 0, autoSkip: true } },
@@ -82,10 +86,10 @@ function ScaleChart({ scale, series, sessions, scales }) {
 /** The before/after photos of each view, session by session, with the scores of that session. */
 function PhotosBeside({ photos, series, scales }) {
   const views = items(photos).filter((v) => items(v.items).some((x) => x.before || x.after));
-  if (!views.length) return html`<p class="empty">No before or after photos in this course yet.</p>`;
+  if (!views.length) return html`<div class="outcome-views"><p class="empty">No before or after photos in this course yet.</p></div>`;
   const scoresOf = (sid) =>
-    series.flatMap((s) => items(s.points).filter((p) => p.session_id === sid).map((p) => `${definitionOf(s, scales).name || s.scale} (${raterLabel(s.rater).toLowerCase()}): ${scoreText(p, definitionOf(s, scales))}`));
-  return views.map((v) => html`<div class="outcome-photos" key=${v.view} data-view=${v.view}>
+    series.flatMap((s) => items(s.points).filter((p) => p.session_id === sid).map((p) => `${shortName(definitionOf(s, scales))} (${raterLabel(s.rater).toLowerCase()}): ${scoreText(p, definitionOf(s, scales))}`));
+  return html`<div class="outcome-views">${views.map((v) => html`<div class="outcome-photos" key=${v.view} data-view=${v.view}>
     <h3 class="sub-h">${viewLabel(v.view)}</h3>
     <ol class="plain outcome-photo-row">${items(v.items).map((x) => html`<li key=${x.session_id} class="outcome-photo-cell" data-session=${x.session_id}>
       <p class="small"><strong>Session ${x.course_session || ''}</strong> <span class="muted">${x.day ? calendarDate(x.day) : ''}</span></p>
@@ -95,7 +99,7 @@ function PhotosBeside({ photos, series, scales }) {
       </div>
       ${scoresOf(x.session_id).length > 0 && html`<ul class="plain small outcome-scores">${scoresOf(x.session_id).map((t) => html`<li>${t}</li>`)}</ul>`}
     </li>`)}</ol>
-  </div>`);
+  </div>`)}</div>`;
 }
 
 const SCORE_FIELDS = ['session_id', 'scale', 'score', 'reason'];

@@ -64,13 +64,14 @@ export function ruleSources(rule, line, rules) {
   return items(r && r.sources).map((s) => (typeof s === 'string' ? s : s.key || s.id));
 }
 
-/** Source keys by their kb titles (linked when the kb has a url). */
+/** Source keys, each with its kb title on hover (linked when the kb has a url). */
 export function SourceList({ keys }) {
   const kb = useKb();
   if (!keys.length) return null;
   return html`<ul class="sources pv-sources">${keys.map((k) => {
     const s = sourceInfo(k, kb.data);
-    return html`<li key=${k} class="src" data-source=${k}>${s.url ? html`<a href=${s.url} target="_blank" rel="noopener noreferrer">${s.title}</a>` : s.title}</li>`;
+    const t = html`<abbr title=${s.title}>${s.key}</abbr>`;
+    return html`<li key=${k} class="src" data-source=${k}>${s.url ? html`<a href=${s.url} target="_blank" rel="noopener noreferrer">${t}</a>` : t}</li>`;
   })}</ul>`;
 }
 
@@ -93,7 +94,7 @@ export function firedRules(d) {
 export const isFlagged = (d) => firedRules(d).length > 0;
 
 /** A ratio with its interval: "4.2 (1.3–13.1)". */
-export const ratio = (r) => (r ? `${num(r.value, 2)} (${interval(r.lo, r.hi, 2)})` : '—');
+export const ratio = (r) => (r && num(r.value, 2) !== '—' ? `${num(r.value, 2)} (${interval(r.lo, r.hi, 2)})` : '—');
 
 /**
  * One dimension's rates as a chart of events per 1,000 sessions with their 95% intervals
