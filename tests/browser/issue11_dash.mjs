@@ -248,7 +248,7 @@ export async function issue11DashTests(h) {
       await checkWidths(page, 'record a score dialog');
       await d.getByRole('button', { name: 'Record the score' }).click();
       await d.locator('.score-points.has-error .field-error').waitFor();
-      await d.getByRole('radio', { name: new RegExp(`^${first.value} ${first.label}`) }).check();
+      await d.getByRole('radio', { name: new RegExp(`^${first.value} ${first.label}`, 'i') }).check();
       await d.getByRole('button', { name: 'Record the score' }).click();
       await d.waitFor({ state: 'detached' });
       await op.getByRole('status').filter({ hasText: 'Score recorded' }).waitFor();

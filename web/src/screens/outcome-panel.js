@@ -28,12 +28,18 @@ export function loadScales() {
   return scalesOnce;
 }
 
-/** The definition a series was scored on: the stored one of its first point, else the kb's. */
+/**
+ * The definition a series was scored on: the one stored with it where the answer carries it
+ * (its direction and version always win over the kb's), else the kb's entry of the scale.
+ */
 function definitionOf(series, scales) {
   for (const p of items(series.points)) if (p.scale_definition) return p.scale_definition;
   if (series.scale_definition) return series.scale_definition;
-  return items(scales).find((s) => s.id === series.scale) || { id: series.scale, name: series.scale, points: [] };
+  const kb = items(scales).find((s) => s.id === series.scale) || { id: series.scale, name: series.scale, points: [] };
+  return { ...kb, direction: series.direction || kb.direction, version: series.scale_version || kb.version };
 }
+const capital = (t) => String(t || '').replace(/^./, (c) => c.toUpperCase());
+const seriesLabel = (s) => `${raterLabel(s.rater)}${s.area ? `, ${String(s.area).replace(/_/g, ' ')}` : ''}`;
 
 /** A scale's short name beside a photo: its abbreviation ("GAIS", "WSRS") or its name. */
 const shortName = (def) => def.short_name || def.abbreviation || (/^[a-z]{2,5}$/i.test(def.id || '') ? def.id.toUpperCase() : def.name || def.id);
@@ -54,7 +60,7 @@ function ScaleChart({ scale, series, sessions, scales }) {
   const data = {
     labels: sessions.map(sessionName),
     datasets: series.map((s, i) => ({
-      label: raterLabel(s.rater),
+      label: seriesLabel(s),
       data: sessions.map((x) => (at(s, x.id) ? Number(at(s, x.id).score) : null)),
       borderColor: COLOURS[i % COLOURS.length],
       backgroundColor: COLOURS[i % COLOURS.length],
@@ -63,7 +69,7 @@ function ScaleChart({ scale, series, sessions, scales }) {
       clip: false,
     })),
   };
-  const pointLabel = (v) => (items(def.points).find((p) => p.value === v) || {}).label || String(v);
+  const pointLabel = (v) => capital((items(def.points).find((p) => p.value === v) || {}).label) || String(v);
   const options = {
     layout: { padding: { top: 6, right: 8 } },
     scales: {
@@ -74,7 +80,7 @@ function ScaleChart({ scale, series, sessions, scales }) {
   };
   const table = {
     caption: `${def.name || scale} over the course`,
-    head: ['Session', ...series.map((s) => raterLabel(s.rater))],
+    head: ['Session', ...series.map(seriesLabel)],
     rows: sessions.filter((x) => series.some((s) => at(s, x.id))).map((x) => [`${sessionName(x)}${x.day ? `, ${calendarDate(x.day)}` : ''}`, ...series.map((s) => (at(s, x.id) ? scoreText(at(s, x.id), def) : '—'))]),
   };
   return html`<div class="outcome-chart" data-scale=${scale}>
@@ -88,7 +94,7 @@ function PhotosBeside({ photos, series, scales }) {
   const views = items(photos).filter((v) => items(v.items).some((x) => x.before || x.after));
   if (!views.length) return html`<div class="outcome-views"><p class="empty">No before or after photos in this course yet.</p></div>`;
   const scoresOf = (sid) =>
-    series.flatMap((s) => items(s.points).filter((p) => p.session_id === sid).map((p) => `${shortName(definitionOf(s, scales))} (${raterLabel(s.rater).toLowerCase()}): ${scoreText(p, definitionOf(s, scales))}`));
+    series.flatMap((s) => items(s.points).filter((p) => p.session_id === sid).map((p) => `${shortName(definitionOf(s, scales))} (${seriesLabel(s).toLowerCase()}): ${scoreText(p, definitionOf(s, scales))}`));
   return html`<div class="outcome-views">${views.map((v) => html`<div class="outcome-photos" key=${v.view} data-view=${v.view}>
     <h3 class="sub-h">${viewLabel(v.view)}</h3>
     <ol class="plain outcome-photo-row">${items(v.items).map((x) => html`<li key=${x.session_id} class="outcome-photo-cell" data-session=${x.session_id}>
@@ -125,7 +131,7 @@ function ScoreDialog({ sessions, scales, onClose, onDone }) {
         <legend>Score (rated by the practitioner)</legend>
         <ul class="plain">${items(scale.points).map((p) => html`<li key=${p.value}><label class=${`score-point${String(form.values.score) === String(p.value) ? ' on' : ''}`}>
           <input type="radio" name="score" value=${p.value} checked=${String(form.values.score) === String(p.value)} onChange=${form.set('score')} />
-          <span><strong>${p.value} ${p.label}</strong>${p.meaning && html`<span class="point-meaning small muted">${p.meaning}</span>`}</span></label></li>`)}</ul>
+          <span><strong>${p.value} ${capital(p.label)}</strong>${p.meaning && html`<span class="point-meaning small muted">${p.meaning}</span>`}</span></label></li>`)}</ul>
         ${err && html`<p class="field-error" role="alert"><span aria-hidden="true">⚠ </span>${sentence(err)}</p>`}
       </fieldset>`}
       <${Field} form=${form} name="reason" label="Reason (optional)" type="textarea" hint="Needed only to change a score already recorded for this session and scale." />
