@@ -141,7 +141,7 @@ export async function issue11DashTests(h) {
   await test('issue 11 dashboard fixture: completed sessions on one lot, infections on it, through the API', async () => {
     await page.setViewportSize({ width: 1366, height: 900 });
     await signIn('practitioner@demo.clinic');
-    outcomes = (await served('/kb/outcome-scales')) && (await served('/outcomes?session_id=none'));
+    outcomes = (await served('/kb/outcome-scales')) && (await served('/courses/none/outcomes'));
     pv = await served('/pv/dashboard');
     complications = await served('/kb/complications');
     st = await stock();
@@ -202,7 +202,9 @@ export async function issue11DashTests(h) {
       await score(ada.sessions[1], gais, 'practitioner', g[1]);
       await score(ada.sessions[1], gais, 'patient', g[0]);
       await score(ada.sessions[0], wsrs, 'practitioner', w[3]);
-      await score(ada.sessions[1], wsrs, 'practitioner', w[2]);
+      const sv = pts(sat);
+      await score(ada.sessions[0], sat, 'patient', sv[sv.length - 2]);
+      await score(ada.sessions[1], sat, 'patient', sv[sv.length - 1]);
       await score(bea.sessions[0], gais, 'practitioner', g[1]);
       await score(cleo.sessions[0], gais, 'patient', g[2]);
       const series = (await apiCall('GET', `/courses/${ada.course}/outcomes`)).json;
@@ -210,7 +212,7 @@ export async function issue11DashTests(h) {
       await page.setViewportSize({ width: 1366, height: 900 });
       await page.goto(`${BASE}/courses/${ada.course}`);
       const op = panel('outcomes');
-      for (const sc of [gais, wsrs]) {
+      for (const sc of [gais, wsrs, sat]) {
         const fig = op.locator(`[data-scale="${sc.id}"] figure[data-chart="outcome-${sc.id}"]`);
         await drawn(fig, `${sc.id} over the course`);
         // The table holds each score the API gives, on its session's row and under its rater.
@@ -237,25 +239,29 @@ export async function issue11DashTests(h) {
         }
       await checkWidths(page, 'course page with its outcomes');
 
-      // A practitioner's satisfaction score on session 2: refused without a score, then recorded.
+      // A practitioner's WSRS score on session 2 from the page: refused without a score, then recorded and plotted.
       await op.getByRole('button', { name: 'Record a score' }).click();
       const d = page.locator('dialog[open]');
-      const opts = await d.getByLabel('Session').locator('option').allTextContents();
-      await d.getByLabel('Session').selectOption({ label: opts.find((t) => t.startsWith('Session 2')) });
-      await d.getByLabel('Scale').selectOption(sat.id);
-      const first = [...sat.points].sort((a, b) => a.value - b.value)[sat.points.length - 1];
-      if (first.meaning) await d.getByText(first.meaning).waitFor();
+      const second = d.getByLabel('Session').locator('option', { hasText: /^Session 2\b/ });
+      await second.waitFor({ state: 'attached' });
+      await d.getByLabel('Session').selectOption(await second.getAttribute('value'));
+      await d.getByLabel('Scale').selectOption(wsrs.id);
+      const pick = [...wsrs.points].sort((a, b) => a.value - b.value)[1];
+      if (pick.meaning) await d.getByText(pick.meaning).waitFor();
       await checkWidths(page, 'record a score dialog');
       await d.getByRole('button', { name: 'Record the score' }).click();
       await d.locator('.score-points.has-error .field-error').waitFor();
-      await d.getByRole('radio', { name: new RegExp(`^${first.value} ${first.label}`, 'i') }).check();
+      await d.getByRole('radio', { name: new RegExp(`^${pick.value} ${pick.label}`, 'i') }).check();
       await d.getByRole('button', { name: 'Record the score' }).click();
       await d.waitFor({ state: 'detached' });
       await op.getByRole('status').filter({ hasText: 'Score recorded' }).waitFor();
-      await drawn(op.locator(`figure[data-chart="outcome-${sat.id}"]`), 'satisfaction over the course');
-      const stored = (await apiCall('GET', `/outcomes?session_id=${ada.sessions[1]}`)).json;
+      const wfig = op.locator(`figure[data-chart="outcome-${wsrs.id}"]`);
+      await page.waitForFunction((el) => [...el.querySelectorAll('tbody tr')].some((r) => r.textContent.startsWith('Session 2')), await wfig.locator('table').elementHandle());
+      const row = (await cells(wfig.locator('table'))).find((r) => r[0].startsWith('Session 2'));
+      assert(row[1].startsWith(String(pick.value)), `session 2's WSRS plotted: ${row}`);
+      const stored = (await apiCall('GET', `/sessions/${ada.sessions[1]}/outcomes`)).json;
       const list = Array.isArray(stored) ? stored : stored.items;
-      assert(list.some((o) => o.scale === sat.id && o.rater === 'practitioner' && o.score === first.value), `stored: ${JSON.stringify(list)}`);
+      assert(list.some((o) => o.scale === wsrs.id && o.rater === 'practitioner' && o.score === pick.value), `stored: ${JSON.stringify(list)}`);
     });
 
   if (!pv) console.log('skip dashboard and signal report: this server has no /api/v1/pv/dashboard (no such endpoint)');

@@ -166,7 +166,7 @@ export function OutcomesPanel({ course }) {
   const canScore = session.can('chart_write');
   return html`<section class="card panel" aria-labelledby="outcomes-h" data-kind="outcomes" id="outcomes">
     <header class="panel-head"><h2 id="outcomes-h">Outcomes</h2>
-      ${canScore && html`<button type="button" class="btn btn-small" onClick=${() => setScoring(true)} disabled=${!scales.data}>Record a score</button>`}</header>
+      ${canScore && html`<button type="button" class="btn btn-small" onClick=${() => setScoring(true)} disabled=${!scales.data || !charted.data}>Record a score</button>`}</header>
     ${saved && html`<p class="notice-ok" role="status">Score recorded: ${saved}</p>`}
     ${out.error && html`<${Alert}>${sentence(out.error.message)}<//>`}
     ${!d && !out.error && html`<${Spinner} />`}
