@@ -143,7 +143,7 @@ export async function issue11DashTests(h) {
     await signIn('practitioner@demo.clinic');
     outcomes = (await served('/kb/outcome-scales')) && (await served('/courses/none/outcomes'));
     pv = await served('/pv/dashboard');
-    complications = await served('/kb/complications');
+    complications = (await served('/kb/complications')) && (await served('/complications/none'));
     st = await stock();
     // The API charts sessions on the clinic's today only. An infection's onset window opens a
     // day or more after its session, so the two patients of the cluster are treated while the
