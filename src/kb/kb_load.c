@@ -18,6 +18,8 @@
  *   - kb/body_maps.json: body maps, zones, the facial depth limit (kb_maps.c);
  *   - kb/prechecks.json: the session gates' rules and wording, chart policy (kb_prechecks.c);
  *   - kb/aftercare.json: aftercare items, red flags, per language (kb_aftercare.c);
+ *   - kb/checkins.json: check-in days per protocol, questions and what they map to
+ *     (kb_checkins.c);
  *   - manifest "files" lists exactly the kb files, each once.
  * The content hash is BLAKE2b-256 over, for the manifest then each listed file
  * in manifest order: name, NUL, 8-byte little-endian length, bytes.  It does
@@ -42,7 +44,8 @@
 #define KB_FILE_MAX ((size_t)4 << 20)
 
 enum { F_SOURCES, F_VOCABULARY, F_RULES, F_INCOMPAT, F_STOCK, F_CONCERNS, F_PATCH, F_CONSENT,
-       F_CREDENTIALS, F_PROTOCOLS, F_DAY, F_MAPS, F_PRECHECKS, F_AFTERCARE, F_COUNT };
+       F_CREDENTIALS, F_PROTOCOLS, F_DAY, F_MAPS, F_PRECHECKS, F_AFTERCARE,
+       F_CHECKINS, F_COUNT };
 static const char *const bases[] = {"aqueous", "oil", "alcohol", "cream", NULL};
 static const char *const kb_files[F_COUNT] = {
     "sources.json", "vocabulary.json", "rules.json", "incompatibilities.json", "stock.json",
@@ -55,6 +58,7 @@ static const char *const kb_files[F_COUNT] = {
     "body_maps.json",     /* kb_maps.c */
     "prechecks.json",     /* kb_prechecks.c */
     "aftercare.json",     /* kb_aftercare.c */
+    "checkins.json",      /* kb_checkins.c */
 };
 
 typedef struct loader {
@@ -662,6 +666,8 @@ md_code md_kb_load(const char *dir, md_kb **out, md_err *err)
     if ((rc = kb_prechecks_parse(L.kb, L.doc[F_PRECHECKS], L.path[F_PRECHECKS], err)))
         goto cleanup;
     if ((rc = kb_aftercare_parse(L.kb, L.doc[F_AFTERCARE], L.path[F_AFTERCARE], err)))
+        goto cleanup;
+    if ((rc = kb_checkins_parse(L.kb, L.doc[F_CHECKINS], L.path[F_CHECKINS], err)))
         goto cleanup;
     crypto_generichash_final(&L.hs, digest, sizeof digest);
     sodium_bin2hex(L.kb->hash, sizeof L.kb->hash, digest, sizeof digest);
