@@ -90,9 +90,20 @@ static void visit_free(visit *v)
 }
 
 static const char *calm_answers =
-    "{\"answers\":{\"skin_colour_change\":\"no\",\"vision_change\":\"no\",\"pain_now\":1,"
-    "\"pain_trend\":\"getting_better\",\"spreading_redness\":\"no\",\"fever\":\"no\","
-    "\"growing_lump\":\"no\",\"hives_or_breathing\":\"no\",\"bruising\":\"yes\"}}";
+    "{\"answers\":{\"skin_pale\":\"no\",\"skin_mottled\":\"no\",\"skin_darkening\":\"no\","
+    "\"vision_change\":\"no\",\"pain_now\":1,\"pain_trend\":\"getting_better\","
+    "\"spreading_redness\":\"no\",\"pus_discharge\":\"no\",\"expanding_swelling\":\"no\","
+    "\"fever\":\"no\",\"draining_lump\":\"no\",\"breathing\":\"no\","
+    "\"face_lip_swelling\":\"no\",\"fainting\":\"no\",\"bruising\":\"yes\"}}";
+
+/* The calm answers with one answer changed: from (e.g. "\"fever\":\"no\"") replaced by to. */
+static const char *answers_with(char *out, size_t n, const char *from, const char *to)
+{
+    const char *at = strstr(calm_answers, from);
+    assert_non_null(at);
+    snprintf(out, n, "%.*s%s%s", (int)(at - calm_answers), calm_answers, to, at + strlen(from));
+    return out;
+}
 
 static char *server_log(void)
 {
@@ -187,10 +198,11 @@ static void the_patient_opens_and_answers_once(void **state)
     /* Bad input names the answer. */
     api_err(NULL, "POST", "{\"answers\":{\"nope\":\"yes\"}}", 400, "invalid", "answers.nope",
             "/api/v1/checkin/%s", v.tok2);
-    api_err(NULL, "POST", "{\"answers\":{\"pain_now\":12}}", 422, "unprocessable",
-            "answers.pain_now", "/api/v1/checkin/%s", v.tok2);
+    char body[1024];
+    api_err(NULL, "POST", answers_with(body, sizeof body, "\"pain_now\":1", "\"pain_now\":12"), 422,
+            "unprocessable", "answers.pain_now", "/api/v1/checkin/%s", v.tok2);
     api_err(NULL, "POST", "{\"answers\":{\"vision_change\":\"no\"}}", 422, "unprocessable",
-            "answers.skin_colour_change", "/api/v1/checkin/%s", v.tok2);
+            "answers.skin_pale", "/api/v1/checkin/%s", v.tok2);
     api_err(NULL, "POST", "{\"replies\":{}}", 400, "invalid", "replies", "/api/v1/checkin/%s",
             v.tok2);
     /* Calm answers: thanks, nothing to call about. */
