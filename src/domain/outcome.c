@@ -764,22 +764,29 @@ static int dist_row(void *c, const md_row *row)
     return 0;
 }
 
+/* A civil day of the query, or NULL: malformed MD_EINVAL, impossible MD_EUNPROCESSABLE. */
+static md_code day_param(const char *s, const char *field, md_err *err)
+{
+    md_day d;
+    int r = s ? md_date_parse(s, &d) : 0;
+    if (r == 0) return MD_OK;
+    return md_err_set(err, r == -2 ? MD_EUNPROCESSABLE : MD_EINVAL, field,
+                      "%s must be a date YYYY-MM-DD", field);
+}
+
 md_code md_outcome_distribution(md_ctx *ctx, const char *scale, const char *rater, const char *from,
                                 const char *to, json_t **out, md_err *err)
 {
     json_t *def = NULL, *p;
     dist_acc a = {json_array(), NULL, 0, 0};
-    md_day d;
     size_t i;
     md_code rc = md_require(ctx, MD_PERM_PV_READ, err);
     if (rc == MD_OK && !a.counts) rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     if (rc == MD_OK && !scale) rc = md_err_set(err, MD_EINVAL, "scale", "scale is required");
     if (rc == MD_OK && rater && !in_list(raters, rater))
-        rc = md_err_set(err, MD_EINVAL, "rater", "rater must be practitioner or patient");
-    if (rc == MD_OK && from && md_date_parse(from, &d) != 0)
-        rc = md_err_set(err, MD_EINVAL, "from", "from must be a date YYYY-MM-DD");
-    if (rc == MD_OK && to && md_date_parse(to, &d) != 0)
-        rc = md_err_set(err, MD_EINVAL, "to", "to must be a date YYYY-MM-DD");
+        rc = md_err_set(err, MD_EUNPROCESSABLE, "rater", "rater must be practitioner or patient");
+    if (rc == MD_OK) rc = day_param(from, "from", err);
+    if (rc == MD_OK) rc = day_param(to, "to", err);
     if (rc == MD_OK) rc = scale_of(ctx, scale, "scale", &def, err);
     if (rc == MD_OK) {
         a.kb_version = str(def, "version");
