@@ -425,6 +425,9 @@ md_code md_outcome_add(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
     /* The check and the write in one transaction: a second score is seen, never doubled. */
     if (rc == MD_OK && (rc = md_write_begin(ctx, err)) == MD_OK) began = 1;
     if (rc == MD_OK) rc = active_score(ctx, s.session_id, s.scale, s.rater, s.area, &prev, err);
+    /* The patient answering a check-in amends a patient score staff entered before. */
+    if (rc == MD_OK && prev && !s.reason && patient_link)
+        s.reason = "answered by the patient through a check-in";
     if (rc == MD_OK && prev && !s.reason)
         rc = md_err_set(err, MD_ECONFLICT, "reason",
                         "this session already has a %s score of %s%s%s (version %lld): scoring "

@@ -14,6 +14,7 @@
 
 #include "photo_fixtures.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +107,14 @@ static void ready(api_session_fix *f, int with_photo, char photo_id[MD_ID_STR])
     md_time_format(md_now() - 3600, at);
     api_session_in_progress(f, 3, at);
     json_t *b = api_chart_body(f, "Tolerated well.", 1);
+    /* api_chart_body charts at 09:00 on the day, in the future before 09:00 UTC: chart the
+     * last minutes instead (not before the day's midnight) */
+    char started[MD_TIME_STR], ended[MD_TIME_STR];
+    int64_t midnight = (int64_t)md_today_utc() * 86400, t = md_now() - 600;
+    md_time_format(t > midnight ? t : midnight, started);
+    md_time_format((t > midnight ? t : midnight) + 60, ended);
+    json_object_set_new(b, "started_at", json_string(started));
+    json_object_set_new(b, "ended_at", json_string(ended));
     char *text = json_dumps(b, 0);
     json_decref(api_ok(api.practitioner, "PUT", text, 200, "/api/v1/sessions/%s/chart", f->sid));
     free(text);
@@ -334,6 +343,37 @@ static void a_second_score_needs_a_reason_and_amendments_are_versions(void **sta
     json_decref(first);
 }
 
+static void the_same_score_sent_eight_times_at_once_is_stored_once(void **state)
+{
+    (void)state;
+    enum { N = 8 };
+    api_session_fix f;
+    api_racer r[N];
+    pthread_t th[N];
+    char body[512];
+    completed(&f);
+    snprintf(body, sizeof body,
+             "{\"session_id\":\"%s\",\"scale\":\"gais\",\"rater\":\"practitioner\",\"score\":2}",
+             f.sid);
+    for (int i = 0; i < N; i++) {
+        r[i] = (api_racer){
+            .method = "POST", .path = "/api/v1/outcomes", .token = api.practitioner, .body = body};
+        assert_int_equal(pthread_create(&th[i], NULL, api_race, &r[i]), 0);
+    }
+    int won = 0, lost = 0;
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        won += r[i].status == 201;
+        lost += r[i].status == 409 && strcmp(r[i].field, "reason") == 0;
+    }
+    assert_int_equal(won, 1);
+    assert_int_equal(lost, N - 1);
+    json_t *l = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/sessions/%s/outcomes", f.sid);
+    assert_int_equal(json_array_size(json_object_get(l, "items")), 1);
+    assert_int_equal(api_int(json_array_get(json_object_get(l, "items"), 0), "version"), 1);
+    json_decref(l);
+}
+
 static void a_signed_off_session_is_scored(void **state)
 {
     (void)state;
@@ -501,6 +541,7 @@ int main(void)
         cmocka_unit_test(practitioner_and_patient_gais_on_a_completed_session),
         cmocka_unit_test(refused_on_an_open_session_and_bad_input_names_its_field),
         cmocka_unit_test(a_second_score_needs_a_reason_and_amendments_are_versions),
+        cmocka_unit_test(the_same_score_sent_eight_times_at_once_is_stored_once),
         cmocka_unit_test(a_signed_off_session_is_scored),
         cmocka_unit_test(the_course_series_beside_the_photos),
         cmocka_unit_test(the_distribution_counts_scores_by_point),

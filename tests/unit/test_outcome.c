@@ -242,6 +242,13 @@ static void the_patient_scores_through_a_check_in_and_only_their_own(void **stat
     assert_int_equal(link.who.role, MD_ROLE_NONE); /* the role is given back */
     json_decref(out);
     json_decref(in);
+    /* answered again (another check-in): an amendment, with the check-in's reason */
+    in = body(sid, "gais", "patient", 2);
+    assert_int_equal(md_outcome_add(&link, in, &out, &err), MD_OK);
+    assert_int_equal(json_integer_value(json_object_get(out, "version")), 2);
+    assert_non_null(strstr(json_string_value(json_object_get(out, "reason")), "check-in"));
+    json_decref(out);
+    json_decref(in);
     /* its audit entry names the patient as the actor */
     int64_t n = 0;
     md_val v[] = {md_text(u->ctx.who.clinic_id)};
