@@ -263,17 +263,29 @@ md_code md_outcome_checkin_questions(md_ctx *ctx, int day_offset, json_t **out, 
         json_t *name;
         json_array_foreach(json_object_get(c, "scales"), j, name)
         {
-            json_t *s = NULL, *opts = json_array(), *p;
+            json_t *s = NULL, *opts = json_array(), *texts = json_array(), *p;
+            json_int_t lo = 0, hi = 0;
             size_t k;
-            if ((rc = scale_of(ctx, json_string_value(name), "scale", &s, err)) != MD_OK) break;
-            json_array_foreach(json_object_get(s, "points"), k, p) json_array_append_new(
-                opts, json_pack("{s:O,s:O}", "value", json_object_get(p, "value"), "label",
-                                json_object_get(p, "label")));
-            json_array_append_new(q, json_pack("{s:s+,s:O,s:s,s:o,s:O,s:O}", "code", "outcome.",
-                                               json_string_value(name), "text",
-                                               json_object_get(s, "question"), "type", "choice",
-                                               "options", opts, "scale", json_object_get(s, "id"),
-                                               "scale_version", json_object_get(s, "version")));
+            if ((rc = scale_of(ctx, json_string_value(name), "scale", &s, err)) != MD_OK) {
+                json_decref(opts);
+                json_decref(texts);
+                break;
+            }
+            json_array_foreach(json_object_get(s, "points"), k, p)
+            {
+                json_int_t v = json_integer_value(json_object_get(p, "value"));
+                if (k == 0 || v < lo) lo = v;
+                if (k == 0 || v > hi) hi = v;
+                json_array_append_new(
+                    opts, json_pack("{s:I,s:O}", "value", v, "label", json_object_get(p, "label")));
+                json_array_append(texts, json_object_get(p, "label"));
+            }
+            json_array_append_new(
+                q, json_pack("{s:s+,s:O,s:s,s:I,s:I,s:b,s:o,s:o,s:O,s:O}", "code", "outcome.",
+                             json_string_value(name), "text", json_object_get(s, "question"),
+                             "type", "scale", "min", lo, "max", hi, "required", 0, "options", opts,
+                             "option_text", texts, "scale", json_object_get(s, "id"),
+                             "scale_version", json_object_get(s, "version")));
             json_decref(s);
         }
     }

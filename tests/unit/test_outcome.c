@@ -165,7 +165,11 @@ static void day_14_asks_gais_and_satisfaction_and_day_2_asks_nothing(void **stat
     json_t *g = json_array_get(q, 0), *s = json_array_get(q, 1);
     assert_string_equal(json_string_value(json_object_get(g, "code")), "outcome.gais");
     assert_string_equal(json_string_value(json_object_get(s, "code")), "outcome.satisfaction");
-    assert_string_equal(json_string_value(json_object_get(g, "type")), "choice");
+    assert_string_equal(json_string_value(json_object_get(g, "type")), "scale");
+    assert_int_equal(json_integer_value(json_object_get(g, "min")), 1);
+    assert_int_equal(json_integer_value(json_object_get(g, "max")), 5);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(g, "option_text"), 4)),
+                        "worse");
     assert_int_equal(json_array_size(json_object_get(g, "options")), 5);
     assert_non_null(strstr(json_string_value(json_object_get(g, "text")), "treated area"));
     json_decref(q);
