@@ -15,7 +15,6 @@
 #include "photo_fixtures.h"
 
 #include <pthread.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,37 +45,6 @@ static int teardown(void **state)
 
 /* ---- fixtures ---- */
 
-/* The clinic's policy for these tests: no photo gates (photos have their own tests). */
-static void no_photo_gates(void)
-{
-    json_t *p = api_ok(api.admin, "GET", NULL, 200, "/api/v1/clinic/chart-policy");
-    if (json_is_true(json_object_get(p, "defaults")))
-        json_decref(api_ok(api.admin, "PUT", "{\"before_views\":[],\"after_views\":[]}", 200,
-                           "/api/v1/clinic/chart-policy"));
-    json_decref(p);
-}
-
-/* The patient's photo consent, signed on the tablet. */
-static void photo_consent(const char *pid)
-{
-    json_t *c = api_ok(api.practitioner, "POST", "{\"purpose\":\"photo\",\"channel\":\"tablet\"}",
-                       201, "/api/v1/patients/%s/consents", pid);
-    buf png = make_png(240, 80, CAIRO_FORMAT_ARGB32);
-    size_t n = sodium_base64_encoded_len(png.n, sodium_base64_VARIANT_ORIGINAL);
-    char *b64 = malloc(n), *body = malloc(n + 128);
-    assert_non_null(b64);
-    assert_non_null(body);
-    sodium_bin2base64(b64, n, png.p, png.n, sodium_base64_VARIANT_ORIGINAL);
-    snprintf(body, n + 128, "{\"typed_name\":\"Oda Ray\",\"signature\":\"%s\",\"agree\":true}",
-             b64);
-    json_decref(
-        api_ok(api.practitioner, "POST", body, 200, "/api/v1/consents/%s/sign", api_str(c, "id")));
-    free(b64);
-    free(body);
-    free(png.p);
-    json_decref(c);
-}
-
 /* A front photo of phase for session sid (its id into id). */
 static void photo(const char *sid, const char *phase, char id[MD_ID_STR])
 {
@@ -103,7 +71,7 @@ static void photo(const char *sid, const char *phase, char id[MD_ID_STR])
 static void ready(api_session_fix *f, int with_photo, char photo_id[MD_ID_STR])
 {
     char at[MD_TIME_STR];
-    no_photo_gates();
+    api_policy_without_photos();
     md_time_format(md_now() - 3600, at);
     api_session_in_progress(f, 3, at);
     json_t *b = api_chart_body(f, "Tolerated well.", 1);
@@ -121,7 +89,7 @@ static void ready(api_session_fix *f, int with_photo, char photo_id[MD_ID_STR])
     json_decref(b);
     api_consent_signed(f->pid, f->cid, "en");
     if (with_photo) {
-        photo_consent(f->pid);
+        api_photo_consent_signed(f->pid);
         photo(f->sid, "after", photo_id);
     }
 }
