@@ -60,13 +60,9 @@ static cairo_status_t sig_write(void *closure, const unsigned char *data, unsign
     return CAIRO_STATUS_SUCCESS;
 }
 
-void api_consent_signed(const char *pid, const char *course_id, const char *language)
+/* Start the consent body describes for pid, open it on the tablet and sign it. */
+static void consent_signed(const char *pid, const char *body)
 {
-    char body[256];
-    snprintf(body, sizeof body,
-             "{\"purpose\":\"treatment\",\"course_id\":\"%s\",\"channel\":\"tablet\","
-             "\"language\":\"%s\"}",
-             course_id, language);
     json_t *c = api_ok(api.practitioner, "POST", body, 201, "/api/v1/patients/%s/consents", pid);
     json_decref(
         api_ok(api.practitioner, "POST", "{}", 200, "/api/v1/consents/%s/open", api_str(c, "id")));
@@ -94,6 +90,30 @@ void api_consent_signed(const char *pid, const char *course_id, const char *lang
     free(b64);
     free(sign);
     json_decref(c);
+}
+
+void api_consent_signed(const char *pid, const char *course_id, const char *language)
+{
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"purpose\":\"treatment\",\"course_id\":\"%s\",\"channel\":\"tablet\","
+             "\"language\":\"%s\"}",
+             course_id, language);
+    consent_signed(pid, body);
+}
+
+void api_photo_consent_signed(const char *pid)
+{
+    consent_signed(pid, "{\"purpose\":\"photo\",\"channel\":\"tablet\"}");
+}
+
+void api_policy_without_photos(void)
+{
+    json_t *p = api_ok(api.admin, "GET", NULL, 200, "/api/v1/clinic/chart-policy");
+    if (json_is_true(json_object_get(p, "defaults")))
+        json_decref(api_ok(api.admin, "PUT", "{\"before_views\":[],\"after_views\":[]}", 200,
+                           "/api/v1/clinic/chart-policy"));
+    json_decref(p);
 }
 
 /* One session row: version v of id, in state, with the events and members given (JSON text,
