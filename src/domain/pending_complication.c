@@ -2,26 +2,6 @@
  * owner deletes this file in the commit that implements these functions. */
 #include "mesodesk/complication.h"
 
-const md_kb_complication *md_kb_complication_find(const md_kb *kb, const char *code)
-{
-    (void)kb, (void)code;
-    return NULL;
-}
-
-const md_kb_complication *md_kb_complications(const md_kb *kb, size_t *n)
-{
-    (void)kb;
-    *n = 0;
-    return NULL;
-}
-
-int md_kb_red_flag_known(const md_kb *kb, const char *code, const md_kb_complication **owner)
-{
-    (void)kb, (void)code;
-    if (owner) *owner = NULL;
-    return 0;
-}
-
 md_code md_escalation_raise(md_ctx *ctx, const char *patient_id, const char *source,
                             const char *source_id, const char *reason, json_t *detail,
                             char id[MD_ID_STR], md_err *err)

@@ -18,6 +18,7 @@
  *   - kb/body_maps.json: body maps, zones, the facial depth limit (kb_maps.c);
  *   - kb/prechecks.json: the session gates' rules and wording, chart policy (kb_prechecks.c);
  *   - kb/aftercare.json: aftercare items, red flags, per language (kb_aftercare.c);
+ *   - kb/complications.json: the complication catalogue and CTCAE grades (kb_complications.c);
  *   - kb/case_report_forms.json: the MedWatch and Yellow Card forms (kb_report_forms.c);
  *   - manifest "files" lists exactly the kb files, each once.
  * The content hash is BLAKE2b-256 over, for the manifest then each listed file
@@ -44,7 +45,7 @@
 
 enum { F_SOURCES, F_VOCABULARY, F_RULES, F_INCOMPAT, F_STOCK, F_CONCERNS, F_PATCH, F_CONSENT,
        F_CREDENTIALS, F_PROTOCOLS, F_DAY, F_MAPS, F_PRECHECKS, F_AFTERCARE,
-       F_REPORT_FORMS, F_COUNT };
+       F_COMPLICATIONS, F_REPORT_FORMS, F_COUNT };
 static const char *const bases[] = {"aqueous", "oil", "alcohol", "cream", NULL};
 static const char *const kb_files[F_COUNT] = {
     "sources.json", "vocabulary.json", "rules.json", "incompatibilities.json", "stock.json",
@@ -57,6 +58,7 @@ static const char *const kb_files[F_COUNT] = {
     "body_maps.json",     /* kb_maps.c */
     "prechecks.json",     /* kb_prechecks.c */
     "aftercare.json",     /* kb_aftercare.c */
+    "complications.json", /* kb_complications.c */
     "case_report_forms.json", /* kb_report_forms.c */
 };
 
@@ -665,6 +667,8 @@ md_code md_kb_load(const char *dir, md_kb **out, md_err *err)
     if ((rc = kb_prechecks_parse(L.kb, L.doc[F_PRECHECKS], L.path[F_PRECHECKS], err)))
         goto cleanup;
     if ((rc = kb_aftercare_parse(L.kb, L.doc[F_AFTERCARE], L.path[F_AFTERCARE], err)))
+        goto cleanup;
+    if ((rc = kb_complications_parse(L.kb, L.doc[F_COMPLICATIONS], L.path[F_COMPLICATIONS], err)))
         goto cleanup;
     if ((rc = kb_report_forms_parse(L.kb, L.doc[F_REPORT_FORMS], L.path[F_REPORT_FORMS], err)))
         goto cleanup;

@@ -145,6 +145,7 @@ static void a_full_case_fills_every_medwatch_field(void **state)
     assert_true(json_is_null(json_object_get(s, "death_date")));
     json_t *ev = section(r, "event");
     assert_string_equal(text(ev, "onset_on"), "2026-10-20");
+    assert_string_equal(text(ev, "reaction"), "Atypical (non-tuberculous) mycobacterial infection");
     assert_string_equal(text(ev, "report_date"), "2026-11-01");
     assert_non_null(strstr(text(ev, "narrative"), "Tender red nodules"));
     assert_non_null(strstr(text(ev, "narrative"), "2026-10-21 Swab taken for culture (AFB stain)"));
