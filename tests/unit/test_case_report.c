@@ -357,6 +357,19 @@ static void an_unknown_sex_or_a_missing_name_is_listed(void **state)
     json_decref(f);
 }
 
+/* The reaction is the kb's name, with its SNOMED CT code where the kb knows one. */
+static void the_reaction_is_named_from_the_kb(void **state)
+{
+    (void)state;
+    json_t *f = facts();
+    json_object_set_new(json_object_get(f, "complication"), "code", json_string("bruising"));
+    json_t *r = build("yellow_card", f);
+    assert_string_equal(text(section(r, "reaction"), "reaction"),
+                        "Bruising at the injection sites (SNOMED CT 125667009)");
+    json_decref(r);
+    json_decref(f);
+}
+
 static void a_bad_form_names_form(void **state)
 {
     (void)state;
@@ -423,6 +436,7 @@ int main(void)
         cmocka_unit_test(suspects_not_recorded_are_listed),
         cmocka_unit_test(history_and_medicines_not_recorded_are_listed),
         cmocka_unit_test(an_unknown_sex_or_a_missing_name_is_listed),
+        cmocka_unit_test(the_reaction_is_named_from_the_kb),
         cmocka_unit_test(a_bad_form_names_form),
         cmocka_unit_test(the_sources_a_form_may_name),
         cmocka_unit_test(the_pdf_is_made_from_the_report),
