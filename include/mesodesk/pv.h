@@ -89,4 +89,72 @@ md_code md_case_report(md_ctx *ctx, const char *complication_id, const char *for
 md_code md_case_report_pdf(md_ctx *ctx, const char *complication_id, const char *form,
                            unsigned char **pdf, size_t *len, md_err *err);
 
+/* ---- the case report forms as data (kb/case_report_forms.json, kb_report_forms.c) --- */
+
+/* One field of a form: where it is filled from ("from": one of the sources case_report.c
+ * knows, md_case_report_from_scope), whether a report is complete without it, and why it is
+ * missing when nothing is recorded.  Every string belongs to the kb. */
+typedef struct md_crf_field {
+    const char *id, *label, *from;
+    int required;
+    const char *required_when; /* a yes/no source: required when it is true; NULL: none */
+    const char *missing;       /* the why of "missing"; NULL for an optional field */
+} md_crf_field;
+
+typedef struct md_crf_section {
+    const char *id, *title;
+    const char *repeat;  /* "suspects": one group of fields per suspect product; NULL */
+    const char *missing; /* a repeat section with nothing to repeat: why */
+    const md_crf_field *fields;
+    size_t n_fields;
+} md_crf_section;
+
+typedef struct md_crf_form {
+    const char *code, *name, *version;
+    const char *const *sources;
+    size_t n_sources;
+    const md_crf_section *sections;
+    size_t n_sections;
+} md_crf_form;
+
+/* The words the PDF prints. */
+typedef struct md_crf_wording {
+    const char *not_recorded, *yes, *no, *missing_heading, *complete, *identifier_note;
+} md_crf_wording;
+
+/* The form of a code ("medwatch", "yellow_card"), NULL when the kb has none. */
+const md_crf_form *md_kb_report_form(const md_kb *kb, const char *code);
+/* Every form, in kb order (*n set); NULL and 0 without a kb. */
+const md_crf_form *md_kb_report_forms(const md_kb *kb, size_t *n);
+const md_crf_wording *md_kb_report_wording(const md_kb *kb);
+
+/* What a "from" names: 0 a fact of the case, 1 a fact of one suspect product (only in a
+ * repeat section), -1 unknown; *yes_no (may be NULL) set to 1 for a true/false source (the
+ * ones "required_when" may name). */
+int md_case_report_from_scope(const char *from, int *yes_no);
+
+/*
+ * The report itself, pure (no database, no audit): facts is what the case holds, as the
+ * reads answer it (every member optional but "complication"):
+ *   {"complication": (md_complication_get),"patient": (the patient record),
+ *    "generated_at": "YYYY-MM-DDTHH:MM:SSZ","clinic": {"name","phone"},
+ *    "reporter": {"display_name","role","email"} | null,
+ *    "conditions":[...],"allergies":[...],"allergy_statements":[...],"medications":[...]
+ *    (the patient's current records of those kinds),
+ *    "administrations":[...],"lots":[...],"vials":[...],"products":[...] (the suspects'
+ *    records and what they point to),"sessions":[...],"courses":[...],"formulations":[...]
+ *    (the sessions of the suspect administrations, their courses and formulations)}.
+ * Suspect products are grouped by (product, lot): each suspect administration, then each
+ * suspect vial's or lot's lot not yet named, then each suspect product not yet named.
+ * *out as md_case_report describes it, plus "layout":[{"id","title","repeat"?,"fields":
+ * [{"id","label","required"}]}] (the form, for the PDF and the web).  MD_EUNPROCESSABLE
+ * naming "form" for a form the kb does not have; MD_EINVAL naming "complication" without
+ * one.  New reference. */
+md_code md_case_report_build(const md_kb *kb, const char *form, const json_t *facts,
+                             json_t **out, md_err *err);
+/* A report as md_case_report_build made it, drawn as a PDF into a: the missing list at the
+ * top, then every section, "Not recorded" (the kb's wording) for a field with nothing. */
+md_code md_case_report_render_pdf(const md_kb *kb, const json_t *report, md_arena *a,
+                                  unsigned char **pdf, size_t *len, md_err *err);
+
 #endif

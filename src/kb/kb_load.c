@@ -22,6 +22,7 @@
  *   - kb/outcome_scales.json: outcome scales, points, raters, check-in days (kb_outcomes.c);
  *   - kb/checkins.json: check-in days per protocol, questions and what they map to
  *     (kb_checkins.c);
+ *   - kb/case_report_forms.json: the MedWatch and Yellow Card forms (kb_report_forms.c);
  *   - manifest "files" lists exactly the kb files, each once.
  * The content hash is BLAKE2b-256 over, for the manifest then each listed file
  * in manifest order: name, NUL, 8-byte little-endian length, bytes.  It does
@@ -47,7 +48,7 @@
 
 enum { F_SOURCES, F_VOCABULARY, F_RULES, F_INCOMPAT, F_STOCK, F_CONCERNS, F_PATCH, F_CONSENT,
        F_CREDENTIALS, F_PROTOCOLS, F_DAY, F_MAPS, F_PRECHECKS, F_AFTERCARE,
-       F_COMPLICATIONS, F_OUTCOMES, F_CHECKINS, F_COUNT };
+       F_COMPLICATIONS, F_OUTCOMES, F_CHECKINS, F_REPORT_FORMS, F_COUNT };
 static const char *const bases[] = {"aqueous", "oil", "alcohol", "cream", NULL};
 static const char *const kb_files[F_COUNT] = {
     "sources.json", "vocabulary.json", "rules.json", "incompatibilities.json", "stock.json",
@@ -63,6 +64,7 @@ static const char *const kb_files[F_COUNT] = {
     "complications.json", /* kb_complications.c */
     "outcome_scales.json", /* kb_outcomes.c */
     "checkins.json",      /* kb_checkins.c */
+    "case_report_forms.json", /* kb_report_forms.c */
 };
 
 typedef struct loader {
@@ -676,6 +678,8 @@ md_code md_kb_load(const char *dir, md_kb **out, md_err *err)
     if ((rc = kb_outcomes_parse(L.kb, L.doc[F_OUTCOMES], L.path[F_OUTCOMES], err)))
         goto cleanup;
     if ((rc = kb_checkins_parse(L.kb, L.doc[F_CHECKINS], L.path[F_CHECKINS], err)))
+        goto cleanup;
+    if ((rc = kb_report_forms_parse(L.kb, L.doc[F_REPORT_FORMS], L.path[F_REPORT_FORMS], err)))
         goto cleanup;
     crypto_generichash_final(&L.hs, digest, sizeof digest);
     sodium_bin2hex(L.kb->hash, sizeof L.kb->hash, digest, sizeof digest);

@@ -119,7 +119,8 @@ static void routes_build(void)
         &md_routes_complication,
         &md_routes_outcome,
         &md_routes_pv,
-        &md_routes_checkin};
+        &md_routes_checkin,
+        &md_routes_case_report};
     size_t n = 0;
     for (size_t m = 0; m < sizeof modules / sizeof modules[0]; m++)
         for (size_t i = 0; i < modules[m]->n; i++) {

@@ -215,6 +215,7 @@ extern const md_route_table md_routes_complication; /* h_complication.c */
 extern const md_route_table md_routes_outcome; /* h_outcome.c */
 extern const md_route_table md_routes_pv;      /* h_pv.c: signals, the pv dashboard */
 extern const md_route_table md_routes_checkin; /* h_checkin.c */
+extern const md_route_table md_routes_case_report; /* h_case_report.c: MedWatch, Yellow Card */
 /* The routes of the registry's kinds (built once); NULL and err when they cannot be. */
 const md_route_table *md_routes_records(md_err *err);
 /* Every route in matching order (i < md_server_route_count()), NULL past the end. */

@@ -14,7 +14,8 @@ static const char *const kb_files[] = {"manifest.json", "sources.json", "vocabul
                                        "credentials.json", "protocols.json", "day.json",
                                        "body_maps.json", "prechecks.json",
                                        "aftercare.json", "complications.json",
-                                       "outcome_scales.json", "checkins.json", NULL};
+                                       "outcome_scales.json", "checkins.json",
+                                       "case_report_forms.json", NULL};
 
 static md_kb *kb;
 
@@ -120,7 +121,7 @@ static const breakage breakages[] = {
     {"rules.json", "facts/1", "fact", "\"pregnant\"", NULL, "kb/rules.json:facts[1].fact", "described twice"},
     {"rules.json", "facts/2", NULL, NULL, "question", "kb/rules.json:facts[2].question", "required"},
     {"manifest.json", "", "default_jurisdiction", "\"Atlantis\"", NULL, "kb/manifest.json:default_jurisdiction", "unknown jurisdiction"},
-    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[17]", "not a kb file"},
+    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[18]", "not a kb file"},
     /* kb/stock.json */
     {"stock.json", "regulatory_statuses/3", "policy", "\"maybe\"", NULL, "kb/stock.json:regulatory_statuses[3].policy", "unknown value"},
     {"stock.json", "regulatory_statuses/0", "sources", "[]", NULL, "kb/stock.json:regulatory_statuses[0].sources", "at least one"},
@@ -287,6 +288,28 @@ static const breakage breakages[] = {
     {"checkins.json", "link", "valid_days_after_due", "0", NULL, "kb/checkins.json:link.valid_days_after_due", ""},
     {"checkins.json", "messages", "call_now", "\"Please call us.\"", NULL, "kb/checkins.json:messages.call_now", "{phone}"},
     {"checkins.json", "", "colour", "\"red\"", NULL, "kb/checkins.json:colour", "unknown key"},
+    /* case report forms: sources of each field, required fields say why, repeat sections */
+    {"case_report_forms.json", "", "colour", "\"red\"", NULL, "kb/case_report_forms.json.colour", "unknown key"},
+    {"case_report_forms.json", "wording", NULL, NULL, "yes", "kb/case_report_forms.json:wording.yes", "required"},
+    {"case_report_forms.json", "forms/0", "sources", "[\"S9\"]", NULL, "kb/case_report_forms.json:forms[0].sources[0]", "unknown source"},
+    {"case_report_forms.json", "forms/1", "code", "\"medwatch\"", NULL, "kb/case_report_forms.json:forms[1].code", "duplicate form"},
+    {"case_report_forms.json", "forms/0/sections/1", "id", "\"patient\"", NULL, "kb/case_report_forms.json:forms[0].sections[1].id", "duplicate section"},
+    {"case_report_forms.json", "forms/0/sections/1/fields/2", "id", "\"death\"", NULL, "kb/case_report_forms.json:forms[0].sections[1].fields[2].id", "duplicate field"},
+    {"case_report_forms.json", "forms/0/sections/0/fields/0", "from", "\"patient.name\"", NULL,
+     "kb/case_report_forms.json:forms[0].sections[0].fields[0].from", "unknown source"},
+    {"case_report_forms.json", "forms/0/sections/0/fields/0", "from", "\"suspect.name\"", NULL,
+     "kb/case_report_forms.json:forms[0].sections[0].fields[0].from", "only in a repeat section"},
+    {"case_report_forms.json", "forms/0/sections/3/fields/0", "from", "\"patient.sex\"", NULL,
+     "kb/case_report_forms.json:forms[0].sections[3].fields[0].from", "a fact of the case"},
+    {"case_report_forms.json", "forms/0/sections/0/fields/3", NULL, NULL, "missing", "kb/case_report_forms.json:forms[0].sections[0].fields[3].missing", "say why"},
+    {"case_report_forms.json", "forms/0/sections/0/fields/2", "missing", "\"gone\"", NULL,
+     "kb/case_report_forms.json:forms[0].sections[0].fields[2].missing", "only a required field"},
+    {"case_report_forms.json", "forms/0/sections/1/fields/1", "required_when", "\"patient.sex\"", NULL,
+     "kb/case_report_forms.json:forms[0].sections[1].fields[1].required_when", "not a yes/no fact"},
+    {"case_report_forms.json", "forms/0/sections/3", "repeat", "\"visits\"", NULL, "kb/case_report_forms.json:forms[0].sections[3].repeat", "unknown value"},
+    {"case_report_forms.json", "forms/0/sections/3", NULL, NULL, "missing", "kb/case_report_forms.json:forms[0].sections[3].missing", "say why"},
+    {"case_report_forms.json", "forms/0/sections/0", "missing", "\"gone\"", NULL, "kb/case_report_forms.json:forms[0].sections[0].missing", "only a repeat section"},
+    {"case_report_forms.json", "forms/0/sections/0", "fields", "[]", NULL, "kb/case_report_forms.json:forms[0].sections[0].fields", "at least one"},
 };
 
 static void break_kb(const char *dir, const breakage *b)
