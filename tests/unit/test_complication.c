@@ -7,6 +7,7 @@
 #include "test_kb_support.h"
 
 #include "mesodesk/complication.h"
+#include "unit_db.h"
 
 static md_kb *kb;
 
@@ -122,6 +123,46 @@ static void test_catalogue_json(void **state)
     json_decref(j);
 }
 
+static int plan_row(void *ctx, const md_row *r)
+{
+    json_array_append_new(ctx, json_string(md_row_text(r, md_row_columns(r) - 1)));
+    return 0;
+}
+
+/* Every statement of the worklist reads through an index (the partial indexes of the open
+ * rows), never a scan of a table: its cost follows the open entries, not the clinic. */
+static void test_worklist_statements_use_indexes(void **state)
+{
+    (void)state;
+    unit_db u;
+    md_err err;
+    if (pg_harness_active()) skip(); /* EXPLAIN QUERY PLAN is SQLite's */
+    unit_db_open(&u, 0);
+    int n = 0;
+    for (int i = 0; md_escalation_worklist_sql(i); i++, n++) {
+        char sql[4096];
+        snprintf(sql, sizeof sql, "EXPLAIN QUERY PLAN %s", md_escalation_worklist_sql(i));
+        md_val v[] = {md_text(u.ctx.who.clinic_id), md_text("2026-12-01")};
+        json_t *plan = json_array();
+        assert_int_equal(md_store_exec(u.db, sql, v, i ? 2 : 1, plan_row, plan, &err), MD_OK);
+        size_t k;
+        json_t *d;
+        json_array_foreach(plan, k, d)
+        {
+            const char *t = json_string_value(d);
+            if (strncmp(t, "SCAN", 4) == 0) fail_msg("statement %d: '%s'", i, t);
+        }
+        json_t *first = json_array_get(plan, 0);
+        const char *want[] = {"escalations_open", "complications_unresolved",
+                              "complication_followups_open"};
+        if (!strstr(json_string_value(first), want[i]))
+            fail_msg("statement %d starts with '%s', not %s", i, json_string_value(first), want[i]);
+        json_decref(plan);
+    }
+    assert_int_equal(n, 3);
+    unit_db_close(&u);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -129,6 +170,7 @@ int main(void)
         cmocka_unit_test(test_late_windows),
         cmocka_unit_test(test_red_flags),
         cmocka_unit_test(test_catalogue_json),
+        cmocka_unit_test(test_worklist_statements_use_indexes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
