@@ -157,5 +157,9 @@ md_code md_escalation_worklist(md_ctx *ctx, json_t **out, md_err *err);
  * "referred" | "emergency_referral" | "no_action_needed" | "other","note"}.  *out the
  * entry, status acted. */
 md_code md_escalation_act(md_ctx *ctx, const char *key, json_t *in, json_t **out, md_err *err);
+/* The worklist's statements, for EXPLAIN tests and diagnostics: i = 0 the open entries ($1
+ * clinic), 1 the complications unresolved past resolution_due and 2 the overdue follow-up
+ * tasks ($1 clinic, $2 today); NULL past the end. */
+const char *md_escalation_worklist_sql(int i);
 
 #endif

@@ -226,7 +226,7 @@ static const char *const wl_sql[] = {
     "f.id",
 };
 
-const char *md__escalation_worklist_sql(int i)
+const char *md_escalation_worklist_sql(int i)
 {
     return i >= 0 && i < 3 ? wl_sql[i] : NULL;
 }
