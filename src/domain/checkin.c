@@ -344,7 +344,7 @@ md_code md_checkin_schedule(md_ctx *ctx, const json_t *session, json_t **links, 
 {
     int days[MD_CHECKIN_DAYS_MAX];
     md_course_slot slot;
-    ci_clock c;
+    ci_clock c = {0};
     md_day day = 0;
     char now[MD_TIME_STR];
     const char *course_id = str(session, "course_id");
@@ -392,7 +392,7 @@ md_code md_checkin_schedule(md_ctx *ctx, const json_t *session, json_t **links, 
 md_code md_checkin_get(md_ctx *ctx, const char *id, json_t **out, md_err *err)
 {
     json_t *cur = NULL;
-    ci_clock c;
+    ci_clock c = {0};
     md_code rc = md_require(ctx, MD_PERM_CLINICAL_READ, err);
     if (rc == MD_OK) rc = load_current(ctx, id, &cur, err);
     if (rc == MD_OK) rc = clock_of(ctx, &c, err);
@@ -411,7 +411,7 @@ md_code md_checkin_list(md_ctx *ctx, const char *session_id, const char *patient
 {
     json_t *items = NULL;
     char patient[MD_ID_STR] = "";
-    ci_clock c;
+    ci_clock c = {0};
     md_code rc = md_require(ctx, MD_PERM_CLINICAL_READ, err);
     if (rc == MD_OK && !session_id == !patient_id)
         rc = md_err_set(err, MD_EINTERNAL, NULL, "check-ins of a session or of a patient");
@@ -466,7 +466,7 @@ md_code md_checkin_overdue(md_ctx *ctx, json_t **out, md_err *err)
 {
     json_t *items = NULL, *list = json_array();
     md_audit_entry *audit = NULL;
-    ci_clock c;
+    ci_clock c = {0};
     char today[MD_DATE_STR];
     md_code rc = md_require(ctx, MD_PERM_CLINICAL_READ, err);
     if (rc == MD_OK) rc = clock_of(ctx, &c, err);
@@ -507,7 +507,7 @@ md_code md_checkin_overdue(md_ctx *ctx, json_t **out, md_err *err)
 md_code md_checkin_reissue(md_ctx *ctx, const char *id, json_t **out, md_err *err)
 {
     json_t *cur = NULL;
-    ci_clock c;
+    ci_clock c = {0};
     char token[MD_TOKEN_STR];
     md_code rc = md_require(ctx, MD_PERM_CHART_WRITE, err);
     if (rc == MD_OK) rc = clock_of(ctx, &c, err);
@@ -554,7 +554,7 @@ md_code md_checkin_cancel(md_ctx *ctx, const char *id, json_t *in, json_t **out,
     const char *reason = NULL;
     long version = 0;
     int has_version = 0;
-    ci_clock c;
+    ci_clock c = {0};
     md_code rc = md_require(ctx, MD_PERM_CHART_WRITE, err);
     if (rc == MD_OK && !json_is_object(in))
         rc = md_err_set(err, MD_EINVAL, NULL, "the body must be an object with a reason");
@@ -673,7 +673,7 @@ md_code md_checkin_open_ua(md_ctx *ctx, const char *token, const char *user_agen
 {
     json_t *cur = NULL, *clinic = NULL, *oq = NULL;
     char given[128] = "";
-    ci_clock c;
+    ci_clock c = {0};
     md_code rc = md_write_begin(ctx, err);
     if (rc != MD_OK) return rc;
     rc = usable_link(ctx, token, &cur, &c, err);
@@ -804,7 +804,7 @@ md_code md_checkin_submit_ua(md_ctx *ctx, const char *token, json_t *in, const c
 {
     static const char *const keys[] = {"answers", NULL};
     json_t *cur = NULL, *clean = NULL, *flags = NULL, *fx = NULL, *clinic = NULL;
-    ci_clock c;
+    ci_clock c = {0};
     /* Checked and written under the write lock: a link is answered once, even under a race. */
     md_code rc = md_write_begin(ctx, err);
     if (rc != MD_OK) return rc;
@@ -863,7 +863,7 @@ md_code md_checkin_photo(md_ctx *ctx, const char *token, const void *data, size_
     json_t *cur = NULL;
     md_image img = {0};
     char sha[65], thumb_sha[65];
-    ci_clock c;
+    ci_clock c = {0};
     md_code rc = md_write_begin(ctx, err);
     if (rc != MD_OK) return rc;
     rc = usable_link(ctx, token, &cur, &c, err);
