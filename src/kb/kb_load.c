@@ -500,7 +500,7 @@ static md_code parse_manifest(loader *L, const json_t *m, const char **default_j
     if ((rc = kj_string(m, "description", mp, 0, &s, err))) return rc;
     if ((rc = kj_string_copy(L->kb->arena, m, "version", mp, 1, &L->kb->version, err))) return rc;
     if ((rc = kj_string(m, "default_jurisdiction", mp, 1, default_jur, err))) return rc;
-    if ((rc = kj_array(m, "files", mp, 1, 64, &files, err))) return rc;
+    if ((rc = kj_array(m, "files", mp, 1, 2 * F_COUNT, &files, err))) return rc;
     kj_key(fp, mp, "files");
     for (size_t i = 0; i < json_array_size(files); i++) {
         const json_t *t = json_array_get(files, i);
