@@ -34,6 +34,7 @@
 #include "mesodesk/commit.h"
 #include "mesodesk/complication.h"
 #include "mesodesk/course.h"
+#include "mesodesk/outcome.h"
 #include "mesodesk/photo.h"
 #include "mesodesk/sbuf.h"
 #include "mesodesk/session.h"
@@ -343,7 +344,7 @@ md_code md_checkin_schedule(md_ctx *ctx, const json_t *session, json_t **links, 
 {
     int days[MD_CHECKIN_DAYS_MAX];
     md_course_slot slot;
-    ci_clock c;
+    ci_clock c = {0};
     md_day day = 0;
     char now[MD_TIME_STR];
     const char *course_id = str(session, "course_id");
@@ -391,7 +392,7 @@ md_code md_checkin_schedule(md_ctx *ctx, const json_t *session, json_t **links, 
 md_code md_checkin_get(md_ctx *ctx, const char *id, json_t **out, md_err *err)
 {
     json_t *cur = NULL;
-    ci_clock c;
+    ci_clock c = {0};
     md_code rc = md_require(ctx, MD_PERM_CLINICAL_READ, err);
     if (rc == MD_OK) rc = load_current(ctx, id, &cur, err);
     if (rc == MD_OK) rc = clock_of(ctx, &c, err);
@@ -410,7 +411,7 @@ md_code md_checkin_list(md_ctx *ctx, const char *session_id, const char *patient
 {
     json_t *items = NULL;
     char patient[MD_ID_STR] = "";
-    ci_clock c;
+    ci_clock c = {0};
     md_code rc = md_require(ctx, MD_PERM_CLINICAL_READ, err);
     if (rc == MD_OK && !session_id == !patient_id)
         rc = md_err_set(err, MD_EINTERNAL, NULL, "check-ins of a session or of a patient");
@@ -465,7 +466,7 @@ md_code md_checkin_overdue(md_ctx *ctx, json_t **out, md_err *err)
 {
     json_t *items = NULL, *list = json_array();
     md_audit_entry *audit = NULL;
-    ci_clock c;
+    ci_clock c = {0};
     char today[MD_DATE_STR];
     md_code rc = md_require(ctx, MD_PERM_CLINICAL_READ, err);
     if (rc == MD_OK) rc = clock_of(ctx, &c, err);
@@ -506,7 +507,7 @@ md_code md_checkin_overdue(md_ctx *ctx, json_t **out, md_err *err)
 md_code md_checkin_reissue(md_ctx *ctx, const char *id, json_t **out, md_err *err)
 {
     json_t *cur = NULL;
-    ci_clock c;
+    ci_clock c = {0};
     char token[MD_TOKEN_STR];
     md_code rc = md_require(ctx, MD_PERM_CHART_WRITE, err);
     if (rc == MD_OK) rc = clock_of(ctx, &c, err);
@@ -553,7 +554,7 @@ md_code md_checkin_cancel(md_ctx *ctx, const char *id, json_t *in, json_t **out,
     const char *reason = NULL;
     long version = 0;
     int has_version = 0;
-    ci_clock c;
+    ci_clock c = {0};
     md_code rc = md_require(ctx, MD_PERM_CHART_WRITE, err);
     if (rc == MD_OK && !json_is_object(in))
         rc = md_err_set(err, MD_EINVAL, NULL, "the body must be an object with a reason");
@@ -670,13 +671,16 @@ static void set_client(json_t *cur, const char *step, json_t *ev)
 md_code md_checkin_open_ua(md_ctx *ctx, const char *token, const char *user_agent, json_t **out,
                            md_err *err)
 {
-    json_t *cur = NULL, *clinic = NULL;
+    json_t *cur = NULL, *clinic = NULL, *oq = NULL;
     char given[128] = "";
-    ci_clock c;
+    ci_clock c = {0};
     md_code rc = md_write_begin(ctx, err);
     if (rc != MD_OK) return rc;
     rc = usable_link(ctx, token, &cur, &c, err);
     if (rc == MD_OK && !ctx->kb) rc = md_err_set(err, MD_EINTERNAL, NULL, "no knowledge base");
+    if (rc == MD_OK)
+        rc = md_outcome_checkin_questions(
+            ctx, (int)json_integer_value(json_object_get(cur, "day_offset")), &oq, err);
     if (rc == MD_OK && !str(cur, "opened_at")) {
         char now[MD_TIME_STR];
         md_time_format(c.now, now);
@@ -697,16 +701,17 @@ md_code md_checkin_open_ua(md_ctx *ctx, const char *token, const char *user_agen
                                   v, 2, given, sizeof given, err);
     if (rc == MD_OK) {
         json_t *photo = json_object_get(cur, "photo");
-        *out = json_pack("{s:{s:O*,s:O*},s:{s:s},s:I,s:s,s:s,s:s,s:o,s:b}", "clinic", "name",
+        *out = json_pack("{s:{s:O*,s:O*},s:{s:s},s:I,s:s,s:s,s:s,s:o,s:O,s:b}", "clinic", "name",
                          json_object_get(clinic, "name"), "phone", json_object_get(clinic, "phone"),
                          "patient", "given_name", given, "day_offset",
                          json_integer_value(json_object_get(cur, "day_offset")), "due_on",
                          str(cur, "due_on"), "expires_at", str(cur, "expires_at"), "status",
                          status_of(cur, &c), "questions", md_kb_checkin_questions_json(ctx->kb),
-                         "photo_attached", photo && !json_is_null(photo));
+                         "outcome_questions", oq, "photo_attached", photo && !json_is_null(photo));
         if (!*out) rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     }
     json_decref(clinic);
+    json_decref(oq);
     json_decref(cur);
     return rc;
 }
@@ -747,12 +752,59 @@ static json_t *answer_json(md_ctx *ctx, const json_t *clinic, const json_t *flag
                      msg ? msg : "", "clinic_phone", phone);
 }
 
+/* The patient's ratings among the answers ("outcome.<scale>", outcome.h): each checked
+ * against the questions the outcome module asks on this check-in's day and recorded as the
+ * patient's score of the session, inside the caller's write; kept in clean as given.  Errors
+ * name "answers.outcome.<scale>". */
+static md_code outcome_answers(md_ctx *ctx, const json_t *cur, json_t *answers, json_t *clean,
+                               md_err *err)
+{
+    json_t *qs = NULL, *v;
+    const char *key;
+    md_code rc = MD_OK;
+    json_object_foreach(answers, key, v)
+    {
+        if (strncmp(key, "outcome.", 8) != 0 || json_is_null(v)) continue;
+        char field[MD_ERR_FIELD_MAX];
+        json_t *q = NULL, *e, *in = NULL, *score = NULL;
+        size_t i;
+        md_json_path(field, "answers", key);
+        if (!qs &&
+            (rc = md_outcome_checkin_questions(
+                 ctx, (int)json_integer_value(json_object_get(cur, "day_offset")), &qs, err)))
+            break;
+        json_array_foreach(
+            qs, i, e) if (strcmp(json_string_value(json_object_get(e, "code")), key) == 0) q = e;
+        if (!q) {
+            rc = md_err_set(err, MD_EINVAL, field, "no such question on this check-in");
+            break;
+        }
+        if (!json_is_integer(v)) {
+            rc = md_err_set(err, MD_EINVAL, field, "a score, as a whole number");
+            break;
+        }
+        in = json_pack("{s:s,s:s,s:s,s:O,s:s}", "session_id", str(cur, "session_id"), "scale",
+                       key + 8, "rater", "patient", "score", v, "checkin_id", str(cur, "id"));
+        rc = in ? md_outcome_add(ctx, in, &score, err)
+                : md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+        json_decref(in);
+        json_decref(score);
+        if (rc != MD_OK) {
+            md_strlcpy(err->field, field, sizeof err->field);
+            break;
+        }
+        json_object_set(clean, key, v);
+    }
+    json_decref(qs);
+    return rc;
+}
+
 md_code md_checkin_submit_ua(md_ctx *ctx, const char *token, json_t *in, const char *user_agent,
                              json_t **out, md_err *err)
 {
     static const char *const keys[] = {"answers", NULL};
     json_t *cur = NULL, *clean = NULL, *flags = NULL, *fx = NULL, *clinic = NULL;
-    ci_clock c;
+    ci_clock c = {0};
     /* Checked and written under the write lock: a link is answered once, even under a race. */
     md_code rc = md_write_begin(ctx, err);
     if (rc != MD_OK) return rc;
@@ -764,6 +816,7 @@ md_code md_checkin_submit_ua(md_ctx *ctx, const char *token, json_t *in, const c
         rc = md_err_set(err, MD_EINVAL, "answers", "answers is required");
     if (rc == MD_OK)
         rc = md_kb_checkin_match(ctx->kb, json_object_get(in, "answers"), &clean, &flags, &fx, err);
+    if (rc == MD_OK) rc = outcome_answers(ctx, cur, json_object_get(in, "answers"), clean, err);
     if (rc == MD_OK) rc = md_clinic_get(ctx->db, ctx->who.clinic_id, &clinic, err);
     if (rc == MD_OK) {
         char now[MD_TIME_STR];
@@ -810,7 +863,7 @@ md_code md_checkin_photo(md_ctx *ctx, const char *token, const void *data, size_
     json_t *cur = NULL;
     md_image img = {0};
     char sha[65], thumb_sha[65];
-    ci_clock c;
+    ci_clock c = {0};
     md_code rc = md_write_begin(ctx, err);
     if (rc != MD_OK) return rc;
     rc = usable_link(ctx, token, &cur, &c, err);

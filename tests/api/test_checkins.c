@@ -376,6 +376,127 @@ static void the_token_is_never_logged(void **state)
     visit_free(&v);
 }
 
+/* The escalation worklist's entry for a check-in, NULL when none (new reference). */
+static json_t *escalation_of(const char *checkin_id)
+{
+    json_t *w = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/escalations"), *hit = NULL;
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(w, "items"), i, e)
+    {
+        if (strcmp(api_str(e, "source"), "checkin") == 0 &&
+            strcmp(api_str(e, "source_id"), checkin_id) == 0)
+            hit = json_incref(e);
+    }
+    json_decref(w);
+    return hit;
+}
+
+static void a_red_flag_reaches_the_worklist_at_once(void **state)
+{
+    (void)state;
+    visit v, calm;
+    char body[1024];
+    json_decref(
+        api_ok(api.admin, "PATCH", "{\"phone\":\"+44 20 7946 0123\"}", 200, "/api/v1/clinic"));
+    completed(&v);
+    json_t *ok = api_ok(
+        NULL, "POST",
+        answers_with(body, sizeof body, "\"vision_change\":\"no\"", "\"vision_change\":\"yes\""),
+        200, "/api/v1/checkin/%s", v.tok2);
+    assert_true(json_is_true(json_object_get(ok, "call_now")));
+    assert_string_equal(api_str(ok, "clinic_phone"), "+44 20 7946 0123");
+    assert_non_null(strstr(api_str(ok, "message"), "+44 20 7946 0123"));
+    assert_non_null(strstr(api_str(ok, "message"), "Demo Clinic"));
+    json_decref(ok);
+    json_t *e = escalation_of(v.ci2);
+    assert_non_null(e);
+    assert_string_equal(api_str(e, "reason"), "checkin_red_flag");
+    assert_string_equal(api_str(json_object_get(e, "patient"), "id"), v.f.pid);
+    json_t *flags = json_object_get(json_object_get(e, "detail"), "red_flags");
+    assert_string_equal(json_string_value(json_array_get(flags, 0)), "vision_change");
+    json_decref(e);
+    json_t *one = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/checkins/%s", v.ci2);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(one, "red_flags"), 0)),
+                        "vision_change");
+    json_decref(one);
+    /* Answers without a red flag: not on the worklist. */
+    json_decref(api_ok(NULL, "POST", calm_answers, 200, "/api/v1/checkin/%s", v.tok14));
+    assert_null(escalation_of(v.ci14));
+    /* No number on file: still call now, and the answer says the number is not on file. */
+    json_decref(api_ok(api.admin, "PATCH", "{\"phone\":null}", 200, "/api/v1/clinic"));
+    completed(&calm);
+    ok = api_ok(NULL, "POST", answers_with(body, sizeof body, "\"pain_now\":1", "\"pain_now\":8"),
+                200, "/api/v1/checkin/%s", calm.tok2);
+    assert_true(json_is_true(json_object_get(ok, "call_now")));
+    assert_true(json_is_null(json_object_get(ok, "clinic_phone")));
+    assert_non_null(strstr(api_str(ok, "message"), "not on file"));
+    json_decref(ok);
+    e = escalation_of(calm.ci2);
+    assert_non_null(e);
+    json_decref(e);
+    json_decref(
+        api_ok(api.admin, "PATCH", "{\"phone\":\"+44 20 7946 0123\"}", 200, "/api/v1/clinic"));
+    visit_free(&v);
+    visit_free(&calm);
+}
+
+/* The day-14 check-in asks the outcome scales (outcome.h); the patient's ratings become the
+ * session's patient scores in the same write. */
+static void the_patient_rates_the_result_on_day_14(void **state)
+{
+    (void)state;
+    visit v;
+    char body[1200], with[1200];
+    completed(&v);
+    json_t *form = api_ok(NULL, "GET", NULL, 200, "/api/v1/checkin/%s", v.tok14);
+    json_t *oq = json_object_get(form, "outcome_questions");
+    assert_true(json_array_size(oq) >= 1);
+    assert_string_equal(api_str(json_array_get(oq, 0), "code"), "outcome.gais");
+    json_decref(form);
+    form = api_ok(NULL, "GET", NULL, 200, "/api/v1/checkin/%s", v.tok2);
+    assert_int_equal(json_array_size(json_object_get(form, "outcome_questions")), 0);
+    json_decref(form);
+    /* a rating not asked on this day, a score off the scale, not a number */
+    answers_with(body, sizeof body, "\"bruising\":\"yes\"", "\"outcome.gais\":2");
+    api_err(NULL, "POST", body, 400, "invalid", "answers.outcome.gais", "/api/v1/checkin/%s",
+            v.tok2);
+    answers_with(body, sizeof body, "\"bruising\":\"yes\"", "\"outcome.gais\":9");
+    api_err(NULL, "POST", body, 400, "invalid", "answers.outcome.gais", "/api/v1/checkin/%s",
+            v.tok14);
+    answers_with(body, sizeof body, "\"bruising\":\"yes\"", "\"outcome.gais\":\"good\"");
+    api_err(NULL, "POST", body, 400, "invalid", "answers.outcome.gais", "/api/v1/checkin/%s",
+            v.tok14);
+    answers_with(body, sizeof body, "\"bruising\":\"yes\"", "\"outcome.nope\":1");
+    api_err(NULL, "POST", body, 400, "invalid", "answers.outcome.nope", "/api/v1/checkin/%s",
+            v.tok14);
+    /* nothing was stored by the refusals */
+    json_t *none =
+        api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/sessions/%s/outcomes", v.f.sid);
+    assert_int_equal(json_array_size(json_object_get(none, "items")), 0);
+    json_decref(none);
+    answers_with(with, sizeof with, "\"bruising\":\"yes\"",
+                 "\"outcome.gais\":2,\"outcome.satisfaction\":4");
+    json_decref(api_ok(NULL, "POST", with, 200, "/api/v1/checkin/%s", v.tok14));
+    json_t *sc =
+        api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/sessions/%s/outcomes", v.f.sid);
+    json_t *items = json_object_get(sc, "items");
+    assert_int_equal(json_array_size(items), 2);
+    size_t i;
+    json_t *e;
+    json_array_foreach(items, i, e)
+    {
+        assert_string_equal(api_str(e, "rater"), "patient");
+        assert_string_equal(api_str(e, "rater_id"), v.ci14);
+        if (strcmp(api_str(e, "scale"), "gais") == 0) assert_int_equal(api_int(e, "score"), 2);
+    }
+    json_decref(sc);
+    json_t *one = api_ok(api.practitioner, "GET", NULL, 200, "/api/v1/checkins/%s", v.ci14);
+    assert_int_equal(api_int(json_object_get(one, "answers"), "outcome.gais"), 2);
+    json_decref(one);
+    visit_free(&v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -384,6 +505,8 @@ int main(void)
         cmocka_unit_test(the_photo_must_be_an_image_and_loses_its_metadata),
         cmocka_unit_test(overdue_expired_reissued_and_cancelled_links),
         cmocka_unit_test(the_token_is_never_logged),
+        cmocka_unit_test(a_red_flag_reaches_the_worklist_at_once),
+        cmocka_unit_test(the_patient_rates_the_result_on_day_14),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
