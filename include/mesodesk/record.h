@@ -118,6 +118,7 @@ extern const md_record_kind md_kind_consent;     /* consent.h */
 extern const md_record_kind md_kind_treatment_session; /* chart.h */
 extern const md_record_kind md_kind_chart_policy; /* chart.h */
 extern const md_record_kind md_kind_photo;       /* photo.h */
+extern const md_record_kind md_kind_outcome;     /* outcome.h */
 
 /* Every kind, NULL-terminated (the registry). */
 extern const md_record_kind *const md_kinds[];

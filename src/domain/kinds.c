@@ -328,6 +328,7 @@ const md_record_kind *const md_kinds[] = {
     &md_kind_treatment_session, /* chart.h */
     &md_kind_chart_policy, /* chart.h, chart_policy.c */
     &md_kind_photo, /* photo.h */
+    &md_kind_outcome, /* outcome.h */
     NULL,
 };
 

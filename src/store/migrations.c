@@ -493,6 +493,27 @@ static const migration migrations[] = {
      "clinic phone",
      /* The number the aftercare gives patients to call (aftercare.c); null: not recorded. */
      {"ALTER TABLE clinics ADD COLUMN phone TEXT", NULL}},
+    {29,
+     "outcome scores",
+     /* outcome.c: a versioned patient record per score of a session on a kb scale, with the
+      * scale's definition as scored.  One active score per (session, scale, rater, area)
+      * (outcomes_one); a session's (outcomes_session), a course's series (outcomes_course),
+      * a patient's list and the distribution per clinic and scale (outcomes_scale). */
+     {"CREATE TABLE outcomes (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, session_id TEXT NOT NULL, course_id TEXT, day TEXT NOT NULL, "
+      "scale TEXT NOT NULL, scale_version TEXT NOT NULL, scale_definition TEXT NOT NULL, "
+      "rater TEXT NOT NULL, rater_id TEXT, score BIGINT NOT NULL, label TEXT NOT NULL, "
+      "area TEXT, rated_at TEXT NOT NULL, status TEXT NOT NULL, "
+      "PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX outcomes_current ON outcomes (clinic_id, id) WHERE current = 1",
+      "CREATE UNIQUE INDEX outcomes_one ON outcomes (clinic_id, session_id, scale, rater, "
+      "coalesce(area, '')) WHERE current = 1 AND status = 'active'",
+      "CREATE INDEX outcomes_session ON outcomes (clinic_id, session_id) WHERE current = 1",
+      "CREATE INDEX outcomes_course ON outcomes (clinic_id, course_id) WHERE current = 1",
+      "CREATE INDEX outcomes_patient ON outcomes (clinic_id, patient_id)",
+      "CREATE INDEX outcomes_scale ON outcomes (clinic_id, scale, day) "
+      "WHERE current = 1 AND status = 'active'",
+      NULL}},
 };
 
 /* Code run after a migration's statements, in the same transaction: backfills of data

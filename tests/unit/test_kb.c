@@ -13,7 +13,8 @@ static const char *const kb_files[] = {"manifest.json", "sources.json", "vocabul
                                        "concerns.json", "patch_tests.json", "consent_texts.json",
                                        "credentials.json", "protocols.json", "day.json",
                                        "body_maps.json", "prechecks.json",
-                                       "aftercare.json", "complications.json", NULL};
+                                       "aftercare.json", "complications.json",
+                                       "outcome_scales.json", NULL};
 
 static md_kb *kb;
 
@@ -119,7 +120,7 @@ static const breakage breakages[] = {
     {"rules.json", "facts/1", "fact", "\"pregnant\"", NULL, "kb/rules.json:facts[1].fact", "described twice"},
     {"rules.json", "facts/2", NULL, NULL, "question", "kb/rules.json:facts[2].question", "required"},
     {"manifest.json", "", "default_jurisdiction", "\"Atlantis\"", NULL, "kb/manifest.json:default_jurisdiction", "unknown jurisdiction"},
-    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[15]", "not a kb file"},
+    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[16]", "not a kb file"},
     /* kb/stock.json */
     {"stock.json", "regulatory_statuses/3", "policy", "\"maybe\"", NULL, "kb/stock.json:regulatory_statuses[3].policy", "unknown value"},
     {"stock.json", "regulatory_statuses/0", "sources", "[]", NULL, "kb/stock.json:regulatory_statuses[0].sources", "at least one"},
@@ -239,6 +240,28 @@ static const breakage breakages[] = {
     {"complications.json", "grades/0", NULL, NULL, "sources", "kb/complications.json:grades[0].sources", "required"},
     {"complications.json", "grades", NULL, "{\"grade\": 6}", NULL, "kb/complications.json:grades", ""},
     {"complications.json", "", "colour", "\"red\"", NULL, "kb/complications.json:colour", "unknown key"},
+    /* outcome scales: points, direction, raters, the patient's question, check-in days */
+    {"outcome_scales.json", "", "colour", "\"red\"", NULL, "kb/outcome_scales.json.colour", "unknown key"},
+    {"outcome_scales.json", "", NULL, NULL, "version", "kb/outcome_scales.json:version", "required"},
+    {"outcome_scales.json", "scales/0", "direction", "\"up\"", NULL, "kb/outcome_scales.json:scales[0].direction", "higher_is_better"},
+    {"outcome_scales.json", "scales/0", NULL, NULL, "numbering", "kb/outcome_scales.json:scales[0].numbering", "required"},
+    {"outcome_scales.json", "scales/1", "id", "\"gais\"", NULL, "kb/outcome_scales.json:scales[1].id", "duplicate scale"},
+    {"outcome_scales.json", "scales/1", "points", "[{\"value\":1,\"label\":\"a\",\"meaning\":\"b\"}]", NULL,
+     "kb/outcome_scales.json:scales[1].points", "at least 2"},
+    {"outcome_scales.json", "scales/0/points/1", "value", "1", NULL, "kb/outcome_scales.json:scales[0].points[1].value", "duplicate value"},
+    {"outcome_scales.json", "scales/0/points/2", "label", "\"much improved\"", NULL,
+     "kb/outcome_scales.json:scales[0].points[2].label", "duplicate label"},
+    {"outcome_scales.json", "scales/0/points/0", NULL, NULL, "meaning", "kb/outcome_scales.json:scales[0].points[0].meaning", "required"},
+    {"outcome_scales.json", "scales/0/points/0", "value", "101", NULL, "kb/outcome_scales.json:scales[0].points[0].value", ""},
+    {"outcome_scales.json", "scales/1", "raters", "[\"nurse\"]", NULL, "kb/outcome_scales.json:scales[1].raters[0]", "practitioner or patient"},
+    {"outcome_scales.json", "scales/1", "raters", "[]", NULL, "kb/outcome_scales.json:scales[1].raters", "at least one"},
+    {"outcome_scales.json", "scales/2", NULL, NULL, "question", "kb/outcome_scales.json:scales[2].question", "the patient rates"},
+    {"outcome_scales.json", "scales/2", "sources", "[\"Nobody 2020\"]", NULL, "kb/outcome_scales.json:scales[2].sources[0]", "unknown source"},
+    {"outcome_scales.json", "checkins/0", "scales", "[\"wsrs\"]", NULL, "kb/outcome_scales.json:checkins[0].scales[0]", "does not rate"},
+    {"outcome_scales.json", "checkins/0", "scales", "[\"botox\"]", NULL, "kb/outcome_scales.json:checkins[0].scales[0]", "unknown scale"},
+    {"outcome_scales.json", "checkins/0", "day_offset", "400", NULL, "kb/outcome_scales.json:checkins[0].day_offset", ""},
+    {"outcome_scales.json", "checkins", NULL, "{\"day_offset\":14,\"scales\":[\"gais\"],\"sources\":[\"GAIS\"]}", NULL,
+     "kb/outcome_scales.json:checkins[1].day_offset", "duplicate day"},
 };
 
 static void break_kb(const char *dir, const breakage *b)
