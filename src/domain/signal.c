@@ -135,23 +135,23 @@ static const char *const sql_events[D_COUNT] = {
 };
 
 /* The suspects of infections (codes $4..) through which a cluster is shared, one row per
- * (complication, shared thing, session): complication, patient, code, onset, id, day. */
-#define CLUSTER_USE(col, kind)                                                                     \
-    "SELECT c.id, c.patient_id, c.code, c.onset_on, s.ref_id, t.day, t.practitioner_id "           \
-    "FROM complication_suspects s JOIN complications c ON c.clinic_id = s.clinic_id AND "          \
-    "c.id = s.complication_id AND " COMPLICATION_OK " JOIN administrations a ON "                  \
-    "a.clinic_id = s.clinic_id AND a.patient_id = c.patient_id AND a." col " = s.ref_id AND "      \
-    "a.current = 1 AND a.status = 'given' AND a.context = 'session' JOIN treatment_sessions t "    \
-    "ON t.clinic_id = a.clinic_id AND t.id = a.context_id AND t.current = 1 AND t.state IN "       \
-    "('completed', 'signed_off') WHERE s.clinic_id = $1 AND s.current = 1 AND s.kind = '" kind     \
-    "' AND c.code IN ("
+ * (complication, shared thing, session): complication, patient, code, onset, id, day,
+ * practitioner.  The infections' suspects are few: they are gathered first (a materialised
+ * CTE, so that neither planner starts from the administrations), then their sessions. */
+#define CLUSTER_HEAD                                                                               \
+    "WITH inf AS MATERIALIZED (SELECT c.id AS cid, c.patient_id AS pid, c.code AS code, "          \
+    "c.onset_on AS onset, s.ref_id AS ref FROM complication_suspects s JOIN complications c ON "   \
+    "c.clinic_id = s.clinic_id AND c.id = s.complication_id AND " COMPLICATION_OK                  \
+    " WHERE s.clinic_id = $1 AND s.current = 1 AND s.kind = '%s' AND c.code IN (%s)) "
+#define SESSION_DONE "t.current = 1 AND t.state IN ('completed', 'signed_off')"
+#define CLUSTER_USE(col)                                                                           \
+    "SELECT inf.cid, inf.pid, inf.code, inf.onset, inf.ref, t.day, t.practitioner_id FROM inf "    \
+    "JOIN administrations a ON a.clinic_id = $1 AND a.patient_id = inf.pid AND a." col             \
+    " = inf.ref AND a.current = 1 AND a.status = 'given' AND a.context = 'session' JOIN "          \
+    "treatment_sessions t ON t.clinic_id = a.clinic_id AND t.id = a.context_id AND " SESSION_DONE
 static const char sql_cluster_day[] =
-    "SELECT c.id, c.patient_id, c.code, c.onset_on, t.practitioner_id, t.day, "
-    "t.practitioner_id FROM complication_suspects s JOIN complications c ON "
-    "c.clinic_id = s.clinic_id AND c.id = s.complication_id AND " COMPLICATION_OK
-    " JOIN treatment_sessions t ON t.clinic_id = s.clinic_id AND t.id = s.ref_id AND "
-    "t.current = 1 AND t.state IN ('completed', 'signed_off') WHERE s.clinic_id = $1 AND "
-    "s.current = 1 AND s.kind = 'session' AND c.code IN (";
+    "SELECT inf.cid, inf.pid, inf.code, inf.onset, t.practitioner_id, t.day, t.practitioner_id "
+    "FROM inf JOIN treatment_sessions t ON t.clinic_id = $1 AND t.id = inf.ref AND " SESSION_DONE;
 
 /* ---- accumulating rows ---- */
 
@@ -400,17 +400,17 @@ static md_code cluster_rows(report *r, md_val *base, md_err *err)
     if (nk == 0) return MD_OK;
     md_code rc = md_sbuf_check(&ib, "cluster statement", err);
     static const struct {
-        const char *shared, *head;
+        const char *shared, *kind, *tail;
     } q[] = {
-        {"lot", CLUSTER_USE("lot_id", "lot")},
-        {"vial", CLUSTER_USE("vial_id", "vial")},
-        {"practitioner_day", sql_cluster_day},
+        {"lot", "lot", CLUSTER_USE("lot_id")},
+        {"vial", "vial", CLUSTER_USE("vial_id")},
+        {"practitioner_day", "session", sql_cluster_day},
     };
     for (size_t i = 0; rc == MD_OK && i < sizeof q / sizeof q[0]; i++) {
         char sql[4096];
         md_sbuf sb;
         md_sbuf_init(&sb, sql, sizeof sql);
-        md_sbuf_appendf(&sb, "%s%s) ORDER BY s.ref_id, c.onset_on, c.id, t.day", q[i].head, ib.p);
+        md_sbuf_appendf(&sb, CLUSTER_HEAD "%s ORDER BY 5, 4, 1, 6", q[i].kind, ib.p, q[i].tail);
         r->shared = q[i].shared;
         rc = md_sbuf_check(&sb, "cluster statement", err);
         if (rc == MD_OK) rc = run(r, sb.p, v, 3 + (int)nk, cluster_row, r, err);
