@@ -237,6 +237,10 @@ void api_session_completed(api_session_fix *f);
 /* Set the clinic's chart policy to ask for no before or after photos (review share 0). */
 void api_chart_policy_no_photos(void);
 
+/* GET path with token, which must answer 200 with a PDF; its text as pdftotext gives it (the
+ * PDF is kept in the group's directory as file name).  Caller frees. */
+char *api_pdf_text(const char *token, const char *path, const char *name);
+
 /* --- raw HTTP (support_raw.c) --- */
 
 typedef struct api_raw_res {

@@ -428,3 +428,30 @@ void *api_race(void *arg)
     api_res_free(&res);
     return NULL;
 }
+
+char *api_pdf_text(const char *token, const char *path, const char *name)
+{
+    char file[512], cmd[1100];
+    api_req q = {.method = "GET", .path = path, .token = token};
+    api_res r;
+    assert_int_equal(api_send(NULL, &q, &r), 0);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(memcmp(r.text, "%PDF-", 5), 0);
+    snprintf(file, sizeof file, "%s/%s", api.srv.dir, name);
+    FILE *f = fopen(file, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(r.text, 1, r.len, f), r.len);
+    fclose(f);
+    api_res_free(&r);
+    snprintf(cmd, sizeof cmd, "pdftotext '%s' -", file);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t cap = 1 << 17, n = 0;
+    char *out = malloc(cap);
+    assert_non_null(out);
+    for (size_t k; (k = fread(out + n, 1, cap - n - 1, p)) > 0;)
+        n += k;
+    out[n] = 0;
+    assert_int_equal(pclose(p), 0);
+    return out;
+}

@@ -46,30 +46,10 @@ static char *aftercare_text(const char *sid, int want_stored)
 /* The PDF's text (pdftotext); caller frees. */
 static char *pdf_text(const char *sid, const char *token)
 {
-    char path[128], file[320], cmd[800];
+    char path[128], name[64];
     snprintf(path, sizeof path, "/api/v1/sessions/%s/aftercare.pdf", sid);
-    api_req q = {.method = "GET", .path = path, .token = token};
-    api_res r;
-    assert_int_equal(api_send(NULL, &q, &r), 0);
-    assert_int_equal(r.status, 200);
-    assert_int_equal(memcmp(r.text, "%PDF-", 5), 0);
-    snprintf(file, sizeof file, "%s/aftercare-%s.pdf", api.srv.dir, sid);
-    FILE *f = fopen(file, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(r.text, 1, r.len, f), r.len);
-    fclose(f);
-    api_res_free(&r);
-    snprintf(cmd, sizeof cmd, "pdftotext '%s' -", file);
-    FILE *p = popen(cmd, "r");
-    assert_non_null(p);
-    size_t cap = 1 << 16, n = 0;
-    char *out = malloc(cap);
-    assert_non_null(out);
-    for (size_t k; (k = fread(out + n, 1, cap - n - 1, p)) > 0;)
-        n += k;
-    out[n] = 0;
-    assert_int_equal(pclose(p), 0);
-    return out;
+    snprintf(name, sizeof name, "aftercare-%s.pdf", sid);
+    return api_pdf_text(token, path, name);
 }
 
 static void the_preview_then_the_text_stored_at_completion(void **state)
