@@ -31,6 +31,8 @@ import { ChartingScreen } from './screens/charting.js';
 import { ComplicationScreen } from './screens/complication.js';
 import { EscalationsScreen, EscalationNavLink } from './screens/escalation.js';
 import { checkinPage } from './screens/checkin-public.js';
+import { DashboardScreen } from './screens/dashboard.js';
+import { SignalsScreen } from './screens/signals.js';
 
 const ROLE_LABELS = { admin: 'Admin', practitioner: 'Practitioner', reception: 'Reception', auditor: 'Auditor', medical_director: 'Medical director' };
 
@@ -63,6 +65,8 @@ function route(path) {
   if (path === '/charting') return { name: 'charting' };
   if ((m = /^\/complications\/([A-Za-z0-9_-]+)$/.exec(path))) return { name: 'complication', id: m[1] };
   if (path === '/escalations') return { name: 'escalations' };
+  if (path === '/dashboard') return { name: 'dashboard' };
+  if (path === '/signals') return { name: 'signals' };
   return { name: 'not-found' };
 }
 
@@ -85,6 +89,7 @@ function Header({ session, onLogout }) {
         ${session.can('staff_write') && html`<${Link} href="/staff" aria-current=${location.pathname === '/staff' ? 'page' : undefined}>Staff<//>`}
         ${session.can('staff_write') && html`<${Link} href="/clinic" aria-current=${location.pathname === '/clinic' ? 'page' : undefined}>Clinic<//>`}
         ${session.can('audit_read') && html`<${Link} href="/audit" aria-current=${location.pathname === '/audit' ? 'page' : undefined}>Audit<//>`}
+        ${session.can('pv_read') && html`<${Link} href="/dashboard" aria-current=${location.pathname === '/dashboard' || location.pathname === '/signals' ? 'page' : undefined}>Dashboard<//>`}
       </nav>
       <div class="whoami">
         <span class="who-name">${me.staff.display_name}</span>
@@ -242,6 +247,11 @@ function App() {
       break;
     case 'escalations':
       screen = html`<${EscalationsScreen} />`;
+    case 'dashboard':
+      screen = html`<${DashboardScreen} />`;
+      break;
+    case 'signals':
+      screen = html`<${SignalsScreen} search=${loc.search} />`;
       break;
     default:
       screen = html`<${NotFound} />`;
