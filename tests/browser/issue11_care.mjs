@@ -311,5 +311,10 @@ export async function issue11CareTests(h) {
     await entry.waitFor();
     assert(/Red flags/.test(await entry.innerText()), 'its red flags are shown');
     await checkWidths(page, 'worklist with the check-in red flag');
+    // The auditor reads the worklist but cannot act on it.
+    await signIn('auditor@demo.clinic');
+    await page.goto(`${BASE}/escalations`);
+    await entry.waitFor();
+    assert((await page.getByRole('button', { name: 'Act…' }).count()) === 0, 'no Act button for the auditor');
   });
 }

@@ -247,6 +247,7 @@ function App() {
       break;
     case 'escalations':
       screen = html`<${EscalationsScreen} />`;
+      break;
     case 'dashboard':
       screen = html`<${DashboardScreen} />`;
       break;

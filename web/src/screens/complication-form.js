@@ -104,6 +104,10 @@ function Err({ errors, name, label }) {
 function Suspects({ proposal, v, toggle, errors, loading, failed }) {
   const list = items(proposal && proposal.sessions);
   const w = proposal && proposal.window;
+  // What is ticked but not proposed for this code and onset (an earlier choice, an amended version's).
+  const shown = { sessions: new Set(list.map((x) => x.id)), lots: new Set(), vials: new Set() };
+  for (const x of list) for (const a of items(x.administrations)) (a.lot_id && shown.lots.add(a.lot_id), a.vial_id && shown.vials.add(a.vial_id));
+  const extra = loading ? [] : [['sessions', 'Session'], ['lots', 'Lot'], ['vials', 'Vial']].flatMap(([k, l]) => [...v[k]].filter((id) => !shown[k].has(id)).map((id) => [k, id, l]));
   return html`<fieldset class=${'cx-group cx-suspects' + (errors.suspects ? ' has-error' : '')} data-group="suspects" name="suspects">
     <legend>Suspected sessions, lots and vials</legend>
     ${failed && html`<p class="field-error" role="alert">The proposal could not be loaded: ${sentence(failed.message)}</p>`}
@@ -131,6 +135,10 @@ function Suspects({ proposal, v, toggle, errors, loading, failed }) {
         </li>`,
       )}
     </ul>
+    ${extra.length > 0 && html`<div class="cx-extra" data-outside-window>
+      <p class="hint">Ticked, but not in this onset window:</p>
+      ${extra.map(([kind, id, label]) => html`<label class="cx-tick" key=${kind + id}><input type="checkbox" name=${`suspects.${kind}`} value=${id} checked onChange=${() => toggle(kind, id)} /> ${label} <span class="mono">${id.slice(0, 8)}</span></label>`)}
+    </div>`}
     <${Err} errors=${errors} name="suspects" />
   </fieldset>`;
 }
