@@ -259,6 +259,23 @@ export async function issue11DashTests(h) {
       await page.waitForFunction((el) => [...el.querySelectorAll('tbody tr')].some((r) => r.textContent.startsWith('Session 2')), await wfig.locator('table').elementHandle());
       const row = (await cells(wfig.locator('table'))).find((r) => r[0].startsWith('Session 2'));
       assert(row[1].startsWith(String(pick.value)), `session 2's WSRS plotted: ${row}`);
+      // Scoring session 1's WSRS again is an amendment: refused under the reason until one is given.
+      await op.getByRole('button', { name: 'Record a score' }).click();
+      const first = d.getByLabel('Session').locator('option', { hasText: /^Session 1\b/ });
+      await first.waitFor({ state: 'attached' });
+      await d.getByLabel('Session').selectOption(await first.getAttribute('value'));
+      await d.getByLabel('Scale').selectOption(wsrs.id);
+      const again = [...wsrs.points].sort((a, b) => a.value - b.value)[2];
+      await d.getByRole('radio', { name: new RegExp(`^${again.value} ${again.label}`, 'i') }).check();
+      await d.getByRole('button', { name: 'Record the score' }).click();
+      await d.locator('.field.has-error textarea[name="reason"]').waitFor();
+      await d.getByLabel('Reason (optional)').fill('re-rated from the standardised photos');
+      await d.getByRole('button', { name: 'Record the score' }).click();
+      await d.waitFor({ state: 'detached' });
+      await page.waitForFunction(
+        ({ el, v }) => [...el.querySelectorAll('tbody tr')].some((r) => r.textContent.startsWith('Session 1') && r.children[1].textContent.startsWith(String(v))),
+        { el: await wfig.locator('table').elementHandle(), v: again.value },
+      );
       const stored = (await apiCall('GET', `/sessions/${ada.sessions[1]}/outcomes`)).json;
       const list = Array.isArray(stored) ? stored : stored.items;
       assert(list.some((o) => o.scale === wsrs.id && o.rater === 'practitioner' && o.score === pick.value), `stored: ${JSON.stringify(list)}`);

@@ -1,8 +1,8 @@
 // The charts of the dashboard, the signals view and the course outcomes (issue 11 item 8),
 // drawn with Chart.js 4 and its error-bar controllers (chartjs-chart-error-bars) for the 95%
-// intervals. Only what is drawn is registered (bars, lines, bars with error bars, the
-// category and linear scales, tooltips and the legend), so the bundle carries no other chart
-// type. Every chart is a <figure> with a canvas in a box of fixed height (responsive,
+// intervals. Only what is drawn is registered (dashboard-chartlib.js: bars, lines, bars with
+// error bars, the category and linear scales, tooltips and the legend), so the bundle carries
+// no other chart type, and that chunk is loaded at the first chart shown. Every chart is a <figure> with a canvas in a box of fixed height (responsive,
 // maintainAspectRatio false: it takes its container's width at any screen size) and a table
 // of the same numbers: the table is what screen readers read and what is printed, and
 // "Show the numbers" shows it on screen. The canvas itself is hidden from assistive

@@ -52,7 +52,7 @@ function GaisChart({ gais }) {
   const n = (g, v) => (items(g.counts).find((c) => c.value === v) || {}).n || 0;
   const seriesName = (g) => (g.rater ? `Rated by ${(RATERS[g.rater] || g.rater).toLowerCase()}` : 'Scores');
   const data = {
-    labels: points.map((p) => p.label || String(p.value)),
+    labels: points.map((p) => (p.label ? p.label.replace(/^./, (c) => c.toUpperCase()) : String(p.value))),
     datasets: dists.map((g, i) => ({ label: seriesName(g), data: points.map((p) => n(g, p.value)), backgroundColor: COLOURS[i % COLOURS.length] })),
   };
   const options = { scales: { y: { beginAtZero: true, ticks: { precision: 0 } }, x: { ticks: { autoSkip: false, maxRotation: 40 } } } };

@@ -6,7 +6,7 @@
 // clusters as a list. Nothing is computed here but what is drawn: the rates, intervals,
 // PRR and ROR are the server's (pv_stats.c, signal.c; docs/SIGNALS.md).
 import { get } from '../api.js';
-import { calendarDate } from '../format.js';
+import { calendarDate, datesInText } from '../format.js';
 import { html, Link, useLoad } from '../ui.js';
 import { useKb } from '../vocab.js';
 import { sourceInfo } from '../screening.js';
@@ -149,7 +149,7 @@ function ClusterLine({ c, rules }) {
   const w = c.window || {};
   return html`<li class="pv-line pv-cluster" data-cluster=${`${c.shared}:${c.id}`}>
     <p class="pv-line-head"><span class="badge badge-danger">Cluster</span>
-      <strong>${list.length} infections sharing ${SHARED[c.shared] || c.shared}:</strong> ${c.shared === 'practitioner_day' ? html`<span>${c.label || c.id}</span>` : html`<${Entity} dimension=${c.shared} id=${c.id} label=${c.label} />`}</p>
+      <strong>${list.length} infections sharing ${SHARED[c.shared] || c.shared}:</strong> ${c.shared === 'practitioner_day' ? html`<span>${datesInText(c.label || c.id)}</span>` : html`<${Entity} dimension=${c.shared} id=${c.id} label=${c.label} />`}</p>
     <p class="small">${c.patients !== undefined ? `${c.patients} patient${c.patients === 1 ? '' : 's'}` : ''}${w.from ? ` · onset window ${calendarDate(w.from)} – ${calendarDate(w.to)}` : ''}</p>
     <p class="small pv-complications">Complications: ${list.map((id, i) => {
       const cid = typeof id === 'string' ? id : id.id;

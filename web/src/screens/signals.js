@@ -110,7 +110,7 @@ export function SignalsScreen({ search }) {
       </section>
       <section class="card panel" aria-labelledby="sig-disp-h" data-kind="pv-disproportionality">
         <header class="panel-head"><h2 id="sig-disp-h">Disproportionality</h2></header>
-        <p class="hint">Each product or lot against every other, for each complication: PRR (Evans 2001) and ROR (Rothman 2004) with their 95% intervals; flagged with at least ${r.min_cases || 3} cases. “—” where a zero cell leaves a ratio undefined.</p>
+        <p class="hint">Each product or lot against every other, for each complication: PRR (Evans 2001) and ROR (Rothman 2004) with their 95% intervals; flagged with at least ${(r.period && r.period.min_cases) || r.min_cases || 3} cases. “—” where a zero cell leaves a ratio undefined.</p>
         <${DispTable} rows=${items(r.disproportionality)} />
       </section>
       <section class="card panel" aria-labelledby="sig-rates-h" data-kind="pv-rates">
