@@ -54,4 +54,21 @@ md_code md_outcome_course(md_ctx *ctx, const char *course_id, json_t **out, md_e
 md_code md_outcome_distribution(md_ctx *ctx, const char *scale, const char *rater,
                                 const char *from, const char *to, json_t **out, md_err *err);
 
+/* ---- added by the outcome module (outcome.c) --------------------------------------- */
+
+/* 0 (worst) .. 1 (best) for score on a stored definition (its "direction" and its points'
+ * values), whatever way the definition numbers its points.  MD_EINVAL naming "score" for a
+ * value that is not a point, naming "scale_definition..." for a definition without a
+ * direction or with fewer than two distinct values.  Pure. */
+md_code md_outcome_normalise(const json_t *definition, long score, double *out, md_err *err);
+/* md_outcome_add's input may also hold "checkin_id": the check-in that asked the patient
+ * (then the score's rater_id; only for rater "patient").  Reads of one score and every
+ * version of it ({"versions":[...]}, oldest first), clinical read, audited. */
+md_code md_outcome_get(md_ctx *ctx, const char *id, json_t **out, md_err *err);
+md_code md_outcome_history(md_ctx *ctx, const char *id, json_t **out, md_err *err);
+/* Amend a score: in {"score"?,"rated_at"?,"reason" (required),"version"?} (a new version,
+ * read against the definition it was first scored with), or {"status":"entered_in_error",
+ * "reason","version"?}.  MD_PERM_CHART_WRITE; a stale version is MD_ECONFLICT "version". */
+md_code md_outcome_amend(md_ctx *ctx, const char *id, json_t *in, json_t **out, md_err *err);
+
 #endif

@@ -16,6 +16,7 @@ int cmd_audit(int argc, char **argv);
 int cmd_gen(int argc, char **argv);
 int cmd_openapi(int argc, char **argv);
 int cmd_recall(int argc, char **argv);
+int cmd_pv(int argc, char **argv);
 
 #include <stdio.h>
 #include "mesodesk/context.h"

@@ -25,6 +25,7 @@ static const struct {
     {"gen", cmd_gen, "generate clinics, staff and patients (benchmarks, load tests)"},
     {"openapi", cmd_openapi, "print the API document built from the routes and record kinds"},
     {"recall", cmd_recall, "exposures of a lot (JSON or CSV) and its recall worklist"},
+    {"pv", cmd_pv, "the signal report: complication rates, disproportionality, clusters"},
 };
 
 static void usage(FILE *f)

@@ -176,6 +176,8 @@ struct md_kb {
     struct kb_maps *maps;               /* kb/body_maps.json (kb_maps.c) */
     struct kb_prechecks *prechecks;     /* kb/prechecks.json (kb_prechecks.c) */
     struct kb_aftercare *aftercare;     /* kb/aftercare.json (kb_aftercare.c) */
+    struct kb_complications *complications; /* kb/complications.json (kb_complications.c) */
+    struct kb_outcomes *outcomes;       /* kb/outcome_scales.json (kb_outcomes.c) */
 };
 
 /* --- checked access to JSON with error paths: the one validator (validate.h) --- */
@@ -242,6 +244,10 @@ md_code kb_languages_parse(md_kb *kb, const json_t *doc, const char *fp, size_t 
                            const char **out, size_t *n, md_err *err);
 /* kb_aftercare.c: kb/aftercare.json. */
 md_code kb_aftercare_parse(md_kb *kb, const json_t *doc, const char *path, md_err *err);
+/* kb_complications.c: kb/complications.json (after sources.json). */
+md_code kb_complications_parse(md_kb *kb, const json_t *doc, const char *path, md_err *err);
+/* kb_outcomes.c: kb/outcome_scales.json (after sources.json). */
+md_code kb_outcomes_parse(md_kb *kb, const json_t *doc, const char *path, md_err *err);
 
 /* Parse rules.json "facts" (before the rules, which name them in "requires"). */
 md_code kb_facts_parse(md_kb *kb, const json_t *arr, const char *path, md_err *err);

@@ -18,6 +18,8 @@
  *   - kb/body_maps.json: body maps, zones, the facial depth limit (kb_maps.c);
  *   - kb/prechecks.json: the session gates' rules and wording, chart policy (kb_prechecks.c);
  *   - kb/aftercare.json: aftercare items, red flags, per language (kb_aftercare.c);
+ *   - kb/complications.json: the complication catalogue and CTCAE grades (kb_complications.c);
+ *   - kb/outcome_scales.json: outcome scales, points, raters, check-in days (kb_outcomes.c);
  *   - manifest "files" lists exactly the kb files, each once.
  * The content hash is BLAKE2b-256 over, for the manifest then each listed file
  * in manifest order: name, NUL, 8-byte little-endian length, bytes.  It does
@@ -42,7 +44,8 @@
 #define KB_FILE_MAX ((size_t)4 << 20)
 
 enum { F_SOURCES, F_VOCABULARY, F_RULES, F_INCOMPAT, F_STOCK, F_CONCERNS, F_PATCH, F_CONSENT,
-       F_CREDENTIALS, F_PROTOCOLS, F_DAY, F_MAPS, F_PRECHECKS, F_AFTERCARE, F_COUNT };
+       F_CREDENTIALS, F_PROTOCOLS, F_DAY, F_MAPS, F_PRECHECKS, F_AFTERCARE,
+       F_COMPLICATIONS, F_OUTCOMES, F_COUNT };
 static const char *const bases[] = {"aqueous", "oil", "alcohol", "cream", NULL};
 static const char *const kb_files[F_COUNT] = {
     "sources.json", "vocabulary.json", "rules.json", "incompatibilities.json", "stock.json",
@@ -55,6 +58,8 @@ static const char *const kb_files[F_COUNT] = {
     "body_maps.json",     /* kb_maps.c */
     "prechecks.json",     /* kb_prechecks.c */
     "aftercare.json",     /* kb_aftercare.c */
+    "complications.json", /* kb_complications.c */
+    "outcome_scales.json", /* kb_outcomes.c */
 };
 
 typedef struct loader {
@@ -492,7 +497,7 @@ static md_code parse_manifest(loader *L, const json_t *m, const char **default_j
     if ((rc = kj_string(m, "description", mp, 0, &s, err))) return rc;
     if ((rc = kj_string_copy(L->kb->arena, m, "version", mp, 1, &L->kb->version, err))) return rc;
     if ((rc = kj_string(m, "default_jurisdiction", mp, 1, default_jur, err))) return rc;
-    if ((rc = kj_array(m, "files", mp, 1, 16, &files, err))) return rc;
+    if ((rc = kj_array(m, "files", mp, 1, 64, &files, err))) return rc;
     kj_key(fp, mp, "files");
     for (size_t i = 0; i < json_array_size(files); i++) {
         const json_t *t = json_array_get(files, i);
@@ -662,6 +667,10 @@ md_code md_kb_load(const char *dir, md_kb **out, md_err *err)
     if ((rc = kb_prechecks_parse(L.kb, L.doc[F_PRECHECKS], L.path[F_PRECHECKS], err)))
         goto cleanup;
     if ((rc = kb_aftercare_parse(L.kb, L.doc[F_AFTERCARE], L.path[F_AFTERCARE], err)))
+        goto cleanup;
+    if ((rc = kb_complications_parse(L.kb, L.doc[F_COMPLICATIONS], L.path[F_COMPLICATIONS], err)))
+        goto cleanup;
+    if ((rc = kb_outcomes_parse(L.kb, L.doc[F_OUTCOMES], L.path[F_OUTCOMES], err)))
         goto cleanup;
     crypto_generichash_final(&L.hs, digest, sizeof digest);
     sodium_bin2hex(L.kb->hash, sizeof L.kb->hash, digest, sizeof digest);

@@ -115,7 +115,10 @@ static void routes_build(void)
         &md_routes_formulation, &md_routes_patch_tests, &md_routes_recall,
         &md_routes_day,         &md_routes_course,      &md_routes_consent,
         &md_routes_booking,     &md_routes_chart, &md_routes_precheck,
-        &md_routes_aftercare,   &md_routes_photo};
+        &md_routes_aftercare,   &md_routes_photo,
+        &md_routes_complication,
+        &md_routes_outcome,
+        &md_routes_pv};
     size_t n = 0;
     for (size_t m = 0; m < sizeof modules / sizeof modules[0]; m++)
         for (size_t i = 0; i < modules[m]->n; i++) {

@@ -210,6 +210,9 @@ extern const md_route_table md_routes_chart;   /* h_chart.c: sessions, charting 
 extern const md_route_table md_routes_precheck; /* h_precheck.c: chart policy, gate preview */
 extern const md_route_table md_routes_aftercare; /* h_aftercare.c: completion, aftercare, worklists */
 extern const md_route_table md_routes_photo;   /* h_photo.c */
+extern const md_route_table md_routes_complication; /* h_complication.c */
+extern const md_route_table md_routes_outcome; /* h_outcome.c */
+extern const md_route_table md_routes_pv;      /* h_pv.c: signals, the pv dashboard */
 /* The routes of the registry's kinds (built once); NULL and err when they cannot be. */
 const md_route_table *md_routes_records(md_err *err);
 /* Every route in matching order (i < md_server_route_count()), NULL past the end. */

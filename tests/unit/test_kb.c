@@ -13,7 +13,8 @@ static const char *const kb_files[] = {"manifest.json", "sources.json", "vocabul
                                        "concerns.json", "patch_tests.json", "consent_texts.json",
                                        "credentials.json", "protocols.json", "day.json",
                                        "body_maps.json", "prechecks.json",
-                                       "aftercare.json", NULL};
+                                       "aftercare.json", "complications.json",
+                                       "outcome_scales.json", NULL};
 
 static md_kb *kb;
 
@@ -119,7 +120,7 @@ static const breakage breakages[] = {
     {"rules.json", "facts/1", "fact", "\"pregnant\"", NULL, "kb/rules.json:facts[1].fact", "described twice"},
     {"rules.json", "facts/2", NULL, NULL, "question", "kb/rules.json:facts[2].question", "required"},
     {"manifest.json", "", "default_jurisdiction", "\"Atlantis\"", NULL, "kb/manifest.json:default_jurisdiction", "unknown jurisdiction"},
-    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[14]", "not a kb file"},
+    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[16]", "not a kb file"},
     /* kb/stock.json */
     {"stock.json", "regulatory_statuses/3", "policy", "\"maybe\"", NULL, "kb/stock.json:regulatory_statuses[3].policy", "unknown value"},
     {"stock.json", "regulatory_statuses/0", "sources", "[]", NULL, "kb/stock.json:regulatory_statuses[0].sources", "at least one"},
@@ -213,6 +214,54 @@ static const breakage breakages[] = {
     {"aftercare.json", "red_flags", "items", "[]", NULL, "kb/aftercare.json:red_flags.items", "at least one"},
     {"aftercare.json", "", "languages", "[\"es\"]", NULL, "kb/aftercare.json:languages", "must include"},
     {"aftercare.json", "", "colour", "\"red\"", NULL, "kb/aftercare.json.colour", "unknown key"},
+    /* complications: the catalogue and the CTCAE grades */
+    {"complications.json", "complications/0", "colour", "\"red\"", NULL, "kb/complications.json:complications[0].colour", "unknown key"},
+    {"complications.json", "complications/1", "code", "\"local_reaction\"", NULL, "kb/complications.json:complications[1].code", "duplicate complication"},
+    {"complications.json", "complications/1", "code", "\"Bruise\"", NULL, "kb/complications.json:complications[1].code", "[a-z0-9_]"},
+    {"complications.json", "complications/0", NULL, NULL, "snomed", "kb/complications.json:complications[0].snomed", "required"},
+    {"complications.json", "complications/0", "snomed", "\"SCT-1\"", NULL, "kb/complications.json:complications[0].snomed", "6 to 18 digits"},
+    {"complications.json", "complications/1", "snomed", "\"95376002\"", NULL, "kb/complications.json:complications[1].snomed", "duplicate SNOMED"},
+    {"complications.json", "complications/0", "category", "\"cosmic\"", NULL, "kb/complications.json:complications[0].category", "cosmic"},
+    {"complications.json", "complications/0", "frequency", "\"sometimes\"", NULL, "kb/complications.json:complications[0].frequency", "sometimes"},
+    {"complications.json", "complications/0/onset", "max_days", "401", NULL, "kb/complications.json:complications[0].onset.max_days", ""},
+    {"complications.json", "complications/1/onset", "min_days", "5", NULL, "kb/complications.json:complications[1].onset", "below min_days"},
+    {"complications.json", "complications/5/onset", "max_days", "30", NULL, "kb/complications.json:complications[5].onset", "12 weeks"},
+    {"complications.json", "complications/7", "followup_days", "60", NULL, "kb/complications.json:complications[7].followup_days", "12 weeks"},
+    {"complications.json", "complications/0", "followup_schedule", "[]", NULL, "kb/complications.json:complications[0].followup_schedule", "at least one"},
+    {"complications.json", "complications/5", "followup_schedule", "[3, 99]", NULL, "kb/complications.json:complications[5].followup_schedule[1]", "followup_days"},
+    {"complications.json", "complications/5", "followup_schedule", "[14, 3]", NULL, "kb/complications.json:complications[5].followup_schedule[1]", "ascend"},
+    {"complications.json", "complications/0/red_flags/0", NULL, NULL, "patient", "kb/complications.json:complications[0].red_flags[0].patient", "required"},
+    {"complications.json", "complications/5/red_flags/1", "code", "\"spreading_redness\"", NULL, "kb/complications.json:complications[5].red_flags[1].code", "duplicate red flag"},
+    {"complications.json", "complications/5/red_flags/0", "label", "\"Red\"", NULL, "kb/complications.json:complications[5].red_flags[0].label", "labelled differently"},
+    {"complications.json", "complications/0", "management", "[]", NULL, "kb/complications.json:complications[0].management", "at least one"},
+    {"complications.json", "complications/0", "sources", "[\"S9\"]", NULL, "kb/complications.json:complications[0].sources[0]", "unknown source"},
+    {"complications.json", "complications/0", NULL, NULL, "sources", "kb/complications.json:complications[0].sources", "required"},
+    {"complications.json", "grades/2", "grade", "4", NULL, "kb/complications.json:grades[2].grade", "in order"},
+    {"complications.json", "grades/0", NULL, NULL, "sources", "kb/complications.json:grades[0].sources", "required"},
+    {"complications.json", "grades", NULL, "{\"grade\": 6}", NULL, "kb/complications.json:grades", ""},
+    {"complications.json", "", "colour", "\"red\"", NULL, "kb/complications.json:colour", "unknown key"},
+    /* outcome scales: points, direction, raters, the patient's question, check-in days */
+    {"outcome_scales.json", "", "colour", "\"red\"", NULL, "kb/outcome_scales.json.colour", "unknown key"},
+    {"outcome_scales.json", "", NULL, NULL, "version", "kb/outcome_scales.json:version", "required"},
+    {"outcome_scales.json", "scales/0", "direction", "\"up\"", NULL, "kb/outcome_scales.json:scales[0].direction", "higher_is_better"},
+    {"outcome_scales.json", "scales/0", NULL, NULL, "numbering", "kb/outcome_scales.json:scales[0].numbering", "required"},
+    {"outcome_scales.json", "scales/1", "id", "\"gais\"", NULL, "kb/outcome_scales.json:scales[1].id", "duplicate scale"},
+    {"outcome_scales.json", "scales/1", "points", "[{\"value\":1,\"label\":\"a\",\"meaning\":\"b\"}]", NULL,
+     "kb/outcome_scales.json:scales[1].points", "at least 2"},
+    {"outcome_scales.json", "scales/0/points/1", "value", "1", NULL, "kb/outcome_scales.json:scales[0].points[1].value", "duplicate value"},
+    {"outcome_scales.json", "scales/0/points/2", "label", "\"much improved\"", NULL,
+     "kb/outcome_scales.json:scales[0].points[2].label", "duplicate label"},
+    {"outcome_scales.json", "scales/0/points/0", NULL, NULL, "meaning", "kb/outcome_scales.json:scales[0].points[0].meaning", "required"},
+    {"outcome_scales.json", "scales/0/points/0", "value", "101", NULL, "kb/outcome_scales.json:scales[0].points[0].value", ""},
+    {"outcome_scales.json", "scales/1", "raters", "[\"nurse\"]", NULL, "kb/outcome_scales.json:scales[1].raters[0]", "practitioner or patient"},
+    {"outcome_scales.json", "scales/1", "raters", "[]", NULL, "kb/outcome_scales.json:scales[1].raters", "at least one"},
+    {"outcome_scales.json", "scales/2", NULL, NULL, "question", "kb/outcome_scales.json:scales[2].question", "the patient rates"},
+    {"outcome_scales.json", "scales/2", "sources", "[\"Nobody 2020\"]", NULL, "kb/outcome_scales.json:scales[2].sources[0]", "unknown source"},
+    {"outcome_scales.json", "checkins/0", "scales", "[\"wsrs\"]", NULL, "kb/outcome_scales.json:checkins[0].scales[0]", "does not rate"},
+    {"outcome_scales.json", "checkins/0", "scales", "[\"botox\"]", NULL, "kb/outcome_scales.json:checkins[0].scales[0]", "unknown scale"},
+    {"outcome_scales.json", "checkins/0", "day_offset", "400", NULL, "kb/outcome_scales.json:checkins[0].day_offset", ""},
+    {"outcome_scales.json", "checkins", NULL, "{\"day_offset\":14,\"scales\":[\"gais\"],\"sources\":[\"GAIS\"]}", NULL,
+     "kb/outcome_scales.json:checkins[1].day_offset", "duplicate day"},
 };
 
 static void break_kb(const char *dir, const breakage *b)
