@@ -546,6 +546,7 @@ static const migration migrations[] = {
       "CREATE INDEX escalations_open ON escalations (clinic_id, raised_at) "
       "WHERE current = 1 AND status = 'open'",
       "CREATE INDEX escalations_patient ON escalations (clinic_id, patient_id)",
+      NULL}},
     {29,
      "outcome scores",
      /* outcome.c: a versioned patient record per score of a session on a kb scale, with the
