@@ -39,7 +39,11 @@ json_t *md_kb_outcome_scales_json(const md_kb *kb);
  * Only a completed or signed-off session is scored (MD_ECONFLICT naming "session_id"). */
 md_code md_outcome_add(md_ctx *ctx, json_t *in, json_t **out, md_err *err);
 /* The scales a check-in asks the patient (day_offset given): [{code ("outcome.<scale>"),
- * text, type, options}] or an empty array; the kb says on which check-in day.  *out new. */
+ * text, type, options}] or an empty array; the kb says on which check-in day.  *out new.
+ * (outcome.c) Each is {"code","text","type":"scale","min","max" (the lowest and highest
+ * point values),"required":false,"options":[{"value","label"}],"option_text":[labels, in
+ * the order of options],"scale","scale_version"}: the answer is the point's value, an
+ * integer, given to md_outcome_add as "score". */
 md_code md_outcome_checkin_questions(md_ctx *ctx, int day_offset, json_t **out, md_err *err);
 /* Reads (clinical read, audited). */
 md_code md_outcome_list(md_ctx *ctx, const char *session_id, const char *patient_id, json_t **out,

@@ -333,6 +333,7 @@ const md_record_kind *const md_kinds[] = {
     &md_kind_complication, /* complication.h */
     &md_kind_complication_followup,
     &md_kind_escalation,
+    &md_kind_checkin, /* checkin.h */
     NULL,
 };
 

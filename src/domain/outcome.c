@@ -263,17 +263,29 @@ md_code md_outcome_checkin_questions(md_ctx *ctx, int day_offset, json_t **out, 
         json_t *name;
         json_array_foreach(json_object_get(c, "scales"), j, name)
         {
-            json_t *s = NULL, *opts = json_array(), *p;
+            json_t *s = NULL, *opts = json_array(), *texts = json_array(), *p;
+            json_int_t lo = 0, hi = 0;
             size_t k;
-            if ((rc = scale_of(ctx, json_string_value(name), "scale", &s, err)) != MD_OK) break;
-            json_array_foreach(json_object_get(s, "points"), k, p) json_array_append_new(
-                opts, json_pack("{s:O,s:O}", "value", json_object_get(p, "value"), "label",
-                                json_object_get(p, "label")));
-            json_array_append_new(q, json_pack("{s:s+,s:O,s:s,s:o,s:O,s:O}", "code", "outcome.",
-                                               json_string_value(name), "text",
-                                               json_object_get(s, "question"), "type", "choice",
-                                               "options", opts, "scale", json_object_get(s, "id"),
-                                               "scale_version", json_object_get(s, "version")));
+            if ((rc = scale_of(ctx, json_string_value(name), "scale", &s, err)) != MD_OK) {
+                json_decref(opts);
+                json_decref(texts);
+                break;
+            }
+            json_array_foreach(json_object_get(s, "points"), k, p)
+            {
+                json_int_t v = json_integer_value(json_object_get(p, "value"));
+                if (k == 0 || v < lo) lo = v;
+                if (k == 0 || v > hi) hi = v;
+                json_array_append_new(
+                    opts, json_pack("{s:I,s:O}", "value", v, "label", json_object_get(p, "label")));
+                json_array_append(texts, json_object_get(p, "label"));
+            }
+            json_array_append_new(
+                q, json_pack("{s:s+,s:O,s:s,s:I,s:I,s:b,s:o,s:o,s:O,s:O}", "code", "outcome.",
+                             json_string_value(name), "text", json_object_get(s, "question"),
+                             "type", "scale", "min", lo, "max", hi, "required", 0, "options", opts,
+                             "option_text", texts, "scale", json_object_get(s, "id"),
+                             "scale_version", json_object_get(s, "version")));
             json_decref(s);
         }
     }
@@ -425,6 +437,9 @@ md_code md_outcome_add(md_ctx *ctx, json_t *in, json_t **out, md_err *err)
     /* The check and the write in one transaction: a second score is seen, never doubled. */
     if (rc == MD_OK && (rc = md_write_begin(ctx, err)) == MD_OK) began = 1;
     if (rc == MD_OK) rc = active_score(ctx, s.session_id, s.scale, s.rater, s.area, &prev, err);
+    /* The patient answering a check-in amends a patient score staff entered before. */
+    if (rc == MD_OK && prev && !s.reason && patient_link)
+        s.reason = "answered by the patient through a check-in";
     if (rc == MD_OK && prev && !s.reason)
         rc = md_err_set(err, MD_ECONFLICT, "reason",
                         "this session already has a %s score of %s%s%s (version %lld): scoring "
@@ -764,22 +779,29 @@ static int dist_row(void *c, const md_row *row)
     return 0;
 }
 
+/* A civil day of the query, or NULL: malformed MD_EINVAL, impossible MD_EUNPROCESSABLE. */
+static md_code day_param(const char *s, const char *field, md_err *err)
+{
+    md_day d;
+    int r = s ? md_date_parse(s, &d) : 0;
+    if (r == 0) return MD_OK;
+    return md_err_set(err, r == -2 ? MD_EUNPROCESSABLE : MD_EINVAL, field,
+                      "%s must be a date YYYY-MM-DD", field);
+}
+
 md_code md_outcome_distribution(md_ctx *ctx, const char *scale, const char *rater, const char *from,
                                 const char *to, json_t **out, md_err *err)
 {
     json_t *def = NULL, *p;
     dist_acc a = {json_array(), NULL, 0, 0};
-    md_day d;
     size_t i;
     md_code rc = md_require(ctx, MD_PERM_PV_READ, err);
     if (rc == MD_OK && !a.counts) rc = md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     if (rc == MD_OK && !scale) rc = md_err_set(err, MD_EINVAL, "scale", "scale is required");
     if (rc == MD_OK && rater && !in_list(raters, rater))
-        rc = md_err_set(err, MD_EINVAL, "rater", "rater must be practitioner or patient");
-    if (rc == MD_OK && from && md_date_parse(from, &d) != 0)
-        rc = md_err_set(err, MD_EINVAL, "from", "from must be a date YYYY-MM-DD");
-    if (rc == MD_OK && to && md_date_parse(to, &d) != 0)
-        rc = md_err_set(err, MD_EINVAL, "to", "to must be a date YYYY-MM-DD");
+        rc = md_err_set(err, MD_EUNPROCESSABLE, "rater", "rater must be practitioner or patient");
+    if (rc == MD_OK) rc = day_param(from, "from", err);
+    if (rc == MD_OK) rc = day_param(to, "to", err);
     if (rc == MD_OK) rc = scale_of(ctx, scale, "scale", &def, err);
     if (rc == MD_OK) {
         a.kb_version = str(def, "version");

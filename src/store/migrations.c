@@ -547,6 +547,28 @@ static const migration migrations[] = {
       "WHERE current = 1 AND status = 'open'",
       "CREATE INDEX escalations_patient ON escalations (clinic_id, patient_id)",
       NULL}},
+    {28,
+     "patient check-ins after a session",
+     /* checkin.c: a versioned patient record per check-in (day 2, day 14, ... of a
+      * session); the overdue worklist reads pending ones by due day (checkins_due).  The
+      * one-time links keep only the token's hash, one row per link issued; a reissued link
+      * is revoked, never deleted. */
+     {"CREATE TABLE checkins (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, session_id TEXT NOT NULL, course_id TEXT, protocol TEXT, "
+      "day_offset BIGINT NOT NULL, due_on TEXT NOT NULL, expires_at TEXT NOT NULL, "
+      "status TEXT NOT NULL, sent_at TEXT, opened_at TEXT, answered_at TEXT, answers TEXT, "
+      "red_flags TEXT, effects TEXT, photo TEXT, client TEXT, "
+      "PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX checkins_current ON checkins (clinic_id, id) WHERE current = 1",
+      "CREATE INDEX checkins_session ON checkins (clinic_id, session_id) WHERE current = 1",
+      "CREATE INDEX checkins_due ON checkins (clinic_id, status, due_on) WHERE current = 1",
+      "CREATE INDEX checkins_patient ON checkins (clinic_id, patient_id)",
+      "CREATE TABLE checkin_links ("
+      "clinic_id TEXT NOT NULL REFERENCES clinics(clinic_id), token_hash TEXT NOT NULL, "
+      "checkin_id TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT, "
+      "PRIMARY KEY (token_hash))",
+      "CREATE INDEX checkin_links_checkin ON checkin_links (clinic_id, checkin_id)",
+      NULL}},
     {29,
      "outcome scores",
      /* outcome.c: a versioned patient record per score of a session on a kb scale, with the

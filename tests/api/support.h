@@ -212,6 +212,11 @@ size_t api_count_items(const json_t *list, const char *key, const char *value);
 void api_patient_with_formulation(const char *given, char pid[MD_ID_STR], char fid[MD_ID_STR]);
 /* Sign a treatment consent for course_id on the tablet, in language (support_fixtures.c). */
 void api_consent_signed(const char *pid, const char *course_id, const char *language);
+/* Sign the patient's photo consent on the tablet (support_fixtures.c). */
+void api_photo_consent_signed(const char *pid);
+/* The clinic's chart policy without before or after photo views, unless it was already set
+ * (the photo gates have their own tests; support_fixtures.c). */
+void api_policy_without_photos(void);
 /* A session of a new patient (Fitzpatrick type fitzpatrick, 0: not recorded) in progress:
  * a facial course starting today with its hyaluronic-acid lot, a needle lot, and the
  * session's rows checked in at checked_in_at, prechecked (gates passed) and started, written

@@ -60,13 +60,9 @@ static cairo_status_t sig_write(void *closure, const unsigned char *data, unsign
     return CAIRO_STATUS_SUCCESS;
 }
 
-void api_consent_signed(const char *pid, const char *course_id, const char *language)
+/* Start the consent body describes for pid, open it on the tablet and sign it. */
+static void consent_signed(const char *pid, const char *body)
 {
-    char body[256];
-    snprintf(body, sizeof body,
-             "{\"purpose\":\"treatment\",\"course_id\":\"%s\",\"channel\":\"tablet\","
-             "\"language\":\"%s\"}",
-             course_id, language);
     json_t *c = api_ok(api.practitioner, "POST", body, 201, "/api/v1/patients/%s/consents", pid);
     json_decref(
         api_ok(api.practitioner, "POST", "{}", 200, "/api/v1/consents/%s/open", api_str(c, "id")));
@@ -94,6 +90,30 @@ void api_consent_signed(const char *pid, const char *course_id, const char *lang
     free(b64);
     free(sign);
     json_decref(c);
+}
+
+void api_consent_signed(const char *pid, const char *course_id, const char *language)
+{
+    char body[256];
+    snprintf(body, sizeof body,
+             "{\"purpose\":\"treatment\",\"course_id\":\"%s\",\"channel\":\"tablet\","
+             "\"language\":\"%s\"}",
+             course_id, language);
+    consent_signed(pid, body);
+}
+
+void api_photo_consent_signed(const char *pid)
+{
+    consent_signed(pid, "{\"purpose\":\"photo\",\"channel\":\"tablet\"}");
+}
+
+void api_policy_without_photos(void)
+{
+    json_t *p = api_ok(api.admin, "GET", NULL, 200, "/api/v1/clinic/chart-policy");
+    if (json_is_true(json_object_get(p, "defaults")))
+        json_decref(api_ok(api.admin, "PUT", "{\"before_views\":[],\"after_views\":[]}", 200,
+                           "/api/v1/clinic/chart-policy"));
+    json_decref(p);
 }
 
 /* One session row: version v of id, in state, with the events and members given (JSON text,
@@ -189,14 +209,23 @@ void api_session_in_progress(api_session_fix *f, int fitzpatrick, const char *ch
 
 json_t *api_chart_body(const api_session_fix *f, const char *notes, int with_needle)
 {
-    char body[2048];
+    char body[2048], start[MD_TIME_STR], end[MD_TIME_STR];
+    /* 09:00 to 09:30 on the session's day, or earlier that day when 09:00 is not past yet
+     * (a dose given in the future is refused). */
+    md_day day = 0;
+    int64_t t0 = 0, now = md_now();
+    md_date_parse(f->day, &day);
+    int64_t s0 = (int64_t)day * 86400, s9 = s0 + 9 * 3600;
+    t0 = s9 < now - 1900 ? s9 : now - 1900 > s0 ? now - 1900 : s0;
+    md_time_format(t0, start);
+    md_time_format(t0 + 1800 < now ? t0 + 1800 : now, end);
     snprintf(body, sizeof body,
-             "{\"technique\":\"papule\",\"started_at\":\"%sT09:00:00Z\",\"ended_at\":"
-             "\"%sT09:30:00Z\",%s%s%s\"entries\":[{\"map\":\"face_front\",\"x\":280,\"y\":300,"
+             "{\"technique\":\"papule\",\"started_at\":\"%s\",\"ended_at\":"
+             "\"%s\",%s%s%s\"entries\":[{\"map\":\"face_front\",\"x\":280,\"y\":300,"
              "\"zone\":\"cheek_left\",\"points\":5,\"volume_ml\":0.5,\"depth_mm\":1.5,"
              "\"angle_deg\":40,\"needle_gauge\":30,\"needle_length_mm\":13,\"lot_id\":\"%s\"}]"
              "%s%s%s}",
-             f->day, f->day, with_needle ? "\"needle_lot_id\":\"" : "",
+             start, end, with_needle ? "\"needle_lot_id\":\"" : "",
              with_needle ? f->needle_lot : "", with_needle ? "\"," : "", f->lot,
              notes ? ",\"notes\":\"" : "", notes ? notes : "", notes ? "\"" : "");
     json_t *j = json_loads(body, 0, NULL);

@@ -3,12 +3,16 @@
  * shipped scales as kb/outcome_scales.json defines them, normalisation in both directions
  * (a GAIS numbered the other way plots the same), a score that is not a point of its
  * scale, a definition that cannot be read, and the questions a check-in day asks.
+ * On a database: the patient's own score through a check-in (no role, actor "patient"),
+ * limited to patient scores, and the score's audit entry naming the patient.
  * (The loader's refusals of a broken file are in test_kb.c's breakages.)
  */
 #include "test_kb_support.h"
 
 #include "mesodesk/context.h"
 #include "mesodesk/outcome.h"
+#include "mesodesk/record.h"
+#include "unit_db.h"
 
 static md_kb *kb;
 
@@ -161,7 +165,11 @@ static void day_14_asks_gais_and_satisfaction_and_day_2_asks_nothing(void **stat
     json_t *g = json_array_get(q, 0), *s = json_array_get(q, 1);
     assert_string_equal(json_string_value(json_object_get(g, "code")), "outcome.gais");
     assert_string_equal(json_string_value(json_object_get(s, "code")), "outcome.satisfaction");
-    assert_string_equal(json_string_value(json_object_get(g, "type")), "choice");
+    assert_string_equal(json_string_value(json_object_get(g, "type")), "scale");
+    assert_int_equal(json_integer_value(json_object_get(g, "min")), 1);
+    assert_int_equal(json_integer_value(json_object_get(g, "max")), 5);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(g, "option_text"), 4)),
+                        "worse");
     assert_int_equal(json_array_size(json_object_get(g, "options")), 5);
     assert_non_null(strstr(json_string_value(json_object_get(g, "text")), "treated area"));
     json_decref(q);
@@ -169,6 +177,124 @@ static void day_14_asks_gais_and_satisfaction_and_day_2_asks_nothing(void **stat
     assert_int_equal(md_outcome_checkin_questions(&ctx, 2, &q, &e), MD_OK);
     assert_int_equal(json_array_size(q), 0);
     json_decref(q);
+}
+
+/* ---- on a database ---- */
+
+/* A patient and a session of theirs in state, written as chart.c writes it (the chart's
+ * own tests cover how a session gets there). */
+static void session_in(unit_db *u, const char *state, char pid[MD_ID_STR], char sid[MD_ID_STR])
+{
+    md_err err;
+    json_t *p = json_pack("{s:s,s:s,s:s,s:s}", "given_name", "Ida", "family_name", "Score",
+                          "birth_date", "1980-02-02", "sex", "female"),
+           *out = NULL;
+    assert_int_equal(md_record_create(&u->ctx, &md_kind_patient, NULL, p, &out, &err), MD_OK);
+    md_strlcpy(pid, json_string_value(json_object_get(out, "id")), MD_ID_STR);
+    json_decref(out);
+    json_decref(p);
+    char course[MD_ID_STR]; /* one open session per course session: a course each */
+    md_id_new(sid);
+    md_id_new(course);
+    md_val v[] = {md_text(u->ctx.who.clinic_id),
+                  md_text(sid),
+                  md_text(u->ctx.who.staff_id),
+                  md_text(pid),
+                  md_text(state),
+                  md_text(course)};
+    assert_int_equal(
+        md_store_exec(u->db,
+                      "INSERT INTO treatment_sessions (clinic_id, id, version, current, "
+                      "recorded_by, recorded_at, reason, patient_id, course_id, course_session, "
+                      "practitioner_id, day, state, events) VALUES ($1, $2, 1, 1, $3, "
+                      "'2026-12-01T09:00:00Z', 'test', $4, $6, 1, "
+                      "$3, '2026-12-01', $5, '[]')",
+                      v, 6, NULL, NULL, &err),
+        MD_OK);
+}
+
+static json_t *body(const char *sid, const char *scale, const char *rater, int score)
+{
+    return json_pack("{s:s,s:s,s:s,s:i}", "session_id", sid, "scale", scale, "rater", rater,
+                     "score", score);
+}
+
+static void the_patient_scores_through_a_check_in_and_only_their_own(void **state)
+{
+    unit_db *u = *state;
+    char pid[MD_ID_STR], sid[MD_ID_STR], checkin[MD_ID_STR];
+    md_err err;
+    json_t *in, *out = NULL;
+    session_in(u, "completed", pid, sid);
+    md_id_new(checkin);
+    md_ctx link = u->ctx; /* as checkin.c fills it from the check-in */
+    link.who.role = MD_ROLE_NONE;
+    md_strlcpy(link.who.staff_id, "patient", sizeof link.who.staff_id);
+    /* a practitioner's score through the link: refused, nothing stored */
+    in = body(sid, "gais", "practitioner", 2);
+    assert_int_equal(md_outcome_add(&link, in, &out, &err), MD_EFORBIDDEN);
+    assert_string_equal(err.field, "rater");
+    json_decref(in);
+    /* the patient's GAIS with the check-in: stored, rater_id the check-in */
+    in = body(sid, "gais", "patient", 1);
+    json_object_set_new(in, "checkin_id", json_string(checkin));
+    assert_int_equal(md_outcome_add(&link, in, &out, &err), MD_OK);
+    assert_string_equal(json_string_value(json_object_get(out, "rater_id")), checkin);
+    assert_string_equal(json_string_value(json_object_get(out, "recorded_by")), "patient");
+    assert_string_equal(json_string_value(json_object_get(out, "patient_id")), pid);
+    assert_true(json_real_value(json_object_get(out, "normalised")) == 1.0);
+    assert_int_equal(link.who.role, MD_ROLE_NONE); /* the role is given back */
+    json_decref(out);
+    json_decref(in);
+    /* answered again (another check-in): an amendment, with the check-in's reason */
+    in = body(sid, "gais", "patient", 2);
+    assert_int_equal(md_outcome_add(&link, in, &out, &err), MD_OK);
+    assert_int_equal(json_integer_value(json_object_get(out, "version")), 2);
+    assert_non_null(strstr(json_string_value(json_object_get(out, "reason")), "check-in"));
+    json_decref(out);
+    json_decref(in);
+    /* its audit entry names the patient as the actor */
+    int64_t n = 0;
+    md_val v[] = {md_text(u->ctx.who.clinic_id)};
+    assert_int_equal(md_store_scalar_int(u->db,
+                                         "SELECT count(*) FROM audit_log WHERE clinic_id = $1 AND "
+                                         "object_type = 'outcome' AND action = 'create' AND "
+                                         "actor_id = 'patient'",
+                                         v, 1, &n, &err),
+                     MD_OK);
+    assert_int_equal(n, 1);
+    /* a context without a role that is not a patient's link gets nothing */
+    md_ctx nobody = u->ctx;
+    nobody.who.role = MD_ROLE_NONE;
+    in = body(sid, "satisfaction", "patient", 5);
+    assert_int_equal(md_outcome_add(&nobody, in, &out, &err), MD_EFORBIDDEN);
+    json_decref(in);
+}
+
+static void only_completed_or_signed_off_sessions_are_scored(void **state)
+{
+    unit_db *u = *state;
+    static const char *const refused[] = {"checked_in", "prechecked", "in_progress", "cancelled"};
+    static const char *const scored[] = {"completed", "signed_off"};
+    char pid[MD_ID_STR], sid[MD_ID_STR];
+    md_err err;
+    json_t *in, *out = NULL;
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        session_in(u, refused[i], pid, sid);
+        in = body(sid, "gais", "practitioner", 2);
+        assert_int_equal(md_outcome_add(&u->ctx, in, &out, &err), MD_ECONFLICT);
+        assert_string_equal(err.field, "session_id");
+        json_decref(in);
+    }
+    for (size_t i = 0; i < sizeof scored / sizeof scored[0]; i++) {
+        session_in(u, scored[i], pid, sid);
+        in = body(sid, "gais", "practitioner", 2);
+        assert_int_equal(md_outcome_add(&u->ctx, in, &out, &err), MD_OK);
+        assert_string_equal(json_string_value(json_object_get(out, "rater_id")),
+                            u->ctx.who.staff_id);
+        json_decref(out);
+        json_decref(in);
+    }
 }
 
 int main(void)
@@ -180,5 +306,10 @@ int main(void)
         cmocka_unit_test(a_score_outside_the_scale_names_score),
         cmocka_unit_test(day_14_asks_gais_and_satisfaction_and_day_2_asks_nothing),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    const struct CMUnitTest db_tests[] = {
+        cmocka_unit_test(the_patient_scores_through_a_check_in_and_only_their_own),
+        cmocka_unit_test(only_completed_or_signed_off_sessions_are_scored),
+    };
+    int failed = cmocka_run_group_tests(tests, setup, teardown);
+    return failed + cmocka_run_group_tests(db_tests, unit_db_setup, unit_db_teardown);
 }
