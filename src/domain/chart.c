@@ -38,6 +38,9 @@
  * steps do not re-check the chart (the kb, a formulation or a lot may change since).  A refusal
  *     rolls the whole write back (MD_EUNPROCESSABLE naming the member at fault: the
  *     md_chart_* functions check the same first and answer 409 with the checks).
+ * md_chart_record checks the chart and records its doses inside the write that stores it, and
+ * the hook of that write takes that check instead of running it again (see "One check per
+ * write" below); every other write of a session is checked by the hook in full.
  *
  * The injection record (md_chart_record): refused, 4xx naming the member (nothing stored, no
  * stock moved): an unknown technique or one the course's protocol does not allow; an end
@@ -513,27 +516,67 @@ typedef struct product_sum {
     int64_t ul;
 } product_sum;
 
+/* What one check learnt of the lots and vials its entries name (a chart's doses mostly
+ * share one lot and vial): a lot's product, a vial's lot, each read once per check. */
+#define SEEN_MAX 16
+typedef struct seen {
+    char id[MD_ID_STR];
+    char of[MD_ID_STR]; /* a lot's product, a vial's lot */
+} seen;
+typedef struct sources_seen {
+    seen lots[SEEN_MAX], vials[SEEN_MAX];
+    int nlots, nvials;
+} sources_seen;
+
+static const char *seen_find(const seen *list, int n, const char *id)
+{
+    for (int i = 0; i < n; i++)
+        if (is(list[i].id, id)) return list[i].of;
+    return NULL;
+}
+
+static void seen_add(seen *list, int *n, const char *id, const char *of)
+{
+    if (*n == SEEN_MAX || strlen(id) >= MD_ID_STR) return; /* read again next time */
+    md_strlcpy(list[*n].id, id, sizeof list[*n].id);
+    md_strlcpy(list[*n].of, of, sizeof list[*n].of);
+    (*n)++;
+}
+
 /* The lot (and vial) of a dose: of this clinic, the vial of that lot.  *product its product. */
-static md_code dose_source(md_ctx *ctx, json_t *e, const char *path, char product[MD_ID_STR],
-                           md_err *err)
+static md_code dose_source(md_ctx *ctx, json_t *e, const char *path, sources_seen *known,
+                           char product[MD_ID_STR], md_err *err)
 {
     char f[MD_JSON_PATH_MAX];
     json_t *lot = NULL, *vial = NULL;
-    const char *vial_id = NULL;
+    const char *vial_id = NULL, *lot_id = str(e, "lot_id");
+    const char *lot_product = seen_find(known->lots, known->nlots, lot_id);
+    md_code rc = MD_OK;
     path_of(f, path, "lot_id");
-    md_code rc = current_by_id(ctx, &md_kind_lot, str(e, "lot_id"), f, &lot, err);
-    if (rc == MD_ENOTFOUND)
-        rc = md_err_set(err, MD_EUNPROCESSABLE, f, "no such lot in this clinic");
+    if (!lot_product) {
+        rc = current_by_id(ctx, &md_kind_lot, lot_id, f, &lot, err);
+        if (rc == MD_ENOTFOUND)
+            rc = md_err_set(err, MD_EUNPROCESSABLE, f, "no such lot in this clinic");
+        if (rc == MD_OK) {
+            lot_product = str(lot, "product_id");
+            seen_add(known->lots, &known->nlots, lot_id, lot_product);
+        }
+    }
     if (rc == MD_OK) rc = text_of(e, "vial_id", path, 0, 32, &vial_id, err);
     path_of(f, path, "vial_id");
-    if (rc == MD_OK && vial_id) {
+    const char *vial_lot = vial_id ? seen_find(known->vials, known->nvials, vial_id) : NULL;
+    if (rc == MD_OK && vial_id && !vial_lot) {
         rc = current_by_id(ctx, &md_kind_vial, vial_id, f, &vial, err);
         if (rc == MD_ENOTFOUND)
             rc = md_err_set(err, MD_EUNPROCESSABLE, f, "no such vial in this clinic");
-        if (rc == MD_OK && !is(str(vial, "lot_id"), str(e, "lot_id")))
-            rc = md_err_set(err, MD_EUNPROCESSABLE, f, "the vial is of another lot");
+        if (rc == MD_OK) {
+            vial_lot = str(vial, "lot_id");
+            seen_add(known->vials, &known->nvials, vial_id, vial_lot);
+        }
     }
-    if (rc == MD_OK) md_strlcpy(product, str(lot, "product_id"), MD_ID_STR);
+    if (rc == MD_OK && vial_id && !is(vial_lot, lot_id))
+        rc = md_err_set(err, MD_EUNPROCESSABLE, f, "the vial is of another lot");
+    if (rc == MD_OK) md_strlcpy(product, lot_product, MD_ID_STR);
     json_decref(lot);
     json_decref(vial);
     return rc;
@@ -556,6 +599,7 @@ static md_code chart_check(md_ctx *ctx, const char *course_id, int seq, json_t *
     chart_env env;
     product_sum sums[ENTRIES_MAX];
     int nsums = 0;
+    sources_seen known = {.nlots = 0};
     md_strlcpy(base, prefix, sizeof base);
     size_t bl = strlen(base);
     if (bl && base[bl - 1] == '.') base[bl - 1] = '\0';
@@ -612,7 +656,7 @@ static md_code chart_check(md_ctx *ctx, const char *course_id, int seq, json_t *
         rc = md_chart_entry_check(ctx->kb, env.protocol, e, ep, *warnings, err);
         if (rc == MD_OK) md_json_milli(e, "volume_ml", 1, 0, 100000, &ul, NULL, NULL);
         if (rc != MD_OK || ul == 0) continue;
-        if ((rc = dose_source(ctx, e, ep, product, err)) != MD_OK) break;
+        if ((rc = dose_source(ctx, e, ep, &known, product, err)) != MD_OK) break;
         int k = 0;
         while (k < nsums && strcmp(sums[k].product, product) != 0)
             k++;
@@ -718,6 +762,34 @@ static md_code acknowledged(const json_t *raised, const json_t *stored, md_err *
                               str(w, "field"), str(w, "message"));
     }
     return MD_OK;
+}
+
+/*
+ * One check per write.  md_chart_record_report checks the chart inside its write and
+ * records its doses there; while it runs the engine's update, the memo below says what it
+ * checked (the chart, with the administration ids of the doses it recorded, and the
+ * warnings as stored) and the version the update replaces (as read).  The kind's
+ * after_write hook of that same write takes the memo instead of checking the chart and
+ * reading each dose again only when everything matches: the same context and session,
+ * the new version right after the one read, its stored chart and warnings equal to the
+ * ones checked.  Any other write of a session (a direct md_record_update, an import, a
+ * stale read) finds no memo that matches and is checked in full.  The memo lives on the
+ * request's thread for the length of the one md_record_update call.
+ */
+typedef struct chart_memo {
+    const md_ctx *ctx;
+    const char *id;
+    const json_t *cur;      /* the version replaced, as read */
+    const json_t *chart;    /* as checked, the doses' administration ids in */
+    const json_t *warnings; /* as stored: every one acknowledged */
+} chart_memo;
+
+static _Thread_local const chart_memo *memo_now;
+
+static const chart_memo *memo_for(const md_ctx *ctx, const char *id)
+{
+    const chart_memo *m = memo_now;
+    return m && m->ctx == ctx && is(m->id, id) ? m : NULL;
 }
 
 /* The chart of a version that records or amends it passes every check of the injection
@@ -886,9 +958,14 @@ static md_code after_session(md_ctx *ctx, const md_record_kind *k, const char *i
 {
     json_t *next = NULL, *prev = NULL, *report = NULL;
     char why[MD_ERR_MESSAGE_MAX];
+    const chart_memo *m = memo_for(ctx, id);
     md_code rc = current_by_id(ctx, k, id, "id", &next, err);
     int64_t v = rc == MD_OK ? json_integer_value(json_object_get(next, "version")) : 0;
-    if (rc == MD_OK && v > 1) rc = version_of(ctx, id, v - 1, &prev, err);
+    if (m && v != json_integer_value(json_object_get(m->cur, "version")) + 1) m = NULL;
+    if (rc == MD_OK && m)
+        prev = json_incref((json_t *)m->cur);
+    else if (rc == MD_OK && v > 1)
+        rc = version_of(ctx, id, v - 1, &prev, err);
     if (rc == MD_OK) rc = md_chart_step_check(prev, next, err);
     if (rc != MD_OK) goto done;
     const json_t *events = json_object_get(next, "events");
@@ -911,6 +988,10 @@ static md_code after_session(md_ctx *ctx, const md_record_kind *k, const char *i
             rc = md_err_set(err, MD_EFORBIDDEN, "signoff",
                             "a medical director does not sign off their own chart");
     } else if (is(s, "chart") || is(s, "amend")) {
+        /* checked in this write by md_chart_record_report, which recorded its doses */
+        if (m && json_equal(json_object_get(next, "chart"), m->chart) &&
+            json_equal(json_object_get(next, "warnings"), m->warnings))
+            goto done;
         rc = chart_holds(ctx, next, err);
         if (rc == MD_OK) rc = doses_match(ctx, prev, next, id, err);
     }
@@ -1261,6 +1342,40 @@ static int acked(const json_t *ack, const char *code)
     return 0;
 }
 
+/* Every warning raised is acknowledged in ack (then marked by whom and when), else
+ * MD_ECONFLICT naming "acknowledge" and *report (when asked) {"warnings": the others}. */
+static md_code warnings_acked(md_ctx *ctx, json_t *warnings, const json_t *ack, json_t **report,
+                              md_err *err)
+{
+    json_t *unacked = json_array(), *w;
+    char codes[MD_ERR_MESSAGE_MAX] = "", now[MD_TIME_STR];
+    size_t i;
+    md_code rc = MD_OK;
+    md_time_format(md_now(), now);
+    json_array_foreach(warnings, i, w)
+    {
+        if (!acked(ack, str(w, "code"))) {
+            json_array_append(unacked, w);
+            size_t n = strlen(codes);
+            snprintf(codes + n, sizeof codes - n, "%s%s (%s)", n ? ", " : "", str(w, "code"),
+                     str(w, "field"));
+            continue; /* listed in the 409 as it stands: nobody acknowledged it */
+        }
+        json_object_set_new(w, "acknowledged_by", json_string(md_actor_id(ctx)));
+        json_object_set_new(w, "acknowledged_at", json_string(now));
+    }
+    if (json_array_size(unacked)) {
+        rc = md_err_set(err, MD_ECONFLICT, "acknowledge",
+                        "acknowledge each warning by its code in \"acknowledge\": %s", codes);
+        if (report) {
+            *report = json_pack("{s:o}", "warnings", unacked);
+            return rc;
+        }
+    }
+    json_decref(unacked);
+    return rc;
+}
+
 md_code md_chart_record_report(md_ctx *ctx, const char *id, json_t *in, json_t **out,
                                json_t **report, md_err *err)
 {
@@ -1271,7 +1386,6 @@ md_code md_chart_record_report(md_ctx *ctx, const char *id, json_t *in, json_t *
                                              "needle_lot_id", "entries", "notes",      NULL};
     json_t *cur = NULL, *chart = NULL, *warnings = NULL, *up = NULL;
     const char *reason = NULL;
-    char now[MD_TIME_STR];
     if (report) *report = NULL;
     md_code rc = md_require(ctx, MD_PERM_CHART_WRITE, err);
     if (rc == MD_OK) rc = body_keys(in ? in : json_null(), keys, err);
@@ -1305,42 +1419,21 @@ md_code md_chart_record_report(md_ctx *ctx, const char *id, json_t *in, json_t *
     json_t *e;
     json_array_foreach(json_object_get(chart, "entries"), i, e) if (json_is_object(e))
         json_object_del(e, "administration_id");
+    /* Checked inside the write that stores it, once (the hook takes this check: memo). */
+    if ((rc = md_write_begin(ctx, err)) != MD_OK) goto done;
     rc = chart_check(ctx, str(cur, "course_id"),
                      (int)json_integer_value(json_object_get(cur, "course_session")), chart, "",
                      &warnings, err);
-    if (rc != MD_OK) goto done;
-    json_t *unacked = json_array(), *w;
-    char codes[MD_ERR_MESSAGE_MAX] = "";
-    md_time_format(md_now(), now);
-    json_array_foreach(warnings, i, w)
-    {
-        if (!acked(ack, str(w, "code"))) {
-            json_array_append(unacked, w);
-            size_t n = strlen(codes);
-            snprintf(codes + n, sizeof codes - n, "%s%s (%s)", n ? ", " : "", str(w, "code"),
-                     str(w, "field"));
-            continue; /* listed in the 409 as it stands: nobody acknowledged it */
-        }
-        json_object_set_new(w, "acknowledged_by", json_string(md_actor_id(ctx)));
-        json_object_set_new(w, "acknowledged_at", json_string(now));
-    }
-    if (json_array_size(unacked)) {
-        rc = md_err_set(err, MD_ECONFLICT, "acknowledge",
-                        "acknowledge each warning by its code in \"acknowledge\": %s", codes);
-        if (report)
-            *report = json_pack("{s:o}", "warnings", unacked);
-        else
-            json_decref(unacked);
-        goto done;
-    }
-    json_decref(unacked);
-    if ((rc = md_write_begin(ctx, err)) != MD_OK) goto done;
-    if (amend) rc = undo_doses(ctx, cur, reason, err);
+    if (rc == MD_OK) rc = warnings_acked(ctx, warnings, ack, report, err);
+    if (amend && rc == MD_OK) rc = undo_doses(ctx, cur, reason, err);
     if (rc == MD_OK) rc = record_doses(ctx, cur, chart, err);
     if (rc == MD_OK) {
+        chart_memo m = {ctx, id, cur, chart, warnings};
         up = json_pack("{s:O,s:O}", "chart", chart, "warnings", warnings);
         add_event(ctx, cur, up, state, amend ? "amend" : "chart", amend ? reason : "charted");
+        memo_now = &m;
         rc = write_step(ctx, cur, up, in, out, err);
+        memo_now = NULL;
         up = NULL;
     }
     rc = md_write_finish(ctx, rc, err);

@@ -23,14 +23,6 @@
 
 static const char *const techniques[] = {"point_by_point", "papule"};
 
-/* The kind in the registry, by name (it is chart.c's). */
-static const md_record_kind *session_kind(void)
-{
-    for (int i = 0; md_kinds[i]; i++)
-        if (strcmp(md_kinds[i]->name, "treatment_session") == 0) return md_kinds[i];
-    return NULL;
-}
-
 /* A point inside zone z of map m: its vertices' mean, else a mean weighted toward each
  * vertex in turn (a concave polygon); 0 when none lies inside. */
 static int inner_point(const md_body_map *m, const char *zone, const char *area, json_t *poly,
@@ -95,15 +87,15 @@ static md_code load_zones(const md_kb *kb, md__gen_chart *gc, md_err *err)
     return MD_OK;
 }
 
-md_code md__gen_chart_init(const md_kb *kb, md__gen_chart *gc, md_err *err)
+md_code md__gen_kind_init(const char *name, md__gen_kind *gk, md_err *err)
 {
-    memset(gc, 0, sizeof *gc);
-    md_code rc = load_zones(kb, gc, err); /* the doses' zones, with or without the kind */
-    gc->kind = rc == MD_OK ? session_kind() : NULL;
-    if (!gc->kind) return rc;
-    const md_record_kind *k = gc->kind;
+    memset(gk, 0, sizeof *gk);
+    for (int i = 0; md_kinds[i]; i++)
+        if (strcmp(md_kinds[i]->name, name) == 0) gk->kind = md_kinds[i];
+    if (!gk->kind) return MD_OK;
+    const md_record_kind *k = gk->kind;
     md_sbuf b;
-    md_sbuf_init(&b, gc->sql, sizeof gc->sql);
+    md_sbuf_init(&b, gk->sql, sizeof gk->sql);
     md_sbuf_appendf(&b,
                     "INSERT INTO %s (clinic_id, id, version, current, recorded_by, recorded_at, "
                     "reason%s",
@@ -117,8 +109,18 @@ md_code md__gen_chart_init(const md_kb *kb, md__gen_chart *gc, md_err *err)
     md_sbuf_append(&b, ")");
     if (!md_sbuf_ok(&b) || np > MAX_PARAMS)
         return md_err_set(err, MD_EINTERNAL, NULL, "the %s insert is too long", k->name);
-    gc->nparams = np;
+    gk->nparams = np;
     return MD_OK;
+}
+
+md_code md__gen_chart_init(const md_kb *kb, md__gen_chart *gc, md_err *err)
+{
+    memset(gc, 0, sizeof *gc);
+    md_code rc = load_zones(kb, gc, err); /* the doses' zones, with or without the kind */
+    if (rc == MD_OK) rc = md__gen_kind_init("treatment_session", &gc->session, err);
+    gc->kind = gc->session.kind;
+    if (rc == MD_OK) rc = md__gen_care_init(kb, &gc->care, err);
+    return rc;
 }
 
 static json_t *event(const char *state, const char *step, int64_t t, const char *by)
@@ -222,28 +224,38 @@ static md_val field_val(md_ctx *ctx, const md_field *f, json_t *body)
     }
 }
 
+md_code md__gen_kind_write(md_ctx *ctx, const md__gen_kind *gk, const char *id,
+                           const char *patient_id, const char *by, const char *at, json_t *body,
+                           long *rows, md_err *err)
+{
+    const md_record_kind *k = gk->kind;
+    md_val v[MAX_PARAMS];
+    int np = 0;
+    if (!k) return MD_OK;
+    v[np++] = md_text(ctx->who.clinic_id);
+    v[np++] = md_text(id);
+    v[np++] = md_text(by);
+    v[np++] = md_text(at);
+    v[np++] = md_text("generated");
+    if (k->has_parent) v[np++] = md_text(patient_id);
+    for (int i = 0; k->fields[i].name && np < MAX_PARAMS; i++)
+        v[np++] = field_val(ctx, &k->fields[i], body);
+    md_code rc = md_store_exec(ctx->db, gk->sql, v, np, NULL, NULL, err);
+    if (rc == MD_OK && rows) (*rows)++;
+    return rc;
+}
+
 md_code md__gen_session_write(md_ctx *ctx, const md__gen_chart *gc, md__rng *r,
                               const md_gen_patient *p, const md__gen_visit *visit, md_day as_of,
                               const md__gen_dose *d, int n, long *rows, md_err *err)
 {
     if (!gc->kind) return MD_OK;
-    const md_record_kind *k = gc->kind;
     json_t *body = session_body(r, visit, as_of, d, n);
     if (!body) return md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     char at[MD_TIME_STR];
     md_time_format(visit->t, at);
-    md_val v[MAX_PARAMS];
-    int np = 0;
-    v[np++] = md_text(ctx->who.clinic_id);
-    v[np++] = md_text(visit->id);
-    v[np++] = md_text(visit->by);
-    v[np++] = md_text(at);
-    v[np++] = md_text("generated");
-    if (k->has_parent) v[np++] = md_text(p->id);
-    for (int i = 0; k->fields[i].name && np < MAX_PARAMS; i++)
-        v[np++] = field_val(ctx, &k->fields[i], body);
-    md_code rc = md_store_exec(ctx->db, gc->sql, v, np, NULL, NULL, err);
+    md_code rc =
+        md__gen_kind_write(ctx, &gc->session, visit->id, p->id, visit->by, at, body, rows, err);
     json_decref(body);
-    if (rc == MD_OK && rows) (*rows)++;
     return rc;
 }

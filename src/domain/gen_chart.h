@@ -19,6 +19,8 @@
 #include "mesodesk/gen.h"
 #include "mesodesk/record.h"
 
+#include <jansson.h>
+
 #define MD_GEN_ZONES 64
 
 /* A zone the generator charts: a zone of a face map with a point inside its polygon. */
@@ -27,26 +29,51 @@ typedef struct md__gen_zone {
     double x, y;
 } md__gen_zone;
 
-/* What a run charts with: the session kind (NULL: the registry has none, no sessions are
- * written), its insert statement, and the zones. */
-typedef struct md__gen_chart {
+/* A kind the generator writes rows of, by its name in the registry (NULL: the registry has
+ * none, nothing of it is written), and its version-1 insert laid out from its field table. */
+typedef struct md__gen_kind {
     const md_record_kind *kind;
     char sql[4096];
     int nparams;
+} md__gen_kind;
+
+/* The kind named name (gk->kind NULL when the registry has none: MD_OK) and its statement;
+ * MD_EINTERNAL when the statement does not fit. */
+md_code md__gen_kind_init(const char *name, md__gen_kind *gk, md_err *err);
+/* body (members named like the kind's fields; absent ones NULL) as version 1 of record id,
+ * of patient_id when the kind has a parent, recorded by `by` at `at` (UTC), with the reason
+ * "generated", stored as the record engine stores it (JSON as compact sorted text,
+ * decimals in thousandths), inside the caller's transaction.  Nothing when gk->kind is
+ * NULL.  *rows (may be NULL) counts the row.  Storage errors as the store gives. */
+md_code md__gen_kind_write(md_ctx *ctx, const md__gen_kind *gk, const char *id,
+                           const char *patient_id, const char *by, const char *at, json_t *body,
+                           long *rows, md_err *err);
+
+#include "gen_care.h"
+
+/* What a run charts with: the session kind (kind NULL: the registry has none, no sessions
+ * are written) and its insert, the zones, and the complications and check-ins of each
+ * session (gen_care.h). */
+typedef struct md__gen_chart {
+    const md_record_kind *kind;
+    md__gen_kind session;
     md__gen_zone zones[MD_GEN_ZONES];
     int nzones;
+    md__gen_care care;
 } md__gen_chart;
 
 /* One dose of a session, as gen_stock.c wrote its administration. */
 typedef struct md__gen_dose {
     char id[MD_ID_STR], lot_id[MD_ID_STR], vial_id[MD_ID_STR]; /* vial_id "" for an ampoule */
+    char product_id[MD_ID_STR];
     long volume_ul;
     const md__gen_zone *zone;
 } md__gen_dose;
 
 /* Prepare a run: the kind from the registry, its statement, every zone of the kb's face
- * maps ("face_*") with a point inside it.  MD_EINVAL ("kb") when the kind exists but the kb
- * has no face zone; MD_EINTERNAL when the kind's statement does not fit. */
+ * maps ("face_*") with a point inside it, and the care kinds (md__gen_care_init).  MD_EINVAL ("kb")
+ * when the kind exists but the kb has no face zone; MD_EINTERNAL when the kind's statement does not
+ * fit. */
 md_code md__gen_chart_init(const md_kb *kb, md__gen_chart *gc, md_err *err);
 
 /* A generated visit: the session's id, its course (an id: no course record is written)

@@ -369,7 +369,7 @@ static md_code dose_row(md_ctx *ctx, const md_gen_options *o, const plan *pl,
                         const md_gen_patient *p, md_day day, int64_t t, const char *session,
                         const char *by, md__gen_dose *dose, long *rows, md_err *err)
 {
-    char *id = dose->id, *lot = dose->lot_id, *vial = dose->vial_id, product[MD_ID_STR],
+    char *id = dose->id, *lot = dose->lot_id, *vial = dose->vial_id, *product = dose->product_id,
          at[MD_TIME_STR];
     int j = (int)md__rng_below(r, PRODUCTS), multi = j >= PRODUCTS - MULTI;
     long off = (long)(day - pl->first), bucket = off / pl->vial_days;
@@ -463,6 +463,11 @@ md_code md__gen_stock_patient(md_ctx *ctx, const md_gen_options *o, const md__ge
     if (rc != MD_OK) return rc;
     if (md_time_parse(p->recorded_at, &intake) || md_time_parse(p->reviewed_at, &visit))
         return md_err_set(err, MD_EINTERNAL, NULL, "a generated patient without visit times");
+    /* The seeded cluster (gen_care.c): the lot of product 0 that was in use about 300 days
+     * before as_of (or the first), so that its infections' onsets all lie before as_of. */
+    char cluster[MD_ID_STR];
+    long cluster_lot = (SPAN - 300) / pl.lot_days;
+    cat_id(o->seed, clinic, 2, 0, cluster_lot < pl.lots ? cluster_lot : 0, 0, cluster);
     md__rng r = stream(o->seed, (uint64_t)clinic, (uint64_t)index, 4000);
     md_day d0 = (md_day)(intake / 86400), d1 = (md_day)(visit / 86400);
     int sessions = 1 + (int)md__rng_below(&r, 9), n = 0;
@@ -490,6 +495,12 @@ md_code md__gen_stock_patient(md_ctx *ctx, const md_gen_options *o, const md__ge
         md__rng sr = stream(o->seed, (uint64_t)clinic, (uint64_t)index, 6000 + (uint64_t)s);
         if (rc == MD_OK)
             rc = md__gen_session_write(ctx, gc, &sr, p, &sv, o->as_of, d, doses, rows, err);
+        int on_cluster = 0;
+        for (int k = 0; k < doses; k++)
+            on_cluster |= strcmp(d[k].lot_id, cluster) == 0;
+        if (rc == MD_OK && gc->kind)
+            rc = md__gen_care_session(ctx, &gc->care, o->seed, clinic, index, s, p, &sv, d, doses,
+                                      on_cluster, o->as_of, rows, err);
     }
     return rc;
 }

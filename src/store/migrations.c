@@ -590,6 +590,20 @@ static const migration migrations[] = {
       "CREATE INDEX outcomes_scale ON outcomes (clinic_id, scale, day) "
       "WHERE current = 1 AND status = 'active'",
       NULL}},
+    {31,
+     "indexes of the signal report",
+     /* signal.c counts the sessions that use each lot and product: every given dose of a
+      * session joined to its session's state and day.  These answer that from indexes
+      * alone (bench/bench_pv.c, docs/BENCHMARKS.md: a third of the CPU of those statements
+      * on SQLite): the doses by lot and by product with their session, and the sessions by
+      * id with their state and day. */
+     {"CREATE INDEX administrations_session_lot ON administrations (clinic_id, lot_id, "
+      "context_id) WHERE current = 1 AND status = 'given' AND context = 'session'",
+      "CREATE INDEX administrations_session_product ON administrations (clinic_id, product_id, "
+      "context_id) WHERE current = 1 AND status = 'given' AND context = 'session'",
+      "CREATE INDEX treatment_sessions_state_day ON treatment_sessions (clinic_id, id, current, "
+      "state, day)",
+      NULL}},
 };
 
 /* Code run after a migration's statements, in the same transaction: backfills of data
