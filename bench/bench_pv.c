@@ -180,9 +180,6 @@ static int scale(md_store *db, long copies, md_err *err)
     "FROM administrations a JOIN treatment_sessions t ON t.clinic_id = a.clinic_id AND "           \
     "t.id = a.context_id AND " F_SESSION_OK " WHERE a.clinic_id = $1 AND a.current = 1 AND "       \
     "a.status = 'given' AND a.context = 'session' "
-/* escalation.c's worklist statements (0: open entries, 1: unresolved complications past
- * their window, 2: overdue follow-ups; $2 today), not in a header. */
-const char *md__escalation_worklist_sql(int i);
 
 static struct {
     const char *name, *sql;
@@ -334,7 +331,7 @@ static int run(const char *uri, md_store *db, int runs)
     char today[MD_DATE_STR];
     md_date_format(md_today_utc(), today);
     for (int i = 0; i < 3; i++)
-        floors[NFLOORS - 3 + (size_t)i].sql = md__escalation_worklist_sql(i);
+        floors[NFLOORS - 3 + (size_t)i].sql = md_escalation_worklist_sql(i);
     double ms[3 + NFLOORS][RUNS_MAX], cpu[3 + NFLOORS][RUNS_MAX];
     long lines = 0, items = 0, sessions = 0;
     for (int r = 0; r < runs; r++) {
