@@ -202,6 +202,11 @@ static md_code check_complication(md_ctx *ctx, json_t *rec, md_err *err)
     return MD_OK;
 }
 
+/* The suspects' rows follow every write of a version (a record, an amendment, a patient
+ * merge moving the complication to the survivor). */
+static md_code suspects_after_write(md_ctx *ctx, const md_record_kind *k, const char *id,
+                                    md_err *err);
+
 static const md_field complication_fields[] = {
     {.name = "code",
      .type = MD_F_TEXT,
@@ -258,6 +263,7 @@ static const md_field complication_fields[] = {
 const md_record_kind md_kind_complication = {
     .name = "complication",
     .table = "complications",
+    .collection = "complications",
     .schema = "Complication",
     .title = "complications",
     .parent = &md_kind_patient,
@@ -266,7 +272,7 @@ const md_record_kind md_kind_complication = {
     .write_perm = MD_PERM_CLINICAL_WRITE,
     .fields = complication_fields,
     .status_field = "status",
-    .hooks = {.check = check_complication},
+    .hooks = {.check = check_complication, .after_write = suspects_after_write},
 };
 
 static const md_field followup_fields[] = {
@@ -290,6 +296,7 @@ static const md_field followup_fields[] = {
 const md_record_kind md_kind_complication_followup = {
     .name = "complication_followup",
     .table = "complication_followups",
+    .collection = "complication_followups",
     .schema = "ComplicationFollowup",
     .title = "complication follow-up tasks",
     .parent = &md_kind_patient,
@@ -503,6 +510,18 @@ static md_code write_suspects(md_ctx *ctx, json_t *c, md_err *err)
     return rc;
 }
 
+static md_code suspects_after_write(md_ctx *ctx, const md_record_kind *k, const char *id,
+                                    md_err *err)
+{
+    char pid[MD_ID_STR];
+    json_t *c = NULL;
+    md_code rc = patient_of(ctx, k, id, pid, err);
+    if (rc == MD_OK) rc = md__record_current(ctx, k, pid, id, &c, err);
+    if (rc == MD_OK) rc = write_suspects(ctx, c, err);
+    json_decref(c);
+    return rc;
+}
+
 /* The open follow-up tasks of complication id (current versions), new reference. */
 static md_code followups_of(md_ctx *ctx, const char *id, int open_only, json_t **out, md_err *err)
 {
@@ -629,14 +648,14 @@ static md_code check_suspects_of(md_ctx *ctx, const char *pid, json_t *rec, md_e
     return rc;
 }
 
-/* After the version: its suspects, the tasks (new ones when make) and the escalations;
+/* After the version (its suspects written by the kind's after_write): the tasks (new ones
+ * when make) and the escalations;
  * members added to c: "followups" (on an amendment every task of the complication) and
  * "escalations" (the entries this version called for). */
 static md_code after_version(md_ctx *ctx, json_t *c, int make, int amended, md_err *err)
 {
     json_t *tasks = json_array(), *raised = json_array();
-    md_code rc = tasks && raised ? write_suspects(ctx, c, err)
-                                 : md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    md_code rc = tasks && raised ? MD_OK : md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     if (rc == MD_OK && make) rc = make_followups(ctx, c, tasks, err);
     if (rc == MD_OK) rc = raise_for(ctx, c, raised, err);
     if (rc == MD_OK && amended) {

@@ -59,6 +59,7 @@ static const md_field escalation_fields[] = {
 const md_record_kind md_kind_escalation = {
     .name = "escalation",
     .table = "escalations",
+    .collection = "escalations",
     .schema = "Escalation",
     .title = "escalations",
     .parent = &md_kind_patient,

@@ -906,7 +906,11 @@ const md_record_kind *md_patient_merge_kind(size_t i)
                                               "consents",
                                               "photos",
                                               "sessions",
-                                              "outcomes"};
+                                              "outcomes",
+                                              "complications",
+                                              "complication_followups",
+                                              "escalations",
+                                              "checkins"};
     return i < sizeof collections / sizeof collections[0]
                ? md_fact_kind_by_collection(collections[i])
                : NULL;

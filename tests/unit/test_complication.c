@@ -275,6 +275,42 @@ static void test_derived_dates_and_rules(void **state)
                        MD_EUNPROCESSABLE, "suspects.vials[0]"));
 }
 
+/* A patient merge moves the complications, their tasks and escalations to the survivor,
+ * and the suspects' rows follow (the kind's after_write). */
+static void test_merge_moves_complications(void **state)
+{
+    unit_db *u = *state;
+    char keep[MD_ID_STR], dup[MD_ID_STR];
+    md_err err;
+    json_t *out = NULL;
+    new_patient(u, keep);
+    new_patient(u, dup);
+    json_t *c = record(u, dup,
+                       "\"code\":\"necrosis\",\"onset_on\":\"2026-03-01\",\"grade\":3,"
+                       "\"suspects\":{\"ingredients\":[\"hyaluronic_acid\"]}",
+                       MD_OK, NULL);
+    assert_int_equal(md_patient_merge(&u->ctx, keep, dup, "the same person", &out, &err), MD_OK);
+    json_decref(out);
+    static const char *const sql[] = {
+        "SELECT count(*) FROM complications WHERE clinic_id = $1 AND id = $2 AND current = 1 "
+        "AND patient_id = $3",
+        "SELECT count(*) FROM complication_suspects WHERE clinic_id = $1 AND complication_id = "
+        "$2 AND current = 1 AND patient_id = $3",
+        "SELECT count(*) FROM complication_followups WHERE clinic_id = $1 AND complication_id = "
+        "$2 AND current = 1 AND patient_id = $3",
+        "SELECT count(*) FROM escalations WHERE clinic_id = $1 AND source_id = $2 AND current = "
+        "1 AND patient_id = $3",
+    };
+    for (size_t i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+        int64_t n = 0;
+        md_val v[] = {md_text(u->ctx.who.clinic_id),
+                      md_text(json_string_value(json_object_get(c, "id"))), md_text(keep)};
+        assert_int_equal(md_store_scalar_int(u->db, sql[i], v, 3, &n, &err), MD_OK);
+        if (n < 1) fail_msg("not moved: %s", sql[i]);
+    }
+    json_decref(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,6 +320,8 @@ int main(void)
         cmocka_unit_test(test_catalogue_json),
         cmocka_unit_test(test_worklist_statements_use_indexes),
         cmocka_unit_test_setup_teardown(test_derived_dates_and_rules, unit_db_setup,
+                                        unit_db_teardown),
+        cmocka_unit_test_setup_teardown(test_merge_moves_complications, unit_db_setup,
                                         unit_db_teardown),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

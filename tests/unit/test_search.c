@@ -291,7 +291,9 @@ static void merge_moves_every_kind_of_fact(void **state)
     json_t *t;
     json_array_foreach(tables, i, t)
     {
-        int covered = 0;
+        /* complication_suspects: rows derived from each complication version, rewritten
+         * by the kind's after_write, which the merge runs for each moved record */
+        int covered = strcmp(json_string_value(t), "complication_suspects") == 0;
         for (size_t k = 0; md_patient_merge_kind(k); k++)
             covered |= strcmp(md_patient_merge_kind(k)->table, json_string_value(t)) == 0;
         if (!covered) fail_msg("a merge leaves the facts of table %s behind", json_string_value(t));
