@@ -905,7 +905,8 @@ const md_record_kind *md_patient_merge_kind(size_t i)
                                               "courses",
                                               "consents",
                                               "photos",
-                                              "sessions"};
+                                              "sessions",
+                                              "checkins"};
     return i < sizeof collections / sizeof collections[0]
                ? md_fact_kind_by_collection(collections[i])
                : NULL;
