@@ -70,4 +70,54 @@ md_code md_checkin_submit(md_ctx *ctx, const char *token, json_t *in, json_t **o
 md_code md_checkin_photo(md_ctx *ctx, const char *token, const void *data, size_t len,
                          json_t **out, md_err *err);
 
+/* ---- added by the check-in module ---------------------------------------------------- */
+
+/* md_checkin_open / md_checkin_submit with the browser's User-Agent (may be NULL), kept with
+ * the client's address (ctx->client_addr) in the record's "client" {"opened","answered"}. */
+md_code md_checkin_open_ua(md_ctx *ctx, const char *token, const char *user_agent, json_t **out,
+                           md_err *err);
+md_code md_checkin_submit_ua(md_ctx *ctx, const char *token, json_t *in, const char *user_agent,
+                             json_t **out, md_err *err);
+#define MD_CHECKIN_UA_MAX 255 /* bytes of a User-Agent kept */
+
+/* ---- kb/checkins.json (src/kb/kb_checkins.c) ----------
+ *
+ * The file holds the link's validity after its due day, the check-in days per protocol
+ * ("default" for a protocol without its own), and the questions.  A question is
+ * {"code","type": "yes_no" | "scale" | "choice" | "text","text" (plain language),
+ * "required"?,"min","max" (scale),"options","option_text" (choice),"max_length" (text),
+ * "maps_to": {"red_flag": code} | {"effect": code} (a red flag or a complication of
+ * kb/complications.json),"when": [answers that match] | "at_least": n (scale),"sources"}.
+ * A question mapped to a red flag must be required: a red flag nobody answered is never
+ * read as absent ("unknown is not no").
+ */
+#define MD_CHECKIN_DAYS_MAX 8
+
+/* The days after a session on which protocol's check-ins fall (its schedule, or the
+ * default's when the protocol has none): count written into days, ascending; *sources
+ * (may be NULL) the schedule's source keys, *n_sources their count. */
+size_t md_kb_checkin_days(const md_kb *kb, const char *protocol, int days[MD_CHECKIN_DAYS_MAX],
+                          const char *const **sources, size_t *n_sources);
+/* Days a link stays valid after its due day. */
+int md_kb_checkin_valid_days(const md_kb *kb);
+/* What the patient is told after answering: which is "call_now", "call_now_no_phone" or
+ * "thanks"; a text in which "{clinic}" and "{phone}" stand for the clinic's name and
+ * number.  NULL for another which. */
+const char *md_kb_checkin_message(const md_kb *kb, const char *which);
+/* The questions as the patient's form shows them: [{code,text,type,required,min?,max?,
+ * options?:[{value,text}],max_length?}] (no mapping: that is for staff).  New reference. */
+json_t *md_kb_checkin_questions_json(const md_kb *kb);
+/* {"version","link":{valid_days_after_due,sources},"schedules":[{protocol,days,sources}],
+ * "questions":[{... with maps_to, when / at_least, sources}]}: the whole file as staff see it. */
+json_t *md_kb_checkins_json(const md_kb *kb);
+/* Check a patient's answers against the questions and match them (pure).  answers is the
+ * object of the patient's answers; members named "outcome.<scale>" are left to the caller.
+ * Errors name "answers.<code>": an unknown question or a value of the wrong type MD_EINVAL,
+ * a value outside the question's options or range, or a required question left unanswered,
+ * MD_EUNPROCESSABLE.  On MD_OK: *clean the answers as stored (yes_no as "yes" | "no" |
+ * "not_sure"; the outcome members left out), *red_flags and *effects the codes matched
+ * (each once, in kb order); new references. */
+md_code md_kb_checkin_match(const md_kb *kb, json_t *answers, json_t **clean, json_t **red_flags,
+                            json_t **effects, md_err *err);
+
 #endif

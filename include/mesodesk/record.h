@@ -119,6 +119,9 @@ extern const md_record_kind md_kind_treatment_session; /* chart.h */
 extern const md_record_kind md_kind_chart_policy; /* chart.h */
 extern const md_record_kind md_kind_photo;       /* photo.h */
 extern const md_record_kind md_kind_outcome;     /* outcome.h */
+extern const md_record_kind md_kind_complication, md_kind_complication_followup,
+    md_kind_escalation; /* complication.h */
+extern const md_record_kind md_kind_checkin;     /* checkin.h */
 
 /* Every kind, NULL-terminated (the registry). */
 extern const md_record_kind *const md_kinds[];

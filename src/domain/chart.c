@@ -60,6 +60,7 @@
 #include "mesodesk/audit.h"
 #include "mesodesk/booking.h"
 #include "mesodesk/chart.h"
+#include "mesodesk/checkin.h"
 #include "mesodesk/clinic.h"
 #include "mesodesk/commit.h"
 #include "mesodesk/course.h"
@@ -1416,7 +1417,13 @@ md_code md_chart_complete(md_ctx *ctx, const char *id, json_t *in, json_t **out,
         rc = write_step(ctx, cur, up, in, out, err);
     }
     if (rc == MD_OK) rc = session_done(ctx, cur, err);
+    json_t *links = NULL; /* the check-in links (checkin.h): their tokens are shown only here */
+    if (rc == MD_OK) rc = md_checkin_schedule(ctx, *out, &links, err);
     rc = md_write_finish(ctx, rc, err);
+    if (rc == MD_OK)
+        json_object_set_new(*out, "checkins", links);
+    else
+        json_decref(links);
 done:
     if (report)
         *report = rep;

@@ -15,6 +15,7 @@
  * message naming the kind and the field.
  */
 #include "mesodesk/patch_test.h"
+#include "mesodesk/complication.h"
 #include "mesodesk/record.h"
 #include "mesodesk/validate.h"
 #include "record_int.h"
@@ -329,6 +330,10 @@ const md_record_kind *const md_kinds[] = {
     &md_kind_chart_policy, /* chart.h, chart_policy.c */
     &md_kind_photo, /* photo.h */
     &md_kind_outcome, /* outcome.h */
+    &md_kind_complication, /* complication.h */
+    &md_kind_complication_followup,
+    &md_kind_escalation,
+    &md_kind_checkin, /* checkin.h */
     NULL,
 };
 

@@ -178,6 +178,7 @@ struct md_kb {
     struct kb_aftercare *aftercare;     /* kb/aftercare.json (kb_aftercare.c) */
     struct kb_complications *complications; /* kb/complications.json (kb_complications.c) */
     struct kb_outcomes *outcomes;       /* kb/outcome_scales.json (kb_outcomes.c) */
+    struct kb_checkins *checkins;       /* kb/checkins.json (kb_checkins.c) */
 };
 
 /* --- checked access to JSON with error paths: the one validator (validate.h) --- */
@@ -248,6 +249,8 @@ md_code kb_aftercare_parse(md_kb *kb, const json_t *doc, const char *path, md_er
 md_code kb_complications_parse(md_kb *kb, const json_t *doc, const char *path, md_err *err);
 /* kb_outcomes.c: kb/outcome_scales.json (after sources.json). */
 md_code kb_outcomes_parse(md_kb *kb, const json_t *doc, const char *path, md_err *err);
+/* kb_checkins.c: kb/checkins.json (after the protocols and the complication catalogue). */
+md_code kb_checkins_parse(md_kb *kb, const json_t *doc, const char *path, md_err *err);
 
 /* Parse rules.json "facts" (before the rules, which name them in "requires"). */
 md_code kb_facts_parse(md_kb *kb, const json_t *arr, const char *path, md_err *err);

@@ -20,6 +20,8 @@
  *   - kb/aftercare.json: aftercare items, red flags, per language (kb_aftercare.c);
  *   - kb/complications.json: the complication catalogue and CTCAE grades (kb_complications.c);
  *   - kb/outcome_scales.json: outcome scales, points, raters, check-in days (kb_outcomes.c);
+ *   - kb/checkins.json: check-in days per protocol, questions and what they map to
+ *     (kb_checkins.c);
  *   - manifest "files" lists exactly the kb files, each once.
  * The content hash is BLAKE2b-256 over, for the manifest then each listed file
  * in manifest order: name, NUL, 8-byte little-endian length, bytes.  It does
@@ -45,7 +47,7 @@
 
 enum { F_SOURCES, F_VOCABULARY, F_RULES, F_INCOMPAT, F_STOCK, F_CONCERNS, F_PATCH, F_CONSENT,
        F_CREDENTIALS, F_PROTOCOLS, F_DAY, F_MAPS, F_PRECHECKS, F_AFTERCARE,
-       F_COMPLICATIONS, F_OUTCOMES, F_COUNT };
+       F_COMPLICATIONS, F_OUTCOMES, F_CHECKINS, F_COUNT };
 static const char *const bases[] = {"aqueous", "oil", "alcohol", "cream", NULL};
 static const char *const kb_files[F_COUNT] = {
     "sources.json", "vocabulary.json", "rules.json", "incompatibilities.json", "stock.json",
@@ -60,6 +62,7 @@ static const char *const kb_files[F_COUNT] = {
     "aftercare.json",     /* kb_aftercare.c */
     "complications.json", /* kb_complications.c */
     "outcome_scales.json", /* kb_outcomes.c */
+    "checkins.json",      /* kb_checkins.c */
 };
 
 typedef struct loader {
@@ -497,7 +500,7 @@ static md_code parse_manifest(loader *L, const json_t *m, const char **default_j
     if ((rc = kj_string(m, "description", mp, 0, &s, err))) return rc;
     if ((rc = kj_string_copy(L->kb->arena, m, "version", mp, 1, &L->kb->version, err))) return rc;
     if ((rc = kj_string(m, "default_jurisdiction", mp, 1, default_jur, err))) return rc;
-    if ((rc = kj_array(m, "files", mp, 1, 64, &files, err))) return rc;
+    if ((rc = kj_array(m, "files", mp, 1, 2 * F_COUNT, &files, err))) return rc;
     kj_key(fp, mp, "files");
     for (size_t i = 0; i < json_array_size(files); i++) {
         const json_t *t = json_array_get(files, i);
@@ -671,6 +674,8 @@ md_code md_kb_load(const char *dir, md_kb **out, md_err *err)
     if ((rc = kb_complications_parse(L.kb, L.doc[F_COMPLICATIONS], L.path[F_COMPLICATIONS], err)))
         goto cleanup;
     if ((rc = kb_outcomes_parse(L.kb, L.doc[F_OUTCOMES], L.path[F_OUTCOMES], err)))
+        goto cleanup;
+    if ((rc = kb_checkins_parse(L.kb, L.doc[F_CHECKINS], L.path[F_CHECKINS], err)))
         goto cleanup;
     crypto_generichash_final(&L.hs, digest, sizeof digest);
     sodium_bin2hex(L.kb->hash, sizeof L.kb->hash, digest, sizeof digest);

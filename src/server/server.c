@@ -118,7 +118,8 @@ static void routes_build(void)
         &md_routes_aftercare,   &md_routes_photo,
         &md_routes_complication,
         &md_routes_outcome,
-        &md_routes_pv};
+        &md_routes_pv,
+        &md_routes_checkin};
     size_t n = 0;
     for (size_t m = 0; m < sizeof modules / sizeof modules[0]; m++)
         for (size_t i = 0; i < modules[m]->n; i++) {
@@ -276,10 +277,10 @@ static const char *shown(md_arena *a, const char *text)
     return out;
 }
 
-/* Paths whose last segment is a patient's one-time link (consent.c, questionnaire.c): the
- * token is a secret, so neither a log line nor a message shows it. */
+/* Paths whose last segment is a patient's one-time link (consent.c, questionnaire.c,
+ * checkin.c): the token is a secret, so neither a log line nor a message shows it. */
 static const char *const link_token_paths[] = {"/api/v1/consent/", "/c/", "/api/v1/questionnaire/",
-                                               "/q/", NULL};
+                                               "/q/", "/api/v1/checkin/", "/ci/", NULL};
 
 static const char *without_link_token(md_arena *a, const char *url)
 {
@@ -681,7 +682,8 @@ static void connection_began(md_server *s, struct MHD_Connection *conn)
 }
 
 /* Routes that take a body over MD_BODY_MAX. */
-static const md_body_limit *const body_limits[] = {&md_body_limit_photo};
+static const md_body_limit *const body_limits[] = {&md_body_limit_photo,
+                                                   &md_body_limit_checkin_photo};
 
 /* The body cap of the route the request names (its own, for a photo upload), else
  * MD_BODY_MAX: known at NEW, before a byte of the body is kept. */

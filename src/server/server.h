@@ -184,6 +184,7 @@ typedef struct md_body_limit {
     const char *field;
 } md_body_limit;
 extern const md_body_limit md_body_limit_photo; /* h_photo.c: the upload */
+extern const md_body_limit md_body_limit_checkin_photo; /* h_checkin.c: the patient's photo */
 
 typedef struct md_route_table {
     const char *module;
@@ -213,6 +214,7 @@ extern const md_route_table md_routes_photo;   /* h_photo.c */
 extern const md_route_table md_routes_complication; /* h_complication.c */
 extern const md_route_table md_routes_outcome; /* h_outcome.c */
 extern const md_route_table md_routes_pv;      /* h_pv.c: signals, the pv dashboard */
+extern const md_route_table md_routes_checkin; /* h_checkin.c */
 /* The routes of the registry's kinds (built once); NULL and err when they cannot be. */
 const md_route_table *md_routes_records(md_err *err);
 /* Every route in matching order (i < md_server_route_count()), NULL past the end. */

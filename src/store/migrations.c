@@ -493,6 +493,82 @@ static const migration migrations[] = {
      "clinic phone",
      /* The number the aftercare gives patients to call (aftercare.c); null: not recorded. */
      {"ALTER TABLE clinics ADD COLUMN phone TEXT", NULL}},
+    {26,
+     "complications, their suspects and follow-up tasks",
+     /* complication.c: a versioned patient record per complication; the suspects of each
+      * version one row each (current = 0 once superseded, or when entered in error), found
+      * by lot, vial, product, ingredient or session without parsing JSON; the follow-up
+      * tasks a versioned record each.  The partial indexes answer the worklist's time-based
+      * entries: open complications not resolved, by resolution_due; open tasks by due day. */
+     {"CREATE TABLE complications (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, code TEXT NOT NULL, onset_on TEXT NOT NULL, description TEXT, "
+      "grade BIGINT, seriousness TEXT, suspects TEXT, actions TEXT, outcome TEXT, "
+      "outcome_on TEXT, red_flags TEXT, resolution_due TEXT, followup_until TEXT, details TEXT, "
+      "source TEXT NOT NULL, status TEXT NOT NULL, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX complications_current ON complications (clinic_id, id) "
+      "WHERE current = 1",
+      "CREATE INDEX complications_patient ON complications (clinic_id, patient_id)",
+      "CREATE INDEX complications_unresolved ON complications (clinic_id, resolution_due) "
+      "WHERE current = 1 AND status = 'open' AND (outcome IS NULL OR outcome IN "
+      "('recovering', 'not_resolved'))",
+      "CREATE TABLE complication_suspects ("
+      "clinic_id TEXT NOT NULL REFERENCES clinics(clinic_id), complication_id TEXT NOT NULL, "
+      "version BIGINT NOT NULL, patient_id TEXT NOT NULL, kind TEXT NOT NULL, "
+      "ref_id TEXT NOT NULL, onset_on TEXT NOT NULL, code TEXT NOT NULL, "
+      "current INTEGER NOT NULL, "
+      "PRIMARY KEY (clinic_id, complication_id, version, kind, ref_id))",
+      "CREATE INDEX complication_suspects_ref ON complication_suspects (clinic_id, kind, ref_id) "
+      "WHERE current = 1",
+      "CREATE INDEX complication_suspects_code ON complication_suspects (clinic_id, code, "
+      "onset_on) WHERE current = 1",
+      "CREATE TABLE complication_followups (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, complication_id TEXT NOT NULL, code TEXT NOT NULL, "
+      "due_on TEXT NOT NULL, day BIGINT, status TEXT NOT NULL, note TEXT, "
+      "PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX complication_followups_current ON complication_followups "
+      "(clinic_id, id) WHERE current = 1",
+      "CREATE INDEX complication_followups_of ON complication_followups (clinic_id, "
+      "complication_id) WHERE current = 1",
+      "CREATE INDEX complication_followups_open ON complication_followups (clinic_id, due_on) "
+      "WHERE current = 1 AND status = 'open'",
+      NULL}},
+    {27,
+     "the escalation worklist",
+     /* escalation.c: one versioned patient record per (source, source_id, cause); open ones
+      * by raised_at for the worklist. */
+     {"CREATE TABLE escalations (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, source TEXT NOT NULL, source_id TEXT NOT NULL, "
+      "cause TEXT NOT NULL, detail TEXT, raised_at TEXT NOT NULL, status TEXT NOT NULL, "
+      "action TEXT, PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX escalations_current ON escalations (clinic_id, id) WHERE current = 1",
+      "CREATE UNIQUE INDEX escalations_key ON escalations (clinic_id, source, source_id, cause) "
+      "WHERE current = 1",
+      "CREATE INDEX escalations_open ON escalations (clinic_id, raised_at) "
+      "WHERE current = 1 AND status = 'open'",
+      "CREATE INDEX escalations_patient ON escalations (clinic_id, patient_id)",
+      NULL}},
+    {28,
+     "patient check-ins after a session",
+     /* checkin.c: a versioned patient record per check-in (day 2, day 14, ... of a
+      * session); the overdue worklist reads pending ones by due day (checkins_due).  The
+      * one-time links keep only the token's hash, one row per link issued; a reissued link
+      * is revoked, never deleted. */
+     {"CREATE TABLE checkins (" VERSIONED_COLUMNS
+      "patient_id TEXT NOT NULL, session_id TEXT NOT NULL, course_id TEXT, protocol TEXT, "
+      "day_offset BIGINT NOT NULL, due_on TEXT NOT NULL, expires_at TEXT NOT NULL, "
+      "status TEXT NOT NULL, sent_at TEXT, opened_at TEXT, answered_at TEXT, answers TEXT, "
+      "red_flags TEXT, effects TEXT, photo TEXT, client TEXT, "
+      "PRIMARY KEY (clinic_id, id, version))",
+      "CREATE UNIQUE INDEX checkins_current ON checkins (clinic_id, id) WHERE current = 1",
+      "CREATE INDEX checkins_session ON checkins (clinic_id, session_id) WHERE current = 1",
+      "CREATE INDEX checkins_due ON checkins (clinic_id, status, due_on) WHERE current = 1",
+      "CREATE INDEX checkins_patient ON checkins (clinic_id, patient_id)",
+      "CREATE TABLE checkin_links ("
+      "clinic_id TEXT NOT NULL REFERENCES clinics(clinic_id), token_hash TEXT NOT NULL, "
+      "checkin_id TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT, "
+      "PRIMARY KEY (token_hash))",
+      "CREATE INDEX checkin_links_checkin ON checkin_links (clinic_id, checkin_id)",
+      NULL}},
     {29,
      "outcome scores",
      /* outcome.c: a versioned patient record per score of a session on a kb scale, with the

@@ -225,6 +225,12 @@ void api_session_in_progress(api_session_fix *f, int fitzpatrick, const char *ch
 /* One dose on the left cheek from the fixture's lot; notes NULL for none; the needle lot
  * when with_needle (new reference). */
 json_t *api_chart_body(const api_session_fix *f, const char *notes, int with_needle);
+/* A fixture session (api_session_in_progress, checked in an hour ago) charted with
+ * api_chart_body (so one administration from its lot), its consent signed, and completed
+ * (the clinic's chart policy must ask no photos: api_chart_policy_no_photos). */
+void api_session_completed(api_session_fix *f);
+/* Set the clinic's chart policy to ask for no before or after photos (review share 0). */
+void api_chart_policy_no_photos(void);
 
 /* --- raw HTTP (support_raw.c) --- */
 

@@ -9,21 +9,15 @@
 // 1366 px for horizontal scroll (checkWidths). Against a server without the charting
 // routes it prints skip.
 
+import { consentSigner, signInFresh } from './fixtures.mjs';
+
 export async function issue10Tests(h) {
   const { test, assert, BASE, checkWidths, apiCall, DEMO_PASSWORD, stamp, clinicDay } = h;
   const page = h.page();
   const panel = (kind) => page.locator(`section[data-kind="${kind}"]`);
   const gate = (g) => panel('prechecks').locator(`li.check[data-gate="${g}"]`);
 
-  async function signIn(email) {
-    await page.goto(`${BASE}/login?next=%2Fpatients`);
-    await page.evaluate(() => sessionStorage.clear());
-    await page.goto(`${BASE}/login?next=%2Fpatients`);
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(DEMO_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { level: 1, name: 'Patients' }).waitFor();
-  }
+  const signIn = (email) => signInFresh(page, BASE, email, DEMO_PASSWORD);
 
   const ok = (r, what) => assert(r.status >= 200 && r.status < 300, `${what}: ${r.status} ${JSON.stringify(r.json)}`);
 
@@ -45,29 +39,8 @@ export async function issue10Tests(h) {
       'base64',
     );
 
-  /** A PNG signature drawn in the page (the consent's tablet signing takes one). */
-  const signature = () =>
-    page.evaluate(() => {
-      const c = document.createElement('canvas');
-      c.width = 300;
-      c.height = 100;
-      const g = c.getContext('2d');
-      g.lineWidth = 3;
-      g.beginPath();
-      g.moveTo(10, 80);
-      for (let i = 1; i < 12; i++) g.lineTo(10 + i * 24, i % 2 ? 20 : 80);
-      g.stroke();
-      return c.toDataURL('image/png');
-    });
-
   /** Sign a consent on the tablet through the API: purpose, course (treatment). */
-  async function signConsent(pid, purpose, courseId) {
-    const c = await apiCall('POST', `/patients/${pid}/consents`, { purpose, course_id: courseId, language: 'en', channel: 'tablet' });
-    ok(c, `${purpose} consent`);
-    await apiCall('POST', `/consents/${c.json.id}/open`, {});
-    const s = await apiCall('POST', `/consents/${c.json.id}/sign`, { typed_name: 'Chloe Patient', signature: await signature(), agree: true });
-    ok(s, `${purpose} consent signed`);
-  }
+  const signConsent = consentSigner(page, apiCall, assert, 'Chloe Patient');
 
   /**
    * The fixture, through the API as the practitioner: a patient with her facts, a product

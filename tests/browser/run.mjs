@@ -1365,6 +1365,12 @@ await issue9Tests({ ...issue8, ADMIN_PASSWORD });
 // --- charting: sessions, prechecks, maps, photos, completion, aftercare, sign-off (issue 10): tests/browser/issue10.mjs ---
 const { issue10Tests } = await import('./issue10.mjs');
 await issue10Tests(issue8);
+const { issue11CareTests } = await import('./issue11_care.mjs');
+await issue11CareTests({ ...issue8, browser, ADMIN_PASSWORD });
+
+// --- the dashboard, the signal report and the course outcomes (issue 11): tests/browser/issue11_dash.mjs ---
+const { issue11DashTests } = await import('./issue11_dash.mjs');
+await issue11DashTests({ ...issue8, ADMIN_PASSWORD });
 
 await test('no uncaught errors in the page', async () => {
   assert(consoleErrors.length === 0, consoleErrors.join('\n'));

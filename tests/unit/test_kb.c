@@ -14,7 +14,7 @@ static const char *const kb_files[] = {"manifest.json", "sources.json", "vocabul
                                        "credentials.json", "protocols.json", "day.json",
                                        "body_maps.json", "prechecks.json",
                                        "aftercare.json", "complications.json",
-                                       "outcome_scales.json", NULL};
+                                       "outcome_scales.json", "checkins.json", NULL};
 
 static md_kb *kb;
 
@@ -120,7 +120,7 @@ static const breakage breakages[] = {
     {"rules.json", "facts/1", "fact", "\"pregnant\"", NULL, "kb/rules.json:facts[1].fact", "described twice"},
     {"rules.json", "facts/2", NULL, NULL, "question", "kb/rules.json:facts[2].question", "required"},
     {"manifest.json", "", "default_jurisdiction", "\"Atlantis\"", NULL, "kb/manifest.json:default_jurisdiction", "unknown jurisdiction"},
-    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[16]", "not a kb file"},
+    {"manifest.json", "files", NULL, "\"extra.json\"", NULL, "kb/manifest.json:files[17]", "not a kb file"},
     /* kb/stock.json */
     {"stock.json", "regulatory_statuses/3", "policy", "\"maybe\"", NULL, "kb/stock.json:regulatory_statuses[3].policy", "unknown value"},
     {"stock.json", "regulatory_statuses/0", "sources", "[]", NULL, "kb/stock.json:regulatory_statuses[0].sources", "at least one"},
@@ -262,6 +262,31 @@ static const breakage breakages[] = {
     {"outcome_scales.json", "checkins/0", "day_offset", "400", NULL, "kb/outcome_scales.json:checkins[0].day_offset", ""},
     {"outcome_scales.json", "checkins", NULL, "{\"day_offset\":14,\"scales\":[\"gais\"],\"sources\":[\"GAIS\"]}", NULL,
      "kb/outcome_scales.json:checkins[1].day_offset", "duplicate day"},
+    /* check-ins: days per protocol, questions, what they map to, the patient's messages */
+    {"checkins.json", "questions/0", "required", "false", NULL,
+     "kb/checkins.json:questions[0].maps_to.red_flag", "must be required"},
+    {"checkins.json", "schedules/1", "protocol", "\"botox\"", NULL,
+     "kb/checkins.json:schedules[1].protocol", "unknown protocol"},
+    {"checkins.json", "schedules/3", "protocol", "\"facial_rejuvenation\"", NULL,
+     "kb/checkins.json:schedules[3].protocol", "a second schedule"},
+    {"checkins.json", "", "schedules", "[{\"protocol\":\"default\",\"days\":[2,14],\"sources\":[\"S1\"]}]",
+     NULL, "kb/checkins.json:schedules", "no schedule for protocol"},
+    {"checkins.json", "", "schedules", "[{\"protocol\":\"facial_rejuvenation\",\"days\":[2],\"sources\":[\"S1\"]}]",
+     NULL, "kb/checkins.json:schedules", "no \"default\""},
+    {"checkins.json", "schedules/0", "days", "[14, 2]", NULL, "kb/checkins.json:schedules[0].days[1]", "ascending"},
+    {"checkins.json", "schedules/0", "days", "[0]", NULL, "kb/checkins.json:schedules[0].days[0]", "1 to 365"},
+    {"checkins.json", "questions/1", "sources", "[\"S9\"]", NULL, "kb/checkins.json:questions[1].sources[0]", "unknown source"},
+    {"checkins.json", "questions/3", "when", "[\"terrible\"]", NULL, "kb/checkins.json:questions[3].when[0]", "not an answer"},
+    {"checkins.json", "questions/2", "at_least", "11", NULL, "kb/checkins.json:questions[2].at_least", ""},
+    {"checkins.json", "questions/1", "code", "\"skin_pale\"", NULL, "kb/checkins.json:questions[1].code", "duplicate question"},
+    {"checkins.json", "questions/0", NULL, NULL, "when", "kb/checkins.json:questions[0].maps_to", "say which answers"},
+    {"checkins.json", "questions/19", "maps_to", "{\"effect\":\"bruising\"}", NULL, "kb/checkins.json:questions[19].maps_to", "cannot be matched"},
+    {"checkins.json", "questions/8", "maps_to", "{\"effect\":\"bruising\",\"red_flag\":\"fever\"}", NULL, "kb/checkins.json:questions[8].maps_to", "either"},
+    {"checkins.json", "questions/3", "options", "[\"no_pain\", \"no_pain\", \"worse\", \"better\"]", NULL, "kb/checkins.json:questions[3].options[1]", "duplicate option"},
+    {"checkins.json", "questions/0", "type", "\"slider\"", NULL, "kb/checkins.json:questions[0].type", ""},
+    {"checkins.json", "link", "valid_days_after_due", "0", NULL, "kb/checkins.json:link.valid_days_after_due", ""},
+    {"checkins.json", "messages", "call_now", "\"Please call us.\"", NULL, "kb/checkins.json:messages.call_now", "{phone}"},
+    {"checkins.json", "", "colour", "\"red\"", NULL, "kb/checkins.json:colour", "unknown key"},
 };
 
 static void break_kb(const char *dir, const breakage *b)

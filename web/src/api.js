@@ -142,3 +142,29 @@ export function fieldMessage(err, label) {
   else if (err.field && m.startsWith(err.field + ' ')) out = label ? `${label} ${m.slice(err.field.length + 1)}` : m.slice(err.field.length + 1);
   return sentence(out);
 }
+
+/**
+ * A call from a patient's public page (a one-time link): no staff token, no cookies, no
+ * referrer. body is JSON, or raw bytes when type is given. Answers the JSON, or throws an
+ * Error with status, field, errors ([{field, message}]) and the error's other members.
+ */
+export async function publicApi(method, path, body, type) {
+  let res;
+  try {
+    res = await fetch(`/api/v1${path}`, {
+      method,
+      headers: body === undefined ? { Accept: 'application/json' } : { Accept: 'application/json', 'Content-Type': type || 'application/json' },
+      body: body === undefined ? undefined : type ? body : JSON.stringify(body),
+      credentials: 'omit',
+      referrerPolicy: 'no-referrer',
+    });
+  } catch {
+    throw Object.assign(new Error('We could not reach the clinic’s system. Check your connection and try again.'), { status: 0 });
+  }
+  const data = await res.json().catch(() => null);
+  if (!res.ok) {
+    const e = (data && data.error) || {};
+    throw Object.assign(new Error(e.message || 'Something went wrong.'), { status: res.status, field: e.field || null, errors: e.errors || (e.field ? [{ field: e.field, message: e.message }] : []), detail: e });
+  }
+  return data;
+}

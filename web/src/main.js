@@ -28,6 +28,11 @@ import { ClinicSetupScreen } from './screens/clinic-setup.js';
 import { CredentialsScreen } from './screens/credentials.js';
 import { SessionScreen } from './screens/treatment-session.js';
 import { ChartingScreen } from './screens/charting.js';
+import { ComplicationScreen } from './screens/complication.js';
+import { EscalationsScreen, EscalationNavLink } from './screens/escalation.js';
+import { checkinPage } from './screens/checkin-public.js';
+import { DashboardScreen } from './screens/dashboard.js';
+import { SignalsScreen } from './screens/signals.js';
 
 const ROLE_LABELS = { admin: 'Admin', practitioner: 'Practitioner', reception: 'Reception', auditor: 'Auditor', medical_director: 'Medical director' };
 
@@ -58,6 +63,10 @@ function route(path) {
   if ((m = /^\/courses\/([A-Za-z0-9_-]+)$/.exec(path))) return { name: 'course', id: m[1] };
   if ((m = /^\/sessions\/([A-Za-z0-9_-]+)$/.exec(path))) return { name: 'session', id: m[1] };
   if (path === '/charting') return { name: 'charting' };
+  if ((m = /^\/complications\/([A-Za-z0-9_-]+)$/.exec(path))) return { name: 'complication', id: m[1] };
+  if (path === '/escalations') return { name: 'escalations' };
+  if (path === '/dashboard') return { name: 'dashboard' };
+  if (path === '/signals') return { name: 'signals' };
   return { name: 'not-found' };
 }
 
@@ -75,10 +84,12 @@ function Header({ session, onLogout }) {
         ${session.can('schedule_read') && html`<${Link} href="/calendar" aria-current=${location.pathname === '/calendar' ? 'page' : undefined}>Calendar<//>`}
         <${Link} href="/patients" aria-current=${location.pathname.startsWith('/patients') ? 'page' : undefined}>Patients<//>
         ${(session.can('chart_write') || session.can('chart_signoff')) && html`<${Link} href="/charting" aria-current=${location.pathname === '/charting' ? 'page' : undefined}>Charting<//>`}
+        ${session.can('clinical_read') && html`<${EscalationNavLink} current=${location.pathname === '/escalations'} />`}
         ${session.can('stock_read') && html`<${Link} href="/stock" aria-current=${location.pathname.startsWith('/stock') ? 'page' : undefined}>Stock<//>`}
         ${session.can('staff_write') && html`<${Link} href="/staff" aria-current=${location.pathname === '/staff' ? 'page' : undefined}>Staff<//>`}
         ${session.can('staff_write') && html`<${Link} href="/clinic" aria-current=${location.pathname === '/clinic' ? 'page' : undefined}>Clinic<//>`}
         ${session.can('audit_read') && html`<${Link} href="/audit" aria-current=${location.pathname === '/audit' ? 'page' : undefined}>Audit<//>`}
+        ${session.can('pv_read') && html`<${Link} href="/dashboard" aria-current=${location.pathname === '/dashboard' || location.pathname === '/signals' ? 'page' : undefined}>Dashboard<//>`}
       </nav>
       <div class="whoami">
         <span class="who-name">${me.staff.display_name}</span>
@@ -231,6 +242,17 @@ function App() {
     case 'charting':
       screen = html`<${ChartingScreen} search=${loc.search} />`;
       break;
+    case 'complication':
+      screen = html`<${ComplicationScreen} id=${r.id} key=${r.id} />`;
+      break;
+    case 'escalations':
+      screen = html`<${EscalationsScreen} />`;
+    case 'dashboard':
+      screen = html`<${DashboardScreen} />`;
+      break;
+    case 'signals':
+      screen = html`<${SignalsScreen} search=${loc.search} />`;
+      break;
     default:
       screen = html`<${NotFound} />`;
   }
@@ -243,4 +265,4 @@ function App() {
 
 // /q/{token}: the patient's questionnaire, public and outside the staff app.
 const q = /^\/q\/([A-Za-z0-9_-]+)\/?$/.exec(location.pathname);
-render(q ? html`<${PublicQuestionnaire} token=${q[1]} />` : consentPage() || html`<${App} />`, document.getElementById('app'));
+render(q ? html`<${PublicQuestionnaire} token=${q[1]} />` : consentPage() || checkinPage() || html`<${App} />`, document.getElementById('app'));

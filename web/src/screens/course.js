@@ -15,6 +15,7 @@ import { sourceInfo } from '../screening.js';
 import { apptRange, apptStatus, apptTime, courseState, dayLabel, ZoneLabel } from '../schedule.js';
 import { CheckInButton } from './charting.js';
 import { PhotoCompare } from './photos.js';
+import { OutcomesPanel } from './outcome-panel.js';
 import { isOpen, items as listOf, stateBadge, stateLabel } from '../chart.js';
 import './admin.css';
 import './stock.css';
@@ -329,6 +330,7 @@ export function CourseScreen({ id }) {
       <${CourseSessions} course=${c} canChart=${session.can('chart_write')} />
       <${PhotoCompare} courseId=${c.id} />
     </div>
+    <${OutcomesPanel} course=${c} />
     ${abandoning && html`<${AbandonDialog} course=${c} onClose=${() => setAbandoning(false)} onDone=${() => { setAbandoning(false); reload(); }} />`}
   </section>`;
 }

@@ -20,6 +20,7 @@ import { QuestionnairePanel } from './questionnaire-panel.js';
 import { CoursesPanel } from './course.js';
 import { PatientSessionsPanel } from './charting.js';
 import { ConsentPanel } from './consent-panel.js';
+import { ComplicationsPanel } from './complication.js';
 
 function Details({ patient, canWrite }) {
   const session = useSession();
@@ -218,6 +219,7 @@ export function PatientScreen({ id }) {
               panel('allergies', showAll.allergies ? allergiesAll : facts.allergies),
               panel('conditions', facts.conditions),
               panel('medications', facts.medications),
+              html`<${ComplicationsPanel} key="complications" patientId=${id} />`,
             ]
           : html`<section class="card panel notice-panel"><p>Clinical records are visible to clinical staff only.</p></section>`}
       </div>

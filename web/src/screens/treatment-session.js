@@ -19,6 +19,8 @@ import { ChartEditor, ChartView } from './chart-editor.js';
 import { LotInput, loadChartStock } from './lot-input.js';
 import { PhotosPanel } from './photos.js';
 import { loadCourse, loadProtocols } from './course.js';
+import { ComplicationsPanel } from './complication.js';
+import { SessionCheckinsPanel } from './checkin-panel.js';
 import './admin.css';
 import './stock.css';
 import './schedule.css';
@@ -398,6 +400,8 @@ export function SessionScreen({ id }) {
         <${PhotosPanel} s=${s} policy=${policy.data} canWrite=${canWrite} />
         ${after && html`<${CompletionPanel} key=${'c' + s.version} s=${s} onChanged=${onChanged} />`}
         ${after && html`<${AddendaPanel} key=${'a' + s.version} s=${s} onChanged=${onChanged} />`}
+        ${(after || s.state === 'in_progress') && html`<${ComplicationsPanel} patientId=${s.patient_id} sessionId=${s.id} />`}
+        ${after && html`<${SessionCheckinsPanel} sessionId=${s.id} />`}
         <section class="card panel" aria-labelledby="events-h" data-kind="events">
           <header class="panel-head"><h2 id="events-h">Record</h2></header>
           <ul class="plain events">${items(s.events).map((ev, i) => html`<li key=${i} class="small">${eventLine(ev, session.staffName)}</li>`)}</ul>
