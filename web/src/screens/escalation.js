@@ -92,7 +92,7 @@ function Entry({ e, cat, canAct, acting, setActing, onActed }) {
       <span class="badge badge-danger esc-reason">${reasonLabel(e.reason)}</span>
       ${grade && html`<span class=${`badge ${gradeBadge(grade)}`} data-grade=${grade}>Grade ${grade}</span>`}
     </div>
-    <p class="esc-what-line">${code ? codeName(cat, code) : e.source === 'checkin' ? `Check-in${d.day_offset != null ? `, ${dayLabel(d.day_offset)}` : ''}` : upper(words(e.source))}${d.message ? ` · ${sentence(d.message)}` : ''}</p>
+    <p class="esc-what-line">${code ? codeName(cat, code) : e.source === 'checkin' ? (d.day_offset != null ? `${dayLabel(d.day_offset)} check-in` : 'Check-in') : upper(words(e.source))}${d.message ? ` · ${sentence(d.message)}` : ''}</p>
     ${flags.length > 0 && html`<p class="esc-flags" data-flags>Red flags: <span class="text-danger">${flags.map((f) => flagLabel(cat, typeof f === 'string' ? f : f.code, code)).join(', ')}</span></p>`}
     <p class="small muted esc-since">Since ${instant(e.raised_at)} (${since(e.raised_at)})${d.due_on ? ` · due ${calendarDate(d.due_on)}` : ''}${p.phone ? html` · <a href=${`tel:${p.phone.replace(/[^\d+]/g, '')}`}>${p.phone}</a>` : ' · no phone on file'}</p>
     <div class="fact-actions esc-buttons">
