@@ -7,6 +7,7 @@
  * md_checkin_get, md_escalation_worklist); and the same seed giving the same rows. */
 #include "unit_db.h"
 
+#include "mesodesk/checkin.h"
 #include "mesodesk/complication.h"
 #include "mesodesk/gen.h"
 #include "mesodesk/record.h"
@@ -134,17 +135,9 @@ static void complications_at_the_kb_rates_with_a_cluster(void **state)
     unit_db_close(&u);
 }
 
-static const md_record_kind *kind_named(const char *name)
-{
-    for (int i = 0; md_kinds[i]; i++)
-        if (strcmp(md_kinds[i]->name, name) == 0) return md_kinds[i];
-    return NULL;
-}
-
 static void checkins_on_day_2_and_14_mostly_answered(void **state)
 {
     (void)state;
-    if (!kind_named("checkin")) skip(); /* until checkin.c is in the registry */
     unit_db u;
     md_err err;
     md_gen_result *res = malloc(sizeof *res);
@@ -152,7 +145,8 @@ static void checkins_on_day_2_and_14_mostly_answered(void **state)
     generate(&u, 12, res);
     int64_t sessions = scalar(&u, "SELECT count(*) FROM treatment_sessions WHERE clinic_id = $1");
     int64_t checkins = scalar(&u, "SELECT count(*) FROM checkins WHERE clinic_id = $1");
-    assert_in_range(checkins, 2 * sessions - 4, 2 * sessions); /* made before as_of */
+    /* a link made after as_of is not made: the last sessions of the run (clamped to as_of) */
+    assert_in_range(checkins, 2 * sessions - sessions / 100, 2 * sessions);
     assert_int_equal(scalar(&u, "SELECT count(*) FROM checkins WHERE clinic_id = $1 AND "
                                 "day_offset NOT IN (2, 14)"),
                      0);
@@ -170,19 +164,12 @@ static void checkins_on_day_2_and_14_mostly_answered(void **state)
     assert_int_equal(scalar(&u, "SELECT count(*) FROM escalations WHERE clinic_id = $1 AND "
                                 "cause = 'checkin_red_flag'"),
                      red);
-    char id[MD_ID_STR], patient[MD_ID_STR];
+    char id[MD_ID_STR];
     as_director(&u);
     text(&u, "SELECT max(id) FROM checkins WHERE clinic_id = $1 AND status = 'answered'", id,
          sizeof id);
-    md_val iv[] = {md_text(u.ctx.who.clinic_id), md_text(id)};
-    assert_int_equal(md_store_scalar_text(u.db,
-                                          "SELECT patient_id FROM checkins WHERE clinic_id = $1 "
-                                          "AND id = $2",
-                                          iv, 2, patient, sizeof patient, &err),
-                     MD_OK);
     json_t *ci = NULL, *wl = NULL;
-    /* through the record engine: the kind's own fields, each as stored */
-    assert_int_equal(md_record_get(&u.ctx, kind_named("checkin"), patient, id, &ci, &err), MD_OK);
+    assert_int_equal(md_checkin_get(&u.ctx, id, &ci, &err), MD_OK);
     assert_string_equal(json_string_value(json_object_get(ci, "status")), "answered");
     json_decref(ci);
     assert_int_equal(md_escalation_worklist(&u.ctx, &wl, &err), MD_OK);
