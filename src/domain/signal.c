@@ -258,7 +258,10 @@ static md_code run(report *r, const char *sql, md_val *v, int n, md_row_fn fn, v
 /* The (product, ingredient) pairs of the clinic's products go into the statement as a
  * derived table m of parameters ($4, $5 the first pair, ...), so that one pass over the
  * administrations counts every ingredient of a chunk (each ingredient whole in one chunk, so
- * that its distinct sessions and complications are counted once). */
+ * that its distinct sessions and complications are counted once).  CROSS JOIN keeps
+ * SQLite's planner from looping over m outside a scan of the administrations (one scan per
+ * pair: 171 s instead of 70 s on 100,000 sessions, loaded machine); PostgreSQL plans it as
+ * the inner join it is. */
 #define PAIRS_MAX 120 /* (3 + 2 * 120 parameters, under MD_STORE_PARAMS_MAX) */
 
 static md_code ingredient_chunk(report *r, md_val *v, size_t pairs, md_err *err)
@@ -279,10 +282,11 @@ static md_code ingredient_chunk(report *r, md_val *v, size_t pairs, md_err *err)
     md_sbuf_init_arena(&sb, r->ctx->arena, STATEMENT_MAX);
     md_sbuf_appendf(&sb,
                     "SELECT m.ingredient, count(DISTINCT a.context_id) FROM administrations a "
-                    "JOIN %s ON m.product_id = a.product_id JOIN treatment_sessions t ON "
-                    "t.clinic_id = a.clinic_id AND t.id = a.context_id AND " SESSION_OK
-                    " WHERE a.clinic_id = $1 AND a.current = 1 AND a.status = 'given' AND "
-                    "a.context = 'session' GROUP BY m.ingredient ORDER BY m.ingredient",
+                    "CROSS JOIN %s JOIN treatment_sessions t ON t.clinic_id = a.clinic_id AND "
+                    "t.id = a.context_id AND " SESSION_OK
+                    " WHERE m.product_id = a.product_id AND a.clinic_id = $1 AND a.current = 1 "
+                    "AND a.status = 'given' AND a.context = 'session' GROUP BY m.ingredient "
+                    "ORDER BY m.ingredient",
                     map);
     fill f = {r, r->lines[D_INGREDIENT], NULL};
     rc = md_sbuf_check(&sb, "ingredient statement", err);
