@@ -260,7 +260,10 @@ static int patient_row(void *vctx, const md_row *r)
 static md_code add_patients(md_ctx *ctx, json_t *items, md_err *err)
 {
     json_t *seen = json_object();
-    md_code rc = seen ? MD_OK : md_err_set(err, MD_ENOMEM, NULL, "out of memory");
+    size_t n = 0, cap = json_array_size(items);
+    md_audit_entry *reads = cap ? calloc(cap, sizeof *reads) : NULL;
+    md_code rc =
+        seen && (reads || !cap) ? MD_OK : md_err_set(err, MD_ENOMEM, NULL, "out of memory");
     for (size_t i = 0; rc == MD_OK && i < json_array_size(items); i++) {
         json_t *it = json_array_get(items, i);
         const char *pid = json_string_value(json_object_get(it, "patient_id"));
@@ -274,12 +277,17 @@ static md_code add_patients(md_ctx *ctx, json_t *items, md_err *err)
             if (rc != MD_OK) break;
             if (!p) p = json_pack("{s:s}", "id", pid);
             json_object_set_new(seen, pid, p);
-            md_audit_entry a = {"read", "patient", pid, pid, "escalation worklist"};
-            rc = md_audit(ctx, &a, err);
+            /* The id as the object holds it: it lives until seen is released. */
+            const char *key = json_string_value(json_object_get(p, "id"));
+            reads[n++] = (md_audit_entry){"read", "patient", key, key, "escalation worklist"};
         }
         json_object_set(it, "patient", p);
         json_object_del(it, "patient_id");
     }
+    /* Every patient listed is audited in one batch (one durable wait, not one per patient),
+     * before anything is answered. */
+    if (rc == MD_OK && n) rc = md_audit_many(ctx, reads, n, err);
+    free(reads);
     json_decref(seen);
     return rc;
 }
