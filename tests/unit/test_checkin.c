@@ -216,8 +216,10 @@ static void bad_answers_name_the_question(void **state)
     assert_int_equal(match(a, &flags, &fx, &e), MD_EUNPROCESSABLE);
     assert_string_equal(e.field, "answers.anything_else");
     json_decref(a);
-    assert_int_equal(match(json_string("yes"), &flags, &fx, &e), MD_EINVAL);
+    a = json_string("yes");
+    assert_int_equal(match(a, &flags, &fx, &e), MD_EINVAL);
     assert_string_equal(e.field, "answers");
+    json_decref(a);
 }
 
 static void the_form_shows_no_mapping(void **state)
