@@ -72,6 +72,12 @@ extern api_env api;
 /* cmocka group setup and teardown; see the lifecycle above. */
 int api_setup(void **state);
 int api_teardown(void **state);
+/* The same for groups that store photos: under the PostgreSQL harness (which has no default
+ * media directory) a temporary one is made and given as MESODESK_MEDIA_DIR, and removed
+ * afterwards; api_media_dir names the directory in use either way. */
+extern char api_media_dir[300];
+int api_setup_media(void **state);
+int api_teardown_media(void **state);
 /* Send SIGTERM and wait; returns the exit status (also kept in srv->exit_status).
  * Idempotent: a stopped server returns its recorded status. */
 int api_server_stop(api_server *srv);

@@ -443,3 +443,28 @@ void api_server_start(api_server *s)
 {
     start_server(s);
 }
+
+char api_media_dir[300];
+
+int api_setup_media(void **state)
+{
+    const char *pg = getenv("MESODESK_TEST_PG");
+    if (pg && *pg) {
+        snprintf(api_media_dir, sizeof api_media_dir, "/tmp/mesodesk-media-XXXXXX");
+        if (!mkdtemp(api_media_dir)) return -1;
+        setenv("MESODESK_MEDIA_DIR", api_media_dir, 1);
+    }
+    int rc = api_setup(state);
+    if (!api_media_dir[0])
+        snprintf(api_media_dir, sizeof api_media_dir, "%s/db.sqlite.media", api.srv.dir);
+    return rc;
+}
+
+int api_teardown_media(void **state)
+{
+    int rc = api_teardown(state);
+    if (getenv("MESODESK_MEDIA_DIR") &&
+        nftw(api_media_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS) != 0)
+        rc = -1;
+    return rc;
+}

@@ -16,30 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char media_dir[300];
-
 static int setup(void **state)
 {
-    int rc;
-    if (getenv("MESODESK_TEST_PG") && *getenv("MESODESK_TEST_PG")) {
-        snprintf(media_dir, sizeof media_dir, "/tmp/mesodesk-checkins-XXXXXX");
-        if (!mkdtemp(media_dir)) return -1;
-        setenv("MESODESK_MEDIA_DIR", media_dir, 1);
-    }
-    rc = api_setup(state);
-    if (!media_dir[0]) snprintf(media_dir, sizeof media_dir, "%s/db.sqlite.media", api.srv.dir);
-    return rc;
+    return api_setup_media(state);
 }
 
 static int teardown(void **state)
 {
-    int rc = api_teardown(state);
-    if (getenv("MESODESK_MEDIA_DIR")) {
-        char cmd[400];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", media_dir);
-        if (system(cmd) != 0) rc = -1;
-    }
-    return rc;
+    return api_teardown_media(state);
 }
 
 /* ---- fixtures ---- */
@@ -259,7 +243,7 @@ static void the_photo_must_be_an_image_and_loses_its_metadata(void **state)
     json_decref(me);
     char h[65];
     snprintf(h, sizeof h, "%s", api_str(ph, "sha256"));
-    snprintf(path, sizeof path, "%s/%s/%.2s/%s", media_dir, clinic, h, h);
+    snprintf(path, sizeof path, "%s/%s/%.2s/%s", api_media_dir, clinic, h, h);
     FILE *f = fopen(path, "rb");
     if (!f) fail_msg("no stored file at %s", path);
     buf file = {0};

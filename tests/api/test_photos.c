@@ -22,31 +22,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Under the PostgreSQL harness the media directory must be given (no default). */
-static char media_dir[300];
-
 static int setup(void **state)
 {
-    int rc;
-    if (getenv("MESODESK_TEST_PG") && *getenv("MESODESK_TEST_PG")) {
-        snprintf(media_dir, sizeof media_dir, "/tmp/mesodesk-photos-XXXXXX");
-        if (!mkdtemp(media_dir)) return -1;
-        setenv("MESODESK_MEDIA_DIR", media_dir, 1);
-    }
-    rc = api_setup(state);
-    if (!media_dir[0]) snprintf(media_dir, sizeof media_dir, "%s/db.sqlite.media", api.srv.dir);
-    return rc;
+    return api_setup_media(state);
 }
 
 static int teardown(void **state)
 {
-    int rc = api_teardown(state);
-    if (getenv("MESODESK_MEDIA_DIR")) {
-        char cmd[400];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", media_dir);
-        if (system(cmd) != 0) rc = -1;
-    }
-    return rc;
+    return api_teardown_media(state);
 }
 
 /* ---- fixtures ---- */
@@ -223,7 +206,7 @@ static void stored_by_hash_outside_the_database_without_metadata(void **state)
     buf plain = make_jpeg(800, 600), meta = with_metadata(&plain, 1);
     json_t *p = upload_ok(v.session, "phase=before&view=right", &meta, "image/jpeg");
     const char *h = api_str(p, "sha256");
-    snprintf(path, sizeof path, "%s/%s/%.2s/%s", media_dir, clinic, h, h);
+    snprintf(path, sizeof path, "%s/%s/%.2s/%s", api_media_dir, clinic, h, h);
     FILE *f = fopen(path, "rb");
     if (!f) fail_msg("no stored file at %s", path);
     buf file = {0};
